@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The structs that cross the kernel/user line, and nothing else. Rust gets them
+ * through the generated skeleton types (a dummy global of each keeps them in BTF). */
+#ifndef ARGTRACE_H
+#define ARGTRACE_H
+
+#define ARGTRACE_COMM_LEN 16
+
+/* Which hook family produced an event; printed as "probe" in the output. */
+enum argtrace_probe {
+	PROBE_FENTRY = 1,
+	PROBE_KPROBE = 2,
+	PROBE_TRACEPOINT = 3,
+};
+
+/* Which entry a process or thread creation used. */
+enum argtrace_clone_syscall {
+	CLONE_SYS_CLONE = 0,
+	CLONE_SYS_CLONE3 = 1,
+	CLONE_SYS_FORK = 2,
+	CLONE_SYS_VFORK = 3,
+};
+
+struct event_header {
+	__u64 ts_ns;		/* CLOCK_MONOTONIC at the hook */
+	__u32 pid;		/* tgid */
+	__u32 tid;
+	__u32 uid;
+	__s32 kstack_id;	/* -1 when no stack was asked for or it failed */
+	__s32 ustack_id;
+	__u8 probe;		/* enum argtrace_probe */
+	__u8 pad[3];
+	char comm[ARGTRACE_COMM_LEN];
+};
+
+struct clone_event {
+	struct event_header h;
+	__u32 syscall;		/* enum argtrace_clone_syscall */
+	__u32 clone3_size;	/* clone3's size argument */
+	__s32 clone3_read_err;	/* 0, or the error of reading struct clone_args */
+	__u32 pad;
+	__u64 flags;		/* clone: the raw flags argument; clone3: clone_args.flags */
+	__u64 newsp;		/* clone only */
+	__u64 parent_tid;
+	__u64 child_tid;
+	__u64 tls;
+	__u64 args_ptr;		/* clone3: the user address of struct clone_args */
+	__u64 pidfd;		/* clone3 only */
+	__u64 exit_signal;	/* clone3 only; clone's is the low byte of flags */
+	__u64 stack;		/* clone3 only */
+	__u64 stack_size;	/* clone3 only */
+	__s64 ret;
+};
+
+struct mmap_event {
+	struct event_header h;
+	__u64 addr;
+	__u64 len;
+	__u64 prot;
+	__u64 flags;
+	__u64 fd;		/* as the kernel got it; user space prints (int)fd */
+	__u64 off;		/* tracepoint: the syscall's byte offset */
+	__u64 pgoff;		/* fentry/kprobe: ksys_mmap_pgoff's page offset */
+	__u8 off_is_bytes;	/* 1: off is valid (tracepoint); 0: pgoff is */
+	__u8 pad[7];
+	__s64 ret;
+};
+
+struct tcp_connect_event {
+	struct event_header h;
+	__u16 family;
+	__u16 sport;		/* host order */
+	__u16 dport;		/* host order */
+	__u8 sport_known;	/* 0 when the port was already released at exit */
+	__u8 pad;
+	__u32 saddr4;		/* network order, as in the socket */
+	__u32 daddr4;
+	__u8 saddr6[16];
+	__u8 daddr6[16];
+	__s64 ret;		/* the connect syscall's result */
+};
+
+#endif /* ARGTRACE_H */

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* argtrace tcp-connect: every active TCP open, with addresses, ports and the
+ * connect syscall's result. The socket is read where the kernel has chosen the
+ * source address and port (tcp_connect()), kept per thread, and reported when
+ * the connect syscall returns.
+ * fentry mode: fentry tcp_connect + fexit on the connect syscall wrapper.
+ * kprobe mode: kprobe tcp_connect + kretprobe on the wrapper.
+ * tracepoint mode: sock:inet_sock_set_state (CLOSE -> SYN_SENT, addresses) +
+ * syscalls:sys_exit_connect (source port, result). */
+#include "common.bpf.h"
+
+#define ARGTRACE_AF_INET 2
+#define ARGTRACE_AF_INET6 10
+#define ARGTRACE_IPPROTO_TCP 6
+
+/* 0: both families; else AF_INET or AF_INET6. */
+const volatile __u16 target_family = 0;
+
+ARGTRACE_PENDING_MAP(struct tcp_connect_event);
+
+struct tcp_connect_event _tcp_connect_event = {};
+
+static __always_inline bool want_family(__u16 family)
+{
+	return target_family == 0 || family == target_family;
+}
+
+/* Reads what an active open needs from struct sock_common (CO-RE). */
+static __always_inline int tcp_connect_entry(void *ctx, struct sock *sk, __u8 probe)
+{
+	struct tcp_connect_event e = {};
+	__u32 pid, tid;
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	if (!want_family(family) || !want_task(&pid, &tid))
+		return 0;
+	fill_header(ctx, &e.h, pid, tid, probe);
+	e.family = family;
+	e.sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	e.sport_known = 1;
+	e.dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	e.saddr4 = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+	e.daddr4 = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+	if (family == ARGTRACE_AF_INET6) {
+		BPF_CORE_READ_INTO(&e.saddr6, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO(&e.daddr6, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	}
+	ARGTRACE_PENDING_PUT(&tid, &e);
+	return 0;
+}
+
+SEC("fentry/tcp_connect")
+int BPF_PROG(tcp_connect_fentry, struct sock *sk)
+{
+	return tcp_connect_entry(ctx, sk, PROBE_FENTRY);
+}
+
+SEC("fexit/" ARGTRACE_SYSCALL(connect))
+int BPF_PROG(connect_fexit, const struct pt_regs *regs, long ret)
+{
+	return ARGTRACE_PENDING_FINISH(struct tcp_connect_event, ret);
+}
+
+SEC("kprobe/tcp_connect")
+int BPF_KPROBE(tcp_connect_kprobe, struct sock *sk)
+{
+	return tcp_connect_entry(ctx, sk, PROBE_KPROBE);
+}
+
+SEC("kretprobe/" ARGTRACE_SYSCALL(connect))
+int BPF_KRETPROBE(connect_kretprobe, long ret)
+{
+	return ARGTRACE_PENDING_FINISH(struct tcp_connect_event, ret);
+}
+
+/* The socket pointer seen at SYN_SENT, to read the source port at exit: the
+ * kernel sets SYN_SENT before it picks the port. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u64);
+} pending_sock SEC(".maps");
+
+SEC("tracepoint/sock/inet_sock_set_state")
+int tcp_connect_tp_state(struct trace_event_raw_inet_sock_set_state *ctx)
+{
+	struct tcp_connect_event e = {};
+	__u64 skaddr = (__u64)ctx->skaddr;
+	__u32 pid, tid;
+
+	if (ctx->protocol != ARGTRACE_IPPROTO_TCP || ctx->oldstate != TCP_CLOSE ||
+	    ctx->newstate != TCP_SYN_SENT)
+		return 0;
+	if (!want_family(ctx->family) || !want_task(&pid, &tid))
+		return 0;
+	fill_header(ctx, &e.h, pid, tid, PROBE_TRACEPOINT);
+	e.family = ctx->family;
+	e.dport = ctx->dport;
+	__builtin_memcpy(&e.saddr4, ctx->saddr, 4);
+	__builtin_memcpy(&e.daddr4, ctx->daddr, 4);
+	if (e.family == ARGTRACE_AF_INET6) {
+		__builtin_memcpy(e.saddr6, ctx->saddr_v6, 16);
+		__builtin_memcpy(e.daddr6, ctx->daddr_v6, 16);
+	}
+	ARGTRACE_PENDING_PUT(&tid, &e);
+	if (bpf_map_update_elem(&pending_sock, &tid, &skaddr, BPF_ANY))
+		count_drop();
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_connect")
+int connect_tp_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct tcp_connect_event *e = bpf_map_lookup_elem(&pending, &tid);
+	__u64 *skaddr = bpf_map_lookup_elem(&pending_sock, &tid);
+
+	if (e && skaddr) {
+		struct sock *sk = (struct sock *)*skaddr;
+
+		/* A failed connect has released the port already: then say unknown. */
+		e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+		e->sport_known = e->sport != 0;
+	}
+	if (skaddr)
+		bpf_map_delete_elem(&pending_sock, &tid);
+	return ARGTRACE_PENDING_FINISH(struct tcp_connect_event, ctx->ret);
+}

@@ -1,0 +1,109 @@
+# shellcheck shell=bash
+# Shared install steps for the project's scripts, CI and `cargo xtask`: source this file,
+# then call the functions. Each one is idempotent and quiet when nothing is missing,
+# because a fresh CI machine has none of what a developer installed by hand.
+#
+#   . scripts/deps.sh
+#   deps_vm x86_64 arm64     # everything `cargo xtask vm` needs for those guests
+#   deps_vmlinux             # everything `cargo xtask vmlinux` needs
+
+# Set to 1 once `apt-get update` ran in this shell, so a batch updates at most once.
+_deps_updated=0
+
+_deps_log() { echo "deps: $*" >&2; }
+
+_deps_update() {
+    if [ "$_deps_updated" = 0 ]; then
+        _deps_log "apt-get update"
+        apt-get update -qq >&2 || return 1
+        _deps_updated=1
+    fi
+}
+
+# True when every named package (pkg or pkg:arch) is installed.
+_deps_installed() {
+    local p
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || return 1
+    done
+}
+
+# deps_install [-t SUITE] PKG...: install the packages that are missing, without recommends.
+deps_install() {
+    local suite=() missing=() p
+    if [ "${1:-}" = -t ]; then suite=(-t "$2"); shift 2; fi
+    for p in "$@"; do _deps_installed "$p" || missing+=("$p"); done
+    [ "${#missing[@]}" = 0 ] && return 0
+    _deps_update || return 1
+    _deps_log "apt-get install ${suite[*]} ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        "${suite[@]}" "${missing[@]}" >&2
+}
+
+# Make bookworm-backports an apt source (QEMU comes from there when qemu-utils does).
+deps_backports() {
+    if ! grep -rqs '^[^#]*bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+        _deps_log "adding bookworm-backports to /etc/apt/sources.list.d/backports.list"
+        echo 'deb http://deb.debian.org/debian bookworm-backports main' \
+            >/etc/apt/sources.list.d/backports.list
+        _deps_updated=0
+    fi
+}
+
+# Let apt fetch and install arm64 packages (kernels, busybox, -dev libraries for the cross build).
+deps_arm64_arch() {
+    if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+        _deps_log "dpkg --add-architecture arm64"
+        dpkg --add-architecture arm64
+        _deps_updated=0
+        _deps_update
+    fi
+}
+
+# Install PKG... from bookworm-backports when the machine's qemu-utils already comes from there:
+# bookworm's own qemu-system-* conflicts with a backported qemu-utils.
+_deps_install_qemu() {
+    local missing=0 p
+    for p in "$@"; do _deps_installed "$p" || missing=1; done
+    [ "$missing" = 0 ] && return 0
+    if dpkg-query -W -f='${Version}' qemu-utils 2>/dev/null | grep -q 'bpo'; then
+        deps_backports
+        deps_install -t bookworm-backports "$@"
+    else
+        deps_install "$@"
+    fi
+}
+
+# What `cargo xtask vmlinux` needs: the BTF dumper, the decompressors and arm64 package lists.
+deps_vmlinux() {
+    deps_arm64_arch
+    deps_install bpftool xz-utils gzip zstd lz4 dpkg
+}
+
+# deps_vm ARCH...: what `cargo xtask vm` needs to build, pack and boot guests of those
+# architectures (x86_64, arm64).
+deps_vm() {
+    local arch pkgs=(cpio gzip xz-utils zstd lz4 clang llvm libelf-dev zlib1g-dev pkg-config) qemu=()
+    for arch in "$@"; do
+        case "$arch" in
+            x86_64) qemu+=(qemu-system-x86) ;;
+            arm64)
+                deps_arm64_arch
+                qemu+=(qemu-system-arm)
+                pkgs+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross libelf-dev:arm64 zlib1g-dev:arm64)
+                ;;
+            *) _deps_log "unknown architecture $arch"; return 1 ;;
+        esac
+    done
+    deps_install "${pkgs[@]}" || return 1
+    [ "${#qemu[@]}" = 0 ] || _deps_install_qemu "${qemu[@]}" || return 1
+    case " $* " in *" arm64 "*) deps_rust_target aarch64-unknown-linux-gnu ;; esac
+}
+
+# deps_rust_target TRIPLE: add a Rust standard library for cross builds (rustup only).
+deps_rust_target() {
+    command -v rustup >/dev/null || return 0
+    rustup target list --installed 2>/dev/null | grep -qx "$1" && return 0
+    _deps_log "rustup target add $1"
+    rustup target add "$1" >&2
+}

@@ -1,0 +1,192 @@
+//! Loading one subject's BPF object in one probe mode: the generated
+//! skeletons, the in-kernel filters written between open and load, the
+//! programs of the other modes switched off, and the attach.
+
+use std::mem::MaybeUninit;
+
+use libbpf_rs::skel::{OpenSkel, Skel, SkelBuilder};
+use libbpf_rs::{MapCore, MapFlags, MapHandle, OpenObject};
+
+use crate::cli::{Config, Subject};
+
+#[allow(clippy::all, dead_code, unused_imports, non_camel_case_types, non_upper_case_globals)]
+pub mod clone {
+    include!(concat!(env!("OUT_DIR"), "/clone.skel.rs"));
+}
+#[allow(clippy::all, dead_code, unused_imports, non_camel_case_types, non_upper_case_globals)]
+pub mod mmap {
+    include!(concat!(env!("OUT_DIR"), "/mmap.skel.rs"));
+}
+#[allow(clippy::all, dead_code, unused_imports, non_camel_case_types, non_upper_case_globals)]
+pub mod tcp_connect {
+    include!(concat!(env!("OUT_DIR"), "/tcp_connect.skel.rs"));
+}
+
+// SAFETY: these are the generated #[repr(C)] mirrors of bpf/argtrace.h, made
+// of integers and arrays only: every byte pattern is a valid value.
+unsafe impl plain::Plain for clone::types::clone_event {}
+unsafe impl plain::Plain for mmap::types::mmap_event {}
+unsafe impl plain::Plain for tcp_connect::types::tcp_connect_event {}
+
+/// A hook family. Every subject has programs for all three in one object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProbeMode {
+    Fentry,
+    Kprobe,
+    Tracepoint,
+}
+
+impl ProbeMode {
+    pub const ALL: [ProbeMode; 3] = [ProbeMode::Fentry, ProbeMode::Kprobe, ProbeMode::Tracepoint];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ProbeMode::Fentry => "fentry",
+            ProbeMode::Kprobe => "kprobe",
+            ProbeMode::Tracepoint => "tracepoint",
+        }
+    }
+
+    /// Whether a program's ELF section belongs to this mode.
+    fn owns_section(self, section: &str) -> bool {
+        let prefixes: &[&str] = match self {
+            ProbeMode::Fentry => &["fentry/", "fexit/"],
+            ProbeMode::Kprobe => &["kprobe/", "kretprobe/"],
+            ProbeMode::Tracepoint => &["tracepoint/", "tp/"],
+        };
+        prefixes.iter().any(|p| section.starts_with(p))
+    }
+}
+
+/// Where a mode failed, for the message that says why it was passed over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Open,
+    Load,
+    Filters,
+    Attach,
+}
+
+#[derive(Debug)]
+pub struct LoadError {
+    pub stage: Stage,
+    pub error: libbpf_rs::Error,
+}
+
+fn at(stage: Stage) -> impl FnOnce(libbpf_rs::Error) -> LoadError {
+    move |error| LoadError { stage, error }
+}
+
+/// A loaded, attached subject. Dropping it detaches every program.
+pub struct Tracer<'obj> {
+    skel: Box<dyn Skel<'obj> + 'obj>,
+    pub mode: ProbeMode,
+}
+
+impl Tracer<'_> {
+    /// A map of the object by name, as an owned handle other threads may use.
+    pub fn map(&self, name: &str) -> libbpf_rs::Result<MapHandle> {
+        let map = self
+            .skel
+            .object()
+            .maps()
+            .find(|m| m.name() == name)
+            .ok_or_else(|| libbpf_rs::Error::from(std::io::Error::other(format!("no map {name}"))))?;
+        MapHandle::try_from(&map)
+    }
+}
+
+/// Sets the filters every object shares (bpf/common.bpf.h) in its rodata.
+macro_rules! set_common_rodata {
+    ($ro:expr, $cfg:expr) => {{
+        let ro = $ro;
+        let cfg: &Config = $cfg;
+        ro.filter_pid = !cfg.pids.is_empty();
+        ro.filter_tid = !cfg.tids.is_empty();
+        ro.filter_uid = cfg.uid.is_some();
+        ro.target_uid = cfg.uid.unwrap_or(0);
+        if let Some(comm) = cfg.comm {
+            ro.filter_comm = true;
+            for (dst, src) in ro.target_comm.iter_mut().zip(comm) {
+                *dst = src as _;
+            }
+        }
+        ro.want_stacks = cfg.stack;
+        ro.self_pid = std::process::id();
+    }};
+}
+
+/// Opens, configures, loads and attaches one skeleton in one mode.
+macro_rules! load_skeleton {
+    ($builder:ty, $storage:expr, $cfg:expr, $mode:expr, |$ro:ident| $extra:block) => {{
+        let cfg: &Config = $cfg;
+        let mut builder = <$builder>::default();
+        if !cfg.btf_is_kernels() {
+            builder.obj_builder.btf_custom_path(&cfg.btf).map_err(at(Stage::Open))?;
+        }
+        let mut open = builder.open($storage).map_err(at(Stage::Open))?;
+        {
+            let $ro = open.maps.rodata_data.as_deref_mut().expect("rodata is memory-mapped");
+            set_common_rodata!(&mut *$ro, cfg);
+            $extra
+        }
+        prepare(open.open_object_mut(), cfg, $mode).map_err(at(Stage::Open))?;
+        let skel = open.load().map_err(at(Stage::Load))?;
+        fill_filter_maps(skel.object(), cfg).map_err(at(Stage::Filters))?;
+        let mut skel: Box<dyn Skel<'_> + '_> = Box::new(skel);
+        skel.attach().map_err(at(Stage::Attach))?;
+        Ok(Tracer { skel, mode: $mode })
+    }};
+}
+
+/// Loads and attaches `cfg.subject` in `mode`, its object living in `storage`.
+pub fn load<'obj>(
+    storage: &'obj mut MaybeUninit<OpenObject>,
+    cfg: &Config,
+    mode: ProbeMode,
+) -> Result<Tracer<'obj>, LoadError> {
+    match cfg.subject {
+        Subject::Clone => load_skeleton!(clone::CloneSkelBuilder, storage, cfg, mode, |_ro| {}),
+        Subject::Mmap => load_skeleton!(mmap::MmapSkelBuilder, storage, cfg, mode, |_ro| {}),
+        Subject::TcpConnect => {
+            load_skeleton!(tcp_connect::TcpConnectSkelBuilder, storage, cfg, mode, |ro| {
+                ro.target_family = cfg.family.unwrap_or(0);
+            })
+        }
+    }
+}
+
+/// Switches off the programs of the other modes and sizes the maps.
+fn prepare(obj: &mut OpenObject, cfg: &Config, mode: ProbeMode) -> libbpf_rs::Result<()> {
+    for mut prog in obj.progs_mut() {
+        let section = prog.section().to_string_lossy().into_owned();
+        prog.set_autoload(mode.owns_section(&section));
+    }
+    for mut map in obj.maps_mut() {
+        match map.name().to_str() {
+            Some("events") => {
+                if let Some(size) = cfg.ringbuf_size {
+                    map.set_max_entries(size)?;
+                }
+            }
+            Some("stacks") if cfg.stack => map.set_max_entries(16384)?,
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Writes the pid and tid filters, after load and before attach.
+fn fill_filter_maps(obj: &libbpf_rs::Object, cfg: &Config) -> libbpf_rs::Result<()> {
+    for map in obj.maps() {
+        let ids = match map.name().to_str() {
+            Some("pid_filter") => &cfg.pids,
+            Some("tid_filter") => &cfg.tids,
+            _ => continue,
+        };
+        for id in ids {
+            map.update(&id.to_ne_bytes(), &[1u8], MapFlags::ANY)?;
+        }
+    }
+    Ok(())
+}

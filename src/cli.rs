@@ -1,0 +1,263 @@
+//! The command line: raw arguments parsed by clap, then checked into a
+//! `Config` before any BPF work starts (ripgrep's habit).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::error::{Error, Result};
+
+/// Trace, live and decoded, the arguments the Linux kernel receives.
+#[derive(Parser, Debug)]
+#[command(name = "argtrace", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Process and thread creation: clone, clone3, fork, vfork.
+    Clone,
+    /// Memory mappings: the six arguments of mmap and the mapped address.
+    Mmap,
+    /// Active TCP opens: family, addresses, ports and connect's result.
+    TcpConnect(TcpConnectArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct TcpConnectArgs {
+    /// Address family to trace (filtered in the kernel).
+    #[arg(long, value_enum, conflicts_with_all = ["ipv4", "ipv6"])]
+    pub family: Option<Family>,
+    /// IPv4 only (same as --family inet).
+    #[arg(short = '4', conflicts_with = "ipv6")]
+    pub ipv4: bool,
+    /// IPv6 only (same as --family inet6).
+    #[arg(short = '6')]
+    pub ipv6: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    Inet,
+    Inet6,
+    All,
+}
+
+/// Which hook family to use; auto tries fentry, then kprobe, then tracepoints.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProbeArg {
+    Auto,
+    Fentry,
+    Kprobe,
+    Tracepoint,
+}
+
+#[derive(Args, Debug)]
+pub struct CommonArgs {
+    /// Probe mode: auto, fentry, kprobe or tracepoint.
+    #[arg(long, value_enum, default_value = "auto", global = true)]
+    pub probe: ProbeArg,
+    /// Trace only this process id (repeat or separate with commas for several).
+    #[arg(short = 'p', long = "pid", value_delimiter = ',', global = true)]
+    pub pids: Vec<u32>,
+    /// Trace only this thread id (repeat or separate with commas for several).
+    #[arg(long = "tid", value_delimiter = ',', global = true)]
+    pub tids: Vec<u32>,
+    /// Trace only tasks with this command name (the kernel's 15-character comm).
+    #[arg(short = 'c', long, global = true)]
+    pub comm: Option<String>,
+    /// Trace only this user id.
+    #[arg(short = 'u', long, global = true)]
+    pub uid: Option<u32>,
+    /// One JSON object per line instead of text.
+    #[arg(short = 'j', long, global = true)]
+    pub json: bool,
+    /// Write events to FILE instead of standard output.
+    #[arg(short = 'o', long, value_name = "FILE", global = true)]
+    pub output: Option<PathBuf>,
+    /// Prefix each text line with the wall-clock time.
+    #[arg(short = 't', long, global = true)]
+    pub timestamp: bool,
+    /// Print times in UTC instead of local time.
+    #[arg(long, global = true)]
+    pub utc: bool,
+    /// Stop after this long: 10, 10s, 500ms, 2m, 1h.
+    #[arg(short = 'd', long, value_parser = parse_duration, global = true)]
+    pub duration: Option<Duration>,
+    /// Stop after this many events.
+    #[arg(short = 'n', long, global = true)]
+    pub count: Option<u64>,
+    /// Print the kernel and user stack of each event, symbolized.
+    #[arg(long, global = true)]
+    pub stack: bool,
+    /// Ring buffer size in bytes: a power of two, at least a page (4096, 256K, 16M).
+    #[arg(long, value_parser = parse_size, value_name = "BYTES", global = true)]
+    pub ringbuf_size: Option<u32>,
+    /// Use this BTF file instead of /sys/kernel/btf/vmlinux.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub btf: Option<PathBuf>,
+    /// Show libbpf's own log and the verifier's messages.
+    #[arg(short = 'v', long, global = true)]
+    pub verbose: bool,
+}
+
+fn parse_duration(s: &str) -> std::result::Result<Duration, String> {
+    let (num, unit) = match s.find(|c: char| !c.is_ascii_digit() && c != '.') {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let value: f64 = num.parse().map_err(|_| format!("'{s}' is not a duration (10, 10s, 500ms, 2m, 1h)"))?;
+    let secs = match unit {
+        "ms" => value / 1000.0,
+        "s" => value,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        _ => return Err(format!("'{s}' has an unknown unit (use ms, s, m or h)")),
+    };
+    if !(secs > 0.0 && secs.is_finite()) {
+        return Err(format!("'{s}' must be longer than zero"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+fn parse_size(s: &str) -> std::result::Result<u32, String> {
+    let upper = s.to_ascii_uppercase();
+    let (num, mult) = match upper.strip_suffix(['K', 'M', 'G']) {
+        Some(n) if upper.ends_with('K') => (n, 1u64 << 10),
+        Some(n) if upper.ends_with('M') => (n, 1 << 20),
+        Some(n) => (n, 1 << 30),
+        None => (upper.as_str(), 1),
+    };
+    let bytes = num
+        .parse::<u64>()
+        .map_err(|_| format!("'{s}' is not a size (4096, 256K, 16M)"))?
+        .checked_mul(mult)
+        .filter(|b| *b <= 1 << 30)
+        .ok_or_else(|| format!("'{s}' is larger than 1G"))?;
+    let page = crate::sys::page_size();
+    if !bytes.is_power_of_two() || bytes < page {
+        return Err(format!("'{s}' must be a power of two of at least the page size ({page})"));
+    }
+    Ok(bytes as u32)
+}
+
+/// What to trace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Subject {
+    Clone,
+    Mmap,
+    TcpConnect,
+}
+
+impl Subject {
+    pub fn name(self) -> &'static str {
+        match self {
+            Subject::Clone => "clone",
+            Subject::Mmap => "mmap",
+            Subject::TcpConnect => "tcp-connect",
+        }
+    }
+}
+
+/// A checked configuration: everything the tracer needs, nothing raw.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub subject: Subject,
+    pub probe: ProbeArg,
+    /// AF_INET or AF_INET6 for tcp-connect; None for both.
+    pub family: Option<u16>,
+    pub pids: Vec<u32>,
+    pub tids: Vec<u32>,
+    /// The comm as the kernel stores it: at most 15 bytes, NUL-padded.
+    pub comm: Option<[u8; 16]>,
+    pub uid: Option<u32>,
+    pub json: bool,
+    pub output: Option<PathBuf>,
+    pub timestamp: bool,
+    pub utc: bool,
+    pub duration: Option<Duration>,
+    pub count: Option<u64>,
+    pub stack: bool,
+    pub ringbuf_size: Option<u32>,
+    pub btf: PathBuf,
+    pub verbose: bool,
+}
+
+pub const AF_INET: u16 = 2;
+pub const AF_INET6: u16 = 10;
+const SYSFS_BTF: &str = "/sys/kernel/btf/vmlinux";
+
+impl Config {
+    /// Checks what can be checked without the kernel's BPF: the comm length,
+    /// the family, that every pid and tid exists.
+    pub fn from_cli(cli: Cli) -> Result<Config> {
+        let c = cli.common;
+        let (subject, family) = match cli.command {
+            Command::Clone => (Subject::Clone, None),
+            Command::Mmap => (Subject::Mmap, None),
+            Command::TcpConnect(t) => {
+                let family = match (t.family, t.ipv4, t.ipv6) {
+                    (Some(Family::Inet), ..) | (None, true, false) => Some(AF_INET),
+                    (Some(Family::Inet6), ..) | (None, false, true) => Some(AF_INET6),
+                    _ => None,
+                };
+                (Subject::TcpConnect, family)
+            }
+        };
+        let comm = match c.comm {
+            None => None,
+            Some(name) => {
+                if name.is_empty() || name.len() > 15 {
+                    return Err(Error::Usage(format!(
+                        "--comm '{name}' must be 1 to 15 bytes long, as the kernel's task name is"
+                    )));
+                }
+                let mut buf = [0u8; 16];
+                buf[..name.len()].copy_from_slice(name.as_bytes());
+                Some(buf)
+            }
+        };
+        for (what, ids) in [("pid", &c.pids), ("tid", &c.tids)] {
+            for id in ids {
+                if !crate::sys::process_exists(*id) {
+                    return Err(Error::NoSuchProcess(format!("no such {what}: {id}")));
+                }
+            }
+        }
+        if c.pids.len() > 64 || c.tids.len() > 64 {
+            return Err(Error::Usage("at most 64 pids and 64 tids can be traced".into()));
+        }
+        if c.count == Some(0) {
+            return Err(Error::Usage("--count must be at least 1".into()));
+        }
+        Ok(Config {
+            subject,
+            probe: c.probe,
+            family,
+            pids: c.pids,
+            tids: c.tids,
+            comm,
+            uid: c.uid,
+            json: c.json,
+            output: c.output,
+            timestamp: c.timestamp,
+            utc: c.utc,
+            duration: c.duration,
+            count: c.count,
+            stack: c.stack,
+            ringbuf_size: c.ringbuf_size,
+            btf: c.btf.unwrap_or_else(|| PathBuf::from(SYSFS_BTF)),
+            verbose: c.verbose,
+        })
+    }
+
+    /// Whether the BTF is the kernel's own (for the error message).
+    pub fn btf_is_kernels(&self) -> bool {
+        self.btf == std::path::Path::new(SYSFS_BTF)
+    }
+}

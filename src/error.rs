@@ -1,0 +1,88 @@
+//! argtrace's errors: each one is a single line for the user and a documented
+//! exit code (man/argtrace.1, EXIT STATUS).
+
+use std::fmt;
+
+/// Exit codes, as documented in the man page and the README.
+pub mod exit {
+    /// Tracing ran and ended normally (Ctrl-C, SIGTERM, --duration, --count, closed pipe).
+    pub const OK: i32 = 0;
+    /// A failure while tracing (a map could not be read, the output failed).
+    pub const RUNTIME: i32 = 1;
+    /// Bad command line: unknown option, subcommand, family or probe mode.
+    pub const USAGE: i32 = 2;
+    /// Not root and missing CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN).
+    pub const PRIVILEGE: i32 = 3;
+    /// A --pid or --tid that does not exist.
+    pub const NO_SUCH_PROCESS: i32 = 4;
+    /// The kernel lacks what is needed: BTF, or the forced probe mode.
+    pub const KERNEL: i32 = 5;
+    /// The --output file cannot be created or written.
+    pub const OUTPUT: i32 = 6;
+}
+
+#[derive(Debug)]
+pub enum Error {
+    Usage(String),
+    Privilege(String),
+    NoSuchProcess(String),
+    Kernel(String),
+    Output(String),
+    Runtime(String),
+}
+
+impl Error {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Usage(_) => exit::USAGE,
+            Error::Privilege(_) => exit::PRIVILEGE,
+            Error::NoSuchProcess(_) => exit::NO_SUCH_PROCESS,
+            Error::Kernel(_) => exit::KERNEL,
+            Error::Output(_) => exit::OUTPUT,
+            Error::Runtime(_) => exit::RUNTIME,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (Error::Usage(m)
+        | Error::Privilege(m)
+        | Error::NoSuchProcess(m)
+        | Error::Kernel(m)
+        | Error::Output(m)
+        | Error::Runtime(m)) = self;
+        // One line, whatever a lower layer put in the message.
+        f.write_str(&m.replace('\n', " "))
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// The errno behind a libbpf-rs error, if there is one.
+pub fn errno_of(err: &libbpf_rs::Error) -> Option<i32> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = source {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if let Some(code) = io.raw_os_error() {
+                return Some(code);
+            }
+        }
+        source = e.source();
+    }
+    // libbpf-rs keeps the io::Error inside its own chain; its text still ends
+    // with "(os error N)".
+    let text = err.to_string();
+    let tail = text.rsplit_once("(os error ")?.1;
+    tail.trim_end_matches(')').parse().ok()
+}
+
+/// "EPERM (Operation not permitted)": strace's spelling of an errno.
+pub fn describe_errno(code: i32) -> String {
+    let code = code as u64;
+    match (crate::decode::errno_name(code), crate::decode::errno_desc(code)) {
+        (Some(name), Some(desc)) => format!("{name} ({desc})"),
+        (Some(name), None) => name.to_string(),
+        _ => format!("errno {code}"),
+    }
+}

@@ -1,0 +1,42 @@
+//! argtrace: a thin main. Parses the command line into a checked Config,
+//! runs, and turns any error into one `argtrace: ...` line and its exit code.
+
+mod bpf;
+mod cli;
+mod decode;
+mod error;
+mod event;
+mod probe;
+mod render;
+mod stack;
+mod sys;
+mod trace;
+
+use clap::Parser;
+
+fn main() {
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                let _ = e.print();
+                std::process::exit(error::exit::OK);
+            }
+            // clap's first line names the problem; the usage lines that follow
+            // are what --help is for.
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or("bad command line");
+            eprintln!("argtrace: {}", first.trim_start_matches("error: "));
+            std::process::exit(error::exit::USAGE);
+        }
+    };
+    let result = cli::Config::from_cli(cli).and_then(trace::run);
+    match result {
+        Ok(()) => std::process::exit(error::exit::OK),
+        Err(e) => {
+            eprintln!("argtrace: {e}");
+            std::process::exit(e.exit_code());
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! The run: checks, attach, then one reader thread (the ring buffer) feeding
+//! one renderer thread through a bounded channel, until a signal, --duration,
+//! --count or a closed pipe; then the summary with the lost-event count.
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{bounded, Receiver, TryRecvError};
+use libbpf_rs::{MapCore, MapFlags, MapHandle, RingBufferBuilder};
+
+use crate::cli::Config;
+use crate::error::{Error, Result};
+use crate::event::{self, RawEvent};
+use crate::render::Style;
+use crate::stack::StackReader;
+use crate::{probe, sys};
+
+/// Events in flight between reader and renderer; when full the reader waits
+/// and the kernel's ring buffer absorbs (and counts) the excess.
+const CHANNEL_DEPTH: usize = 16 * 1024;
+
+pub fn run(cfg: Config) -> Result<()> {
+    if !sys::has_bpf_privilege() {
+        return Err(Error::Privilege(
+            "missing privilege: run as root, or with CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN)".into(),
+        ));
+    }
+    if !cfg.btf.exists() {
+        return Err(Error::Kernel(if cfg.btf_is_kernels() {
+            "the kernel has no BTF (/sys/kernel/btf/vmlinux is missing; it needs CONFIG_DEBUG_INFO_BTF=y, \
+             or pass --btf FILE)"
+                .into()
+        } else {
+            format!("BTF file {} does not exist", cfg.btf.display())
+        }));
+    }
+    let out: Box<dyn Write + Send> = match &cfg.output {
+        Some(path) => Box::new(File::create(path).map_err(|e| {
+            Error::Output(format!("cannot write {}: {}", path.display(), io_reason(&e)))
+        })?),
+        None => Box::new(io::stdout()),
+    };
+    let interactive = cfg.output.is_none() && io::stdout().is_terminal();
+
+    if cfg.verbose {
+        libbpf_rs::set_print(Some((libbpf_rs::PrintLevel::Debug, |_, msg| eprint!("{msg}"))));
+    } else {
+        libbpf_rs::set_print(None);
+    }
+
+    let mut storage = probe::new_storage();
+    let tracer = probe::attach(&mut storage, &cfg)?;
+    let runtime = |what: &str, e: libbpf_rs::Error| Error::Runtime(format!("{what}: {e}"));
+    let events_map = tracer.map("events").map_err(|e| runtime("events map", e))?;
+    let drops_map = tracer.map("drops").map_err(|e| runtime("drops map", e))?;
+    let stacks_map = if cfg.stack {
+        Some(tracer.map("stacks").map_err(|e| runtime("stacks map", e))?)
+    } else {
+        None
+    };
+
+    sys::install_stop_handlers();
+    let done = Arc::new(AtomicBool::new(false));
+    let (tx, rx) = bounded::<RawEvent>(CHANNEL_DEPTH);
+    let style = Style {
+        json: cfg.json,
+        timestamp: cfg.timestamp,
+        utc: cfg.utc,
+        realtime_offset_ns: sys::monotonic_to_realtime_offset(),
+        page_size: sys::page_size(),
+    };
+    let renderer = {
+        let done = Arc::clone(&done);
+        let count = cfg.count;
+        // The symbolizer is not Send: it is made on the renderer's own thread.
+        thread::spawn(move || {
+            let stacks = stacks_map.map(StackReader::new);
+            render_loop(rx, out, style, stacks, count, interactive, done)
+        })
+    };
+
+    let subject = cfg.subject;
+    let mut malformed = 0u64;
+    let mut builder = RingBufferBuilder::new();
+    builder
+        .add(&events_map, |data: &[u8]| {
+            match event::parse(subject, data) {
+                Some(ev) => {
+                    // The renderer only hangs up once it needs nothing more.
+                    if tx.send(ev).is_err() {
+                        return 1;
+                    }
+                }
+                None => malformed += 1,
+            }
+            0
+        })
+        .map_err(|e| runtime("ring buffer", e))?;
+    let ring = builder.build().map_err(|e| runtime("ring buffer", e))?;
+
+    eprintln!(
+        "argtrace: tracing {} with {} probes; Ctrl-C to stop",
+        cfg.subject.name(),
+        tracer.mode.name()
+    );
+    let deadline = cfg.duration.map(|d| Instant::now() + d);
+    while !sys::stop_requested() && !done.load(Ordering::Relaxed) {
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            break;
+        }
+        let rc = ring.poll_raw(Duration::from_millis(100));
+        if rc < 0 && rc != -libc::EINTR {
+            return Err(Error::Runtime(format!(
+                "reading the ring buffer failed: {}",
+                crate::error::describe_errno(-rc)
+            )));
+        }
+    }
+    // Deliver what is already in the ring buffer before reporting.
+    if !done.load(Ordering::Relaxed) {
+        let _ = ring.consume_raw();
+    }
+    drop(ring);
+    drop(tx);
+    let report = renderer.join().map_err(|_| Error::Runtime("the renderer thread panicked".into()))?;
+    let dropped = read_drops(&drops_map) + malformed;
+    drop(tracer);
+
+    if let Some(e) = report.error {
+        return Err(Error::Output(format!("writing the output failed: {}", io_reason(&e))));
+    }
+    if !report.pipe_closed || dropped > 0 {
+        eprintln!("argtrace: {} events, {} lost", report.written, dropped);
+    }
+    if cfg.json && !report.pipe_closed {
+        let mut out = report.out;
+        let _ = writeln!(out, "{{\"summary\": {{\"events\": {}, \"dropped\": {}}}}}", report.written, dropped)
+            .and_then(|_| out.flush());
+    }
+    Ok(())
+}
+
+fn io_reason(e: &io::Error) -> String {
+    e.to_string().split(" (os error").next().unwrap_or_default().to_string()
+}
+
+/// The sum of the per-CPU drop counters.
+fn read_drops(map: &MapHandle) -> u64 {
+    match map.lookup_percpu(&0u32.to_ne_bytes(), MapFlags::ANY) {
+        Ok(Some(per_cpu)) => per_cpu
+            .iter()
+            .filter_map(|v| v.get(..8).map(|b| u64::from_ne_bytes(b.try_into().expect("8 bytes"))))
+            .sum(),
+        _ => 0,
+    }
+}
+
+struct RenderReport {
+    written: u64,
+    pipe_closed: bool,
+    error: Option<io::Error>,
+    out: BufWriter<Box<dyn Write + Send>>,
+}
+
+/// Renders events as they come; flushes whenever the channel runs dry, so
+/// output is live without a write per event under load.
+fn render_loop(
+    rx: Receiver<RawEvent>,
+    out: Box<dyn Write + Send>,
+    style: Style,
+    stacks: Option<StackReader>,
+    count: Option<u64>,
+    interactive: bool,
+    done: Arc<AtomicBool>,
+) -> RenderReport {
+    let mut out = BufWriter::with_capacity(64 * 1024, out);
+    let mut line = String::with_capacity(512);
+    let mut written = 0u64;
+    let mut failure: Option<io::Error> = None;
+    let mut next = rx.recv().ok();
+    while let Some(ev) = next {
+        line.clear();
+        let st = stacks.as_ref().map(|s| s.stacks(&ev.header())).unwrap_or_default();
+        style.render(&ev, &st, &mut line);
+        if let Err(e) = out.write_all(line.as_bytes()) {
+            failure = Some(e);
+            break;
+        }
+        written += 1;
+        if count.is_some_and(|n| written >= n) {
+            break;
+        }
+        next = match rx.try_recv() {
+            Ok(ev) if !interactive => Some(ev),
+            Ok(ev) => {
+                if let Err(e) = out.flush() {
+                    failure = Some(e);
+                    break;
+                }
+                Some(ev)
+            }
+            Err(TryRecvError::Empty) => {
+                if let Err(e) = out.flush() {
+                    failure = Some(e);
+                    break;
+                }
+                rx.recv().ok()
+            }
+            Err(TryRecvError::Disconnected) => None,
+        };
+    }
+    if failure.is_none() {
+        if let Err(e) = out.flush() {
+            failure = Some(e);
+        }
+    }
+    done.store(true, Ordering::Relaxed);
+    // Let the reader finish: what it still sends is past --count or a closed pipe.
+    drop(rx);
+    let pipe_closed = failure.as_ref().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe);
+    RenderReport {
+        written,
+        pipe_closed,
+        error: failure.filter(|_| !pipe_closed),
+        out,
+    }
+}

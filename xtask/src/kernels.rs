@@ -1,0 +1,271 @@
+// The reviewed kernel list (tests/kernels.txt) and Debian packages fetched into the cache:
+// parsing the list, and `apt-get download` + `dpkg-deb -x` of a package exactly once.
+
+use crate::util::{cache_dir, output_string, run, workspace_root, Context, Result};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A guest architecture, with every name the tools use for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Arch {
+    X86_64,
+    Arm64,
+}
+
+impl Arch {
+    pub const ALL: [Arch; 2] = [Arch::X86_64, Arch::Arm64];
+
+    /// The name in tests/kernels.txt, `uname -m` style except for arm64 (Debian's name).
+    pub fn name(self) -> &'static str {
+        match self {
+            Arch::X86_64 => "x86_64",
+            Arch::Arm64 => "arm64",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Arch> {
+        match s {
+            "x86_64" | "amd64" | "x86" => Some(Arch::X86_64),
+            "arm64" | "aarch64" => Some(Arch::Arm64),
+            _ => None,
+        }
+    }
+
+    /// Debian's architecture name (`apt-get download pkg:<deb_arch>`).
+    pub fn deb_arch(self) -> &'static str {
+        match self {
+            Arch::X86_64 => "amd64",
+            Arch::Arm64 => "arm64",
+        }
+    }
+
+    /// The directory under arch/ that holds this architecture's vmlinux.h.
+    pub fn source_dir(self) -> &'static str {
+        match self {
+            Arch::X86_64 => "x86",
+            Arch::Arm64 => "arm64",
+        }
+    }
+
+    pub fn rust_target(self) -> &'static str {
+        match self {
+            Arch::X86_64 => "x86_64-unknown-linux-gnu",
+            Arch::Arm64 => "aarch64-unknown-linux-gnu",
+        }
+    }
+
+    /// What `uname -m` says inside the guest.
+    pub fn uname_m(self) -> &'static str {
+        match self {
+            Arch::X86_64 => "x86_64",
+            Arch::Arm64 => "aarch64",
+        }
+    }
+}
+
+/// One line of tests/kernels.txt.
+#[derive(Clone, Debug)]
+pub struct Kernel {
+    pub arch: Arch,
+    /// The Debian binary package, e.g. `linux-image-6.1.0-56-cloud-amd64`.
+    pub package: String,
+    /// The probe mode argtrace must pick on its own on this kernel.
+    pub expect_auto: String,
+    /// The modes the suite runs every case in.
+    pub modes: Vec<String>,
+    /// Modes that must be refused on this kernel (a refusal is the expected result).
+    pub unavailable: Vec<String>,
+    /// This kernel's BTF is the source of arch/<arch>/vmlinux.h.
+    pub vmlinux_h: bool,
+}
+
+impl Kernel {
+    /// The arguments of `argtrace-e2e suite` for this kernel, as `key=value` pairs; the
+    /// guest's /init gets them through the kernel command line as `argtrace.key=value`.
+    pub fn suite_params(&self) -> Vec<(&'static str, String)> {
+        let mut params = vec![
+            ("expect_auto", self.expect_auto.clone()),
+            ("modes", self.modes.join(",")),
+        ];
+        if !self.unavailable.is_empty() {
+            params.push(("unavailable", self.unavailable.join(",")));
+        }
+        params
+    }
+}
+
+pub fn list_path() -> PathBuf {
+    workspace_root().join("tests/kernels.txt")
+}
+
+/// Reads tests/kernels.txt. Format, one kernel a line, `#` starts a comment:
+/// `<arch> <package> expect_auto=<mode> modes=<m1,m2,..> [unavailable=<m,..>] [vmlinux_h]`
+pub fn read_list() -> Result<Vec<Kernel>> {
+    let path = list_path();
+    let text = fs::read_to_string(&path).context(format!("reading {}", path.display()))?;
+    parse_list(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+pub fn parse_list(text: &str) -> Result<Vec<Kernel>> {
+    let mut kernels = Vec::new();
+    for (index, raw) in text.lines().enumerate() {
+        let line = raw.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let lineno = index + 1;
+        let mut words = line.split_whitespace();
+        let arch_word = words.next().unwrap_or_default();
+        let arch = Arch::parse(arch_word)
+            .ok_or(format!("line {lineno}: unknown architecture `{arch_word}` (x86_64 or arm64)"))?;
+        let package = words
+            .next()
+            .ok_or(format!("line {lineno}: missing package name"))?
+            .to_string();
+        let mut kernel = Kernel {
+            arch,
+            package,
+            expect_auto: String::new(),
+            modes: Vec::new(),
+            unavailable: Vec::new(),
+            vmlinux_h: false,
+        };
+        for word in words {
+            let list = |v: &str| v.split(',').filter(|m| !m.is_empty()).map(String::from).collect();
+            match word.split_once('=') {
+                Some(("expect_auto", v)) => kernel.expect_auto = v.to_string(),
+                Some(("modes", v)) => kernel.modes = list(v),
+                Some(("unavailable", v)) => kernel.unavailable = list(v),
+                None if word == "vmlinux_h" => kernel.vmlinux_h = true,
+                _ => return Err(format!("line {lineno}: unknown field `{word}`")),
+            }
+        }
+        if kernel.expect_auto.is_empty() || kernel.modes.is_empty() {
+            return Err(format!("line {lineno}: expect_auto= and modes= are required"));
+        }
+        if kernels.iter().any(|k: &Kernel| k.package == kernel.package) {
+            return Err(format!("line {lineno}: {} is listed twice", kernel.package));
+        }
+        kernels.push(kernel);
+    }
+    Ok(kernels)
+}
+
+/// A Debian package unpacked in the cache.
+pub struct Unpacked {
+    /// The `dpkg-deb -x` tree.
+    pub root: PathBuf,
+    /// The package's version, e.g. `6.1.192-2`.
+    pub version: String,
+}
+
+impl Unpacked {
+    /// The single `boot/vmlinuz-*` of a kernel package.
+    pub fn vmlinuz(&self) -> Result<PathBuf> {
+        let boot = self.root.join("boot");
+        let mut found = Vec::new();
+        for entry in fs::read_dir(&boot).context(format!("reading {}", boot.display()))? {
+            let path = entry.context("reading boot/")?.path();
+            if path.file_name().is_some_and(|n| n.to_string_lossy().starts_with("vmlinuz-")) {
+                found.push(path);
+            }
+        }
+        match found.len() {
+            1 => Ok(found.remove(0)),
+            n => Err(format!("expected one boot/vmlinuz-* in {}, found {n}", boot.display())),
+        }
+    }
+}
+
+/// `apt-get download` a package for an architecture and unpack it under
+/// `<cache>/<kind>/<package>/`, once: later calls return the cached tree. The marker file
+/// `.version` is written last, so an interrupted unpack is redone.
+pub fn fetch_package(kind: &str, package: &str, arch: Arch) -> Result<Unpacked> {
+    let dir = cache_dir()?.join(kind).join(package);
+    let marker = dir.join(".version");
+    let root = dir.join("root");
+    if let Ok(version) = fs::read_to_string(&marker) {
+        return Ok(Unpacked { root, version: version.trim().to_string() });
+    }
+    eprintln!("xtask: fetching {package}:{} into {}", arch.deb_arch(), dir.display());
+    if dir.exists() {
+        fs::remove_dir_all(&dir).context(format!("removing stale {}", dir.display()))?;
+    }
+    let download = dir.join("download");
+    fs::create_dir_all(&download).context(format!("creating {}", download.display()))?;
+
+    let spec = format!("{package}:{}", arch.deb_arch());
+    let apt_download = || {
+        // As root, apt would drop to the _apt user, who cannot write the cache directory.
+        crate::util::output(
+            Command::new("apt-get")
+                .args(["-q", "-o", "APT::Sandbox::User=root", "download", &spec])
+                .current_dir(&download),
+        )
+    };
+    if let Err(first) = apt_download() {
+        // Package lists may be missing or stale on a fresh machine: update once and retry.
+        eprintln!("xtask: apt-get download failed, running apt-get update and retrying");
+        run(Command::new("apt-get").args(["-qq", "update"]))?;
+        apt_download().map_err(|e| {
+            format!(
+                "{e}\n(first attempt: {first})\nIs the package name still current? \
+                 Resolve it with e.g. `apt-cache depends linux-image-cloud-amd64` and update {}",
+                list_path().display()
+            )
+        })?;
+    }
+    let deb = single_deb(&download)?;
+    let version = output_string(Command::new("dpkg-deb").args(["-f"]).arg(&deb).arg("Version"))?;
+    run(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(&root))?;
+    fs::remove_dir_all(&download).context(format!("removing {}", download.display()))?;
+    fs::write(&marker, format!("{version}\n")).context(format!("writing {}", marker.display()))?;
+    Ok(Unpacked { root, version })
+}
+
+fn single_deb(dir: &Path) -> Result<PathBuf> {
+    let debs: Vec<PathBuf> = fs::read_dir(dir)
+        .context(format!("reading {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "deb"))
+        .collect();
+    match debs.as_slice() {
+        [one] => Ok(one.clone()),
+        _ => Err(format!("expected one .deb in {}, found {}", dir.display(), debs.len())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_list() {
+        let text = "# comment\n\
+            x86_64 linux-image-a expect_auto=fentry modes=fentry,kprobe vmlinux_h # why\n\
+            \n\
+            arm64 linux-image-b expect_auto=kprobe modes=kprobe unavailable=fentry\n";
+        let list = parse_list(text).unwrap();
+        assert_eq!(list.len(), 2);
+        assert_eq!(list[0].arch, Arch::X86_64);
+        assert_eq!(list[0].modes, ["fentry", "kprobe"]);
+        assert!(list[0].vmlinux_h);
+        assert_eq!(list[1].unavailable, ["fentry"]);
+        assert_eq!(
+            list[1].suite_params(),
+            [
+                ("expect_auto", "kprobe".to_string()),
+                ("modes", "kprobe".to_string()),
+                ("unavailable", "fentry".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn rejects_unknown_fields() {
+        assert!(parse_list("x86_64 pkg expect_auto=a modes=a bogus=1\n").is_err());
+        assert!(parse_list("riscv pkg expect_auto=a modes=a\n").is_err());
+        assert!(parse_list("x86_64 pkg modes=a\n").is_err());
+    }
+}

@@ -1,0 +1,464 @@
+// `cargo xtask vm`: the kernel matrix. For every kernel of tests/kernels.txt: fetch the
+// Debian package (cached), build argtrace and argtrace-e2e statically for the kernel's
+// architecture, pack an initramfs, boot the kernel in QEMU, and read the e2e suite's
+// verdicts from the serial console. Ends with a table and `vm: N passed, M failed`.
+
+use crate::console::{self, CaseResult, Console};
+use crate::initramfs;
+use crate::kernels::{fetch_package, read_list, Arch, Kernel};
+use crate::qemu;
+use crate::util::{self, run, workspace_root, Context, Result};
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const HELP: &str = "\
+cargo xtask vm [options]
+
+Runs the e2e suite (argtrace-e2e) inside QEMU on every kernel of tests/kernels.txt:
+fetches the Debian kernel packages into ${XDG_CACHE_HOME:-$HOME/.cache}/argtrace/,
+builds static binaries in target/vm/, boots each kernel with TCG (two at a time) and
+checks its console. Installs missing tools through scripts/deps.sh.
+
+Options:
+  --kernel <substring>   only kernels whose package name contains it (repeatable)
+  --arch x86_64|arm64    only kernels of this architecture
+  --keep-going           boot every kernel even after one failed (default: start no
+                         new guest after a failure)
+  --timeout <seconds>    time limit per guest (default 480; `8m` works too)
+  --jobs <n>             guests booted at once (default 2)
+  --binaries <dir>       skip the build: use <dir>/<rust target>/argtrace and
+                         <dir>/<rust target>/argtrace-e2e
+  -h, --help             this text
+
+Console logs: target/vm/logs/<package>.log. Exit status 1 when anything failed.
+";
+
+struct Options {
+    kernel_filters: Vec<String>,
+    arch: Option<Arch>,
+    keep_going: bool,
+    timeout: Duration,
+    jobs: usize,
+    binaries: Option<PathBuf>,
+}
+
+impl Options {
+    fn parse(args: &[String]) -> Result<Option<Options>> {
+        let mut opts = Options {
+            kernel_filters: Vec::new(),
+            arch: None,
+            keep_going: false,
+            timeout: Duration::from_secs(480),
+            jobs: 2,
+            binaries: None,
+        };
+        let mut it = args.iter();
+        while let Some(arg) = it.next() {
+            // Both `--opt value` and `--opt=value`.
+            let (name, inline) = match arg.split_once('=') {
+                Some((n, v)) if n.starts_with("--") => (n, Some(v.to_string())),
+                _ => (arg.as_str(), None),
+            };
+            let mut value = || {
+                inline.clone().or_else(|| it.next().cloned()).ok_or(format!("{name} needs a value"))
+            };
+            match name {
+                "-h" | "--help" => {
+                    print!("{HELP}");
+                    return Ok(None);
+                }
+                "--kernel" => opts.kernel_filters.push(value()?),
+                "--arch" => {
+                    let v = value()?;
+                    opts.arch = Some(Arch::parse(&v).ok_or(format!("unknown architecture `{v}`"))?);
+                }
+                "--keep-going" => opts.keep_going = true,
+                "--timeout" => opts.timeout = parse_duration(&value()?)?,
+                "--jobs" => {
+                    let v = value()?;
+                    opts.jobs = v.parse().ok().filter(|&n| n > 0).ok_or(format!("bad --jobs `{v}`"))?;
+                }
+                "--binaries" => opts.binaries = Some(PathBuf::from(value()?)),
+                other => return Err(format!("vm: unexpected argument `{other}`\n\n{HELP}")),
+            }
+        }
+        Ok(Some(opts))
+    }
+}
+
+fn parse_duration(s: &str) -> Result<Duration> {
+    let (number, unit) = match s.strip_suffix('m') {
+        Some(n) => (n, 60),
+        None => (s.strip_suffix('s').unwrap_or(s), 1),
+    };
+    match number.parse::<u64>() {
+        Ok(n) if n > 0 => Ok(Duration::from_secs(n * unit)),
+        _ => Err(format!("bad --timeout `{s}` (seconds, or minutes with an `m`)")),
+    }
+}
+
+/// Everything known about one kernel's guest run.
+struct GuestRun {
+    kernel: Kernel,
+    log: PathBuf,
+    elapsed: Duration,
+    console: Console,
+    /// Why the boot/console health check failed; empty when it passed.
+    health: Vec<String>,
+}
+
+impl GuestRun {
+    fn failed(&self) -> bool {
+        !self.health.is_empty() || self.console.results.iter().any(|r| !r.passed)
+    }
+}
+
+pub fn main(args: &[String]) -> Result<()> {
+    let Some(opts) = Options::parse(args)? else { return Ok(()) };
+    let kernels: Vec<Kernel> = read_list()?
+        .into_iter()
+        .filter(|k| opts.arch.is_none_or(|a| a == k.arch))
+        .filter(|k| opts.kernel_filters.is_empty() || opts.kernel_filters.iter().any(|f| k.package.contains(f.as_str())))
+        .collect();
+    if kernels.is_empty() {
+        return Err("no kernel of tests/kernels.txt matches the --kernel/--arch filters".into());
+    }
+    let arches: BTreeSet<Arch> = kernels.iter().map(|k| k.arch).collect();
+    let arch_names: Vec<&str> = arches.iter().map(|a| a.name()).collect();
+    util::deps("deps_vm", &arch_names)?;
+
+    let root = workspace_root();
+    let vm_dir = root.join("target/vm");
+    let logs = vm_dir.join("logs");
+    fs::create_dir_all(&logs).context(format!("creating {}", logs.display()))?;
+
+    // Fetch first: a package that moved is the most likely failure, and the cheapest to see.
+    let mut vmlinuz = Vec::new();
+    for kernel in &kernels {
+        vmlinuz.push(fetch_package("kernels", &kernel.package, kernel.arch)?.vmlinuz()?);
+    }
+
+    let mut initrds = Vec::new();
+    for &arch in &arches {
+        let started = Instant::now();
+        let (argtrace, e2e) = match &opts.binaries {
+            Some(dir) => (
+                dir.join(arch.rust_target()).join("argtrace"),
+                dir.join(arch.rust_target()).join("argtrace-e2e"),
+            ),
+            None => build(arch, &vm_dir)?,
+        };
+        for binary in [&argtrace, &e2e] {
+            check_static(binary)?;
+        }
+        let initrd = initramfs::build(arch, &argtrace, &e2e, &vm_dir.join("initramfs"))?;
+        eprintln!("vm: {} binaries and initramfs ready in {:.0?}", arch.name(), started.elapsed());
+        initrds.push((arch, initrd));
+    }
+
+    // Slow guests first (arm64 emulation costs more), so two queues finish close together.
+    let mut queue: Vec<(Kernel, PathBuf, PathBuf)> = kernels
+        .iter()
+        .zip(vmlinuz)
+        .map(|(k, z)| {
+            let initrd = initrds.iter().find(|(a, _)| *a == k.arch).unwrap().1.clone();
+            (k.clone(), z, initrd)
+        })
+        .collect();
+    queue.sort_by_key(|(k, _, _)| k.arch != Arch::Arm64);
+    queue.reverse(); // popped from the end
+
+    let queue = Arc::new(Mutex::new(queue));
+    let results = Arc::new(Mutex::new(Vec::<GuestRun>::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..opts.jobs.min(kernels.len()))
+        .map(|_| {
+            let (queue, results, stop, logs) = (queue.clone(), results.clone(), stop.clone(), logs.clone());
+            let (timeout, keep_going) = (opts.timeout, opts.keep_going);
+            std::thread::spawn(move || -> Result<()> {
+                loop {
+                    if stop.load(Ordering::SeqCst) {
+                        return Ok(());
+                    }
+                    let Some((kernel, vmlinuz, initrd)) = queue.lock().unwrap().pop() else {
+                        return Ok(());
+                    };
+                    let guest = run_guest(kernel, &vmlinuz, &initrd, &logs, timeout)?;
+                    if guest.failed() && !keep_going {
+                        stop.store(true, Ordering::SeqCst);
+                    }
+                    results.lock().unwrap().push(guest);
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.join().expect("guest worker panicked")?;
+    }
+    let mut runs = std::mem::take(&mut *results.lock().unwrap());
+    let order = |k: &Kernel| kernels.iter().position(|x| x.package == k.package);
+    runs.sort_by_key(|r| order(&r.kernel));
+    let not_run: Vec<&Kernel> = kernels
+        .iter()
+        .filter(|k| !runs.iter().any(|r| r.kernel.package == k.package))
+        .collect();
+    eprintln!("vm: all guests done in {:.0?}", started.elapsed());
+
+    let (_, failed) = report(&runs, &not_run, &root);
+    if failed > 0 {
+        // The table and the summary line say what failed; just exit non-zero.
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
+/// Builds both binaries statically for `arch` in target/vm (its own target dir, so the
+/// normal build cache is not invalidated by the different flags).
+fn build(arch: Arch, vm_dir: &Path) -> Result<(PathBuf, PathBuf)> {
+    let target = arch.rust_target();
+    eprintln!("vm: building argtrace and argtrace-e2e for {target} (static)");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(workspace_root())
+        .args(["build", "--release", "--target", target, "--target-dir"])
+        .arg(vm_dir)
+        .args(["-p", "argtrace", "-p", "argtrace-e2e", "--features", "argtrace/static"])
+        // With an explicit --target, RUSTFLAGS reach only the target's code, not build
+        // scripts or proc macros, which must stay dynamic host binaries.
+        .env("RUSTFLAGS", "-C target-feature=+crt-static")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        // libbpf-sys links libelf.a and libz.a from here. The plain variable would apply to
+        // every target, including host build scripts, so only per-target ones are set.
+        .env_remove("LIBBPF_SYS_LIBRARY_PATH")
+        .env("LIBBPF_SYS_LIBRARY_PATH_x86_64_unknown_linux_gnu", "/usr/lib/x86_64-linux-gnu")
+        .env("LIBBPF_SYS_LIBRARY_PATH_aarch64_unknown_linux_gnu", "/usr/lib/aarch64-linux-gnu");
+    run(&mut cmd)?;
+    let out = vm_dir.join(target).join("release");
+    Ok((out.join("argtrace"), out.join("argtrace-e2e")))
+}
+
+/// A guest has no shared libraries: refuse an ELF with a program interpreter (PT_INTERP).
+fn check_static(path: &Path) -> Result<()> {
+    let elf = fs::read(path).context(format!("reading {}", path.display()))?;
+    let u16_at = |at: usize| elf.get(at..at + 2).map(|b| u16::from_le_bytes([b[0], b[1]]) as usize);
+    let u32_at = |at: usize| elf.get(at..at + 4).map(|b| u32::from_le_bytes(b.try_into().unwrap()));
+    let u64_at = |at: usize| elf.get(at..at + 8).map(|b| u64::from_le_bytes(b.try_into().unwrap()) as usize);
+    if elf.starts_with(b"#!/bin/sh") {
+        return Ok(()); // a stand-in script for busybox sh (handy with --binaries)
+    }
+    if !elf.starts_with(b"\x7fELF\x02\x01") {
+        return Err(format!("{} is not a 64-bit little-endian ELF file", path.display()));
+    }
+    let (Some(phoff), Some(phentsize), Some(phnum)) = (u64_at(0x20), u16_at(0x36), u16_at(0x38)) else {
+        return Err(format!("{}: truncated ELF header", path.display()));
+    };
+    const PT_INTERP: u32 = 3;
+    if (0..phnum).any(|i| u32_at(phoff + i * phentsize) == Some(PT_INTERP)) {
+        return Err(format!(
+            "{} is dynamically linked; the guests need static binaries",
+            path.display()
+        ));
+    }
+    Ok(())
+}
+
+fn run_guest(kernel: Kernel, vmlinuz: &Path, initrd: &Path, logs: &Path, timeout: Duration) -> Result<GuestRun> {
+    let params: Vec<String> =
+        kernel.suite_params().iter().map(|(k, v)| format!("argtrace.{k}={v}")).collect();
+    let cmd = qemu::command(kernel.arch, vmlinuz, initrd, &params.join(" "));
+    let log = logs.join(format!("{}.log", kernel.package));
+    eprintln!("vm: booting {} ({})", kernel.package, kernel.arch.name());
+    let boot = qemu::boot(cmd, &log, timeout)?;
+    let text = fs::read(&log).context(format!("reading {}", log.display()))?;
+    let console = console::parse(&String::from_utf8_lossy(&text));
+
+    let mut health = Vec::new();
+    if boot.timed_out {
+        health.push(format!("timed out after {:.0?}", boot.elapsed));
+    } else if let Some(status) = boot.status.filter(|s| !s.success()) {
+        health.push(format!("qemu exited with {status}"));
+    }
+    match &console.boot {
+        None => health.push("no E2E-BOOT line: the guest did not reach /init".into()),
+        Some((_, machine)) if machine != kernel.arch.uname_m() => {
+            health.push(format!("E2E-BOOT says {machine}, expected {}", kernel.arch.uname_m()))
+        }
+        Some(_) => {}
+    }
+    let counted = |pass: bool| console.results.iter().filter(|r| r.passed == pass).count() as u32;
+    let (passes, fails) = (counted(true), counted(false));
+    match console.done {
+        None => health.push("no E2E-DONE line: the suite did not finish".into()),
+        Some((p, f)) if (p, f) != (passes, fails) => health.push(format!(
+            "E2E-DONE says passed={p} failed={f} but the console has {passes} PASS and {fails} FAIL lines"
+        )),
+        Some(_) => {}
+    }
+    if console.results.is_empty() {
+        health.push("no E2E-RESULT lines".into());
+    }
+    match console.exit {
+        None if console.boot.is_some() => health.push("no E2E-EXIT line".into()),
+        Some(0) if fails > 0 => health.push("the suite exited 0 despite FAIL results".into()),
+        Some(status) if status != 0 && fails == 0 => {
+            health.push(format!("the suite exited {status} without a FAIL result"))
+        }
+        _ => {}
+    }
+    health.extend(console.problems.iter().map(|p| format!("console: {p}")));
+
+    let guest = GuestRun { kernel, log, elapsed: boot.elapsed, console, health };
+    eprintln!(
+        "vm: {} {} in {:.1} s ({} PASS, {} FAIL)",
+        guest.kernel.package,
+        if guest.failed() { "FAILED" } else { "ok" },
+        guest.elapsed.as_secs_f64(),
+        passes,
+        fails
+    );
+    Ok(guest)
+}
+
+/// Prints the per-kernel tables, the failures and the summary line; returns the counts
+/// (case results plus one boot/console result per kernel).
+fn report(runs: &[GuestRun], not_run: &[&Kernel], root: &Path) -> (usize, usize) {
+    let (mut passed, mut failed) = (0, 0);
+    println!();
+    for run in runs {
+        let release = run.console.boot.as_ref().map_or("?", |(r, _)| r.as_str());
+        println!(
+            "## {} ({}, {}, {:.1} s): {}",
+            run.kernel.package,
+            run.kernel.arch.name(),
+            release,
+            run.elapsed.as_secs_f64(),
+            if run.failed() { "FAILED" } else { "ok" }
+        );
+        println!();
+        print!("{}", table(&run.console.results));
+        let health = if run.health.is_empty() { "pass" } else { "FAIL" };
+        println!("boot/console: {health}");
+        println!();
+        for r in &run.console.results {
+            if r.passed {
+                passed += 1
+            } else {
+                failed += 1
+            }
+        }
+        if run.health.is_empty() {
+            passed += 1
+        } else {
+            failed += 1
+        }
+    }
+
+    let failing: Vec<&GuestRun> = runs.iter().filter(|r| r.failed()).collect();
+    if !failing.is_empty() {
+        println!("## Failures");
+        println!();
+        for run in failing {
+            for r in run.console.results.iter().filter(|r| !r.passed) {
+                println!("- {} {} {}: {}", run.kernel.package, r.case, r.mode, r.detail);
+            }
+            for reason in &run.health {
+                println!("- {} boot/console: {reason}", run.kernel.package);
+            }
+            let log = run.log.strip_prefix(root).unwrap_or(&run.log);
+            println!("  log: {}", log.display());
+        }
+        println!();
+    }
+    for kernel in not_run {
+        println!("not run (an earlier kernel failed; --keep-going runs all): {}", kernel.package);
+    }
+    if not_run.is_empty() {
+        println!("vm: {passed} passed, {failed} failed");
+    } else {
+        println!("vm: {passed} passed, {failed} failed, {} skipped", not_run.len());
+    }
+    (passed, failed)
+}
+
+/// A markdown table: one row per case, one column per mode, in order of appearance.
+fn table(results: &[CaseResult]) -> String {
+    let mut modes: Vec<&str> = Vec::new();
+    let mut cases: Vec<&str> = Vec::new();
+    for r in results {
+        if !modes.contains(&r.mode.as_str()) {
+            modes.push(&r.mode);
+        }
+        if !cases.contains(&r.case.as_str()) {
+            cases.push(&r.case);
+        }
+    }
+    if results.is_empty() {
+        return "(no case results)\n".to_string();
+    }
+    let cell = |case: &str, mode: &str| {
+        let mut verdicts = results.iter().filter(|r| r.case == case && r.mode == mode);
+        match (verdicts.next(), verdicts.next()) {
+            (None, _) => "-",
+            (Some(r), None) => if r.passed { "pass" } else { "FAIL" },
+            // A case reported twice in one mode counts as both; show the worst.
+            (Some(a), Some(b)) => if a.passed && b.passed { "pass" } else { "FAIL" },
+        }
+    };
+    let case_width = cases.iter().map(|c| c.len()).max().unwrap_or(0).max(4);
+    let widths: Vec<usize> = modes.iter().map(|m| m.len().max(4)).collect();
+    let mut out = format!("| {:case_width$} |", "case");
+    for (m, w) in modes.iter().zip(&widths) {
+        out += &format!(" {m:w$} |");
+    }
+    out += &format!("\n|{}|", "-".repeat(case_width + 2));
+    for w in &widths {
+        out += &format!("{}|", "-".repeat(w + 2));
+    }
+    out.push('\n');
+    for case in &cases {
+        out += &format!("| {case:case_width$} |");
+        for (m, w) in modes.iter().zip(&widths) {
+            out += &format!(" {:w$} |", cell(case, m));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(case: &str, mode: &str, passed: bool) -> CaseResult {
+        CaseResult { case: case.into(), mode: mode.into(), passed, detail: String::new() }
+    }
+
+    #[test]
+    fn table_has_a_row_per_case_and_a_column_per_mode() {
+        let t = table(&[
+            result("clone", "fentry", true),
+            result("clone", "kprobe", true),
+            result("mmap", "fentry", false),
+        ]);
+        assert_eq!(
+            t,
+            "| case  | fentry | kprobe |\n\
+             |-------|--------|--------|\n\
+             | clone | pass   | pass   |\n\
+             | mmap  | FAIL   | -      |\n"
+        );
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("8m").unwrap(), Duration::from_secs(480));
+        assert!(parse_duration("0").is_err());
+    }
+}
