@@ -102,9 +102,11 @@ static __always_inline int clone_entry(void *ctx, __u32 which, const struct sysc
 	SEC("tracepoint/syscalls/sys_enter_" #name)					\
 	int name##_tp_enter(struct trace_event_raw_sys_enter *ctx)			\
 	{										\
-		struct syscall_args s = {};						\
-		for (int i = 0; i < 5; i++)						\
-			s.a[i] = ctx->args[i];						\
+		/* Field by field: the verifier rejects a computed ctx offset. */	\
+		struct syscall_args s = {						\
+			.a = { ctx->args[0], ctx->args[1], ctx->args[2],		\
+			       ctx->args[3], ctx->args[4] },				\
+		};									\
 		return clone_entry(ctx, which, &s, PROBE_TRACEPOINT, false, 0);		\
 	}										\
 	SEC("tracepoint/syscalls/sys_exit_" #name)					\

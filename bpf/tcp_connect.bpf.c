@@ -97,11 +97,13 @@ int tcp_connect_tp_state(struct trace_event_raw_inet_sock_set_state *ctx)
 	fill_header(ctx, &e.h, pid, tid, PROBE_TRACEPOINT);
 	e.family = ctx->family;
 	e.dport = ctx->dport;
-	__builtin_memcpy(&e.saddr4, ctx->saddr, 4);
-	__builtin_memcpy(&e.daddr4, ctx->daddr, 4);
+	/* Copied with a helper: the verifier refuses loads through a ctx
+	 * pointer that the compiler has offset. */
+	bpf_probe_read_kernel(&e.saddr4, 4, ctx->saddr);
+	bpf_probe_read_kernel(&e.daddr4, 4, ctx->daddr);
 	if (e.family == ARGTRACE_AF_INET6) {
-		__builtin_memcpy(e.saddr6, ctx->saddr_v6, 16);
-		__builtin_memcpy(e.daddr6, ctx->daddr_v6, 16);
+		bpf_probe_read_kernel(e.saddr6, 16, ctx->saddr_v6);
+		bpf_probe_read_kernel(e.daddr6, 16, ctx->daddr_v6);
 	}
 	ARGTRACE_PENDING_PUT(&tid, &e);
 	if (bpf_map_update_elem(&pending_sock, &tid, &skaddr, BPF_ANY))
