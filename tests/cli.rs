@@ -1,0 +1,217 @@
+//! The command line's promises: every bad input gets one `argtrace: ...` line
+//! and its documented exit code (never a panic or libbpf's log), and every
+//! clean stop (--duration, --count, SIGINT, SIGTERM, a closed pipe) exits 0
+//! with the summary. Runs as root on this machine's kernel.
+
+use std::io::{BufRead, BufReader, Read};
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const ARGTRACE: &str = env!("CARGO_BIN_EXE_argtrace");
+
+fn run(args: &[&str]) -> Output {
+    Command::new(ARGTRACE).args(args).stdin(Stdio::null()).output().expect("run argtrace")
+}
+
+/// Exactly one stderr line, starting with `argtrace: ` and containing `needle`.
+fn assert_one_line_error(out: &Output, code: i32, needle: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(out.status.code(), Some(code), "exit code; stderr: {stderr}");
+    assert_eq!(lines.len(), 1, "one line expected, got: {stderr}");
+    assert!(lines[0].starts_with("argtrace: "), "{stderr}");
+    assert!(lines[0].contains(needle), "'{needle}' not in: {stderr}");
+    assert!(out.stdout.is_empty(), "nothing on stdout for an error");
+}
+
+#[test]
+fn unknown_family_is_a_usage_error() {
+    let out = run(&["tcp-connect", "--family", "ipx"]);
+    assert_one_line_error(&out, 2, "invalid value 'ipx' for '--family <FAMILY>'");
+}
+
+#[test]
+fn unknown_probe_mode_is_a_usage_error() {
+    let out = run(&["mmap", "--probe", "uprobe"]);
+    assert_one_line_error(&out, 2, "invalid value 'uprobe' for '--probe <PROBE>'");
+}
+
+#[test]
+fn unknown_subcommand_is_a_usage_error() {
+    let out = run(&["execve"]);
+    assert_one_line_error(&out, 2, "unrecognized subcommand 'execve'");
+}
+
+#[test]
+fn bad_values_are_usage_errors() {
+    assert_one_line_error(&run(&["mmap", "--comm", "a-name-of-16-chr"]), 2, "--comm 'a-name-of-16-chr' must be 1 to 15 bytes");
+    assert_one_line_error(&run(&["mmap", "--duration", "5 parsecs"]), 2, "unknown unit");
+    assert_one_line_error(&run(&["mmap", "--ringbuf-size", "5000"]), 2, "must be a power of two");
+    assert_one_line_error(&run(&["mmap", "--count", "0"]), 2, "--count must be at least 1");
+    assert_one_line_error(&run(&["tcp-connect", "-4", "-6"]), 2, "cannot be used with");
+}
+
+#[test]
+fn a_pid_that_does_not_exist() {
+    // pid_max is at most 4194304: this pid cannot exist.
+    assert_one_line_error(&run(&["mmap", "-p", "4194305"]), 4, "no such pid: 4194305");
+    assert_one_line_error(&run(&["clone", "--tid", "4194306"]), 4, "no such tid: 4194306");
+}
+
+#[test]
+fn missing_btf() {
+    let out = run(&["mmap", "--btf", "/nonexistent/vmlinux"]);
+    assert_one_line_error(&out, 5, "BTF file /nonexistent/vmlinux does not exist");
+}
+
+#[test]
+fn forced_modes_this_kernel_lacks() {
+    // This machine's kernel: no CONFIG_KPROBES, fentry refused (KERNEL-LAB.md).
+    assert_one_line_error(&run(&["clone", "--probe", "kprobe"]), 5, "probe mode kprobe is not available on this kernel: ");
+    assert_one_line_error(&run(&["mmap", "--probe", "fentry"]), 5, "probe mode fentry is not available on this kernel: ");
+}
+
+#[test]
+fn output_file_that_cannot_be_written() {
+    let out = run(&["mmap", "-o", "/nonexistent-dir/out.txt"]);
+    assert_one_line_error(&out, 6, "cannot write /nonexistent-dir/out.txt: No such file or directory");
+}
+
+#[test]
+fn without_privilege() {
+    let out = Command::new(ARGTRACE)
+        .args(["mmap"])
+        .uid(65534)
+        .gid(65534)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run argtrace as nobody");
+    assert_one_line_error(&out, 3, "missing privilege");
+}
+
+/// Starts argtrace and returns once it says it is tracing, with the rest of
+/// its stderr arriving on the receiver when it exits.
+fn start(args: &[&str]) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
+    let mut child = Command::new(ARGTRACE)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn argtrace");
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = Vec::new();
+    loop {
+        let mut line = String::new();
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "argtrace exited early: {seen:?}");
+        let ready = line.starts_with("argtrace: tracing");
+        seen.push(line);
+        if ready {
+            break;
+        }
+    }
+    // Keep draining stderr so argtrace never blocks on it.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut rest = String::new();
+        let _ = stderr.read_to_string(&mut rest);
+        let _ = tx.send(rest);
+    });
+    (child, rx)
+}
+
+/// Creates `n` processes (each a clone of the shell).
+fn spawn_processes(n: usize) -> u32 {
+    let child = Command::new("sh")
+        .args(["-c", &format!("for i in $(seq {n}); do head -c 1 /dev/zero >/dev/null; done")])
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let _ = child.wait_with_output();
+    pid
+}
+
+#[test]
+fn sigterm_and_sigint_stop_cleanly_with_the_summary() {
+    for sig in [libc::SIGTERM, libc::SIGINT] {
+        let (mut child, stderr_rx) = start(&["clone", "--json"]);
+        spawn_processes(3);
+        // SAFETY: signalling our own child.
+        unsafe { libc::kill(child.id() as i32, sig) };
+        let mut stdout = String::new();
+        child.stdout.take().unwrap().read_to_string(&mut stdout).unwrap();
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(0), "signal {sig}");
+        let last = stdout.lines().last().unwrap_or_default();
+        assert!(last.starts_with("{\"summary\": {\"events\": ") && last.ends_with(", \"dropped\": 0}}"), "{stdout}");
+        let events = stdout.lines().count() - 1;
+        assert!(last.contains(&format!("\"events\": {events},")), "summary counts every line: {stdout}");
+        let stderr = stderr_rx.recv_timeout(Duration::from_secs(30)).unwrap_or_default();
+        assert!(stderr.contains(&format!("argtrace: {events} events, 0 lost")), "{stderr}");
+    }
+}
+
+#[test]
+fn duration_ends_the_run() {
+    let started = Instant::now();
+    let out = run(&["mmap", "--duration", "700ms", "--json", "-p", "1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(started.elapsed() >= Duration::from_millis(700));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.lines().last().unwrap_or_default().starts_with("{\"summary\""), "{stdout}");
+}
+
+#[test]
+fn count_stops_after_exactly_n_events() {
+    let (mut child, _) = start(&["clone", "--count", "2"]);
+    spawn_processes(6);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "--count 2 did not stop argtrace");
+        spawn_processes(1);
+    }
+    let mut stdout = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut stdout).unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    assert_eq!(stdout.lines().count(), 2, "{stdout}");
+    // Other tests run in parallel: any two creations count, but each is one whole line.
+    assert!(stdout.lines().all(|l| l.contains(" clone") && l.contains(") = ")), "{stdout}");
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let mut child = Command::new(ARGTRACE)
+        .args(["clone"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut stderr = child.stderr.take().unwrap();
+    let mut first = String::new();
+    while first.is_empty() {
+        spawn_processes(1);
+        stdout.read_line(&mut first).unwrap();
+    }
+    drop(stdout); // like `| head -1`
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "argtrace did not notice the closed pipe");
+        spawn_processes(1);
+    }
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    let mut err = String::new();
+    stderr.read_to_string(&mut err).unwrap();
+    assert!(!err.contains("Broken pipe") && !err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn help_and_version_exit_zero() {
+    let out = run(&["--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("tcp-connect"));
+    let out = run(&["--version"]);
+    assert_eq!(out.status.code(), Some(0));
+}
