@@ -107,3 +107,9 @@ deps_rust_target() {
     _deps_log "rustup target add $1"
     rustup target add "$1" >&2
 }
+
+# What building argtrace itself needs: clang for the BPF programs, libelf and
+# zlib for libbpf, make and pkg-config for libbpf-sys's build.
+deps_build() {
+    deps_install clang llvm libelf-dev zlib1g-dev pkg-config make gcc libc6-dev
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Every test, on a fresh Debian 12 machine (as root): installs what it needs,
+# then runs the unit, CLI and live tests on this machine's kernel (tracepoint
+# mode), cross-builds for arm64, and runs the QEMU kernel matrix that proves
+# fentry, kprobe and tracepoint modes on Debian's x86_64 and arm64 kernels.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/deps.sh
+deps_build
+deps_vm x86_64 arm64
+echo "== unit, CLI and live tests (this kernel: $(uname -r))"
+cargo test --workspace --locked
+echo "== arm64 cross build"
+cargo build --release --locked --target aarch64-unknown-linux-gnu
+echo "== kernel matrix (QEMU)"
+cargo xtask vm
