@@ -215,3 +215,48 @@ fn help_and_version_exit_zero() {
     let out = run(&["--version"]);
     assert_eq!(out.status.code(), Some(0));
 }
+
+#[test]
+fn uid_comm_and_pid_filters_run_in_the_kernel() {
+    let (mut child, _stderr) = start(&["clone", "--json", "-u", "65534", "-c", "sh"]);
+    // The same fork, once as nobody (must show) and once as root (must not).
+    let as_nobody = Command::new("sh").args(["-c", "true & wait"]).uid(65534).gid(65534).spawn().unwrap();
+    let nobody_pid = as_nobody.id();
+    as_nobody.wait_with_output().unwrap();
+    let as_root = Command::new("sh").args(["-c", "true & wait"]).spawn().unwrap();
+    let root_pid = as_root.id();
+    as_root.wait_with_output().unwrap();
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let mut stdout = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut stdout).unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    let events: Vec<&str> = stdout.lines().filter(|l| !l.starts_with("{\"summary\"")).collect();
+    assert!(
+        events.iter().any(|l| l.contains(&format!("\"pid\": {nobody_pid}, "))),
+        "nobody's fork is missing: {stdout}"
+    );
+    assert!(!stdout.contains(&format!("\"pid\": {root_pid}, ")), "root's fork passed the uid filter: {stdout}");
+    assert!(
+        events.iter().all(|l| l.contains("\"uid\": 65534, \"comm\": \"sh\"")),
+        "an event passed the filters: {stdout}"
+    );
+
+    // -p: only the given process.
+    let target = Command::new("sh").args(["-c", "read x; true & wait"]).stdin(Stdio::piped()).spawn().unwrap();
+    let target_pid = target.id().to_string();
+    let (mut child, _stderr) = start(&["clone", "--json", "-p", &target_pid]);
+    spawn_processes(2);
+    let mut target = target;
+    use std::io::Write;
+    target.stdin.take().unwrap().write_all(b"\n").unwrap();
+    target.wait().unwrap();
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let mut stdout = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut stdout).unwrap();
+    child.wait().unwrap();
+    let events: Vec<&str> = stdout.lines().filter(|l| !l.starts_with("{\"summary\"")).collect();
+    assert_eq!(events.len(), 1, "{stdout}");
+    assert!(events[0].contains(&format!("\"pid\": {target_pid}, ")), "{stdout}");
+}
