@@ -126,11 +126,12 @@ static __always_inline void submit(void *record, __u64 size)
 }
 
 /* Declares the per-thread table that holds a call's arguments from its entry
- * hook until its return hook (kprobe and tracepoint modes). LRU, so a thread
- * that never returns (killed in the call) cannot fill it up for good. */
+ * hook until its return hook (kprobe and tracepoint modes). A plain hash, not
+ * LRU: when it is full the new call is counted as lost instead of an older
+ * one vanishing without a trace. */
 #define ARGTRACE_PENDING_MAP(value_type)			\
 	struct {						\
-		__uint(type, BPF_MAP_TYPE_LRU_HASH);		\
+		__uint(type, BPF_MAP_TYPE_HASH);		\
 		__uint(max_entries, 16384);			\
 		__type(key, __u32);				\
 		__type(value, value_type);			\

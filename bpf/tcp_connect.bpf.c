@@ -76,7 +76,7 @@ int BPF_KRETPROBE(connect_kretprobe, long ret)
 /* The socket pointer seen at SYN_SENT, to read the source port at exit: the
  * kernel sets SYN_SENT before it picks the port. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u32);
 	__type(value, __u64);

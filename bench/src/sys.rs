@@ -1,0 +1,150 @@
+//! The few system facts and calls the benchmark needs: clocks, CPU pinning,
+//! a process's CPU time so far, reaping with rusage, signals. Every libc call
+//! of the measuring side lives here.
+
+use std::io;
+use std::path::Path;
+use std::time::Duration;
+
+/// CLOCK_MONOTONIC in nanoseconds.
+pub fn monotonic_ns() -> u64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: ts is a valid, writable timespec.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+/// Pins the calling thread (and so the processes it forks or execs) to one CPU.
+pub fn pin_self_to_cpu(cpu: usize) -> io::Result<()> {
+    // SAFETY: set is a zeroed cpu_set_t filled by the CPU_* helpers; pid 0
+    // means the calling thread.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu, &mut set);
+        if libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+pub fn online_cpus() -> usize {
+    // SAFETY: sysconf has no memory-safety preconditions.
+    let n = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) };
+    n.max(1) as usize
+}
+
+/// The CPU time (user + system, ns) every live thread of `pid` has used so far,
+/// from /proc/<pid>/task/*/schedstat (nanosecond resolution, unlike /proc/<pid>/stat).
+pub fn process_cpu_ns(pid: i32) -> u64 {
+    let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    dir.filter_map(|t| t.ok())
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next().and_then(|v| v.parse::<u64>().ok()))
+        .sum()
+}
+
+/// What wait4 says about a finished child.
+#[derive(Debug, Clone, Copy)]
+pub struct Exit {
+    /// Exit code, or 128 + signal number.
+    pub code: i32,
+    /// User + system CPU time of the child and its reaped children, ns.
+    pub cpu_ns: u64,
+    /// Peak resident set size, KiB (the largest of the child and its reaped children).
+    pub maxrss_kib: u64,
+}
+
+fn exit_of(status: i32, ru: &libc::rusage) -> Exit {
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else if libc::WIFSIGNALED(status) {
+        128 + libc::WTERMSIG(status)
+    } else {
+        -1
+    };
+    let tv = |t: libc::timeval| t.tv_sec as u64 * 1_000_000_000 + t.tv_usec as u64 * 1000;
+    Exit { code, cpu_ns: tv(ru.ru_utime) + tv(ru.ru_stime), maxrss_kib: ru.ru_maxrss as u64 }
+}
+
+/// Reaps `pid` if it has exited, without blocking.
+pub fn try_reap(pid: i32) -> Option<Exit> {
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is valid; both pointers are to live locals.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    let rc = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut ru) };
+    (rc == pid).then(|| exit_of(status, &ru))
+}
+
+/// Waits up to `limit` for `pid` to exit; then kills it and reaps it anyway.
+/// Returns the exit and whether it came in time.
+pub fn reap_within(pid: i32, limit: Duration) -> (Exit, bool) {
+    let until = monotonic_ns() + limit.as_nanos() as u64;
+    loop {
+        if let Some(e) = try_reap(pid) {
+            return (e, true);
+        }
+        if monotonic_ns() >= until {
+            signal(pid, libc::SIGKILL);
+            let mut status = 0;
+            // SAFETY: as in try_reap.
+            let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+            unsafe { libc::wait4(pid, &mut status, 0, &mut ru) };
+            return (exit_of(status, &ru), false);
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+pub fn signal(pid: i32, sig: i32) {
+    // SAFETY: kill has no memory-safety preconditions; pid is a child of ours.
+    unsafe { libc::kill(pid, sig) };
+}
+
+/// Mounts tracefs where the kernel expects it if it is not mounted yet (the
+/// empty program needs the tracepoint ids; argtrace and perf do the same).
+pub fn ensure_tracefs() -> Result<&'static str, String> {
+    for dir in ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"] {
+        if Path::new(dir).join("events").exists() {
+            return Ok(dir);
+        }
+    }
+    // SAFETY: all arguments are valid NUL-terminated strings or null.
+    let rc = unsafe {
+        libc::mount(
+            c"tracefs".as_ptr(),
+            c"/sys/kernel/tracing".as_ptr(),
+            c"tracefs".as_ptr(),
+            0,
+            std::ptr::null(),
+        )
+    };
+    if rc == 0 {
+        Ok("/sys/kernel/tracing")
+    } else {
+        Err(format!("tracefs is not mounted and mounting it failed: {}", io::Error::last_os_error()))
+    }
+}
+
+/// Blocks SIGINT and SIGTERM in the calling thread (so sigwait can take them).
+pub fn block_stop_signals() -> libc::sigset_t {
+    // SAFETY: the set is initialised by sigemptyset before use.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGINT);
+        libc::sigaddset(&mut set, libc::SIGTERM);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+        set
+    }
+}
+
+/// Waits for one of the signals of `set` (blocked beforehand).
+pub fn wait_signal(set: &libc::sigset_t) -> i32 {
+    let mut sig = 0;
+    // SAFETY: set is initialised; sig is a live local.
+    unsafe { libc::sigwait(set, &mut sig) };
+    sig
+}
