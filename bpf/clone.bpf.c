@@ -77,16 +77,9 @@ static __always_inline int clone_entry(void *ctx, __u32 which, const struct sysc
 	return 0;
 }
 
-/* One set of six programs per syscall: fexit, kprobe, kretprobe, and the two
- * tracepoints. The fexit and kprobe ones read the wrapper's struct pt_regs. */
-#define CLONE_PROGRAMS(name, which)							\
-	SEC("fexit/" ARGTRACE_SYSCALL(name))						\
-	int BPF_PROG(name##_fexit, const struct pt_regs *regs, long ret)		\
-	{										\
-		struct syscall_args s = {};						\
-		regs_to_args(regs, &s);							\
-		return clone_entry(ctx, which, &s, PROBE_FENTRY, true, ret);		\
-	}										\
+/* The entry/return pair of one syscall for kprobe and tracepoint modes.
+ * The kprobe reads the wrapper's struct pt_regs. */
+#define CLONE_PAIRED_PROGRAMS(name, which)						\
 	SEC("kprobe/" ARGTRACE_SYSCALL(name))						\
 	int BPF_KPROBE(name##_kprobe, const struct pt_regs *regs)			\
 	{										\
@@ -115,9 +108,45 @@ static __always_inline int clone_entry(void *ctx, __u32 which, const struct sysc
 		return ARGTRACE_PENDING_FINISH(struct clone_event, ctx->ret);		\
 	}
 
-CLONE_PROGRAMS(clone, CLONE_SYS_CLONE)
-CLONE_PROGRAMS(clone3, CLONE_SYS_CLONE3)
+/* fentry mode: fexit on the syscall wrapper sees arguments and result. */
+#define CLONE_FEXIT_PROGRAM(name, which)						\
+	SEC("fexit/" ARGTRACE_SYSCALL(name))						\
+	int BPF_PROG(name##_fexit, const struct pt_regs *regs, long ret)		\
+	{										\
+		struct syscall_args s = {};						\
+		regs_to_args(regs, &s);							\
+		return clone_entry(ctx, which, &s, PROBE_FENTRY, true, ret);		\
+	}
+
+CLONE_FEXIT_PROGRAM(clone, CLONE_SYS_CLONE)
+CLONE_PAIRED_PROGRAMS(clone, CLONE_SYS_CLONE)
+CLONE_FEXIT_PROGRAM(clone3, CLONE_SYS_CLONE3)
+CLONE_PAIRED_PROGRAMS(clone3, CLONE_SYS_CLONE3)
+
 #if ARGTRACE_HAVE_FORK
-CLONE_PROGRAMS(fork, CLONE_SYS_FORK)
-CLONE_PROGRAMS(vfork, CLONE_SYS_VFORK)
+CLONE_PAIRED_PROGRAMS(fork, CLONE_SYS_FORK)
+CLONE_PAIRED_PROGRAMS(vfork, CLONE_SYS_VFORK)
+
+#define ARGTRACE_PF_KTHREAD 0x00200000
+
+/* fentry mode, fork and vfork: Debian's kernels have no BTF for the argument-
+ * less wrappers __x64_sys_fork/vfork, so fexit cannot attach there. Both end
+ * in kernel_clone(), which clone and clone3 also call: the syscall number in
+ * the task's user registers says which entry this was. */
+SEC("fexit/kernel_clone")
+int BPF_PROG(fork_vfork_fexit, struct kernel_clone_args *args, long ret)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct syscall_args s = {};
+	long nr;
+
+	if (task->flags & ARGTRACE_PF_KTHREAD)
+		return 0;
+	nr = ARGTRACE_SYSCALL_NR((struct pt_regs *)bpf_task_pt_regs(task));
+	if (nr == ARGTRACE_NR_FORK)
+		return clone_entry(ctx, CLONE_SYS_FORK, &s, PROBE_FENTRY, true, ret);
+	if (nr == ARGTRACE_NR_VFORK)
+		return clone_entry(ctx, CLONE_SYS_VFORK, &s, PROBE_FENTRY, true, ret);
+	return 0;
+}
 #endif

@@ -4,6 +4,7 @@
 # because a fresh CI machine has none of what a developer installed by hand.
 #
 #   . scripts/deps.sh
+#   deps_build               # what `cargo build` of the workspace needs on this machine
 #   deps_vm x86_64 arm64     # everything `cargo xtask vm` needs for those guests
 #   deps_vmlinux             # everything `cargo xtask vmlinux` needs
 
@@ -74,6 +75,12 @@ _deps_install_qemu() {
     fi
 }
 
+# What building the workspace needs: clang for the BPF objects (libbpf-cargo), make and a C
+# compiler for libbpf-sys's vendored libbpf, and libelf/zlib to link it.
+deps_build() {
+    deps_install clang llvm make gcc libc6-dev pkg-config libelf-dev zlib1g-dev
+}
+
 # What `cargo xtask vmlinux` needs: the BTF dumper, the decompressors and arm64 package lists.
 deps_vmlinux() {
     deps_arm64_arch
@@ -83,7 +90,8 @@ deps_vmlinux() {
 # deps_vm ARCH...: what `cargo xtask vm` needs to build, pack and boot guests of those
 # architectures (x86_64, arm64).
 deps_vm() {
-    local arch pkgs=(cpio gzip xz-utils zstd lz4 clang llvm libelf-dev zlib1g-dev pkg-config) qemu=()
+    local arch pkgs=(cpio gzip xz-utils zstd lz4) qemu=()
+    deps_build || return 1
     for arch in "$@"; do
         case "$arch" in
             x86_64) qemu+=(qemu-system-x86) ;;

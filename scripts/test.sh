@@ -13,4 +13,4 @@ cargo test --workspace --locked
 echo "== arm64 cross build"
 cargo build --release --locked --target aarch64-unknown-linux-gnu
 echo "== kernel matrix (QEMU)"
-cargo xtask vm
+cargo xtask vm --keep-going

@@ -84,6 +84,7 @@ fn explain(mode: ProbeMode, err: &LoadError) -> String {
     let errno = errno_of(&err.error);
     let what = errno.map(describe_errno).unwrap_or_else(|| err.error.to_string());
     let hint = match (mode, err.stage, errno) {
+        (_, Stage::Load, Some(3)) => "a function to attach to is missing from the kernel or its BTF",
         (ProbeMode::Fentry, Stage::Load, _) => {
             "the kernel refuses fentry/fexit programs (needs BPF trampolines: CONFIG_BPF_JIT, \
              CONFIG_FUNCTION_TRACER, CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS)"

@@ -26,7 +26,11 @@
 #define ARGTRACE_CLONE_ARG_CHILD_TID 4
 #define ARGTRACE_CLONE_ARG_TLS 5
 
-/* x86_64 still has the fork and vfork syscalls. */
+/* x86_64 still has the fork and vfork syscalls; the number of the syscall a
+ * task is in is orig_ax of its user registers. */
 #define ARGTRACE_HAVE_FORK 1
+#define ARGTRACE_NR_FORK 57
+#define ARGTRACE_NR_VFORK 58
+#define ARGTRACE_SYSCALL_NR(regs) BPF_CORE_READ((regs), orig_ax)
 
 #endif

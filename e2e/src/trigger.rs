@@ -153,6 +153,88 @@ fn raw_vfork() -> i64 {
     ret
 }
 
+static mut THREAD_PARENT_TID: u32 = 0;
+static mut THREAD_CHILD_TID: u32 = 0;
+
+/// clone3(CLONE_VM|CLONE_THREAD...) by hand. The new thread runs on a stack of
+/// our own and must not run Rust at all: it exits inside the asm block.
+fn raw_clone3_thread(args: &[u64; 11]) -> i64 {
+    let ret: i64;
+    // SAFETY: the child thread only executes the exit syscall on its own stack,
+    // touching registers only; the parent continues with the new tid.
+    #[cfg(target_arch = "x86_64")]
+    unsafe {
+        std::arch::asm!(
+            "syscall",
+            "test rax, rax",
+            "jnz 2f",
+            "mov eax, 60",
+            "xor edi, edi",
+            "syscall",
+            "ud2",
+            "2:",
+            inlateout("rax") libc::SYS_clone3 => ret,
+            in("rdi") args.as_ptr(),
+            in("rsi") 88usize,
+            out("rcx") _, out("r11") _,
+        );
+    }
+    // SAFETY: as above.
+    #[cfg(target_arch = "aarch64")]
+    unsafe {
+        std::arch::asm!(
+            "svc 0",
+            "cbnz x0, 2f",
+            "mov x8, 93",
+            "mov x0, 0",
+            "svc 0",
+            "brk 0",
+            "2:",
+            inlateout("x0") args.as_ptr() as i64 => ret,
+            in("x1") 88usize,
+            inout("x8") libc::SYS_clone3 => _,
+        );
+    }
+    ret
+}
+
+fn clone3_thread(pid: u32, tid: u32) -> Value {
+    const FLAGS: u64 = 0x100 | 0x200 | 0x400 | 0x800 | 0x10000 | 0x40000 | CLONE_PARENT_SETTID | 0x200000;
+    let stack = vec![0u8; 64 * 1024];
+    let stack_size = (stack.len() as u64) & !15;
+    let ptid = std::ptr::addr_of_mut!(THREAD_PARENT_TID) as u64;
+    let ctid = std::ptr::addr_of_mut!(THREAD_CHILD_TID) as u64;
+    // The kernel clears child_tid when the thread exits (CLONE_CHILD_CLEARTID).
+    // SAFETY: our own static; no thread runs yet.
+    unsafe { std::ptr::write_volatile(ctid as *mut u32, 1) };
+    let mut args = [0u64; 11];
+    args[0] = FLAGS;
+    args[2] = ctid;
+    args[3] = ptid;
+    args[5] = stack.as_ptr() as u64;
+    args[6] = stack_size;
+    let new_tid = raw_clone3_thread(&args);
+    if new_tid <= 0 {
+        return json!({"trigger_error": format!("raw clone3 thread failed: {new_tid}")});
+    }
+    // SAFETY: reading our own static, which the kernel clears at thread exit.
+    while unsafe { std::ptr::read_volatile(ctid as *const u32) } != 0 {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    drop(stack);
+    // SAFETY: the kernel wrote the new tid here (CLONE_PARENT_SETTID).
+    let written = unsafe { std::ptr::read_volatile(ptid as *const u32) } as i64;
+    if written != new_tid {
+        return json!({"trigger_error": format!("clone3 thread: parent_tid {written} != {new_tid}")});
+    }
+    json!({"expect": {"event": "clone", "syscall": "clone3", "pid": pid, "tid": tid,
+        "args": {"flags": FLAGS,
+                 "flags_str": "CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID",
+                 "exit_signal": 0, "pidfd": 0, "child_tid": ctid, "parent_tid": ptid,
+                 "stack": args[5], "stack_size": stack_size, "tls": 0, "size": 88},
+        "ret": new_tid}})
+}
+
 fn wait_child(pid: i64) -> i32 {
     let mut status = 0;
     // SAFETY: waiting for our own child.
@@ -181,11 +263,17 @@ fn clone(pid: u32) -> Vec<Value> {
     out.push(json!({"expect": {"event": "clone", "syscall": "clone", "pid": pid, "tid": tid,
         "args": {"exit_signal": SIGCHLD}, "ret": child}}));
 
-    // A thread: glibc creates threads with clone3; the result is its tid.
+    // A thread from the C library: glibc 2.36 uses clone3 on x86_64 and clone on
+    // arm64 (it has no clone3 wrapper there); the result is the thread's tid.
     let handle = std::thread::spawn(gettid);
     let thread_tid = handle.join().expect("thread");
-    out.push(json!({"expect": {"event": "clone", "syscall": "clone3", "pid": pid, "tid": tid,
+    let lib_syscall = if cfg!(target_arch = "x86_64") { "clone3" } else { "clone" };
+    out.push(json!({"expect": {"event": "clone", "syscall": lib_syscall, "pid": pid, "tid": tid,
         "args": {"exit_signal": 0}, "flags_has": ["CLONE_VM", "CLONE_THREAD"], "ret": thread_tid}}));
+
+    // A thread by a raw clone3 with a stack, stack size and tid pointers of our
+    // own, on both architectures.
+    out.push(clone3_thread(pid, tid));
 
     // A raw clone whose parent_tid, child_tid and tls are distinct addresses the
     // kernel really uses (SETTID and SETTLS): the child checks them, the parent

@@ -341,7 +341,7 @@ fn report(runs: &[GuestRun], not_run: &[&Kernel], root: &Path) -> (usize, usize)
             if run.failed() { "FAILED" } else { "ok" }
         );
         println!();
-        print!("{}", table(&run.console.results));
+        print!("{}", table(&run.console.results, &run.kernel.modes));
         let health = if run.health.is_empty() { "pass" } else { "FAIL" };
         println!("boot/console: {health}");
         println!();
@@ -386,9 +386,10 @@ fn report(runs: &[GuestRun], not_run: &[&Kernel], root: &Path) -> (usize, usize)
     (passed, failed)
 }
 
-/// A markdown table: one row per case, one column per mode, in order of appearance.
-fn table(results: &[CaseResult]) -> String {
-    let mut modes: Vec<&str> = Vec::new();
+/// A markdown table: one row per case, one column per mode; the kernel's listed modes
+/// come first, then any other mode the suite reported, in order of appearance.
+fn table(results: &[CaseResult], listed_modes: &[String]) -> String {
+    let mut modes: Vec<&str> = listed_modes.iter().map(String::as_str).collect();
     let mut cases: Vec<&str> = Vec::new();
     for r in results {
         if !modes.contains(&r.mode.as_str()) {
@@ -441,11 +442,14 @@ mod tests {
 
     #[test]
     fn table_has_a_row_per_case_and_a_column_per_mode() {
-        let t = table(&[
-            result("clone", "fentry", true),
-            result("clone", "kprobe", true),
-            result("mmap", "fentry", false),
-        ]);
+        let t = table(
+            &[
+                result("clone", "kprobe", true),
+                result("clone", "fentry", true),
+                result("mmap", "fentry", false),
+            ],
+            &["fentry".to_string()],
+        );
         assert_eq!(
             t,
             "| case  | fentry | kprobe |\n\

@@ -241,7 +241,7 @@ fn btf_candidates(image: &[u8]) -> Vec<(usize, usize)> {
             found.push((at, total));
         }
     }
-    found.sort_by(|a, b| b.1.cmp(&a.1));
+    found.sort_by_key(|&(_, len)| std::cmp::Reverse(len));
     found
 }
 

@@ -1,0 +1,485 @@
+//! The benchmark command: every workload under every contender, runs
+//! interleaved (run 1 of each contender, then run 2 ...) so drift hits all
+//! alike; then the ring-buffer drop check; then the table and the raw figures.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use crate::contender::Contender;
+use crate::report;
+use crate::runner::{self, Pinning, RunResult, Settings};
+use crate::sys;
+use crate::workload::Workload;
+
+const HELP: &str = "\
+argtrace-bench: argtrace's overhead, loss, CPU, start-up and memory against
+no tracer, an empty BPF program on the same hooks, bpftrace, strace and perf trace.
+
+usage: cargo run --release -p argtrace-bench -- [options]
+
+Options:
+  --quick               3 runs per cell and a quarter of the calls (about a minute)
+  --runs N              runs per cell (default 5)
+  --workload LIST       comma-separated: mmap, fork, tcp (default: all)
+  --contender LIST      comma-separated: baseline, empty-bpf, argtrace, argtrace-json,
+                        bpftrace, strace, perf-trace (default: all; baseline is always run)
+  --calls W=N           calls for workload W (repeatable), e.g. --calls mmap=100000
+  --out DIR             where results.md and results.json go (default target/bench)
+  --argtrace PATH       the argtrace binary to measure (default: build it with
+                        `cargo build --release -p argtrace` and use target/release/argtrace)
+  --no-pin              do not pin the workload and the tracer to separate CPUs
+  --no-loss-check       skip the one-page ring buffer drop-count check
+  --keep-output         keep the tracers' output files in DIR/scratch
+  --guest               also run the fentry/kprobe/tracepoint comparison in an
+                        x86_64 QEMU guest (needs `cargo xtask vm --run`, see docs/benchmarks.md)
+  -h, --help            this text
+
+Internal subcommands (used by the benchmark itself):
+  workload mmap|fork|tcp CALLS [--cpu N] [--listener-cpu N]
+  empty-bpf mmap|clone|tcp-connect [--probe tracepoint|kprobe|fentry]
+  guest-run [--argtrace PATH] [--runs N] [--quick]
+";
+
+pub struct Options {
+    pub runs: usize,
+    pub quick: bool,
+    pub workloads: Vec<Workload>,
+    pub contenders: Vec<Contender>,
+    pub calls: Vec<(Workload, u64)>,
+    pub out: PathBuf,
+    pub argtrace: Option<PathBuf>,
+    pub pin: bool,
+    pub loss_check: bool,
+    pub keep_output: bool,
+    pub guest: bool,
+}
+
+impl Options {
+    pub fn calls_for(&self, w: Workload) -> u64 {
+        self.calls
+            .iter()
+            .rev()
+            .find(|(x, _)| *x == w)
+            .map(|(_, n)| *n)
+            .unwrap_or(if self.quick { w.quick_calls() } else { w.default_calls() })
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("bench/ is in the workspace").to_path_buf()
+}
+
+fn parse(args: &[String]) -> Result<Option<Options>, String> {
+    let mut o = Options {
+        runs: 5,
+        quick: false,
+        workloads: Workload::ALL.to_vec(),
+        contenders: Contender::ALL.to_vec(),
+        calls: Vec::new(),
+        out: workspace_root().join("target/bench"),
+        argtrace: None,
+        pin: true,
+        loss_check: true,
+        keep_output: false,
+        guest: false,
+    };
+    let mut runs = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let (name, inline) = match a.split_once('=') {
+            Some((n, v)) if n.starts_with("--") && n != "--calls" => (n, Some(v.to_string())),
+            _ => (a.as_str(), None),
+        };
+        let mut value = || inline.clone().or_else(|| it.next().cloned()).ok_or(format!("{name} needs a value"));
+        match name {
+            "-h" | "--help" => {
+                print!("{HELP}");
+                return Ok(None);
+            }
+            "--quick" => o.quick = true,
+            "--runs" => {
+                let v = value()?;
+                runs = Some(v.parse::<usize>().ok().filter(|n| *n > 0).ok_or(format!("bad --runs `{v}`"))?);
+            }
+            "--workload" => {
+                o.workloads = value()?
+                    .split(',')
+                    .map(|s| Workload::parse(s).ok_or(format!("unknown workload `{s}` (mmap, fork, tcp)")))
+                    .collect::<Result<_, _>>()?;
+            }
+            "--contender" => {
+                let mut list = vec![Contender::Baseline];
+                for s in value()?.split(',') {
+                    let c = Contender::parse(s).filter(|c| Contender::ALL.contains(c)).ok_or(format!(
+                        "unknown contender `{s}` (baseline, empty-bpf, argtrace, argtrace-json, bpftrace, strace, perf-trace)"
+                    ))?;
+                    if !list.contains(&c) {
+                        list.push(c);
+                    }
+                }
+                o.contenders = list;
+            }
+            "--calls" => {
+                let v = value()?;
+                let (w, n) = v.split_once('=').ok_or(format!("--calls wants W=N, got `{v}`"))?;
+                let w = Workload::parse(w).ok_or(format!("unknown workload `{w}`"))?;
+                let n = n.parse::<u64>().ok().filter(|n| *n > 0).ok_or(format!("bad count in `{v}`"))?;
+                o.calls.push((w, n));
+            }
+            "--out" => o.out = PathBuf::from(value()?),
+            "--argtrace" => o.argtrace = Some(PathBuf::from(value()?)),
+            "--no-pin" => o.pin = false,
+            "--no-loss-check" => o.loss_check = false,
+            "--keep-output" => o.keep_output = true,
+            "--guest" => o.guest = true,
+            other => return Err(format!("unexpected argument `{other}`\n\n{HELP}")),
+        }
+    }
+    o.runs = runs.unwrap_or(if o.quick { 3 } else { 5 });
+    Ok(Some(o))
+}
+
+/// One workload under one contender, all its runs.
+pub struct Cell {
+    pub workload: Workload,
+    pub contender: Contender,
+    pub calls: u64,
+    pub runs: Vec<RunResult>,
+    pub errors: Vec<String>,
+}
+
+/// The one-page ring buffer run: are events + dropped exactly the calls?
+pub struct LossCheck {
+    pub contender: Contender,
+    pub calls: u64,
+    pub ringbuf_bytes: u64,
+    pub result: Result<RunResult, String>,
+}
+
+impl LossCheck {
+    pub fn exact(&self) -> Option<bool> {
+        let r = self.result.as_ref().ok()?;
+        let (e, d) = (r.reported_events?, r.reported_lost?);
+        Some(e + d == self.calls && r.events == Some(e))
+    }
+}
+
+pub struct Machine {
+    pub date: String,
+    pub kernel: String,
+    pub cpu: String,
+    pub cores: usize,
+    pub tools: Vec<(String, String)>,
+    pub notes: Vec<String>,
+}
+
+pub struct Results {
+    pub machine: Machine,
+    pub runs: usize,
+    pub quick: bool,
+    pub pin: Option<Pinning>,
+    pub cells: Vec<Cell>,
+    pub loss: Vec<LossCheck>,
+    pub guest: Option<crate::guest::GuestOutcome>,
+    pub wall_s: f64,
+    pub command: String,
+}
+
+pub fn main(args: &[String]) -> ! {
+    let opts = match parse(args) {
+        Ok(Some(o)) => o,
+        Ok(None) => std::process::exit(0),
+        Err(e) => {
+            eprintln!("argtrace-bench: {e}");
+            std::process::exit(2);
+        }
+    };
+    match run(&opts, args) {
+        Ok(()) => std::process::exit(0),
+        Err(e) => {
+            eprintln!("argtrace-bench: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+fn run(opts: &Options, args: &[String]) -> Result<(), String> {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return Err("run as root: the tracers need it".into());
+    }
+    let started = Instant::now();
+    ensure_tools(&opts.contenders)?;
+    let argtrace = match &opts.argtrace {
+        Some(p) => p.clone(),
+        None => build_argtrace()?,
+    };
+    let bench = std::env::current_exe().map_err(|e| format!("cannot find my own binary: {e}"))?;
+    std::fs::create_dir_all(opts.out.join("scratch")).map_err(|e| format!("{}: {e}", opts.out.display()))?;
+    let pin = (opts.pin && sys::online_cpus() >= 2).then_some(Pinning { tracer: 0, workload: 1 });
+    let set = Settings {
+        bench: bench.clone(),
+        argtrace: argtrace.clone(),
+        pin,
+        scratch: opts.out.join("scratch"),
+        keep_output: opts.keep_output,
+    };
+    let machine = probe_machine(&argtrace, &opts.contenders);
+    for n in &machine.notes {
+        eprintln!("argtrace-bench: note: {n}");
+    }
+
+    let cells = run_cells(&set, opts, &opts.workloads, &opts.contenders, opts.runs);
+
+    let mut loss = Vec::new();
+    if opts.loss_check && opts.workloads.contains(&Workload::Mmap) {
+        let calls = opts.calls_for(Workload::Mmap);
+        for c in [Contender::ArgtraceText, Contender::ArgtraceJson] {
+            if !opts.contenders.contains(&c) {
+                continue;
+            }
+            eprintln!("[loss check] {} with --ringbuf-size 4096 on mmap, {calls} calls", c.key());
+            let result = runner::run_one(&set, Workload::Mmap, c, calls, &["--ringbuf-size", "4096"]);
+            let check = LossCheck { contender: c, calls, ringbuf_bytes: 4096, result };
+            match &check.result {
+                Ok(r) => eprintln!(
+                    "  argtrace says {} events, {} lost; {} lines counted; exact: {}",
+                    r.reported_events.map_or("?".into(), |v| v.to_string()),
+                    r.reported_lost.map_or("?".into(), |v| v.to_string()),
+                    r.events.map_or("?".into(), |v| v.to_string()),
+                    check.exact().map_or("?", |b| if b { "yes" } else { "NO" })
+                ),
+                Err(e) => eprintln!("  failed: {e}"),
+            }
+            loss.push(check);
+        }
+    }
+
+    let guest = opts.guest.then(|| crate::guest::run_on_host(&bench, &argtrace, opts));
+
+    let results = Results {
+        machine,
+        runs: opts.runs,
+        quick: opts.quick,
+        pin,
+        cells,
+        loss,
+        guest,
+        wall_s: started.elapsed().as_secs_f64(),
+        command: std::iter::once("cargo run --release -p argtrace-bench --".to_string())
+            .chain(args.iter().cloned())
+            .collect::<Vec<_>>()
+            .join(" ")
+            .trim_end_matches(" --")
+            .to_string(),
+    };
+    let md = report::markdown(&results);
+    let json = report::json(&results).render();
+    let md_path = opts.out.join("results.md");
+    let json_path = opts.out.join("results.json");
+    std::fs::write(&md_path, &md).map_err(|e| format!("{}: {e}", md_path.display()))?;
+    std::fs::write(&json_path, &json).map_err(|e| format!("{}: {e}", json_path.display()))?;
+    if !opts.keep_output {
+        let _ = std::fs::remove_dir(opts.out.join("scratch"));
+    }
+    println!("{md}");
+    eprintln!(
+        "argtrace-bench: done in {:.0} s; wrote {} and {}",
+        results.wall_s,
+        md_path.display(),
+        json_path.display()
+    );
+    Ok(())
+}
+
+/// Every (workload, contender) cell, runs interleaved across contenders. A
+/// contender that fails to attach is not retried on that workload (the
+/// failure is deterministic: a missing tool or a program the kernel refuses).
+pub fn run_cells(
+    set: &Settings,
+    opts: &Options,
+    workloads: &[Workload],
+    contenders: &[Contender],
+    runs: usize,
+) -> Vec<Cell> {
+    let mut all = Vec::new();
+    for &w in workloads {
+        let calls = opts.calls_for(w);
+        let mut cells: Vec<Cell> = contenders
+            .iter()
+            .map(|&c| Cell { workload: w, contender: c, calls, runs: Vec::new(), errors: Vec::new() })
+            .collect();
+        for r in 0..runs {
+            for cell in cells.iter_mut() {
+                if !cell.errors.is_empty() {
+                    continue;
+                }
+                let tag = format!("[{} {}/{}] {:<14}", w.name(), r + 1, runs, cell.contender.key());
+                match runner::run_one(set, w, cell.contender, calls, &[]) {
+                    Ok(res) => {
+                        eprintln!("{tag} {}", progress(&res, calls));
+                        cell.runs.push(res);
+                    }
+                    Err(e) => {
+                        eprintln!("{tag} FAILED: {e}");
+                        cell.errors.push(e);
+                    }
+                }
+            }
+        }
+        all.extend(cells);
+    }
+    all
+}
+
+fn progress(r: &RunResult, calls: u64) -> String {
+    let mut s = format!("loop {:8.1} ms", r.elapsed_ns as f64 / 1e6);
+    if let Some(e) = r.events {
+        s += &format!("  events {e}/{calls}");
+    }
+    if let (Some(e), Some(d)) = (r.reported_events, r.reported_lost) {
+        s += &format!(" (says {e} events, {d} lost)");
+    }
+    if let Some(c) = r.tracer_cpu_ns {
+        s += &format!("  cpu {:.1} ms", c as f64 / 1e6);
+    }
+    if let Some(t) = r.startup_ns {
+        s += &format!("  start-up {:.1} ms", t as f64 / 1e6);
+    }
+    if let Some(m) = r.maxrss_kib {
+        s += &format!("  rss {:.1} MiB", m as f64 / 1024.0);
+    }
+    if r.failures > 0 {
+        s += &format!("  {} calls FAILED", r.failures);
+    }
+    if let Some(n) = &r.note {
+        s += &format!("  [{n}]");
+    }
+    s
+}
+
+fn in_path(tool: &str) -> bool {
+    std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
+        .unwrap_or(false)
+}
+
+/// Installs with apt-get whatever tracer of the selection is missing.
+fn ensure_tools(contenders: &[Contender]) -> Result<(), String> {
+    let mut missing = Vec::new();
+    for (c, tool, package) in [
+        (Contender::Bpftrace, "bpftrace", "bpftrace"),
+        (Contender::Strace, "strace", "strace"),
+        (Contender::PerfTrace, "perf", "linux-perf"),
+    ] {
+        if contenders.contains(&c) && !in_path(tool) {
+            missing.push(package);
+        }
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    eprintln!("argtrace-bench: installing {}", missing.join(" "));
+    let install = || {
+        Command::new("apt-get")
+            .args(["install", "-y", "--no-install-recommends"])
+            .args(&missing)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if install() {
+        return Ok(());
+    }
+    let _ = Command::new("apt-get").arg("update").status();
+    if install() {
+        Ok(())
+    } else {
+        Err(format!("`apt-get install -y --no-install-recommends {}` failed", missing.join(" ")))
+    }
+}
+
+/// `cargo build --release -p argtrace`, with the cargo that runs us.
+fn build_argtrace() -> Result<PathBuf, String> {
+    let root = workspace_root();
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    eprintln!("argtrace-bench: cargo build --release -p argtrace");
+    let ok = Command::new(cargo)
+        .args(["build", "--release", "-p", "argtrace"])
+        .current_dir(&root)
+        .status()
+        .is_ok_and(|s| s.success());
+    let bin = root.join("target/release/argtrace");
+    if ok && bin.is_file() {
+        Ok(bin)
+    } else {
+        Err("building argtrace failed (or pass --argtrace PATH)".into())
+    }
+}
+
+fn first_line_of(program: &str, args: &[&str]) -> String {
+    Command::new(program)
+        .args(args)
+        .output()
+        .ok()
+        .map(|o| {
+            let text = if o.stdout.is_empty() { o.stderr } else { o.stdout };
+            String::from_utf8_lossy(&text).lines().next().unwrap_or("").trim().to_string()
+        })
+        .unwrap_or_else(|| "not found".into())
+}
+
+fn probe_machine(argtrace: &Path, contenders: &[Contender]) -> Machine {
+    // SAFETY: uname fills the zeroed struct it is given.
+    let kernel = unsafe {
+        let mut u: libc::utsname = std::mem::zeroed();
+        libc::uname(&mut u);
+        let release = std::ffi::CStr::from_ptr(u.release.as_ptr()).to_string_lossy().into_owned();
+        let machine = std::ffi::CStr::from_ptr(u.machine.as_ptr()).to_string_lossy().into_owned();
+        format!("{release} ({machine})")
+    };
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into());
+    let mut tools = vec![("argtrace".to_string(), first_line_of(&argtrace.display().to_string(), &["--version"]))];
+    if contenders.contains(&Contender::Bpftrace) {
+        tools.push(("bpftrace".into(), first_line_of("bpftrace", &["--version"])));
+    }
+    if contenders.contains(&Contender::Strace) {
+        tools.push(("strace".into(), first_line_of("strace", &["-V"])));
+    }
+    if contenders.contains(&Contender::PerfTrace) {
+        tools.push(("perf".into(), first_line_of("perf", &["version"])));
+    }
+    let mut notes = Vec::new();
+    if std::fs::read_to_string("/proc/sys/kernel/bpf_stats_enabled").is_ok_and(|s| s.trim() != "0") {
+        notes.push("kernel.bpf_stats_enabled is on: every BPF program run is timed, which adds to all BPF figures".into());
+    }
+    Machine { date: today_utc(), kernel, cpu, cores: sys::online_cpus(), tools, notes }
+}
+
+/// YYYY-MM-DD HH:MM UTC from the system clock (civil-from-days, std only).
+pub fn today_utc() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let (days, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", rem / 3600, rem % 3600 / 60)
+}

@@ -1,0 +1,293 @@
+//! The contenders: how each tracer is started on a workload's pid, how we know
+//! it is attached, how it is stopped, and which of its output lines are the
+//! workload's calls (so delivered events can be counted exactly).
+
+use std::path::{Path, PathBuf};
+
+use crate::emptyprog::Mode;
+use crate::workload::{Workload, MMAP_LEN};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Contender {
+    /// No tracer at all.
+    Baseline,
+    /// `r0 = 0; exit` on the hooks argtrace uses: the cost of the hook itself.
+    Empty,
+    ArgtraceText,
+    ArgtraceJson,
+    Bpftrace,
+    Strace,
+    PerfTrace,
+    /// In a guest: the empty program on one hook family.
+    EmptyIn(Mode),
+    /// In a guest: argtrace (text to a file) forced to one hook family.
+    ArgtraceIn(Mode),
+}
+
+impl Contender {
+    pub const ALL: [Contender; 7] = [
+        Contender::Baseline,
+        Contender::Empty,
+        Contender::ArgtraceText,
+        Contender::ArgtraceJson,
+        Contender::Bpftrace,
+        Contender::Strace,
+        Contender::PerfTrace,
+    ];
+
+    /// The short name used on the command line and in the JSON.
+    pub fn key(self) -> &'static str {
+        match self {
+            Contender::Baseline => "baseline",
+            Contender::Empty => "empty-bpf",
+            Contender::ArgtraceText => "argtrace",
+            Contender::ArgtraceJson => "argtrace-json",
+            Contender::Bpftrace => "bpftrace",
+            Contender::Strace => "strace",
+            Contender::PerfTrace => "perf-trace",
+            Contender::EmptyIn(Mode::Fentry) => "empty-fentry",
+            Contender::EmptyIn(Mode::Kprobe) => "empty-kprobe",
+            Contender::EmptyIn(Mode::Tracepoint) => "empty-tracepoint",
+            Contender::ArgtraceIn(Mode::Fentry) => "argtrace-fentry",
+            Contender::ArgtraceIn(Mode::Kprobe) => "argtrace-kprobe",
+            Contender::ArgtraceIn(Mode::Tracepoint) => "argtrace-tracepoint",
+        }
+    }
+
+    /// The guest's contenders: the baseline, then each hook family's empty
+    /// program and argtrace.
+    pub fn guest_set() -> Vec<Contender> {
+        let mut v = vec![Contender::Baseline];
+        for m in [Mode::Fentry, Mode::Kprobe, Mode::Tracepoint] {
+            v.push(Contender::EmptyIn(m));
+            v.push(Contender::ArgtraceIn(m));
+        }
+        v
+    }
+
+    pub fn parse(s: &str) -> Option<Contender> {
+        Contender::ALL.into_iter().chain(Contender::guest_set()).find(|c| c.key() == s)
+    }
+
+    /// How the contender was run, for the table.
+    pub fn label(self, w: Workload) -> String {
+        match self {
+            Contender::Baseline => "no tracer".into(),
+            Contender::Empty => "empty BPF program (same hooks)".into(),
+            Contender::ArgtraceText => format!("`argtrace {} -p PID -o FILE`", w.subject()),
+            Contender::ArgtraceJson => format!("`argtrace {} --json -p PID -o FILE`", w.subject()),
+            Contender::Bpftrace => "`bpftrace -o FILE` (same tracepoints, same fields)".into(),
+            Contender::Strace => format!("`strace -f -e trace={} -p PID -o FILE`", strace_set(w)),
+            Contender::PerfTrace => format!("`perf trace -e {} -p PID -o FILE`", perf_set(w)),
+            Contender::EmptyIn(m) => format!("empty BPF program, {} hooks", m.name()),
+            Contender::ArgtraceIn(m) => format!("`argtrace {} --probe {} -p PID -o FILE`", w.subject(), m.name()),
+        }
+    }
+
+    /// The hook family: tracepoints on the host.
+    pub fn mode(self) -> Mode {
+        match self {
+            Contender::EmptyIn(m) | Contender::ArgtraceIn(m) => m,
+            _ => Mode::Tracepoint,
+        }
+    }
+
+    pub fn is_argtrace(self) -> bool {
+        matches!(self, Contender::ArgtraceText | Contender::ArgtraceJson | Contender::ArgtraceIn(_))
+    }
+}
+
+fn strace_set(w: Workload) -> &'static str {
+    match w {
+        Workload::Mmap => "mmap",
+        Workload::Fork => "clone,clone3,fork,vfork",
+        Workload::Tcp => "connect",
+    }
+}
+
+fn perf_set(w: Workload) -> &'static str {
+    strace_set(w)
+}
+
+/// How we learn that a tracer is attached.
+#[derive(Clone, Debug)]
+pub enum Ready {
+    /// A stderr line starting with this text.
+    StderrPrefix(String),
+    /// A line in the output file: the first string marks start-up (the
+    /// tool's attach message), the second that it is really live.
+    OutputLines(String, String),
+    /// perf trace says nothing: its perf_event descriptors are open and
+    /// their number has settled.
+    PerfEventFds,
+}
+
+/// How a tracer is stopped once the workload is done.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// SIGINT at once: the tool drains what is buffered before it exits.
+    Now,
+    /// Wait until the tool is idle and its output stops growing, then SIGINT
+    /// (if it has not exited on its own when the traced process did).
+    WhenQuiet,
+}
+
+/// Which output lines are the workload's calls: a line counts if it starts
+/// with `prefix` and contains every string of `all`.
+#[derive(Clone, Debug, Default)]
+pub struct Signature {
+    pub prefix: String,
+    pub all: Vec<String>,
+}
+
+impl Signature {
+    pub fn matches(&self, line: &str) -> bool {
+        line.starts_with(&self.prefix) && self.all.iter().all(|s| line.contains(s.as_str()))
+    }
+}
+
+/// Everything needed to run one tracer on one workload process.
+#[derive(Clone, Debug)]
+pub struct Launch {
+    pub program: PathBuf,
+    pub args: Vec<String>,
+    pub ready: Ready,
+    pub stop: Stop,
+    pub output: Option<PathBuf>,
+    pub signature: Signature,
+}
+
+pub struct Tools<'a> {
+    pub argtrace: &'a Path,
+    pub bench: &'a Path,
+}
+
+fn s(v: &str) -> String {
+    v.to_string()
+}
+
+/// How to run `c` on workload `w` whose process is `pid` (and whose
+/// listener, for the TCP workload, is on `port`), writing to `output`.
+pub fn launch(c: Contender, w: Workload, tools: &Tools, pid: i32, port: u16, output: &Path) -> Option<Launch> {
+    let out = output.display().to_string();
+    let len = MMAP_LEN;
+    let sig = |prefix: String, all: &[String]| Signature { prefix, all: all.to_vec() };
+    let l = match c {
+        Contender::Baseline => return None,
+        Contender::Empty | Contender::EmptyIn(_) => Launch {
+            program: tools.bench.to_path_buf(),
+            args: vec![s("empty-bpf"), s(w.subject()), s("--probe"), s(c.mode().name())],
+            ready: Ready::StderrPrefix(s("argtrace-bench: empty program attached")),
+            stop: Stop::Now,
+            output: None,
+            signature: Signature::default(),
+        },
+        Contender::ArgtraceText | Contender::ArgtraceJson | Contender::ArgtraceIn(_) => {
+            let json = c == Contender::ArgtraceJson;
+            let mut args = vec![s(w.subject()), s("--probe"), s(c.mode().name()), s("-p"), pid.to_string(), s("-o"), out];
+            if json {
+                args.push(s("--json"));
+            }
+            let signature = match (w, json) {
+                (Workload::Mmap, false) => sig(s(""), &[format!("mmap(NULL, {len},")]),
+                (Workload::Mmap, true) => sig(s(""), &[format!("\"len\": {len},")]),
+                (Workload::Fork, false) => sig(format!("argtrace-bench {pid}/"), &[s(" clone(")]),
+                (Workload::Fork, true) => sig(s(""), &[format!("\"pid\": {pid},"), s("\"syscall\": \"clone\"")]),
+                (Workload::Tcp, false) => sig(s(""), &[format!("dst=[::1]:{port})")]),
+                (Workload::Tcp, true) => sig(s(""), &[format!("\"dport\": {port}}}")]),
+            };
+            Launch {
+                program: tools.argtrace.to_path_buf(),
+                args,
+                ready: Ready::StderrPrefix(s("argtrace: tracing")),
+                stop: Stop::Now,
+                output: Some(output.to_path_buf()),
+                signature,
+            }
+        }
+        Contender::Bpftrace => Launch {
+            program: PathBuf::from("bpftrace"),
+            args: vec![s("-o"), out, s("-e"), bpftrace_script(w, pid)],
+            ready: Ready::OutputLines(s("Attaching "), s("bench: ready")),
+            stop: Stop::WhenQuiet,
+            output: Some(output.to_path_buf()),
+            signature: match w {
+                Workload::Mmap => sig(s(""), &[format!("mmap(0x0, {len},")]),
+                Workload::Fork => sig(format!("argtrace-bench {pid}/"), &[s(" clone(")]),
+                Workload::Tcp => sig(s(""), &[format!("-> [::1]:{port})")]),
+            },
+        },
+        Contender::Strace => Launch {
+            program: PathBuf::from("strace"),
+            args: vec![s("-f"), s("-e"), format!("trace={}", strace_set(w)), s("-p"), pid.to_string(), s("-o"), out],
+            ready: Ready::StderrPrefix(format!("strace: Process {pid} attached")),
+            stop: Stop::WhenQuiet,
+            output: Some(output.to_path_buf()),
+            signature: match w {
+                Workload::Mmap => sig(format!("{pid} "), &[format!("mmap(NULL, {len},")]),
+                Workload::Fork => sig(format!("{pid} "), &[s("clone(")]),
+                Workload::Tcp => sig(format!("{pid} "), &[format!("sin6_port=htons({port})")]),
+            },
+        },
+        Contender::PerfTrace => Launch {
+            program: PathBuf::from("perf"),
+            args: vec![s("trace"), s("-e"), s(perf_set(w)), s("-p"), pid.to_string(), s("-o"), out],
+            ready: Ready::PerfEventFds,
+            stop: Stop::WhenQuiet,
+            output: Some(output.to_path_buf()),
+            signature: match w {
+                Workload::Mmap => sig(s(""), &[format!("mmap(len: {len},")]),
+                Workload::Fork => sig(s(""), &[s("clone(clone_flags:")]),
+                // perf trace (without its BPF augmentation) prints the sockaddr as a pointer.
+                Workload::Tcp => sig(s(""), &[s("connect(fd:")]),
+            },
+        },
+    };
+    Some(l)
+}
+
+/// bpftrace on the tracepoints argtrace uses, pairing entry and return per
+/// thread as argtrace does and printing the same fields (undecoded).
+fn bpftrace_script(w: Workload, pid: i32) -> String {
+    let ready = r#"BEGIN { printf("bench: ready\n"); }"#;
+    let body = match w {
+        Workload::Mmap => format!(
+            r#"
+tracepoint:syscalls:sys_enter_mmap /pid == {pid}/ {{
+  @call[tid] = (1, args->addr, args->len, args->prot, args->flags, args->fd, args->off);
+}}
+tracepoint:syscalls:sys_exit_mmap /@call[tid].0/ {{
+  $c = @call[tid];
+  printf("%s %d/%d mmap(0x%lx, %lu, 0x%lx, 0x%lx, %d, 0x%lx) = 0x%lx\n",
+         comm, pid, tid, $c.1, $c.2, $c.3, $c.4, (int32)$c.5, $c.6, args->ret);
+  delete(@call[tid]);
+}}"#
+        ),
+        Workload::Fork => format!(
+            r#"
+tracepoint:syscalls:sys_enter_clone /pid == {pid}/ {{
+  @call[tid] = (1, args->clone_flags, args->newsp, args->parent_tidptr, args->child_tidptr, args->tls);
+}}
+tracepoint:syscalls:sys_exit_clone /@call[tid].0/ {{
+  $c = @call[tid];
+  printf("%s %d/%d clone(flags=0x%lx, newsp=0x%lx, parent_tid=%p, child_tid=%p, tls=0x%lx) = %ld\n",
+         comm, pid, tid, $c.1, $c.2, $c.3, $c.4, $c.5, args->ret);
+  delete(@call[tid]);
+}}"#
+        ),
+        Workload::Tcp => format!(
+            r#"
+tracepoint:sock:inet_sock_set_state /pid == {pid} && args->protocol == 6 && args->oldstate == 7 && args->newstate == 2/ {{
+  @call[tid] = (1, args->family, args->dport, ntop(args->saddr_v6), ntop(args->daddr_v6), args->skaddr);
+}}
+tracepoint:syscalls:sys_exit_connect /@call[tid].0/ {{
+  $c = @call[tid];
+  $sk = (struct sock *)$c.5;
+  printf("%s %d/%d connect(family=%d, [%s]:%d -> [%s]:%d) = %d\n",
+         comm, pid, tid, $c.1, $c.3, $sk->__sk_common.skc_num, $c.4, $c.2, args->ret);
+  delete(@call[tid]);
+}}"#
+        ),
+    };
+    format!("{ready}{body}\nEND {{ clear(@call); }}\n")
+}

@@ -1,0 +1,291 @@
+//! The kernel-matrix part: inside an x86_64 QEMU guest (TCG, an emulated CPU,
+//! so only ratios mean anything), argtrace in fentry, kprobe and tracepoint
+//! modes against the empty program on each hook family.
+//!
+//! In the guest: `argtrace-bench guest-run --argtrace /bin/argtrace` runs the
+//! cells and prints one `ARGTRACE-BENCH-RUN` line per run and one
+//! `ARGTRACE-BENCH-RATIO` line per (workload, mode) on the console, then
+//! `ARGTRACE-BENCH-DONE`. On the host, `--guest` asks `cargo xtask vm` to boot a
+//! kernel and run that command, and reads those lines back.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::bench::{self, Cell, Options};
+use crate::contender::Contender;
+use crate::emptyprog::Mode;
+use crate::json::Json;
+use crate::report;
+use crate::runner::{RunResult, Settings};
+use crate::stats::{num, Stat};
+use crate::workload::Workload;
+
+/// Calls per workload in a guest: TCG runs system calls 10 to 50 times slower.
+fn guest_calls(w: Workload, quick: bool) -> u64 {
+    let full = match w {
+        Workload::Mmap => 20_000,
+        Workload::Fork => 500,
+        Workload::Tcp => 2_000,
+    };
+    if quick {
+        full / 4
+    } else {
+        full
+    }
+}
+
+/// `argtrace-bench guest-run [--argtrace PATH] [--runs N] [--quick]`, inside the guest.
+pub fn main(args: &[String]) -> ! {
+    let mut argtrace = PathBuf::from("/bin/argtrace");
+    let mut runs = 3;
+    let mut quick = false;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--argtrace" => argtrace = it.next().map(PathBuf::from).unwrap_or(argtrace),
+            "--runs" => runs = it.next().and_then(|v| v.parse().ok()).unwrap_or(runs),
+            "--quick" => quick = true,
+            other => {
+                eprintln!("argtrace-bench guest-run: unexpected argument `{other}`");
+                std::process::exit(2);
+            }
+        }
+    }
+    let bench = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/bin/argtrace-bench"));
+    let scratch = std::env::temp_dir().join("argtrace-bench");
+    let _ = std::fs::create_dir_all(&scratch);
+    let set = Settings {
+        bench,
+        argtrace,
+        pin: (crate::sys::online_cpus() >= 2).then_some(crate::runner::Pinning { tracer: 0, workload: 1 }),
+        scratch,
+        keep_output: false,
+    };
+    let opts = Options {
+        runs,
+        quick,
+        workloads: Workload::ALL.to_vec(),
+        contenders: Contender::guest_set(),
+        calls: Workload::ALL.iter().map(|&w| (w, guest_calls(w, quick))).collect(),
+        out: PathBuf::new(),
+        argtrace: None,
+        pin: true,
+        loss_check: false,
+        keep_output: false,
+        guest: false,
+    };
+    let cells = bench::run_cells(&set, &opts, &opts.workloads, &opts.contenders, runs);
+    for c in &cells {
+        for r in &c.runs {
+            println!(
+                "ARGTRACE-BENCH-RUN {} {} {} {} {} {}",
+                c.workload.name(),
+                c.contender.key(),
+                c.calls,
+                r.elapsed_ns,
+                r.events.map_or("-".into(), |e| e.to_string()),
+                r.reported_lost.map_or("-".into(), |e| e.to_string())
+            );
+        }
+        for e in &c.errors {
+            println!("ARGTRACE-BENCH-ERROR {} {} {}", c.workload.name(), c.contender.key(), e.replace('\n', " "));
+        }
+    }
+    let outcome = GuestRun { kernel: kernel_release(), cells };
+    for (w, m, ratio) in outcome.ratios() {
+        println!("ARGTRACE-BENCH-RATIO {} {} {}", w.name(), m.name(), ratio.map_or("-".into(), |r| format!("{r:.3}")));
+    }
+    println!("ARGTRACE-BENCH-DONE");
+    std::process::exit(0);
+}
+
+fn kernel_release() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/osrelease").map(|s| s.trim().to_string()).unwrap_or_default()
+}
+
+pub struct GuestRun {
+    pub kernel: String,
+    pub cells: Vec<Cell>,
+}
+
+impl GuestRun {
+    /// argtrace's overhead over the empty program's, per workload and mode.
+    pub fn ratios(&self) -> Vec<(Workload, Mode, Option<f64>)> {
+        let mut out = Vec::new();
+        for w in Workload::ALL {
+            let base = report::baseline_ns(&self.cells, w);
+            let over = |c: Contender| {
+                self.cells
+                    .iter()
+                    .find(|x| x.workload == w && x.contender == c && !x.runs.is_empty())
+                    .and_then(|x| report::summarize(x, base).overhead_ns)
+                    .map(|s| s.median)
+            };
+            for m in [Mode::Fentry, Mode::Kprobe, Mode::Tracepoint] {
+                let ratio = match (over(Contender::ArgtraceIn(m)), over(Contender::EmptyIn(m))) {
+                    (Some(a), Some(e)) if e > 0.0 => Some(a / e),
+                    _ => None,
+                };
+                out.push((w, m, ratio));
+            }
+        }
+        out
+    }
+}
+
+pub enum GuestOutcome {
+    /// Why the guest part could not run.
+    Unavailable(String),
+    Ran(GuestRun),
+}
+
+/// What the VM harness must offer, said once for the report and the error.
+pub const HARNESS_NEEDS: &str = "`cargo xtask vm` needs an option to run a command other than the e2e suite in \
+the guest, e.g. `cargo xtask vm --arch x86_64 --kernel 6.1.0 --with argtrace-bench --run '/bin/argtrace-bench \
+guest-run --argtrace /bin/argtrace'`: build the named workspace package statically next to argtrace and pack it \
+as /bin/argtrace-bench, have /init run the --run command instead of argtrace-e2e (cwd /tmp, tracefs mounted, lo \
+up, 2 vCPUs), keep the guest's stdout lines on the console (they start with ARGTRACE-BENCH-), print the console \
+log path (or copy the lines to stdout), and allow a longer --timeout (the run takes about 10 minutes under TCG)";
+
+/// `--guest` on the host: run `guest-run` in an x86_64 guest through the VM harness.
+pub fn run_on_host(_bench: &Path, _argtrace: &Path, opts: &Options) -> GuestOutcome {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace").to_path_buf();
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let help = Command::new(&cargo)
+        .args(["xtask", "vm", "--help"])
+        .current_dir(&root)
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    if !help.contains("--run") {
+        return GuestOutcome::Unavailable(HARNESS_NEEDS.to_string());
+    }
+    let mut guest_cmd = "/bin/argtrace-bench guest-run --argtrace /bin/argtrace".to_string();
+    if opts.quick {
+        guest_cmd.push_str(" --quick");
+    }
+    eprintln!("argtrace-bench: cargo xtask vm --arch x86_64 --kernel 6.1.0 --with argtrace-bench --run '{guest_cmd}'");
+    let out = Command::new(&cargo)
+        .args(["xtask", "vm", "--arch", "x86_64", "--kernel", "6.1.0", "--timeout", "30m"])
+        .args(["--with", "argtrace-bench", "--run", &guest_cmd])
+        .current_dir(&root)
+        .output();
+    let text = match out {
+        Ok(o) => format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)),
+        Err(e) => return GuestOutcome::Unavailable(format!("cannot run cargo xtask vm: {e}")),
+    };
+    // The lines may be in the output or only in the console log it names.
+    let mut lines: String = text.clone();
+    for word in text.split_whitespace() {
+        if word.ends_with(".log") && Path::new(word).exists() {
+            lines.push_str(&std::fs::read_to_string(word).unwrap_or_default());
+        } else if word.ends_with(".log") && root.join(word).exists() {
+            lines.push_str(&std::fs::read_to_string(root.join(word)).unwrap_or_default());
+        }
+    }
+    match parse_console(&lines) {
+        Some(run) => GuestOutcome::Ran(run),
+        None => GuestOutcome::Unavailable(format!(
+            "the guest printed no ARGTRACE-BENCH-DONE line; cargo xtask vm said: {}",
+            text.lines().rev().take(5).collect::<Vec<_>>().join(" | ")
+        )),
+    }
+}
+
+/// Rebuilds the guest's cells from its console lines.
+pub fn parse_console(text: &str) -> Option<GuestRun> {
+    if !text.contains("ARGTRACE-BENCH-DONE") {
+        return None;
+    }
+    let mut cells: Vec<Cell> = Vec::new();
+    let kernel = text
+        .lines()
+        .find_map(|l| l.split_once("E2E-BOOT ").map(|(_, r)| r.split_whitespace().next().unwrap_or("").to_string()))
+        .unwrap_or_default();
+    for l in text.lines() {
+        let Some((_, rest)) = l.split_once("ARGTRACE-BENCH-RUN ") else { continue };
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        let (Some(w), Some(c), Some(calls), Some(ns)) = (
+            f.first().and_then(|s| Workload::parse(s)),
+            f.get(1).and_then(|s| Contender::parse(s)),
+            f.get(2).and_then(|s| s.parse::<u64>().ok()),
+            f.get(3).and_then(|s| s.parse::<u64>().ok()),
+        ) else {
+            continue;
+        };
+        let run = RunResult {
+            elapsed_ns: ns,
+            events: f.get(4).and_then(|s| s.parse().ok()),
+            reported_lost: f.get(5).and_then(|s| s.parse().ok()),
+            ..Default::default()
+        };
+        match cells.iter_mut().find(|x| x.workload == w && x.contender == c) {
+            Some(cell) => cell.runs.push(run),
+            None => cells.push(Cell { workload: w, contender: c, calls, runs: vec![run], errors: Vec::new() }),
+        }
+    }
+    Some(GuestRun { kernel, cells })
+}
+
+pub fn markdown(g: &GuestOutcome) -> String {
+    let mut md = String::new();
+    let _ = writeln!(md, "### In a QEMU guest (x86_64, TCG: emulated CPU, ratios only)\n");
+    match g {
+        GuestOutcome::Unavailable(why) => {
+            let _ = writeln!(md, "Not run: {why}.\n");
+        }
+        GuestOutcome::Ran(run) => {
+            let _ = writeln!(md, "Kernel {}. argtrace's overhead per call over the empty program's on the same hooks (target ≤ 1.5):\n", run.kernel);
+            let _ = writeln!(md, "| workload | fentry | kprobe | tracepoint |");
+            let _ = writeln!(md, "|---|--:|--:|--:|");
+            for w in Workload::ALL {
+                let r: Vec<String> = run
+                    .ratios()
+                    .into_iter()
+                    .filter(|(x, _, _)| *x == w)
+                    .map(|(_, _, r)| r.map_or("n/a".into(), |r| format!("{} ×", num(r))))
+                    .collect();
+                let _ = writeln!(md, "| {} | {} |", w.name(), r.join(" | "));
+            }
+            md.push('\n');
+            let runs = Stat::of(run.cells.iter().map(|c| c.runs.len() as f64));
+            if let Some(s) = runs {
+                let _ = writeln!(md, "{} runs per cell (median of overheads).\n", s.median);
+            }
+        }
+    }
+    md
+}
+
+pub fn json(g: &GuestOutcome) -> Json {
+    match g {
+        GuestOutcome::Unavailable(why) => Json::obj().with("ran", false).with("reason", why.as_str()),
+        GuestOutcome::Ran(run) => {
+            let ratios: Vec<Json> = run
+                .ratios()
+                .into_iter()
+                .map(|(w, m, r)| {
+                    Json::obj().with("workload", w.name()).with("mode", m.name()).with("argtrace_over_empty", r)
+                })
+                .collect();
+            let cells: Vec<Json> = run
+                .cells
+                .iter()
+                .map(|c| {
+                    Json::obj()
+                        .with("workload", c.workload.name())
+                        .with("contender", c.contender.key())
+                        .with("calls", c.calls)
+                        .with("loop_ns", c.runs.iter().map(|r| r.elapsed_ns).collect::<Vec<_>>())
+                        .with("events", c.runs.iter().map(|r| r.events).collect::<Vec<_>>())
+                })
+                .collect();
+            Json::obj()
+                .with("ran", true)
+                .with("kernel", run.kernel.as_str())
+                .with("ratios", Json::Arr(ratios))
+                .with("cells", Json::Arr(cells))
+        }
+    }
+}

@@ -1,0 +1,299 @@
+//! The workloads: small loops of one system call each, run as
+//! `argtrace-bench workload <name> <calls> [--cpu N] [--listener-cpu N]`.
+//!
+//! Protocol with the bench: the workload prepares (the TCP listener is a
+//! separate, untraced process), prints `ready <port>` on stdout, then blocks
+//! until one byte arrives on stdin: the tracer attaches in between, so its
+//! start-up is never inside the timed loop. After the loop it prints
+//! `elapsed_ns <ns> failures <n>` (CLOCK_MONOTONIC around the loop only).
+
+use std::io::{Read, Write};
+
+use crate::sys;
+
+/// One workload: which call, how many by default, which argtrace subject sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Workload {
+    Mmap,
+    Fork,
+    Tcp,
+}
+
+/// The length every mmap of the loop asks for: 7 pages, a size nothing else in
+/// the workload maps, so each tracer's output lines for the loop can be counted exactly.
+pub const MMAP_LEN: usize = 7 * 4096;
+
+impl Workload {
+    pub const ALL: [Workload; 3] = [Workload::Mmap, Workload::Fork, Workload::Tcp];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Workload::Mmap => "mmap",
+            Workload::Fork => "fork",
+            Workload::Tcp => "tcp",
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Workload::Mmap => "mmap+munmap of 28 KiB, anonymous",
+            Workload::Fork => "fork (glibc: clone) + waitpid, the child _exits at once",
+            Workload::Tcp => "connect to a listener on [::1], SO_LINGER 0, close",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Workload> {
+        match s {
+            "mmap" => Some(Workload::Mmap),
+            "fork" | "clone" => Some(Workload::Fork),
+            "tcp" | "tcp-connect" | "connect" => Some(Workload::Tcp),
+            _ => None,
+        }
+    }
+
+    /// The argtrace subcommand that traces this workload's calls.
+    pub fn subject(self) -> &'static str {
+        match self {
+            Workload::Mmap => "mmap",
+            Workload::Fork => "clone",
+            Workload::Tcp => "tcp-connect",
+        }
+    }
+
+    pub fn default_calls(self) -> u64 {
+        match self {
+            Workload::Mmap => 200_000,
+            Workload::Fork => 5_000,
+            Workload::Tcp => 20_000,
+        }
+    }
+
+    pub fn quick_calls(self) -> u64 {
+        match self {
+            Workload::Mmap => 50_000,
+            Workload::Fork => 1_000,
+            Workload::Tcp => 5_000,
+        }
+    }
+}
+
+/// `argtrace-bench workload ...`: never returns.
+pub fn main(args: &[String]) -> ! {
+    let usage = "usage: argtrace-bench workload mmap|fork|tcp CALLS [--cpu N] [--listener-cpu N]";
+    let (Some(kind), Some(calls)) = (
+        args.first().and_then(|s| Workload::parse(s)),
+        args.get(1).and_then(|s| s.parse::<u64>().ok()),
+    ) else {
+        eprintln!("{usage}");
+        std::process::exit(2);
+    };
+    let mut cpu = None;
+    let mut listener_cpu = None;
+    let mut it = args[2..].iter();
+    while let Some(a) = it.next() {
+        let v = it.next().and_then(|v| v.parse::<usize>().ok());
+        match (a.as_str(), v) {
+            ("--cpu", Some(n)) => cpu = Some(n),
+            ("--listener-cpu", Some(n)) => listener_cpu = Some(n),
+            _ => {
+                eprintln!("{usage}");
+                std::process::exit(2);
+            }
+        }
+    }
+
+    let listener = match kind {
+        Workload::Tcp => match Listener::start(listener_cpu) {
+            Ok(l) => Some(l),
+            Err(e) => {
+                eprintln!("workload: cannot start the TCP listener: {e}");
+                std::process::exit(1);
+            }
+        },
+        _ => None,
+    };
+    if let Some(cpu) = cpu {
+        if let Err(e) = sys::pin_self_to_cpu(cpu) {
+            eprintln!("workload: cannot pin to CPU {cpu}: {e}");
+        }
+    }
+
+    let mut stdout = std::io::stdout();
+    let _ = writeln!(stdout, "ready {}", listener.as_ref().map_or(0, |l| l.port));
+    let _ = stdout.flush();
+    let mut go = [0u8; 1];
+    if !matches!(std::io::stdin().read(&mut go), Ok(1)) {
+        std::process::exit(1);
+    }
+
+    let start = sys::monotonic_ns();
+    let failures = match kind {
+        Workload::Mmap => mmap_loop(calls),
+        Workload::Fork => fork_loop(calls),
+        Workload::Tcp => connect_loop(calls, listener.as_ref().map_or(0, |l| l.port)),
+    };
+    let elapsed = sys::monotonic_ns() - start;
+
+    if let Some(l) = listener {
+        l.stop();
+    }
+    let _ = writeln!(stdout, "elapsed_ns {elapsed} failures {failures}");
+    let _ = stdout.flush();
+    std::process::exit(0);
+}
+
+fn mmap_loop(calls: u64) -> u64 {
+    let mut failures = 0;
+    for _ in 0..calls {
+        // SAFETY: an anonymous private mapping, unmapped at once, never touched.
+        unsafe {
+            let p = libc::mmap(
+                std::ptr::null_mut(),
+                MMAP_LEN,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            );
+            if p == libc::MAP_FAILED {
+                failures += 1;
+                continue;
+            }
+            libc::munmap(p, MMAP_LEN);
+        }
+    }
+    failures
+}
+
+fn fork_loop(calls: u64) -> u64 {
+    let mut failures = 0;
+    for _ in 0..calls {
+        // SAFETY: the workload is single-threaded, and the child only calls
+        // the async-signal-safe _exit.
+        let pid = unsafe { libc::fork() };
+        if pid == 0 {
+            unsafe { libc::_exit(0) };
+        }
+        if pid < 0 {
+            failures += 1;
+            continue;
+        }
+        let mut status = 0;
+        // SAFETY: status is a live local.
+        unsafe { libc::waitpid(pid, &mut status, 0) };
+    }
+    failures
+}
+
+fn loopback6(port: u16) -> libc::sockaddr_in6 {
+    // SAFETY: an all-zero sockaddr_in6 is valid; the fields are set below.
+    let mut a: libc::sockaddr_in6 = unsafe { std::mem::zeroed() };
+    a.sin6_family = libc::AF_INET6 as libc::sa_family_t;
+    a.sin6_port = port.to_be();
+    a.sin6_addr.s6_addr[15] = 1;
+    a
+}
+
+fn connect_loop(calls: u64, port: u16) -> u64 {
+    let addr = loopback6(port);
+    // An abortive close (RST) leaves no TIME_WAIT behind: 20 000 connects per
+    // run, several runs a minute, would otherwise eat the ephemeral ports.
+    let linger = libc::linger { l_onoff: 1, l_linger: 0 };
+    let mut failures = 0;
+    for _ in 0..calls {
+        // SAFETY: plain socket calls on a descriptor this loop owns; the
+        // pointers are to live locals with their true sizes.
+        unsafe {
+            let fd = libc::socket(libc::AF_INET6, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
+            if fd < 0 {
+                failures += 1;
+                continue;
+            }
+            libc::setsockopt(
+                fd,
+                libc::SOL_SOCKET,
+                libc::SO_LINGER,
+                &linger as *const _ as *const libc::c_void,
+                std::mem::size_of::<libc::linger>() as libc::socklen_t,
+            );
+            let rc = libc::connect(
+                fd,
+                &addr as *const _ as *const libc::sockaddr,
+                std::mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t,
+            );
+            if rc != 0 {
+                failures += 1;
+            }
+            libc::close(fd);
+        }
+    }
+    failures
+}
+
+/// The accepting side: a forked process (so tracers following the workload's
+/// pid do not see it) accepting and closing for ever.
+struct Listener {
+    pid: i32,
+    port: u16,
+}
+
+impl Listener {
+    fn start(cpu: Option<usize>) -> std::io::Result<Listener> {
+        let err = std::io::Error::last_os_error;
+        // SAFETY: socket calls on a descriptor we own, with live, correctly
+        // sized arguments; the forked child runs only async-signal-safe calls
+        // (accept, close, _exit, sched_setaffinity) as the workload is single-threaded.
+        unsafe {
+            let fd = libc::socket(libc::AF_INET6, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
+            if fd < 0 {
+                return Err(err());
+            }
+            let one: libc::c_int = 1;
+            libc::setsockopt(
+                fd,
+                libc::SOL_SOCKET,
+                libc::SO_REUSEADDR,
+                &one as *const _ as *const libc::c_void,
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            );
+            let addr = loopback6(0);
+            let len = std::mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t;
+            if libc::bind(fd, &addr as *const _ as *const libc::sockaddr, len) != 0 {
+                return Err(err());
+            }
+            if libc::listen(fd, 4096) != 0 {
+                return Err(err());
+            }
+            let mut bound: libc::sockaddr_in6 = std::mem::zeroed();
+            let mut blen = len;
+            if libc::getsockname(fd, &mut bound as *mut _ as *mut libc::sockaddr, &mut blen) != 0 {
+                return Err(err());
+            }
+            let port = u16::from_be(bound.sin6_port);
+            let pid = libc::fork();
+            if pid < 0 {
+                return Err(err());
+            }
+            if pid == 0 {
+                if let Some(cpu) = cpu {
+                    let _ = sys::pin_self_to_cpu(cpu);
+                }
+                loop {
+                    let c = libc::accept(fd, std::ptr::null_mut(), std::ptr::null_mut());
+                    if c >= 0 {
+                        libc::close(c);
+                    }
+                }
+            }
+            libc::close(fd);
+            Ok(Listener { pid, port })
+        }
+    }
+
+    fn stop(self) {
+        sys::signal(self.pid, libc::SIGKILL);
+        let mut status = 0;
+        // SAFETY: status is a live local; pid is our child.
+        unsafe { libc::waitpid(self.pid, &mut status, 0) };
+    }
+}
