@@ -30,6 +30,7 @@ Options:
                         `cargo build --release -p argtrace` and use target/release/argtrace)
   --no-pin              do not pin the workload and the tracer to separate CPUs
   --no-loss-check       skip the one-page ring buffer drop-count check
+  --no-bpf-stats        skip the pass that reads the BPF programs' own run time
   --keep-output         keep the tracers' output files in DIR/scratch
   --guest               also run the fentry/kprobe/tracepoint comparison in an
                         x86_64 QEMU guest (needs `cargo xtask vm --run`, see docs/benchmarks.md)
@@ -51,6 +52,7 @@ pub struct Options {
     pub argtrace: Option<PathBuf>,
     pub pin: bool,
     pub loss_check: bool,
+    pub bpf_stats: bool,
     pub keep_output: bool,
     pub guest: bool,
 }
@@ -81,6 +83,7 @@ fn parse(args: &[String]) -> Result<Option<Options>, String> {
         argtrace: None,
         pin: true,
         loss_check: true,
+        bpf_stats: true,
         keep_output: false,
         guest: false,
     };
@@ -131,6 +134,7 @@ fn parse(args: &[String]) -> Result<Option<Options>, String> {
             "--argtrace" => o.argtrace = Some(PathBuf::from(value()?)),
             "--no-pin" => o.pin = false,
             "--no-loss-check" => o.loss_check = false,
+            "--no-bpf-stats" => o.bpf_stats = false,
             "--keep-output" => o.keep_output = true,
             "--guest" => o.guest = true,
             other => return Err(format!("unexpected argument `{other}`\n\n{HELP}")),
@@ -181,6 +185,8 @@ pub struct Results {
     pub pin: Option<Pinning>,
     pub cells: Vec<Cell>,
     pub loss: Vec<LossCheck>,
+    /// One run each of the BPF contenders with kernel.bpf_stats on.
+    pub bpf_stats: Vec<Cell>,
     pub guest: Option<crate::guest::GuestOutcome>,
     pub wall_s: f64,
     pub command: String,
@@ -218,12 +224,13 @@ fn run(opts: &Options, args: &[String]) -> Result<(), String> {
     let bench = std::env::current_exe().map_err(|e| format!("cannot find my own binary: {e}"))?;
     std::fs::create_dir_all(opts.out.join("scratch")).map_err(|e| format!("{}: {e}", opts.out.display()))?;
     let pin = (opts.pin && sys::online_cpus() >= 2).then_some(Pinning { tracer: 0, workload: 1 });
-    let set = Settings {
+    let mut set = Settings {
         bench: bench.clone(),
         argtrace: argtrace.clone(),
         pin,
         scratch: opts.out.join("scratch"),
         keep_output: opts.keep_output,
+        bpf_stats: false,
     };
     let machine = probe_machine(&argtrace, &opts.contenders);
     for n in &machine.notes {
@@ -256,6 +263,24 @@ fn run(opts: &Options, args: &[String]) -> Result<(), String> {
         }
     }
 
+    let mut bpf_stats = Vec::new();
+    if opts.bpf_stats {
+        let wanted: Vec<Contender> = [Contender::Empty, Contender::ArgtraceText, Contender::Bpftrace]
+            .into_iter()
+            .filter(|c| opts.contenders.contains(c))
+            .collect();
+        match crate::bpfinfo::enable_stats() {
+            Ok(on) => {
+                eprintln!("[bpf stats] one run each with kernel.bpf_stats on");
+                set.bpf_stats = true;
+                bpf_stats = run_cells(&set, opts, &opts.workloads, &wanted, 1);
+                set.bpf_stats = false;
+                drop(on);
+            }
+            Err(e) => eprintln!("argtrace-bench: cannot turn kernel.bpf_stats on ({e}); skipping that pass"),
+        }
+    }
+
     let guest = opts.guest.then(|| crate::guest::run_on_host(&bench, &argtrace, opts));
 
     let results = Results {
@@ -265,6 +290,7 @@ fn run(opts: &Options, args: &[String]) -> Result<(), String> {
         pin,
         cells,
         loss,
+        bpf_stats,
         guest,
         wall_s: started.elapsed().as_secs_f64(),
         command: std::iter::once("cargo run --release -p argtrace-bench --".to_string())
@@ -308,7 +334,7 @@ pub fn run_cells(
         let calls = opts.calls_for(w);
         let mut cells: Vec<Cell> = contenders
             .iter()
-            .map(|&c| Cell { workload: w, contender: c, calls, runs: Vec::new(), errors: Vec::new() })
+            .map(|&c| Cell { workload: w, contender: c, calls: c.calls(w, calls), runs: Vec::new(), errors: Vec::new() })
             .collect();
         for r in 0..runs {
             for cell in cells.iter_mut() {
@@ -316,9 +342,9 @@ pub fn run_cells(
                     continue;
                 }
                 let tag = format!("[{} {}/{}] {:<14}", w.name(), r + 1, runs, cell.contender.key());
-                match runner::run_one(set, w, cell.contender, calls, &[]) {
+                match runner::run_one(set, w, cell.contender, cell.calls, &[]) {
                     Ok(res) => {
-                        eprintln!("{tag} {}", progress(&res, calls));
+                        eprintln!("{tag} {}", progress(&res, cell.calls));
                         cell.runs.push(res);
                     }
                     Err(e) => {
@@ -355,6 +381,11 @@ fn progress(r: &RunResult, calls: u64) -> String {
     }
     if let Some(n) = &r.note {
         s += &format!("  [{n}]");
+    }
+    if let Some(progs) = &r.bpf_progs {
+        for p in progs {
+            s += &format!("\n      bpf {:<16} {:>9} runs {:>7.0} ns/run", p.name, p.run_cnt, p.run_time_ns as f64 / p.run_cnt as f64);
+        }
     }
     s
 }

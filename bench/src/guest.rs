@@ -61,6 +61,7 @@ pub fn main(args: &[String]) -> ! {
         pin: (crate::sys::online_cpus() >= 2).then_some(crate::runner::Pinning { tracer: 0, workload: 1 }),
         scratch,
         keep_output: false,
+        bpf_stats: false,
     };
     let opts = Options {
         runs,
@@ -72,6 +73,7 @@ pub fn main(args: &[String]) -> ! {
         argtrace: None,
         pin: true,
         loss_check: false,
+        bpf_stats: false,
         keep_output: false,
         guest: false,
     };

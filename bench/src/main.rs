@@ -7,6 +7,7 @@
 //! in-guest runner (`guest-run`), so a tracer can follow a workload by pid.
 
 mod bench;
+mod bpfinfo;
 mod contender;
 mod emptyprog;
 mod guest;

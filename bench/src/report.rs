@@ -20,11 +20,12 @@ pub struct Summary {
     pub rss_mib: Option<Stat>,
 }
 
+/// The untraced loop's median time per call.
 pub fn baseline_ns(cells: &[Cell], w: Workload) -> Option<f64> {
     cells
         .iter()
         .find(|c| c.workload == w && c.contender == Contender::Baseline)
-        .and_then(|c| Stat::of(c.runs.iter().map(|r| r.elapsed_ns as f64)))
+        .and_then(|c| Stat::of(c.runs.iter().map(|r| r.elapsed_ns as f64 / c.calls as f64)))
         .map(|s| s.median)
 }
 
@@ -36,7 +37,7 @@ pub fn summarize(cell: &Cell, baseline: Option<f64>) -> Summary {
         loop_ms: Stat::of(runs.iter().map(|r| r.elapsed_ns as f64 / 1e6)),
         overhead_ns: baseline
             .filter(|_| traced)
-            .and_then(|b| Stat::of(runs.iter().map(|r| (r.elapsed_ns as f64 - b) / calls))),
+            .and_then(|b| Stat::of(runs.iter().map(|r| r.elapsed_ns as f64 / calls - b))),
         events: Stat::of(runs.iter().filter_map(|r| r.events.map(|e| e as f64))),
         lost_max: runs
             .iter()
@@ -194,7 +195,8 @@ pub fn markdown(r: &Results) -> String {
          Tracer CPU = the tracer's user + system time from attach to exit (including the drain), per call. \
          Start-up = spawn to the attach message (`argtrace: tracing`, bpftrace's `Attaching N probes`, \
          strace's `Process N attached`, the empty program's own line; perf trace prints none: \
-         time until its perf_event descriptors are open). Peak RSS = wait4's ru_maxrss.\n"
+         time until its perf_event descriptors are open). Peak RSS = wait4's ru_maxrss. \
+         strace runs a tenth of the mmap calls (about 0.3 ms each under it).\n"
     );
 
     for w in Workload::ALL {
@@ -278,6 +280,10 @@ pub fn markdown(r: &Results) -> String {
         md.push('\n');
     }
 
+    if !r.bpf_stats.is_empty() {
+        md.push_str(&bpf_stats_markdown(r));
+    }
+
     if let Some(g) = &r.guest {
         md.push_str(&crate::guest::markdown(g));
     }
@@ -293,6 +299,47 @@ pub fn markdown(r: &Results) -> String {
         };
         let _ = writeln!(md, "| {} | {} | {} | {mark} |", v.target, v.scope, v.figure);
     }
+    md
+}
+
+/// The pass with kernel.bpf_stats on: each tracer's programs' own run time,
+/// which splits the overhead into the program and everything around it.
+fn bpf_stats_markdown(r: &Results) -> String {
+    let mut md = String::new();
+    let _ = writeln!(md, "### Time inside the BPF programs (one run each, kernel.bpf_stats on)\n");
+    let _ = writeln!(
+        md,
+        "The kernel's own count of each program's runs and run time during the loop. \
+         \"Overhead\" is that run's loop time per call over the baseline (bpf_stats itself adds two clock reads per program run).\n"
+    );
+    let _ = writeln!(md, "| workload | contender | program runs per call | ns in programs per call | ns per program run (each program) | overhead per call, ns |");
+    let _ = writeln!(md, "|---|---|--:|--:|---|--:|");
+    for c in &r.bpf_stats {
+        let Some(run) = c.runs.first() else {
+            let _ = writeln!(md, "| {} | {} | failed | | | |", c.workload.name(), c.contender.key());
+            continue;
+        };
+        let progs = run.bpf_progs.clone().unwrap_or_default();
+        let calls = c.calls as f64;
+        let runs: u64 = progs.iter().map(|p| p.run_cnt).sum();
+        let ns: u64 = progs.iter().map(|p| p.run_time_ns).sum();
+        let each: Vec<String> = progs
+            .iter()
+            .map(|p| format!("{} {}", p.name, num(p.run_time_ns as f64 / p.run_cnt as f64)))
+            .collect();
+        let overhead = baseline_ns(&r.cells, c.workload).map(|b| run.elapsed_ns as f64 / calls - b);
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} | {} |",
+            c.workload.name(),
+            c.contender.key(),
+            num(runs as f64 / calls),
+            num(ns as f64 / calls),
+            each.join(", "),
+            overhead.map_or("—".into(), num)
+        );
+    }
+    md.push('\n');
     md
 }
 
@@ -335,6 +382,7 @@ pub fn json(r: &Results) -> Json {
                         .with("maxrss_kib", x.maxrss_kib)
                         .with("exit_code", x.exit_code)
                         .with("note", x.note.clone())
+                        .with("bpf_programs", progs_json(x))
                 })
                 .collect();
             Json::obj()
@@ -377,6 +425,19 @@ pub fn json(r: &Results) -> Json {
             }
         })
         .collect();
+    let stats: Vec<Json> = r
+        .bpf_stats
+        .iter()
+        .map(|c| {
+            Json::obj()
+                .with("workload", c.workload.name())
+                .with("contender", c.contender.key())
+                .with("calls", c.calls)
+                .with("loop_ns", c.runs.first().map(|x| x.elapsed_ns))
+                .with("bpf_programs", c.runs.first().map_or(Json::Null, progs_json))
+                .with("errors", c.errors.clone())
+        })
+        .collect();
     let targets: Vec<Json> = verdicts(r)
         .into_iter()
         .map(|v| {
@@ -399,6 +460,7 @@ pub fn json(r: &Results) -> Json {
         )
         .with("cells", Json::Arr(cells))
         .with("ringbuf_drop_check", Json::Arr(loss))
+        .with("bpf_stats_pass", Json::Arr(stats))
         .with("targets", Json::Arr(targets));
     if let Some(g) = &r.guest {
         root = root.with("guest", crate::guest::json(g));
@@ -406,3 +468,14 @@ pub fn json(r: &Results) -> Json {
     root
 }
 
+
+fn progs_json(x: &crate::runner::RunResult) -> Json {
+    match &x.bpf_progs {
+        None => Json::Null,
+        Some(p) => Json::Arr(
+            p.iter()
+                .map(|p| Json::obj().with("name", p.name.as_str()).with("run_cnt", p.run_cnt).with("run_time_ns", p.run_time_ns))
+                .collect(),
+        ),
+    }
+}

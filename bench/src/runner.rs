@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
+use crate::bpfinfo::{self, ProgStat};
 use crate::contender::{self, Contender, Launch, Ready, Stop, Tools};
 use crate::sys;
 use crate::workload::Workload;
@@ -32,6 +33,9 @@ pub struct Settings {
     /// Where tracer output files go while they are counted.
     pub scratch: PathBuf,
     pub keep_output: bool,
+    /// Read every new BPF program's run time and count around the loop
+    /// (kernel.bpf_stats must be on; it adds two clock reads per program run).
+    pub bpf_stats: bool,
 }
 
 /// The figures of one run. Tracer figures are None for the baseline.
@@ -54,6 +58,8 @@ pub struct RunResult {
     pub exit_code: Option<i32>,
     /// Anything odd (non-zero exit, forced kill), for the report.
     pub note: Option<String>,
+    /// With bpf_stats: the tracer's programs that ran during the loop.
+    pub bpf_progs: Option<Vec<ProgStat>>,
 }
 
 struct WorkloadProc {
@@ -179,6 +185,7 @@ fn trace_one(set: &Settings, wl: WorkloadProc, launch: &Launch, calls: u64) -> R
             });
         }
     }
+    let existing = if set.bpf_stats { bpfinfo::snapshot() } else { Default::default() };
     let t0 = sys::monotonic_ns();
     let mut child = match cmd.spawn() {
         Ok(c) => c,
@@ -199,6 +206,7 @@ fn trace_one(set: &Settings, wl: WorkloadProc, launch: &Launch, calls: u64) -> R
             return Err(e);
         }
     };
+    let before = if set.bpf_stats { bpfinfo::snapshot() } else { Default::default() };
     let cpu_at_go = sys::process_cpu_ns(pid);
     let (elapsed_ns, failures) = match wl.go() {
         Ok(v) => v,
@@ -208,6 +216,7 @@ fn trace_one(set: &Settings, wl: WorkloadProc, launch: &Launch, calls: u64) -> R
             return Err(e);
         }
     };
+    let bpf_progs = set.bpf_stats.then(|| bpfinfo::delta(&existing, &before, &bpfinfo::snapshot()));
     if launch.stop == Stop::WhenQuiet {
         wait_quiet(pid, launch.output.as_deref());
     }
@@ -232,6 +241,7 @@ fn trace_one(set: &Settings, wl: WorkloadProc, launch: &Launch, calls: u64) -> R
         startup_ns: Some(startup_ns),
         maxrss_kib: Some(exit.maxrss_kib),
         exit_code: Some(exit.code),
+        bpf_progs,
         ..Default::default()
     };
     if let Some(out) = &launch.output {
@@ -267,12 +277,14 @@ fn wait_ready(launch: &Launch, pid: i32, t0: u64, lines: &Lines) -> Result<u64, 
                     return Ok(t.saturating_sub(t0));
                 }
             }
-            Ready::OutputLines(attach, live) => {
-                let text = launch.output.as_ref().and_then(|o| std::fs::read_to_string(o).ok()).unwrap_or_default();
-                if attach_msg_at.is_none() && text.contains(attach.as_str()) {
-                    attach_msg_at = Some(now);
+            Ready::BpfTracepoints(attach, n) => {
+                if attach_msg_at.is_none() {
+                    let text = launch.output.as_ref().and_then(|o| std::fs::read_to_string(o).ok()).unwrap_or_default();
+                    if text.contains(attach.as_str()) {
+                        attach_msg_at = Some(now);
+                    }
                 }
-                if text.contains(live.as_str()) {
+                if attach_msg_at.is_some() && bpfinfo::attached_tracepoints(pid) >= *n {
                     return Ok(attach_msg_at.unwrap_or(now).saturating_sub(t0));
                 }
             }

@@ -1,0 +1,143 @@
+//! What the kernel can tell about BPF programs other processes loaded, with
+//! raw bpf() calls: which of a tracer's perf events carry a program (to know
+//! bpftrace is really attached), and per-program run time and run count
+//! (kernel.bpf_stats), to split a tracer's overhead into "the program" and
+//! "everything else".
+
+use std::collections::HashMap;
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
+const BPF_PROG_GET_NEXT_ID: libc::c_long = 11;
+const BPF_PROG_GET_FD_BY_ID: libc::c_long = 13;
+const BPF_OBJ_GET_INFO_BY_FD: libc::c_long = 15;
+const BPF_TASK_FD_QUERY: libc::c_long = 20;
+const BPF_ENABLE_STATS: libc::c_long = 32;
+const BPF_FD_TYPE_TRACEPOINT: u32 = 1;
+
+fn raw(cmd: libc::c_long, attr: &mut [u8]) -> io::Result<i64> {
+    // SAFETY: attr is a live buffer of the size passed; the kernel writes only within it.
+    let rc = unsafe { libc::syscall(libc::SYS_bpf, cmd, attr.as_mut_ptr(), attr.len() as libc::c_uint) };
+    if rc < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(rc)
+    }
+}
+
+fn u32_at(b: &[u8], off: usize) -> u32 {
+    u32::from_ne_bytes(b[off..off + 4].try_into().expect("4 bytes"))
+}
+fn u64_at(b: &[u8], off: usize) -> u64 {
+    u64::from_ne_bytes(b[off..off + 8].try_into().expect("8 bytes"))
+}
+
+/// How many of `pid`'s descriptors are tracepoint perf events with a BPF
+/// program attached (BPF_TASK_FD_QUERY, what `bpftool perf` shows).
+pub fn attached_tracepoints(pid: i32) -> usize {
+    let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/fd")) else { return 0 };
+    let mut n = 0;
+    for entry in dir.filter_map(|e| e.ok()) {
+        let Ok(target) = std::fs::read_link(entry.path()) else { continue };
+        if !target.to_string_lossy().contains("perf_event") {
+            continue;
+        }
+        let Some(fd) = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else { continue };
+        let mut name = [0u8; 256];
+        let mut attr = [0u8; 48];
+        attr[0..4].copy_from_slice(&(pid as u32).to_ne_bytes());
+        attr[4..8].copy_from_slice(&fd.to_ne_bytes());
+        attr[12..16].copy_from_slice(&(name.len() as u32).to_ne_bytes());
+        attr[16..24].copy_from_slice(&(name.as_mut_ptr() as u64).to_ne_bytes());
+        if raw(BPF_TASK_FD_QUERY, &mut attr).is_ok() && u32_at(&attr, 28) == BPF_FD_TYPE_TRACEPOINT {
+            n += 1;
+        }
+    }
+    n
+}
+
+/// Keeps kernel.bpf_stats on while alive (BPF_ENABLE_STATS: the kernel turns
+/// it off again when the last such descriptor closes, even if we crash).
+pub struct StatsOn(#[allow(dead_code)] OwnedFd);
+
+pub fn enable_stats() -> io::Result<StatsOn> {
+    let mut attr = [0u8; 8]; // enable_stats.type = BPF_STATS_RUN_TIME (0)
+    let fd = raw(BPF_ENABLE_STATS, &mut attr)?;
+    // SAFETY: a new descriptor we own.
+    Ok(StatsOn(unsafe { OwnedFd::from_raw_fd(fd as i32) }))
+}
+
+/// One program's counters at one moment.
+#[derive(Clone, Debug)]
+pub struct ProgStat {
+    pub name: String,
+    pub run_time_ns: u64,
+    pub run_cnt: u64,
+}
+
+/// Every loaded program's counters, by id.
+pub fn snapshot() -> HashMap<u32, ProgStat> {
+    let mut out = HashMap::new();
+    let mut id = 0u32;
+    loop {
+        let mut attr = [0u8; 12];
+        attr[0..4].copy_from_slice(&id.to_ne_bytes());
+        if raw(BPF_PROG_GET_NEXT_ID, &mut attr).is_err() {
+            break;
+        }
+        id = u32_at(&attr, 4);
+        let mut attr = [0u8; 12];
+        attr[0..4].copy_from_slice(&id.to_ne_bytes());
+        let Ok(fd) = raw(BPF_PROG_GET_FD_BY_ID, &mut attr) else { continue };
+        // SAFETY: a new descriptor we own.
+        let fd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
+        // struct bpf_prog_info: name at 64, run_time_ns at 192, run_cnt at 200.
+        let mut info = [0u8; 232];
+        let mut attr = [0u8; 16];
+        attr[0..4].copy_from_slice(&(fd.as_raw_fd() as u32).to_ne_bytes());
+        attr[4..8].copy_from_slice(&(info.len() as u32).to_ne_bytes());
+        attr[8..16].copy_from_slice(&(info.as_mut_ptr() as u64).to_ne_bytes());
+        if raw(BPF_OBJ_GET_INFO_BY_FD, &mut attr).is_err() {
+            continue;
+        }
+        let name = &info[64..80];
+        let name = String::from_utf8_lossy(&name[..name.iter().position(|b| *b == 0).unwrap_or(16)]).into_owned();
+        out.insert(id, ProgStat { name, run_time_ns: u64_at(&info, 192), run_cnt: u64_at(&info, 200) });
+    }
+    out
+}
+
+/// Programs that ran between two snapshots, among those not in `existing`
+/// (loaded before the tracer started): (name, ns, runs), sorted by name.
+pub fn delta(
+    existing: &HashMap<u32, ProgStat>,
+    before: &HashMap<u32, ProgStat>,
+    after: &HashMap<u32, ProgStat>,
+) -> Vec<ProgStat> {
+    let mut v: Vec<ProgStat> = after
+        .iter()
+        .filter(|(id, _)| !existing.contains_key(id))
+        .filter_map(|(id, a)| {
+            let b = before.get(id);
+            let runs = a.run_cnt - b.map_or(0, |b| b.run_cnt);
+            (runs > 0).then(|| ProgStat {
+                name: a.name.clone(),
+                run_time_ns: a.run_time_ns - b.map_or(0, |b| b.run_time_ns),
+                run_cnt: runs,
+            })
+        })
+        .collect();
+    v.sort_by(|a, b| a.name.cmp(&b.name));
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    #[ignore = "needs root and a loaded program; prints for comparison with bpftool"]
+    fn print_snapshot() {
+        for (id, p) in super::snapshot() {
+            println!("{id} {} {} {}", p.name, p.run_time_ns, p.run_cnt);
+        }
+    }
+}
