@@ -52,6 +52,7 @@ pub fn run(opts: &Options) -> i32 {
     for mode in &opts.unavailable {
         report("unavailable", mode, case_unavailable(opts, mode));
     }
+    report("no-btf", "auto", case_no_btf(opts));
     println!("E2E-DONE passed={passed} failed={failed}");
     if failed == 0 {
         0
@@ -328,6 +329,39 @@ fn case_unavailable(opts: &Options, mode: &str) -> Outcome {
     let lines: Vec<&str> = stderr.lines().collect();
     if out.status.code() != Some(5) || lines.len() != 1 || !lines[0].starts_with(&prefix) {
         return Err(format!("expected exit 5 and one line '{prefix}...', got {} and: {stderr}", out.status));
+    }
+    Ok(lines[0].to_string())
+}
+
+/// A kernel without BTF, as argtrace sees it: /sys/kernel/btf hidden under an
+/// empty tmpfs in a private mount namespace of the argtrace process only.
+fn case_no_btf(opts: &Options) -> Outcome {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = Command::new(&opts.argtrace);
+    cmd.args(["mmap"]).stdin(Stdio::null());
+    // SAFETY: between fork and exec only async-signal-safe syscalls run.
+    unsafe {
+        cmd.pre_exec(|| {
+            let fail = || Err(std::io::Error::last_os_error());
+            if libc::unshare(libc::CLONE_NEWNS) != 0 {
+                return fail();
+            }
+            let none = std::ptr::null();
+            if libc::mount(none, c"/".as_ptr(), none, libc::MS_REC | libc::MS_PRIVATE, none as _) != 0 {
+                return fail();
+            }
+            if libc::mount(c"none".as_ptr(), c"/sys/kernel/btf".as_ptr(), c"tmpfs".as_ptr(), 0, none as _) != 0 {
+                return fail();
+            }
+            Ok(())
+        });
+    }
+    let out = cmd.output().map_err(|e| format!("cannot hide /sys/kernel/btf: {e}"))?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    let want = "argtrace: the kernel has no BTF (/sys/kernel/btf/vmlinux is missing";
+    if out.status.code() != Some(5) || lines.len() != 1 || !lines[0].starts_with(want) {
+        return Err(format!("expected exit 5 and one line '{want}...', got {} and: {stderr}", out.status));
     }
     Ok(lines[0].to_string())
 }
