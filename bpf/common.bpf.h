@@ -25,6 +25,13 @@ const volatile char target_comm[ARGTRACE_COMM_LEN] = {};
 const volatile bool want_stacks = false;
 /* argtrace's own process: never traced, so its own work cannot feed back. */
 const volatile __u32 self_pid = 0;
+/* Waking the reader for every record costs the traced task an irq_work and
+ * the reader a context switch per event. Wake it only once this much waits,
+ * or when the last wakeup is older than wakeup_interval_ns (so a lone event
+ * is not held back); the reader also drains on its own poll timeout. */
+const volatile __u64 wakeup_bytes = 64 * 1024;
+const volatile __u64 wakeup_interval_ns = 10 * 1000 * 1000;
+__u64 last_wakeup_ns = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -121,7 +128,15 @@ static __always_inline void fill_header(void *ctx, struct event_header *h, __u32
 /* Sends a finished record, or counts it as lost. */
 static __always_inline void submit(void *record, __u64 size)
 {
-	if (bpf_ringbuf_output(&events, record, size, 0))
+	__u64 now = bpf_ktime_get_ns();
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (now - last_wakeup_ns >= wakeup_interval_ns ||
+	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes) {
+		flags = BPF_RB_FORCE_WAKEUP;
+		last_wakeup_ns = now;
+	}
+	if (bpf_ringbuf_output(&events, record, size, flags))
 		count_drop();
 }
 

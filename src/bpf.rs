@@ -113,6 +113,9 @@ macro_rules! set_common_rodata {
         }
         ro.want_stacks = cfg.stack;
         ro.self_pid = std::process::id();
+        // A quarter of the ring, at most 64 KiB: a burst is read in batches
+        // long before the ring fills.
+        ro.wakeup_bytes = (cfg.ringbuf_size.unwrap_or(4 << 20) as u64 / 4).min(64 * 1024);
     }};
 }
 

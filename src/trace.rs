@@ -19,9 +19,13 @@ use crate::render::Style;
 use crate::stack::StackReader;
 use crate::{probe, sys};
 
-/// Events in flight between reader and renderer; when full the reader waits
+/// Batches in flight between reader and renderer; when full the reader waits
 /// and the kernel's ring buffer absorbs (and counts) the excess.
-const CHANNEL_DEPTH: usize = 16 * 1024;
+const CHANNEL_DEPTH: usize = 64;
+
+/// How long the reader sleeps without a wakeup before it drains the ring
+/// anyway: the BPF side wakes it only for bursts or after a quiet spell.
+const POLL_INTERVAL: Duration = Duration::from_millis(50);
 
 pub fn run(cfg: Config) -> Result<()> {
     if !sys::has_bpf_privilege() {
@@ -65,7 +69,7 @@ pub fn run(cfg: Config) -> Result<()> {
 
     sys::install_stop_handlers();
     let done = Arc::new(AtomicBool::new(false));
-    let (tx, rx) = bounded::<RawEvent>(CHANNEL_DEPTH);
+    let (tx, rx) = bounded::<Vec<RawEvent>>(CHANNEL_DEPTH);
     let style = Style {
         json: cfg.json,
         timestamp: cfg.timestamp,
@@ -84,23 +88,25 @@ pub fn run(cfg: Config) -> Result<()> {
     };
 
     let subject = cfg.subject;
-    let mut malformed = 0u64;
+    // The ring buffer's callback fills a batch; one channel send per drain.
+    let batch = std::cell::RefCell::new(Vec::<RawEvent>::with_capacity(1024));
+    let malformed = std::cell::Cell::new(0u64);
     let mut builder = RingBufferBuilder::new();
     builder
         .add(&events_map, |data: &[u8]| {
             match event::parse(subject, data) {
-                Some(ev) => {
-                    // The renderer only hangs up once it needs nothing more.
-                    if tx.send(ev).is_err() {
-                        return 1;
-                    }
-                }
-                None => malformed += 1,
+                Some(ev) => batch.borrow_mut().push(ev),
+                None => malformed.set(malformed.get() + 1),
             }
             0
         })
         .map_err(|e| runtime("ring buffer", e))?;
     let ring = builder.build().map_err(|e| runtime("ring buffer", e))?;
+    // Hands the batch to the renderer; false once it needs nothing more.
+    let flush = || {
+        let events = std::mem::take(&mut *batch.borrow_mut());
+        events.is_empty() || tx.send(events).is_ok()
+    };
 
     eprintln!(
         "argtrace: tracing {} with {} probes; Ctrl-C to stop",
@@ -112,22 +118,28 @@ pub fn run(cfg: Config) -> Result<()> {
         if deadline.is_some_and(|d| Instant::now() >= d) {
             break;
         }
-        let rc = ring.poll_raw(Duration::from_millis(100));
+        let rc = ring.poll_raw(POLL_INTERVAL);
         if rc < 0 && rc != -libc::EINTR {
             return Err(Error::Runtime(format!(
                 "reading the ring buffer failed: {}",
                 crate::error::describe_errno(-rc)
             )));
         }
+        // Also what arrived without a wakeup.
+        let _ = ring.consume_raw();
+        if !flush() {
+            break;
+        }
     }
     // Deliver what is already in the ring buffer before reporting.
     if !done.load(Ordering::Relaxed) {
         let _ = ring.consume_raw();
+        flush();
     }
     drop(ring);
     drop(tx);
     let report = renderer.join().map_err(|_| Error::Runtime("the renderer thread panicked".into()))?;
-    let dropped = read_drops(&drops_map) + malformed;
+    let dropped = read_drops(&drops_map) + malformed.get();
     drop(tracer);
 
     if let Some(e) = report.error {
@@ -166,10 +178,10 @@ struct RenderReport {
     out: BufWriter<Box<dyn Write + Send>>,
 }
 
-/// Renders events as they come; flushes whenever the channel runs dry, so
+/// Renders batches as they come; flushes whenever the channel runs dry, so
 /// output is live without a write per event under load.
 fn render_loop(
-    rx: Receiver<RawEvent>,
+    rx: Receiver<Vec<RawEvent>>,
     out: Box<dyn Write + Send>,
     style: Style,
     stacks: Option<StackReader>,
@@ -181,28 +193,29 @@ fn render_loop(
     let mut line = String::with_capacity(512);
     let mut written = 0u64;
     let mut failure: Option<io::Error> = None;
+    let mut finished = false;
     let mut next = rx.recv().ok();
-    while let Some(ev) = next {
-        line.clear();
-        let st = stacks.as_ref().map(|s| s.stacks(&ev.header())).unwrap_or_default();
-        style.render(&ev, &st, &mut line);
-        if let Err(e) = out.write_all(line.as_bytes()) {
-            failure = Some(e);
-            break;
+    while let Some(batch) = next {
+        for ev in &batch {
+            line.clear();
+            let st = stacks.as_ref().map(|s| s.stacks(&ev.header())).unwrap_or_default();
+            style.render(ev, &st, &mut line);
+            let res = out.write_all(line.as_bytes()).and_then(|_| if interactive { out.flush() } else { Ok(()) });
+            if let Err(e) = res {
+                failure = Some(e);
+                break;
+            }
+            written += 1;
+            if count.is_some_and(|n| written >= n) {
+                finished = true;
+                break;
+            }
         }
-        written += 1;
-        if count.is_some_and(|n| written >= n) {
+        if failure.is_some() || finished {
             break;
         }
         next = match rx.try_recv() {
-            Ok(ev) if !interactive => Some(ev),
-            Ok(ev) => {
-                if let Err(e) = out.flush() {
-                    failure = Some(e);
-                    break;
-                }
-                Some(ev)
-            }
+            Ok(batch) => Some(batch),
             Err(TryRecvError::Empty) => {
                 if let Err(e) = out.flush() {
                     failure = Some(e);
