@@ -39,7 +39,8 @@ Options:
 Internal subcommands (used by the benchmark itself):
   workload mmap|fork|tcp CALLS [--cpu N] [--listener-cpu N]
   empty-bpf mmap|clone|tcp-connect [--probe tracepoint|kprobe|fentry]
-  guest-run [--argtrace PATH] [--runs N] [--quick]
+  guest-run [--argtrace PATH] [--runs N] [--quick]     (inside a guest)
+  guest-report CONSOLE.log                            (the guest tables from its console)
 ";
 
 pub struct Options {
@@ -64,12 +65,19 @@ impl Options {
             .rev()
             .find(|(x, _)| *x == w)
             .map(|(_, n)| *n)
-            .unwrap_or(if self.quick { w.quick_calls() } else { w.default_calls() })
+            .unwrap_or(if self.quick {
+                w.quick_calls()
+            } else {
+                w.default_calls()
+            })
     }
 }
 
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("bench/ is in the workspace").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("bench/ is in the workspace")
+        .to_path_buf()
 }
 
 fn parse(args: &[String]) -> Result<Option<Options>, String> {
@@ -94,7 +102,12 @@ fn parse(args: &[String]) -> Result<Option<Options>, String> {
             Some((n, v)) if n.starts_with("--") && n != "--calls" => (n, Some(v.to_string())),
             _ => (a.as_str(), None),
         };
-        let mut value = || inline.clone().or_else(|| it.next().cloned()).ok_or(format!("{name} needs a value"));
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| it.next().cloned())
+                .ok_or(format!("{name} needs a value"))
+        };
         match name {
             "-h" | "--help" => {
                 print!("{HELP}");
@@ -103,12 +116,20 @@ fn parse(args: &[String]) -> Result<Option<Options>, String> {
             "--quick" => o.quick = true,
             "--runs" => {
                 let v = value()?;
-                runs = Some(v.parse::<usize>().ok().filter(|n| *n > 0).ok_or(format!("bad --runs `{v}`"))?);
+                runs = Some(
+                    v.parse::<usize>()
+                        .ok()
+                        .filter(|n| *n > 0)
+                        .ok_or(format!("bad --runs `{v}`"))?,
+                );
             }
             "--workload" => {
                 o.workloads = value()?
                     .split(',')
-                    .map(|s| Workload::parse(s).ok_or(format!("unknown workload `{s}` (mmap, fork, tcp)")))
+                    .map(|s| {
+                        Workload::parse(s)
+                            .ok_or(format!("unknown workload `{s}` (mmap, fork, tcp)"))
+                    })
                     .collect::<Result<_, _>>()?;
             }
             "--contender" => {
@@ -125,9 +146,15 @@ fn parse(args: &[String]) -> Result<Option<Options>, String> {
             }
             "--calls" => {
                 let v = value()?;
-                let (w, n) = v.split_once('=').ok_or(format!("--calls wants W=N, got `{v}`"))?;
+                let (w, n) = v
+                    .split_once('=')
+                    .ok_or(format!("--calls wants W=N, got `{v}`"))?;
                 let w = Workload::parse(w).ok_or(format!("unknown workload `{w}`"))?;
-                let n = n.parse::<u64>().ok().filter(|n| *n > 0).ok_or(format!("bad count in `{v}`"))?;
+                let n = n
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or(format!("bad count in `{v}`"))?;
                 o.calls.push((w, n));
             }
             "--out" => o.out = PathBuf::from(value()?),
@@ -222,8 +249,17 @@ fn run(opts: &Options, args: &[String]) -> Result<(), String> {
         None => build_argtrace()?,
     };
     let bench = std::env::current_exe().map_err(|e| format!("cannot find my own binary: {e}"))?;
-    std::fs::create_dir_all(opts.out.join("scratch")).map_err(|e| format!("{}: {e}", opts.out.display()))?;
-    let pin = (opts.pin && sys::online_cpus() >= 2).then_some(Pinning { tracer: 0, workload: 1 });
+    std::fs::create_dir_all(opts.out.join("scratch"))
+        .map_err(|e| format!("{}: {e}", opts.out.display()))?;
+    // Measure one binary throughout, even if the tree is rebuilt meanwhile.
+    let snapshot = opts.out.join("scratch").join("argtrace");
+    std::fs::copy(&argtrace, &snapshot)
+        .map_err(|e| format!("copying {}: {e}", argtrace.display()))?;
+    let argtrace = snapshot;
+    let pin = (opts.pin && sys::online_cpus() >= 2).then_some(Pinning {
+        tracer: 0,
+        workload: 1,
+    });
     let mut set = Settings {
         bench: bench.clone(),
         argtrace: argtrace.clone(),
@@ -232,7 +268,7 @@ fn run(opts: &Options, args: &[String]) -> Result<(), String> {
         keep_output: opts.keep_output,
         bpf_stats: false,
     };
-    let machine = probe_machine(&argtrace, &opts.contenders);
+    let machine = probe_machine(&argtrace, &opts.contenders, opts.argtrace.is_none());
     for n in &machine.notes {
         eprintln!("argtrace-bench: note: {n}");
     }
@@ -246,9 +282,18 @@ fn run(opts: &Options, args: &[String]) -> Result<(), String> {
             if !opts.contenders.contains(&c) {
                 continue;
             }
-            eprintln!("[loss check] {} with --ringbuf-size 4096 on mmap, {calls} calls", c.key());
-            let result = runner::run_one(&set, Workload::Mmap, c, calls, &["--ringbuf-size", "4096"]);
-            let check = LossCheck { contender: c, calls, ringbuf_bytes: 4096, result };
+            eprintln!(
+                "[loss check] {} with --ringbuf-size 4096 on mmap, {calls} calls",
+                c.key()
+            );
+            let result =
+                runner::run_one(&set, Workload::Mmap, c, calls, &["--ringbuf-size", "4096"]);
+            let check = LossCheck {
+                contender: c,
+                calls,
+                ringbuf_bytes: 4096,
+                result,
+            };
             match &check.result {
                 Ok(r) => eprintln!(
                     "  argtrace says {} events, {} lost; {} lines counted; exact: {}",
@@ -265,10 +310,14 @@ fn run(opts: &Options, args: &[String]) -> Result<(), String> {
 
     let mut bpf_stats = Vec::new();
     if opts.bpf_stats {
-        let wanted: Vec<Contender> = [Contender::Empty, Contender::ArgtraceText, Contender::Bpftrace]
-            .into_iter()
-            .filter(|c| opts.contenders.contains(c))
-            .collect();
+        let wanted: Vec<Contender> = [
+            Contender::Empty,
+            Contender::ArgtraceText,
+            Contender::Bpftrace,
+        ]
+        .into_iter()
+        .filter(|c| opts.contenders.contains(c))
+        .collect();
         match crate::bpfinfo::enable_stats() {
             Ok(on) => {
                 eprintln!("[bpf stats] one run each with kernel.bpf_stats on");
@@ -277,11 +326,15 @@ fn run(opts: &Options, args: &[String]) -> Result<(), String> {
                 set.bpf_stats = false;
                 drop(on);
             }
-            Err(e) => eprintln!("argtrace-bench: cannot turn kernel.bpf_stats on ({e}); skipping that pass"),
+            Err(e) => eprintln!(
+                "argtrace-bench: cannot turn kernel.bpf_stats on ({e}); skipping that pass"
+            ),
         }
     }
 
-    let guest = opts.guest.then(|| crate::guest::run_on_host(&bench, &argtrace, opts));
+    let guest = opts
+        .guest
+        .then(|| crate::guest::run_on_host(&bench, &argtrace, opts));
 
     let results = Results {
         machine,
@@ -307,6 +360,7 @@ fn run(opts: &Options, args: &[String]) -> Result<(), String> {
     std::fs::write(&md_path, &md).map_err(|e| format!("{}: {e}", md_path.display()))?;
     std::fs::write(&json_path, &json).map_err(|e| format!("{}: {e}", json_path.display()))?;
     if !opts.keep_output {
+        let _ = std::fs::remove_file(opts.out.join("scratch").join("argtrace"));
         let _ = std::fs::remove_dir(opts.out.join("scratch"));
     }
     println!("{md}");
@@ -334,14 +388,28 @@ pub fn run_cells(
         let calls = opts.calls_for(w);
         let mut cells: Vec<Cell> = contenders
             .iter()
-            .map(|&c| Cell { workload: w, contender: c, calls: c.calls(w, calls), runs: Vec::new(), errors: Vec::new() })
+            .map(|&c| Cell {
+                workload: w,
+                contender: c,
+                calls: c.calls(w, calls),
+                runs: Vec::new(),
+                errors: Vec::new(),
+            })
             .collect();
+        // One untimed run first: page cache, caches and the CPU's clocks settle.
+        let _ = runner::run_one(set, w, Contender::Baseline, calls, &[]);
         for r in 0..runs {
             for cell in cells.iter_mut() {
                 if !cell.errors.is_empty() {
                     continue;
                 }
-                let tag = format!("[{} {}/{}] {:<14}", w.name(), r + 1, runs, cell.contender.key());
+                let tag = format!(
+                    "[{} {}/{}] {:<14}",
+                    w.name(),
+                    r + 1,
+                    runs,
+                    cell.contender.key()
+                );
                 match runner::run_one(set, w, cell.contender, cell.calls, &[]) {
                     Ok(res) => {
                         eprintln!("{tag} {}", progress(&res, cell.calls));
@@ -384,7 +452,12 @@ fn progress(r: &RunResult, calls: u64) -> String {
     }
     if let Some(progs) = &r.bpf_progs {
         for p in progs {
-            s += &format!("\n      bpf {:<16} {:>9} runs {:>7.0} ns/run", p.name, p.run_cnt, p.run_time_ns as f64 / p.run_cnt as f64);
+            s += &format!(
+                "\n      bpf {:<16} {:>9} runs {:>7.0} ns/run",
+                p.name,
+                p.run_cnt,
+                p.run_time_ns as f64 / p.run_cnt as f64
+            );
         }
     }
     s
@@ -427,7 +500,10 @@ fn ensure_tools(contenders: &[Contender]) -> Result<(), String> {
     if install() {
         Ok(())
     } else {
-        Err(format!("`apt-get install -y --no-install-recommends {}` failed", missing.join(" ")))
+        Err(format!(
+            "`apt-get install -y --no-install-recommends {}` failed",
+            missing.join(" ")
+        ))
     }
 }
 
@@ -455,19 +531,33 @@ fn first_line_of(program: &str, args: &[&str]) -> String {
         .output()
         .ok()
         .map(|o| {
-            let text = if o.stdout.is_empty() { o.stderr } else { o.stdout };
-            String::from_utf8_lossy(&text).lines().next().unwrap_or("").trim().to_string()
+            let text = if o.stdout.is_empty() {
+                o.stderr
+            } else {
+                o.stdout
+            };
+            String::from_utf8_lossy(&text)
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string()
         })
         .unwrap_or_else(|| "not found".into())
 }
 
-fn probe_machine(argtrace: &Path, contenders: &[Contender]) -> Machine {
+/// `built_here`: argtrace was built from this workspace, so its commit is worth naming.
+fn probe_machine(argtrace: &Path, contenders: &[Contender], built_here: bool) -> Machine {
     // SAFETY: uname fills the zeroed struct it is given.
     let kernel = unsafe {
         let mut u: libc::utsname = std::mem::zeroed();
         libc::uname(&mut u);
-        let release = std::ffi::CStr::from_ptr(u.release.as_ptr()).to_string_lossy().into_owned();
-        let machine = std::ffi::CStr::from_ptr(u.machine.as_ptr()).to_string_lossy().into_owned();
+        let release = std::ffi::CStr::from_ptr(u.release.as_ptr())
+            .to_string_lossy()
+            .into_owned();
+        let machine = std::ffi::CStr::from_ptr(u.machine.as_ptr())
+            .to_string_lossy()
+            .into_owned();
         format!("{release} ({machine})")
     };
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
@@ -479,7 +569,40 @@ fn probe_machine(argtrace: &Path, contenders: &[Contender]) -> Machine {
                 .map(|(_, v)| v.trim().to_string())
         })
         .unwrap_or_else(|| "unknown".into());
-    let mut tools = vec![("argtrace".to_string(), first_line_of(&argtrace.display().to_string(), &["--version"]))];
+    let mut version = first_line_of(&argtrace.display().to_string(), &["--version"]);
+    let root = workspace_root();
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .args(args)
+            .current_dir(&root)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+    };
+    if let Some(head) = git(&["rev-parse", "--short", "HEAD"]).filter(|_| built_here) {
+        let dirty = git(&[
+            "status",
+            "--porcelain",
+            "--untracked-files=no",
+            "--",
+            "src",
+            "bpf",
+            "arch",
+            "build.rs",
+            "Cargo.toml",
+        ])
+        .is_some_and(|o| !o.stdout.is_empty());
+        version = format!(
+            "{version} (commit {}{})",
+            String::from_utf8_lossy(&head.stdout).trim(),
+            if dirty {
+                ", with uncommitted changes in src/ bpf/ arch/"
+            } else {
+                ""
+            }
+        );
+    }
+    let mut tools = vec![("argtrace".to_string(), version)];
     if contenders.contains(&Contender::Bpftrace) {
         tools.push(("bpftrace".into(), first_line_of("bpftrace", &["--version"])));
     }
@@ -490,10 +613,18 @@ fn probe_machine(argtrace: &Path, contenders: &[Contender]) -> Machine {
         tools.push(("perf".into(), first_line_of("perf", &["version"])));
     }
     let mut notes = Vec::new();
-    if std::fs::read_to_string("/proc/sys/kernel/bpf_stats_enabled").is_ok_and(|s| s.trim() != "0") {
+    if std::fs::read_to_string("/proc/sys/kernel/bpf_stats_enabled").is_ok_and(|s| s.trim() != "0")
+    {
         notes.push("kernel.bpf_stats_enabled is on: every BPF program run is timed, which adds to all BPF figures".into());
     }
-    Machine { date: today_utc(), kernel, cpu, cores: sys::online_cpus(), tools, notes }
+    Machine {
+        date: today_utc(),
+        kernel,
+        cpu,
+        cores: sys::online_cpus(),
+        tools,
+        notes,
+    }
 }
 
 /// YYYY-MM-DD HH:MM UTC from the system clock (civil-from-days, std only).
@@ -512,5 +643,9 @@ pub fn today_utc() -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", rem / 3600, rem % 3600 / 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60
+    )
 }

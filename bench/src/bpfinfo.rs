@@ -4,7 +4,7 @@
 //! (kernel.bpf_stats), to split a tracer's overhead into "the program" and
 //! "everything else".
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
@@ -17,7 +17,14 @@ const BPF_FD_TYPE_TRACEPOINT: u32 = 1;
 
 fn raw(cmd: libc::c_long, attr: &mut [u8]) -> io::Result<i64> {
     // SAFETY: attr is a live buffer of the size passed; the kernel writes only within it.
-    let rc = unsafe { libc::syscall(libc::SYS_bpf, cmd, attr.as_mut_ptr(), attr.len() as libc::c_uint) };
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_bpf,
+            cmd,
+            attr.as_mut_ptr(),
+            attr.len() as libc::c_uint,
+        )
+    };
     if rc < 0 {
         Err(io::Error::last_os_error())
     } else {
@@ -35,21 +42,32 @@ fn u64_at(b: &[u8], off: usize) -> u64 {
 /// How many of `pid`'s descriptors are tracepoint perf events with a BPF
 /// program attached (BPF_TASK_FD_QUERY, what `bpftool perf` shows).
 pub fn attached_tracepoints(pid: i32) -> usize {
-    let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/fd")) else { return 0 };
+    let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return 0;
+    };
     let mut n = 0;
     for entry in dir.filter_map(|e| e.ok()) {
-        let Ok(target) = std::fs::read_link(entry.path()) else { continue };
+        let Ok(target) = std::fs::read_link(entry.path()) else {
+            continue;
+        };
         if !target.to_string_lossy().contains("perf_event") {
             continue;
         }
-        let Some(fd) = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else { continue };
+        let Some(fd) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
+            continue;
+        };
         let mut name = [0u8; 256];
         let mut attr = [0u8; 48];
         attr[0..4].copy_from_slice(&(pid as u32).to_ne_bytes());
         attr[4..8].copy_from_slice(&fd.to_ne_bytes());
         attr[12..16].copy_from_slice(&(name.len() as u32).to_ne_bytes());
         attr[16..24].copy_from_slice(&(name.as_mut_ptr() as u64).to_ne_bytes());
-        if raw(BPF_TASK_FD_QUERY, &mut attr).is_ok() && u32_at(&attr, 28) == BPF_FD_TYPE_TRACEPOINT {
+        if raw(BPF_TASK_FD_QUERY, &mut attr).is_ok() && u32_at(&attr, 28) == BPF_FD_TYPE_TRACEPOINT
+        {
             n += 1;
         }
     }
@@ -88,7 +106,9 @@ pub fn snapshot() -> HashMap<u32, ProgStat> {
         id = u32_at(&attr, 4);
         let mut attr = [0u8; 12];
         attr[0..4].copy_from_slice(&id.to_ne_bytes());
-        let Ok(fd) = raw(BPF_PROG_GET_FD_BY_ID, &mut attr) else { continue };
+        let Ok(fd) = raw(BPF_PROG_GET_FD_BY_ID, &mut attr) else {
+            continue;
+        };
         // SAFETY: a new descriptor we own.
         let fd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
         // struct bpf_prog_info: name at 64, run_time_ns at 192, run_cnt at 200.
@@ -101,22 +121,57 @@ pub fn snapshot() -> HashMap<u32, ProgStat> {
             continue;
         }
         let name = &info[64..80];
-        let name = String::from_utf8_lossy(&name[..name.iter().position(|b| *b == 0).unwrap_or(16)]).into_owned();
-        out.insert(id, ProgStat { name, run_time_ns: u64_at(&info, 192), run_cnt: u64_at(&info, 200) });
+        let name =
+            String::from_utf8_lossy(&name[..name.iter().position(|b| *b == 0).unwrap_or(16)])
+                .into_owned();
+        out.insert(
+            id,
+            ProgStat {
+                name,
+                run_time_ns: u64_at(&info, 192),
+                run_cnt: u64_at(&info, 200),
+            },
+        );
     }
     out
 }
 
-/// Programs that ran between two snapshots, among those not in `existing`
-/// (loaded before the tracer started): (name, ns, runs), sorted by name.
+/// The ids of the BPF programs `pid` holds a descriptor of (/proc/PID/fdinfo
+/// says `prog_id:` for a bpf-prog descriptor), so another tool's programs
+/// loaded meanwhile on a shared machine are not counted as the tracer's.
+pub fn prog_ids_of(pid: i32) -> HashSet<u32> {
+    let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return HashSet::new();
+    };
+    dir.filter_map(|e| e.ok())
+        .filter(|e| {
+            std::fs::read_link(e.path()).is_ok_and(|t| t.to_string_lossy().contains("bpf-prog"))
+        })
+        .filter_map(|e| {
+            std::fs::read_to_string(format!(
+                "/proc/{pid}/fdinfo/{}",
+                e.file_name().to_string_lossy()
+            ))
+            .ok()
+        })
+        .filter_map(|info| {
+            info.lines()
+                .find_map(|l| l.strip_prefix("prog_id:"))
+                .and_then(|v| v.trim().parse().ok())
+        })
+        .collect()
+}
+
+/// Programs of `owned` that ran between two snapshots: (name, ns, runs),
+/// sorted by name.
 pub fn delta(
-    existing: &HashMap<u32, ProgStat>,
+    owned: &HashSet<u32>,
     before: &HashMap<u32, ProgStat>,
     after: &HashMap<u32, ProgStat>,
 ) -> Vec<ProgStat> {
     let mut v: Vec<ProgStat> = after
         .iter()
-        .filter(|(id, _)| !existing.contains_key(id))
+        .filter(|(id, _)| owned.contains(id))
         .filter_map(|(id, a)| {
             let b = before.get(id);
             let runs = a.run_cnt - b.map_or(0, |b| b.run_cnt);
@@ -129,15 +184,4 @@ pub fn delta(
         .collect();
     v.sort_by(|a, b| a.name.cmp(&b.name));
     v
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    #[ignore = "needs root and a loaded program; prints for comparison with bpftool"]
-    fn print_snapshot() {
-        for (id, p) in super::snapshot() {
-            println!("{id} {} {} {}", p.name, p.run_time_ns, p.run_cnt);
-        }
-    }
 }

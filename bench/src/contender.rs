@@ -66,7 +66,10 @@ impl Contender {
     }
 
     pub fn parse(s: &str) -> Option<Contender> {
-        Contender::ALL.into_iter().chain(Contender::guest_set()).find(|c| c.key() == s)
+        Contender::ALL
+            .into_iter()
+            .chain(Contender::guest_set())
+            .find(|c| c.key() == s)
     }
 
     /// How the contender was run, for the table.
@@ -80,7 +83,11 @@ impl Contender {
             Contender::Strace => format!("`strace -f -e trace={} -p PID -o FILE`", strace_set(w)),
             Contender::PerfTrace => format!("`perf trace -e {} -p PID -o FILE`", perf_set(w)),
             Contender::EmptyIn(m) => format!("empty BPF program, {} hooks", m.name()),
-            Contender::ArgtraceIn(m) => format!("`argtrace {} --probe {} -p PID -o FILE`", w.subject(), m.name()),
+            Contender::ArgtraceIn(m) => format!(
+                "`argtrace {} --probe {} -p PID -o FILE`",
+                w.subject(),
+                m.name()
+            ),
         }
     }
 
@@ -103,7 +110,10 @@ impl Contender {
     }
 
     pub fn is_argtrace(self) -> bool {
-        matches!(self, Contender::ArgtraceText | Contender::ArgtraceJson | Contender::ArgtraceIn(_))
+        matches!(
+            self,
+            Contender::ArgtraceText | Contender::ArgtraceJson | Contender::ArgtraceIn(_)
+        )
     }
 }
 
@@ -180,15 +190,30 @@ fn s(v: &str) -> String {
 
 /// How to run `c` on workload `w` whose process is `pid` (and whose
 /// listener, for the TCP workload, is on `port`), writing to `output`.
-pub fn launch(c: Contender, w: Workload, tools: &Tools, pid: i32, port: u16, output: &Path) -> Option<Launch> {
+pub fn launch(
+    c: Contender,
+    w: Workload,
+    tools: &Tools,
+    pid: i32,
+    port: u16,
+    output: &Path,
+) -> Option<Launch> {
     let out = output.display().to_string();
     let len = MMAP_LEN;
-    let sig = |prefix: String, all: &[String]| Signature { prefix, all: all.to_vec() };
+    let sig = |prefix: String, all: &[String]| Signature {
+        prefix,
+        all: all.to_vec(),
+    };
     let l = match c {
         Contender::Baseline => return None,
         Contender::Empty | Contender::EmptyIn(_) => Launch {
             program: tools.bench.to_path_buf(),
-            args: vec![s("empty-bpf"), s(w.subject()), s("--probe"), s(c.mode().name())],
+            args: vec![
+                s("empty-bpf"),
+                s(w.subject()),
+                s("--probe"),
+                s(c.mode().name()),
+            ],
             ready: Ready::StderrPrefix(s("argtrace-bench: empty program attached")),
             stop: Stop::Now,
             output: None,
@@ -196,7 +221,15 @@ pub fn launch(c: Contender, w: Workload, tools: &Tools, pid: i32, port: u16, out
         },
         Contender::ArgtraceText | Contender::ArgtraceJson | Contender::ArgtraceIn(_) => {
             let json = c == Contender::ArgtraceJson;
-            let mut args = vec![s(w.subject()), s("--probe"), s(c.mode().name()), s("-p"), pid.to_string(), s("-o"), out];
+            let mut args = vec![
+                s(w.subject()),
+                s("--probe"),
+                s(c.mode().name()),
+                s("-p"),
+                pid.to_string(),
+                s("-o"),
+                out,
+            ];
             if json {
                 args.push(s("--json"));
             }
@@ -204,7 +237,10 @@ pub fn launch(c: Contender, w: Workload, tools: &Tools, pid: i32, port: u16, out
                 (Workload::Mmap, false) => sig(s(""), &[format!("mmap(NULL, {len},")]),
                 (Workload::Mmap, true) => sig(s(""), &[format!("\"len\": {len},")]),
                 (Workload::Fork, false) => sig(format!("argtrace-bench {pid}/"), &[s(" clone(")]),
-                (Workload::Fork, true) => sig(s(""), &[format!("\"pid\": {pid},"), s("\"syscall\": \"clone\"")]),
+                (Workload::Fork, true) => sig(
+                    s(""),
+                    &[format!("\"pid\": {pid},"), s("\"syscall\": \"clone\"")],
+                ),
                 (Workload::Tcp, false) => sig(s(""), &[format!("dst=[::1]:{port})")]),
                 (Workload::Tcp, true) => sig(s(""), &[format!("\"dport\": {port}}}")]),
             };
@@ -231,7 +267,15 @@ pub fn launch(c: Contender, w: Workload, tools: &Tools, pid: i32, port: u16, out
         },
         Contender::Strace => Launch {
             program: PathBuf::from("strace"),
-            args: vec![s("-f"), s("-e"), format!("trace={}", strace_set(w)), s("-p"), pid.to_string(), s("-o"), out],
+            args: vec![
+                s("-f"),
+                s("-e"),
+                format!("trace={}", strace_set(w)),
+                s("-p"),
+                pid.to_string(),
+                s("-o"),
+                out,
+            ],
             ready: Ready::StderrPrefix(format!("strace: Process {pid} attached")),
             stop: Stop::WhenQuiet,
             output: Some(output.to_path_buf()),
@@ -243,7 +287,15 @@ pub fn launch(c: Contender, w: Workload, tools: &Tools, pid: i32, port: u16, out
         },
         Contender::PerfTrace => Launch {
             program: PathBuf::from("perf"),
-            args: vec![s("trace"), s("-e"), s(perf_set(w)), s("-p"), pid.to_string(), s("-o"), out],
+            args: vec![
+                s("trace"),
+                s("-e"),
+                s(perf_set(w)),
+                s("-p"),
+                pid.to_string(),
+                s("-o"),
+                out,
+            ],
             ready: Ready::PerfEventFds,
             stop: Stop::WhenQuiet,
             output: Some(output.to_path_buf()),

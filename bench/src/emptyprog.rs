@@ -84,6 +84,12 @@ fn hooks(subject: &str, mode: Mode) -> Result<Vec<Hook>, String> {
                         h.push(Hook::Kprobe(sys(c), false));
                         h.push(Hook::Kprobe(sys(c), true));
                     }
+                    // fork and vfork: fexit on kernel_clone, as argtrace does
+                    // (Debian has no BTF for their argument-less wrappers).
+                    Mode::Fentry if *c == "fork" => {
+                        h.push(Hook::Fentry("kernel_clone".into(), true))
+                    }
+                    Mode::Fentry if *c == "vfork" => {}
                     Mode::Fentry => h.push(Hook::Fentry(sys(c), true)),
                 }
             }
@@ -100,7 +106,11 @@ fn hooks(subject: &str, mode: Mode) -> Result<Vec<Hook>, String> {
             h.push(Hook::Fentry("tcp_connect".into(), false));
             h.push(Hook::Fentry(sys("connect"), true));
         }
-        _ => return Err(format!("unknown subject `{subject}` (mmap, clone, tcp-connect)")),
+        _ => {
+            return Err(format!(
+                "unknown subject `{subject}` (mmap, clone, tcp-connect)"
+            ))
+        }
     }
     Ok(h)
 }
@@ -129,7 +139,9 @@ pub fn main(args: &[String]) -> ! {
     for hook in &hooks {
         match attach(hook) {
             Ok(fds) => live.push(fds),
-            Err(e) => die(&format!("attaching the empty program to {hook:?} failed: {e}")),
+            Err(e) => die(&format!(
+                "attaching the empty program to {hook:?} failed: {e}"
+            )),
         }
     }
     eprintln!(
@@ -173,7 +185,14 @@ fn put_u64(buf: &mut [u8], off: usize, v: u64) {
 fn bpf(cmd: libc::c_long, attr: &mut [u8]) -> io::Result<OwnedFd> {
     // SAFETY: attr is a live buffer of the size passed; the kernel reads (and
     // for some commands writes) only within it.
-    let rc = unsafe { libc::syscall(libc::SYS_bpf, cmd, attr.as_mut_ptr(), attr.len() as libc::c_uint) };
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_bpf,
+            cmd,
+            attr.as_mut_ptr(),
+            attr.len() as libc::c_uint,
+        )
+    };
     if rc < 0 {
         return Err(io::Error::last_os_error());
     }
@@ -213,7 +232,14 @@ fn perf_event_open(attr: &[u8; PERF_ATTR_SIZE]) -> io::Result<OwnedFd> {
     // SAFETY: attr is a live perf_event_attr of the size it declares; pid -1
     // with cpu 0 is how libbpf opens system-wide tracepoint and kprobe events.
     let rc = unsafe {
-        libc::syscall(libc::SYS_perf_event_open, attr.as_ptr(), -1i32, 0i32, -1i32, PERF_FLAG_FD_CLOEXEC)
+        libc::syscall(
+            libc::SYS_perf_event_open,
+            attr.as_ptr(),
+            -1i32,
+            0i32,
+            -1i32,
+            PERF_FLAG_FD_CLOEXEC,
+        )
     };
     if rc < 0 {
         return Err(io::Error::last_os_error());
@@ -258,7 +284,9 @@ fn attach(hook: &Hook) -> io::Result<Vec<OwnedFd>> {
         }
         Hook::Kprobe(func, ret) => {
             let pmu = "/sys/bus/event_source/devices/kprobe";
-            let ty: u32 = read_trimmed(&format!("{pmu}/type"))?.parse().map_err(io::Error::other)?;
+            let ty: u32 = read_trimmed(&format!("{pmu}/type"))?
+                .parse()
+                .map_err(io::Error::other)?;
             let mut config = 0u64;
             if *ret {
                 // "config:0" on every kernel so far; read it rather than assume.
@@ -283,7 +311,11 @@ fn attach(hook: &Hook) -> io::Result<Vec<OwnedFd>> {
             let btf = fs::read("/sys/kernel/btf/vmlinux")?;
             let id = btf_func_id(&btf, func)
                 .ok_or_else(|| io::Error::other(format!("no BTF function {func} in vmlinux")))?;
-            let attach_type = if *exit { BPF_TRACE_FEXIT } else { BPF_TRACE_FENTRY };
+            let attach_type = if *exit {
+                BPF_TRACE_FEXIT
+            } else {
+                BPF_TRACE_FENTRY
+            };
             let prog = load_empty(BPF_PROG_TYPE_TRACING, attach_type, id)?;
             let mut attr = [0u8; 16];
             put_u32(&mut attr, 8, prog.as_raw_fd() as u32); // raw_tracepoint.prog_fd
@@ -296,7 +328,9 @@ fn attach(hook: &Hook) -> io::Result<Vec<OwnedFd>> {
 /// The BTF type id of the function `name` in a raw BTF blob (the format of
 /// /sys/kernel/btf/vmlinux, include/uapi/linux/btf.h).
 fn btf_func_id(btf: &[u8], name: &str) -> Option<u32> {
-    let u32_at = |off: usize| -> Option<u32> { Some(u32::from_ne_bytes(btf.get(off..off + 4)?.try_into().ok()?)) };
+    let u32_at = |off: usize| -> Option<u32> {
+        Some(u32::from_ne_bytes(btf.get(off..off + 4)?.try_into().ok()?))
+    };
     if btf.get(0..2)? != 0xeb9fu16.to_ne_bytes() {
         return None;
     }
@@ -322,16 +356,16 @@ fn btf_func_id(btf: &[u8], name: &str) -> Option<u32> {
         }
         // Each kind's trailing data after the 12-byte struct btf_type.
         let extra = match kind {
-            1 => 4,                // INT
-            3 => 12,               // ARRAY
-            4 | 5 => 12 * vlen,    // STRUCT, UNION: btf_member
-            6 => 8 * vlen,         // ENUM: btf_enum
-            13 => 8 * vlen,        // FUNC_PROTO: btf_param
-            14 => 4,               // VAR
-            15 => 12 * vlen,       // DATASEC: btf_var_secinfo
-            17 => 4,               // DECL_TAG
-            19 => 12 * vlen,       // ENUM64
-            _ => 0,                // PTR, FWD, TYPEDEF, VOLATILE, CONST, RESTRICT, FUNC, FLOAT, TYPE_TAG
+            1 => 4,             // INT
+            3 => 12,            // ARRAY
+            4 | 5 => 12 * vlen, // STRUCT, UNION: btf_member
+            6 => 8 * vlen,      // ENUM: btf_enum
+            13 => 8 * vlen,     // FUNC_PROTO: btf_param
+            14 => 4,            // VAR
+            15 => 12 * vlen,    // DATASEC: btf_var_secinfo
+            17 => 4,            // DECL_TAG
+            19 => 12 * vlen,    // ENUM64
+            _ => 0, // PTR, FWD, TYPEDEF, VOLATILE, CONST, RESTRICT, FUNC, FLOAT, TYPE_TAG
         };
         pos += 12 + extra;
         id += 1;
@@ -343,7 +377,9 @@ fn btf_func_id(btf: &[u8], name: &str) -> Option<u32> {
 mod tests {
     #[test]
     fn finds_a_function_in_the_running_kernels_btf() {
-        let Ok(btf) = std::fs::read("/sys/kernel/btf/vmlinux") else { return };
+        let Ok(btf) = std::fs::read("/sys/kernel/btf/vmlinux") else {
+            return;
+        };
         assert!(super::btf_func_id(&btf, "tcp_connect").is_some());
         assert!(super::btf_func_id(&btf, "no_such_function_in_any_kernel").is_none());
     }

@@ -58,7 +58,10 @@ pub fn main(args: &[String]) -> ! {
     let set = Settings {
         bench,
         argtrace,
-        pin: (crate::sys::online_cpus() >= 2).then_some(crate::runner::Pinning { tracer: 0, workload: 1 }),
+        pin: (crate::sys::online_cpus() >= 2).then_some(crate::runner::Pinning {
+            tracer: 0,
+            workload: 1,
+        }),
         scratch,
         keep_output: false,
         bpf_stats: false,
@@ -68,7 +71,10 @@ pub fn main(args: &[String]) -> ! {
         quick,
         workloads: Workload::ALL.to_vec(),
         contenders: Contender::guest_set(),
-        calls: Workload::ALL.iter().map(|&w| (w, guest_calls(w, quick))).collect(),
+        calls: Workload::ALL
+            .iter()
+            .map(|&w| (w, guest_calls(w, quick)))
+            .collect(),
         out: PathBuf::new(),
         argtrace: None,
         pin: true,
@@ -91,24 +97,107 @@ pub fn main(args: &[String]) -> ! {
             );
         }
         for e in &c.errors {
-            println!("ARGTRACE-BENCH-ERROR {} {} {}", c.workload.name(), c.contender.key(), e.replace('\n', " "));
+            println!(
+                "ARGTRACE-BENCH-ERROR {} {} {}",
+                c.workload.name(),
+                c.contender.key(),
+                e.replace('\n', " ")
+            );
         }
     }
-    let outcome = GuestRun { kernel: kernel_release(), cells };
+    // The programs' own run time per mode (kernel.bpf_stats), one run each.
+    let mut prog = Vec::new();
+    let mut stats_set = set;
+    stats_set.bpf_stats = true;
+    let stats_contenders: Vec<Contender> = Contender::guest_set()
+        .into_iter()
+        .filter(|c| *c != Contender::Baseline)
+        .collect();
+    if let Ok(on) = crate::bpfinfo::enable_stats() {
+        for c in bench::run_cells(&stats_set, &opts, &opts.workloads, &stats_contenders, 1) {
+            if let Some(progs) = c.runs.first().and_then(|r| r.bpf_progs.clone()) {
+                let runs: u64 = progs.iter().map(|p| p.run_cnt).sum();
+                let ns: u64 = progs.iter().map(|p| p.run_time_ns).sum();
+                println!(
+                    "ARGTRACE-BENCH-PROG {} {} {} {runs} {ns}",
+                    c.workload.name(),
+                    c.contender.key(),
+                    c.calls
+                );
+                prog.push(ProgTime {
+                    workload: c.workload,
+                    contender: c.contender,
+                    calls: c.calls,
+                    runs,
+                    ns,
+                });
+            }
+        }
+        drop(on);
+    }
+    let outcome = GuestRun {
+        kernel: kernel_release(),
+        cells,
+        prog,
+    };
     for (w, m, ratio) in outcome.ratios() {
-        println!("ARGTRACE-BENCH-RATIO {} {} {}", w.name(), m.name(), ratio.map_or("-".into(), |r| format!("{r:.3}")));
+        println!(
+            "ARGTRACE-BENCH-RATIO {} {} {}",
+            w.name(),
+            m.name(),
+            ratio.map_or("-".into(), |r| format!("{r:.3}"))
+        );
     }
     println!("ARGTRACE-BENCH-DONE");
     std::process::exit(0);
 }
 
+/// `argtrace-bench guest-report CONSOLE.log`: the guest tables from a console
+/// log (a guest booted by hand, or a harness log kept for later).
+pub fn report_main(args: &[String]) -> ! {
+    let Some(path) = args.first() else {
+        eprintln!("usage: argtrace-bench guest-report CONSOLE.log");
+        std::process::exit(2);
+    };
+    let text = match std::fs::read(path) {
+        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+        Err(e) => {
+            eprintln!("argtrace-bench: {path}: {e}");
+            std::process::exit(1);
+        }
+    };
+    match parse_console(&text) {
+        Some(run) => {
+            print!("{}", markdown(&GuestOutcome::Ran(run)));
+            std::process::exit(0);
+        }
+        None => {
+            eprintln!("argtrace-bench: {path} has no ARGTRACE-BENCH-DONE line");
+            std::process::exit(1);
+        }
+    }
+}
+
 fn kernel_release() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/osrelease").map(|s| s.trim().to_string()).unwrap_or_default()
+    std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default()
 }
 
 pub struct GuestRun {
     pub kernel: String,
     pub cells: Vec<Cell>,
+    /// The BPF programs' own run time (kernel.bpf_stats), one run per contender.
+    pub prog: Vec<ProgTime>,
+}
+
+/// A contender's programs on a workload: runs and total ns, over `calls` calls.
+pub struct ProgTime {
+    pub workload: Workload,
+    pub contender: Contender,
+    pub calls: u64,
+    pub runs: u64,
+    pub ns: u64,
 }
 
 impl GuestRun {
@@ -125,8 +214,54 @@ impl GuestRun {
                     .map(|s| s.median)
             };
             for m in [Mode::Fentry, Mode::Kprobe, Mode::Tracepoint] {
+                // A negative overhead is the emulator's noise, not a figure.
                 let ratio = match (over(Contender::ArgtraceIn(m)), over(Contender::EmptyIn(m))) {
+                    (Some(a), Some(e)) if e > 0.0 && a > 0.0 => Some(a / e),
+                    _ => None,
+                };
+                out.push((w, m, ratio));
+            }
+        }
+        out
+    }
+
+    /// The same ratio for the programs' own time per call.
+    pub fn prog_ratios(&self) -> Vec<(Workload, Mode, Option<f64>)> {
+        let per_call = |w: Workload, c: Contender| {
+            self.prog
+                .iter()
+                .find(|p| p.workload == w && p.contender == c)
+                .map(|p| p.ns as f64 / p.calls as f64)
+        };
+        let mut out = Vec::new();
+        for w in Workload::ALL {
+            for m in [Mode::Fentry, Mode::Kprobe, Mode::Tracepoint] {
+                let ratio = match (
+                    per_call(w, Contender::ArgtraceIn(m)),
+                    per_call(w, Contender::EmptyIn(m)),
+                ) {
                     (Some(a), Some(e)) if e > 0.0 => Some(a / e),
+                    _ => None,
+                };
+                out.push((w, m, ratio));
+            }
+        }
+        out
+    }
+
+    /// argtrace's own program time per call in each mode over tracepoint mode's.
+    pub fn mode_ratios(&self) -> Vec<(Workload, Mode, Option<f64>)> {
+        let per_call = |w: Workload, m: Mode| {
+            self.prog
+                .iter()
+                .find(|p| p.workload == w && p.contender == Contender::ArgtraceIn(m))
+                .map(|p| p.ns as f64 / p.calls as f64)
+        };
+        let mut out = Vec::new();
+        for w in Workload::ALL {
+            for m in [Mode::Fentry, Mode::Kprobe, Mode::Tracepoint] {
+                let ratio = match (per_call(w, m), per_call(w, Mode::Tracepoint)) {
+                    (Some(a), Some(t)) if t > 0.0 => Some(a / t),
                     _ => None,
                 };
                 out.push((w, m, ratio));
@@ -148,11 +283,14 @@ the guest, e.g. `cargo xtask vm --arch x86_64 --kernel 6.1.0 --with argtrace-ben
 guest-run --argtrace /bin/argtrace'`: build the named workspace package statically next to argtrace and pack it \
 as /bin/argtrace-bench, have /init run the --run command instead of argtrace-e2e (cwd /tmp, tracefs mounted, lo \
 up, 2 vCPUs), keep the guest's stdout lines on the console (they start with ARGTRACE-BENCH-), print the console \
-log path (or copy the lines to stdout), and allow a longer --timeout (the run takes about 10 minutes under TCG)";
+log path (or copy the lines to stdout), and allow a longer --timeout (the run takes about 3 minutes under TCG)";
 
 /// `--guest` on the host: run `guest-run` in an x86_64 guest through the VM harness.
 pub fn run_on_host(_bench: &Path, _argtrace: &Path, opts: &Options) -> GuestOutcome {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace").to_path_buf();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace")
+        .to_path_buf();
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let help = Command::new(&cargo)
         .args(["xtask", "vm", "--help"])
@@ -169,12 +307,25 @@ pub fn run_on_host(_bench: &Path, _argtrace: &Path, opts: &Options) -> GuestOutc
     }
     eprintln!("argtrace-bench: cargo xtask vm --arch x86_64 --kernel 6.1.0 --with argtrace-bench --run '{guest_cmd}'");
     let out = Command::new(&cargo)
-        .args(["xtask", "vm", "--arch", "x86_64", "--kernel", "6.1.0", "--timeout", "30m"])
+        .args([
+            "xtask",
+            "vm",
+            "--arch",
+            "x86_64",
+            "--kernel",
+            "6.1.0",
+            "--timeout",
+            "30m",
+        ])
         .args(["--with", "argtrace-bench", "--run", &guest_cmd])
         .current_dir(&root)
         .output();
     let text = match out {
-        Ok(o) => format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)),
+        Ok(o) => format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        ),
         Err(e) => return GuestOutcome::Unavailable(format!("cannot run cargo xtask vm: {e}")),
     };
     // The lines may be in the output or only in the console log it names.
@@ -201,12 +352,37 @@ pub fn parse_console(text: &str) -> Option<GuestRun> {
         return None;
     }
     let mut cells: Vec<Cell> = Vec::new();
+    let mut prog = Vec::new();
     let kernel = text
         .lines()
-        .find_map(|l| l.split_once("E2E-BOOT ").map(|(_, r)| r.split_whitespace().next().unwrap_or("").to_string()))
+        .find_map(|l| {
+            l.split_once("E2E-BOOT ")
+                .map(|(_, r)| r.split_whitespace().next().unwrap_or("").to_string())
+        })
         .unwrap_or_default();
     for l in text.lines() {
-        let Some((_, rest)) = l.split_once("ARGTRACE-BENCH-RUN ") else { continue };
+        if let Some((_, rest)) = l.split_once("ARGTRACE-BENCH-PROG ") {
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            if let (Some(w), Some(c), Some(calls), Some(runs), Some(ns)) = (
+                f.first().and_then(|s| Workload::parse(s)),
+                f.get(1).and_then(|s| Contender::parse(s)),
+                f.get(2).and_then(|s| s.parse().ok()),
+                f.get(3).and_then(|s| s.parse().ok()),
+                f.get(4).and_then(|s| s.parse().ok()),
+            ) {
+                prog.push(ProgTime {
+                    workload: w,
+                    contender: c,
+                    calls,
+                    runs,
+                    ns,
+                });
+            }
+            continue;
+        }
+        let Some((_, rest)) = l.split_once("ARGTRACE-BENCH-RUN ") else {
+            continue;
+        };
         let f: Vec<&str> = rest.split_whitespace().collect();
         let (Some(w), Some(c), Some(calls), Some(ns)) = (
             f.first().and_then(|s| Workload::parse(s)),
@@ -222,23 +398,40 @@ pub fn parse_console(text: &str) -> Option<GuestRun> {
             reported_lost: f.get(5).and_then(|s| s.parse().ok()),
             ..Default::default()
         };
-        match cells.iter_mut().find(|x| x.workload == w && x.contender == c) {
+        match cells
+            .iter_mut()
+            .find(|x| x.workload == w && x.contender == c)
+        {
             Some(cell) => cell.runs.push(run),
-            None => cells.push(Cell { workload: w, contender: c, calls, runs: vec![run], errors: Vec::new() }),
+            None => cells.push(Cell {
+                workload: w,
+                contender: c,
+                calls,
+                runs: vec![run],
+                errors: Vec::new(),
+            }),
         }
     }
-    Some(GuestRun { kernel, cells })
+    Some(GuestRun {
+        kernel,
+        cells,
+        prog,
+    })
 }
 
 pub fn markdown(g: &GuestOutcome) -> String {
     let mut md = String::new();
-    let _ = writeln!(md, "### In a QEMU guest (x86_64, TCG: emulated CPU, ratios only)\n");
+    let _ = writeln!(
+        md,
+        "### In a QEMU guest (x86_64, TCG: emulated CPU, ratios only)\n"
+    );
     match g {
         GuestOutcome::Unavailable(why) => {
             let _ = writeln!(md, "Not run: {why}.\n");
         }
         GuestOutcome::Ran(run) => {
-            let _ = writeln!(md, "Kernel {}. argtrace's overhead per call over the empty program's on the same hooks (target ≤ 1.5):\n", run.kernel);
+            let _ = writeln!(md, "Kernel {}. argtrace's loop overhead per call over the empty program's on the same hooks (target ≤ 1.5; \
+                 n/a where an overhead came out negative, i.e. below the emulator's run-to-run noise):\n", run.kernel);
             let _ = writeln!(md, "| workload | fentry | kprobe | tracepoint |");
             let _ = writeln!(md, "|---|--:|--:|--:|");
             for w in Workload::ALL {
@@ -251,6 +444,39 @@ pub fn markdown(g: &GuestOutcome) -> String {
                 let _ = writeln!(md, "| {} | {} |", w.name(), r.join(" | "));
             }
             md.push('\n');
+            if !run.prog.is_empty() {
+                let _ = writeln!(md, "The programs' own run time per call (kernel.bpf_stats, one run each), argtrace over the empty program:\n");
+                let _ = writeln!(md, "| workload | fentry | kprobe | tracepoint |");
+                let _ = writeln!(md, "|---|--:|--:|--:|");
+                for w in Workload::ALL {
+                    let r: Vec<String> = run
+                        .prog_ratios()
+                        .into_iter()
+                        .filter(|(x, _, _)| *x == w)
+                        .map(|(_, _, r)| r.map_or("n/a".into(), |r| format!("{} ×", num(r))))
+                        .collect();
+                    let _ = writeln!(md, "| {} | {} |", w.name(), r.join(" | "));
+                }
+                md.push('\n');
+            }
+            if !run.prog.is_empty() {
+                let _ = writeln!(
+                    md,
+                    "argtrace's own program time per call in each mode, over tracepoint mode's:\n"
+                );
+                let _ = writeln!(md, "| workload | fentry | kprobe | tracepoint |");
+                let _ = writeln!(md, "|---|--:|--:|--:|");
+                for w in Workload::ALL {
+                    let r: Vec<String> = run
+                        .mode_ratios()
+                        .into_iter()
+                        .filter(|(x, _, _)| *x == w)
+                        .map(|(_, _, r)| r.map_or("n/a".into(), |r| format!("{} ×", num(r))))
+                        .collect();
+                    let _ = writeln!(md, "| {} | {} |", w.name(), r.join(" | "));
+                }
+                md.push('\n');
+            }
             let runs = Stat::of(run.cells.iter().map(|c| c.runs.len() as f64));
             if let Some(s) = runs {
                 let _ = writeln!(md, "{} runs per cell (median of overheads).\n", s.median);
@@ -262,13 +488,18 @@ pub fn markdown(g: &GuestOutcome) -> String {
 
 pub fn json(g: &GuestOutcome) -> Json {
     match g {
-        GuestOutcome::Unavailable(why) => Json::obj().with("ran", false).with("reason", why.as_str()),
+        GuestOutcome::Unavailable(why) => {
+            Json::obj().with("ran", false).with("reason", why.as_str())
+        }
         GuestOutcome::Ran(run) => {
             let ratios: Vec<Json> = run
                 .ratios()
                 .into_iter()
                 .map(|(w, m, r)| {
-                    Json::obj().with("workload", w.name()).with("mode", m.name()).with("argtrace_over_empty", r)
+                    Json::obj()
+                        .with("workload", w.name())
+                        .with("mode", m.name())
+                        .with("argtrace_over_empty", r)
                 })
                 .collect();
             let cells: Vec<Json> = run
@@ -279,15 +510,79 @@ pub fn json(g: &GuestOutcome) -> Json {
                         .with("workload", c.workload.name())
                         .with("contender", c.contender.key())
                         .with("calls", c.calls)
-                        .with("loop_ns", c.runs.iter().map(|r| r.elapsed_ns).collect::<Vec<_>>())
-                        .with("events", c.runs.iter().map(|r| r.events).collect::<Vec<_>>())
+                        .with(
+                            "loop_ns",
+                            c.runs.iter().map(|r| r.elapsed_ns).collect::<Vec<_>>(),
+                        )
+                        .with(
+                            "events",
+                            c.runs.iter().map(|r| r.events).collect::<Vec<_>>(),
+                        )
+                })
+                .collect();
+            let prog_ratios: Vec<Json> = run
+                .prog_ratios()
+                .into_iter()
+                .map(|(w, m, r)| {
+                    Json::obj()
+                        .with("workload", w.name())
+                        .with("mode", m.name())
+                        .with("argtrace_over_empty", r)
                 })
                 .collect();
             Json::obj()
                 .with("ran", true)
                 .with("kernel", run.kernel.as_str())
                 .with("ratios", Json::Arr(ratios))
+                .with("program_time_ratios", Json::Arr(prog_ratios))
+                .with(
+                    "programs",
+                    Json::Arr(
+                        run.prog
+                            .iter()
+                            .map(|p| {
+                                Json::obj()
+                                    .with("workload", p.workload.name())
+                                    .with("contender", p.contender.key())
+                                    .with("calls", p.calls)
+                                    .with("program_runs", p.runs)
+                                    .with("program_ns", p.ns)
+                            })
+                            .collect(),
+                    ),
+                )
                 .with("cells", Json::Arr(cells))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_guest_console_back() {
+        let console = "\
+E2E-BOOT 6.1.0-56-cloud-amd64 x86_64
+[mmap 1/1] baseline       loop 10 ms
+ARGTRACE-BENCH-RUN mmap baseline 100 1000000 - -
+ARGTRACE-BENCH-RUN mmap empty-fentry 100 1100000 - -
+ARGTRACE-BENCH-RUN mmap argtrace-fentry 100 1300000 100 0
+ARGTRACE-BENCH-PROG mmap empty-fentry 100 100 5000
+ARGTRACE-BENCH-PROG mmap argtrace-fentry 100 100 20000
+ARGTRACE-BENCH-DONE
+";
+        let run = parse_console(console).expect("complete");
+        assert_eq!(run.kernel, "6.1.0-56-cloud-amd64");
+        assert_eq!(run.cells.len(), 3);
+        let fentry = |v: Vec<(Workload, Mode, Option<f64>)>| {
+            v.into_iter()
+                .find(|(w, m, _)| *w == Workload::Mmap && *m == Mode::Fentry)
+                .and_then(|x| x.2)
+        };
+        // (13000 - 10000) / (11000 - 10000) per call, and 200 / 50 ns per call.
+        assert_eq!(fentry(run.ratios()), Some(3.0));
+        assert_eq!(fentry(run.prog_ratios()), Some(4.0));
+        assert!(parse_console("ARGTRACE-BENCH-RUN mmap baseline 1 1 - -\n").is_none());
     }
 }

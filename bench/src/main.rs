@@ -24,6 +24,7 @@ fn main() {
         Some("workload") => workload::main(&args[1..]),
         Some("empty-bpf") => emptyprog::main(&args[1..]),
         Some("guest-run") => guest::main(&args[1..]),
+        Some("guest-report") => guest::report_main(&args[1..]),
         _ => bench::main(&args),
     }
 }

@@ -41,21 +41,40 @@ pub fn summarize(cell: &Cell, baseline: Option<f64>) -> Summary {
         events: Stat::of(runs.iter().filter_map(|r| r.events.map(|e| e as f64))),
         lost_max: runs
             .iter()
-            .filter_map(|r| r.events.map(|e| cell.calls.saturating_sub(e).max(r.reported_lost.unwrap_or(0))))
+            .filter_map(|r| {
+                r.events.map(|e| {
+                    cell.calls
+                        .saturating_sub(e)
+                        .max(r.reported_lost.unwrap_or(0))
+                })
+            })
             .max(),
-        cpu_ns_per_call: Stat::of(runs.iter().filter_map(|r| r.tracer_cpu_ns.map(|c| c as f64 / calls))),
-        startup_ms: Stat::of(runs.iter().filter_map(|r| r.startup_ns.map(|t| t as f64 / 1e6))),
-        rss_mib: Stat::of(runs.iter().filter_map(|r| r.maxrss_kib.map(|k| k as f64 / 1024.0))),
+        cpu_ns_per_call: Stat::of(
+            runs.iter()
+                .filter_map(|r| r.tracer_cpu_ns.map(|c| c as f64 / calls)),
+        ),
+        startup_ms: Stat::of(
+            runs.iter()
+                .filter_map(|r| r.startup_ns.map(|t| t as f64 / 1e6)),
+        ),
+        rss_mib: Stat::of(
+            runs.iter()
+                .filter_map(|r| r.maxrss_kib.map(|k| k as f64 / 1024.0)),
+        ),
     }
 }
 
-fn cell<'a>(cells: &'a [Cell], w: Workload, c: Contender) -> Option<&'a Cell> {
-    cells.iter().find(|x| x.workload == w && x.contender == c && !x.runs.is_empty())
+fn cell(cells: &[Cell], w: Workload, c: Contender) -> Option<&Cell> {
+    cells
+        .iter()
+        .find(|x| x.workload == w && x.contender == c && !x.runs.is_empty())
 }
 
 fn overhead_median(cells: &[Cell], w: Workload, c: Contender) -> Option<f64> {
     let b = baseline_ns(cells, w)?;
-    summarize(cell(cells, w, c)?, Some(b)).overhead_ns.map(|s| s.median)
+    summarize(cell(cells, w, c)?, Some(b))
+        .overhead_ns
+        .map(|s| s.median)
 }
 
 fn opt(s: &Option<Stat>) -> String {
@@ -76,20 +95,40 @@ pub fn verdicts(r: &Results) -> Vec<Verdict> {
         .into_iter()
         .filter(|w| r.cells.iter().any(|c| c.workload == *w))
         .collect();
+    // A median overhead at or below zero is under the run-to-run noise: no ratio.
     let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
-        (Some(a), Some(b)) if b > 0.0 => Some(a / b),
+        (Some(a), Some(b)) if a > 0.0 && b > 0.0 => Some(a / b),
         _ => None,
+    };
+    let na = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) => format!(
+            "n/a: an overhead is below the run-to-run noise ({} vs {} ns)",
+            num(a),
+            num(b)
+        ),
+        _ => "n/a".to_string(),
     };
     for &w in &workloads {
         for at in [Contender::ArgtraceText, Contender::ArgtraceJson] {
             let a = overhead_median(&r.cells, w, at);
-            let name = if at == Contender::ArgtraceText { "argtrace" } else { "argtrace --json" };
+            let name = if at == Contender::ArgtraceText {
+                "argtrace"
+            } else {
+                "argtrace --json"
+            };
             let e = overhead_median(&r.cells, w, Contender::Empty);
             let x = ratio(a, e);
             v.push(Verdict {
                 target: "overhead ≤ 1.5 × empty program's".into(),
                 scope: format!("{} ({name})", w.name()),
-                figure: x.map_or("n/a".into(), |x| format!("{} × ({} vs {} ns)", num(x), num(a.unwrap()), num(e.unwrap()))),
+                figure: x.map_or(na(a, e), |x| {
+                    format!(
+                        "{} × ({} vs {} ns)",
+                        num(x),
+                        num(a.unwrap()),
+                        num(e.unwrap())
+                    )
+                }),
                 met: x.map(|x| x <= 1.5),
             });
         }
@@ -99,7 +138,14 @@ pub fn verdicts(r: &Results) -> Vec<Verdict> {
         v.push(Verdict {
             target: "overhead ≤ ½ × bpftrace's".into(),
             scope: w.name().into(),
-            figure: x.map_or("n/a".into(), |x| format!("{} × ({} vs {} ns)", num(x), num(a.unwrap()), num(b.unwrap()))),
+            figure: x.map_or(na(a, b), |x| {
+                format!(
+                    "{} × ({} vs {} ns)",
+                    num(x),
+                    num(a.unwrap()),
+                    num(b.unwrap())
+                )
+            }),
             met: x.map(|x| x <= 0.5),
         });
         let s = overhead_median(&r.cells, w, Contender::Strace);
@@ -107,18 +153,38 @@ pub fn verdicts(r: &Results) -> Vec<Verdict> {
         v.push(Verdict {
             target: "overhead ≥ 20 × below strace's".into(),
             scope: w.name().into(),
-            figure: x.map_or("n/a".into(), |x| format!("strace {} × argtrace ({} vs {} ns)", num(x), num(s.unwrap()), num(a.unwrap()))),
+            figure: x.map_or(na(s, a), |x| {
+                format!(
+                    "strace {} × argtrace ({} vs {} ns)",
+                    num(x),
+                    num(s.unwrap()),
+                    num(a.unwrap())
+                )
+            }),
             met: x.map(|x| x >= 20.0),
         });
         for at in [Contender::ArgtraceText, Contender::ArgtraceJson] {
             let c = cell(&r.cells, w, at);
             let lost = c.and_then(|c| summarize(c, None).lost_max);
-            let name = if at == Contender::ArgtraceText { "text" } else { "JSON" };
+            let name = if at == Contender::ArgtraceText {
+                "text"
+            } else {
+                "JSON"
+            };
             v.push(Verdict {
                 target: "zero loss at full rate".into(),
                 scope: format!("{} ({name})", w.name()),
                 figure: match (c, lost) {
-                    (Some(c), Some(l)) => format!("{} of {} runs lossless, at most {l} lost", c.runs.iter().filter(|x| x.events == Some(c.calls) && x.reported_lost.unwrap_or(0) == 0).count(), c.runs.len()),
+                    (Some(c), Some(l)) => format!(
+                        "{} of {} runs lossless, at most {l} lost",
+                        c.runs
+                            .iter()
+                            .filter(
+                                |x| x.events == Some(c.calls) && x.reported_lost.unwrap_or(0) == 0
+                            )
+                            .count(),
+                        c.runs.len()
+                    ),
                     _ => "n/a".into(),
                 },
                 met: lost.map(|l| l == 0),
@@ -126,7 +192,11 @@ pub fn verdicts(r: &Results) -> Vec<Verdict> {
         }
     }
     for l in &r.loss {
-        let name = if l.contender == Contender::ArgtraceText { "text" } else { "JSON" };
+        let name = if l.contender == Contender::ArgtraceText {
+            "text"
+        } else {
+            "JSON"
+        };
         v.push(Verdict {
             target: "drop counter exact (ring buffer one page)".into(),
             scope: format!("mmap ({name})"),
@@ -151,18 +221,35 @@ pub fn verdicts(r: &Results) -> Vec<Verdict> {
         .iter()
         .filter(|c| c.contender.is_argtrace() && !c.runs.is_empty())
         .collect();
-    let startup = Stat::of(argtrace_cells.iter().flat_map(|c| c.runs.iter().filter_map(|r| r.startup_ns.map(|t| t as f64 / 1e6))));
+    let startup = Stat::of(argtrace_cells.iter().flat_map(|c| {
+        c.runs
+            .iter()
+            .filter_map(|r| r.startup_ns.map(|t| t as f64 / 1e6))
+    }));
     v.push(Verdict {
         target: "start-up to tracing < 100 ms".into(),
         scope: "all argtrace runs".into(),
-        figure: startup.map_or("n/a".into(), |s| format!("median {} ms, max {} ms ({} runs)", num(s.median), num(s.max), s.n)),
+        figure: startup.map_or("n/a".into(), |s| {
+            format!(
+                "median {} ms, max {} ms ({} runs)",
+                num(s.median),
+                num(s.max),
+                s.n
+            )
+        }),
         met: startup.map(|s| s.max < 100.0),
     });
-    let rss = Stat::of(argtrace_cells.iter().flat_map(|c| c.runs.iter().filter_map(|r| r.maxrss_kib.map(|k| k as f64 / 1024.0))));
+    let rss = Stat::of(argtrace_cells.iter().flat_map(|c| {
+        c.runs
+            .iter()
+            .filter_map(|r| r.maxrss_kib.map(|k| k as f64 / 1024.0))
+    }));
     v.push(Verdict {
         target: "peak RSS < 32 MiB".into(),
         scope: "all argtrace runs".into(),
-        figure: rss.map_or("n/a".into(), |s| format!("median {} MiB, max {} MiB", num(s.median), num(s.max))),
+        figure: rss.map_or("n/a".into(), |s| {
+            format!("median {} MiB, max {} MiB", num(s.median), num(s.max))
+        }),
         met: rss.map(|s| s.max < 32.0),
     });
     v
@@ -172,7 +259,11 @@ pub fn markdown(r: &Results) -> String {
     let mut md = String::new();
     let m = &r.machine;
     let _ = writeln!(md, "## Results of {}\n", m.date);
-    let _ = writeln!(md, "- Machine: Linux {}, {}, {} cores", m.kernel, m.cpu, m.cores);
+    let _ = writeln!(
+        md,
+        "- Machine: Linux {}, {}, {} cores",
+        m.kernel, m.cpu, m.cores
+    );
     let tools: Vec<String> = m.tools.iter().map(|(k, v)| format!("{k}: {v}")).collect();
     let _ = writeln!(md, "- Tools: {}", tools.join("; "));
     let _ = writeln!(md, "- Command: `{}` ({:.0} s in all)", r.command, r.wall_s);
@@ -181,7 +272,10 @@ pub fn markdown(r: &Results) -> String {
         "- {} runs per cell, interleaved; each figure is median (min–max) over the runs.{}",
         r.runs,
         match r.pin {
-            Some(p) => format!(" Workload pinned to CPU {}, tracer and TCP listener to CPU {}.", p.workload, p.tracer),
+            Some(p) => format!(
+                " Workload pinned to CPU {}, tracer and TCP listener to CPU {}.",
+                p.workload, p.tracer
+            ),
             None => " No CPU pinning.".into(),
         }
     );
@@ -203,7 +297,13 @@ pub fn markdown(r: &Results) -> String {
         let cells: Vec<&Cell> = r.cells.iter().filter(|c| c.workload == w).collect();
         let Some(first) = cells.first() else { continue };
         let base = baseline_ns(&r.cells, w);
-        let _ = writeln!(md, "### {}: {}, {} calls\n", w.name(), w.describe(), grouped(first.calls));
+        let _ = writeln!(
+            md,
+            "### {}: {}, {} calls\n",
+            w.name(),
+            w.describe(),
+            grouped(first.calls)
+        );
         let _ = writeln!(
             md,
             "| contender | loop, ms | overhead per call, ns | events / calls | tracer CPU per call, ns | start-up, ms | peak RSS, MiB |"
@@ -213,13 +313,24 @@ pub fn markdown(r: &Results) -> String {
         for c in &cells {
             if c.runs.is_empty() {
                 let _ = writeln!(md, "| {} | failed | | | | | |", c.contender.label(w));
-                failures.extend(c.errors.iter().map(|e| format!("{}: {e}", c.contender.key())));
+                failures.extend(
+                    c.errors
+                        .iter()
+                        .map(|e| format!("{}: {e}", c.contender.key())),
+                );
                 continue;
             }
             let s = summarize(c, base);
             let events = match (&s.events, s.lost_max) {
-                (Some(e), _) if e.min == e.max => format!("{} / {}", grouped(e.min as u64), grouped(c.calls)),
-                (Some(e), _) => format!("{}–{} / {}", grouped(e.min as u64), grouped(e.max as u64), grouped(c.calls)),
+                (Some(e), _) if e.min == e.max => {
+                    format!("{} / {}", grouped(e.min as u64), grouped(c.calls))
+                }
+                (Some(e), _) => format!(
+                    "{}–{} / {}",
+                    grouped(e.min as u64),
+                    grouped(e.max as u64),
+                    grouped(c.calls)
+                ),
                 _ => "—".into(),
             };
             let _ = writeln!(
@@ -238,10 +349,19 @@ pub fn markdown(r: &Results) -> String {
                     failures.push(format!("{} run {}: {n}", c.contender.key(), i + 1));
                 }
                 if run.failures > 0 {
-                    failures.push(format!("{} run {}: {} calls of the loop failed", c.contender.key(), i + 1, run.failures));
+                    failures.push(format!(
+                        "{} run {}: {} calls of the loop failed",
+                        c.contender.key(),
+                        i + 1,
+                        run.failures
+                    ));
                 }
             }
-            failures.extend(c.errors.iter().map(|e| format!("{}: {e}", c.contender.key())));
+            failures.extend(
+                c.errors
+                    .iter()
+                    .map(|e| format!("{}: {e}", c.contender.key())),
+            );
         }
         md.push('\n');
         for f in failures {
@@ -251,11 +371,18 @@ pub fn markdown(r: &Results) -> String {
     }
 
     if !r.loss.is_empty() {
-        let _ = writeln!(md, "### Ring buffer made too small on purpose (`--ringbuf-size 4096`), mmap workload\n");
+        let _ = writeln!(
+            md,
+            "### Ring buffer made too small on purpose (`--ringbuf-size 4096`), mmap workload\n"
+        );
         let _ = writeln!(md, "| output | calls | events written | dropped (argtrace's count) | lines in the output | written + dropped = calls |");
         let _ = writeln!(md, "|---|--:|--:|--:|--:|---|");
         for l in &r.loss {
-            let name = if l.contender == Contender::ArgtraceText { "text" } else { "JSON" };
+            let name = if l.contender == Contender::ArgtraceText {
+                "text"
+            } else {
+                "JSON"
+            };
             match &l.result {
                 Ok(x) => {
                     let _ = writeln!(
@@ -295,7 +422,7 @@ pub fn markdown(r: &Results) -> String {
         let mark = match v.met {
             Some(true) => "met",
             Some(false) => "**missed**",
-            None => "not measured",
+            None => "not measurable",
         };
         let _ = writeln!(md, "| {} | {} | {} | {mark} |", v.target, v.scope, v.figure);
     }
@@ -306,7 +433,10 @@ pub fn markdown(r: &Results) -> String {
 /// which splits the overhead into the program and everything around it.
 fn bpf_stats_markdown(r: &Results) -> String {
     let mut md = String::new();
-    let _ = writeln!(md, "### Time inside the BPF programs (one run each, kernel.bpf_stats on)\n");
+    let _ = writeln!(
+        md,
+        "### Time inside the BPF programs (one run each, kernel.bpf_stats on)\n"
+    );
     let _ = writeln!(
         md,
         "The kernel's own count of each program's runs and run time during the loop. \
@@ -316,7 +446,12 @@ fn bpf_stats_markdown(r: &Results) -> String {
     let _ = writeln!(md, "|---|---|--:|--:|---|--:|");
     for c in &r.bpf_stats {
         let Some(run) = c.runs.first() else {
-            let _ = writeln!(md, "| {} | {} | failed | | | |", c.workload.name(), c.contender.key());
+            let _ = writeln!(
+                md,
+                "| {} | {} | failed | | | |",
+                c.workload.name(),
+                c.contender.key()
+            );
             continue;
         };
         let progs = run.bpf_progs.clone().unwrap_or_default();
@@ -325,7 +460,13 @@ fn bpf_stats_markdown(r: &Results) -> String {
         let ns: u64 = progs.iter().map(|p| p.run_time_ns).sum();
         let each: Vec<String> = progs
             .iter()
-            .map(|p| format!("{} {}", p.name, num(p.run_time_ns as f64 / p.run_cnt as f64)))
+            .map(|p| {
+                format!(
+                    "{} {}",
+                    p.name,
+                    num(p.run_time_ns as f64 / p.run_cnt as f64)
+                )
+            })
             .collect();
         let overhead = baseline_ns(&r.cells, c.workload).map(|b| run.elapsed_ns as f64 / calls - b);
         let _ = writeln!(
@@ -345,7 +486,11 @@ fn bpf_stats_markdown(r: &Results) -> String {
 
 fn stat_json(s: &Option<Stat>) -> Json {
     match s {
-        Some(s) => Json::obj().with("n", s.n).with("median", s.median).with("min", s.min).with("max", s.max),
+        Some(s) => Json::obj()
+            .with("n", s.n)
+            .with("median", s.median)
+            .with("min", s.min)
+            .with("max", s.max),
         None => Json::Null,
     }
 }
@@ -359,7 +504,12 @@ pub fn json(r: &Results) -> Json {
         .with("cores", m.cores)
         .with(
             "tools",
-            Json::Obj(m.tools.iter().map(|(k, v)| (k.clone(), Json::from(v.as_str()))).collect()),
+            Json::Obj(
+                m.tools
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Json::from(v.as_str())))
+                    .collect(),
+            ),
         )
         .with("notes", m.notes.clone());
     let cells: Vec<Json> = r
@@ -434,7 +584,10 @@ pub fn json(r: &Results) -> Json {
                 .with("contender", c.contender.key())
                 .with("calls", c.calls)
                 .with("loop_ns", c.runs.first().map(|x| x.elapsed_ns))
-                .with("bpf_programs", c.runs.first().map_or(Json::Null, progs_json))
+                .with(
+                    "bpf_programs",
+                    c.runs.first().map_or(Json::Null, progs_json),
+                )
                 .with("errors", c.errors.clone())
         })
         .collect();
@@ -456,7 +609,11 @@ pub fn json(r: &Results) -> Json {
         .with("quick", r.quick)
         .with(
             "pinning",
-            r.pin.map(|p| Json::obj().with("workload_cpu", p.workload).with("tracer_cpu", p.tracer)),
+            r.pin.map(|p| {
+                Json::obj()
+                    .with("workload_cpu", p.workload)
+                    .with("tracer_cpu", p.tracer)
+            }),
         )
         .with("cells", Json::Arr(cells))
         .with("ringbuf_drop_check", Json::Arr(loss))
@@ -468,13 +625,17 @@ pub fn json(r: &Results) -> Json {
     root
 }
 
-
 fn progs_json(x: &crate::runner::RunResult) -> Json {
     match &x.bpf_progs {
         None => Json::Null,
         Some(p) => Json::Arr(
             p.iter()
-                .map(|p| Json::obj().with("name", p.name.as_str()).with("run_cnt", p.run_cnt).with("run_time_ns", p.run_time_ns))
+                .map(|p| {
+                    Json::obj()
+                        .with("name", p.name.as_str())
+                        .with("run_cnt", p.run_cnt)
+                        .with("run_time_ns", p.run_time_ns)
+                })
                 .collect(),
         ),
     }

@@ -16,8 +16,17 @@ impl Stat {
         }
         v.sort_by(|a, b| a.partial_cmp(b).expect("finite"));
         let n = v.len();
-        let median = if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 };
-        Some(Stat { n, median, min: v[0], max: v[n - 1] })
+        let median = if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            (v[n / 2 - 1] + v[n / 2]) / 2.0
+        };
+        Some(Stat {
+            n,
+            median,
+            min: v[0],
+            max: v[n - 1],
+        })
     }
 
     /// `median (min–max)`, rounded to what the size of the figure warrants.
@@ -44,6 +53,7 @@ pub fn num(x: f64) -> String {
 }
 
 /// 200000 -> "200 000"
+#[allow(clippy::manual_is_multiple_of)] // is_multiple_of needs Rust 1.87
 pub fn grouped(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();

@@ -8,7 +8,10 @@ use std::time::Duration;
 
 /// CLOCK_MONOTONIC in nanoseconds.
 pub fn monotonic_ns() -> u64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: ts is a valid, writable timespec.
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
@@ -42,7 +45,11 @@ pub fn process_cpu_ns(pid: i32) -> u64 {
     };
     dir.filter_map(|t| t.ok())
         .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
-        .filter_map(|s| s.split_whitespace().next().and_then(|v| v.parse::<u64>().ok()))
+        .filter_map(|s| {
+            s.split_whitespace()
+                .next()
+                .and_then(|v| v.parse::<u64>().ok())
+        })
         .sum()
 }
 
@@ -66,7 +73,11 @@ fn exit_of(status: i32, ru: &libc::rusage) -> Exit {
         -1
     };
     let tv = |t: libc::timeval| t.tv_sec as u64 * 1_000_000_000 + t.tv_usec as u64 * 1000;
-    Exit { code, cpu_ns: tv(ru.ru_utime) + tv(ru.ru_stime), maxrss_kib: ru.ru_maxrss as u64 }
+    Exit {
+        code,
+        cpu_ns: tv(ru.ru_utime) + tv(ru.ru_stime),
+        maxrss_kib: ru.ru_maxrss as u64,
+    }
 }
 
 /// Reaps `pid` if it has exited, without blocking.
@@ -124,7 +135,10 @@ pub fn ensure_tracefs() -> Result<&'static str, String> {
     if rc == 0 {
         Ok("/sys/kernel/tracing")
     } else {
-        Err(format!("tracefs is not mounted and mounting it failed: {}", io::Error::last_os_error()))
+        Err(format!(
+            "tracefs is not mounted and mounting it failed: {}",
+            io::Error::last_os_error()
+        ))
     }
 }
 

@@ -126,11 +126,12 @@ pub fn main(args: &[String]) -> ! {
         std::process::exit(1);
     }
 
+    let port = listener.as_ref().map_or(0, |l| l.port);
     let start = sys::monotonic_ns();
     let failures = match kind {
         Workload::Mmap => mmap_loop(calls),
         Workload::Fork => fork_loop(calls),
-        Workload::Tcp => connect_loop(calls, listener.as_ref().map_or(0, |l| l.port)),
+        Workload::Tcp => connect_loop(calls, port),
     };
     let elapsed = sys::monotonic_ns() - start;
 
@@ -198,7 +199,10 @@ fn connect_loop(calls: u64, port: u16) -> u64 {
     let addr = loopback6(port);
     // An abortive close (RST) leaves no TIME_WAIT behind: 20 000 connects per
     // run, several runs a minute, would otherwise eat the ephemeral ports.
-    let linger = libc::linger { l_onoff: 1, l_linger: 0 };
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
     let mut failures = 0;
     for _ in 0..calls {
         // SAFETY: plain socket calls on a descriptor this loop owns; the
@@ -275,6 +279,12 @@ impl Listener {
                 return Err(err());
             }
             if pid == 0 {
+                // Die with the workload, however it ends (a tracer that failed
+                // to attach makes the bench kill the workload unannounced).
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                if libc::getppid() == 1 {
+                    libc::_exit(0);
+                }
                 if let Some(cpu) = cpu {
                     let _ = sys::pin_self_to_cpu(cpu);
                 }
