@@ -78,6 +78,7 @@ struct tcp_connect_event {
 	__u8 saddr6[16];
 	__u8 daddr6[16];
 	__s64 ret;		/* the connect syscall's result */
+	__u64 sk;		/* kernel side only (tracepoint mode): the socket, to read the port at exit */
 };
 
 #endif /* ARGTRACE_H */

@@ -73,20 +73,10 @@ int BPF_KRETPROBE(connect_kretprobe, long ret)
 	return ARGTRACE_PENDING_FINISH(struct tcp_connect_event, ret);
 }
 
-/* The socket pointer seen at SYN_SENT, to read the source port at exit: the
- * kernel sets SYN_SENT before it picks the port. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, __u64);
-} pending_sock SEC(".maps");
-
 SEC("tracepoint/sock/inet_sock_set_state")
 int tcp_connect_tp_state(struct trace_event_raw_inet_sock_set_state *ctx)
 {
 	struct tcp_connect_event e = {};
-	__u64 skaddr = (__u64)ctx->skaddr;
 	__u32 pid, tid;
 
 	if (ctx->protocol != ARGTRACE_IPPROTO_TCP || ctx->oldstate != TCP_CLOSE ||
@@ -105,9 +95,10 @@ int tcp_connect_tp_state(struct trace_event_raw_inet_sock_set_state *ctx)
 		bpf_probe_read_kernel(e.saddr6, 16, ctx->saddr_v6);
 		bpf_probe_read_kernel(e.daddr6, 16, ctx->daddr_v6);
 	}
+	/* The kernel sets SYN_SENT before it picks the source port: keep the
+	 * socket to read the port when connect returns. */
+	e.sk = (__u64)ctx->skaddr;
 	ARGTRACE_PENDING_PUT(&tid, &e);
-	if (bpf_map_update_elem(&pending_sock, &tid, &skaddr, BPF_ANY))
-		count_drop();
 	return 0;
 }
 
@@ -116,16 +107,13 @@ int connect_tp_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct tcp_connect_event *e = bpf_map_lookup_elem(&pending, &tid);
-	__u64 *skaddr = bpf_map_lookup_elem(&pending_sock, &tid);
 
-	if (e && skaddr) {
-		struct sock *sk = (struct sock *)*skaddr;
+	if (e) {
+		struct sock *sk = (struct sock *)e->sk;
 
 		/* A failed connect has released the port already: then say unknown. */
 		e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
 		e->sport_known = e->sport != 0;
 	}
-	if (skaddr)
-		bpf_map_delete_elem(&pending_sock, &tid);
 	return ARGTRACE_PENDING_FINISH(struct tcp_connect_event, ctx->ret);
 }

@@ -27,7 +27,15 @@ pub struct Header {
     pub kstack_id: i32,
     pub ustack_id: i32,
     pub probe: Option<ProbeMode>,
-    pub comm: String,
+    comm: [u8; 16],
+    comm_len: usize,
+}
+
+impl Header {
+    /// The task's command name; borrowed unless it is not valid UTF-8.
+    pub fn comm(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.comm[..self.comm_len])
+    }
 }
 
 /// Copies a ring-buffer record into the subject's type; None if the size is
@@ -48,8 +56,10 @@ pub fn parse(subject: Subject, data: &[u8]) -> Option<RawEvent> {
 macro_rules! header_of {
     ($h:expr) => {{
         let h = &$h;
-        let len = h.comm.iter().position(|c| *c == 0).unwrap_or(h.comm.len());
-        let bytes: Vec<u8> = h.comm[..len].iter().map(|c| *c as u8).collect();
+        let mut comm = [0u8; 16];
+        for (dst, src) in comm.iter_mut().zip(h.comm.iter()) {
+            *dst = *src as u8;
+        }
         Header {
             ts_ns: h.ts_ns,
             pid: h.pid,
@@ -63,7 +73,8 @@ macro_rules! header_of {
                 3 => Some(ProbeMode::Tracepoint),
                 _ => None,
             },
-            comm: String::from_utf8_lossy(&bytes).into_owned(),
+            comm_len: comm.iter().position(|c| *c == 0).unwrap_or(comm.len()),
+            comm,
         }
     }};
 }

@@ -154,7 +154,7 @@ impl Style {
             out.push_str(&self.clock(h.ts_ns));
             out.push(' ');
         }
-        let _ = write!(out, "{} {}/{} ", h.comm, h.pid, h.tid);
+        let _ = write!(out, "{} {}/{} ", h.comm(), h.pid, h.tid);
         match ev {
             RawEvent::Clone(e) => clone_text(e, out),
             RawEvent::Mmap(e) => self.mmap_text(e, out),
@@ -185,7 +185,7 @@ impl Style {
             .num("pid", h.pid)
             .num("tid", h.tid)
             .num("uid", h.uid)
-            .str("comm", &h.comm);
+            .str("comm", &h.comm());
         let args = j.key("args");
         match ev {
             RawEvent::Clone(e) => clone_json(e, args),
