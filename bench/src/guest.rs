@@ -5,8 +5,10 @@
 //! In the guest: `argtrace-bench guest-run --argtrace /bin/argtrace` runs the
 //! cells and prints one `ARGTRACE-BENCH-RUN` line per run and one
 //! `ARGTRACE-BENCH-RATIO` line per (workload, mode) on the console, then
-//! `ARGTRACE-BENCH-DONE`. On the host, `--guest` asks `cargo xtask vm` to boot a
-//! kernel and run that command, and reads those lines back.
+//! `ARGTRACE-BENCH-DONE`. On the host, `--guest` runs `cargo xtask vm --kernel
+//! 6.1.0-56-cloud-amd64 --with argtrace-bench --run 'argtrace-bench guest-run ...'`,
+//! which boots that kernel and runs the command in /init, and reads the lines back from
+//! the console log.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -277,71 +279,75 @@ pub enum GuestOutcome {
     Ran(GuestRun),
 }
 
-/// What the VM harness must offer, said once for the report and the error.
-pub const HARNESS_NEEDS: &str = "`cargo xtask vm` needs an option to run a command other than the e2e suite in \
-the guest, e.g. `cargo xtask vm --arch x86_64 --kernel 6.1.0 --with argtrace-bench --run '/bin/argtrace-bench \
-guest-run --argtrace /bin/argtrace'`: build the named workspace package statically next to argtrace and pack it \
-as /bin/argtrace-bench, have /init run the --run command instead of argtrace-e2e (cwd /tmp, tracefs mounted, lo \
-up, 2 vCPUs), keep the guest's stdout lines on the console (they start with ARGTRACE-BENCH-), print the console \
-log path (or copy the lines to stdout), and allow a longer --timeout (the run takes about 3 minutes under TCG)";
+/// The kernel `--guest` boots: Debian 12's own, the matrix's x86_64 kernel with fentry.
+pub const GUEST_KERNEL: &str = "6.1.0-56-cloud-amd64";
 
-/// `--guest` on the host: run `guest-run` in an x86_64 guest through the VM harness.
+/// `--guest` on the host: run `guest-run` in an x86_64 guest through the VM harness
+/// (`cargo xtask vm --with argtrace-bench --run ...`) and read its console log back.
 pub fn run_on_host(_bench: &Path, _argtrace: &Path, opts: &Options) -> GuestOutcome {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("workspace")
         .to_path_buf();
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let help = Command::new(&cargo)
-        .args(["xtask", "vm", "--help"])
-        .current_dir(&root)
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-        .unwrap_or_default();
-    if !help.contains("--run") {
-        return GuestOutcome::Unavailable(HARNESS_NEEDS.to_string());
-    }
-    let mut guest_cmd = "/bin/argtrace-bench guest-run --argtrace /bin/argtrace".to_string();
+    let mut guest_cmd = "argtrace-bench guest-run --argtrace /bin/argtrace".to_string();
     if opts.quick {
         guest_cmd.push_str(" --quick");
     }
-    eprintln!("argtrace-bench: cargo xtask vm --arch x86_64 --kernel 6.1.0 --with argtrace-bench --run '{guest_cmd}'");
+    let args = [
+        "xtask",
+        "vm",
+        "--kernel",
+        GUEST_KERNEL,
+        "--timeout",
+        "30m",
+        "--with",
+        "argtrace-bench",
+        "--run",
+        &guest_cmd,
+    ];
+    eprintln!(
+        "[guest] cargo xtask vm --kernel {GUEST_KERNEL} --timeout 30m --with argtrace-bench --run '{guest_cmd}'"
+    );
+    // The harness's progress goes to stderr (shown as it comes), its report to stdout.
     let out = Command::new(&cargo)
-        .args([
-            "xtask",
-            "vm",
-            "--arch",
-            "x86_64",
-            "--kernel",
-            "6.1.0",
-            "--timeout",
-            "30m",
-        ])
-        .args(["--with", "argtrace-bench", "--run", &guest_cmd])
+        .args(args)
         .current_dir(&root)
+        .stderr(std::process::Stdio::inherit())
         .output();
-    let text = match out {
-        Ok(o) => format!(
-            "{}{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
+    let (stdout, ok) = match out {
+        Ok(o) => (
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            o.status.success(),
         ),
         Err(e) => return GuestOutcome::Unavailable(format!("cannot run cargo xtask vm: {e}")),
     };
-    // The lines may be in the output or only in the console log it names.
-    let mut lines: String = text.clone();
-    for word in text.split_whitespace() {
-        if word.ends_with(".log") && Path::new(word).exists() {
-            lines.push_str(&std::fs::read_to_string(word).unwrap_or_default());
-        } else if word.ends_with(".log") && root.join(word).exists() {
-            lines.push_str(&std::fs::read_to_string(root.join(word)).unwrap_or_default());
-        }
+    // The whole console log (it has the E2E-BOOT line with the kernel release); failing
+    // that, the command's output the harness copied to stdout.
+    let log = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("log: "))
+        .map(|p| root.join(p.trim()));
+    let console = log
+        .as_ref()
+        .and_then(|p| std::fs::read(p).ok())
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_else(|| stdout.clone());
+    if let Some(p) = &log {
+        eprintln!("[guest] console log: {}", p.display());
     }
-    match parse_console(&lines) {
+    if !ok {
+        let tail: Vec<&str> = stdout.lines().rev().take(6).collect();
+        return GuestOutcome::Unavailable(format!(
+            "cargo xtask vm failed: {}",
+            tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
+        ));
+    }
+    match parse_console(&console) {
         Some(run) => GuestOutcome::Ran(run),
         None => GuestOutcome::Unavailable(format!(
-            "the guest printed no ARGTRACE-BENCH-DONE line; cargo xtask vm said: {}",
-            text.lines().rev().take(5).collect::<Vec<_>>().join(" | ")
+            "the guest printed no ARGTRACE-BENCH-DONE line (console log: {})",
+            log.map_or("?".into(), |p| p.display().to_string())
         )),
     }
 }

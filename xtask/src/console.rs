@@ -2,7 +2,8 @@
 //
 // The suite prints `E2E-RESULT <case> <mode> PASS|FAIL <detail...>` per case and
 // `E2E-DONE passed=N failed=M` at the end; /init adds `E2E-BOOT <release> <machine>` and
-// `E2E-EXIT <status>`. Kernel messages may share a console line with them, so a marker
+// `E2E-EXIT <status>` (with `cargo xtask vm --run`, the command's output lies between
+// `E2E-RUN-BEGIN` and `E2E-EXIT`). Kernel messages may share a console line with them, so a marker
 // is looked for anywhere in a line, not only at its start.
 
 /// One `E2E-RESULT` line.
@@ -47,6 +48,16 @@ pub fn parse(log: &str) -> Console {
     console
 }
 
+/// The lines a `--run` command printed: those between `E2E-RUN-BEGIN` and `E2E-EXIT` (to
+/// the end of the log if the guest never got to `E2E-EXIT`).
+pub fn run_output(log: &str) -> Vec<String> {
+    let mut lines = log.lines().map(|l| l.trim_end_matches('\r'));
+    if !lines.by_ref().any(|l| l.contains("E2E-RUN-BEGIN")) {
+        return Vec::new();
+    }
+    lines.take_while(|l| !l.contains("E2E-EXIT")).map(str::to_string).collect()
+}
+
 fn parse_marker(line: &str, console: &mut Console) {
     let mut words = line.split_whitespace();
     let marker = words.next().unwrap_or_default();
@@ -87,6 +98,14 @@ fn parse_marker(line: &str, console: &mut Console) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn copies_the_run_output() {
+        let log = "boot\r\nE2E-BOOT 6.1.0 x86_64\r\nE2E-RUN-BEGIN\r\nARGTRACE-BENCH-DONE\r\nhello\r\nE2E-EXIT 0\r\nbye\r\n";
+        assert_eq!(run_output(log), ["ARGTRACE-BENCH-DONE", "hello"]);
+        assert_eq!(parse(log).exit, Some(0));
+        assert!(run_output("E2E-BOOT 6.1.0 x86_64\n").is_empty());
+    }
 
     #[test]
     fn reads_markers_and_trouble() {

@@ -1,6 +1,6 @@
 // The guests' initramfs: a cached base (busybox-static for the guest's architecture, its
-// applet symlinks, a few device nodes and /etc files) plus a small per-run part (/init and
-// the two binaries under test). The kernel unpacks concatenated cpio archives in order, so
+// applet symlinks, a few device nodes and /etc files) plus a small per-run part (/init, the
+// two binaries under test, any `--with` binaries and the `--run` command). The kernel unpacks concatenated cpio archives in order, so
 // the image is simply base.cpio.gz followed by run.cpio.
 //
 // The cpio "newc" archives are written here rather than with cpio(1), so that device
@@ -19,7 +19,8 @@ const BASE_LAYOUT: u32 = 1;
 /// The guest's /init. It mounts what the suite relies on, reports the kernel, runs the
 /// suite with arguments taken from the kernel command line (`argtrace.key=value` becomes
 /// `--key value`, `_` turned into `-`), reports its exit status and powers off. Every
-/// line the harness reads starts with `E2E-`.
+/// line the harness reads starts with `E2E-`. With `--run`, `init_script` swaps the suite's
+/// line for the command, between `E2E-RUN-BEGIN` and `E2E-EXIT`.
 const INIT: &str = r#"#!/bin/sh
 # /init of an argtrace test guest, written by `cargo xtask vm` (xtask/src/initramfs.rs).
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
@@ -64,14 +65,41 @@ sync
 poweroff -f
 "#;
 
+/// What replaces the suite's line in /init under `--run`: the command, written to
+/// /etc/xtask-run so that it needs no quoting, between markers the harness copies out.
+const RUN_SUITE_LINE: &str = "/bin/argtrace-e2e suite --argtrace /bin/argtrace \"$@\"\n";
+const RUN_COMMAND_LINES: &str = "echo \"E2E-RUN-BEGIN\"\nsh /etc/xtask-run\n";
+
+/// The /init for a run: the suite's, or with `--run` the given shell command instead.
+fn init_script(run: Option<&str>) -> String {
+    match run {
+        None => INIT.to_string(),
+        Some(_) => INIT.replacen(RUN_SUITE_LINE, RUN_COMMAND_LINES, 1),
+    }
+}
+
 /// Builds `<out_dir>/<arch>.initrd`: the cached base followed by /init and the binaries.
-pub fn build(arch: Arch, argtrace: &Path, e2e: &Path, out_dir: &Path) -> Result<PathBuf> {
+/// `extra` are more binaries, packed as /bin/<name>; `command`, when given, is what /init
+/// runs instead of the e2e suite.
+pub fn build(
+    arch: Arch,
+    argtrace: &Path,
+    e2e: &Path,
+    extra: &[(String, PathBuf)],
+    command: Option<&str>,
+    out_dir: &Path,
+) -> Result<PathBuf> {
     let base = base_image(arch)?;
     let mut run = Cpio::default();
-    run.file("init", 0o755, INIT.as_bytes());
-    for (name, path) in [("bin/argtrace", argtrace), ("bin/argtrace-e2e", e2e)] {
+    run.file("init", 0o755, init_script(command).as_bytes());
+    if let Some(command) = command {
+        run.file("etc/xtask-run", 0o755, format!("{command}\n").as_bytes());
+    }
+    let mut binaries = vec![("bin/argtrace".to_string(), argtrace), ("bin/argtrace-e2e".to_string(), e2e)];
+    binaries.extend(extra.iter().map(|(name, path)| (format!("bin/{name}"), path.as_path())));
+    for (name, path) in binaries {
         let data = fs::read(path).context(format!("reading {}", path.display()))?;
-        run.file(name, 0o755, &data);
+        run.file(&name, 0o755, &data);
     }
     // Uncompressed: QEMU copies it straight into guest memory, which under TCG is much
     // faster than gunzipping tens of megabytes of static binaries in the guest.
@@ -221,6 +249,15 @@ impl Cpio {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn run_replaces_only_the_suite_line() {
+        assert_eq!(init_script(None), INIT);
+        let run = init_script(Some("true"));
+        assert!(!run.contains("argtrace-e2e suite"), "{run}");
+        assert!(run.contains("echo \"E2E-RUN-BEGIN\"\nsh /etc/xtask-run\necho \"E2E-EXIT $?\"\n"), "{run}");
+        assert!(run.contains("E2E-BOOT") && run.ends_with("poweroff -f\n"));
+    }
 
     #[test]
     fn cpio_reads_back_with_cpio_tool() {

@@ -2,6 +2,9 @@
 // Debian package (cached), build argtrace and argtrace-e2e statically for the kernel's
 // architecture, pack an initramfs, boot the kernel in QEMU, and read the e2e suite's
 // verdicts from the serial console. Ends with a table and `vm: N passed, M failed`.
+// With `--run '<command>'` the guests run that shell command instead of the suite (and
+// `--with <package>` packs more static binaries for it): the harness then copies the
+// command's output to stdout and checks its exit status and the console's health.
 
 use crate::console::{self, CaseResult, Console};
 use crate::initramfs;
@@ -32,7 +35,13 @@ Options:
   --timeout <seconds>    time limit per guest (default 480; `8m` works too)
   --jobs <n>             guests booted at once (default 2)
   --binaries <dir>       skip the build: use <dir>/<rust target>/argtrace and
-                         <dir>/<rust target>/argtrace-e2e
+                         <dir>/<rust target>/argtrace-e2e (and the --with binaries)
+  --run '<command>'      run this shell command in the guest's /init instead of the
+                         e2e suite (same mounts, lo up, cwd /tmp); its output lines
+                         are copied to stdout, and the exit status is 0 only if the
+                         command exited 0 and the console is healthy
+  --with <package>       also build this workspace package statically and pack its
+                         binary as /bin/<package> (repeatable; for --run)
   -h, --help             this text
 
 Console logs: target/vm/logs/<package>.log. Exit status 1 when anything failed.
@@ -45,6 +54,10 @@ struct Options {
     timeout: Duration,
     jobs: usize,
     binaries: Option<PathBuf>,
+    /// `--run`: the shell command the guests run instead of the e2e suite.
+    run: Option<String>,
+    /// `--with`: more workspace packages to build and pack as /bin/<package>.
+    with: Vec<String>,
 }
 
 impl Options {
@@ -56,6 +69,8 @@ impl Options {
             timeout: Duration::from_secs(480),
             jobs: 2,
             binaries: None,
+            run: None,
+            with: Vec::new(),
         };
         let mut it = args.iter();
         while let Some(arg) = it.next() {
@@ -84,6 +99,16 @@ impl Options {
                     opts.jobs = v.parse().ok().filter(|&n| n > 0).ok_or(format!("bad --jobs `{v}`"))?;
                 }
                 "--binaries" => opts.binaries = Some(PathBuf::from(value()?)),
+                "--run" => opts.run = Some(value()?),
+                "--with" => {
+                    let v = value()?;
+                    if v.is_empty() || v.contains(['/', ' ']) || ["argtrace", "argtrace-e2e"].contains(&v.as_str()) {
+                        return Err(format!("bad --with `{v}` (a workspace package other than argtrace and argtrace-e2e)"));
+                    }
+                    if !opts.with.contains(&v) {
+                        opts.with.push(v);
+                    }
+                }
                 other => return Err(format!("vm: unexpected argument `{other}`\n\n{HELP}")),
             }
         }
@@ -110,6 +135,8 @@ struct GuestRun {
     console: Console,
     /// Why the boot/console health check failed; empty when it passed.
     health: Vec<String>,
+    /// With `--run`: the lines the command printed.
+    output: Vec<String>,
 }
 
 impl GuestRun {
@@ -146,17 +173,18 @@ pub fn main(args: &[String]) -> Result<()> {
     let mut initrds = Vec::new();
     for &arch in &arches {
         let started = Instant::now();
-        let (argtrace, e2e) = match &opts.binaries {
-            Some(dir) => (
-                dir.join(arch.rust_target()).join("argtrace"),
-                dir.join(arch.rust_target()).join("argtrace-e2e"),
-            ),
-            None => build(arch, &vm_dir)?,
+        let (argtrace, e2e, extra) = match &opts.binaries {
+            Some(dir) => {
+                let dir = dir.join(arch.rust_target());
+                let extra = opts.with.iter().map(|p| (p.clone(), dir.join(p))).collect();
+                (dir.join("argtrace"), dir.join("argtrace-e2e"), extra)
+            }
+            None => build(arch, &vm_dir, &opts.with)?,
         };
-        for binary in [&argtrace, &e2e] {
+        for binary in [&argtrace, &e2e].into_iter().chain(extra.iter().map(|(_, p)| p)) {
             check_static(binary)?;
         }
-        let initrd = initramfs::build(arch, &argtrace, &e2e, &vm_dir.join("initramfs"))?;
+        let initrd = initramfs::build(arch, &argtrace, &e2e, &extra, opts.run.as_deref(), &vm_dir.join("initramfs"))?;
         eprintln!("vm: {} binaries and initramfs ready in {:.0?}", arch.name(), started.elapsed());
         initrds.push((arch, initrd));
     }
@@ -180,7 +208,7 @@ pub fn main(args: &[String]) -> Result<()> {
     let workers: Vec<_> = (0..opts.jobs.min(kernels.len()))
         .map(|_| {
             let (queue, results, stop, logs) = (queue.clone(), results.clone(), stop.clone(), logs.clone());
-            let (timeout, keep_going) = (opts.timeout, opts.keep_going);
+            let (timeout, keep_going, run_mode) = (opts.timeout, opts.keep_going, opts.run.is_some());
             std::thread::spawn(move || -> Result<()> {
                 loop {
                     if stop.load(Ordering::SeqCst) {
@@ -189,7 +217,7 @@ pub fn main(args: &[String]) -> Result<()> {
                     let Some((kernel, vmlinuz, initrd)) = queue.lock().unwrap().pop() else {
                         return Ok(());
                     };
-                    let guest = run_guest(kernel, &vmlinuz, &initrd, &logs, timeout)?;
+                    let guest = run_guest(kernel, &vmlinuz, &initrd, &logs, timeout, run_mode)?;
                     if guest.failed() && !keep_going {
                         stop.store(true, Ordering::SeqCst);
                     }
@@ -210,7 +238,7 @@ pub fn main(args: &[String]) -> Result<()> {
         .collect();
     eprintln!("vm: all guests done in {:.0?}", started.elapsed());
 
-    let (_, failed) = report(&runs, &not_run, &root);
+    let (_, failed) = if opts.run.is_some() { report_run(&runs, &not_run, &root) } else { report(&runs, &not_run, &root) };
     if failed > 0 {
         // The table and the summary line say what failed; just exit non-zero.
         std::process::exit(1);
@@ -218,17 +246,21 @@ pub fn main(args: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Builds both binaries statically for `arch` in target/vm (its own target dir, so the
-/// normal build cache is not invalidated by the different flags).
-fn build(arch: Arch, vm_dir: &Path) -> Result<(PathBuf, PathBuf)> {
+/// Builds both binaries, and those of the `with` packages, statically for `arch` in
+/// target/vm (its own target dir, so the normal build cache is not invalidated by the
+/// different flags). A `with` package's binary must be named like the package.
+fn build(arch: Arch, vm_dir: &Path, with: &[String]) -> Result<(PathBuf, PathBuf, Vec<(String, PathBuf)>)> {
     let target = arch.rust_target();
-    eprintln!("vm: building argtrace and argtrace-e2e for {target} (static)");
+    let mut packages = vec!["argtrace".to_string(), "argtrace-e2e".to_string()];
+    packages.extend(with.iter().cloned());
+    eprintln!("vm: building {} for {target} (static)", packages.join(", "));
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(workspace_root())
         .args(["build", "--release", "--target", target, "--target-dir"])
         .arg(vm_dir)
-        .args(["-p", "argtrace", "-p", "argtrace-e2e", "--features", "argtrace/static"])
+        .args(packages.iter().flat_map(|p| ["-p", p.as_str()]))
+        .args(["--features", "argtrace/static"])
         // With an explicit --target, RUSTFLAGS reach only the target's code, not build
         // scripts or proc macros, which must stay dynamic host binaries.
         .env("RUSTFLAGS", "-C target-feature=+crt-static")
@@ -240,7 +272,8 @@ fn build(arch: Arch, vm_dir: &Path) -> Result<(PathBuf, PathBuf)> {
         .env("LIBBPF_SYS_LIBRARY_PATH_aarch64_unknown_linux_gnu", "/usr/lib/aarch64-linux-gnu");
     run(&mut cmd)?;
     let out = vm_dir.join(target).join("release");
-    Ok((out.join("argtrace"), out.join("argtrace-e2e")))
+    let extra = with.iter().map(|p| (p.clone(), out.join(p))).collect();
+    Ok((out.join("argtrace"), out.join("argtrace-e2e"), extra))
 }
 
 /// A guest has no shared libraries: refuse an ELF with a program interpreter (PT_INTERP).
@@ -268,15 +301,26 @@ fn check_static(path: &Path) -> Result<()> {
     Ok(())
 }
 
-fn run_guest(kernel: Kernel, vmlinuz: &Path, initrd: &Path, logs: &Path, timeout: Duration) -> Result<GuestRun> {
-    let params: Vec<String> =
-        kernel.suite_params().iter().map(|(k, v)| format!("argtrace.{k}={v}")).collect();
+fn run_guest(
+    kernel: Kernel,
+    vmlinuz: &Path,
+    initrd: &Path,
+    logs: &Path,
+    timeout: Duration,
+    run_mode: bool,
+) -> Result<GuestRun> {
+    // A --run command gets no suite arguments.
+    let params: Vec<String> = if run_mode {
+        Vec::new()
+    } else {
+        kernel.suite_params().iter().map(|(k, v)| format!("argtrace.{k}={v}")).collect()
+    };
     let cmd = qemu::command(kernel.arch, vmlinuz, initrd, &params.join(" "));
     let log = logs.join(format!("{}.log", kernel.package));
     eprintln!("vm: booting {} ({})", kernel.package, kernel.arch.name());
     let boot = qemu::boot(cmd, &log, timeout)?;
-    let text = fs::read(&log).context(format!("reading {}", log.display()))?;
-    let console = console::parse(&String::from_utf8_lossy(&text));
+    let text = String::from_utf8_lossy(&fs::read(&log).context(format!("reading {}", log.display()))?).into_owned();
+    let console = console::parse(&text);
 
     let mut health = Vec::new();
     if boot.timed_out {
@@ -290,6 +334,23 @@ fn run_guest(kernel: Kernel, vmlinuz: &Path, initrd: &Path, logs: &Path, timeout
             health.push(format!("E2E-BOOT says {machine}, expected {}", kernel.arch.uname_m()))
         }
         Some(_) => {}
+    }
+    if run_mode {
+        match console.exit {
+            None if console.boot.is_some() => health.push("no E2E-EXIT line: the command did not finish".into()),
+            Some(status) if status != 0 => health.push(format!("the command exited {status}")),
+            _ => {}
+        }
+        health.extend(console.problems.iter().map(|p| format!("console: {p}")));
+        let output = console::run_output(&text);
+        let guest = GuestRun { kernel, log, elapsed: boot.elapsed, console, health, output };
+        eprintln!(
+            "vm: {} {} in {:.1} s",
+            guest.kernel.package,
+            if guest.failed() { "FAILED" } else { "ok" },
+            guest.elapsed.as_secs_f64()
+        );
+        return Ok(guest);
     }
     let counted = |pass: bool| console.results.iter().filter(|r| r.passed == pass).count() as u32;
     let (passes, fails) = (counted(true), counted(false));
@@ -313,7 +374,7 @@ fn run_guest(kernel: Kernel, vmlinuz: &Path, initrd: &Path, logs: &Path, timeout
     }
     health.extend(console.problems.iter().map(|p| format!("console: {p}")));
 
-    let guest = GuestRun { kernel, log, elapsed: boot.elapsed, console, health };
+    let guest = GuestRun { kernel, log, elapsed: boot.elapsed, console, health, output: Vec::new() };
     eprintln!(
         "vm: {} {} in {:.1} s ({} PASS, {} FAIL)",
         guest.kernel.package,
@@ -383,6 +444,49 @@ fn report(runs: &[GuestRun], not_run: &[&Kernel], root: &Path) -> (usize, usize)
     } else {
         println!("vm: {passed} passed, {failed} failed, {} skipped", not_run.len());
     }
+    (passed, failed)
+}
+
+/// The `--run` report: per kernel a heading, the log's path, the command's output lines
+/// and the health verdict; returns (kernels ok, kernels failed).
+fn report_run(runs: &[GuestRun], not_run: &[&Kernel], root: &Path) -> (usize, usize) {
+    let (mut passed, mut failed) = (0, 0);
+    for run in runs {
+        let release = run.console.boot.as_ref().map_or("?", |(r, _)| r.as_str());
+        println!(
+            "## {} ({}, {}, {:.1} s): {}",
+            run.kernel.package,
+            run.kernel.arch.name(),
+            release,
+            run.elapsed.as_secs_f64(),
+            if run.failed() { "FAILED" } else { "ok" }
+        );
+        let log = run.log.strip_prefix(root).unwrap_or(&run.log);
+        println!("log: {}", log.display());
+        println!("--- output ---");
+        for line in &run.output {
+            println!("{line}");
+        }
+        println!("--- end of output ---");
+        match run.console.exit {
+            Some(status) => println!("exit status: {status}"),
+            None => println!("exit status: none"),
+        }
+        for reason in &run.health {
+            println!("- {reason}");
+        }
+        println!("boot/console: {}", if run.health.is_empty() { "pass" } else { "FAIL" });
+        println!();
+        if run.failed() {
+            failed += 1
+        } else {
+            passed += 1
+        }
+    }
+    for kernel in not_run {
+        println!("not run (an earlier kernel failed; --keep-going runs all): {}", kernel.package);
+    }
+    println!("vm: {passed} passed, {failed} failed{}", if not_run.is_empty() { String::new() } else { format!(", {} skipped", not_run.len()) });
     (passed, failed)
 }
 
