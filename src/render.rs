@@ -20,6 +20,20 @@ pub struct Style {
     pub realtime_offset_ns: i128,
     /// The running kernel's page size, to turn page offsets into bytes.
     pub page_size: u64,
+    /// The formatted parts of the last second seen: chrono's formatting is
+    /// the costliest step of a JSON line, and events come many per second.
+    pub second_cache: std::cell::RefCell<SecondCache>,
+}
+
+/// One second's date-time text, before and after its fraction.
+#[derive(Default)]
+pub struct SecondCache {
+    second: Option<i64>,
+    /// "2026-11-23T23:14:52" and "+00:00" (or "Z" in UTC).
+    rfc3339_head: String,
+    rfc3339_zone: String,
+    /// "23:14:52".
+    clock_head: String,
 }
 
 /// Symbolized stacks of an event, outermost call last.
@@ -99,7 +113,35 @@ pub fn write_json_str(out: &mut String, s: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::write_json_str;
+    use super::{write_json_str, Style};
+
+    fn utc_style() -> Style {
+        Style {
+            json: true,
+            timestamp: true,
+            utc: true,
+            realtime_offset_ns: 1_700_000_000 * 1_000_000_000,
+            page_size: 4096,
+            second_cache: Default::default(),
+        }
+    }
+
+    #[test]
+    fn times_are_rfc3339_with_nanoseconds_and_follow_the_second() {
+        let style = utc_style();
+        let mut out = String::new();
+        style.rfc3339(5, &mut out);
+        assert_eq!(out, "2023-11-14T22:13:20.000000005Z");
+        out.clear();
+        style.rfc3339(999_999_999, &mut out);
+        assert_eq!(out, "2023-11-14T22:13:20.999999999Z");
+        out.clear();
+        style.rfc3339(1_000_000_001, &mut out);
+        assert_eq!(out, "2023-11-14T22:13:21.000000001Z");
+        out.clear();
+        style.clock(61_123_456_789, &mut out);
+        assert_eq!(out, "22:14:21.123456");
+    }
 
     #[test]
     fn json_strings_escape_what_json_forbids() {
@@ -115,28 +157,36 @@ fn errno_of_ret(ret: i64) -> Option<u64> {
 }
 
 impl Style {
-    fn wall_clock(&self, ts_ns: u64) -> DateTime<Utc> {
+    /// Splits a stamp into wall-clock seconds and nanoseconds, refreshing
+    /// the cached text when the second changes.
+    fn second_of(&self, ts_ns: u64) -> (std::cell::RefMut<'_, SecondCache>, u32) {
         let ns = ts_ns as i128 + self.realtime_offset_ns;
-        DateTime::from_timestamp((ns.div_euclid(1_000_000_000)) as i64, ns.rem_euclid(1_000_000_000) as u32)
-            .unwrap_or_default()
+        let (sec, nanos) = (ns.div_euclid(1_000_000_000) as i64, ns.rem_euclid(1_000_000_000) as u32);
+        let mut cache = self.second_cache.borrow_mut();
+        if cache.second != Some(sec) {
+            let t: DateTime<Utc> = DateTime::from_timestamp(sec, 0).unwrap_or_default();
+            let (head, zone, clock) = if self.utc {
+                (t.format("%Y-%m-%dT%H:%M:%S").to_string(), "Z".to_string(), t.format("%H:%M:%S").to_string())
+            } else {
+                let l = t.with_timezone(&Local);
+                let zone = l.to_rfc3339_opts(SecondsFormat::Secs, false)[19..].to_string();
+                (l.format("%Y-%m-%dT%H:%M:%S").to_string(), zone, l.format("%H:%M:%S").to_string())
+            };
+            *cache = SecondCache { second: Some(sec), rfc3339_head: head, rfc3339_zone: zone, clock_head: clock };
+        }
+        (cache, nanos)
     }
 
-    fn rfc3339(&self, ts_ns: u64) -> String {
-        let t = self.wall_clock(ts_ns);
-        if self.utc {
-            t.to_rfc3339_opts(SecondsFormat::Nanos, true)
-        } else {
-            t.with_timezone(&Local).to_rfc3339_opts(SecondsFormat::Nanos, false)
-        }
+    /// RFC 3339 with nanoseconds: 2026-11-23T23:14:52.656762493+00:00.
+    fn rfc3339(&self, ts_ns: u64, out: &mut String) {
+        let (c, nanos) = self.second_of(ts_ns);
+        let _ = write!(out, "{}.{nanos:09}{}", c.rfc3339_head, c.rfc3339_zone);
     }
 
-    fn clock(&self, ts_ns: u64) -> String {
-        let t = self.wall_clock(ts_ns);
-        if self.utc {
-            t.format("%H:%M:%S%.6f").to_string()
-        } else {
-            t.with_timezone(&Local).format("%H:%M:%S%.6f").to_string()
-        }
+    /// HH:MM:SS.microseconds, as strace -tt prints.
+    fn clock(&self, ts_ns: u64, out: &mut String) {
+        let (c, nanos) = self.second_of(ts_ns);
+        let _ = write!(out, "{}.{:06}", c.clock_head, nanos / 1000);
     }
 
     /// Appends the event's line (and its stack lines in text) to `out`.
@@ -151,7 +201,7 @@ impl Style {
 
     fn render_text(&self, ev: &RawEvent, h: &Header, stacks: &Stacks, out: &mut String) {
         if self.timestamp {
-            out.push_str(&self.clock(h.ts_ns));
+            self.clock(h.ts_ns, out);
             out.push(' ');
         }
         let _ = write!(out, "{} {}/{} ", h.comm(), h.pid, h.tid);
@@ -177,8 +227,10 @@ impl Style {
             RawEvent::Mmap(e) => ("mmap", "mmap", e.ret),
             RawEvent::TcpConnect(e) => ("tcp_connect", "connect", e.ret),
         };
+        let mut time = String::with_capacity(40);
+        self.rfc3339(h.ts_ns, &mut time);
         let mut j = Json::open(out);
-        j.str("time", &self.rfc3339(h.ts_ns))
+        j.str("time", &time)
             .str("event", event)
             .str("syscall", syscall)
             .str("probe", h.probe.map_or("unknown", |p| p.name()))

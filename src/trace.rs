@@ -76,6 +76,7 @@ pub fn run(cfg: Config) -> Result<()> {
         utc: cfg.utc,
         realtime_offset_ns: sys::monotonic_to_realtime_offset(),
         page_size: sys::page_size(),
+        second_cache: Default::default(),
     };
     let renderer = {
         let done = Arc::clone(&done);
