@@ -183,21 +183,9 @@ fn put_u64(buf: &mut [u8], off: usize, v: u64) {
 }
 
 fn bpf(cmd: libc::c_long, attr: &mut [u8]) -> io::Result<OwnedFd> {
-    // SAFETY: attr is a live buffer of the size passed; the kernel reads (and
-    // for some commands writes) only within it.
-    let rc = unsafe {
-        libc::syscall(
-            libc::SYS_bpf,
-            cmd,
-            attr.as_mut_ptr(),
-            attr.len() as libc::c_uint,
-        )
-    };
-    if rc < 0 {
-        return Err(io::Error::last_os_error());
-    }
+    let fd = sys::bpf_syscall(cmd, attr)?;
     // SAFETY: a non-negative return of these commands is a new descriptor we own.
-    Ok(unsafe { OwnedFd::from_raw_fd(rc as i32) })
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
 }
 
 /// Loads `r0 = 0; exit` as a program of `prog_type`.

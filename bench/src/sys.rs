@@ -162,3 +162,21 @@ pub fn wait_signal(set: &libc::sigset_t) -> i32 {
     unsafe { libc::sigwait(set, &mut sig) };
     sig
 }
+
+/// The bpf(2) system call on a raw attribute buffer; the non-negative result.
+pub fn bpf_syscall(cmd: libc::c_long, attr: &mut [u8]) -> std::io::Result<i64> {
+    // SAFETY: attr is a live buffer of the size passed; the kernel writes only within it.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_bpf,
+            cmd,
+            attr.as_mut_ptr(),
+            attr.len() as libc::c_uint,
+        )
+    };
+    if rc < 0 {
+        Err(std::io::Error::last_os_error())
+    } else {
+        Ok(rc)
+    }
+}
