@@ -6,9 +6,6 @@ use std::path::PathBuf;
 
 use libbpf_cargo::SkeletonBuilder;
 
-/// The BPF programs, one skeleton each.
-const PROGRAMS: &[&str] = &["clone", "mmap", "tcp_connect"];
-
 fn main() {
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let target_arch = env::var("CARGO_CFG_TARGET_ARCH").expect("cargo sets CARGO_CFG_TARGET_ARCH");
@@ -20,7 +17,15 @@ fn main() {
     };
     let arch_dir = format!("arch/{arch}");
 
-    for name in PROGRAMS {
+    // Every bpf/<name>.bpf.c is one subject's object: adding a subject adds
+    // its file, not a line here.
+    let mut programs: Vec<String> = std::fs::read_dir("bpf")
+        .expect("read bpf/")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok()?.strip_suffix(".bpf.c").map(String::from))
+        .collect();
+    programs.sort();
+    println!("cargo:rerun-if-changed=bpf");
+    for name in &programs {
         let src = format!("bpf/{name}.bpf.c");
         SkeletonBuilder::new()
             .source(&src)

@@ -1,32 +1,13 @@
-//! Loading one subject's BPF object in one probe mode: the generated
-//! skeletons, the in-kernel filters written between open and load, the
-//! programs of the other modes switched off, and the attach.
+//! Loading one subject's BPF object in one probe mode, the same way for every
+//! subject: the in-kernel filters written between open and load, the programs
+//! of the other modes switched off, and the attach. The skeletons themselves
+//! live in their subjects' modules (src/subject/).
 
-use std::mem::MaybeUninit;
 
-use libbpf_rs::skel::{OpenSkel, Skel, SkelBuilder};
+use libbpf_rs::skel::Skel;
 use libbpf_rs::{MapCore, MapFlags, MapHandle, OpenObject};
 
-use crate::cli::{Config, Subject};
-
-#[allow(clippy::all, dead_code, unused_imports, non_camel_case_types, non_upper_case_globals)]
-pub mod clone {
-    include!(concat!(env!("OUT_DIR"), "/clone.skel.rs"));
-}
-#[allow(clippy::all, dead_code, unused_imports, non_camel_case_types, non_upper_case_globals)]
-pub mod mmap {
-    include!(concat!(env!("OUT_DIR"), "/mmap.skel.rs"));
-}
-#[allow(clippy::all, dead_code, unused_imports, non_camel_case_types, non_upper_case_globals)]
-pub mod tcp_connect {
-    include!(concat!(env!("OUT_DIR"), "/tcp_connect.skel.rs"));
-}
-
-// SAFETY: these are the generated #[repr(C)] mirrors of bpf/argtrace.h, made
-// of integers and arrays only: every byte pattern is a valid value.
-unsafe impl plain::Plain for clone::types::clone_event {}
-unsafe impl plain::Plain for mmap::types::mmap_event {}
-unsafe impl plain::Plain for tcp_connect::types::tcp_connect_event {}
+use crate::cli::Config;
 
 /// A hook family. Every subject has programs for all three in one object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,8 +28,18 @@ impl ProbeMode {
         }
     }
 
+    /// The mode of an event's `probe` byte (bpf/argtrace.h, enum argtrace_probe).
+    pub fn from_probe_kind(kind: u8) -> Option<ProbeMode> {
+        match kind {
+            1 => Some(ProbeMode::Fentry),
+            2 => Some(ProbeMode::Kprobe),
+            3 => Some(ProbeMode::Tracepoint),
+            _ => None,
+        }
+    }
+
     /// Whether a program's ELF section belongs to this mode.
-    fn owns_section(self, section: &str) -> bool {
+    pub fn owns_section(self, section: &str) -> bool {
         let prefixes: &[&str] = match self {
             ProbeMode::Fentry => &["fentry/", "fexit/"],
             ProbeMode::Kprobe => &["kprobe/", "kretprobe/"],
@@ -73,13 +64,13 @@ pub struct LoadError {
     pub error: libbpf_rs::Error,
 }
 
-fn at(stage: Stage) -> impl FnOnce(libbpf_rs::Error) -> LoadError {
+pub fn at(stage: Stage) -> impl FnOnce(libbpf_rs::Error) -> LoadError {
     move |error| LoadError { stage, error }
 }
 
 /// A loaded, attached subject. Dropping it detaches every program.
 pub struct Tracer<'obj> {
-    skel: Box<dyn Skel<'obj> + 'obj>,
+    pub skel: Box<dyn Skel<'obj> + 'obj>,
     pub mode: ProbeMode,
 }
 
@@ -100,7 +91,7 @@ impl Tracer<'_> {
 macro_rules! set_common_rodata {
     ($ro:expr, $cfg:expr) => {{
         let ro = $ro;
-        let cfg: &Config = $cfg;
+        let cfg: &$crate::cli::Config = $cfg;
         ro.filter_pid = !cfg.pids.is_empty();
         ro.filter_tid = !cfg.tids.is_empty();
         ro.filter_uid = cfg.uid.is_some();
@@ -119,10 +110,13 @@ macro_rules! set_common_rodata {
     }};
 }
 
-/// Opens, configures, loads and attaches one skeleton in one mode.
+/// Opens, configures, loads and attaches one skeleton in one mode; `$extra`
+/// writes the subject's own rodata. Used by every subject's `load`.
 macro_rules! load_skeleton {
     ($builder:ty, $storage:expr, $cfg:expr, $mode:expr, |$ro:ident| $extra:block) => {{
-        let cfg: &Config = $cfg;
+        use libbpf_rs::skel::{OpenSkel as _, Skel as _, SkelBuilder as _};
+        use $crate::bpf::{at, Stage};
+        let cfg: &$crate::cli::Config = $cfg;
         let mut builder = <$builder>::default();
         if !cfg.btf_is_kernels() {
             builder.obj_builder.btf_custom_path(&cfg.btf).map_err(at(Stage::Open))?;
@@ -130,37 +124,35 @@ macro_rules! load_skeleton {
         let mut open = builder.open($storage).map_err(at(Stage::Open))?;
         {
             let $ro = open.maps.rodata_data.as_deref_mut().expect("rodata is memory-mapped");
-            set_common_rodata!(&mut *$ro, cfg);
+            $crate::bpf::set_common_rodata!(&mut *$ro, cfg);
             $extra
         }
-        prepare(open.open_object_mut(), cfg, $mode).map_err(at(Stage::Open))?;
+        $crate::bpf::prepare(open.open_object_mut(), cfg, $mode).map_err(at(Stage::Open))?;
         let skel = open.load().map_err(at(Stage::Load))?;
-        fill_filter_maps(skel.object(), cfg).map_err(at(Stage::Filters))?;
-        let mut skel: Box<dyn Skel<'_> + '_> = Box::new(skel);
+        $crate::bpf::fill_filter_maps(skel.object(), cfg).map_err(at(Stage::Filters))?;
+        let mut skel: Box<dyn libbpf_rs::skel::Skel<'_> + '_> = Box::new(skel);
         skel.attach().map_err(at(Stage::Attach))?;
-        Ok(Tracer { skel, mode: $mode })
+        Ok($crate::bpf::Tracer { skel, mode: $mode })
     }};
 }
 
-/// Loads and attaches `cfg.subject` in `mode`, its object living in `storage`.
-pub fn load<'obj>(
-    storage: &'obj mut MaybeUninit<OpenObject>,
-    cfg: &Config,
-    mode: ProbeMode,
-) -> Result<Tracer<'obj>, LoadError> {
-    match cfg.subject {
-        Subject::Clone => load_skeleton!(clone::CloneSkelBuilder, storage, cfg, mode, |_ro| {}),
-        Subject::Mmap => load_skeleton!(mmap::MmapSkelBuilder, storage, cfg, mode, |_ro| {}),
-        Subject::TcpConnect => {
-            load_skeleton!(tcp_connect::TcpConnectSkelBuilder, storage, cfg, mode, |ro| {
-                ro.target_family = cfg.family.unwrap_or(0);
-            })
-        }
-    }
+/// The ELF sections of every program in a skeleton's object, opened but not
+/// loaded (no privilege or BTF needed). Used by every subject's `sections`.
+macro_rules! skeleton_sections {
+    ($builder:ty) => {{
+        use libbpf_rs::skel::{OpenSkel as _, SkelBuilder as _};
+        let mut storage = std::mem::MaybeUninit::uninit();
+        let open = <$builder>::default().open(&mut storage)?;
+        let sections: Vec<String> =
+            open.open_object().progs().map(|p| p.section().to_string_lossy().into_owned()).collect();
+        Ok(sections)
+    }};
 }
 
+pub(crate) use {load_skeleton, set_common_rodata, skeleton_sections};
+
 /// Switches off the programs of the other modes and sizes the maps.
-fn prepare(obj: &mut OpenObject, cfg: &Config, mode: ProbeMode) -> libbpf_rs::Result<()> {
+pub fn prepare(obj: &mut OpenObject, cfg: &Config, mode: ProbeMode) -> libbpf_rs::Result<()> {
     for mut prog in obj.progs_mut() {
         let section = prog.section().to_string_lossy().into_owned();
         prog.set_autoload(mode.owns_section(&section));
@@ -180,7 +172,7 @@ fn prepare(obj: &mut OpenObject, cfg: &Config, mode: ProbeMode) -> libbpf_rs::Re
 }
 
 /// Writes the pid and tid filters, after load and before attach.
-fn fill_filter_maps(obj: &libbpf_rs::Object, cfg: &Config) -> libbpf_rs::Result<()> {
+pub fn fill_filter_maps(obj: &libbpf_rs::Object, cfg: &Config) -> libbpf_rs::Result<()> {
     for map in obj.maps() {
         let ids = match map.name().to_str() {
             Some("pid_filter") => &cfg.pids,

@@ -4,9 +4,12 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::sync::Arc;
+
+use clap::{Args, Parser, ValueEnum};
 
 use crate::error::{Error, Result};
+use crate::subject::{Command, Subject};
 
 /// Trace, live and decoded, the arguments the Linux kernel receives.
 #[derive(Parser, Debug)]
@@ -18,34 +21,23 @@ pub struct Cli {
     pub common: CommonArgs,
 }
 
-#[derive(Subcommand, Debug)]
-pub enum Command {
-    /// Process and thread creation: clone, clone3, fork, vfork.
-    Clone,
-    /// Memory mappings: the six arguments of mmap and the mapped address.
-    Mmap,
-    /// Active TCP opens: family, addresses, ports and connect's result.
-    TcpConnect(TcpConnectArgs),
-}
-
-#[derive(Args, Debug)]
-pub struct TcpConnectArgs {
-    /// Address family to trace (filtered in the kernel).
-    #[arg(long, value_enum, conflicts_with_all = ["ipv4", "ipv6"])]
-    pub family: Option<Family>,
-    /// IPv4 only (same as --family inet).
-    #[arg(short = '4', conflicts_with = "ipv6")]
-    pub ipv4: bool,
-    /// IPv6 only (same as --family inet6).
-    #[arg(short = '6')]
-    pub ipv6: bool,
-}
-
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Family {
     Inet,
     Inet6,
     All,
+}
+
+impl Family {
+    /// `--family`, `-4` and `-6` (clap keeps them exclusive) as the kernel's
+    /// AF_INET or AF_INET6; None for both.
+    pub fn resolve(family: Option<Family>, ipv4: bool, ipv6: bool) -> Option<u16> {
+        match (family, ipv4, ipv6) {
+            (Some(Family::Inet), ..) | (None, true, false) => Some(AF_INET),
+            (Some(Family::Inet6), ..) | (None, false, true) => Some(AF_INET6),
+            _ => None,
+        }
+    }
 }
 
 /// Which hook family to use; auto tries fentry, then kprobe, then tracepoints.
@@ -146,31 +138,12 @@ fn parse_size(s: &str) -> std::result::Result<u32, String> {
     Ok(bytes as u32)
 }
 
-/// What to trace.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Subject {
-    Clone,
-    Mmap,
-    TcpConnect,
-}
-
-impl Subject {
-    pub fn name(self) -> &'static str {
-        match self {
-            Subject::Clone => "clone",
-            Subject::Mmap => "mmap",
-            Subject::TcpConnect => "tcp-connect",
-        }
-    }
-}
-
 /// A checked configuration: everything the tracer needs, nothing raw.
 #[derive(Debug, Clone)]
 pub struct Config {
-    pub subject: Subject,
+    /// What to trace, with its own options.
+    pub subject: Arc<dyn Subject>,
     pub probe: ProbeArg,
-    /// AF_INET or AF_INET6 for tcp-connect; None for both.
-    pub family: Option<u16>,
     pub pids: Vec<u32>,
     pub tids: Vec<u32>,
     /// The comm as the kernel stores it: at most 15 bytes, NUL-padded.
@@ -197,18 +170,8 @@ impl Config {
     /// the family, that every pid and tid exists.
     pub fn from_cli(cli: Cli) -> Result<Config> {
         let c = cli.common;
-        let (subject, family) = match cli.command {
-            Command::Clone => (Subject::Clone, None),
-            Command::Mmap => (Subject::Mmap, None),
-            Command::TcpConnect(t) => {
-                let family = match (t.family, t.ipv4, t.ipv6) {
-                    (Some(Family::Inet), ..) | (None, true, false) => Some(AF_INET),
-                    (Some(Family::Inet6), ..) | (None, false, true) => Some(AF_INET6),
-                    _ => None,
-                };
-                (Subject::TcpConnect, family)
-            }
-        };
+        let subject = cli.command.into_subject();
+        subject.check()?;
         let comm = match c.comm {
             None => None,
             Some(name) => {
@@ -238,7 +201,6 @@ impl Config {
         Ok(Config {
             subject,
             probe: c.probe,
-            family,
             pids: c.pids,
             tids: c.tids,
             comm,

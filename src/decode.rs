@@ -95,41 +95,69 @@ fn print_xval(val: u64, table: Xlat, dflt: &str) -> String {
 
 // ---------------------------------------------------------------- clone ---
 
+/// The CLONE_* bits: the one place argtrace (and its tests) spell them.
+pub const CLONE_VM: u64 = 0x0000_0100;
+pub const CLONE_FS: u64 = 0x0000_0200;
+pub const CLONE_FILES: u64 = 0x0000_0400;
+pub const CLONE_SIGHAND: u64 = 0x0000_0800;
+pub const CLONE_PIDFD: u64 = 0x0000_1000;
+pub const CLONE_PTRACE: u64 = 0x0000_2000;
+pub const CLONE_VFORK: u64 = 0x0000_4000;
+pub const CLONE_PARENT: u64 = 0x0000_8000;
+pub const CLONE_THREAD: u64 = 0x0001_0000;
+pub const CLONE_NEWNS: u64 = 0x0002_0000;
+pub const CLONE_SYSVSEM: u64 = 0x0004_0000;
+pub const CLONE_SETTLS: u64 = 0x0008_0000;
+pub const CLONE_PARENT_SETTID: u64 = 0x0010_0000;
+pub const CLONE_CHILD_CLEARTID: u64 = 0x0020_0000;
+pub const CLONE_UNTRACED: u64 = 0x0080_0000;
+pub const CLONE_CHILD_SETTID: u64 = 0x0100_0000;
+pub const CLONE_NEWCGROUP: u64 = 0x0200_0000;
+pub const CLONE_NEWUTS: u64 = 0x0400_0000;
+pub const CLONE_NEWIPC: u64 = 0x0800_0000;
+pub const CLONE_NEWUSER: u64 = 0x1000_0000;
+pub const CLONE_NEWPID: u64 = 0x2000_0000;
+pub const CLONE_NEWNET: u64 = 0x4000_0000;
+pub const CLONE_IO: u64 = 0x8000_0000;
+pub const CLONE_NEWTIME: u64 = 0x0000_0080;
+pub const CLONE_CLEAR_SIGHAND: u64 = 0x1_0000_0000;
+pub const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
+
 /// src/xlat/clone_flags.in, in its order (CLONE_PIDFD sits after
 /// CLONE_SIGHAND; CLONE_DETACHED is left out because the kernel ignores it,
 /// so 0x400000 is printed as an unknown bit).
 const CLONE_FLAGS: Xlat = &[
-    (0x0000_0100, "CLONE_VM"),
-    (0x0000_0200, "CLONE_FS"),
-    (0x0000_0400, "CLONE_FILES"),
-    (0x0000_0800, "CLONE_SIGHAND"),
-    (0x0000_1000, "CLONE_PIDFD"),
-    (0x0000_2000, "CLONE_PTRACE"),
-    (0x0000_4000, "CLONE_VFORK"),
-    (0x0000_8000, "CLONE_PARENT"),
-    (0x0001_0000, "CLONE_THREAD"),
-    (0x0002_0000, "CLONE_NEWNS"),
-    (0x0004_0000, "CLONE_SYSVSEM"),
-    (0x0008_0000, "CLONE_SETTLS"),
-    (0x0010_0000, "CLONE_PARENT_SETTID"),
-    (0x0020_0000, "CLONE_CHILD_CLEARTID"),
-    (0x0080_0000, "CLONE_UNTRACED"),
-    (0x0100_0000, "CLONE_CHILD_SETTID"),
-    (0x0200_0000, "CLONE_NEWCGROUP"),
-    (0x0400_0000, "CLONE_NEWUTS"),
-    (0x0800_0000, "CLONE_NEWIPC"),
-    (0x1000_0000, "CLONE_NEWUSER"),
-    (0x2000_0000, "CLONE_NEWPID"),
-    (0x4000_0000, "CLONE_NEWNET"),
-    (0x8000_0000, "CLONE_IO"),
+    (CLONE_VM, "CLONE_VM"),
+    (CLONE_FS, "CLONE_FS"),
+    (CLONE_FILES, "CLONE_FILES"),
+    (CLONE_SIGHAND, "CLONE_SIGHAND"),
+    (CLONE_PIDFD, "CLONE_PIDFD"),
+    (CLONE_PTRACE, "CLONE_PTRACE"),
+    (CLONE_VFORK, "CLONE_VFORK"),
+    (CLONE_PARENT, "CLONE_PARENT"),
+    (CLONE_THREAD, "CLONE_THREAD"),
+    (CLONE_NEWNS, "CLONE_NEWNS"),
+    (CLONE_SYSVSEM, "CLONE_SYSVSEM"),
+    (CLONE_SETTLS, "CLONE_SETTLS"),
+    (CLONE_PARENT_SETTID, "CLONE_PARENT_SETTID"),
+    (CLONE_CHILD_CLEARTID, "CLONE_CHILD_CLEARTID"),
+    (CLONE_UNTRACED, "CLONE_UNTRACED"),
+    (CLONE_CHILD_SETTID, "CLONE_CHILD_SETTID"),
+    (CLONE_NEWCGROUP, "CLONE_NEWCGROUP"),
+    (CLONE_NEWUTS, "CLONE_NEWUTS"),
+    (CLONE_NEWIPC, "CLONE_NEWIPC"),
+    (CLONE_NEWUSER, "CLONE_NEWUSER"),
+    (CLONE_NEWPID, "CLONE_NEWPID"),
+    (CLONE_NEWNET, "CLONE_NEWNET"),
+    (CLONE_IO, "CLONE_IO"),
 ];
 
 /// src/xlat/clone3_flags.in: printed after all of CLONE_FLAGS.
 /// CLONE_NEWTIME lives in clone's signal byte, so only clone3 can name it.
 const CLONE3_FLAGS: Xlat = &[
-    (0x0000_0080, "CLONE_NEWTIME"),
-    (0x1_0000_0000, "CLONE_CLEAR_SIGHAND"),
-    (0x2_0000_0000, "CLONE_INTO_CGROUP"),
+    (CLONE_NEWTIME, "CLONE_NEWTIME"),
+    (CLONE_CLEAR_SIGHAND, "CLONE_CLEAR_SIGHAND"),
+    (CLONE_INTO_CGROUP, "CLONE_INTO_CGROUP"),
 ];
 
 /// The low byte of clone's flags is the exit signal, not a flag.

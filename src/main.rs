@@ -1,17 +1,7 @@
 //! argtrace: a thin main. Parses the command line into a checked Config,
 //! runs, and turns any error into one `argtrace: ...` line and its exit code.
 
-mod bpf;
-mod cli;
-mod decode;
-mod error;
-mod event;
-mod probe;
-mod render;
-mod stack;
-mod sys;
-mod trace;
-
+use argtrace::{cli, error, trace};
 use clap::Parser;
 
 fn main() {

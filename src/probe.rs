@@ -8,7 +8,7 @@ use std::path::Path;
 
 use libbpf_rs::OpenObject;
 
-use crate::bpf::{self, LoadError, ProbeMode, Stage, Tracer};
+use crate::bpf::{LoadError, ProbeMode, Stage, Tracer};
 use crate::cli::{Config, ProbeArg};
 use crate::error::{describe_errno, errno_of, Error, Result};
 
@@ -34,7 +34,7 @@ pub fn attach<'obj>(storage: &'obj mut Storage, cfg: &Config) -> Result<Tracer<'
         }
         let outcome = match precheck(mode) {
             Err(reason) => Err(reason),
-            Ok(()) => bpf::load(slot, cfg, mode).map_err(|e| explain(mode, &e)),
+            Ok(()) => cfg.subject.load(slot, cfg, mode).map_err(|e| explain(mode, &e)),
         };
         match outcome {
             Ok(tracer) => {

@@ -1,15 +1,15 @@
-//! Turning one event into output: a strace-like text line, or one JSON object
-//! per line. Decoding of numbers into names lives in decode.rs; this file only
-//! decides what is printed where.
+//! What every subject's output shares: the style of a run, times, the JSON
+//! writer, the frame of a line (prefix, stacks) and of a JSON object (time,
+//! event, process, ret, error, stacks). Each subject writes only its own part,
+//! through `Record` (src/subject/). Decoding numbers into names is decode.rs.
 
 use std::fmt::Write as _;
-use std::net::{Ipv4Addr, Ipv6Addr};
 
 use chrono::{DateTime, Local, SecondsFormat, Utc};
 
-use crate::cli::{AF_INET, AF_INET6};
 use crate::decode;
-use crate::event::{CloneEvent, Header, MmapEvent, RawEvent, TcpConnectEvent};
+use crate::event::Header;
+use crate::stack::StackReader;
 
 /// How to render; fixed for a run.
 pub struct Style {
@@ -44,17 +44,17 @@ pub struct Stacks {
 }
 
 /// A small JSON object writer: keys in insertion order, numbers as numbers.
-struct Json<'a> {
+pub struct Json<'a> {
     out: &'a mut String,
     first: bool,
 }
 
 impl<'a> Json<'a> {
-    fn open(out: &'a mut String) -> Self {
+    pub fn open(out: &'a mut String) -> Self {
         out.push('{');
         Json { out, first: true }
     }
-    fn key(&mut self, key: &str) -> &mut String {
+    pub fn key(&mut self, key: &str) -> &mut String {
         if !self.first {
             self.out.push_str(", ");
         }
@@ -63,15 +63,15 @@ impl<'a> Json<'a> {
         self.out.push_str(": ");
         self.out
     }
-    fn num(&mut self, key: &str, v: impl std::fmt::Display) -> &mut Self {
+    pub fn num(&mut self, key: &str, v: impl std::fmt::Display) -> &mut Self {
         let _ = write!(self.key(key), "{v}");
         self
     }
-    fn str(&mut self, key: &str, v: &str) -> &mut Self {
+    pub fn str(&mut self, key: &str, v: &str) -> &mut Self {
         write_json_str(self.key(key), v);
         self
     }
-    fn opt_num(&mut self, key: &str, v: Option<impl std::fmt::Display>) -> &mut Self {
+    pub fn opt_num(&mut self, key: &str, v: Option<impl std::fmt::Display>) -> &mut Self {
         match v {
             Some(v) => self.num(key, v),
             None => {
@@ -80,7 +80,7 @@ impl<'a> Json<'a> {
             }
         }
     }
-    fn close(self) {
+    pub fn close(self) {
         self.out.push('}');
     }
 }
@@ -152,7 +152,7 @@ mod tests {
 }
 
 /// A kernel error return: -4095..=-1.
-fn errno_of_ret(ret: i64) -> Option<u64> {
+pub fn errno_of_ret(ret: i64) -> Option<u64> {
     (-4095..=-1).contains(&ret).then_some((-ret) as u64)
 }
 
@@ -178,38 +178,35 @@ impl Style {
     }
 
     /// RFC 3339 with nanoseconds: 2026-11-23T23:14:52.656762493+00:00.
-    fn rfc3339(&self, ts_ns: u64, out: &mut String) {
+    pub fn rfc3339(&self, ts_ns: u64, out: &mut String) {
         let (c, nanos) = self.second_of(ts_ns);
         let _ = write!(out, "{}.{nanos:09}{}", c.rfc3339_head, c.rfc3339_zone);
     }
 
     /// HH:MM:SS.microseconds, as strace -tt prints.
-    fn clock(&self, ts_ns: u64, out: &mut String) {
+    pub fn clock(&self, ts_ns: u64, out: &mut String) {
         let (c, nanos) = self.second_of(ts_ns);
         let _ = write!(out, "{}.{:06}", c.clock_head, nanos / 1000);
     }
 
-    /// Appends the event's line (and its stack lines in text) to `out`.
-    pub fn render(&self, ev: &RawEvent, stacks: &Stacks, out: &mut String) {
-        let h = ev.header();
+    /// Appends one record's text line or JSON object, with its stacks.
+    pub fn record<R: Record>(&self, r: &R, stacks: Option<&StackReader>, out: &mut String) {
+        let h = r.header();
+        let stacks = stacks.map(|s| s.stacks(&h)).unwrap_or_default();
         if self.json {
-            self.render_json(ev, &h, stacks, out);
+            self.json_line(r, &h, &stacks, out);
         } else {
-            self.render_text(ev, &h, stacks, out);
+            self.text_line(r, &h, &stacks, out);
         }
     }
 
-    fn render_text(&self, ev: &RawEvent, h: &Header, stacks: &Stacks, out: &mut String) {
+    fn text_line<R: Record>(&self, r: &R, h: &Header, stacks: &Stacks, out: &mut String) {
         if self.timestamp {
             self.clock(h.ts_ns, out);
             out.push(' ');
         }
-        let _ = write!(out, "{} {}/{} ", h.comm(), h.pid, h.tid);
-        match ev {
-            RawEvent::Clone(e) => clone_text(e, out),
-            RawEvent::Mmap(e) => self.mmap_text(e, out),
-            RawEvent::TcpConnect(e) => tcp_connect_text(e, out),
-        }
+        let _ = write!(out, "{} {}/{} ", String::from_utf8_lossy(h.comm_bytes()), h.pid, h.tid);
+        r.text(self, out);
         out.push('\n');
         for (label, frames) in [("kernel", &stacks.kernel), ("user", &stacks.user)] {
             if let Some(frames) = frames {
@@ -221,29 +218,20 @@ impl Style {
         }
     }
 
-    fn render_json(&self, ev: &RawEvent, h: &Header, stacks: &Stacks, out: &mut String) {
-        let (event, syscall, ret) = match ev {
-            RawEvent::Clone(e) => ("clone", clone_syscall_name(e.syscall), e.ret),
-            RawEvent::Mmap(e) => ("mmap", "mmap", e.ret),
-            RawEvent::TcpConnect(e) => ("tcp_connect", "connect", e.ret),
-        };
+    fn json_line<R: Record>(&self, r: &R, h: &Header, stacks: &Stacks, out: &mut String) {
         let mut time = String::with_capacity(40);
         self.rfc3339(h.ts_ns, &mut time);
+        let ret = r.ret();
         let mut j = Json::open(out);
         j.str("time", &time)
-            .str("event", event)
-            .str("syscall", syscall)
+            .str("event", R::EVENT)
+            .str("syscall", r.syscall())
             .str("probe", h.probe.map_or("unknown", |p| p.name()))
             .num("pid", h.pid)
             .num("tid", h.tid)
             .num("uid", h.uid)
-            .str("comm", &h.comm());
-        let args = j.key("args");
-        match ev {
-            RawEvent::Clone(e) => clone_json(e, args),
-            RawEvent::Mmap(e) => self.mmap_json(e, args),
-            RawEvent::TcpConnect(e) => tcp_connect_json(e, args),
-        }
+            .str("comm", &String::from_utf8_lossy(h.comm_bytes()));
+        r.json_args(self, j.key("args"));
         j.num("ret", ret);
         if let Some(errno) = errno_of_ret(ret) {
             j.str("error", decode::errno_name(errno).unwrap_or("E?"));
@@ -264,196 +252,30 @@ impl Style {
         j.close();
         out.push('\n');
     }
-
-    /// The byte offset and page offset of an mmap, whichever the hook saw.
-    fn mmap_offsets(&self, e: &MmapEvent) -> (u64, u64) {
-        if e.off_is_bytes != 0 {
-            (e.off, e.off / self.page_size)
-        } else {
-            (e.pgoff.wrapping_mul(self.page_size), e.pgoff)
-        }
-    }
-
-    fn mmap_text(&self, e: &MmapEvent, out: &mut String) {
-        let (offset, _) = self.mmap_offsets(e);
-        let _ = write!(
-            out,
-            "mmap({}, {}, {}, {}, {}, {:#x}) = ",
-            decode::ptr(e.addr),
-            e.len,
-            decode::prot(e.prot),
-            decode::mmap_flags(e.flags),
-            e.fd as u32 as i32,
-            offset
-        );
-        match errno_of_ret(e.ret) {
-            Some(_) => out.push_str(&decode::syscall_result(e.ret)),
-            None => {
-                let _ = write!(out, "{:#x}", e.ret as u64);
-            }
-        }
-    }
-
-    fn mmap_json(&self, e: &MmapEvent, out: &mut String) {
-        let (offset, pgoff) = self.mmap_offsets(e);
-        let mut a = Json::open(out);
-        a.num("addr", e.addr)
-            .num("len", e.len)
-            .num("prot", e.prot)
-            .str("prot_str", &decode::prot(e.prot))
-            .num("flags", e.flags)
-            .str("flags_str", &decode::mmap_flags(e.flags))
-            .num("fd", e.fd as u32 as i32)
-            .num("offset", offset)
-            .num("pgoff", pgoff);
-        a.close();
-    }
 }
 
-fn clone_syscall_name(which: u32) -> &'static str {
-    match which {
-        0 => "clone",
-        1 => "clone3",
-        2 => "fork",
-        3 => "vfork",
-        _ => "clone?",
-    }
+/// One subject's ring-buffer record (its generated type), as output sees it.
+pub trait Record: plain::Plain + Default {
+    /// JSON's `event`: `tcp_connect`.
+    const EVENT: &'static str;
+    fn header(&self) -> Header;
+    /// JSON's `syscall`: the call as strace names it.
+    fn syscall(&self) -> &'static str;
+    /// The call's result, or -errno.
+    fn ret(&self) -> i64;
+    /// The text line after the `comm pid/tid ` prefix: `mmap(...) = ...`.
+    fn text(&self, style: &Style, out: &mut String);
+    /// The JSON object under `args`.
+    fn json_args(&self, style: &Style, out: &mut String);
 }
 
-const CLONE_PIDFD: u64 = 0x1000;
-const CLONE_SETTLS: u64 = 0x80000;
-const CLONE_PARENT_SETTID: u64 = 0x100000;
-const CLONE_CHILD_CLEARTID: u64 = 0x200000;
-const CLONE_CHILD_SETTID: u64 = 0x1000000;
-
-/// strace's clone/clone3 line: pointers printed only where a flag uses them.
-fn clone_text(e: &CloneEvent, out: &mut String) {
-    let name = clone_syscall_name(e.syscall);
-    match e.syscall {
-        0 => {
-            let _ = write!(
-                out,
-                "clone(child_stack={}, flags={}",
-                decode::ptr(e.newsp),
-                decode::clone_flags(e.flags)
-            );
-            if e.flags & (CLONE_PARENT_SETTID | CLONE_PIDFD) != 0 {
-                let _ = write!(out, ", parent_tid={}", decode::ptr(e.parent_tid));
-            }
-            if e.flags & CLONE_SETTLS != 0 {
-                let _ = write!(out, ", tls={}", decode::ptr(e.tls));
-            }
-            if e.flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID) != 0 {
-                let _ = write!(out, ", child_tidptr={}", decode::ptr(e.child_tid));
-            }
-            out.push(')');
+/// Renders one ring-buffer record of type `R`; false when it is malformed.
+pub fn record<R: Record>(data: &[u8], style: &Style, stacks: Option<&StackReader>, out: &mut String) -> bool {
+    match crate::event::copy::<R>(data) {
+        Some(r) => {
+            style.record(&r, stacks, out);
+            true
         }
-        1 if e.clone3_read_err != 0 => {
-            let _ = write!(out, "clone3({}, {})", decode::ptr(e.args_ptr), e.clone3_size);
-        }
-        1 => {
-            let _ = write!(out, "clone3({{flags={}", decode::clone3_flags(e.flags));
-            if e.flags & CLONE_PIDFD != 0 {
-                let _ = write!(out, ", pidfd={}", decode::ptr(e.pidfd));
-            }
-            if e.flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID) != 0 {
-                let _ = write!(out, ", child_tid={}", decode::ptr(e.child_tid));
-            }
-            if e.flags & CLONE_PARENT_SETTID != 0 {
-                let _ = write!(out, ", parent_tid={}", decode::ptr(e.parent_tid));
-            }
-            let exit_signal =
-                if e.exit_signal == 0 { "0".to_string() } else { decode::signal_name(e.exit_signal) };
-            let _ = write!(
-                out,
-                ", exit_signal={exit_signal}, stack={}, stack_size={:#x}",
-                decode::ptr(e.stack),
-                e.stack_size
-            );
-            if e.flags & CLONE_SETTLS != 0 {
-                let _ = write!(out, ", tls={}", decode::ptr(e.tls));
-            }
-            let _ = write!(out, "}}, {})", e.clone3_size);
-        }
-        _ => {
-            let _ = write!(out, "{name}()");
-        }
+        None => false,
     }
-    out.push_str(" = ");
-    out.push_str(&decode::syscall_result(e.ret));
-}
-
-fn clone_json(e: &CloneEvent, out: &mut String) {
-    let mut a = Json::open(out);
-    match e.syscall {
-        0 => {
-            a.num("flags", e.flags)
-                .str("flags_str", &decode::clone_flags(e.flags))
-                .num("exit_signal", e.flags & 0xff)
-                .num("newsp", e.newsp)
-                .num("parent_tid", e.parent_tid)
-                .num("child_tid", e.child_tid)
-                .num("tls", e.tls);
-        }
-        1 if e.clone3_read_err != 0 => {
-            a.num("args_ptr", e.args_ptr)
-                .num("size", e.clone3_size)
-                .num("read_error", e.clone3_read_err);
-        }
-        1 => {
-            a.num("flags", e.flags)
-                .str("flags_str", &decode::clone3_flags(e.flags))
-                .num("exit_signal", e.exit_signal)
-                .num("pidfd", e.pidfd)
-                .num("parent_tid", e.parent_tid)
-                .num("child_tid", e.child_tid)
-                .num("stack", e.stack)
-                .num("stack_size", e.stack_size)
-                .num("tls", e.tls)
-                .num("size", e.clone3_size);
-        }
-        _ => {}
-    }
-    a.close();
-}
-
-/// Source and destination as printed, v4-mapped IPv6 kept as such. At
-/// tcp_connect() time a v4-mapped socket may not have its IPv6 source yet:
-/// then it is built from the IPv4 source the kernel already chose.
-fn tcp_addrs(e: &TcpConnectEvent) -> (String, String) {
-    if e.family == AF_INET {
-        let s = Ipv4Addr::from(u32::from_be(e.saddr4));
-        let d = Ipv4Addr::from(u32::from_be(e.daddr4));
-        return (s.to_string(), d.to_string());
-    }
-    let d = Ipv6Addr::from(e.daddr6);
-    let mut s = Ipv6Addr::from(e.saddr6);
-    if d.to_ipv4_mapped().is_some() && s.is_unspecified() {
-        s = Ipv4Addr::from(u32::from_be(e.saddr4)).to_ipv6_mapped();
-    }
-    (s.to_string(), d.to_string())
-}
-
-fn tcp_connect_text(e: &TcpConnectEvent, out: &mut String) {
-    let (s, d) = tcp_addrs(e);
-    let sport = if e.sport_known != 0 { e.sport.to_string() } else { "?".into() };
-    let (s, d) = if e.family == AF_INET6 { (format!("[{s}]"), format!("[{d}]")) } else { (s, d) };
-    let _ = write!(
-        out,
-        "connect({}, src={s}:{sport}, dst={d}:{}) = {}",
-        decode::address_family(e.family as u64),
-        e.dport,
-        decode::syscall_result(e.ret)
-    );
-}
-
-fn tcp_connect_json(e: &TcpConnectEvent, out: &mut String) {
-    let (s, d) = tcp_addrs(e);
-    let mut a = Json::open(out);
-    a.str("family", &decode::address_family(e.family as u64))
-        .str("saddr", &s)
-        .opt_num("sport", (e.sport_known != 0).then_some(e.sport))
-        .str("daddr", &d)
-        .num("dport", e.dport);
-    a.close();
 }

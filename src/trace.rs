@@ -14,8 +14,8 @@ use libbpf_rs::{MapCore, MapFlags, MapHandle, RingBufferBuilder};
 
 use crate::cli::Config;
 use crate::error::{Error, Result};
-use crate::event::{self, RawEvent};
 use crate::render::Style;
+use crate::subject::Subject;
 use crate::stack::StackReader;
 use crate::{probe, sys};
 
@@ -69,7 +69,7 @@ pub fn run(cfg: Config) -> Result<()> {
 
     sys::install_stop_handlers();
     let done = Arc::new(AtomicBool::new(false));
-    let (tx, rx) = bounded::<Vec<RawEvent>>(CHANNEL_DEPTH);
+    let (tx, rx) = bounded::<Batch>(CHANNEL_DEPTH);
     let style = Style {
         json: cfg.json,
         timestamp: cfg.timestamp,
@@ -81,24 +81,20 @@ pub fn run(cfg: Config) -> Result<()> {
     let renderer = {
         let done = Arc::clone(&done);
         let count = cfg.count;
+        let subject = Arc::clone(&cfg.subject);
         // The symbolizer is not Send: it is made on the renderer's own thread.
         thread::spawn(move || {
             let stacks = stacks_map.map(StackReader::new);
-            render_loop(rx, out, style, stacks, count, interactive, done)
+            render_loop(rx, out, &*subject, style, stacks, count, interactive, done)
         })
     };
 
-    let subject = cfg.subject;
     // The ring buffer's callback fills a batch; one channel send per drain.
-    let batch = std::cell::RefCell::new(Vec::<RawEvent>::with_capacity(1024));
-    let malformed = std::cell::Cell::new(0u64);
+    let batch = std::cell::RefCell::new(Batch::default());
     let mut builder = RingBufferBuilder::new();
     builder
         .add(&events_map, |data: &[u8]| {
-            match event::parse(subject, data) {
-                Some(ev) => batch.borrow_mut().push(ev),
-                None => malformed.set(malformed.get() + 1),
-            }
+            batch.borrow_mut().push(data);
             0
         })
         .map_err(|e| runtime("ring buffer", e))?;
@@ -140,7 +136,7 @@ pub fn run(cfg: Config) -> Result<()> {
     drop(ring);
     drop(tx);
     let report = renderer.join().map_err(|_| Error::Runtime("the renderer thread panicked".into()))?;
-    let dropped = read_drops(&drops_map) + malformed.get();
+    let dropped = read_drops(&drops_map) + report.malformed;
     drop(tracer);
 
     if let Some(e) = report.error {
@@ -172,8 +168,34 @@ fn read_drops(map: &MapHandle) -> u64 {
     }
 }
 
+/// Records copied out of the ring buffer, back to back, for the renderer.
+#[derive(Default)]
+struct Batch {
+    bytes: Vec<u8>,
+    /// Where each record ends in `bytes`.
+    ends: Vec<usize>,
+}
+
+impl Batch {
+    fn push(&mut self, record: &[u8]) {
+        self.bytes.extend_from_slice(record);
+        self.ends.push(self.bytes.len());
+    }
+
+    fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    fn records(&self) -> impl Iterator<Item = &[u8]> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(self.ends.iter().copied()).map(|(a, b)| &self.bytes[a..b])
+    }
+}
+
 struct RenderReport {
     written: u64,
+    /// Records of the wrong size (a build mismatch, never expected): lost.
+    malformed: u64,
     pipe_closed: bool,
     error: Option<io::Error>,
     out: BufWriter<Box<dyn Write + Send>>,
@@ -181,9 +203,11 @@ struct RenderReport {
 
 /// Renders batches as they come; flushes whenever the channel runs dry, so
 /// output is live without a write per event under load.
+#[allow(clippy::too_many_arguments)]
 fn render_loop(
-    rx: Receiver<Vec<RawEvent>>,
+    rx: Receiver<Batch>,
     out: Box<dyn Write + Send>,
+    subject: &dyn Subject,
     style: Style,
     stacks: Option<StackReader>,
     count: Option<u64>,
@@ -193,14 +217,17 @@ fn render_loop(
     let mut out = BufWriter::with_capacity(64 * 1024, out);
     let mut line = String::with_capacity(512);
     let mut written = 0u64;
+    let mut malformed = 0u64;
     let mut failure: Option<io::Error> = None;
     let mut finished = false;
     let mut next = rx.recv().ok();
     while let Some(batch) = next {
-        for ev in &batch {
+        for record in batch.records() {
             line.clear();
-            let st = stacks.as_ref().map(|s| s.stacks(&ev.header())).unwrap_or_default();
-            style.render(ev, &st, &mut line);
+            if !subject.render(record, &style, stacks.as_ref(), &mut line) {
+                malformed += 1;
+                continue;
+            }
             let res = out.write_all(line.as_bytes()).and_then(|_| if interactive { out.flush() } else { Ok(()) });
             if let Err(e) = res {
                 failure = Some(e);
@@ -238,6 +265,7 @@ fn render_loop(
     let pipe_closed = failure.as_ref().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe);
     RenderReport {
         written,
+        malformed,
         pipe_closed,
         error: failure.filter(|_| !pipe_closed),
         out,

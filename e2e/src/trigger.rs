@@ -10,11 +10,12 @@ use std::os::fd::AsRawFd;
 
 use serde_json::{json, Value};
 
-const CLONE_PIDFD: u64 = 0x1000;
-const CLONE_SETTLS: u64 = 0x80000;
-const CLONE_PARENT_SETTID: u64 = 0x100000;
-const CLONE_CHILD_SETTID: u64 = 0x1000000;
-const SIGCHLD: u64 = 17;
+use argtrace::decode::{
+    CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_FILES, CLONE_FS, CLONE_PARENT_SETTID, CLONE_PIDFD,
+    CLONE_SETTLS, CLONE_SIGHAND, CLONE_SYSVSEM, CLONE_THREAD, CLONE_VM,
+};
+
+const SIGCHLD: u64 = libc::SIGCHLD as u64;
 
 fn page_size() -> u64 {
     // SAFETY: sysconf has no preconditions.
@@ -199,7 +200,14 @@ fn raw_clone3_thread(args: &[u64; 11]) -> i64 {
 }
 
 fn clone3_thread(pid: u32, tid: u32) -> Value {
-    const FLAGS: u64 = 0x100 | 0x200 | 0x400 | 0x800 | 0x10000 | 0x40000 | CLONE_PARENT_SETTID | 0x200000;
+    const FLAGS: u64 = CLONE_VM
+        | CLONE_FS
+        | CLONE_FILES
+        | CLONE_SIGHAND
+        | CLONE_THREAD
+        | CLONE_SYSVSEM
+        | CLONE_PARENT_SETTID
+        | CLONE_CHILD_CLEARTID;
     let stack = vec![0u8; 64 * 1024];
     let stack_size = (stack.len() as u64) & !15;
     let ptid = std::ptr::addr_of_mut!(THREAD_PARENT_TID) as u64;
@@ -331,11 +339,11 @@ fn clone(pid: u32) -> Vec<Value> {
 
     // A clone that fails: CLONE_SIGHAND without CLONE_VM is EINVAL.
     // SAFETY: the kernel rejects the flags before creating anything.
-    let r = unsafe { libc::syscall(libc::SYS_clone, 0x800u64 | SIGCHLD, 0u64, 0u64, 0u64, 0u64) };
+    let r = unsafe { libc::syscall(libc::SYS_clone, CLONE_SIGHAND | SIGCHLD, 0u64, 0u64, 0u64, 0u64) };
     let errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
     if r == -1 {
         out.push(json!({"expect": {"event": "clone", "syscall": "clone", "pid": pid, "tid": tid,
-            "args": {"flags": 0x800u64 | SIGCHLD, "flags_str": "CLONE_SIGHAND|SIGCHLD"},
+            "args": {"flags": CLONE_SIGHAND | SIGCHLD, "flags_str": "CLONE_SIGHAND|SIGCHLD"},
             "ret": -(errno as i64), "error": "EINVAL"}}));
     }
 

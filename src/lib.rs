@@ -1,0 +1,16 @@
+//! argtrace as a library: everything the binary does, so that the benchmarks
+//! (bench/) and the end-to-end suite (e2e/) take the product's facts (its
+//! subjects, their hooks per probe mode, the decode tables, tracefs) from the
+//! product itself instead of restating them. `src/main.rs` is a thin main.
+
+pub mod bpf;
+pub mod cli;
+pub mod decode;
+pub mod error;
+pub mod event;
+pub mod probe;
+pub mod render;
+pub mod stack;
+pub mod subject;
+pub mod sys;
+pub mod trace;

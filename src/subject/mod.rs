@@ -1,0 +1,161 @@
+//! The subjects argtrace traces, one module each, and their registry.
+//!
+//! A subject owns everything that is its own: its skeleton (`bpf/<name>.bpf.c`
+//! compiled by build.rs) and the `Plain` impl of its record, its options and
+//! rodata, its programs per probe mode (read from the object itself), and its
+//! text line and JSON `args`. Adding a subject means adding its module, its
+//! `.bpf.c`, its record in `bpf/argtrace.h`, and one line in `subjects!` below.
+
+use std::fmt::Debug;
+use std::mem::MaybeUninit;
+use std::sync::Arc;
+
+use libbpf_rs::OpenObject;
+
+use crate::bpf::{LoadError, ProbeMode, Tracer};
+use crate::cli::Config;
+use crate::error::Result;
+use crate::render::Style;
+use crate::stack::StackReader;
+
+/// What the rest of argtrace knows of a subject.
+pub trait Subject: Debug + Send + Sync {
+    /// The subcommand's name: `tcp-connect`.
+    fn name(&self) -> &'static str;
+
+    /// Checks the subject's own options, after clap has parsed them.
+    fn check(&self) -> Result<()> {
+        Ok(())
+    }
+
+    /// The ELF section of every program in the subject's object
+    /// (`kprobe/ksys_mmap_pgoff`, `tracepoint/syscalls/sys_exit_mmap` ...):
+    /// the one source of what argtrace attaches, for the benchmarks too.
+    fn sections(&self) -> std::result::Result<Vec<String>, libbpf_rs::Error>;
+
+    /// Opens, configures (rodata, filters), loads and attaches the object in `mode`.
+    fn load<'obj>(
+        &self,
+        storage: &'obj mut MaybeUninit<OpenObject>,
+        cfg: &Config,
+        mode: ProbeMode,
+    ) -> std::result::Result<Tracer<'obj>, LoadError>;
+
+    /// Appends one ring-buffer record as a text line or JSON object (and its
+    /// stacks); false when the record is malformed.
+    fn render(&self, record: &[u8], style: &Style, stacks: Option<&StackReader>, out: &mut String) -> bool;
+}
+
+/// The registry: each line names a subcommand, its module and its type (a
+/// clap `Args` struct holding the subject's own options, which implements
+/// `Subject`). It makes the `Command` enum clap parses and the lookup by name.
+macro_rules! subjects {
+    ($( $(#[$doc:meta])* $variant:ident => $module:ident::$ty:ident, )*) => {
+        $(pub mod $module;)*
+
+        #[derive(clap::Subcommand, Debug)]
+        pub enum Command {
+            $( $(#[$doc])* $variant($module::$ty), )*
+        }
+
+        impl Command {
+            pub fn into_subject(self) -> Arc<dyn Subject> {
+                match self {
+                    $( Command::$variant(s) => Arc::new(s), )*
+                }
+            }
+        }
+
+        /// Every subject with its default options, in the registry's order.
+        pub fn all() -> Vec<Arc<dyn Subject>> {
+            vec![$( Arc::new(<$module::$ty>::default()), )*]
+        }
+    };
+}
+
+subjects! {
+    /// Process and thread creation: clone, clone3, fork, vfork.
+    Clone => clone::Clone,
+    /// Memory mappings: the six arguments of mmap and the mapped address.
+    Mmap => mmap::Mmap,
+    /// Active TCP opens: family, addresses, ports and connect's result.
+    TcpConnect => tcp_connect::TcpConnect,
+}
+
+/// A subject with its default options, by subcommand name (`tcp-connect`).
+pub fn by_name(name: &str) -> Option<Arc<dyn Subject>> {
+    all().into_iter().find(|s| s.name() == name)
+}
+
+/// Where one of a subject's programs runs, parsed from its ELF section.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Hook {
+    /// `tracepoint/<category>/<name>`
+    Tracepoint { category: String, name: String },
+    /// `kprobe/<function>` or `kretprobe/<function>`
+    Kprobe { function: String, ret: bool },
+    /// `fentry/<function>` or `fexit/<function>`
+    Fentry { function: String, exit: bool },
+    /// Any other section (cgroup and socket hooks), as written.
+    Other(String),
+}
+
+impl Hook {
+    pub fn from_section(section: &str) -> Hook {
+        let (kind, rest) = section.split_once('/').unwrap_or((section, ""));
+        let function = rest.to_string();
+        match kind {
+            "tracepoint" | "tp" => match rest.split_once('/') {
+                Some((category, name)) => Hook::Tracepoint { category: category.into(), name: name.into() },
+                None => Hook::Other(section.into()),
+            },
+            "kprobe" => Hook::Kprobe { function, ret: false },
+            "kretprobe" => Hook::Kprobe { function, ret: true },
+            "fentry" => Hook::Fentry { function, exit: false },
+            "fexit" => Hook::Fentry { function, exit: true },
+            _ => Hook::Other(section.into()),
+        }
+    }
+}
+
+/// The hooks `subject` attaches in `mode`, read from its BPF object.
+pub fn hooks(subject: &dyn Subject, mode: ProbeMode) -> std::result::Result<Vec<Hook>, libbpf_rs::Error> {
+    Ok(subject
+        .sections()?
+        .iter()
+        .filter(|s| mode.owns_section(s))
+        .map(|s| Hook::from_section(s))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_subject_has_programs_in_every_mode() {
+        for s in all() {
+            for mode in ProbeMode::ALL {
+                let hooks = hooks(&*s, mode).expect("open the object");
+                assert!(!hooks.is_empty(), "{} has no {} programs", s.name(), mode.name());
+                assert!(hooks.iter().all(|h| !matches!(h, Hook::Other(_))), "{hooks:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn mmap_hooks_are_what_the_object_says() {
+        let mmap = by_name("mmap").expect("mmap is registered");
+        assert_eq!(
+            hooks(&*mmap, ProbeMode::Kprobe).unwrap(),
+            vec![
+                Hook::Kprobe { function: "ksys_mmap_pgoff".into(), ret: false },
+                Hook::Kprobe { function: "ksys_mmap_pgoff".into(), ret: true },
+            ]
+        );
+        assert_eq!(
+            hooks(&*mmap, ProbeMode::Fentry).unwrap(),
+            vec![Hook::Fentry { function: "ksys_mmap_pgoff".into(), exit: true }]
+        );
+    }
+}
