@@ -524,6 +524,11 @@ pub fn errno_name(errno: u64) -> Option<&'static str> {
 
 /// The text strace puts in parentheses after the name
 /// (`Cannot allocate memory` for 12).  None exactly when errno_name is None.
+/// The number of an errno name: `EPERM` is 1.
+pub fn errno_by_name(name: &str) -> Option<u64> {
+    ERRNOS.iter().find(|(_, n, _)| *n == name).map(|(code, _, _)| *code)
+}
+
 pub fn errno_desc(errno: u64) -> Option<&'static str> {
     errno_entry(errno).map(|e| e.2)
 }

@@ -59,24 +59,6 @@ impl fmt::Display for Error {
 
 pub type Result<T> = std::result::Result<T, Error>;
 
-/// The errno behind a libbpf-rs error, if there is one.
-pub fn errno_of(err: &libbpf_rs::Error) -> Option<i32> {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(e) = source {
-        if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            if let Some(code) = io.raw_os_error() {
-                return Some(code);
-            }
-        }
-        source = e.source();
-    }
-    // libbpf-rs keeps the io::Error inside its own chain; its text still ends
-    // with "(os error N)".
-    let text = err.to_string();
-    let tail = text.rsplit_once("(os error ")?.1;
-    tail.trim_end_matches(')').parse().ok()
-}
-
 /// "EPERM (Operation not permitted)": strace's spelling of an errno.
 pub fn describe_errno(code: i32) -> String {
     let code = code as u64;

@@ -5,12 +5,14 @@
 
 use std::mem::MaybeUninit;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 
-use libbpf_rs::OpenObject;
+use libbpf_rs::{OpenObject, PrintLevel};
 
 use crate::bpf::{LoadError, ProbeMode, Stage, Tracer};
 use crate::cli::{Config, ProbeArg};
-use crate::error::{describe_errno, errno_of, Error, Result};
+use crate::error::{Error, Result};
 
 /// Storage for the objects of the modes tried; the winner borrows its slot.
 pub type Storage = [MaybeUninit<OpenObject>; 3];
@@ -32,6 +34,7 @@ pub fn attach<'obj>(storage: &'obj mut Storage, cfg: &Config) -> Result<Tracer<'
         if forced.is_some_and(|f| f != mode) {
             continue;
         }
+        take_libbpf_log();
         let outcome = match precheck(mode) {
             Err(reason) => Err(reason),
             Ok(()) => cfg.subject.load(slot, cfg, mode).map_err(|e| explain(mode, &e)),
@@ -79,34 +82,111 @@ fn precheck(mode: ProbeMode) -> std::result::Result<(), String> {
     }
 }
 
+/// What libbpf said during the current attempt: its warnings and, for a
+/// refused program, the verifier's log. The reason a mode fails is read from
+/// here, from what the kernel and the verifier answered, never guessed from
+/// an errno alone (libbpf-rs keeps the errno to itself, all but its kind).
+static LIBBPF_LOG: Mutex<Vec<String>> = Mutex::new(Vec::new());
+static ECHO_LIBBPF: AtomicBool = AtomicBool::new(false);
+
+fn on_libbpf_message(level: PrintLevel, msg: String) {
+    if ECHO_LIBBPF.load(Ordering::Relaxed) {
+        eprint!("{msg}");
+    }
+    if level != PrintLevel::Debug {
+        if let Ok(mut log) = LIBBPF_LOG.lock() {
+            log.extend(msg.lines().map(str::to_string));
+        }
+    }
+}
+
+/// Sends libbpf's messages to the attempt log (and to stderr with -v).
+pub fn capture_libbpf_log(verbose: bool) {
+    ECHO_LIBBPF.store(verbose, Ordering::Relaxed);
+    libbpf_rs::set_print(Some((PrintLevel::Debug, on_libbpf_message)));
+}
+
+fn take_libbpf_log() -> Vec<String> {
+    LIBBPF_LOG.lock().map(|mut l| std::mem::take(&mut *l)).unwrap_or_default()
+}
+
+/// The `-EPERM` that ends a libbpf warning line, as strace spells it.
+fn errno_in(line: &str) -> Option<String> {
+    let code = line.rsplit(' ').next()?.strip_prefix("-E")?;
+    code.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()).then(|| {
+        let name = format!("E{code}");
+        let desc = crate::decode::errno_by_name(&name).and_then(crate::decode::errno_desc);
+        match desc {
+            Some(d) => format!("{name} ({d})"),
+            None => name,
+        }
+    })
+}
+
+/// The text after `marker` up to the next quote or `#`: a name in a log line.
+fn name_after<'a>(line: &'a str, marker: &str) -> Option<&'a str> {
+    let rest = &line[line.find(marker)? + marker.len()..];
+    rest.split(['\'', '#', ' ']).next().filter(|n| !n.is_empty())
+}
+
 /// One line saying why a mode failed, naming the kernel feature behind it.
 fn explain(mode: ProbeMode, err: &LoadError) -> String {
-    let errno = errno_of(&err.error);
-    let what = errno.map(describe_errno).unwrap_or_else(|| err.error.to_string());
-    let hint = match (mode, err.stage, errno) {
-        (_, Stage::Load, Some(3)) => "a function to attach to is missing from the kernel or its BTF",
-        (ProbeMode::Fentry, Stage::Load, _) => {
-            "the kernel refuses fentry/fexit programs (needs BPF trampolines: CONFIG_BPF_JIT, \
-             CONFIG_FUNCTION_TRACER, CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS)"
-        }
-        (ProbeMode::Fentry, Stage::Attach, Some(524) | Some(95)) => {
-            "the kernel has no BPF trampolines for this architecture \
-             (CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS)"
-        }
-        (ProbeMode::Kprobe, Stage::Attach, Some(2)) => {
-            "the kernel cannot place the kprobe (CONFIG_KPROBES off, or the function is not traceable)"
-        }
-        (ProbeMode::Tracepoint, Stage::Attach, Some(2)) => {
-            "a tracepoint is missing (syscall tracepoints need CONFIG_FTRACE_SYSCALLS)"
-        }
-        (_, Stage::Load, Some(1)) => "the kernel refused to load the programs",
-        _ => "",
-    };
+    let log = take_libbpf_log();
     let stage = match err.stage {
         Stage::Open => "opening the BPF object",
         Stage::Load => "loading",
         Stage::Filters => "writing the filters",
         Stage::Attach => "attaching",
+    };
+    // The libbpf warning that ended the attempt, and the errno it names.
+    let failure = log.iter().rev().find(|l| l.starts_with("libbpf: ") && l.contains("failed"));
+    let what = failure
+        .and_then(|l| errno_in(l))
+        .unwrap_or_else(|| match err.error.kind() {
+            libbpf_rs::ErrorKind::PermissionDenied => "permission denied".into(),
+            libbpf_rs::ErrorKind::NotFound => "not found".into(),
+            _ => err.error.to_string(),
+        });
+    let line_with = |needle: &str| log.iter().find(|l| l.contains(needle));
+    let hint = if let Some(helper) = line_with("unknown func ").and_then(|l| name_after(l, "unknown func ")) {
+        format!("the kernel lacks the BPF helper {helper}(), which {} mode needs here", mode.name())
+    } else if let Some(f) = line_with("failed to find kernel BTF type ID of '")
+        .and_then(|l| name_after(l, "failed to find kernel BTF type ID of '"))
+    {
+        format!("the kernel's BTF has no function {f} to attach to")
+    } else if let Some(tp) = line_with("failed to attach to tracepoint '")
+        .and_then(|l| name_after(l, "failed to attach to tracepoint '"))
+    {
+        format!("the kernel has no tracepoint {tp} (syscall tracepoints need CONFIG_FTRACE_SYSCALLS)")
+    } else if log.iter().any(|l| l.contains("-- BEGIN PROG LOAD LOG --")) {
+        // The verifier refused a program: its last words say why.
+        let last = log
+            .iter()
+            .take_while(|l| !l.contains("-- END PROG LOAD LOG --"))
+            .filter(|l| !l.trim().is_empty() && !l.starts_with("libbpf: "))
+            .last()
+            .map(|l| l.trim().to_string())
+            .unwrap_or_default();
+        format!("the verifier refused a program: {last}")
+    } else {
+        match (mode, err.stage, failure.map(|l| l.as_str())) {
+            (ProbeMode::Fentry, Stage::Load, Some(l)) if l.ends_with("-EPERM") || l.ends_with("-EINVAL") => {
+                "the kernel refuses fentry/fexit programs (needs BPF trampolines: CONFIG_BPF_JIT, \
+                 CONFIG_FUNCTION_TRACER, CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS)"
+                    .into()
+            }
+            (ProbeMode::Fentry, Stage::Attach, Some(l)) if l.ends_with("-ENOTSUPP") || l.ends_with("-EOPNOTSUPP") => {
+                "the kernel has no BPF trampolines for this architecture (CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS)"
+                    .into()
+            }
+            (ProbeMode::Kprobe, Stage::Attach, Some(l)) if l.ends_with("-ENOENT") => {
+                "the kernel cannot place the kprobe (CONFIG_KPROBES off, or the function is not traceable)".into()
+            }
+            (_, Stage::Load, _) if err.error.kind() == libbpf_rs::ErrorKind::PermissionDenied => {
+                "the kernel refused to load the programs".into()
+            }
+            _ => String::new(),
+        }
     };
     if hint.is_empty() {
         format!("{stage} failed: {what}")

@@ -50,11 +50,7 @@ pub fn run(cfg: Config) -> Result<()> {
     };
     let interactive = cfg.output.is_none() && io::stdout().is_terminal();
 
-    if cfg.verbose {
-        libbpf_rs::set_print(Some((libbpf_rs::PrintLevel::Debug, |_, msg| eprint!("{msg}"))));
-    } else {
-        libbpf_rs::set_print(None);
-    }
+    probe::capture_libbpf_log(cfg.verbose);
 
     let mut storage = probe::new_storage();
     let tracer = probe::attach(&mut storage, &cfg)?;
