@@ -629,6 +629,16 @@ pub fn ptr(addr: u64) -> String {
     }
 }
 
+/// A number as strace's PRINT_VAL_X / PRINT_FIELD_X print it, C's `%#llx`:
+/// `0x1000`, but plain `0` for zero (C's `#` flag adds no prefix to zero).
+pub fn hex(v: u64) -> String {
+    if v == 0 {
+        "0".to_string()
+    } else {
+        format!("{v:#x}")
+    }
+}
+
 // Expected strings below are what strace prints: taken from strace's test
 // suite where it has the case (tests/clone3.c, tests/clone-flags.c,
 // tests/mmap.c, tests/net-sockaddr.c), otherwise derived from the source
@@ -948,6 +958,8 @@ mod tests {
         assert_eq!(errno_name(512), Some("ERESTARTSYS"));
         assert_eq!(errno_name(516), Some("ERESTART_RESTARTBLOCK"));
         assert_eq!(errno_name(524), Some("ENOTSUPP"));
+        assert_eq!(hex(0), "0");
+        assert_eq!(hex(0x1000), "0x1000");
         assert_eq!(errno_desc(524), Some("Unknown error 524"));
         assert_eq!(errno_name(530), Some("ERECALLCONFLICT"));
     }

@@ -136,9 +136,9 @@ impl Record for CloneEvent {
                     if e.exit_signal == 0 { "0".to_string() } else { decode::signal_name(e.exit_signal) };
                 let _ = write!(
                     out,
-                    ", exit_signal={exit_signal}, stack={}, stack_size={:#x}",
+                    ", exit_signal={exit_signal}, stack={}, stack_size={}",
                     decode::ptr(e.stack),
-                    e.stack_size
+                    decode::hex(e.stack_size)
                 );
                 if e.flags & CLONE_SETTLS != 0 {
                     let _ = write!(out, ", tls={}", decode::ptr(e.tls));

@@ -82,13 +82,13 @@ impl Record for MmapEvent {
         let (offset, _) = self.offsets(style.page_size);
         let _ = write!(
             out,
-            "mmap({}, {}, {}, {}, {}, {:#x}) = ",
+            "mmap({}, {}, {}, {}, {}, {}) = ",
             decode::ptr(self.addr),
             self.len,
             decode::prot(self.prot),
             decode::mmap_flags(self.flags),
             self.fd as u32 as i32,
-            offset
+            decode::hex(offset)
         );
         match errno_of_ret(self.ret) {
             Some(_) => out.push_str(&decode::syscall_result(self.ret)),
