@@ -114,7 +114,12 @@ fn parse_duration(s: &str) -> std::result::Result<Duration, String> {
     if !(secs > 0.0 && secs.is_finite()) {
         return Err(format!("'{s}' must be longer than zero"));
     }
-    Ok(Duration::from_secs_f64(secs))
+    // Past u32::MAX seconds (136 years) a deadline means nothing, and
+    // Duration and Instant arithmetic would overflow.
+    if secs > u32::MAX as f64 {
+        return Err(format!("'{s}' is too long (at most {}s)", u32::MAX));
+    }
+    Duration::try_from_secs_f64(secs).map_err(|_| format!("'{s}' is not a duration (10, 10s, 500ms, 2m, 1h)"))
 }
 
 fn parse_size(s: &str) -> std::result::Result<u32, String> {
@@ -191,6 +196,18 @@ impl Config {
                     return Err(Error::NoSuchProcess(format!("no such {what}: {id}")));
                 }
             }
+        }
+        // /proc/<tid> exists for every thread, so a thread id given to -p
+        // would be accepted and match nothing: say which option it needs.
+        for pid in &c.pids {
+            if let Some(tgid) = crate::sys::thread_group_of(*pid).filter(|t| t != pid) {
+                return Err(Error::Usage(format!(
+                    "{pid} is a thread of process {tgid}, not a process id: use --tid {pid}, or -p {tgid}"
+                )));
+            }
+        }
+        if let Some(btf) = &c.btf {
+            crate::sys::check_btf_file(btf).map_err(Error::BtfFile)?;
         }
         if c.pids.len() > 64 || c.tids.len() > 64 {
             return Err(Error::Usage("at most 64 pids and 64 tids can be traced".into()));

@@ -19,6 +19,8 @@ pub mod exit {
     pub const KERNEL: i32 = 5;
     /// The --output file cannot be created or written.
     pub const OUTPUT: i32 = 6;
+    /// The --btf file is not a BTF file (missing, not a regular file, or not BTF).
+    pub const BTF_FILE: i32 = 7;
 }
 
 #[derive(Debug)]
@@ -28,6 +30,7 @@ pub enum Error {
     NoSuchProcess(String),
     Kernel(String),
     Output(String),
+    BtfFile(String),
     Runtime(String),
 }
 
@@ -39,6 +42,7 @@ impl Error {
             Error::NoSuchProcess(_) => exit::NO_SUCH_PROCESS,
             Error::Kernel(_) => exit::KERNEL,
             Error::Output(_) => exit::OUTPUT,
+            Error::BtfFile(_) => exit::BTF_FILE,
             Error::Runtime(_) => exit::RUNTIME,
         }
     }
@@ -51,6 +55,7 @@ impl fmt::Display for Error {
         | Error::NoSuchProcess(m)
         | Error::Kernel(m)
         | Error::Output(m)
+        | Error::BtfFile(m)
         | Error::Runtime(m)) = self;
         // One line, whatever a lower layer put in the message.
         f.write_str(&m.replace('\n', " "))

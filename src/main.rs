@@ -13,6 +13,11 @@ fn main() {
                 let _ = e.print();
                 std::process::exit(error::exit::OK);
             }
+            if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                let names: Vec<&str> = argtrace::subject::all().iter().map(|s| s.name()).collect();
+                eprintln!("argtrace: a subcommand is missing: one of {} (see argtrace --help)", names.join(", "));
+                std::process::exit(error::exit::USAGE);
+            }
             // clap's first line names the problem; the usage lines that follow
             // are what --help is for.
             let text = e.render().to_string();

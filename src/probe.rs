@@ -30,11 +30,21 @@ pub fn attach<'obj>(storage: &'obj mut Storage, cfg: &Config) -> Result<Tracer<'
         ProbeArg::Tracepoint => Some(ProbeMode::Tracepoint),
     };
     let mut passed_over = Vec::new();
+    // A mode refused for want of a permission, not of a kernel feature.
+    let mut privilege: Option<String> = None;
     for (mode, slot) in ProbeMode::ALL.into_iter().zip(storage.iter_mut()) {
         if forced.is_some_and(|f| f != mode) {
             continue;
         }
         take_libbpf_log();
+        if let Err(reason) = permission(mode) {
+            if forced.is_some() {
+                return Err(Error::Privilege(reason));
+            }
+            eprintln!("argtrace: probe mode {} passed over: {reason}", mode.name());
+            privilege.get_or_insert(reason);
+            continue;
+        }
         let outcome = match precheck(mode) {
             Err(reason) => Err(reason),
             Ok(()) => cfg.subject.load(slot, cfg, mode).map_err(|e| explain(mode, &e)),
@@ -57,10 +67,32 @@ pub fn attach<'obj>(storage: &'obj mut Storage, cfg: &Config) -> Result<Tracer<'
             }
         }
     }
+    if let Some(reason) = privilege {
+        return Err(Error::Privilege(reason));
+    }
     Err(Error::Kernel(format!(
         "no probe mode works on this kernel ({})",
         passed_over.join("; ")
     )))
+}
+
+/// What this user may not do that `mode` needs, apart from CAP_BPF and
+/// CAP_PERFMON (checked before): tracepoint programs find their ids in
+/// tracefs, which is often mode 0700 root, and mounting it needs CAP_SYS_ADMIN.
+fn permission(mode: ProbeMode) -> std::result::Result<(), String> {
+    if mode != ProbeMode::Tracepoint {
+        return Ok(());
+    }
+    match crate::sys::tracefs_access() {
+        crate::sys::TracefsAccess::Readable => Ok(()),
+        crate::sys::TracefsAccess::NotReadable(dir) => Err(format!(
+            "tracefs at {dir} is not readable by this user (run as root, or add CAP_DAC_READ_SEARCH)"
+        )),
+        crate::sys::TracefsAccess::NotMountedNoPrivilege => Err(
+            "tracefs is not mounted, and mounting it on /sys/kernel/tracing needs CAP_SYS_ADMIN".into(),
+        ),
+        crate::sys::TracefsAccess::Missing => Ok(()),
+    }
 }
 
 /// Cheap checks that spare a full load where the answer is already known.

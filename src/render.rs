@@ -85,6 +85,35 @@ impl<'a> Json<'a> {
     }
 }
 
+/// Appends `bytes` as strace's string_quote prints a string's inside (no
+/// quotes): `\"`, `\\`, `\f \n \r \t \v`, printable ASCII as itself, and every
+/// other byte in octal, with three digits only where the next byte is an
+/// octal digit (`\33`, `\0331`, `\377`). No byte reaches the terminal raw.
+pub fn escape_into(out: &mut String, bytes: &[u8]) {
+    for (i, &c) in bytes.iter().enumerate() {
+        match c {
+            b'"' | b'\\' => {
+                out.push('\\');
+                out.push(c as char);
+            }
+            0x0c => out.push_str("\\f"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            0x0b => out.push_str("\\v"),
+            b' '..=b'~' => out.push(c as char),
+            _ => {
+                let next_is_octal = bytes.get(i + 1).is_some_and(|n| (b'0'..=b'7').contains(n));
+                if next_is_octal {
+                    let _ = write!(out, "\\{c:03o}");
+                } else {
+                    let _ = write!(out, "\\{c:o}");
+                }
+            }
+        }
+    }
+}
+
 pub fn write_json_str(out: &mut String, s: &str) {
     // Runs of plain bytes are copied at once; only what JSON forbids is escaped.
     out.push('"');
@@ -141,6 +170,13 @@ mod tests {
         out.clear();
         style.clock(61_123_456_789, &mut out);
         assert_eq!(out, "22:14:21.123456");
+    }
+
+    #[test]
+    fn text_escapes_as_strace_does() {
+        let mut out = String::new();
+        super::escape_into(&mut out, b"a\nb\x1b[2J\"q\\\x7f\xff\x001\t");
+        assert_eq!(out, "a\\nb\\33[2J\\\"q\\\\\\177\\377\\0001\\t");
     }
 
     #[test]
@@ -205,7 +241,8 @@ impl Style {
             self.clock(h.ts_ns, out);
             out.push(' ');
         }
-        let _ = write!(out, "{} {}/{} ", String::from_utf8_lossy(h.comm_bytes()), h.pid, h.tid);
+        escape_into(out, h.comm_bytes());
+        let _ = write!(out, " {}/{} ", h.pid, h.tid);
         r.text(self, out);
         out.push('\n');
         for (label, frames) in [("kernel", &stacks.kernel), ("user", &stacks.user)] {
@@ -231,6 +268,16 @@ impl Style {
             .num("tid", h.tid)
             .num("uid", h.uid)
             .str("comm", &String::from_utf8_lossy(h.comm_bytes()));
+        // A name that is not UTF-8 is also given byte for byte, so that two
+        // such names never look the same.
+        if std::str::from_utf8(h.comm_bytes()).is_err() {
+            let o = j.key("comm_bytes");
+            o.push('[');
+            for (i, b) in h.comm_bytes().iter().enumerate() {
+                let _ = write!(o, "{}{b}", if i > 0 { ", " } else { "" });
+            }
+            o.push(']');
+        }
         r.json_args(self, j.key("args"));
         j.num("ret", ret);
         if let Some(errno) = errno_of_ret(ret) {

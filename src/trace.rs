@@ -33,19 +33,15 @@ pub fn run(cfg: Config) -> Result<()> {
             "missing privilege: run as root, or with CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN)".into(),
         ));
     }
-    if !cfg.btf.exists() {
-        return Err(Error::Kernel(if cfg.btf_is_kernels() {
+    if cfg.btf_is_kernels() && !cfg.btf.exists() {
+        return Err(Error::Kernel(
             "the kernel has no BTF (/sys/kernel/btf/vmlinux is missing; it needs CONFIG_DEBUG_INFO_BTF=y, \
              or pass --btf FILE)"
-                .into()
-        } else {
-            format!("BTF file {} does not exist", cfg.btf.display())
-        }));
+                .into(),
+        ));
     }
     let out: Box<dyn Write + Send> = match &cfg.output {
-        Some(path) => Box::new(File::create(path).map_err(|e| {
-            Error::Output(format!("cannot write {}: {}", path.display(), io_reason(&e)))
-        })?),
+        Some(path) => Box::new(open_output(path)?),
         None => Box::new(io::stdout()),
     };
     let interactive = cfg.output.is_none() && io::stdout().is_terminal();
@@ -106,7 +102,7 @@ pub fn run(cfg: Config) -> Result<()> {
         cfg.subject.name(),
         tracer.mode.name()
     );
-    let deadline = cfg.duration.map(|d| Instant::now() + d);
+    let deadline = cfg.duration.and_then(|d| Instant::now().checked_add(d));
     while !sys::stop_requested() && !done.load(Ordering::Relaxed) {
         if deadline.is_some_and(|d| Instant::now() >= d) {
             break;
@@ -135,22 +131,45 @@ pub fn run(cfg: Config) -> Result<()> {
     let dropped = read_drops(&drops_map) + report.malformed;
     drop(tracer);
 
+    // The counts reach stderr on every ending, a closed pipe included.
+    let counts = format!("{} events, {} lost", report.written, dropped);
     if let Some(e) = report.error {
-        return Err(Error::Output(format!("writing the output failed: {}", io_reason(&e))));
-    }
-    if !report.pipe_closed || dropped > 0 {
-        eprintln!("argtrace: {} events, {} lost", report.written, dropped);
+        return Err(Error::Output(format!("writing the output failed: {} ({counts})", sys::io_reason(&e))));
     }
     if cfg.json && !report.pipe_closed {
         let mut out = report.out;
-        let _ = writeln!(out, "{{\"summary\": {{\"events\": {}, \"dropped\": {}}}}}", report.written, dropped)
-            .and_then(|_| out.flush());
+        let written =
+            writeln!(out, "{{\"summary\": {{\"events\": {}, \"dropped\": {}}}}}", report.written, dropped)
+                .and_then(|_| out.flush());
+        match written {
+            Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+                return Err(Error::Output(format!(
+                    "writing the summary failed: {} ({counts})",
+                    sys::io_reason(&e)
+                )));
+            }
+            _ => {}
+        }
     }
+    eprintln!("argtrace: {counts}");
     Ok(())
 }
 
-fn io_reason(e: &io::Error) -> String {
-    e.to_string().split(" (os error").next().unwrap_or_default().to_string()
+/// Opens --output. A FIFO or socket is refused: opening a FIFO blocks until
+/// a reader comes, which would hang the start-up and ignore --duration.
+fn open_output(path: &std::path::Path) -> Result<File> {
+    use std::os::unix::fs::FileTypeExt;
+    let shown = path.display();
+    if let Ok(meta) = std::fs::metadata(path) {
+        let t = meta.file_type();
+        if t.is_fifo() || t.is_socket() {
+            return Err(Error::Output(format!(
+                "cannot write {shown}: it is a {}, which argtrace does not open (pipe the output instead: argtrace ... | cmd)",
+                if t.is_fifo() { "FIFO" } else { "socket" }
+            )));
+        }
+    }
+    File::create(path).map_err(|e| Error::Output(format!("cannot write {shown}: {}", sys::io_reason(&e))))
 }
 
 /// The sum of the per-CPU drop counters.

@@ -62,7 +62,7 @@ fn a_pid_that_does_not_exist() {
 #[test]
 fn missing_btf() {
     let out = run(&["mmap", "--btf", "/nonexistent/vmlinux"]);
-    assert_one_line_error(&out, 5, "BTF file /nonexistent/vmlinux does not exist");
+    assert_one_line_error(&out, 7, "/nonexistent/vmlinux is not a BTF file: No such file or directory");
 }
 
 #[test]
@@ -176,7 +176,10 @@ fn count_stops_after_exactly_n_events() {
     assert_eq!(child.wait().unwrap().code(), Some(0));
     assert_eq!(stdout.lines().count(), 2, "{stdout}");
     // Other tests run in parallel: any two creations count, but each is one whole line.
-    assert!(stdout.lines().all(|l| l.contains(" clone") && l.contains(") = ")), "{stdout}");
+    assert!(
+        stdout.lines().all(|l| (l.contains(" clone") || l.contains("fork(")) && l.contains(") = ")),
+        "{stdout}"
+    );
 }
 
 #[test]
