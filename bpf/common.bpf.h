@@ -1,7 +1,14 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* What every argtrace BPF object shares: the in-kernel filters (const volatile
  * rodata written between open and load), the ring buffer, the per-CPU drop
- * counter, the stack map, and the per-thread table pairing entry with return. */
+ * counter, the stack map, the per-thread table pairing entry with return, and
+ * the argument layer: every program of a subject, in every mode, turns what
+ * its hook sees into a struct argtrace_args and hands it to emit_record().
+ *
+ * Each object names its record before including this file, e.g.
+ *	#define ARGTRACE_RECORD struct clone_event
+ * and defines fill_record() (declared below). The record starts with a
+ * struct event_header h and has a __s64 ret. */
 #ifndef ARGTRACE_COMMON_BPF_H
 #define ARGTRACE_COMMON_BPF_H
 
@@ -12,6 +19,10 @@
 #include <bpf/bpf_endian.h>
 #include "argtrace.h"
 #include "regs.h"
+
+#ifndef ARGTRACE_RECORD
+#error "define ARGTRACE_RECORD (the object's record type) before including common.bpf.h"
+#endif
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -32,6 +43,11 @@ const volatile __u32 self_pid = 0;
 const volatile __u64 wakeup_bytes = 64 * 1024;
 const volatile __u64 wakeup_interval_ns = 10 * 1000 * 1000;
 __u64 last_wakeup_ns = 0;
+
+/* The enums of argtrace.h, kept in every object's BTF (an enum only used for
+ * its constants leaves none), so that each skeleton's types module has them. */
+enum argtrace_probe _argtrace_probe = 0;
+enum argtrace_clone_syscall _argtrace_clone_syscall = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -142,37 +158,195 @@ static __always_inline void submit(void *record, __u64 size)
 		count_drop();
 }
 
-/* Declares the per-thread table that holds a call's arguments from its entry
- * hook until its return hook (kprobe and tracepoint modes). A plain hash, not
- * LRU: when it is full the new call is counted as lost instead of an older
- * one vanishing without a trace. */
-#define ARGTRACE_PENDING_MAP(value_type)			\
-	struct {						\
-		__uint(type, BPF_MAP_TYPE_HASH);		\
-		__uint(max_entries, 16384);			\
-		__type(key, __u32);				\
-		__type(value, value_type);			\
-	} pending SEC(".maps")
+/* The per-thread table that holds a call's record from its entry hook until
+ * its return hook (kprobe and tracepoint modes). A plain hash, not LRU: when
+ * it is full the new call is counted as lost instead of an older one
+ * vanishing without a trace. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, ARGTRACE_RECORD);
+} pending SEC(".maps");
 
-/* Stores a call's entry record for its thread, or counts it as lost. */
-#define ARGTRACE_PENDING_PUT(tid, record)					\
-	do {									\
-		if (bpf_map_update_elem(&pending, (tid), (record), BPF_ANY))	\
-			count_drop();						\
-	} while (0)
+/* The argument layer: whichever hook saw a call, its arguments arrive here as
+ * six 64-bit words, arg[0] being the first. The subject's fill_record() reads
+ * them the same way in every mode. */
+struct argtrace_args {
+	__u64 arg[6];
+};
 
-/* At a return hook: completes the thread's pending record with `ret` and
- * submits it. Calls made before argtrace attached have no record. */
-#define ARGTRACE_PENDING_FINISH(value_type, retval)				\
-	({									\
-		__u32 __tid = (__u32)bpf_get_current_pid_tgid();		\
-		value_type *__e = bpf_map_lookup_elem(&pending, &__tid);	\
-		if (__e) {							\
-			__e->ret = (retval);					\
-			submit(__e, sizeof(*__e));				\
-			bpf_map_delete_elem(&pending, &__tid);			\
-		}								\
-		0;								\
-	})
+/* From the user registers of a task in a syscall: the one struct pt_regs *
+ * argument of a syscall wrapper (__x64_sys_*, __arm64_sys_*), in a kprobe on
+ * it or in fexit after it. The syscall ABI is libbpf's (bpf_tracing.h):
+ * x86_64 passes the fourth argument in r10, not rcx; arm64 reads the first
+ * from orig_x0, not regs[0]. That is right at the wrapper's entry and at its
+ * return alike: el0_svc_common() copies regs[0] into orig_x0 before calling
+ * the wrapper, so both hold the argument at entry; invoke_syscall() stores
+ * the result in regs[0] once the wrapper has returned (after fexit and
+ * kretprobe have run), and from then on only orig_x0 still holds the
+ * argument. orig_x0 is also where the kernel itself takes the first argument
+ * from (syscall_get_arguments(): the sys_enter tracepoints, seccomp, audit),
+ * so the three modes read the same value.
+ * Not libbpf's BPF_KSYSCALL: it makes a kprobe program only, for a
+ * "ksyscall/" section, which src/bpf.rs (it picks a mode's programs by the
+ * prefixes kprobe/ and kretprobe/) would leave out; and fexit gets the same
+ * struct pt_regs * as its own argument, to read the same way. */
+static __always_inline void args_from_syscall_regs(struct argtrace_args *a,
+						   const struct pt_regs *regs)
+{
+	a->arg[0] = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	a->arg[1] = PT_REGS_PARM2_CORE_SYSCALL(regs);
+	a->arg[2] = PT_REGS_PARM3_CORE_SYSCALL(regs);
+	a->arg[3] = PT_REGS_PARM4_CORE_SYSCALL(regs);
+	a->arg[4] = PT_REGS_PARM5_CORE_SYSCALL(regs);
+	a->arg[5] = PT_REGS_PARM6_CORE_SYSCALL(regs);
+}
+
+/* From a syscalls:sys_enter_* tracepoint record. Field by field: the verifier
+ * rejects a load from ctx at a computed offset. */
+static __always_inline void args_from_sys_enter(struct argtrace_args *a,
+						const struct trace_event_raw_sys_enter *tp)
+{
+	a->arg[0] = tp->args[0];
+	a->arg[1] = tp->args[1];
+	a->arg[2] = tp->args[2];
+	a->arg[3] = tp->args[3];
+	a->arg[4] = tp->args[4];
+	a->arg[5] = tp->args[5];
+}
+
+/* From a kprobe's registers at the entry of an ordinary kernel function
+ * (the function-call ABI: x86_64 rdi, rsi, rdx, rcx, r8, r9; arm64 x0..x5).
+ * The sixth is in libbpf's newer headers only (not in Debian 12's 1.1);
+ * libbpf-cargo compiles with those of the libbpf it ships (1.7). */
+#ifndef PT_REGS_PARM6
+#error "bpf_tracing.h without PT_REGS_PARM6: build with libbpf-cargo's own libbpf headers"
+#endif
+static __always_inline void args_from_kprobe(struct argtrace_args *a, const struct pt_regs *ctx)
+{
+	a->arg[0] = PT_REGS_PARM1(ctx);
+	a->arg[1] = PT_REGS_PARM2(ctx);
+	a->arg[2] = PT_REGS_PARM3(ctx);
+	a->arg[3] = PT_REGS_PARM4(ctx);
+	a->arg[4] = PT_REGS_PARM5(ctx);
+	a->arg[5] = PT_REGS_PARM6(ctx);
+}
+
+/* The subject's part of a record, defined by each .bpf.c: fills what follows
+ * the header. `how` is the subject's own word on what the arguments are
+ * (clone: which syscall; mmap: the unit of the offset; tcp-connect: where the
+ * socket came from); ctx is the hook's context, for subjects that read it. */
+static __always_inline void fill_record(ARGTRACE_RECORD *e, void *ctx, __u32 how,
+					const struct argtrace_args *a);
+
+/* The one way a record is made: for the current task, if it passes the
+ * filters, the header and then the subject's fields. A hook that has the
+ * call's result (fexit: finished) sends the record with it; an entry hook
+ * parks it in `pending` for the thread's return hook (finish_pending()). */
+static __always_inline int emit_record(void *ctx, __u8 probe, __u32 how,
+				       const struct argtrace_args *a, bool finished, long ret)
+{
+	ARGTRACE_RECORD e = {};
+	__u32 pid, tid;
+
+	if (!want_task(&pid, &tid))
+		return 0;
+	fill_header(ctx, &e.h, pid, tid, probe);
+	fill_record(&e, ctx, how, a);
+	if (finished) {
+		e.ret = ret;
+		submit(&e, sizeof(e));
+	} else if (bpf_map_update_elem(&pending, &tid, &e, BPF_ANY)) {
+		count_drop();
+	}
+	return 0;
+}
+
+/* The current thread's parked record, or NULL: calls made before argtrace
+ * attached, or by a task the filters left out, have none. */
+static __always_inline ARGTRACE_RECORD *pending_record(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	return bpf_map_lookup_elem(&pending, &tid);
+}
+
+/* At a return hook: completes the thread's parked record with `ret`, sends
+ * it and frees its slot. */
+static __always_inline int finish_pending(long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	ARGTRACE_RECORD *e = bpf_map_lookup_elem(&pending, &tid);
+
+	if (e) {
+		e->ret = ret;
+		submit(e, sizeof(*e));
+		bpf_map_delete_elem(&pending, &tid);
+	}
+	return 0;
+}
+
+/* The programs that every subject writes alike, reduced to where they attach
+ * and the subject's `how` for fill_record(). Entry hooks park the record,
+ * return hooks send it, fexit does both at once. */
+
+/* fentry mode: fexit on a syscall wrapper sees its struct pt_regs * and the
+ * result. */
+#define ARGTRACE_SYSCALL_FEXIT(name, how)						\
+	SEC("fexit/" ARGTRACE_SYSCALL(name))						\
+	int BPF_PROG(name##_fexit, const struct pt_regs *regs, long ret)		\
+	{										\
+		struct argtrace_args a;							\
+		args_from_syscall_regs(&a, regs);					\
+		return emit_record(ctx, PROBE_FENTRY, how, &a, true, ret);		\
+	}
+
+/* kprobe mode, on a syscall wrapper: the arguments from its struct pt_regs *. */
+#define ARGTRACE_SYSCALL_KPROBE(name, how)						\
+	SEC("kprobe/" ARGTRACE_SYSCALL(name))						\
+	int BPF_KPROBE(name##_kprobe, const struct pt_regs *regs)			\
+	{										\
+		struct argtrace_args a;							\
+		args_from_syscall_regs(&a, regs);					\
+		return emit_record(ctx, PROBE_KPROBE, how, &a, false, 0);		\
+	}
+
+/* kprobe mode, on an ordinary kernel function: the arguments from the
+ * registers of the call. */
+#define ARGTRACE_FUNC_KPROBE(prog, func, how)						\
+	SEC("kprobe/" func)								\
+	int prog(struct pt_regs *ctx)							\
+	{										\
+		struct argtrace_args a;							\
+		args_from_kprobe(&a, ctx);						\
+		return emit_record(ctx, PROBE_KPROBE, how, &a, false, 0);		\
+	}
+
+/* kprobe mode, at the return of `target` (a function or a wrapper). */
+#define ARGTRACE_KRETPROBE(prog, target)						\
+	SEC("kretprobe/" target)							\
+	int BPF_KRETPROBE(prog, long ret)						\
+	{										\
+		return finish_pending(ret);						\
+	}
+
+/* tracepoint mode: syscalls:sys_enter_<name>. */
+#define ARGTRACE_SYS_ENTER(name, how)							\
+	SEC("tracepoint/syscalls/sys_enter_" #name)					\
+	int name##_tp_enter(struct trace_event_raw_sys_enter *ctx)			\
+	{										\
+		struct argtrace_args a;							\
+		args_from_sys_enter(&a, ctx);						\
+		return emit_record(ctx, PROBE_TRACEPOINT, how, &a, false, 0);		\
+	}
+
+/* tracepoint mode: syscalls:sys_exit_<name>. */
+#define ARGTRACE_SYS_EXIT(name)								\
+	SEC("tracepoint/syscalls/sys_exit_" #name)					\
+	int name##_tp_exit(struct trace_event_raw_sys_exit *ctx)			\
+	{										\
+		return finish_pending(ctx->ret);					\
+	}
 
 #endif

@@ -7,46 +7,73 @@
  * kprobe mode: kprobe tcp_connect + kretprobe on the wrapper.
  * tracepoint mode: sock:inet_sock_set_state (CLOSE -> SYN_SENT, addresses) +
  * syscalls:sys_exit_connect (source port, result). */
+#define ARGTRACE_RECORD struct tcp_connect_event
 #include "common.bpf.h"
 
-#define ARGTRACE_AF_INET 2
 #define ARGTRACE_AF_INET6 10
 #define ARGTRACE_IPPROTO_TCP 6
 
 /* 0: both families; else AF_INET or AF_INET6. */
 const volatile __u16 target_family = 0;
 
-ARGTRACE_PENDING_MAP(struct tcp_connect_event);
-
 struct tcp_connect_event _tcp_connect_event = {};
+
+/* Where the socket comes from. */
+#define TCP_FROM_SOCK 0		/* tcp_connect(struct sock *sk): arg[0] is sk, arg[1] its family */
+#define TCP_FROM_TP 1		/* sock:inet_sock_set_state: ctx is the record */
 
 static __always_inline bool want_family(__u16 family)
 {
 	return target_family == 0 || family == target_family;
 }
 
-/* Reads what an active open needs from struct sock_common (CO-RE). */
+static __always_inline void fill_record(struct tcp_connect_event *e, void *ctx, __u32 how,
+					const struct argtrace_args *a)
+{
+	if (how == TCP_FROM_SOCK) {
+		/* What an active open needs from struct sock_common (CO-RE). */
+		struct sock *sk = (struct sock *)a->arg[0];
+
+		e->family = a->arg[1];
+		e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+		e->sport_known = 1;
+		e->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		e->saddr4 = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		e->daddr4 = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		if (e->family == ARGTRACE_AF_INET6) {
+			BPF_CORE_READ_INTO(&e->saddr6, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+			BPF_CORE_READ_INTO(&e->daddr6, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+		}
+	} else {
+		struct trace_event_raw_inet_sock_set_state *tp = ctx;
+
+		e->family = tp->family;
+		e->dport = tp->dport;
+		/* Copied with a helper: the verifier refuses loads through a ctx
+		 * pointer that the compiler has offset. */
+		bpf_probe_read_kernel(&e->saddr4, 4, tp->saddr);
+		bpf_probe_read_kernel(&e->daddr4, 4, tp->daddr);
+		if (e->family == ARGTRACE_AF_INET6) {
+			bpf_probe_read_kernel(e->saddr6, 16, tp->saddr_v6);
+			bpf_probe_read_kernel(e->daddr6, 16, tp->daddr_v6);
+		}
+		/* The kernel sets SYN_SENT before it picks the source port: keep
+		 * the socket to read the port when connect returns. */
+		e->sk = (__u64)tp->skaddr;
+	}
+}
+
+/* fentry and kprobe modes: the socket at tcp_connect(), parked until the
+ * connect syscall returns. */
 static __always_inline int tcp_connect_entry(void *ctx, struct sock *sk, __u8 probe)
 {
-	struct tcp_connect_event e = {};
-	__u32 pid, tid;
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	struct argtrace_args a = {
+		.arg = { (__u64)sk, BPF_CORE_READ(sk, __sk_common.skc_family) },
+	};
 
-	if (!want_family(family) || !want_task(&pid, &tid))
+	if (!want_family(a.arg[1]))
 		return 0;
-	fill_header(ctx, &e.h, pid, tid, probe);
-	e.family = family;
-	e.sport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	e.sport_known = 1;
-	e.dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	e.saddr4 = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
-	e.daddr4 = BPF_CORE_READ(sk, __sk_common.skc_daddr);
-	if (family == ARGTRACE_AF_INET6) {
-		BPF_CORE_READ_INTO(&e.saddr6, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
-		BPF_CORE_READ_INTO(&e.daddr6, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
-	}
-	ARGTRACE_PENDING_PUT(&tid, &e);
-	return 0;
+	return emit_record(ctx, probe, TCP_FROM_SOCK, &a, false, 0);
 }
 
 SEC("fentry/tcp_connect")
@@ -58,7 +85,7 @@ int BPF_PROG(tcp_connect_fentry, struct sock *sk)
 SEC("fexit/" ARGTRACE_SYSCALL(connect))
 int BPF_PROG(connect_fexit, const struct pt_regs *regs, long ret)
 {
-	return ARGTRACE_PENDING_FINISH(struct tcp_connect_event, ret);
+	return finish_pending(ret);
 }
 
 SEC("kprobe/tcp_connect")
@@ -67,46 +94,23 @@ int BPF_KPROBE(tcp_connect_kprobe, struct sock *sk)
 	return tcp_connect_entry(ctx, sk, PROBE_KPROBE);
 }
 
-SEC("kretprobe/" ARGTRACE_SYSCALL(connect))
-int BPF_KRETPROBE(connect_kretprobe, long ret)
-{
-	return ARGTRACE_PENDING_FINISH(struct tcp_connect_event, ret);
-}
+ARGTRACE_KRETPROBE(connect_kretprobe, ARGTRACE_SYSCALL(connect))
 
 SEC("tracepoint/sock/inet_sock_set_state")
 int tcp_connect_tp_state(struct trace_event_raw_inet_sock_set_state *ctx)
 {
-	struct tcp_connect_event e = {};
-	__u32 pid, tid;
+	struct argtrace_args none = {};
 
 	if (ctx->protocol != ARGTRACE_IPPROTO_TCP || ctx->oldstate != TCP_CLOSE ||
-	    ctx->newstate != TCP_SYN_SENT)
+	    ctx->newstate != TCP_SYN_SENT || !want_family(ctx->family))
 		return 0;
-	if (!want_family(ctx->family) || !want_task(&pid, &tid))
-		return 0;
-	fill_header(ctx, &e.h, pid, tid, PROBE_TRACEPOINT);
-	e.family = ctx->family;
-	e.dport = ctx->dport;
-	/* Copied with a helper: the verifier refuses loads through a ctx
-	 * pointer that the compiler has offset. */
-	bpf_probe_read_kernel(&e.saddr4, 4, ctx->saddr);
-	bpf_probe_read_kernel(&e.daddr4, 4, ctx->daddr);
-	if (e.family == ARGTRACE_AF_INET6) {
-		bpf_probe_read_kernel(e.saddr6, 16, ctx->saddr_v6);
-		bpf_probe_read_kernel(e.daddr6, 16, ctx->daddr_v6);
-	}
-	/* The kernel sets SYN_SENT before it picks the source port: keep the
-	 * socket to read the port when connect returns. */
-	e.sk = (__u64)ctx->skaddr;
-	ARGTRACE_PENDING_PUT(&tid, &e);
-	return 0;
+	return emit_record(ctx, PROBE_TRACEPOINT, TCP_FROM_TP, &none, false, 0);
 }
 
 SEC("tracepoint/syscalls/sys_exit_connect")
 int connect_tp_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct tcp_connect_event *e = bpf_map_lookup_elem(&pending, &tid);
+	struct tcp_connect_event *e = pending_record();
 
 	if (e) {
 		struct sock *sk = (struct sock *)e->sk;
@@ -115,5 +119,5 @@ int connect_tp_exit(struct trace_event_raw_sys_exit *ctx)
 		e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
 		e->sport_known = e->sport != 0;
 	}
-	return ARGTRACE_PENDING_FINISH(struct tcp_connect_event, ctx->ret);
+	return finish_pending(ctx->ret);
 }
