@@ -50,6 +50,14 @@ struct clone_event {
 	__u64 stack;		/* clone3 only */
 	__u64 stack_size;	/* clone3 only */
 	__s64 ret;
+	/* Read back at return, for a parent whose call succeeded: what the kernel
+	 * wrote at parent_tid (the child's tid, or clone's pidfd with CLONE_PIDFD)
+	 * and at clone3's pidfd. The *_err fields are 0 when the read worked,
+	 * else its error (or 1: not read, the call failed or the pointer is NULL). */
+	__s32 parent_tid_value;
+	__s32 pidfd_value;
+	__s32 parent_tid_err;
+	__s32 pidfd_err;
 };
 
 struct mmap_event {

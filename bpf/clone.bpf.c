@@ -7,6 +7,9 @@
  * tracepoint mode: syscalls:sys_enter_* + sys_exit_*. The child's own return
  * (0) has no entry record in its thread and is not reported. */
 #define ARGTRACE_RECORD struct clone_event
+struct clone_event;
+static inline __attribute__((always_inline)) void clone_at_return(struct clone_event *e, long ret);
+#define ARGTRACE_AT_RETURN(e, ret) clone_at_return(e, ret)
 #include "common.bpf.h"
 
 struct clone_event _clone_event = {};
@@ -41,6 +44,33 @@ static __always_inline void fill_record(struct clone_event *e, void *ctx, __u32 
 		e->stack = ca.stack;
 		e->stack_size = ca.stack_size;
 		e->tls = ca.tls;
+	}
+}
+
+/* Reads a 32-bit value the kernel wrote to user memory; 1 when not read. */
+static __always_inline __s32 read_back(__s32 *value, __u64 addr)
+{
+	if (!addr)
+		return 1;
+	return bpf_probe_read_user(value, sizeof(*value), (void *)addr);
+}
+
+/* What the kernel wrote back for the parent (strace's "parent_tid=[N]" and
+ * "=> {pidfd=[N], parent_tid=[N]}"): read whatever pointer was given, and let
+ * user space print it only where the flags made the kernel write it, so the
+ * CLONE_* bits are spelled in one place (src/decode.rs). The child's own
+ * return (0) and failures read nothing, as strace does. */
+static __always_inline void clone_at_return(struct clone_event *e, long ret)
+{
+	e->parent_tid_err = 1;
+	e->pidfd_err = 1;
+	if (ret <= 0)
+		return;
+	if (e->syscall == CLONE_SYS_CLONE) {
+		e->parent_tid_err = read_back(&e->parent_tid_value, e->parent_tid);
+	} else if (e->syscall == CLONE_SYS_CLONE3 && e->clone3_read_err == 0) {
+		e->parent_tid_err = read_back(&e->parent_tid_value, e->parent_tid);
+		e->pidfd_err = read_back(&e->pidfd_value, e->pidfd);
 	}
 }
 

@@ -240,6 +240,13 @@ static __always_inline void args_from_kprobe(struct argtrace_args *a, const stru
 static __always_inline void fill_record(ARGTRACE_RECORD *e, void *ctx, __u32 how,
 					const struct argtrace_args *a);
 
+/* A subject that reads what the call wrote back to user memory defines
+ * ARGTRACE_AT_RETURN(e, ret) before including this file; it runs wherever the
+ * result is known (fexit, kretprobe, sys_exit), reading only. */
+#ifndef ARGTRACE_AT_RETURN
+#define ARGTRACE_AT_RETURN(e, ret) do { } while (0)
+#endif
+
 /* The one way a record is made: for the current task, if it passes the
  * filters, the header and then the subject's fields. A hook that has the
  * call's result (fexit: finished) sends the record with it; an entry hook
@@ -256,6 +263,7 @@ static __always_inline int emit_record(void *ctx, __u8 probe, __u32 how,
 	fill_record(&e, ctx, how, a);
 	if (finished) {
 		e.ret = ret;
+		ARGTRACE_AT_RETURN(&e, ret);
 		submit(&e, sizeof(e));
 	} else if (bpf_map_update_elem(&pending, &tid, &e, BPF_ANY)) {
 		count_drop();
@@ -281,6 +289,7 @@ static __always_inline int finish_pending(long ret)
 
 	if (e) {
 		e->ret = ret;
+		ARGTRACE_AT_RETURN(e, ret);
 		submit(e, sizeof(*e));
 		bpf_map_delete_elem(&pending, &tid);
 	}

@@ -28,16 +28,6 @@ impl ProbeMode {
         }
     }
 
-    /// The mode of an event's `probe` byte (bpf/argtrace.h, enum argtrace_probe).
-    pub fn from_probe_kind(kind: u8) -> Option<ProbeMode> {
-        match kind {
-            1 => Some(ProbeMode::Fentry),
-            2 => Some(ProbeMode::Kprobe),
-            3 => Some(ProbeMode::Tracepoint),
-            _ => None,
-        }
-    }
-
     /// Whether a program's ELF section belongs to this mode.
     pub fn owns_section(self, section: &str) -> bool {
         let prefixes: &[&str] = match self {

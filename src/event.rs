@@ -35,9 +35,12 @@ pub fn copy<T: plain::Plain + Default>(data: &[u8]) -> Option<T> {
 }
 
 /// Builds a `Header` from a skeleton's generated `event_header` (each
-/// skeleton has its own Rust type for the one C struct).
+/// skeleton has its own Rust type for the one C struct); `$types` is that
+/// skeleton's `types` module, whose `argtrace_probe` (bpf/argtrace.h's enum,
+/// through BTF) names the probe kinds.
 macro_rules! header_of {
-    ($h:expr) => {{
+    ($h:expr, $types:path) => {{
+        use $types as types;
         let h = &$h;
         let mut comm = [0u8; 16];
         for (dst, src) in comm.iter_mut().zip(h.comm.iter()) {
@@ -50,7 +53,12 @@ macro_rules! header_of {
             uid: h.uid,
             kstack_id: h.kstack_id,
             ustack_id: h.ustack_id,
-            probe: $crate::bpf::ProbeMode::from_probe_kind(h.probe),
+            probe: match h.probe as u32 {
+                k if k == types::argtrace_probe::PROBE_FENTRY.0 => Some($crate::bpf::ProbeMode::Fentry),
+                k if k == types::argtrace_probe::PROBE_KPROBE.0 => Some($crate::bpf::ProbeMode::Kprobe),
+                k if k == types::argtrace_probe::PROBE_TRACEPOINT.0 => Some($crate::bpf::ProbeMode::Tracepoint),
+                _ => None,
+            },
             comm_len: comm.iter().position(|c| *c == 0).unwrap_or(comm.len()),
             comm,
         }

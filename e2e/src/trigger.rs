@@ -238,7 +238,8 @@ fn clone3_thread(pid: u32, tid: u32) -> Value {
     json!({"expect": {"event": "clone", "syscall": "clone3", "pid": pid, "tid": tid,
         "args": {"flags": FLAGS,
                  "flags_str": "CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID",
-                 "exit_signal": 0, "pidfd": 0, "child_tid": ctid, "parent_tid": ptid,
+                 "exit_signal": 0, "pidfd": 0, "pidfd_value": null, "child_tid": ctid, "parent_tid": ptid,
+                 "parent_tid_value": new_tid,
                  "stack": args[5], "stack_size": stack_size, "tls": 0, "size": 88},
         "ret": new_tid}})
 }
@@ -309,7 +310,8 @@ fn clone(pid: u32) -> Vec<Value> {
     if child_ok && ptid_ok {
         out.push(json!({"expect": {"event": "clone", "syscall": "clone", "pid": pid, "tid": tid,
             "args": {"flags": flags, "flags_str": "CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_SETTID|SIGCHLD",
-                     "exit_signal": SIGCHLD, "newsp": 0, "parent_tid": ptid, "child_tid": ctid, "tls": tls},
+                     "exit_signal": SIGCHLD, "newsp": 0, "parent_tid": ptid, "parent_tid_value": child,
+                     "child_tid": ctid, "tls": tls},
             "ret": child}}));
     } else {
         out.push(json!({"trigger_error": format!(
@@ -331,9 +333,13 @@ fn clone(pid: u32) -> Vec<Value> {
         unsafe { libc::syscall(libc::SYS_exit_group, 0) };
     }
     wait_child(child);
+    // SAFETY: reading our own statics, written by the kernel (CLONE_PIDFD, CLONE_PARENT_SETTID).
+    let (pidfd, written_tid) =
+        unsafe { (std::ptr::read_volatile(std::ptr::addr_of!(PIDFD)), std::ptr::read_volatile(std::ptr::addr_of!(PARENT_TID))) };
     out.push(json!({"expect": {"event": "clone", "syscall": "clone3", "pid": pid, "tid": tid,
         "args": {"flags": c3flags, "flags_str": "CLONE_PIDFD|CLONE_PARENT_SETTID", "exit_signal": SIGCHLD,
-                 "pidfd": pidfd_ptr, "parent_tid": ptid_ptr, "child_tid": 0, "stack": 0, "stack_size": 0,
+                 "pidfd": pidfd_ptr, "pidfd_value": pidfd, "parent_tid": ptid_ptr, "parent_tid_value": written_tid,
+                 "child_tid": 0, "stack": 0, "stack_size": 0,
                  "tls": 0, "size": 88},
         "ret": child}}));
 

@@ -65,12 +65,38 @@ enum Entry {
 
 impl CloneEvent {
     fn entry(&self) -> Entry {
+        use skel::types::argtrace_clone_syscall as sys;
         match self.syscall {
-            0 => Entry::Clone,
-            1 => Entry::Clone3,
-            2 => Entry::Fork,
-            3 => Entry::Vfork,
+            s if s == sys::CLONE_SYS_CLONE.0 => Entry::Clone,
+            s if s == sys::CLONE_SYS_CLONE3.0 => Entry::Clone3,
+            s if s == sys::CLONE_SYS_FORK.0 => Entry::Fork,
+            s if s == sys::CLONE_SYS_VFORK.0 => Entry::Vfork,
             _ => Entry::Unknown,
+        }
+    }
+
+    /// What the kernel wrote at parent_tid for the parent, if the flags made
+    /// it write there (clone: the tid, or the pidfd with CLONE_PIDFD) and
+    /// argtrace read it.
+    fn parent_tid_value(&self) -> Option<i32> {
+        let wrote = match self.entry() {
+            Entry::Clone => CLONE_PARENT_SETTID | CLONE_PIDFD,
+            _ => CLONE_PARENT_SETTID,
+        };
+        (self.flags & wrote != 0 && self.parent_tid_err == 0).then_some(self.parent_tid_value)
+    }
+
+    /// clone3's pidfd as the kernel wrote it, if argtrace read it.
+    fn pidfd_value(&self) -> Option<i32> {
+        (self.flags & CLONE_PIDFD != 0 && self.pidfd_err == 0).then_some(self.pidfd_value)
+    }
+
+    /// strace's printnum_pid/printnum_fd at return: `[N]`, or the address
+    /// (NULL, 0x...) when the call failed or the memory could not be read.
+    fn written_back(addr: u64, value: Option<i32>, ret: i64) -> String {
+        match value {
+            Some(v) if ret >= 0 && addr != 0 => format!("[{v}]"),
+            _ => decode::ptr(addr),
         }
     }
 }
@@ -79,7 +105,7 @@ impl Record for CloneEvent {
     const EVENT: &'static str = "clone";
 
     fn header(&self) -> Header {
-        header_of!(self.h)
+        header_of!(self.h, skel::types)
     }
 
     fn syscall(&self) -> &'static str {
@@ -108,7 +134,8 @@ impl Record for CloneEvent {
                     decode::clone_flags(e.flags)
                 );
                 if e.flags & (CLONE_PARENT_SETTID | CLONE_PIDFD) != 0 {
-                    let _ = write!(out, ", parent_tid={}", decode::ptr(e.parent_tid));
+                    let shown = CloneEvent::written_back(e.parent_tid, e.parent_tid_value(), e.ret);
+                    let _ = write!(out, ", parent_tid={shown}");
                 }
                 if e.flags & CLONE_SETTLS != 0 {
                     let _ = write!(out, ", tls={}", decode::ptr(e.tls));
@@ -143,7 +170,22 @@ impl Record for CloneEvent {
                 if e.flags & CLONE_SETTLS != 0 {
                     let _ = write!(out, ", tls={}", decode::ptr(e.tls));
                 }
-                let _ = write!(out, "}}, {})", e.clone3_size);
+                out.push('}');
+                // Once the call has returned, what the kernel wrote back.
+                let wrote_pidfd = e.flags & CLONE_PIDFD != 0;
+                let wrote_tid = e.flags & CLONE_PARENT_SETTID != 0;
+                if e.ret > 0 && (wrote_pidfd || wrote_tid) {
+                    out.push_str(" => {");
+                    if wrote_pidfd {
+                        let _ = write!(out, "pidfd={}", CloneEvent::written_back(e.pidfd, e.pidfd_value(), e.ret));
+                    }
+                    if wrote_tid {
+                        let shown = CloneEvent::written_back(e.parent_tid, e.parent_tid_value(), e.ret);
+                        let _ = write!(out, "{}parent_tid={shown}", if wrote_pidfd { ", " } else { "" });
+                    }
+                    out.push('}');
+                }
+                let _ = write!(out, ", {})", e.clone3_size);
             }
             _ => {
                 let _ = write!(out, "{}()", self.syscall());
@@ -163,6 +205,7 @@ impl Record for CloneEvent {
                     .num("exit_signal", e.flags & 0xff)
                     .num("newsp", e.newsp)
                     .num("parent_tid", e.parent_tid)
+                    .opt_num("parent_tid_value", e.parent_tid_value())
                     .num("child_tid", e.child_tid)
                     .num("tls", e.tls);
             }
@@ -176,7 +219,9 @@ impl Record for CloneEvent {
                     .str("flags_str", &decode::clone3_flags(e.flags))
                     .num("exit_signal", e.exit_signal)
                     .num("pidfd", e.pidfd)
+                    .opt_num("pidfd_value", e.pidfd_value())
                     .num("parent_tid", e.parent_tid)
+                    .opt_num("parent_tid_value", e.parent_tid_value())
                     .num("child_tid", e.child_tid)
                     .num("stack", e.stack)
                     .num("stack_size", e.stack_size)

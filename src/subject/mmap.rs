@@ -67,7 +67,7 @@ impl Record for MmapEvent {
     const EVENT: &'static str = "mmap";
 
     fn header(&self) -> Header {
-        header_of!(self.h)
+        header_of!(self.h, skel::types)
     }
 
     fn syscall(&self) -> &'static str {

@@ -90,7 +90,7 @@ impl Record for TcpConnectEvent {
     const EVENT: &'static str = "tcp_connect";
 
     fn header(&self) -> Header {
-        header_of!(self.h)
+        header_of!(self.h, skel::types)
     }
 
     fn syscall(&self) -> &'static str {
