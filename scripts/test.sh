@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 . scripts/deps.sh
 deps_build
 deps_vm x86_64 arm64
+# The side-by-side test (tests/strace.rs) runs real programs under strace;
+# tests/hostile.rs runs argtrace as nobody through setpriv (util-linux).
+deps_install strace util-linux
 echo "== unit, CLI and live tests (this kernel: $(uname -r))"
 cargo test --workspace --locked
 echo "== arm64 cross build"
