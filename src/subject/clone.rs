@@ -4,17 +4,11 @@
 //! memory. BPF side: bpf/clone.bpf.c.
 
 use std::fmt::Write as _;
-use std::mem::MaybeUninit;
 
-use libbpf_rs::OpenObject;
-
-use crate::bpf::{load_skeleton, skeleton_sections, LoadError, ProbeMode, Tracer};
-use crate::cli::Config;
 use crate::decode::{self, CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_PARENT_SETTID, CLONE_PIDFD, CLONE_SETTLS};
 use crate::event::{header_of, Header};
-use crate::render::{self, Json, Record, Style};
-use crate::stack::StackReader;
-use crate::subject::Subject;
+use crate::render::{Json, Record, Style};
+use crate::subject::skeleton_subject;
 
 #[allow(clippy::all, dead_code, unused_imports, non_camel_case_types, non_upper_case_globals)]
 mod skel {
@@ -30,28 +24,7 @@ unsafe impl plain::Plain for CloneEvent {}
 #[derive(clap::Args, Debug, Default, Clone)]
 pub struct Clone {}
 
-impl Subject for Clone {
-    fn name(&self) -> &'static str {
-        "clone"
-    }
-
-    fn sections(&self) -> Result<Vec<String>, libbpf_rs::Error> {
-        skeleton_sections!(skel::CloneSkelBuilder)
-    }
-
-    fn load<'obj>(
-        &self,
-        storage: &'obj mut MaybeUninit<OpenObject>,
-        cfg: &Config,
-        mode: ProbeMode,
-    ) -> Result<Tracer<'obj>, LoadError> {
-        load_skeleton!(skel::CloneSkelBuilder, storage, cfg, mode, |_ro| {})
-    }
-
-    fn render(&self, record: &[u8], style: &Style, stacks: Option<&StackReader>, out: &mut String) -> bool {
-        render::record::<CloneEvent>(record, style, stacks, out)
-    }
-}
+skeleton_subject!(Clone, "clone", skel::CloneSkelBuilder, CloneEvent);
 
 /// Which entry the call came through (bpf/argtrace.h, enum argtrace_clone_syscall).
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -3,17 +3,11 @@
 //! mapped address or the errno. BPF side: bpf/mmap.bpf.c.
 
 use std::fmt::Write as _;
-use std::mem::MaybeUninit;
 
-use libbpf_rs::OpenObject;
-
-use crate::bpf::{load_skeleton, skeleton_sections, LoadError, ProbeMode, Tracer};
-use crate::cli::Config;
 use crate::decode;
 use crate::event::{header_of, Header};
-use crate::render::{self, errno_of_ret, Json, Record, Style};
-use crate::stack::StackReader;
-use crate::subject::Subject;
+use crate::render::{errno_of_ret, Json, Record, Style};
+use crate::subject::skeleton_subject;
 
 #[allow(clippy::all, dead_code, unused_imports, non_camel_case_types, non_upper_case_globals)]
 mod skel {
@@ -29,28 +23,7 @@ unsafe impl plain::Plain for MmapEvent {}
 #[derive(clap::Args, Debug, Default, Clone)]
 pub struct Mmap {}
 
-impl Subject for Mmap {
-    fn name(&self) -> &'static str {
-        "mmap"
-    }
-
-    fn sections(&self) -> Result<Vec<String>, libbpf_rs::Error> {
-        skeleton_sections!(skel::MmapSkelBuilder)
-    }
-
-    fn load<'obj>(
-        &self,
-        storage: &'obj mut MaybeUninit<OpenObject>,
-        cfg: &Config,
-        mode: ProbeMode,
-    ) -> Result<Tracer<'obj>, LoadError> {
-        load_skeleton!(skel::MmapSkelBuilder, storage, cfg, mode, |_ro| {})
-    }
-
-    fn render(&self, record: &[u8], style: &Style, stacks: Option<&StackReader>, out: &mut String) -> bool {
-        render::record::<MmapEvent>(record, style, stacks, out)
-    }
-}
+skeleton_subject!(Mmap, "mmap", skel::MmapSkelBuilder, MmapEvent);
 
 impl MmapEvent {
     /// The byte offset and page offset, whichever the hook saw.

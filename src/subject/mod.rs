@@ -46,6 +46,49 @@ pub trait Subject: Debug + Send + Sync {
     fn render(&self, record: &[u8], style: &Style, stacks: Option<&StackReader>, out: &mut String) -> bool;
 }
 
+/// The `Subject` impl of a subject whose programs live in one libbpf-rs
+/// skeleton: its name, the sections of its object, the load (with the
+/// subject's own rodata, written by `rodata |this, ro| { ... }` where `this`
+/// is the subject and `ro` the skeleton's rodata) and the rendering of its
+/// record type. `check` keeps the trait's default.
+macro_rules! skeleton_subject {
+    ($ty:ty, $name:literal, $builder:path, $record:ty) => {
+        $crate::subject::skeleton_subject!($ty, $name, $builder, $record, rodata |_this, _ro| {});
+    };
+    ($ty:ty, $name:literal, $builder:path, $record:ty, rodata |$this:ident, $ro:ident| $extra:block) => {
+        impl $crate::subject::Subject for $ty {
+            fn name(&self) -> &'static str {
+                $name
+            }
+
+            fn sections(&self) -> std::result::Result<Vec<String>, libbpf_rs::Error> {
+                $crate::bpf::skeleton_sections!($builder)
+            }
+
+            fn load<'obj>(
+                &self,
+                storage: &'obj mut std::mem::MaybeUninit<libbpf_rs::OpenObject>,
+                cfg: &$crate::cli::Config,
+                mode: $crate::bpf::ProbeMode,
+            ) -> std::result::Result<$crate::bpf::Tracer<'obj>, $crate::bpf::LoadError> {
+                let $this = self;
+                $crate::bpf::load_skeleton!($builder, storage, cfg, mode, |$ro| $extra)
+            }
+
+            fn render(
+                &self,
+                record: &[u8],
+                style: &$crate::render::Style,
+                stacks: Option<&$crate::stack::StackReader>,
+                out: &mut String,
+            ) -> bool {
+                $crate::render::record::<$record>(record, style, stacks, out)
+            }
+        }
+    };
+}
+pub(crate) use skeleton_subject;
+
 /// The registry: each line names a subcommand, its module and its type (a
 /// clap `Args` struct holding the subject's own options, which implements
 /// `Subject`). It makes the `Command` enum clap parses and the lookup by name.

@@ -3,18 +3,13 @@
 //! kernel. BPF side: bpf/tcp_connect.bpf.c.
 
 use std::fmt::Write as _;
-use std::mem::MaybeUninit;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use libbpf_rs::OpenObject;
-
-use crate::bpf::{load_skeleton, skeleton_sections, LoadError, ProbeMode, Tracer};
-use crate::cli::{Config, Family, AF_INET, AF_INET6};
+use crate::cli::{Family, AF_INET, AF_INET6};
 use crate::decode;
 use crate::event::{header_of, Header};
-use crate::render::{self, Json, Record, Style};
-use crate::stack::StackReader;
-use crate::subject::Subject;
+use crate::render::{Json, Record, Style};
+use crate::subject::skeleton_subject;
 
 #[allow(clippy::all, dead_code, unused_imports, non_camel_case_types, non_upper_case_globals)]
 mod skel {
@@ -41,31 +36,9 @@ pub struct TcpConnect {
     pub ipv6: bool,
 }
 
-impl Subject for TcpConnect {
-    fn name(&self) -> &'static str {
-        "tcp-connect"
-    }
-
-    fn sections(&self) -> Result<Vec<String>, libbpf_rs::Error> {
-        skeleton_sections!(skel::TcpConnectSkelBuilder)
-    }
-
-    fn load<'obj>(
-        &self,
-        storage: &'obj mut MaybeUninit<OpenObject>,
-        cfg: &Config,
-        mode: ProbeMode,
-    ) -> Result<Tracer<'obj>, LoadError> {
-        let family = Family::resolve(self.family, self.ipv4, self.ipv6);
-        load_skeleton!(skel::TcpConnectSkelBuilder, storage, cfg, mode, |ro| {
-            ro.target_family = family.unwrap_or(0);
-        })
-    }
-
-    fn render(&self, record: &[u8], style: &Style, stacks: Option<&StackReader>, out: &mut String) -> bool {
-        render::record::<TcpConnectEvent>(record, style, stacks, out)
-    }
-}
+skeleton_subject!(TcpConnect, "tcp-connect", skel::TcpConnectSkelBuilder, TcpConnectEvent, rodata |this, ro| {
+    ro.target_family = Family::resolve(this.family, this.ipv4, this.ipv6).unwrap_or(0);
+});
 
 impl TcpConnectEvent {
     /// Source and destination as printed, v4-mapped IPv6 kept as such. At
