@@ -109,7 +109,7 @@ fn precheck(mode: ProbeMode) -> std::result::Result<(), String> {
                 Err("the kernel has no kprobes (no kprobe PMU, no kprobe_events: CONFIG_KPROBES is off)".into())
             }
         }
-        ProbeMode::Tracepoint => crate::sys::ensure_tracefs(),
+        ProbeMode::Tracepoint => crate::sys::ensure_tracefs().map(drop),
         ProbeMode::Fentry => Ok(()),
     }
 }

@@ -162,11 +162,13 @@ pub fn tracefs_access() -> TracefsAccess {
 }
 
 /// libbpf finds a tracepoint's id in tracefs; many systems do not mount it
-/// by default. Mount it where the kernel expects it, as perf does.
-pub fn ensure_tracefs() -> Result<(), String> {
+/// by default. Mount it where the kernel expects it, as perf does. Returns
+/// the directory tracefs is mounted on.
+pub fn ensure_tracefs() -> Result<&'static str, String> {
     let have = |p: &str| std::path::Path::new(p).join("events").exists();
-    if have("/sys/kernel/tracing") || have("/sys/kernel/debug/tracing") {
-        return Ok(());
+    let mounted = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"].into_iter().find(|d| have(d));
+    if let Some(dir) = mounted {
+        return Ok(dir);
     }
     let target = c"/sys/kernel/tracing";
     // SAFETY: all arguments are valid NUL-terminated strings or null.
@@ -174,7 +176,7 @@ pub fn ensure_tracefs() -> Result<(), String> {
         libc::mount(c"tracefs".as_ptr(), target.as_ptr(), c"tracefs".as_ptr(), 0, std::ptr::null())
     };
     if rc == 0 && have("/sys/kernel/tracing") {
-        Ok(())
+        Ok("/sys/kernel/tracing")
     } else {
         let err = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
         Err(format!(

@@ -1,14 +1,18 @@
-//! The benchmark command: every workload under every contender, runs
-//! interleaved (run 1 of each contender, then run 2 ...) so drift hits all
-//! alike; then the ring-buffer drop check; then the table and the raw figures.
+//! The benchmark command: its options, then every workload under every
+//! contender (cells), the ring-buffer drop check, the bpf_stats pass and the
+//! guest part if asked; then the table and the raw figures (report).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+use crate::bpfinfo;
+use crate::cells::run_cells;
 use crate::contender::Contender;
+use crate::guest;
 use crate::report;
-use crate::runner::{self, Pinning, RunResult, Settings};
+use crate::results::{LossCheck, Machine, Results};
+use crate::runner::{self, Pinning, Settings};
 use crate::sys;
 use crate::workload::Workload;
 
@@ -44,7 +48,7 @@ Internal subcommands (used by the benchmark itself):
   guest-report CONSOLE.log                            (the guest tables from its console)
 ";
 
-pub struct Options {
+struct Options {
     pub runs: usize,
     pub quick: bool,
     pub workloads: Vec<Workload>,
@@ -60,7 +64,7 @@ pub struct Options {
 }
 
 impl Options {
-    pub fn calls_for(&self, w: Workload) -> u64 {
+    fn calls_for(&self, w: Workload) -> u64 {
         self.calls
             .iter()
             .rev()
@@ -172,54 +176,6 @@ fn parse(args: &[String]) -> Result<Option<Options>, String> {
     Ok(Some(o))
 }
 
-/// One workload under one contender, all its runs.
-pub struct Cell {
-    pub workload: Workload,
-    pub contender: Contender,
-    pub calls: u64,
-    pub runs: Vec<RunResult>,
-    pub errors: Vec<String>,
-}
-
-/// The one-page ring buffer run: are events + dropped exactly the calls?
-pub struct LossCheck {
-    pub contender: Contender,
-    pub calls: u64,
-    pub ringbuf_bytes: u64,
-    pub result: Result<RunResult, String>,
-}
-
-impl LossCheck {
-    pub fn exact(&self) -> Option<bool> {
-        let r = self.result.as_ref().ok()?;
-        let (e, d) = (r.reported_events?, r.reported_lost?);
-        Some(e + d == self.calls && r.events == Some(e))
-    }
-}
-
-pub struct Machine {
-    pub date: String,
-    pub kernel: String,
-    pub cpu: String,
-    pub cores: usize,
-    pub tools: Vec<(String, String)>,
-    pub notes: Vec<String>,
-}
-
-pub struct Results {
-    pub machine: Machine,
-    pub runs: usize,
-    pub quick: bool,
-    pub pin: Option<Pinning>,
-    pub cells: Vec<Cell>,
-    pub loss: Vec<LossCheck>,
-    /// One run each of the BPF contenders with kernel.bpf_stats on.
-    pub bpf_stats: Vec<Cell>,
-    pub guest: Option<crate::guest::GuestOutcome>,
-    pub wall_s: f64,
-    pub command: String,
-}
-
 pub fn main(args: &[String]) -> ! {
     let opts = match parse(args) {
         Ok(Some(o)) => o,
@@ -274,7 +230,14 @@ fn run(opts: &Options, args: &[String]) -> Result<(), String> {
         eprintln!("argtrace-bench: note: {n}");
     }
 
-    let cells = run_cells(&set, opts, &opts.workloads, &opts.contenders, opts.runs);
+    let calls_for = |w| opts.calls_for(w);
+    let cells = run_cells(
+        &set,
+        calls_for,
+        &opts.workloads,
+        &opts.contenders,
+        opts.runs,
+    );
 
     let mut loss = Vec::new();
     if opts.loss_check && opts.workloads.contains(&Workload::Mmap) {
@@ -319,11 +282,11 @@ fn run(opts: &Options, args: &[String]) -> Result<(), String> {
         .into_iter()
         .filter(|c| opts.contenders.contains(c))
         .collect();
-        match crate::bpfinfo::enable_stats() {
+        match bpfinfo::enable_stats() {
             Ok(on) => {
                 eprintln!("[bpf stats] one run each with kernel.bpf_stats on");
                 set.bpf_stats = true;
-                bpf_stats = run_cells(&set, opts, &opts.workloads, &wanted, 1);
+                bpf_stats = run_cells(&set, calls_for, &opts.workloads, &wanted, 1);
                 set.bpf_stats = false;
                 drop(on);
             }
@@ -335,7 +298,7 @@ fn run(opts: &Options, args: &[String]) -> Result<(), String> {
 
     let guest = opts
         .guest
-        .then(|| crate::guest::run_on_host(&bench, &argtrace, opts));
+        .then(|| guest::run_on_host(&workspace_root(), opts.quick));
 
     let results = Results {
         machine,
@@ -372,96 +335,6 @@ fn run(opts: &Options, args: &[String]) -> Result<(), String> {
         json_path.display()
     );
     Ok(())
-}
-
-/// Every (workload, contender) cell, runs interleaved across contenders. A
-/// contender that fails to attach is not retried on that workload (the
-/// failure is deterministic: a missing tool or a program the kernel refuses).
-pub fn run_cells(
-    set: &Settings,
-    opts: &Options,
-    workloads: &[Workload],
-    contenders: &[Contender],
-    runs: usize,
-) -> Vec<Cell> {
-    let mut all = Vec::new();
-    for &w in workloads {
-        let calls = opts.calls_for(w);
-        let mut cells: Vec<Cell> = contenders
-            .iter()
-            .map(|&c| Cell {
-                workload: w,
-                contender: c,
-                calls: c.calls(w, calls),
-                runs: Vec::new(),
-                errors: Vec::new(),
-            })
-            .collect();
-        // One untimed run first: page cache, caches and the CPU's clocks settle.
-        let _ = runner::run_one(set, w, Contender::Baseline, calls, &[]);
-        for r in 0..runs {
-            for cell in cells.iter_mut() {
-                if !cell.errors.is_empty() {
-                    continue;
-                }
-                let tag = format!(
-                    "[{} {}/{}] {:<14}",
-                    w.name(),
-                    r + 1,
-                    runs,
-                    cell.contender.key()
-                );
-                match runner::run_one(set, w, cell.contender, cell.calls, &[]) {
-                    Ok(res) => {
-                        eprintln!("{tag} {}", progress(&res, cell.calls));
-                        cell.runs.push(res);
-                    }
-                    Err(e) => {
-                        eprintln!("{tag} FAILED: {e}");
-                        cell.errors.push(e);
-                    }
-                }
-            }
-        }
-        all.extend(cells);
-    }
-    all
-}
-
-fn progress(r: &RunResult, calls: u64) -> String {
-    let mut s = format!("loop {:8.1} ms", r.elapsed_ns as f64 / 1e6);
-    if let Some(e) = r.events {
-        s += &format!("  events {e}/{calls}");
-    }
-    if let (Some(e), Some(d)) = (r.reported_events, r.reported_lost) {
-        s += &format!(" (says {e} events, {d} lost)");
-    }
-    if let Some(c) = r.tracer_cpu_ns {
-        s += &format!("  cpu {:.1} ms", c as f64 / 1e6);
-    }
-    if let Some(t) = r.startup_ns {
-        s += &format!("  start-up {:.1} ms", t as f64 / 1e6);
-    }
-    if let Some(m) = r.maxrss_kib {
-        s += &format!("  rss {:.1} MiB", m as f64 / 1024.0);
-    }
-    if r.failures > 0 {
-        s += &format!("  {} calls FAILED", r.failures);
-    }
-    if let Some(n) = &r.note {
-        s += &format!("  [{n}]");
-    }
-    if let Some(progs) = &r.bpf_progs {
-        for p in progs {
-            s += &format!(
-                "\n      bpf {:<16} {:>9} runs {:>7.0} ns/run",
-                p.name,
-                p.run_cnt,
-                p.run_time_ns as f64 / p.run_cnt as f64
-            );
-        }
-    }
-    s
 }
 
 fn in_path(tool: &str) -> bool {

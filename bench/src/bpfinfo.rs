@@ -8,13 +8,14 @@ use std::collections::{HashMap, HashSet};
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
+use crate::sys;
+
 const BPF_PROG_GET_NEXT_ID: libc::c_long = 11;
 const BPF_PROG_GET_FD_BY_ID: libc::c_long = 13;
 const BPF_OBJ_GET_INFO_BY_FD: libc::c_long = 15;
 const BPF_TASK_FD_QUERY: libc::c_long = 20;
 const BPF_ENABLE_STATS: libc::c_long = 32;
 const BPF_FD_TYPE_TRACEPOINT: u32 = 1;
-
 
 fn u32_at(b: &[u8], off: usize) -> u32 {
     u32::from_ne_bytes(b[off..off + 4].try_into().expect("4 bytes"))
@@ -50,7 +51,8 @@ pub fn attached_tracepoints(pid: i32) -> usize {
         attr[4..8].copy_from_slice(&fd.to_ne_bytes());
         attr[12..16].copy_from_slice(&(name.len() as u32).to_ne_bytes());
         attr[16..24].copy_from_slice(&(name.as_mut_ptr() as u64).to_ne_bytes());
-        if crate::sys::bpf_syscall(BPF_TASK_FD_QUERY, &mut attr).is_ok() && u32_at(&attr, 28) == BPF_FD_TYPE_TRACEPOINT
+        if sys::bpf_syscall(BPF_TASK_FD_QUERY, &mut attr).is_ok()
+            && u32_at(&attr, 28) == BPF_FD_TYPE_TRACEPOINT
         {
             n += 1;
         }
@@ -64,7 +66,7 @@ pub struct StatsOn(#[allow(dead_code)] OwnedFd);
 
 pub fn enable_stats() -> io::Result<StatsOn> {
     let mut attr = [0u8; 8]; // enable_stats.type = BPF_STATS_RUN_TIME (0)
-    let fd = crate::sys::bpf_syscall(BPF_ENABLE_STATS, &mut attr)?;
+    let fd = sys::bpf_syscall(BPF_ENABLE_STATS, &mut attr)?;
     // SAFETY: a new descriptor we own.
     Ok(StatsOn(unsafe { OwnedFd::from_raw_fd(fd as i32) }))
 }
@@ -84,13 +86,13 @@ pub fn snapshot() -> HashMap<u32, ProgStat> {
     loop {
         let mut attr = [0u8; 12];
         attr[0..4].copy_from_slice(&id.to_ne_bytes());
-        if crate::sys::bpf_syscall(BPF_PROG_GET_NEXT_ID, &mut attr).is_err() {
+        if sys::bpf_syscall(BPF_PROG_GET_NEXT_ID, &mut attr).is_err() {
             break;
         }
         id = u32_at(&attr, 4);
         let mut attr = [0u8; 12];
         attr[0..4].copy_from_slice(&id.to_ne_bytes());
-        let Ok(fd) = crate::sys::bpf_syscall(BPF_PROG_GET_FD_BY_ID, &mut attr) else {
+        let Ok(fd) = sys::bpf_syscall(BPF_PROG_GET_FD_BY_ID, &mut attr) else {
             continue;
         };
         // SAFETY: a new descriptor we own.
@@ -101,7 +103,7 @@ pub fn snapshot() -> HashMap<u32, ProgStat> {
         attr[0..4].copy_from_slice(&(fd.as_raw_fd() as u32).to_ne_bytes());
         attr[4..8].copy_from_slice(&(info.len() as u32).to_ne_bytes());
         attr[8..16].copy_from_slice(&(info.as_mut_ptr() as u64).to_ne_bytes());
-        if crate::sys::bpf_syscall(BPF_OBJ_GET_INFO_BY_FD, &mut attr).is_err() {
+        if sys::bpf_syscall(BPF_OBJ_GET_INFO_BY_FD, &mut attr).is_err() {
             continue;
         }
         let name = &info[64..80];

@@ -4,7 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::emptyprog::Mode;
+use argtrace::bpf::ProbeMode;
+
 use crate::workload::{Workload, MMAP_LEN};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,9 +20,9 @@ pub enum Contender {
     Strace,
     PerfTrace,
     /// In a guest: the empty program on one hook family.
-    EmptyIn(Mode),
+    EmptyIn(ProbeMode),
     /// In a guest: argtrace (text to a file) forced to one hook family.
-    ArgtraceIn(Mode),
+    ArgtraceIn(ProbeMode),
 }
 
 impl Contender {
@@ -45,12 +46,12 @@ impl Contender {
             Contender::Bpftrace => "bpftrace",
             Contender::Strace => "strace",
             Contender::PerfTrace => "perf-trace",
-            Contender::EmptyIn(Mode::Fentry) => "empty-fentry",
-            Contender::EmptyIn(Mode::Kprobe) => "empty-kprobe",
-            Contender::EmptyIn(Mode::Tracepoint) => "empty-tracepoint",
-            Contender::ArgtraceIn(Mode::Fentry) => "argtrace-fentry",
-            Contender::ArgtraceIn(Mode::Kprobe) => "argtrace-kprobe",
-            Contender::ArgtraceIn(Mode::Tracepoint) => "argtrace-tracepoint",
+            Contender::EmptyIn(ProbeMode::Fentry) => "empty-fentry",
+            Contender::EmptyIn(ProbeMode::Kprobe) => "empty-kprobe",
+            Contender::EmptyIn(ProbeMode::Tracepoint) => "empty-tracepoint",
+            Contender::ArgtraceIn(ProbeMode::Fentry) => "argtrace-fentry",
+            Contender::ArgtraceIn(ProbeMode::Kprobe) => "argtrace-kprobe",
+            Contender::ArgtraceIn(ProbeMode::Tracepoint) => "argtrace-tracepoint",
         }
     }
 
@@ -58,7 +59,7 @@ impl Contender {
     /// program and argtrace.
     pub fn guest_set() -> Vec<Contender> {
         let mut v = vec![Contender::Baseline];
-        for m in [Mode::Fentry, Mode::Kprobe, Mode::Tracepoint] {
+        for m in ProbeMode::ALL {
             v.push(Contender::EmptyIn(m));
             v.push(Contender::ArgtraceIn(m));
         }
@@ -92,10 +93,10 @@ impl Contender {
     }
 
     /// The hook family: tracepoints on the host.
-    pub fn mode(self) -> Mode {
+    pub fn mode(self) -> ProbeMode {
         match self {
             Contender::EmptyIn(m) | Contender::ArgtraceIn(m) => m,
-            _ => Mode::Tracepoint,
+            _ => ProbeMode::Tracepoint,
         }
     }
 

@@ -1,6 +1,7 @@
 //! The floor: an empty BPF program (`r0 = 0; exit`) on exactly the hooks
-//! argtrace uses for a subject in a probe mode, loaded with raw bpf() calls
-//! (no libbpf, no object file). What it costs is the hook itself.
+//! argtrace uses for a subject in a probe mode (read from argtrace's own BPF
+//! object for that subject), loaded with raw bpf() calls (no libbpf, no
+//! object file of its own). What it costs is the hook itself.
 //! Run as `argtrace-bench empty-bpf <subject> [--probe tracepoint|kprobe|fentry]`:
 //! prints `argtrace-bench: empty program attached ...` on stderr once every hook
 //! is live, and detaches and exits 0 on SIGINT or SIGTERM.
@@ -9,119 +10,42 @@ use std::fs;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
+use argtrace::bpf::ProbeMode;
+use argtrace::subject::{self, Hook};
+
 use crate::sys;
 
-/// A hook family, as argtrace's --probe names it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    Tracepoint,
-    Kprobe,
-    Fentry,
+/// A probe mode by the name argtrace's --probe gives it.
+fn parse_mode(s: &str) -> Option<ProbeMode> {
+    ProbeMode::ALL.into_iter().find(|m| m.name() == s)
 }
 
-impl Mode {
-    pub fn parse(s: &str) -> Option<Mode> {
-        match s {
-            "tracepoint" => Some(Mode::Tracepoint),
-            "kprobe" => Some(Mode::Kprobe),
-            "fentry" => Some(Mode::Fentry),
-            _ => None,
-        }
-    }
-    pub fn name(self) -> &'static str {
-        match self {
-            Mode::Tracepoint => "tracepoint",
-            Mode::Kprobe => "kprobe",
-            Mode::Fentry => "fentry",
-        }
-    }
+/// argtrace's subjects, as its subcommands name them.
+fn subject_names(sep: &str) -> String {
+    let names: Vec<&str> = subject::all().iter().map(|s| s.name()).collect();
+    names.join(sep)
 }
 
-/// One place a program runs.
-#[derive(Clone, Debug)]
-enum Hook {
-    /// category/name under tracefs events/
-    Tracepoint(&'static str, String),
-    /// function, is it the return probe
-    Kprobe(String, bool),
-    /// function, is it fexit
-    Fentry(String, bool),
-}
-
-#[cfg(target_arch = "aarch64")]
-const SYSCALL_PREFIX: &str = "__arm64_sys_";
-#[cfg(not(target_arch = "aarch64"))]
-const SYSCALL_PREFIX: &str = "__x64_sys_";
-
-/// The hooks argtrace attaches for `subject` in `mode` (bpf/*.bpf.c), so the
-/// floor is measured on the same places.
-fn hooks(subject: &str, mode: Mode) -> Result<Vec<Hook>, String> {
-    let sys = |name: &str| format!("{SYSCALL_PREFIX}{name}");
-    let clone_calls: &[&str] = if cfg!(target_arch = "aarch64") {
-        &["clone", "clone3"]
-    } else {
-        &["clone", "clone3", "fork", "vfork"]
+/// The hooks argtrace attaches for `subject` in `mode`, from the product itself
+/// (its subject's BPF object), so the floor is measured on the same places.
+fn hooks(subject: &str, mode: ProbeMode) -> Result<Vec<Hook>, String> {
+    let Some(s) = subject::by_name(subject) else {
+        return Err(format!(
+            "unknown subject `{subject}` ({})",
+            subject_names(", ")
+        ));
     };
-    let mut h = Vec::new();
-    match (subject, mode) {
-        ("mmap", Mode::Tracepoint) => {
-            h.push(Hook::Tracepoint("syscalls", "sys_enter_mmap".into()));
-            h.push(Hook::Tracepoint("syscalls", "sys_exit_mmap".into()));
-        }
-        ("mmap", Mode::Kprobe) => {
-            h.push(Hook::Kprobe("ksys_mmap_pgoff".into(), false));
-            h.push(Hook::Kprobe("ksys_mmap_pgoff".into(), true));
-        }
-        ("mmap", Mode::Fentry) => h.push(Hook::Fentry("ksys_mmap_pgoff".into(), true)),
-        ("clone", mode) => {
-            for c in clone_calls {
-                match mode {
-                    Mode::Tracepoint => {
-                        h.push(Hook::Tracepoint("syscalls", format!("sys_enter_{c}")));
-                        h.push(Hook::Tracepoint("syscalls", format!("sys_exit_{c}")));
-                    }
-                    Mode::Kprobe => {
-                        h.push(Hook::Kprobe(sys(c), false));
-                        h.push(Hook::Kprobe(sys(c), true));
-                    }
-                    // fork and vfork: fexit on kernel_clone, as argtrace does
-                    // (Debian has no BTF for their argument-less wrappers).
-                    Mode::Fentry if *c == "fork" => {
-                        h.push(Hook::Fentry("kernel_clone".into(), true))
-                    }
-                    Mode::Fentry if *c == "vfork" => {}
-                    Mode::Fentry => h.push(Hook::Fentry(sys(c), true)),
-                }
-            }
-        }
-        ("tcp-connect", Mode::Tracepoint) => {
-            h.push(Hook::Tracepoint("sock", "inet_sock_set_state".into()));
-            h.push(Hook::Tracepoint("syscalls", "sys_exit_connect".into()));
-        }
-        ("tcp-connect", Mode::Kprobe) => {
-            h.push(Hook::Kprobe("tcp_connect".into(), false));
-            h.push(Hook::Kprobe(sys("connect"), true));
-        }
-        ("tcp-connect", Mode::Fentry) => {
-            h.push(Hook::Fentry("tcp_connect".into(), false));
-            h.push(Hook::Fentry(sys("connect"), true));
-        }
-        _ => {
-            return Err(format!(
-                "unknown subject `{subject}` (mmap, clone, tcp-connect)"
-            ))
-        }
-    }
-    Ok(h)
+    subject::hooks(&*s, mode)
+        .map_err(|e| format!("reading the hooks of {subject} from its BPF object: {e}"))
 }
 
 pub fn main(args: &[String]) -> ! {
     let mut subject = None;
-    let mut mode = Mode::Tracepoint;
+    let mut mode = ProbeMode::Tracepoint;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
-            "--probe" => match it.next().and_then(|m| Mode::parse(m)) {
+            "--probe" => match it.next().and_then(|m| parse_mode(m)) {
                 Some(m) => mode = m,
                 None => die("--probe needs tracepoint, kprobe or fentry"),
             },
@@ -130,7 +54,10 @@ pub fn main(args: &[String]) -> ! {
         }
     }
     let Some(subject) = subject else {
-        die("usage: argtrace-bench empty-bpf mmap|clone|tcp-connect [--probe tracepoint|kprobe|fentry]")
+        die(&format!(
+            "usage: argtrace-bench empty-bpf {} [--probe tracepoint|kprobe|fentry]",
+            subject_names("|")
+        ))
     };
     // Blocked before attaching: a stop that arrives early still ends us cleanly.
     let stop = sys::block_stop_signals();
@@ -256,9 +183,9 @@ fn read_trimmed(path: &str) -> io::Result<String> {
 /// Loads and attaches one empty program; the descriptors keep it attached.
 fn attach(hook: &Hook) -> io::Result<Vec<OwnedFd>> {
     match hook {
-        Hook::Tracepoint(cat, name) => {
-            let tracefs = sys::ensure_tracefs().map_err(io::Error::other)?;
-            let id: u64 = read_trimmed(&format!("{tracefs}/events/{cat}/{name}/id"))?
+        Hook::Tracepoint { category, name } => {
+            let tracefs = argtrace::sys::ensure_tracefs().map_err(io::Error::other)?;
+            let id: u64 = read_trimmed(&format!("{tracefs}/events/{category}/{name}/id"))?
                 .parse()
                 .map_err(io::Error::other)?;
             let prog = load_empty(BPF_PROG_TYPE_TRACEPOINT, 0, 0)?;
@@ -270,7 +197,10 @@ fn attach(hook: &Hook) -> io::Result<Vec<OwnedFd>> {
             set_bpf_and_enable(&event, &prog)?;
             Ok(vec![prog, event])
         }
-        Hook::Kprobe(func, ret) => {
+        Hook::Kprobe {
+            function: func,
+            ret,
+        } => {
             let pmu = "/sys/bus/event_source/devices/kprobe";
             let ty: u32 = read_trimmed(&format!("{pmu}/type"))?
                 .parse()
@@ -295,7 +225,10 @@ fn attach(hook: &Hook) -> io::Result<Vec<OwnedFd>> {
             set_bpf_and_enable(&event, &prog)?;
             Ok(vec![prog, event])
         }
-        Hook::Fentry(func, exit) => {
+        Hook::Fentry {
+            function: func,
+            exit,
+        } => {
             let btf = fs::read("/sys/kernel/btf/vmlinux")?;
             let id = btf_func_id(&btf, func)
                 .ok_or_else(|| io::Error::other(format!("no BTF function {func} in vmlinux")))?;
@@ -310,6 +243,9 @@ fn attach(hook: &Hook) -> io::Result<Vec<OwnedFd>> {
             let link = bpf(BPF_RAW_TRACEPOINT_OPEN, &mut attr)?;
             Ok(vec![prog, link])
         }
+        Hook::Other(section) => Err(io::Error::other(format!(
+            "no empty program for section `{section}`"
+        ))),
     }
 }
 

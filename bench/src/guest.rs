@@ -10,17 +10,16 @@
 //! which boots that kernel and runs the command in /init, and reads the lines back from
 //! the console log.
 
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::bench::{self, Cell, Options};
+use crate::bpfinfo;
+use crate::cells::run_cells;
 use crate::contender::Contender;
-use crate::emptyprog::Mode;
-use crate::json::Json;
 use crate::report;
-use crate::runner::{RunResult, Settings};
-use crate::stats::{num, Stat};
+use crate::results::{Cell, GuestOutcome, GuestRun, ProgTime};
+use crate::runner::{Pinning, RunResult, Settings};
+use crate::sys;
 use crate::workload::Workload;
 
 /// Calls per workload in a guest: TCG runs system calls 10 to 50 times slower.
@@ -60,7 +59,7 @@ pub fn main(args: &[String]) -> ! {
     let set = Settings {
         bench,
         argtrace,
-        pin: (crate::sys::online_cpus() >= 2).then_some(crate::runner::Pinning {
+        pin: (sys::online_cpus() >= 2).then_some(Pinning {
             tracer: 0,
             workload: 1,
         }),
@@ -68,24 +67,14 @@ pub fn main(args: &[String]) -> ! {
         keep_output: false,
         bpf_stats: false,
     };
-    let opts = Options {
+    let calls_for = |w| guest_calls(w, quick);
+    let cells = run_cells(
+        &set,
+        calls_for,
+        &Workload::ALL,
+        &Contender::guest_set(),
         runs,
-        quick,
-        workloads: Workload::ALL.to_vec(),
-        contenders: Contender::guest_set(),
-        calls: Workload::ALL
-            .iter()
-            .map(|&w| (w, guest_calls(w, quick)))
-            .collect(),
-        out: PathBuf::new(),
-        argtrace: None,
-        pin: true,
-        loss_check: false,
-        bpf_stats: false,
-        keep_output: false,
-        guest: false,
-    };
-    let cells = bench::run_cells(&set, &opts, &opts.workloads, &opts.contenders, runs);
+    );
     for c in &cells {
         for r in &c.runs {
             println!(
@@ -115,8 +104,8 @@ pub fn main(args: &[String]) -> ! {
         .into_iter()
         .filter(|c| *c != Contender::Baseline)
         .collect();
-    if let Ok(on) = crate::bpfinfo::enable_stats() {
-        for c in bench::run_cells(&stats_set, &opts, &opts.workloads, &stats_contenders, 1) {
+    if let Ok(on) = bpfinfo::enable_stats() {
+        for c in run_cells(&stats_set, calls_for, &Workload::ALL, &stats_contenders, 1) {
             if let Some(progs) = c.runs.first().and_then(|r| r.bpf_progs.clone()) {
                 let runs: u64 = progs.iter().map(|p| p.run_cnt).sum();
                 let ns: u64 = progs.iter().map(|p| p.run_time_ns).sum();
@@ -170,7 +159,7 @@ pub fn report_main(args: &[String]) -> ! {
     };
     match parse_console(&text) {
         Some(run) => {
-            print!("{}", markdown(&GuestOutcome::Ran(run)));
+            print!("{}", report::guest_markdown(&GuestOutcome::Ran(run)));
             std::process::exit(0);
         }
         None => {
@@ -186,112 +175,16 @@ fn kernel_release() -> String {
         .unwrap_or_default()
 }
 
-pub struct GuestRun {
-    pub kernel: String,
-    pub cells: Vec<Cell>,
-    /// The BPF programs' own run time (kernel.bpf_stats), one run per contender.
-    pub prog: Vec<ProgTime>,
-}
-
-/// A contender's programs on a workload: runs and total ns, over `calls` calls.
-pub struct ProgTime {
-    pub workload: Workload,
-    pub contender: Contender,
-    pub calls: u64,
-    pub runs: u64,
-    pub ns: u64,
-}
-
-impl GuestRun {
-    /// argtrace's overhead over the empty program's, per workload and mode.
-    pub fn ratios(&self) -> Vec<(Workload, Mode, Option<f64>)> {
-        let mut out = Vec::new();
-        for w in Workload::ALL {
-            let base = report::baseline_ns(&self.cells, w);
-            let over = |c: Contender| {
-                self.cells
-                    .iter()
-                    .find(|x| x.workload == w && x.contender == c && !x.runs.is_empty())
-                    .and_then(|x| report::summarize(x, base).overhead_ns)
-                    .map(|s| s.median)
-            };
-            for m in [Mode::Fentry, Mode::Kprobe, Mode::Tracepoint] {
-                // A negative overhead is the emulator's noise, not a figure.
-                let ratio = match (over(Contender::ArgtraceIn(m)), over(Contender::EmptyIn(m))) {
-                    (Some(a), Some(e)) if e > 0.0 && a > 0.0 => Some(a / e),
-                    _ => None,
-                };
-                out.push((w, m, ratio));
-            }
-        }
-        out
-    }
-
-    /// The same ratio for the programs' own time per call.
-    pub fn prog_ratios(&self) -> Vec<(Workload, Mode, Option<f64>)> {
-        let per_call = |w: Workload, c: Contender| {
-            self.prog
-                .iter()
-                .find(|p| p.workload == w && p.contender == c)
-                .map(|p| p.ns as f64 / p.calls as f64)
-        };
-        let mut out = Vec::new();
-        for w in Workload::ALL {
-            for m in [Mode::Fentry, Mode::Kprobe, Mode::Tracepoint] {
-                let ratio = match (
-                    per_call(w, Contender::ArgtraceIn(m)),
-                    per_call(w, Contender::EmptyIn(m)),
-                ) {
-                    (Some(a), Some(e)) if e > 0.0 => Some(a / e),
-                    _ => None,
-                };
-                out.push((w, m, ratio));
-            }
-        }
-        out
-    }
-
-    /// argtrace's own program time per call in each mode over tracepoint mode's.
-    pub fn mode_ratios(&self) -> Vec<(Workload, Mode, Option<f64>)> {
-        let per_call = |w: Workload, m: Mode| {
-            self.prog
-                .iter()
-                .find(|p| p.workload == w && p.contender == Contender::ArgtraceIn(m))
-                .map(|p| p.ns as f64 / p.calls as f64)
-        };
-        let mut out = Vec::new();
-        for w in Workload::ALL {
-            for m in [Mode::Fentry, Mode::Kprobe, Mode::Tracepoint] {
-                let ratio = match (per_call(w, m), per_call(w, Mode::Tracepoint)) {
-                    (Some(a), Some(t)) if t > 0.0 => Some(a / t),
-                    _ => None,
-                };
-                out.push((w, m, ratio));
-            }
-        }
-        out
-    }
-}
-
-pub enum GuestOutcome {
-    /// Why the guest part could not run.
-    Unavailable(String),
-    Ran(GuestRun),
-}
-
 /// The kernel `--guest` boots: Debian 12's own, the matrix's x86_64 kernel with fentry.
 pub const GUEST_KERNEL: &str = "6.1.0-56-cloud-amd64";
 
 /// `--guest` on the host: run `guest-run` in an x86_64 guest through the VM harness
 /// (`cargo xtask vm --with argtrace-bench --run ...`) and read its console log back.
-pub fn run_on_host(_bench: &Path, _argtrace: &Path, opts: &Options) -> GuestOutcome {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace")
-        .to_path_buf();
+/// `root` is the workspace's.
+pub fn run_on_host(root: &Path, quick: bool) -> GuestOutcome {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut guest_cmd = "argtrace-bench guest-run --argtrace /bin/argtrace".to_string();
-    if opts.quick {
+    if quick {
         guest_cmd.push_str(" --quick");
     }
     let args = [
@@ -312,7 +205,7 @@ pub fn run_on_host(_bench: &Path, _argtrace: &Path, opts: &Options) -> GuestOutc
     // The harness's progress goes to stderr (shown as it comes), its report to stdout.
     let out = Command::new(&cargo)
         .args(args)
-        .current_dir(&root)
+        .current_dir(root)
         .stderr(std::process::Stdio::inherit())
         .output();
     let (stdout, ok) = match out {
@@ -425,146 +318,12 @@ pub fn parse_console(text: &str) -> Option<GuestRun> {
     })
 }
 
-pub fn markdown(g: &GuestOutcome) -> String {
-    let mut md = String::new();
-    let _ = writeln!(
-        md,
-        "### In a QEMU guest (x86_64, TCG: emulated CPU, ratios only)\n"
-    );
-    match g {
-        GuestOutcome::Unavailable(why) => {
-            let _ = writeln!(md, "Not run: {why}.\n");
-        }
-        GuestOutcome::Ran(run) => {
-            let _ = writeln!(md, "Kernel {}. argtrace's loop overhead per call over the empty program's on the same hooks (target ≤ 1.5; \
-                 n/a where an overhead came out negative, i.e. below the emulator's run-to-run noise):\n", run.kernel);
-            let _ = writeln!(md, "| workload | fentry | kprobe | tracepoint |");
-            let _ = writeln!(md, "|---|--:|--:|--:|");
-            for w in Workload::ALL {
-                let r: Vec<String> = run
-                    .ratios()
-                    .into_iter()
-                    .filter(|(x, _, _)| *x == w)
-                    .map(|(_, _, r)| r.map_or("n/a".into(), |r| format!("{} ×", num(r))))
-                    .collect();
-                let _ = writeln!(md, "| {} | {} |", w.name(), r.join(" | "));
-            }
-            md.push('\n');
-            if !run.prog.is_empty() {
-                let _ = writeln!(md, "The programs' own run time per call (kernel.bpf_stats, one run each), argtrace over the empty program:\n");
-                let _ = writeln!(md, "| workload | fentry | kprobe | tracepoint |");
-                let _ = writeln!(md, "|---|--:|--:|--:|");
-                for w in Workload::ALL {
-                    let r: Vec<String> = run
-                        .prog_ratios()
-                        .into_iter()
-                        .filter(|(x, _, _)| *x == w)
-                        .map(|(_, _, r)| r.map_or("n/a".into(), |r| format!("{} ×", num(r))))
-                        .collect();
-                    let _ = writeln!(md, "| {} | {} |", w.name(), r.join(" | "));
-                }
-                md.push('\n');
-            }
-            if !run.prog.is_empty() {
-                let _ = writeln!(
-                    md,
-                    "argtrace's own program time per call in each mode, over tracepoint mode's:\n"
-                );
-                let _ = writeln!(md, "| workload | fentry | kprobe | tracepoint |");
-                let _ = writeln!(md, "|---|--:|--:|--:|");
-                for w in Workload::ALL {
-                    let r: Vec<String> = run
-                        .mode_ratios()
-                        .into_iter()
-                        .filter(|(x, _, _)| *x == w)
-                        .map(|(_, _, r)| r.map_or("n/a".into(), |r| format!("{} ×", num(r))))
-                        .collect();
-                    let _ = writeln!(md, "| {} | {} |", w.name(), r.join(" | "));
-                }
-                md.push('\n');
-            }
-            let runs = Stat::of(run.cells.iter().map(|c| c.runs.len() as f64));
-            if let Some(s) = runs {
-                let _ = writeln!(md, "{} runs per cell (median of overheads).\n", s.median);
-            }
-        }
-    }
-    md
-}
-
-pub fn json(g: &GuestOutcome) -> Json {
-    match g {
-        GuestOutcome::Unavailable(why) => {
-            Json::obj().with("ran", false).with("reason", why.as_str())
-        }
-        GuestOutcome::Ran(run) => {
-            let ratios: Vec<Json> = run
-                .ratios()
-                .into_iter()
-                .map(|(w, m, r)| {
-                    Json::obj()
-                        .with("workload", w.name())
-                        .with("mode", m.name())
-                        .with("argtrace_over_empty", r)
-                })
-                .collect();
-            let cells: Vec<Json> = run
-                .cells
-                .iter()
-                .map(|c| {
-                    Json::obj()
-                        .with("workload", c.workload.name())
-                        .with("contender", c.contender.key())
-                        .with("calls", c.calls)
-                        .with(
-                            "loop_ns",
-                            c.runs.iter().map(|r| r.elapsed_ns).collect::<Vec<_>>(),
-                        )
-                        .with(
-                            "events",
-                            c.runs.iter().map(|r| r.events).collect::<Vec<_>>(),
-                        )
-                })
-                .collect();
-            let prog_ratios: Vec<Json> = run
-                .prog_ratios()
-                .into_iter()
-                .map(|(w, m, r)| {
-                    Json::obj()
-                        .with("workload", w.name())
-                        .with("mode", m.name())
-                        .with("argtrace_over_empty", r)
-                })
-                .collect();
-            Json::obj()
-                .with("ran", true)
-                .with("kernel", run.kernel.as_str())
-                .with("ratios", Json::Arr(ratios))
-                .with("program_time_ratios", Json::Arr(prog_ratios))
-                .with(
-                    "programs",
-                    Json::Arr(
-                        run.prog
-                            .iter()
-                            .map(|p| {
-                                Json::obj()
-                                    .with("workload", p.workload.name())
-                                    .with("contender", p.contender.key())
-                                    .with("calls", p.calls)
-                                    .with("program_runs", p.runs)
-                                    .with("program_ns", p.ns)
-                            })
-                            .collect(),
-                    ),
-                )
-                .with("cells", Json::Arr(cells))
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use argtrace::bpf::ProbeMode;
+
     use super::*;
+    use crate::results::PerMode;
 
     #[test]
     fn reads_the_guest_console_back() {
@@ -581,9 +340,9 @@ ARGTRACE-BENCH-DONE
         let run = parse_console(console).expect("complete");
         assert_eq!(run.kernel, "6.1.0-56-cloud-amd64");
         assert_eq!(run.cells.len(), 3);
-        let fentry = |v: Vec<(Workload, Mode, Option<f64>)>| {
+        let fentry = |v: PerMode| {
             v.into_iter()
-                .find(|(w, m, _)| *w == Workload::Mmap && *m == Mode::Fentry)
+                .find(|(w, m, _)| *w == Workload::Mmap && *m == ProbeMode::Fentry)
                 .and_then(|x| x.2)
         };
         // (13000 - 10000) / (11000 - 10000) per call, and 200 / 50 ns per call.

@@ -5,14 +5,33 @@
 //! One binary plays every part: the benchmark itself (the default), the
 //! workloads (`workload`), the empty program's loader (`empty-bpf`) and the
 //! in-guest runner (`guest-run`), so a tracer can follow a workload by pid.
+//!
+//! The modules depend on each other in one direction only; each imports only
+//! modules of the layers below it (and argtrace's library for its facts:
+//! subjects, their hooks per probe mode, tracefs):
+//!
+//! 1. `sys`, `stats`, `json`: leaves (libc, numbers, JSON text)
+//! 2. `workload`, `bpfinfo`, `emptyprog` (sys; emptyprog also argtrace's hooks)
+//! 3. `contender` (workload; argtrace's probe modes)
+//! 4. `runner`: one measured run (bpfinfo, contender, sys, workload)
+//! 5. `results`: the data a benchmark produces and the figures drawn from it
+//!    (contender, runner, stats, workload)
+//! 6. `cells`: running every (workload, contender) cell (contender, results, runner, workload)
+//! 7. `report`: markdown and JSON, the guest's tables too (contender, json, results, runner, stats, workload)
+//! 8. `guest`: the QEMU guest part (bpfinfo, cells, contender, report, results, runner, sys, workload)
+//! 9. `bench`: the benchmark command (bpfinfo, cells, contender, guest, report, results, runner, sys, workload)
+//!
+//! and this file dispatches to the entry points.
 
 mod bench;
 mod bpfinfo;
+mod cells;
 mod contender;
 mod emptyprog;
 mod guest;
 mod json;
 mod report;
+mod results;
 mod runner;
 mod stats;
 mod sys;

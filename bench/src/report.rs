@@ -3,79 +3,17 @@
 
 use std::fmt::Write as _;
 
-use crate::bench::{Cell, Results};
+use argtrace::bpf::ProbeMode;
+
 use crate::contender::Contender;
 use crate::json::Json;
+use crate::results::{
+    baseline_ns, cell, overhead_median, overhead_ratio, summarize, Cell, GuestOutcome, PerMode,
+    Results,
+};
+use crate::runner::RunResult;
 use crate::stats::{grouped, num, Stat};
 use crate::workload::Workload;
-
-/// The summaries of one cell; baseline-relative figures need the baseline's median.
-pub struct Summary {
-    pub loop_ms: Option<Stat>,
-    pub overhead_ns: Option<Stat>,
-    pub events: Option<Stat>,
-    pub lost_max: Option<u64>,
-    pub cpu_ns_per_call: Option<Stat>,
-    pub startup_ms: Option<Stat>,
-    pub rss_mib: Option<Stat>,
-}
-
-/// The untraced loop's median time per call.
-pub fn baseline_ns(cells: &[Cell], w: Workload) -> Option<f64> {
-    cells
-        .iter()
-        .find(|c| c.workload == w && c.contender == Contender::Baseline)
-        .and_then(|c| Stat::of(c.runs.iter().map(|r| r.elapsed_ns as f64 / c.calls as f64)))
-        .map(|s| s.median)
-}
-
-pub fn summarize(cell: &Cell, baseline: Option<f64>) -> Summary {
-    let calls = cell.calls as f64;
-    let runs = &cell.runs;
-    let traced = cell.contender != Contender::Baseline;
-    Summary {
-        loop_ms: Stat::of(runs.iter().map(|r| r.elapsed_ns as f64 / 1e6)),
-        overhead_ns: baseline
-            .filter(|_| traced)
-            .and_then(|b| Stat::of(runs.iter().map(|r| r.elapsed_ns as f64 / calls - b))),
-        events: Stat::of(runs.iter().filter_map(|r| r.events.map(|e| e as f64))),
-        lost_max: runs
-            .iter()
-            .filter_map(|r| {
-                r.events.map(|e| {
-                    cell.calls
-                        .saturating_sub(e)
-                        .max(r.reported_lost.unwrap_or(0))
-                })
-            })
-            .max(),
-        cpu_ns_per_call: Stat::of(
-            runs.iter()
-                .filter_map(|r| r.tracer_cpu_ns.map(|c| c as f64 / calls)),
-        ),
-        startup_ms: Stat::of(
-            runs.iter()
-                .filter_map(|r| r.startup_ns.map(|t| t as f64 / 1e6)),
-        ),
-        rss_mib: Stat::of(
-            runs.iter()
-                .filter_map(|r| r.maxrss_kib.map(|k| k as f64 / 1024.0)),
-        ),
-    }
-}
-
-fn cell(cells: &[Cell], w: Workload, c: Contender) -> Option<&Cell> {
-    cells
-        .iter()
-        .find(|x| x.workload == w && x.contender == c && !x.runs.is_empty())
-}
-
-fn overhead_median(cells: &[Cell], w: Workload, c: Contender) -> Option<f64> {
-    let b = baseline_ns(cells, w)?;
-    summarize(cell(cells, w, c)?, Some(b))
-        .overhead_ns
-        .map(|s| s.median)
-}
 
 fn opt(s: &Option<Stat>) -> String {
     s.as_ref().map_or("—".into(), Stat::show)
@@ -89,88 +27,85 @@ pub struct Verdict {
     pub met: Option<bool>,
 }
 
-pub fn verdicts(r: &Results) -> Vec<Verdict> {
-    let mut v = Vec::new();
-    let workloads: Vec<Workload> = Workload::ALL
-        .into_iter()
-        .filter(|w| r.cells.iter().any(|c| c.workload == *w))
-        .collect();
-    // A median overhead at or below zero is under the run-to-run noise: no ratio.
-    let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
-        (Some(a), Some(b)) if a > 0.0 && b > 0.0 => Some(a / b),
-        _ => None,
-    };
-    let na = |a: Option<f64>, b: Option<f64>| match (a, b) {
-        (Some(a), Some(b)) => format!(
+/// A target on the ratio `a / b` of two median overheads; in the figure,
+/// `before` and `after` stand around the ratio.
+fn overhead_verdict(
+    target: &str,
+    scope: String,
+    (a, b): (Option<f64>, Option<f64>),
+    (before, after): (&str, &str),
+    met: impl Fn(f64) -> bool,
+) -> Verdict {
+    let x = overhead_ratio(a, b);
+    let figure = match (x, a, b) {
+        (Some(x), Some(a), Some(b)) => {
+            format!("{before}{} ×{after} ({} vs {} ns)", num(x), num(a), num(b))
+        }
+        (None, Some(a), Some(b)) => format!(
             "n/a: an overhead is below the run-to-run noise ({} vs {} ns)",
             num(a),
             num(b)
         ),
         _ => "n/a".to_string(),
     };
+    Verdict {
+        target: target.into(),
+        scope,
+        figure,
+        met: x.map(met),
+    }
+}
+
+/// The argtrace output a loss figure is about.
+fn output_name(c: Contender) -> &'static str {
+    if c == Contender::ArgtraceText {
+        "text"
+    } else {
+        "JSON"
+    }
+}
+
+pub fn verdicts(r: &Results) -> Vec<Verdict> {
+    let mut v = Vec::new();
+    let workloads: Vec<Workload> = Workload::ALL
+        .into_iter()
+        .filter(|w| r.cells.iter().any(|c| c.workload == *w))
+        .collect();
     for &w in &workloads {
+        let over = |c| overhead_median(&r.cells, w, c);
         for at in [Contender::ArgtraceText, Contender::ArgtraceJson] {
-            let a = overhead_median(&r.cells, w, at);
             let name = if at == Contender::ArgtraceText {
                 "argtrace"
             } else {
                 "argtrace --json"
             };
-            let e = overhead_median(&r.cells, w, Contender::Empty);
-            let x = ratio(a, e);
-            v.push(Verdict {
-                target: "overhead ≤ 1.5 × empty program's".into(),
-                scope: format!("{} ({name})", w.name()),
-                figure: x.map_or(na(a, e), |x| {
-                    format!(
-                        "{} × ({} vs {} ns)",
-                        num(x),
-                        num(a.unwrap()),
-                        num(e.unwrap())
-                    )
-                }),
-                met: x.map(|x| x <= 1.5),
-            });
+            v.push(overhead_verdict(
+                "overhead ≤ 1.5 × empty program's",
+                format!("{} ({name})", w.name()),
+                (over(at), over(Contender::Empty)),
+                ("", ""),
+                |x| x <= 1.5,
+            ));
         }
-        let a = overhead_median(&r.cells, w, Contender::ArgtraceText);
-        let b = overhead_median(&r.cells, w, Contender::Bpftrace);
-        let x = ratio(a, b);
-        v.push(Verdict {
-            target: "overhead ≤ ½ × bpftrace's".into(),
-            scope: w.name().into(),
-            figure: x.map_or(na(a, b), |x| {
-                format!(
-                    "{} × ({} vs {} ns)",
-                    num(x),
-                    num(a.unwrap()),
-                    num(b.unwrap())
-                )
-            }),
-            met: x.map(|x| x <= 0.5),
-        });
-        let s = overhead_median(&r.cells, w, Contender::Strace);
-        let x = ratio(s, a);
-        v.push(Verdict {
-            target: "overhead ≥ 20 × below strace's".into(),
-            scope: w.name().into(),
-            figure: x.map_or(na(s, a), |x| {
-                format!(
-                    "strace {} × argtrace ({} vs {} ns)",
-                    num(x),
-                    num(s.unwrap()),
-                    num(a.unwrap())
-                )
-            }),
-            met: x.map(|x| x >= 20.0),
-        });
+        let a = over(Contender::ArgtraceText);
+        v.push(overhead_verdict(
+            "overhead ≤ ½ × bpftrace's",
+            w.name().into(),
+            (a, over(Contender::Bpftrace)),
+            ("", ""),
+            |x| x <= 0.5,
+        ));
+        v.push(overhead_verdict(
+            "overhead ≥ 20 × below strace's",
+            w.name().into(),
+            (over(Contender::Strace), a),
+            ("strace ", " argtrace"),
+            |x| x >= 20.0,
+        ));
         for at in [Contender::ArgtraceText, Contender::ArgtraceJson] {
             let c = cell(&r.cells, w, at);
             let lost = c.and_then(|c| summarize(c, None).lost_max);
-            let name = if at == Contender::ArgtraceText {
-                "text"
-            } else {
-                "JSON"
-            };
+            let name = output_name(at);
             v.push(Verdict {
                 target: "zero loss at full rate".into(),
                 scope: format!("{} ({name})", w.name()),
@@ -192,11 +127,7 @@ pub fn verdicts(r: &Results) -> Vec<Verdict> {
         }
     }
     for l in &r.loss {
-        let name = if l.contender == Contender::ArgtraceText {
-            "text"
-        } else {
-            "JSON"
-        };
+        let name = output_name(l.contender);
         v.push(Verdict {
             target: "drop counter exact (ring buffer one page)".into(),
             scope: format!("mmap ({name})"),
@@ -221,11 +152,14 @@ pub fn verdicts(r: &Results) -> Vec<Verdict> {
         .iter()
         .filter(|c| c.contender.is_argtrace() && !c.runs.is_empty())
         .collect();
-    let startup = Stat::of(argtrace_cells.iter().flat_map(|c| {
-        c.runs
-            .iter()
-            .filter_map(|r| r.startup_ns.map(|t| t as f64 / 1e6))
-    }));
+    let over_argtrace_runs = |figure: fn(&RunResult) -> Option<f64>| {
+        Stat::of(
+            argtrace_cells
+                .iter()
+                .flat_map(|c| c.runs.iter().filter_map(figure)),
+        )
+    };
+    let startup = over_argtrace_runs(RunResult::startup_ms);
     v.push(Verdict {
         target: "start-up to tracing < 100 ms".into(),
         scope: "all argtrace runs".into(),
@@ -239,11 +173,7 @@ pub fn verdicts(r: &Results) -> Vec<Verdict> {
         }),
         met: startup.map(|s| s.max < 100.0),
     });
-    let rss = Stat::of(argtrace_cells.iter().flat_map(|c| {
-        c.runs
-            .iter()
-            .filter_map(|r| r.maxrss_kib.map(|k| k as f64 / 1024.0))
-    }));
+    let rss = over_argtrace_runs(RunResult::rss_mib);
     v.push(Verdict {
         target: "peak RSS < 32 MiB".into(),
         scope: "all argtrace runs".into(),
@@ -378,11 +308,7 @@ pub fn markdown(r: &Results) -> String {
         let _ = writeln!(md, "| output | calls | events written | dropped (argtrace's count) | lines in the output | written + dropped = calls |");
         let _ = writeln!(md, "|---|--:|--:|--:|--:|---|");
         for l in &r.loss {
-            let name = if l.contender == Contender::ArgtraceText {
-                "text"
-            } else {
-                "JSON"
-            };
+            let name = output_name(l.contender);
             match &l.result {
                 Ok(x) => {
                     let _ = writeln!(
@@ -412,7 +338,7 @@ pub fn markdown(r: &Results) -> String {
     }
 
     if let Some(g) = &r.guest {
-        md.push_str(&crate::guest::markdown(g));
+        md.push_str(&guest_markdown(g));
     }
 
     let _ = writeln!(md, "### Targets\n");
@@ -482,6 +408,14 @@ fn bpf_stats_markdown(r: &Results) -> String {
     }
     md.push('\n');
     md
+}
+
+/// Which cell: its workload, contender and calls.
+fn cell_json(c: &Cell) -> Json {
+    Json::obj()
+        .with("workload", c.workload.name())
+        .with("contender", c.contender.key())
+        .with("calls", c.calls)
 }
 
 fn stat_json(s: &Option<Stat>) -> Json {
@@ -579,10 +513,7 @@ pub fn json(r: &Results) -> Json {
         .bpf_stats
         .iter()
         .map(|c| {
-            Json::obj()
-                .with("workload", c.workload.name())
-                .with("contender", c.contender.key())
-                .with("calls", c.calls)
+            cell_json(c)
                 .with("loop_ns", c.runs.first().map(|x| x.elapsed_ns))
                 .with(
                     "bpf_programs",
@@ -620,12 +551,12 @@ pub fn json(r: &Results) -> Json {
         .with("bpf_stats_pass", Json::Arr(stats))
         .with("targets", Json::Arr(targets));
     if let Some(g) = &r.guest {
-        root = root.with("guest", crate::guest::json(g));
+        root = root.with("guest", guest_json(g));
     }
     root
 }
 
-fn progs_json(x: &crate::runner::RunResult) -> Json {
+fn progs_json(x: &RunResult) -> Json {
     match &x.bpf_progs {
         None => Json::Null,
         Some(p) => Json::Arr(
@@ -638,5 +569,122 @@ fn progs_json(x: &crate::runner::RunResult) -> Json {
                 })
                 .collect(),
         ),
+    }
+}
+
+/// One row per workload, one column per probe mode, of a guest ratio.
+fn mode_table(md: &mut String, intro: &str, ratios: PerMode) {
+    let modes: Vec<&str> = ProbeMode::ALL.iter().map(|m| m.name()).collect();
+    let _ = writeln!(md, "{intro}\n");
+    let _ = writeln!(md, "| workload | {} |", modes.join(" | "));
+    let _ = writeln!(md, "|---|{}", "--:|".repeat(modes.len()));
+    for w in Workload::ALL {
+        let r: Vec<String> = ratios
+            .iter()
+            .filter(|(x, _, _)| *x == w)
+            .map(|(_, _, r)| r.map_or("n/a".into(), |r| format!("{} ×", num(r))))
+            .collect();
+        let _ = writeln!(md, "| {} | {} |", w.name(), r.join(" | "));
+    }
+    md.push('\n');
+}
+
+/// The guest part's tables: argtrace over the empty program per hook family.
+pub fn guest_markdown(g: &GuestOutcome) -> String {
+    let mut md = String::new();
+    let _ = writeln!(
+        md,
+        "### In a QEMU guest (x86_64, TCG: emulated CPU, ratios only)\n"
+    );
+    match g {
+        GuestOutcome::Unavailable(why) => {
+            let _ = writeln!(md, "Not run: {why}.\n");
+        }
+        GuestOutcome::Ran(run) => {
+            mode_table(
+                &mut md,
+                &format!(
+                    "Kernel {}. argtrace's loop overhead per call over the empty program's on the same hooks (target ≤ 1.5; \
+                     n/a where an overhead came out negative, i.e. below the emulator's run-to-run noise):",
+                    run.kernel
+                ),
+                run.ratios(),
+            );
+            if !run.prog.is_empty() {
+                mode_table(
+                    &mut md,
+                    "The programs' own run time per call (kernel.bpf_stats, one run each), argtrace over the empty program:",
+                    run.prog_ratios(),
+                );
+                mode_table(
+                    &mut md,
+                    "argtrace's own program time per call in each mode, over tracepoint mode's:",
+                    run.mode_ratios(),
+                );
+            }
+            let runs = Stat::of(run.cells.iter().map(|c| c.runs.len() as f64));
+            if let Some(s) = runs {
+                let _ = writeln!(md, "{} runs per cell (median of overheads).\n", s.median);
+            }
+        }
+    }
+    md
+}
+
+fn ratios_json(ratios: PerMode) -> Json {
+    Json::Arr(
+        ratios
+            .into_iter()
+            .map(|(w, m, r)| {
+                Json::obj()
+                    .with("workload", w.name())
+                    .with("mode", m.name())
+                    .with("argtrace_over_empty", r)
+            })
+            .collect(),
+    )
+}
+
+pub fn guest_json(g: &GuestOutcome) -> Json {
+    match g {
+        GuestOutcome::Unavailable(why) => {
+            Json::obj().with("ran", false).with("reason", why.as_str())
+        }
+        GuestOutcome::Ran(run) => {
+            let cells: Vec<Json> = run
+                .cells
+                .iter()
+                .map(|c| {
+                    cell_json(c)
+                        .with(
+                            "loop_ns",
+                            c.runs.iter().map(|r| r.elapsed_ns).collect::<Vec<_>>(),
+                        )
+                        .with(
+                            "events",
+                            c.runs.iter().map(|r| r.events).collect::<Vec<_>>(),
+                        )
+                })
+                .collect();
+            let programs: Vec<Json> = run
+                .prog
+                .iter()
+                .map(|p| {
+                    Json::obj()
+                        .with("workload", p.workload.name())
+                        .with("contender", p.contender.key())
+                        .with("calls", p.calls)
+                        .with("program_runs", p.runs)
+                        .with("program_ns", p.ns)
+                })
+                .collect();
+            Json::obj()
+                .with("ran", true)
+                .with("kernel", run.kernel.as_str())
+                .with("ratios", ratios_json(run.ratios()))
+                .with("program_time_ratios", ratios_json(run.prog_ratios()))
+                .with("programs", Json::Arr(programs))
+                .with("cells", Json::Arr(cells))
+        }
     }
 }

@@ -62,6 +62,18 @@ pub struct RunResult {
     pub bpf_progs: Option<Vec<ProgStat>>,
 }
 
+impl RunResult {
+    /// Start-up in the tables' unit.
+    pub fn startup_ms(&self) -> Option<f64> {
+        self.startup_ns.map(|t| t as f64 / 1e6)
+    }
+
+    /// Peak RSS in the tables' unit.
+    pub fn rss_mib(&self) -> Option<f64> {
+        self.maxrss_kib.map(|k| k as f64 / 1024.0)
+    }
+}
+
 struct WorkloadProc {
     child: std::process::Child,
     stdin: ChildStdin,

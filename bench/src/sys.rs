@@ -3,7 +3,6 @@
 //! of the measuring side lives here.
 
 use std::io;
-use std::path::Path;
 use std::time::Duration;
 
 /// CLOCK_MONOTONIC in nanoseconds.
@@ -112,34 +111,6 @@ pub fn reap_within(pid: i32, limit: Duration) -> (Exit, bool) {
 pub fn signal(pid: i32, sig: i32) {
     // SAFETY: kill has no memory-safety preconditions; pid is a child of ours.
     unsafe { libc::kill(pid, sig) };
-}
-
-/// Mounts tracefs where the kernel expects it if it is not mounted yet (the
-/// empty program needs the tracepoint ids; argtrace and perf do the same).
-pub fn ensure_tracefs() -> Result<&'static str, String> {
-    for dir in ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"] {
-        if Path::new(dir).join("events").exists() {
-            return Ok(dir);
-        }
-    }
-    // SAFETY: all arguments are valid NUL-terminated strings or null.
-    let rc = unsafe {
-        libc::mount(
-            c"tracefs".as_ptr(),
-            c"/sys/kernel/tracing".as_ptr(),
-            c"tracefs".as_ptr(),
-            0,
-            std::ptr::null(),
-        )
-    };
-    if rc == 0 {
-        Ok("/sys/kernel/tracing")
-    } else {
-        Err(format!(
-            "tracefs is not mounted and mounting it failed: {}",
-            io::Error::last_os_error()
-        ))
-    }
 }
 
 /// Blocks SIGINT and SIGTERM in the calling thread (so sigwait can take them).

@@ -307,3 +307,19 @@ impl Listener {
         unsafe { libc::waitpid(self.pid, &mut status, 0) };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Workload;
+
+    #[test]
+    fn every_workload_is_traced_by_one_of_argtraces_subjects() {
+        for w in Workload::ALL {
+            assert!(
+                argtrace::subject::by_name(w.subject()).is_some(),
+                "{} names no argtrace subject",
+                w.subject()
+            );
+        }
+    }
+}
