@@ -8,7 +8,6 @@ use std::fmt::Write as _;
 use crate::decode::{self, CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_PARENT_SETTID, CLONE_PIDFD, CLONE_SETTLS};
 use crate::event::{header_of, Header};
 use crate::render::{Json, Record, Style};
-use crate::subject::skeleton_subject;
 
 #[allow(clippy::all, dead_code, unused_imports, non_camel_case_types, non_upper_case_globals)]
 mod skel {

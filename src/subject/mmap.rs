@@ -7,7 +7,6 @@ use std::fmt::Write as _;
 use crate::decode;
 use crate::event::{header_of, Header};
 use crate::render::{errno_of_ret, Json, Record, Style};
-use crate::subject::skeleton_subject;
 
 #[allow(clippy::all, dead_code, unused_imports, non_camel_case_types, non_upper_case_globals)]
 mod skel {

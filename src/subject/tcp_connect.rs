@@ -9,7 +9,6 @@ use crate::cli::{Family, AF_INET, AF_INET6};
 use crate::decode;
 use crate::event::{header_of, Header};
 use crate::render::{Json, Record, Style};
-use crate::subject::skeleton_subject;
 
 #[allow(clippy::all, dead_code, unused_imports, non_camel_case_types, non_upper_case_globals)]
 mod skel {
