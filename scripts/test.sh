@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Every test, on a fresh Debian 12 machine (as root): installs what it needs,
-# then runs the unit, CLI and live tests on this machine's kernel (tracepoint
-# mode), cross-builds for arm64, and runs the QEMU kernel matrix that proves
-# fentry, kprobe and tracepoint modes on Debian's x86_64 and arm64 kernels.
+# then runs the unit, CLI and live tests on this machine's kernel (in every
+# probe mode the kernel itself offers, found by e2e/src/detect.rs), the
+# side-by-side test against strace, cross-builds for arm64, and runs the QEMU
+# kernel matrix that proves fentry, kprobe and tracepoint modes on Debian's
+# x86_64 and arm64 kernels.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh

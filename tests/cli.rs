@@ -1,7 +1,8 @@
 //! The command line's promises: every bad input gets one `argtrace: ...` line
 //! and its documented exit code (never a panic or libbpf's log), and every
 //! clean stop (--duration, --count, SIGINT, SIGTERM, a closed pipe) exits 0
-//! with the summary. Runs as root on this machine's kernel.
+//! with the summary. Runs as root on whatever kernel is running: what a forced
+//! probe mode must do follows from the modes that kernel has.
 
 use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::CommandExt;
@@ -65,11 +66,50 @@ fn missing_btf() {
     assert_one_line_error(&out, 7, "/nonexistent/vmlinux is not a BTF file: No such file or directory");
 }
 
+/// The probe modes the running kernel has, as argtrace-e2e's detection finds
+/// them (a trial load and attach per mode, independent of argtrace's own
+/// choice; e2e/src/detect.rs), and its `E2E-KERNEL` line.
+fn detected_modes() -> (Vec<String>, String) {
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "-p", "argtrace-e2e"])
+        .status()
+        .expect("run cargo build -p argtrace-e2e");
+    assert!(status.success(), "building argtrace-e2e failed");
+    let e2e = std::path::Path::new(ARGTRACE).with_file_name("argtrace-e2e");
+    let out = Command::new(e2e).arg("detect").output().expect("run argtrace-e2e detect");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "argtrace-e2e detect failed: {stdout}");
+    let line = stdout.lines().find(|l| l.starts_with("E2E-KERNEL ")).expect("an E2E-KERNEL line").to_string();
+    let modes = line
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("modes="))
+        .expect("modes=")
+        .split(',')
+        .filter(|m| *m != "none")
+        .map(String::from)
+        .collect();
+    (modes, line)
+}
+
 #[test]
-fn forced_modes_this_kernel_lacks() {
-    // This machine's kernel: no CONFIG_KPROBES, fentry refused (KERNEL-LAB.md).
-    assert_one_line_error(&run(&["clone", "--probe", "kprobe"]), 5, "probe mode kprobe is not available on this kernel: ");
-    assert_one_line_error(&run(&["mmap", "--probe", "fentry"]), 5, "probe mode fentry is not available on this kernel: ");
+fn forced_modes_work_exactly_where_the_kernel_has_them() {
+    let (modes, kernel) = detected_modes();
+    println!("{kernel}");
+    for mode in ["fentry", "kprobe", "tracepoint"] {
+        if modes.iter().any(|m| m == mode) {
+            // The kernel has it: forcing it traces, and says so.
+            let out = run(&["mmap", "--probe", mode, "-p", "1", "-d", "1s"]);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(0), "--probe {mode} on a kernel that has it ({kernel}): {stderr}");
+            assert!(stderr.lines().any(|l| l == format!("argtrace: probe mode {mode} (forced)")), "{stderr}");
+            assert!(stderr.contains("argtrace: tracing "), "{stderr}");
+        } else {
+            // The kernel lacks it: one line naming the mode, exit 5, for any subject.
+            let needle = format!("probe mode {mode} is not available on this kernel: ");
+            assert_one_line_error(&run(&["clone", "--probe", mode]), 5, &needle);
+            assert_one_line_error(&run(&["mmap", "--probe", mode]), 5, &needle);
+        }
+    }
 }
 
 #[test]

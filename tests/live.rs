@@ -1,11 +1,18 @@
-//! Live tests on this machine's own kernel (root required): the end-to-end
-//! suite of argtrace-e2e in tracepoint mode, the only mode this kernel runs,
-//! with auto expected to choose it and fentry and kprobe expected to be
-//! refused with the clear error. The same suite runs in every mode inside the
-//! QEMU guests (`cargo xtask vm`).
+//! Live tests on the running kernel (root required): the end-to-end suite of
+//! argtrace-e2e with `--detect`. The suite finds out from the kernel itself,
+//! independently of argtrace, which probe modes exist (a trial load and attach
+//! of an empty BPF program per mode, e2e/src/detect.rs), runs every case in
+//! each of them, expects auto to choose the first in fentry > kprobe >
+//! tracepoint order, and the modes the kernel lacks to be refused with the
+//! clear error. The same suite runs with the same detection inside the QEMU
+//! guests (`cargo xtask vm`), where it is also checked against tests/kernels.txt.
 
 use std::path::PathBuf;
 use std::process::Command;
+
+const ALL_MODES: [&str; 3] = ["fentry", "kprobe", "tracepoint"];
+/// The cases the suite runs in every mode the kernel has.
+const PER_MODE_CASES: [&str; 5] = ["mmap", "clone", "tcp-inet6", "tcp-inet", "sigkill"];
 
 /// Builds argtrace-e2e (another package of the workspace) and returns its path.
 fn e2e_binary() -> PathBuf {
@@ -18,30 +25,59 @@ fn e2e_binary() -> PathBuf {
     argtrace.with_file_name("argtrace-e2e")
 }
 
+/// The value of `key=` in the `E2E-KERNEL` line, split on commas (`none` is empty).
+fn field(kernel: &str, key: &str) -> Vec<String> {
+    let value = kernel
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix(&format!("{key}=")))
+        .unwrap_or_else(|| panic!("no {key}= in {kernel}"));
+    value.split(',').filter(|m| *m != "none").map(String::from).collect()
+}
+
 #[test]
-fn tracepoint_mode_shows_exactly_what_the_triggers_did() {
+fn every_mode_the_kernel_has_shows_exactly_what_the_triggers_did() {
     let out = Command::new(e2e_binary())
-        .args([
-            "suite",
-            "--argtrace",
-            env!("CARGO_BIN_EXE_argtrace"),
-            "--modes",
-            "tracepoint",
-            "--expect-auto",
-            "tracepoint",
-            "--unavailable",
-            "fentry,kprobe",
-        ])
+        .args(["suite", "--argtrace", env!("CARGO_BIN_EXE_argtrace"), "--detect"])
         .output()
         .expect("run argtrace-e2e");
     let stdout = String::from_utf8_lossy(&out.stdout);
     print!("{stdout}");
     eprint!("{}", String::from_utf8_lossy(&out.stderr));
+
+    let kernel = stdout.lines().find(|l| l.starts_with("E2E-KERNEL ")).expect("an E2E-KERNEL line");
+    let modes = field(kernel, "modes");
+    let auto = field(kernel, "auto");
+    let lacks: Vec<&str> = ALL_MODES.into_iter().filter(|m| !modes.iter().any(|x| x == m)).collect();
+    assert!(modes.iter().all(|m| ALL_MODES.contains(&m.as_str())), "{kernel}");
+    // auto must be the first detected mode in fentry > kprobe > tracepoint order.
+    assert_eq!(auto.first(), modes.first(), "{kernel}");
+    // Every missing mode comes with the kernel's reason.
+    let reasons = kernel.split(" lacks=").nth(1).and_then(|r| r.split(" has=").next()).expect("lacks= and has=");
+    if lacks.is_empty() {
+        assert_eq!(reasons, "none", "{kernel}");
+    }
+    for mode in &lacks {
+        assert!(reasons.contains(&format!("{mode}(")), "no reason for {mode}: {kernel}");
+    }
+
     let results: Vec<&str> = stdout.lines().filter(|l| l.starts_with("E2E-RESULT ")).collect();
     let failures: Vec<&&str> = results.iter().filter(|l| l.contains(" FAIL ")).collect();
     assert!(failures.is_empty(), "failed cases:\n{}", failures.iter().map(|l| l.to_string()).collect::<Vec<_>>().join("\n"));
-    // mmap, clone, tcp-inet6, tcp-inet, sigkill, auto, two refused modes, no BTF.
-    assert_eq!(results.len(), 9, "expected 9 case results:\n{stdout}");
-    assert!(stdout.contains("E2E-DONE passed=9 failed=0"), "{stdout}");
+    let has = |case: &str, mode: &str| results.iter().any(|l| l.starts_with(&format!("E2E-RESULT {case} {mode} PASS")));
+    for mode in &modes {
+        for case in PER_MODE_CASES {
+            assert!(has(case, mode), "no passing {case} case in {mode} mode:\n{stdout}");
+        }
+    }
+    let auto_mode = auto.first().map_or("none", String::as_str);
+    assert!(has("auto", auto_mode), "auto did not pass as {auto_mode}:\n{stdout}");
+    for mode in &lacks {
+        assert!(has("unavailable", mode), "{mode} is missing but was not refused cleanly:\n{stdout}");
+    }
+    assert!(has("no-btf", "auto"), "{stdout}");
+    // The cases of each detected mode, auto, one refusal per missing mode, no BTF.
+    let expected = PER_MODE_CASES.len() * modes.len() + 1 + lacks.len() + 1;
+    assert_eq!(results.len(), expected, "expected {expected} case results:\n{stdout}");
+    assert!(stdout.contains(&format!("E2E-DONE passed={expected} failed=0")), "{stdout}");
     assert!(out.status.success());
 }

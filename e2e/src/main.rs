@@ -1,52 +1,89 @@
 //! argtrace-e2e: the end-to-end checker of argtrace on a real kernel, used by
-//! the host tests (tracepoint mode) and inside the QEMU guests (every mode).
-//!   argtrace-e2e suite --argtrace PATH --modes m1,m2 --expect-auto MODE [--unavailable m3,m4]
+//! the host tests (tests/live.rs, tests/cli.rs) and inside the QEMU guests.
+//!   argtrace-e2e suite --argtrace PATH --detect [--expect-modes M,..] [--expect-auto MODE]
+//!                      [--expect-unavailable M,..]
+//!   argtrace-e2e suite --argtrace PATH --modes M,.. --expect-auto MODE [--unavailable M,..]
+//!   argtrace-e2e detect
 //!   argtrace-e2e trigger mmap|clone|tcp
+//! With --detect the suite asks the kernel which probe modes it has (detect.rs)
+//! and runs every case in each of them, expects auto to choose the first, and
+//! the others to be refused; the --expect-* options are a reviewed list
+//! (tests/kernels.txt) the detection must agree with (the `detect` case).
+//! `detect` only prints the detection line (`E2E-KERNEL modes=..`).
 
+mod detect;
 mod suite;
 mod trigger;
 
 use std::path::PathBuf;
 
 fn usage() -> i32 {
-    eprintln!("usage: argtrace-e2e suite --argtrace PATH --modes M[,M..] --expect-auto MODE [--unavailable M[,M..]]");
+    eprintln!(
+        "usage: argtrace-e2e suite --argtrace PATH --detect [--expect-modes M[,M..]] [--expect-auto MODE] \
+         [--expect-unavailable M[,M..]]"
+    );
+    eprintln!("       argtrace-e2e suite --argtrace PATH --modes M[,M..] --expect-auto MODE [--unavailable M[,M..]]");
+    eprintln!("       argtrace-e2e detect");
     eprintln!("       argtrace-e2e trigger mmap|clone|tcp");
     2
+}
+
+fn parse_suite(args: &[String]) -> Option<suite::Options> {
+    let mut opts = suite::Options {
+        argtrace: PathBuf::from("argtrace"),
+        detect: false,
+        modes: vec![],
+        expect_auto: None,
+        unavailable: vec![],
+        expect_modes: None,
+        expect_unavailable: None,
+    };
+    // `none` is the empty list (a kernel command line cannot carry an empty value well).
+    let list = |s: &str| s.split(',').filter(|m| !m.is_empty() && *m != "none").map(String::from).collect::<Vec<_>>();
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        if flag == "--detect" {
+            opts.detect = true;
+            continue;
+        }
+        let value = it.next()?;
+        match flag.as_str() {
+            "--argtrace" => opts.argtrace = PathBuf::from(value),
+            "--modes" => opts.modes = list(value),
+            "--expect-auto" => opts.expect_auto = Some(value.clone()),
+            "--unavailable" => opts.unavailable = list(value),
+            "--expect-modes" => opts.expect_modes = Some(list(value)),
+            "--expect-unavailable" => opts.expect_unavailable = Some(list(value)),
+            _ => return None,
+        }
+    }
+    let known = |v: &[String]| v.iter().all(|m| detect::ALL_MODES.contains(&m.as_str()));
+    let lists = [&opts.modes, &opts.unavailable];
+    let expected = [opts.expect_modes.as_ref(), opts.expect_unavailable.as_ref()];
+    if !lists.iter().all(|v| known(v)) || !expected.iter().flatten().all(|v| known(v)) {
+        return None;
+    }
+    if opts.detect {
+        // The modes come from the kernel; only expectations may be given.
+        (opts.modes.is_empty() && opts.unavailable.is_empty()).then_some(opts)
+    } else {
+        let plain = opts.expect_modes.is_none() && opts.expect_unavailable.is_none();
+        (plain && !opts.modes.is_empty() && opts.expect_auto.is_some()).then_some(opts)
+    }
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let code = match args.first().map(String::as_str) {
         Some("trigger") if args.len() == 2 => trigger::run(&args[1]),
-        Some("suite") => {
-            let mut opts = suite::Options {
-                argtrace: PathBuf::from("argtrace"),
-                modes: vec![],
-                expect_auto: String::new(),
-                unavailable: vec![],
-            };
-            let list = |s: &str| s.split(',').filter(|m| !m.is_empty()).map(String::from).collect::<Vec<_>>();
-            let mut it = args[1..].iter();
-            let mut ok = true;
-            while let Some(flag) = it.next() {
-                let Some(value) = it.next() else {
-                    ok = false;
-                    break;
-                };
-                match flag.as_str() {
-                    "--argtrace" => opts.argtrace = PathBuf::from(value),
-                    "--modes" => opts.modes = list(value),
-                    "--expect-auto" => opts.expect_auto = value.clone(),
-                    "--unavailable" => opts.unavailable = list(value),
-                    _ => ok = false,
-                }
-            }
-            if ok && !opts.modes.is_empty() && !opts.expect_auto.is_empty() {
-                suite::run(&opts)
-            } else {
-                usage()
-            }
+        Some("detect") if args.len() == 1 => {
+            println!("{}", detect::detect().line());
+            0
         }
+        Some("suite") => match parse_suite(&args[1..]) {
+            Some(opts) => suite::run(&opts),
+            None => usage(),
+        },
         _ => usage(),
     };
     std::process::exit(code);

@@ -2,7 +2,10 @@
 //! programs in each probe mode and checks that the JSON shows exactly the
 //! values, pids and results the triggers chose. Prints one framed line per
 //! case (`E2E-RESULT <case> <mode> PASS|FAIL <detail>`) and `E2E-DONE`, the
-//! form the QEMU kernel matrix reads back over the serial console.
+//! form the QEMU kernel matrix reads back over the serial console. With
+//! `--detect` the modes come from the kernel (detect.rs, printed first as
+//! `E2E-KERNEL ...`), and the `detect` case compares them with the reviewed
+//! expectations when any are given.
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -13,11 +16,31 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::detect::{self, Detection};
+
 pub struct Options {
     pub argtrace: PathBuf,
+    /// Take the modes, auto's choice and the refused modes from the kernel.
+    pub detect: bool,
+    /// Without `detect`: the modes every case runs in.
     pub modes: Vec<String>,
-    pub expect_auto: String,
+    /// Without `detect`: what auto must choose. With it: what the detection must
+    /// make of auto (the first detected mode), if given.
+    pub expect_auto: Option<String>,
+    /// Without `detect`: the modes that must be refused.
     pub unavailable: Vec<String>,
+    /// With `detect`: the modes the detection must find, if given.
+    pub expect_modes: Option<Vec<String>>,
+    /// With `detect`: the modes the detection must find missing, if given.
+    pub expect_unavailable: Option<Vec<String>>,
+}
+
+/// What the suite runs: the modes to run every case in, the mode auto must
+/// choose (None: auto must fail, no mode works) and the modes to be refused.
+struct Plan {
+    modes: Vec<String>,
+    auto: Option<String>,
+    unavailable: Vec<String>,
 }
 
 /// Generous: BPF verification under an emulated CPU takes seconds.
@@ -41,15 +64,28 @@ pub fn run(opts: &Options) -> i32 {
         }
         let _ = std::io::stdout().flush();
     };
-    for mode in &opts.modes {
-        report("mmap", mode, case_mmap(opts, Some(mode)));
+    let plan = if opts.detect {
+        let detection = detect::detect();
+        println!("{}", detection.line());
+        if let Some(outcome) = case_detect(opts, &detection) {
+            report("detect", "auto", outcome);
+        }
+        Plan { modes: detection.modes(), auto: detection.auto(), unavailable: detection.lacks() }
+    } else {
+        Plan { modes: opts.modes.clone(), auto: opts.expect_auto.clone(), unavailable: opts.unavailable.clone() }
+    };
+    for mode in &plan.modes {
+        report("mmap", mode, case_mmap(opts, Some(mode), mode));
         report("clone", mode, case_clone(opts, mode));
         report("tcp-inet6", mode, case_tcp(opts, mode, "inet6"));
         report("tcp-inet", mode, case_tcp(opts, mode, "inet"));
         report("sigkill", mode, case_sigkill(opts, mode));
     }
-    report("auto", &opts.expect_auto, case_mmap(opts, None));
-    for mode in &opts.unavailable {
+    match &plan.auto {
+        Some(auto) => report("auto", auto, case_mmap(opts, None, auto)),
+        None => report("auto", "none", case_no_mode(opts)),
+    }
+    for mode in &plan.unavailable {
         report("unavailable", mode, case_unavailable(opts, mode));
     }
     report("no-btf", "auto", case_no_btf(opts));
@@ -268,14 +304,14 @@ fn check_expectations(t: &Traced, mode: &str) -> Outcome {
     Ok(format!("{n} calls matched exactly; {}", t.summary))
 }
 
-fn case_mmap(opts: &Options, mode: Option<&String>) -> Outcome {
-    let extra: Vec<&str> = match mode {
+/// With `forced` None, auto must choose `expected_mode`.
+fn case_mmap(opts: &Options, forced: Option<&str>, expected_mode: &str) -> Outcome {
+    let extra: Vec<&str> = match forced {
         Some(m) => vec!["--probe", m],
         None => vec![],
     };
     let t = traced_run(opts, "mmap", &extra, "mmap")?;
-    let expected_mode = mode.unwrap_or(&opts.expect_auto);
-    if mode.is_none() {
+    if forced.is_none() {
         let line = format!("argtrace: probe mode {expected_mode} (auto)");
         if !t.stderr.lines().any(|l| l == line) {
             return Err(format!("auto did not choose {expected_mode}: {}", t.stderr));
@@ -316,6 +352,53 @@ fn case_tcp(opts: &Options, mode: &str, family: &str) -> Outcome {
         }
     }
     Ok(format!("{shown} connects matched exactly, the other family filtered out; {}", t.summary))
+}
+
+/// The detection against the reviewed expectations (None when none are given).
+fn case_detect(opts: &Options, d: &Detection) -> Option<Outcome> {
+    if opts.expect_modes.is_none() && opts.expect_auto.is_none() && opts.expect_unavailable.is_none() {
+        return None;
+    }
+    let set = |v: &[String]| v.iter().cloned().collect::<BTreeSet<String>>();
+    let show = |v: &[String]| if v.is_empty() { "none".to_string() } else { v.join(",") };
+    let mut wrong = Vec::new();
+    if let Some(want) = &opts.expect_modes {
+        if set(want) != set(&d.modes()) {
+            wrong.push(format!("the kernel has modes {} but {} are expected", show(&d.modes()), show(want)));
+        }
+    }
+    if let Some(want) = &opts.expect_unavailable {
+        if set(want) != set(&d.lacks()) {
+            wrong.push(format!("the kernel lacks {} but {} are expected missing", show(&d.lacks()), show(want)));
+        }
+    }
+    let auto = d.auto().unwrap_or_else(|| "none".into());
+    if let Some(want) = &opts.expect_auto {
+        if *want != auto {
+            wrong.push(format!("auto must choose {auto} on this kernel but {want} is expected"));
+        }
+    }
+    Some(if wrong.is_empty() {
+        Ok(format!("modes={} auto={auto} lacks={} as expected", show(&d.modes()), show(&d.lacks())))
+    } else {
+        Err(format!("{}; {}", wrong.join("; "), d.line()))
+    })
+}
+
+/// No mode works: auto must end with exit 5 and one line saying so.
+fn case_no_mode(opts: &Options) -> Outcome {
+    let out = Command::new(&opts.argtrace)
+        .args(["mmap"])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| e.to_string())?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let want = "argtrace: no probe mode works on this kernel (";
+    let last = stderr.lines().last().unwrap_or_default();
+    if out.status.code() != Some(5) || !last.starts_with(want) {
+        return Err(format!("expected exit 5 and a last line '{want}...', got {} and: {stderr}", out.status));
+    }
+    Ok(last.to_string())
 }
 
 fn case_unavailable(opts: &Options, mode: &str) -> Outcome {

@@ -1,6 +1,7 @@
 // Reading a guest's serial console: the suite's `E2E-` lines and the kernel's complaints.
 //
-// The suite prints `E2E-RESULT <case> <mode> PASS|FAIL <detail...>` per case and
+// The suite prints `E2E-KERNEL modes=.. auto=.. lacks=.. has=..` first (the probe modes
+// it detected on the kernel), `E2E-RESULT <case> <mode> PASS|FAIL <detail...>` per case and
 // `E2E-DONE passed=N failed=M` at the end; /init adds `E2E-BOOT <release> <machine>` and
 // `E2E-EXIT <status>` (with `cargo xtask vm --run`, the command's output lies between
 // `E2E-RUN-BEGIN` and `E2E-EXIT`). Kernel messages may share a console line with them, so a marker
@@ -20,6 +21,9 @@ pub struct CaseResult {
 pub struct Console {
     /// `uname -r` and `uname -m` from `E2E-BOOT`.
     pub boot: Option<(String, String)>,
+    /// The suite's detection of the kernel's probe modes: the `E2E-KERNEL` line without
+    /// its marker (`modes=.. auto=.. lacks=.. has=..`).
+    pub kernel: Option<String>,
     pub results: Vec<CaseResult>,
     /// `passed` and `failed` from `E2E-DONE`.
     pub done: Option<(u32, u32)>,
@@ -68,6 +72,10 @@ fn parse_marker(line: &str, console: &mut Console) {
             [release, machine, ..] => console.boot = Some((release.to_string(), machine.to_string())),
             _ => bad(console),
         },
+        "E2E-KERNEL" => match rest.first() {
+            Some(first) if first.starts_with("modes=") => console.kernel = Some(rest.join(" ")),
+            _ => bad(console),
+        },
         "E2E-RESULT" => match rest.as_slice() {
             [case, mode, verdict @ ("PASS" | "FAIL"), detail @ ..] => console.results.push(CaseResult {
                 case: case.to_string(),
@@ -112,6 +120,7 @@ mod tests {
         let log = "\
 [    0.000000] Linux version 6.1.0\r
 E2E-BOOT 6.1.0-56-cloud-amd64 x86_64\r
+E2E-KERNEL modes=kprobe,tracepoint auto=kprobe lacks=fentry(attach to ksys_mmap_pgoff: ENOTSUPP 524) has=kprobe(x)\r
 E2E-RESULT clone fentry PASS flags=CLONE_VM\r
 [    3.1] random: crng init done E2E-RESULT mmap kprobe FAIL want len=4096 got len=0\r
 [    4.0] WARNING: CPU: 1 PID: 1 at kernel/bpf/x.c:1\r
@@ -121,6 +130,13 @@ E2E-EXIT 1\r
 ";
         let c = parse(log);
         assert_eq!(c.boot, Some(("6.1.0-56-cloud-amd64".into(), "x86_64".into())));
+        assert_eq!(
+            c.kernel.as_deref(),
+            Some(
+                "modes=kprobe,tracepoint auto=kprobe \
+                 lacks=fentry(attach to ksys_mmap_pgoff: ENOTSUPP 524) has=kprobe(x)"
+            )
+        );
         assert_eq!(c.results.len(), 2);
         assert!(c.results[0].passed);
         assert_eq!(c.results[1].case, "mmap");

@@ -18,7 +18,8 @@ const BASE_LAYOUT: u32 = 1;
 
 /// The guest's /init. It mounts what the suite relies on, reports the kernel, runs the
 /// suite with arguments taken from the kernel command line (`argtrace.key=value` becomes
-/// `--key value`, `_` turned into `-`), reports its exit status and powers off. Every
+/// `--key value` and `argtrace.key` the flag `--key`, `_` turned into `-`), reports its
+/// exit status and powers off. Every
 /// line the harness reads starts with `E2E-`. With `--run`, `init_script` swaps the suite's
 /// line for the command, between `E2E-RUN-BEGIN` and `E2E-EXIT`.
 const INIT: &str = r#"#!/bin/sh
@@ -53,6 +54,10 @@ for word in $(cat /proc/cmdline); do
             key=${word#argtrace.}
             key=${key%%=*}
             set -- "$@" "--$(echo "$key" | tr _ -)" "${word#*=}"
+            ;;
+        argtrace.*)
+            key=${word#argtrace.}
+            set -- "$@" "--$(echo "$key" | tr _ -)"
             ;;
     esac
 done

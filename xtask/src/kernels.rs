@@ -81,19 +81,23 @@ pub struct Kernel {
 }
 
 impl Kernel {
-    /// The arguments of `argtrace-e2e suite` for this kernel, as `key=value` pairs; the
-    /// guest's /init gets them through the kernel command line as `argtrace.key=value`.
-    pub fn suite_params(&self) -> Vec<(&'static str, String)> {
-        let mut params = vec![
-            ("expect_auto", self.expect_auto.clone()),
-            ("modes", self.modes.join(",")),
-        ];
-        if !self.unavailable.is_empty() {
-            params.push(("unavailable", self.unavailable.join(",")));
-        }
-        params
+    /// The arguments of `argtrace-e2e suite` for this kernel, as `key=value` pairs (a
+    /// `key` alone is a flag); the guest's /init gets them through the kernel command line
+    /// as `argtrace.key=value` or `argtrace.key`. The suite detects the kernel's modes
+    /// itself (`--detect`) and checks the detection against this reviewed line.
+    pub fn suite_params(&self) -> Vec<(&'static str, Option<String>)> {
+        let unavailable = if self.unavailable.is_empty() { "none".to_string() } else { self.unavailable.join(",") };
+        vec![
+            ("detect", None),
+            ("expect_modes", Some(self.modes.join(","))),
+            ("expect_auto", Some(self.expect_auto.clone())),
+            ("expect_unavailable", Some(unavailable)),
+        ]
     }
 }
+
+/// argtrace's probe modes, in the order its auto tries them.
+pub const PROBE_MODES: [&str; 3] = ["fentry", "kprobe", "tracepoint"];
 
 pub fn list_path() -> PathBuf {
     workspace_root().join("tests/kernels.txt")
@@ -143,6 +147,27 @@ pub fn parse_list(text: &str) -> Result<Vec<Kernel>> {
         }
         if kernel.expect_auto.is_empty() || kernel.modes.is_empty() {
             return Err(format!("line {lineno}: expect_auto= and modes= are required"));
+        }
+        // The suite detects every mode as present or missing: the line must say which.
+        for mode in PROBE_MODES {
+            let listed = kernel.modes.iter().chain(&kernel.unavailable).filter(|m| *m == mode).count();
+            if listed != 1 {
+                return Err(format!(
+                    "line {lineno}: probe mode {mode} must be in exactly one of modes= and unavailable="
+                ));
+            }
+        }
+        let listed = || kernel.modes.iter().chain(&kernel.unavailable);
+        if let Some(other) = listed().find(|m| !PROBE_MODES.contains(&m.as_str())) {
+            return Err(format!("line {lineno}: unknown probe mode `{other}`"));
+        }
+        // What auto must choose: the first mode the kernel has, in argtrace's order.
+        let first = PROBE_MODES.iter().find(|m| kernel.modes.iter().any(|x| x == *m)).expect("modes is not empty");
+        if kernel.expect_auto != *first {
+            return Err(format!(
+                "line {lineno}: expect_auto={} but the first of modes= in fentry > kprobe > tracepoint order is {first}",
+                kernel.expect_auto
+            ));
         }
         if kernels.iter().any(|k: &Kernel| k.package == kernel.package) {
             return Err(format!("line {lineno}: {} is listed twice", kernel.package));
@@ -243,29 +268,45 @@ mod tests {
     #[test]
     fn parses_a_list() {
         let text = "# comment\n\
-            x86_64 linux-image-a expect_auto=fentry modes=fentry,kprobe vmlinux_h # why\n\
+            x86_64 linux-image-a expect_auto=fentry modes=fentry,kprobe,tracepoint vmlinux_h # why\n\
             \n\
-            arm64 linux-image-b expect_auto=kprobe modes=kprobe unavailable=fentry\n";
+            arm64 linux-image-b expect_auto=kprobe modes=kprobe,tracepoint unavailable=fentry\n";
         let list = parse_list(text).unwrap();
         assert_eq!(list.len(), 2);
         assert_eq!(list[0].arch, Arch::X86_64);
-        assert_eq!(list[0].modes, ["fentry", "kprobe"]);
+        assert_eq!(list[0].modes, ["fentry", "kprobe", "tracepoint"]);
         assert!(list[0].vmlinux_h);
         assert_eq!(list[1].unavailable, ["fentry"]);
         assert_eq!(
             list[1].suite_params(),
             [
-                ("expect_auto", "kprobe".to_string()),
-                ("modes", "kprobe".to_string()),
-                ("unavailable", "fentry".to_string())
+                ("detect", None),
+                ("expect_modes", Some("kprobe,tracepoint".to_string())),
+                ("expect_auto", Some("kprobe".to_string())),
+                ("expect_unavailable", Some("fentry".to_string())),
             ]
         );
+        assert_eq!(list[0].suite_params()[3], ("expect_unavailable", Some("none".to_string())));
+    }
+
+    #[test]
+    fn every_mode_is_either_expected_or_missing() {
+        // tracepoint in neither list
+        assert!(parse_list("x86_64 pkg expect_auto=fentry modes=fentry,kprobe\n").is_err());
+        // fentry in both
+        let both = "x86_64 pkg expect_auto=fentry modes=fentry,kprobe,tracepoint unavailable=fentry\n";
+        assert!(parse_list(both).is_err());
+        assert!(parse_list("x86_64 pkg expect_auto=fentry modes=fentry,kprobe,tracepoint,uprobe\n").is_err());
+        // auto must be the first mode the kernel has
+        assert!(parse_list("x86_64 pkg expect_auto=kprobe modes=fentry,kprobe,tracepoint\n").is_err());
     }
 
     #[test]
     fn rejects_unknown_fields() {
-        assert!(parse_list("x86_64 pkg expect_auto=a modes=a bogus=1\n").is_err());
-        assert!(parse_list("riscv pkg expect_auto=a modes=a\n").is_err());
-        assert!(parse_list("x86_64 pkg modes=a\n").is_err());
+        let modes = "modes=tracepoint unavailable=fentry,kprobe";
+        assert!(parse_list(&format!("x86_64 pkg expect_auto=tracepoint {modes} bogus=1\n")).is_err());
+        assert!(parse_list(&format!("riscv pkg expect_auto=tracepoint {modes}\n")).is_err());
+        assert!(parse_list(&format!("x86_64 pkg {modes}\n")).is_err());
+        assert!(parse_list(&format!("x86_64 pkg expect_auto=tracepoint {modes}\n")).is_ok());
     }
 }

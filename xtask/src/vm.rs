@@ -8,7 +8,7 @@
 
 use crate::console::{self, CaseResult, Console};
 use crate::initramfs;
-use crate::kernels::{fetch_package, read_list, Arch, Kernel};
+use crate::kernels::{fetch_package, read_list, Arch, Kernel, PROBE_MODES};
 use crate::qemu;
 use crate::util::{self, run, workspace_root, Context, Result};
 use std::collections::BTreeSet;
@@ -313,7 +313,14 @@ fn run_guest(
     let params: Vec<String> = if run_mode {
         Vec::new()
     } else {
-        kernel.suite_params().iter().map(|(k, v)| format!("argtrace.{k}={v}")).collect()
+        kernel
+            .suite_params()
+            .iter()
+            .map(|(k, v)| match v {
+                Some(v) => format!("argtrace.{k}={v}"),
+                None => format!("argtrace.{k}"),
+            })
+            .collect()
     };
     let cmd = qemu::command(kernel.arch, vmlinuz, initrd, &params.join(" "));
     let log = logs.join(format!("{}.log", kernel.package));
@@ -364,6 +371,9 @@ fn run_guest(
     if console.results.is_empty() {
         health.push("no E2E-RESULT lines".into());
     }
+    if console.kernel.is_none() && console.boot.is_some() {
+        health.push("no E2E-KERNEL line: the suite did not report its detection of the probe modes".into());
+    }
     match console.exit {
         None if console.boot.is_some() => health.push("no E2E-EXIT line".into()),
         Some(0) if fails > 0 => health.push("the suite exited 0 despite FAIL results".into()),
@@ -402,7 +412,12 @@ fn report(runs: &[GuestRun], not_run: &[&Kernel], root: &Path) -> (usize, usize)
             if run.failed() { "FAILED" } else { "ok" }
         );
         println!();
-        print!("{}", table(&run.console.results, &run.kernel.modes));
+        // What the suite found on the kernel itself; the `detect` row says whether it agrees
+        // with tests/kernels.txt.
+        println!("detection: {}", detection_summary(run.console.kernel.as_deref()));
+        println!();
+        // Every mode's column, the kernel's or not, in argtrace's order: the same layout for all.
+        print!("{}", table(&run.console.results, &PROBE_MODES.map(String::from)));
         let health = if run.health.is_empty() { "pass" } else { "FAIL" };
         println!("boot/console: {health}");
         println!();
@@ -490,6 +505,15 @@ fn report_run(runs: &[GuestRun], not_run: &[&Kernel], root: &Path) -> (usize, us
     (passed, failed)
 }
 
+/// The detection line for the report: modes, auto's choice and the reasons for the missing
+/// modes (the evidence for the present ones stays in the log).
+fn detection_summary(kernel: Option<&str>) -> String {
+    match kernel {
+        None => "none reported".to_string(),
+        Some(line) => line.split(" has=").next().unwrap_or(line).to_string(),
+    }
+}
+
 /// A markdown table: one row per case, one column per mode; the kernel's listed modes
 /// come first, then any other mode the suite reported, in order of appearance.
 fn table(results: &[CaseResult], listed_modes: &[String]) -> String {
@@ -561,6 +585,17 @@ mod tests {
              | clone | pass   | pass   |\n\
              | mmap  | FAIL   | -      |\n"
         );
+    }
+
+    #[test]
+    fn detection_summary_leaves_out_the_evidence() {
+        assert_eq!(
+            detection_summary(Some(
+                "modes=kprobe,tracepoint auto=kprobe lacks=fentry(attach: ENOTSUPP 524) has=kprobe(a),tracepoint(b)"
+            )),
+            "modes=kprobe,tracepoint auto=kprobe lacks=fentry(attach: ENOTSUPP 524)"
+        );
+        assert_eq!(detection_summary(None), "none reported");
     }
 
     #[test]
