@@ -9,9 +9,10 @@
  *	#define ARGTRACE_RECORD struct clone_event
  * and defines fill_record() (declared below). The record starts with a
  * struct event_header h and has a __s64 ret.
- * An object of cgroup hooks (sock) has no call to pair with a return: it
+ * An object of cgroup hooks (sock, skb) has no call to pair with a return: it
  * defines ARGTRACE_CGROUP_HOOKS instead and gets the filters, the header, the
- * ring buffer and the drop counter only. */
+ * ring buffer and the drop counter only (and includes creator.bpf.h for the
+ * creator of a socket). */
 #ifndef ARGTRACE_COMMON_BPF_H
 #define ARGTRACE_COMMON_BPF_H
 
@@ -96,6 +97,24 @@ static __always_inline void count_drop(void)
 		*n += 1;
 }
 
+/* Is `comm` (a task name as the kernel keeps it) the one --comm asked for? */
+static __always_inline bool comm_matches(const char *comm)
+{
+	for (int i = 0; i < ARGTRACE_COMM_LEN; i++) {
+		if (comm[i] != target_comm[i])
+			return false;
+		if (comm[i] == 0)
+			break;
+	}
+	return true;
+}
+
+/* Is any filter on the task set (-p, --tid, -u, -c)? */
+static __always_inline bool task_filtered(void)
+{
+	return filter_pid || filter_tid || filter_uid || filter_comm;
+}
+
 /* Does the current task pass every filter? Fills pid and tid on the way. */
 static __always_inline bool want_task(__u32 *pid, __u32 *tid)
 {
@@ -115,12 +134,8 @@ static __always_inline bool want_task(__u32 *pid, __u32 *tid)
 		char comm[ARGTRACE_COMM_LEN];
 
 		bpf_get_current_comm(comm, sizeof(comm));
-		for (int i = 0; i < ARGTRACE_COMM_LEN; i++) {
-			if (comm[i] != target_comm[i])
-				return false;
-			if (comm[i] == 0)
-				break;
-		}
+		if (!comm_matches(comm))
+			return false;
 	}
 	return true;
 }
@@ -144,20 +159,27 @@ static __always_inline void fill_header(void *ctx, struct event_header *h, __u32
 	}
 }
 
+/* The wakeup flag for a record stamped `now`. The header's stamp stands in
+ * for "now": one clock read less per event, and a stale stamp only means an
+ * early wakeup. */
+static __always_inline __u64 wakeup_flags(__u64 now)
+{
+	if (now - last_wakeup_ns >= wakeup_interval_ns ||
+	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes) {
+		last_wakeup_ns = now;
+		return BPF_RB_FORCE_WAKEUP;
+	}
+	return BPF_RB_NO_WAKEUP;
+}
+
 /* Sends a finished record (it starts with its event_header), or counts it as
- * lost. The header's stamp stands in for "now": one clock read less per event,
- * and a stale stamp only means an early wakeup. */
+ * lost. A record reserved in the ring (bpf_ringbuf_reserve, for one whose
+ * size is known late) is sent with bpf_ringbuf_submit(r, wakeup_flags(..)). */
 static __always_inline void submit(void *record, __u64 size)
 {
 	__u64 now = ((struct event_header *)record)->ts_ns;
-	__u64 flags = BPF_RB_NO_WAKEUP;
 
-	if (now - last_wakeup_ns >= wakeup_interval_ns ||
-	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes) {
-		flags = BPF_RB_FORCE_WAKEUP;
-		last_wakeup_ns = now;
-	}
-	if (bpf_ringbuf_output(&events, record, size, flags))
+	if (bpf_ringbuf_output(&events, record, size, wakeup_flags(now)))
 		count_drop();
 }
 

@@ -20,6 +20,7 @@
  * would then be printed as if the kernel had said it. */
 #define ARGTRACE_CGROUP_HOOKS
 #include "common.bpf.h"
+#include "creator.bpf.h"
 
 #define ARGTRACE_AF_INET 2
 #define ARGTRACE_AF_INET6 10
@@ -29,20 +30,9 @@
 const volatile __u16 target_family = 0;
 /* 0: every protocol; else IPPROTO_TCP or IPPROTO_UDP. */
 const volatile __u16 target_protocol = 0;
-/* False on a kernel without socket-local storage: the creators map is then not
- * created, and the verifier drops the code that uses it as dead. */
-const volatile bool have_sk_storage = true;
 
 enum argtrace_sock_op _argtrace_sock_op = 0;
 struct sock_event _sock_event = {};
-
-/* Who created each socket, and when: set at sock_create, freed with the socket. */
-struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct sock_creator);
-} creators SEC(".maps");
 
 /* A bind's request, by cookie, until post_bind completes it with what the
  * kernel granted. A bind refused before post_bind stays here until the
@@ -75,8 +65,7 @@ static __always_inline void copy_creator(struct sock_event *e, const struct sock
 /* The creator of a socket seen through struct bpf_sock (CGROUP_SOCK programs). */
 static __always_inline void creator_of_sock(struct sock_event *e, struct bpf_sock *sk)
 {
-	if (have_sk_storage)
-		copy_creator(e, bpf_sk_storage_get(&creators, sk, NULL, 0));
+	copy_creator(e, creator_of(sk));
 }
 
 /* An earlier bind of this socket that never reached post_bind: sent now, as
@@ -108,25 +97,13 @@ SEC("cgroup/sock_create")
 int sock_create(struct bpf_sock *ctx)
 {
 	struct sock_event e = {};
-	struct sock_creator *c = NULL;
 	__u64 now = bpf_ktime_get_ns();
-	__u32 pid, tid;
-
 	/* Every socket's creator is kept, whatever the filters say: a later event
 	 * by a task they let through (a child the socket was passed to) still
 	 * names it. */
-	if (have_sk_storage) {
-		c = bpf_sk_storage_get(&creators, ctx, NULL, BPF_SK_STORAGE_GET_F_CREATE);
-		if (c) {
-			__u64 id = bpf_get_current_pid_tgid();
+	struct sock_creator *c = note_creator(ctx, now, false);
+	__u32 pid, tid;
 
-			c->ts_ns = now;
-			c->pid = id >> 32;
-			c->tid = (__u32)id;
-			c->uid = (__u32)bpf_get_current_uid_gid();
-			bpf_get_current_comm(c->comm, sizeof(c->comm));
-		}
-	}
 	if (!want_sock(ctx->family, ctx->protocol) || !want_task(&pid, &tid))
 		return 1;
 	fill_sock(&e, ctx, pid, tid, SOCK_OP_SOCKET, bpf_get_socket_cookie(ctx), ctx->family,
@@ -163,8 +140,7 @@ static __always_inline int on_bind(struct bpf_sock_addr *ctx, bool v6)
 		*(__u32 *)e.addr = ctx->user_ip4;
 	}
 	e.port = bpf_ntohs((__u16)ctx->user_port);
-	if (have_sk_storage)
-		copy_creator(&e, bpf_sk_storage_get(&creators, ctx->sk, NULL, 0));
+	copy_creator(&e, creator_of(ctx->sk));
 	/* No room to park it: send the request now, without the granted address. */
 	if (bpf_map_update_elem(&pending_binds, &cookie, &e, BPF_ANY))
 		submit(&e, sizeof(e));
@@ -254,8 +230,7 @@ static __always_inline int on_destination(struct bpf_sock_addr *ctx, __u8 op, bo
 		*(__u32 *)e.addr = ctx->user_ip4;
 	}
 	e.port = bpf_ntohs((__u16)ctx->user_port);
-	if (have_sk_storage)
-		copy_creator(&e, bpf_sk_storage_get(&creators, ctx->sk, NULL, 0));
+	copy_creator(&e, creator_of(ctx->sk));
 	submit(&e, sizeof(e));
 	return 1;
 }

@@ -4,6 +4,7 @@
 //! product itself instead of restating them. `src/main.rs` is a thin main.
 
 pub mod bpf;
+pub mod cgroup;
 pub mod cli;
 pub mod decode;
 pub mod error;

@@ -13,17 +13,18 @@ use std::path::PathBuf;
 use std::sync::Once;
 
 use clap::ValueEnum;
-use libbpf_rs::{libbpf_sys, MapType, OpenObject, ProgramType};
+use libbpf_rs::{OpenObject, ProgramType};
 
 use crate::bpf::{load_skeleton, skeleton_sections, LoadError, ProbeMode, Stage, Tracer};
+use crate::cgroup::{self, task_of};
 use crate::cli::{Config, Family};
 use crate::decode;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::event::{header_of, Header};
-use crate::render::{self, escape_into, write_json_str, Json, Record, Style};
+use crate::render::{self, write_json_str, Json, Record, Style};
 use crate::stack::StackReader;
 use crate::subject::Subject;
-use crate::sys::{self, CgroupDir};
+use crate::sys::CgroupDir;
 
 #[allow(clippy::all, dead_code, unused_imports, non_camel_case_types, non_upper_case_globals)]
 mod skel {
@@ -69,31 +70,14 @@ impl Sock {
     /// The cgroup the programs attach to: --cgroup, checked to be a cgroup v2
     /// directory, or the root of the cgroup v2 hierarchy.
     fn cgroup_dir(&self) -> Result<CgroupDir> {
-        match &self.cgroup {
-            Some(path) => CgroupDir::open(path).map_err(|e| Error::Usage(format!("--cgroup {e}"))),
-            None => {
-                let root = sys::cgroup2_mount().ok_or_else(|| {
-                    Error::Kernel(
-                        "no cgroup v2 hierarchy is mounted (no cgroup2 line in /proc/mounts); sock attaches \
-                         to one: mount it, e.g. mount -t cgroup2 none /sys/fs/cgroup"
-                            .into(),
-                    )
-                })?;
-                CgroupDir::open(&root).map_err(|e| Error::Kernel(format!("the cgroup v2 mount {e}")))
-            }
-        }
+        cgroup::attach_dir(self.cgroup.as_deref(), "sock")
     }
 }
 
-/// Whether the kernel has socket-local storage where sock needs it: the map
-/// type (Linux 5.2) and bpf_sk_storage_get() in both program types. A probe
-/// that cannot tell counts as yes: a real lack then fails the load, named.
+/// Whether the kernel has socket-local storage where sock needs it (both
+/// program types).
 fn have_sk_storage() -> bool {
-    let helper = libbpf_sys::BPF_FUNC_sk_storage_get;
-    let yes = |r: libbpf_rs::Result<bool>| r.unwrap_or(true);
-    yes(MapType::SkStorage.is_supported())
-        && yes(ProgramType::CgroupSock.is_helper_supported(helper))
-        && yes(ProgramType::CgroupSockAddr.is_helper_supported(helper))
+    cgroup::have_sk_storage(&[ProgramType::CgroupSock, ProgramType::CgroupSockAddr])
 }
 
 impl Subject for Sock {
@@ -186,11 +170,6 @@ fn sockaddr(addr: IpAddr, port: u16) -> String {
     }
 }
 
-/// The kernel's comm bytes, up to the first NUL.
-fn comm_bytes(comm: &[i8; 16]) -> Vec<u8> {
-    comm.iter().map(|c| *c as u8).take_while(|c| *c != 0).collect()
-}
-
 impl SockEvent {
     fn creator(&self) -> Option<&SockCreator> {
         (self.has_creator != 0).then_some(&self.creator)
@@ -221,8 +200,7 @@ impl SockEvent {
         match self.creator() {
             Some(c) if always || c.pid != self.h.pid || c.tid != self.h.tid => {
                 out.push_str(", creator=");
-                escape_into(out, &comm_bytes(&c.comm));
-                let _ = write!(out, " {}/{}", c.pid, c.tid);
+                task_of!(c).text(out);
             }
             Some(_) => {}
             None => out.push_str(", creator=?"),
@@ -252,19 +230,10 @@ impl Record for SockEvent {
     }
 
     fn json_result(&self, _style: &Style, j: &mut Json) {
-        let Some(c) = self.creator() else {
-            j.key("creator").push_str("null");
-            return;
-        };
-        let comm = comm_bytes(&c.comm);
-        let mut o = Json::open(j.key("creator"));
-        o.num("pid", c.pid).num("tid", c.tid).str("comm", &String::from_utf8_lossy(&comm));
-        if std::str::from_utf8(&comm).is_err() {
-            let list: Vec<String> = comm.iter().map(u8::to_string).collect();
-            o.key("comm_bytes").push_str(&format!("[{}]", list.join(", ")));
+        match self.creator() {
+            Some(c) => task_of!(c).json(j.key("creator")),
+            None => j.key("creator").push_str("null"),
         }
-        o.num("uid", c.uid);
-        o.close();
     }
 
     fn text(&self, _style: &Style, out: &mut String) {
