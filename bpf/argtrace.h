@@ -12,6 +12,7 @@ enum argtrace_probe {
 	PROBE_KPROBE = 2,
 	PROBE_TRACEPOINT = 3,
 	PROBE_CGROUP = 4,
+	PROBE_SOCKET = 5,	/* a socket filter on an AF_PACKET socket (skb --iface) */
 };
 
 /* Which entry a process or thread creation used. */
@@ -131,6 +132,50 @@ struct sock_event {
 	__u8 bound_addr[16];
 	__u32 pad3;
 	struct sock_creator creator;	/* valid when has_creator */
+};
+
+/* Which way a packet went (argtrace skb). */
+enum argtrace_skb_dir {
+	SKB_EGRESS = 0,		/* cgroup_skb/egress; socket filter: PACKET_OUTGOING */
+	SKB_INGRESS = 1,	/* cgroup_skb/ingress; socket filter: any other pkt_type */
+};
+
+/* One packet (argtrace skb). The record is followed in the ring buffer by
+ * cap_len bytes of the packet from offset data_off of its IP header (the
+ * whole packet up to --snaplen with --pcap, else the payload up to --peek). */
+struct skb_event {
+	struct event_header h;	/* the task the hook ran in (cgroup mode, where the
+				 * kernel lets it be read): at ingress and for TCP's
+				 * own sends, whoever ran the softirq */
+	__u64 cookie;		/* bpf_get_socket_cookie(): 0 without a socket */
+	__u32 len;		/* skb->len: the whole packet from its IP header */
+	__u32 payload_len;	/* len - ip_hdr_len - l4_hdr_len (0 if shorter) */
+	__u32 seq;		/* TCP, host order */
+	__u32 ack;
+	__u32 data_off;		/* where the bytes that follow start in the packet */
+	__u32 cap_len;		/* how many bytes follow */
+	__s32 load_err;		/* bpf_skb_load_bytes of those bytes: 0 or -errno */
+	/* --compare-relative (cgroup mode): bpf_skb_load_bytes_relative of the
+	 * payload's first byte from the network header, 0 or -errno, 1 when not
+	 * tried; and the skb's linear part (skb->data_end - skb->data), which that
+	 * helper cannot read past: a TCP send's payload lies in page fragments. */
+	__s32 relative_ret;
+	__u32 linear_len;
+	__u32 ifindex;		/* socket filter: skb->ifindex */
+	__u16 sport;		/* host order; 0 without a TCP or UDP header */
+	__u16 dport;
+	__u16 ip_hdr_len;	/* 20..60 (IPv4), 40 (IPv6: the fixed header) */
+	__u16 l4_hdr_len;	/* TCP: doff * 4; UDP: 8; 0: none read */
+	__u8 dir;		/* enum argtrace_skb_dir */
+	__u8 version;		/* 4 or 6 */
+	__u8 proto;		/* IPv4 protocol / IPv6 next header */
+	__u8 tcp_flags;		/* the TCP header's flags byte (FIN 0x01 .. CWR 0x80) */
+	__u8 has_owner;		/* 0: the socket has no creator record (or no socket) */
+	__u8 pkt_type;		/* socket filter: skb->pkt_type */
+	__u8 pad[2];
+	__u8 saddr[16];		/* network order; IPv4 in the first 4 bytes */
+	__u8 daddr[16];
+	struct sock_creator owner;	/* valid when has_owner */
 };
 
 #endif /* ARGTRACE_H */

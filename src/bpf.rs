@@ -11,7 +11,8 @@ use crate::cli::Config;
 
 /// A hook family. A subject that hooks calls (clone, mmap, tcp-connect) has
 /// programs for the first three in one object; a socket subject (sock) has
-/// cgroup programs only. Each subject says which it has (`Subject::modes`).
+/// cgroup programs only; skb has cgroup programs and a socket filter. Each
+/// subject says which it has (`Subject::modes`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProbeMode {
     Fentry,
@@ -19,10 +20,14 @@ pub enum ProbeMode {
     Tracepoint,
     /// cgroup socket hooks, attached with bpf_links to a cgroup v2 directory.
     Cgroup,
+    /// A socket filter on an AF_PACKET socket (skb's fallback): packets of
+    /// an interface, without their process.
+    Socket,
 }
 
 impl ProbeMode {
-    pub const ALL: [ProbeMode; 4] = [ProbeMode::Fentry, ProbeMode::Kprobe, ProbeMode::Tracepoint, ProbeMode::Cgroup];
+    pub const ALL: [ProbeMode; 5] =
+        [ProbeMode::Fentry, ProbeMode::Kprobe, ProbeMode::Tracepoint, ProbeMode::Cgroup, ProbeMode::Socket];
 
     /// The modes of a subject that hooks calls, in the order auto tries them.
     pub const CALLS: [ProbeMode; 3] = [ProbeMode::Fentry, ProbeMode::Kprobe, ProbeMode::Tracepoint];
@@ -33,6 +38,7 @@ impl ProbeMode {
             ProbeMode::Kprobe => "kprobe",
             ProbeMode::Tracepoint => "tracepoint",
             ProbeMode::Cgroup => "cgroup",
+            ProbeMode::Socket => "socket",
         }
     }
 
@@ -43,14 +49,15 @@ impl ProbeMode {
             ProbeMode::Kprobe => &["kprobe/", "kretprobe/"],
             ProbeMode::Tracepoint => &["tracepoint/", "tp/"],
             ProbeMode::Cgroup => &["cgroup/", "cgroup_skb/"],
+            ProbeMode::Socket => return section == "socket" || section.starts_with("socket/"),
         };
         prefixes.iter().any(|p| section.starts_with(p))
     }
 
     /// Whether programs of this mode may take stacks (bpf_get_stackid is a
-    /// tracing helper; cgroup programs do not have it).
+    /// tracing helper; cgroup programs and socket filters do not have it).
     pub fn has_stacks(self) -> bool {
-        self != ProbeMode::Cgroup
+        !matches!(self, ProbeMode::Cgroup | ProbeMode::Socket)
     }
 }
 
@@ -77,6 +84,9 @@ pub fn at(stage: Stage) -> impl FnOnce(libbpf_rs::Error) -> LoadError {
 pub struct Tracer<'obj> {
     /// The cgroup attachments (cgroup mode); the skeleton holds the others.
     pub links: Vec<libbpf_rs::Link>,
+    /// Descriptors that keep a program attached, closed with the tracer (the
+    /// AF_PACKET socket of a socket filter).
+    pub held: Vec<std::os::fd::OwnedFd>,
     pub skel: Box<dyn Skel<'obj> + 'obj>,
     pub mode: ProbeMode,
 }
@@ -160,7 +170,7 @@ macro_rules! load_skeleton {
                 Vec::new()
             }
         };
-        Ok($crate::bpf::Tracer { links, skel, mode: $mode })
+        Ok($crate::bpf::Tracer { links, held: Vec::new(), skel, mode: $mode })
     }};
 }
 

@@ -42,7 +42,8 @@ impl Family {
 }
 
 /// Which hook family to use; auto tries the subject's modes in order (fentry,
-/// then kprobe, then tracepoints; cgroup alone for sock).
+/// then kprobe, then tracepoints; cgroup alone for sock; cgroup, then a socket
+/// filter for skb).
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProbeArg {
     Auto,
@@ -50,6 +51,7 @@ pub enum ProbeArg {
     Kprobe,
     Tracepoint,
     Cgroup,
+    Socket,
 }
 
 impl ProbeArg {
@@ -61,13 +63,15 @@ impl ProbeArg {
             ProbeArg::Kprobe => Some(ProbeMode::Kprobe),
             ProbeArg::Tracepoint => Some(ProbeMode::Tracepoint),
             ProbeArg::Cgroup => Some(ProbeMode::Cgroup),
+            ProbeArg::Socket => Some(ProbeMode::Socket),
         }
     }
 }
 
 #[derive(Args, Debug)]
 pub struct CommonArgs {
-    /// Probe mode: auto, fentry, kprobe or tracepoint (clone, mmap, tcp-connect); auto or cgroup (sock).
+    /// Probe mode: auto, fentry, kprobe or tracepoint (clone, mmap, tcp-connect); auto or cgroup (sock);
+    /// auto, cgroup or socket (skb).
     #[arg(long, value_enum, default_value = "auto", global = true)]
     pub probe: ProbeArg,
     /// Trace only this process id (repeat or separate with commas for several).
@@ -249,7 +253,7 @@ impl Config {
         if c.count == Some(0) {
             return Err(Error::Usage("--count must be at least 1".into()));
         }
-        Ok(Config {
+        let cfg = Config {
             subject,
             probe: c.probe,
             pids: c.pids,
@@ -266,7 +270,9 @@ impl Config {
             ringbuf_size: c.ringbuf_size,
             btf: c.btf.unwrap_or_else(|| PathBuf::from(SYSFS_BTF)),
             verbose: c.verbose,
-        })
+        };
+        cfg.subject.check_config(&cfg)?;
+        Ok(cfg)
     }
 
     /// Whether the BTF is the kernel's own (for the error message).

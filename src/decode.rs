@@ -686,6 +686,32 @@ pub fn inet_protocol(p: u64) -> String {
     print_xval(p, INET_PROTOCOLS, "IPPROTO_???")
 }
 
+/// A packet's transport protocol as tcpdump names it in its lines (`tcp`,
+/// `udp`, `icmp`, `icmp6`); others by number.
+pub fn packet_protocol(p: u8) -> String {
+    match p {
+        1 => "icmp".into(),
+        6 => "tcp".into(),
+        17 => "udp".into(),
+        58 => "icmp6".into(),
+        n => n.to_string(),
+    }
+}
+
+/// The TCP header's flags byte as tcpdump spells it between brackets: `S`,
+/// `S.`, `P.`, `F.`, `R`, `.`, `SEW` (FIN, SYN, RST, PSH, ACK as `.`, URG,
+/// ECE, CWR, in tcpdump's order), `none` for none.
+pub fn tcp_flags(flags: u8) -> String {
+    const LETTERS: [(u8, char); 8] =
+        [(0x01, 'F'), (0x02, 'S'), (0x04, 'R'), (0x08, 'P'), (0x10, '.'), (0x20, 'U'), (0x40, 'E'), (0x80, 'W')];
+    let s: String = LETTERS.iter().filter(|(bit, _)| flags & bit != 0).map(|(_, c)| *c).collect();
+    if s.is_empty() {
+        "none".into()
+    } else {
+        s
+    }
+}
+
 /// A TCP socket's state by the kernel's own names (include/net/tcp_states.h,
 /// the BPF_TCP_* values of struct bpf_sock's state), without the TCP_ prefix.
 pub fn tcp_state(state: u64) -> String {

@@ -58,6 +58,7 @@ macro_rules! header_of {
                 k if k == types::argtrace_probe::PROBE_KPROBE.0 => Some($crate::bpf::ProbeMode::Kprobe),
                 k if k == types::argtrace_probe::PROBE_TRACEPOINT.0 => Some($crate::bpf::ProbeMode::Tracepoint),
                 k if k == types::argtrace_probe::PROBE_CGROUP.0 => Some($crate::bpf::ProbeMode::Cgroup),
+                k if k == types::argtrace_probe::PROBE_SOCKET.0 => Some($crate::bpf::ProbeMode::Socket),
                 _ => None,
             },
             comm_len: comm.iter().position(|c| *c == 0).unwrap_or(comm.len()),

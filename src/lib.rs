@@ -9,6 +9,7 @@ pub mod cli;
 pub mod decode;
 pub mod error;
 pub mod event;
+pub mod pcap;
 pub mod probe;
 pub mod render;
 pub mod stack;

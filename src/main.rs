@@ -19,9 +19,16 @@ fn main() {
                 std::process::exit(error::exit::USAGE);
             }
             // clap's first line names the problem; the usage lines that follow
-            // are what --help is for.
+            // are what --help is for. A first line ending in ':' lists what it
+            // means on the indented lines after it (a missing required option).
             let text = e.render().to_string();
-            let first = text.lines().next().unwrap_or("bad command line");
+            let mut lines = text.lines();
+            let mut first = lines.next().unwrap_or("bad command line").to_string();
+            if first.ends_with(':') {
+                let items: Vec<&str> =
+                    lines.take_while(|l| l.starts_with("  ")).map(str::trim).filter(|l| !l.is_empty()).collect();
+                first = format!("{} {}", first, items.join(", "));
+            }
             eprintln!("argtrace: {}", first.trim_start_matches("error: "));
             std::process::exit(error::exit::USAGE);
         }

@@ -84,6 +84,12 @@ fn permission(mode: ProbeMode) -> std::result::Result<(), String> {
             false => Err("cgroup socket programs also need CAP_NET_ADMIN (run as root, or add it)".into()),
         };
     }
+    if mode == ProbeMode::Socket {
+        return match crate::sys::has_net_raw() {
+            true => Ok(()),
+            false => Err("a socket filter needs an AF_PACKET socket: CAP_NET_RAW (run as root, or add it)".into()),
+        };
+    }
     if mode != ProbeMode::Tracepoint {
         return Ok(());
     }
@@ -119,6 +125,10 @@ fn precheck(mode: ProbeMode) -> std::result::Result<(), String> {
         // (cgroup_skb, Linux 4.10) stands for them all.
         ProbeMode::Cgroup => match libbpf_rs::ProgramType::CgroupSkb.is_supported() {
             Ok(false) => Err("the kernel has no cgroup BPF programs (CONFIG_CGROUP_BPF is off)".into()),
+            _ => Ok(()),
+        },
+        ProbeMode::Socket => match libbpf_rs::ProgramType::SocketFilter.is_supported() {
+            Ok(false) => Err("the kernel has no BPF socket filters".into()),
             _ => Ok(()),
         },
     }

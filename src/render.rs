@@ -241,8 +241,7 @@ impl Style {
             self.clock(h.ts_ns, out);
             out.push(' ');
         }
-        escape_into(out, h.comm_bytes());
-        let _ = write!(out, " {}/{} ", h.pid, h.tid);
+        r.text_prefix(h, out);
         r.text(self, out);
         out.push('\n');
         for (label, frames) in [("kernel", &stacks.kernel), ("user", &stacks.user)] {
@@ -296,8 +295,9 @@ impl Style {
     }
 }
 
-/// One subject's ring-buffer record (its generated type), as output sees it.
-pub trait Record: plain::Plain + Default {
+/// One subject's ring-buffer record (its generated type, or a view of it with
+/// what follows it in the ring), as output sees it.
+pub trait Record {
     /// JSON's `event`: `tcp_connect`.
     const EVENT: &'static str;
     fn header(&self) -> Header;
@@ -319,14 +319,26 @@ pub trait Record: plain::Plain + Default {
             j.str("error", decode::errno_name(errno).unwrap_or("E?"));
         }
     }
-    /// The text line after the `comm pid/tid ` prefix: `mmap(...) = ...`.
+    /// The start of a text line, after the time: `comm pid/tid ` (the task
+    /// the event happened in). A subject whose events belong to another task
+    /// (skb: the socket's owner) writes its own.
+    fn text_prefix(&self, h: &Header, out: &mut String) {
+        escape_into(out, h.comm_bytes());
+        let _ = write!(out, " {}/{} ", h.pid, h.tid);
+    }
+    /// The text line after the prefix: `mmap(...) = ...`.
     fn text(&self, style: &Style, out: &mut String);
     /// The JSON object under `args`.
     fn json_args(&self, style: &Style, out: &mut String);
 }
 
 /// Renders one ring-buffer record of type `R`; false when it is malformed.
-pub fn record<R: Record>(data: &[u8], style: &Style, stacks: Option<&StackReader>, out: &mut String) -> bool {
+pub fn record<R: Record + plain::Plain + Default>(
+    data: &[u8],
+    style: &Style,
+    stacks: Option<&StackReader>,
+    out: &mut String,
+) -> bool {
     match crate::event::copy::<R>(data) {
         Some(r) => {
             style.record(&r, stacks, out);

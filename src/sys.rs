@@ -296,6 +296,81 @@ pub fn has_net_admin() -> bool {
     eff & (1u64 << CAP_NET_ADMIN) != 0 || eff & (1u64 << CAP_SYS_ADMIN) != 0
 }
 
+const CAP_NET_RAW: u32 = 13;
+
+/// Whether this process may open an AF_PACKET socket (a socket filter's).
+pub fn has_net_raw() -> bool {
+    effective_caps() & (1u64 << CAP_NET_RAW) != 0
+}
+
+/// The index of the network interface `name`, if it exists.
+pub fn interface_index(name: &str) -> Option<u32> {
+    let c = std::ffi::CString::new(name).ok()?;
+    // SAFETY: c is a valid NUL-terminated string.
+    let index = unsafe { libc::if_nametoindex(c.as_ptr()) };
+    (index != 0).then_some(index)
+}
+
+/// The name of the network interface `index` (`lo`), or its number if it is gone.
+pub fn interface_name(index: u32) -> String {
+    let mut buf = [0 as libc::c_char; libc::IF_NAMESIZE];
+    // SAFETY: buf has the IF_NAMESIZE bytes if_indextoname may write.
+    let p = unsafe { libc::if_indextoname(index, buf.as_mut_ptr()) };
+    if p.is_null() {
+        return index.to_string();
+    }
+    // SAFETY: on success buf holds a NUL-terminated name.
+    unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) }.to_string_lossy().into_owned()
+}
+
+/// An AF_PACKET socket that runs the socket filter `prog_fd` on every packet
+/// of interface `ifindex` (0: every interface), in both directions. It is
+/// SOCK_DGRAM, so the filter sees each packet from its network header on, as
+/// a cgroup_skb program does. It starts with protocol 0 (no packet at all),
+/// gets its filter, and only then binds to ETH_P_ALL: no packet reaches it
+/// unfiltered. The filter keeps nothing, so its queue stays empty.
+pub fn packet_socket(ifindex: u32, prog_fd: i32) -> std::io::Result<std::os::fd::OwnedFd> {
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    let last = || Err(std::io::Error::last_os_error());
+    // SAFETY: plain socket(2); the descriptor is owned right below.
+    let raw = unsafe { libc::socket(libc::AF_PACKET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
+    if raw < 0 {
+        return last();
+    }
+    // SAFETY: raw is a new descriptor nobody else owns.
+    let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+    // SAFETY: prog_fd is an int of the size passed.
+    let rc = unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_ATTACH_BPF,
+            &prog_fd as *const i32 as *const libc::c_void,
+            std::mem::size_of::<i32>() as libc::socklen_t,
+        )
+    };
+    if rc != 0 {
+        return last();
+    }
+    // SAFETY: a zeroed sockaddr_ll, filled below, is a valid address.
+    let mut addr: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
+    addr.sll_family = libc::AF_PACKET as u16;
+    addr.sll_protocol = (libc::ETH_P_ALL as u16).to_be();
+    addr.sll_ifindex = ifindex as i32;
+    // SAFETY: addr is a sockaddr_ll of the size passed.
+    let rc = unsafe {
+        libc::bind(
+            fd.as_raw_fd(),
+            &addr as *const libc::sockaddr_ll as *const libc::sockaddr,
+            std::mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t,
+        )
+    };
+    if rc != 0 {
+        return last();
+    }
+    Ok(fd)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

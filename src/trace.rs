@@ -45,6 +45,7 @@ pub fn run(cfg: Config) -> Result<()> {
         None => Box::new(io::stdout()),
     };
     let interactive = cfg.output.is_none() && io::stdout().is_terminal();
+    cfg.subject.start(&cfg)?;
 
     probe::capture_libbpf_log(cfg.verbose);
 
@@ -136,6 +137,9 @@ pub fn run(cfg: Config) -> Result<()> {
     if let Some(e) = report.error {
         return Err(Error::Output(format!("writing the output failed: {} ({counts})", sys::io_reason(&e))));
     }
+    if let Err(e) = cfg.subject.finish(dropped) {
+        return Err(Error::Output(format!("{e} ({counts})")));
+    }
     if cfg.json && !report.pipe_closed {
         let mut out = report.out;
         let written =
@@ -157,7 +161,7 @@ pub fn run(cfg: Config) -> Result<()> {
 
 /// Opens --output. A FIFO or socket is refused: opening a FIFO blocks until
 /// a reader comes, which would hang the start-up and ignore --duration.
-fn open_output(path: &std::path::Path) -> Result<File> {
+pub(crate) fn open_output(path: &std::path::Path) -> Result<File> {
     use std::os::unix::fs::FileTypeExt;
     let shown = path.display();
     if let Ok(meta) = std::fs::metadata(path) {

@@ -54,6 +54,8 @@ impl Contender {
             Contender::ArgtraceIn(ProbeMode::Kprobe) => "argtrace-kprobe",
             Contender::ArgtraceIn(ProbeMode::Tracepoint) => "argtrace-tracepoint",
             Contender::ArgtraceIn(ProbeMode::Cgroup) => "argtrace-cgroup",
+            Contender::EmptyIn(ProbeMode::Socket) => "empty-socket",
+            Contender::ArgtraceIn(ProbeMode::Socket) => "argtrace-socket",
         }
     }
 

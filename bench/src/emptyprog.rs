@@ -245,6 +245,7 @@ fn attach(hook: &Hook) -> io::Result<Vec<OwnedFd>> {
             Ok(vec![prog, link])
         }
         Hook::Cgroup { attach } => crate::emptycgroup::attach(attach),
+        Hook::SocketFilter => Err(io::Error::other("no empty program for a socket filter")),
         Hook::Other(section) => Err(io::Error::other(format!(
             "no empty program for section `{section}`"
         ))),

@@ -28,6 +28,24 @@ pub trait Subject: Debug + Send + Sync {
         Ok(())
     }
 
+    /// Checks the subject's options against the common ones (a filter the
+    /// subject cannot apply), once the configuration is otherwise complete.
+    fn check_config(&self, _cfg: &Config) -> Result<()> {
+        Ok(())
+    }
+
+    /// Opens the subject's own outputs (skb's --pcap), after argtrace's output
+    /// and before any BPF work.
+    fn start(&self, _cfg: &Config) -> Result<()> {
+        Ok(())
+    }
+
+    /// Ends the subject's own outputs once the last record is rendered;
+    /// `lost` is the run's count of lost events. The error is an output error.
+    fn finish(&self, _lost: u64) -> std::result::Result<(), String> {
+        Ok(())
+    }
+
     /// The probe modes the subject has programs for, in the order auto tries
     /// them: the call-hook modes, or cgroup alone for a socket subject.
     fn modes(&self) -> &'static [ProbeMode] {
@@ -131,6 +149,8 @@ subjects! {
     TcpConnect => tcp_connect::TcpConnect,
     /// Every inet socket's life from cgroup hooks: socket, bind, connect, UDP destinations, close.
     Sock => sock::Sock,
+    /// Packets in and out of a cgroup: headers, payload bytes, the owning process; a pcap file.
+    Skb => skb::Skb,
 }
 
 /// A subject with its default options, by subcommand name (`tcp-connect`).
@@ -147,9 +167,12 @@ pub enum Hook {
     Kprobe { function: String, ret: bool },
     /// `fentry/<function>` or `fexit/<function>`
     Fentry { function: String, exit: bool },
-    /// `cgroup/<attach>`: a cgroup socket hook (`sock_create`, `connect4` ...).
+    /// `cgroup/<attach>`: a cgroup socket hook (`sock_create`, `connect4` ...);
+    /// `cgroup_skb/ingress` and `cgroup_skb/egress` as `skb/ingress`, `skb/egress`.
     Cgroup { attach: String },
-    /// Any other section (cgroup_skb, socket filters), as written.
+    /// `socket`: a socket filter, on an AF_PACKET socket (skb's fallback).
+    SocketFilter,
+    /// Any other section, as written.
     Other(String),
 }
 
@@ -167,6 +190,8 @@ impl Hook {
             "fentry" => Hook::Fentry { function, exit: false },
             "fexit" => Hook::Fentry { function, exit: true },
             "cgroup" if !rest.is_empty() => Hook::Cgroup { attach: function },
+            "cgroup_skb" if rest == "ingress" || rest == "egress" => Hook::Cgroup { attach: format!("skb/{rest}") },
+            "socket" => Hook::SocketFilter,
             _ => Hook::Other(section.into()),
         }
     }
