@@ -11,8 +11,9 @@ cd "$(dirname "$0")/.."
 deps_build
 deps_vm x86_64 arm64
 # The side-by-side test (tests/strace.rs) runs real programs under strace;
-# tests/hostile.rs runs argtrace as nobody through setpriv (util-linux).
-deps_install strace util-linux
+# tests/hostile.rs runs argtrace as nobody through setpriv (util-linux); the
+# skb pcap case reads its file back with tcpdump -r (on this machine only).
+deps_install strace util-linux tcpdump
 echo "== unit, CLI and live tests (this kernel: $(uname -r))"
 cargo test --workspace --locked
 echo "== arm64 cross build"

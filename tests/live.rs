@@ -13,6 +13,19 @@ use std::process::Command;
 const ALL_MODES: [&str; 3] = ["fentry", "kprobe", "tracepoint"];
 /// The cases the suite runs in every mode the kernel has.
 const PER_MODE_CASES: [&str; 5] = ["mmap", "clone", "tcp-inet6", "tcp-inet", "sigkill"];
+/// The cases of `argtrace skb` (e2e/src/skb.rs), once, with their mode.
+const SKB_CASES: [(&str, &str); 10] = [
+    ("skb-tcp", "cgroup"),
+    ("skb-udp", "cgroup"),
+    ("skb-ipv6", "cgroup"),
+    ("skb-edges", "cgroup"),
+    ("skb-relative", "cgroup"),
+    ("skb-no-unowned", "cgroup"),
+    ("skb-pid-filter", "cgroup"),
+    ("skb-pcap", "cgroup"),
+    ("skb-iface", "socket"),
+    ("skb-iface-refuses-pid", "socket"),
+];
 
 /// Builds argtrace-e2e (another package of the workspace) and returns its path.
 fn e2e_binary() -> PathBuf {
@@ -75,8 +88,18 @@ fn every_mode_the_kernel_has_shows_exactly_what_the_triggers_did() {
         assert!(has("unavailable", mode), "{mode} is missing but was not refused cleanly:\n{stdout}");
     }
     assert!(has("no-btf", "auto"), "{stdout}");
-    // The cases of each detected mode, auto, one refusal per missing mode, no BTF.
-    let expected = PER_MODE_CASES.len() * modes.len() + 1 + lacks.len() + 1;
+    for (case, mode) in SKB_CASES {
+        assert!(has(case, mode), "no passing {case} case in {mode} mode:\n{stdout}");
+    }
+    // On this machine the pcap is also read back by tcpdump (scripts/test.sh
+    // installs it; the QEMU guests have none).
+    assert!(
+        results.iter().any(|l| l.starts_with("E2E-RESULT skb-pcap cgroup PASS") && l.contains("tcpdump -r agrees")),
+        "skb-pcap did not read the pcap back with tcpdump (install tcpdump: scripts/test.sh does):\n{stdout}"
+    );
+    // The cases of each detected mode, auto, one refusal per missing mode, no
+    // BTF, and skb's.
+    let expected = PER_MODE_CASES.len() * modes.len() + 1 + lacks.len() + 1 + SKB_CASES.len();
     assert_eq!(results.len(), expected, "expected {expected} case results:\n{stdout}");
     assert!(stdout.contains(&format!("E2E-DONE passed={expected} failed=0")), "{stdout}");
     assert!(out.status.success());
