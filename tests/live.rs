@@ -13,6 +13,21 @@ use std::process::Command;
 const ALL_MODES: [&str; 3] = ["fentry", "kprobe", "tracepoint"];
 /// The cases the suite runs in every mode the kernel has.
 const PER_MODE_CASES: [&str; 5] = ["mmap", "clone", "tcp-inet6", "tcp-inet", "sigkill"];
+/// The cases of `argtrace sock` (e2e/src/sock.rs), once, in its only mode.
+const SOCK_CASES: [&str; 12] = [
+    "sock-auto",
+    "sock-tcp-listen",
+    "sock-udp-sendmsg",
+    "sock-tcp6-connect",
+    "sock-fork-close",
+    "sock-preexisting",
+    "sock-family",
+    "sock-proto",
+    "sock-text",
+    "sock-cgroup",
+    "sock-no-sk-storage",
+    "sock-sigkill",
+];
 /// The cases of `argtrace skb` (e2e/src/skb.rs), once, with their mode.
 const SKB_CASES: [(&str, &str); 10] = [
     ("skb-tcp", "cgroup"),
@@ -88,6 +103,9 @@ fn every_mode_the_kernel_has_shows_exactly_what_the_triggers_did() {
         assert!(has("unavailable", mode), "{mode} is missing but was not refused cleanly:\n{stdout}");
     }
     assert!(has("no-btf", "auto"), "{stdout}");
+    for case in SOCK_CASES {
+        assert!(has(case, "cgroup"), "no passing {case} case in cgroup mode:\n{stdout}");
+    }
     for (case, mode) in SKB_CASES {
         assert!(has(case, mode), "no passing {case} case in {mode} mode:\n{stdout}");
     }
@@ -98,8 +116,8 @@ fn every_mode_the_kernel_has_shows_exactly_what_the_triggers_did() {
         "skb-pcap did not read the pcap back with tcpdump (install tcpdump: scripts/test.sh does):\n{stdout}"
     );
     // The cases of each detected mode, auto, one refusal per missing mode, no
-    // BTF, and skb's.
-    let expected = PER_MODE_CASES.len() * modes.len() + 1 + lacks.len() + 1 + SKB_CASES.len();
+    // BTF, sock's and skb's.
+    let expected = PER_MODE_CASES.len() * modes.len() + 1 + lacks.len() + 1 + SOCK_CASES.len() + SKB_CASES.len();
     assert_eq!(results.len(), expected, "expected {expected} case results:\n{stdout}");
     assert!(stdout.contains(&format!("E2E-DONE passed={expected} failed=0")), "{stdout}");
     assert!(out.status.success());

@@ -75,7 +75,7 @@ impl Sock {
 }
 
 /// Whether the kernel has socket-local storage where sock needs it (both
-/// program types).
+/// program types; ARGTRACE_NO_SK_STORAGE=1 says no, see cgroup::have_sk_storage).
 fn have_sk_storage() -> bool {
     cgroup::have_sk_storage(&[ProgramType::CgroupSock, ProgramType::CgroupSockAddr])
 }
@@ -426,7 +426,7 @@ mod tests {
         let mut bind = event(Op::SOCK_OP_BIND);
         bind.bound_known = 1;
         bind.bound_v6 = 1;
-        bind.bound_addr = Ipv6Addr::from(Ipv4Addr::new(127, 0, 0, 1).to_ipv6_mapped()).octets();
+        bind.bound_addr = Ipv4Addr::new(127, 0, 0, 1).to_ipv6_mapped().octets();
         bind.bound_port = 5000;
         let text = line(&bind, true);
         assert!(
