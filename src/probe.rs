@@ -178,6 +178,27 @@ fn name_after<'a>(line: &'a str, marker: &str) -> Option<&'a str> {
     rest.split(['\'', '#', ' ']).next().filter(|n| !n.is_empty())
 }
 
+/// The BPF helper the verifier did not know, from its log: newer kernels
+/// name it (`unknown func bpf_task_pt_regs#175`), older ones only number it
+/// (`invalid func unknown#158`), and then the source line the verifier quotes
+/// just before the call names it.
+fn missing_helper(log: &[String]) -> Option<String> {
+    let at = log.iter().position(|l| l.contains("unknown func ") || l.contains("invalid func unknown#"))?;
+    if let Some(name) = name_after(&log[at], "unknown func ").filter(|n| *n != "unknown") {
+        return Some(format!("{name}()"));
+    }
+    let number = log[at].rsplit('#').next().unwrap_or("?").trim().to_string();
+    let quoted = log[..at].iter().rev().take(4).find(|l| l.starts_with(';')).and_then(|l| {
+        let start = l.find("bpf_")?;
+        let name: String = l[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+        Some(name)
+    });
+    Some(match quoted {
+        Some(name) => format!("{name}() (helper #{number})"),
+        None => format!("#{number}"),
+    })
+}
+
 /// One line saying why a mode failed, naming the kernel feature behind it.
 fn explain(mode: ProbeMode, err: &LoadError) -> String {
     let log = take_libbpf_log();
@@ -197,8 +218,8 @@ fn explain(mode: ProbeMode, err: &LoadError) -> String {
             _ => err.error.to_string(),
         });
     let line_with = |needle: &str| log.iter().find(|l| l.contains(needle));
-    let hint = if let Some(helper) = line_with("unknown func ").and_then(|l| name_after(l, "unknown func ")) {
-        format!("the kernel lacks the BPF helper {helper}(), which {} mode needs here", mode.name())
+    let hint = if let Some(helper) = missing_helper(&log) {
+        format!("the kernel lacks the BPF helper {helper}, which {} mode needs here", mode.name())
     } else if let Some(f) = line_with("failed to find kernel BTF type ID of '")
         .and_then(|l| name_after(l, "failed to find kernel BTF type ID of '"))
     {
@@ -212,7 +233,7 @@ fn explain(mode: ProbeMode, err: &LoadError) -> String {
         let last = log
             .iter()
             .take_while(|l| !l.contains("-- END PROG LOAD LOG --"))
-            .filter(|l| !l.trim().is_empty() && !l.starts_with("libbpf: "))
+            .filter(|l| !l.trim().is_empty() && !l.starts_with("libbpf: ") && !l.starts_with("processed "))
             .last()
             .map(|l| l.trim().to_string())
             .unwrap_or_default();
@@ -241,5 +262,34 @@ fn explain(mode: ProbeMode, err: &LoadError) -> String {
         format!("{stage} failed: {what}")
     } else {
         format!("{stage} failed: {what}: {hint}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::missing_helper;
+
+    fn log(lines: &[&str]) -> Vec<String> {
+        lines.iter().map(|l| l.to_string()).collect()
+    }
+
+    #[test]
+    fn a_named_unknown_helper() {
+        let l = log(&["0: (85) call bpf_task_pt_regs#175", "unknown func bpf_task_pt_regs#175"]);
+        assert_eq!(missing_helper(&l).as_deref(), Some("bpf_task_pt_regs()"));
+    }
+
+    #[test]
+    fn a_numbered_unknown_helper_named_from_the_quoted_source() {
+        // Debian 11's 5.10 verifier, as the kernel matrix saw it.
+        let l = log(&[
+            "; struct task_struct *task = bpf_get_current_task_btf();",
+            "2: (85) call unknown#158",
+            "invalid func unknown#158",
+            "processed 3 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0",
+        ]);
+        assert_eq!(missing_helper(&l).as_deref(), Some("bpf_get_current_task_btf() (helper #158)"));
+        assert_eq!(missing_helper(&log(&["invalid func unknown#158"])).as_deref(), Some("#158"));
+        assert_eq!(missing_helper(&log(&["R1 type=ctx expected=fp"])), None);
     }
 }

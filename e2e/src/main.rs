@@ -25,7 +25,7 @@ use std::path::PathBuf;
 fn usage() -> i32 {
     eprintln!(
         "usage: argtrace-e2e suite --argtrace PATH --detect [--expect-modes M[,M..]] [--expect-auto MODE] \
-         [--expect-unavailable M[,M..]]"
+         [--expect-unavailable M[,M..]] [--refuse SUBJECT:MODE[,..]]"
     );
     eprintln!("       argtrace-e2e suite --argtrace PATH --modes M[,M..] --expect-auto MODE [--unavailable M[,M..]]");
     eprintln!("       argtrace-e2e detect");
@@ -42,6 +42,7 @@ fn parse_suite(args: &[String]) -> Option<suite::Options> {
         unavailable: vec![],
         expect_modes: None,
         expect_unavailable: None,
+        refuse: vec![],
     };
     // `none` is the empty list (a kernel command line cannot carry an empty value well).
     let list = |s: &str| s.split(',').filter(|m| !m.is_empty() && *m != "none").map(String::from).collect::<Vec<_>>();
@@ -59,6 +60,8 @@ fn parse_suite(args: &[String]) -> Option<suite::Options> {
             "--unavailable" => opts.unavailable = list(value),
             "--expect-modes" => opts.expect_modes = Some(list(value)),
             "--expect-unavailable" => opts.expect_unavailable = Some(list(value)),
+            // subject:mode pairs argtrace must refuse although the kernel has the mode.
+            "--refuse" => opts.refuse = list(value),
             _ => return None,
         }
     }

@@ -78,6 +78,13 @@ pub struct Kernel {
     pub unavailable: Vec<String>,
     /// This kernel's BTF is the source of arch/<arch>/vmlinux.h.
     pub vmlinux_h: bool,
+    /// `apt=<suite>`: fetched through the project's own apt source for that
+    /// Debian suite (e.g. bullseye), kept in the cache, not the machine's.
+    pub apt_suite: Option<String>,
+    /// `refuse=<subject>:<mode>,...`: subjects that cannot run in a mode the
+    /// kernel has (clone's fentry path needs bpf_task_pt_regs, Linux 5.15):
+    /// argtrace must refuse them naming what is missing, and auto pass over it.
+    pub refuse: Vec<String>,
 }
 
 impl Kernel {
@@ -87,12 +94,16 @@ impl Kernel {
     /// itself (`--detect`) and checks the detection against this reviewed line.
     pub fn suite_params(&self) -> Vec<(&'static str, Option<String>)> {
         let unavailable = if self.unavailable.is_empty() { "none".to_string() } else { self.unavailable.join(",") };
-        vec![
+        let mut params = vec![
             ("detect", None),
             ("expect_modes", Some(self.modes.join(","))),
             ("expect_auto", Some(self.expect_auto.clone())),
             ("expect_unavailable", Some(unavailable)),
-        ]
+        ];
+        if !self.refuse.is_empty() {
+            params.push(("refuse", Some(self.refuse.join(","))));
+        }
+        params
     }
 }
 
@@ -134,6 +145,8 @@ pub fn parse_list(text: &str) -> Result<Vec<Kernel>> {
             modes: Vec::new(),
             unavailable: Vec::new(),
             vmlinux_h: false,
+            apt_suite: None,
+            refuse: Vec::new(),
         };
         for word in words {
             let list = |v: &str| v.split(',').filter(|m| !m.is_empty()).map(String::from).collect();
@@ -141,6 +154,8 @@ pub fn parse_list(text: &str) -> Result<Vec<Kernel>> {
                 Some(("expect_auto", v)) => kernel.expect_auto = v.to_string(),
                 Some(("modes", v)) => kernel.modes = list(v),
                 Some(("unavailable", v)) => kernel.unavailable = list(v),
+                Some(("apt", v)) => kernel.apt_suite = Some(v.to_string()),
+                Some(("refuse", v)) => kernel.refuse = list(v),
                 None if word == "vmlinux_h" => kernel.vmlinux_h = true,
                 _ => return Err(format!("line {lineno}: unknown field `{word}`")),
             }
@@ -207,6 +222,44 @@ impl Unpacked {
 /// `<cache>/<kind>/<package>/`, once: later calls return the cached tree. The marker file
 /// `.version` is written last, so an interrupted unpack is redone.
 pub fn fetch_package(kind: &str, package: &str, arch: Arch) -> Result<Unpacked> {
+    fetch_package_from(kind, package, arch, None)
+}
+
+/// apt options that point apt at the project's own source list for `suite`
+/// (e.g. bullseye, for its 5.10 kernel) and its own lists and cache, so the
+/// machine's apt configuration is neither used nor changed.
+fn own_apt_source(suite: &str) -> Result<Vec<String>> {
+    let dir = cache_dir()?.join(format!("apt-{suite}"));
+    let list = dir.join("sources.list");
+    for sub in ["lists/partial", "cache/archives/partial"] {
+        fs::create_dir_all(dir.join(sub)).context(format!("creating {}", dir.display()))?;
+    }
+    let keyring = "/usr/share/keyrings/debian-archive-keyring.gpg";
+    fs::write(
+        &list,
+        format!(
+            "deb [signed-by={keyring}] http://deb.debian.org/debian {suite} main\n\
+             deb [signed-by={keyring}] http://deb.debian.org/debian-security {suite}-security main\n"
+        ),
+    )
+    .context(format!("writing {}", list.display()))?;
+    let opts = vec![
+        format!("Dir::Etc::SourceList={}", list.display()),
+        "Dir::Etc::SourceParts=/nonexistent".to_string(),
+        format!("Dir::State::Lists={}", dir.join("lists").display()),
+        format!("Dir::Cache={}", dir.join("cache").display()),
+        "APT::Sandbox::User=root".to_string(),
+    ];
+    let args: Vec<String> = opts.iter().flat_map(|o| ["-o".to_string(), o.clone()]).collect();
+    if !dir.join("lists").read_dir().map(|mut d| d.any(|e| e.is_ok_and(|e| e.path().is_file()))).unwrap_or(false) {
+        eprintln!("xtask: apt-get update for the project's own {suite} source ({})", dir.display());
+        run(Command::new("apt-get").arg("-qq").args(&args).arg("update"))?;
+    }
+    Ok(args)
+}
+
+/// `fetch_package`, from the project's own apt source for `suite` when given.
+pub fn fetch_package_from(kind: &str, package: &str, arch: Arch, suite: Option<&str>) -> Result<Unpacked> {
     let dir = cache_dir()?.join(kind).join(package);
     let marker = dir.join(".version");
     let root = dir.join("root");
@@ -221,18 +274,24 @@ pub fn fetch_package(kind: &str, package: &str, arch: Arch) -> Result<Unpacked> 
     fs::create_dir_all(&download).context(format!("creating {}", download.display()))?;
 
     let spec = format!("{package}:{}", arch.deb_arch());
+    let own_source = match suite {
+        Some(suite) => own_apt_source(suite)?,
+        None => Vec::new(),
+    };
     let apt_download = || {
         // As root, apt would drop to the _apt user, who cannot write the cache directory.
         crate::util::output(
             Command::new("apt-get")
-                .args(["-q", "-o", "APT::Sandbox::User=root", "download", &spec])
+                .args(["-q", "-o", "APT::Sandbox::User=root"])
+                .args(&own_source)
+                .args(["download", &spec])
                 .current_dir(&download),
         )
     };
     if let Err(first) = apt_download() {
         // Package lists may be missing or stale on a fresh machine: update once and retry.
         eprintln!("xtask: apt-get download failed, running apt-get update and retrying");
-        run(Command::new("apt-get").args(["-qq", "update"]))?;
+        run(Command::new("apt-get").arg("-qq").args(&own_source).arg("update"))?;
         apt_download().map_err(|e| {
             format!(
                 "{e}\n(first attempt: {first})\nIs the package name still current? \

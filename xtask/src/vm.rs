@@ -8,7 +8,7 @@
 
 use crate::console::{self, CaseResult, Console};
 use crate::initramfs;
-use crate::kernels::{fetch_package, read_list, Arch, Kernel, PROBE_MODES};
+use crate::kernels::{fetch_package_from, read_list, Arch, Kernel, PROBE_MODES};
 use crate::qemu;
 use crate::util::{self, run, workspace_root, Context, Result};
 use std::collections::BTreeSet;
@@ -167,7 +167,7 @@ pub fn main(args: &[String]) -> Result<()> {
     // Fetch first: a package that moved is the most likely failure, and the cheapest to see.
     let mut vmlinuz = Vec::new();
     for kernel in &kernels {
-        vmlinuz.push(fetch_package("kernels", &kernel.package, kernel.arch)?.vmlinuz()?);
+        vmlinuz.push(fetch_package_from("kernels", &kernel.package, kernel.arch, kernel.apt_suite.as_deref())?.vmlinuz()?);
     }
 
     let mut initrds = Vec::new();
