@@ -4,27 +4,14 @@
 //! packet filters run in the kernel. Runs as root on the running kernel (the
 //! end-to-end cases of skb are in e2e/src/skb.rs, run by tests/live.rs).
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::net::UdpSocket;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const ARGTRACE: &str = env!("CARGO_BIN_EXE_argtrace");
-
-fn run(args: &[&str]) -> Output {
-    Command::new(ARGTRACE).args(args).stdin(Stdio::null()).output().expect("run argtrace")
-}
-
-/// Exactly one stderr line, starting with `argtrace: ` and containing `needle`.
-fn assert_one_line_error(out: &Output, code: i32, needle: &str) {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let lines: Vec<&str> = stderr.lines().collect();
-    assert_eq!(out.status.code(), Some(code), "exit code; stderr: {stderr}");
-    assert_eq!(lines.len(), 1, "one line expected, got: {stderr}");
-    assert!(lines[0].starts_with("argtrace: "), "{stderr}");
-    assert!(lines[0].contains(needle), "'{needle}' not in: {stderr}");
-    assert!(out.stdout.is_empty(), "nothing on stdout for an error");
-}
+use common::{assert_one_line_error, run, ARGTRACE};
 
 #[test]
 fn bad_skb_options_are_usage_errors() {
