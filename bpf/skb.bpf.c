@@ -205,7 +205,9 @@ static __always_inline bool want_packet(const struct skb_event *e)
 
 /* Reserves a record with room for `size` bytes of packet (a constant per
  * call: the verifier wants one), copies e into it, appends cap bytes
- * (1..size) from offset data_off, and sends it; or counts it as lost. */
+ * (1..size) from offset data_off, and sends it; or counts it as lost.
+ * (--snaplen is at most 262144, tcpdump's default: GSO super-packets at these
+ * hooks exceed an IP packet's 64 KiB.) */
 static __always_inline void send_with(struct __sk_buff *skb, const struct skb_event *e,
 				      __u32 cap, const __u32 size)
 {
@@ -224,9 +226,9 @@ static __always_inline void send_with(struct __sk_buff *skb, const struct skb_ev
 	bpf_ringbuf_submit(r, wakeup_flags(e->h.ts_ns));
 }
 
-/* Sends e with cap bytes of packet after it, in the smallest size class that
- * holds them: a record is reserved at a constant size, and most packets are
- * small. */
+/* Sends e with cap bytes of packet after it, in the smallest of eight size
+ * classes that holds them: a record is reserved at a constant size, and most
+ * packets are small. */
 static __always_inline void send(struct __sk_buff *skb, struct skb_event *e, __u32 cap)
 {
 	if (cap == 0) {
@@ -242,8 +244,12 @@ static __always_inline void send(struct __sk_buff *skb, struct skb_event *e, __u
 		send_with(skb, e, cap, 8192);
 	} else if (cap <= 32768) {
 		send_with(skb, e, cap, 32768);
-	} else {
+	} else if (cap <= 65536) {
 		send_with(skb, e, cap, 65536);
+	} else if (cap <= 131072) {
+		send_with(skb, e, cap, 131072);
+	} else {
+		send_with(skb, e, cap, 262144);
 	}
 }
 

@@ -11,8 +11,10 @@ use std::io::{self, Write};
 pub const MAGIC_NANOS: u32 = 0xa1b2_3c4d;
 /// LINKTYPE_RAW: raw IPv4 or IPv6, told apart by the version nibble.
 pub const LINKTYPE_RAW: u32 = 101;
-/// The largest snapshot length argtrace captures (an IP packet's largest size).
-pub const MAX_SNAPLEN: u32 = 65535;
+/// The largest snapshot length argtrace captures, tcpdump's default: a
+/// packet at the cgroup_skb hooks can be a GSO super-packet larger than an IP
+/// packet's 64 KiB (BIG TCP: loopback sends up to 128 KiB here).
+pub const MAX_SNAPLEN: u32 = 262_144;
 
 /// Writes the global header.
 pub fn write_header(out: &mut impl Write, snaplen: u32) -> io::Result<()> {

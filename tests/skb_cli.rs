@@ -19,6 +19,7 @@ fn bad_skb_options_are_usage_errors() {
     assert_one_line_error(&run(&["skb", "--print"]), 2, "--pcap");
     assert_one_line_error(&run(&["skb", "--peek", "65536"]), 2, "65536");
     assert_one_line_error(&run(&["skb", "--pcap", "/tmp/x.pcap", "--snaplen", "0"]), 2, "--snaplen");
+    assert_one_line_error(&run(&["skb", "--pcap", "/tmp/x.pcap", "--snaplen", "262145"]), 2, "--snaplen");
     assert_one_line_error(&run(&["skb", "--port", "0"]), 2, "--port");
     assert_one_line_error(&run(&["skb", "--ingress", "--egress"]), 2, "cannot be used with");
     assert_one_line_error(&run(&["skb", "--host", "::1", "-4"]), 2, "--host ::1 is an IPv6 address, but -4 keeps only IPv4");

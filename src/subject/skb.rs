@@ -48,6 +48,7 @@ use skel::types::skb_event as SkbEvent;
 unsafe impl plain::Plain for SkbEvent {}
 
 const DEFAULT_PEEK: u32 = 64;
+const MAX_PEEK: u32 = 65535;
 
 /// `argtrace skb [--cgroup PATH] [--ingress|--egress] [--proto tcp|udp|all]
 /// [--port P] [--host ADDR] [-4] [-6] [--peek N] [--pcap FILE] [--snaplen N]`.
@@ -80,13 +81,13 @@ pub struct Skb {
     pub ipv6: bool,
     /// Show this many payload bytes of each packet (0 to 65535).
     #[arg(long, value_name = "N", default_value_t = DEFAULT_PEEK,
-          value_parser = clap::value_parser!(u32).range(0..=pcap::MAX_SNAPLEN as i64))]
+          value_parser = clap::value_parser!(u32).range(0..=MAX_PEEK as i64))]
     pub peek: u32,
     /// Write the packets to FILE as a pcap (LINKTYPE_RAW, nanosecond times);
     /// no lines are printed then unless --print, --json or --output asks for them.
     #[arg(long, value_name = "FILE")]
     pub pcap: Option<PathBuf>,
-    /// With --pcap: capture each packet up to this many bytes (1 to 65535).
+    /// With --pcap: capture each packet up to this many bytes (1 to 262144).
     #[arg(long, value_name = "N", requires = "pcap", default_value_t = pcap::MAX_SNAPLEN,
           value_parser = clap::value_parser!(u32).range(1..=pcap::MAX_SNAPLEN as i64))]
     pub snaplen: u32,
