@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{bounded, Receiver, TryRecvError};
+use crossbeam_channel::{bounded, Receiver, Sender, TryRecvError};
 use libbpf_rs::{MapCore, MapFlags, MapHandle, RingBufferBuilder};
 
 use crate::bpf::ProbeMode;
@@ -23,6 +23,15 @@ use crate::{probe, sys};
 /// Batches in flight between reader and renderer; when full the reader waits
 /// and the kernel's ring buffer absorbs (and counts) the excess.
 const CHANNEL_DEPTH: usize = 64;
+
+/// A batch is handed to the renderer once it holds this much, even in the
+/// middle of a drain of the ring buffer.
+const BATCH_BYTES: usize = 1 << 20;
+
+/// Emptied batches the renderer hands back for the reader to refill: their
+/// buffers are reused instead of allocated (and, past the allocator's mmap
+/// threshold, page-faulted and zeroed) again for every drain of the ring.
+const SPARE_BATCHES: usize = 4;
 
 /// How long the reader sleeps without a wakeup before it drains the ring
 /// anyway: the BPF side wakes it only for bursts or after a quiet spell.
@@ -68,6 +77,7 @@ pub fn run(cfg: Config) -> Result<()> {
     sys::install_stop_handlers();
     let done = Arc::new(AtomicBool::new(false));
     let (tx, rx) = bounded::<Batch>(CHANNEL_DEPTH);
+    let (spare_tx, spare_rx) = bounded::<Batch>(SPARE_BATCHES);
     let style = Style {
         json: cfg.json,
         timestamp: cfg.timestamp,
@@ -83,25 +93,42 @@ pub fn run(cfg: Config) -> Result<()> {
         // The symbolizer is not Send: it is made on the renderer's own thread.
         thread::spawn(move || {
             let stacks = stacks_map.map(StackReader::new);
-            render_loop(rx, out, &*subject, style, stacks, count, interactive, done)
+            render_loop(rx, spare_tx, out, &*subject, style, stacks, count, interactive, done)
         })
     };
 
-    // The ring buffer's callback fills a batch; one channel send per drain.
+    // The ring buffer's callback fills a batch, handed to the renderer at the
+    // end of each drain, or as soon as it holds BATCH_BYTES: libbpf's drain
+    // goes on for as long as the producers keep up (a packet stream can keep
+    // it going for seconds), and one batch of all that would hold the
+    // renderer back and grow without bound.
     let batch = std::cell::RefCell::new(Batch::default());
+    // Hands the batch to the renderer; false once it needs nothing more.
+    let flush = || {
+        if batch.borrow().is_empty() {
+            return true;
+        }
+        let spare = spare_rx.try_recv().unwrap_or_default();
+        let events = std::mem::replace(&mut *batch.borrow_mut(), spare);
+        tx.send(events).is_ok()
+    };
     let mut builder = RingBufferBuilder::new();
     builder
         .add(&events_map, |data: &[u8]| {
-            batch.borrow_mut().push(data);
-            0
+            let full = {
+                let mut b = batch.borrow_mut();
+                b.push(data);
+                b.bytes.len() >= BATCH_BYTES
+            };
+            // A renderer that needs nothing more ends this drain.
+            if full && !flush() {
+                -libc::ECANCELED
+            } else {
+                0
+            }
         })
         .map_err(|e| runtime("ring buffer", e))?;
     let ring = builder.build().map_err(|e| runtime("ring buffer", e))?;
-    // Hands the batch to the renderer; false once it needs nothing more.
-    let flush = || {
-        let events = std::mem::take(&mut *batch.borrow_mut());
-        events.is_empty() || tx.send(events).is_ok()
-    };
 
     eprintln!(
         "argtrace: tracing {} with {} probes; Ctrl-C to stop",
@@ -210,6 +237,12 @@ impl Batch {
         self.ends.is_empty()
     }
 
+    /// Empties the batch, keeping its buffers for the next one.
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.ends.clear();
+    }
+
     fn records(&self) -> impl Iterator<Item = &[u8]> {
         let starts = std::iter::once(0).chain(self.ends.iter().copied());
         starts.zip(self.ends.iter().copied()).map(|(a, b)| &self.bytes[a..b])
@@ -230,6 +263,7 @@ struct RenderReport {
 #[allow(clippy::too_many_arguments)]
 fn render_loop(
     rx: Receiver<Batch>,
+    spare: Sender<Batch>,
     out: Box<dyn Write + Send>,
     subject: &dyn Subject,
     style: Style,
@@ -266,6 +300,10 @@ fn render_loop(
         if failure.is_some() || finished {
             break;
         }
+        let mut batch = batch;
+        batch.clear();
+        // A full pool (or a reader gone) just frees it.
+        let _ = spare.try_send(batch);
         next = match rx.try_recv() {
             Ok(batch) => Some(batch),
             Err(TryRecvError::Empty) => {
