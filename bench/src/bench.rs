@@ -46,6 +46,9 @@ Internal subcommands (used by the benchmark itself):
   empty-bpf mmap|clone|tcp-connect|sock [--probe tracepoint|kprobe|fentry|cgroup]
   guest-run [--argtrace PATH] [--runs N] [--quick]     (inside a guest)
   guest-report CONSOLE.log                            (the guest tables from its console)
+
+The loopback TCP stream of argtrace skb (throughput and CPU) is its own command:
+  stream [--mb N] [--runs N] [--quick]                 (see `stream --help`)
 ";
 
 struct Options {

@@ -1,9 +1,10 @@
 //! The floor for cgroup hooks: an empty program on one of argtrace's cgroup
-//! socket hooks (`cgroup/sock_create`, `cgroup/connect4` ...), attached with a
-//! bpf_link to the root of the cgroup v2 hierarchy as argtrace sock attaches
-//! its own. Raw bpf() calls, like emptyprog.rs. The program is `r0 = 1; exit`,
-//! not `r0 = 0`: a cgroup socket program's 0 refuses the call (every socket,
-//! bind and connect of the machine would fail with EPERM).
+//! socket hooks (`cgroup/sock_create`, `cgroup/connect4` ...) or packet hooks
+//! (`cgroup_skb/egress`, `ingress`), attached with a bpf_link to the root of
+//! the cgroup v2 hierarchy as argtrace sock and skb attach their own. Raw bpf()
+//! calls, like emptyprog.rs. The program is `r0 = 1; exit`, not `r0 = 0`: a
+//! cgroup socket program's 0 refuses the call (every socket, bind and connect
+//! of the machine would fail with EPERM), a cgroup_skb program's drops the packet.
 
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -15,9 +16,10 @@ const BPF_PROG_LOAD: libc::c_long = 5;
 const BPF_LINK_CREATE: libc::c_long = 28;
 const BPF_PROG_TYPE_CGROUP_SOCK: u32 = 9;
 const BPF_PROG_TYPE_CGROUP_SOCK_ADDR: u32 = 18;
+const BPF_PROG_TYPE_CGROUP_SKB: u32 = 8;
 
-/// The program type and expected attach type of a `cgroup/<attach>` section,
-/// as libbpf maps the section names.
+/// The program type and expected attach type of a `cgroup/<attach>` section
+/// (`skb/<dir>` for `cgroup_skb/<dir>`), as libbpf maps the section names.
 fn types_of(attach: &str) -> Option<(u32, u32)> {
     let sock = BPF_PROG_TYPE_CGROUP_SOCK;
     let addr = BPF_PROG_TYPE_CGROUP_SOCK_ADDR;
@@ -32,6 +34,8 @@ fn types_of(attach: &str) -> Option<(u32, u32)> {
         "connect6" => (addr, 11),     // BPF_CGROUP_INET6_CONNECT
         "sendmsg4" => (addr, 14),     // BPF_CGROUP_UDP4_SENDMSG
         "sendmsg6" => (addr, 15),     // BPF_CGROUP_UDP6_SENDMSG
+        "skb/ingress" => (BPF_PROG_TYPE_CGROUP_SKB, 0), // BPF_CGROUP_INET_INGRESS
+        "skb/egress" => (BPF_PROG_TYPE_CGROUP_SKB, 1),  // BPF_CGROUP_INET_EGRESS
         _ => return None,
     })
 }
