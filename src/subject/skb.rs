@@ -267,10 +267,12 @@ impl Subject for Skb {
             )));
         }
         if cfg.probe == ProbeArg::Auto && self.cgroup.is_none() && sys::cgroup2_mount().is_none() {
-            return Err(Error::Kernel(format!(
-                "no cgroup v2 hierarchy is mounted, and skb's fallback without it is {why}: mount cgroup2 \
-                 (mount -t cgroup2 none /sys/fs/cgroup) or drop them"
-            )));
+            return Err(Error::Kernel(
+                "no cgroup v2 hierarchy is mounted, so skb would fall back to a socket filter, which sees an \
+                 interface's packets but not the process that owns them: -p, --tid, -c and -u cannot apply; \
+                 mount cgroup2 (mount -t cgroup2 none /sys/fs/cgroup) or drop them"
+                    .into(),
+            ));
         }
         Ok(())
     }
