@@ -11,6 +11,7 @@ enum argtrace_probe {
 	PROBE_FENTRY = 1,
 	PROBE_KPROBE = 2,
 	PROBE_TRACEPOINT = 3,
+	PROBE_CGROUP = 4,
 };
 
 /* Which entry a process or thread creation used. */
@@ -87,6 +88,49 @@ struct tcp_connect_event {
 	__u8 daddr6[16];
 	__s64 ret;		/* the connect syscall's result */
 	__u64 sk;		/* kernel side only (tracepoint mode): the socket, to read the port at exit */
+};
+
+/* What happened to a socket (argtrace sock). */
+enum argtrace_sock_op {
+	SOCK_OP_SOCKET = 0,	/* cgroup/sock_create */
+	SOCK_OP_BIND = 1,	/* cgroup/bind4|6, completed at cgroup/post_bind4|6 */
+	SOCK_OP_CONNECT = 2,	/* cgroup/connect4|6 */
+	SOCK_OP_SENDMSG = 3,	/* cgroup/sendmsg4|6: UDP with a destination address */
+	SOCK_OP_CLOSE = 4,	/* cgroup/sock_release */
+};
+
+/* The task that created a socket and when: kept in socket-local storage from
+ * sock_create on, copied into every later event of the socket. */
+struct sock_creator {
+	__u64 ts_ns;		/* CLOCK_MONOTONIC at sock_create */
+	__u32 pid;
+	__u32 tid;
+	__u32 uid;
+	__u32 pad;
+	char comm[ARGTRACE_COMM_LEN];
+};
+
+struct sock_event {
+	struct event_header h;
+	__u64 cookie;		/* bpf_get_socket_cookie(): the same on every event of a socket */
+	__u8 op;		/* enum argtrace_sock_op */
+	__u8 has_creator;	/* 0: created before argtrace started, or no sk_storage */
+	__u8 state;		/* close: the socket's state (TCP: BPF_TCP_*) */
+	__u8 addr_known;	/* 1: addr/port hold the request (bind) or destination */
+	__u8 bound_known;	/* 1: bound_addr/bound_port hold what post_bind saw */
+	__u8 addr_v6;		/* addr is IPv6 (16 bytes), else IPv4 (the first 4) */
+	__u8 bound_v6;
+	__u8 pad;
+	__u16 family;		/* the socket's: AF_INET or AF_INET6 */
+	__u16 type;		/* SOCK_STREAM, SOCK_DGRAM, SOCK_RAW ... */
+	__u16 protocol;		/* IPPROTO_TCP, IPPROTO_UDP ... */
+	__u16 port;		/* host order: the bind request's or the destination's */
+	__u16 bound_port;	/* host order */
+	__u16 pad2;
+	__u8 addr[16];		/* network order */
+	__u8 bound_addr[16];
+	__u32 pad3;
+	struct sock_creator creator;	/* valid when has_creator */
 };
 
 #endif /* ARGTRACE_H */

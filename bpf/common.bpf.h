@@ -5,10 +5,13 @@
  * the argument layer: every program of a subject, in every mode, turns what
  * its hook sees into a struct argtrace_args and hands it to emit_record().
  *
- * Each object names its record before including this file, e.g.
+ * Each object of call hooks names its record before including this file, e.g.
  *	#define ARGTRACE_RECORD struct clone_event
  * and defines fill_record() (declared below). The record starts with a
- * struct event_header h and has a __s64 ret. */
+ * struct event_header h and has a __s64 ret.
+ * An object of cgroup hooks (sock) has no call to pair with a return: it
+ * defines ARGTRACE_CGROUP_HOOKS instead and gets the filters, the header, the
+ * ring buffer and the drop counter only. */
 #ifndef ARGTRACE_COMMON_BPF_H
 #define ARGTRACE_COMMON_BPF_H
 
@@ -20,8 +23,8 @@
 #include "argtrace.h"
 #include "regs.h"
 
-#ifndef ARGTRACE_RECORD
-#error "define ARGTRACE_RECORD (the object's record type) before including common.bpf.h"
+#if !defined(ARGTRACE_RECORD) && !defined(ARGTRACE_CGROUP_HOOKS)
+#error "define ARGTRACE_RECORD (the object's record type) or ARGTRACE_CGROUP_HOOKS before including common.bpf.h"
 #endif
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -158,6 +161,7 @@ static __always_inline void submit(void *record, __u64 size)
 		count_drop();
 }
 
+#ifdef ARGTRACE_RECORD
 /* The per-thread table that holds a call's record from its entry hook until
  * its return hook (kprobe and tracepoint modes). A plain hash, not LRU: when
  * it is full the new call is counted as lost instead of an older one
@@ -357,5 +361,7 @@ static __always_inline int finish_pending(long ret)
 	{										\
 		return finish_pending(ctx->ret);					\
 	}
+
+#endif /* ARGTRACE_RECORD */
 
 #endif

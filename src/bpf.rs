@@ -9,22 +9,30 @@ use libbpf_rs::{MapCore, MapFlags, MapHandle, OpenObject};
 
 use crate::cli::Config;
 
-/// A hook family. Every subject has programs for all three in one object.
+/// A hook family. A subject that hooks calls (clone, mmap, tcp-connect) has
+/// programs for the first three in one object; a socket subject (sock) has
+/// cgroup programs only. Each subject says which it has (`Subject::modes`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProbeMode {
     Fentry,
     Kprobe,
     Tracepoint,
+    /// cgroup socket hooks, attached with bpf_links to a cgroup v2 directory.
+    Cgroup,
 }
 
 impl ProbeMode {
-    pub const ALL: [ProbeMode; 3] = [ProbeMode::Fentry, ProbeMode::Kprobe, ProbeMode::Tracepoint];
+    pub const ALL: [ProbeMode; 4] = [ProbeMode::Fentry, ProbeMode::Kprobe, ProbeMode::Tracepoint, ProbeMode::Cgroup];
+
+    /// The modes of a subject that hooks calls, in the order auto tries them.
+    pub const CALLS: [ProbeMode; 3] = [ProbeMode::Fentry, ProbeMode::Kprobe, ProbeMode::Tracepoint];
 
     pub fn name(self) -> &'static str {
         match self {
             ProbeMode::Fentry => "fentry",
             ProbeMode::Kprobe => "kprobe",
             ProbeMode::Tracepoint => "tracepoint",
+            ProbeMode::Cgroup => "cgroup",
         }
     }
 
@@ -34,8 +42,15 @@ impl ProbeMode {
             ProbeMode::Fentry => &["fentry/", "fexit/"],
             ProbeMode::Kprobe => &["kprobe/", "kretprobe/"],
             ProbeMode::Tracepoint => &["tracepoint/", "tp/"],
+            ProbeMode::Cgroup => &["cgroup/", "cgroup_skb/"],
         };
         prefixes.iter().any(|p| section.starts_with(p))
+    }
+
+    /// Whether programs of this mode may take stacks (bpf_get_stackid is a
+    /// tracing helper; cgroup programs do not have it).
+    pub fn has_stacks(self) -> bool {
+        self != ProbeMode::Cgroup
     }
 }
 
@@ -60,6 +75,8 @@ pub fn at(stage: Stage) -> impl FnOnce(libbpf_rs::Error) -> LoadError {
 
 /// A loaded, attached subject. Dropping it detaches every program.
 pub struct Tracer<'obj> {
+    /// The cgroup attachments (cgroup mode); the skeleton holds the others.
+    pub links: Vec<libbpf_rs::Link>,
     pub skel: Box<dyn Skel<'obj> + 'obj>,
     pub mode: ProbeMode,
 }
@@ -102,11 +119,21 @@ macro_rules! set_common_rodata {
 
 /// Opens, configures, loads and attaches one skeleton in one mode; `$extra`
 /// writes the subject's own rodata. Used by every subject's `load`.
+/// Two optional parts, for cgroup subjects: `open |open| { ... }` runs on the
+/// opened skeleton before load and returns a `libbpf_rs::Result<()>` (e.g. a
+/// map the kernel lacks is not created), and `cgroup DIR` (a
+/// `&crate::sys::CgroupDir`) attaches every loaded program to that cgroup
+/// with a bpf_link, which the skeleton's own attach cannot do.
 macro_rules! load_skeleton {
-    ($builder:ty, $storage:expr, $cfg:expr, $mode:expr, |$ro:ident| $extra:block) => {{
+    ($builder:ty, $storage:expr, $cfg:expr, $mode:expr, |$ro:ident| $extra:block) => {
+        $crate::bpf::load_skeleton!($builder, $storage, $cfg, $mode, |$ro| $extra, open |_open| { Ok(()) }, cgroup None)
+    };
+    ($builder:ty, $storage:expr, $cfg:expr, $mode:expr, |$ro:ident| $extra:block,
+     open |$open:ident| $open_extra:block, cgroup $cgroup:expr) => {{
         use libbpf_rs::skel::{OpenSkel as _, Skel as _, SkelBuilder as _};
         use $crate::bpf::{at, Stage};
         let cfg: &$crate::cli::Config = $cfg;
+        let cgroup: Option<&$crate::sys::CgroupDir> = $cgroup;
         let mut builder = <$builder>::default();
         if !cfg.btf_is_kernels() {
             builder.obj_builder.btf_custom_path(&cfg.btf).map_err(at(Stage::Open))?;
@@ -118,11 +145,22 @@ macro_rules! load_skeleton {
             $extra
         }
         $crate::bpf::prepare(open.open_object_mut(), cfg, $mode).map_err(at(Stage::Open))?;
+        {
+            let $open = &mut open;
+            let done: libbpf_rs::Result<()> = $open_extra;
+            done.map_err(at(Stage::Open))?;
+        }
         let skel = open.load().map_err(at(Stage::Load))?;
         $crate::bpf::fill_filter_maps(skel.object(), cfg).map_err(at(Stage::Filters))?;
         let mut skel: Box<dyn libbpf_rs::skel::Skel<'_> + '_> = Box::new(skel);
-        skel.attach().map_err(at(Stage::Attach))?;
-        Ok($crate::bpf::Tracer { skel, mode: $mode })
+        let links = match cgroup {
+            Some(dir) => $crate::bpf::attach_cgroup(skel.object(), dir).map_err(at(Stage::Attach))?,
+            None => {
+                skel.attach().map_err(at(Stage::Attach))?;
+                Vec::new()
+            }
+        };
+        Ok($crate::bpf::Tracer { links, skel, mode: $mode })
     }};
 }
 
@@ -159,6 +197,14 @@ pub fn prepare(obj: &mut OpenObject, cfg: &Config, mode: ProbeMode) -> libbpf_rs
         }
     }
     Ok(())
+}
+
+/// Attaches every loaded program of the object to the cgroup `dir`, each
+/// with its own bpf_link (BPF_F_ALLOW_MULTI: beside whatever else is attached
+/// there). The links end with the process, so a killed argtrace leaves
+/// nothing attached.
+pub fn attach_cgroup(obj: &libbpf_rs::Object, dir: &crate::sys::CgroupDir) -> libbpf_rs::Result<Vec<libbpf_rs::Link>> {
+    obj.progs_mut().filter(|p| p.autoload()).map(|p| p.attach_cgroup(dir.fd())).collect()
 }
 
 /// Writes the pid and tid filters, after load and before attach.

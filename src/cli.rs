@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, ValueEnum};
 
+use crate::bpf::ProbeMode;
 use crate::error::{Error, Result};
 use crate::subject::{Command, Subject};
 
@@ -40,18 +41,33 @@ impl Family {
     }
 }
 
-/// Which hook family to use; auto tries fentry, then kprobe, then tracepoints.
+/// Which hook family to use; auto tries the subject's modes in order (fentry,
+/// then kprobe, then tracepoints; cgroup alone for sock).
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProbeArg {
     Auto,
     Fentry,
     Kprobe,
     Tracepoint,
+    Cgroup,
+}
+
+impl ProbeArg {
+    /// The forced mode, None for auto.
+    pub fn mode(self) -> Option<ProbeMode> {
+        match self {
+            ProbeArg::Auto => None,
+            ProbeArg::Fentry => Some(ProbeMode::Fentry),
+            ProbeArg::Kprobe => Some(ProbeMode::Kprobe),
+            ProbeArg::Tracepoint => Some(ProbeMode::Tracepoint),
+            ProbeArg::Cgroup => Some(ProbeMode::Cgroup),
+        }
+    }
 }
 
 #[derive(Args, Debug)]
 pub struct CommonArgs {
-    /// Probe mode: auto, fentry, kprobe or tracepoint.
+    /// Probe mode: auto, fentry, kprobe or tracepoint (clone, mmap, tcp-connect); auto or cgroup (sock).
     #[arg(long, value_enum, default_value = "auto", global = true)]
     pub probe: ProbeArg,
     /// Trace only this process id (repeat or separate with commas for several).
@@ -176,6 +192,24 @@ impl Config {
     pub fn from_cli(cli: Cli) -> Result<Config> {
         let c = cli.common;
         let subject = cli.command.into_subject();
+        if let Some(mode) = c.probe.mode().filter(|m| !subject.modes().contains(m)) {
+            let mut modes: Vec<&str> = vec!["auto"];
+            modes.extend(subject.modes().iter().map(|m| m.name()));
+            let last = modes.pop().unwrap_or_default();
+            return Err(Error::Usage(format!(
+                "{} has no {} probe mode: use --probe {} or {last}",
+                subject.name(),
+                mode.name(),
+                modes.join(", ")
+            )));
+        }
+        if c.stack && !subject.modes().iter().any(|m| m.has_stacks()) {
+            return Err(Error::Usage(format!(
+                "{} cannot show stacks (--stack): its {} programs may not take them",
+                subject.name(),
+                subject.modes().iter().map(|m| m.name()).collect::<Vec<_>>().join("/")
+            )));
+        }
         subject.check()?;
         let comm = match c.comm {
             None => None,

@@ -618,6 +618,99 @@ pub fn address_family(af: u64) -> String {
     }
 }
 
+// ------------------------------------------------- sockets (argtrace sock) ---
+
+/// src/xlat/socktypes.in (not mips).
+const SOCK_TYPES: Xlat = &[
+    (1, "SOCK_STREAM"),
+    (2, "SOCK_DGRAM"),
+    (3, "SOCK_RAW"),
+    (4, "SOCK_RDM"),
+    (5, "SOCK_SEQPACKET"),
+    (6, "SOCK_DCCP"),
+    (10, "SOCK_PACKET"),
+];
+
+/// A socket's type as strace prints socket()'s second argument without
+/// flags (the kernel's sk_type has none): `SOCK_STREAM`, `0x7 /* SOCK_??? */`.
+pub fn socket_type(t: u64) -> String {
+    print_xval(t, SOCK_TYPES, "SOCK_???")
+}
+
+/// src/xlat/inet_protocols.in.
+const INET_PROTOCOLS: Xlat = &[
+    (0, "IPPROTO_IP"),
+    (1, "IPPROTO_ICMP"),
+    (2, "IPPROTO_IGMP"),
+    (4, "IPPROTO_IPIP"),
+    (6, "IPPROTO_TCP"),
+    (8, "IPPROTO_EGP"),
+    (12, "IPPROTO_PUP"),
+    (17, "IPPROTO_UDP"),
+    (22, "IPPROTO_IDP"),
+    (29, "IPPROTO_TP"),
+    (33, "IPPROTO_DCCP"),
+    (41, "IPPROTO_IPV6"),
+    (43, "IPPROTO_ROUTING"),
+    (44, "IPPROTO_FRAGMENT"),
+    (46, "IPPROTO_RSVP"),
+    (47, "IPPROTO_GRE"),
+    (50, "IPPROTO_ESP"),
+    (51, "IPPROTO_AH"),
+    (58, "IPPROTO_ICMPV6"),
+    (59, "IPPROTO_NONE"),
+    (60, "IPPROTO_DSTOPTS"),
+    (92, "IPPROTO_MTP"),
+    (94, "IPPROTO_BEETPH"),
+    (98, "IPPROTO_ENCAP"),
+    (103, "IPPROTO_PIM"),
+    (108, "IPPROTO_COMP"),
+    (115, "IPPROTO_L2TP"),
+    (132, "IPPROTO_SCTP"),
+    (135, "IPPROTO_MH"),
+    (136, "IPPROTO_UDPLITE"),
+    (137, "IPPROTO_MPLS"),
+    (143, "IPPROTO_ETHERNET"),
+    (144, "IPPROTO_AGGFRAG"),
+    (255, "IPPROTO_RAW"),
+    (256, "IPPROTO_SMC"),
+    (262, "IPPROTO_MPTCP"),
+];
+
+pub const IPPROTO_TCP: u64 = 6;
+pub const IPPROTO_UDP: u64 = 17;
+
+/// An inet socket's protocol as strace prints socket()'s third argument for
+/// AF_INET and AF_INET6: `IPPROTO_TCP`, `0x63 /* IPPROTO_??? */`.
+pub fn inet_protocol(p: u64) -> String {
+    print_xval(p, INET_PROTOCOLS, "IPPROTO_???")
+}
+
+/// A TCP socket's state by the kernel's own names (include/net/tcp_states.h,
+/// the BPF_TCP_* values of struct bpf_sock's state), without the TCP_ prefix.
+pub fn tcp_state(state: u64) -> String {
+    const STATES: [&str; 14] = [
+        "",
+        "ESTABLISHED",
+        "SYN_SENT",
+        "SYN_RECV",
+        "FIN_WAIT1",
+        "FIN_WAIT2",
+        "TIME_WAIT",
+        "CLOSE",
+        "CLOSE_WAIT",
+        "LAST_ACK",
+        "LISTEN",
+        "CLOSING",
+        "NEW_SYN_RECV",
+        "BOUND_INACTIVE",
+    ];
+    match STATES.get(state as usize) {
+        Some(name) if !name.is_empty() => name.to_string(),
+        _ => format!("STATE_{state}"),
+    }
+}
+
 // ------------------------------------------------------------- pointers ---
 
 /// A pointer as strace's printaddr() prints it: `NULL` or lowercase `0x...`.
@@ -649,6 +742,26 @@ pub fn hex(v: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // ---- sockets (src/net.c SYS_FUNC(socket), tests/net.c) ----
+
+    #[test]
+    fn socket_types_protocols_and_tcp_states() {
+        assert_eq!(socket_type(1), "SOCK_STREAM");
+        assert_eq!(socket_type(2), "SOCK_DGRAM");
+        assert_eq!(socket_type(10), "SOCK_PACKET");
+        assert_eq!(socket_type(7), "0x7 /* SOCK_??? */");
+        assert_eq!(inet_protocol(IPPROTO_TCP), "IPPROTO_TCP");
+        assert_eq!(inet_protocol(IPPROTO_UDP), "IPPROTO_UDP");
+        assert_eq!(inet_protocol(0), "IPPROTO_IP");
+        assert_eq!(inet_protocol(262), "IPPROTO_MPTCP");
+        assert_eq!(inet_protocol(99), "0x63 /* IPPROTO_??? */");
+        assert_eq!(tcp_state(1), "ESTABLISHED");
+        assert_eq!(tcp_state(10), "LISTEN");
+        assert_eq!(tcp_state(7), "CLOSE");
+        assert_eq!(tcp_state(0), "STATE_0");
+        assert_eq!(tcp_state(99), "STATE_99");
+    }
 
     // ---- clone (src/clone.c SYS_FUNC(clone), tests/clone-flags.c) ----
 

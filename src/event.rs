@@ -57,6 +57,7 @@ macro_rules! header_of {
                 k if k == types::argtrace_probe::PROBE_FENTRY.0 => Some($crate::bpf::ProbeMode::Fentry),
                 k if k == types::argtrace_probe::PROBE_KPROBE.0 => Some($crate::bpf::ProbeMode::Kprobe),
                 k if k == types::argtrace_probe::PROBE_TRACEPOINT.0 => Some($crate::bpf::ProbeMode::Tracepoint),
+                k if k == types::argtrace_probe::PROBE_CGROUP.0 => Some($crate::bpf::ProbeMode::Cgroup),
                 _ => None,
             },
             comm_len: comm.iter().position(|c| *c == 0).unwrap_or(comm.len()),

@@ -1,7 +1,10 @@
-//! Choosing the probe mode: auto tries fentry (a real load and attach, since
-//! loading alone proves nothing on arm64), then kprobe, then tracepoints, and
-//! says on stderr why it passed over each; a forced mode the kernel lacks
-//! ends with an error naming the missing kernel feature.
+//! Choosing the probe mode: auto tries the subject's modes in order (for a
+//! call subject fentry, with a real load and attach since loading alone
+//! proves nothing on arm64, then kprobe, then tracepoints; for a socket
+//! subject cgroup alone), and says on stderr why it passed over each; a
+//! forced mode the kernel lacks ends with an error naming the missing kernel
+//! feature. A forced mode the subject does not have is refused earlier, as a
+//! command-line error (cli.rs).
 
 use std::mem::MaybeUninit;
 use std::path::Path;
@@ -11,7 +14,7 @@ use std::sync::Mutex;
 use libbpf_rs::{OpenObject, PrintLevel};
 
 use crate::bpf::{LoadError, ProbeMode, Stage, Tracer};
-use crate::cli::{Config, ProbeArg};
+use crate::cli::Config;
 use crate::error::{Error, Result};
 
 /// Storage for the objects of the modes tried; the winner borrows its slot.
@@ -23,16 +26,11 @@ pub fn new_storage() -> Storage {
 
 /// Loads and attaches the subject in the mode `cfg.probe` asks for.
 pub fn attach<'obj>(storage: &'obj mut Storage, cfg: &Config) -> Result<Tracer<'obj>> {
-    let forced = match cfg.probe {
-        ProbeArg::Auto => None,
-        ProbeArg::Fentry => Some(ProbeMode::Fentry),
-        ProbeArg::Kprobe => Some(ProbeMode::Kprobe),
-        ProbeArg::Tracepoint => Some(ProbeMode::Tracepoint),
-    };
+    let forced = cfg.probe.mode();
     let mut passed_over = Vec::new();
     // A mode refused for want of a permission, not of a kernel feature.
     let mut privilege: Option<String> = None;
-    for (mode, slot) in ProbeMode::ALL.into_iter().zip(storage.iter_mut()) {
+    for (&mode, slot) in cfg.subject.modes().iter().zip(storage.iter_mut()) {
         if forced.is_some_and(|f| f != mode) {
             continue;
         }
@@ -80,6 +78,12 @@ pub fn attach<'obj>(storage: &'obj mut Storage, cfg: &Config) -> Result<Tracer<'
 /// CAP_PERFMON (checked before): tracepoint programs find their ids in
 /// tracefs, which is often mode 0700 root, and mounting it needs CAP_SYS_ADMIN.
 fn permission(mode: ProbeMode) -> std::result::Result<(), String> {
+    if mode == ProbeMode::Cgroup {
+        return match crate::sys::has_net_admin() {
+            true => Ok(()),
+            false => Err("cgroup socket programs also need CAP_NET_ADMIN (run as root, or add it)".into()),
+        };
+    }
     if mode != ProbeMode::Tracepoint {
         return Ok(());
     }
@@ -111,6 +115,12 @@ fn precheck(mode: ProbeMode) -> std::result::Result<(), String> {
         }
         ProbeMode::Tracepoint => crate::sys::ensure_tracefs().map(drop),
         ProbeMode::Fentry => Ok(()),
+        // Every cgroup program type comes with CONFIG_CGROUP_BPF; the oldest
+        // (cgroup_skb, Linux 4.10) stands for them all.
+        ProbeMode::Cgroup => match libbpf_rs::ProgramType::CgroupSkb.is_supported() {
+            Ok(false) => Err("the kernel has no cgroup BPF programs (CONFIG_CGROUP_BPF is off)".into()),
+            _ => Ok(()),
+        },
     }
 }
 

@@ -258,12 +258,10 @@ impl Style {
     fn json_line<R: Record>(&self, r: &R, h: &Header, stacks: &Stacks, out: &mut String) {
         let mut time = String::with_capacity(40);
         self.rfc3339(h.ts_ns, &mut time);
-        let ret = r.ret();
         let mut j = Json::open(out);
-        j.str("time", &time)
-            .str("event", R::EVENT)
-            .str("syscall", r.syscall())
-            .str("probe", h.probe.map_or("unknown", |p| p.name()))
+        j.str("time", &time).str("event", R::EVENT);
+        r.json_call(&mut j);
+        j.str("probe", h.probe.map_or("unknown", |p| p.name()))
             .num("pid", h.pid)
             .num("tid", h.tid)
             .num("uid", h.uid)
@@ -279,10 +277,7 @@ impl Style {
             o.push(']');
         }
         r.json_args(self, j.key("args"));
-        j.num("ret", ret);
-        if let Some(errno) = errno_of_ret(ret) {
-            j.str("error", decode::errno_name(errno).unwrap_or("E?"));
-        }
+        r.json_result(self, &mut j);
         for (key, frames) in [("kstack", &stacks.kernel), ("ustack", &stacks.user)] {
             if let Some(frames) = frames {
                 let o = j.key(key);
@@ -310,6 +305,20 @@ pub trait Record: plain::Plain + Default {
     fn syscall(&self) -> &'static str;
     /// The call's result, or -errno.
     fn ret(&self) -> i64;
+    /// The JSON keys between `event` and `probe` that name what happened:
+    /// `syscall` (a subject whose events are not calls names them otherwise).
+    fn json_call(&self, j: &mut Json) {
+        j.str("syscall", self.syscall());
+    }
+    /// The JSON keys after `args`: the call's `ret`, and its `error` name
+    /// when it failed.
+    fn json_result(&self, _style: &Style, j: &mut Json) {
+        let ret = self.ret();
+        j.num("ret", ret);
+        if let Some(errno) = errno_of_ret(ret) {
+            j.str("error", decode::errno_name(errno).unwrap_or("E?"));
+        }
+    }
     /// The text line after the `comm pid/tid ` prefix: `mmap(...) = ...`.
     fn text(&self, style: &Style, out: &mut String);
     /// The JSON object under `args`.

@@ -186,3 +186,128 @@ pub fn ensure_tracefs() -> Result<&'static str, String> {
         ))
     }
 }
+
+/// The file system magic of cgroup v2 and v1 (include/uapi/linux/magic.h).
+const CGROUP2_SUPER_MAGIC: i64 = 0x6367_7270;
+const CGROUP_SUPER_MAGIC: i64 = 0x0027_e0eb;
+
+/// An open cgroup v2 directory, to attach cgroup programs to.
+#[derive(Debug)]
+pub struct CgroupDir {
+    path: std::path::PathBuf,
+    fd: std::os::fd::OwnedFd,
+}
+
+impl CgroupDir {
+    /// Opens `path` and checks that it is a directory of a cgroup v2 file
+    /// system (statfs f_type CGROUP2_SUPER_MAGIC); the error names what it is
+    /// instead.
+    pub fn open(path: &std::path::Path) -> Result<CgroupDir, String> {
+        use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+        use std::os::unix::ffi::OsStrExt;
+        let shown = path.display();
+        let meta = std::fs::metadata(path).map_err(|e| format!("{shown}: {}", io_reason(&e)))?;
+        if !meta.is_dir() {
+            return Err(format!("{shown} is not a directory, let alone a cgroup v2 one"));
+        }
+        let c_path = std::ffi::CString::new(path.as_os_str().as_bytes())
+            .map_err(|_| format!("{shown}: the path holds a NUL byte"))?;
+        // SAFETY: c_path is a valid NUL-terminated string; the descriptor
+        // returned is owned below.
+        let raw = unsafe { libc::open(c_path.as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC) };
+        if raw < 0 {
+            return Err(format!("{shown}: {}", io_reason(&std::io::Error::last_os_error())));
+        }
+        // SAFETY: raw is a new descriptor nobody else owns.
+        let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+        // SAFETY: st is a zeroed, writable statfs; fd is open.
+        let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+        if unsafe { libc::fstatfs(fd.as_raw_fd(), &mut st) } != 0 {
+            return Err(format!("{shown}: {}", io_reason(&std::io::Error::last_os_error())));
+        }
+        let magic = st.f_type as i64;
+        if magic != CGROUP2_SUPER_MAGIC {
+            let what = if magic == CGROUP_SUPER_MAGIC {
+                "a cgroup v1 directory (cgroup programs attach to cgroup v2 only)".to_string()
+            } else {
+                format!("not a cgroup v2 directory (its file system's magic is {magic:#x}, not cgroup2's)")
+            };
+            let root = cgroup2_mount().map(|r| format!("; cgroup v2 is mounted at {}", r.display())).unwrap_or_default();
+            return Err(format!("{shown} is {what}{root}"));
+        }
+        Ok(CgroupDir { path: path.to_path_buf(), fd })
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
+    pub fn fd(&self) -> i32 {
+        use std::os::fd::AsRawFd;
+        self.fd.as_raw_fd()
+    }
+}
+
+/// Where the cgroup v2 hierarchy is mounted: the first cgroup2 line of
+/// /proc/mounts (/sys/fs/cgroup on most systems, /sys/fs/cgroup/unified on
+/// hybrid ones). None when it is not mounted.
+pub fn cgroup2_mount() -> Option<std::path::PathBuf> {
+    let mounts = std::fs::read_to_string("/proc/mounts").ok()?;
+    cgroup2_in_mounts(&mounts)
+}
+
+fn cgroup2_in_mounts(mounts: &str) -> Option<std::path::PathBuf> {
+    mounts.lines().find_map(|line| {
+        let mut fields = line.split(' ');
+        let (_source, target, fstype) = (fields.next()?, fields.next()?, fields.next()?);
+        (fstype == "cgroup2").then(|| std::path::PathBuf::from(unescape_mount_field(target)))
+    })
+}
+
+/// /proc/mounts writes space, tab, newline and backslash in a path as octal
+/// escapes (`\040`); turns them back into bytes.
+fn unescape_mount_field(field: &str) -> std::ffi::OsString {
+    use std::os::unix::ffi::OsStringExt;
+    let b = field.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let octal = b.get(i + 1..i + 4).filter(|d| b[i] == b'\\' && d.iter().all(|c| (b'0'..=b'7').contains(c)));
+        match octal {
+            Some(d) => {
+                out.push(d.iter().fold(0u8, |v, c| v.wrapping_mul(8).wrapping_add(c - b'0')));
+                i += 4;
+            }
+            None => {
+                out.push(b[i]);
+                i += 1;
+            }
+        }
+    }
+    std::ffi::OsString::from_vec(out)
+}
+
+const CAP_NET_ADMIN: u32 = 12;
+
+/// Whether this process may load cgroup socket programs, which the kernel
+/// counts as network administration (CAP_NET_ADMIN, or CAP_SYS_ADMIN).
+pub fn has_net_admin() -> bool {
+    let eff = effective_caps();
+    eff & (1u64 << CAP_NET_ADMIN) != 0 || eff & (1u64 << CAP_SYS_ADMIN) != 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cgroup2_is_found_in_proc_mounts() {
+        let hybrid = "tmpfs /sys/fs/cgroup tmpfs rw 0 0\n\
+                      cgroup /sys/fs/cgroup/cpu cgroup rw,cpu 0 0\n\
+                      cgroup2 /sys/fs/cgroup/unified cgroup2 rw,relatime 0 0\n";
+        assert_eq!(cgroup2_in_mounts(hybrid), Some("/sys/fs/cgroup/unified".into()));
+        assert_eq!(cgroup2_in_mounts("cgroup2 /sys/fs/cgroup cgroup2 rw 0 0\n"), Some("/sys/fs/cgroup".into()));
+        assert_eq!(cgroup2_in_mounts("none /a\\040b cgroup2 rw 0 0\n"), Some("/a b".into()));
+        assert_eq!(cgroup2_in_mounts("cgroup /sys/fs/cgroup/cpu cgroup rw 0 0\n"), None);
+    }
+}

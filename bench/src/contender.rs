@@ -49,9 +49,11 @@ impl Contender {
             Contender::EmptyIn(ProbeMode::Fentry) => "empty-fentry",
             Contender::EmptyIn(ProbeMode::Kprobe) => "empty-kprobe",
             Contender::EmptyIn(ProbeMode::Tracepoint) => "empty-tracepoint",
+            Contender::EmptyIn(ProbeMode::Cgroup) => "empty-cgroup",
             Contender::ArgtraceIn(ProbeMode::Fentry) => "argtrace-fentry",
             Contender::ArgtraceIn(ProbeMode::Kprobe) => "argtrace-kprobe",
             Contender::ArgtraceIn(ProbeMode::Tracepoint) => "argtrace-tracepoint",
+            Contender::ArgtraceIn(ProbeMode::Cgroup) => "argtrace-cgroup",
         }
     }
 
@@ -59,7 +61,7 @@ impl Contender {
     /// program and argtrace.
     pub fn guest_set() -> Vec<Contender> {
         let mut v = vec![Contender::Baseline];
-        for m in ProbeMode::ALL {
+        for m in ProbeMode::CALLS {
             v.push(Contender::EmptyIn(m));
             v.push(Contender::ArgtraceIn(m));
         }

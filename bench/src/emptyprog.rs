@@ -1,8 +1,9 @@
-//! The floor: an empty BPF program (`r0 = 0; exit`) on exactly the hooks
+//! The floor: an empty BPF program (`r0 = 0; exit`; for cgroup hooks
+//! `r0 = 1; exit`, see emptycgroup.rs) on exactly the hooks
 //! argtrace uses for a subject in a probe mode (read from argtrace's own BPF
 //! object for that subject), loaded with raw bpf() calls (no libbpf, no
 //! object file of its own). What it costs is the hook itself.
-//! Run as `argtrace-bench empty-bpf <subject> [--probe tracepoint|kprobe|fentry]`:
+//! Run as `argtrace-bench empty-bpf <subject> [--probe tracepoint|kprobe|fentry|cgroup]`:
 //! prints `argtrace-bench: empty program attached ...` on stderr once every hook
 //! is live, and detaches and exits 0 on SIGINT or SIGTERM.
 
@@ -47,7 +48,7 @@ pub fn main(args: &[String]) -> ! {
         match a.as_str() {
             "--probe" => match it.next().and_then(|m| parse_mode(m)) {
                 Some(m) => mode = m,
-                None => die("--probe needs tracepoint, kprobe or fentry"),
+                None => die("--probe needs tracepoint, kprobe, fentry or cgroup"),
             },
             s if subject.is_none() => subject = Some(s.to_string()),
             other => die(&format!("unexpected argument `{other}`")),
@@ -55,7 +56,7 @@ pub fn main(args: &[String]) -> ! {
     }
     let Some(subject) = subject else {
         die(&format!(
-            "usage: argtrace-bench empty-bpf {} [--probe tracepoint|kprobe|fentry]",
+            "usage: argtrace-bench empty-bpf {} [--probe tracepoint|kprobe|fentry|cgroup]",
             subject_names("|")
         ))
     };
@@ -243,6 +244,7 @@ fn attach(hook: &Hook) -> io::Result<Vec<OwnedFd>> {
             let link = bpf(BPF_RAW_TRACEPOINT_OPEN, &mut attr)?;
             Ok(vec![prog, link])
         }
+        Hook::Cgroup { attach } => crate::emptycgroup::attach(attach),
         Hook::Other(section) => Err(io::Error::other(format!(
             "no empty program for section `{section}`"
         ))),

@@ -11,7 +11,8 @@
 //! subjects, their hooks per probe mode, tracefs):
 //!
 //! 1. `sys`, `stats`, `json`: leaves (libc, numbers, JSON text)
-//! 2. `workload`, `bpfinfo`, `emptyprog` (sys; emptyprog also argtrace's hooks)
+//! 2. `workload`, `bpfinfo`, `emptyprog`, `emptycgroup` (sys; emptyprog also
+//!    argtrace's hooks and emptycgroup)
 //! 3. `contender` (workload; argtrace's probe modes)
 //! 4. `runner`: one measured run (bpfinfo, contender, sys, workload)
 //! 5. `results`: the data a benchmark produces and the figures drawn from it
@@ -27,6 +28,7 @@ mod bench;
 mod bpfinfo;
 mod cells;
 mod contender;
+mod emptycgroup;
 mod emptyprog;
 mod guest;
 mod json;

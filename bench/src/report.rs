@@ -574,7 +574,7 @@ fn progs_json(x: &RunResult) -> Json {
 
 /// One row per workload, one column per probe mode, of a guest ratio.
 fn mode_table(md: &mut String, intro: &str, ratios: PerMode) {
-    let modes: Vec<&str> = ProbeMode::ALL.iter().map(|m| m.name()).collect();
+    let modes: Vec<&str> = ProbeMode::CALLS.iter().map(|m| m.name()).collect();
     let _ = writeln!(md, "{intro}\n");
     let _ = writeln!(md, "| workload | {} |", modes.join(" | "));
     let _ = writeln!(md, "|---|{}", "--:|".repeat(modes.len()));

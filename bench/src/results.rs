@@ -168,7 +168,7 @@ fn per_mode(figure: impl Fn(Workload, ProbeMode) -> Option<f64>) -> PerMode {
     Workload::ALL
         .into_iter()
         .flat_map(|w| {
-            ProbeMode::ALL
+            ProbeMode::CALLS
                 .into_iter()
                 .map(move |m| (w, m, figure(w, m)))
         })

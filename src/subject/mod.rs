@@ -28,6 +28,12 @@ pub trait Subject: Debug + Send + Sync {
         Ok(())
     }
 
+    /// The probe modes the subject has programs for, in the order auto tries
+    /// them: the call-hook modes, or cgroup alone for a socket subject.
+    fn modes(&self) -> &'static [ProbeMode] {
+        &ProbeMode::CALLS
+    }
+
     /// The ELF section of every program in the subject's object
     /// (`kprobe/ksys_mmap_pgoff`, `tracepoint/syscalls/sys_exit_mmap` ...):
     /// the one source of what argtrace attaches, for the benchmarks too.
@@ -123,6 +129,8 @@ subjects! {
     Mmap => mmap::Mmap,
     /// Active TCP opens: family, addresses, ports and connect's result.
     TcpConnect => tcp_connect::TcpConnect,
+    /// Every inet socket's life from cgroup hooks: socket, bind, connect, UDP destinations, close.
+    Sock => sock::Sock,
 }
 
 /// A subject with its default options, by subcommand name (`tcp-connect`).
@@ -139,7 +147,9 @@ pub enum Hook {
     Kprobe { function: String, ret: bool },
     /// `fentry/<function>` or `fexit/<function>`
     Fentry { function: String, exit: bool },
-    /// Any other section (cgroup and socket hooks), as written.
+    /// `cgroup/<attach>`: a cgroup socket hook (`sock_create`, `connect4` ...).
+    Cgroup { attach: String },
+    /// Any other section (cgroup_skb, socket filters), as written.
     Other(String),
 }
 
@@ -156,6 +166,7 @@ impl Hook {
             "kretprobe" => Hook::Kprobe { function, ret: true },
             "fentry" => Hook::Fentry { function, exit: false },
             "fexit" => Hook::Fentry { function, exit: true },
+            "cgroup" if !rest.is_empty() => Hook::Cgroup { attach: function },
             _ => Hook::Other(section.into()),
         }
     }
@@ -176,12 +187,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_subject_has_programs_in_every_mode() {
+    fn every_subject_has_programs_in_each_of_its_modes() {
         for s in all() {
-            for mode in ProbeMode::ALL {
+            for &mode in s.modes() {
                 let hooks = hooks(&*s, mode).expect("open the object");
                 assert!(!hooks.is_empty(), "{} has no {} programs", s.name(), mode.name());
                 assert!(hooks.iter().all(|h| !matches!(h, Hook::Other(_))), "{hooks:?}");
+            }
+            for mode in ProbeMode::ALL.into_iter().filter(|m| !s.modes().contains(m)) {
+                assert_eq!(hooks(&*s, mode).unwrap(), vec![], "{} has {} programs", s.name(), mode.name());
             }
         }
     }

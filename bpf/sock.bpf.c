@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* argtrace sock: the life of every inet socket (create, bind, connect, UDP
+ * destinations, close) from cgroup hooks, each event tied to its socket by the
+ * socket cookie and to the task that created it by socket-local storage.
+ *
+ * BPF_PROG_TYPE_CGROUP_SOCK:      cgroup/sock_create, cgroup/post_bind4|6,
+ *                                 cgroup/sock_release (ctx: struct bpf_sock)
+ * BPF_PROG_TYPE_CGROUP_SOCK_ADDR: cgroup/bind4|6, cgroup/connect4|6,
+ *                                 cgroup/sendmsg4|6 (ctx: struct bpf_sock_addr)
+ *
+ * User space attaches them with bpf_links to a cgroup v2 directory. Every
+ * program returns 1 (allow) and only reads: a 0 would refuse the call, and a
+ * socket whose sock_create program refused it never reaches sock_release.
+ * Each program reads only the context fields its attach type may read
+ * (net/core/filter.c, sock_filter_is_valid_access() and
+ * sock_addr_is_valid_access()): src_ip4 only at post_bind4, src_ip6 only at
+ * post_bind6, src_port at both, user_ip4 only in the *4 hooks, user_ip6 only
+ * in the *6 ones. These are direct loads on purpose: a refused one fails at
+ * load, while BPF_CORE_READ of the same field loads and reads 0, a value that
+ * would then be printed as if the kernel had said it. */
+#define ARGTRACE_CGROUP_HOOKS
+#include "common.bpf.h"
+
+#define ARGTRACE_AF_INET 2
+#define ARGTRACE_AF_INET6 10
+#define ARGTRACE_IPPROTO_TCP 6
+
+/* 0: both families; else AF_INET or AF_INET6 (the socket's family). */
+const volatile __u16 target_family = 0;
+/* 0: every protocol; else IPPROTO_TCP or IPPROTO_UDP. */
+const volatile __u16 target_protocol = 0;
+/* False on a kernel without socket-local storage: the creators map is then not
+ * created, and the verifier drops the code that uses it as dead. */
+const volatile bool have_sk_storage = true;
+
+enum argtrace_sock_op _argtrace_sock_op = 0;
+struct sock_event _sock_event = {};
+
+/* Who created each socket, and when: set at sock_create, freed with the socket. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sock_creator);
+} creators SEC(".maps");
+
+/* A bind's request, by cookie, until post_bind completes it with what the
+ * kernel granted. A bind refused before post_bind stays here until the
+ * socket's next event (another bind, connect, sendmsg or close), which sends
+ * it first, as the request alone. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct sock_event);
+} pending_binds SEC(".maps");
+
+static __always_inline bool want_sock(__u32 family, __u32 protocol)
+{
+	if (target_family && family != target_family)
+		return false;
+	if (target_protocol && protocol != target_protocol)
+		return false;
+	return true;
+}
+
+static __always_inline void copy_creator(struct sock_event *e, const struct sock_creator *c)
+{
+	if (c) {
+		e->creator = *c;
+		e->has_creator = 1;
+	}
+}
+
+/* The creator of a socket seen through struct bpf_sock (CGROUP_SOCK programs). */
+static __always_inline void creator_of_sock(struct sock_event *e, struct bpf_sock *sk)
+{
+	if (have_sk_storage)
+		copy_creator(e, bpf_sk_storage_get(&creators, sk, NULL, 0));
+}
+
+/* An earlier bind of this socket that never reached post_bind: sent now, as
+ * the request alone, before the event that follows it. */
+static __always_inline void flush_pending_bind(__u64 cookie)
+{
+	struct sock_event *p = bpf_map_lookup_elem(&pending_binds, &cookie);
+
+	if (p) {
+		submit(p, sizeof(*p));
+		bpf_map_delete_elem(&pending_binds, &cookie);
+	}
+}
+
+/* The header and the socket's identity, common to every event. */
+static __always_inline void fill_sock(struct sock_event *e, void *ctx, __u32 pid, __u32 tid,
+				      __u8 op, __u64 cookie, __u32 family, __u32 type,
+				      __u32 protocol)
+{
+	fill_header(ctx, &e->h, pid, tid, PROBE_CGROUP);
+	e->op = op;
+	e->cookie = cookie;
+	e->family = family;
+	e->type = type;
+	e->protocol = protocol;
+}
+
+SEC("cgroup/sock_create")
+int sock_create(struct bpf_sock *ctx)
+{
+	struct sock_event e = {};
+	struct sock_creator *c = NULL;
+	__u64 now = bpf_ktime_get_ns();
+	__u32 pid, tid;
+
+	/* Every socket's creator is kept, whatever the filters say: a later event
+	 * by a task they let through (a child the socket was passed to) still
+	 * names it. */
+	if (have_sk_storage) {
+		c = bpf_sk_storage_get(&creators, ctx, NULL, BPF_SK_STORAGE_GET_F_CREATE);
+		if (c) {
+			__u64 id = bpf_get_current_pid_tgid();
+
+			c->ts_ns = now;
+			c->pid = id >> 32;
+			c->tid = (__u32)id;
+			c->uid = (__u32)bpf_get_current_uid_gid();
+			bpf_get_current_comm(c->comm, sizeof(c->comm));
+		}
+	}
+	if (!want_sock(ctx->family, ctx->protocol) || !want_task(&pid, &tid))
+		return 1;
+	fill_sock(&e, ctx, pid, tid, SOCK_OP_SOCKET, bpf_get_socket_cookie(ctx), ctx->family,
+		  ctx->type, ctx->protocol);
+	/* The creator's stamp and the event's are one and the same instant. */
+	e.h.ts_ns = now;
+	copy_creator(&e, c);
+	submit(&e, sizeof(e));
+	return 1;
+}
+
+/* cgroup/bind4 and bind6: the request, parked until post_bind. */
+static __always_inline int on_bind(struct bpf_sock_addr *ctx, bool v6)
+{
+	struct sock_event e = {};
+	__u32 pid, tid;
+	__u64 cookie;
+
+	if (!want_sock(ctx->family, ctx->protocol) || !want_task(&pid, &tid))
+		return 1;
+	cookie = bpf_get_socket_cookie(ctx);
+	flush_pending_bind(cookie);
+	fill_sock(&e, ctx, pid, tid, SOCK_OP_BIND, cookie, ctx->family, ctx->type, ctx->protocol);
+	e.addr_known = 1;
+	e.addr_v6 = v6;
+	if (v6) {
+		__u32 *a = (__u32 *)e.addr;
+
+		a[0] = ctx->user_ip6[0];
+		a[1] = ctx->user_ip6[1];
+		a[2] = ctx->user_ip6[2];
+		a[3] = ctx->user_ip6[3];
+	} else {
+		*(__u32 *)e.addr = ctx->user_ip4;
+	}
+	e.port = bpf_ntohs((__u16)ctx->user_port);
+	if (have_sk_storage)
+		copy_creator(&e, bpf_sk_storage_get(&creators, ctx->sk, NULL, 0));
+	/* No room to park it: send the request now, without the granted address. */
+	if (bpf_map_update_elem(&pending_binds, &cookie, &e, BPF_ANY))
+		submit(&e, sizeof(e));
+	return 1;
+}
+
+SEC("cgroup/bind4")
+int bind4(struct bpf_sock_addr *ctx)
+{
+	return on_bind(ctx, false);
+}
+
+SEC("cgroup/bind6")
+int bind6(struct bpf_sock_addr *ctx)
+{
+	return on_bind(ctx, true);
+}
+
+/* cgroup/post_bind4 and post_bind6: what the kernel granted (`bound`, as the
+ * hook read it), sent with the parked request, or alone for a bind whose
+ * request was not seen. */
+static __always_inline void send_bound(struct bpf_sock *ctx, const __u32 bound[4], bool v6)
+{
+	__u64 cookie = bpf_get_socket_cookie(ctx);
+	struct sock_event *p = bpf_map_lookup_elem(&pending_binds, &cookie);
+	struct sock_event e = {};
+	__u32 pid, tid;
+
+	if (p) {
+		e = *p;
+	} else {
+		if (!want_sock(ctx->family, ctx->protocol) || !want_task(&pid, &tid))
+			return;
+		fill_sock(&e, ctx, pid, tid, SOCK_OP_BIND, cookie, ctx->family, ctx->type,
+			  ctx->protocol);
+		creator_of_sock(&e, ctx);
+	}
+	e.bound_known = 1;
+	e.bound_v6 = v6;
+	__builtin_memcpy(e.bound_addr, bound, 16);
+	e.bound_port = ctx->src_port;
+	submit(&e, sizeof(e));
+	if (p)
+		bpf_map_delete_elem(&pending_binds, &cookie);
+}
+
+SEC("cgroup/post_bind4")
+int post_bind4(struct bpf_sock *ctx)
+{
+	__u32 bound[4] = { ctx->src_ip4 };
+
+	send_bound(ctx, bound, false);
+	return 1;
+}
+
+SEC("cgroup/post_bind6")
+int post_bind6(struct bpf_sock *ctx)
+{
+	__u32 bound[4] = { ctx->src_ip6[0], ctx->src_ip6[1], ctx->src_ip6[2], ctx->src_ip6[3] };
+
+	send_bound(ctx, bound, true);
+	return 1;
+}
+
+/* cgroup/connect4|6 and sendmsg4|6: the destination the task asked for. */
+static __always_inline int on_destination(struct bpf_sock_addr *ctx, __u8 op, bool v6)
+{
+	struct sock_event e = {};
+	__u32 pid, tid;
+	__u64 cookie;
+
+	if (!want_sock(ctx->family, ctx->protocol) || !want_task(&pid, &tid))
+		return 1;
+	cookie = bpf_get_socket_cookie(ctx);
+	flush_pending_bind(cookie);
+	fill_sock(&e, ctx, pid, tid, op, cookie, ctx->family, ctx->type, ctx->protocol);
+	e.addr_known = 1;
+	e.addr_v6 = v6;
+	if (v6) {
+		__u32 *a = (__u32 *)e.addr;
+
+		a[0] = ctx->user_ip6[0];
+		a[1] = ctx->user_ip6[1];
+		a[2] = ctx->user_ip6[2];
+		a[3] = ctx->user_ip6[3];
+	} else {
+		*(__u32 *)e.addr = ctx->user_ip4;
+	}
+	e.port = bpf_ntohs((__u16)ctx->user_port);
+	if (have_sk_storage)
+		copy_creator(&e, bpf_sk_storage_get(&creators, ctx->sk, NULL, 0));
+	submit(&e, sizeof(e));
+	return 1;
+}
+
+SEC("cgroup/connect4")
+int connect4(struct bpf_sock_addr *ctx)
+{
+	return on_destination(ctx, SOCK_OP_CONNECT, false);
+}
+
+SEC("cgroup/connect6")
+int connect6(struct bpf_sock_addr *ctx)
+{
+	return on_destination(ctx, SOCK_OP_CONNECT, true);
+}
+
+SEC("cgroup/sendmsg4")
+int sendmsg4(struct bpf_sock_addr *ctx)
+{
+	return on_destination(ctx, SOCK_OP_SENDMSG, false);
+}
+
+SEC("cgroup/sendmsg6")
+int sendmsg6(struct bpf_sock_addr *ctx)
+{
+	return on_destination(ctx, SOCK_OP_SENDMSG, true);
+}
+
+/* cgroup/sock_release: the last close of the socket, by whichever task
+ * dropped the last reference (a child the descriptor went to, an exiting
+ * task). Its state is the one before the close. */
+SEC("cgroup/sock_release")
+int sock_release(struct bpf_sock *ctx)
+{
+	struct sock_event e = {};
+	__u32 pid, tid;
+	__u64 cookie = bpf_get_socket_cookie(ctx);
+
+	/* A bind refused on this socket is sent whoever closes it. */
+	flush_pending_bind(cookie);
+	if (!want_sock(ctx->family, ctx->protocol) || !want_task(&pid, &tid))
+		return 1;
+	fill_sock(&e, ctx, pid, tid, SOCK_OP_CLOSE, cookie, ctx->family, ctx->type, ctx->protocol);
+	e.state = ctx->state;
+	creator_of_sock(&e, ctx);
+	submit(&e, sizeof(e));
+	return 1;
+}
