@@ -27,6 +27,9 @@ pub fn new_storage() -> Storage {
 /// Loads and attaches the subject in the mode `cfg.probe` asks for.
 pub fn attach<'obj>(storage: &'obj mut Storage, cfg: &Config) -> Result<Tracer<'obj>> {
     let forced = cfg.probe.mode();
+    // A subject with one mode has nothing to pass over: its failure is the
+    // one line, as for a forced mode.
+    let direct = forced.is_some() || cfg.subject.modes().len() == 1;
     let mut passed_over = Vec::new();
     // A mode refused for want of a permission, not of a kernel feature.
     let mut privilege: Option<String> = None;
@@ -36,7 +39,7 @@ pub fn attach<'obj>(storage: &'obj mut Storage, cfg: &Config) -> Result<Tracer<'
         }
         take_libbpf_log();
         if let Err(reason) = permission(mode) {
-            if forced.is_some() {
+            if direct {
                 return Err(Error::Privilege(reason));
             }
             eprintln!("argtrace: probe mode {} passed over: {reason}", mode.name());
@@ -53,7 +56,7 @@ pub fn attach<'obj>(storage: &'obj mut Storage, cfg: &Config) -> Result<Tracer<'
                 eprintln!("argtrace: probe mode {} ({how})", mode.name());
                 return Ok(tracer);
             }
-            Err(reason) if forced.is_some() => {
+            Err(reason) if direct => {
                 return Err(Error::Kernel(format!(
                     "probe mode {} is not available on this kernel: {reason}",
                     mode.name()
@@ -78,12 +81,6 @@ pub fn attach<'obj>(storage: &'obj mut Storage, cfg: &Config) -> Result<Tracer<'
 /// CAP_PERFMON (checked before): tracepoint programs find their ids in
 /// tracefs, which is often mode 0700 root, and mounting it needs CAP_SYS_ADMIN.
 fn permission(mode: ProbeMode) -> std::result::Result<(), String> {
-    if mode == ProbeMode::Cgroup {
-        return match crate::sys::has_net_admin() {
-            true => Ok(()),
-            false => Err("cgroup socket programs also need CAP_NET_ADMIN (run as root, or add it)".into()),
-        };
-    }
     if mode != ProbeMode::Tracepoint {
         return Ok(());
     }

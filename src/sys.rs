@@ -289,7 +289,7 @@ fn unescape_mount_field(field: &str) -> std::ffi::OsString {
 
 const CAP_NET_ADMIN: u32 = 12;
 
-/// Whether this process may load cgroup socket programs, which the kernel
+/// Whether this process may attach cgroup socket programs, which the kernel
 /// counts as network administration (CAP_NET_ADMIN, or CAP_SYS_ADMIN).
 pub fn has_net_admin() -> bool {
     let eff = effective_caps();

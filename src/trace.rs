@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{bounded, Receiver, TryRecvError};
 use libbpf_rs::{MapCore, MapFlags, MapHandle, RingBufferBuilder};
 
+use crate::bpf::ProbeMode;
 use crate::cli::Config;
 use crate::error::{Error, Result};
 use crate::render::Style;
@@ -28,10 +29,14 @@ const CHANNEL_DEPTH: usize = 64;
 const POLL_INTERVAL: Duration = Duration::from_millis(50);
 
 pub fn run(cfg: Config) -> Result<()> {
-    if !sys::has_bpf_privilege() {
-        return Err(Error::Privilege(
-            "missing privilege: run as root, or with CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN)".into(),
-        ));
+    // Every subject reads the task's name (bpf_get_current_comm: CAP_PERFMON);
+    // cgroup socket programs are also network administration (CAP_NET_ADMIN).
+    let cgroup = cfg.subject.modes().contains(&ProbeMode::Cgroup);
+    let caps = if cgroup { "CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN" } else { "CAP_BPF and CAP_PERFMON" };
+    if !sys::has_bpf_privilege() || (cgroup && !sys::has_net_admin()) {
+        return Err(Error::Privilege(format!(
+            "missing privilege: run as root, or with {caps} (or CAP_SYS_ADMIN)"
+        )));
     }
     if cfg.btf_is_kernels() && !cfg.btf.exists() {
         return Err(Error::Kernel(

@@ -13,6 +13,20 @@ use std::process::Command;
 const ALL_MODES: [&str; 3] = ["fentry", "kprobe", "tracepoint"];
 /// The cases the suite runs in every mode the kernel has.
 const PER_MODE_CASES: [&str; 5] = ["mmap", "clone", "tcp-inet6", "tcp-inet", "sigkill"];
+/// The cases of `argtrace sock` (e2e/src/sock.rs), once, in its only mode.
+const SOCK_CASES: [&str; 11] = [
+    "sock-auto",
+    "sock-tcp-listen",
+    "sock-udp-sendmsg",
+    "sock-tcp6-connect",
+    "sock-fork-close",
+    "sock-preexisting",
+    "sock-family",
+    "sock-proto",
+    "sock-text",
+    "sock-cgroup",
+    "sock-sigkill",
+];
 
 /// Builds argtrace-e2e (another package of the workspace) and returns its path.
 fn e2e_binary() -> PathBuf {
@@ -75,8 +89,12 @@ fn every_mode_the_kernel_has_shows_exactly_what_the_triggers_did() {
         assert!(has("unavailable", mode), "{mode} is missing but was not refused cleanly:\n{stdout}");
     }
     assert!(has("no-btf", "auto"), "{stdout}");
-    // The cases of each detected mode, auto, one refusal per missing mode, no BTF.
-    let expected = PER_MODE_CASES.len() * modes.len() + 1 + lacks.len() + 1;
+    for case in SOCK_CASES {
+        assert!(has(case, "cgroup"), "no passing {case} case in cgroup mode:\n{stdout}");
+    }
+    // The cases of each detected mode, auto, one refusal per missing mode, no
+    // BTF, and sock's.
+    let expected = PER_MODE_CASES.len() * modes.len() + 1 + lacks.len() + 1 + SOCK_CASES.len();
     assert_eq!(results.len(), expected, "expected {expected} case results:\n{stdout}");
     assert!(stdout.contains(&format!("E2E-DONE passed={expected} failed=0")), "{stdout}");
     assert!(out.status.success());

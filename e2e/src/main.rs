@@ -5,6 +5,7 @@
 //!   argtrace-e2e suite --argtrace PATH --modes M,.. --expect-auto MODE [--unavailable M,..]
 //!   argtrace-e2e detect
 //!   argtrace-e2e trigger mmap|clone|tcp
+//!   argtrace-e2e sock-trigger NAME [ARG]   (the sock cases' triggers, sock.rs)
 //! With --detect the suite asks the kernel which probe modes it has (detect.rs)
 //! and runs every case in each of them, expects auto to choose the first, and
 //! the others to be refused; the --expect-* options are a reviewed list
@@ -12,6 +13,7 @@
 //! `detect` only prints the detection line (`E2E-KERNEL modes=..`).
 
 mod detect;
+mod sock;
 mod suite;
 mod trigger;
 
@@ -79,6 +81,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let code = match args.first().map(String::as_str) {
         Some("trigger") if args.len() == 2 => trigger::run(&args[1]),
+        Some("sock-trigger") => sock::trigger(&args[1..]),
         Some("detect") if args.len() == 1 => {
             println!("{}", detect::detect().line());
             0

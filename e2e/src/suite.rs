@@ -99,6 +99,8 @@ pub fn run(opts: &Options) -> i32 {
         report("unavailable", mode, case_unavailable(opts, mode));
     }
     report("no-btf", "auto", case_no_btf(opts));
+    // argtrace sock: cgroup hooks, the same on every kernel whatever its probe modes.
+    crate::sock::run(&opts.argtrace, &mut report);
     println!("E2E-DONE passed={passed} failed={failed}");
     if failed == 0 {
         0
