@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use argtrace::bpf::ProbeMode;
 
+use crate::sockchurn;
 use crate::workload::{Workload, MMAP_LEN};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,6 +83,9 @@ impl Contender {
             Contender::Empty => "empty BPF program (same hooks)".into(),
             Contender::ArgtraceText => format!("`argtrace {} -p PID -o FILE`", w.subject()),
             Contender::ArgtraceJson => format!("`argtrace {} --json -p PID -o FILE`", w.subject()),
+            Contender::Bpftrace if w == Workload::Sock => {
+                "`bpftrace -o FILE` (syscall tracepoints: socket, bind's request and result, close)".into()
+            }
             Contender::Bpftrace => "`bpftrace -o FILE` (same tracepoints, same fields)".into(),
             Contender::Strace => format!("`strace -f -e trace={} -p PID -o FILE`", strace_set(w)),
             Contender::PerfTrace => format!("`perf trace -e {} -p PID -o FILE`", perf_set(w)),
@@ -94,11 +98,12 @@ impl Contender {
         }
     }
 
-    /// The hook family: tracepoints on the host.
-    pub fn mode(self) -> ProbeMode {
+    /// The hook family on workload `w`: the workload's host mode
+    /// (tracepoints; cgroup for sock) unless the contender names one.
+    pub fn mode(self, w: Workload) -> ProbeMode {
         match self {
             Contender::EmptyIn(m) | Contender::ArgtraceIn(m) => m,
-            _ => ProbeMode::Tracepoint,
+            _ => w.host_mode(),
         }
     }
 
@@ -125,6 +130,7 @@ fn strace_set(w: Workload) -> &'static str {
         Workload::Mmap => "mmap",
         Workload::Fork => "clone,clone3,fork,vfork",
         Workload::Tcp => "connect",
+        Workload::Sock => "socket,bind,close",
     }
 }
 
@@ -215,7 +221,7 @@ pub fn launch(
                 s("empty-bpf"),
                 s(w.subject()),
                 s("--probe"),
-                s(c.mode().name()),
+                s(c.mode(w).name()),
             ],
             ready: Ready::StderrPrefix(s("argtrace-bench: empty program attached")),
             stop: Stop::Now,
@@ -227,7 +233,7 @@ pub fn launch(
             let mut args = vec![
                 s(w.subject()),
                 s("--probe"),
-                s(c.mode().name()),
+                s(c.mode(w).name()),
                 s("-p"),
                 pid.to_string(),
                 s("-o"),
@@ -246,6 +252,8 @@ pub fn launch(
                 ),
                 (Workload::Tcp, false) => sig(s(""), &[format!("dst=[::1]:{port})")]),
                 (Workload::Tcp, true) => sig(s(""), &[format!("\"dport\": {port}}}")]),
+                (Workload::Sock, false) => sig(s(""), &[s(sockchurn::ARGTRACE_TEXT)]),
+                (Workload::Sock, true) => sig(s(""), &[s(sockchurn::ARGTRACE_JSON)]),
             };
             Launch {
                 program: tools.argtrace.to_path_buf(),
@@ -266,6 +274,7 @@ pub fn launch(
                 Workload::Mmap => sig(s(""), &[format!("mmap(0x0, {len},")]),
                 Workload::Fork => sig(format!("argtrace-bench {pid}/"), &[s(" clone(")]),
                 Workload::Tcp => sig(s(""), &[format!("-> [::1]:{port})")]),
+                Workload::Sock => sig(s(""), &[s(sockchurn::BPFTRACE_BIND)]),
             },
         },
         Contender::Strace => Launch {
@@ -286,6 +295,7 @@ pub fn launch(
                 Workload::Mmap => sig(format!("{pid} "), &[format!("mmap(NULL, {len},")]),
                 Workload::Fork => sig(format!("{pid} "), &[s("clone(")]),
                 Workload::Tcp => sig(format!("{pid} "), &[format!("sin6_port=htons({port})")]),
+                Workload::Sock => sig(format!("{pid} "), &[s("bind("), s("sin_port=htons(0)")]),
             },
         },
         Contender::PerfTrace => Launch {
@@ -307,6 +317,7 @@ pub fn launch(
                 Workload::Fork => sig(s(""), &[s("clone(clone_flags:")]),
                 // perf trace (without its BPF augmentation) prints the sockaddr as a pointer.
                 Workload::Tcp => sig(s(""), &[s("connect(fd:")]),
+                Workload::Sock => sig(s(""), &[s("bind(fd:")]),
             },
         },
     };
@@ -354,6 +365,7 @@ tracepoint:syscalls:sys_exit_connect /@call[tid].0/ {{
   delete(@call[tid]);
 }}"#
         ),
+        Workload::Sock => sockchurn::bpftrace_body(pid),
     };
     format!("{}\nEND {{ clear(@call); }}\n", body.trim_start())
 }

@@ -28,6 +28,7 @@ fn guest_calls(w: Workload, quick: bool) -> u64 {
         Workload::Mmap => 20_000,
         Workload::Fork => 500,
         Workload::Tcp => 2_000,
+        Workload::Sock => 2_000,
     };
     if quick {
         full / 4
@@ -71,7 +72,7 @@ pub fn main(args: &[String]) -> ! {
     let cells = run_cells(
         &set,
         calls_for,
-        &Workload::ALL,
+        &Workload::CALLS,
         &Contender::guest_set(),
         runs,
     );
@@ -105,7 +106,7 @@ pub fn main(args: &[String]) -> ! {
         .filter(|c| *c != Contender::Baseline)
         .collect();
     if let Ok(on) = bpfinfo::enable_stats() {
-        for c in run_cells(&stats_set, calls_for, &Workload::ALL, &stats_contenders, 1) {
+        for c in run_cells(&stats_set, calls_for, &Workload::CALLS, &stats_contenders, 1) {
             if let Some(progs) = c.runs.first().and_then(|r| r.bpf_progs.clone()) {
                 let runs: u64 = progs.iter().map(|p| p.run_cnt).sum();
                 let ns: u64 = progs.iter().map(|p| p.run_time_ns).sum();

@@ -11,8 +11,9 @@
 //! subjects, their hooks per probe mode, tracefs):
 //!
 //! 1. `sys`, `stats`, `json`: leaves (libc, numbers, JSON text)
-//! 2. `workload`, `bpfinfo`, `emptyprog`, `emptycgroup` (sys; emptyprog also
-//!    argtrace's hooks and emptycgroup)
+//! 2. `workload`, `bpfinfo`, `emptyprog`, `emptycgroup` (sys; workload also
+//!    `sockchurn`, the socket-churn loop; emptyprog also argtrace's hooks and
+//!    emptycgroup)
 //! 3. `contender` (workload; argtrace's probe modes)
 //! 4. `runner`: one measured run (bpfinfo, contender, sys, workload)
 //! 5. `results`: the data a benchmark produces and the figures drawn from it
@@ -35,6 +36,7 @@ mod json;
 mod report;
 mod results;
 mod runner;
+mod sockchurn;
 mod stats;
 mod sys;
 mod workload;

@@ -578,7 +578,7 @@ fn mode_table(md: &mut String, intro: &str, ratios: PerMode) {
     let _ = writeln!(md, "{intro}\n");
     let _ = writeln!(md, "| workload | {} |", modes.join(" | "));
     let _ = writeln!(md, "|---|{}", "--:|".repeat(modes.len()));
-    for w in Workload::ALL {
+    for w in Workload::CALLS {
         let r: Vec<String> = ratios
             .iter()
             .filter(|(x, _, _)| *x == w)

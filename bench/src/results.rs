@@ -165,7 +165,7 @@ pub type PerMode = Vec<(Workload, ProbeMode, Option<f64>)>;
 
 fn per_mode(figure: impl Fn(Workload, ProbeMode) -> Option<f64>) -> PerMode {
     let figure = &figure;
-    Workload::ALL
+    Workload::CALLS
         .into_iter()
         .flat_map(|w| {
             ProbeMode::CALLS

@@ -1,5 +1,6 @@
 //! The workloads: small loops of one system call each, run as
-//! `argtrace-bench workload <name> <calls> [--cpu N] [--listener-cpu N]`.
+//! `argtrace-bench workload <name> <calls> [--cpu N] [--listener-cpu N]`
+//! (the socket-churn loop is in sockchurn.rs).
 //!
 //! Protocol with the bench: the workload prepares (the TCP listener is a
 //! separate, untraced process), prints `ready <port>` on stdout, then blocks
@@ -9,7 +10,9 @@
 
 use std::io::{Read, Write};
 
-use crate::sys;
+use argtrace::bpf::ProbeMode;
+
+use crate::{sockchurn, sys};
 
 /// One workload: which call, how many by default, which argtrace subject sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,6 +20,8 @@ pub enum Workload {
     Mmap,
     Fork,
     Tcp,
+    /// Socket churn: socket + bind to port 0 + close (argtrace sock).
+    Sock,
 }
 
 /// The length every mmap of the loop asks for: 7 pages, a size nothing else in
@@ -24,13 +29,18 @@ pub enum Workload {
 pub const MMAP_LEN: usize = 7 * 4096;
 
 impl Workload {
-    pub const ALL: [Workload; 3] = [Workload::Mmap, Workload::Fork, Workload::Tcp];
+    pub const ALL: [Workload; 4] = [Workload::Mmap, Workload::Fork, Workload::Tcp, Workload::Sock];
+
+    /// The workloads of the call subjects, whose probe modes (fentry, kprobe,
+    /// tracepoint) the guest comparison measures.
+    pub const CALLS: [Workload; 3] = [Workload::Mmap, Workload::Fork, Workload::Tcp];
 
     pub fn name(self) -> &'static str {
         match self {
             Workload::Mmap => "mmap",
             Workload::Fork => "fork",
             Workload::Tcp => "tcp",
+            Workload::Sock => "sock",
         }
     }
 
@@ -39,6 +49,7 @@ impl Workload {
             Workload::Mmap => "mmap+munmap of 28 KiB, anonymous",
             Workload::Fork => "fork (glibc: clone) + waitpid, the child _exits at once",
             Workload::Tcp => "connect to a listener on [::1], SO_LINGER 0, close",
+            Workload::Sock => "socket(AF_INET, SOCK_STREAM) + bind to 127.0.0.1 port 0 + close",
         }
     }
 
@@ -47,6 +58,7 @@ impl Workload {
             "mmap" => Some(Workload::Mmap),
             "fork" | "clone" => Some(Workload::Fork),
             "tcp" | "tcp-connect" | "connect" => Some(Workload::Tcp),
+            "sock" | "socket" | "churn" => Some(Workload::Sock),
             _ => None,
         }
     }
@@ -57,6 +69,16 @@ impl Workload {
             Workload::Mmap => "mmap",
             Workload::Fork => "clone",
             Workload::Tcp => "tcp-connect",
+            Workload::Sock => "sock",
+        }
+    }
+
+    /// The probe mode argtrace and the empty program use on the host:
+    /// tracepoints (the only call mode of the project's machine), cgroup for sock.
+    pub fn host_mode(self) -> ProbeMode {
+        match self {
+            Workload::Sock => ProbeMode::Cgroup,
+            _ => ProbeMode::Tracepoint,
         }
     }
 
@@ -65,6 +87,7 @@ impl Workload {
             Workload::Mmap => 200_000,
             Workload::Fork => 5_000,
             Workload::Tcp => 20_000,
+            Workload::Sock => 20_000,
         }
     }
 
@@ -73,13 +96,14 @@ impl Workload {
             Workload::Mmap => 50_000,
             Workload::Fork => 1_000,
             Workload::Tcp => 5_000,
+            Workload::Sock => 5_000,
         }
     }
 }
 
 /// `argtrace-bench workload ...`: never returns.
 pub fn main(args: &[String]) -> ! {
-    let usage = "usage: argtrace-bench workload mmap|fork|tcp CALLS [--cpu N] [--listener-cpu N]";
+    let usage = "usage: argtrace-bench workload mmap|fork|tcp|sock CALLS [--cpu N] [--listener-cpu N]";
     let (Some(kind), Some(calls)) = (
         args.first().and_then(|s| Workload::parse(s)),
         args.get(1).and_then(|s| s.parse::<u64>().ok()),
@@ -132,6 +156,7 @@ pub fn main(args: &[String]) -> ! {
         Workload::Mmap => mmap_loop(calls),
         Workload::Fork => fork_loop(calls),
         Workload::Tcp => connect_loop(calls, port),
+        Workload::Sock => sockchurn::churn_loop(calls),
     };
     let elapsed = sys::monotonic_ns() - start;
 
