@@ -14,7 +14,7 @@ const ALL_MODES: [&str; 3] = ["fentry", "kprobe", "tracepoint"];
 /// The cases the suite runs in every mode the kernel has.
 const PER_MODE_CASES: [&str; 5] = ["mmap", "clone", "tcp-inet6", "tcp-inet", "sigkill"];
 /// The cases of `argtrace sock` (e2e/src/sock.rs), once, in its only mode.
-const SOCK_CASES: [&str; 11] = [
+const SOCK_CASES: [&str; 12] = [
     "sock-auto",
     "sock-tcp-listen",
     "sock-udp-sendmsg",
@@ -25,6 +25,7 @@ const SOCK_CASES: [&str; 11] = [
     "sock-proto",
     "sock-text",
     "sock-cgroup",
+    "sock-no-sk-storage",
     "sock-sigkill",
 ];
 

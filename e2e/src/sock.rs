@@ -47,6 +47,7 @@ pub fn run(argtrace: &Path, report: &mut dyn FnMut(&str, &str, Outcome)) {
     report("sock-proto", MODE, case_proto(argtrace));
     report("sock-text", MODE, case_text(argtrace));
     report("sock-cgroup", MODE, case_cgroup(argtrace));
+    report("sock-no-sk-storage", MODE, case_no_sk_storage(argtrace));
     report("sock-sigkill", MODE, case_sigkill(argtrace));
 }
 
@@ -121,9 +122,15 @@ fn line_reader(r: impl Read + Send + 'static) -> mpsc::Receiver<String> {
     rx
 }
 
-/// Starts `argtrace sock ARGS` and waits for its `argtrace: tracing` line.
-fn start_argtrace(argtrace: &Path, args: &[&str]) -> Result<(Child, mpsc::Receiver<String>, Vec<String>), String> {
+/// Starts `argtrace sock ARGS` (with `env` set) and waits for its
+/// `argtrace: tracing` line.
+fn start_argtrace(
+    argtrace: &Path,
+    env: &[(&str, &str)],
+    args: &[&str],
+) -> Result<(Child, mpsc::Receiver<String>, Vec<String>), String> {
     let mut child = Command::new(argtrace)
+        .envs(env.iter().copied())
         .arg("sock")
         .args(args)
         .stdin(Stdio::null())
@@ -176,13 +183,22 @@ fn wait_timeout(child: &mut Child, limit: Duration) -> Option<std::process::Exit
 /// argtrace-e2e ARGS`, lets the triggers run one after the other, stops
 /// argtrace with SIGINT and checks its summary against what it printed.
 fn traced(argtrace: &Path, args: &[&str], triggers: &[(&str, Option<&str>)]) -> Result<Traced, String> {
+    traced_with(argtrace, &[], args, triggers)
+}
+
+fn traced_with(
+    argtrace: &Path,
+    env: &[(&str, &str)],
+    args: &[&str],
+    triggers: &[(&str, Option<&str>)],
+) -> Result<Traced, String> {
     let mut ready = Vec::new();
     for (name, arg) in triggers {
         ready.push(start_trigger(name, *arg)?);
     }
     let mut full = vec!["-c", COMM];
     full.extend_from_slice(args);
-    let (mut at, stderr_rx, mut stderr) = start_argtrace(argtrace, &full)?;
+    let (mut at, stderr_rx, mut stderr) = start_argtrace(argtrace, env, &full)?;
     let stdout = at.stdout.take().expect("piped");
     let collected = std::thread::spawn(move || {
         let mut s = String::new();
@@ -424,6 +440,27 @@ fn case_text(argtrace: &Path) -> Outcome {
     }
 }
 
+/// As on a kernel without socket-local storage (ARGTRACE_NO_SK_STORAGE=1, since
+/// every kernel of the matrix has it): said once on stderr, every creator and
+/// lifetime null, everything else as usual.
+fn case_no_sk_storage(argtrace: &Path) -> Outcome {
+    let env = [("ARGTRACE_NO_SK_STORAGE", "1")];
+    let t = traced_with(argtrace, &env, &["--json"], &[("tcp-listen", None), ("fork-close", None)])?;
+    let said: Vec<&str> = t.stderr.lines().filter(|l| l.contains("no socket-local storage")).collect();
+    if said.len() != 1 {
+        return Err(format!("expected one line about socket-local storage on stderr: {}", t.stderr));
+    }
+    if let Some(e) = t.events.iter().find(|e| !e["creator"].is_null()) {
+        return Err(format!("a creator without socket-local storage: {e}"));
+    }
+    let f = &t.facts[0];
+    expect(t.one(&f["cookie"], "bind")?, json!({"args": {"port": 0, "bound_port": f["port"]}}))?;
+    expect(t.one(&f["cookie"], "close")?, json!({"args": {"state": "LISTEN", "lifetime_ns": null}}))?;
+    let g = &t.facts[1];
+    expect(t.one(&g["cookie"], "close")?, json!({"pid": g["child"], "args": {"lifetime_ns": null}}))?;
+    Ok(format!("{}; {} events, creator and lifetime null in all", said[0], t.events.len()))
+}
+
 /// `--cgroup` a fresh child cgroup: the trigger's process moved into it is
 /// seen, its sibling left outside is not.
 fn case_cgroup(argtrace: &Path) -> Outcome {
@@ -509,7 +546,7 @@ fn case_sigkill(argtrace: &Path) -> Outcome {
     let before = attached(&root)?;
     let links_before = bpf_ids(BPF_LINK_GET_NEXT_ID);
     let progs_before = bpf_ids(BPF_PROG_GET_NEXT_ID);
-    let (mut at, _rx, _) = start_argtrace(argtrace, &[])?;
+    let (mut at, _rx, _) = start_argtrace(argtrace, &[], &[])?;
     let during = attached(&root)?;
     let links: Vec<u32> = bpf_ids(BPF_LINK_GET_NEXT_ID).into_iter().filter(|l| !links_before.contains(l)).collect();
     let progs: Vec<u32> = during.iter().copied().filter(|p| !before.contains(p) && !progs_before.contains(p)).collect();
