@@ -322,7 +322,7 @@ fn check_tcp_listen(t: &Traced, f: &Value) -> Outcome {
     expect(bind, json!({"args": args}))?;
     let close = t.one(cookie, "close")?;
     expect(close, json!({"pid": f["pid"], "args": {"state": "LISTEN"}, "creator": me}))?;
-    if !close["args"]["lifetime_ns"].as_u64().is_some_and(|n| n > 0) {
+    if !matches!(close["args"]["lifetime_ns"].as_u64(), Some(n) if n > 0) {
         return Err(format!("no lifetime at close: {close}"));
     }
     if t.of(cookie).len() != 3 {
@@ -356,7 +356,7 @@ fn check_fork_close(t: &Traced, f: &Value) -> Outcome {
     let cookie = &f["cookie"];
     let close = t.one(cookie, "close")?;
     expect(close, json!({"pid": f["child"], "tid": f["child"], "creator": {"pid": f["pid"], "tid": f["tid"]}}))?;
-    if !close["args"]["lifetime_ns"].as_u64().is_some_and(|n| n > 0) {
+    if !matches!(close["args"]["lifetime_ns"].as_u64(), Some(n) if n > 0) {
         return Err(format!("no lifetime at close: {close}"));
     }
     Ok(format!("cookie {cookie}: closed by the child {}, created by {}", f["child"], f["pid"]))

@@ -462,7 +462,7 @@ mod tests {
         let mut bind = event(Op::SOCK_OP_BIND);
         bind.bound_known = 1;
         bind.bound_v6 = 1;
-        bind.bound_addr = Ipv6Addr::from(Ipv4Addr::new(127, 0, 0, 1).to_ipv6_mapped()).octets();
+        bind.bound_addr = Ipv4Addr::new(127, 0, 0, 1).to_ipv6_mapped().octets();
         bind.bound_port = 5000;
         let text = line(&bind, true);
         assert!(
