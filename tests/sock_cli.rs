@@ -8,22 +8,8 @@
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Output, Stdio};
 
-const ARGTRACE: &str = env!("CARGO_BIN_EXE_argtrace");
-
-fn run(args: &[&str]) -> Output {
-    Command::new(ARGTRACE).args(args).stdin(Stdio::null()).output().expect("run argtrace")
-}
-
-/// Exactly one stderr line, starting with `argtrace: ` and containing `needle`.
-fn one_line(out: &Output, code: i32, needle: &str) {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let lines: Vec<&str> = stderr.lines().collect();
-    assert_eq!(out.status.code(), Some(code), "exit code; stderr: {stderr}");
-    assert_eq!(lines.len(), 1, "one line expected, got: {stderr}");
-    assert!(lines[0].starts_with("argtrace: "), "{stderr}");
-    assert!(lines[0].contains(needle), "'{needle}' not in: {stderr}");
-    assert!(out.stdout.is_empty(), "nothing on stdout for an error");
-}
+mod common;
+use common::{assert_one_line_error as one_line, run, ARGTRACE};
 
 #[test]
 fn a_cgroup_that_is_not_a_cgroup_v2_directory() {
