@@ -29,7 +29,7 @@ const SOCK_CASES: [&str; 12] = [
     "sock-sigkill",
 ];
 /// The cases of `argtrace skb` (e2e/src/skb.rs), once, with their mode.
-const SKB_CASES: [(&str, &str); 10] = [
+const SKB_CASES: [(&str, &str); 11] = [
     ("skb-tcp", "cgroup"),
     ("skb-udp", "cgroup"),
     ("skb-ipv6", "cgroup"),
@@ -40,6 +40,7 @@ const SKB_CASES: [(&str, &str); 10] = [
     ("skb-pcap", "cgroup"),
     ("skb-iface", "socket"),
     ("skb-iface-refuses-pid", "socket"),
+    ("skb-no-cgroup2", "socket"),
 ];
 
 /// Builds argtrace-e2e (another package of the workspace) and returns its path.

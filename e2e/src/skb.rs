@@ -60,6 +60,7 @@ pub fn run(argtrace: &Path, report: &mut dyn FnMut(&str, &str, Outcome)) {
     report("skb-pcap", "cgroup", case_pcap(argtrace));
     report("skb-iface", "socket", case_iface(argtrace));
     report("skb-iface-refuses-pid", "socket", case_iface_refuses_pid(argtrace));
+    report("skb-no-cgroup2", "socket", case_no_cgroup2(argtrace));
 }
 
 /// The skb cases alone, framed as the suite frames them.
@@ -144,12 +145,51 @@ fn line_reader(r: impl Read + Send + 'static) -> mpsc::Receiver<String> {
     rx
 }
 
+/// argtrace's command line, and with `without_cgroup2` in a private mount
+/// namespace where the cgroup v2 hierarchy is unmounted: a system without
+/// cgroup v2, as far as argtrace can tell.
+fn argtrace_command(argtrace: &Path, args: &[String], without_cgroup2: bool) -> Result<Command, String> {
+    let mut cmd = Command::new(argtrace);
+    cmd.arg("skb").args(args).stdin(Stdio::null());
+    if without_cgroup2 {
+        use std::os::unix::process::CommandExt;
+        let mounts = std::fs::read_to_string("/proc/mounts").map_err(|e| e.to_string())?;
+        let targets: Vec<std::ffi::CString> = mounts
+            .lines()
+            .filter_map(|l| {
+                let f: Vec<&str> = l.split(' ').collect();
+                (f.len() > 2 && f[2] == "cgroup2").then(|| std::ffi::CString::new(f[1]).ok()).flatten()
+            })
+            .collect();
+        // SAFETY: between fork and exec only async-signal-safe syscalls run,
+        // on strings made before the fork.
+        unsafe {
+            cmd.pre_exec(move || {
+                let none = std::ptr::null();
+                if libc::unshare(libc::CLONE_NEWNS) != 0
+                    || libc::mount(none, c"/".as_ptr(), none, libc::MS_REC | libc::MS_PRIVATE, none as _) != 0
+                {
+                    return Err(std::io::Error::last_os_error());
+                }
+                for t in &targets {
+                    if libc::umount2(t.as_ptr(), libc::MNT_DETACH) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                }
+                Ok(())
+            });
+        }
+    }
+    Ok(cmd)
+}
+
 /// Starts `argtrace skb ARGS` and waits for its `argtrace: tracing` line.
-fn start_argtrace(argtrace: &Path, args: &[String]) -> Result<(Child, mpsc::Receiver<String>, Vec<String>), String> {
-    let mut child = Command::new(argtrace)
-        .arg("skb")
-        .args(args)
-        .stdin(Stdio::null())
+fn start_argtrace(
+    argtrace: &Path,
+    args: &[String],
+    without_cgroup2: bool,
+) -> Result<(Child, mpsc::Receiver<String>, Vec<String>), String> {
+    let mut child = argtrace_command(argtrace, args, without_cgroup2)?
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -233,6 +273,17 @@ fn traced(
     triggers: &[&str],
     more: impl FnOnce(&Ready) -> Vec<String>,
 ) -> Result<Traced, String> {
+    traced_in(argtrace, args, triggers, more, false)
+}
+
+/// `traced`, optionally on a system without cgroup v2 (see argtrace_command).
+fn traced_in(
+    argtrace: &Path,
+    args: &[&str],
+    triggers: &[&str],
+    more: impl FnOnce(&Ready) -> Vec<String>,
+    without_cgroup2: bool,
+) -> Result<Traced, String> {
     let mut started = Vec::new();
     for name in triggers {
         started.push(start_trigger(name)?);
@@ -254,7 +305,7 @@ fn traced(
     };
     let mut full: Vec<String> = args.iter().map(|s| s.to_string()).collect();
     full.extend(more(&ready));
-    let (mut at, stderr_rx, mut stderr) = start_argtrace(argtrace, &full)?;
+    let (mut at, stderr_rx, mut stderr) = start_argtrace(argtrace, &full, without_cgroup2)?;
     let stdout = at.stdout.take().expect("piped");
     let collected = std::thread::spawn(move || {
         let mut s = String::new();
@@ -590,6 +641,35 @@ fn case_iface(argtrace: &Path) -> Outcome {
         return Err(format!("{} events, not the datagram's 2: {ev:?}", ev.len()));
     }
     Ok("one datagram on lo seen both ways (PACKET_OUTGOING, PACKET_HOST), owner null".into())
+}
+
+/// Without cgroup v2 (unmounted in argtrace's own mount namespace), auto
+/// passes over the cgroup mode, saying why, and falls back to the socket
+/// filter on every interface: the datagram on lo both ways. Asked for -p
+/// there, argtrace refuses with one line and exit 5.
+fn case_no_cgroup2(argtrace: &Path) -> Outcome {
+    let t = traced_in(argtrace, &["--json"], &["lo"], |r| vec!["--port".into(), r.values[0]["port"].to_string()], true)?;
+    let passed_over = "argtrace: probe mode cgroup passed over: opening the BPF object failed: no cgroup v2 hierarchy is mounted";
+    if !t.stderr.lines().any(|l| l.starts_with(passed_over)) || !t.stderr.lines().any(|l| l == "argtrace: probe mode socket (auto)") {
+        return Err(format!("auto did not fall back to the socket mode for want of cgroup v2: {}", t.stderr));
+    }
+    let ev = t.json()?;
+    let f = &t.facts[0];
+    for (dir, pkt_type) in [("egress", "PACKET_OUTGOING"), ("ingress", "PACKET_HOST")] {
+        one(&ev, json!({"probe": "socket", "args": {"dir": dir, "pkt_type": pkt_type, "iface": "lo",
+            "sport": f["from"], "dport": f["port"], "len": 36, "peek": "IFACE-LO", "owner": null}}))?;
+    }
+    if ev.len() != 2 {
+        return Err(format!("{} events, not the datagram's 2: {ev:?}", ev.len()));
+    }
+    let me = std::process::id().to_string();
+    let out = argtrace_command(argtrace, &["-p".into(), me], true)?.output().map_err(|e| e.to_string())?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let want = "argtrace: no cgroup v2 hierarchy is mounted, so skb would fall back to a socket filter";
+    if out.status.code() != Some(5) || stderr.lines().count() != 1 || !stderr.starts_with(want) {
+        return Err(format!("-p without cgroup v2: expected exit 5 and one line '{want}...', got {} and: {stderr}", out.status));
+    }
+    Ok("no cgroup v2: cgroup mode passed over, the socket filter on every interface saw the datagram both ways; -p refused (exit 5)".into())
 }
 
 /// The fallback refuses process filters with one clear line and exit 2.
