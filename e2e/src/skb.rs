@@ -402,8 +402,8 @@ fn check_tcp(ev: &[Value], f: &Value) -> Outcome {
         "payload_len": 0, "owner": {"pid": client}}})))?;
     let hello = one(ev, out(json!({"args": {"dir": "egress", "tcp_flags": "P.", "payload_len": HELLO.len(),
         "peek": text(HELLO), "peek_len": HELLO.len(), "owner": {"pid": client, "tid": client}}})))?;
-    // The answer to seed 003: the response does show at ingress, with the
-    // client as owner although a softirq ran the hook.
+    // Seed 003 saw no ingress for a response: here it shows, with the client
+    // as owner although a softirq ran the hook in whatever task it interrupted.
     let world_in = one(ev, back(json!({"args": {"dir": "ingress", "payload_len": WORLD.len(), "peek": text(WORLD),
         "owner": {"pid": client}}})))?;
     // The server's accepted socket has no sock_create: its listener's record was cloned.
