@@ -48,7 +48,7 @@ Internal subcommands (used by the benchmark itself):
   guest-report CONSOLE.log                            (the guest tables from its console)
 
 The loopback TCP stream of argtrace skb (throughput and CPU) is its own command:
-  stream [--mb N] [--runs N] [--quick]                 (see `stream --help`)
+  skb-stream [--mb N] [--runs N] [--quick]             (see `skb-stream --help`)
 ";
 
 struct Options {

@@ -23,7 +23,7 @@
 //! 8. `guest`: the QEMU guest part (bpfinfo, cells, contender, report, results, runner, sys, workload)
 //! 9. `bench`: the benchmark command (bpfinfo, cells, contender, guest, report, results, runner, sys, workload)
 //!
-//! `stream` (argtrace skb on a loopback TCP stream: throughput and CPU, against
+//! `skbstream` (argtrace skb on a loopback TCP stream: throughput and CPU, against
 //! an empty cgroup_skb program and tcpdump) stands apart, on layers 1-2 only
 //! (emptycgroup, json, stats, sys), with its own runs and table.
 //!
@@ -42,7 +42,7 @@ mod results;
 mod runner;
 mod sockchurn;
 mod stats;
-mod stream;
+mod skbstream;
 mod sys;
 mod workload;
 
@@ -53,8 +53,8 @@ fn main() {
         Some("empty-bpf") => emptyprog::main(&args[1..]),
         Some("guest-run") => guest::main(&args[1..]),
         Some("guest-report") => guest::report_main(&args[1..]),
-        Some("stream") => stream::main(&args[1..]),
-        Some("stream-workload") => stream::workload_main(&args[1..]),
+        Some("skb-stream") => skbstream::main(&args[1..]),
+        Some("skb-stream-workload") => skbstream::workload_main(&args[1..]),
         _ => bench::main(&args),
     }
 }

@@ -8,8 +8,11 @@
 //! port as the peer. Each contender runs `--runs` times, interleaved; the
 //! table gives medians and min–max, and the ratios to no tracer.
 //!
-//!   argtrace-bench stream [--mb N] [--runs N] [--quick] [--argtrace PATH] [--out DIR]
-//!   argtrace-bench stream-workload MB     (the sender; it forks the receiver)
+//!   argtrace-bench skb-stream [--mb N] [--runs N] [--quick] [--argtrace PATH] [--out DIR]
+//!   argtrace-bench skb-stream-workload MB     (the sender; it forks the receiver)
+//!
+//! (tcp-send's stream workload, stream.rs, is another thing: sends of 1 KiB in
+//! the call benchmarks' cells.)
 //!
 //! Protocol with the workload: it makes the receiver's listener, forks the
 //! receiver, prints `ready <port> <sender pid>` and waits for one byte on
@@ -32,10 +35,10 @@ use crate::stats::{num, Stat};
 use crate::{emptycgroup, sys};
 
 const HELP: &str = "\
-argtrace-bench stream: a loopback TCP stream (200 MB) under no tracer, an empty
+argtrace-bench skb-stream: a loopback TCP stream (200 MB) under no tracer, an empty
 cgroup_skb program, argtrace skb (text to a file; --pcap) and tcpdump -i lo -w.
 
-usage: cargo run --release -p argtrace-bench -- stream [options]
+usage: cargo run --release -p argtrace-bench -- skb-stream [options]
 
 Options:
   --mb N            megabytes per transfer (default 200; --quick: 50)
@@ -45,7 +48,7 @@ Options:
                     argtrace-skb-pcap, argtrace-skb-pcap-64m, tcpdump (default: all;
                     baseline always runs)
   --argtrace PATH   the argtrace binary (default: cargo build --release -p argtrace)
-  --out DIR         where stream.md and stream.json go (default target/bench)
+  --out DIR         where skb-stream.md and skb-stream.json go (default target/bench)
 ";
 
 const WRITE: usize = 256 * 1024;
@@ -167,19 +170,19 @@ fn parse(args: &[String]) -> Result<Option<Options>, String> {
     Ok(Some(o))
 }
 
-/// `argtrace-bench stream ...`: never returns.
+/// `argtrace-bench skb-stream ...`: never returns.
 pub fn main(args: &[String]) -> ! {
     let code = match parse(args) {
         Ok(None) => 0,
         Ok(Some(o)) => match run(&o, args) {
             Ok(()) => 0,
             Err(e) => {
-                eprintln!("argtrace-bench stream: {e}");
+                eprintln!("argtrace-bench skb-stream: {e}");
                 1
             }
         },
         Err(e) => {
-            eprintln!("argtrace-bench stream: {e}");
+            eprintln!("argtrace-bench skb-stream: {e}");
             2
         }
     };
@@ -208,7 +211,7 @@ fn run(o: &Options, args: &[String]) -> Result<(), String> {
     if o.contenders.contains(&Contender::Tcpdump) && Command::new("tcpdump").arg("--version").output().is_err() {
         return Err("tcpdump is not installed (apt-get install tcpdump), or leave it out with --contender".into());
     }
-    let scratch = o.out.join("stream-scratch");
+    let scratch = o.out.join("skb-stream-scratch");
     std::fs::create_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
     let argtrace = match &o.argtrace {
         Some(p) => p.clone(),
@@ -222,7 +225,7 @@ fn run(o: &Options, args: &[String]) -> Result<(), String> {
     let mut results: Vec<(Contender, Vec<Result<Run, String>>)> = o.contenders.iter().map(|c| (*c, vec![])).collect();
     for r in 0..o.runs {
         for (c, runs) in results.iter_mut() {
-            eprintln!("[stream] run {}/{} {} ({} MB)", r + 1, o.runs, c.key(), o.mb);
+            eprintln!("[skb-stream] run {}/{} {} ({} MB)", r + 1, o.runs, c.key(), o.mb);
             let one = run_one(*c, o.mb, &me, &snapshot, &scratch);
             match &one {
                 Ok(x) => eprintln!(
@@ -243,13 +246,13 @@ fn run(o: &Options, args: &[String]) -> Result<(), String> {
     let _ = std::fs::remove_file(&snapshot);
     let _ = std::fs::remove_dir(&scratch);
 
-    let command = format!("cargo run --release -p argtrace-bench -- stream {}", args.join(" "));
+    let command = format!("cargo run --release -p argtrace-bench -- skb-stream {}", args.join(" "));
     let md = markdown(o, &results, &command);
     let json = json(o, &results).render();
-    std::fs::write(o.out.join("stream.md"), &md).map_err(|e| e.to_string())?;
-    std::fs::write(o.out.join("stream.json"), &json).map_err(|e| e.to_string())?;
+    std::fs::write(o.out.join("skb-stream.md"), &md).map_err(|e| e.to_string())?;
+    std::fs::write(o.out.join("skb-stream.json"), &json).map_err(|e| e.to_string())?;
     println!("{md}");
-    eprintln!("argtrace-bench stream: wrote {} and stream.json", o.out.join("stream.md").display());
+    eprintln!("argtrace-bench skb-stream: wrote {} and skb-stream.json", o.out.join("skb-stream.md").display());
     Ok(())
 }
 
@@ -338,7 +341,7 @@ fn tcpdump_counts(said: &[String]) -> (Option<u64>, Option<u64>) {
 
 fn run_one(c: Contender, mb: u64, me: &Path, argtrace: &Path, scratch: &Path) -> Result<Run, String> {
     let mut w = Command::new(me)
-        .args(["stream-workload", &mb.to_string()])
+        .args(["skb-stream-workload", &mb.to_string()])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -421,10 +424,10 @@ fn run_one(c: Contender, mb: u64, me: &Path, argtrace: &Path, scratch: &Path) ->
     Ok(Run { elapsed_ns, bytes, workload_cpu_ns, tracer_cpu_ns, captured, lost, output_bytes })
 }
 
-/// `argtrace-bench stream-workload MB`: never returns.
+/// `argtrace-bench skb-stream-workload MB`: never returns.
 pub fn workload_main(args: &[String]) -> ! {
     let Some(mb) = args.first().and_then(|s| s.parse::<u64>().ok()) else {
-        eprintln!("usage: argtrace-bench stream-workload MB");
+        eprintln!("usage: argtrace-bench skb-stream-workload MB");
         std::process::exit(2);
     };
     let total = mb * 1_000_000;
