@@ -96,6 +96,9 @@ pub enum Hook {
     Kprobe { function: String, ret: bool },
     /// `fentry/<function>` or `fexit/<function>`
     Fentry { function: String, exit: bool },
+    /// `tp_btf/<tracepoint>` (btf) or `raw_tp/<tracepoint>`: a tracepoint
+    /// by name alone, attached without tracefs's record format.
+    RawTracepoint { name: String, btf: bool },
     /// Any other section (cgroup and socket hooks), as written.
     Other(String),
 }
@@ -113,6 +116,8 @@ impl Hook {
             "kretprobe" => Hook::Kprobe { function, ret: true },
             "fentry" => Hook::Fentry { function, exit: false },
             "fexit" => Hook::Fentry { function, exit: true },
+            "tp_btf" => Hook::RawTracepoint { name: function, btf: true },
+            "raw_tp" => Hook::RawTracepoint { name: function, btf: false },
             _ => Hook::Other(section.into()),
         }
     }
