@@ -80,6 +80,8 @@ subjects! {
     Mmap => mmap::Mmap,
     /// Active TCP opens: family, addresses, ports and connect's result.
     TcpConnect => tcp_connect::TcpConnect,
+    /// Sends on TCP sockets: addresses, size, iterator kind, the first bytes.
+    TcpSend => tcp_send::TcpSend,
 }
 
 /// A subject with its default options, by subcommand name (`tcp-connect`).
