@@ -1,16 +1,17 @@
 //! argtrace-e2e: the end-to-end checker of argtrace on a real kernel, used by
 //! the host tests (tracepoint mode) and inside the QEMU guests (every mode).
 //!   argtrace-e2e suite --argtrace PATH --modes m1,m2 --expect-auto MODE [--unavailable m3,m4]
-//!   argtrace-e2e trigger mmap|clone|tcp
+//!   argtrace-e2e trigger mmap|clone|tcp|tcp-send
 
 mod suite;
+mod tcp_send;
 mod trigger;
 
 use std::path::PathBuf;
 
 fn usage() -> i32 {
     eprintln!("usage: argtrace-e2e suite --argtrace PATH --modes M[,M..] --expect-auto MODE [--unavailable M[,M..]]");
-    eprintln!("       argtrace-e2e trigger mmap|clone|tcp");
+    eprintln!("       argtrace-e2e trigger mmap|clone|tcp|tcp-send");
     2
 }
 
