@@ -89,9 +89,11 @@ struct tcp_connect_event {
 	__u64 sk;		/* kernel side only (tracepoint mode): the socket, to read the port at exit */
 };
 
-/* The most payload bytes tcp-send shows per send (--peek). */
+/* The most payload bytes tcp-send shows per send (--peek), and the most
+ * iovec segments it gathers them from. */
 enum argtrace_peek {
 	ARGTRACE_PEEK_MAX = 4096,
+	ARGTRACE_PEEK_SEGS = 32,
 };
 
 /* The kind of a send's struct iov_iter, in argtrace's own numbering: the

@@ -29,8 +29,6 @@ static inline __attribute__((always_inline)) void tcp_send_submit(struct tcp_sen
 #define ARGTRACE_SOCKFS_MAGIC 0x534F434B
 /* The kernel refuses more iovec segments than this (UIO_MAXIOV). */
 #define ARGTRACE_UIO_MAXIOV 1024
-/* The peek gathers bytes from at most this many segments. */
-#define PEEK_MAX_SEGS 64
 
 /* 0: both families; else AF_INET or AF_INET6. */
 const volatile __u16 target_family = 0;
@@ -241,22 +239,58 @@ static __always_inline bool tcp_send_want(__u32 how, struct argtrace_args *a)
 	return want_socket((struct sock *)a->arg[0]);
 }
 
+/* All ones if a < b (unsigned), else 0, without a branch: in a loop, a
+ * branch whose two sides both go on doubles what the verifier walks, and
+ * every program is verified at start-up (Hacker's Delight 2-12). */
+static __always_inline __u64 lt_mask(__u64 a, __u64 b)
+{
+	__u64 lt = ((~a & b) | ((~a | b) & (a - b))) >> 63;
+
+	barrier_var(lt);
+	return -lt;
+}
+
+/* min(a, b) without a branch. */
+static __always_inline __u64 min_nobranch(__u64 a, __u64 b)
+{
+	return b ^ ((a ^ b) & lt_mask(a, b));
+}
+
+struct iov_sum {
+	__u64 uiov;
+	__u64 total;
+};
+
+/* One step of user_iov_total() under bpf_loop(): 1 stops the loop. */
+static long iov_sum_step(__u64 i, struct iov_sum *s)
+{
+	struct argtrace_iovec v;
+
+	if (bpf_probe_read_user(&v, sizeof(v), (void *)(s->uiov + i * sizeof(v))))
+		return 1;
+	s->total += v.len;
+	return 0;
+}
+
 /* The sum of the lengths in a user iovec array: what writev and sendmsg
- * hand over. */
+ * hand over. With bpf_loop() (5.17+, which the running kernel's BTF tells)
+ * the verifier checks one step; the plain loop costs it UIO_MAXIOV steps,
+ * some 30 ms per program at start-up. */
 static __always_inline __u64 user_iov_total(__u64 uiov, __u64 segs)
 {
-	__u64 total = 0;
+	struct iov_sum s = { .uiov = uiov };
 
-	for (int i = 0; i < ARGTRACE_UIO_MAXIOV; i++) {
-		struct argtrace_iovec v;
-
-		if (i >= segs)
-			break;
-		if (bpf_probe_read_user(&v, sizeof(v), (void *)(uiov + i * sizeof(v))))
-			break;
-		total += v.len;
+	if (segs > ARGTRACE_UIO_MAXIOV)
+		segs = ARGTRACE_UIO_MAXIOV;
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_loop)) {
+		bpf_loop(segs, iov_sum_step, &s, 0);
+		return s.total;
 	}
-	return total;
+	for (int i = 0; i < ARGTRACE_UIO_MAXIOV; i++) {
+		if (i >= segs || iov_sum_step(i, &s))
+			break;
+	}
+	return s.total;
 }
 
 static __always_inline void fill_record(struct tcp_send_event *e, void *ctx, __u32 how,
@@ -312,10 +346,12 @@ static __always_inline long read_iov(struct tcp_send_out *o, const struct tcp_se
 {
 	__u64 got = 0;
 
-	for (int i = 0; i < PEEK_MAX_SEGS; i++) {
+	/* Each segment costs the verifier some 150 instructions per return
+	 * program at start-up: ARGTRACE_PEEK_SEGS is the compromise. */
+	for (int i = 0; i < ARGTRACE_PEEK_SEGS; i++) {
 		struct argtrace_iovec v;
 		void *at = (void *)(e->src + i * sizeof(v));
-		__u64 base, len, d, n;
+		__u64 base, len, n;
 		long err;
 
 		if (i >= e->src_segs || got >= want)
@@ -334,10 +370,7 @@ static __always_inline long read_iov(struct tcp_send_out *o, const struct tcp_se
 			base += e->src_skip;
 			len -= e->src_skip;
 		}
-		/* n = min(want - got, len), both below 2^63, without a branch. */
-		d = want - got - len;
-		barrier_var(d);
-		n = len + (d & (__u64)((__s64)d >> 63));
+		n = min_nobranch(want - got, len);
 		/* A no-op (n <= want <= ARGTRACE_PEEK_MAX) that bounds n for the
 		 * verifier; peek[] has room for any offset below
 		 * ARGTRACE_PEEK_MAX plus this much. */
@@ -365,10 +398,11 @@ static __always_inline void tcp_send_submit(struct tcp_send_event *e)
 		return;
 	}
 	__builtin_memcpy(&o->e, e, sizeof(o->e));
-	if (want > peek_max)
-		want = peek_max;
-	if (want > ARGTRACE_PEEK_MAX)
-		want = ARGTRACE_PEEK_MAX;
+	/* One path on, not one per case (read_iov's loop follows). */
+	want = min_nobranch(want, peek_max);
+	/* A no-op (peek_max <= ARGTRACE_PEEK_MAX) that bounds want for the
+	 * verifier. */
+	want &= 2 * ARGTRACE_PEEK_MAX - 1;
 	if (e->src_kind == PEEK_FROM_USER_BUF) {
 		err = bpf_probe_read_user(o->peek, want, (void *)e->src);
 		if (!err)
@@ -380,8 +414,13 @@ static __always_inline void tcp_send_submit(struct tcp_send_event *e)
 		o->e.peek_err = err;
 		got = 0;
 	}
-	got &= 2 * ARGTRACE_PEEK_MAX - 1;
 	o->e.peek_len = got;
+	/* Read back from the map (volatile): the verifier then knows the length
+	 * only by the mask, and the paths out of read_iov's loop, one per
+	 * iteration, meet here as one state instead of walking the rest of the
+	 * program each. */
+	got = *(volatile __u32 *)&o->e.peek_len;
+	got &= 2 * ARGTRACE_PEEK_MAX - 1;
 	submit(o, sizeof(o->e) + got);
 }
 

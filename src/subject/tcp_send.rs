@@ -36,6 +36,8 @@ unsafe impl plain::Plain for TcpSendEvent {}
 
 /// The largest `--peek` (bpf/argtrace.h's ARGTRACE_PEEK_MAX).
 pub const PEEK_MAX: u32 = skel::types::argtrace_peek::ARGTRACE_PEEK_MAX.0;
+/// The most iovec segments a peek is gathered from (ARGTRACE_PEEK_SEGS).
+pub const PEEK_SEGS: u32 = skel::types::argtrace_peek::ARGTRACE_PEEK_SEGS.0;
 const PEEK_DEFAULT: u32 = 64;
 
 /// `argtrace tcp-send [--peek N] [--family inet|inet6|all] [-4] [-6] [--port P]`.
