@@ -207,36 +207,48 @@ static __always_inline struct sock *tcp_socket_of_fd(__u32 fd)
 	return sk;
 }
 
-/* The family and port filters. */
-static __always_inline bool want_socket(struct sock *sk)
-{
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+/* Where tcp_send_want() leaves the socket's family for fill_record(): no
+ * entry of tcp-send uses a sixth argument. */
+#define ARG_FAMILY 5
 
+/* The local and remote ports, read at once: skc_portpair overlays skc_dport
+ * (network order) and skc_num (host order), in this order in memory, so on
+ * the little-endian x86_64 and arm64 dport is the low half. */
+static __always_inline void socket_ports(struct sock *sk, __u16 *sport, __u16 *dport)
+{
+	__u32 pair = BPF_CORE_READ(sk, __sk_common.skc_portpair);
+
+	*dport = bpf_ntohs((__u16)pair);
+	*sport = pair >> 16;
+}
+
+/* ARGTRACE_WANT_CALL: only TCP sockets that pass the family and port
+ * filters. */
+static __always_inline bool tcp_send_want(__u32 how, struct argtrace_args *a)
+{
+	struct sock *sk = (struct sock *)a->arg[0];
+	__u16 family;
+
+	if (how != SEND_FROM_TCP_SENDMSG) {
+		sk = tcp_socket_of_fd(a->arg[0]);
+		if (!sk)
+			return false;
+		a->arg[0] = (__u64)sk;
+	}
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	if (family != ARGTRACE_AF_INET && family != ARGTRACE_AF_INET6)
 		return false;
 	if (target_family && family != target_family)
 		return false;
 	if (target_port) {
-		__u16 sport = BPF_CORE_READ(sk, __sk_common.skc_num);
-		__u16 dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		__u16 sport, dport;
 
+		socket_ports(sk, &sport, &dport);
 		if (sport != target_port && dport != target_port)
 			return false;
 	}
+	a->arg[ARG_FAMILY] = family;
 	return true;
-}
-
-/* ARGTRACE_WANT_CALL: only TCP sockets that pass the filters. */
-static __always_inline bool tcp_send_want(__u32 how, struct argtrace_args *a)
-{
-	if (how != SEND_FROM_TCP_SENDMSG) {
-		struct sock *sk = tcp_socket_of_fd(a->arg[0]);
-
-		if (!sk)
-			return false;
-		a->arg[0] = (__u64)sk;
-	}
-	return want_socket((struct sock *)a->arg[0]);
 }
 
 /* All ones if a < b (unsigned), else 0, without a branch: in a loop, a
@@ -298,12 +310,16 @@ static __always_inline void fill_record(struct tcp_send_event *e, void *ctx, __u
 {
 	struct sock *sk = (struct sock *)a->arg[0];
 
+	__u64 addrs;
+
 	e->sk = (__u64)sk;
-	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	e->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	e->saddr4 = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
-	e->daddr4 = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+	e->family = a->arg[ARG_FAMILY];
+	socket_ports(sk, &e->sport, &e->dport);
+	/* skc_addrpair overlays skc_daddr and skc_rcv_saddr (one read, not
+	 * two; daddr is the low half, as for the ports). */
+	addrs = BPF_CORE_READ(sk, __sk_common.skc_addrpair);
+	e->daddr4 = (__u32)addrs;
+	e->saddr4 = addrs >> 32;
 	if (e->family == ARGTRACE_AF_INET6) {
 		BPF_CORE_READ_INTO(&e->saddr6, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
 		BPF_CORE_READ_INTO(&e->daddr6, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
