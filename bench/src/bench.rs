@@ -21,7 +21,7 @@ usage: cargo run --release -p argtrace-bench -- [options]
 Options:
   --quick               3 runs per cell and a quarter of the calls (about a minute)
   --runs N              runs per cell (default 5)
-  --workload LIST       comma-separated: mmap, fork, tcp (default: all)
+  --workload LIST       comma-separated: mmap, fork, tcp, stream (default: all)
   --contender LIST      comma-separated: baseline, empty-bpf, argtrace, argtrace-json,
                         bpftrace, strace, perf-trace (default: all; baseline is always run)
   --calls W=N           calls for workload W (repeatable), e.g. --calls mmap=100000
@@ -38,8 +38,8 @@ Options:
   -h, --help            this text
 
 Internal subcommands (used by the benchmark itself):
-  workload mmap|fork|tcp CALLS [--cpu N] [--listener-cpu N]
-  empty-bpf mmap|clone|tcp-connect [--probe tracepoint|kprobe|fentry]
+  workload mmap|fork|tcp|stream CALLS [--cpu N] [--listener-cpu N]
+  empty-bpf mmap|clone|tcp-connect|tcp-send [--probe tracepoint|kprobe|fentry]
   guest-run [--argtrace PATH] [--runs N] [--quick]     (inside a guest)
   guest-report CONSOLE.log                            (the guest tables from its console)
 ";
@@ -129,7 +129,7 @@ fn parse(args: &[String]) -> Result<Option<Options>, String> {
                     .split(',')
                     .map(|s| {
                         Workload::parse(s)
-                            .ok_or(format!("unknown workload `{s}` (mmap, fork, tcp)"))
+                            .ok_or(format!("unknown workload `{s}` (mmap, fork, tcp, stream)"))
                     })
                     .collect::<Result<_, _>>()?;
             }

@@ -122,6 +122,7 @@ fn strace_set(w: Workload) -> &'static str {
         Workload::Mmap => "mmap",
         Workload::Fork => "clone,clone3,fork,vfork",
         Workload::Tcp => "connect",
+        Workload::Stream => crate::stream::SYSCALLS,
     }
 }
 
@@ -243,6 +244,7 @@ pub fn launch(
                 ),
                 (Workload::Tcp, false) => sig(s(""), &[format!("dst=[::1]:{port})")]),
                 (Workload::Tcp, true) => sig(s(""), &[format!("\"dport\": {port}}}")]),
+                (Workload::Stream, json) => sig(s(""), &crate::stream::argtrace_marks(json, port)),
             };
             Launch {
                 program: tools.argtrace.to_path_buf(),
@@ -263,6 +265,7 @@ pub fn launch(
                 Workload::Mmap => sig(s(""), &[format!("mmap(0x0, {len},")]),
                 Workload::Fork => sig(format!("argtrace-bench {pid}/"), &[s(" clone(")]),
                 Workload::Tcp => sig(s(""), &[format!("-> [::1]:{port})")]),
+                Workload::Stream => sig(s(""), &crate::stream::bpftrace_marks(port)),
             },
         },
         Contender::Strace => Launch {
@@ -283,6 +286,7 @@ pub fn launch(
                 Workload::Mmap => sig(format!("{pid} "), &[format!("mmap(NULL, {len},")]),
                 Workload::Fork => sig(format!("{pid} "), &[s("clone(")]),
                 Workload::Tcp => sig(format!("{pid} "), &[format!("sin6_port=htons({port})")]),
+                Workload::Stream => sig(format!("{pid} "), &crate::stream::strace_marks()),
             },
         },
         Contender::PerfTrace => Launch {
@@ -304,6 +308,7 @@ pub fn launch(
                 Workload::Fork => sig(s(""), &[s("clone(clone_flags:")]),
                 // perf trace (without its BPF augmentation) prints the sockaddr as a pointer.
                 Workload::Tcp => sig(s(""), &[s("connect(fd:")]),
+                Workload::Stream => sig(s(""), &crate::stream::perf_marks()),
             },
         },
     };
@@ -338,6 +343,7 @@ tracepoint:syscalls:sys_exit_clone /@call[tid].0/ {{
   delete(@call[tid]);
 }}"#
         ),
+        Workload::Stream => return crate::stream::bpftrace_script(pid),
         Workload::Tcp => format!(
             r#"
 tracepoint:sock:inet_sock_set_state /pid == {pid} && args->protocol == 6 && args->oldstate == 7 && args->newstate == 2/ {{

@@ -39,13 +39,15 @@ impl Mode {
 
 /// One place a program runs.
 #[derive(Clone, Debug)]
-enum Hook {
+pub enum Hook {
     /// category/name under tracefs events/
     Tracepoint(&'static str, String),
     /// function, is it the return probe
     Kprobe(String, bool),
     /// function, is it fexit
     Fentry(String, bool),
+    /// a tracepoint by name, as a raw tracepoint (argtrace's tp_btf programs)
+    RawTracepoint(String),
 }
 
 #[cfg(target_arch = "aarch64")]
@@ -106,9 +108,10 @@ fn hooks(subject: &str, mode: Mode) -> Result<Vec<Hook>, String> {
             h.push(Hook::Fentry("tcp_connect".into(), false));
             h.push(Hook::Fentry(sys("connect"), true));
         }
+        ("tcp-send", mode) => h = crate::stream::empty_hooks(mode),
         _ => {
             return Err(format!(
-                "unknown subject `{subject}` (mmap, clone, tcp-connect)"
+                "unknown subject `{subject}` (mmap, clone, tcp-connect, tcp-send)"
             ))
         }
     }
@@ -130,7 +133,7 @@ pub fn main(args: &[String]) -> ! {
         }
     }
     let Some(subject) = subject else {
-        die("usage: argtrace-bench empty-bpf mmap|clone|tcp-connect [--probe tracepoint|kprobe|fentry]")
+        die("usage: argtrace-bench empty-bpf mmap|clone|tcp-connect|tcp-send [--probe tracepoint|kprobe|fentry]")
     };
     // Blocked before attaching: a stop that arrives early still ends us cleanly.
     let stop = sys::block_stop_signals();
@@ -164,6 +167,7 @@ const BPF_PROG_LOAD: libc::c_long = 5;
 const BPF_RAW_TRACEPOINT_OPEN: libc::c_long = 17;
 const BPF_PROG_TYPE_KPROBE: u32 = 2;
 const BPF_PROG_TYPE_TRACEPOINT: u32 = 5;
+const BPF_PROG_TYPE_RAW_TRACEPOINT: u32 = 17;
 const BPF_PROG_TYPE_TRACING: u32 = 26;
 const BPF_TRACE_FENTRY: u32 = 24;
 const BPF_TRACE_FEXIT: u32 = 25;
@@ -306,6 +310,15 @@ fn attach(hook: &Hook) -> io::Result<Vec<OwnedFd>> {
             };
             let prog = load_empty(BPF_PROG_TYPE_TRACING, attach_type, id)?;
             let mut attr = [0u8; 16];
+            put_u32(&mut attr, 8, prog.as_raw_fd() as u32); // raw_tracepoint.prog_fd
+            let link = bpf(BPF_RAW_TRACEPOINT_OPEN, &mut attr)?;
+            Ok(vec![prog, link])
+        }
+        Hook::RawTracepoint(name) => {
+            let name = std::ffi::CString::new(name.as_str()).map_err(io::Error::other)?;
+            let prog = load_empty(BPF_PROG_TYPE_RAW_TRACEPOINT, 0, 0)?;
+            let mut attr = [0u8; 16];
+            put_u64(&mut attr, 0, name.as_ptr() as u64); // raw_tracepoint.name
             put_u32(&mut attr, 8, prog.as_raw_fd() as u32); // raw_tracepoint.prog_fd
             let link = bpf(BPF_RAW_TRACEPOINT_OPEN, &mut attr)?;
             Ok(vec![prog, link])

@@ -15,6 +15,7 @@ mod json;
 mod report;
 mod runner;
 mod stats;
+mod stream;
 mod sys;
 mod workload;
 

@@ -17,6 +17,8 @@ pub enum Workload {
     Mmap,
     Fork,
     Tcp,
+    /// tcp-send's: 1 KiB sends on one loopback connection (bench/src/stream.rs).
+    Stream,
 }
 
 /// The length every mmap of the loop asks for: 7 pages, a size nothing else in
@@ -24,13 +26,14 @@ pub enum Workload {
 pub const MMAP_LEN: usize = 7 * 4096;
 
 impl Workload {
-    pub const ALL: [Workload; 3] = [Workload::Mmap, Workload::Fork, Workload::Tcp];
+    pub const ALL: [Workload; 4] = [Workload::Mmap, Workload::Fork, Workload::Tcp, Workload::Stream];
 
     pub fn name(self) -> &'static str {
         match self {
             Workload::Mmap => "mmap",
             Workload::Fork => "fork",
             Workload::Tcp => "tcp",
+            Workload::Stream => "stream",
         }
     }
 
@@ -39,6 +42,7 @@ impl Workload {
             Workload::Mmap => "mmap+munmap of 28 KiB, anonymous",
             Workload::Fork => "fork (glibc: clone) + waitpid, the child _exits at once",
             Workload::Tcp => "connect to a listener on [::1], SO_LINGER 0, close",
+            Workload::Stream => "send() of 1 KiB on one connection to [::1], read by another process",
         }
     }
 
@@ -47,6 +51,7 @@ impl Workload {
             "mmap" => Some(Workload::Mmap),
             "fork" | "clone" => Some(Workload::Fork),
             "tcp" | "tcp-connect" | "connect" => Some(Workload::Tcp),
+            "stream" | "tcp-send" | "send" => Some(Workload::Stream),
             _ => None,
         }
     }
@@ -57,6 +62,7 @@ impl Workload {
             Workload::Mmap => "mmap",
             Workload::Fork => "clone",
             Workload::Tcp => "tcp-connect",
+            Workload::Stream => "tcp-send",
         }
     }
 
@@ -65,6 +71,7 @@ impl Workload {
             Workload::Mmap => 200_000,
             Workload::Fork => 5_000,
             Workload::Tcp => 20_000,
+            Workload::Stream => 50_000,
         }
     }
 
@@ -73,13 +80,14 @@ impl Workload {
             Workload::Mmap => 50_000,
             Workload::Fork => 1_000,
             Workload::Tcp => 5_000,
+            Workload::Stream => 12_500,
         }
     }
 }
 
 /// `argtrace-bench workload ...`: never returns.
 pub fn main(args: &[String]) -> ! {
-    let usage = "usage: argtrace-bench workload mmap|fork|tcp CALLS [--cpu N] [--listener-cpu N]";
+    let usage = "usage: argtrace-bench workload mmap|fork|tcp|stream CALLS [--cpu N] [--listener-cpu N]";
     let (Some(kind), Some(calls)) = (
         args.first().and_then(|s| Workload::parse(s)),
         args.get(1).and_then(|s| s.parse::<u64>().ok()),
@@ -103,7 +111,10 @@ pub fn main(args: &[String]) -> ! {
     }
 
     let listener = match kind {
-        Workload::Tcp => match Listener::start(listener_cpu) {
+        Workload::Tcp | Workload::Stream => match match kind {
+            Workload::Stream => crate::stream::drain(listener_cpu),
+            _ => Listener::start(listener_cpu),
+        } {
             Ok(l) => Some(l),
             Err(e) => {
                 eprintln!("workload: cannot start the TCP listener: {e}");
@@ -132,6 +143,7 @@ pub fn main(args: &[String]) -> ! {
         Workload::Mmap => mmap_loop(calls),
         Workload::Fork => fork_loop(calls),
         Workload::Tcp => connect_loop(calls, port),
+        Workload::Stream => crate::stream::send_loop(calls, port),
     };
     let elapsed = sys::monotonic_ns() - start;
 
@@ -236,9 +248,9 @@ fn connect_loop(calls: u64, port: u16) -> u64 {
 
 /// The accepting side: a forked process (so tracers following the workload's
 /// pid do not see it) accepting and closing for ever.
-struct Listener {
-    pid: i32,
-    port: u16,
+pub struct Listener {
+    pub(crate) pid: i32,
+    pub(crate) port: u16,
 }
 
 impl Listener {
