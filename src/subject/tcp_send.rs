@@ -176,7 +176,12 @@ impl<'a> TcpSendRecord<'a> {
     /// Whether bytes were read: the payload is in user memory (not KVEC,
     /// BVEC ...), --peek is on, and the read worked.
     fn has_peek(&self) -> bool {
-        self.ev.src_kind != 0 && self.peek_on && self.ev.peek_err == 0
+        self.has_user_source() && self.peek_on && self.ev.peek_err == 0
+    }
+
+    /// The payload is in user memory, where a peek reads it.
+    fn has_user_source(&self) -> bool {
+        self.ev.src_kind != 0
     }
 
     /// The failed read's errno name.
@@ -219,9 +224,10 @@ impl Record for TcpSendRecord<'_> {
         if self.ev.peek_err != 0 {
             // As strace shows a buffer it cannot read: its address.
             out.push_str(&decode::ptr(self.ev.src));
-        } else if self.has_peek() {
+        } else if self.has_user_source() {
             // strace's default string style: quoted, escaped, and `...` when
-            // the payload goes on past what is shown.
+            // the payload goes on past what is shown (`""...` with --peek 0,
+            // as strace -s 0 prints).
             out.push('"');
             render::escape_into(out, self.peek);
             out.push('"');
@@ -229,7 +235,7 @@ impl Record for TcpSendRecord<'_> {
                 out.push_str("...");
             }
         } else {
-            // Kernel memory (KVEC, BVEC ...) or --peek 0: no bytes read.
+            // Kernel memory (KVEC, BVEC ...): no bytes read.
             out.push_str("...");
         }
         let _ = write!(out, ", {}, iter={}", self.ev.size, self.iter().unwrap_or_else(|| "?".into()));
@@ -396,6 +402,18 @@ mod tests {
         assert_eq!(line(&rec, false), "curl 7/7 tcp_sendmsg(127.0.0.1:50312 -> 127.0.0.1:8080, 0x1000, 24, iter=?) = 24\n");
         let json = line(&rec, true);
         assert!(json.contains("\"iter\": null, \"nr_segs\": null, \"peek\": null, \"peek_len\": 0, \"truncated\": true, \"peek_error\": \"EFAULT\""), "{json}");
+    }
+
+    #[test]
+    fn peek_0_shows_no_bytes_as_strace_s_0_does() {
+        let rec = record(b"", 5, Iter::ARGTRACE_ITER_UBUF, 0, 5);
+        let off = TcpSend { peek: 0, ..TcpSend::default() };
+        let mut text = String::new();
+        assert!(off.render(&rec, &style(false), None, &mut text));
+        assert!(text.contains("8080, \"\"..., 5, iter=UBUF) = 5"), "{text}");
+        let mut json = String::new();
+        assert!(off.render(&rec, &style(true), None, &mut json));
+        assert!(json.contains("\"peek\": null, \"peek_len\": 0, \"truncated\": true"), "{json}");
     }
 
     #[test]
