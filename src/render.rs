@@ -297,7 +297,7 @@ impl Style {
 }
 
 /// One subject's ring-buffer record (its generated type), as output sees it.
-pub trait Record: plain::Plain + Default {
+pub trait Record {
     /// JSON's `event`: `tcp_connect`.
     const EVENT: &'static str;
     fn header(&self) -> Header;
@@ -326,7 +326,7 @@ pub trait Record: plain::Plain + Default {
 }
 
 /// Renders one ring-buffer record of type `R`; false when it is malformed.
-pub fn record<R: Record>(data: &[u8], style: &Style, stacks: Option<&StackReader>, out: &mut String) -> bool {
+pub fn record<R: Record + plain::Plain + Default>(data: &[u8], style: &Style, stacks: Option<&StackReader>, out: &mut String) -> bool {
     match crate::event::copy::<R>(data) {
         Some(r) => {
             style.record(&r, stacks, out);

@@ -38,6 +38,7 @@ mod results;
 mod runner;
 mod sockchurn;
 mod stats;
+mod stream;
 mod sys;
 mod workload;
 

@@ -4,7 +4,7 @@
 //!                      [--expect-unavailable M,..]
 //!   argtrace-e2e suite --argtrace PATH --modes M,.. --expect-auto MODE [--unavailable M,..]
 //!   argtrace-e2e detect
-//!   argtrace-e2e trigger mmap|clone|tcp
+//!   argtrace-e2e trigger mmap|clone|tcp|tcp-send
 //!   argtrace-e2e sock-trigger NAME [ARG]   (the sock cases' triggers, sock.rs)
 //! With --detect the suite asks the kernel which probe modes it has (detect.rs)
 //! and runs every case in each of them, expects auto to choose the first, and
@@ -15,6 +15,7 @@
 mod detect;
 mod sock;
 mod suite;
+mod tcp_send;
 mod trigger;
 
 use std::path::PathBuf;
@@ -26,7 +27,7 @@ fn usage() -> i32 {
     );
     eprintln!("       argtrace-e2e suite --argtrace PATH --modes M[,M..] --expect-auto MODE [--unavailable M[,M..]]");
     eprintln!("       argtrace-e2e detect");
-    eprintln!("       argtrace-e2e trigger mmap|clone|tcp");
+    eprintln!("       argtrace-e2e trigger mmap|clone|tcp|tcp-send");
     2
 }
 

@@ -131,6 +131,8 @@ subjects! {
     TcpConnect => tcp_connect::TcpConnect,
     /// Every inet socket's life from cgroup hooks: socket, bind, connect, UDP destinations, close.
     Sock => sock::Sock,
+    /// Sends on TCP sockets: addresses, size, iterator kind, the first bytes.
+    TcpSend => tcp_send::TcpSend,
 }
 
 /// A subject with its default options, by subcommand name (`tcp-connect`).
@@ -149,6 +151,9 @@ pub enum Hook {
     Fentry { function: String, exit: bool },
     /// `cgroup/<attach>`: a cgroup socket hook (`sock_create`, `connect4` ...).
     Cgroup { attach: String },
+    /// `tp_btf/<tracepoint>` (btf) or `raw_tp/<tracepoint>`: a tracepoint
+    /// by name alone, attached without tracefs's record format.
+    RawTracepoint { name: String, btf: bool },
     /// Any other section (cgroup_skb, socket filters), as written.
     Other(String),
 }
@@ -167,6 +172,8 @@ impl Hook {
             "fentry" => Hook::Fentry { function, exit: false },
             "fexit" => Hook::Fentry { function, exit: true },
             "cgroup" if !rest.is_empty() => Hook::Cgroup { attach: function },
+            "tp_btf" => Hook::RawTracepoint { name: function, btf: true },
+            "raw_tp" => Hook::RawTracepoint { name: function, btf: false },
             _ => Hook::Other(section.into()),
         }
     }
