@@ -134,6 +134,58 @@ struct sock_event {
 	struct sock_creator creator;	/* valid when has_creator */
 };
 
+/* The most payload bytes tcp-send shows per send (--peek), and the most
+ * iovec segments it gathers them from. */
+enum argtrace_peek {
+	ARGTRACE_PEEK_MAX = 4096,
+	ARGTRACE_PEEK_SEGS = 32,
+};
+
+/* The kind of a send's struct iov_iter, in argtrace's own numbering: the
+ * kernel's ITER_* values changed across versions (ITER_UBUF was 6, then 5,
+ * then 0 from 6.7), so the BPF side maps them with bpf_core_enum_value. */
+enum argtrace_iter {
+	ARGTRACE_ITER_UNKNOWN = 0,	/* this mode cannot know (syscall tracepoints alone) */
+	ARGTRACE_ITER_UBUF = 1,
+	ARGTRACE_ITER_IOVEC = 2,
+	ARGTRACE_ITER_KVEC = 3,
+	ARGTRACE_ITER_BVEC = 4,
+	ARGTRACE_ITER_XARRAY = 5,
+	ARGTRACE_ITER_DISCARD = 6,
+	ARGTRACE_ITER_PIPE = 7,
+	ARGTRACE_ITER_FOLIOQ = 8,
+	ARGTRACE_ITER_OTHER = 9,	/* a kind this build does not know: see iter_raw */
+};
+
+/* One send on a TCP socket. In the ring buffer the record is followed by
+ * peek_len bytes of payload (at most ARGTRACE_PEEK_MAX). */
+struct tcp_send_event {
+	struct event_header h;
+	__u16 family;
+	__u16 sport;		/* host order; 0 once the kernel has released the port */
+	__u16 dport;		/* host order */
+	__u8 iter;		/* enum argtrace_iter */
+	__u8 iter_raw;		/* the kernel's own iter_type value */
+	__u32 saddr4;		/* network order, as in the socket */
+	__u32 daddr4;
+	__u8 saddr6[16];
+	__u8 daddr6[16];
+	__u64 size;		/* the bytes the caller handed over */
+	__u64 nr_segs;		/* IOVEC, KVEC, BVEC: the iterator's segments */
+	__u32 peek_len;		/* payload bytes that follow the record */
+	__s32 peek_err;		/* 0, or the error of a failed read (then peek_len is 0) */
+	__s64 ret;		/* bytes sent, or -errno */
+	/* Kernel side only: the socket, and where the payload is read when the
+	 * call returns (the caller's buffer or an iovec array). */
+	__u64 sk;
+	__u64 src;
+	__u64 src_segs;
+	__u64 src_skip;		/* bytes of the first segment already consumed */
+	__u8 src_kind;
+	__u8 iter_seen;		/* tracepoint mode: tcp_sendmsg_locked described the iterator */
+	__u8 pad[6];
+};
+
 /* Which way a packet went (argtrace skb). */
 enum argtrace_skb_dir {
 	SKB_EGRESS = 0,		/* cgroup_skb/egress; socket filter: PACKET_OUTGOING */

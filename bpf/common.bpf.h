@@ -273,24 +273,42 @@ static __always_inline void fill_record(ARGTRACE_RECORD *e, void *ctx, __u32 how
 #define ARGTRACE_AT_RETURN(e, ret) do { } while (0)
 #endif
 
+/* A subject that also filters on the call itself (tcp-send: only TCP sockets,
+ * of one family or port) defines ARGTRACE_WANT_CALL(how, a): a bool, asked
+ * once the task has passed the filters (so a filtered-out task costs nothing
+ * more), that may complete `a` with what it looked up (the socket behind a
+ * file descriptor) for fill_record(). */
+#ifndef ARGTRACE_WANT_CALL
+#define ARGTRACE_WANT_CALL(how, a) true
+#endif
+
+/* How a finished record is sent. A subject whose record carries a
+ * variable-length tail (tcp-send's payload bytes) defines ARGTRACE_SUBMIT(e)
+ * to build record and tail elsewhere and submit() them together. */
+#ifndef ARGTRACE_SUBMIT
+#define ARGTRACE_SUBMIT(e) submit((e), sizeof(*(e)))
+#endif
+
 /* The one way a record is made: for the current task, if it passes the
  * filters, the header and then the subject's fields. A hook that has the
  * call's result (fexit: finished) sends the record with it; an entry hook
  * parks it in `pending` for the thread's return hook (finish_pending()). */
 static __always_inline int emit_record(void *ctx, __u8 probe, __u32 how,
-				       const struct argtrace_args *a, bool finished, long ret)
+				       struct argtrace_args *a, bool finished, long ret)
 {
 	ARGTRACE_RECORD e = {};
 	__u32 pid, tid;
 
 	if (!want_task(&pid, &tid))
 		return 0;
+	if (!ARGTRACE_WANT_CALL(how, a))
+		return 0;
 	fill_header(ctx, &e.h, pid, tid, probe);
 	fill_record(&e, ctx, how, a);
 	if (finished) {
 		e.ret = ret;
 		ARGTRACE_AT_RETURN(&e, ret);
-		submit(&e, sizeof(e));
+		ARGTRACE_SUBMIT(&e);
 	} else if (bpf_map_update_elem(&pending, &tid, &e, BPF_ANY)) {
 		count_drop();
 	}
@@ -316,7 +334,7 @@ static __always_inline int finish_pending(long ret)
 	if (e) {
 		e->ret = ret;
 		ARGTRACE_AT_RETURN(e, ret);
-		submit(e, sizeof(*e));
+		ARGTRACE_SUBMIT(e);
 		bpf_map_delete_elem(&pending, &tid);
 	}
 	return 0;

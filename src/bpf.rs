@@ -47,7 +47,7 @@ impl ProbeMode {
         let prefixes: &[&str] = match self {
             ProbeMode::Fentry => &["fentry/", "fexit/"],
             ProbeMode::Kprobe => &["kprobe/", "kretprobe/"],
-            ProbeMode::Tracepoint => &["tracepoint/", "tp/"],
+            ProbeMode::Tracepoint => &["tracepoint/", "tp/", "tp_btf/", "raw_tp/"],
             ProbeMode::Cgroup => &["cgroup/", "cgroup_skb/"],
             ProbeMode::Socket => return section == "socket" || section.starts_with("socket/"),
         };
@@ -189,11 +189,29 @@ macro_rules! skeleton_sections {
 
 pub(crate) use {load_skeleton, set_common_rodata, skeleton_sections};
 
-/// Switches off the programs of the other modes and sizes the maps.
+/// Whether the running kernel has the hook of a raw tracepoint program
+/// (`tp_btf/<name>`, `raw_tp/<name>`); other sections are taken as present.
+/// A subject's raw tracepoint programs add to its syscall tracepoints where
+/// the kernel has them (tcp-send's tcp:tcp_sendmsg_locked is in 6.18, not in
+/// 6.1 or 6.12), so a missing one is left out instead of failing the mode.
+fn hook_exists(section: &str) -> bool {
+    match section.split_once('/') {
+        Some(("tp_btf" | "raw_tp", name)) => crate::sys::tracepoint_exists(name),
+        _ => true,
+    }
+}
+
+/// Switches off the programs of the other modes (and raw tracepoint programs
+/// whose tracepoint this kernel lacks) and sizes the maps.
 pub fn prepare(obj: &mut OpenObject, cfg: &Config, mode: ProbeMode) -> libbpf_rs::Result<()> {
     for mut prog in obj.progs_mut() {
         let section = prog.section().to_string_lossy().into_owned();
-        prog.set_autoload(mode.owns_section(&section));
+        let owned = mode.owns_section(&section);
+        let present = owned && hook_exists(&section);
+        if owned && !present && cfg.verbose {
+            eprintln!("argtrace: leaving out {section}: this kernel has no such tracepoint");
+        }
+        prog.set_autoload(present);
     }
     for mut map in obj.maps_mut() {
         match map.name().to_str() {

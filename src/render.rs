@@ -114,6 +114,13 @@ pub fn escape_into(out: &mut String, bytes: &[u8]) {
     }
 }
 
+/// Bytes as a JSON string of Latin-1 code points (U+0000..U+00FF): every
+/// byte survives, and each character's code point is the byte (the payload
+/// peeks of tcp-send and skb).
+pub fn latin1(bytes: &[u8]) -> String {
+    bytes.iter().map(|&b| b as char).collect()
+}
+
 pub fn write_json_str(out: &mut String, s: &str) {
     // Runs of plain bytes are copied at once; only what JSON forbids is escaped.
     out.push('"');

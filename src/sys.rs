@@ -386,3 +386,12 @@ mod tests {
         assert_eq!(cgroup2_in_mounts("cgroup /sys/fs/cgroup/cpu cgroup rw 0 0\n"), None);
     }
 }
+/// Whether the kernel has a tracepoint of this name in any category
+/// (`tcp_sendmsg_locked` is tcp:tcp_sendmsg_locked), as tracefs lists them.
+pub fn tracepoint_exists(name: &str) -> bool {
+    ["/sys/kernel/tracing/events", "/sys/kernel/debug/tracing/events"].iter().any(|events| {
+        std::fs::read_dir(events)
+            .map(|cats| cats.filter_map(|c| c.ok()).any(|c| c.path().join(name).join("format").exists()))
+            .unwrap_or(false)
+    })
+}

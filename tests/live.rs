@@ -12,7 +12,8 @@ use std::process::Command;
 
 const ALL_MODES: [&str; 3] = ["fentry", "kprobe", "tracepoint"];
 /// The cases the suite runs in every mode the kernel has.
-const PER_MODE_CASES: [&str; 5] = ["mmap", "clone", "tcp-inet6", "tcp-inet", "sigkill"];
+const PER_MODE_CASES: [&str; 8] =
+    ["mmap", "clone", "tcp-inet6", "tcp-inet", "tcp-send", "tcp-send-filter", "tcp-send-text", "sigkill"];
 /// The cases of `argtrace sock` (e2e/src/sock.rs), once, in its only mode.
 const SOCK_CASES: [&str; 12] = [
     "sock-auto",

@@ -25,7 +25,7 @@ usage: cargo run --release -p argtrace-bench -- [options]
 Options:
   --quick               3 runs per cell and a quarter of the calls (about a minute)
   --runs N              runs per cell (default 5)
-  --workload LIST       comma-separated: mmap, fork, tcp, sock (default: all)
+  --workload LIST       comma-separated: mmap, fork, tcp, sock, stream (default: all)
   --contender LIST      comma-separated: baseline, empty-bpf, argtrace, argtrace-json,
                         bpftrace, strace, perf-trace (default: all; baseline is always run)
   --calls W=N           calls for workload W (repeatable), e.g. --calls mmap=100000
@@ -42,7 +42,7 @@ Options:
   -h, --help            this text
 
 Internal subcommands (used by the benchmark itself):
-  workload mmap|fork|tcp|sock CALLS [--cpu N] [--listener-cpu N]
+  workload mmap|fork|tcp|sock|stream CALLS [--cpu N] [--listener-cpu N]
   empty-bpf mmap|clone|tcp-connect|sock [--probe tracepoint|kprobe|fentry|cgroup]
   guest-run [--argtrace PATH] [--runs N] [--quick]     (inside a guest)
   guest-report CONSOLE.log                            (the guest tables from its console)
@@ -136,7 +136,7 @@ fn parse(args: &[String]) -> Result<Option<Options>, String> {
                     .split(',')
                     .map(|s| {
                         Workload::parse(s)
-                            .ok_or(format!("unknown workload `{s}` (mmap, fork, tcp, sock)"))
+                            .ok_or(format!("unknown workload `{s}` (mmap, fork, tcp, sock, stream)"))
                     })
                     .collect::<Result<_, _>>()?;
             }

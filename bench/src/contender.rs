@@ -133,6 +133,7 @@ fn strace_set(w: Workload) -> &'static str {
         Workload::Fork => "clone,clone3,fork,vfork",
         Workload::Tcp => "connect",
         Workload::Sock => "socket,bind,close",
+        Workload::Stream => crate::stream::SYSCALLS,
     }
 }
 
@@ -256,6 +257,7 @@ pub fn launch(
                 (Workload::Tcp, true) => sig(s(""), &[format!("\"dport\": {port}}}")]),
                 (Workload::Sock, false) => sig(s(""), &[s(sockchurn::ARGTRACE_TEXT)]),
                 (Workload::Sock, true) => sig(s(""), &[s(sockchurn::ARGTRACE_JSON)]),
+                (Workload::Stream, json) => sig(s(""), &crate::stream::argtrace_marks(json, port)),
             };
             Launch {
                 program: tools.argtrace.to_path_buf(),
@@ -277,6 +279,7 @@ pub fn launch(
                 Workload::Fork => sig(format!("argtrace-bench {pid}/"), &[s(" clone(")]),
                 Workload::Tcp => sig(s(""), &[format!("-> [::1]:{port})")]),
                 Workload::Sock => sig(s(""), &[s(sockchurn::BPFTRACE_BIND)]),
+                Workload::Stream => sig(s(""), &crate::stream::bpftrace_marks(port)),
             },
         },
         Contender::Strace => Launch {
@@ -298,6 +301,7 @@ pub fn launch(
                 Workload::Fork => sig(format!("{pid} "), &[s("clone(")]),
                 Workload::Tcp => sig(format!("{pid} "), &[format!("sin6_port=htons({port})")]),
                 Workload::Sock => sig(format!("{pid} "), &[s("bind("), s("sin_port=htons(0)")]),
+                Workload::Stream => sig(format!("{pid} "), &crate::stream::strace_marks()),
             },
         },
         Contender::PerfTrace => Launch {
@@ -320,6 +324,7 @@ pub fn launch(
                 // perf trace (without its BPF augmentation) prints the sockaddr as a pointer.
                 Workload::Tcp => sig(s(""), &[s("connect(fd:")]),
                 Workload::Sock => sig(s(""), &[s("bind(fd:")]),
+                Workload::Stream => sig(s(""), &crate::stream::perf_marks()),
             },
         },
     };
@@ -354,6 +359,7 @@ tracepoint:syscalls:sys_exit_clone /@call[tid].0/ {{
   delete(@call[tid]);
 }}"#
         ),
+        Workload::Stream => return crate::stream::bpftrace_script(pid),
         Workload::Tcp => format!(
             r#"
 tracepoint:sock:inet_sock_set_state /pid == {pid} && args->protocol == 6 && args->oldstate == 7 && args->newstate == 2/ {{

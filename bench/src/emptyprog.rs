@@ -92,6 +92,7 @@ const BPF_PROG_LOAD: libc::c_long = 5;
 const BPF_RAW_TRACEPOINT_OPEN: libc::c_long = 17;
 const BPF_PROG_TYPE_KPROBE: u32 = 2;
 const BPF_PROG_TYPE_TRACEPOINT: u32 = 5;
+const BPF_PROG_TYPE_RAW_TRACEPOINT: u32 = 17;
 const BPF_PROG_TYPE_TRACING: u32 = 26;
 const BPF_TRACE_FENTRY: u32 = 24;
 const BPF_TRACE_FEXIT: u32 = 25;
@@ -246,6 +247,18 @@ fn attach(hook: &Hook) -> io::Result<Vec<OwnedFd>> {
         }
         Hook::Cgroup { attach } => crate::emptycgroup::attach(attach),
         Hook::SocketFilter => Err(io::Error::other("no empty program for a socket filter")),
+        // tcp-send's tp_btf program is left out where the kernel lacks its
+        // tracepoint, as argtrace leaves it out.
+        Hook::RawTracepoint { name, .. } if !argtrace::sys::tracepoint_exists(name) => Ok(vec![]),
+        Hook::RawTracepoint { name, .. } => {
+            let name = std::ffi::CString::new(name.as_str()).map_err(io::Error::other)?;
+            let prog = load_empty(BPF_PROG_TYPE_RAW_TRACEPOINT, 0, 0)?;
+            let mut attr = [0u8; 16];
+            put_u64(&mut attr, 0, name.as_ptr() as u64); // raw_tracepoint.name
+            put_u32(&mut attr, 8, prog.as_raw_fd() as u32); // raw_tracepoint.prog_fd
+            let link = bpf(BPF_RAW_TRACEPOINT_OPEN, &mut attr)?;
+            Ok(vec![prog, link])
+        }
         Hook::Other(section) => Err(io::Error::other(format!(
             "no empty program for section `{section}`"
         ))),

@@ -29,6 +29,7 @@ fn guest_calls(w: Workload, quick: bool) -> u64 {
         Workload::Fork => 500,
         Workload::Tcp => 2_000,
         Workload::Sock => 2_000,
+        Workload::Stream => 5_000,
     };
     if quick {
         full / 4

@@ -43,6 +43,7 @@ mod runner;
 mod sockchurn;
 mod stats;
 mod skbstream;
+mod stream;
 mod sys;
 mod workload;
 

@@ -294,6 +294,9 @@ pub fn markdown(r: &Results) -> String {
             );
         }
         md.push('\n');
+        if w == Workload::Stream {
+            md.push_str(&crate::stream::throughput_table(&cells));
+        }
         for f in failures {
             let _ = writeln!(md, "- {f}");
         }

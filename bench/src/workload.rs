@@ -22,6 +22,8 @@ pub enum Workload {
     Tcp,
     /// Socket churn: socket + bind to port 0 + close (argtrace sock).
     Sock,
+    /// tcp-send's: 1 KiB sends on one loopback connection (bench/src/stream.rs).
+    Stream,
 }
 
 /// The length every mmap of the loop asks for: 7 pages, a size nothing else in
@@ -29,11 +31,11 @@ pub enum Workload {
 pub const MMAP_LEN: usize = 7 * 4096;
 
 impl Workload {
-    pub const ALL: [Workload; 4] = [Workload::Mmap, Workload::Fork, Workload::Tcp, Workload::Sock];
+    pub const ALL: [Workload; 5] = [Workload::Mmap, Workload::Fork, Workload::Tcp, Workload::Sock, Workload::Stream];
 
     /// The workloads of the call subjects, whose probe modes (fentry, kprobe,
     /// tracepoint) the guest comparison measures.
-    pub const CALLS: [Workload; 3] = [Workload::Mmap, Workload::Fork, Workload::Tcp];
+    pub const CALLS: [Workload; 4] = [Workload::Mmap, Workload::Fork, Workload::Tcp, Workload::Stream];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -41,6 +43,7 @@ impl Workload {
             Workload::Fork => "fork",
             Workload::Tcp => "tcp",
             Workload::Sock => "sock",
+            Workload::Stream => "stream",
         }
     }
 
@@ -50,6 +53,7 @@ impl Workload {
             Workload::Fork => "fork (glibc: clone) + waitpid, the child _exits at once",
             Workload::Tcp => "connect to a listener on [::1], SO_LINGER 0, close",
             Workload::Sock => "socket(AF_INET, SOCK_STREAM) + bind to 127.0.0.1 port 0 + close",
+            Workload::Stream => "send() of 1 KiB on one connection to [::1], read by another process",
         }
     }
 
@@ -59,6 +63,7 @@ impl Workload {
             "fork" | "clone" => Some(Workload::Fork),
             "tcp" | "tcp-connect" | "connect" => Some(Workload::Tcp),
             "sock" | "socket" | "churn" => Some(Workload::Sock),
+            "stream" | "tcp-send" | "send" => Some(Workload::Stream),
             _ => None,
         }
     }
@@ -70,6 +75,7 @@ impl Workload {
             Workload::Fork => "clone",
             Workload::Tcp => "tcp-connect",
             Workload::Sock => "sock",
+            Workload::Stream => "tcp-send",
         }
     }
 
@@ -88,6 +94,7 @@ impl Workload {
             Workload::Fork => 5_000,
             Workload::Tcp => 20_000,
             Workload::Sock => 20_000,
+            Workload::Stream => 50_000,
         }
     }
 
@@ -97,13 +104,14 @@ impl Workload {
             Workload::Fork => 1_000,
             Workload::Tcp => 5_000,
             Workload::Sock => 5_000,
+            Workload::Stream => 12_500,
         }
     }
 }
 
 /// `argtrace-bench workload ...`: never returns.
 pub fn main(args: &[String]) -> ! {
-    let usage = "usage: argtrace-bench workload mmap|fork|tcp|sock CALLS [--cpu N] [--listener-cpu N]";
+    let usage = "usage: argtrace-bench workload mmap|fork|tcp|sock|stream CALLS [--cpu N] [--listener-cpu N]";
     let (Some(kind), Some(calls)) = (
         args.first().and_then(|s| Workload::parse(s)),
         args.get(1).and_then(|s| s.parse::<u64>().ok()),
@@ -127,7 +135,10 @@ pub fn main(args: &[String]) -> ! {
     }
 
     let listener = match kind {
-        Workload::Tcp => match Listener::start(listener_cpu) {
+        Workload::Tcp | Workload::Stream => match match kind {
+            Workload::Stream => crate::stream::drain(listener_cpu),
+            _ => Listener::start(listener_cpu),
+        } {
             Ok(l) => Some(l),
             Err(e) => {
                 eprintln!("workload: cannot start the TCP listener: {e}");
@@ -157,6 +168,7 @@ pub fn main(args: &[String]) -> ! {
         Workload::Fork => fork_loop(calls),
         Workload::Tcp => connect_loop(calls, port),
         Workload::Sock => sockchurn::churn_loop(calls),
+        Workload::Stream => crate::stream::send_loop(calls, port),
     };
     let elapsed = sys::monotonic_ns() - start;
 
@@ -261,9 +273,9 @@ fn connect_loop(calls: u64, port: u16) -> u64 {
 
 /// The accepting side: a forked process (so tracers following the workload's
 /// pid do not see it) accepting and closing for ever.
-struct Listener {
-    pid: i32,
-    port: u16,
+pub struct Listener {
+    pub(crate) pid: i32,
+    pub(crate) port: u16,
 }
 
 impl Listener {

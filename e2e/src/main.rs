@@ -4,7 +4,7 @@
 //!                      [--expect-unavailable M,..]
 //!   argtrace-e2e suite --argtrace PATH --modes M,.. --expect-auto MODE [--unavailable M,..]
 //!   argtrace-e2e detect
-//!   argtrace-e2e trigger mmap|clone|tcp
+//!   argtrace-e2e trigger mmap|clone|tcp|tcp-send
 //!   argtrace-e2e sock-trigger NAME [ARG]   (the sock cases' triggers, sock.rs)
 //!   argtrace-e2e skb-trigger NAME   (the skb cases' triggers, skb.rs)
 //!   argtrace-e2e skb-suite ARGTRACE  (the skb cases alone)
@@ -18,6 +18,7 @@ mod detect;
 mod sock;
 mod skb;
 mod suite;
+mod tcp_send;
 mod trigger;
 
 use std::path::PathBuf;
@@ -29,7 +30,7 @@ fn usage() -> i32 {
     );
     eprintln!("       argtrace-e2e suite --argtrace PATH --modes M[,M..] --expect-auto MODE [--unavailable M[,M..]]");
     eprintln!("       argtrace-e2e detect");
-    eprintln!("       argtrace-e2e trigger mmap|clone|tcp");
+    eprintln!("       argtrace-e2e trigger mmap|clone|tcp|tcp-send");
     2
 }
 

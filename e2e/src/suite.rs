@@ -50,7 +50,7 @@ struct Plan {
 /// Generous: BPF verification under an emulated CPU takes seconds.
 const ATTACH_TIMEOUT: Duration = Duration::from_secs(180);
 
-type Outcome = Result<String, String>;
+pub(crate) type Outcome = Result<String, String>;
 
 pub fn run(opts: &Options) -> i32 {
     let mut passed = 0;
@@ -87,6 +87,9 @@ pub fn run(opts: &Options) -> i32 {
         }
         report("tcp-inet6", mode, case_tcp(opts, mode, "inet6"));
         report("tcp-inet", mode, case_tcp(opts, mode, "inet"));
+        for (case, outcome) in crate::tcp_send::cases(opts, mode) {
+            report(case, mode, outcome);
+        }
         // A subject refused in this mode cannot be the one killed.
         let killed = if opts.refuse.iter().any(|r| r == &format!("clone:{mode}")) { "mmap" } else { "clone" };
         report("sigkill", mode, case_sigkill(opts, mode, killed));
@@ -147,11 +150,11 @@ fn case_refused(opts: &Options, subject: &str, mode: &str, modes: &[String]) -> 
 }
 
 /// What one traced run produced.
-struct Traced {
-    events: Vec<Value>,
-    summary: Value,
-    expectations: Vec<Value>,
-    stderr: String,
+pub(crate) struct Traced {
+    pub(crate) events: Vec<Value>,
+    pub(crate) summary: Value,
+    pub(crate) expectations: Vec<Value>,
+    pub(crate) stderr: String,
 }
 
 /// Reads a child's stderr on a thread, line by line.
@@ -167,7 +170,7 @@ fn line_reader(r: impl Read + Send + 'static) -> mpsc::Receiver<String> {
     rx
 }
 
-fn collect_stdout(r: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
+pub(crate) fn collect_stdout(r: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
     std::thread::spawn(move || {
         let mut s = String::new();
         let _ = BufReader::new(r).read_to_string(&mut s);
@@ -176,7 +179,7 @@ fn collect_stdout(r: impl Read + Send + 'static) -> std::thread::JoinHandle<Stri
 }
 
 /// Starts argtrace and waits for its `argtrace: tracing` line.
-fn start_argtrace(opts: &Options, args: &[String]) -> Result<(Child, mpsc::Receiver<String>, Vec<String>), String> {
+pub(crate) fn start_argtrace(opts: &Options, args: &[String]) -> Result<(Child, mpsc::Receiver<String>, Vec<String>), String> {
     let mut child = Command::new(&opts.argtrace)
         .args(args)
         .stdin(Stdio::null())
@@ -206,12 +209,12 @@ fn start_argtrace(opts: &Options, args: &[String]) -> Result<(Child, mpsc::Recei
     }
 }
 
-fn signal(child: &Child, sig: i32) {
+pub(crate) fn signal(child: &Child, sig: i32) {
     // SAFETY: signalling our own child by pid.
     unsafe { libc::kill(child.id() as i32, sig) };
 }
 
-fn wait_timeout(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
+pub(crate) fn wait_timeout(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
     let deadline = Instant::now() + limit;
     loop {
         if let Ok(Some(status)) = child.try_wait() {
@@ -227,7 +230,7 @@ fn wait_timeout(child: &mut Child, limit: Duration) -> Option<std::process::Exit
 }
 
 /// Runs a trigger under argtrace (`extra` args, filtered on the trigger's pid).
-fn traced_run(opts: &Options, subject: &str, extra: &[&str], trigger: &str) -> Result<Traced, String> {
+pub(crate) fn traced_run(opts: &Options, subject: &str, extra: &[&str], trigger: &str) -> Result<Traced, String> {
     let me = std::env::current_exe().map_err(|e| e.to_string())?;
     let mut trig = Command::new(me)
         .args(["trigger", trigger])
@@ -293,7 +296,7 @@ fn traced_run(opts: &Options, subject: &str, extra: &[&str], trigger: &str) -> R
 }
 
 /// Whether every key of `want` has the same value in `got` (recursively).
-fn subset(want: &Value, got: &Value) -> bool {
+pub(crate) fn subset(want: &Value, got: &Value) -> bool {
     match (want, got) {
         (Value::Object(w), Value::Object(g)) => w.iter().all(|(k, v)| g.get(k).is_some_and(|gv| subset(v, gv))),
         _ => want == got,
@@ -301,7 +304,7 @@ fn subset(want: &Value, got: &Value) -> bool {
 }
 
 /// Checks one expectation: exactly one event matches it.
-fn find_one<'a>(t: &'a Traced, want: &Value, mode: &str) -> Result<&'a Value, String> {
+pub(crate) fn find_one<'a>(t: &'a Traced, want: &Value, mode: &str) -> Result<&'a Value, String> {
     let has_flags: Vec<&str> = want
         .get("flags_has")
         .and_then(Value::as_array)

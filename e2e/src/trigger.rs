@@ -35,6 +35,7 @@ pub fn run(case: &str) -> i32 {
         "mmap" => mmap(pid),
         "clone" => clone(pid),
         "tcp" => tcp(pid),
+        "tcp-send" => crate::tcp_send::trigger(),
         other => {
             eprintln!("argtrace-e2e: unknown trigger {other}");
             return 2;

@@ -149,6 +149,8 @@ subjects! {
     TcpConnect => tcp_connect::TcpConnect,
     /// Every inet socket's life from cgroup hooks: socket, bind, connect, UDP destinations, close.
     Sock => sock::Sock,
+    /// Sends on TCP sockets: addresses, size, iterator kind, the first bytes.
+    TcpSend => tcp_send::TcpSend,
     /// Packets in and out of a cgroup: headers, payload bytes, the owning process; a pcap file.
     Skb => skb::Skb,
 }
@@ -170,6 +172,9 @@ pub enum Hook {
     /// `cgroup/<attach>`: a cgroup socket hook (`sock_create`, `connect4` ...);
     /// `cgroup_skb/ingress` and `cgroup_skb/egress` as `skb/ingress`, `skb/egress`.
     Cgroup { attach: String },
+    /// `tp_btf/<tracepoint>` (btf) or `raw_tp/<tracepoint>`: a tracepoint
+    /// by name alone, attached without tracefs's record format.
+    RawTracepoint { name: String, btf: bool },
     /// `socket`: a socket filter, on an AF_PACKET socket (skb's fallback).
     SocketFilter,
     /// Any other section, as written.
@@ -190,6 +195,8 @@ impl Hook {
             "fentry" => Hook::Fentry { function, exit: false },
             "fexit" => Hook::Fentry { function, exit: true },
             "cgroup" if !rest.is_empty() => Hook::Cgroup { attach: function },
+            "tp_btf" => Hook::RawTracepoint { name: function, btf: true },
+            "raw_tp" => Hook::RawTracepoint { name: function, btf: false },
             "cgroup_skb" if rest == "ingress" || rest == "egress" => Hook::Cgroup { attach: format!("skb/{rest}") },
             "socket" => Hook::SocketFilter,
             _ => Hook::Other(section.into()),

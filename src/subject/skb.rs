@@ -31,7 +31,7 @@ use crate::decode;
 use crate::error::{Error, Result};
 use crate::event::{header_of, Header};
 use crate::pcap;
-use crate::render::{escape_into, write_json_str, Json, Record, Style};
+use crate::render::{escape_into, latin1, write_json_str, Json, Record, Style};
 use crate::stack::StackReader;
 use crate::subject::sock::Proto;
 use crate::subject::Subject;
@@ -524,11 +524,6 @@ fn pkt_type_name(t: u8) -> String {
         5 => "PACKET_LOOPBACK".into(),
         n => n.to_string(),
     }
-}
-
-/// Bytes as JSON shows a peek: each byte one character, U+0000..U+00FF (Latin-1).
-fn latin1(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| char::from(*b)).collect()
 }
 
 impl Record for Packet<'_> {
