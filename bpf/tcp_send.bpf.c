@@ -47,6 +47,10 @@ enum argtrace_peek _argtrace_peek = 0;
 #define SEND_FROM_BUF 1		/* sendto(fd, buf, len, ...), write(fd, buf, count) */
 #define SEND_FROM_IOV 2		/* writev(fd, iov, iovcnt) */
 #define SEND_FROM_MSGHDR 3	/* sendmsg(fd, msg, flags) */
+/* Or'ed into SEND_FROM_IOV and SEND_FROM_MSGHDR by the programs that sum the
+ * iovec lengths with bpf_loop() (user_iov_total). */
+#define SEND_WITH_BPF_LOOP 0x10
+#define SEND_FROM(how) ((how) & ~SEND_WITH_BPF_LOOP)
 
 /* Where the payload is read at return (tcp_send_event.src_kind). */
 #define PEEK_FROM_NONE 0	/* KVEC, BVEC ...: kernel memory, reported by kind only */
@@ -66,6 +70,18 @@ enum argtrace_peek _argtrace_peek = 0;
 struct iov_iter___new {
 	const struct iovec *__iov;
 } __attribute__((preserve_access_index));
+
+/* Before 5.14 ("iov_iter: separate direction from flavour")
+ * struct iov_iter had no iter_type: `unsigned int type` held the kind as a
+ * bit (5.10's enum iter_type: ITER_IOVEC = 4, ITER_KVEC = 8, ...) ORed with
+ * the direction, READ (0) or WRITE (1). This flavour spells the old name;
+ * iov_iter_type() of those kernels is `type & ~(READ | WRITE)`. */
+struct iov_iter___old {
+	unsigned int type;
+} __attribute__((preserve_access_index));
+/* The direction bit of the old `type` (WRITE; READ is 0). A macro in the
+ * kernel, not in its BTF: an ABI constant of those kernels. */
+#define ARGTRACE_ITER_DIR_WRITE 1u
 
 /* ITER_FOLIOQ (6.12+) is not in 6.1's enum iter_type. */
 enum iter_type___new {
@@ -144,10 +160,18 @@ static __always_inline void describe_iter(struct tcp_send_event *e, struct msghd
 	__u64 skip;
 	__u8 t;
 
-	/* Before 5.14 the kind was mixed with the direction in `type`. */
-	if (!bpf_core_field_exists(it->iter_type))
-		return;
-	t = BPF_CORE_READ(it, iter_type);
+	if (bpf_core_field_exists(it->iter_type)) {
+		t = BPF_CORE_READ(it, iter_type);
+	} else {
+		/* Before 5.14: the kind's bit beside the direction in `type`
+		 * (a value of enum iter_type, 4 to 128, once the direction is
+		 * off: it fits iter_raw). */
+		struct iov_iter___old *it_old = (void *)it;
+
+		if (!bpf_core_field_exists(it_old->type))
+			return;
+		t = BPF_CORE_READ(it_old, type) & ~ARGTRACE_ITER_DIR_WRITE;
+	}
 	e->iter_raw = t;
 	e->iter = iter_kind(t);
 	if (e->iter == ARGTRACE_ITER_IOVEC || e->iter == ARGTRACE_ITER_KVEC ||
@@ -229,7 +253,7 @@ static __always_inline bool tcp_send_want(__u32 how, struct argtrace_args *a)
 	struct sock *sk = (struct sock *)a->arg[0];
 	__u16 family;
 
-	if (how != SEND_FROM_TCP_SENDMSG) {
+	if (SEND_FROM(how) != SEND_FROM_TCP_SENDMSG) {
 		sk = tcp_socket_of_fd(a->arg[0]);
 		if (!sk)
 			return false;
@@ -285,22 +309,32 @@ static long iov_sum_step(__u64 i, struct iov_sum *s)
 }
 
 /* The sum of the lengths in a user iovec array: what writev and sendmsg
- * hand over. With bpf_loop() (5.17+, which the running kernel's BTF tells)
- * the verifier checks one step; the plain loop costs it UIO_MAXIOV steps,
- * some 30 ms per program at start-up. */
-static __always_inline __u64 user_iov_total(__u64 uiov, __u64 segs)
+ * hand over. With bpf_loop() (5.17+) the verifier checks one step; the plain
+ * loop costs it UIO_MAXIOV steps, some 30 ms per program at start-up.
+ * The choice is the program's, not a CO-RE branch: bpf_loop() passes
+ * iov_sum_step as a BPF_PSEUDO_FUNC address (5.13+), which libbpf keeps, dead
+ * branch or not, as a subprog of the program, and a kernel before 5.13 finds
+ * subprogs by their calls only, so it refuses the whole program ("number of
+ * funcs in func_info doesn't match number of subprogs"). So each entry that
+ * sums comes twice, with and without bpf_loop() (the _bpf_loop programs
+ * below), and src/bpf.rs loads the one the kernel can take. */
+static __always_inline __u64 user_iov_total(__u64 uiov, __u64 segs, bool with_bpf_loop)
 {
 	struct iov_sum s = { .uiov = uiov };
 
 	if (segs > ARGTRACE_UIO_MAXIOV)
 		segs = ARGTRACE_UIO_MAXIOV;
-	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_loop)) {
+	if (with_bpf_loop) {
 		bpf_loop(segs, iov_sum_step, &s, 0);
 		return s.total;
 	}
 	for (int i = 0; i < ARGTRACE_UIO_MAXIOV; i++) {
-		if (i >= segs || iov_sum_step(i, &s))
+		struct argtrace_iovec v;
+
+		if (i >= segs ||
+		    bpf_probe_read_user(&v, sizeof(v), (void *)(uiov + i * sizeof(v))))
 			break;
+		s.total += v.len;
 	}
 	return s.total;
 }
@@ -324,17 +358,17 @@ static __always_inline void fill_record(struct tcp_send_event *e, void *ctx, __u
 		BPF_CORE_READ_INTO(&e->saddr6, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
 		BPF_CORE_READ_INTO(&e->daddr6, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
 	}
-	if (how == SEND_FROM_TCP_SENDMSG) {
+	if (SEND_FROM(how) == SEND_FROM_TCP_SENDMSG) {
 		e->size = a->arg[2];
 		describe_iter(e, (struct msghdr *)a->arg[1], true);
-	} else if (how == SEND_FROM_BUF) {
+	} else if (SEND_FROM(how) == SEND_FROM_BUF) {
 		e->size = a->arg[2];
 		e->src = a->arg[1];
 		e->src_kind = PEEK_FROM_USER_BUF;
 	} else {
 		__u64 uiov = a->arg[1], segs = a->arg[2];
 
-		if (how == SEND_FROM_MSGHDR) {
+		if (SEND_FROM(how) == SEND_FROM_MSGHDR) {
 			struct argtrace_user_msghdr m;
 			long err = bpf_probe_read_user(&m, sizeof(m), (void *)a->arg[1]);
 
@@ -346,7 +380,7 @@ static __always_inline void fill_record(struct tcp_send_event *e, void *ctx, __u
 			uiov = m.msg_iov;
 			segs = m.msg_iovlen;
 		}
-		e->size = user_iov_total(uiov, segs);
+		e->size = user_iov_total(uiov, segs, how & SEND_WITH_BPF_LOOP);
 		e->src = uiov;
 		e->src_segs = segs;
 		e->src_kind = PEEK_FROM_USER_IOV;
@@ -476,6 +510,21 @@ ARGTRACE_SYS_ENTER(writev, SEND_FROM_IOV)
 ARGTRACE_SYS_EXIT(writev)
 ARGTRACE_SYS_ENTER(sendmsg, SEND_FROM_MSGHDR)
 ARGTRACE_SYS_EXIT(sendmsg)
+
+/* writev and sendmsg again, summing with bpf_loop(): src/bpf.rs loads a
+ * program whose name ends in _bpf_loop instead of its namesake without the
+ * suffix where the kernel has the helper (see user_iov_total). */
+#define TCP_SEND_SYS_ENTER_BPF_LOOP(name, how)						\
+	SEC("tracepoint/syscalls/sys_enter_" #name)					\
+	int name##_tp_enter_bpf_loop(struct trace_event_raw_sys_enter *ctx)		\
+	{										\
+		struct argtrace_args a;							\
+		args_from_sys_enter(&a, ctx);						\
+		return emit_record(ctx, PROBE_TRACEPOINT, (how) | SEND_WITH_BPF_LOOP,	\
+				   &a, false, 0);					\
+	}
+TCP_SEND_SYS_ENTER_BPF_LOOP(writev, SEND_FROM_IOV)
+TCP_SEND_SYS_ENTER_BPF_LOOP(sendmsg, SEND_FROM_MSGHDR)
 
 /* tracepoint mode, where the kernel has it (src/bpf.rs leaves it out
  * elsewhere): tcp_sendmsg_locked() fires once per chunk of a send; the first

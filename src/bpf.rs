@@ -201,15 +201,48 @@ fn hook_exists(section: &str) -> bool {
     }
 }
 
+/// The suffix of a program that calls bpf_loop() (Linux 5.17): it is loaded
+/// where the kernel has the helper, instead of the program of the same name
+/// without the suffix (same hook, a bounded loop instead), which is loaded
+/// elsewhere. One object cannot serve both: a kernel before 5.13 refuses a
+/// program that merely names a bpf_loop() callback, even in dead code
+/// (bpf/tcp_send.bpf.c, user_iov_total).
+const BPF_LOOP_SUFFIX: &str = "_bpf_loop";
+
+/// Whether programs of `prog_type` may call bpf_loop() on this kernel (a
+/// probe load). A probe that cannot tell counts as no: the variant without
+/// it loads everywhere, only slower. ARGTRACE_NO_BPF_LOOP=1 makes argtrace
+/// behave as on a kernel without it, so that the tests can prove that path
+/// on kernels that all have it.
+fn have_bpf_loop(prog_type: libbpf_rs::ProgramType) -> bool {
+    if std::env::var_os("ARGTRACE_NO_BPF_LOOP").is_some_and(|v| v == "1") {
+        return false;
+    }
+    prog_type.is_helper_supported(libbpf_rs::libbpf_sys::BPF_FUNC_loop).unwrap_or(false)
+}
+
 /// Switches off the programs of the other modes (and raw tracepoint programs
-/// whose tracepoint this kernel lacks) and sizes the maps.
+/// whose tracepoint this kernel lacks, and one of each `_bpf_loop` pair) and
+/// sizes the maps.
 pub fn prepare(obj: &mut OpenObject, cfg: &Config, mode: ProbeMode) -> libbpf_rs::Result<()> {
+    let names: Vec<String> = obj.progs().map(|p| p.name().to_string_lossy().into_owned()).collect();
+    let mut bpf_loop = None;
     for mut prog in obj.progs_mut() {
         let section = prog.section().to_string_lossy().into_owned();
+        let name = prog.name().to_string_lossy().into_owned();
         let owned = mode.owns_section(&section);
-        let present = owned && hook_exists(&section);
+        let mut present = owned && hook_exists(&section);
         if owned && !present && cfg.verbose {
             eprintln!("argtrace: leaving out {section}: this kernel has no such tracepoint");
+        }
+        let needs_loop = name.ends_with(BPF_LOOP_SUFFIX);
+        let has_loop_variant = names.iter().any(|n| *n == format!("{name}{BPF_LOOP_SUFFIX}"));
+        if present && (needs_loop || has_loop_variant) {
+            let have = *bpf_loop.get_or_insert_with(|| have_bpf_loop(prog.prog_type()));
+            present = have == needs_loop;
+            if needs_loop && !have && cfg.verbose {
+                eprintln!("argtrace: {section}: this kernel has no bpf_loop(), a bounded loop is verified instead");
+            }
         }
         prog.set_autoload(present);
     }

@@ -204,14 +204,17 @@ impl Hook {
     }
 }
 
-/// The hooks `subject` attaches in `mode`, read from its BPF object.
+/// The hooks `subject` attaches in `mode`, read from its BPF object, each
+/// once: a hook may have two programs of which one is loaded (tcp-send's
+/// `_bpf_loop` variants, see `bpf::prepare`).
 pub fn hooks(subject: &dyn Subject, mode: ProbeMode) -> std::result::Result<Vec<Hook>, libbpf_rs::Error> {
-    Ok(subject
-        .sections()?
-        .iter()
-        .filter(|s| mode.owns_section(s))
-        .map(|s| Hook::from_section(s))
-        .collect())
+    let mut hooks = Vec::new();
+    for hook in subject.sections()?.iter().filter(|s| mode.owns_section(s)).map(|s| Hook::from_section(s)) {
+        if !hooks.contains(&hook) {
+            hooks.push(hook);
+        }
+    }
+    Ok(hooks)
 }
 
 #[cfg(test)]

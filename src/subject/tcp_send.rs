@@ -270,7 +270,8 @@ impl Record for TcpSendRecord<'_> {
 
 /// Which `struct iov_iter` the kernel (its BTF at `btf_path`) has: the name
 /// of the iovec pointer (`iov` before 6.4, `__iov` since), whether `ubuf`
-/// exists (ITER_UBUF, 6.0+), and the values of `enum iter_type`.
+/// exists (ITER_UBUF, 6.0+), where the kind is (`iter_type` since 5.14,
+/// `type` before), and the values of `enum iter_type`.
 pub fn iov_iter_layout(btf_path: &Path) -> std::result::Result<String, String> {
     let btf = Btf::from_path(btf_path).map_err(|e| format!("reading {}: {e}", btf_path.display()))?;
     let iter: Struct<'_> = btf.type_by_name("iov_iter").ok_or("the BTF has no struct iov_iter")?;
@@ -285,6 +286,13 @@ pub fn iov_iter_layout(btf_path: &Path) -> std::result::Result<String, String> {
         "neither iov nor __iov (IOVEC payloads cannot be read)"
     };
     let ubuf = if has("ubuf") { "ubuf (ITER_UBUF)" } else { "no ubuf (no ITER_UBUF)" };
+    let kind = if has("iter_type") {
+        "iter_type"
+    } else if has("type") {
+        "type (the layout before 5.14: the kind's bit beside the direction)"
+    } else {
+        "neither iter_type nor type (kinds are unknown)"
+    };
     let kinds = match btf.type_by_name::<Enum<'_>>("iter_type") {
         Some(e) => e
             .iter()
@@ -293,7 +301,7 @@ pub fn iov_iter_layout(btf_path: &Path) -> std::result::Result<String, String> {
             .join(" "),
         None => "none (kinds are unknown)".into(),
     };
-    Ok(format!("this kernel's struct iov_iter has {pointer} and {ubuf}; enum iter_type: {kinds}"))
+    Ok(format!("this kernel's struct iov_iter has {pointer} and {ubuf}, the kind in {kind}; enum iter_type: {kinds}"))
 }
 
 /// The names of a struct's members, those of its anonymous unions and
