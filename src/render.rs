@@ -147,6 +147,20 @@ pub fn write_json_str(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// A fixed style for the renderers' unit tests: UTC, no timestamps, the
+/// clock offset of 2023-11-14T22:13:20Z, 4 KiB pages.
+#[cfg(test)]
+pub fn test_style(json: bool) -> Style {
+    Style {
+        json,
+        timestamp: false,
+        utc: true,
+        realtime_offset_ns: 1_700_000_000 * 1_000_000_000,
+        page_size: 4096,
+        second_cache: Default::default(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{write_json_str, Style};

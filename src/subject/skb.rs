@@ -650,14 +650,7 @@ mod tests {
     use super::*;
 
     fn style(json: bool) -> Style {
-        Style {
-            json,
-            timestamp: false,
-            utc: true,
-            realtime_offset_ns: 1_700_000_000 * 1_000_000_000,
-            page_size: 4096,
-            second_cache: Default::default(),
-        }
+        crate::render::test_style(json)
     }
 
     fn bytes_of(e: &SkbEvent) -> Vec<u8> {

@@ -326,14 +326,7 @@ mod tests {
     use super::*;
 
     fn style(json: bool) -> Style {
-        Style {
-            json,
-            timestamp: false,
-            utc: true,
-            realtime_offset_ns: 0,
-            page_size: 4096,
-            second_cache: Default::default(),
-        }
+        crate::render::test_style(json)
     }
 
     fn record(peek: &[u8], size: u64, iter: Iter, nr_segs: u64, ret: i64) -> Vec<u8> {
