@@ -314,8 +314,11 @@ fn stop_tracer(mut t: Tracer) -> (u64, Vec<String>) {
     let (exit, _) = sys::reap_within(pid, Duration::from_secs(60));
     // The Child handle must not wait again: reap_within reaped it.
     std::mem::forget(t.child);
-    std::thread::sleep(Duration::from_millis(50));
-    t.said.extend(t.stderr.try_iter());
+    // Up to the end of its stderr: the reader thread may still hold the last line.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while let Ok(l) = t.stderr.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now())) {
+        t.said.push(l);
+    }
     (exit.cpu_ns.saturating_sub(t.cpu_at_start), t.said)
 }
 

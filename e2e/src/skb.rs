@@ -19,6 +19,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+use crate::suite::{line_reader, rest_of};
+
 type Outcome = Result<String, String>;
 
 /// Generous: verifying the programs under an emulated CPU takes seconds.
@@ -131,18 +133,6 @@ fn finish_trigger(mut t: Trigger) -> Result<Value, String> {
         Some(err) => Err(format!("trigger {name}: {err}")),
         None => Ok(v),
     }
-}
-
-fn line_reader(r: impl Read + Send + 'static) -> mpsc::Receiver<String> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(r).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    rx
 }
 
 /// argtrace's command line, and with `without_cgroup2` in a private mount
@@ -329,7 +319,7 @@ fn traced_in(
     unsafe { libc::kill(at.id() as i32, libc::SIGINT) };
     let status = wait_timeout(&mut at, Duration::from_secs(60));
     let stdout = collected.join().unwrap_or_default();
-    stderr.extend(stderr_rx.try_iter());
+    stderr.extend(rest_of(&stderr_rx, Duration::from_secs(10)));
     let stderr = stderr.join("\n");
     if let Some(e) = failure {
         return Err(e);

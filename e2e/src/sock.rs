@@ -16,6 +16,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+use crate::suite::{line_reader, rest_of};
+
 type Outcome = Result<String, String>;
 
 /// The mode column of the kernel matrix: sock has no other.
@@ -107,19 +109,6 @@ fn finish_trigger(mut t: Trigger, name: &str) -> Result<Value, String> {
         Some(err) => Err(format!("trigger {name}: {err}")),
         None => Ok(v),
     }
-}
-
-/// Reads a child's stderr on a thread, line by line.
-fn line_reader(r: impl Read + Send + 'static) -> mpsc::Receiver<String> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(r).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    rx
 }
 
 /// Starts `argtrace sock ARGS` (with `env` set) and waits for its
@@ -221,7 +210,7 @@ fn traced_with(
     signal(&at, libc::SIGINT);
     let status = wait_timeout(&mut at, Duration::from_secs(60));
     let out = collected.join().unwrap_or_default();
-    stderr.extend(stderr_rx.try_iter());
+    stderr.extend(rest_of(&stderr_rx, Duration::from_secs(10)));
     let stderr = stderr.join("\n");
     if let Some(e) = failure {
         return Err(e);

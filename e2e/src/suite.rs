@@ -158,7 +158,7 @@ pub(crate) struct Traced {
 }
 
 /// Reads a child's stderr on a thread, line by line.
-fn line_reader(r: impl Read + Send + 'static) -> mpsc::Receiver<String> {
+pub(crate) fn line_reader(r: impl Read + Send + 'static) -> mpsc::Receiver<String> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(r).lines().map_while(Result::ok) {
@@ -168,6 +168,19 @@ fn line_reader(r: impl Read + Send + 'static) -> mpsc::Receiver<String> {
         }
     });
     rx
+}
+
+/// The lines a reader has not yet handed over, up to the end of the stream
+/// (the child has exited, so its end comes at once) or at most `limit`.
+/// `try_iter` is not enough: after the child exits, the reader thread may
+/// still be reading its last line, argtrace's `N events, M lost`.
+pub(crate) fn rest_of(rx: &mpsc::Receiver<String>, limit: Duration) -> Vec<String> {
+    let deadline = Instant::now() + limit;
+    let mut lines = Vec::new();
+    while let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        lines.push(line);
+    }
+    lines
 }
 
 pub(crate) fn collect_stdout(r: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
@@ -257,7 +270,7 @@ pub(crate) fn traced_run(opts: &Options, subject: &str, extra: &[&str], trigger:
     signal(&at, libc::SIGINT);
     let status = wait_timeout(&mut at, Duration::from_secs(60));
     let out = at_stdout.join().unwrap_or_default();
-    stderr.extend(stderr_rx.try_iter());
+    stderr.extend(rest_of(&stderr_rx, Duration::from_secs(10)));
     let stderr = stderr.join("\n");
     if !trig_status.success() {
         return Err(format!("the trigger failed: {trig_status}"));
