@@ -39,6 +39,18 @@ impl Subject for Clone {
         skeleton_sections!(skel::CloneSkelBuilder)
     }
 
+    fn timing_sections(&self) -> Result<Vec<String>, libbpf_rs::Error> {
+        skeleton_sections!(skel::CloneSkelBuilder, timing)
+    }
+
+    /// The calls are the entries, numbered by enum argtrace_clone_syscall.
+    fn call_name(&self, call: u32) -> Option<&'static str> {
+        match Entry::of(call) {
+            Entry::Unknown => None,
+            entry => Some(entry.name()),
+        }
+    }
+
     fn load<'obj>(
         &self,
         storage: &'obj mut MaybeUninit<OpenObject>,
@@ -63,16 +75,32 @@ enum Entry {
     Unknown,
 }
 
-impl CloneEvent {
-    fn entry(&self) -> Entry {
+impl Entry {
+    fn of(syscall: u32) -> Entry {
         use skel::types::argtrace_clone_syscall as sys;
-        match self.syscall {
+        match syscall {
             s if s == sys::CLONE_SYS_CLONE.0 => Entry::Clone,
             s if s == sys::CLONE_SYS_CLONE3.0 => Entry::Clone3,
             s if s == sys::CLONE_SYS_FORK.0 => Entry::Fork,
             s if s == sys::CLONE_SYS_VFORK.0 => Entry::Vfork,
             _ => Entry::Unknown,
         }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Entry::Clone => "clone",
+            Entry::Clone3 => "clone3",
+            Entry::Fork => "fork",
+            Entry::Vfork => "vfork",
+            Entry::Unknown => "clone?",
+        }
+    }
+}
+
+impl CloneEvent {
+    fn entry(&self) -> Entry {
+        Entry::of(self.syscall)
     }
 
     /// What the kernel wrote at parent_tid for the parent, if the flags made
@@ -109,13 +137,7 @@ impl Record for CloneEvent {
     }
 
     fn syscall(&self) -> &'static str {
-        match self.entry() {
-            Entry::Clone => "clone",
-            Entry::Clone3 => "clone3",
-            Entry::Fork => "fork",
-            Entry::Vfork => "vfork",
-            Entry::Unknown => "clone?",
-        }
+        self.entry().name()
     }
 
     fn ret(&self) -> i64 {

@@ -38,6 +38,15 @@ impl Subject for Mmap {
         skeleton_sections!(skel::MmapSkelBuilder)
     }
 
+    fn timing_sections(&self) -> Result<Vec<String>, libbpf_rs::Error> {
+        skeleton_sections!(skel::MmapSkelBuilder, timing)
+    }
+
+    /// One call: mmap.
+    fn call_name(&self, call: u32) -> Option<&'static str> {
+        (call == 0).then_some("mmap")
+    }
+
     fn load<'obj>(
         &self,
         storage: &'obj mut MaybeUninit<OpenObject>,

@@ -28,10 +28,21 @@ pub trait Subject: Debug + Send + Sync {
         Ok(())
     }
 
-    /// The ELF section of every program in the subject's object
-    /// (`kprobe/ksys_mmap_pgoff`, `tracepoint/syscalls/sys_exit_mmap` ...):
-    /// the one source of what argtrace attaches, for the benchmarks too.
+    /// The ELF section of every program in the subject's object that a run
+    /// loads in its mode (`kprobe/ksys_mmap_pgoff`,
+    /// `tracepoint/syscalls/sys_exit_mmap` ...): the one source of what
+    /// argtrace attaches, for the benchmarks too.
     fn sections(&self) -> std::result::Result<Vec<String>, libbpf_rs::Error>;
+
+    /// The sections of the programs that only -T and -s load (`*_start`:
+    /// where the call starts, when no other program of the mode sees it).
+    fn timing_sections(&self) -> std::result::Result<Vec<String>, libbpf_rs::Error> {
+        Ok(Vec::new())
+    }
+
+    /// The name of the subject's call numbered `call` by its BPF side
+    /// (ARGTRACE_CALL in bpf/common.bpf.h): a row of the summary (-s).
+    fn call_name(&self, call: u32) -> Option<&'static str>;
 
     /// Opens, configures (rodata, filters), loads and attaches the object in `mode`.
     fn load<'obj>(
@@ -128,6 +139,16 @@ pub fn hooks(subject: &dyn Subject, mode: ProbeMode) -> std::result::Result<Vec<
         .collect())
 }
 
+/// The hooks `subject` attaches in `mode` with -T or -s: those of `hooks`
+/// and the `*_start` ones.
+pub fn timed_hooks(subject: &dyn Subject, mode: ProbeMode) -> std::result::Result<Vec<Hook>, libbpf_rs::Error> {
+    let mut all = hooks(subject, mode)?;
+    all.extend(
+        subject.timing_sections()?.iter().filter(|s| mode.owns_section(s)).map(|s| Hook::from_section(s)),
+    );
+    Ok(all)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,5 +178,37 @@ mod tests {
             hooks(&*mmap, ProbeMode::Fentry).unwrap(),
             vec![Hook::Fentry { function: "ksys_mmap_pgoff".into(), exit: true }]
         );
+        // -T and -s pair the fexit with an fentry on the same function.
+        assert_eq!(
+            timed_hooks(&*mmap, ProbeMode::Fentry).unwrap(),
+            vec![
+                Hook::Fentry { function: "ksys_mmap_pgoff".into(), exit: true },
+                Hook::Fentry { function: "ksys_mmap_pgoff".into(), exit: false },
+            ]
+        );
+        assert_eq!(timed_hooks(&*mmap, ProbeMode::Tracepoint).unwrap(), hooks(&*mmap, ProbeMode::Tracepoint).unwrap());
+    }
+
+    #[test]
+    fn timed_fentry_mode_has_a_start_for_every_exit() {
+        // Every function whose fexit reports a call in fentry mode has an
+        // fentry program stamping the call's start with -T and -s, so a
+        // duration is always measured, never guessed.
+        for s in all() {
+            let timed = timed_hooks(&*s, ProbeMode::Fentry).unwrap();
+            for h in &timed {
+                if let Hook::Fentry { function, exit: true } = h {
+                    let start = Hook::Fentry { function: function.clone(), exit: false };
+                    assert!(timed.contains(&start), "{}: no fentry start for fexit {function}", s.name());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_subject_names_its_first_call() {
+        for s in all() {
+            assert!(s.call_name(0).is_some(), "{} names no call 0", s.name());
+        }
     }
 }

@@ -50,6 +50,15 @@ impl Subject for TcpConnect {
         skeleton_sections!(skel::TcpConnectSkelBuilder)
     }
 
+    fn timing_sections(&self) -> Result<Vec<String>, libbpf_rs::Error> {
+        skeleton_sections!(skel::TcpConnectSkelBuilder, timing)
+    }
+
+    /// One call: connect.
+    fn call_name(&self, call: u32) -> Option<&'static str> {
+        (call == 0).then_some("connect")
+    }
+
     fn load<'obj>(
         &self,
         storage: &'obj mut MaybeUninit<OpenObject>,
