@@ -40,8 +40,9 @@ fn tracepoint_mode_shows_exactly_what_the_triggers_did() {
     let results: Vec<&str> = stdout.lines().filter(|l| l.starts_with("E2E-RESULT ")).collect();
     let failures: Vec<&&str> = results.iter().filter(|l| l.contains(" FAIL ")).collect();
     assert!(failures.is_empty(), "failed cases:\n{}", failures.iter().map(|l| l.to_string()).collect::<Vec<_>>().join("\n"));
-    // mmap, clone, tcp-inet6, tcp-inet, sigkill, auto, two refused modes, no BTF.
-    assert_eq!(results.len(), 9, "expected 9 case results:\n{stdout}");
-    assert!(stdout.contains("E2E-DONE passed=9 failed=0"), "{stdout}");
+    // mmap, clone, tcp-inet6, tcp-inet, sigkill, summary, durations, auto,
+    // two refused modes, no BTF.
+    assert_eq!(results.len(), 11, "expected 11 case results:\n{stdout}");
+    assert!(stdout.contains("E2E-DONE passed=11 failed=0"), "{stdout}");
     assert!(out.status.success());
 }

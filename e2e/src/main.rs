@@ -1,22 +1,24 @@
 //! argtrace-e2e: the end-to-end checker of argtrace on a real kernel, used by
 //! the host tests (tracepoint mode) and inside the QEMU guests (every mode).
 //!   argtrace-e2e suite --argtrace PATH --modes m1,m2 --expect-auto MODE [--unavailable m3,m4]
-//!   argtrace-e2e trigger mmap|clone|tcp
+//!   argtrace-e2e trigger mmap|clone|tcp|summary|durations
 
 mod suite;
+mod summary;
 mod trigger;
 
 use std::path::PathBuf;
 
 fn usage() -> i32 {
     eprintln!("usage: argtrace-e2e suite --argtrace PATH --modes M[,M..] --expect-auto MODE [--unavailable M[,M..]]");
-    eprintln!("       argtrace-e2e trigger mmap|clone|tcp");
+    eprintln!("       argtrace-e2e trigger mmap|clone|tcp|summary|durations");
     2
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let code = match args.first().map(String::as_str) {
+        Some("trigger") if args.len() == 2 && summary::TRIGGERS.contains(&args[1].as_str()) => summary::trigger(&args[1]),
         Some("trigger") if args.len() == 2 => trigger::run(&args[1]),
         Some("suite") => {
             let mut opts = suite::Options {

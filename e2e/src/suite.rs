@@ -47,6 +47,7 @@ pub fn run(opts: &Options) -> i32 {
         report("tcp-inet6", mode, case_tcp(opts, mode, "inet6"));
         report("tcp-inet", mode, case_tcp(opts, mode, "inet"));
         report("sigkill", mode, case_sigkill(opts, mode));
+        crate::summary::cases(&opts.argtrace, mode, &mut report);
     }
     report("auto", &opts.expect_auto, case_mmap(opts, None));
     for mode in &opts.unavailable {
