@@ -386,7 +386,7 @@ static __always_inline void count_call(__u32 call, long ret, __u64 ns)
 {
 	__u32 zero = 0, *gen = bpf_map_lookup_elem(&summary_gen, &zero);
 	struct argtrace_call_stats *s;
-	__u32 slot;
+	__u32 slot, bucket;
 
 	if (!gen || call >= ARGTRACE_MAX_CALLS) {
 		count_drop();
@@ -404,7 +404,13 @@ static __always_inline void count_call(__u32 call, long ret, __u64 ns)
 		s->max_ns = ns;
 	s->calls += 1;
 	s->total_ns += ns;
-	s->hist[log2_u64(ns) & (ARGTRACE_HIST_SLOTS - 1)] += 1;
+	bucket = log2_u64(ns);
+	/* The mask after a barrier: older verifiers (6.1) lose the bound
+	 * through log2's shifts and ORs, and clang would drop a mask it can
+	 * prove useless. */
+	barrier_var(bucket);
+	bucket &= ARGTRACE_HIST_SLOTS - 1;
+	s->hist[bucket] += 1;
 	if (ret < 0 && ret >= -4095) {
 		struct argtrace_errno_key key = { .slot = slot, .err = -ret };
 		__u64 one = 1, *n;
