@@ -52,7 +52,9 @@ const volatile bool summary_mode = false;
 const volatile bool timing = false;
 /* Where a call waits for its return: task-local storage (Linux 5.11+, where
  * this program type may use it), else the hash keyed by thread id. User
- * space decides before load and leaves the other map uncreated. */
+ * space decides before load and leaves the other map uncreated. It also says
+ * that bpf_get_current_task_btf() works: the current task's ids, name and
+ * user are then read straight from it (current_task_facts()). */
 const volatile bool use_task_storage = false;
 /* Waking the reader for every record costs the traced task an irq_work and
  * the reader a context switch per event. Wake it only once this much waits,
@@ -112,10 +114,41 @@ static __always_inline void count_drop(void)
 		*n += 1;
 }
 
+/* The current task's process and thread id (tgid << 32 | pid, as
+ * bpf_get_current_pid_tgid() gives them). Where the kernel has BTF task
+ * pointers they are two loads from the task; each helper here costs 10 to 60
+ * ns a call in a VM (docs/benchmarks.md), as much as the hook itself. */
+static __always_inline __u64 current_pid_tgid(void)
+{
+	if (use_task_storage) {
+		struct task_struct *task = bpf_get_current_task_btf();
+
+		return (__u64)task->tgid << 32 | (__u32)task->pid;
+	}
+	return bpf_get_current_pid_tgid();
+}
+
+/* The current task's uid (in the initial user namespace, as
+ * bpf_get_current_uid_gid() gives it: a kuid's value) and name. */
+static __always_inline __u32 current_uid(void)
+{
+	if (use_task_storage)
+		return bpf_get_current_task_btf()->cred->uid.val;
+	return (__u32)bpf_get_current_uid_gid();
+}
+
+static __always_inline void current_comm(char *comm)
+{
+	if (use_task_storage)
+		__builtin_memcpy(comm, bpf_get_current_task_btf()->comm, ARGTRACE_COMM_LEN);
+	else
+		bpf_get_current_comm(comm, ARGTRACE_COMM_LEN);
+}
+
 /* Does the current task pass every filter? */
 static __always_inline bool want_task(void)
 {
-	__u64 id = bpf_get_current_pid_tgid();
+	__u64 id = current_pid_tgid();
 	__u32 pid = id >> 32, tid = (__u32)id;
 
 	if (pid == self_pid)
@@ -126,12 +159,12 @@ static __always_inline bool want_task(void)
 		return false;
 	if (filter_tid && !bpf_map_lookup_elem(&tid_filter, &tid))
 		return false;
-	if (filter_uid && (__u32)bpf_get_current_uid_gid() != target_uid)
+	if (filter_uid && current_uid() != target_uid)
 		return false;
 	if (filter_comm) {
 		char comm[ARGTRACE_COMM_LEN];
 
-		bpf_get_current_comm(comm, sizeof(comm));
+		current_comm(comm);
 		for (int i = 0; i < ARGTRACE_COMM_LEN; i++) {
 			if (comm[i] != target_comm[i])
 				return false;
@@ -307,7 +340,7 @@ static __always_inline struct argtrace_pending *pending_slot(void)
  * (the hash is full, no memory): the caller counts a drop. */
 static __always_inline struct argtrace_pending *new_pending_slot(void)
 {
-	struct argtrace_pending fresh = {}, *p;
+	struct argtrace_pending *p;
 	__u32 tid;
 
 	if (use_task_storage)
@@ -320,8 +353,12 @@ static __always_inline struct argtrace_pending *new_pending_slot(void)
 		if (p)
 			return p;
 	}
-	if (bpf_map_update_elem(&pending, &tid, &fresh, BPF_ANY))
-		return NULL;
+	{
+		struct argtrace_pending fresh = {};
+
+		if (bpf_map_update_elem(&pending, &tid, &fresh, BPF_ANY))
+			return NULL;
+	}
 	return bpf_map_lookup_elem(&pending, &tid);
 }
 
@@ -445,16 +482,26 @@ static __always_inline void entry_stacks(void *ctx, __s32 *kstack, __s32 *ustack
 static __always_inline void fill_header(struct event_header *h, __u64 ts, __u8 probe,
 					__s32 kstack, __s32 ustack)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-
 	h->ts_ns = ts;
-	h->pid = id >> 32;
-	h->tid = (__u32)id;
-	h->uid = (__u32)bpf_get_current_uid_gid();
 	h->probe = probe;
 	h->kstack_id = kstack;
 	h->ustack_id = ustack;
-	bpf_get_current_comm(h->comm, sizeof(h->comm));
+	if (use_task_storage) {
+		/* One task pointer for all four facts. */
+		struct task_struct *task = bpf_get_current_task_btf();
+
+		h->pid = task->tgid;
+		h->tid = task->pid;
+		h->uid = task->cred->uid.val;
+		__builtin_memcpy(h->comm, task->comm, sizeof(h->comm));
+	} else {
+		__u64 id = bpf_get_current_pid_tgid();
+
+		h->pid = id >> 32;
+		h->tid = (__u32)id;
+		h->uid = (__u32)bpf_get_current_uid_gid();
+		bpf_get_current_comm(h->comm, sizeof(h->comm));
+	}
 }
 
 /* Submits a record reserved in the ring buffer and filled in place. `now` is
