@@ -22,10 +22,25 @@ pub enum Contender {
     EmptyIn(Mode),
     /// In a guest: argtrace (text to a file) forced to one hook family.
     ArgtraceIn(Mode),
+    /// `argtrace -s`: the kernel counts; nothing is streamed.
+    ArgtraceSummary,
+    /// `argtrace -T`: every event with its duration (text).
+    ArgtraceDurations,
+    /// The empty program on the hooks argtrace uses with -s or -T (its
+    /// `*_start` programs added): their floor.
+    EmptyTimed,
+    /// `strace -c`.
+    StraceSummary,
+    /// `perf trace -s`.
+    PerfTraceSummary,
+    /// In a guest: argtrace -s, argtrace -T and their floor on one hook family.
+    ArgtraceSummaryIn(Mode),
+    ArgtraceDurationsIn(Mode),
+    EmptyTimedIn(Mode),
 }
 
 impl Contender {
-    pub const ALL: [Contender; 7] = [
+    pub const ALL: [Contender; 12] = [
         Contender::Baseline,
         Contender::Empty,
         Contender::ArgtraceText,
@@ -33,6 +48,11 @@ impl Contender {
         Contender::Bpftrace,
         Contender::Strace,
         Contender::PerfTrace,
+        Contender::EmptyTimed,
+        Contender::ArgtraceSummary,
+        Contender::ArgtraceDurations,
+        Contender::StraceSummary,
+        Contender::PerfTraceSummary,
     ];
 
     /// The short name used on the command line and in the JSON.
@@ -51,6 +71,20 @@ impl Contender {
             Contender::ArgtraceIn(Mode::Fentry) => "argtrace-fentry",
             Contender::ArgtraceIn(Mode::Kprobe) => "argtrace-kprobe",
             Contender::ArgtraceIn(Mode::Tracepoint) => "argtrace-tracepoint",
+            Contender::ArgtraceSummary => "argtrace-s",
+            Contender::ArgtraceDurations => "argtrace-T",
+            Contender::EmptyTimed => "empty-bpf-timed",
+            Contender::StraceSummary => "strace-c",
+            Contender::PerfTraceSummary => "perf-trace-s",
+            Contender::ArgtraceSummaryIn(Mode::Fentry) => "argtrace-s-fentry",
+            Contender::ArgtraceSummaryIn(Mode::Kprobe) => "argtrace-s-kprobe",
+            Contender::ArgtraceSummaryIn(Mode::Tracepoint) => "argtrace-s-tracepoint",
+            Contender::ArgtraceDurationsIn(Mode::Fentry) => "argtrace-T-fentry",
+            Contender::ArgtraceDurationsIn(Mode::Kprobe) => "argtrace-T-kprobe",
+            Contender::ArgtraceDurationsIn(Mode::Tracepoint) => "argtrace-T-tracepoint",
+            Contender::EmptyTimedIn(Mode::Fentry) => "empty-timed-fentry",
+            Contender::EmptyTimedIn(Mode::Kprobe) => "empty-timed-kprobe",
+            Contender::EmptyTimedIn(Mode::Tracepoint) => "empty-timed-tracepoint",
         }
     }
 
@@ -65,10 +99,23 @@ impl Contender {
         v
     }
 
+    /// In a guest, for the programs' own time only: argtrace -s and -T per
+    /// hook family and their floor (the empty program on the same hooks).
+    pub fn guest_timed_set() -> Vec<Contender> {
+        let mut v = Vec::new();
+        for m in [Mode::Fentry, Mode::Kprobe, Mode::Tracepoint] {
+            v.push(Contender::EmptyTimedIn(m));
+            v.push(Contender::ArgtraceSummaryIn(m));
+            v.push(Contender::ArgtraceDurationsIn(m));
+        }
+        v
+    }
+
     pub fn parse(s: &str) -> Option<Contender> {
         Contender::ALL
             .into_iter()
             .chain(Contender::guest_set())
+            .chain(Contender::guest_timed_set())
             .find(|c| c.key() == s)
     }
 
@@ -88,13 +135,33 @@ impl Contender {
                 w.subject(),
                 m.name()
             ),
+            Contender::ArgtraceSummary => format!("`argtrace {} -s -p PID -o FILE`", w.subject()),
+            Contender::ArgtraceDurations => format!("`argtrace {} -T -p PID -o FILE`", w.subject()),
+            Contender::EmptyTimed => "empty BPF program (same hooks as -s, -T)".into(),
+            Contender::StraceSummary => format!("`strace -c -f -e trace={} -p PID -o FILE`", strace_set(w)),
+            Contender::PerfTraceSummary => format!("`perf trace -s -e {} -p PID -o FILE`", perf_set(w)),
+            Contender::ArgtraceSummaryIn(m) => format!(
+                "`argtrace {} -s --probe {} -p PID -o FILE`",
+                w.subject(),
+                m.name()
+            ),
+            Contender::ArgtraceDurationsIn(m) => format!(
+                "`argtrace {} -T --probe {} -p PID -o FILE`",
+                w.subject(),
+                m.name()
+            ),
+            Contender::EmptyTimedIn(m) => format!("empty BPF program, {} hooks of -s, -T", m.name()),
         }
     }
 
     /// The hook family: tracepoints on the host.
     pub fn mode(self) -> Mode {
         match self {
-            Contender::EmptyIn(m) | Contender::ArgtraceIn(m) => m,
+            Contender::EmptyIn(m)
+            | Contender::ArgtraceIn(m)
+            | Contender::EmptyTimedIn(m)
+            | Contender::ArgtraceSummaryIn(m)
+            | Contender::ArgtraceDurationsIn(m) => m,
             _ => Mode::Tracepoint,
         }
     }
@@ -104,7 +171,7 @@ impl Contender {
     /// a tenth of them; overhead is per call, so the figures stay comparable.
     pub fn calls(self, w: Workload, calls: u64) -> u64 {
         match (self, w) {
-            (Contender::Strace, Workload::Mmap) => (calls / 10).max(1),
+            (Contender::Strace | Contender::StraceSummary, Workload::Mmap) => (calls / 10).max(1),
             _ => calls,
         }
     }
@@ -112,8 +179,26 @@ impl Contender {
     pub fn is_argtrace(self) -> bool {
         matches!(
             self,
-            Contender::ArgtraceText | Contender::ArgtraceJson | Contender::ArgtraceIn(_)
+            Contender::ArgtraceText
+                | Contender::ArgtraceJson
+                | Contender::ArgtraceIn(_)
+                | Contender::ArgtraceSummary
+                | Contender::ArgtraceDurations
+                | Contender::ArgtraceSummaryIn(_)
+                | Contender::ArgtraceDurationsIn(_)
         )
+    }
+
+    /// The empty program on the same hooks: the floor this contender's
+    /// program time is measured against.
+    pub fn floor(self) -> Option<Contender> {
+        match self {
+            Contender::ArgtraceText | Contender::ArgtraceJson => Some(Contender::Empty),
+            Contender::ArgtraceSummary | Contender::ArgtraceDurations => Some(Contender::EmptyTimed),
+            Contender::ArgtraceIn(m) => Some(Contender::EmptyIn(m)),
+            Contender::ArgtraceSummaryIn(m) | Contender::ArgtraceDurationsIn(m) => Some(Contender::EmptyTimedIn(m)),
+            _ => None,
+        }
     }
 }
 
@@ -206,20 +291,43 @@ pub fn launch(
     };
     let l = match c {
         Contender::Baseline => return None,
-        Contender::Empty | Contender::EmptyIn(_) => Launch {
+        Contender::Empty | Contender::EmptyIn(_) | Contender::EmptyTimed | Contender::EmptyTimedIn(_) => Launch {
             program: tools.bench.to_path_buf(),
-            args: vec![
-                s("empty-bpf"),
-                s(w.subject()),
-                s("--probe"),
-                s(c.mode().name()),
-            ],
+            args: {
+                let mut a = vec![s("empty-bpf"), s(w.subject()), s("--probe"), s(c.mode().name())];
+                if matches!(c, Contender::EmptyTimed | Contender::EmptyTimedIn(_)) {
+                    a.push(s("--timed"));
+                }
+                a
+            },
             ready: Ready::StderrPrefix(s("argtrace-bench: empty program attached")),
             stop: Stop::Now,
             output: None,
             signature: Signature::default(),
         },
-        Contender::ArgtraceText | Contender::ArgtraceJson | Contender::ArgtraceIn(_) => {
+        Contender::ArgtraceSummary | Contender::ArgtraceSummaryIn(_) => Launch {
+            program: tools.argtrace.to_path_buf(),
+            args: vec![
+                s(w.subject()),
+                s("-s"),
+                s("--probe"),
+                s(c.mode().name()),
+                s("-p"),
+                pid.to_string(),
+                s("-o"),
+                out,
+            ],
+            ready: Ready::StderrPrefix(s("argtrace: tracing")),
+            stop: Stop::Now,
+            // A table, not events: its count is the stderr line's.
+            output: None,
+            signature: Signature::default(),
+        },
+        Contender::ArgtraceText
+        | Contender::ArgtraceJson
+        | Contender::ArgtraceIn(_)
+        | Contender::ArgtraceDurations
+        | Contender::ArgtraceDurationsIn(_) => {
             let json = c == Contender::ArgtraceJson;
             let mut args = vec![
                 s(w.subject()),
@@ -232,6 +340,9 @@ pub fn launch(
             ];
             if json {
                 args.push(s("--json"));
+            }
+            if matches!(c, Contender::ArgtraceDurations | Contender::ArgtraceDurationsIn(_)) {
+                args.push(s("-T"));
             }
             let signature = match (w, json) {
                 (Workload::Mmap, false) => sig(s(""), &[format!("mmap(NULL, {len},")]),
@@ -284,6 +395,40 @@ pub fn launch(
                 Workload::Fork => sig(format!("{pid} "), &[s("clone(")]),
                 Workload::Tcp => sig(format!("{pid} "), &[format!("sin6_port=htons({port})")]),
             },
+        },
+        Contender::StraceSummary => Launch {
+            program: PathBuf::from("strace"),
+            args: vec![
+                s("-c"),
+                s("-f"),
+                s("-e"),
+                format!("trace={}", strace_set(w)),
+                s("-p"),
+                pid.to_string(),
+                s("-o"),
+                out,
+            ],
+            ready: Ready::StderrPrefix(format!("strace: Process {pid} attached")),
+            stop: Stop::WhenQuiet,
+            output: None,
+            signature: Signature::default(),
+        },
+        Contender::PerfTraceSummary => Launch {
+            program: PathBuf::from("perf"),
+            args: vec![
+                s("trace"),
+                s("-s"),
+                s("-e"),
+                s(perf_set(w)),
+                s("-p"),
+                pid.to_string(),
+                s("-o"),
+                out,
+            ],
+            ready: Ready::PerfEventFds,
+            stop: Stop::WhenQuiet,
+            output: None,
+            signature: Signature::default(),
         },
         Contender::PerfTrace => Launch {
             program: PathBuf::from("perf"),

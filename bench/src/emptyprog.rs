@@ -1,7 +1,8 @@
 //! The floor: an empty BPF program (`r0 = 0; exit`) on exactly the hooks
 //! argtrace uses for a subject in a probe mode, loaded with raw bpf() calls
 //! (no libbpf, no object file). What it costs is the hook itself.
-//! Run as `argtrace-bench empty-bpf <subject> [--probe tracepoint|kprobe|fentry]`:
+//! Run as `argtrace-bench empty-bpf <subject> [--probe tracepoint|kprobe|fentry] [--timed]`
+//! (--timed: also the hooks argtrace adds with -T and -s, its `*_start` programs):
 //! prints `argtrace-bench: empty program attached ...` on stderr once every hook
 //! is live, and detaches and exits 0 on SIGINT or SIGTERM.
 
@@ -52,6 +53,30 @@ enum Hook {
 const SYSCALL_PREFIX: &str = "__arm64_sys_";
 #[cfg(not(target_arch = "aarch64"))]
 const SYSCALL_PREFIX: &str = "__x64_sys_";
+
+/// The hooks argtrace adds with -T and -s (its `*_start` programs): the start
+/// of a call where no other program of the mode sees it.
+fn timed_hooks(subject: &str, mode: Mode) -> Vec<Hook> {
+    let sys = |name: &str| format!("{SYSCALL_PREFIX}{name}");
+    let mut h = Vec::new();
+    match (subject, mode) {
+        ("mmap", Mode::Fentry) => h.push(Hook::Fentry("ksys_mmap_pgoff".into(), false)),
+        ("clone", Mode::Fentry) => {
+            h.push(Hook::Fentry(sys("clone"), false));
+            h.push(Hook::Fentry(sys("clone3"), false));
+            if cfg!(not(target_arch = "aarch64")) {
+                h.push(Hook::Fentry("kernel_clone".into(), false));
+            }
+        }
+        ("tcp-connect", Mode::Fentry) => h.push(Hook::Fentry(sys("connect"), false)),
+        ("tcp-connect", Mode::Kprobe) => h.push(Hook::Kprobe(sys("connect"), false)),
+        ("tcp-connect", Mode::Tracepoint) => {
+            h.push(Hook::Tracepoint("syscalls", "sys_enter_connect".into()))
+        }
+        _ => {}
+    }
+    h
+}
 
 /// The hooks argtrace attaches for `subject` in `mode` (bpf/*.bpf.c), so the
 /// floor is measured on the same places.
@@ -118,9 +143,11 @@ fn hooks(subject: &str, mode: Mode) -> Result<Vec<Hook>, String> {
 pub fn main(args: &[String]) -> ! {
     let mut subject = None;
     let mut mode = Mode::Tracepoint;
+    let mut timed = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
+            "--timed" => timed = true,
             "--probe" => match it.next().and_then(|m| Mode::parse(m)) {
                 Some(m) => mode = m,
                 None => die("--probe needs tracepoint, kprobe or fentry"),
@@ -134,7 +161,10 @@ pub fn main(args: &[String]) -> ! {
     };
     // Blocked before attaching: a stop that arrives early still ends us cleanly.
     let stop = sys::block_stop_signals();
-    let hooks = hooks(&subject, mode).unwrap_or_else(|e| die(&e));
+    let mut hooks = hooks(&subject, mode).unwrap_or_else(|e| die(&e));
+    if timed {
+        hooks.extend(timed_hooks(&subject, mode));
+    }
     let mut live = Vec::new();
     for hook in &hooks {
         match attach(hook) {

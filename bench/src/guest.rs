@@ -113,6 +113,7 @@ pub fn main(args: &[String]) -> ! {
     stats_set.bpf_stats = true;
     let stats_contenders: Vec<Contender> = Contender::guest_set()
         .into_iter()
+        .chain(Contender::guest_timed_set())
         .filter(|c| *c != Contender::Baseline)
         .collect();
     if let Ok(on) = crate::bpfinfo::enable_stats() {
@@ -229,18 +230,24 @@ impl GuestRun {
 
     /// The same ratio for the programs' own time per call.
     pub fn prog_ratios(&self) -> Vec<(Workload, Mode, Option<f64>)> {
-        let per_call = |w: Workload, c: Contender| {
+        self.prog_ratios_of(Contender::ArgtraceIn)
+    }
+
+    /// The programs' own time per call of `argtrace` in each mode over its
+    /// floor's (`Contender::floor`: the empty program on the same hooks).
+    pub fn prog_ratios_of(&self, argtrace: fn(Mode) -> Contender) -> Vec<(Workload, Mode, Option<f64>)> {
+        let per_call = |w: Workload, c: Option<Contender>| {
             self.prog
                 .iter()
-                .find(|p| p.workload == w && p.contender == c)
+                .find(|p| p.workload == w && Some(p.contender) == c)
                 .map(|p| p.ns as f64 / p.calls as f64)
         };
         let mut out = Vec::new();
         for w in Workload::ALL {
             for m in [Mode::Fentry, Mode::Kprobe, Mode::Tracepoint] {
                 let ratio = match (
-                    per_call(w, Contender::ArgtraceIn(m)),
-                    per_call(w, Contender::EmptyIn(m)),
+                    per_call(w, Some(argtrace(m))),
+                    per_call(w, argtrace(m).floor()),
                 ) {
                     (Some(a), Some(e)) if e > 0.0 => Some(a / e),
                     _ => None,
@@ -465,6 +472,27 @@ pub fn markdown(g: &GuestOutcome) -> String {
                 }
                 md.push('\n');
             }
+            for (what, argtrace) in [
+                ("argtrace -T (each event with its duration)", Contender::ArgtraceDurationsIn as fn(Mode) -> Contender),
+                ("argtrace -s (counted in the kernel)", Contender::ArgtraceSummaryIn),
+            ] {
+                let rows = run.prog_ratios_of(argtrace);
+                if rows.iter().all(|(_, _, r)| r.is_none()) {
+                    continue;
+                }
+                let _ = writeln!(md, "{what}: programs' own run time per call over the empty program's on the same hooks (with the -T/-s start hooks):\n");
+                let _ = writeln!(md, "| workload | fentry | kprobe | tracepoint |");
+                let _ = writeln!(md, "|---|--:|--:|--:|");
+                for w in Workload::ALL {
+                    let r: Vec<String> = rows
+                        .iter()
+                        .filter(|(x, _, _)| *x == w)
+                        .map(|(_, _, r)| r.map_or("n/a".into(), |r| format!("{} ×", num(r))))
+                        .collect();
+                    let _ = writeln!(md, "| {} | {} |", w.name(), r.join(" | "));
+                }
+                md.push('\n');
+            }
             if !run.prog.is_empty() {
                 let _ = writeln!(
                     md,
@@ -490,6 +518,14 @@ pub fn markdown(g: &GuestOutcome) -> String {
         }
     }
     md
+}
+
+fn ratios_json(rows: Vec<(Workload, Mode, Option<f64>)>) -> Json {
+    Json::Arr(
+        rows.into_iter()
+            .map(|(w, m, r)| Json::obj().with("workload", w.name()).with("mode", m.name()).with("over_empty", r))
+            .collect(),
+    )
 }
 
 pub fn json(g: &GuestOutcome) -> Json {
@@ -541,6 +577,8 @@ pub fn json(g: &GuestOutcome) -> Json {
                 .with("kernel", run.kernel.as_str())
                 .with("ratios", Json::Arr(ratios))
                 .with("program_time_ratios", Json::Arr(prog_ratios))
+                .with("program_time_ratios_durations", ratios_json(run.prog_ratios_of(Contender::ArgtraceDurationsIn)))
+                .with("program_time_ratios_summary", ratios_json(run.prog_ratios_of(Contender::ArgtraceSummaryIn)))
                 .with(
                     "programs",
                     Json::Arr(

@@ -442,13 +442,21 @@ fn bpf_stats_markdown(r: &Results) -> String {
         "The kernel's own count of each program's runs and run time during the loop. \
          \"Overhead\" is that run's loop time per call over the baseline (bpf_stats itself adds two clock reads per program run).\n"
     );
-    let _ = writeln!(md, "| workload | contender | program runs per call | ns in programs per call | ns per program run (each program) | overhead per call, ns |");
-    let _ = writeln!(md, "|---|---|--:|--:|---|--:|");
+    let _ = writeln!(md, "| workload | contender | program runs per call | ns in programs per call | over the empty program on the same hooks | ns per program run (each program) | overhead per call, ns |");
+    let _ = writeln!(md, "|---|---|--:|--:|--:|---|--:|");
+    // Program time per call of a contender, for the ratio to its floor.
+    let per_call = |w: Workload, c: Contender| {
+        r.bpf_stats
+            .iter()
+            .find(|x| x.workload == w && x.contender == c)
+            .and_then(|x| Some((x.calls, x.runs.first()?.bpf_progs.as_ref()?)))
+            .map(|(calls, p)| p.iter().map(|p| p.run_time_ns).sum::<u64>() as f64 / calls as f64)
+    };
     for c in &r.bpf_stats {
         let Some(run) = c.runs.first() else {
             let _ = writeln!(
                 md,
-                "| {} | {} | failed | | | |",
+                "| {} | {} | failed | | | | |",
                 c.workload.name(),
                 c.contender.key()
             );
@@ -469,13 +477,20 @@ fn bpf_stats_markdown(r: &Results) -> String {
             })
             .collect();
         let overhead = baseline_ns(&r.cells, c.workload).map(|b| run.elapsed_ns as f64 / calls - b);
+        let over_floor = c
+            .contender
+            .floor()
+            .and_then(|f| per_call(c.workload, f))
+            .filter(|e| *e > 0.0)
+            .map(|e| format!("{} ×", num(ns as f64 / calls / e)));
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} |",
             c.workload.name(),
             c.contender.key(),
             num(runs as f64 / calls),
             num(ns as f64 / calls),
+            over_floor.unwrap_or_else(|| "—".into()),
             each.join(", "),
             overhead.map_or("—".into(), num)
         );

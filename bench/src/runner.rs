@@ -464,10 +464,10 @@ fn count_lines(path: &Path, sig: &contender::Signature) -> (u64, Option<(u64, u6
     (n, summary)
 }
 
-/// `argtrace: N events, M lost`
+/// `argtrace: N events, M lost` (or, with -s, `N calls counted, M lost`)
 fn parse_argtrace_summary(l: &str) -> Option<(u64, u64)> {
     let rest = l.strip_prefix("argtrace: ")?;
-    let (e, rest) = rest.split_once(" events, ")?;
+    let (e, rest) = rest.split_once(" events, ").or_else(|| rest.split_once(" calls counted, "))?;
     let d = rest.strip_suffix(" lost")?;
     Some((e.parse().ok()?, d.parse().ok()?))
 }
@@ -495,6 +495,10 @@ mod tests {
         assert_eq!(
             parse_argtrace_summary("argtrace: 12 events, 3 lost"),
             Some((12, 3))
+        );
+        assert_eq!(
+            parse_argtrace_summary("argtrace: 1015 calls counted, 0 lost"),
+            Some((1015, 0))
         );
         assert_eq!(
             parse_json_summary("{\"summary\": {\"events\": 7, \"dropped\": 0}}\n"),
