@@ -607,9 +607,13 @@ static __always_inline int emit_record(void *ctx, __u8 probe, __u32 how,
 		return 0;
 	}
 	if (ARGTRACE_STARTS_BEFORE_ENTRY && timing) {
-		/* The call's own start, from its *_start program. */
-		if (!p->start_ns)
+		/* The call's own start, from its *_start program; none: the call
+		 * began before argtrace attached, or is not one whose start is
+		 * stamped (tcp_connect() from a TCP Fast Open sendmsg). */
+		if (!p->start_ns) {
+			release_slot(p);
 			return 0;
+		}
 	} else {
 		p->start_ns = bpf_ktime_get_ns();
 	}
