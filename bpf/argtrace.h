@@ -24,15 +24,40 @@ enum argtrace_clone_syscall {
 };
 
 struct event_header {
-	__u64 ts_ns;		/* CLOCK_MONOTONIC at the hook */
+	__u64 ts_ns;		/* CLOCK_MONOTONIC at the call's entry (fentry mode without -T: at its return) */
 	__u32 pid;		/* tgid */
 	__u32 tid;
 	__u32 uid;
 	__s32 kstack_id;	/* -1 when no stack was asked for or it failed */
 	__s32 ustack_id;
 	__u8 probe;		/* enum argtrace_probe */
-	__u8 pad[3];
+	__u8 timed;		/* 1: duration_ns was measured (-T) */
+	__u8 pad[2];
 	char comm[ARGTRACE_COMM_LEN];
+	__u64 duration_ns;	/* from the call's entry to its return, when timed */
+};
+
+/* Summary mode (-s): what the kernel counts per call (a subject's calls are
+ * numbered by ARGTRACE_CALL() in common.bpf.h), per CPU, in two generations
+ * that user space swaps at each --interval. */
+enum argtrace_summary_limits {
+	ARGTRACE_MAX_CALLS = 16,	/* calls per subject */
+	ARGTRACE_HIST_SLOTS = 64,	/* log2 buckets of nanoseconds */
+};
+
+struct argtrace_call_stats {
+	__u64 calls;
+	__u64 errors;		/* results in -4095..-1 */
+	__u64 total_ns;
+	__u64 min_ns;		/* valid when calls > 0 */
+	__u64 max_ns;
+	__u64 hist[ARGTRACE_HIST_SLOTS];	/* hist[i]: durations in [2^i, 2^(i+1)) ns; hist[0] also 0 */
+};
+
+/* The key of the per-errno counts: the call's slot in call_stats and the errno. */
+struct argtrace_errno_key {
+	__u32 slot;
+	__u32 err;
 };
 
 struct clone_event {
@@ -88,7 +113,6 @@ struct tcp_connect_event {
 	__u8 saddr6[16];
 	__u8 daddr6[16];
 	__s64 ret;		/* the connect syscall's result */
-	__u64 sk;		/* kernel side only (tracepoint mode): the socket, to read the port at exit */
 };
 
 /* What happened to a socket (argtrace sock). */

@@ -10,13 +10,18 @@
 struct clone_event;
 static inline __attribute__((always_inline)) void clone_at_return(struct clone_event *e, long ret);
 #define ARGTRACE_AT_RETURN(e, ret) clone_at_return(e, ret)
+/* A summary row per syscall: enum argtrace_clone_syscall. */
+#define ARGTRACE_CALL(how) (how)
+#define ARGTRACE_NARGS(how) ((how) == CLONE_SYS_CLONE ? 5 : (how) == CLONE_SYS_CLONE3 ? 2 : 0)
 #include "common.bpf.h"
 
 struct clone_event _clone_event = {};
 
 /* The call-specific part of the event; `how` is the enum argtrace_clone_syscall
- * of the entry, and fork and vfork have no arguments. */
-static __always_inline void fill_record(struct clone_event *e, void *ctx, __u32 how,
+ * of the entry, and fork and vfork have no arguments. It runs at the call's
+ * return, so clone3's struct clone_args is read then, in every mode (the
+ * kernel copied it at entry; the caller's copy is unchanged by the call). */
+static __always_inline void fill_record(struct clone_event *e, __u32 how,
 					const struct argtrace_args *a)
 {
 	e->syscall = how;
@@ -81,8 +86,10 @@ static __always_inline void clone_at_return(struct clone_event *e, long ret)
 	ARGTRACE_SYS_ENTER(name, which)					\
 	ARGTRACE_SYS_EXIT(name)
 
+ARGTRACE_FENTRY_START(clone_fentry_start, ARGTRACE_SYSCALL(clone))
 ARGTRACE_SYSCALL_FEXIT(clone, CLONE_SYS_CLONE)
 CLONE_PAIRED_PROGRAMS(clone, CLONE_SYS_CLONE)
+ARGTRACE_FENTRY_START(clone3_fentry_start, ARGTRACE_SYSCALL(clone3))
 ARGTRACE_SYSCALL_FEXIT(clone3, CLONE_SYS_CLONE3)
 CLONE_PAIRED_PROGRAMS(clone3, CLONE_SYS_CLONE3)
 
@@ -92,20 +99,38 @@ CLONE_PAIRED_PROGRAMS(vfork, CLONE_SYS_VFORK)
 
 #define ARGTRACE_PF_KTHREAD 0x00200000
 
+/* The syscall the current user task is in, or -1 for a kernel thread. */
+static __always_inline long user_syscall_nr(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	if (task->flags & ARGTRACE_PF_KTHREAD)
+		return -1;
+	return ARGTRACE_SYSCALL_NR((struct pt_regs *)bpf_task_pt_regs(task));
+}
+
 /* fentry mode, fork and vfork: Debian's kernels have no BTF for the argument-
- * less wrappers __x64_sys_fork/vfork, so fexit cannot attach there. Both end
- * in kernel_clone(), which clone and clone3 also call: the syscall number in
- * the task's user registers says which entry this was. */
+ * less wrappers __x64_sys_fork/vfork, so fentry and fexit cannot attach
+ * there. Both end in kernel_clone(), which clone and clone3 also call: the
+ * syscall number in the task's user registers says which entry this was. */
+
+/* -T, -s: the start of fork and vfork; clone and clone3 have their own. */
+SEC("fentry/kernel_clone")
+int BPF_PROG(fork_vfork_fentry_start, struct kernel_clone_args *args)
+{
+	long nr = user_syscall_nr();
+
+	if (nr == ARGTRACE_NR_FORK || nr == ARGTRACE_NR_VFORK)
+		return begin_call();
+	return 0;
+}
+
 SEC("fexit/kernel_clone")
 int BPF_PROG(fork_vfork_fexit, struct kernel_clone_args *args, long ret)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
 	struct argtrace_args none = {};
-	long nr;
+	long nr = user_syscall_nr();
 
-	if (task->flags & ARGTRACE_PF_KTHREAD)
-		return 0;
-	nr = ARGTRACE_SYSCALL_NR((struct pt_regs *)bpf_task_pt_regs(task));
 	if (nr == ARGTRACE_NR_FORK)
 		return emit_record(ctx, PROBE_FENTRY, CLONE_SYS_FORK, &none, true, ret);
 	if (nr == ARGTRACE_NR_VFORK)

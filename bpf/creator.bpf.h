@@ -70,6 +70,8 @@ static __always_inline bool want_creator(const struct sock_creator *c)
 
 	if (pid == self_pid)
 		return false;
+	if (only_pid && pid != only_pid)
+		return false;
 	if (filter_pid && !bpf_map_lookup_elem(&pid_filter, &pid))
 		return false;
 	if (filter_tid && !bpf_map_lookup_elem(&tid_filter, &tid))

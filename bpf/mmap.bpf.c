@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* argtrace mmap: the six arguments of ksys_mmap_pgoff() and its result.
- * fentry mode: one fexit program sees arguments and result together.
+ * fentry mode: one fexit program sees arguments and result together (with
+ * -T or -s, an fentry on the same function stamps the start).
  * kprobe mode: kprobe + kretprobe on ksys_mmap_pgoff, paired per thread.
  * tracepoint mode: syscalls:sys_enter_mmap + sys_exit_mmap (offset in bytes). */
 #define ARGTRACE_RECORD struct mmap_event
@@ -14,7 +15,7 @@ struct mmap_event _mmap_event = {};
 #define MMAP_OFF_PAGES 0
 #define MMAP_OFF_BYTES 1
 
-static __always_inline void fill_record(struct mmap_event *e, void *ctx, __u32 how,
+static __always_inline void fill_record(struct mmap_event *e, __u32 how,
 					const struct argtrace_args *a)
 {
 	e->addr = a->arg[0];
@@ -39,6 +40,7 @@ int BPF_PROG(mmap_fexit, unsigned long addr, unsigned long len, unsigned long pr
 	return emit_record(ctx, PROBE_FENTRY, MMAP_OFF_PAGES, &a, true, ret);
 }
 
+ARGTRACE_FENTRY_START(mmap_fentry_start, "ksys_mmap_pgoff")
 ARGTRACE_FUNC_KPROBE(mmap_kprobe, "ksys_mmap_pgoff", MMAP_OFF_PAGES)
 ARGTRACE_KRETPROBE(mmap_kretprobe, "ksys_mmap_pgoff")
 ARGTRACE_SYS_ENTER(mmap, MMAP_OFF_BYTES)

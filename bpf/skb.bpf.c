@@ -286,6 +286,11 @@ static __always_inline void on_packet(struct __sk_buff *skb, __u8 dir, const int
 		e.pkt_type = skb->pkt_type;
 	}
 
+	if (summary_mode) {
+		/* -s: one packet of its direction, nothing sent. */
+		count_event(dir);
+		return;
+	}
 	e.h.ts_ns = bpf_ktime_get_ns();
 	e.h.kstack_id = -1;
 	e.h.ustack_id = -1;

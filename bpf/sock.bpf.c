@@ -68,6 +68,15 @@ static __always_inline void creator_of_sock(struct sock_event *e, struct bpf_soc
 	copy_creator(e, creator_of(sk));
 }
 
+/* Sends an event, or with -s only counts it under its op. */
+static __always_inline void send_event(struct sock_event *e)
+{
+	if (summary_mode)
+		count_event(e->op);
+	else
+		submit(e, sizeof(*e));
+}
+
 /* An earlier bind of this socket that never reached post_bind: sent now, as
  * the request alone, before the event that follows it. */
 static __always_inline void flush_pending_bind(__u64 cookie)
@@ -75,7 +84,7 @@ static __always_inline void flush_pending_bind(__u64 cookie)
 	struct sock_event *p = bpf_map_lookup_elem(&pending_binds, &cookie);
 
 	if (p) {
-		submit(p, sizeof(*p));
+		send_event(p);
 		bpf_map_delete_elem(&pending_binds, &cookie);
 	}
 }
@@ -85,7 +94,7 @@ static __always_inline void fill_sock(struct sock_event *e, void *ctx, __u32 pid
 				      __u8 op, __u64 cookie, __u32 family, __u32 type,
 				      __u32 protocol)
 {
-	fill_header(ctx, &e->h, pid, tid, PROBE_CGROUP);
+	fill_event_header(ctx, &e->h, pid, tid, PROBE_CGROUP);
 	e->op = op;
 	e->cookie = cookie;
 	e->family = family;
@@ -104,14 +113,14 @@ int sock_create(struct bpf_sock *ctx)
 	struct sock_creator *c = note_creator(ctx, now, false);
 	__u32 pid, tid;
 
-	if (!want_sock(ctx->family, ctx->protocol) || !want_task(&pid, &tid))
+	if (!want_sock(ctx->family, ctx->protocol) || !want_task_ids(&pid, &tid))
 		return 1;
 	fill_sock(&e, ctx, pid, tid, SOCK_OP_SOCKET, bpf_get_socket_cookie(ctx), ctx->family,
 		  ctx->type, ctx->protocol);
 	/* The creator's stamp and the event's are one and the same instant. */
 	e.h.ts_ns = now;
 	copy_creator(&e, c);
-	submit(&e, sizeof(e));
+	send_event(&e);
 	return 1;
 }
 
@@ -122,7 +131,7 @@ static __always_inline int on_bind(struct bpf_sock_addr *ctx, bool v6)
 	__u32 pid, tid;
 	__u64 cookie;
 
-	if (!want_sock(ctx->family, ctx->protocol) || !want_task(&pid, &tid))
+	if (!want_sock(ctx->family, ctx->protocol) || !want_task_ids(&pid, &tid))
 		return 1;
 	cookie = bpf_get_socket_cookie(ctx);
 	flush_pending_bind(cookie);
@@ -143,7 +152,7 @@ static __always_inline int on_bind(struct bpf_sock_addr *ctx, bool v6)
 	copy_creator(&e, creator_of(ctx->sk));
 	/* No room to park it: send the request now, without the granted address. */
 	if (bpf_map_update_elem(&pending_binds, &cookie, &e, BPF_ANY))
-		submit(&e, sizeof(e));
+		send_event(&e);
 	return 1;
 }
 
@@ -172,7 +181,7 @@ static __always_inline void send_bound(struct bpf_sock *ctx, const __u32 bound[4
 	if (p) {
 		e = *p;
 	} else {
-		if (!want_sock(ctx->family, ctx->protocol) || !want_task(&pid, &tid))
+		if (!want_sock(ctx->family, ctx->protocol) || !want_task_ids(&pid, &tid))
 			return;
 		fill_sock(&e, ctx, pid, tid, SOCK_OP_BIND, cookie, ctx->family, ctx->type,
 			  ctx->protocol);
@@ -182,7 +191,7 @@ static __always_inline void send_bound(struct bpf_sock *ctx, const __u32 bound[4
 	e.bound_v6 = v6;
 	__builtin_memcpy(e.bound_addr, bound, 16);
 	e.bound_port = ctx->src_port;
-	submit(&e, sizeof(e));
+	send_event(&e);
 	if (p)
 		bpf_map_delete_elem(&pending_binds, &cookie);
 }
@@ -212,7 +221,7 @@ static __always_inline int on_destination(struct bpf_sock_addr *ctx, __u8 op, bo
 	__u32 pid, tid;
 	__u64 cookie;
 
-	if (!want_sock(ctx->family, ctx->protocol) || !want_task(&pid, &tid))
+	if (!want_sock(ctx->family, ctx->protocol) || !want_task_ids(&pid, &tid))
 		return 1;
 	cookie = bpf_get_socket_cookie(ctx);
 	flush_pending_bind(cookie);
@@ -231,7 +240,7 @@ static __always_inline int on_destination(struct bpf_sock_addr *ctx, __u8 op, bo
 	}
 	e.port = bpf_ntohs((__u16)ctx->user_port);
 	copy_creator(&e, creator_of(ctx->sk));
-	submit(&e, sizeof(e));
+	send_event(&e);
 	return 1;
 }
 
@@ -271,11 +280,11 @@ int sock_release(struct bpf_sock *ctx)
 
 	/* A bind refused on this socket is sent whoever closes it. */
 	flush_pending_bind(cookie);
-	if (!want_sock(ctx->family, ctx->protocol) || !want_task(&pid, &tid))
+	if (!want_sock(ctx->family, ctx->protocol) || !want_task_ids(&pid, &tid))
 		return 1;
 	fill_sock(&e, ctx, pid, tid, SOCK_OP_CLOSE, cookie, ctx->family, ctx->type, ctx->protocol);
 	e.state = ctx->state;
 	creator_of_sock(&e, ctx);
-	submit(&e, sizeof(e));
+	send_event(&e);
 	return 1;
 }

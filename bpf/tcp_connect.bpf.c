@@ -6,8 +6,30 @@
  * fentry mode: fentry tcp_connect + fexit on the connect syscall wrapper.
  * kprobe mode: kprobe tcp_connect + kretprobe on the wrapper.
  * tracepoint mode: sock:inet_sock_set_state (CLOSE -> SYN_SENT, addresses) +
- * syscalls:sys_exit_connect (source port, result). */
+ * syscalls:sys_exit_connect (source port, result).
+ * With -T or -s, a program at the connect syscall's entry (fentry or kprobe
+ * on the wrapper, sys_enter_connect) stamps the start, so that the duration is
+ * the whole connect call's, not only from tcp_connect() on. */
 #define ARGTRACE_RECORD struct tcp_connect_event
+#include "vmlinux.h"
+
+/* What tcp_connect() (or the state change) saw, kept for connect's return:
+ * the socket's addresses must be read while the connect is under way (a
+ * failed one releases its port). Kernel side only. */
+struct tcp_connect_entry {
+	__u16 family;
+	__u16 sport;		/* host order */
+	__u16 dport;		/* host order */
+	__u8 sport_known;
+	__u8 from_tp;		/* tracepoint mode: read sport at return from sk */
+	__u32 saddr4;		/* network order, as in the socket */
+	__u32 daddr4;
+	__u8 saddr6[16];
+	__u8 daddr6[16];
+	__u64 sk;
+};
+#define ARGTRACE_ENTRY struct tcp_connect_entry
+#define ARGTRACE_STARTS_BEFORE_ENTRY 1
 #include "common.bpf.h"
 
 #define ARGTRACE_AF_INET6 10
@@ -27,39 +49,62 @@ static __always_inline bool want_family(__u16 family)
 	return target_family == 0 || family == target_family;
 }
 
-static __always_inline void fill_record(struct tcp_connect_event *e, void *ctx, __u32 how,
-					const struct argtrace_args *a)
+static __always_inline void save_entry(struct tcp_connect_entry *in, void *ctx, __u32 how,
+				       const struct argtrace_args *a)
 {
 	if (how == TCP_FROM_SOCK) {
 		/* What an active open needs from struct sock_common (CO-RE). */
 		struct sock *sk = (struct sock *)a->arg[0];
 
-		e->family = a->arg[1];
-		e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
-		e->sport_known = 1;
-		e->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-		e->saddr4 = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
-		e->daddr4 = BPF_CORE_READ(sk, __sk_common.skc_daddr);
-		if (e->family == ARGTRACE_AF_INET6) {
-			BPF_CORE_READ_INTO(&e->saddr6, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
-			BPF_CORE_READ_INTO(&e->daddr6, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+		in->family = a->arg[1];
+		in->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+		in->sport_known = 1;
+		in->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		in->saddr4 = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		in->daddr4 = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		if (in->family == ARGTRACE_AF_INET6) {
+			BPF_CORE_READ_INTO(&in->saddr6, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+			BPF_CORE_READ_INTO(&in->daddr6, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
 		}
 	} else {
 		struct trace_event_raw_inet_sock_set_state *tp = ctx;
 
-		e->family = tp->family;
-		e->dport = tp->dport;
+		in->family = tp->family;
+		in->dport = tp->dport;
 		/* Copied with a helper: the verifier refuses loads through a ctx
 		 * pointer that the compiler has offset. */
-		bpf_probe_read_kernel(&e->saddr4, 4, tp->saddr);
-		bpf_probe_read_kernel(&e->daddr4, 4, tp->daddr);
-		if (e->family == ARGTRACE_AF_INET6) {
-			bpf_probe_read_kernel(e->saddr6, 16, tp->saddr_v6);
-			bpf_probe_read_kernel(e->daddr6, 16, tp->daddr_v6);
+		bpf_probe_read_kernel(&in->saddr4, 4, tp->saddr);
+		bpf_probe_read_kernel(&in->daddr4, 4, tp->daddr);
+		if (in->family == ARGTRACE_AF_INET6) {
+			bpf_probe_read_kernel(in->saddr6, 16, tp->saddr_v6);
+			bpf_probe_read_kernel(in->daddr6, 16, tp->daddr_v6);
 		}
 		/* The kernel sets SYN_SENT before it picks the source port: keep
 		 * the socket to read the port when connect returns. */
-		e->sk = (__u64)tp->skaddr;
+		in->sk = (__u64)tp->skaddr;
+		in->from_tp = 1;
+	}
+}
+
+/* At connect's return. */
+static __always_inline void fill_record(struct tcp_connect_event *e, __u32 how,
+					const struct tcp_connect_entry *in)
+{
+	e->family = in->family;
+	e->dport = in->dport;
+	e->saddr4 = in->saddr4;
+	e->daddr4 = in->daddr4;
+	__builtin_memcpy(e->saddr6, in->saddr6, sizeof(e->saddr6));
+	__builtin_memcpy(e->daddr6, in->daddr6, sizeof(e->daddr6));
+	if (in->from_tp) {
+		struct sock *sk = (struct sock *)in->sk;
+
+		/* A failed connect has released the port already: then say unknown. */
+		e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+		e->sport_known = e->sport != 0;
+	} else {
+		e->sport = in->sport;
+		e->sport_known = in->sport_known;
 	}
 }
 
@@ -74,6 +119,25 @@ static __always_inline int tcp_connect_entry(void *ctx, struct sock *sk, __u8 pr
 	if (!want_family(a.arg[1]))
 		return 0;
 	return emit_record(ctx, probe, TCP_FROM_SOCK, &a, false, 0);
+}
+
+/* -T, -s: the connect syscall's start, in each mode. */
+SEC("fentry/" ARGTRACE_SYSCALL(connect))
+int BPF_PROG(connect_fentry_start)
+{
+	return begin_call();
+}
+
+SEC("kprobe/" ARGTRACE_SYSCALL(connect))
+int BPF_KPROBE(connect_kprobe_start)
+{
+	return begin_call();
+}
+
+SEC("tracepoint/syscalls/sys_enter_connect")
+int connect_tp_start(void *ctx)
+{
+	return begin_call();
 }
 
 SEC("fentry/tcp_connect")
@@ -107,17 +171,4 @@ int tcp_connect_tp_state(struct trace_event_raw_inet_sock_set_state *ctx)
 	return emit_record(ctx, PROBE_TRACEPOINT, TCP_FROM_TP, &none, false, 0);
 }
 
-SEC("tracepoint/syscalls/sys_exit_connect")
-int connect_tp_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	struct tcp_connect_event *e = pending_record();
-
-	if (e) {
-		struct sock *sk = (struct sock *)e->sk;
-
-		/* A failed connect has released the port already: then say unknown. */
-		e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
-		e->sport_known = e->sport != 0;
-	}
-	return finish_pending(ctx->ret);
-}
+ARGTRACE_SYS_EXIT(connect)

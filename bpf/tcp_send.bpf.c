@@ -9,17 +9,22 @@
  * task's file table); where the kernel has the tcp:tcp_sendmsg_locked
  * tracepoint (6.18; Debian's 6.1 and 6.12 have not), a tp_btf program on it
  * adds the iterator's kind, which the syscall alone cannot know.
- * In every mode the entry notes where the payload is (the caller's buffer, or
- * an iovec array) and the return reads it: the record travels without it
- * between the two, and with exactly peek_len bytes behind it in the ring. The
- * BPF side only reads. */
+ * In every mode the entry notes the socket and where the payload is (the
+ * caller's buffer, or an iovec array) in the thread's slot (ARGTRACE_ENTRY:
+ * the record's own fields, since the iterator is consumed by the time the
+ * call returns); the return reads the payload and sends the record with
+ * exactly peek_len bytes behind it in the ring. The BPF side only reads. */
 #define ARGTRACE_RECORD struct tcp_send_event
+#define ARGTRACE_ENTRY struct tcp_send_event
 struct tcp_send_event;
 struct argtrace_args;
 static inline __attribute__((always_inline)) _Bool tcp_send_want(unsigned int how, struct argtrace_args *a);
-static inline __attribute__((always_inline)) void tcp_send_submit(struct tcp_send_event *e);
+static inline __attribute__((always_inline)) struct tcp_send_event *tcp_send_reserve(void);
+static inline __attribute__((always_inline)) void tcp_send_commit(struct tcp_send_event *e,
+								   unsigned long long now);
 #define ARGTRACE_WANT_CALL(how, a) tcp_send_want(how, a)
-#define ARGTRACE_SUBMIT(e) tcp_send_submit(e)
+#define ARGTRACE_RESERVE() tcp_send_reserve()
+#define ARGTRACE_COMMIT(e, now) tcp_send_commit((e), (now))
 #include "common.bpf.h"
 
 #define ARGTRACE_AF_INET 2
@@ -231,7 +236,7 @@ static __always_inline struct sock *tcp_socket_of_fd(__u32 fd)
 	return sk;
 }
 
-/* Where tcp_send_want() leaves the socket's family for fill_record(): no
+/* Where tcp_send_want() leaves the socket's family for save_entry(): no
  * entry of tcp-send uses a sixth argument. */
 #define ARG_FAMILY 5
 
@@ -339,8 +344,10 @@ static __always_inline __u64 user_iov_total(__u64 uiov, __u64 segs, bool with_bp
 	return s.total;
 }
 
-static __always_inline void fill_record(struct tcp_send_event *e, void *ctx, __u32 how,
-					const struct argtrace_args *a)
+/* At the call's entry, while the iterator is untouched: the socket, the
+ * size, the iterator's kind and where its payload is. */
+static __always_inline void save_entry(struct tcp_send_event *e, void *ctx, __u32 how,
+				       const struct argtrace_args *a)
 {
 	struct sock *sk = (struct sock *)a->arg[0];
 
@@ -434,20 +441,39 @@ static __always_inline long read_iov(struct tcp_send_out *o, const struct tcp_se
 	return 0;
 }
 
-/* ARGTRACE_SUBMIT: the record with its payload behind it. A failed read
- * leaves peek_len 0 and the error in peek_err, never bytes of another send. */
-static __always_inline void tcp_send_submit(struct tcp_send_event *e)
+/* At the call's return: the record's fields as the entry saw them (all but
+ * the header, which common.bpf.h fills). */
+static __always_inline void fill_record(struct tcp_send_event *e, __u32 how,
+					const struct tcp_send_event *in)
+{
+	__builtin_memcpy((void *)e + sizeof(e->h), (const void *)in + sizeof(in->h),
+			 sizeof(*e) - sizeof(e->h));
+}
+
+/* ARGTRACE_RESERVE: the record is built in the per-CPU slot, with room for
+ * its payload behind it. */
+static __always_inline struct tcp_send_event *tcp_send_reserve(void)
 {
 	__u32 zero = 0;
 	struct tcp_send_out *o = bpf_map_lookup_elem(&send_out, &zero);
-	__u64 want = e->size, got = 0;
-	long err = 0;
 
 	if (!o) {
 		count_drop();
-		return;
+		return NULL;
 	}
-	__builtin_memcpy(&o->e, e, sizeof(o->e));
+	__builtin_memset(&o->e, 0, sizeof(o->e));
+	return &o->e;
+}
+
+/* ARGTRACE_COMMIT: the record with its payload behind it. A failed read
+ * leaves peek_len 0 and the error in peek_err, never bytes of another send. */
+static __always_inline void tcp_send_commit(struct tcp_send_event *e, __u64 now)
+{
+	/* e is the first field of its slot (tcp_send_reserve). */
+	struct tcp_send_out *o = (struct tcp_send_out *)e;
+	__u64 want = e->size, got = 0;
+	long err = 0;
+
 	/* One path on, not one per case (read_iov's loop follows). */
 	want = min_nobranch(want, peek_max);
 	/* A no-op (peek_max <= ARGTRACE_PEEK_MAX) that bounds want for the
@@ -471,7 +497,8 @@ static __always_inline void tcp_send_submit(struct tcp_send_event *e)
 	 * program each. */
 	got = *(volatile __u32 *)&o->e.peek_len;
 	got &= 2 * ARGTRACE_PEEK_MAX - 1;
-	submit(o, sizeof(o->e) + got);
+	if (bpf_ringbuf_output(&events, o, sizeof(o->e) + got, wakeup_flags(now)))
+		count_drop();
 }
 
 /* fentry and kprobe modes: the socket and the iterator at the entry of
@@ -534,9 +561,13 @@ SEC("tp_btf/tcp_sendmsg_locked")
 int BPF_PROG(tcp_sendmsg_locked_tp, struct sock *sk, struct msghdr *msg, struct sk_buff *skb,
 	     int size_goal)
 {
-	struct tcp_send_event *e = pending_record();
+	struct argtrace_pending *p = pending_slot();
+	struct tcp_send_event *e;
 
-	if (!e || e->sk != (__u64)sk || e->iter_seen)
+	if (!p || !p->have_entry)
+		return 0;
+	e = &p->in;
+	if (e->sk != (__u64)sk || e->iter_seen)
 		return 0;
 	e->iter_seen = 1;
 	describe_iter(e, msg, false);

@@ -7,7 +7,7 @@
 use libbpf_rs::skel::Skel;
 use libbpf_rs::{MapCore, MapFlags, MapHandle, OpenObject};
 
-use crate::cli::Config;
+use crate::cli::{Config, PendingArg};
 
 /// A hook family. A subject that hooks calls (clone, mmap, tcp-connect) has
 /// programs for the first three in one object; a socket subject (sock) has
@@ -104,12 +104,54 @@ impl Tracer<'_> {
     }
 }
 
-/// Sets the filters every object shares (bpf/common.bpf.h) in its rodata.
+/// Programs named `*_start` (bpf/common.bpf.h) stamp the start of a call for
+/// -T and -s, where no other program of the mode sees it (fentry mode; the
+/// connect syscall's entry for tcp-connect). They load only then.
+pub fn is_timing_program(name: &str) -> bool {
+    name.ends_with("_start")
+}
+
+/// Whether the programs of `mode` may keep a call's entry in task-local
+/// storage (BPF_MAP_TYPE_TASK_STORAGE, Linux 5.11+, and the helpers in this
+/// program type), asked of the kernel with libbpf's probes. fentry programs
+/// share the tracing helpers of tracepoint programs: these stand in for them
+/// (libbpf cannot probe a tracing program without a function to attach to).
+pub fn task_storage_usable(mode: ProbeMode) -> bool {
+    use libbpf_rs::libbpf_sys as sys;
+    let prog_type = match mode {
+        ProbeMode::Kprobe => sys::BPF_PROG_TYPE_KPROBE,
+        ProbeMode::Fentry | ProbeMode::Tracepoint => sys::BPF_PROG_TYPE_TRACEPOINT,
+        // Events of cgroup hooks and socket filters have no call in flight.
+        ProbeMode::Cgroup | ProbeMode::Socket => return false,
+    };
+    // SAFETY: the probes take no pointers but the optional (null) options.
+    let map = unsafe { sys::libbpf_probe_bpf_map_type(sys::BPF_MAP_TYPE_TASK_STORAGE, std::ptr::null()) };
+    // SAFETY: as above.
+    let helper = |id| unsafe { sys::libbpf_probe_bpf_helper(prog_type, id, std::ptr::null()) } == 1;
+    map == 1 && helper(sys::BPF_FUNC_task_storage_get) && helper(sys::BPF_FUNC_get_current_task_btf)
+}
+
+/// Where calls wait for their return in `mode`: true for task-local storage.
+pub fn use_task_storage(cfg: &Config, mode: ProbeMode) -> bool {
+    if matches!(mode, ProbeMode::Cgroup | ProbeMode::Socket) {
+        return false;
+    }
+    match cfg.pending_table {
+        PendingArg::Task => true,
+        PendingArg::Hash => false,
+        PendingArg::Auto => task_storage_usable(mode),
+    }
+}
+
+/// Sets the filters and switches every object shares (bpf/common.bpf.h) in
+/// its rodata.
 macro_rules! set_common_rodata {
-    ($ro:expr, $cfg:expr) => {{
+    ($ro:expr, $cfg:expr, $task_storage:expr) => {{
         let ro = $ro;
         let cfg: &$crate::cli::Config = $cfg;
-        ro.filter_pid = !cfg.pids.is_empty();
+        // One pid is compared in the program; several are looked up in pid_filter.
+        ro.only_pid = if cfg.pids.len() == 1 { cfg.pids[0] } else { 0 };
+        ro.filter_pid = cfg.pids.len() > 1;
         ro.filter_tid = !cfg.tids.is_empty();
         ro.filter_uid = cfg.uid.is_some();
         ro.target_uid = cfg.uid.unwrap_or(0);
@@ -121,6 +163,9 @@ macro_rules! set_common_rodata {
         }
         ro.want_stacks = cfg.stack;
         ro.self_pid = std::process::id();
+        ro.summary_mode = cfg.summary;
+        ro.timing = cfg.timing();
+        ro.use_task_storage = $task_storage;
         // A quarter of the ring, at most 64 KiB: a burst is read in batches
         // long before the ring fills.
         ro.wakeup_bytes = (cfg.ringbuf_size.unwrap_or(4 << 20) as u64 / 4).min(64 * 1024);
@@ -149,12 +194,13 @@ macro_rules! load_skeleton {
             builder.obj_builder.btf_custom_path(&cfg.btf).map_err(at(Stage::Open))?;
         }
         let mut open = builder.open($storage).map_err(at(Stage::Open))?;
+        let task_storage = $crate::bpf::use_task_storage(cfg, $mode);
         {
             let $ro = open.maps.rodata_data.as_deref_mut().expect("rodata is memory-mapped");
-            $crate::bpf::set_common_rodata!(&mut *$ro, cfg);
+            $crate::bpf::set_common_rodata!(&mut *$ro, cfg, task_storage);
             $extra
         }
-        $crate::bpf::prepare(open.open_object_mut(), cfg, $mode).map_err(at(Stage::Open))?;
+        $crate::bpf::prepare(open.open_object_mut(), cfg, $mode, task_storage).map_err(at(Stage::Open))?;
         {
             let $open = &mut open;
             let done: libbpf_rs::Result<()> = $open_extra;
@@ -174,15 +220,27 @@ macro_rules! load_skeleton {
     }};
 }
 
-/// The ELF sections of every program in a skeleton's object, opened but not
-/// loaded (no privilege or BTF needed). Used by every subject's `sections`.
+/// The ELF sections of the programs in a skeleton's object, opened but not
+/// loaded (no privilege or BTF needed): those every run loads, or with
+/// `timing` those only -T and -s load (`*_start`). Used by every subject's
+/// `sections` (and `timing_sections`).
 macro_rules! skeleton_sections {
-    ($builder:ty) => {{
+    ($builder:ty) => {
+        $crate::bpf::skeleton_sections!($builder, false)
+    };
+    ($builder:ty, timing) => {
+        $crate::bpf::skeleton_sections!($builder, true)
+    };
+    ($builder:ty, $timing:expr) => {{
         use libbpf_rs::skel::{OpenSkel as _, SkelBuilder as _};
         let mut storage = std::mem::MaybeUninit::uninit();
         let open = <$builder>::default().open(&mut storage)?;
-        let sections: Vec<String> =
-            open.open_object().progs().map(|p| p.section().to_string_lossy().into_owned()).collect();
+        let sections: Vec<String> = open
+            .open_object()
+            .progs()
+            .filter(|p| $crate::bpf::is_timing_program(&p.name().to_string_lossy()) == $timing)
+            .map(|p| p.section().to_string_lossy().into_owned())
+            .collect();
         Ok(sections)
     }};
 }
@@ -222,15 +280,20 @@ fn have_bpf_loop(prog_type: libbpf_rs::ProgramType) -> bool {
 }
 
 /// Switches off the programs of the other modes (and raw tracepoint programs
-/// whose tracepoint this kernel lacks, and one of each `_bpf_loop` pair) and
-/// sizes the maps.
-pub fn prepare(obj: &mut OpenObject, cfg: &Config, mode: ProbeMode) -> libbpf_rs::Result<()> {
+/// whose tracepoint this kernel lacks, one of each `_bpf_loop` pair, and the
+/// `*_start` ones without -T or -s), sizes the maps, and leaves uncreated the
+/// maps this run does not use: the ring buffer with -s, the summary's
+/// counters without, and whichever of task storage and hash does not hold the
+/// pending calls (the verifier drops the code that would use them: it reads
+/// the same choices in rodata).
+pub fn prepare(obj: &mut OpenObject, cfg: &Config, mode: ProbeMode, task_storage: bool) -> libbpf_rs::Result<()> {
     let names: Vec<String> = obj.progs().map(|p| p.name().to_string_lossy().into_owned()).collect();
     let mut bpf_loop = None;
     for mut prog in obj.progs_mut() {
         let section = prog.section().to_string_lossy().into_owned();
         let name = prog.name().to_string_lossy().into_owned();
-        let owned = mode.owns_section(&section);
+        let timing_only = is_timing_program(&name);
+        let owned = mode.owns_section(&section) && (cfg.timing() || !timing_only);
         let mut present = owned && hook_exists(&section);
         if owned && !present && cfg.verbose {
             eprintln!("argtrace: leaving out {section}: this kernel has no such tracepoint");
@@ -252,8 +315,12 @@ pub fn prepare(obj: &mut OpenObject, cfg: &Config, mode: ProbeMode) -> libbpf_rs
                 if let Some(size) = cfg.ringbuf_size {
                     map.set_max_entries(size)?;
                 }
+                map.set_autocreate(!cfg.summary)?;
             }
             Some("stacks") if cfg.stack => map.set_max_entries(16384)?,
+            Some("call_stats" | "call_errors" | "summary_gen") => map.set_autocreate(cfg.summary)?,
+            Some("pending_tasks") => map.set_autocreate(task_storage)?,
+            Some("pending") => map.set_autocreate(!task_storage)?,
             _ => {}
         }
     }

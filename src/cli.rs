@@ -68,6 +68,18 @@ impl ProbeArg {
     }
 }
 
+/// Where a call's entry waits for its return in the kernel (a hidden option,
+/// for tests: auto is always right).
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PendingArg {
+    /// Task-local storage where the kernel allows it in the probe mode, else the hash.
+    Auto,
+    /// Task-local storage (fails to load where the kernel lacks it).
+    Task,
+    /// The hash keyed by thread id (the fallback for kernels before 5.11).
+    Hash,
+}
+
 #[derive(Args, Debug)]
 pub struct CommonArgs {
     /// Probe mode: auto, fentry, kprobe or tracepoint (clone, mmap, tcp-connect); auto or cgroup (sock);
@@ -101,9 +113,22 @@ pub struct CommonArgs {
     /// Stop after this long: 10, 10s, 500ms, 2m, 1h.
     #[arg(short = 'd', long, value_parser = parse_duration, global = true)]
     pub duration: Option<Duration>,
-    /// Stop after this many events.
+    /// Stop after this many events (not with -s, which streams none).
     #[arg(short = 'n', long, global = true)]
     pub count: Option<u64>,
+    /// Count calls, errors and durations in the kernel; print a table at exit
+    /// (strace -c's), errors per errno and histograms; stream no events.
+    #[arg(short = 's', long, global = true)]
+    pub summary: bool,
+    /// With -s: print the summary every TIME and count anew (1, 10s, 500ms).
+    #[arg(long, value_parser = parse_duration, value_name = "TIME", global = true)]
+    pub interval: Option<Duration>,
+    /// Show the time each call took: ' <seconds>' after the result, as strace
+    /// -T does, and duration_ns in JSON.
+    #[arg(short = 'T', long, global = true)]
+    pub durations: bool,
+    #[arg(long, value_enum, default_value = "auto", hide = true, global = true)]
+    pub pending_table: PendingArg,
     /// Print the kernel and user stack of each event, symbolized.
     #[arg(long, global = true)]
     pub stack: bool,
@@ -180,11 +205,22 @@ pub struct Config {
     pub utc: bool,
     pub duration: Option<Duration>,
     pub count: Option<u64>,
+    /// -s: count in the kernel, print tables, stream nothing.
+    pub summary: bool,
+    /// With -s: print and reset every this long.
+    pub interval: Option<Duration>,
+    /// -T: each streamed event carries its duration.
+    pub durations: bool,
+    pub pending_table: PendingArg,
     pub stack: bool,
     pub ringbuf_size: Option<u32>,
     pub btf: PathBuf,
     pub verbose: bool,
 }
+
+/// The shortest --interval: each table costs a short wait for the programs
+/// still counting into the previous one (src/summary.rs).
+const MIN_INTERVAL: Duration = Duration::from_millis(100);
 
 pub const AF_INET: u16 = 2;
 pub const AF_INET6: u16 = 10;
@@ -253,6 +289,36 @@ impl Config {
         if c.count == Some(0) {
             return Err(Error::Usage("--count must be at least 1".into()));
         }
+        if c.summary && c.count.is_some() {
+            return Err(Error::Usage(
+                "--count stops after N streamed events, and -s/--summary streams none: \
+                 end a summary with --duration, Ctrl-C or SIGTERM"
+                    .into(),
+            ));
+        }
+        if c.summary && c.stack {
+            return Err(Error::Usage(
+                "--stack prints the stacks of streamed events, and -s/--summary streams none".into(),
+            ));
+        }
+        match c.interval {
+            Some(_) if !c.summary => {
+                return Err(Error::Usage("--interval prints the summary of -s/--summary: add -s".into()));
+            }
+            Some(i) if i < MIN_INTERVAL => {
+                return Err(Error::Usage(format!(
+                    "--interval must be at least {} ms",
+                    MIN_INTERVAL.as_millis()
+                )));
+            }
+            _ => {}
+        }
+        if c.durations && !subject.has_calls() {
+            return Err(Error::Usage(format!(
+                "-T/--durations times calls, and {} sees events of cgroup hooks, which have no duration",
+                subject.name()
+            )));
+        }
         let cfg = Config {
             subject,
             probe: c.probe,
@@ -266,6 +332,10 @@ impl Config {
             utc: c.utc,
             duration: c.duration,
             count: c.count,
+            summary: c.summary,
+            interval: c.interval,
+            durations: c.durations,
+            pending_table: c.pending_table,
             stack: c.stack,
             ringbuf_size: c.ringbuf_size,
             btf: c.btf.unwrap_or_else(|| PathBuf::from(SYSFS_BTF)),
@@ -273,6 +343,11 @@ impl Config {
         };
         cfg.subject.check_config(&cfg)?;
         Ok(cfg)
+    }
+
+    /// Whether each call is measured from entry to return: -T or -s.
+    pub fn timing(&self) -> bool {
+        self.summary || self.durations
     }
 
     /// Whether the BTF is the kernel's own (for the error message).

@@ -17,6 +17,8 @@ pub struct Header {
     pub probe: Option<ProbeMode>,
     pub comm: [u8; 16],
     pub comm_len: usize,
+    /// From the call's entry to its return, where measured (-T).
+    pub duration_ns: Option<u64>,
 }
 
 impl Header {
@@ -63,6 +65,7 @@ macro_rules! header_of {
             },
             comm_len: comm.iter().position(|c| *c == 0).unwrap_or(comm.len()),
             comm,
+            duration_ns: (h.timed != 0).then_some(h.duration_ns),
         }
     }};
 }

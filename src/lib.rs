@@ -14,5 +14,6 @@ pub mod probe;
 pub mod render;
 pub mod stack;
 pub mod subject;
+pub mod summary;
 pub mod sys;
 pub mod trace;

@@ -229,11 +229,13 @@ fn explain(mode: ProbeMode, err: &LoadError) -> String {
     {
         format!("the kernel has no tracepoint {tp} (syscall tracepoints need CONFIG_FTRACE_SYSCALLS)")
     } else if log.iter().any(|l| l.contains("-- BEGIN PROG LOAD LOG --")) {
-        // The verifier refused a program: its last words say why.
+        // The verifier refused a program: its last words say why (before
+        // its statistics).
         let last = log
             .iter()
             .take_while(|l| !l.contains("-- END PROG LOAD LOG --"))
-            .filter(|l| !l.trim().is_empty() && !l.starts_with("libbpf: ") && !l.starts_with("processed "))
+            .filter(|l| !l.trim().is_empty() && !l.starts_with("libbpf: "))
+            .filter(|l| !l.starts_with("processed ") && !l.starts_with("verification time"))
             .last()
             .map(|l| l.trim().to_string())
             .unwrap_or_default();

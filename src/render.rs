@@ -16,6 +16,8 @@ pub struct Style {
     pub json: bool,
     pub timestamp: bool,
     pub utc: bool,
+    /// -T: each line ends with the call's duration.
+    pub durations: bool,
     /// Added to a CLOCK_MONOTONIC stamp to get wall-clock nanoseconds.
     pub realtime_offset_ns: i128,
     /// The running kernel's page size, to turn page offsets into bytes.
@@ -155,6 +157,7 @@ pub fn test_style(json: bool) -> Style {
         json,
         timestamp: false,
         utc: true,
+        durations: false,
         realtime_offset_ns: 1_700_000_000 * 1_000_000_000,
         page_size: 4096,
         second_cache: Default::default(),
@@ -170,6 +173,7 @@ mod tests {
             json: true,
             timestamp: true,
             utc: true,
+            durations: false,
             realtime_offset_ns: 1_700_000_000 * 1_000_000_000,
             page_size: 4096,
             second_cache: Default::default(),
@@ -194,6 +198,19 @@ mod tests {
     }
 
     #[test]
+    fn durations_are_seconds_with_nanosecond_digits() {
+        let mut out = String::new();
+        super::write_duration(&mut out, Some(812));
+        assert_eq!(out, "<0.000000812>");
+        out.clear();
+        super::write_duration(&mut out, Some(3_000_054_723));
+        assert_eq!(out, "<3.000054723>");
+        out.clear();
+        super::write_duration(&mut out, None);
+        assert_eq!(out, "<?>");
+    }
+
+    #[test]
     fn text_escapes_as_strace_does() {
         let mut out = String::new();
         super::escape_into(&mut out, b"a\nb\x1b[2J\"q\\\x7f\xff\x001\t");
@@ -205,6 +222,20 @@ mod tests {
         let mut out = String::new();
         write_json_str(&mut out, "a\"b\\c\nd\te\u{1}f\u{e9}");
         assert_eq!(out, "\"a\\\"b\\\\c\\nd\\te\\u0001f\u{e9}\"");
+    }
+}
+
+/// A call's duration as strace -T prints it with nanosecond digits
+/// (`--syscall-times=ns`): `<0.000012345>`. Six digits would show a call
+/// shorter than a microsecond as `<0.000000>`, a zero it did not take. `<?>`
+/// where it was not measured (never expected: a call argtrace did not see
+/// start is not shown).
+pub fn write_duration(out: &mut String, ns: Option<u64>) {
+    match ns {
+        Some(ns) => {
+            let _ = write!(out, "<{}.{:09}>", ns / 1_000_000_000, ns % 1_000_000_000);
+        }
+        None => out.push_str("<?>"),
     }
 }
 
@@ -264,6 +295,10 @@ impl Style {
         }
         r.text_prefix(h, out);
         r.text(self, out);
+        if self.durations {
+            out.push(' ');
+            write_duration(out, h.duration_ns);
+        }
         out.push('\n');
         for (label, frames) in [("kernel", &stacks.kernel), ("user", &stacks.user)] {
             if let Some(frames) = frames {
@@ -298,6 +333,9 @@ impl Style {
         }
         r.json_args(self, j.key("args"));
         r.json_result(self, &mut j);
+        if self.durations {
+            j.opt_num("duration_ns", h.duration_ns);
+        }
         for (key, frames) in [("kstack", &stacks.kernel), ("ustack", &stacks.user)] {
             if let Some(frames) = frames {
                 let o = j.key(key);

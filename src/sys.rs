@@ -98,6 +98,11 @@ fn clock_ns(clock: libc::clockid_t) -> u64 {
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
 
+/// CLOCK_MONOTONIC now, in nanoseconds: bpf_ktime_get_ns()'s clock.
+pub fn monotonic_ns() -> u64 {
+    clock_ns(libc::CLOCK_MONOTONIC)
+}
+
 /// Nanoseconds to add to a bpf_ktime_get_ns() (CLOCK_MONOTONIC) stamp to
 /// get wall-clock time since the epoch.
 pub fn monotonic_to_realtime_offset() -> i128 {

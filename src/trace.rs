@@ -1,6 +1,7 @@
 //! The run: checks, attach, then one reader thread (the ring buffer) feeding
 //! one renderer thread through a bounded channel, until a signal, --duration,
 //! --count or a closed pipe; then the summary with the lost-event count.
+//! With -s, summary.rs runs instead: no ring buffer, the kernel counts.
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
@@ -66,8 +67,20 @@ pub fn run(cfg: Config) -> Result<()> {
     let mut storage = probe::new_storage();
     let tracer = probe::attach(&mut storage, &cfg)?;
     let runtime = |what: &str, e: libbpf_rs::Error| Error::Runtime(format!("{what}: {e}"));
-    let events_map = tracer.map("events").map_err(|e| runtime("events map", e))?;
     let drops_map = tracer.map("drops").map_err(|e| runtime("drops map", e))?;
+    let style = Style {
+        json: cfg.json,
+        timestamp: cfg.timestamp,
+        utc: cfg.utc,
+        durations: cfg.durations,
+        realtime_offset_ns: sys::monotonic_to_realtime_offset(),
+        page_size: sys::page_size(),
+        second_cache: Default::default(),
+    };
+    if cfg.summary {
+        return crate::summary::run(&cfg, tracer, out, style, drops_map);
+    }
+    let events_map = tracer.map("events").map_err(|e| runtime("events map", e))?;
     let stacks_map = if cfg.stack {
         Some(tracer.map("stacks").map_err(|e| runtime("stacks map", e))?)
     } else {
@@ -78,14 +91,6 @@ pub fn run(cfg: Config) -> Result<()> {
     let done = Arc::new(AtomicBool::new(false));
     let (tx, rx) = bounded::<Batch>(CHANNEL_DEPTH);
     let (spare_tx, spare_rx) = bounded::<Batch>(SPARE_BATCHES);
-    let style = Style {
-        json: cfg.json,
-        timestamp: cfg.timestamp,
-        utc: cfg.utc,
-        realtime_offset_ns: sys::monotonic_to_realtime_offset(),
-        page_size: sys::page_size(),
-        second_cache: Default::default(),
-    };
     let renderer = {
         let done = Arc::clone(&done);
         let count = cfg.count;
@@ -209,7 +214,7 @@ pub(crate) fn open_output(path: &std::path::Path) -> Result<File> {
 }
 
 /// The sum of the per-CPU drop counters.
-fn read_drops(map: &MapHandle) -> u64 {
+pub(crate) fn read_drops(map: &MapHandle) -> u64 {
     match map.lookup_percpu(&0u32.to_ne_bytes(), MapFlags::ANY) {
         Ok(Some(per_cpu)) => per_cpu
             .iter()

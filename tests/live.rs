@@ -12,8 +12,18 @@ use std::process::Command;
 
 const ALL_MODES: [&str; 3] = ["fentry", "kprobe", "tracepoint"];
 /// The cases the suite runs in every mode the kernel has.
-const PER_MODE_CASES: [&str; 8] =
-    ["mmap", "clone", "tcp-inet6", "tcp-inet", "tcp-send", "tcp-send-filter", "tcp-send-text", "sigkill"];
+const PER_MODE_CASES: [&str; 10] = [
+    "mmap",
+    "clone",
+    "tcp-inet6",
+    "tcp-inet",
+    "tcp-send",
+    "tcp-send-filter",
+    "tcp-send-text",
+    "sigkill",
+    "summary",
+    "durations",
+];
 /// The cases of `argtrace sock` (e2e/src/sock.rs), once, in its only mode.
 const SOCK_CASES: [&str; 12] = [
     "sock-auto",

@@ -27,7 +27,10 @@ Options:
   --runs N              runs per cell (default 5)
   --workload LIST       comma-separated: mmap, fork, tcp, sock, stream (default: all)
   --contender LIST      comma-separated: baseline, empty-bpf, argtrace, argtrace-json,
-                        bpftrace, strace, perf-trace (default: all; baseline is always run)
+                        bpftrace, strace, perf-trace, empty-bpf-timed, argtrace-s,
+                        argtrace-T, strace-c, perf-trace-s (default: all; baseline is
+                        always run; argtrace-T is not run on sock, whose events have
+                        no duration, and strace-c, perf-trace-s only on mmap, fork, tcp)
   --calls W=N           calls for workload W (repeatable), e.g. --calls mmap=100000
   --out DIR             where results.md and results.json go (default target/bench)
   --argtrace PATH       the argtrace binary to measure (default: build it with
@@ -43,7 +46,7 @@ Options:
 
 Internal subcommands (used by the benchmark itself):
   workload mmap|fork|tcp|sock|stream CALLS [--cpu N] [--listener-cpu N]
-  empty-bpf mmap|clone|tcp-connect|sock [--probe tracepoint|kprobe|fentry|cgroup]
+  empty-bpf mmap|clone|tcp-connect|sock [--probe tracepoint|kprobe|fentry|cgroup] [--timed]
   guest-run [--argtrace PATH] [--runs N] [--quick]     (inside a guest)
   guest-report CONSOLE.log                            (the guest tables from its console)
 
@@ -144,7 +147,7 @@ fn parse(args: &[String]) -> Result<Option<Options>, String> {
                 let mut list = vec![Contender::Baseline];
                 for s in value()?.split(',') {
                     let c = Contender::parse(s).filter(|c| Contender::ALL.contains(c)).ok_or(format!(
-                        "unknown contender `{s}` (baseline, empty-bpf, argtrace, argtrace-json, bpftrace, strace, perf-trace)"
+                        "unknown contender `{s}` (baseline, empty-bpf, argtrace, argtrace-json, bpftrace, strace, perf-trace, empty-bpf-timed, argtrace-s, argtrace-T, strace-c, perf-trace-s)"
                     ))?;
                     if !list.contains(&c) {
                         list.push(c);
@@ -280,6 +283,9 @@ fn run(opts: &Options, args: &[String]) -> Result<(), String> {
         let wanted: Vec<Contender> = [
             Contender::Empty,
             Contender::ArgtraceText,
+            Contender::EmptyTimed,
+            Contender::ArgtraceDurations,
+            Contender::ArgtraceSummary,
             Contender::Bpftrace,
         ]
         .into_iter()
@@ -352,7 +358,9 @@ fn ensure_tools(contenders: &[Contender]) -> Result<(), String> {
     for (c, tool, package) in [
         (Contender::Bpftrace, "bpftrace", "bpftrace"),
         (Contender::Strace, "strace", "strace"),
+        (Contender::StraceSummary, "strace", "strace"),
         (Contender::PerfTrace, "perf", "linux-perf"),
+        (Contender::PerfTraceSummary, "perf", "linux-perf"),
     ] {
         if contenders.contains(&c) && !in_path(tool) {
             missing.push(package);
@@ -483,10 +491,10 @@ fn probe_machine(argtrace: &Path, contenders: &[Contender], built_here: bool) ->
     if contenders.contains(&Contender::Bpftrace) {
         tools.push(("bpftrace".into(), first_line_of("bpftrace", &["--version"])));
     }
-    if contenders.contains(&Contender::Strace) {
+    if contenders.contains(&Contender::Strace) || contenders.contains(&Contender::StraceSummary) {
         tools.push(("strace".into(), first_line_of("strace", &["-V"])));
     }
-    if contenders.contains(&Contender::PerfTrace) {
+    if contenders.contains(&Contender::PerfTrace) || contenders.contains(&Contender::PerfTraceSummary) {
         tools.push(("perf".into(), first_line_of("perf", &["version"])));
     }
     let mut notes = Vec::new();

@@ -7,7 +7,8 @@ use crate::results::Cell;
 use crate::runner::{self, RunResult, Settings};
 use crate::workload::Workload;
 
-/// Every (workload, contender) cell, runs interleaved across contenders. A
+/// Every (workload, contender) cell the contender runs on
+/// (`Contender::runs_on`), runs interleaved across contenders. A
 /// contender that fails to attach is not retried on that workload (the
 /// failure is deterministic: a missing tool or a program the kernel refuses).
 pub fn run_cells(
@@ -22,6 +23,7 @@ pub fn run_cells(
         let calls = calls_for(w);
         let mut cells: Vec<Cell> = contenders
             .iter()
+            .filter(|c| c.runs_on(w))
             .map(|&c| Cell {
                 workload: w,
                 contender: c,

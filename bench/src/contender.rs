@@ -24,10 +24,25 @@ pub enum Contender {
     EmptyIn(ProbeMode),
     /// In a guest: argtrace (text to a file) forced to one hook family.
     ArgtraceIn(ProbeMode),
+    /// `argtrace -s`: the kernel counts; nothing is streamed.
+    ArgtraceSummary,
+    /// `argtrace -T`: every event with its duration (text).
+    ArgtraceDurations,
+    /// The empty program on the hooks argtrace uses with -s or -T (its
+    /// `*_start` programs added): their floor.
+    EmptyTimed,
+    /// `strace -c`.
+    StraceSummary,
+    /// `perf trace -s`.
+    PerfTraceSummary,
+    /// In a guest: argtrace -s, argtrace -T and their floor on one hook family.
+    ArgtraceSummaryIn(ProbeMode),
+    ArgtraceDurationsIn(ProbeMode),
+    EmptyTimedIn(ProbeMode),
 }
 
 impl Contender {
-    pub const ALL: [Contender; 7] = [
+    pub const ALL: [Contender; 12] = [
         Contender::Baseline,
         Contender::Empty,
         Contender::ArgtraceText,
@@ -35,6 +50,11 @@ impl Contender {
         Contender::Bpftrace,
         Contender::Strace,
         Contender::PerfTrace,
+        Contender::EmptyTimed,
+        Contender::ArgtraceSummary,
+        Contender::ArgtraceDurations,
+        Contender::StraceSummary,
+        Contender::PerfTraceSummary,
     ];
 
     /// The short name used on the command line and in the JSON.
@@ -57,6 +77,26 @@ impl Contender {
             Contender::ArgtraceIn(ProbeMode::Cgroup) => "argtrace-cgroup",
             Contender::EmptyIn(ProbeMode::Socket) => "empty-socket",
             Contender::ArgtraceIn(ProbeMode::Socket) => "argtrace-socket",
+            Contender::ArgtraceSummary => "argtrace-s",
+            Contender::ArgtraceDurations => "argtrace-T",
+            Contender::EmptyTimed => "empty-bpf-timed",
+            Contender::StraceSummary => "strace-c",
+            Contender::PerfTraceSummary => "perf-trace-s",
+            Contender::ArgtraceSummaryIn(ProbeMode::Fentry) => "argtrace-s-fentry",
+            Contender::ArgtraceSummaryIn(ProbeMode::Kprobe) => "argtrace-s-kprobe",
+            Contender::ArgtraceSummaryIn(ProbeMode::Tracepoint) => "argtrace-s-tracepoint",
+            Contender::ArgtraceSummaryIn(ProbeMode::Cgroup) => "argtrace-s-cgroup",
+            Contender::ArgtraceSummaryIn(ProbeMode::Socket) => "argtrace-s-socket",
+            Contender::ArgtraceDurationsIn(ProbeMode::Fentry) => "argtrace-T-fentry",
+            Contender::ArgtraceDurationsIn(ProbeMode::Kprobe) => "argtrace-T-kprobe",
+            Contender::ArgtraceDurationsIn(ProbeMode::Tracepoint) => "argtrace-T-tracepoint",
+            Contender::ArgtraceDurationsIn(ProbeMode::Cgroup) => "argtrace-T-cgroup",
+            Contender::ArgtraceDurationsIn(ProbeMode::Socket) => "argtrace-T-socket",
+            Contender::EmptyTimedIn(ProbeMode::Fentry) => "empty-timed-fentry",
+            Contender::EmptyTimedIn(ProbeMode::Kprobe) => "empty-timed-kprobe",
+            Contender::EmptyTimedIn(ProbeMode::Tracepoint) => "empty-timed-tracepoint",
+            Contender::EmptyTimedIn(ProbeMode::Cgroup) => "empty-timed-cgroup",
+            Contender::EmptyTimedIn(ProbeMode::Socket) => "empty-timed-socket",
         }
     }
 
@@ -71,10 +111,23 @@ impl Contender {
         v
     }
 
+    /// In a guest, for the programs' own time only: argtrace -s and -T per
+    /// hook family and their floor (the empty program on the same hooks).
+    pub fn guest_timed_set() -> Vec<Contender> {
+        let mut v = Vec::new();
+        for m in ProbeMode::CALLS {
+            v.push(Contender::EmptyTimedIn(m));
+            v.push(Contender::ArgtraceSummaryIn(m));
+            v.push(Contender::ArgtraceDurationsIn(m));
+        }
+        v
+    }
+
     pub fn parse(s: &str) -> Option<Contender> {
         Contender::ALL
             .into_iter()
             .chain(Contender::guest_set())
+            .chain(Contender::guest_timed_set())
             .find(|c| c.key() == s)
     }
 
@@ -97,6 +150,22 @@ impl Contender {
                 w.subject(),
                 m.name()
             ),
+            Contender::ArgtraceSummary => format!("`argtrace {} -s -p PID -o FILE`", w.subject()),
+            Contender::ArgtraceDurations => format!("`argtrace {} -T -p PID -o FILE`", w.subject()),
+            Contender::EmptyTimed => "empty BPF program (same hooks as -s, -T)".into(),
+            Contender::StraceSummary => format!("`strace -c -f -e trace={} -p PID -o FILE`", strace_set(w)),
+            Contender::PerfTraceSummary => format!("`perf trace -s -e {} -p PID -o FILE`", perf_set(w)),
+            Contender::ArgtraceSummaryIn(m) => format!(
+                "`argtrace {} -s --probe {} -p PID -o FILE`",
+                w.subject(),
+                m.name()
+            ),
+            Contender::ArgtraceDurationsIn(m) => format!(
+                "`argtrace {} -T --probe {} -p PID -o FILE`",
+                w.subject(),
+                m.name()
+            ),
+            Contender::EmptyTimedIn(m) => format!("empty BPF program, {} hooks of -s, -T", m.name()),
         }
     }
 
@@ -104,7 +173,11 @@ impl Contender {
     /// (tracepoints; cgroup for sock) unless the contender names one.
     pub fn mode(self, w: Workload) -> ProbeMode {
         match self {
-            Contender::EmptyIn(m) | Contender::ArgtraceIn(m) => m,
+            Contender::EmptyIn(m)
+            | Contender::ArgtraceIn(m)
+            | Contender::EmptyTimedIn(m)
+            | Contender::ArgtraceSummaryIn(m)
+            | Contender::ArgtraceDurationsIn(m) => m,
             _ => w.host_mode(),
         }
     }
@@ -114,16 +187,50 @@ impl Contender {
     /// a tenth of them; overhead is per call, so the figures stay comparable.
     pub fn calls(self, w: Workload, calls: u64) -> u64 {
         match (self, w) {
-            (Contender::Strace, Workload::Mmap) => (calls / 10).max(1),
+            (Contender::Strace | Contender::StraceSummary, Workload::Mmap) => (calls / 10).max(1),
             _ => calls,
+        }
+    }
+
+    /// Whether the contender is run on workload `w`. argtrace -T (and so its
+    /// guest variants) only where the subject's events are calls with an
+    /// entry and a return (`Subject::has_calls`: argtrace refuses -T for sock
+    /// and skb); strace -c and perf trace -s on the mmap, fork and tcp loops.
+    pub fn runs_on(self, w: Workload) -> bool {
+        match self {
+            Contender::ArgtraceDurations | Contender::ArgtraceDurationsIn(_) => {
+                argtrace::subject::by_name(w.subject()).is_some_and(|s| s.has_calls())
+            }
+            Contender::StraceSummary | Contender::PerfTraceSummary => {
+                matches!(w, Workload::Mmap | Workload::Fork | Workload::Tcp)
+            }
+            _ => true,
         }
     }
 
     pub fn is_argtrace(self) -> bool {
         matches!(
             self,
-            Contender::ArgtraceText | Contender::ArgtraceJson | Contender::ArgtraceIn(_)
+            Contender::ArgtraceText
+                | Contender::ArgtraceJson
+                | Contender::ArgtraceIn(_)
+                | Contender::ArgtraceSummary
+                | Contender::ArgtraceDurations
+                | Contender::ArgtraceSummaryIn(_)
+                | Contender::ArgtraceDurationsIn(_)
         )
+    }
+
+    /// The empty program on the same hooks: the floor this contender's
+    /// program time is measured against.
+    pub fn floor(self) -> Option<Contender> {
+        match self {
+            Contender::ArgtraceText | Contender::ArgtraceJson => Some(Contender::Empty),
+            Contender::ArgtraceSummary | Contender::ArgtraceDurations => Some(Contender::EmptyTimed),
+            Contender::ArgtraceIn(m) => Some(Contender::EmptyIn(m)),
+            Contender::ArgtraceSummaryIn(m) | Contender::ArgtraceDurationsIn(m) => Some(Contender::EmptyTimedIn(m)),
+            _ => None,
+        }
     }
 }
 
@@ -218,20 +325,43 @@ pub fn launch(
     };
     let l = match c {
         Contender::Baseline => return None,
-        Contender::Empty | Contender::EmptyIn(_) => Launch {
+        Contender::Empty | Contender::EmptyIn(_) | Contender::EmptyTimed | Contender::EmptyTimedIn(_) => Launch {
             program: tools.bench.to_path_buf(),
-            args: vec![
-                s("empty-bpf"),
-                s(w.subject()),
-                s("--probe"),
-                s(c.mode(w).name()),
-            ],
+            args: {
+                let mut a = vec![s("empty-bpf"), s(w.subject()), s("--probe"), s(c.mode(w).name())];
+                if matches!(c, Contender::EmptyTimed | Contender::EmptyTimedIn(_)) {
+                    a.push(s("--timed"));
+                }
+                a
+            },
             ready: Ready::StderrPrefix(s("argtrace-bench: empty program attached")),
             stop: Stop::Now,
             output: None,
             signature: Signature::default(),
         },
-        Contender::ArgtraceText | Contender::ArgtraceJson | Contender::ArgtraceIn(_) => {
+        Contender::ArgtraceSummary | Contender::ArgtraceSummaryIn(_) => Launch {
+            program: tools.argtrace.to_path_buf(),
+            args: vec![
+                s(w.subject()),
+                s("-s"),
+                s("--probe"),
+                s(c.mode(w).name()),
+                s("-p"),
+                pid.to_string(),
+                s("-o"),
+                out,
+            ],
+            ready: Ready::StderrPrefix(s("argtrace: tracing")),
+            stop: Stop::Now,
+            // A table, not events: its count is the stderr line's.
+            output: None,
+            signature: Signature::default(),
+        },
+        Contender::ArgtraceText
+        | Contender::ArgtraceJson
+        | Contender::ArgtraceIn(_)
+        | Contender::ArgtraceDurations
+        | Contender::ArgtraceDurationsIn(_) => {
             let json = c == Contender::ArgtraceJson;
             let mut args = vec![
                 s(w.subject()),
@@ -244,6 +374,9 @@ pub fn launch(
             ];
             if json {
                 args.push(s("--json"));
+            }
+            if matches!(c, Contender::ArgtraceDurations | Contender::ArgtraceDurationsIn(_)) {
+                args.push(s("-T"));
             }
             let signature = match (w, json) {
                 (Workload::Mmap, false) => sig(s(""), &[format!("mmap(NULL, {len},")]),
@@ -303,6 +436,40 @@ pub fn launch(
                 Workload::Sock => sig(format!("{pid} "), &[s("bind("), s("sin_port=htons(0)")]),
                 Workload::Stream => sig(format!("{pid} "), &crate::stream::strace_marks()),
             },
+        },
+        Contender::StraceSummary => Launch {
+            program: PathBuf::from("strace"),
+            args: vec![
+                s("-c"),
+                s("-f"),
+                s("-e"),
+                format!("trace={}", strace_set(w)),
+                s("-p"),
+                pid.to_string(),
+                s("-o"),
+                out,
+            ],
+            ready: Ready::StderrPrefix(format!("strace: Process {pid} attached")),
+            stop: Stop::WhenQuiet,
+            output: None,
+            signature: Signature::default(),
+        },
+        Contender::PerfTraceSummary => Launch {
+            program: PathBuf::from("perf"),
+            args: vec![
+                s("trace"),
+                s("-s"),
+                s("-e"),
+                s(perf_set(w)),
+                s("-p"),
+                pid.to_string(),
+                s("-o"),
+                out,
+            ],
+            ready: Ready::PerfEventFds,
+            stop: Stop::WhenQuiet,
+            output: None,
+            signature: Signature::default(),
         },
         Contender::PerfTrace => Launch {
             program: PathBuf::from("perf"),
@@ -376,4 +543,58 @@ tracepoint:syscalls:sys_exit_connect /@call[tid].0/ {{
         Workload::Sock => sockchurn::bpftrace_body(pid),
     };
     format!("{}\nEND {{ clear(@call); }}\n", body.trim_start())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_is_unique_and_parses_back() {
+        let mut all: Vec<Contender> = Vec::new();
+        for c in Contender::ALL.into_iter().chain(Contender::guest_set()).chain(Contender::guest_timed_set()) {
+            // The baseline is in both sets.
+            if !all.contains(&c) {
+                all.push(c);
+            }
+        }
+        for c in &all {
+            assert_eq!(Contender::parse(c.key()), Some(*c), "{}", c.key());
+        }
+        let mut keys: Vec<&str> = all.iter().map(|c| c.key()).collect();
+        keys.sort_unstable();
+        let n = keys.len();
+        keys.dedup();
+        assert_eq!(keys.len(), n, "a key is used twice");
+    }
+
+    #[test]
+    fn durations_and_summaries_run_where_the_product_has_them() {
+        // argtrace refuses -T for sock (its events are instants); -s works everywhere.
+        assert!(!Contender::ArgtraceDurations.runs_on(Workload::Sock));
+        assert!(Contender::ArgtraceSummary.runs_on(Workload::Sock));
+        assert!(Contender::EmptyTimed.runs_on(Workload::Sock));
+        for w in Workload::CALLS {
+            assert!(Contender::ArgtraceDurations.runs_on(w), "{}", w.name());
+            for m in ProbeMode::CALLS {
+                assert!(Contender::ArgtraceDurationsIn(m).runs_on(w));
+            }
+        }
+        for c in [Contender::StraceSummary, Contender::PerfTraceSummary] {
+            for w in Workload::ALL {
+                let expected = matches!(w, Workload::Mmap | Workload::Fork | Workload::Tcp);
+                assert_eq!(c.runs_on(w), expected, "{} on {}", c.key(), w.name());
+            }
+        }
+    }
+
+    #[test]
+    fn every_argtrace_contender_has_its_floor() {
+        for c in Contender::ALL.into_iter().chain(Contender::guest_set()).chain(Contender::guest_timed_set()) {
+            if c.is_argtrace() {
+                let f = c.floor().expect("a floor");
+                assert_eq!(f.mode(Workload::Mmap), c.mode(Workload::Mmap), "{}", c.key());
+            }
+        }
+    }
 }

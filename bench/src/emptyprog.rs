@@ -3,7 +3,8 @@
 //! argtrace uses for a subject in a probe mode (read from argtrace's own BPF
 //! object for that subject), loaded with raw bpf() calls (no libbpf, no
 //! object file of its own). What it costs is the hook itself.
-//! Run as `argtrace-bench empty-bpf <subject> [--probe tracepoint|kprobe|fentry|cgroup]`:
+//! Run as `argtrace-bench empty-bpf <subject> [--probe tracepoint|kprobe|fentry|cgroup] [--timed]`
+//! (--timed: also the hooks argtrace adds with -T and -s, its `*_start` programs):
 //! prints `argtrace-bench: empty program attached ...` on stderr once every hook
 //! is live, and detaches and exits 0 on SIGINT or SIGTERM.
 
@@ -28,24 +29,32 @@ fn subject_names(sep: &str) -> String {
 }
 
 /// The hooks argtrace attaches for `subject` in `mode`, from the product itself
-/// (its subject's BPF object), so the floor is measured on the same places.
-fn hooks(subject: &str, mode: ProbeMode) -> Result<Vec<Hook>, String> {
+/// (its subject's BPF object), so the floor is measured on the same places;
+/// `timed`: those it attaches with -T or -s (its `*_start` programs added,
+/// `Subject::timing_sections`).
+fn hooks(subject: &str, mode: ProbeMode, timed: bool) -> Result<Vec<Hook>, String> {
     let Some(s) = subject::by_name(subject) else {
         return Err(format!(
             "unknown subject `{subject}` ({})",
             subject_names(", ")
         ));
     };
-    subject::hooks(&*s, mode)
-        .map_err(|e| format!("reading the hooks of {subject} from its BPF object: {e}"))
+    let hooks = if timed {
+        subject::timed_hooks(&*s, mode)
+    } else {
+        subject::hooks(&*s, mode)
+    };
+    hooks.map_err(|e| format!("reading the hooks of {subject} from its BPF object: {e}"))
 }
 
 pub fn main(args: &[String]) -> ! {
     let mut subject = None;
     let mut mode = ProbeMode::Tracepoint;
+    let mut timed = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
+            "--timed" => timed = true,
             "--probe" => match it.next().and_then(|m| parse_mode(m)) {
                 Some(m) => mode = m,
                 None => die("--probe needs tracepoint, kprobe, fentry or cgroup"),
@@ -56,13 +65,13 @@ pub fn main(args: &[String]) -> ! {
     }
     let Some(subject) = subject else {
         die(&format!(
-            "usage: argtrace-bench empty-bpf {} [--probe tracepoint|kprobe|fentry|cgroup]",
+            "usage: argtrace-bench empty-bpf {} [--probe tracepoint|kprobe|fentry|cgroup] [--timed]",
             subject_names("|")
         ))
     };
     // Blocked before attaching: a stop that arrives early still ends us cleanly.
     let stop = sys::block_stop_signals();
-    let hooks = hooks(&subject, mode).unwrap_or_else(|e| die(&e));
+    let hooks = hooks(&subject, mode, timed).unwrap_or_else(|e| die(&e));
     let mut live = Vec::new();
     for hook in &hooks {
         match attach(hook) {
@@ -315,6 +324,29 @@ fn btf_func_id(btf: &[u8], name: &str) -> Option<u32> {
 
 #[cfg(test)]
 mod tests {
+    use argtrace::bpf::ProbeMode;
+    use argtrace::subject::{self, Hook};
+
+    #[test]
+    fn timed_hooks_are_the_plain_ones_and_the_start_programs() {
+        for s in subject::all() {
+            for &mode in s.modes() {
+                let plain = super::hooks(s.name(), mode, false).expect("plain hooks");
+                let timed = super::hooks(s.name(), mode, true).expect("timed hooks");
+                assert!(timed.starts_with(&plain), "{} {}", s.name(), mode.name());
+                assert!(
+                    timed.iter().all(|h| !matches!(h, Hook::Other(_))),
+                    "{} {}: {timed:?}",
+                    s.name(),
+                    mode.name()
+                );
+            }
+        }
+        // mmap's fexit in fentry mode gets its fentry with -T and -s.
+        let timed = super::hooks("mmap", ProbeMode::Fentry, true).unwrap();
+        assert!(timed.contains(&Hook::Fentry { function: "ksys_mmap_pgoff".into(), exit: false }));
+    }
+
     #[test]
     fn finds_a_function_in_the_running_kernels_btf() {
         let Ok(btf) = std::fs::read("/sys/kernel/btf/vmlinux") else {

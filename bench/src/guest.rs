@@ -104,6 +104,7 @@ pub fn main(args: &[String]) -> ! {
     stats_set.bpf_stats = true;
     let stats_contenders: Vec<Contender> = Contender::guest_set()
         .into_iter()
+        .chain(Contender::guest_timed_set())
         .filter(|c| *c != Contender::Baseline)
         .collect();
     if let Ok(on) = bpfinfo::enable_stats() {
@@ -337,6 +338,9 @@ ARGTRACE-BENCH-RUN mmap empty-fentry 100 1100000 - -
 ARGTRACE-BENCH-RUN mmap argtrace-fentry 100 1300000 100 0
 ARGTRACE-BENCH-PROG mmap empty-fentry 100 100 5000
 ARGTRACE-BENCH-PROG mmap argtrace-fentry 100 100 20000
+ARGTRACE-BENCH-PROG mmap empty-timed-fentry 100 200 10000
+ARGTRACE-BENCH-PROG mmap argtrace-T-fentry 100 200 30000
+ARGTRACE-BENCH-PROG mmap argtrace-s-fentry 100 200 25000
 ARGTRACE-BENCH-DONE
 ";
         let run = parse_console(console).expect("complete");
@@ -350,6 +354,9 @@ ARGTRACE-BENCH-DONE
         // (13000 - 10000) / (11000 - 10000) per call, and 200 / 50 ns per call.
         assert_eq!(fentry(run.ratios()), Some(3.0));
         assert_eq!(fentry(run.prog_ratios()), Some(4.0));
+        // -T and -s over the empty program on their hooks (the start ones too).
+        assert_eq!(fentry(run.prog_ratios_of(Contender::ArgtraceDurationsIn)), Some(3.0));
+        assert_eq!(fentry(run.prog_ratios_of(Contender::ArgtraceSummaryIn)), Some(2.5));
         assert!(parse_console("ARGTRACE-BENCH-RUN mmap baseline 1 1 - -\n").is_none());
     }
 }

@@ -14,7 +14,7 @@
 //! 2. `workload`, `bpfinfo`, `emptyprog`, `emptycgroup` (sys; workload also
 //!    `sockchurn`, the socket-churn loop; emptyprog also argtrace's hooks and
 //!    emptycgroup)
-//! 3. `contender` (workload; argtrace's probe modes)
+//! 3. `contender` (workload; argtrace's probe modes, and which of its subjects have calls to time)
 //! 4. `runner`: one measured run (bpfinfo, contender, sys, workload)
 //! 5. `results`: the data a benchmark produces and the figures drawn from it
 //!    (contender, runner, stats, workload)

@@ -371,13 +371,21 @@ fn bpf_stats_markdown(r: &Results) -> String {
         "The kernel's own count of each program's runs and run time during the loop. \
          \"Overhead\" is that run's loop time per call over the baseline (bpf_stats itself adds two clock reads per program run).\n"
     );
-    let _ = writeln!(md, "| workload | contender | program runs per call | ns in programs per call | ns per program run (each program) | overhead per call, ns |");
-    let _ = writeln!(md, "|---|---|--:|--:|---|--:|");
+    let _ = writeln!(md, "| workload | contender | program runs per call | ns in programs per call | over the empty program on the same hooks | ns per program run (each program) | overhead per call, ns |");
+    let _ = writeln!(md, "|---|---|--:|--:|--:|---|--:|");
+    // Program time per call of a contender, for the ratio to its floor.
+    let per_call = |w: Workload, c: Contender| {
+        r.bpf_stats
+            .iter()
+            .find(|x| x.workload == w && x.contender == c)
+            .and_then(|x| Some((x.calls, x.runs.first()?.bpf_progs.as_ref()?)))
+            .map(|(calls, p)| p.iter().map(|p| p.run_time_ns).sum::<u64>() as f64 / calls as f64)
+    };
     for c in &r.bpf_stats {
         let Some(run) = c.runs.first() else {
             let _ = writeln!(
                 md,
-                "| {} | {} | failed | | | |",
+                "| {} | {} | failed | | | | |",
                 c.workload.name(),
                 c.contender.key()
             );
@@ -398,13 +406,20 @@ fn bpf_stats_markdown(r: &Results) -> String {
             })
             .collect();
         let overhead = baseline_ns(&r.cells, c.workload).map(|b| run.elapsed_ns as f64 / calls - b);
+        let over_floor = c
+            .contender
+            .floor()
+            .and_then(|f| per_call(c.workload, f))
+            .filter(|e| *e > 0.0)
+            .map(|e| format!("{} ×", num(ns as f64 / calls / e)));
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} |",
             c.workload.name(),
             c.contender.key(),
             num(runs as f64 / calls),
             num(ns as f64 / calls),
+            over_floor.unwrap_or_else(|| "—".into()),
             each.join(", "),
             overhead.map_or("—".into(), num)
         );
@@ -592,6 +607,12 @@ fn mode_table(md: &mut String, intro: &str, ratios: PerMode) {
     md.push('\n');
 }
 
+/// The guest's argtrace -T and -s contenders per hook family, with what they do.
+const TIMED: [(&str, fn(ProbeMode) -> Contender); 2] = [
+    ("argtrace -T (each event with its duration)", Contender::ArgtraceDurationsIn),
+    ("argtrace -s (counted in the kernel)", Contender::ArgtraceSummaryIn),
+];
+
 /// The guest part's tables: argtrace over the empty program per hook family.
 pub fn guest_markdown(g: &GuestOutcome) -> String {
     let mut md = String::new();
@@ -619,6 +640,20 @@ pub fn guest_markdown(g: &GuestOutcome) -> String {
                     "The programs' own run time per call (kernel.bpf_stats, one run each), argtrace over the empty program:",
                     run.prog_ratios(),
                 );
+                for (what, argtrace) in TIMED {
+                    let ratios = run.prog_ratios_of(argtrace);
+                    if ratios.iter().all(|(_, _, r)| r.is_none()) {
+                        continue;
+                    }
+                    mode_table(
+                        &mut md,
+                        &format!(
+                            "{what}: the programs' own run time per call over the empty program's on the same hooks \
+                             (with the -T/-s start hooks):"
+                        ),
+                        ratios,
+                    );
+                }
                 mode_table(
                     &mut md,
                     "argtrace's own program time per call in each mode, over tracepoint mode's:",
@@ -686,6 +721,14 @@ pub fn guest_json(g: &GuestOutcome) -> Json {
                 .with("kernel", run.kernel.as_str())
                 .with("ratios", ratios_json(run.ratios()))
                 .with("program_time_ratios", ratios_json(run.prog_ratios()))
+                .with(
+                    "program_time_ratios_durations",
+                    ratios_json(run.prog_ratios_of(Contender::ArgtraceDurationsIn)),
+                )
+                .with(
+                    "program_time_ratios_summary",
+                    ratios_json(run.prog_ratios_of(Contender::ArgtraceSummaryIn)),
+                )
                 .with("programs", Json::Arr(programs))
                 .with("cells", Json::Arr(cells))
         }

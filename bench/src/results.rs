@@ -197,12 +197,17 @@ impl GuestRun {
 
     /// The same ratio for the programs' own time per call.
     pub fn prog_ratios(&self) -> PerMode {
+        self.prog_ratios_of(Contender::ArgtraceIn)
+    }
+
+    /// The programs' own time per call of `argtrace` in each mode over its
+    /// floor's (`Contender::floor`: the empty program on the same hooks; for
+    /// -T and -s, with their `*_start` hooks).
+    pub fn prog_ratios_of(&self, argtrace: fn(ProbeMode) -> Contender) -> PerMode {
         let per_call = |w, c| self.prog_per_call(w, c);
         per_mode(|w, m| {
-            ratio(
-                per_call(w, Contender::ArgtraceIn(m)),
-                per_call(w, Contender::EmptyIn(m)),
-            )
+            let c = argtrace(m);
+            ratio(per_call(w, c), c.floor().and_then(|f| per_call(w, f)))
         })
     }
 

@@ -476,10 +476,13 @@ fn count_lines(path: &Path, sig: &contender::Signature) -> (u64, Option<(u64, u6
     (n, summary)
 }
 
-/// `argtrace: N events, M lost`
+/// `argtrace: N events, M lost` (or, with -s, `N calls counted, M lost`;
+/// for the subjects of cgroup hooks, sock and skb, `N events counted, M lost`)
 fn parse_argtrace_summary(l: &str) -> Option<(u64, u64)> {
     let rest = l.strip_prefix("argtrace: ")?;
-    let (e, rest) = rest.split_once(" events, ")?;
+    let (e, rest) = [" events, ", " calls counted, ", " events counted, "]
+        .into_iter()
+        .find_map(|sep| rest.split_once(sep))?;
     let d = rest.strip_suffix(" lost")?;
     Some((e.parse().ok()?, d.parse().ok()?))
 }
@@ -508,6 +511,15 @@ mod tests {
             parse_argtrace_summary("argtrace: 12 events, 3 lost"),
             Some((12, 3))
         );
+        assert_eq!(
+            parse_argtrace_summary("argtrace: 1015 calls counted, 0 lost"),
+            Some((1015, 0))
+        );
+        assert_eq!(
+            parse_argtrace_summary("argtrace: 6000 events counted, 2 lost"),
+            Some((6000, 2))
+        );
+        assert_eq!(parse_argtrace_summary("argtrace: tracing 3 hooks"), None);
         assert_eq!(
             parse_json_summary("{\"summary\": {\"events\": 7, \"dropped\": 0}}\n"),
             Some((7, 0))

@@ -4,7 +4,7 @@
 //!                      [--expect-unavailable M,..]
 //!   argtrace-e2e suite --argtrace PATH --modes M,.. --expect-auto MODE [--unavailable M,..]
 //!   argtrace-e2e detect
-//!   argtrace-e2e trigger mmap|clone|tcp|tcp-send
+//!   argtrace-e2e trigger mmap|clone|tcp|tcp-send|summary|durations
 //!   argtrace-e2e sock-trigger NAME [ARG]   (the sock cases' triggers, sock.rs)
 //!   argtrace-e2e skb-trigger NAME   (the skb cases' triggers, skb.rs)
 //!   argtrace-e2e skb-suite ARGTRACE  (the skb cases alone)
@@ -18,6 +18,7 @@ mod detect;
 mod sock;
 mod skb;
 mod suite;
+mod summary;
 mod tcp_send;
 mod trigger;
 
@@ -30,7 +31,7 @@ fn usage() -> i32 {
     );
     eprintln!("       argtrace-e2e suite --argtrace PATH --modes M[,M..] --expect-auto MODE [--unavailable M[,M..]]");
     eprintln!("       argtrace-e2e detect");
-    eprintln!("       argtrace-e2e trigger mmap|clone|tcp|tcp-send");
+    eprintln!("       argtrace-e2e trigger mmap|clone|tcp|tcp-send|summary|durations");
     2
 }
 
@@ -84,6 +85,7 @@ fn parse_suite(args: &[String]) -> Option<suite::Options> {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let code = match args.first().map(String::as_str) {
+        Some("trigger") if args.len() == 2 && summary::TRIGGERS.contains(&args[1].as_str()) => summary::trigger(&args[1]),
         Some("trigger") if args.len() == 2 => trigger::run(&args[1]),
         Some("sock-trigger") => sock::trigger(&args[1..]),
         Some("skb-trigger") => skb::trigger(&args[1..]),

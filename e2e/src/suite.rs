@@ -93,6 +93,7 @@ pub fn run(opts: &Options) -> i32 {
         // A subject refused in this mode cannot be the one killed.
         let killed = if opts.refuse.iter().any(|r| r == &format!("clone:{mode}")) { "mmap" } else { "clone" };
         report("sigkill", mode, case_sigkill(opts, mode, killed));
+        crate::summary::cases(&opts.argtrace, mode, &mut report);
     }
     match &plan.auto {
         Some(auto) => report("auto", auto, case_mmap(opts, None, auto)),

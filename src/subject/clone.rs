@@ -23,7 +23,13 @@ unsafe impl plain::Plain for CloneEvent {}
 #[derive(clap::Args, Debug, Default, Clone)]
 pub struct Clone {}
 
-skeleton_subject!(Clone, "clone", skel::CloneSkelBuilder, CloneEvent);
+// The summary's rows are the entries, numbered by enum argtrace_clone_syscall.
+skeleton_subject!(Clone, "clone", skel::CloneSkelBuilder, CloneEvent, calls |call| {
+    match Entry::of(call) {
+        Entry::Unknown => None,
+        entry => Some(entry.name()),
+    }
+});
 
 /// Which entry the call came through (bpf/argtrace.h, enum argtrace_clone_syscall).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -35,16 +41,32 @@ enum Entry {
     Unknown,
 }
 
-impl CloneEvent {
-    fn entry(&self) -> Entry {
+impl Entry {
+    fn of(syscall: u32) -> Entry {
         use skel::types::argtrace_clone_syscall as sys;
-        match self.syscall {
+        match syscall {
             s if s == sys::CLONE_SYS_CLONE.0 => Entry::Clone,
             s if s == sys::CLONE_SYS_CLONE3.0 => Entry::Clone3,
             s if s == sys::CLONE_SYS_FORK.0 => Entry::Fork,
             s if s == sys::CLONE_SYS_VFORK.0 => Entry::Vfork,
             _ => Entry::Unknown,
         }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Entry::Clone => "clone",
+            Entry::Clone3 => "clone3",
+            Entry::Fork => "fork",
+            Entry::Vfork => "vfork",
+            Entry::Unknown => "clone?",
+        }
+    }
+}
+
+impl CloneEvent {
+    fn entry(&self) -> Entry {
+        Entry::of(self.syscall)
     }
 
     /// What the kernel wrote at parent_tid for the parent, if the flags made
@@ -81,13 +103,7 @@ impl Record for CloneEvent {
     }
 
     fn syscall(&self) -> &'static str {
-        match self.entry() {
-            Entry::Clone => "clone",
-            Entry::Clone3 => "clone3",
-            Entry::Fork => "fork",
-            Entry::Vfork => "vfork",
-            Entry::Unknown => "clone?",
-        }
+        self.entry().name()
     }
 
     fn ret(&self) -> i64 {

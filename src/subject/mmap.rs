@@ -22,7 +22,7 @@ unsafe impl plain::Plain for MmapEvent {}
 #[derive(clap::Args, Debug, Default, Clone)]
 pub struct Mmap {}
 
-skeleton_subject!(Mmap, "mmap", skel::MmapSkelBuilder, MmapEvent);
+skeleton_subject!(Mmap, "mmap", skel::MmapSkelBuilder, MmapEvent, calls |call| { (call == 0).then_some("mmap") });
 
 impl MmapEvent {
     /// The byte offset and page offset, whichever the hook saw.

@@ -52,10 +52,29 @@ pub trait Subject: Debug + Send + Sync {
         &ProbeMode::CALLS
     }
 
-    /// The ELF section of every program in the subject's object
-    /// (`kprobe/ksys_mmap_pgoff`, `tracepoint/syscalls/sys_exit_mmap` ...):
-    /// the one source of what argtrace attaches, for the benchmarks too.
+    /// Whether the subject's events are calls, with an entry and a return
+    /// (clone, mmap, tcp-connect, tcp-send): then -T times them and -s shows
+    /// their durations, errors and histograms. The events of cgroup hooks
+    /// (sock, skb) are instants: -T is refused and -s counts them only.
+    fn has_calls(&self) -> bool {
+        true
+    }
+
+    /// The ELF section of every program in the subject's object that a run
+    /// loads in its mode (`kprobe/ksys_mmap_pgoff`,
+    /// `tracepoint/syscalls/sys_exit_mmap` ...): the one source of what
+    /// argtrace attaches, for the benchmarks too.
     fn sections(&self) -> std::result::Result<Vec<String>, libbpf_rs::Error>;
+
+    /// The sections of the programs that only -T and -s load (`*_start`:
+    /// where the call starts, when no other program of the mode sees it).
+    fn timing_sections(&self) -> std::result::Result<Vec<String>, libbpf_rs::Error> {
+        Ok(Vec::new())
+    }
+
+    /// The name of the subject's call numbered `call` by its BPF side
+    /// (ARGTRACE_CALL in bpf/common.bpf.h): a row of the summary (-s).
+    fn call_name(&self, call: u32) -> Option<&'static str>;
 
     /// Opens, configures (rodata, filters), loads and attaches the object in `mode`.
     fn load<'obj>(
@@ -71,15 +90,17 @@ pub trait Subject: Debug + Send + Sync {
 }
 
 /// The `Subject` impl of a subject whose programs live in one libbpf-rs
-/// skeleton: its name, the sections of its object, the load (with the
-/// subject's own rodata, written by `rodata |this, ro| { ... }` where `this`
-/// is the subject and `ro` the skeleton's rodata) and the rendering of its
-/// record type. `check` keeps the trait's default.
+/// skeleton: its name, the sections of its object, the names of its calls
+/// (`calls |call| { ... }`, the summary's rows), the load (with the subject's
+/// own rodata, written by `rodata |this, ro| { ... }` where `this` is the
+/// subject and `ro` the skeleton's rodata) and the rendering of its record
+/// type. `check` keeps the trait's default.
 macro_rules! skeleton_subject {
-    ($ty:ty, $name:literal, $builder:path, $record:ty) => {
-        $crate::subject::skeleton_subject!($ty, $name, $builder, $record, rodata |_this, _ro| {});
+    ($ty:ty, $name:literal, $builder:path, $record:ty, calls |$call:ident| $calls:block) => {
+        $crate::subject::skeleton_subject!($ty, $name, $builder, $record, calls |$call| $calls, rodata |_this, _ro| {});
     };
-    ($ty:ty, $name:literal, $builder:path, $record:ty, rodata |$this:ident, $ro:ident| $extra:block) => {
+    ($ty:ty, $name:literal, $builder:path, $record:ty, calls |$call:ident| $calls:block,
+     rodata |$this:ident, $ro:ident| $extra:block) => {
         impl $crate::subject::Subject for $ty {
             fn name(&self) -> &'static str {
                 $name
@@ -87,6 +108,14 @@ macro_rules! skeleton_subject {
 
             fn sections(&self) -> std::result::Result<Vec<String>, libbpf_rs::Error> {
                 $crate::bpf::skeleton_sections!($builder)
+            }
+
+            fn timing_sections(&self) -> std::result::Result<Vec<String>, libbpf_rs::Error> {
+                $crate::bpf::skeleton_sections!($builder, timing)
+            }
+
+            fn call_name(&self, $call: u32) -> Option<&'static str> {
+                $calls
             }
 
             fn load<'obj>(
@@ -217,6 +246,16 @@ pub fn hooks(subject: &dyn Subject, mode: ProbeMode) -> std::result::Result<Vec<
     Ok(hooks)
 }
 
+/// The hooks `subject` attaches in `mode` with -T or -s: those of `hooks`
+/// and the `*_start` ones.
+pub fn timed_hooks(subject: &dyn Subject, mode: ProbeMode) -> std::result::Result<Vec<Hook>, libbpf_rs::Error> {
+    let mut all = hooks(subject, mode)?;
+    all.extend(
+        subject.timing_sections()?.iter().filter(|s| mode.owns_section(s)).map(|s| Hook::from_section(s)),
+    );
+    Ok(all)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,5 +288,37 @@ mod tests {
             hooks(&*mmap, ProbeMode::Fentry).unwrap(),
             vec![Hook::Fentry { function: "ksys_mmap_pgoff".into(), exit: true }]
         );
+        // -T and -s pair the fexit with an fentry on the same function.
+        assert_eq!(
+            timed_hooks(&*mmap, ProbeMode::Fentry).unwrap(),
+            vec![
+                Hook::Fentry { function: "ksys_mmap_pgoff".into(), exit: true },
+                Hook::Fentry { function: "ksys_mmap_pgoff".into(), exit: false },
+            ]
+        );
+        assert_eq!(timed_hooks(&*mmap, ProbeMode::Tracepoint).unwrap(), hooks(&*mmap, ProbeMode::Tracepoint).unwrap());
+    }
+
+    #[test]
+    fn timed_fentry_mode_has_a_start_for_every_exit() {
+        // Every function whose fexit reports a call in fentry mode has an
+        // fentry program stamping the call's start with -T and -s, so a
+        // duration is always measured, never guessed.
+        for s in all() {
+            let timed = timed_hooks(&*s, ProbeMode::Fentry).unwrap();
+            for h in &timed {
+                if let Hook::Fentry { function, exit: true } = h {
+                    let start = Hook::Fentry { function: function.clone(), exit: false };
+                    assert!(timed.contains(&start), "{}: no fentry start for fexit {function}", s.name());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_subject_names_its_first_call() {
+        for s in all() {
+            assert!(s.call_name(0).is_some(), "{} names no call 0", s.name());
+        }
     }
 }

@@ -254,6 +254,11 @@ impl Subject for Skb {
     }
 
     fn check_config(&self, cfg: &Config) -> Result<()> {
+        if cfg.summary && self.pcap.is_some() {
+            return Err(Error::Usage(
+                "--pcap writes the packets, and -s/--summary only counts them: use one or the other".into(),
+            ));
+        }
         let filtered = !cfg.pids.is_empty() || !cfg.tids.is_empty() || cfg.comm.is_some() || cfg.uid.is_some();
         if !filtered {
             return Ok(());
@@ -275,6 +280,20 @@ impl Subject for Skb {
             ));
         }
         Ok(())
+    }
+
+    /// Packets, not calls: -T is refused, -s counts them per direction.
+    fn has_calls(&self) -> bool {
+        false
+    }
+
+    /// The summary's rows: the directions (enum argtrace_skb_dir).
+    fn call_name(&self, call: u32) -> Option<&'static str> {
+        match call {
+            c if c == skel::types::argtrace_skb_dir::SKB_EGRESS.0 => Some("egress"),
+            c if c == skel::types::argtrace_skb_dir::SKB_INGRESS.0 => Some("ingress"),
+            _ => None,
+        }
     }
 
     fn modes(&self) -> &'static [ProbeMode] {

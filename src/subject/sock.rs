@@ -93,6 +93,16 @@ impl Subject for Sock {
         &[ProbeMode::Cgroup]
     }
 
+    /// Events of cgroup hooks: -T is refused, -s counts them per op.
+    fn has_calls(&self) -> bool {
+        false
+    }
+
+    /// The summary's rows: the ops (enum argtrace_sock_op).
+    fn call_name(&self, call: u32) -> Option<&'static str> {
+        Some(op_name(u8::try_from(call).ok()?)).filter(|n| *n != "unknown")
+    }
+
     fn sections(&self) -> std::result::Result<Vec<String>, libbpf_rs::Error> {
         skeleton_sections!(skel::SockSkelBuilder)
     }

@@ -35,9 +35,11 @@ pub struct TcpConnect {
     pub ipv6: bool,
 }
 
-skeleton_subject!(TcpConnect, "tcp-connect", skel::TcpConnectSkelBuilder, TcpConnectEvent, rodata |this, ro| {
-    ro.target_family = Family::resolve(this.family, this.ipv4, this.ipv6).unwrap_or(0);
-});
+skeleton_subject!(TcpConnect, "tcp-connect", skel::TcpConnectSkelBuilder, TcpConnectEvent,
+    calls |call| { (call == 0).then_some("connect") },
+    rodata |this, ro| {
+        ro.target_family = Family::resolve(this.family, this.ipv4, this.ipv6).unwrap_or(0);
+    });
 
 impl TcpConnectEvent {
     /// Source and destination as printed, v4-mapped IPv6 kept as such. At

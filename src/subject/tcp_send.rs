@@ -83,6 +83,12 @@ impl Subject for TcpSend {
         skeleton_sections!(skel::TcpSendSkelBuilder)
     }
 
+    /// One row: every mode's send is a tcp_sendmsg (in tracepoint mode timed
+    /// from the send syscall's entry to its return).
+    fn call_name(&self, call: u32) -> Option<&'static str> {
+        (call == 0).then_some("tcp_sendmsg")
+    }
+
     fn load<'obj>(
         &self,
         storage: &'obj mut MaybeUninit<OpenObject>,

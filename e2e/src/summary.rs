@@ -1,0 +1,558 @@
+//! The end-to-end cases of summary mode (-s) and durations (-T), with their
+//! trigger programs. Each case runs one trigger under several argtrace
+//! instances at once (one subject each, all filtered on the trigger's pid)
+//! and checks what they printed against what the trigger did and measured:
+//!
+//! - `summary`: exactly 1000 successful mmaps, 10 failing with EINVAL and 5
+//!   with EBADF, and 7 forks, under `-s -p PID`: the tables (JSON and text)
+//!   show those counts and that error breakdown exactly, the histogram
+//!   buckets add up to the calls, and tables printed every --interval add up
+//!   to the same counts (nothing lost or counted twice between two tables);
+//! - `durations`: under -T, an mmap of a chosen size, a clone of a child the
+//!   kernel must create and a TCP connect each carry a duration greater than
+//!   0 and at most the wall time the trigger measured around the call.
+
+use std::io::{BufRead, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+/// Generous: BPF verification under an emulated CPU takes seconds, and the
+/// instances of a case load at the same time.
+const ATTACH_TIMEOUT: Duration = Duration::from_secs(240);
+
+/// The triggers of this file, for `argtrace-e2e trigger NAME`.
+pub const TRIGGERS: [&str; 2] = ["summary", "durations"];
+
+type Outcome = Result<String, String>;
+
+/// The cases of this file in `mode`, reported through `report`.
+pub fn cases(argtrace: &Path, mode: &str, report: &mut dyn FnMut(&str, &str, Outcome)) {
+    report("summary", mode, case_summary(argtrace, mode));
+    report("durations", mode, case_durations(argtrace, mode));
+}
+
+// ---- the runner -------------------------------------------------------------
+
+/// What one argtrace instance printed.
+struct Output {
+    args: Vec<String>,
+    stdout: String,
+    stderr: String,
+}
+
+fn signal(child: &Child, sig: i32) {
+    // SAFETY: signalling our own child by pid.
+    unsafe { libc::kill(child.id() as i32, sig) };
+}
+
+fn wait_timeout(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Some(status);
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// An argtrace instance that has said it is tracing, with its stderr so far
+/// and the rest arriving on a channel.
+struct Running {
+    child: Child,
+    args: Vec<String>,
+    stderr: Vec<String>,
+    stderr_rx: mpsc::Receiver<String>,
+    stdout: std::thread::JoinHandle<String>,
+}
+
+fn kill_all(running: &mut [Running], trigger: &mut Child) {
+    for r in running.iter_mut() {
+        let _ = r.child.kill();
+        let _ = r.child.wait();
+    }
+    let _ = trigger.kill();
+    let _ = trigger.wait();
+}
+
+/// Runs `trigger` under one argtrace per entry of `instances` (each given
+/// `-p <trigger's pid>` as well), lets it go once all are tracing, stops them
+/// with SIGINT once it has exited, and returns what each printed (in order)
+/// and the trigger's JSON lines.
+fn run(argtrace: &Path, instances: &[Vec<&str>], trigger: &str) -> Result<(Vec<Output>, Vec<Value>), String> {
+    let me = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut trig = Command::new(me)
+        .args(["trigger", trigger])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| format!("cannot start the trigger: {e}"))?;
+    let pid = trig.id().to_string();
+    let mut running = Vec::new();
+    for extra in instances {
+        let mut args: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+        args.extend(["-p".to_string(), pid.clone()]);
+        let spawned = Command::new(argtrace)
+            .args(&args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn();
+        let mut child = match spawned {
+            Ok(c) => c,
+            Err(e) => {
+                kill_all(&mut running, &mut trig);
+                return Err(format!("cannot start {}: {e}", argtrace.display()));
+            }
+        };
+        let stderr_rx = crate::suite::line_reader(child.stderr.take().expect("piped"));
+        let mut out = child.stdout.take().expect("piped");
+        let stdout = std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = out.read_to_string(&mut s);
+            s
+        });
+        running.push(Running { child, args, stderr: Vec::new(), stderr_rx, stdout });
+    }
+    // All instances load at once; wait for each to say it is tracing.
+    let deadline = Instant::now() + ATTACH_TIMEOUT;
+    for i in 0..running.len() {
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match running[i].stderr_rx.recv_timeout(left) {
+                Ok(line) => {
+                    let ready = line.starts_with("argtrace: tracing");
+                    running[i].stderr.push(line);
+                    if ready {
+                        break;
+                    }
+                }
+                Err(_) => {
+                    let what = format!(
+                        "argtrace {} never said it was tracing; stderr: {}",
+                        running[i].args.join(" "),
+                        running[i].stderr.join(" | ")
+                    );
+                    kill_all(&mut running, &mut trig);
+                    return Err(what);
+                }
+            }
+        }
+    }
+    let _ = trig.stdin.take().expect("piped").write_all(b"go\n");
+    let mut trig_out = String::new();
+    let _ = trig.stdout.take().expect("piped").read_to_string(&mut trig_out);
+    let trig_status = trig.wait().map_err(|e| e.to_string())?;
+    for r in &running {
+        signal(&r.child, libc::SIGINT);
+    }
+    let mut outputs = Vec::new();
+    let mut failure = None;
+    for mut r in running {
+        let status = wait_timeout(&mut r.child, Duration::from_secs(60));
+        let stdout = r.stdout.join().unwrap_or_default();
+        r.stderr.extend(crate::suite::rest_of(&r.stderr_rx, Duration::from_secs(10)));
+        let stderr = r.stderr.join("\n");
+        match status {
+            Some(s) if s.success() => {}
+            Some(s) => failure = failure.or(Some(format!("argtrace {} ended with {s}; stderr: {stderr}", r.args.join(" ")))),
+            None => failure = failure.or(Some(format!("argtrace {} did not stop within 60 s of SIGINT", r.args.join(" ")))),
+        }
+        outputs.push(Output { args: r.args, stdout, stderr });
+    }
+    if !trig_status.success() {
+        return Err(format!("the trigger failed: {trig_status}"));
+    }
+    if let Some(f) = failure {
+        return Err(f);
+    }
+    let lines = trig_out
+        .lines()
+        .map(|l| serde_json::from_str(l).map_err(|e| format!("trigger output not JSON ({e}): {l}")))
+        .collect::<Result<Vec<Value>, String>>()?;
+    if let Some(err) = lines.iter().find_map(|e| e.get("trigger_error")) {
+        return Err(format!("trigger: {err}"));
+    }
+    Ok((outputs, lines))
+}
+
+fn json_lines(o: &Output) -> Result<Vec<Value>, String> {
+    o.stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).map_err(|e| format!("argtrace {}: not JSON ({e}): {l}", o.args.join(" "))))
+        .collect()
+}
+
+// ---- summary ----------------------------------------------------------------
+
+/// The calls of the `summary` trigger.
+const MMAPS_OK: u64 = 1000;
+const MMAPS_EINVAL: u64 = 10;
+const MMAPS_EBADF: u64 = 5;
+const FORKS: u64 = 7;
+
+/// Checks one JSON table's row for `syscall` against exact counts; returns
+/// the row.
+fn check_row<'a>(table: &'a Value, syscall: &str, calls: u64, errnos: &Value) -> Result<&'a Value, String> {
+    let rows = table["calls"].as_array().ok_or_else(|| format!("no calls array: {table}"))?;
+    if rows.len() != 1 {
+        return Err(format!("expected one row ({syscall}), got {}: {table}", rows.len()));
+    }
+    let row = &rows[0];
+    let errors: u64 = errnos.as_object().map_or(0, |o| o.values().filter_map(Value::as_u64).sum());
+    if row["syscall"] != syscall || row["calls"] != calls || row["errors"] != errors || &row["errnos"] != errnos {
+        return Err(format!("expected {syscall} with {calls} calls and errors {errnos}, got {row}"));
+    }
+    check_numbers(row)?;
+    if table["total"]["calls"] != calls || table["total"]["errors"] != errors || table["dropped"] != 0 {
+        return Err(format!("total or dropped wrong: {table}"));
+    }
+    Ok(row)
+}
+
+/// The durations of a row add up: buckets sum to the calls, and
+/// 0 < min <= avg <= max, total >= calls * min.
+fn check_numbers(row: &Value) -> Result<(), String> {
+    let n = |k: &str| row[k].as_u64().ok_or_else(|| format!("{k} is not a number: {row}"));
+    let (calls, total, min, avg, max) = (n("calls")?, n("total_ns")?, n("min_ns")?, n("avg_ns")?, n("max_ns")?);
+    let buckets = row["histogram"].as_array().ok_or_else(|| format!("no histogram: {row}"))?;
+    let mut sum = 0;
+    let mut low_expected = 0;
+    for b in buckets {
+        let (low, high, count) = (b["low"].as_u64(), b["high"].as_u64(), b["count"].as_u64());
+        let (Some(low), Some(high), Some(count)) = (low, high, count) else {
+            return Err(format!("bad bucket {b}"));
+        };
+        if low != low_expected || high < low {
+            return Err(format!("bucket {b} does not follow the previous one"));
+        }
+        // The buckets min_ns and max_ns fall in hold calls.
+        if (low..=high).contains(&min) && count == 0 || (low..=high).contains(&max) && count == 0 {
+            return Err(format!("min or max falls in an empty bucket {b}: {row}"));
+        }
+        low_expected = high + 1;
+        sum += count;
+    }
+    if sum != calls {
+        return Err(format!("histogram buckets sum to {sum}, not to the {calls} calls: {row}"));
+    }
+    if !(0 < min && min <= avg && avg <= max && total >= calls * min && total <= calls * max) {
+        return Err(format!("durations do not add up: {row}"));
+    }
+    Ok(())
+}
+
+fn case_summary(argtrace: &Path, mode: &str) -> Outcome {
+    let instances = vec![
+        vec!["mmap", "--probe", mode, "-s", "--json"],
+        // The hash fallback for the pending calls, in every mode.
+        vec!["clone", "--probe", mode, "-s", "--json", "--pending-table", "hash"],
+        vec!["mmap", "--probe", mode, "-s"],
+        vec!["mmap", "--probe", mode, "-s", "--json", "--interval", "100ms"],
+    ];
+    let (out, trig) = run(argtrace, &instances, "summary")?;
+    let errnos = json!({"EBADF": MMAPS_EBADF, "EINVAL": MMAPS_EINVAL});
+    let mmap_calls = MMAPS_OK + MMAPS_EINVAL + MMAPS_EBADF;
+    if !trig.iter().any(|l| l["summary_trigger"] == json!({"mmap_ok": MMAPS_OK, "einval": MMAPS_EINVAL, "ebadf": MMAPS_EBADF, "forks": FORKS})) {
+        return Err(format!("the trigger did not report its calls: {trig:?}"));
+    }
+
+    // One JSON object at exit, exact.
+    let one = |o: &Output| -> Result<Value, String> {
+        let lines = json_lines(o)?;
+        match lines.as_slice() {
+            [t] if t.get("summary").is_some() => Ok(t["summary"].clone()),
+            _ => Err(format!("argtrace {}: expected one summary object, got {}", o.args.join(" "), o.stdout)),
+        }
+    };
+    let mmap = one(&out[0])?;
+    check_row(&mmap, "mmap", mmap_calls, &errnos)?;
+    let counted = format!("argtrace: {mmap_calls} calls counted, 0 lost");
+    if !out[0].stderr.lines().any(|l| l == counted) {
+        return Err(format!("stderr lacks '{counted}': {}", out[0].stderr));
+    }
+    let clone = one(&out[1])?;
+    check_row(&clone, "clone", FORKS, &json!({}))?;
+    for (t, subject) in [(&mmap, "mmap"), (&clone, "clone")] {
+        if t["subject"] != subject || t["probe"] != mode {
+            return Err(format!("subject or probe wrong: {t}"));
+        }
+    }
+
+    // The text table: strace -c's row and total, and the errors per errno.
+    let text = &out[2].stdout;
+    let row = format!("{:>9} {:>9} mmap", mmap_calls, MMAPS_EINVAL + MMAPS_EBADF);
+    let total = format!("{:>9} {:>9} total", mmap_calls, MMAPS_EINVAL + MMAPS_EBADF);
+    let lines: Vec<&str> = text.lines().collect();
+    if !lines.first().is_some_and(|l| *l == "% time     seconds  usecs/call     calls    errors syscall")
+        || !lines.iter().any(|l| l.starts_with("100.00 ") && l.ends_with(&row))
+        || !lines.iter().any(|l| l.starts_with("100.00 ") && l.ends_with(&total))
+        || !lines.contains(&format!("{MMAPS_EINVAL:>9} {:<16} EINVAL", "mmap").as_str())
+        || !lines.contains(&format!("{MMAPS_EBADF:>9} {:<16} EBADF", "mmap").as_str())
+        || !lines.contains(&"syscall = mmap")
+    {
+        return Err(format!("the text table is not as expected:\n{text}"));
+    }
+
+    // Tables every 100 ms: together exactly the same calls.
+    let tables = json_lines(&out[3])?;
+    let (mut calls, mut einval, mut ebadf) = (0, 0, 0);
+    for t in &tables {
+        let t = &t["summary"];
+        for row in t["calls"].as_array().ok_or_else(|| format!("not a summary: {t}"))? {
+            check_numbers(row)?;
+            calls += row["calls"].as_u64().unwrap_or(0);
+            einval += row["errnos"]["EINVAL"].as_u64().unwrap_or(0);
+            ebadf += row["errnos"]["EBADF"].as_u64().unwrap_or(0);
+        }
+    }
+    if (calls, einval, ebadf) != (mmap_calls, MMAPS_EINVAL, MMAPS_EBADF) {
+        return Err(format!(
+            "{} interval tables add up to {calls} calls, {einval} EINVAL, {ebadf} EBADF: {}",
+            tables.len(),
+            out[3].stdout
+        ));
+    }
+    let n_tables = tables.iter().filter(|t| t["summary"]["calls"].as_array().is_some_and(|a| !a.is_empty())).count();
+    Ok(format!(
+        "mmap {mmap_calls} calls (EINVAL {MMAPS_EINVAL}, EBADF {MMAPS_EBADF}) and clone {FORKS} exact in JSON and text; \
+         {} interval tables ({n_tables} with calls) add up; histograms sum to the calls",
+        tables.len()
+    ))
+}
+
+// ---- durations --------------------------------------------------------------
+
+fn case_durations(argtrace: &Path, mode: &str) -> Outcome {
+    let instances = vec![
+        // The hash fallback in the streaming path.
+        vec!["mmap", "--probe", mode, "-T", "--json", "--pending-table", "hash"],
+        vec!["clone", "--probe", mode, "-T", "--json"],
+        vec!["tcp-connect", "--probe", mode, "-T", "--json"],
+        vec!["mmap", "--probe", mode, "-T"],
+    ];
+    let (out, trig) = run(argtrace, &instances, "durations")?;
+    let mut checked = Vec::new();
+    for want in trig.iter().filter_map(|l| l.get("timed")) {
+        let wall = want["wall_ns"].as_u64().ok_or("no wall_ns")?;
+        let which = match want["event"].as_str() {
+            Some("mmap") => 0,
+            Some("clone") => 1,
+            Some("tcp_connect") => 2,
+            other => return Err(format!("unknown event {other:?}")),
+        };
+        let events = json_lines(&out[which])?;
+        let key = &want["match"];
+        let found: Vec<&Value> = events.iter().filter(|e| crate_subset(key, e)).collect();
+        let [event] = found.as_slice() else {
+            return Err(format!("{} events match {key}: {}", found.len(), out[which].stdout));
+        };
+        if event["probe"] != mode {
+            return Err(format!("probe is not {mode}: {event}"));
+        }
+        let d = event["duration_ns"].as_u64().ok_or_else(|| format!("no duration_ns: {event}"))?;
+        if d == 0 || d > wall {
+            return Err(format!("duration {d} ns is not in (0, {wall}] (the trigger's wall time): {event}"));
+        }
+        checked.push(format!("{} {d} <= {wall} ns", want["event"].as_str().unwrap_or("?")));
+    }
+    if checked.len() != 3 {
+        return Err(format!("expected 3 timed calls from the trigger, got {trig:?}"));
+    }
+    // Text: strace -T's spelling with nanosecond digits, after the result.
+    let mmap_len = trig.iter().find_map(|l| l["timed"]["match"]["args"]["len"].as_u64()).unwrap_or(0);
+    let text = &out[3].stdout;
+    let line = text.lines().find(|l| l.contains(&format!("mmap(NULL, {mmap_len}, ")));
+    let ok = line.is_some_and(|l| {
+        let Some((_, tail)) = l.rsplit_once(" <") else { return false };
+        let Some(t) = tail.strip_suffix('>') else { return false };
+        let Some((s, ns)) = t.split_once('.') else { return false };
+        s.chars().all(|c| c.is_ascii_digit()) && ns.len() == 9 && ns.chars().all(|c| c.is_ascii_digit())
+    });
+    if !ok {
+        return Err(format!("no text line ending in <S.NNNNNNNNN> for the mmap of {mmap_len}: {text}"));
+    }
+    Ok(checked.join("; "))
+}
+
+/// Whether every key of `want` has the same value in `got` (recursively).
+fn crate_subset(want: &Value, got: &Value) -> bool {
+    match (want, got) {
+        (Value::Object(w), Value::Object(g)) => w.iter().all(|(k, v)| g.get(k).is_some_and(|gv| crate_subset(v, gv))),
+        _ => want == got,
+    }
+}
+
+// ---- triggers -----------------------------------------------------------------
+
+/// Runs the trigger `name` of this file once stdin says go; prints its lines.
+pub fn trigger(name: &str) -> i32 {
+    // Everything that allocates or maps is done before "go": the summary
+    // counts every mmap of this process.
+    let page = page_size();
+    let mut lines: Vec<Value> = Vec::with_capacity(16);
+    let listener = (name == "durations").then(|| TcpListener::bind("127.0.0.1:0").expect("listener on 127.0.0.1"));
+    let mut line = String::with_capacity(64);
+    let _ = std::io::stdin().lock().read_line(&mut line);
+    match name {
+        "summary" => summary_calls(page, &mut lines),
+        "durations" => timed_calls(page, listener.as_ref().expect("made above"), &mut lines),
+        other => {
+            eprintln!("argtrace-e2e: unknown trigger {other}");
+            return 2;
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    for l in lines {
+        let _ = writeln!(out, "{l}");
+    }
+    0
+}
+
+fn page_size() -> usize {
+    // SAFETY: sysconf has no preconditions.
+    unsafe { libc::sysconf(libc::_SC_PAGESIZE) as usize }
+}
+
+fn gettid() -> u32 {
+    // SAFETY: gettid has no preconditions.
+    unsafe { libc::syscall(libc::SYS_gettid) as u32 }
+}
+
+fn monotonic_ns() -> u64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: ts is a valid, writable timespec.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+fn errno() -> i32 {
+    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+}
+
+/// Exactly MMAPS_OK successful mmaps, MMAPS_EINVAL failing with EINVAL (a
+/// zero length, refused inside ksys_mmap_pgoff, so every probe mode sees
+/// it), MMAPS_EBADF with EBADF (a file mapping of a closed fd), and FORKS
+/// forks, spread over a few hundred milliseconds so that --interval tables
+/// split them. Nothing else here maps memory or clones.
+fn summary_calls(page: usize, lines: &mut Vec<Value>) {
+    let anon = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS;
+    let (mut ok, mut einval, mut ebadf, mut forks) = (0u64, 0u64, 0u64, 0u64);
+    let mut wrong = None;
+    for i in 0..MMAPS_OK {
+        // SAFETY: a fresh anonymous mapping, unmapped at once.
+        unsafe {
+            let a = libc::mmap(std::ptr::null_mut(), page, libc::PROT_READ, anon, -1, 0);
+            if a == libc::MAP_FAILED {
+                wrong.get_or_insert(format!("mmap {i} failed: errno {}", errno()));
+            } else {
+                ok += 1;
+                libc::munmap(a, page);
+            }
+        }
+        if i % 100 == 99 {
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+    for _ in 0..MMAPS_EINVAL {
+        // SAFETY: a zero length: the kernel refuses it, maps nothing.
+        let a = unsafe { libc::mmap(std::ptr::null_mut(), 0, libc::PROT_READ, anon, -1, 0) };
+        if a == libc::MAP_FAILED && errno() == libc::EINVAL {
+            einval += 1;
+        }
+    }
+    for _ in 0..MMAPS_EBADF {
+        // SAFETY: fd 1000 is not open here: the kernel refuses, maps nothing.
+        let a = unsafe { libc::mmap(std::ptr::null_mut(), page, libc::PROT_READ, libc::MAP_SHARED, 1000, 0) };
+        if a == libc::MAP_FAILED && errno() == libc::EBADF {
+            ebadf += 1;
+        }
+    }
+    for _ in 0..FORKS {
+        // SAFETY: the child only calls _exit.
+        let child = unsafe { libc::fork() };
+        if child == 0 {
+            // SAFETY: leaving the child at once.
+            unsafe { libc::_exit(0) };
+        }
+        if child > 0 {
+            let mut status = 0;
+            // SAFETY: waiting for our own child.
+            unsafe { libc::waitpid(child, &mut status, 0) };
+            forks += 1;
+        }
+    }
+    if let Some(w) = wrong {
+        lines.push(json!({"trigger_error": w}));
+    }
+    lines.push(json!({"summary_trigger": {"mmap_ok": ok, "einval": einval, "ebadf": ebadf, "forks": forks}}));
+}
+
+/// One mmap of a chosen size, one clone of a child process, one TCP connect,
+/// each with the wall time measured around it.
+fn timed_calls(page: usize, listener: &TcpListener, lines: &mut Vec<Value>) {
+    let pid = std::process::id();
+    let tid = gettid();
+    let len = 3 * page + 99;
+    let t0 = monotonic_ns();
+    // SAFETY: a fresh anonymous mapping, unmapped below.
+    let a = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        )
+    };
+    let wall = monotonic_ns() - t0;
+    if a == libc::MAP_FAILED {
+        lines.push(json!({"trigger_error": format!("mmap failed: errno {}", errno())}));
+        return;
+    }
+    // SAFETY: unmapping what was mapped above.
+    unsafe { libc::munmap(a, len) };
+    lines.push(json!({"timed": {"event": "mmap", "wall_ns": wall,
+        "match": {"pid": pid, "tid": tid, "args": {"len": len}, "ret": a as u64}}}));
+
+    // A child process the kernel must create: a raw clone without CLONE_VM.
+    let t0 = monotonic_ns();
+    // SAFETY: fork semantics: the child has its own copy and exits at once
+    // through a raw syscall.
+    let child = unsafe { libc::syscall(libc::SYS_clone, libc::SIGCHLD as u64, 0u64, 0u64, 0u64, 0u64) };
+    if child == 0 {
+        // SAFETY: leaving the child at once.
+        unsafe { libc::syscall(libc::SYS_exit_group, 0) };
+    }
+    let wall = monotonic_ns() - t0;
+    if child < 0 {
+        lines.push(json!({"trigger_error": format!("clone failed: errno {}", errno())}));
+        return;
+    }
+    let mut status = 0;
+    // SAFETY: waiting for our own child.
+    unsafe { libc::waitpid(child as i32, &mut status, 0) };
+    lines.push(json!({"timed": {"event": "clone", "wall_ns": wall,
+        "match": {"pid": pid, "tid": tid, "syscall": "clone", "ret": child}}}));
+
+    let port = listener.local_addr().expect("bound").port();
+    let t0 = monotonic_ns();
+    let stream = TcpStream::connect(("127.0.0.1", port));
+    let wall = monotonic_ns() - t0;
+    match stream {
+        Ok(_) => lines.push(json!({"timed": {"event": "tcp_connect", "wall_ns": wall,
+            "match": {"pid": pid, "tid": tid, "args": {"dport": port}, "ret": 0}}})),
+        Err(e) => lines.push(json!({"trigger_error": format!("connect failed: {e}")})),
+    }
+}
