@@ -223,14 +223,14 @@ pub fn write_count_table(out: &mut String, rows: &[CallSummary]) {
     let _ = writeln!(out, "{:>9} total", rows.iter().map(|r| r.calls).sum::<u64>());
 }
 
-/// The JSON of write_count_table(): `events` holds {"event", "count"} rows.
+/// The JSON of write_count_table(): `counts` holds {"event", "count"} rows.
 pub fn write_count_json(out: &mut String, rows: &[CallSummary], meta: &JsonMeta<'_>) {
     let mut rows: Vec<&CallSummary> = rows.iter().collect();
     rows.sort_by(|a, b| b.calls.cmp(&a.calls).then(a.name.cmp(&b.name)));
     out.push_str("{\"summary\": ");
     let mut j = Json::open(out);
     j.str("subject", meta.subject).str("probe", meta.probe).str("time", meta.time).num("period_ns", meta.period_ns);
-    let list = j.key("events");
+    let list = j.key("counts");
     list.push('[');
     for (i, r) in rows.iter().enumerate() {
         if i > 0 {
@@ -534,6 +534,32 @@ mod tests {
              \x20        0 -> 1          : 1        |********************                    |\n\
              \x20        2 -> 3          : 0        |                                        |\n\
              \x20        4 -> 7          : 2        |****************************************|\n"
+        );
+    }
+
+    #[test]
+    fn events_of_cgroup_hooks_are_counted_only() {
+        let rows = vec![row("bind", 1, 0, 0), row("socket", 2, 0, 0), row("close", 2, 0, 0)];
+        let mut out = String::new();
+        write_count_table(&mut out, &rows);
+        assert_eq!(
+            out,
+            "   events event\n\
+             --------- ----------------\n\
+             \x20       2 close\n\
+             \x20       2 socket\n\
+             \x20       1 bind\n\
+             --------- ----------------\n\
+             \x20       5 total\n"
+        );
+        let meta = JsonMeta { subject: "sock", probe: "cgroup", time: "T", period_ns: 7, dropped: 0 };
+        let mut json = String::new();
+        write_count_json(&mut json, &rows, &meta);
+        assert_eq!(
+            json,
+            "{\"summary\": {\"subject\": \"sock\", \"probe\": \"cgroup\", \"time\": \"T\", \"period_ns\": 7, \
+             \"counts\": [{\"event\": \"close\", \"count\": 2}, {\"event\": \"socket\", \"count\": 2}, \
+             {\"event\": \"bind\", \"count\": 1}], \"total\": {\"count\": 5}, \"dropped\": 0}}\n"
         );
     }
 

@@ -12,7 +12,7 @@ use std::process::Command;
 
 const ALL_MODES: [&str; 3] = ["fentry", "kprobe", "tracepoint"];
 /// The cases the suite runs in every mode the kernel has.
-const PER_MODE_CASES: [&str; 10] = [
+const PER_MODE_CASES: [&str; 11] = [
     "mmap",
     "clone",
     "tcp-inet6",
@@ -20,12 +20,13 @@ const PER_MODE_CASES: [&str; 10] = [
     "tcp-send",
     "tcp-send-filter",
     "tcp-send-text",
+    "tcp-send-timed",
     "sigkill",
     "summary",
     "durations",
 ];
 /// The cases of `argtrace sock` (e2e/src/sock.rs), once, in its only mode.
-const SOCK_CASES: [&str; 12] = [
+const SOCK_CASES: [&str; 13] = [
     "sock-auto",
     "sock-tcp-listen",
     "sock-udp-sendmsg",
@@ -38,9 +39,10 @@ const SOCK_CASES: [&str; 12] = [
     "sock-cgroup",
     "sock-no-sk-storage",
     "sock-sigkill",
+    "sock-summary",
 ];
 /// The cases of `argtrace skb` (e2e/src/skb.rs), once, with their mode.
-const SKB_CASES: [(&str, &str); 11] = [
+const SKB_CASES: [(&str, &str); 12] = [
     ("skb-tcp", "cgroup"),
     ("skb-udp", "cgroup"),
     ("skb-ipv6", "cgroup"),
@@ -49,6 +51,7 @@ const SKB_CASES: [(&str, &str); 11] = [
     ("skb-no-unowned", "cgroup"),
     ("skb-pid-filter", "cgroup"),
     ("skb-pcap", "cgroup"),
+    ("skb-summary", "cgroup"),
     ("skb-iface", "socket"),
     ("skb-iface-refuses-pid", "socket"),
     ("skb-no-cgroup2", "socket"),

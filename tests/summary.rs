@@ -5,22 +5,11 @@
 //! errors per errno and the durations are proven by the e2e suite, in every
 //! probe mode: e2e/src/summary.rs.)
 
-use std::process::{Command, Output, Stdio};
-
-const ARGTRACE: &str = env!("CARGO_BIN_EXE_argtrace");
-
-fn run(args: &[&str]) -> Output {
-    Command::new(ARGTRACE).args(args).stdin(Stdio::null()).output().expect("run argtrace")
-}
+mod common;
+use common::{assert_one_line_error, run};
 
 fn assert_usage_error(args: &[&str], needle: &str) {
-    let out = run(args);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let lines: Vec<&str> = stderr.lines().collect();
-    assert_eq!(out.status.code(), Some(2), "{args:?}: exit code; stderr: {stderr}");
-    assert_eq!(lines.len(), 1, "{args:?}: one line expected, got: {stderr}");
-    assert!(lines[0].starts_with("argtrace: ") && lines[0].contains(needle), "{args:?}: '{needle}' not in: {stderr}");
-    assert!(out.stdout.is_empty(), "nothing on stdout for an error");
+    assert_one_line_error(&run(args), 2, needle);
 }
 
 #[test]
@@ -51,15 +40,20 @@ fn the_options_are_in_the_help() {
     assert!(!help.contains("pending-table"), "{help}");
 }
 
-/// As root: a summary of a second with nothing to count is strace -c's empty
-/// table, with its count on stderr.
+/// -T times calls: sock and skb see events of cgroup hooks, which have none.
+/// skb's --pcap writes packets, which -s does not stream.
+#[test]
+fn durations_need_calls_and_a_pcap_needs_packets() {
+    for subject in ["sock", "skb"] {
+        assert_usage_error(&[subject, "-T"], &format!("{subject} sees events of cgroup hooks, which have no duration"));
+    }
+    assert_usage_error(&["skb", "-s", "--pcap", "/tmp/argtrace-never.pcap"], "-s/--summary only counts them");
+}
+
+/// A summary of a second with nothing to count is strace -c's empty table,
+/// with its count on stderr (as root, as every live test).
 #[test]
 fn an_empty_summary_is_an_empty_table() {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        eprintln!("skipped: needs root");
-        return;
-    }
     // A comm nothing on the machine has: the table stays empty.
     let out = run(&["mmap", "-s", "-c", "argtrace-nobody", "-d", "300ms"]);
     let stdout = String::from_utf8_lossy(&out.stdout);

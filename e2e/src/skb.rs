@@ -60,6 +60,7 @@ pub fn run(argtrace: &Path, report: &mut dyn FnMut(&str, &str, Outcome)) {
     }
     report("skb-pid-filter", "cgroup", case_pid_filter(argtrace));
     report("skb-pcap", "cgroup", case_pcap(argtrace));
+    report("skb-summary", "cgroup", case_summary(argtrace));
     report("skb-iface", "socket", case_iface(argtrace));
     report("skb-iface-refuses-pid", "socket", case_iface_refuses_pid(argtrace));
     report("skb-no-cgroup2", "socket", case_no_cgroup2(argtrace));
@@ -525,6 +526,28 @@ fn case_pid_filter(argtrace: &Path) -> Outcome {
         "{PAIR_COUNT} datagrams of {a_pid}, none of {}; the old socket's as owner null ({})",
         f["b"], old["args"]["sport"]
     ))
+}
+
+/// -s -p A --port 9: the kernel counts A's datagrams to the discard port,
+/// exactly, as egress packets (none arrive: nothing listens there), and
+/// nothing of the other process or the unowned socket.
+fn case_summary(argtrace: &Path) -> Outcome {
+    let t = traced(argtrace, &["-s", "--json", "--port", "9"], &["pair"], |r| {
+        vec!["-p".into(), r.values[0]["a"].to_string()]
+    })?;
+    let table: Value =
+        serde_json::from_str(t.stdout.trim()).map_err(|e| format!("not one JSON object ({e}): {}", t.stdout))?;
+    let s = &table["summary"];
+    let want = json!({"subject": "skb", "probe": "cgroup", "counts": [{"event": "egress", "count": PAIR_COUNT}],
+        "total": {"count": PAIR_COUNT}, "dropped": 0});
+    if !subset(&want, s) {
+        return Err(format!("expected {want}: {table}"));
+    }
+    let counted = format!("argtrace: {PAIR_COUNT} events counted, 0 lost");
+    if !t.stderr.lines().any(|l| l == counted) {
+        return Err(format!("no '{counted}' on stderr: {}", t.stderr));
+    }
+    Ok(format!("{PAIR_COUNT} egress datagrams of one process counted in the kernel"))
 }
 
 /// --pcap with --print: the text lines, and a pcap file whose records are

@@ -51,6 +51,7 @@ pub fn run(argtrace: &Path, report: &mut dyn FnMut(&str, &str, Outcome)) {
     report("sock-cgroup", MODE, case_cgroup(argtrace));
     report("sock-no-sk-storage", MODE, case_no_sk_storage(argtrace));
     report("sock-sigkill", MODE, case_sigkill(argtrace));
+    report("sock-summary", MODE, case_summary(argtrace));
 }
 
 // ---------------------------------------------------------------- runner ---
@@ -181,6 +182,41 @@ fn traced_with(
     args: &[&str],
     triggers: &[(&str, Option<&str>)],
 ) -> Result<Traced, String> {
+    let (out, stderr, facts) = run_triggers(argtrace, env, args, triggers)?;
+    let json = args.contains(&"--json");
+    let mut events = Vec::new();
+    let mut summary = Value::Null;
+    for line in out.lines() {
+        if !json {
+            events.push(Value::String(line.to_string()));
+            continue;
+        }
+        let v: Value = serde_json::from_str(line).map_err(|e| format!("not JSON ({e}): {line}"))?;
+        if v.get("summary").is_some() {
+            summary = v["summary"].clone();
+        } else {
+            events.push(v);
+        }
+    }
+    let counts = format!("argtrace: {} events, 0 lost", events.len());
+    if json && (summary["dropped"] != 0 || summary["events"] != events.len() as u64) {
+        return Err(format!("summary {summary} does not match {} events and no loss", events.len()));
+    }
+    if !stderr.lines().any(|l| l == counts) {
+        return Err(format!("no '{counts}' on stderr: {stderr}"));
+    }
+    Ok(Traced { events, facts, stderr })
+}
+
+/// Starts the triggers, then `argtrace sock -c argtrace-e2e ARGS`, lets the
+/// triggers run one after the other and stops argtrace with SIGINT; returns
+/// its stdout, its stderr and the triggers' facts, once it ended well.
+fn run_triggers(
+    argtrace: &Path,
+    env: &[(&str, &str)],
+    args: &[&str],
+    triggers: &[(&str, Option<&str>)],
+) -> Result<(String, String, Vec<Value>), String> {
     let mut ready = Vec::new();
     for (name, arg) in triggers {
         ready.push(start_trigger(name, *arg)?);
@@ -216,33 +252,10 @@ fn traced_with(
         return Err(e);
     }
     match status {
-        Some(s) if s.success() => {}
-        Some(s) => return Err(format!("argtrace ended with {s}; stderr: {stderr}")),
-        None => return Err(format!("argtrace did not stop within 60 s of SIGINT; stderr: {stderr}")),
+        Some(s) if s.success() => Ok((out, stderr, facts)),
+        Some(s) => Err(format!("argtrace ended with {s}; stderr: {stderr}")),
+        None => Err(format!("argtrace did not stop within 60 s of SIGINT; stderr: {stderr}")),
     }
-    let json = args.contains(&"--json");
-    let mut events = Vec::new();
-    let mut summary = Value::Null;
-    for line in out.lines() {
-        if !json {
-            events.push(Value::String(line.to_string()));
-            continue;
-        }
-        let v: Value = serde_json::from_str(line).map_err(|e| format!("not JSON ({e}): {line}"))?;
-        if v.get("summary").is_some() {
-            summary = v["summary"].clone();
-        } else {
-            events.push(v);
-        }
-    }
-    let counts = format!("argtrace: {} events, 0 lost", events.len());
-    if json && (summary["dropped"] != 0 || summary["events"] != events.len() as u64) {
-        return Err(format!("summary {summary} does not match {} events and no loss", events.len()));
-    }
-    if !stderr.lines().any(|l| l == counts) {
-        return Err(format!("no '{counts}' on stderr: {stderr}"));
-    }
-    Ok(Traced { events, facts, stderr })
 }
 
 // ----------------------------------------------------------------- checks ---
@@ -387,6 +400,33 @@ fn case_family(argtrace: &Path) -> Outcome {
     }
     expect(t.one(&v6["cookie"], "connect")?, json!({"args": {"daddr": "::1", "dport": v6["port"]}}))?;
     Ok(format!("--family inet: {inet_events} IPv4 events, no IPv6; -6: the connect to [::1]:{} and no IPv4", v6["port"]))
+}
+
+/// -s: the kernel counts each op of the triggers' sockets, exactly (tcp-listen:
+/// socket, bind, close; udp-send: socket, sendmsg, close), and the table says
+/// nothing of durations or errors, which cgroup hooks do not see.
+fn case_summary(argtrace: &Path) -> Outcome {
+    let triggers = [("tcp-listen", None), ("udp-send", None)];
+    let (out, stderr, _) = run_triggers(argtrace, &[], &["-s", "--json"], &triggers)?;
+    let table: Value = serde_json::from_str(out.trim()).map_err(|e| format!("not one JSON object ({e}): {out}"))?;
+    let t = &table["summary"];
+    let mut got = serde_json::Map::new();
+    for row in t["counts"].as_array().ok_or_else(|| format!("no counts: {table}"))? {
+        let keys: Vec<&String> = row.as_object().map(|o| o.keys().collect()).unwrap_or_default();
+        if keys != ["count", "event"] {
+            return Err(format!("a row with more than a count: {row}"));
+        }
+        got.insert(row["event"].as_str().unwrap_or("?").to_string(), row["count"].clone());
+    }
+    let want = json!({"socket": 2, "bind": 1, "sendmsg": 1, "close": 2});
+    if Value::Object(got) != want || t["total"]["count"] != 6 || t["dropped"] != 0 || t["subject"] != "sock" {
+        return Err(format!("expected {want}, 6 in all, none dropped: {table}"));
+    }
+    let counted = "argtrace: 6 events counted, 0 lost";
+    if !stderr.lines().any(|l| l == counted) {
+        return Err(format!("no '{counted}' on stderr: {stderr}"));
+    }
+    Ok(format!("{want} counted in the kernel, exactly"))
 }
 
 /// `--proto udp` shows the UDP socket and hides the TCP one.

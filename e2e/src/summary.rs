@@ -39,10 +39,10 @@ pub fn cases(argtrace: &Path, mode: &str, report: &mut dyn FnMut(&str, &str, Out
 // ---- the runner -------------------------------------------------------------
 
 /// What one argtrace instance printed.
-struct Output {
-    args: Vec<String>,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Output {
+    pub(crate) args: Vec<String>,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 fn signal(child: &Child, sig: i32) {
@@ -88,7 +88,7 @@ fn kill_all(running: &mut [Running], trigger: &mut Child) {
 /// `-p <trigger's pid>` as well), lets it go once all are tracing, stops them
 /// with SIGINT once it has exited, and returns what each printed (in order)
 /// and the trigger's JSON lines.
-fn run(argtrace: &Path, instances: &[Vec<&str>], trigger: &str) -> Result<(Vec<Output>, Vec<Value>), String> {
+pub(crate) fn run(argtrace: &Path, instances: &[Vec<&str>], trigger: &str) -> Result<(Vec<Output>, Vec<Value>), String> {
     let me = std::env::current_exe().map_err(|e| e.to_string())?;
     let mut trig = Command::new(me)
         .args(["trigger", trigger])
@@ -186,7 +186,7 @@ fn run(argtrace: &Path, instances: &[Vec<&str>], trigger: &str) -> Result<(Vec<O
     Ok((outputs, lines))
 }
 
-fn json_lines(o: &Output) -> Result<Vec<Value>, String> {
+pub(crate) fn json_lines(o: &Output) -> Result<Vec<Value>, String> {
     o.stdout
         .lines()
         .map(|l| serde_json::from_str(l).map_err(|e| format!("argtrace {}: not JSON ({e}): {l}", o.args.join(" "))))
@@ -203,7 +203,7 @@ const FORKS: u64 = 7;
 
 /// Checks one JSON table's row for `syscall` against exact counts; returns
 /// the row.
-fn check_row<'a>(table: &'a Value, syscall: &str, calls: u64, errnos: &Value) -> Result<&'a Value, String> {
+pub(crate) fn check_row<'a>(table: &'a Value, syscall: &str, calls: u64, errnos: &Value) -> Result<&'a Value, String> {
     let rows = table["calls"].as_array().ok_or_else(|| format!("no calls array: {table}"))?;
     if rows.len() != 1 {
         return Err(format!("expected one row ({syscall}), got {}: {table}", rows.len()));

@@ -32,6 +32,23 @@ fn gettid() -> u32 {
     unsafe { libc::syscall(libc::SYS_gettid) as u32 }
 }
 
+std::thread_local! {
+    /// The wall time of this thread's last send, around the libc call alone
+    /// (CLOCK_MONOTONIC, as the kernel's own stamps): no duration argtrace
+    /// measures for that call can exceed it.
+    static LAST_WALL_NS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Runs one send and notes its wall time; the result or -errno.
+fn timed(f: impl FnOnce() -> isize) -> i64 {
+    let start = std::time::Instant::now();
+    let r = f();
+    let wall = start.elapsed().as_nanos() as u64;
+    let r = if r < 0 { -errno() } else { r as i64 };
+    LAST_WALL_NS.with(|w| w.set(wall));
+    r
+}
+
 fn errno() -> i64 {
     std::io::Error::last_os_error().raw_os_error().unwrap_or(0) as i64
 }
@@ -39,12 +56,7 @@ fn errno() -> i64 {
 /// send(2) (the sendto syscall) without SIGPIPE; the result or -errno.
 fn send(s: &TcpStream, bytes: &[u8]) -> i64 {
     // SAFETY: a valid socket and a buffer of the given length.
-    let r = unsafe { libc::send(s.as_raw_fd(), bytes.as_ptr().cast(), bytes.len(), libc::MSG_NOSIGNAL) };
-    if r < 0 {
-        -errno()
-    } else {
-        r as i64
-    }
+    timed(|| unsafe { libc::send(s.as_raw_fd(), bytes.as_ptr().cast(), bytes.len(), libc::MSG_NOSIGNAL) })
 }
 
 /// send(2) of `len` bytes from a page mapped PROT_NONE.
@@ -55,8 +67,7 @@ fn send_unreadable(s: &TcpStream, len: usize) -> i64 {
     };
     assert!(page != libc::MAP_FAILED, "mmap PROT_NONE");
     // SAFETY: the kernel checks the buffer; it is never dereferenced here.
-    let r = unsafe { libc::send(s.as_raw_fd(), page.cast_const(), len, libc::MSG_NOSIGNAL) };
-    let r = if r < 0 { -errno() } else { r as i64 };
+    let r = timed(|| unsafe { libc::send(s.as_raw_fd(), page.cast_const(), len, libc::MSG_NOSIGNAL) });
     // SAFETY: unmapping exactly what was mapped above.
     unsafe { libc::munmap(page, 4096) };
     r
@@ -73,33 +84,18 @@ fn sendmsg(s: &TcpStream, parts: &[&[u8]]) -> i64 {
     msg.msg_iov = iov.as_mut_ptr();
     msg.msg_iovlen = iov.len() as _;
     // SAFETY: msg points at live iovecs.
-    let r = unsafe { libc::sendmsg(s.as_raw_fd(), &msg, libc::MSG_NOSIGNAL) };
-    if r < 0 {
-        -errno()
-    } else {
-        r as i64
-    }
+    timed(|| unsafe { libc::sendmsg(s.as_raw_fd(), &msg, libc::MSG_NOSIGNAL) })
 }
 
 fn write(s: &TcpStream, bytes: &[u8]) -> i64 {
     // SAFETY: a valid descriptor and a buffer of the given length.
-    let r = unsafe { libc::write(s.as_raw_fd(), bytes.as_ptr().cast(), bytes.len()) };
-    if r < 0 {
-        -errno()
-    } else {
-        r as i64
-    }
+    timed(|| unsafe { libc::write(s.as_raw_fd(), bytes.as_ptr().cast(), bytes.len()) })
 }
 
 fn writev(s: &TcpStream, parts: &[&[u8]]) -> i64 {
     let iov = iovecs(parts);
     // SAFETY: live iovecs.
-    let r = unsafe { libc::writev(s.as_raw_fd(), iov.as_ptr(), iov.len() as i32) };
-    if r < 0 {
-        -errno()
-    } else {
-        r as i64
-    }
+    timed(|| unsafe { libc::writev(s.as_raw_fd(), iov.as_ptr(), iov.len() as i32) })
 }
 
 /// Segments of the long writev: more than argtrace gathers a peek from.
@@ -155,6 +151,7 @@ fn call(family: &str, call: &str, s: &TcpStream, payload: &[u8], ret: i64) -> Va
         // The first bytes only: no peek is longer.
         "payload": payload[..payload.len().min(4096)].iter().map(|&b| b as char).collect::<String>(),
         "ret": ret,
+        "wall_ns": LAST_WALL_NS.with(|w| w.get()),
     })
 }
 
@@ -230,6 +227,7 @@ fn reset_send() -> Value {
         "saddr": local.ip().to_string(), "daddr": "127.0.0.1",
         "dport": peer_addr.map(|a| a.port()).unwrap_or(l.local_addr().unwrap().port()),
         "size": 11, "payload": "AFTER-RESET", "ret": ret, "reset": true,
+        "wall_ns": LAST_WALL_NS.with(|w| w.get()),
     });
     if ret >= 0 {
         v = json!({"trigger_error": format!("a send after the peer's reset returned {ret}")});
@@ -316,7 +314,59 @@ pub fn cases(opts: &Options, mode: &str) -> Vec<(&'static str, Outcome)> {
         ("tcp-send", case_all(opts, mode)),
         ("tcp-send-filter", case_filter(opts, mode)),
         ("tcp-send-text", case_text(opts, mode)),
+        ("tcp-send-timed", case_timed(opts, mode)),
     ]
+}
+
+/// -T and -s at once over the same sends: each streamed send carries a
+/// duration above 0 and within the wall time the trigger measured around
+/// that very call, and the summary counts exactly the trigger's sends, its
+/// failures by errno, in one tcp_sendmsg row whose histogram adds up.
+fn case_timed(opts: &Options, mode: &str) -> Outcome {
+    let instances = vec![
+        vec!["tcp-send", "--probe", mode, "-T", "--json"],
+        vec!["tcp-send", "--probe", mode, "-s", "--json"],
+    ];
+    let (out, sends) = crate::summary::run(&opts.argtrace, &instances, "tcp-send")?;
+    let events: Vec<Value> =
+        crate::summary::json_lines(&out[0])?.into_iter().filter(|e| e.get("summary").is_none()).collect();
+    if events.len() != sends.len() {
+        return Err(format!("-T streamed {} sends, the trigger made {}: {}", events.len(), sends.len(), out[0].stdout));
+    }
+    let mut longest = 0;
+    for (c, e) in sends.iter().zip(&events) {
+        let (d, wall) = (e["duration_ns"].as_u64().unwrap_or(0), c["wall_ns"].as_u64().unwrap_or(0));
+        if e["ret"] != c["ret"] || e["args"]["size"] != c["size"] {
+            return Err(format!("-T: the send {c} came out as {e}"));
+        }
+        if d == 0 || d > wall {
+            return Err(format!("-T: duration {d} ns is not within (0, {wall}] ns measured around {c}"));
+        }
+        longest = longest.max(d);
+    }
+    let mut errnos = serde_json::Map::new();
+    for c in &sends {
+        if let Some(err) = c["ret"].as_i64().filter(|r| *r < 0) {
+            let name = argtrace::decode::errno_name(-err as u64).unwrap_or("E?");
+            let n = errnos.get(name).and_then(Value::as_u64).unwrap_or(0);
+            errnos.insert(name.to_string(), json!(n + 1));
+        }
+    }
+    let errnos = Value::Object(errnos);
+    let table = match crate::summary::json_lines(&out[1])?.as_slice() {
+        [t] if t.get("summary").is_some() => t["summary"].clone(),
+        _ => return Err(format!("-s: expected one summary object, got {}", out[1].stdout)),
+    };
+    crate::summary::check_row(&table, "tcp_sendmsg", sends.len() as u64, &errnos)?;
+    let counted = format!("argtrace: {} calls counted, 0 lost", sends.len());
+    if !out[1].stderr.lines().any(|l| l == counted) {
+        return Err(format!("-s: stderr lacks '{counted}': {}", out[1].stderr));
+    }
+    Ok(format!(
+        "-T: {} sends each within its wall time (longest {longest} ns); -s: tcp_sendmsg {} calls, errors {errnos} exact",
+        events.len(),
+        sends.len()
+    ))
 }
 
 /// Every send, every value exact; the detail names the iterator kinds.
