@@ -15,16 +15,14 @@ use std::net::{Ipv6Addr, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::path::Path;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::suite::{line_reader, rest_of};
+use crate::suite::{rest_of, spawn_tracing, wait_timeout};
 
 type Outcome = Result<String, String>;
 
-/// Generous: verifying the programs under an emulated CPU takes seconds.
-const ATTACH_TIMEOUT: Duration = Duration::from_secs(180);
 /// What the triggers send: the exact bytes.
 const HELLO: &[u8] = b"HELLO-ARGTRACE";
 const WORLD: &[u8] = b"WORLD";
@@ -180,45 +178,7 @@ fn start_argtrace(
     args: &[String],
     without_cgroup2: bool,
 ) -> Result<(Child, mpsc::Receiver<String>, Vec<String>), String> {
-    let mut child = argtrace_command(argtrace, args, without_cgroup2)?
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", argtrace.display()))?;
-    let rx = line_reader(child.stderr.take().expect("piped"));
-    let mut seen = Vec::new();
-    let deadline = Instant::now() + ATTACH_TIMEOUT;
-    loop {
-        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-            Ok(line) => {
-                let ready = line.starts_with("argtrace: tracing");
-                seen.push(line);
-                if ready {
-                    return Ok((child, rx, seen));
-                }
-            }
-            Err(_) => {
-                let _ = child.kill();
-                let status = child.wait().map(|s| s.to_string()).unwrap_or_default();
-                return Err(format!("argtrace never said it was tracing ({status}); stderr: {}", seen.join(" | ")));
-            }
-        }
-    }
-}
-
-fn wait_timeout(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Ok(Some(status)) = child.try_wait() {
-            return Some(status);
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    spawn_tracing(&mut argtrace_command(argtrace, args, without_cgroup2)?, argtrace)
 }
 
 /// What the triggers said when ready, for the case to build argtrace's options.

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::suite::{line_reader, rest_of};
+use crate::suite::{rest_of, signal, spawn_tracing, wait_timeout};
 
 type Outcome = Result<String, String>;
 
@@ -24,8 +24,6 @@ type Outcome = Result<String, String>;
 const MODE: &str = "cgroup";
 /// The comm of the triggers (and of the suite, which opens no inet socket).
 const COMM: &str = "argtrace-e2e";
-/// Generous: verifying ten programs under an emulated CPU takes seconds.
-const ATTACH_TIMEOUT: Duration = Duration::from_secs(180);
 
 /// Runs every sock case, reporting each as it ends.
 pub fn run(argtrace: &Path, report: &mut dyn FnMut(&str, &str, Outcome)) {
@@ -119,54 +117,7 @@ fn start_argtrace(
     env: &[(&str, &str)],
     args: &[&str],
 ) -> Result<(Child, mpsc::Receiver<String>, Vec<String>), String> {
-    let mut child = Command::new(argtrace)
-        .envs(env.iter().copied())
-        .arg("sock")
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", argtrace.display()))?;
-    let rx = line_reader(child.stderr.take().expect("piped"));
-    let mut seen = Vec::new();
-    let deadline = Instant::now() + ATTACH_TIMEOUT;
-    loop {
-        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-            Ok(line) => {
-                let ready = line.starts_with("argtrace: tracing");
-                seen.push(line);
-                if ready {
-                    return Ok((child, rx, seen));
-                }
-            }
-            Err(_) => {
-                let _ = child.kill();
-                let status = child.wait().map(|s| s.to_string()).unwrap_or_default();
-                return Err(format!("argtrace never said it was tracing ({status}); stderr: {}", seen.join(" | ")));
-            }
-        }
-    }
-}
-
-fn signal(child: &Child, sig: i32) {
-    // SAFETY: signalling our own child by pid.
-    unsafe { libc::kill(child.id() as i32, sig) };
-}
-
-fn wait_timeout(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Ok(Some(status)) = child.try_wait() {
-            return Some(status);
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    spawn_tracing(Command::new(argtrace).envs(env.iter().copied()).arg("sock").args(args).stdin(Stdio::null()), argtrace)
 }
 
 /// Starts the triggers (each stops at `ready`), then `argtrace sock -c

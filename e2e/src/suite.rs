@@ -196,13 +196,21 @@ pub(crate) fn collect_stdout(r: impl Read + Send + 'static) -> std::thread::Join
 
 /// Starts argtrace and waits for its `argtrace: tracing` line.
 pub(crate) fn start_argtrace(opts: &Options, args: &[String]) -> Result<(Child, mpsc::Receiver<String>, Vec<String>), String> {
-    let mut child = Command::new(&opts.argtrace)
-        .args(args)
-        .stdin(Stdio::null())
+    spawn_tracing(Command::new(&opts.argtrace).args(args).stdin(Stdio::null()), &opts.argtrace)
+}
+
+/// Spawns `cmd` (an argtrace command line) with stdout and stderr piped and
+/// waits up to ATTACH_TIMEOUT for its `argtrace: tracing` line; returns the
+/// child, the rest of its stderr as it comes, and the lines so far.
+pub(crate) fn spawn_tracing(
+    cmd: &mut Command,
+    argtrace: &Path,
+) -> Result<(Child, mpsc::Receiver<String>, Vec<String>), String> {
+    let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", opts.argtrace.display()))?;
+        .map_err(|e| format!("cannot start {}: {e}", argtrace.display()))?;
     let rx = line_reader(child.stderr.take().expect("piped"));
     let mut seen = Vec::new();
     let deadline = Instant::now() + ATTACH_TIMEOUT;

@@ -21,6 +21,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+use crate::suite::{signal, wait_timeout};
+
 /// Generous: BPF verification under an emulated CPU takes seconds, and the
 /// instances of a case load at the same time.
 const ATTACH_TIMEOUT: Duration = Duration::from_secs(240);
@@ -46,26 +48,6 @@ pub(crate) struct Output {
     pub(crate) args: Vec<String>,
     pub(crate) stdout: String,
     pub(crate) stderr: String,
-}
-
-fn signal(child: &Child, sig: i32) {
-    // SAFETY: signalling our own child by pid.
-    unsafe { libc::kill(child.id() as i32, sig) };
-}
-
-fn wait_timeout(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Ok(Some(status)) = child.try_wait() {
-            return Some(status);
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 /// An argtrace instance that has said it is tracing, with its stderr so far
