@@ -17,8 +17,7 @@ fn main() {
     };
     let arch_dir = format!("arch/{arch}");
 
-    // Every bpf/<name>.bpf.c is one subject's object (and shared_types.bpf.c
-    // the one that carries the summary's types to Rust): adding a subject adds
+    // Every bpf/<name>.bpf.c is one subject's object: adding a subject adds
     // its file, not a line here.
     let mut programs: Vec<String> = std::fs::read_dir("bpf")
         .expect("read bpf/")

@@ -58,7 +58,7 @@ const volatile bool timing = false;
  * this program type may use it), else the hash keyed by thread id. User
  * space decides before load and leaves the other map uncreated. It also says
  * that bpf_get_current_task_btf() works: the current task's ids, name and
- * user are then read straight from it (current_task_facts()). */
+ * user are then read straight from it (current_pid_tgid(), fill_header()). */
 const volatile bool use_task_storage = false;
 /* Waking the reader for every record costs the traced task an irq_work and
  * the reader a context switch per event. Wake it only once this much waits,
@@ -73,6 +73,11 @@ __u64 last_wakeup_ns = 0;
  * module has them. */
 enum argtrace_probe _argtrace_probe = 0;
 enum argtrace_clone_syscall _argtrace_clone_syscall = 0;
+/* The summary's counters and limits (-s), read the same way whatever the
+ * subject: src/summary.rs takes their Rust types from one skeleton. */
+enum argtrace_summary_limits _argtrace_summary_limits = 0;
+struct argtrace_call_stats _argtrace_call_stats = {};
+struct argtrace_errno_key _argtrace_errno_key = {};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

@@ -20,11 +20,11 @@ use crate::render::{write_json_str, Json, Style};
 use crate::subject::Subject;
 use crate::sys;
 
-#[allow(clippy::all, dead_code, unused_imports, non_camel_case_types, non_upper_case_globals)]
-mod skel {
-    include!(concat!(env!("OUT_DIR"), "/shared_types.skel.rs"));
-}
-use skel::types::{argtrace_call_stats as RawStats, argtrace_errno_key as ErrnoKey, argtrace_summary_limits as Limits};
+// Every object has the summary's types (bpf/common.bpf.h): mmap's skeleton
+// names them for all.
+use crate::subject::mmap::skel::types::{
+    argtrace_call_stats as RawStats, argtrace_errno_key as ErrnoKey, argtrace_summary_limits as Limits,
+};
 
 // SAFETY: the generated #[repr(C)] mirrors of bpf/argtrace.h's
 // argtrace_call_stats and argtrace_errno_key, integers and arrays of

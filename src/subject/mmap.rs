@@ -9,7 +9,7 @@ use crate::event::{header_of, Header};
 use crate::render::{errno_of_ret, Json, Record, Style};
 
 #[allow(clippy::all, dead_code, unused_imports, non_camel_case_types, non_upper_case_globals)]
-mod skel {
+pub(crate) mod skel {
     include!(concat!(env!("OUT_DIR"), "/mmap.skel.rs"));
 }
 use skel::types::mmap_event as MmapEvent;
