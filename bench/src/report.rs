@@ -261,7 +261,15 @@ pub fn markdown(r: &Results) -> String {
                     grouped(e.max as u64),
                     grouped(c.calls)
                 ),
-                _ => "—".into(),
+                // No output to count (argtrace -s): what it said it counted.
+                _ => {
+                    let counted: Vec<u64> = c.runs.iter().filter_map(|r| r.reported_events).collect();
+                    match (counted.iter().min(), counted.iter().max()) {
+                        (Some(a), Some(b)) if a == b => format!("{} counted / {}", grouped(*a), grouped(c.calls)),
+                        (Some(a), Some(b)) => format!("{}–{} counted / {}", grouped(*a), grouped(*b), grouped(c.calls)),
+                        _ => "—".into(),
+                    }
+                }
             };
             let _ = writeln!(
                 md,
