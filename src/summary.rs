@@ -190,7 +190,7 @@ pub fn write_table(out: &mut String, rows: &[CallSummary]) {
         let _ = writeln!(out, "{a:>6.6} {b:>11.11} {c:>11.11} {d:>9.9} {e:>9.9} {f}");
     };
     let line = |out: &mut String, pct: f64, ns: u64, calls: u64, errors: u64, name: &str| {
-        let usecs = if calls == 0 { 0 } else { ns / calls / 1000 };
+        let usecs = ns.checked_div(calls).unwrap_or(0) / 1000;
         let errors = if errors == 0 { String::new() } else { errors.to_string() };
         let seconds = ns as f64 / 1e9;
         let _ = writeln!(out, "{pct:6.2} {seconds:11.6} {usecs:>11} {calls:>9} {errors:>9} {name}");
@@ -214,7 +214,7 @@ pub fn write_count_table(out: &mut String, rows: &[CallSummary]) {
     const DASHES: &str = "----------------";
     let mut rows: Vec<&CallSummary> = rows.iter().collect();
     rows.sort_by(|a, b| b.calls.cmp(&a.calls).then(a.name.cmp(&b.name)));
-    let _ = writeln!(out, "{:>9} {}", "events", "event");
+    let _ = writeln!(out, "{:>9} event", "events");
     let _ = writeln!(out, "{:>9.9} {DASHES}", DASHES);
     for r in &rows {
         let _ = writeln!(out, "{:>9} {}", r.calls, r.name);
@@ -254,7 +254,7 @@ pub fn write_errors(out: &mut String, rows: &[CallSummary]) {
         return;
     }
     const DASHES: &str = "----------------";
-    let _ = writeln!(out, "\n{:>9} {:<16} {}", "errors", "syscall", "errno");
+    let _ = writeln!(out, "\n{:>9} {:<16} errno", "errors", "syscall");
     let _ = writeln!(out, "{:>9.9} {DASHES} {DASHES}", DASHES);
     for r in rows {
         let mut by_count: Vec<(u64, u64)> = r.errnos.iter().map(|(e, n)| (*e, *n)).collect();
@@ -288,8 +288,8 @@ pub fn write_histograms(out: &mut String, rows: &[CallSummary]) {
         for (low, high, n) in buckets {
             let _ = write!(out, "{low:>width$} -> {high:<width$} : {n:<8} |");
             let filled = if max == 0 { 0 } else { (n.min(max) as u128 * stars as u128 / max as u128) as usize };
-            out.extend(std::iter::repeat_n('*', filled));
-            out.extend(std::iter::repeat_n(' ', stars - filled));
+            out.push_str(&"*".repeat(filled));
+            out.push_str(&" ".repeat(stars - filled));
             out.push_str("|\n");
         }
     }
