@@ -29,11 +29,26 @@ pub enum Family {
     All,
 }
 
-impl Family {
-    /// `--family`, `-4` and `-6` (clap keeps them exclusive) as the kernel's
-    /// AF_INET or AF_INET6; None for both.
-    pub fn resolve(family: Option<Family>, ipv4: bool, ipv6: bool) -> Option<u16> {
-        match (family, ipv4, ipv6) {
+/// `--family`, `-4` and `-6`, flattened into each subject that filters on the
+/// address family in the kernel (tcp-connect, sock, tcp-send).
+#[derive(clap::Args, Debug, Default, Clone)]
+pub struct FamilyArgs {
+    /// Address family to trace (filtered in the kernel).
+    #[arg(long, value_enum, conflicts_with_all = ["ipv4", "ipv6"])]
+    pub family: Option<Family>,
+    /// IPv4 only (same as --family inet).
+    #[arg(short = '4', conflicts_with = "ipv6")]
+    pub ipv4: bool,
+    /// IPv6 only (same as --family inet6).
+    #[arg(short = '6')]
+    pub ipv6: bool,
+}
+
+impl FamilyArgs {
+    /// The options (clap keeps them exclusive) as the kernel's AF_INET or
+    /// AF_INET6; None for both.
+    pub fn resolve(&self) -> Option<u16> {
+        match (self.family, self.ipv4, self.ipv6) {
             (Some(Family::Inet), ..) | (None, true, false) => Some(AF_INET),
             (Some(Family::Inet6), ..) | (None, false, true) => Some(AF_INET6),
             _ => None,

@@ -17,7 +17,7 @@ use libbpf_rs::{OpenObject, ProgramType};
 
 use crate::bpf::{load_skeleton, skeleton_sections, LoadError, ProbeMode, Stage, Tracer};
 use crate::cgroup::{self, task_of};
-use crate::cli::{Config, Family};
+use crate::cli::{Config, FamilyArgs};
 use crate::decode;
 use crate::error::Result;
 use crate::event::{header_of, Header};
@@ -52,15 +52,8 @@ pub struct Sock {
     /// (default: the whole cgroup v2 hierarchy, found in /proc/mounts).
     #[arg(long, value_name = "PATH")]
     pub cgroup: Option<PathBuf>,
-    /// Address family of the socket (filtered in the kernel).
-    #[arg(long, value_enum, conflicts_with_all = ["ipv4", "ipv6"])]
-    pub family: Option<Family>,
-    /// IPv4 sockets only (same as --family inet).
-    #[arg(short = '4', conflicts_with = "ipv6")]
-    pub ipv4: bool,
-    /// IPv6 sockets only (same as --family inet6).
-    #[arg(short = '6')]
-    pub ipv6: bool,
+    #[command(flatten)]
+    pub family: FamilyArgs,
     /// Transport protocol (filtered in the kernel).
     #[arg(long, value_enum)]
     pub proto: Option<Proto>,
@@ -127,7 +120,7 @@ impl Subject for Sock {
                 )
             });
         }
-        let family = Family::resolve(self.family, self.ipv4, self.ipv6).unwrap_or(0);
+        let family = self.family.resolve().unwrap_or(0);
         let protocol = match self.proto {
             Some(Proto::Tcp) => decode::IPPROTO_TCP as u16,
             Some(Proto::Udp) => decode::IPPROTO_UDP as u16,

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use crate::cli::{Family, AF_INET, AF_INET6};
+use crate::cli::{FamilyArgs, AF_INET, AF_INET6};
 use crate::decode;
 use crate::event::{header_of, Header};
 use crate::render::{Json, Record, Style};
@@ -24,21 +24,14 @@ unsafe impl plain::Plain for TcpConnectEvent {}
 /// `argtrace tcp-connect [--family inet|inet6|all] [-4] [-6]`.
 #[derive(clap::Args, Debug, Default, Clone)]
 pub struct TcpConnect {
-    /// Address family to trace (filtered in the kernel).
-    #[arg(long, value_enum, conflicts_with_all = ["ipv4", "ipv6"])]
-    pub family: Option<Family>,
-    /// IPv4 only (same as --family inet).
-    #[arg(short = '4', conflicts_with = "ipv6")]
-    pub ipv4: bool,
-    /// IPv6 only (same as --family inet6).
-    #[arg(short = '6')]
-    pub ipv6: bool,
+    #[command(flatten)]
+    pub family: FamilyArgs,
 }
 
 skeleton_subject!(TcpConnect, "tcp-connect", skel::TcpConnectSkelBuilder, TcpConnectEvent,
     calls |call| { (call == 0).then_some("connect") },
     rodata |this, ro| {
-        ro.target_family = Family::resolve(this.family, this.ipv4, this.ipv6).unwrap_or(0);
+        ro.target_family = this.family.resolve().unwrap_or(0);
     });
 
 impl TcpConnectEvent {

@@ -15,7 +15,7 @@ use libbpf_rs::btf::{Btf, BtfType};
 use libbpf_rs::OpenObject;
 
 use crate::bpf::{load_skeleton, skeleton_sections, LoadError, ProbeMode, Tracer};
-use crate::cli::{Config, Family, AF_INET, AF_INET6};
+use crate::cli::{Config, FamilyArgs, AF_INET, AF_INET6};
 use crate::decode;
 use crate::error::{Error, Result};
 use crate::event::{header_of, Header};
@@ -47,15 +47,8 @@ pub struct TcpSend {
     /// They are the traced programs' data: passwords, cookies, keys.
     #[arg(long, value_name = "N", default_value_t = PEEK_DEFAULT)]
     pub peek: u32,
-    /// Address family to trace (filtered in the kernel).
-    #[arg(long, value_enum, conflicts_with_all = ["ipv4", "ipv6"])]
-    pub family: Option<Family>,
-    /// IPv4 only (same as --family inet).
-    #[arg(short = '4', conflicts_with = "ipv6")]
-    pub ipv4: bool,
-    /// IPv6 only (same as --family inet6).
-    #[arg(short = '6')]
-    pub ipv6: bool,
+    #[command(flatten)]
+    pub family: FamilyArgs,
     /// Only sockets whose local or remote port is P (filtered in the kernel).
     #[arg(long, value_name = "P", value_parser = clap::value_parser!(u16).range(1..))]
     pub port: Option<u16>,
@@ -63,7 +56,7 @@ pub struct TcpSend {
 
 impl Default for TcpSend {
     fn default() -> Self {
-        TcpSend { peek: PEEK_DEFAULT, family: None, ipv4: false, ipv6: false, port: None }
+        TcpSend { peek: PEEK_DEFAULT, family: FamilyArgs::default(), port: None }
     }
 }
 
@@ -102,7 +95,7 @@ impl Subject for TcpSend {
                 Err(e) => eprintln!("argtrace: tcp-send: the iov_iter layout is unknown: {e}"),
             });
         }
-        let family = Family::resolve(self.family, self.ipv4, self.ipv6);
+        let family = self.family.resolve();
         load_skeleton!(skel::TcpSendSkelBuilder, storage, cfg, mode, |ro| {
             ro.target_family = family.unwrap_or(0);
             ro.target_port = self.port.unwrap_or(0);
