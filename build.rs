@@ -29,12 +29,7 @@ fn main() {
         let src = format!("bpf/{name}.bpf.c");
         SkeletonBuilder::new()
             .source(&src)
-            .clang_args([
-                "-Wall",
-                "-Wno-unused-function",
-                "-Ibpf",
-                &format!("-I{arch_dir}"),
-            ])
+            .clang_args(["-Wall", "-Wno-unused-function", "-Ibpf", &format!("-I{arch_dir}")])
             .build_and_generate(out.join(format!("{name}.skel.rs")))
             .unwrap_or_else(|e| panic!("building {src}: {e:#}"));
         println!("cargo:rerun-if-changed={src}");

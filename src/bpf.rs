@@ -3,7 +3,6 @@
 //! of the other modes switched off, and the attach. The skeletons themselves
 //! live in their subjects' modules (src/subject/).
 
-
 use libbpf_rs::skel::Skel;
 use libbpf_rs::{MapCore, MapFlags, MapHandle, OpenObject};
 

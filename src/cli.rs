@@ -321,10 +321,7 @@ impl Config {
                 return Err(Error::Usage("--interval prints the summary of -s/--summary: add -s".into()));
             }
             Some(i) if i < MIN_INTERVAL => {
-                return Err(Error::Usage(format!(
-                    "--interval must be at least {} ms",
-                    MIN_INTERVAL.as_millis()
-                )));
+                return Err(Error::Usage(format!("--interval must be at least {} ms", MIN_INTERVAL.as_millis())));
             }
             _ => {}
         }

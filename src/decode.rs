@@ -420,22 +420,10 @@ const ERRNOS: &[(u64, &str, &str)] = &[
     (79, "ELIBACC", "Can not access a needed shared library"),
     (80, "ELIBBAD", "Accessing a corrupted shared library"),
     (81, "ELIBSCN", ".lib section in a.out corrupted"),
-    (
-        82,
-        "ELIBMAX",
-        "Attempting to link in too many shared libraries",
-    ),
+    (82, "ELIBMAX", "Attempting to link in too many shared libraries"),
     (83, "ELIBEXEC", "Cannot exec a shared library directly"),
-    (
-        84,
-        "EILSEQ",
-        "Invalid or incomplete multibyte or wide character",
-    ),
-    (
-        85,
-        "ERESTART",
-        "Interrupted system call should be restarted",
-    ),
+    (84, "EILSEQ", "Invalid or incomplete multibyte or wide character"),
+    (85, "ERESTART", "Interrupted system call should be restarted"),
     (86, "ESTRPIPE", "Streams pipe error"),
     (87, "EUSERS", "Too many users"),
     (88, "ENOTSOCK", "Socket operation on non-socket"),
@@ -447,11 +435,7 @@ const ERRNOS: &[(u64, &str, &str)] = &[
     (94, "ESOCKTNOSUPPORT", "Socket type not supported"),
     (95, "EOPNOTSUPP", "Operation not supported"),
     (96, "EPFNOSUPPORT", "Protocol family not supported"),
-    (
-        97,
-        "EAFNOSUPPORT",
-        "Address family not supported by protocol",
-    ),
+    (97, "EAFNOSUPPORT", "Address family not supported by protocol"),
     (98, "EADDRINUSE", "Address already in use"),
     (99, "EADDRNOTAVAIL", "Cannot assign requested address"),
     (100, "ENETDOWN", "Network is down"),
@@ -462,11 +446,7 @@ const ERRNOS: &[(u64, &str, &str)] = &[
     (105, "ENOBUFS", "No buffer space available"),
     (106, "EISCONN", "Transport endpoint is already connected"),
     (107, "ENOTCONN", "Transport endpoint is not connected"),
-    (
-        108,
-        "ESHUTDOWN",
-        "Cannot send after transport endpoint shutdown",
-    ),
+    (108, "ESHUTDOWN", "Cannot send after transport endpoint shutdown"),
     (109, "ETOOMANYREFS", "Too many references: cannot splice"),
     (110, "ETIMEDOUT", "Connection timed out"),
     (111, "ECONNREFUSED", "Connection refused"),
@@ -794,10 +774,7 @@ mod tests {
     #[test]
     fn clone_flags_known_with_signal() {
         // glibc's fork(): clone(..., flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, ...)
-        assert_eq!(
-            clone_flags(0x0120_0011),
-            "CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD"
-        );
+        assert_eq!(clone_flags(0x0120_0011), "CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD");
         assert_eq!(clone_flags(0x200 | 17), "CLONE_FS|SIGCHLD");
         assert_eq!(clone_flags(0x0010_0000 | 17), "CLONE_PARENT_SETTID|SIGCHLD");
         // CLONE_PIDFD is listed right after CLONE_SIGHAND, not in bit order.
@@ -838,10 +815,7 @@ mod tests {
         // CLONE_DETACHED is not in strace's table.
         assert_eq!(clone_flags(0x0040_0011), "0x400000 /* CLONE_??? */|SIGCHLD");
         assert_eq!(clone_flags(0x0040_0000), "0x400000 /* CLONE_??? */");
-        assert_eq!(
-            clone_flags(0x1_0000_0011),
-            "0x100000000 /* CLONE_??? */|SIGCHLD"
-        );
+        assert_eq!(clone_flags(0x1_0000_0011), "0x100000000 /* CLONE_??? */|SIGCHLD");
         assert_eq!(
             clone_flags(0x7fff_ff00),
             "CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_PIDFD|CLONE_PTRACE|CLONE_VFORK\
@@ -865,10 +839,7 @@ mod tests {
     #[test]
     fn clone3_flags_known() {
         assert_eq!(clone3_flags(0x0010_0000), "CLONE_PARENT_SETTID");
-        assert_eq!(
-            clone3_flags(0x0010_0000 | 0x1_0000_0000),
-            "CLONE_PARENT_SETTID|CLONE_CLEAR_SIGHAND"
-        );
+        assert_eq!(clone3_flags(0x0010_0000 | 0x1_0000_0000), "CLONE_PARENT_SETTID|CLONE_CLEAR_SIGHAND");
         assert_eq!(clone3_flags(0x2_0000_0000), "CLONE_INTO_CGROUP");
         assert_eq!(clone3_flags(0x80), "CLONE_NEWTIME");
         // clone3_flags entries come after every clone_flags entry.
@@ -891,15 +862,9 @@ mod tests {
              |CLONE_INTO_CGROUP|0xface3eec0040005e"
         );
         // tests/clone3.c, XLAT_UNKNOWN(0xdec0deac0040007f, "CLONE_???")
-        assert_eq!(
-            clone3_flags(0xdec0_deac_0040_007f),
-            "0xdec0deac0040007f /* CLONE_??? */"
-        );
+        assert_eq!(clone3_flags(0xdec0_deac_0040_007f), "0xdec0deac0040007f /* CLONE_??? */");
         // tests/clone3.c, "CLONE_SETTLS|0xbad0000000000001"
-        assert_eq!(
-            clone3_flags(0xbad0_0000_0008_0001),
-            "CLONE_SETTLS|0xbad0000000000001"
-        );
+        assert_eq!(clone3_flags(0xbad0_0000_0008_0001), "CLONE_SETTLS|0xbad0000000000001");
         assert_eq!(clone3_flags(0x40_0000), "0x400000 /* CLONE_??? */");
     }
 
@@ -945,10 +910,7 @@ mod tests {
         assert_eq!(prot(7), "PROT_READ|PROT_WRITE|PROT_EXEC");
         assert_eq!(prot(8), "PROT_SEM");
         assert_eq!(prot(0x0100_0000), "PROT_GROWSDOWN");
-        assert_eq!(
-            prot(0x0300_0007),
-            "PROT_READ|PROT_WRITE|PROT_EXEC|PROT_GROWSDOWN|PROT_GROWSUP"
-        );
+        assert_eq!(prot(0x0300_0007), "PROT_READ|PROT_WRITE|PROT_EXEC|PROT_GROWSDOWN|PROT_GROWSUP");
     }
 
     #[test]
@@ -983,14 +945,8 @@ mod tests {
         assert_eq!(mmap_flags(0x32), "MAP_PRIVATE|MAP_FIXED|MAP_ANONYMOUS");
         assert_eq!(mmap_flags(0x1), "MAP_SHARED");
         assert_eq!(mmap_flags(0x8_0003), "MAP_SHARED_VALIDATE|MAP_SYNC");
-        assert_eq!(
-            mmap_flags(0x2_0122),
-            "MAP_PRIVATE|MAP_ANONYMOUS|MAP_GROWSDOWN|MAP_STACK"
-        );
-        assert_eq!(
-            mmap_flags(0x1022),
-            "MAP_PRIVATE|MAP_ANONYMOUS|MAP_EXECUTABLE"
-        );
+        assert_eq!(mmap_flags(0x2_0122), "MAP_PRIVATE|MAP_ANONYMOUS|MAP_GROWSDOWN|MAP_STACK");
+        assert_eq!(mmap_flags(0x1022), "MAP_PRIVATE|MAP_ANONYMOUS|MAP_EXECUTABLE");
     }
 
     #[test]
@@ -1001,10 +957,7 @@ mod tests {
             mmap_flags(0x1_c122),
             "MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE|MAP_POPULATE|MAP_NONBLOCK|MAP_GROWSDOWN"
         );
-        assert_eq!(
-            mmap_flags(0x10_2022),
-            "MAP_PRIVATE|MAP_ANONYMOUS|MAP_LOCKED|MAP_FIXED_NOREPLACE"
-        );
+        assert_eq!(mmap_flags(0x10_2022), "MAP_PRIVATE|MAP_ANONYMOUS|MAP_LOCKED|MAP_FIXED_NOREPLACE");
     }
 
     #[test]
@@ -1025,19 +978,10 @@ mod tests {
     #[test]
     fn mmap_flags_huge_page_size() {
         // MAP_HUGETLB with MAP_HUGE_2MB (21 << 26).
-        assert_eq!(
-            mmap_flags(0x4_0022 | (21 << 26)),
-            "MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB|21<<MAP_HUGE_SHIFT"
-        );
-        assert_eq!(
-            mmap_flags(0x22 | (30 << 26)),
-            "MAP_PRIVATE|MAP_ANONYMOUS|30<<MAP_HUGE_SHIFT"
-        );
+        assert_eq!(mmap_flags(0x4_0022 | (21 << 26)), "MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB|21<<MAP_HUGE_SHIFT");
+        assert_eq!(mmap_flags(0x22 | (30 << 26)), "MAP_PRIVATE|MAP_ANONYMOUS|30<<MAP_HUGE_SHIFT");
         // Bit 26 is read as a huge page size, never as MAP_UNINITIALIZED.
-        assert_eq!(
-            mmap_flags(0x400_0022),
-            "MAP_PRIVATE|MAP_ANONYMOUS|1<<MAP_HUGE_SHIFT"
-        );
+        assert_eq!(mmap_flags(0x400_0022), "MAP_PRIVATE|MAP_ANONYMOUS|1<<MAP_HUGE_SHIFT");
         assert_eq!(mmap_flags(0xfc00_0000), "MAP_FILE|63<<MAP_HUGE_SHIFT");
     }
 
@@ -1060,10 +1004,7 @@ mod tests {
     #[test]
     fn mmap_flags_x86_64_only_bits() {
         assert_eq!(mmap_flags(0x62), "MAP_PRIVATE|MAP_ANONYMOUS|MAP_32BIT");
-        assert_eq!(
-            mmap_flags(0xe2),
-            "MAP_PRIVATE|MAP_ANONYMOUS|MAP_32BIT|MAP_ABOVE4G"
-        );
+        assert_eq!(mmap_flags(0xe2), "MAP_PRIVATE|MAP_ANONYMOUS|MAP_32BIT|MAP_ABOVE4G");
         assert_eq!(mmap_flags(0x40), "MAP_FILE|MAP_32BIT");
     }
 
@@ -1147,19 +1088,10 @@ mod tests {
 
     #[test]
     fn syscall_result_restart_codes() {
-        assert_eq!(
-            syscall_result(-512),
-            "? ERESTARTSYS (To be restarted if SA_RESTART is set)"
-        );
+        assert_eq!(syscall_result(-512), "? ERESTARTSYS (To be restarted if SA_RESTART is set)");
         assert_eq!(syscall_result(-513), "? ERESTARTNOINTR (To be restarted)");
-        assert_eq!(
-            syscall_result(-514),
-            "? ERESTARTNOHAND (To be restarted if no handler)"
-        );
-        assert_eq!(
-            syscall_result(-516),
-            "? ERESTART_RESTARTBLOCK (Interrupted by signal)"
-        );
+        assert_eq!(syscall_result(-514), "? ERESTARTNOHAND (To be restarted if no handler)");
+        assert_eq!(syscall_result(-516), "? ERESTART_RESTARTBLOCK (Interrupted by signal)");
     }
 
     #[test]

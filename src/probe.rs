@@ -71,10 +71,7 @@ pub fn attach<'obj>(storage: &'obj mut Storage, cfg: &Config) -> Result<Tracer<'
     if let Some(reason) = privilege {
         return Err(Error::Privilege(reason));
     }
-    Err(Error::Kernel(format!(
-        "no probe mode works on this kernel ({})",
-        passed_over.join("; ")
-    )))
+    Err(Error::Kernel(format!("no probe mode works on this kernel ({})", passed_over.join("; "))))
 }
 
 /// What this user may not do that `mode` needs, apart from CAP_BPF and
@@ -92,12 +89,12 @@ fn permission(mode: ProbeMode) -> std::result::Result<(), String> {
     }
     match crate::sys::tracefs_access() {
         crate::sys::TracefsAccess::Readable => Ok(()),
-        crate::sys::TracefsAccess::NotReadable(dir) => Err(format!(
-            "tracefs at {dir} is not readable by this user (run as root, or add CAP_DAC_READ_SEARCH)"
-        )),
-        crate::sys::TracefsAccess::NotMountedNoPrivilege => Err(
-            "tracefs is not mounted, and mounting it on /sys/kernel/tracing needs CAP_SYS_ADMIN".into(),
-        ),
+        crate::sys::TracefsAccess::NotReadable(dir) => {
+            Err(format!("tracefs at {dir} is not readable by this user (run as root, or add CAP_DAC_READ_SEARCH)"))
+        }
+        crate::sys::TracefsAccess::NotMountedNoPrivilege => {
+            Err("tracefs is not mounted, and mounting it on /sys/kernel/tracing needs CAP_SYS_ADMIN".into())
+        }
         crate::sys::TracefsAccess::Missing => Ok(()),
     }
 }
@@ -210,13 +207,11 @@ fn explain(mode: ProbeMode, err: &LoadError) -> String {
     };
     // The libbpf warning that ended the attempt, and the errno it names.
     let failure = log.iter().rev().find(|l| l.starts_with("libbpf: ") && l.contains("failed"));
-    let what = failure
-        .and_then(|l| errno_in(l))
-        .unwrap_or_else(|| match err.error.kind() {
-            libbpf_rs::ErrorKind::PermissionDenied => "permission denied".into(),
-            libbpf_rs::ErrorKind::NotFound => "not found".into(),
-            _ => err.error.to_string(),
-        });
+    let what = failure.and_then(|l| errno_in(l)).unwrap_or_else(|| match err.error.kind() {
+        libbpf_rs::ErrorKind::PermissionDenied => "permission denied".into(),
+        libbpf_rs::ErrorKind::NotFound => "not found".into(),
+        _ => err.error.to_string(),
+    });
     let line_with = |needle: &str| log.iter().find(|l| l.contains(needle));
     let hint = if let Some(helper) = missing_helper(&log) {
         format!("the kernel lacks the BPF helper {helper}, which {} mode needs here", mode.name())
@@ -224,8 +219,8 @@ fn explain(mode: ProbeMode, err: &LoadError) -> String {
         .and_then(|l| name_after(l, "failed to find kernel BTF type ID of '"))
     {
         format!("the kernel's BTF has no function {f} to attach to")
-    } else if let Some(tp) = line_with("failed to attach to tracepoint '")
-        .and_then(|l| name_after(l, "failed to attach to tracepoint '"))
+    } else if let Some(tp) =
+        line_with("failed to attach to tracepoint '").and_then(|l| name_after(l, "failed to attach to tracepoint '"))
     {
         format!("the kernel has no tracepoint {tp} (syscall tracepoints need CONFIG_FTRACE_SYSCALLS)")
     } else if log.iter().any(|l| l.contains("-- BEGIN PROG LOAD LOG --")) {

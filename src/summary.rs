@@ -110,7 +110,12 @@ pub struct Counters {
 impl Counters {
     pub fn open(tracer: &Tracer<'_>) -> Result<Counters> {
         let map = |name: &str| tracer.map(name).map_err(|e| Error::Runtime(format!("{name} map: {e}")));
-        Ok(Counters { stats: map("call_stats")?, errors: map("call_errors")?, generation: map("summary_gen")?, current: 0 })
+        Ok(Counters {
+            stats: map("call_stats")?,
+            errors: map("call_errors")?,
+            generation: map("summary_gen")?,
+            current: 0,
+        })
     }
 
     /// Ends the current table: the programs count into the other generation
@@ -354,10 +359,7 @@ pub fn write_json(out: &mut String, rows: &[CallSummary], meta: &JsonMeta<'_>) {
     list.push(']');
     let calls: u64 = rows.iter().map(|r| r.calls).sum();
     let errors: u64 = rows.iter().map(|r| r.errors).sum();
-    let _ = write!(
-        j.key("total"),
-        "{{\"calls\": {calls}, \"errors\": {errors}, \"total_ns\": {total_ns}}}"
-    );
+    let _ = write!(j.key("total"), "{{\"calls\": {calls}, \"errors\": {errors}, \"total_ns\": {total_ns}}}");
     j.num("dropped", meta.dropped);
     j.close();
     out.push_str("}\n");

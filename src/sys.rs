@@ -83,10 +83,7 @@ fn effective_caps() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|status| {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix("CapEff:"))
-                .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
+            status.lines().find_map(|l| l.strip_prefix("CapEff:")).and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
         })
         .unwrap_or(0)
 }
@@ -177,9 +174,7 @@ pub fn ensure_tracefs() -> Result<&'static str, String> {
     }
     let target = c"/sys/kernel/tracing";
     // SAFETY: all arguments are valid NUL-terminated strings or null.
-    let rc = unsafe {
-        libc::mount(c"tracefs".as_ptr(), target.as_ptr(), c"tracefs".as_ptr(), 0, std::ptr::null())
-    };
+    let rc = unsafe { libc::mount(c"tracefs".as_ptr(), target.as_ptr(), c"tracefs".as_ptr(), 0, std::ptr::null()) };
     if rc == 0 && have("/sys/kernel/tracing") {
         Ok("/sys/kernel/tracing")
     } else {
@@ -237,7 +232,8 @@ impl CgroupDir {
             } else {
                 format!("not a cgroup v2 directory (its file system's magic is {magic:#x}, not cgroup2's)")
             };
-            let root = cgroup2_mount().map(|r| format!("; cgroup v2 is mounted at {}", r.display())).unwrap_or_default();
+            let root =
+                cgroup2_mount().map(|r| format!("; cgroup v2 is mounted at {}", r.display())).unwrap_or_default();
             return Err(format!("{shown} is {what}{root}"));
         }
         Ok(CgroupDir { path: path.to_path_buf(), fd })

@@ -17,8 +17,8 @@ use crate::bpf::ProbeMode;
 use crate::cli::Config;
 use crate::error::{Error, Result};
 use crate::render::Style;
-use crate::subject::Subject;
 use crate::stack::StackReader;
+use crate::subject::Subject;
 use crate::{probe, sys};
 
 /// Batches in flight between reader and renderer; when full the reader waits
@@ -44,9 +44,7 @@ pub fn run(cfg: Config) -> Result<()> {
     let cgroup = cfg.subject.modes().contains(&ProbeMode::Cgroup);
     let caps = if cgroup { "CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN" } else { "CAP_BPF and CAP_PERFMON" };
     if !sys::has_bpf_privilege() || (cgroup && !sys::has_net_admin()) {
-        return Err(Error::Privilege(format!(
-            "missing privilege: run as root, or with {caps} (or CAP_SYS_ADMIN)"
-        )));
+        return Err(Error::Privilege(format!("missing privilege: run as root, or with {caps} (or CAP_SYS_ADMIN)")));
     }
     if cfg.btf_is_kernels() && !cfg.btf.exists() {
         return Err(Error::Kernel(
@@ -81,11 +79,7 @@ pub fn run(cfg: Config) -> Result<()> {
         return crate::summary::run(&cfg, tracer, out, style, drops_map);
     }
     let events_map = tracer.map("events").map_err(|e| runtime("events map", e))?;
-    let stacks_map = if cfg.stack {
-        Some(tracer.map("stacks").map_err(|e| runtime("stacks map", e))?)
-    } else {
-        None
-    };
+    let stacks_map = if cfg.stack { Some(tracer.map("stacks").map_err(|e| runtime("stacks map", e))?) } else { None };
 
     sys::install_stop_handlers();
     let done = Arc::new(AtomicBool::new(false));
@@ -135,11 +129,7 @@ pub fn run(cfg: Config) -> Result<()> {
         .map_err(|e| runtime("ring buffer", e))?;
     let ring = builder.build().map_err(|e| runtime("ring buffer", e))?;
 
-    eprintln!(
-        "argtrace: tracing {} with {} probes; Ctrl-C to stop",
-        cfg.subject.name(),
-        tracer.mode.name()
-    );
+    eprintln!("argtrace: tracing {} with {} probes; Ctrl-C to stop", cfg.subject.name(), tracer.mode.name());
     let deadline = cfg.duration.and_then(|d| Instant::now().checked_add(d));
     while !sys::stop_requested() && !done.load(Ordering::Relaxed) {
         if deadline.is_some_and(|d| Instant::now() >= d) {
@@ -179,15 +169,11 @@ pub fn run(cfg: Config) -> Result<()> {
     }
     if cfg.json && !report.pipe_closed {
         let mut out = report.out;
-        let written =
-            writeln!(out, "{{\"summary\": {{\"events\": {}, \"dropped\": {}}}}}", report.written, dropped)
-                .and_then(|_| out.flush());
+        let written = writeln!(out, "{{\"summary\": {{\"events\": {}, \"dropped\": {}}}}}", report.written, dropped)
+            .and_then(|_| out.flush());
         match written {
             Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
-                return Err(Error::Output(format!(
-                    "writing the summary failed: {} ({counts})",
-                    sys::io_reason(&e)
-                )));
+                return Err(Error::Output(format!("writing the summary failed: {} ({counts})", sys::io_reason(&e))));
             }
             _ => {}
         }
@@ -216,10 +202,9 @@ pub(crate) fn open_output(path: &std::path::Path) -> Result<File> {
 /// The sum of the per-CPU drop counters.
 pub(crate) fn read_drops(map: &MapHandle) -> u64 {
     match map.lookup_percpu(&0u32.to_ne_bytes(), MapFlags::ANY) {
-        Ok(Some(per_cpu)) => per_cpu
-            .iter()
-            .filter_map(|v| v.get(..8).map(|b| u64::from_ne_bytes(b.try_into().expect("8 bytes"))))
-            .sum(),
+        Ok(Some(per_cpu)) => {
+            per_cpu.iter().filter_map(|v| v.get(..8).map(|b| u64::from_ne_bytes(b.try_into().expect("8 bytes")))).sum()
+        }
         _ => 0,
     }
 }
@@ -330,11 +315,5 @@ fn render_loop(
     // Let the reader finish: what it still sends is past --count or a closed pipe.
     drop(rx);
     let pipe_closed = failure.as_ref().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe);
-    RenderReport {
-        written,
-        malformed,
-        pipe_closed,
-        error: failure.filter(|_| !pipe_closed),
-        out,
-    }
+    RenderReport { written, malformed, pipe_closed, error: failure.filter(|_| !pipe_closed), out }
 }

@@ -32,7 +32,11 @@ fn unknown_subcommand_is_a_usage_error() {
 
 #[test]
 fn bad_values_are_usage_errors() {
-    assert_one_line_error(&run(&["mmap", "--comm", "a-name-of-16-chr"]), 2, "--comm 'a-name-of-16-chr' must be 1 to 15 bytes");
+    assert_one_line_error(
+        &run(&["mmap", "--comm", "a-name-of-16-chr"]),
+        2,
+        "--comm 'a-name-of-16-chr' must be 1 to 15 bytes",
+    );
     assert_one_line_error(&run(&["mmap", "--duration", "5 parsecs"]), 2, "unknown unit");
     assert_one_line_error(&run(&["mmap", "--ringbuf-size", "5000"]), 2, "must be a power of two");
     assert_one_line_error(&run(&["mmap", "--count", "0"]), 2, "--count must be at least 1");
@@ -202,10 +206,7 @@ fn count_stops_after_exactly_n_events() {
     assert_eq!(child.wait().unwrap().code(), Some(0));
     assert_eq!(stdout.lines().count(), 2, "{stdout}");
     // Other tests run in parallel: any two creations count, but each is one whole line.
-    assert!(
-        stdout.lines().all(|l| (l.contains(" clone") || l.contains("fork(")) && l.contains(") = ")),
-        "{stdout}"
-    );
+    assert!(stdout.lines().all(|l| (l.contains(" clone") || l.contains("fork(")) && l.contains(") = ")), "{stdout}");
 }
 
 #[test]

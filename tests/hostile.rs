@@ -97,12 +97,11 @@ fn names_cannot_forge_lines_or_reach_the_terminal() {
         assert!(!line.bytes().any(|b| b < 0x20 || b == 0x7f), "raw control byte in: {line:?}");
     }
     // This test's children only: other processes of the machine map too.
-    let ours: Vec<&str> = text
-        .lines()
-        .filter(|l| runs.iter().any(|(pid, _)| l.contains(&format!(" {pid}/{pid} mmap("))))
-        .collect();
+    let ours: Vec<&str> =
+        text.lines().filter(|l| runs.iter().any(|(pid, _)| l.contains(&format!(" {pid}/{pid} mmap(")))).collect();
     for ((_, shown), (pid, len)) in NAMES.iter().zip(&runs) {
-        let expected = format!("{shown} {pid}/{pid} mmap(NULL, {len}, PROT_NONE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x");
+        let expected =
+            format!("{shown} {pid}/{pid} mmap(NULL, {len}, PROT_NONE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x");
         let matching: Vec<&&str> = ours.iter().filter(|l| l.contains(&format!(" {pid}/{pid} "))).collect();
         assert_eq!(matching.len(), 1, "one line for pid {pid}: {ours:#?}");
         assert!(matching[0].starts_with(&expected), "expected {expected:?}, got {:?}", matching[0]);
@@ -196,7 +195,11 @@ fn a_thread_id_given_to_pid_names_tid() {
     });
     let tid = rx.recv().unwrap();
     let pid = std::process::id();
-    one_line(&run(&["mmap", "-p", &tid.to_string()]), 2, &format!("{tid} is a thread of process {pid}, not a process id: use --tid {tid}"));
+    one_line(
+        &run(&["mmap", "-p", &tid.to_string()]),
+        2,
+        &format!("{tid} is a thread of process {pid}, not a process id: use --tid {tid}"),
+    );
     stop_tx.send(()).unwrap();
     worker.join().unwrap();
 }
@@ -226,7 +229,10 @@ fn every_ending_prints_the_counts() {
             Stdio::null(),
         );
         assert_eq!(code, Some(0), "signal {sig}: {lines:?}");
-        assert!(lines.last().is_some_and(|l| l.ends_with(" lost") && l.starts_with("argtrace: ")), "signal {sig}: {lines:?}");
+        assert!(
+            lines.last().is_some_and(|l| l.ends_with(" lost") && l.starts_with("argtrace: ")),
+            "signal {sig}: {lines:?}"
+        );
     }
     // A closed pipe: the counts still reach stderr, and the exit is clean.
     let (code, lines) = counts_after(
@@ -271,7 +277,11 @@ fn as_nobody(caps: &str, args: &[&str]) -> Output {
 #[test]
 fn without_root_the_missing_privilege_is_named() {
     use std::os::unix::fs::PermissionsExt;
-    one_line(&as_nobody("", &["mmap", "-d", "1"]), 3, "missing privilege: run as root, or with CAP_BPF and CAP_PERFMON");
+    one_line(
+        &as_nobody("", &["mmap", "-d", "1"]),
+        3,
+        "missing privilege: run as root, or with CAP_BPF and CAP_PERFMON",
+    );
     // Tracepoint mode reads tracefs: as nobody that works only where tracefs
     // lets others in, or with CAP_DAC_READ_SEARCH.
     let _ = run(&["mmap", "--probe", "tracepoint", "-d", "0.1"]); // mounts tracefs if it is not

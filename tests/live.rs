@@ -105,7 +105,11 @@ fn every_mode_the_kernel_has_shows_exactly_what_the_triggers_did() {
 
     let results: Vec<&str> = stdout.lines().filter(|l| l.starts_with("E2E-RESULT ")).collect();
     let failures: Vec<&&str> = results.iter().filter(|l| l.contains(" FAIL ")).collect();
-    assert!(failures.is_empty(), "failed cases:\n{}", failures.iter().map(|l| l.to_string()).collect::<Vec<_>>().join("\n"));
+    assert!(
+        failures.is_empty(),
+        "failed cases:\n{}",
+        failures.iter().map(|l| l.to_string()).collect::<Vec<_>>().join("\n")
+    );
     let has = |case: &str, mode: &str| results.iter().any(|l| l.starts_with(&format!("E2E-RESULT {case} {mode} PASS")));
     for mode in &modes {
         for case in PER_MODE_CASES {

@@ -22,9 +22,17 @@ fn bad_skb_options_are_usage_errors() {
     assert_one_line_error(&run(&["skb", "--pcap", "/tmp/x.pcap", "--snaplen", "262145"]), 2, "--snaplen");
     assert_one_line_error(&run(&["skb", "--port", "0"]), 2, "--port");
     assert_one_line_error(&run(&["skb", "--ingress", "--egress"]), 2, "cannot be used with");
-    assert_one_line_error(&run(&["skb", "--host", "::1", "-4"]), 2, "--host ::1 is an IPv6 address, but -4 keeps only IPv4");
+    assert_one_line_error(
+        &run(&["skb", "--host", "::1", "-4"]),
+        2,
+        "--host ::1 is an IPv6 address, but -4 keeps only IPv4",
+    );
     assert_one_line_error(&run(&["skb", "--host", "not-an-address"]), 2, "--host");
-    assert_one_line_error(&run(&["skb", "--iface", "no-such-if0"]), 2, "--iface no-such-if0: no such network interface");
+    assert_one_line_error(
+        &run(&["skb", "--iface", "no-such-if0"]),
+        2,
+        "--iface no-such-if0: no such network interface",
+    );
     assert_one_line_error(&run(&["skb", "--iface", "lo", "--cgroup", "/sys"]), 2, "cannot be used with");
     assert_one_line_error(&run(&["skb", "--iface", "lo", "--unowned"]), 2, "cannot be used with");
     assert_one_line_error(&run(&["skb", "--cgroup", "/proc"]), 2, "--cgroup /proc is not a cgroup v2 directory");
@@ -97,5 +105,8 @@ fn packet_filters_run_in_the_kernel() {
         tx6.send_to(b"six", ("::1", p6)).unwrap();
     });
     assert_eq!(events.len(), 1, "{events:?}");
-    assert!(events[0].contains("\"dir\": \"ingress\"") && events[0].contains("\"peek\": \"fo\", \"peek_len\": 2"), "{events:?}");
+    assert!(
+        events[0].contains("\"dir\": \"ingress\"") && events[0].contains("\"peek\": \"fo\", \"peek_len\": 2"),
+        "{events:?}"
+    );
 }

@@ -19,13 +19,10 @@ fn a_cgroup_that_is_not_a_cgroup_v2_directory() {
     one_line(&run(&["sock", "--cgroup", &shown]), 2, &format!("--cgroup {shown} is not a cgroup v2 directory"));
     one_line(&run(&["sock", "--cgroup", "/proc/self/status"]), 2, "--cgroup /proc/self/status is not a directory");
     // A cgroup v1 hierarchy (this machine is hybrid) is named as such.
-    let v1 = std::fs::read_to_string("/proc/mounts")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| {
-            let f: Vec<&str> = l.split(' ').collect();
-            (f.len() > 2 && f[2] == "cgroup").then(|| f[1].to_string())
-        });
+    let v1 = std::fs::read_to_string("/proc/mounts").unwrap_or_default().lines().find_map(|l| {
+        let f: Vec<&str> = l.split(' ').collect();
+        (f.len() > 2 && f[2] == "cgroup").then(|| f[1].to_string())
+    });
     if let Some(v1) = v1 {
         one_line(&run(&["sock", "--cgroup", &v1]), 2, &format!("--cgroup {v1} is a cgroup v1 directory"));
     }

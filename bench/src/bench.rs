@@ -71,24 +71,16 @@ struct Options {
 
 impl Options {
     fn calls_for(&self, w: Workload) -> u64 {
-        self.calls
-            .iter()
-            .rev()
-            .find(|(x, _)| *x == w)
-            .map(|(_, n)| *n)
-            .unwrap_or(if self.quick {
-                w.quick_calls()
-            } else {
-                w.default_calls()
-            })
+        self.calls.iter().rev().find(|(x, _)| *x == w).map(|(_, n)| *n).unwrap_or(if self.quick {
+            w.quick_calls()
+        } else {
+            w.default_calls()
+        })
     }
 }
 
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("bench/ is in the workspace")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("bench/ is in the workspace").to_path_buf()
 }
 
 fn parse(args: &[String]) -> Result<Option<Options>, String> {
@@ -113,12 +105,7 @@ fn parse(args: &[String]) -> Result<Option<Options>, String> {
             Some((n, v)) if n.starts_with("--") && n != "--calls" => (n, Some(v.to_string())),
             _ => (a.as_str(), None),
         };
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| it.next().cloned())
-                .ok_or(format!("{name} needs a value"))
-        };
+        let mut value = || inline.clone().or_else(|| it.next().cloned()).ok_or(format!("{name} needs a value"));
         match name {
             "-h" | "--help" => {
                 print!("{HELP}");
@@ -127,19 +114,13 @@ fn parse(args: &[String]) -> Result<Option<Options>, String> {
             "--quick" => o.quick = true,
             "--runs" => {
                 let v = value()?;
-                runs = Some(
-                    v.parse::<usize>()
-                        .ok()
-                        .filter(|n| *n > 0)
-                        .ok_or(format!("bad --runs `{v}`"))?,
-                );
+                runs = Some(v.parse::<usize>().ok().filter(|n| *n > 0).ok_or(format!("bad --runs `{v}`"))?);
             }
             "--workload" => {
                 o.workloads = value()?
                     .split(',')
                     .map(|s| {
-                        Workload::parse(s)
-                            .ok_or(format!("unknown workload `{s}` (mmap, fork, tcp, sock, stream)"))
+                        Workload::parse(s).ok_or(format!("unknown workload `{s}` (mmap, fork, tcp, sock, stream)"))
                     })
                     .collect::<Result<_, _>>()?;
             }
@@ -157,15 +138,9 @@ fn parse(args: &[String]) -> Result<Option<Options>, String> {
             }
             "--calls" => {
                 let v = value()?;
-                let (w, n) = v
-                    .split_once('=')
-                    .ok_or(format!("--calls wants W=N, got `{v}`"))?;
+                let (w, n) = v.split_once('=').ok_or(format!("--calls wants W=N, got `{v}`"))?;
                 let w = Workload::parse(w).ok_or(format!("unknown workload `{w}`"))?;
-                let n = n
-                    .parse::<u64>()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .ok_or(format!("bad count in `{v}`"))?;
+                let n = n.parse::<u64>().ok().filter(|n| *n > 0).ok_or(format!("bad count in `{v}`"))?;
                 o.calls.push((w, n));
             }
             "--out" => o.out = PathBuf::from(value()?),
@@ -212,17 +187,12 @@ fn run(opts: &Options, args: &[String]) -> Result<(), String> {
         None => build_argtrace()?,
     };
     let bench = std::env::current_exe().map_err(|e| format!("cannot find my own binary: {e}"))?;
-    std::fs::create_dir_all(opts.out.join("scratch"))
-        .map_err(|e| format!("{}: {e}", opts.out.display()))?;
+    std::fs::create_dir_all(opts.out.join("scratch")).map_err(|e| format!("{}: {e}", opts.out.display()))?;
     // Measure one binary throughout, even if the tree is rebuilt meanwhile.
     let snapshot = opts.out.join("scratch").join("argtrace");
-    std::fs::copy(&argtrace, &snapshot)
-        .map_err(|e| format!("copying {}: {e}", argtrace.display()))?;
+    std::fs::copy(&argtrace, &snapshot).map_err(|e| format!("copying {}: {e}", argtrace.display()))?;
     let argtrace = snapshot;
-    let pin = (opts.pin && sys::online_cpus() >= 2).then_some(Pinning {
-        tracer: 0,
-        workload: 1,
-    });
+    let pin = (opts.pin && sys::online_cpus() >= 2).then_some(Pinning { tracer: 0, workload: 1 });
     let mut set = Settings {
         bench: bench.clone(),
         argtrace: argtrace.clone(),
@@ -237,13 +207,7 @@ fn run(opts: &Options, args: &[String]) -> Result<(), String> {
     }
 
     let calls_for = |w| opts.calls_for(w);
-    let cells = run_cells(
-        &set,
-        calls_for,
-        &opts.workloads,
-        &opts.contenders,
-        opts.runs,
-    );
+    let cells = run_cells(&set, calls_for, &opts.workloads, &opts.contenders, opts.runs);
 
     let mut loss = Vec::new();
     if opts.loss_check && opts.workloads.contains(&Workload::Mmap) {
@@ -252,18 +216,9 @@ fn run(opts: &Options, args: &[String]) -> Result<(), String> {
             if !opts.contenders.contains(&c) {
                 continue;
             }
-            eprintln!(
-                "[loss check] {} with --ringbuf-size 4096 on mmap, {calls} calls",
-                c.key()
-            );
-            let result =
-                runner::run_one(&set, Workload::Mmap, c, calls, &["--ringbuf-size", "4096"]);
-            let check = LossCheck {
-                contender: c,
-                calls,
-                ringbuf_bytes: 4096,
-                result,
-            };
+            eprintln!("[loss check] {} with --ringbuf-size 4096 on mmap, {calls} calls", c.key());
+            let result = runner::run_one(&set, Workload::Mmap, c, calls, &["--ringbuf-size", "4096"]);
+            let check = LossCheck { contender: c, calls, ringbuf_bytes: 4096, result };
             match &check.result {
                 Ok(r) => eprintln!(
                     "  argtrace says {} events, {} lost; {} lines counted; exact: {}",
@@ -299,15 +254,11 @@ fn run(opts: &Options, args: &[String]) -> Result<(), String> {
                 set.bpf_stats = false;
                 drop(on);
             }
-            Err(e) => eprintln!(
-                "argtrace-bench: cannot turn kernel.bpf_stats on ({e}); skipping that pass"
-            ),
+            Err(e) => eprintln!("argtrace-bench: cannot turn kernel.bpf_stats on ({e}); skipping that pass"),
         }
     }
 
-    let guest = opts
-        .guest
-        .then(|| guest::run_on_host(&workspace_root(), opts.quick));
+    let guest = opts.guest.then(|| guest::run_on_host(&workspace_root(), opts.quick));
 
     let results = Results {
         machine,
@@ -347,9 +298,7 @@ fn run(opts: &Options, args: &[String]) -> Result<(), String> {
 }
 
 fn in_path(tool: &str) -> bool {
-    std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
-        .unwrap_or(false)
+    std::env::var_os("PATH").map(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file())).unwrap_or(false)
 }
 
 /// Installs with apt-get whatever tracer of the selection is missing.
@@ -385,10 +334,7 @@ fn ensure_tools(contenders: &[Contender]) -> Result<(), String> {
     if install() {
         Ok(())
     } else {
-        Err(format!(
-            "`apt-get install -y --no-install-recommends {}` failed",
-            missing.join(" ")
-        ))
+        Err(format!("`apt-get install -y --no-install-recommends {}` failed", missing.join(" ")))
     }
 }
 
@@ -416,17 +362,8 @@ fn first_line_of(program: &str, args: &[&str]) -> String {
         .output()
         .ok()
         .map(|o| {
-            let text = if o.stdout.is_empty() {
-                o.stderr
-            } else {
-                o.stdout
-            };
-            String::from_utf8_lossy(&text)
-                .lines()
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_string()
+            let text = if o.stdout.is_empty() { o.stderr } else { o.stdout };
+            String::from_utf8_lossy(&text).lines().next().unwrap_or("").trim().to_string()
         })
         .unwrap_or_else(|| "not found".into())
 }
@@ -437,12 +374,8 @@ fn probe_machine(argtrace: &Path, contenders: &[Contender], built_here: bool) ->
     let kernel = unsafe {
         let mut u: libc::utsname = std::mem::zeroed();
         libc::uname(&mut u);
-        let release = std::ffi::CStr::from_ptr(u.release.as_ptr())
-            .to_string_lossy()
-            .into_owned();
-        let machine = std::ffi::CStr::from_ptr(u.machine.as_ptr())
-            .to_string_lossy()
-            .into_owned();
+        let release = std::ffi::CStr::from_ptr(u.release.as_ptr()).to_string_lossy().into_owned();
+        let machine = std::ffi::CStr::from_ptr(u.machine.as_ptr()).to_string_lossy().into_owned();
         format!("{release} ({machine})")
     };
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
@@ -456,14 +389,8 @@ fn probe_machine(argtrace: &Path, contenders: &[Contender], built_here: bool) ->
         .unwrap_or_else(|| "unknown".into());
     let mut version = first_line_of(&argtrace.display().to_string(), &["--version"]);
     let root = workspace_root();
-    let git = |args: &[&str]| {
-        Command::new("git")
-            .args(args)
-            .current_dir(&root)
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-    };
+    let git =
+        |args: &[&str]| Command::new("git").args(args).current_dir(&root).output().ok().filter(|o| o.status.success());
     if let Some(head) = git(&["rev-parse", "--short", "HEAD"]).filter(|_| built_here) {
         let dirty = git(&[
             "status",
@@ -480,11 +407,7 @@ fn probe_machine(argtrace: &Path, contenders: &[Contender], built_here: bool) ->
         version = format!(
             "{version} (commit {}{})",
             String::from_utf8_lossy(&head.stdout).trim(),
-            if dirty {
-                ", with uncommitted changes in src/ bpf/ arch/"
-            } else {
-                ""
-            }
+            if dirty { ", with uncommitted changes in src/ bpf/ arch/" } else { "" }
         );
     }
     let mut tools = vec![("argtrace".to_string(), version)];
@@ -498,26 +421,18 @@ fn probe_machine(argtrace: &Path, contenders: &[Contender], built_here: bool) ->
         tools.push(("perf".into(), first_line_of("perf", &["version"])));
     }
     let mut notes = Vec::new();
-    if std::fs::read_to_string("/proc/sys/kernel/bpf_stats_enabled").is_ok_and(|s| s.trim() != "0")
-    {
-        notes.push("kernel.bpf_stats_enabled is on: every BPF program run is timed, which adds to all BPF figures".into());
+    if std::fs::read_to_string("/proc/sys/kernel/bpf_stats_enabled").is_ok_and(|s| s.trim() != "0") {
+        notes.push(
+            "kernel.bpf_stats_enabled is on: every BPF program run is timed, which adds to all BPF figures".into(),
+        );
     }
-    Machine {
-        date: today_utc(),
-        kernel,
-        cpu,
-        cores: sys::online_cpus(),
-        tools,
-        notes,
-    }
+    Machine { date: today_utc(), kernel, cpu, cores: sys::online_cpus(), tools, notes }
 }
 
 /// YYYY-MM-DD HH:MM UTC from the system clock (civil-from-days, std only).
 pub fn today_utc() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
+    let secs =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
     let (days, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
@@ -528,9 +443,5 @@ pub fn today_utc() -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
-        rem / 3600,
-        rem % 3600 / 60
-    )
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", rem / 3600, rem % 3600 / 60)
 }

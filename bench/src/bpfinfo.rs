@@ -38,11 +38,7 @@ pub fn attached_tracepoints(pid: i32) -> usize {
         if !target.to_string_lossy().contains("perf_event") {
             continue;
         }
-        let Some(fd) = entry
-            .file_name()
-            .to_str()
-            .and_then(|s| s.parse::<u32>().ok())
-        else {
+        let Some(fd) = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
             continue;
         };
         let mut name = [0u8; 256];
@@ -51,9 +47,7 @@ pub fn attached_tracepoints(pid: i32) -> usize {
         attr[4..8].copy_from_slice(&fd.to_ne_bytes());
         attr[12..16].copy_from_slice(&(name.len() as u32).to_ne_bytes());
         attr[16..24].copy_from_slice(&(name.as_mut_ptr() as u64).to_ne_bytes());
-        if sys::bpf_syscall(BPF_TASK_FD_QUERY, &mut attr).is_ok()
-            && u32_at(&attr, 28) == BPF_FD_TYPE_TRACEPOINT
-        {
+        if sys::bpf_syscall(BPF_TASK_FD_QUERY, &mut attr).is_ok() && u32_at(&attr, 28) == BPF_FD_TYPE_TRACEPOINT {
             n += 1;
         }
     }
@@ -107,17 +101,8 @@ pub fn snapshot() -> HashMap<u32, ProgStat> {
             continue;
         }
         let name = &info[64..80];
-        let name =
-            String::from_utf8_lossy(&name[..name.iter().position(|b| *b == 0).unwrap_or(16)])
-                .into_owned();
-        out.insert(
-            id,
-            ProgStat {
-                name,
-                run_time_ns: u64_at(&info, 192),
-                run_cnt: u64_at(&info, 200),
-            },
-        );
+        let name = String::from_utf8_lossy(&name[..name.iter().position(|b| *b == 0).unwrap_or(16)]).into_owned();
+        out.insert(id, ProgStat { name, run_time_ns: u64_at(&info, 192), run_cnt: u64_at(&info, 200) });
     }
     out
 }
@@ -130,31 +115,15 @@ pub fn prog_ids_of(pid: i32) -> HashSet<u32> {
         return HashSet::new();
     };
     dir.filter_map(|e| e.ok())
-        .filter(|e| {
-            std::fs::read_link(e.path()).is_ok_and(|t| t.to_string_lossy().contains("bpf-prog"))
-        })
-        .filter_map(|e| {
-            std::fs::read_to_string(format!(
-                "/proc/{pid}/fdinfo/{}",
-                e.file_name().to_string_lossy()
-            ))
-            .ok()
-        })
-        .filter_map(|info| {
-            info.lines()
-                .find_map(|l| l.strip_prefix("prog_id:"))
-                .and_then(|v| v.trim().parse().ok())
-        })
+        .filter(|e| std::fs::read_link(e.path()).is_ok_and(|t| t.to_string_lossy().contains("bpf-prog")))
+        .filter_map(|e| std::fs::read_to_string(format!("/proc/{pid}/fdinfo/{}", e.file_name().to_string_lossy())).ok())
+        .filter_map(|info| info.lines().find_map(|l| l.strip_prefix("prog_id:")).and_then(|v| v.trim().parse().ok()))
         .collect()
 }
 
 /// Programs of `owned` that ran between two snapshots: (name, ns, runs),
 /// sorted by name.
-pub fn delta(
-    owned: &HashSet<u32>,
-    before: &HashMap<u32, ProgStat>,
-    after: &HashMap<u32, ProgStat>,
-) -> Vec<ProgStat> {
+pub fn delta(owned: &HashSet<u32>, before: &HashMap<u32, ProgStat>, after: &HashMap<u32, ProgStat>) -> Vec<ProgStat> {
     let mut v: Vec<ProgStat> = after
         .iter()
         .filter(|(id, _)| owned.contains(id))

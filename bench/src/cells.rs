@@ -39,13 +39,7 @@ pub fn run_cells(
                 if !cell.errors.is_empty() {
                     continue;
                 }
-                let tag = format!(
-                    "[{} {}/{}] {:<14}",
-                    w.name(),
-                    r + 1,
-                    runs,
-                    cell.contender.key()
-                );
+                let tag = format!("[{} {}/{}] {:<14}", w.name(), r + 1, runs, cell.contender.key());
                 match runner::run_one(set, w, cell.contender, cell.calls, &[]) {
                     Ok(res) => {
                         eprintln!("{tag} {}", progress(&res, cell.calls));

@@ -145,26 +145,18 @@ impl Contender {
             Contender::Strace => format!("`strace -f -e trace={} -p PID -o FILE`", strace_set(w)),
             Contender::PerfTrace => format!("`perf trace -e {} -p PID -o FILE`", perf_set(w)),
             Contender::EmptyIn(m) => format!("empty BPF program, {} hooks", m.name()),
-            Contender::ArgtraceIn(m) => format!(
-                "`argtrace {} --probe {} -p PID -o FILE`",
-                w.subject(),
-                m.name()
-            ),
+            Contender::ArgtraceIn(m) => format!("`argtrace {} --probe {} -p PID -o FILE`", w.subject(), m.name()),
             Contender::ArgtraceSummary => format!("`argtrace {} -s -p PID -o FILE`", w.subject()),
             Contender::ArgtraceDurations => format!("`argtrace {} -T -p PID -o FILE`", w.subject()),
             Contender::EmptyTimed => "empty BPF program (same hooks as -s, -T)".into(),
             Contender::StraceSummary => format!("`strace -c -f -e trace={} -p PID -o FILE`", strace_set(w)),
             Contender::PerfTraceSummary => format!("`perf trace -s -e {} -p PID -o FILE`", perf_set(w)),
-            Contender::ArgtraceSummaryIn(m) => format!(
-                "`argtrace {} -s --probe {} -p PID -o FILE`",
-                w.subject(),
-                m.name()
-            ),
-            Contender::ArgtraceDurationsIn(m) => format!(
-                "`argtrace {} -T --probe {} -p PID -o FILE`",
-                w.subject(),
-                m.name()
-            ),
+            Contender::ArgtraceSummaryIn(m) => {
+                format!("`argtrace {} -s --probe {} -p PID -o FILE`", w.subject(), m.name())
+            }
+            Contender::ArgtraceDurationsIn(m) => {
+                format!("`argtrace {} -T --probe {} -p PID -o FILE`", w.subject(), m.name())
+            }
             Contender::EmptyTimedIn(m) => format!("empty BPF program, {} hooks of -s, -T", m.name()),
         }
     }
@@ -309,20 +301,10 @@ fn s(v: &str) -> String {
 
 /// How to run `c` on workload `w` whose process is `pid` (and whose
 /// listener, for the TCP workload, is on `port`), writing to `output`.
-pub fn launch(
-    c: Contender,
-    w: Workload,
-    tools: &Tools,
-    pid: i32,
-    port: u16,
-    output: &Path,
-) -> Option<Launch> {
+pub fn launch(c: Contender, w: Workload, tools: &Tools, pid: i32, port: u16, output: &Path) -> Option<Launch> {
     let out = output.display().to_string();
     let len = MMAP_LEN;
-    let sig = |prefix: String, all: &[String]| Signature {
-        prefix,
-        all: all.to_vec(),
-    };
+    let sig = |prefix: String, all: &[String]| Signature { prefix, all: all.to_vec() };
     let l = match c {
         Contender::Baseline => return None,
         Contender::Empty | Contender::EmptyIn(_) | Contender::EmptyTimed | Contender::EmptyTimedIn(_) => Launch {
@@ -363,15 +345,8 @@ pub fn launch(
         | Contender::ArgtraceDurations
         | Contender::ArgtraceDurationsIn(_) => {
             let json = c == Contender::ArgtraceJson;
-            let mut args = vec![
-                s(w.subject()),
-                s("--probe"),
-                s(c.mode(w).name()),
-                s("-p"),
-                pid.to_string(),
-                s("-o"),
-                out,
-            ];
+            let mut args =
+                vec![s(w.subject()), s("--probe"), s(c.mode(w).name()), s("-p"), pid.to_string(), s("-o"), out];
             if json {
                 args.push(s("--json"));
             }
@@ -382,10 +357,7 @@ pub fn launch(
                 (Workload::Mmap, false) => sig(s(""), &[format!("mmap(NULL, {len},")]),
                 (Workload::Mmap, true) => sig(s(""), &[format!("\"len\": {len},")]),
                 (Workload::Fork, false) => sig(format!("argtrace-bench {pid}/"), &[s(" clone(")]),
-                (Workload::Fork, true) => sig(
-                    s(""),
-                    &[format!("\"pid\": {pid},"), s("\"syscall\": \"clone\"")],
-                ),
+                (Workload::Fork, true) => sig(s(""), &[format!("\"pid\": {pid},"), s("\"syscall\": \"clone\"")]),
                 (Workload::Tcp, false) => sig(s(""), &[format!("dst=[::1]:{port})")]),
                 (Workload::Tcp, true) => sig(s(""), &[format!("\"dport\": {port}}}")]),
                 (Workload::Sock, false) => sig(s(""), &[s(sockchurn::ARGTRACE_TEXT)]),
@@ -417,15 +389,7 @@ pub fn launch(
         },
         Contender::Strace => Launch {
             program: PathBuf::from("strace"),
-            args: vec![
-                s("-f"),
-                s("-e"),
-                format!("trace={}", strace_set(w)),
-                s("-p"),
-                pid.to_string(),
-                s("-o"),
-                out,
-            ],
+            args: vec![s("-f"), s("-e"), format!("trace={}", strace_set(w)), s("-p"), pid.to_string(), s("-o"), out],
             ready: Ready::StderrPrefix(format!("strace: Process {pid} attached")),
             stop: Stop::WhenQuiet,
             output: Some(output.to_path_buf()),
@@ -456,16 +420,7 @@ pub fn launch(
         },
         Contender::PerfTraceSummary => Launch {
             program: PathBuf::from("perf"),
-            args: vec![
-                s("trace"),
-                s("-s"),
-                s("-e"),
-                s(perf_set(w)),
-                s("-p"),
-                pid.to_string(),
-                s("-o"),
-                out,
-            ],
+            args: vec![s("trace"), s("-s"), s("-e"), s(perf_set(w)), s("-p"), pid.to_string(), s("-o"), out],
             ready: Ready::PerfEventFds,
             stop: Stop::WhenQuiet,
             output: None,
@@ -473,15 +428,7 @@ pub fn launch(
         },
         Contender::PerfTrace => Launch {
             program: PathBuf::from("perf"),
-            args: vec![
-                s("trace"),
-                s("-e"),
-                s(perf_set(w)),
-                s("-p"),
-                pid.to_string(),
-                s("-o"),
-                out,
-            ],
+            args: vec![s("trace"), s("-e"), s(perf_set(w)), s("-p"), pid.to_string(), s("-o"), out],
             ready: Ready::PerfEventFds,
             stop: Stop::WhenQuiet,
             output: Some(output.to_path_buf()),

@@ -24,16 +24,16 @@ fn types_of(attach: &str) -> Option<(u32, u32)> {
     let sock = BPF_PROG_TYPE_CGROUP_SOCK;
     let addr = BPF_PROG_TYPE_CGROUP_SOCK_ADDR;
     Some(match attach {
-        "sock_create" => (sock, 2),   // BPF_CGROUP_INET_SOCK_CREATE
-        "post_bind4" => (sock, 12),   // BPF_CGROUP_INET4_POST_BIND
-        "post_bind6" => (sock, 13),   // BPF_CGROUP_INET6_POST_BIND
-        "sock_release" => (sock, 34), // BPF_CGROUP_INET_SOCK_RELEASE
-        "bind4" => (addr, 8),         // BPF_CGROUP_INET4_BIND
-        "bind6" => (addr, 9),         // BPF_CGROUP_INET6_BIND
-        "connect4" => (addr, 10),     // BPF_CGROUP_INET4_CONNECT
-        "connect6" => (addr, 11),     // BPF_CGROUP_INET6_CONNECT
-        "sendmsg4" => (addr, 14),     // BPF_CGROUP_UDP4_SENDMSG
-        "sendmsg6" => (addr, 15),     // BPF_CGROUP_UDP6_SENDMSG
+        "sock_create" => (sock, 2),                     // BPF_CGROUP_INET_SOCK_CREATE
+        "post_bind4" => (sock, 12),                     // BPF_CGROUP_INET4_POST_BIND
+        "post_bind6" => (sock, 13),                     // BPF_CGROUP_INET6_POST_BIND
+        "sock_release" => (sock, 34),                   // BPF_CGROUP_INET_SOCK_RELEASE
+        "bind4" => (addr, 8),                           // BPF_CGROUP_INET4_BIND
+        "bind6" => (addr, 9),                           // BPF_CGROUP_INET6_BIND
+        "connect4" => (addr, 10),                       // BPF_CGROUP_INET4_CONNECT
+        "connect6" => (addr, 11),                       // BPF_CGROUP_INET6_CONNECT
+        "sendmsg4" => (addr, 14),                       // BPF_CGROUP_UDP4_SENDMSG
+        "sendmsg6" => (addr, 15),                       // BPF_CGROUP_UDP6_SENDMSG
         "skb/ingress" => (BPF_PROG_TYPE_CGROUP_SKB, 0), // BPF_CGROUP_INET_INGRESS
         "skb/egress" => (BPF_PROG_TYPE_CGROUP_SKB, 1),  // BPF_CGROUP_INET_EGRESS
         _ => return None,

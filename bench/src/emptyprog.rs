@@ -34,16 +34,9 @@ fn subject_names(sep: &str) -> String {
 /// `Subject::timing_sections`).
 fn hooks(subject: &str, mode: ProbeMode, timed: bool) -> Result<Vec<Hook>, String> {
     let Some(s) = subject::by_name(subject) else {
-        return Err(format!(
-            "unknown subject `{subject}` ({})",
-            subject_names(", ")
-        ));
+        return Err(format!("unknown subject `{subject}` ({})", subject_names(", ")));
     };
-    let hooks = if timed {
-        subject::timed_hooks(&*s, mode)
-    } else {
-        subject::hooks(&*s, mode)
-    };
+    let hooks = if timed { subject::timed_hooks(&*s, mode) } else { subject::hooks(&*s, mode) };
     hooks.map_err(|e| format!("reading the hooks of {subject} from its BPF object: {e}"))
 }
 
@@ -76,16 +69,10 @@ pub fn main(args: &[String]) -> ! {
     for hook in &hooks {
         match attach(hook) {
             Ok(fds) => live.push(fds),
-            Err(e) => die(&format!(
-                "attaching the empty program to {hook:?} failed: {e}"
-            )),
+            Err(e) => die(&format!("attaching the empty program to {hook:?} failed: {e}")),
         }
     }
-    eprintln!(
-        "argtrace-bench: empty program attached to {} {} hooks of {subject}",
-        live.len(),
-        mode.name()
-    );
+    eprintln!("argtrace-bench: empty program attached to {} {} hooks of {subject}", live.len(), mode.name());
     sys::wait_signal(&stop);
     drop(live);
     std::process::exit(0);
@@ -157,16 +144,8 @@ fn load_empty(prog_type: u32, attach_type: u32, attach_btf_id: u32) -> io::Resul
 fn perf_event_open(attr: &[u8; PERF_ATTR_SIZE]) -> io::Result<OwnedFd> {
     // SAFETY: attr is a live perf_event_attr of the size it declares; pid -1
     // with cpu 0 is how libbpf opens system-wide tracepoint and kprobe events.
-    let rc = unsafe {
-        libc::syscall(
-            libc::SYS_perf_event_open,
-            attr.as_ptr(),
-            -1i32,
-            0i32,
-            -1i32,
-            PERF_FLAG_FD_CLOEXEC,
-        )
-    };
+    let rc =
+        unsafe { libc::syscall(libc::SYS_perf_event_open, attr.as_ptr(), -1i32, 0i32, -1i32, PERF_FLAG_FD_CLOEXEC) };
     if rc < 0 {
         return Err(io::Error::last_os_error());
     }
@@ -196,9 +175,8 @@ fn attach(hook: &Hook) -> io::Result<Vec<OwnedFd>> {
     match hook {
         Hook::Tracepoint { category, name } => {
             let tracefs = argtrace::sys::ensure_tracefs().map_err(io::Error::other)?;
-            let id: u64 = read_trimmed(&format!("{tracefs}/events/{category}/{name}/id"))?
-                .parse()
-                .map_err(io::Error::other)?;
+            let id: u64 =
+                read_trimmed(&format!("{tracefs}/events/{category}/{name}/id"))?.parse().map_err(io::Error::other)?;
             let prog = load_empty(BPF_PROG_TYPE_TRACEPOINT, 0, 0)?;
             let mut attr = [0u8; PERF_ATTR_SIZE];
             put_u32(&mut attr, 0, PERF_TYPE_TRACEPOINT);
@@ -208,14 +186,9 @@ fn attach(hook: &Hook) -> io::Result<Vec<OwnedFd>> {
             set_bpf_and_enable(&event, &prog)?;
             Ok(vec![prog, event])
         }
-        Hook::Kprobe {
-            function: func,
-            ret,
-        } => {
+        Hook::Kprobe { function: func, ret } => {
             let pmu = "/sys/bus/event_source/devices/kprobe";
-            let ty: u32 = read_trimmed(&format!("{pmu}/type"))?
-                .parse()
-                .map_err(io::Error::other)?;
+            let ty: u32 = read_trimmed(&format!("{pmu}/type"))?.parse().map_err(io::Error::other)?;
             let mut config = 0u64;
             if *ret {
                 // "config:0" on every kernel so far; read it rather than assume.
@@ -236,18 +209,11 @@ fn attach(hook: &Hook) -> io::Result<Vec<OwnedFd>> {
             set_bpf_and_enable(&event, &prog)?;
             Ok(vec![prog, event])
         }
-        Hook::Fentry {
-            function: func,
-            exit,
-        } => {
+        Hook::Fentry { function: func, exit } => {
             let btf = fs::read("/sys/kernel/btf/vmlinux")?;
             let id = btf_func_id(&btf, func)
                 .ok_or_else(|| io::Error::other(format!("no BTF function {func} in vmlinux")))?;
-            let attach_type = if *exit {
-                BPF_TRACE_FEXIT
-            } else {
-                BPF_TRACE_FENTRY
-            };
+            let attach_type = if *exit { BPF_TRACE_FEXIT } else { BPF_TRACE_FENTRY };
             let prog = load_empty(BPF_PROG_TYPE_TRACING, attach_type, id)?;
             let mut attr = [0u8; 16];
             put_u32(&mut attr, 8, prog.as_raw_fd() as u32); // raw_tracepoint.prog_fd
@@ -268,18 +234,14 @@ fn attach(hook: &Hook) -> io::Result<Vec<OwnedFd>> {
             let link = bpf(BPF_RAW_TRACEPOINT_OPEN, &mut attr)?;
             Ok(vec![prog, link])
         }
-        Hook::Other(section) => Err(io::Error::other(format!(
-            "no empty program for section `{section}`"
-        ))),
+        Hook::Other(section) => Err(io::Error::other(format!("no empty program for section `{section}`"))),
     }
 }
 
 /// The BTF type id of the function `name` in a raw BTF blob (the format of
 /// /sys/kernel/btf/vmlinux, include/uapi/linux/btf.h).
 fn btf_func_id(btf: &[u8], name: &str) -> Option<u32> {
-    let u32_at = |off: usize| -> Option<u32> {
-        Some(u32::from_ne_bytes(btf.get(off..off + 4)?.try_into().ok()?))
-    };
+    let u32_at = |off: usize| -> Option<u32> { Some(u32::from_ne_bytes(btf.get(off..off + 4)?.try_into().ok()?)) };
     if btf.get(0..2)? != 0xeb9fu16.to_ne_bytes() {
         return None;
     }
@@ -314,7 +276,7 @@ fn btf_func_id(btf: &[u8], name: &str) -> Option<u32> {
             15 => 12 * vlen,    // DATASEC: btf_var_secinfo
             17 => 4,            // DECL_TAG
             19 => 12 * vlen,    // ENUM64
-            _ => 0, // PTR, FWD, TYPEDEF, VOLATILE, CONST, RESTRICT, FUNC, FLOAT, TYPE_TAG
+            _ => 0,             // PTR, FWD, TYPEDEF, VOLATILE, CONST, RESTRICT, FUNC, FLOAT, TYPE_TAG
         };
         pos += 12 + extra;
         id += 1;
@@ -334,12 +296,7 @@ mod tests {
                 let plain = super::hooks(s.name(), mode, false).expect("plain hooks");
                 let timed = super::hooks(s.name(), mode, true).expect("timed hooks");
                 assert!(timed.starts_with(&plain), "{} {}", s.name(), mode.name());
-                assert!(
-                    timed.iter().all(|h| !matches!(h, Hook::Other(_))),
-                    "{} {}: {timed:?}",
-                    s.name(),
-                    mode.name()
-                );
+                assert!(timed.iter().all(|h| !matches!(h, Hook::Other(_))), "{} {}: {timed:?}", s.name(), mode.name());
             }
         }
         // mmap's fexit in fentry mode gets its fentry with -T and -s.

@@ -61,22 +61,13 @@ pub fn main(args: &[String]) -> ! {
     let set = Settings {
         bench,
         argtrace,
-        pin: (sys::online_cpus() >= 2).then_some(Pinning {
-            tracer: 0,
-            workload: 1,
-        }),
+        pin: (sys::online_cpus() >= 2).then_some(Pinning { tracer: 0, workload: 1 }),
         scratch,
         keep_output: false,
         bpf_stats: false,
     };
     let calls_for = |w| guest_calls(w, quick);
-    let cells = run_cells(
-        &set,
-        calls_for,
-        &Workload::CALLS,
-        &Contender::guest_set(),
-        runs,
-    );
+    let cells = run_cells(&set, calls_for, &Workload::CALLS, &Contender::guest_set(), runs);
     for c in &cells {
         for r in &c.runs {
             println!(
@@ -90,12 +81,7 @@ pub fn main(args: &[String]) -> ! {
             );
         }
         for e in &c.errors {
-            println!(
-                "ARGTRACE-BENCH-ERROR {} {} {}",
-                c.workload.name(),
-                c.contender.key(),
-                e.replace('\n', " ")
-            );
+            println!("ARGTRACE-BENCH-ERROR {} {} {}", c.workload.name(), c.contender.key(), e.replace('\n', " "));
         }
     }
     // The programs' own run time per mode (kernel.bpf_stats), one run each.
@@ -112,35 +98,15 @@ pub fn main(args: &[String]) -> ! {
             if let Some(progs) = c.runs.first().and_then(|r| r.bpf_progs.clone()) {
                 let runs: u64 = progs.iter().map(|p| p.run_cnt).sum();
                 let ns: u64 = progs.iter().map(|p| p.run_time_ns).sum();
-                println!(
-                    "ARGTRACE-BENCH-PROG {} {} {} {runs} {ns}",
-                    c.workload.name(),
-                    c.contender.key(),
-                    c.calls
-                );
-                prog.push(ProgTime {
-                    workload: c.workload,
-                    contender: c.contender,
-                    calls: c.calls,
-                    runs,
-                    ns,
-                });
+                println!("ARGTRACE-BENCH-PROG {} {} {} {runs} {ns}", c.workload.name(), c.contender.key(), c.calls);
+                prog.push(ProgTime { workload: c.workload, contender: c.contender, calls: c.calls, runs, ns });
             }
         }
         drop(on);
     }
-    let outcome = GuestRun {
-        kernel: kernel_release(),
-        cells,
-        prog,
-    };
+    let outcome = GuestRun { kernel: kernel_release(), cells, prog };
     for (w, m, ratio) in outcome.ratios() {
-        println!(
-            "ARGTRACE-BENCH-RATIO {} {} {}",
-            w.name(),
-            m.name(),
-            ratio.map_or("-".into(), |r| format!("{r:.3}"))
-        );
+        println!("ARGTRACE-BENCH-RATIO {} {} {}", w.name(), m.name(), ratio.map_or("-".into(), |r| format!("{r:.3}")));
     }
     println!("ARGTRACE-BENCH-DONE");
     std::process::exit(0);
@@ -173,9 +139,7 @@ pub fn report_main(args: &[String]) -> ! {
 }
 
 fn kernel_release() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/osrelease")
-        .map(|s| s.trim().to_string())
-        .unwrap_or_default()
+    std::fs::read_to_string("/proc/sys/kernel/osrelease").map(|s| s.trim().to_string()).unwrap_or_default()
 }
 
 /// The kernel `--guest` boots: Debian 12's own, the matrix's x86_64 kernel with fentry.
@@ -190,40 +154,18 @@ pub fn run_on_host(root: &Path, quick: bool) -> GuestOutcome {
     if quick {
         guest_cmd.push_str(" --quick");
     }
-    let args = [
-        "xtask",
-        "vm",
-        "--kernel",
-        GUEST_KERNEL,
-        "--timeout",
-        "30m",
-        "--with",
-        "argtrace-bench",
-        "--run",
-        &guest_cmd,
-    ];
-    eprintln!(
-        "[guest] cargo xtask vm --kernel {GUEST_KERNEL} --timeout 30m --with argtrace-bench --run '{guest_cmd}'"
-    );
+    let args =
+        ["xtask", "vm", "--kernel", GUEST_KERNEL, "--timeout", "30m", "--with", "argtrace-bench", "--run", &guest_cmd];
+    eprintln!("[guest] cargo xtask vm --kernel {GUEST_KERNEL} --timeout 30m --with argtrace-bench --run '{guest_cmd}'");
     // The harness's progress goes to stderr (shown as it comes), its report to stdout.
-    let out = Command::new(&cargo)
-        .args(args)
-        .current_dir(root)
-        .stderr(std::process::Stdio::inherit())
-        .output();
+    let out = Command::new(&cargo).args(args).current_dir(root).stderr(std::process::Stdio::inherit()).output();
     let (stdout, ok) = match out {
-        Ok(o) => (
-            String::from_utf8_lossy(&o.stdout).into_owned(),
-            o.status.success(),
-        ),
+        Ok(o) => (String::from_utf8_lossy(&o.stdout).into_owned(), o.status.success()),
         Err(e) => return GuestOutcome::Unavailable(format!("cannot run cargo xtask vm: {e}")),
     };
     // The whole console log (it has the E2E-BOOT line with the kernel release); failing
     // that, the command's output the harness copied to stdout.
-    let log = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("log: "))
-        .map(|p| root.join(p.trim()));
+    let log = stdout.lines().find_map(|l| l.strip_prefix("log: ")).map(|p| root.join(p.trim()));
     let console = log
         .as_ref()
         .and_then(|p| std::fs::read(p).ok())
@@ -257,10 +199,7 @@ pub fn parse_console(text: &str) -> Option<GuestRun> {
     let mut prog = Vec::new();
     let kernel = text
         .lines()
-        .find_map(|l| {
-            l.split_once("E2E-BOOT ")
-                .map(|(_, r)| r.split_whitespace().next().unwrap_or("").to_string())
-        })
+        .find_map(|l| l.split_once("E2E-BOOT ").map(|(_, r)| r.split_whitespace().next().unwrap_or("").to_string()))
         .unwrap_or_default();
     for l in text.lines() {
         if let Some((_, rest)) = l.split_once("ARGTRACE-BENCH-PROG ") {
@@ -272,13 +211,7 @@ pub fn parse_console(text: &str) -> Option<GuestRun> {
                 f.get(3).and_then(|s| s.parse().ok()),
                 f.get(4).and_then(|s| s.parse().ok()),
             ) {
-                prog.push(ProgTime {
-                    workload: w,
-                    contender: c,
-                    calls,
-                    runs,
-                    ns,
-                });
+                prog.push(ProgTime { workload: w, contender: c, calls, runs, ns });
             }
             continue;
         }
@@ -300,25 +233,12 @@ pub fn parse_console(text: &str) -> Option<GuestRun> {
             reported_lost: f.get(5).and_then(|s| s.parse().ok()),
             ..Default::default()
         };
-        match cells
-            .iter_mut()
-            .find(|x| x.workload == w && x.contender == c)
-        {
+        match cells.iter_mut().find(|x| x.workload == w && x.contender == c) {
             Some(cell) => cell.runs.push(run),
-            None => cells.push(Cell {
-                workload: w,
-                contender: c,
-                calls,
-                runs: vec![run],
-                errors: Vec::new(),
-            }),
+            None => cells.push(Cell { workload: w, contender: c, calls, runs: vec![run], errors: Vec::new() }),
         }
     }
-    Some(GuestRun {
-        kernel,
-        cells,
-        prog,
-    })
+    Some(GuestRun { kernel, cells, prog })
 }
 
 #[cfg(test)]
@@ -347,9 +267,7 @@ ARGTRACE-BENCH-DONE
         assert_eq!(run.kernel, "6.1.0-56-cloud-amd64");
         assert_eq!(run.cells.len(), 3);
         let fentry = |v: PerMode| {
-            v.into_iter()
-                .find(|(w, m, _)| *w == Workload::Mmap && *m == ProbeMode::Fentry)
-                .and_then(|x| x.2)
+            v.into_iter().find(|(w, m, _)| *w == Workload::Mmap && *m == ProbeMode::Fentry).and_then(|x| x.2)
         };
         // (13000 - 10000) / (11000 - 10000) per call, and 200 / 50 ns per call.
         assert_eq!(fentry(run.ratios()), Some(3.0));

@@ -50,9 +50,7 @@ impl Json {
             Json::Arr(v) if v.is_empty() => out.push_str("[]"),
             Json::Arr(v) => {
                 // Arrays of plain numbers stay on one line.
-                if v.iter()
-                    .all(|x| matches!(x, Json::Int(_) | Json::Num(_) | Json::Null))
-                {
+                if v.iter().all(|x| matches!(x, Json::Int(_) | Json::Num(_) | Json::Null)) {
                     out.push('[');
                     for (i, x) in v.iter().enumerate() {
                         if i > 0 {

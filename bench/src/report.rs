@@ -8,8 +8,7 @@ use argtrace::bpf::ProbeMode;
 use crate::contender::Contender;
 use crate::json::Json;
 use crate::results::{
-    baseline_ns, cell, overhead_median, overhead_ratio, summarize, Cell, GuestOutcome, PerMode,
-    Results,
+    baseline_ns, cell, overhead_median, overhead_ratio, summarize, Cell, GuestOutcome, PerMode, Results,
 };
 use crate::runner::RunResult;
 use crate::stats::{grouped, num, Stat};
@@ -41,19 +40,12 @@ fn overhead_verdict(
         (Some(x), Some(a), Some(b)) => {
             format!("{before}{} ×{after} ({} vs {} ns)", num(x), num(a), num(b))
         }
-        (None, Some(a), Some(b)) => format!(
-            "n/a: an overhead is below the run-to-run noise ({} vs {} ns)",
-            num(a),
-            num(b)
-        ),
+        (None, Some(a), Some(b)) => {
+            format!("n/a: an overhead is below the run-to-run noise ({} vs {} ns)", num(a), num(b))
+        }
         _ => "n/a".to_string(),
     };
-    Verdict {
-        target: target.into(),
-        scope,
-        figure,
-        met: x.map(met),
-    }
+    Verdict { target: target.into(), scope, figure, met: x.map(met) }
 }
 
 /// The argtrace output a loss figure is about.
@@ -67,18 +59,12 @@ fn output_name(c: Contender) -> &'static str {
 
 pub fn verdicts(r: &Results) -> Vec<Verdict> {
     let mut v = Vec::new();
-    let workloads: Vec<Workload> = Workload::ALL
-        .into_iter()
-        .filter(|w| r.cells.iter().any(|c| c.workload == *w))
-        .collect();
+    let workloads: Vec<Workload> =
+        Workload::ALL.into_iter().filter(|w| r.cells.iter().any(|c| c.workload == *w)).collect();
     for &w in &workloads {
         let over = |c| overhead_median(&r.cells, w, c);
         for at in [Contender::ArgtraceText, Contender::ArgtraceJson] {
-            let name = if at == Contender::ArgtraceText {
-                "argtrace"
-            } else {
-                "argtrace --json"
-            };
+            let name = if at == Contender::ArgtraceText { "argtrace" } else { "argtrace --json" };
             v.push(overhead_verdict(
                 "overhead ≤ 1.5 × empty program's",
                 format!("{} ({name})", w.name()),
@@ -114,9 +100,7 @@ pub fn verdicts(r: &Results) -> Vec<Verdict> {
                         "{} of {} runs lossless, at most {l} lost",
                         c.runs
                             .iter()
-                            .filter(
-                                |x| x.events == Some(c.calls) && x.reported_lost.unwrap_or(0) == 0
-                            )
+                            .filter(|x| x.events == Some(c.calls) && x.reported_lost.unwrap_or(0) == 0)
                             .count(),
                         c.runs.len()
                     ),
@@ -147,39 +131,24 @@ pub fn verdicts(r: &Results) -> Vec<Verdict> {
             met: l.exact(),
         });
     }
-    let argtrace_cells: Vec<&Cell> = r
-        .cells
-        .iter()
-        .filter(|c| c.contender.is_argtrace() && !c.runs.is_empty())
-        .collect();
+    let argtrace_cells: Vec<&Cell> =
+        r.cells.iter().filter(|c| c.contender.is_argtrace() && !c.runs.is_empty()).collect();
     let over_argtrace_runs = |figure: fn(&RunResult) -> Option<f64>| {
-        Stat::of(
-            argtrace_cells
-                .iter()
-                .flat_map(|c| c.runs.iter().filter_map(figure)),
-        )
+        Stat::of(argtrace_cells.iter().flat_map(|c| c.runs.iter().filter_map(figure)))
     };
     let startup = over_argtrace_runs(RunResult::startup_ms);
     v.push(Verdict {
         target: "start-up to tracing < 100 ms".into(),
         scope: "all argtrace runs".into(),
-        figure: startup.map_or("n/a".into(), |s| {
-            format!(
-                "median {} ms, max {} ms ({} runs)",
-                num(s.median),
-                num(s.max),
-                s.n
-            )
-        }),
+        figure: startup
+            .map_or("n/a".into(), |s| format!("median {} ms, max {} ms ({} runs)", num(s.median), num(s.max), s.n)),
         met: startup.map(|s| s.max < 100.0),
     });
     let rss = over_argtrace_runs(RunResult::rss_mib);
     v.push(Verdict {
         target: "peak RSS < 32 MiB".into(),
         scope: "all argtrace runs".into(),
-        figure: rss.map_or("n/a".into(), |s| {
-            format!("median {} MiB, max {} MiB", num(s.median), num(s.max))
-        }),
+        figure: rss.map_or("n/a".into(), |s| format!("median {} MiB, max {} MiB", num(s.median), num(s.max))),
         met: rss.map(|s| s.max < 32.0),
     });
     v
@@ -189,11 +158,7 @@ pub fn markdown(r: &Results) -> String {
     let mut md = String::new();
     let m = &r.machine;
     let _ = writeln!(md, "## Results of {}\n", m.date);
-    let _ = writeln!(
-        md,
-        "- Machine: Linux {}, {}, {} cores",
-        m.kernel, m.cpu, m.cores
-    );
+    let _ = writeln!(md, "- Machine: Linux {}, {}, {} cores", m.kernel, m.cpu, m.cores);
     let tools: Vec<String> = m.tools.iter().map(|(k, v)| format!("{k}: {v}")).collect();
     let _ = writeln!(md, "- Tools: {}", tools.join("; "));
     let _ = writeln!(md, "- Command: `{}` ({:.0} s in all)", r.command, r.wall_s);
@@ -202,10 +167,7 @@ pub fn markdown(r: &Results) -> String {
         "- {} runs per cell, interleaved; each figure is median (min–max) over the runs.{}",
         r.runs,
         match r.pin {
-            Some(p) => format!(
-                " Workload pinned to CPU {}, tracer and TCP listener to CPU {}.",
-                p.workload, p.tracer
-            ),
+            Some(p) => format!(" Workload pinned to CPU {}, tracer and TCP listener to CPU {}.", p.workload, p.tracer),
             None => " No CPU pinning.".into(),
         }
     );
@@ -227,13 +189,7 @@ pub fn markdown(r: &Results) -> String {
         let cells: Vec<&Cell> = r.cells.iter().filter(|c| c.workload == w).collect();
         let Some(first) = cells.first() else { continue };
         let base = baseline_ns(&r.cells, w);
-        let _ = writeln!(
-            md,
-            "### {}: {}, {} calls\n",
-            w.name(),
-            w.describe(),
-            grouped(first.calls)
-        );
+        let _ = writeln!(md, "### {}: {}, {} calls\n", w.name(), w.describe(), grouped(first.calls));
         let _ = writeln!(
             md,
             "| contender | loop, ms | overhead per call, ns | events / calls | tracer CPU per call, ns | start-up, ms | peak RSS, MiB |"
@@ -243,11 +199,7 @@ pub fn markdown(r: &Results) -> String {
         for c in &cells {
             if c.runs.is_empty() {
                 let _ = writeln!(md, "| {} | failed | | | | | |", c.contender.label(w));
-                failures.extend(
-                    c.errors
-                        .iter()
-                        .map(|e| format!("{}: {e}", c.contender.key())),
-                );
+                failures.extend(c.errors.iter().map(|e| format!("{}: {e}", c.contender.key())));
                 continue;
             }
             let s = summarize(c, base);
@@ -255,12 +207,7 @@ pub fn markdown(r: &Results) -> String {
                 (Some(e), _) if e.min == e.max => {
                     format!("{} / {}", grouped(e.min as u64), grouped(c.calls))
                 }
-                (Some(e), _) => format!(
-                    "{}–{} / {}",
-                    grouped(e.min as u64),
-                    grouped(e.max as u64),
-                    grouped(c.calls)
-                ),
+                (Some(e), _) => format!("{}–{} / {}", grouped(e.min as u64), grouped(e.max as u64), grouped(c.calls)),
                 // No output to count (argtrace -s): what it said it counted.
                 _ => {
                     let counted: Vec<u64> = c.runs.iter().filter_map(|r| r.reported_events).collect();
@@ -295,11 +242,7 @@ pub fn markdown(r: &Results) -> String {
                     ));
                 }
             }
-            failures.extend(
-                c.errors
-                    .iter()
-                    .map(|e| format!("{}: {e}", c.contender.key())),
-            );
+            failures.extend(c.errors.iter().map(|e| format!("{}: {e}", c.contender.key())));
         }
         md.push('\n');
         if w == Workload::Stream {
@@ -312,10 +255,7 @@ pub fn markdown(r: &Results) -> String {
     }
 
     if !r.loss.is_empty() {
-        let _ = writeln!(
-            md,
-            "### Ring buffer made too small on purpose (`--ringbuf-size 4096`), mmap workload\n"
-        );
+        let _ = writeln!(md, "### Ring buffer made too small on purpose (`--ringbuf-size 4096`), mmap workload\n");
         let _ = writeln!(md, "| output | calls | events written | dropped (argtrace's count) | lines in the output | written + dropped = calls |");
         let _ = writeln!(md, "|---|--:|--:|--:|--:|---|");
         for l in &r.loss {
@@ -370,10 +310,7 @@ pub fn markdown(r: &Results) -> String {
 /// which splits the overhead into the program and everything around it.
 fn bpf_stats_markdown(r: &Results) -> String {
     let mut md = String::new();
-    let _ = writeln!(
-        md,
-        "### Time inside the BPF programs (one run each, kernel.bpf_stats on)\n"
-    );
+    let _ = writeln!(md, "### Time inside the BPF programs (one run each, kernel.bpf_stats on)\n");
     let _ = writeln!(
         md,
         "The kernel's own count of each program's runs and run time during the loop. \
@@ -391,28 +328,15 @@ fn bpf_stats_markdown(r: &Results) -> String {
     };
     for c in &r.bpf_stats {
         let Some(run) = c.runs.first() else {
-            let _ = writeln!(
-                md,
-                "| {} | {} | failed | | | | |",
-                c.workload.name(),
-                c.contender.key()
-            );
+            let _ = writeln!(md, "| {} | {} | failed | | | | |", c.workload.name(), c.contender.key());
             continue;
         };
         let progs = run.bpf_progs.clone().unwrap_or_default();
         let calls = c.calls as f64;
         let runs: u64 = progs.iter().map(|p| p.run_cnt).sum();
         let ns: u64 = progs.iter().map(|p| p.run_time_ns).sum();
-        let each: Vec<String> = progs
-            .iter()
-            .map(|p| {
-                format!(
-                    "{} {}",
-                    p.name,
-                    num(p.run_time_ns as f64 / p.run_cnt as f64)
-                )
-            })
-            .collect();
+        let each: Vec<String> =
+            progs.iter().map(|p| format!("{} {}", p.name, num(p.run_time_ns as f64 / p.run_cnt as f64))).collect();
         let overhead = baseline_ns(&r.cells, c.workload).map(|b| run.elapsed_ns as f64 / calls - b);
         let over_floor = c
             .contender
@@ -438,19 +362,12 @@ fn bpf_stats_markdown(r: &Results) -> String {
 
 /// Which cell: its workload, contender and calls.
 fn cell_json(c: &Cell) -> Json {
-    Json::obj()
-        .with("workload", c.workload.name())
-        .with("contender", c.contender.key())
-        .with("calls", c.calls)
+    Json::obj().with("workload", c.workload.name()).with("contender", c.contender.key()).with("calls", c.calls)
 }
 
 fn stat_json(s: &Option<Stat>) -> Json {
     match s {
-        Some(s) => Json::obj()
-            .with("n", s.n)
-            .with("median", s.median)
-            .with("min", s.min)
-            .with("max", s.max),
+        Some(s) => Json::obj().with("n", s.n).with("median", s.median).with("min", s.min).with("max", s.max),
         None => Json::Null,
     }
 }
@@ -462,15 +379,7 @@ pub fn json(r: &Results) -> Json {
         .with("kernel", m.kernel.as_str())
         .with("cpu", m.cpu.as_str())
         .with("cores", m.cores)
-        .with(
-            "tools",
-            Json::Obj(
-                m.tools
-                    .iter()
-                    .map(|(k, v)| (k.clone(), Json::from(v.as_str())))
-                    .collect(),
-            ),
-        )
+        .with("tools", Json::Obj(m.tools.iter().map(|(k, v)| (k.clone(), Json::from(v.as_str()))).collect()))
         .with("notes", m.notes.clone());
     let cells: Vec<Json> = r
         .cells
@@ -541,21 +450,14 @@ pub fn json(r: &Results) -> Json {
         .map(|c| {
             cell_json(c)
                 .with("loop_ns", c.runs.first().map(|x| x.elapsed_ns))
-                .with(
-                    "bpf_programs",
-                    c.runs.first().map_or(Json::Null, progs_json),
-                )
+                .with("bpf_programs", c.runs.first().map_or(Json::Null, progs_json))
                 .with("errors", c.errors.clone())
         })
         .collect();
     let targets: Vec<Json> = verdicts(r)
         .into_iter()
         .map(|v| {
-            Json::obj()
-                .with("target", v.target)
-                .with("where", v.scope)
-                .with("figure", v.figure)
-                .with("met", v.met)
+            Json::obj().with("target", v.target).with("where", v.scope).with("figure", v.figure).with("met", v.met)
         })
         .collect();
     let mut root = Json::obj()
@@ -564,14 +466,7 @@ pub fn json(r: &Results) -> Json {
         .with("wall_seconds", r.wall_s)
         .with("runs_per_cell", r.runs)
         .with("quick", r.quick)
-        .with(
-            "pinning",
-            r.pin.map(|p| {
-                Json::obj()
-                    .with("workload_cpu", p.workload)
-                    .with("tracer_cpu", p.tracer)
-            }),
-        )
+        .with("pinning", r.pin.map(|p| Json::obj().with("workload_cpu", p.workload).with("tracer_cpu", p.tracer)))
         .with("cells", Json::Arr(cells))
         .with("ringbuf_drop_check", Json::Arr(loss))
         .with("bpf_stats_pass", Json::Arr(stats))
@@ -624,10 +519,7 @@ const TIMED: [(&str, fn(ProbeMode) -> Contender); 2] = [
 /// The guest part's tables: argtrace over the empty program per hook family.
 pub fn guest_markdown(g: &GuestOutcome) -> String {
     let mut md = String::new();
-    let _ = writeln!(
-        md,
-        "### In a QEMU guest (x86_64, TCG: emulated CPU, ratios only)\n"
-    );
+    let _ = writeln!(md, "### In a QEMU guest (x86_64, TCG: emulated CPU, ratios only)\n");
     match g {
         GuestOutcome::Unavailable(why) => {
             let _ = writeln!(md, "Not run: {why}.\n");
@@ -682,10 +574,7 @@ fn ratios_json(ratios: PerMode) -> Json {
         ratios
             .into_iter()
             .map(|(w, m, r)| {
-                Json::obj()
-                    .with("workload", w.name())
-                    .with("mode", m.name())
-                    .with("argtrace_over_empty", r)
+                Json::obj().with("workload", w.name()).with("mode", m.name()).with("argtrace_over_empty", r)
             })
             .collect(),
     )
@@ -693,23 +582,15 @@ fn ratios_json(ratios: PerMode) -> Json {
 
 pub fn guest_json(g: &GuestOutcome) -> Json {
     match g {
-        GuestOutcome::Unavailable(why) => {
-            Json::obj().with("ran", false).with("reason", why.as_str())
-        }
+        GuestOutcome::Unavailable(why) => Json::obj().with("ran", false).with("reason", why.as_str()),
         GuestOutcome::Ran(run) => {
             let cells: Vec<Json> = run
                 .cells
                 .iter()
                 .map(|c| {
                     cell_json(c)
-                        .with(
-                            "loop_ns",
-                            c.runs.iter().map(|r| r.elapsed_ns).collect::<Vec<_>>(),
-                        )
-                        .with(
-                            "events",
-                            c.runs.iter().map(|r| r.events).collect::<Vec<_>>(),
-                        )
+                        .with("loop_ns", c.runs.iter().map(|r| r.elapsed_ns).collect::<Vec<_>>())
+                        .with("events", c.runs.iter().map(|r| r.events).collect::<Vec<_>>())
                 })
                 .collect();
             let programs: Vec<Json> = run
@@ -729,14 +610,8 @@ pub fn guest_json(g: &GuestOutcome) -> Json {
                 .with("kernel", run.kernel.as_str())
                 .with("ratios", ratios_json(run.ratios()))
                 .with("program_time_ratios", ratios_json(run.prog_ratios()))
-                .with(
-                    "program_time_ratios_durations",
-                    ratios_json(run.prog_ratios_of(Contender::ArgtraceDurationsIn)),
-                )
-                .with(
-                    "program_time_ratios_summary",
-                    ratios_json(run.prog_ratios_of(Contender::ArgtraceSummaryIn)),
-                )
+                .with("program_time_ratios_durations", ratios_json(run.prog_ratios_of(Contender::ArgtraceDurationsIn)))
+                .with("program_time_ratios_summary", ratios_json(run.prog_ratios_of(Contender::ArgtraceSummaryIn)))
                 .with("programs", Json::Arr(programs))
                 .with("cells", Json::Arr(cells))
         }

@@ -114,18 +114,9 @@ pub fn summarize(cell: &Cell, baseline: Option<f64>) -> Summary {
         events: Stat::of(runs.iter().filter_map(|r| r.events.map(|e| e as f64))),
         lost_max: runs
             .iter()
-            .filter_map(|r| {
-                r.events.map(|e| {
-                    cell.calls
-                        .saturating_sub(e)
-                        .max(r.reported_lost.unwrap_or(0))
-                })
-            })
+            .filter_map(|r| r.events.map(|e| cell.calls.saturating_sub(e).max(r.reported_lost.unwrap_or(0))))
             .max(),
-        cpu_ns_per_call: Stat::of(
-            runs.iter()
-                .filter_map(|r| r.tracer_cpu_ns.map(|c| c as f64 / calls)),
-        ),
+        cpu_ns_per_call: Stat::of(runs.iter().filter_map(|r| r.tracer_cpu_ns.map(|c| c as f64 / calls))),
         startup_ms: Stat::of(runs.iter().filter_map(RunResult::startup_ms)),
         rss_mib: Stat::of(runs.iter().filter_map(RunResult::rss_mib)),
     }
@@ -133,17 +124,13 @@ pub fn summarize(cell: &Cell, baseline: Option<f64>) -> Summary {
 
 /// The cell of `c` on `w`, if it has runs.
 pub fn cell(cells: &[Cell], w: Workload, c: Contender) -> Option<&Cell> {
-    cells
-        .iter()
-        .find(|x| x.workload == w && x.contender == c && !x.runs.is_empty())
+    cells.iter().find(|x| x.workload == w && x.contender == c && !x.runs.is_empty())
 }
 
 /// The median overhead per call of `c` on `w`, over the baseline's loop.
 pub fn overhead_median(cells: &[Cell], w: Workload, c: Contender) -> Option<f64> {
     let b = baseline_ns(cells, w)?;
-    summarize(cell(cells, w, c)?, Some(b))
-        .overhead_ns
-        .map(|s| s.median)
+    summarize(cell(cells, w, c)?, Some(b)).overhead_ns.map(|s| s.median)
 }
 
 /// `a / b`, where both are known and `b` is above zero.
@@ -165,34 +152,19 @@ pub type PerMode = Vec<(Workload, ProbeMode, Option<f64>)>;
 
 fn per_mode(figure: impl Fn(Workload, ProbeMode) -> Option<f64>) -> PerMode {
     let figure = &figure;
-    Workload::CALLS
-        .into_iter()
-        .flat_map(|w| {
-            ProbeMode::CALLS
-                .into_iter()
-                .map(move |m| (w, m, figure(w, m)))
-        })
-        .collect()
+    Workload::CALLS.into_iter().flat_map(|w| ProbeMode::CALLS.into_iter().map(move |m| (w, m, figure(w, m)))).collect()
 }
 
 impl GuestRun {
     /// argtrace's overhead over the empty program's, per workload and mode.
     pub fn ratios(&self) -> PerMode {
         let over = |w, c| overhead_median(&self.cells, w, c);
-        per_mode(|w, m| {
-            overhead_ratio(
-                over(w, Contender::ArgtraceIn(m)),
-                over(w, Contender::EmptyIn(m)),
-            )
-        })
+        per_mode(|w, m| overhead_ratio(over(w, Contender::ArgtraceIn(m)), over(w, Contender::EmptyIn(m))))
     }
 
     /// The programs' own time per call of `c` on `w`.
     fn prog_per_call(&self, w: Workload, c: Contender) -> Option<f64> {
-        self.prog
-            .iter()
-            .find(|p| p.workload == w && p.contender == c)
-            .map(|p| p.ns as f64 / p.calls as f64)
+        self.prog.iter().find(|p| p.workload == w && p.contender == c).map(|p| p.ns as f64 / p.calls as f64)
     }
 
     /// The same ratio for the programs' own time per call.

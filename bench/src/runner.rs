@@ -86,12 +86,7 @@ fn spawn_workload(set: &Settings, w: Workload, calls: u64) -> Result<WorkloadPro
     let mut cmd = Command::new(&set.bench);
     cmd.args(["workload", w.name(), &calls.to_string()]);
     if let Some(p) = set.pin {
-        cmd.args([
-            "--cpu",
-            &p.workload.to_string(),
-            "--listener-cpu",
-            &p.tracer.to_string(),
-        ]);
+        cmd.args(["--cpu", &p.workload.to_string(), "--listener-cpu", &p.tracer.to_string()]);
     }
     let mut child = cmd
         .stdin(Stdio::piped())
@@ -103,53 +98,32 @@ fn spawn_workload(set: &Settings, w: Workload, calls: u64) -> Result<WorkloadPro
     let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
     let mut line = String::new();
     let _ = stdout.read_line(&mut line);
-    let port = match line
-        .trim()
-        .strip_prefix("ready ")
-        .and_then(|p| p.parse().ok())
-    {
+    let port = match line.trim().strip_prefix("ready ").and_then(|p| p.parse().ok()) {
         Some(p) => p,
         None => {
             let _ = child.kill();
             let _ = child.wait();
-            return Err(format!(
-                "the workload did not get ready (said {:?})",
-                line.trim()
-            ));
+            return Err(format!("the workload did not get ready (said {:?})", line.trim()));
         }
     };
     let pid = child.id() as i32;
-    Ok(WorkloadProc {
-        child,
-        stdin,
-        stdout,
-        pid,
-        port,
-    })
+    Ok(WorkloadProc { child, stdin, stdout, pid, port })
 }
 
 impl WorkloadProc {
     /// Sends the go byte and returns (loop ns, failures) once the loop is done.
     fn go(mut self) -> Result<(u64, u64), String> {
-        self.stdin
-            .write_all(b"g")
-            .and_then(|_| self.stdin.flush())
-            .map_err(|e| format!("go: {e}"))?;
+        self.stdin.write_all(b"g").and_then(|_| self.stdin.flush()).map_err(|e| format!("go: {e}"))?;
         let mut line = String::new();
         let _ = self.stdout.read_line(&mut line);
         let _ = self.child.wait();
         let mut it = line.split_whitespace();
         match (it.next(), it.next(), it.next(), it.next()) {
             (Some("elapsed_ns"), Some(ns), Some("failures"), Some(f)) => Ok((
-                ns.parse()
-                    .map_err(|_| format!("bad workload line {line:?}"))?,
-                f.parse()
-                    .map_err(|_| format!("bad workload line {line:?}"))?,
+                ns.parse().map_err(|_| format!("bad workload line {line:?}"))?,
+                f.parse().map_err(|_| format!("bad workload line {line:?}"))?,
             )),
-            _ => Err(format!(
-                "the workload ended without its figures (said {:?})",
-                line.trim()
-            )),
+            _ => Err(format!("the workload ended without its figures (said {:?})", line.trim())),
         }
     }
 
@@ -172,58 +146,31 @@ impl Lines {
             let mut buf = Vec::new();
             while matches!(r.read_until(b'\n', &mut buf), Ok(n) if n > 0) {
                 let line = String::from_utf8_lossy(&buf).trim_end().to_string();
-                sink.0
-                    .lock()
-                    .expect("lines")
-                    .push((sys::monotonic_ns(), line));
+                sink.0.lock().expect("lines").push((sys::monotonic_ns(), line));
                 buf.clear();
             }
         });
         lines
     }
     fn first(&self, pred: impl Fn(&str) -> bool) -> Option<(u64, String)> {
-        self.0
-            .lock()
-            .expect("lines")
-            .iter()
-            .find(|(_, l)| pred(l))
-            .cloned()
+        self.0.lock().expect("lines").iter().find(|(_, l)| pred(l)).cloned()
     }
     fn tail(&self, n: usize) -> String {
         let v = self.0.lock().expect("lines");
         let skip = v.len().saturating_sub(n);
-        v.iter()
-            .skip(skip)
-            .map(|(_, l)| l.as_str())
-            .collect::<Vec<_>>()
-            .join(" | ")
+        v.iter().skip(skip).map(|(_, l)| l.as_str()).collect::<Vec<_>>().join(" | ")
     }
 }
 
 /// Runs workload `w` with `calls` calls under contender `c` (`extra` is added
 /// to argtrace's arguments).
-pub fn run_one(
-    set: &Settings,
-    w: Workload,
-    c: Contender,
-    calls: u64,
-    extra: &[&str],
-) -> Result<RunResult, String> {
+pub fn run_one(set: &Settings, w: Workload, c: Contender, calls: u64, extra: &[&str]) -> Result<RunResult, String> {
     let wl = spawn_workload(set, w, calls)?;
-    let output = set
-        .scratch
-        .join(format!("{}-{}-{}.out", w.name(), c.key(), wl.pid));
-    let tools = Tools {
-        argtrace: &set.argtrace,
-        bench: &set.bench,
-    };
+    let output = set.scratch.join(format!("{}-{}-{}.out", w.name(), c.key(), wl.pid));
+    let tools = Tools { argtrace: &set.argtrace, bench: &set.bench };
     let Some(mut launch) = contender::launch(c, w, &tools, wl.pid, wl.port, &output) else {
         let (elapsed_ns, failures) = wl.go()?;
-        return Ok(RunResult {
-            elapsed_ns,
-            failures,
-            ..Default::default()
-        });
+        return Ok(RunResult { elapsed_ns, failures, ..Default::default() });
     };
     if c.is_argtrace() {
         launch.args.extend(extra.iter().map(|s| s.to_string()));
@@ -235,18 +182,10 @@ pub fn run_one(
     result
 }
 
-fn trace_one(
-    set: &Settings,
-    wl: WorkloadProc,
-    launch: &Launch,
-    calls: u64,
-) -> Result<RunResult, String> {
+fn trace_one(set: &Settings, wl: WorkloadProc, launch: &Launch, calls: u64) -> Result<RunResult, String> {
     let _ = calls;
     let mut cmd = Command::new(&launch.program);
-    cmd.args(&launch.args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
+    cmd.args(&launch.args).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped());
     if let Some(p) = set.pin {
         let cpu = p.tracer;
         // SAFETY: the closure runs between fork and exec and only calls
@@ -278,16 +217,8 @@ fn trace_one(
             return Err(e);
         }
     };
-    let owned = if set.bpf_stats {
-        bpfinfo::prog_ids_of(pid)
-    } else {
-        Default::default()
-    };
-    let before = if set.bpf_stats {
-        bpfinfo::snapshot()
-    } else {
-        Default::default()
-    };
+    let owned = if set.bpf_stats { bpfinfo::prog_ids_of(pid) } else { Default::default() };
+    let before = if set.bpf_stats { bpfinfo::snapshot() } else { Default::default() };
     let cpu_at_go = sys::process_cpu_ns(pid);
     let (elapsed_ns, failures) = match wl.go() {
         Ok(v) => v,
@@ -297,9 +228,7 @@ fn trace_one(
             return Err(e);
         }
     };
-    let bpf_progs = set
-        .bpf_stats
-        .then(|| bpfinfo::delta(&owned, &before, &bpfinfo::snapshot()));
+    let bpf_progs = set.bpf_stats.then(|| bpfinfo::delta(&owned, &before, &bpfinfo::snapshot()));
     if launch.stop == Stop::WhenQuiet {
         wait_quiet(pid, launch.output.as_deref());
     }
@@ -362,11 +291,7 @@ fn wait_ready(launch: &Launch, pid: i32, t0: u64, lines: &Lines) -> Result<u64, 
             }
             Ready::BpfTracepoints(attach, n) => {
                 if attach_msg_at.is_none() {
-                    let text = launch
-                        .output
-                        .as_ref()
-                        .and_then(|o| std::fs::read_to_string(o).ok())
-                        .unwrap_or_default();
+                    let text = launch.output.as_ref().and_then(|o| std::fs::read_to_string(o).ok()).unwrap_or_default();
                     if text.contains(attach.as_str()) {
                         attach_msg_at = Some(now);
                     }
@@ -388,18 +313,10 @@ fn wait_ready(launch: &Launch, pid: i32, t0: u64, lines: &Lines) -> Result<u64, 
         }
         if is_zombie(pid) || !std::path::Path::new(&format!("/proc/{pid}")).exists() {
             thread::sleep(Duration::from_millis(20));
-            return Err(format!(
-                "{} exited before it was attached: {}",
-                launch.program.display(),
-                lines.tail(4)
-            ));
+            return Err(format!("{} exited before it was attached: {}", launch.program.display(), lines.tail(4)));
         }
         if now - t0 > limit {
-            return Err(format!(
-                "{} did not attach within 60 s: {}",
-                launch.program.display(),
-                lines.tail(4)
-            ));
+            return Err(format!("{} did not attach within 60 s: {}", launch.program.display(), lines.tail(4)));
         }
         thread::sleep(Duration::from_micros(500));
     }
@@ -418,21 +335,14 @@ fn perf_event_fds(pid: i32) -> usize {
 fn is_zombie(pid: i32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
-        .and_then(|s| {
-            s.rsplit_once(')')
-                .map(|(_, rest)| rest.trim_start().starts_with('Z'))
-        })
+        .and_then(|s| s.rsplit_once(')').map(|(_, rest)| rest.trim_start().starts_with('Z')))
         .unwrap_or(true)
 }
 
 /// Waits until a tracer is idle (under 2 ms of CPU per 250 ms) and its output
 /// file stopped growing, or it has exited; at most 120 s.
 fn wait_quiet(pid: i32, output: Option<&Path>) {
-    let size = || {
-        output
-            .and_then(|o| std::fs::metadata(o).ok())
-            .map_or(0, |m| m.len())
-    };
+    let size = || output.and_then(|o| std::fs::metadata(o).ok()).map_or(0, |m| m.len());
     let start = sys::monotonic_ns();
     let (mut cpu, mut len) = (sys::process_cpu_ns(pid), size());
     let mut stable_since = start;
@@ -480,9 +390,8 @@ fn count_lines(path: &Path, sig: &contender::Signature) -> (u64, Option<(u64, u6
 /// for the subjects of cgroup hooks, sock and skb, `N events counted, M lost`)
 fn parse_argtrace_summary(l: &str) -> Option<(u64, u64)> {
     let rest = l.strip_prefix("argtrace: ")?;
-    let (e, rest) = [" events, ", " calls counted, ", " events counted, "]
-        .into_iter()
-        .find_map(|sep| rest.split_once(sep))?;
+    let (e, rest) =
+        [" events, ", " calls counted, ", " events counted, "].into_iter().find_map(|sep| rest.split_once(sep))?;
     let d = rest.strip_suffix(" lost")?;
     Some((e.parse().ok()?, d.parse().ok()?))
 }
@@ -491,11 +400,7 @@ fn parse_argtrace_summary(l: &str) -> Option<(u64, u64)> {
 fn parse_json_summary(l: &str) -> Option<(u64, u64)> {
     let num_after = |key: &str| -> Option<u64> {
         let i = l.find(key)? + key.len();
-        let digits: String = l[i..]
-            .trim_start()
-            .chars()
-            .take_while(|c| c.is_ascii_digit())
-            .collect();
+        let digits: String = l[i..].trim_start().chars().take_while(|c| c.is_ascii_digit()).collect();
         digits.parse().ok()
     };
     Some((num_after("\"events\":")?, num_after("\"dropped\":")?))
@@ -507,22 +412,10 @@ mod tests {
 
     #[test]
     fn parses_both_summaries() {
-        assert_eq!(
-            parse_argtrace_summary("argtrace: 12 events, 3 lost"),
-            Some((12, 3))
-        );
-        assert_eq!(
-            parse_argtrace_summary("argtrace: 1015 calls counted, 0 lost"),
-            Some((1015, 0))
-        );
-        assert_eq!(
-            parse_argtrace_summary("argtrace: 6000 events counted, 2 lost"),
-            Some((6000, 2))
-        );
+        assert_eq!(parse_argtrace_summary("argtrace: 12 events, 3 lost"), Some((12, 3)));
+        assert_eq!(parse_argtrace_summary("argtrace: 1015 calls counted, 0 lost"), Some((1015, 0)));
+        assert_eq!(parse_argtrace_summary("argtrace: 6000 events counted, 2 lost"), Some((6000, 2)));
         assert_eq!(parse_argtrace_summary("argtrace: tracing 3 hooks"), None);
-        assert_eq!(
-            parse_json_summary("{\"summary\": {\"events\": 7, \"dropped\": 0}}\n"),
-            Some((7, 0))
-        );
+        assert_eq!(parse_json_summary("{\"summary\": {\"events\": 7, \"dropped\": 0}}\n"), Some((7, 0)));
     }
 }

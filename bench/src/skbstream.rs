@@ -153,7 +153,8 @@ fn parse(args: &[String]) -> Result<Option<Options>, String> {
             "--contender" => {
                 let mut list = vec![Contender::Baseline];
                 for s in value()?.split(',') {
-                    let c = Contender::ALL.into_iter().find(|c| c.key() == s).ok_or(format!("unknown contender `{s}`"))?;
+                    let c =
+                        Contender::ALL.into_iter().find(|c| c.key() == s).ok_or(format!("unknown contender `{s}`"))?;
                     if !list.contains(&c) {
                         list.push(c);
                     }
@@ -336,9 +337,8 @@ fn argtrace_counts(said: &[String]) -> (Option<u64>, Option<u64>) {
 
 /// tcpdump's `N packets captured` and `M packets dropped by kernel`.
 fn tcpdump_counts(said: &[String]) -> (Option<u64>, Option<u64>) {
-    let find = |suffix: &str| {
-        said.iter().find_map(|l| l.strip_suffix(suffix).and_then(|n| n.trim().parse::<u64>().ok()))
-    };
+    let find =
+        |suffix: &str| said.iter().find_map(|l| l.strip_suffix(suffix).and_then(|n| n.trim().parse::<u64>().ok()));
     (find(" packets captured"), find(" packets dropped by kernel"))
 }
 
@@ -383,7 +383,15 @@ fn run_one(c: Contender, mb: u64, me: &Path, argtrace: &Path, scratch: &Path) ->
         )?),
         Contender::ArgtracePcapBig => Some(start_tracer(
             argtrace,
-            &["skb".into(), "-p".into(), sender.into(), "--pcap".into(), shown.clone(), "--ringbuf-size".into(), "64M".into()],
+            &[
+                "skb".into(),
+                "-p".into(),
+                sender.into(),
+                "--pcap".into(),
+                shown.clone(),
+                "--ringbuf-size".into(),
+                "64M".into(),
+            ],
             "argtrace: tracing",
         )?),
         Contender::Tcpdump => Some(start_tracer(

@@ -16,17 +16,8 @@ impl Stat {
         }
         v.sort_by(|a, b| a.partial_cmp(b).expect("finite"));
         let n = v.len();
-        let median = if n % 2 == 1 {
-            v[n / 2]
-        } else {
-            (v[n / 2 - 1] + v[n / 2]) / 2.0
-        };
-        Some(Stat {
-            n,
-            median,
-            min: v[0],
-            max: v[n - 1],
-        })
+        let median = if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 };
+        Some(Stat { n, median, min: v[0], max: v[n - 1] })
     }
 
     /// `median (min–max)`, rounded to what the size of the figure warrants.

@@ -149,7 +149,6 @@ fn s(v: &str) -> String {
     v.to_string()
 }
 
-
 /// The stream's throughput under each contender (median loop time) and
 /// its loss against no tracer, as a markdown table.
 pub fn throughput_table(cells: &[&crate::results::Cell]) -> String {
@@ -158,16 +157,15 @@ pub fn throughput_table(cells: &[&crate::results::Cell]) -> String {
         crate::stats::Stat::of(c.runs.iter().map(|r| r.elapsed_ns as f64)).map(|s| (s.median, c.calls))
     };
     let mib_s = |(ns, calls): (f64, u64)| calls as f64 * SEND_LEN as f64 / (ns / 1e9) / (1024.0 * 1024.0);
-    let base = cells
-        .iter()
-        .find(|c| c.contender == crate::contender::Contender::Baseline)
-        .and_then(|c| median(c))
-        .map(mib_s);
+    let base =
+        cells.iter().find(|c| c.contender == crate::contender::Contender::Baseline).and_then(|c| median(c)).map(mib_s);
     let mut md = String::from("| contender | throughput, MiB/s | throughput loss |\n|---|--:|--:|\n");
     for c in cells {
         let Some(t) = median(c).map(mib_s) else { continue };
         let loss = match base {
-            Some(b) if c.contender != crate::contender::Contender::Baseline => format!("{:.1} %", (1.0 - t / b) * 100.0),
+            Some(b) if c.contender != crate::contender::Contender::Baseline => {
+                format!("{:.1} %", (1.0 - t / b) * 100.0)
+            }
             _ => "—".into(),
         };
         let _ = writeln!(md, "| {} | {t:.0} | {loss} |", c.contender.label(crate::workload::Workload::Stream));

@@ -7,10 +7,7 @@ use std::time::Duration;
 
 /// CLOCK_MONOTONIC in nanoseconds.
 pub fn monotonic_ns() -> u64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: ts is a valid, writable timespec.
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
@@ -44,11 +41,7 @@ pub fn process_cpu_ns(pid: i32) -> u64 {
     };
     dir.filter_map(|t| t.ok())
         .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
-        .filter_map(|s| {
-            s.split_whitespace()
-                .next()
-                .and_then(|v| v.parse::<u64>().ok())
-        })
+        .filter_map(|s| s.split_whitespace().next().and_then(|v| v.parse::<u64>().ok()))
         .sum()
 }
 
@@ -72,11 +65,7 @@ fn exit_of(status: i32, ru: &libc::rusage) -> Exit {
         -1
     };
     let tv = |t: libc::timeval| t.tv_sec as u64 * 1_000_000_000 + t.tv_usec as u64 * 1000;
-    Exit {
-        code,
-        cpu_ns: tv(ru.ru_utime) + tv(ru.ru_stime),
-        maxrss_kib: ru.ru_maxrss as u64,
-    }
+    Exit { code, cpu_ns: tv(ru.ru_utime) + tv(ru.ru_stime), maxrss_kib: ru.ru_maxrss as u64 }
 }
 
 /// Reaps `pid` if it has exited, without blocking.
@@ -137,14 +126,7 @@ pub fn wait_signal(set: &libc::sigset_t) -> i32 {
 /// The bpf(2) system call on a raw attribute buffer; the non-negative result.
 pub fn bpf_syscall(cmd: libc::c_long, attr: &mut [u8]) -> std::io::Result<i64> {
     // SAFETY: attr is a live buffer of the size passed; the kernel writes only within it.
-    let rc = unsafe {
-        libc::syscall(
-            libc::SYS_bpf,
-            cmd,
-            attr.as_mut_ptr(),
-            attr.len() as libc::c_uint,
-        )
-    };
+    let rc = unsafe { libc::syscall(libc::SYS_bpf, cmd, attr.as_mut_ptr(), attr.len() as libc::c_uint) };
     if rc < 0 {
         Err(std::io::Error::last_os_error())
     } else {

@@ -112,10 +112,9 @@ impl Workload {
 /// `argtrace-bench workload ...`: never returns.
 pub fn main(args: &[String]) -> ! {
     let usage = "usage: argtrace-bench workload mmap|fork|tcp|sock|stream CALLS [--cpu N] [--listener-cpu N]";
-    let (Some(kind), Some(calls)) = (
-        args.first().and_then(|s| Workload::parse(s)),
-        args.get(1).and_then(|s| s.parse::<u64>().ok()),
-    ) else {
+    let (Some(kind), Some(calls)) =
+        (args.first().and_then(|s| Workload::parse(s)), args.get(1).and_then(|s| s.parse::<u64>().ok()))
+    else {
         eprintln!("{usage}");
         std::process::exit(2);
     };
@@ -236,10 +235,7 @@ fn connect_loop(calls: u64, port: u16) -> u64 {
     let addr = loopback6(port);
     // An abortive close (RST) leaves no TIME_WAIT behind: 20 000 connects per
     // run, several runs a minute, would otherwise eat the ephemeral ports.
-    let linger = libc::linger {
-        l_onoff: 1,
-        l_linger: 0,
-    };
+    let linger = libc::linger { l_onoff: 1, l_linger: 0 };
     let mut failures = 0;
     for _ in 0..calls {
         // SAFETY: plain socket calls on a descriptor this loop owns; the
@@ -352,11 +348,7 @@ mod tests {
     #[test]
     fn every_workload_is_traced_by_one_of_argtraces_subjects() {
         for w in Workload::ALL {
-            assert!(
-                argtrace::subject::by_name(w.subject()).is_some(),
-                "{} names no argtrace subject",
-                w.subject()
-            );
+            assert!(argtrace::subject::by_name(w.subject()).is_some(), "{} names no argtrace subject", w.subject());
         }
     }
 }

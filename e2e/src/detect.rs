@@ -80,9 +80,7 @@ impl Detection {
 }
 
 pub fn detect() -> Detection {
-    Detection {
-        trials: vec![("fentry", try_fentry()), ("kprobe", try_kprobe()), ("tracepoint", try_tracepoint())],
-    }
+    Detection { trials: vec![("fentry", try_fentry()), ("kprobe", try_kprobe()), ("tracepoint", try_tracepoint())] }
 }
 
 /// `EPERM`, `ENOTSUPP 524`... from an io::Error.
@@ -241,9 +239,8 @@ fn load_empty(prog_type: u32, attach_type: u32, attach_btf_id: u32) -> io::Resul
 fn perf_event_open(attr: &[u8; PERF_ATTR_SIZE]) -> io::Result<OwnedFd> {
     // SAFETY: attr is a live perf_event_attr of the size it declares; pid -1
     // with cpu 0 is how libbpf opens system-wide tracepoint and kprobe events.
-    let rc = unsafe {
-        libc::syscall(libc::SYS_perf_event_open, attr.as_ptr(), -1i32, 0i32, -1i32, PERF_FLAG_FD_CLOEXEC)
-    };
+    let rc =
+        unsafe { libc::syscall(libc::SYS_perf_event_open, attr.as_ptr(), -1i32, 0i32, -1i32, PERF_FLAG_FD_CLOEXEC) };
     if rc < 0 {
         return Err(io::Error::last_os_error());
     }

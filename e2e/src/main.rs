@@ -15,8 +15,8 @@
 //! `detect` only prints the detection line (`E2E-KERNEL modes=..`).
 
 mod detect;
-mod sock;
 mod skb;
+mod sock;
 mod suite;
 mod summary;
 mod tcp_send;
@@ -85,7 +85,9 @@ fn parse_suite(args: &[String]) -> Option<suite::Options> {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let code = match args.first().map(String::as_str) {
-        Some("trigger") if args.len() == 2 && summary::TRIGGERS.contains(&args[1].as_str()) => summary::trigger(&args[1]),
+        Some("trigger") if args.len() == 2 && summary::TRIGGERS.contains(&args[1].as_str()) => {
+            summary::trigger(&args[1])
+        }
         Some("trigger") if args.len() == 2 => trigger::run(&args[1]),
         Some("sock-trigger") => sock::trigger(&args[1..]),
         Some("skb-trigger") => skb::trigger(&args[1..]),

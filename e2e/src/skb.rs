@@ -127,7 +127,8 @@ fn finish_trigger(mut t: Trigger) -> Result<Value, String> {
     if !status.success() {
         return Err(format!("the trigger {name} failed ({status}): {out}"));
     }
-    let v: Value = serde_json::from_str(out.trim()).map_err(|e| format!("trigger {name} output not JSON ({e}): {out}"))?;
+    let v: Value =
+        serde_json::from_str(out.trim()).map_err(|e| format!("trigger {name} output not JSON ({e}): {out}"))?;
     match v.get("trigger_error") {
         Some(err) => Err(format!("trigger {name}: {err}")),
         None => Ok(v),
@@ -323,7 +324,11 @@ fn one(events: &[Value], want: Value) -> Result<&Value, String> {
             events.len(),
             events.iter().map(Value::to_string).collect::<Vec<_>>().join(" ")
         )),
-        many => Err(format!("{} events match {want}: {}", many.len(), many.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(" "))),
+        many => Err(format!(
+            "{} events match {want}: {}",
+            many.len(),
+            many.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(" ")
+        )),
     }
 }
 
@@ -349,19 +354,34 @@ fn check_tcp(ev: &[Value], f: &Value) -> Outcome {
         w
     };
     // The SYN: a 40-byte TCP header (MSS, SACK, timestamps, window scale), as seed 000 saw.
-    one(ev, out(json!({"args": {"dir": "egress", "tcp_flags": "S", "len": 60, "ip_hdr_len": 20, "l4_hdr_len": 40,
-        "payload_len": 0, "owner": {"pid": client}}})))?;
-    let hello = one(ev, out(json!({"args": {"dir": "egress", "tcp_flags": "P.", "payload_len": HELLO.len(),
-        "peek": text(HELLO), "peek_len": HELLO.len(), "owner": {"pid": client, "tid": client}}})))?;
+    one(
+        ev,
+        out(json!({"args": {"dir": "egress", "tcp_flags": "S", "len": 60, "ip_hdr_len": 20, "l4_hdr_len": 40,
+        "payload_len": 0, "owner": {"pid": client}}})),
+    )?;
+    let hello = one(
+        ev,
+        out(json!({"args": {"dir": "egress", "tcp_flags": "P.", "payload_len": HELLO.len(),
+        "peek": text(HELLO), "peek_len": HELLO.len(), "owner": {"pid": client, "tid": client}}})),
+    )?;
     // Seed 003 saw no ingress for a response: here it shows, with the client
     // as owner although a softirq ran the hook in whatever task it interrupted.
-    let world_in = one(ev, back(json!({"args": {"dir": "ingress", "payload_len": WORLD.len(), "peek": text(WORLD),
-        "owner": {"pid": client}}})))?;
+    let world_in = one(
+        ev,
+        back(json!({"args": {"dir": "ingress", "payload_len": WORLD.len(), "peek": text(WORLD),
+        "owner": {"pid": client}}})),
+    )?;
     // The server's accepted socket has no sock_create: its listener's record was cloned.
-    one(ev, back(json!({"args": {"dir": "egress", "payload_len": WORLD.len(), "peek": text(WORLD),
-        "owner": {"pid": server}}})))?;
-    one(ev, out(json!({"args": {"dir": "ingress", "payload_len": HELLO.len(), "peek": text(HELLO),
-        "owner": {"pid": server}}})))?;
+    one(
+        ev,
+        back(json!({"args": {"dir": "egress", "payload_len": WORLD.len(), "peek": text(WORLD),
+        "owner": {"pid": server}}})),
+    )?;
+    one(
+        ev,
+        out(json!({"args": {"dir": "ingress", "payload_len": HELLO.len(), "peek": text(HELLO),
+        "owner": {"pid": server}}})),
+    )?;
     // Every packet of the client's connection names the client, both ways.
     let conn: Vec<&Value> = ev
         .iter()
@@ -398,36 +418,53 @@ fn merge(into: &mut Value, from: Value) {
 }
 
 fn check_udp4(ev: &[Value], f: &Value) -> Outcome {
-    let e = one(ev, json!({"args": {"dir": "egress", "family": "AF_INET", "proto": "udp", "saddr": "127.0.0.1",
+    let e = one(
+        ev,
+        json!({"args": {"dir": "egress", "family": "AF_INET", "proto": "udp", "saddr": "127.0.0.1",
         "sport": f["port4"], "daddr": "127.0.0.1", "dport": DISCARD, "payload_len": UDP4.len(),
         "len": 20 + 8 + UDP4.len(), "ip_hdr_len": 20, "l4_hdr_len": 8, "peek": text(UDP4),
-        "tcp_flags": null, "seq": null, "owner": {"pid": f["pid"]}}}))?;
+        "tcp_flags": null, "seq": null, "owner": {"pid": f["pid"]}}}),
+    )?;
     Ok(format!("UDP {} bytes to 127.0.0.1:{DISCARD}, len {}", UDP4.len(), e["args"]["len"]))
 }
 
 fn check_udp6(ev: &[Value], f: &Value) -> Outcome {
-    let e = one(ev, json!({"args": {"dir": "egress", "family": "AF_INET6", "proto": "udp", "saddr": "::1",
+    let e = one(
+        ev,
+        json!({"args": {"dir": "egress", "family": "AF_INET6", "proto": "udp", "saddr": "::1",
         "sport": f["port6"], "daddr": "::1", "dport": DISCARD, "payload_len": UDP6.len(),
         "len": 40 + 8 + UDP6.len(), "ip_hdr_len": 40, "l4_hdr_len": 8, "peek": text(UDP6),
-        "owner": {"pid": f["pid"]}}}))?;
+        "owner": {"pid": f["pid"]}}}),
+    )?;
     Ok(format!("IPv6 UDP to [::1]:{DISCARD}: len {}, ip_hdr_len 40", e["args"]["len"]))
 }
 
 /// --peek 200 past a 14-byte payload, and zero-length payloads (a UDP
 /// datagram of none, TCP's pure ACKs): exact lengths, empty peeks.
 fn check_edges(ev: &[Value], tcp: &Value, udp: &Value) -> Outcome {
-    one(ev, json!({"args": {"dir": "egress", "sport": tcp["cport"], "payload_len": HELLO.len(),
-        "peek_len": HELLO.len()}}))?;
-    one(ev, json!({"args": {"dir": "egress", "proto": "udp", "sport": udp["port4"], "payload_len": 0,
-        "len": 28, "peek": "", "peek_len": 0}}))?;
-    let acks = matching(ev, &json!({"args": {"sport": tcp["cport"], "tcp_flags": ".", "payload_len": 0,
-        "peek": "", "peek_len": 0}}));
+    one(
+        ev,
+        json!({"args": {"dir": "egress", "sport": tcp["cport"], "payload_len": HELLO.len(),
+        "peek_len": HELLO.len()}}),
+    )?;
+    one(
+        ev,
+        json!({"args": {"dir": "egress", "proto": "udp", "sport": udp["port4"], "payload_len": 0,
+        "len": 28, "peek": "", "peek_len": 0}}),
+    )?;
+    let acks = matching(
+        ev,
+        &json!({"args": {"sport": tcp["cport"], "tcp_flags": ".", "payload_len": 0,
+        "peek": "", "peek_len": 0}}),
+    );
     if acks.is_empty() {
         return Err("no pure ACK of the client's connection".into());
     }
     for a in &acks {
         let args = &a["args"];
-        if args["len"].as_u64() != Some(args["ip_hdr_len"].as_u64().unwrap_or(0) + args["l4_hdr_len"].as_u64().unwrap_or(0)) {
+        if args["len"].as_u64()
+            != Some(args["ip_hdr_len"].as_u64().unwrap_or(0) + args["l4_hdr_len"].as_u64().unwrap_or(0))
+        {
             return Err(format!("a pure ACK's len is not its headers': {a}"));
         }
     }
@@ -438,8 +475,11 @@ fn check_edges(ev: &[Value], tcp: &Value, udp: &Value) -> Outcome {
 /// (the peek), bpf_skb_load_bytes_relative failed with EFAULT on its first
 /// byte, which lies past the skb's linear part (in page fragments).
 fn check_relative(ev: &[Value], f: &Value) -> Outcome {
-    let e = one(ev, json!({"args": {"dir": "egress", "sport": f["cport"], "payload_len": HELLO.len(),
-        "peek": text(HELLO)}}))?;
+    let e = one(
+        ev,
+        json!({"args": {"dir": "egress", "sport": f["cport"], "payload_len": HELLO.len(),
+        "peek": text(HELLO)}}),
+    )?;
     let a = &e["args"];
     let headers = a["ip_hdr_len"].as_u64().unwrap_or(0) + a["l4_hdr_len"].as_u64().unwrap_or(0);
     let linear = a["linear_len"].as_u64().unwrap_or(u64::MAX);
@@ -475,8 +515,11 @@ fn case_pid_filter(argtrace: &Path) -> Outcome {
     let ev = t.json()?;
     let f = &t.facts[0];
     for i in 0..PAIR_COUNT {
-        one(&ev, json!({"args": {"dir": "egress", "proto": "udp", "sport": f["a_port"], "dport": DISCARD,
-            "peek": format!("A-{i}"), "owner": {"pid": a_pid}}}))?;
+        one(
+            &ev,
+            json!({"args": {"dir": "egress", "proto": "udp", "sport": f["a_port"], "dport": DISCARD,
+            "peek": format!("A-{i}"), "owner": {"pid": a_pid}}}),
+        )?;
     }
     if let Some(leak) = ev.iter().find(|e| e["args"]["sport"] == f["b_port"] || e["args"]["owner"]["pid"] == f["b"]) {
         return Err(format!("a packet of the other process passed -p {a_pid}: {leak}"));
@@ -531,7 +574,8 @@ fn case_pcap(argtrace: &Path) -> Outcome {
         if packets.len() != lines.len() {
             return Err(format!("{} packets in the pcap but {} lines printed", packets.len(), lines.len()));
         }
-        let events = t.stderr.lines().find_map(|l| l.strip_prefix("argtrace: ").and_then(|r| r.strip_suffix(" events, 0 lost")));
+        let events =
+            t.stderr.lines().find_map(|l| l.strip_prefix("argtrace: ").and_then(|r| r.strip_suffix(" events, 0 lost")));
         if events != Some(lines.len().to_string().as_str()) {
             return Err(format!("stderr does not count {} events and no loss: {}", lines.len(), t.stderr));
         }
@@ -621,16 +665,23 @@ fn case_iface(argtrace: &Path) -> Outcome {
 /// filter on every interface: the datagram on lo both ways. Asked for -p
 /// there, argtrace refuses with one line and exit 5.
 fn case_no_cgroup2(argtrace: &Path) -> Outcome {
-    let t = traced_in(argtrace, &["--json"], &["lo"], |r| vec!["--port".into(), r.values[0]["port"].to_string()], true)?;
-    let passed_over = "argtrace: probe mode cgroup passed over: opening the BPF object failed: no cgroup v2 hierarchy is mounted";
-    if !t.stderr.lines().any(|l| l.starts_with(passed_over)) || !t.stderr.lines().any(|l| l == "argtrace: probe mode socket (auto)") {
+    let t =
+        traced_in(argtrace, &["--json"], &["lo"], |r| vec!["--port".into(), r.values[0]["port"].to_string()], true)?;
+    let passed_over =
+        "argtrace: probe mode cgroup passed over: opening the BPF object failed: no cgroup v2 hierarchy is mounted";
+    if !t.stderr.lines().any(|l| l.starts_with(passed_over))
+        || !t.stderr.lines().any(|l| l == "argtrace: probe mode socket (auto)")
+    {
         return Err(format!("auto did not fall back to the socket mode for want of cgroup v2: {}", t.stderr));
     }
     let ev = t.json()?;
     let f = &t.facts[0];
     for (dir, pkt_type) in [("egress", "PACKET_OUTGOING"), ("ingress", "PACKET_HOST")] {
-        one(&ev, json!({"probe": "socket", "args": {"dir": dir, "pkt_type": pkt_type, "iface": "lo",
-            "sport": f["from"], "dport": f["port"], "len": 36, "peek": "IFACE-LO", "owner": null}}))?;
+        one(
+            &ev,
+            json!({"probe": "socket", "args": {"dir": dir, "pkt_type": pkt_type, "iface": "lo",
+            "sport": f["from"], "dport": f["port"], "len": 36, "peek": "IFACE-LO", "owner": null}}),
+        )?;
     }
     if ev.len() != 2 {
         return Err(format!("{} events, not the datagram's 2: {ev:?}", ev.len()));
@@ -640,7 +691,10 @@ fn case_no_cgroup2(argtrace: &Path) -> Outcome {
     let stderr = String::from_utf8_lossy(&out.stderr);
     let want = "argtrace: no cgroup v2 hierarchy is mounted, so skb would fall back to a socket filter";
     if out.status.code() != Some(5) || stderr.lines().count() != 1 || !stderr.starts_with(want) {
-        return Err(format!("-p without cgroup v2: expected exit 5 and one line '{want}...', got {} and: {stderr}", out.status));
+        return Err(format!(
+            "-p without cgroup v2: expected exit 5 and one line '{want}...', got {} and: {stderr}",
+            out.status
+        ));
     }
     Ok("no cgroup v2: cgroup mode passed over, the socket filter on every interface saw the datagram both ways; -p refused (exit 5)".into())
 }
@@ -655,7 +709,8 @@ fn case_iface_refuses_pid(argtrace: &Path) -> Outcome {
         .map_err(|e| e.to_string())?;
     let stderr = String::from_utf8_lossy(&out.stderr);
     let lines: Vec<&str> = stderr.lines().collect();
-    let want = "argtrace: skb --iface: a socket filter on an AF_PACKET socket sees an interface's packets, not the process";
+    let want =
+        "argtrace: skb --iface: a socket filter on an AF_PACKET socket sees an interface's packets, not the process";
     if out.status.code() != Some(2) || lines.len() != 1 || !lines[0].starts_with(want) {
         return Err(format!("expected exit 2 and one line '{want}...', got {} and: {stderr}", out.status));
     }

@@ -38,7 +38,14 @@ pub fn run(argtrace: &Path, report: &mut dyn FnMut(&str, &str, Outcome)) {
             report("sock-preexisting", MODE, check_preexisting(&t, &t.facts[4]));
         }
         Err(e) => {
-            for case in ["sock-auto", "sock-tcp-listen", "sock-udp-sendmsg", "sock-tcp6-connect", "sock-fork-close", "sock-preexisting"] {
+            for case in [
+                "sock-auto",
+                "sock-tcp-listen",
+                "sock-udp-sendmsg",
+                "sock-tcp6-connect",
+                "sock-fork-close",
+                "sock-preexisting",
+            ] {
                 report(case, MODE, Err(e.clone()));
             }
         }
@@ -103,7 +110,8 @@ fn finish_trigger(mut t: Trigger, name: &str) -> Result<Value, String> {
     if !status.success() {
         return Err(format!("the trigger {name} failed ({status}): {out}"));
     }
-    let v: Value = serde_json::from_str(out.trim()).map_err(|e| format!("trigger {name} output not JSON ({e}): {out}"))?;
+    let v: Value =
+        serde_json::from_str(out.trim()).map_err(|e| format!("trigger {name} output not JSON ({e}): {out}"))?;
     match v.get("trigger_error") {
         Some(err) => Err(format!("trigger {name}: {err}")),
         None => Ok(v),
@@ -117,7 +125,10 @@ fn start_argtrace(
     env: &[(&str, &str)],
     args: &[&str],
 ) -> Result<(Child, mpsc::Receiver<String>, Vec<String>), String> {
-    spawn_tracing(Command::new(argtrace).envs(env.iter().copied()).arg("sock").args(args).stdin(Stdio::null()), argtrace)
+    spawn_tracing(
+        Command::new(argtrace).envs(env.iter().copied()).arg("sock").args(args).stdin(Stdio::null()),
+        argtrace,
+    )
 }
 
 /// Starts the triggers (each stops at `ready`), then `argtrace sock -c
@@ -230,7 +241,11 @@ impl Traced {
                 }
                 Ok(one)
             }
-            _ => Err(format!("{} {op} events for cookie {cookie}, expected one; the socket's: {}", all.len(), show(&self.of(cookie)))),
+            _ => Err(format!(
+                "{} {op} events for cookie {cookie}, expected one; the socket's: {}",
+                all.len(),
+                show(&self.of(cookie))
+            )),
         }
     }
 }
@@ -350,7 +365,10 @@ fn case_family(argtrace: &Path) -> Outcome {
         return Err(format!("-6 showed the IPv4 socket: {}", show(&t.of(&v4["cookie"]))));
     }
     expect(t.one(&v6["cookie"], "connect")?, json!({"args": {"daddr": "::1", "dport": v6["port"]}}))?;
-    Ok(format!("--family inet: {inet_events} IPv4 events, no IPv6; -6: the connect to [::1]:{} and no IPv4", v6["port"]))
+    Ok(format!(
+        "--family inet: {inet_events} IPv4 events, no IPv6; -6: the connect to [::1]:{} and no IPv4",
+        v6["port"]
+    ))
 }
 
 /// -s: the kernel counts each op of the triggers' sockets, exactly (tcp-listen:
@@ -399,7 +417,8 @@ fn case_text(argtrace: &Path) -> Outcome {
     let t = traced(argtrace, &[], &[("tcp-listen", None)])?;
     let f = &t.facts[0];
     let (pid, tid, cookie, port) = (&f["pid"], &f["tid"], &f["cookie"], &f["port"]);
-    let lines: Vec<&str> = t.events.iter().filter_map(Value::as_str).filter(|l| l.contains(&format!("cookie={cookie}"))).collect();
+    let lines: Vec<&str> =
+        t.events.iter().filter_map(Value::as_str).filter(|l| l.contains(&format!("cookie={cookie}"))).collect();
     let want = [
         format!("{COMM} {pid}/{tid} socket(AF_INET, SOCK_STREAM, IPPROTO_TCP) cookie={cookie}"),
         format!("{COMM} {pid}/{tid} bind(cookie={cookie}, 127.0.0.1:0) = 127.0.0.1:{port}"),
@@ -454,7 +473,9 @@ fn case_cgroup(argtrace: &Path) -> Outcome {
         let (inside, outside) = (&f["inside"], &f["outside"]);
         expect(t.one(&inside["cookie"], "socket")?, json!({"pid": inside["pid"]}))?;
         t.one(&inside["cookie"], "close")?;
-        if let Some(e) = t.events.iter().find(|e| e["args"]["cookie"] == outside["cookie"] || e["pid"] == outside["pid"]) {
+        if let Some(e) =
+            t.events.iter().find(|e| e["args"]["cookie"] == outside["cookie"] || e["pid"] == outside["pid"])
+        {
             return Err(format!("the process outside {} was seen: {e}", dir.display()));
         }
         Ok(format!(
@@ -494,8 +515,8 @@ fn attached(cgroup: &Path) -> Result<Vec<u32>, String> {
         attr[4] = ptr as u32; // prog_ids, a u64 at offset 16
         attr[5] = (ptr >> 32) as u32;
         attr[6] = ids.len() as u32; // prog_cnt
-        // SAFETY: BPF_PROG_QUERY reads attr and writes prog_cnt and at most
-        // prog_cnt ids into `ids`, both live.
+                                    // SAFETY: BPF_PROG_QUERY reads attr and writes prog_cnt and at most
+                                    // prog_cnt ids into `ids`, both live.
         let rc = unsafe { libc::syscall(libc::SYS_bpf, BPF_PROG_QUERY, attr.as_mut_ptr(), 32u32) };
         if rc != 0 {
             return Err(format!("BPF_PROG_QUERY attach type {attach_type}: {}", std::io::Error::last_os_error()));
@@ -614,7 +635,8 @@ fn cookie(fd: i32) -> Result<u64, String> {
     let mut v = 0u64;
     let mut len = std::mem::size_of::<u64>() as libc::socklen_t;
     // SAFETY: v and len are live locals of the sizes given.
-    let rc = unsafe { libc::getsockopt(fd, libc::SOL_SOCKET, SO_COOKIE, &mut v as *mut u64 as *mut libc::c_void, &mut len) };
+    let rc =
+        unsafe { libc::getsockopt(fd, libc::SOL_SOCKET, SO_COOKIE, &mut v as *mut u64 as *mut libc::c_void, &mut len) };
     if rc != 0 {
         return Err(os_err("getsockopt SO_COOKIE"));
     }
@@ -680,7 +702,9 @@ fn udp_send() -> Result<Value, String> {
     let to = sockaddr4([127, 0, 0, 1], 9);
     let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
     // SAFETY: one byte from a live buffer to a live sockaddr_in.
-    let n = unsafe { libc::sendto(fd, b"x".as_ptr() as *const libc::c_void, 1, 0, &to as *const _ as *const libc::sockaddr, len) };
+    let n = unsafe {
+        libc::sendto(fd, b"x".as_ptr() as *const libc::c_void, 1, 0, &to as *const _ as *const libc::sockaddr, len)
+    };
     if n != 1 {
         return Err(os_err("sendto"));
     }
@@ -694,7 +718,8 @@ fn tcp6_connect() -> Result<Value, String> {
     use std::net::{Ipv6Addr, SocketAddr, TcpListener, TcpStream};
     let listener = TcpListener::bind((Ipv6Addr::LOCALHOST, 0)).map_err(|e| format!("listen on [::1]: {e}"))?;
     let port = listener.local_addr().map_err(|e| e.to_string())?.port();
-    let stream = TcpStream::connect(SocketAddr::from((Ipv6Addr::LOCALHOST, port))).map_err(|e| format!("connect: {e}"))?;
+    let stream =
+        TcpStream::connect(SocketAddr::from((Ipv6Addr::LOCALHOST, port))).map_err(|e| format!("connect: {e}"))?;
     let (accepted, _) = listener.accept().map_err(|e| format!("accept: {e}"))?;
     let c = cookie(stream.as_raw_fd())?;
     let l = cookie(listener.as_raw_fd())?;
@@ -776,7 +801,8 @@ fn cgroup(dir: &Path) -> Result<Value, String> {
     }
     go()?;
     let me = std::process::id();
-    std::fs::write(dir.join("cgroup.procs"), me.to_string()).map_err(|e| format!("moving into {}: {e}", dir.display()))?;
+    std::fs::write(dir.join("cgroup.procs"), me.to_string())
+        .map_err(|e| format!("moving into {}: {e}", dir.display()))?;
     let fd = socket(libc::AF_INET, libc::SOCK_DGRAM)?;
     let inside = cookie(fd)?;
     close(fd);

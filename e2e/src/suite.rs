@@ -195,7 +195,10 @@ pub(crate) fn collect_stdout(r: impl Read + Send + 'static) -> std::thread::Join
 }
 
 /// Starts argtrace and waits for its `argtrace: tracing` line.
-pub(crate) fn start_argtrace(opts: &Options, args: &[String]) -> Result<(Child, mpsc::Receiver<String>, Vec<String>), String> {
+pub(crate) fn start_argtrace(
+    opts: &Options,
+    args: &[String],
+) -> Result<(Child, mpsc::Receiver<String>, Vec<String>), String> {
     spawn_tracing(Command::new(&opts.argtrace).args(args).stdin(Stdio::null()), &opts.argtrace)
 }
 
@@ -463,11 +466,7 @@ fn case_detect(opts: &Options, d: &Detection) -> Option<Outcome> {
 
 /// No mode works: auto must end with exit 5 and one line saying so.
 fn case_no_mode(opts: &Options) -> Outcome {
-    let out = Command::new(&opts.argtrace)
-        .args(["mmap"])
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| e.to_string())?;
+    let out = Command::new(&opts.argtrace).args(["mmap"]).stdin(Stdio::null()).output().map_err(|e| e.to_string())?;
     let stderr = String::from_utf8_lossy(&out.stderr);
     let want = "argtrace: no probe mode works on this kernel (";
     let last = stderr.lines().last().unwrap_or_default();
@@ -569,7 +568,11 @@ fn case_sigkill(opts: &Options, mode: &str, subject: &str) -> Outcome {
         let l_left: Vec<u32> = links.intersection(&bpf_ids(BPF_LINK_GET_NEXT_ID)).copied().collect();
         let pins_now = pinned(Path::new("/sys/fs/bpf"));
         if p_left.is_empty() && l_left.is_empty() && pins_now == pins_before {
-            return Ok(format!("{} programs and {} links gone after SIGKILL, nothing pinned", progs.len(), links.len()));
+            return Ok(format!(
+                "{} programs and {} links gone after SIGKILL, nothing pinned",
+                progs.len(),
+                links.len()
+            ));
         }
         if Instant::now() >= deadline {
             return Err(format!(

@@ -73,7 +73,11 @@ fn kill_all(running: &mut [Running], trigger: &mut Child) {
 /// `-p <trigger's pid>` as well), lets it go once all are tracing, stops them
 /// with SIGINT once it has exited, and returns what each printed (in order)
 /// and the trigger's JSON lines.
-pub(crate) fn run(argtrace: &Path, instances: &[Vec<&str>], trigger: &str) -> Result<(Vec<Output>, Vec<Value>), String> {
+pub(crate) fn run(
+    argtrace: &Path,
+    instances: &[Vec<&str>],
+    trigger: &str,
+) -> Result<(Vec<Output>, Vec<Value>), String> {
     let me = std::env::current_exe().map_err(|e| e.to_string())?;
     let mut trig = Command::new(me)
         .args(["trigger", trigger])
@@ -150,8 +154,12 @@ pub(crate) fn run(argtrace: &Path, instances: &[Vec<&str>], trigger: &str) -> Re
         let stderr = r.stderr.join("\n");
         match status {
             Some(s) if s.success() => {}
-            Some(s) => failure = failure.or(Some(format!("argtrace {} ended with {s}; stderr: {stderr}", r.args.join(" ")))),
-            None => failure = failure.or(Some(format!("argtrace {} did not stop within 60 s of SIGINT", r.args.join(" ")))),
+            Some(s) => {
+                failure = failure.or(Some(format!("argtrace {} ended with {s}; stderr: {stderr}", r.args.join(" "))))
+            }
+            None => {
+                failure = failure.or(Some(format!("argtrace {} did not stop within 60 s of SIGINT", r.args.join(" "))))
+            }
         }
         outputs.push(Output { args: r.args, stdout, stderr });
     }
@@ -251,7 +259,10 @@ fn case_summary(argtrace: &Path, mode: &str, clone_refused: bool) -> Outcome {
     let (out, trig) = run(argtrace, &instances, "summary")?;
     let errnos = json!({"EBADF": MMAPS_EBADF, "EINVAL": MMAPS_EINVAL});
     let mmap_calls = MMAPS_OK + MMAPS_EINVAL + MMAPS_EBADF;
-    if !trig.iter().any(|l| l["summary_trigger"] == json!({"mmap_ok": MMAPS_OK, "einval": MMAPS_EINVAL, "ebadf": MMAPS_EBADF, "forks": FORKS})) {
+    if !trig.iter().any(|l| {
+        l["summary_trigger"]
+            == json!({"mmap_ok": MMAPS_OK, "einval": MMAPS_EINVAL, "ebadf": MMAPS_EBADF, "forks": FORKS})
+    }) {
         return Err(format!("the trigger did not report its calls: {trig:?}"));
     }
 

@@ -323,10 +323,8 @@ pub fn cases(opts: &Options, mode: &str) -> Vec<(&'static str, Outcome)> {
 /// that very call, and the summary counts exactly the trigger's sends, its
 /// failures by errno, in one tcp_sendmsg row whose histogram adds up.
 fn case_timed(opts: &Options, mode: &str) -> Outcome {
-    let instances = vec![
-        vec!["tcp-send", "--probe", mode, "-T", "--json"],
-        vec!["tcp-send", "--probe", mode, "-s", "--json"],
-    ];
+    let instances =
+        vec![vec!["tcp-send", "--probe", mode, "-T", "--json"], vec!["tcp-send", "--probe", mode, "-s", "--json"]];
     let (out, sends) = crate::summary::run(&opts.argtrace, &instances, "tcp-send")?;
     let events: Vec<Value> =
         crate::summary::json_lines(&out[0])?.into_iter().filter(|e| e.get("summary").is_none()).collect();
@@ -435,11 +433,10 @@ fn case_filter(opts: &Options, mode: &str) -> Outcome {
     if t.events.len() != shown {
         return Err(format!("{} events for {shown} IPv6 sends on port {port}", t.events.len()));
     }
-    let layout = t
-        .stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("argtrace: tcp-send: this kernel's "))
-        .ok_or_else(|| format!("-v did not name the iov_iter layout: {}", t.stderr.lines().take(5).collect::<Vec<_>>().join(" | ")))?;
+    let layout =
+        t.stderr.lines().find_map(|l| l.strip_prefix("argtrace: tcp-send: this kernel's ")).ok_or_else(|| {
+            format!("-v did not name the iov_iter layout: {}", t.stderr.lines().take(5).collect::<Vec<_>>().join(" | "))
+        })?;
     Ok(format!("{shown} IPv6 sends on port {port}, IPv4 and other port hidden; {layout}"))
 }
 

@@ -11,8 +11,8 @@ use std::os::fd::AsRawFd;
 use serde_json::{json, Value};
 
 use argtrace::decode::{
-    CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_FILES, CLONE_FS, CLONE_PARENT_SETTID, CLONE_PIDFD,
-    CLONE_SETTLS, CLONE_SIGHAND, CLONE_SYSVSEM, CLONE_THREAD, CLONE_VM,
+    CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_FILES, CLONE_FS, CLONE_PARENT_SETTID, CLONE_PIDFD, CLONE_SETTLS,
+    CLONE_SIGHAND, CLONE_SYSVSEM, CLONE_THREAD, CLONE_VM,
 };
 
 const SIGCHLD: u64 = libc::SIGCHLD as u64;
@@ -67,15 +67,13 @@ fn mmap(pid: u32) -> Vec<Value> {
     let len1 = 2 * page + 123; // a length no library would choose
     let off1 = 2 * page;
     // SAFETY: a fresh mapping at an address the kernel picks; unmapped below.
-    let a1 = unsafe {
-        libc::mmap(std::ptr::null_mut(), len1 as usize, libc::PROT_READ, libc::MAP_SHARED, fd, off1 as i64)
-    };
+    let a1 =
+        unsafe { libc::mmap(std::ptr::null_mut(), len1 as usize, libc::PROT_READ, libc::MAP_SHARED, fd, off1 as i64) };
     let len2 = 7 * page;
     let flags2 = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE;
     // SAFETY: as above.
-    let a2 = unsafe {
-        libc::mmap(std::ptr::null_mut(), len2 as usize, libc::PROT_READ | libc::PROT_WRITE, flags2, -1, 0)
-    };
+    let a2 =
+        unsafe { libc::mmap(std::ptr::null_mut(), len2 as usize, libc::PROT_READ | libc::PROT_WRITE, flags2, -1, 0) };
     // SAFETY: fd 1000 is not open in this process, so this fails with EBADF.
     let a3 = unsafe { libc::mmap(std::ptr::null_mut(), 3 * page as usize, libc::PROT_READ, libc::MAP_SHARED, 1000, 0) };
     let errno3 = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
@@ -86,14 +84,28 @@ fn mmap(pid: u32) -> Vec<Value> {
         libc::munmap(a2, len2 as usize);
     }
     vec![
-        expect(pid, tid, "mmap", "mmap", json!({
-            "addr": 0, "len": len1, "prot": 1, "prot_str": "PROT_READ",
-            "flags": 1, "flags_str": "MAP_SHARED", "fd": fd, "offset": off1, "pgoff": 2
-        }), a1 as i64),
-        expect(pid, tid, "mmap", "mmap", json!({
-            "addr": 0, "len": len2, "prot": 3, "prot_str": "PROT_READ|PROT_WRITE",
-            "flags": flags2, "flags_str": "MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE", "fd": -1, "offset": 0, "pgoff": 0
-        }), a2 as i64),
+        expect(
+            pid,
+            tid,
+            "mmap",
+            "mmap",
+            json!({
+                "addr": 0, "len": len1, "prot": 1, "prot_str": "PROT_READ",
+                "flags": 1, "flags_str": "MAP_SHARED", "fd": fd, "offset": off1, "pgoff": 2
+            }),
+            a1 as i64,
+        ),
+        expect(
+            pid,
+            tid,
+            "mmap",
+            "mmap",
+            json!({
+                "addr": 0, "len": len2, "prot": 3, "prot_str": "PROT_READ|PROT_WRITE",
+                "flags": flags2, "flags_str": "MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE", "fd": -1, "offset": 0, "pgoff": 0
+            }),
+            a2 as i64,
+        ),
         json!({"expect": {"event": "mmap", "pid": pid, "tid": tid,
             "args": {"len": 3 * page, "fd": 1000, "flags_str": "MAP_SHARED"},
             "ret": -(errno3 as i64), "error": "EBADF"}}),
@@ -335,8 +347,9 @@ fn clone(pid: u32) -> Vec<Value> {
     }
     wait_child(child);
     // SAFETY: reading our own statics, written by the kernel (CLONE_PIDFD, CLONE_PARENT_SETTID).
-    let (pidfd, written_tid) =
-        unsafe { (std::ptr::read_volatile(std::ptr::addr_of!(PIDFD)), std::ptr::read_volatile(std::ptr::addr_of!(PARENT_TID))) };
+    let (pidfd, written_tid) = unsafe {
+        (std::ptr::read_volatile(std::ptr::addr_of!(PIDFD)), std::ptr::read_volatile(std::ptr::addr_of!(PARENT_TID)))
+    };
     out.push(json!({"expect": {"event": "clone", "syscall": "clone3", "pid": pid, "tid": tid,
         "args": {"flags": c3flags, "flags_str": "CLONE_PIDFD|CLONE_PARENT_SETTID", "exit_signal": SIGCHLD,
                  "pidfd": pidfd_ptr, "pidfd_value": pidfd, "parent_tid": ptid_ptr, "parent_tid_value": written_tid,

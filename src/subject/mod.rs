@@ -97,7 +97,15 @@ pub trait Subject: Debug + Send + Sync {
 /// type. `check` keeps the trait's default.
 macro_rules! skeleton_subject {
     ($ty:ty, $name:literal, $builder:path, $record:ty, calls |$call:ident| $calls:block) => {
-        $crate::subject::skeleton_subject!($ty, $name, $builder, $record, calls |$call| $calls, rodata |_this, _ro| {});
+        $crate::subject::skeleton_subject!(
+            $ty,
+            $name,
+            $builder,
+            $record,
+            calls | $call | $calls,
+            rodata | _this,
+            _ro | {}
+        );
     };
     ($ty:ty, $name:literal, $builder:path, $record:ty, calls |$call:ident| $calls:block,
      rodata |$this:ident, $ro:ident| $extra:block) => {
@@ -250,9 +258,7 @@ pub fn hooks(subject: &dyn Subject, mode: ProbeMode) -> std::result::Result<Vec<
 /// and the `*_start` ones.
 pub fn timed_hooks(subject: &dyn Subject, mode: ProbeMode) -> std::result::Result<Vec<Hook>, libbpf_rs::Error> {
     let mut all = hooks(subject, mode)?;
-    all.extend(
-        subject.timing_sections()?.iter().filter(|s| mode.owns_section(s)).map(|s| Hook::from_section(s)),
-    );
+    all.extend(subject.timing_sections()?.iter().filter(|s| mode.owns_section(s)).map(|s| Hook::from_section(s)));
     Ok(all)
 }
 

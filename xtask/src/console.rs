@@ -86,9 +86,7 @@ fn parse_marker(line: &str, console: &mut Console) {
             _ => bad(console),
         },
         "E2E-DONE" => {
-            let count = |key: &str| {
-                rest.iter().find_map(|w| w.strip_prefix(key).and_then(|v| v.parse::<u32>().ok()))
-            };
+            let count = |key: &str| rest.iter().find_map(|w| w.strip_prefix(key).and_then(|v| v.parse::<u32>().ok()));
             match (count("passed="), count("failed=")) {
                 (Some(p), Some(f)) => console.done = Some((p, f)),
                 _ => bad(console),
@@ -109,7 +107,8 @@ mod tests {
 
     #[test]
     fn copies_the_run_output() {
-        let log = "boot\r\nE2E-BOOT 6.1.0 x86_64\r\nE2E-RUN-BEGIN\r\nARGTRACE-BENCH-DONE\r\nhello\r\nE2E-EXIT 0\r\nbye\r\n";
+        let log =
+            "boot\r\nE2E-BOOT 6.1.0 x86_64\r\nE2E-RUN-BEGIN\r\nARGTRACE-BENCH-DONE\r\nhello\r\nE2E-EXIT 0\r\nbye\r\n";
         assert_eq!(run_output(log), ["ARGTRACE-BENCH-DONE", "hello"]);
         assert_eq!(parse(log).exit, Some(0));
         assert!(run_output("E2E-BOOT 6.1.0 x86_64\n").is_empty());

@@ -147,7 +147,11 @@ fn base_image(arch: Arch) -> Result<PathBuf> {
             cpio.symlink(&applet, "/bin/busybox");
         }
     }
-    cpio.file("etc/passwd", 0o644, b"root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n");
+    cpio.file(
+        "etc/passwd",
+        0o644,
+        b"root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n",
+    );
     cpio.file("etc/group", 0o644, b"root:x:0:\nnogroup:x:65534:\n");
     cpio.file("etc/hosts", 0o644, b"127.0.0.1 localhost\n::1 localhost\n");
 
@@ -212,17 +216,17 @@ impl Cpio {
         let fields = [
             self.inode,
             mode,
-            0, // uid
-            0, // gid
+            0,                                                 // uid
+            0,                                                 // gid
             if mode & 0o170_000 == 0o040_000 { 2 } else { 1 }, // nlink
-            0, // mtime
+            0,                                                 // mtime
             data.len() as u32,
             0, // devmajor
             0, // devminor
             rdev.0,
             rdev.1,
             name.len() as u32 + 1, // namesize, with the NUL
-            0, // check
+            0,                     // check
         ];
         self.out.extend_from_slice(b"070701");
         for field in fields {

@@ -134,10 +134,7 @@ pub fn parse_list(text: &str) -> Result<Vec<Kernel>> {
         let arch_word = words.next().unwrap_or_default();
         let arch = Arch::parse(arch_word)
             .ok_or(format!("line {lineno}: unknown architecture `{arch_word}` (x86_64 or arm64)"))?;
-        let package = words
-            .next()
-            .ok_or(format!("line {lineno}: missing package name"))?
-            .to_string();
+        let package = words.next().ok_or(format!("line {lineno}: missing package name"))?.to_string();
         let mut kernel = Kernel {
             arch,
             package,

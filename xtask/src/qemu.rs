@@ -38,9 +38,7 @@ pub fn command(arch: Arch, vmlinuz: &Path, initrd: &Path, params: &str) -> Comma
         // Two guests of two emulated CPUs share the host's two cores, so a vCPU can sit
         // unscheduled for seconds: the RCU stall and soft-lockup detectors would then report
         // the host's load as kernel splats. Real hangs still hit the harness's time limit.
-        .arg(format!(
-            "console={console} panic=-1 rcupdate.rcu_cpu_stall_suppress=1 nowatchdog {params}"
-        ));
+        .arg(format!("console={console} panic=-1 rcupdate.rcu_cpu_stall_suppress=1 nowatchdog {params}"));
     cmd
 }
 
@@ -50,12 +48,8 @@ pub fn boot(mut cmd: Command, log: &Path, timeout: Duration) -> Result<Boot> {
     let file = File::create(log).context(format!("creating {}", log.display()))?;
     let err = file.try_clone().context("duplicating the log file handle")?;
     let start = Instant::now();
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(file)
-        .stderr(err)
-        .spawn()
-        .context(format!("cannot run `{}`", show(&cmd)))?;
+    let mut child =
+        cmd.stdin(Stdio::null()).stdout(file).stderr(err).spawn().context(format!("cannot run `{}`", show(&cmd)))?;
     loop {
         if let Some(status) = child.try_wait().context("waiting for qemu")? {
             return Ok(Boot { elapsed: start.elapsed(), timed_out: false, status: Some(status) });

@@ -62,19 +62,11 @@ pub fn run(cmd: &mut Command) -> Result<()> {
 
 /// Runs a command and returns its stdout; stderr is shown only when it fails.
 pub fn output(cmd: &mut Command) -> Result<Vec<u8>> {
-    let out = cmd
-        .stdin(Stdio::null())
-        .output()
-        .context(format!("cannot run `{}`", show(cmd)))?;
+    let out = cmd.stdin(Stdio::null()).output().context(format!("cannot run `{}`", show(cmd)))?;
     if out.status.success() {
         Ok(out.stdout)
     } else {
-        Err(format!(
-            "`{}` failed ({}):\n{}",
-            show(cmd),
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim_end()
-        ))
+        Err(format!("`{}` failed ({}):\n{}", show(cmd), out.status, String::from_utf8_lossy(&out.stderr).trim_end()))
     }
 }
 
@@ -88,10 +80,7 @@ pub fn output_string(cmd: &mut Command) -> Result<String> {
 pub fn deps(function: &str, args: &[&str]) -> Result<()> {
     let script = workspace_root().join("scripts/deps.sh");
     let mut cmd = Command::new("bash");
-    cmd.arg("-c")
-        .arg(format!(". \"$0\" && {function} \"$@\""))
-        .arg(&script)
-        .args(args);
+    cmd.arg("-c").arg(format!(". \"$0\" && {function} \"$@\"")).arg(&script).args(args);
     run(&mut cmd).map_err(|e| format!("installing what is missing: {e}"))
 }
 

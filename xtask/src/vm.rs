@@ -79,9 +79,7 @@ impl Options {
                 Some((n, v)) if n.starts_with("--") => (n, Some(v.to_string())),
                 _ => (arg.as_str(), None),
             };
-            let mut value = || {
-                inline.clone().or_else(|| it.next().cloned()).ok_or(format!("{name} needs a value"))
-            };
+            let mut value = || inline.clone().or_else(|| it.next().cloned()).ok_or(format!("{name} needs a value"));
             match name {
                 "-h" | "--help" => {
                     print!("{HELP}");
@@ -103,7 +101,9 @@ impl Options {
                 "--with" => {
                     let v = value()?;
                     if v.is_empty() || v.contains(['/', ' ']) || ["argtrace", "argtrace-e2e"].contains(&v.as_str()) {
-                        return Err(format!("bad --with `{v}` (a workspace package other than argtrace and argtrace-e2e)"));
+                        return Err(format!(
+                            "bad --with `{v}` (a workspace package other than argtrace and argtrace-e2e)"
+                        ));
                     }
                     if !opts.with.contains(&v) {
                         opts.with.push(v);
@@ -150,7 +150,9 @@ pub fn main(args: &[String]) -> Result<()> {
     let kernels: Vec<Kernel> = read_list()?
         .into_iter()
         .filter(|k| opts.arch.is_none_or(|a| a == k.arch))
-        .filter(|k| opts.kernel_filters.is_empty() || opts.kernel_filters.iter().any(|f| k.package.contains(f.as_str())))
+        .filter(|k| {
+            opts.kernel_filters.is_empty() || opts.kernel_filters.iter().any(|f| k.package.contains(f.as_str()))
+        })
         .collect();
     if kernels.is_empty() {
         return Err("no kernel of tests/kernels.txt matches the --kernel/--arch filters".into());
@@ -167,7 +169,8 @@ pub fn main(args: &[String]) -> Result<()> {
     // Fetch first: a package that moved is the most likely failure, and the cheapest to see.
     let mut vmlinuz = Vec::new();
     for kernel in &kernels {
-        vmlinuz.push(fetch_package_from("kernels", &kernel.package, kernel.arch, kernel.apt_suite.as_deref())?.vmlinuz()?);
+        vmlinuz
+            .push(fetch_package_from("kernels", &kernel.package, kernel.arch, kernel.apt_suite.as_deref())?.vmlinuz()?);
     }
 
     let mut initrds = Vec::new();
@@ -232,13 +235,12 @@ pub fn main(args: &[String]) -> Result<()> {
     let mut runs = std::mem::take(&mut *results.lock().unwrap());
     let order = |k: &Kernel| kernels.iter().position(|x| x.package == k.package);
     runs.sort_by_key(|r| order(&r.kernel));
-    let not_run: Vec<&Kernel> = kernels
-        .iter()
-        .filter(|k| !runs.iter().any(|r| r.kernel.package == k.package))
-        .collect();
+    let not_run: Vec<&Kernel> =
+        kernels.iter().filter(|k| !runs.iter().any(|r| r.kernel.package == k.package)).collect();
     eprintln!("vm: all guests done in {:.0?}", started.elapsed());
 
-    let (_, failed) = if opts.run.is_some() { report_run(&runs, &not_run, &root) } else { report(&runs, &not_run, &root) };
+    let (_, failed) =
+        if opts.run.is_some() { report_run(&runs, &not_run, &root) } else { report(&runs, &not_run, &root) };
     if failed > 0 {
         // The table and the summary line say what failed; just exit non-zero.
         std::process::exit(1);
@@ -293,10 +295,7 @@ fn check_static(path: &Path) -> Result<()> {
     };
     const PT_INTERP: u32 = 3;
     if (0..phnum).any(|i| u32_at(phoff + i * phentsize) == Some(PT_INTERP)) {
-        return Err(format!(
-            "{} is dynamically linked; the guests need static binaries",
-            path.display()
-        ));
+        return Err(format!("{} is dynamically linked; the guests need static binaries", path.display()));
     }
     Ok(())
 }
@@ -501,7 +500,10 @@ fn report_run(runs: &[GuestRun], not_run: &[&Kernel], root: &Path) -> (usize, us
     for kernel in not_run {
         println!("not run (an earlier kernel failed; --keep-going runs all): {}", kernel.package);
     }
-    println!("vm: {passed} passed, {failed} failed{}", if not_run.is_empty() { String::new() } else { format!(", {} skipped", not_run.len()) });
+    println!(
+        "vm: {passed} passed, {failed} failed{}",
+        if not_run.is_empty() { String::new() } else { format!(", {} skipped", not_run.len()) }
+    );
     (passed, failed)
 }
 
@@ -534,9 +536,21 @@ fn table(results: &[CaseResult], listed_modes: &[String]) -> String {
         let mut verdicts = results.iter().filter(|r| r.case == case && r.mode == mode);
         match (verdicts.next(), verdicts.next()) {
             (None, _) => "-",
-            (Some(r), None) => if r.passed { "pass" } else { "FAIL" },
+            (Some(r), None) => {
+                if r.passed {
+                    "pass"
+                } else {
+                    "FAIL"
+                }
+            }
             // A case reported twice in one mode counts as both; show the worst.
-            (Some(a), Some(b)) => if a.passed && b.passed { "pass" } else { "FAIL" },
+            (Some(a), Some(b)) => {
+                if a.passed && b.passed {
+                    "pass"
+                } else {
+                    "FAIL"
+                }
+            }
         }
     };
     let case_width = cases.iter().map(|c| c.len()).max().unwrap_or(0).max(4);
@@ -571,11 +585,7 @@ mod tests {
     #[test]
     fn table_has_a_row_per_case_and_a_column_per_mode() {
         let t = table(
-            &[
-                result("clone", "kprobe", true),
-                result("clone", "fentry", true),
-                result("mmap", "fentry", false),
-            ],
+            &[result("clone", "kprobe", true), result("clone", "fentry", true), result("mmap", "fentry", false)],
             &["fentry".to_string()],
         );
         assert_eq!(

@@ -60,8 +60,7 @@ fn generate(kernel: &Kernel) -> Result<()> {
     let mut tried = Vec::new();
     let mut attempt = |what: &str, image: &[u8]| -> Result<Option<Vec<u8>>> {
         for (offset, len) in btf_candidates(image) {
-            fs::write(&blob_path, &image[offset..offset + len])
-                .context(format!("writing {}", blob_path.display()))?;
+            fs::write(&blob_path, &image[offset..offset + len]).context(format!("writing {}", blob_path.display()))?;
             let dump = Command::new("bpftool")
                 .args(["btf", "dump", "file"])
                 .arg(&blob_path)
@@ -69,10 +68,7 @@ fn generate(kernel: &Kernel) -> Result<()> {
                 .output()
                 .context("cannot run bpftool (apt-get install bpftool)")?;
             if dump.status.success() && !dump.stdout.is_empty() {
-                eprintln!(
-                    "xtask: {}: BTF of {len} bytes at offset {offset:#x} of the {what}",
-                    kernel.package
-                );
+                eprintln!("xtask: {}: BTF of {len} bytes at offset {offset:#x} of the {what}", kernel.package);
                 return Ok(Some(dump.stdout));
             }
             tried.push(format!("{what} @ {offset:#x} ({len} bytes)"));
@@ -205,11 +201,7 @@ impl Compression {
 }
 
 fn decompress_file(tool: &str, input: &Path) -> Result<Vec<u8>> {
-    let out = Command::new(tool)
-        .arg("-dc")
-        .arg(input)
-        .output()
-        .context(format!("cannot run {tool}"))?;
+    let out = Command::new(tool).arg("-dc").arg(input).output().context(format!("cannot run {tool}"))?;
     if out.stdout.is_empty() {
         return Err(format!("{tool} -dc: {}", String::from_utf8_lossy(&out.stderr).trim()));
     }
@@ -227,8 +219,7 @@ fn btf_candidates(image: &[u8]) -> Vec<(usize, usize)> {
         let at = offset + pos;
         offset = at + 1;
         let field = |i: usize| u32_le(image, at + 8 + 4 * i).map(|v| v as usize);
-        let (Some(type_off), Some(type_len), Some(str_off), Some(str_len)) =
-            (field(0), field(1), field(2), field(3))
+        let (Some(type_off), Some(type_len), Some(str_off), Some(str_len)) = (field(0), field(1), field(2), field(3))
         else {
             continue;
         };
