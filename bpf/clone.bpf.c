@@ -80,10 +80,10 @@ static __always_inline void clone_at_return(struct clone_event *e, long ret)
 }
 
 /* The kprobe and tracepoint programs of one syscall: entry and return. */
-#define CLONE_PAIRED_PROGRAMS(name, which)				\
-	ARGTRACE_SYSCALL_KPROBE(name, which)				\
-	ARGTRACE_KRETPROBE(name##_kretprobe, ARGTRACE_SYSCALL(name))	\
-	ARGTRACE_SYS_ENTER(name, which)					\
+#define CLONE_PAIRED_PROGRAMS(name, which)                           \
+	ARGTRACE_SYSCALL_KPROBE(name, which)                         \
+	ARGTRACE_KRETPROBE(name##_kretprobe, ARGTRACE_SYSCALL(name)) \
+	ARGTRACE_SYS_ENTER(name, which)                              \
 	ARGTRACE_SYS_EXIT(name)
 
 ARGTRACE_FENTRY_START(clone_fentry_start, ARGTRACE_SYSCALL(clone))

@@ -40,9 +40,9 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Filters, set by user space before load; the verifier prunes the unused ones. */
-const volatile bool filter_pid = false;	/* pids are in pid_filter */
+const volatile bool filter_pid = false; /* pids are in pid_filter */
 const volatile __u32 only_pid = 0;	/* a single -p: compared here, no map lookup */
-const volatile bool filter_tid = false;	/* tids are in tid_filter */
+const volatile bool filter_tid = false; /* tids are in tid_filter */
 const volatile bool filter_uid = false;
 const volatile __u32 target_uid = 0;
 const volatile bool filter_comm = false;
@@ -81,7 +81,7 @@ struct argtrace_errno_key _argtrace_errno_key = {};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 4 * 1024 * 1024);	/* --ringbuf-size overrides; not created with -s */
+	__uint(max_entries, 4 * 1024 * 1024); /* --ringbuf-size overrides; not created with -s */
 } events SEC(".maps");
 
 /* A call that could not be delivered or counted (ring buffer full, no slot
@@ -111,7 +111,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, 127 * sizeof(__u64));
-	__uint(max_entries, 1);	/* raised by user space with --stack */
+	__uint(max_entries, 1); /* raised by user space with --stack */
 } stacks SEC(".maps");
 
 static __always_inline void count_drop(void)
@@ -236,11 +236,21 @@ static __always_inline __u32 log2_u64(__u64 v)
 {
 	__u32 r = 0, shift;
 
-	shift = (v > 0xFFFFFFFFULL) << 5; v >>= shift; r |= shift;
-	shift = (v > 0xFFFF) << 4; v >>= shift; r |= shift;
-	shift = (v > 0xFF) << 3; v >>= shift; r |= shift;
-	shift = (v > 0xF) << 2; v >>= shift; r |= shift;
-	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
+	shift = (v > 0xFFFFFFFFULL) << 5;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xFFFF) << 4;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xFF) << 3;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xF) << 2;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0x3) << 1;
+	v >>= shift;
+	r |= shift;
 	r |= (v >> 1);
 	return r;
 }
@@ -461,7 +471,9 @@ static __always_inline void fill_record(ARGTRACE_RECORD *e, __u32 how, const ARG
  * ARGTRACE_AT_RETURN(e, ret) before including this file; it runs wherever the
  * result is known (fexit, kretprobe, sys_exit), reading only. */
 #ifndef ARGTRACE_AT_RETURN
-#define ARGTRACE_AT_RETURN(e, ret) do { } while (0)
+#define ARGTRACE_AT_RETURN(e, ret) \
+	do {                       \
+	} while (0)
 #endif
 
 /* A subject that also filters on the call itself (tcp-send: only TCP sockets,
@@ -502,12 +514,12 @@ static __always_inline void fill_record(ARGTRACE_RECORD *e, __u32 how, const ARG
 
 /* A call in flight: what its return needs, nothing more. */
 struct argtrace_pending {
-	__u64 start_ns;		/* the call's start; 0: no call in flight */
-	__s32 kstack_id;	/* stacks of the entry, with --stack */
+	__u64 start_ns;	 /* the call's start; 0: no call in flight */
+	__s32 kstack_id; /* stacks of the entry, with --stack */
 	__s32 ustack_id;
 	__u32 how;
 	__u8 probe;
-	__u8 have_entry;	/* the argument hook has run: `in` is filled */
+	__u8 have_entry; /* the argument hook has run: `in` is filled */
 	__u8 pad[2];
 	ARGTRACE_ENTRY in;
 };
@@ -596,8 +608,8 @@ static __always_inline void entry_stacks(void *ctx, __s32 *kstack, __s32 *ustack
 }
 
 /* Fills the header of a record in the ring buffer for the current task. */
-static __always_inline void fill_header(struct event_header *h, __u64 ts, __u8 probe,
-					__s32 kstack, __s32 ustack)
+static __always_inline void fill_header(struct event_header *h, __u64 ts, __u8 probe, __s32 kstack,
+					__s32 ustack)
 {
 	h->ts_ns = ts;
 	h->probe = probe;
@@ -657,8 +669,8 @@ static __always_inline int begin_call(void)
  * filters. A hook that has the call's result (fexit: finished) makes the
  * record with it (or counts it, with -s); an entry hook parks what the return
  * needs in the thread's slot, for finish_pending(). */
-static __always_inline int emit_record(void *ctx, __u8 probe, __u32 how,
-				       struct argtrace_args *a, bool finished, long ret)
+static __always_inline int emit_record(void *ctx, __u8 probe, __u32 how, struct argtrace_args *a,
+				       bool finished, long ret)
 {
 	struct argtrace_pending *p;
 	__s32 kstack, ustack;
@@ -785,69 +797,69 @@ static __always_inline int finish_pending(long ret)
 
 /* fentry mode with -T or -s: the start of the call whose fexit has the
  * arguments, on the same function. Named *_start: loaded only then. */
-#define ARGTRACE_FENTRY_START(prog, func)						\
-	SEC("fentry/" func)								\
-	int BPF_PROG(prog)								\
-	{										\
-		return begin_call();							\
+#define ARGTRACE_FENTRY_START(prog, func) \
+	SEC("fentry/" func)               \
+	int BPF_PROG(prog)                \
+	{                                 \
+		return begin_call();      \
 	}
 
 /* fentry mode: fexit on a syscall wrapper sees its struct pt_regs * and the
  * result. */
-#define ARGTRACE_SYSCALL_FEXIT(name, how)						\
-	SEC("fexit/" ARGTRACE_SYSCALL(name))						\
-	int BPF_PROG(name##_fexit, const struct pt_regs *regs, long ret)		\
-	{										\
-		struct argtrace_args a;							\
-		args_from_syscall_regs(&a, regs);					\
-		return emit_record(ctx, PROBE_FENTRY, how, &a, true, ret);		\
+#define ARGTRACE_SYSCALL_FEXIT(name, how)                                  \
+	SEC("fexit/" ARGTRACE_SYSCALL(name))                               \
+	int BPF_PROG(name##_fexit, const struct pt_regs *regs, long ret)   \
+	{                                                                  \
+		struct argtrace_args a;                                    \
+		args_from_syscall_regs(&a, regs);                          \
+		return emit_record(ctx, PROBE_FENTRY, how, &a, true, ret); \
 	}
 
 /* kprobe mode, on a syscall wrapper: the arguments from its struct pt_regs *. */
-#define ARGTRACE_SYSCALL_KPROBE(name, how)						\
-	SEC("kprobe/" ARGTRACE_SYSCALL(name))						\
-	int BPF_KPROBE(name##_kprobe, const struct pt_regs *regs)			\
-	{										\
-		struct argtrace_args a;							\
-		args_from_syscall_regs(&a, regs);					\
-		return emit_record(ctx, PROBE_KPROBE, how, &a, false, 0);		\
+#define ARGTRACE_SYSCALL_KPROBE(name, how)                                \
+	SEC("kprobe/" ARGTRACE_SYSCALL(name))                             \
+	int BPF_KPROBE(name##_kprobe, const struct pt_regs *regs)         \
+	{                                                                 \
+		struct argtrace_args a;                                   \
+		args_from_syscall_regs(&a, regs);                         \
+		return emit_record(ctx, PROBE_KPROBE, how, &a, false, 0); \
 	}
 
 /* kprobe mode, on an ordinary kernel function: the arguments from the
  * registers of the call. */
-#define ARGTRACE_FUNC_KPROBE(prog, func, how)						\
-	SEC("kprobe/" func)								\
-	int prog(struct pt_regs *ctx)							\
-	{										\
-		struct argtrace_args a;							\
-		args_from_kprobe(&a, ctx);						\
-		return emit_record(ctx, PROBE_KPROBE, how, &a, false, 0);		\
+#define ARGTRACE_FUNC_KPROBE(prog, func, how)                             \
+	SEC("kprobe/" func)                                               \
+	int prog(struct pt_regs *ctx)                                     \
+	{                                                                 \
+		struct argtrace_args a;                                   \
+		args_from_kprobe(&a, ctx);                                \
+		return emit_record(ctx, PROBE_KPROBE, how, &a, false, 0); \
 	}
 
 /* kprobe mode, at the return of `target` (a function or a wrapper). */
-#define ARGTRACE_KRETPROBE(prog, target)						\
-	SEC("kretprobe/" target)							\
-	int BPF_KRETPROBE(prog, long ret)						\
-	{										\
-		return finish_pending(ret);						\
+#define ARGTRACE_KRETPROBE(prog, target)    \
+	SEC("kretprobe/" target)            \
+	int BPF_KRETPROBE(prog, long ret)   \
+	{                                   \
+		return finish_pending(ret); \
 	}
 
 /* tracepoint mode: syscalls:sys_enter_<name>. */
-#define ARGTRACE_SYS_ENTER(name, how)							\
-	SEC("tracepoint/syscalls/sys_enter_" #name)					\
-	int name##_tp_enter(struct trace_event_raw_sys_enter *ctx)			\
-	{										\
-		struct argtrace_args a;							\
-		args_from_sys_enter(&a, ctx);						\
-		return emit_record(ctx, PROBE_TRACEPOINT, how, &a, false, 0);		\
+#define ARGTRACE_SYS_ENTER(name, how)                                         \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                           \
+	int name##_tp_enter(struct trace_event_raw_sys_enter *ctx)            \
+	{                                                                     \
+		struct argtrace_args a;                                       \
+		args_from_sys_enter(&a, ctx);                                 \
+		return emit_record(ctx, PROBE_TRACEPOINT, how, &a, false, 0); \
 	}
 
 /* tracepoint mode: syscalls:sys_exit_<name>. */
-#define ARGTRACE_SYS_EXIT(name)								\
-	SEC("tracepoint/syscalls/sys_exit_" #name)					\
-	int name##_tp_exit(struct trace_event_raw_sys_exit *ctx)			\
-	{										\
-		return finish_pending(ctx->ret);					\
+#define ARGTRACE_SYS_EXIT(name)                                  \
+	SEC("tracepoint/syscalls/sys_exit_" #name)               \
+	int name##_tp_exit(struct trace_event_raw_sys_exit *ctx) \
+	{                                                        \
+		return finish_pending(ctx->ret);                 \
 	}
 
 #endif /* ARGTRACE_RECORD */

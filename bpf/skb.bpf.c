@@ -48,11 +48,11 @@
 #define HOOK_SOCKET 1
 
 /* Filters on the packet, set by user space before load. */
-const volatile __u8 target_version = 0;	/* 0: both; 4 or 6 */
-const volatile __u8 target_proto = 0;	/* 0: all; IPPROTO_TCP or IPPROTO_UDP */
-const volatile __u16 target_port = 0;	/* 0: any; else the source or destination port */
-const volatile __u8 host_version = 0;	/* 0: any host; 4 or 6: target_host is one */
-const volatile __u8 target_host[16] = {};	/* network order; IPv4 in the first 4 bytes */
+const volatile __u8 target_version = 0;	  /* 0: both; 4 or 6 */
+const volatile __u8 target_proto = 0;	  /* 0: all; IPPROTO_TCP or IPPROTO_UDP */
+const volatile __u16 target_port = 0;	  /* 0: any; else the source or destination port */
+const volatile __u8 host_version = 0;	  /* 0: any host; 4 or 6: target_host is one */
+const volatile __u8 target_host[16] = {}; /* network order; IPv4 in the first 4 bytes */
 /* Socket filter mode: which directions to show (bit 0 egress, bit 1 ingress);
  * cgroup mode leaves the other direction's program unloaded instead. */
 const volatile __u8 socket_dirs = 3;
@@ -100,7 +100,7 @@ struct tcp_head {
 	__u16 dest;
 	__u32 seq;
 	__u32 ack_seq;
-	__u8 doff_res;		/* data offset in the high 4 bits */
+	__u8 doff_res; /* data offset in the high 4 bits */
 	__u8 flags;
 	__u16 window;
 	__u16 check;
@@ -208,8 +208,8 @@ static __always_inline bool want_packet(const struct skb_event *e)
  * (1..size) from offset data_off, and sends it; or counts it as lost.
  * (--snaplen is at most 262144, tcpdump's default: GSO super-packets at these
  * hooks exceed an IP packet's 64 KiB.) */
-static __always_inline void send_with(struct __sk_buff *skb, const struct skb_event *e,
-				      __u32 cap, const __u32 size)
+static __always_inline void send_with(struct __sk_buff *skb, const struct skb_event *e, __u32 cap,
+				      const __u32 size)
 {
 	struct skb_event *r = bpf_ringbuf_reserve(&events, sizeof(*r) + size, 0);
 	__u32 n;

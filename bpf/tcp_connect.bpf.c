@@ -18,11 +18,11 @@
  * failed one releases its port). Kernel side only. */
 struct tcp_connect_entry {
 	__u16 family;
-	__u16 sport;		/* host order */
-	__u16 dport;		/* host order */
+	__u16 sport; /* host order */
+	__u16 dport; /* host order */
 	__u8 sport_known;
-	__u8 from_tp;		/* tracepoint mode: read sport at return from sk */
-	__u32 saddr4;		/* network order, as in the socket */
+	__u8 from_tp; /* tracepoint mode: read sport at return from sk */
+	__u32 saddr4; /* network order, as in the socket */
 	__u32 daddr4;
 	__u8 saddr6[16];
 	__u8 daddr6[16];
@@ -41,8 +41,8 @@ const volatile __u16 target_family = 0;
 struct tcp_connect_event _tcp_connect_event = {};
 
 /* Where the socket comes from. */
-#define TCP_FROM_SOCK 0		/* tcp_connect(struct sock *sk): arg[0] is sk, arg[1] its family */
-#define TCP_FROM_TP 1		/* sock:inet_sock_set_state: ctx is the record */
+#define TCP_FROM_SOCK 0 /* tcp_connect(struct sock *sk): arg[0] is sk, arg[1] its family */
+#define TCP_FROM_TP 1	/* sock:inet_sock_set_state: ctx is the record */
 
 static __always_inline bool want_family(__u16 family)
 {
@@ -63,8 +63,10 @@ static __always_inline void save_entry(struct tcp_connect_entry *in, void *ctx, 
 		in->saddr4 = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
 		in->daddr4 = BPF_CORE_READ(sk, __sk_common.skc_daddr);
 		if (in->family == ARGTRACE_AF_INET6) {
-			BPF_CORE_READ_INTO(&in->saddr6, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
-			BPF_CORE_READ_INTO(&in->daddr6, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+			BPF_CORE_READ_INTO(&in->saddr6, sk,
+					   __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+			BPF_CORE_READ_INTO(&in->daddr6, sk,
+					   __sk_common.skc_v6_daddr.in6_u.u6_addr8);
 		}
 	} else {
 		struct trace_event_raw_inet_sock_set_state *tp = ctx;

@@ -18,10 +18,11 @@
 #define ARGTRACE_ENTRY struct tcp_send_event
 struct tcp_send_event;
 struct argtrace_args;
-static inline __attribute__((always_inline)) _Bool tcp_send_want(unsigned int how, struct argtrace_args *a);
+static inline __attribute__((always_inline)) _Bool tcp_send_want(unsigned int how,
+								 struct argtrace_args *a);
 static inline __attribute__((always_inline)) struct tcp_send_event *tcp_send_reserve(void);
 static inline __attribute__((always_inline)) void tcp_send_commit(struct tcp_send_event *e,
-								   unsigned long long now);
+								  unsigned long long now);
 #define ARGTRACE_WANT_CALL(how, a) tcp_send_want(how, a)
 #define ARGTRACE_RESERVE() tcp_send_reserve()
 #define ARGTRACE_COMMIT(e, now) tcp_send_commit((e), (now))
@@ -48,7 +49,7 @@ enum argtrace_peek _argtrace_peek = 0;
 
 /* What the arguments are (`how`). The syscall entries give a file
  * descriptor in arg[0]; tcp_send_want() puts its socket there instead. */
-#define SEND_FROM_TCP_SENDMSG 0	/* tcp_sendmsg(sk, msg, size) */
+#define SEND_FROM_TCP_SENDMSG 0 /* tcp_sendmsg(sk, msg, size) */
 #define SEND_FROM_BUF 1		/* sendto(fd, buf, len, ...), write(fd, buf, count) */
 #define SEND_FROM_IOV 2		/* writev(fd, iov, iovcnt) */
 #define SEND_FROM_MSGHDR 3	/* sendmsg(fd, msg, flags) */
@@ -58,10 +59,10 @@ enum argtrace_peek _argtrace_peek = 0;
 #define SEND_FROM(how) ((how) & ~SEND_WITH_BPF_LOOP)
 
 /* Where the payload is read at return (tcp_send_event.src_kind). */
-#define PEEK_FROM_NONE 0	/* KVEC, BVEC ...: kernel memory, reported by kind only */
-#define PEEK_FROM_USER_BUF 1	/* one user buffer (UBUF, sendto, write) */
-#define PEEK_FROM_KERNEL_IOV 2	/* the kernel's copy of the iovec array (IOVEC) */
-#define PEEK_FROM_USER_IOV 3	/* the caller's own iovec array (writev, sendmsg) */
+#define PEEK_FROM_NONE 0       /* KVEC, BVEC ...: kernel memory, reported by kind only */
+#define PEEK_FROM_USER_BUF 1   /* one user buffer (UBUF, sendto, write) */
+#define PEEK_FROM_KERNEL_IOV 2 /* the kernel's copy of the iovec array (IOVEC) */
+#define PEEK_FROM_USER_IOV 3   /* the caller's own iovec array (writev, sendmsg) */
 
 /* The CO-RE guard. arch/<arch>/vmlinux.h comes from Debian's 6.1, whose
  * struct iov_iter has `iov`; Linux 6.4 renamed it `__iov` (747b1f65d39a,
@@ -130,8 +131,8 @@ struct {
 /* The kernel's iter_type value in argtrace's numbering. Every value comes
  * from the running kernel's BTF (bpf_core_enum_value), never a literal; a
  * kind the kernel does not have is never compared. */
-#define ITER_IS(t, kind)                                                        \
-	(bpf_core_enum_value_exists(enum iter_type, kind) &&                    \
+#define ITER_IS(t, kind)                                     \
+	(bpf_core_enum_value_exists(enum iter_type, kind) && \
 	 (t) == bpf_core_enum_value(enum iter_type, kind))
 
 static __always_inline __u8 iter_kind(__u8 t)
@@ -336,8 +337,7 @@ static __always_inline __u64 user_iov_total(__u64 uiov, __u64 segs, bool with_bp
 	for (int i = 0; i < ARGTRACE_UIO_MAXIOV; i++) {
 		struct argtrace_iovec v;
 
-		if (i >= segs ||
-		    bpf_probe_read_user(&v, sizeof(v), (void *)(uiov + i * sizeof(v))))
+		if (i >= segs || bpf_probe_read_user(&v, sizeof(v), (void *)(uiov + i * sizeof(v))))
 			break;
 		s.total += v.len;
 	}
@@ -432,7 +432,8 @@ static __always_inline long read_iov(struct tcp_send_out *o, const struct tcp_se
 		 * verifier; peek[] has room for any offset below
 		 * ARGTRACE_PEEK_MAX plus this much. */
 		n &= 2 * ARGTRACE_PEEK_MAX - 1;
-		err = bpf_probe_read_user(o->peek + (got & (ARGTRACE_PEEK_MAX - 1)), n, (void *)base);
+		err = bpf_probe_read_user(o->peek + (got & (ARGTRACE_PEEK_MAX - 1)), n,
+					  (void *)base);
 		if (err)
 			return err;
 		got += n;
@@ -541,14 +542,14 @@ ARGTRACE_SYS_EXIT(sendmsg)
 /* writev and sendmsg again, summing with bpf_loop(): src/bpf.rs loads a
  * program whose name ends in _bpf_loop instead of its namesake without the
  * suffix where the kernel has the helper (see user_iov_total). */
-#define TCP_SEND_SYS_ENTER_BPF_LOOP(name, how)						\
-	SEC("tracepoint/syscalls/sys_enter_" #name)					\
-	int name##_tp_enter_bpf_loop(struct trace_event_raw_sys_enter *ctx)		\
-	{										\
-		struct argtrace_args a;							\
-		args_from_sys_enter(&a, ctx);						\
-		return emit_record(ctx, PROBE_TRACEPOINT, (how) | SEND_WITH_BPF_LOOP,	\
-				   &a, false, 0);					\
+#define TCP_SEND_SYS_ENTER_BPF_LOOP(name, how)                                                   \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                                              \
+	int name##_tp_enter_bpf_loop(struct trace_event_raw_sys_enter *ctx)                      \
+	{                                                                                        \
+		struct argtrace_args a;                                                          \
+		args_from_sys_enter(&a, ctx);                                                    \
+		return emit_record(ctx, PROBE_TRACEPOINT, (how) | SEND_WITH_BPF_LOOP, &a, false, \
+				   0);                                                           \
 	}
 TCP_SEND_SYS_ENTER_BPF_LOOP(writev, SEND_FROM_IOV)
 TCP_SEND_SYS_ENTER_BPF_LOOP(sendmsg, SEND_FROM_MSGHDR)
