@@ -116,8 +116,17 @@ deps_rust_target() {
     rustup target add "$1" >&2
 }
 
-# What building argtrace itself needs: clang for the BPF programs, libelf and
-# zlib for libbpf, make and pkg-config for libbpf-sys's build.
-deps_build() {
-    deps_install clang llvm libelf-dev zlib1g-dev pkg-config make gcc libc6-dev
+# What scripts/habits.sh needs: Debian's clang-format for bpf/, and rustfmt and clippy
+# (components of the machine's Rust toolchain; added through rustup where they are missing).
+deps_habits() {
+    deps_build || return 1
+    deps_install clang-format || return 1
+    local c
+    for c in rustfmt clippy; do
+        if ! cargo "${c/rustfmt/fmt}" --version >/dev/null 2>&1; then
+            command -v rustup >/dev/null || { _deps_log "cargo $c is missing and there is no rustup"; return 1; }
+            _deps_log "rustup component add $c"
+            rustup component add "$c" >&2 || return 1
+        fi
+    done
 }

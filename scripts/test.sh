@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Every test, on a fresh Debian 12 machine (as root): installs what it needs,
-# then runs the unit, CLI and live tests on this machine's kernel (in every
+# checks the habits (scripts/habits.sh), then runs the unit, CLI and live tests on this machine's kernel (in every
 # probe mode the kernel itself offers, found by e2e/src/detect.rs), the
 # side-by-side test against strace, cross-builds for arm64, and runs the QEMU
 # kernel matrix that proves fentry, kprobe and tracepoint modes on Debian's
 # x86_64 and arm64 kernels.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# First the house habits (rustfmt, clippy -D warnings, clang-format), failing fast.
+scripts/habits.sh
 . scripts/deps.sh
 deps_build
 deps_vm x86_64 arm64

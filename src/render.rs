@@ -164,67 +164,6 @@ pub fn test_style(json: bool) -> Style {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::{write_json_str, Style};
-
-    fn utc_style() -> Style {
-        Style {
-            json: true,
-            timestamp: true,
-            utc: true,
-            durations: false,
-            realtime_offset_ns: 1_700_000_000 * 1_000_000_000,
-            page_size: 4096,
-            second_cache: Default::default(),
-        }
-    }
-
-    #[test]
-    fn times_are_rfc3339_with_nanoseconds_and_follow_the_second() {
-        let style = utc_style();
-        let mut out = String::new();
-        style.rfc3339(5, &mut out);
-        assert_eq!(out, "2023-11-14T22:13:20.000000005Z");
-        out.clear();
-        style.rfc3339(999_999_999, &mut out);
-        assert_eq!(out, "2023-11-14T22:13:20.999999999Z");
-        out.clear();
-        style.rfc3339(1_000_000_001, &mut out);
-        assert_eq!(out, "2023-11-14T22:13:21.000000001Z");
-        out.clear();
-        style.clock(61_123_456_789, &mut out);
-        assert_eq!(out, "22:14:21.123456");
-    }
-
-    #[test]
-    fn durations_are_seconds_with_nanosecond_digits() {
-        let mut out = String::new();
-        super::write_duration(&mut out, Some(812));
-        assert_eq!(out, "<0.000000812>");
-        out.clear();
-        super::write_duration(&mut out, Some(3_000_054_723));
-        assert_eq!(out, "<3.000054723>");
-        out.clear();
-        super::write_duration(&mut out, None);
-        assert_eq!(out, "<?>");
-    }
-
-    #[test]
-    fn text_escapes_as_strace_does() {
-        let mut out = String::new();
-        super::escape_into(&mut out, b"a\nb\x1b[2J\"q\\\x7f\xff\x001\t");
-        assert_eq!(out, "a\\nb\\33[2J\\\"q\\\\\\177\\377\\0001\\t");
-    }
-
-    #[test]
-    fn json_strings_escape_what_json_forbids() {
-        let mut out = String::new();
-        write_json_str(&mut out, "a\"b\\c\nd\te\u{1}f\u{e9}");
-        assert_eq!(out, "\"a\\\"b\\\\c\\nd\\te\\u0001f\u{e9}\"");
-    }
-}
-
 /// A call's duration as strace -T prints it with nanosecond digits
 /// (`--syscall-times=ns`): `<0.000012345>`. Six digits would show a call
 /// shorter than a microsecond as `<0.000000>`, a zero it did not take. `<?>`
@@ -404,5 +343,66 @@ pub fn record<R: Record + plain::Plain + Default>(
             true
         }
         None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{write_json_str, Style};
+
+    fn utc_style() -> Style {
+        Style {
+            json: true,
+            timestamp: true,
+            utc: true,
+            durations: false,
+            realtime_offset_ns: 1_700_000_000 * 1_000_000_000,
+            page_size: 4096,
+            second_cache: Default::default(),
+        }
+    }
+
+    #[test]
+    fn times_are_rfc3339_with_nanoseconds_and_follow_the_second() {
+        let style = utc_style();
+        let mut out = String::new();
+        style.rfc3339(5, &mut out);
+        assert_eq!(out, "2023-11-14T22:13:20.000000005Z");
+        out.clear();
+        style.rfc3339(999_999_999, &mut out);
+        assert_eq!(out, "2023-11-14T22:13:20.999999999Z");
+        out.clear();
+        style.rfc3339(1_000_000_001, &mut out);
+        assert_eq!(out, "2023-11-14T22:13:21.000000001Z");
+        out.clear();
+        style.clock(61_123_456_789, &mut out);
+        assert_eq!(out, "22:14:21.123456");
+    }
+
+    #[test]
+    fn durations_are_seconds_with_nanosecond_digits() {
+        let mut out = String::new();
+        super::write_duration(&mut out, Some(812));
+        assert_eq!(out, "<0.000000812>");
+        out.clear();
+        super::write_duration(&mut out, Some(3_000_054_723));
+        assert_eq!(out, "<3.000054723>");
+        out.clear();
+        super::write_duration(&mut out, None);
+        assert_eq!(out, "<?>");
+    }
+
+    #[test]
+    fn text_escapes_as_strace_does() {
+        let mut out = String::new();
+        super::escape_into(&mut out, b"a\nb\x1b[2J\"q\\\x7f\xff\x001\t");
+        assert_eq!(out, "a\\nb\\33[2J\\\"q\\\\\\177\\377\\0001\\t");
+    }
+
+    #[test]
+    fn json_strings_escape_what_json_forbids() {
+        let mut out = String::new();
+        write_json_str(&mut out, "a\"b\\c\nd\te\u{1}f\u{e9}");
+        assert_eq!(out, "\"a\\\"b\\\\c\\nd\\te\\u0001f\u{e9}\"");
     }
 }

@@ -372,6 +372,16 @@ pub fn packet_socket(ifindex: u32, prog_fd: i32) -> std::io::Result<std::os::fd:
     Ok(fd)
 }
 
+/// Whether the kernel has a tracepoint of this name in any category
+/// (`tcp_sendmsg_locked` is tcp:tcp_sendmsg_locked), as tracefs lists them.
+pub fn tracepoint_exists(name: &str) -> bool {
+    ["/sys/kernel/tracing/events", "/sys/kernel/debug/tracing/events"].iter().any(|events| {
+        std::fs::read_dir(events)
+            .map(|cats| cats.filter_map(|c| c.ok()).any(|c| c.path().join(name).join("format").exists()))
+            .unwrap_or(false)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -386,13 +396,4 @@ mod tests {
         assert_eq!(cgroup2_in_mounts("none /a\\040b cgroup2 rw 0 0\n"), Some("/a b".into()));
         assert_eq!(cgroup2_in_mounts("cgroup /sys/fs/cgroup/cpu cgroup rw 0 0\n"), None);
     }
-}
-/// Whether the kernel has a tracepoint of this name in any category
-/// (`tcp_sendmsg_locked` is tcp:tcp_sendmsg_locked), as tracefs lists them.
-pub fn tracepoint_exists(name: &str) -> bool {
-    ["/sys/kernel/tracing/events", "/sys/kernel/debug/tracing/events"].iter().any(|events| {
-        std::fs::read_dir(events)
-            .map(|cats| cats.filter_map(|c| c.ok()).any(|c| c.path().join(name).join("format").exists()))
-            .unwrap_or(false)
-    })
 }

@@ -13,6 +13,8 @@ mod common;
 use common::{assert_one_line_error as one_line, run, ARGTRACE};
 
 /// Starts argtrace and waits until it traces; returns it and its stderr lines so far.
+// The child is handed to the caller, who waits for it; the only other path is a panic that fails the test.
+#[allow(clippy::zombie_processes)]
 fn start(args: &[&str], stdout: Stdio) -> (Child, std::sync::mpsc::Receiver<String>) {
     let mut child = Command::new(ARGTRACE)
         .args(args)

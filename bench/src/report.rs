@@ -510,8 +510,11 @@ fn mode_table(md: &mut String, intro: &str, ratios: PerMode) {
     md.push('\n');
 }
 
+/// A contender measured inside a guest, in one hook family.
+type ContenderIn = fn(ProbeMode) -> Contender;
+
 /// The guest's argtrace -T and -s contenders per hook family, with what they do.
-const TIMED: [(&str, fn(ProbeMode) -> Contender); 2] = [
+const TIMED: [(&str, ContenderIn); 2] = [
     ("argtrace -T (each event with its duration)", Contender::ArgtraceDurationsIn),
     ("argtrace -s (counted in the kernel)", Contender::ArgtraceSummaryIn),
 ];

@@ -230,7 +230,7 @@ fn check_numbers(row: &Value) -> Result<(), String> {
             return Err(format!("bucket {b} does not follow the previous one"));
         }
         // The buckets min_ns and max_ns fall in hold calls.
-        if (low..=high).contains(&min) && count == 0 || (low..=high).contains(&max) && count == 0 {
+        if count == 0 && ((low..=high).contains(&min) || (low..=high).contains(&max)) {
             return Err(format!("min or max falls in an empty bucket {b}: {row}"));
         }
         low_expected = high + 1;
@@ -299,7 +299,7 @@ fn case_summary(argtrace: &Path, mode: &str, clone_refused: bool) -> Outcome {
     let row = format!("{:>9} {:>9} mmap", mmap_calls, MMAPS_EINVAL + MMAPS_EBADF);
     let total = format!("{:>9} {:>9} total", mmap_calls, MMAPS_EINVAL + MMAPS_EBADF);
     let lines: Vec<&str> = text.lines().collect();
-    if !lines.first().is_some_and(|l| *l == "% time     seconds  usecs/call     calls    errors syscall")
+    if lines.first() != Some(&"% time     seconds  usecs/call     calls    errors syscall")
         || !lines.iter().any(|l| l.starts_with("100.00 ") && l.ends_with(&row))
         || !lines.iter().any(|l| l.starts_with("100.00 ") && l.ends_with(&total))
         || !lines.contains(&format!("{MMAPS_EINVAL:>9} {:<16} EINVAL", "mmap").as_str())

@@ -240,7 +240,7 @@ fn own_apt_source(suite: &str) -> Result<Vec<String>> {
         ),
     )
     .context(format!("writing {}", list.display()))?;
-    let opts = vec![
+    let opts = [
         format!("Dir::Etc::SourceList={}", list.display()),
         "Dir::Etc::SourceParts=/nonexistent".to_string(),
         format!("Dir::State::Lists={}", dir.join("lists").display()),

@@ -248,10 +248,13 @@ pub fn main(args: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// The static argtrace and argtrace-e2e, and each `--with` package's (name, binary).
+type Built = (PathBuf, PathBuf, Vec<(String, PathBuf)>);
+
 /// Builds both binaries, and those of the `with` packages, statically for `arch` in
 /// target/vm (its own target dir, so the normal build cache is not invalidated by the
 /// different flags). A `with` package's binary must be named like the package.
-fn build(arch: Arch, vm_dir: &Path, with: &[String]) -> Result<(PathBuf, PathBuf, Vec<(String, PathBuf)>)> {
+fn build(arch: Arch, vm_dir: &Path, with: &[String]) -> Result<Built> {
     let target = arch.rust_target();
     let mut packages = vec!["argtrace".to_string(), "argtrace-e2e".to_string()];
     packages.extend(with.iter().cloned());
