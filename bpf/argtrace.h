@@ -61,6 +61,19 @@ struct argtrace_errno_key {
 	__u32 err;
 };
 
+/* strace's limits for clone3 (src/clone.c): set_tid's length and the bytes of a longer
+ * struct that are shown (max_strlen); bytes are looked at up to the page size. */
+#define ARGTRACE_CLONE3_MAX_SET_TID 32
+#define ARGTRACE_CLONE3_TAIL_SHOWN 32
+#define ARGTRACE_CLONE3_KNOWN_SIZE 88
+#define ARGTRACE_CLONE3_TAIL_LIMIT 4096
+
+enum argtrace_clone3_tail {
+	CLONE3_TAIL_ZERO = 0,
+	CLONE3_TAIL_NONZERO = 1,
+	CLONE3_TAIL_UNREADABLE = 2,
+};
+
 struct clone_event {
 	struct event_header h;
 	__u32 syscall;	       /* enum argtrace_clone_syscall */
@@ -86,6 +99,19 @@ struct clone_event {
 	__s32 pidfd_value;
 	__s32 parent_tid_err;
 	__s32 pidfd_err;
+	/* clone3 past the first 64 bytes, as strace 6.1 prints them (src/clone.c). */
+	__u64 set_tid;
+	__u64 set_tid_size;
+	__u64 cgroup;
+	/* set_tid's elements when 0 < set_tid_size <= 32; set_tid_read of them were readable. */
+	__s32 set_tid_values[ARGTRACE_CLONE3_MAX_SET_TID];
+	__u32 set_tid_read;
+	/* Bytes past struct clone_args (88) up to min(size, 4096): tail_len of them, the
+	 * first 32 kept; tail_state says whether all were zero, some were not, or the
+	 * read failed (strace's print_nonzero_bytes). */
+	__u32 tail_len;
+	__s32 tail_state; /* enum argtrace_clone3_tail */
+	__u8 tail[ARGTRACE_CLONE3_TAIL_SHOWN];
 };
 
 struct mmap_event {

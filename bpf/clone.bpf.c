@@ -17,6 +17,51 @@ static inline __attribute__((always_inline)) void clone_at_return(struct clone_e
 
 struct clone_event _clone_event = {};
 
+/* clone3's set_tid array and the bytes past the known struct, as strace reads them: each
+ * set_tid element on its own (a failure ends the array), the tail in 64-byte chunks up to
+ * the page, any failure making the whole tail unreadable (`???`). */
+static __always_inline void clone3_beyond(struct clone_event *e, __u64 addr, __u64 size)
+{
+	__u64 end = size < ARGTRACE_CLONE3_TAIL_LIMIT ? size : ARGTRACE_CLONE3_TAIL_LIMIT;
+	__u64 chunk[8];
+	__u64 any = 0;
+	int i;
+
+	if (e->set_tid && e->set_tid_size && e->set_tid_size <= ARGTRACE_CLONE3_MAX_SET_TID) {
+		for (i = 0; i < ARGTRACE_CLONE3_MAX_SET_TID; i++) {
+			if (i >= e->set_tid_size)
+				break;
+			if (bpf_probe_read_user(&e->set_tid_values[i], sizeof(__s32),
+						(void *)(e->set_tid + i * sizeof(__s32))))
+				break;
+			e->set_tid_read = i + 1;
+		}
+	}
+	if (end <= ARGTRACE_CLONE3_KNOWN_SIZE)
+		return;
+	e->tail_len = end - ARGTRACE_CLONE3_KNOWN_SIZE;
+	for (i = 0; i < (ARGTRACE_CLONE3_TAIL_LIMIT - ARGTRACE_CLONE3_KNOWN_SIZE + 63) / 64; i++) {
+		__u64 off = ARGTRACE_CLONE3_KNOWN_SIZE + i * 64;
+		__u64 n;
+
+		if (off >= end)
+			break;
+		n = end - off;
+		if (n > sizeof(chunk))
+			n = sizeof(chunk);
+		__builtin_memset(chunk, 0, sizeof(chunk));
+		if (bpf_probe_read_user(chunk, n & (sizeof(chunk) * 2 - 1), (void *)(addr + off))) {
+			e->tail_state = CLONE3_TAIL_UNREADABLE;
+			return;
+		}
+		if (i == 0)
+			__builtin_memcpy(e->tail, chunk, ARGTRACE_CLONE3_TAIL_SHOWN);
+		any |= chunk[0] | chunk[1] | chunk[2] | chunk[3] | chunk[4] | chunk[5] | chunk[6] |
+		       chunk[7];
+	}
+	e->tail_state = any ? CLONE3_TAIL_NONZERO : CLONE3_TAIL_ZERO;
+}
+
 /* The call-specific part of the event; `how` is the enum argtrace_clone_syscall
  * of the entry, and fork and vfork have no arguments. It runs at the call's
  * return, so clone3's struct clone_args is read then, in every mode (the
@@ -49,6 +94,11 @@ static __always_inline void fill_record(struct clone_event *e, __u32 how,
 		e->stack = ca.stack;
 		e->stack_size = ca.stack_size;
 		e->tls = ca.tls;
+		e->set_tid = ca.set_tid;
+		e->set_tid_size = ca.set_tid_size;
+		e->cgroup = ca.cgroup;
+		if (e->clone3_read_err == 0)
+			clone3_beyond(e, a->arg[0], a->arg[1]);
 	}
 }
 

@@ -130,3 +130,36 @@ deps_habits() {
         fi
     done
 }
+
+# The strace release whose output is the project's oracle: Debian 12's, the one tests/strace.rs
+# runs side by side and tests/strace_suite.rs takes the test programs from.
+STRACE_DEB_VERSION=6.1-0.1
+
+# Make bookworm's source packages an apt source (for `apt-get source`), once.
+deps_deb_src() {
+    if ! grep -rqs '^[^#]*deb-src[^#]*debian[^#]* bookworm ' /etc/apt/sources.list /etc/apt/sources.list.d/ &&
+        ! grep -rqsE '^Types:.*deb-src' /etc/apt/sources.list.d/; then
+        _deps_log "adding bookworm's deb-src to /etc/apt/sources.list.d/deb-src.list"
+        echo 'deb-src http://deb.debian.org/debian bookworm main' >/etc/apt/sources.list.d/deb-src.list
+        _deps_updated=0
+    fi
+}
+
+# deps_strace_source: Debian's strace source ($STRACE_DEB_VERSION), unpacked once under
+# ${XDG_CACHE_HOME:-$HOME/.cache}/argtrace/strace-$STRACE_DEB_VERSION; prints that directory.
+# Also what building its test programs needs (gcc, make, and gcc-multilib for the i386 builds).
+deps_strace_source() {
+    local cache="${XDG_CACHE_HOME:-$HOME/.cache}/argtrace" dir
+    dir="$cache/strace-$STRACE_DEB_VERSION"
+    deps_install dpkg-dev gcc make gcc-multilib strace || return 1
+    if [ ! -f "$dir/tests/gen_tests.in" ]; then
+        deps_deb_src
+        _deps_update || return 1
+        mkdir -p "$cache/strace-src.tmp" || return 1
+        _deps_log "apt-get source strace=$STRACE_DEB_VERSION into $dir"
+        (cd "$cache/strace-src.tmp" && apt-get source -qq "strace=$STRACE_DEB_VERSION" >&2) || return 1
+        rm -rf "$dir" && mv "$cache/strace-src.tmp/strace-${STRACE_DEB_VERSION%-*}" "$dir" || return 1
+        rm -rf "$cache/strace-src.tmp"
+    fi
+    echo "$dir"
+}

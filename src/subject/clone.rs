@@ -95,6 +95,77 @@ impl CloneEvent {
     }
 }
 
+/// struct clone_args (include/uapi/linux/sched.h): the size of its first
+/// version, below which strace prints only the address, and where cgroup is.
+const CLONE_ARGS_SIZE_VER0: u32 = 64;
+const CLONE3_CGROUP_OFFSET: u32 = 80;
+/// bpf/argtrace.h: what clone3_beyond() found in the bytes past the struct.
+const CLONE3_TAIL_NONZERO: i32 = 1;
+const CLONE3_TAIL_UNREADABLE: i32 = 2;
+const CLONE3_KNOWN_SIZE: u32 = 88;
+const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
+
+impl CloneEvent {
+    /// strace decodes the struct only when it holds at least the first
+    /// version's fields and could be read.
+    fn clone3_decoded(&self) -> bool {
+        self.clone3_size >= CLONE_ARGS_SIZE_VER0 && self.clone3_read_err == 0
+    }
+
+    /// set_tid as strace prints it: the address when the size is 0 or above
+    /// 32, else the array (`...` and the address where a read stopped).
+    fn set_tid_text(&self) -> String {
+        let n = self.set_tid_size;
+        if self.set_tid == 0 || n == 0 || n > self.set_tid_values.len() as u64 || self.set_tid_read == 0 {
+            return decode::ptr(self.set_tid);
+        }
+        let read = self.set_tid_read as usize;
+        let mut items: Vec<String> = self.set_tid_values[..read].iter().map(|v| v.to_string()).collect();
+        if (read as u64) < n {
+            items.push(format!("... /* {} */", decode::ptr(self.set_tid + 4 * read as u64)));
+        }
+        format!("[{}]", items.join(", "))
+    }
+
+    fn set_tid_json(&self) -> String {
+        let vals: Vec<String> = self.set_tid_values[..self.set_tid_read as usize].iter().map(|v| v.to_string()).collect();
+        format!("[{}]", vals.join(", "))
+    }
+
+    fn tail_state_name(&self) -> &'static str {
+        match self.tail_state {
+            CLONE3_TAIL_NONZERO => "nonzero",
+            CLONE3_TAIL_UNREADABLE => "unreadable",
+            _ => "zero",
+        }
+    }
+
+    /// strace's print_nonzero_bytes for a struct longer than the known one:
+    /// `???` when unreadable, nothing when all zero, else the first 32
+    /// bytes in hex (`...` when there are more).
+    fn tail_text(&self) -> Option<String> {
+        if self.tail_len == 0 {
+            return None;
+        }
+        match self.tail_state {
+            CLONE3_TAIL_UNREADABLE => Some("???".to_string()),
+            CLONE3_TAIL_NONZERO => {
+                let shown = (self.tail_len as usize).min(self.tail.len());
+                let mut s = format!("/* bytes {}..{} */ \"", CLONE3_KNOWN_SIZE, CLONE3_KNOWN_SIZE + self.tail_len - 1);
+                for b in &self.tail[..shown] {
+                    let _ = write!(s, "\\x{b:02x}");
+                }
+                s.push('"');
+                if shown < self.tail_len as usize {
+                    s.push_str("...");
+                }
+                Some(s)
+            }
+            _ => None,
+        }
+    }
+}
+
 impl Record for CloneEvent {
     const EVENT: &'static str = "clone";
 
@@ -133,7 +204,7 @@ impl Record for CloneEvent {
                 }
                 out.push(')');
             }
-            Entry::Clone3 if e.clone3_read_err != 0 => {
+            Entry::Clone3 if !e.clone3_decoded() => {
                 let _ = write!(out, "clone3({}, {})", decode::ptr(e.args_ptr), e.clone3_size);
             }
             Entry::Clone3 => {
@@ -147,8 +218,12 @@ impl Record for CloneEvent {
                 if e.flags & CLONE_PARENT_SETTID != 0 {
                     let _ = write!(out, ", parent_tid={}", decode::ptr(e.parent_tid));
                 }
-                let exit_signal =
-                    if e.exit_signal == 0 { "0".to_string() } else { decode::signal_name(e.exit_signal) };
+                // strace prints a signal below INT_MAX, and the plain u64 above it.
+                let exit_signal = if e.exit_signal < i32::MAX as u64 {
+                    decode::signal_name(e.exit_signal)
+                } else {
+                    e.exit_signal.to_string()
+                };
                 let _ = write!(
                     out,
                     ", exit_signal={exit_signal}, stack={}, stack_size={}",
@@ -158,20 +233,37 @@ impl Record for CloneEvent {
                 if e.flags & CLONE_SETTLS != 0 {
                     let _ = write!(out, ", tls={}", decode::ptr(e.tls));
                 }
+                if e.set_tid != 0 || e.set_tid_size != 0 {
+                    let _ = write!(out, ", set_tid={}, set_tid_size={}", e.set_tid_text(), e.set_tid_size);
+                }
+                // The cgroup field exists only in a struct that reaches it.
+                if e.clone3_size > CLONE3_CGROUP_OFFSET && (e.cgroup != 0 || e.flags & CLONE_INTO_CGROUP != 0) {
+                    let _ = write!(out, ", cgroup={}", e.cgroup);
+                }
+                let tail = e.tail_text();
+                if let Some(tail) = &tail {
+                    let _ = write!(out, ", {tail}");
+                }
                 out.push('}');
-                // Once the call has returned, what the kernel wrote back.
+                // Once the call has returned, what the kernel wrote back, and
+                // (strace prints it twice) the bytes past the known fields.
                 let wrote_pidfd = e.flags & CLONE_PIDFD != 0;
                 let wrote_tid = e.flags & CLONE_PARENT_SETTID != 0;
-                if e.ret > 0 && (wrote_pidfd || wrote_tid) {
-                    out.push_str(" => {");
+                let mut back = Vec::new();
+                if e.ret > 0 {
                     if wrote_pidfd {
-                        let _ = write!(out, "pidfd={}", CloneEvent::written_back(e.pidfd, e.pidfd_value(), e.ret));
+                        back.push(format!("pidfd={}", CloneEvent::written_back(e.pidfd, e.pidfd_value(), e.ret)));
                     }
                     if wrote_tid {
                         let shown = CloneEvent::written_back(e.parent_tid, e.parent_tid_value(), e.ret);
-                        let _ = write!(out, "{}parent_tid={shown}", if wrote_pidfd { ", " } else { "" });
+                        back.push(format!("parent_tid={shown}"));
                     }
-                    out.push('}');
+                }
+                if e.ret >= 0 {
+                    back.extend(tail);
+                }
+                if !back.is_empty() {
+                    let _ = write!(out, " => {{{}}}", back.join(", "));
                 }
                 let _ = write!(out, ", {})", e.clone3_size);
             }
@@ -197,10 +289,11 @@ impl Record for CloneEvent {
                     .num("child_tid", e.child_tid)
                     .num("tls", e.tls);
             }
-            Entry::Clone3 if e.clone3_read_err != 0 => {
-                a.num("args_ptr", e.args_ptr)
-                    .num("size", e.clone3_size)
-                    .num("read_error", e.clone3_read_err);
+            Entry::Clone3 if !e.clone3_decoded() => {
+                a.num("args_ptr", e.args_ptr).num("size", e.clone3_size);
+                if e.clone3_read_err != 0 {
+                    a.num("read_error", e.clone3_read_err);
+                }
             }
             Entry::Clone3 => {
                 a.num("flags", e.flags)
@@ -214,7 +307,16 @@ impl Record for CloneEvent {
                     .num("stack", e.stack)
                     .num("stack_size", e.stack_size)
                     .num("tls", e.tls)
+                    .num("set_tid", e.set_tid)
+                    .num("set_tid_size", e.set_tid_size)
+                    .num("cgroup", e.cgroup)
                     .num("size", e.clone3_size);
+                if e.set_tid_read > 0 {
+                    a.num("set_tid_values", e.set_tid_json());
+                }
+                if e.tail_len > 0 {
+                    a.str("tail_state", e.tail_state_name());
+                }
             }
             _ => {}
         }
