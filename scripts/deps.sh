@@ -147,11 +147,13 @@ deps_deb_src() {
 
 # deps_strace_source: Debian's strace source ($STRACE_DEB_VERSION), unpacked once under
 # ${XDG_CACHE_HOME:-$HOME/.cache}/argtrace/strace-$STRACE_DEB_VERSION; prints that directory.
-# Also what building its test programs needs (gcc, make, and gcc-multilib for the i386 builds).
+# Also what building its test programs needs: gcc, make, and for the i386 builds gcc-12-multilib
+# and libc6-dev-i386, never the gcc-multilib package: it conflicts with gcc-aarch64-linux-gnu (the
+# arm64 cross build) for its one /usr/include/asm link, which tests/strace_suite.rs makes privately.
 deps_strace_source() {
     local cache="${XDG_CACHE_HOME:-$HOME/.cache}/argtrace" dir
     dir="$cache/strace-$STRACE_DEB_VERSION"
-    deps_install dpkg-dev gcc make gcc-multilib strace || return 1
+    deps_install dpkg-dev gcc make gcc-12-multilib libc6-dev-i386 strace || return 1
     if [ ! -f "$dir/tests/gen_tests.in" ]; then
         deps_deb_src
         _deps_update || return 1

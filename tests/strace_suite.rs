@@ -1,0 +1,475 @@
+//! strace's own test suite as the oracle. Debian's strace 6.1 source (the
+//! strace that tests/strace.rs runs side by side; scripts/deps.sh's
+//! deps_strace_source fetches and caches it) is configured once and the test
+//! programs of the syscalls argtrace decodes are built, 64-bit and, where
+//! `gcc -m32` links, i386. Each runs as strace's harness runs it
+//! (tests/gen_tests.in's options, with `-e trace=` set to argtrace's calls)
+//! while `argtrace clone` and `argtrace mmap` trace the same process by its
+//! name. Every line is compared against both oracles: the program's own
+//! standard output (the lines strace must print) and strace's log of the same
+//! run. A table with the first differences is printed (and kept in
+//! target/strace-suite.txt); any difference that is not listed in
+//! KNOWN_DIFFERENCES fails. Tests argtrace cannot take part in (fault
+//! injection, -X/-y/-P modes, other syscalls) are listed in NOT_RUN with the
+//! reason. Root, network on first use (apt-get source), gcc and make are
+//! needed.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
+
+const ARGTRACE: &str = env!("CARGO_BIN_EXE_argtrace");
+
+/// The calls argtrace decodes today, with their subject; strace's names (i386
+/// has mmap2 and the old mmap of one struct pointer, also named mmap).
+const CALLS: &[&str] = &["mmap", "mmap2", "clone", "clone3", "fork", "vfork"];
+
+/// One program of strace's tests/ as its harness runs it.
+struct Case {
+    /// The program (tests/NAME, tests-m32/NAME) and the test's name.
+    name: &'static str,
+    /// The program's arguments (mmap.test passes the syscall's name).
+    args: &'static [&'static str],
+    /// strace's options from tests/gen_tests.in or the .test script, without
+    /// `-e trace=` (set to argtrace's calls) and without -a (padding is
+    /// taken out of every line before comparing).
+    strace: &'static [&'static str],
+}
+
+const CASES: &[Case] = &[
+    Case { name: "clone3", args: &[], strace: &[] },
+    Case { name: "clone3-Xabbrev", args: &[], strace: &["-Xabbrev"] },
+    // clone-flags.test: a first run finds the child stack strace reports.
+    Case { name: "clone-flags", args: &[], strace: &["--silence=exits,personality", "-e", "signal=none"] },
+    Case { name: "clone_parent", args: &[], strace: &["--quiet=personality"] },
+    Case { name: "clone_ptrace", args: &[], strace: &["--quiet=personality"] },
+    Case { name: "fork-f", args: &[], strace: &["-qq", "-f", "-e", "signal=none"] },
+    Case { name: "vfork-f", args: &[], strace: &["-qq", "-f", "-e", "signal=none"] },
+    Case { name: "mmap", args: &["mmap"], strace: &[] },
+    Case { name: "mmap-Xabbrev", args: &["mmap"], strace: &["-Xabbrev"] },
+    Case { name: "mmap64", args: &["mmap"], strace: &[] },
+    Case { name: "mmap64-Xabbrev", args: &["mmap"], strace: &["-Xabbrev"] },
+    Case { name: "old_mmap", args: &[], strace: &[] },
+    Case { name: "old_mmap-Xabbrev", args: &[], strace: &["-Xabbrev"] },
+];
+
+/// strace's tests of these calls that do not run here, and why.
+const NOT_RUN: &[(&str, &str)] = &[
+    ("clone3-Xraw, clone3-Xverbose, mmap-Xraw, mmap-Xverbose, mmap64-Xraw, mmap64-Xverbose, old_mmap-Xraw, old_mmap-Xverbose", "-X raw/verbose: argtrace prints strace's default (abbrev) style only"),
+    ("clone3-success, clone3-success-Xabbrev, clone3-success-Xraw, clone3-success-Xverbose", "-e inject=clone3:retval=42: strace's fault injection changes what the kernel returns; argtrace only reads"),
+    ("old_mmap-P, old_mmap-v-none", "-P path filter and -e verbose=none: strace-only output modes"),
+    ("clone_parent-q, clone_parent-qq, clone_parent--quiet-exit, clone_ptrace-q, clone_ptrace-qq, clone_ptrace--quiet-attach, clone_ptrace--quiet-exit", "the same calls as clone_parent and clone_ptrace; they differ only in strace's --quiet messages"),
+    ("fork--pidns-translation", "--pidns-translation: strace's pid namespace translation (argtrace prints the kernel's global ids)"),
+    ("net-sockaddr, net-sockaddr--pidns-translation, sockaddr_xlat-*, net-yy-inet, net-yy-inet6", "connect(2) is not decoded as a syscall: argtrace tcp-connect traces the TCP layer (src=/dst= of established TCP opens), and these connect AF_UNIX/AF_PACKET/... addresses or need -yy"),
+];
+
+/// Differences that are expected, with the reason: (test, a piece of the
+/// oracle's line, why).
+const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[(
+    "clone-flags",
+    "<anon_inode:[pidfd]>]",
+    "the program prints the pidfd as strace -y does (clone-flags.test runs strace -y); argtrace prints plain strace's [N], as the log of this run does",
+)];
+
+/// Where Debian's strace source is: deps_strace_source fetches it once.
+fn strace_source() -> PathBuf {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(". scripts/deps.sh && deps_strace_source")
+        .current_dir(repo)
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("run bash");
+    assert!(out.status.success(), "deps_strace_source failed (root and Debian's apt sources are needed)");
+    PathBuf::from(String::from_utf8(out.stdout).expect("utf-8").trim())
+}
+
+fn run_ok(cmd: &mut Command, what: &str) {
+    let out = cmd.stdin(Stdio::null()).output().unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what}: {}\n{}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Configures the source once and builds the programs in tests/ (and
+/// tests-m32/ when `gcc -m32` links a program): make rebuilds only what is missing.
+fn build(src: &Path) -> Vec<(&'static str, PathBuf)> {
+    if !src.join("config.h").exists() {
+        // mpers is strace's own multi-personality build, not needed for its tests.
+        run_ok(
+            Command::new("./configure").args(["--quiet", "--enable-mpers=check"]).current_dir(src),
+            "strace's configure",
+        );
+    }
+    let names: Vec<&str> = CASES.iter().map(|c| c.name).collect();
+    let mut dirs = vec![("x86_64", src.join("tests"))];
+    let m32 = Command::new("sh")
+        .arg("-c")
+        .arg("echo 'int main(void){return 0;}' | gcc -m32 -x c -o /dev/null - 2>/dev/null")
+        .status()
+        .is_ok_and(|s| s.success());
+    if std::env::consts::ARCH == "x86_64" && m32 {
+        dirs.push(("i386", src.join("tests-m32")));
+    }
+    for (abi, dir) in &dirs {
+        let mut flags = vec!["-s".to_string(), "-j2".to_string()];
+        if *abi == "i386" {
+            // <asm/...> for -m32 without the gcc-multilib package (scripts/deps.sh says why):
+            // the x86_64 headers serve both, as that package's /usr/include/asm link would.
+            let shim = dir.join("asm-shim");
+            if !shim.join("asm").exists() {
+                std::fs::create_dir_all(&shim).expect("asm shim");
+                std::os::unix::fs::symlink("/usr/include/x86_64-linux-gnu/asm", shim.join("asm")).expect("asm link");
+            }
+            flags.push(format!("CPPFLAGS=-idirafter {}", shim.display()));
+        }
+        run_ok(Command::new("make").args(&flags).args(["scno.h", "libtests.a"]).current_dir(dir), "make libtests.a");
+        run_ok(Command::new("make").args(&flags).args(&names).current_dir(dir), "make the test programs");
+    }
+    dirs
+}
+
+/// argtrace tracing one subject for one program name, into a file.
+struct Tracer {
+    child: Child,
+    out: PathBuf,
+    /// What argtrace said on stderr before it was ready.
+    said: Vec<String>,
+    rest: Receiver<String>,
+}
+
+// The child is handed to the caller, who waits for it; the only other path is a panic that fails the test.
+#[allow(clippy::zombie_processes)]
+fn start(subject: &str, comm: &str, dir: &Path) -> Tracer {
+    let out = dir.join(format!("{subject}.argtrace"));
+    let mut child = Command::new(ARGTRACE)
+        .args([subject, "-c", comm, "-o"])
+        .arg(&out)
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start argtrace");
+    let stderr = child.stderr.take().expect("piped");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut said = Vec::new();
+    loop {
+        let line = rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .unwrap_or_else(|_| panic!("argtrace {subject} never said it was tracing: {said:?}"));
+        if line.starts_with("argtrace: tracing") {
+            return Tracer { child, out, said, rest: rx };
+        }
+        said.push(line);
+    }
+}
+
+impl Tracer {
+    /// Stops argtrace cleanly (SIGINT); its lines, and what it said.
+    fn stop(mut self) -> (String, Vec<String>) {
+        // SAFETY: kill(2) on our own child's pid.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGINT) };
+        let status = self.child.wait().expect("wait for argtrace");
+        assert!(status.success(), "argtrace ended with {status}");
+        let mut said = self.said;
+        said.extend(self.rest.try_iter());
+        assert!(!said.iter().any(|l| l.contains("lost") && !l.contains(" 0 lost")), "argtrace lost events: {said:?}");
+        (std::fs::read_to_string(&self.out).expect("read argtrace's output"), said)
+    }
+}
+
+/// Lines per thread; a line without a pid belongs to `main`.
+type PerTid = BTreeMap<u32, Vec<String>>;
+
+/// The call name a line starts with, if it is one of argtrace's.
+fn call_of(line: &str) -> Option<&'static str> {
+    let name = line.split('(').next()?;
+    CALLS.iter().find(|c| **c == name).copied()
+}
+
+/// strace's lines (the log, or the program's expected output) per thread:
+/// `<unfinished ...>` and `<... resumed>` halves joined, the padding before
+/// ` = ` taken out, only argtrace's calls kept.
+fn strace_lines(text: &str, main: u32) -> PerTid {
+    let mut per_tid = PerTid::new();
+    let mut unfinished: BTreeMap<u32, String> = BTreeMap::new();
+    for line in text.lines() {
+        let (tid, rest) = match line.split_once(' ') {
+            Some((t, rest)) if t.parse::<u32>().is_ok() => (t.parse().unwrap_or(main), rest.trim_start()),
+            _ => (main, line),
+        };
+        if let Some(head) = rest.strip_suffix(" <unfinished ...>") {
+            unfinished.insert(tid, head.to_string());
+            continue;
+        }
+        let full = if rest.starts_with("<... ") {
+            let tail = rest.split_once(" resumed>").map(|x| x.1).unwrap_or(rest);
+            format!("{}{}", unfinished.remove(&tid).unwrap_or_default(), tail)
+        } else {
+            rest.to_string()
+        };
+        if call_of(&full).is_none() {
+            continue;
+        }
+        let full = match full.rfind(" = ") {
+            Some(i) => format!("{} = {}", full[..i].trim_end(), &full[i + 3..]),
+            None => full,
+        };
+        per_tid.entry(tid).or_default().push(full);
+    }
+    per_tid
+}
+
+/// argtrace's lines per thread, the `comm pid/tid ` prefix taken off; and
+/// the first line's pid.
+fn argtrace_lines(text: &str, per_tid: &mut PerTid) -> Option<u32> {
+    let mut first = None;
+    for line in text.lines() {
+        let mut parts = line.splitn(3, ' ');
+        let (_comm, ids, call) = (parts.next(), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+        let Some((pid, tid)) = ids.split_once('/') else { panic!("no pid/tid in argtrace line: {line}") };
+        let (Ok(pid), Ok(tid)) = (pid.parse::<u32>(), tid.parse::<u32>()) else {
+            panic!("no pid/tid in argtrace line: {line}")
+        };
+        first.get_or_insert(pid);
+        per_tid.entry(tid).or_default().push(call.to_string());
+    }
+    first
+}
+
+/// One oracle's comparison: lines compared, identical, listed, and the
+/// unlisted differences.
+#[derive(Default)]
+struct Tally {
+    compared: usize,
+    same: usize,
+    listed: usize,
+    differences: Vec<String>,
+}
+
+/// Compares an oracle's lines with argtrace's, per thread and per call in
+/// order. The program's own output covers only its part of the run (after
+/// the loader's mmaps): `from_first_match` aligns it at the first argtrace
+/// line equal to its first.
+fn compare(test: &str, oracle: &PerTid, argtrace: &PerTid, from_first_match: bool) -> Tally {
+    let mut t = Tally::default();
+    for (tid, expected) in oracle {
+        let got = argtrace.get(tid).cloned().unwrap_or_default();
+        for call in CALLS {
+            let e: Vec<&String> = expected.iter().filter(|l| call_of(l) == Some(call)).collect();
+            let mut g: Vec<&String> = got.iter().filter(|l| call_of(l) == Some(call)).collect();
+            // The program prints only the calls it makes on purpose.
+            if from_first_match && e.is_empty() {
+                continue;
+            }
+            if from_first_match {
+                let start = g.iter().position(|l| *l == e[0]).unwrap_or(g.len().saturating_sub(e.len()));
+                g.drain(..start);
+                g.truncate(e.len());
+            }
+            for i in 0..e.len().max(g.len()) {
+                t.compared += 1;
+                let (e, g) = (e.get(i).map(|s| s.as_str()), g.get(i).map(|s| s.as_str()));
+                if e == g {
+                    t.same += 1;
+                } else if KNOWN_DIFFERENCES
+                    .iter()
+                    .any(|(name, piece, _)| *name == test && e.is_some_and(|e| e.contains(piece)))
+                {
+                    t.listed += 1;
+                } else {
+                    t.differences.push(format!(
+                        "tid {tid} {call} #{i}\n      oracle:   {}\n      argtrace: {}",
+                        e.unwrap_or("(none)"),
+                        g.unwrap_or("(none)")
+                    ));
+                }
+            }
+        }
+    }
+    t
+}
+
+/// What one case gave.
+struct Outcome {
+    row: String,
+    differences: Vec<String>,
+    /// What argtrace said at start-up about 32-bit processes.
+    said: Vec<String>,
+}
+
+/// clone-flags.test's first pass: the child stack the program expects
+/// (its regex's first alternative, in pages, times 0x1000) and the one strace
+/// reports, for CHILD_STACK_EXPECTED and CHILD_STACK_REPORTED.
+fn clone_flags_stacks(program: &Path, dir: &Path) -> (String, String) {
+    let log = dir.join("pass1.log");
+    let out = Command::new("strace")
+        .args(["-e", "signal=none", "-e", "trace=clone", "-o"])
+        .arg(&log)
+        .arg(program)
+        .stdin(Stdio::null())
+        .output()
+        .expect("strace");
+    assert!(out.status.success(), "clone-flags' first pass: {}", out.status);
+    let exp = String::from_utf8_lossy(&out.stdout);
+    let expected = exp.split("child_stack=(").nth(1).and_then(|s| s.split('|').next()).expect("expected stack");
+    let log = std::fs::read_to_string(&log).expect("log");
+    let reported = log.split("child_stack=").nth(1).and_then(|s| s.split(',').next()).expect("reported stack");
+    (format!("{expected}000"), reported.to_string())
+}
+
+fn run_case(case: &Case, abi: &str, bindir: &Path, work: &Path) -> Outcome {
+    let program = bindir.join(case.name);
+    let dir = work.join(format!("{abi}-{}", case.name));
+    std::fs::create_dir_all(&dir).expect("work dir");
+    let mut env = Vec::new();
+    if case.name == "clone-flags" {
+        let (e, r) = clone_flags_stacks(&program, &dir);
+        env = vec![("CHILD_STACK_EXPECTED", e), ("CHILD_STACK_REPORTED", r)];
+    }
+    let comm: String = case.name.chars().take(15).collect();
+    let mmap = start("mmap", &comm, &dir);
+    let clone = start("clone", &comm, &dir);
+    let log = dir.join("log");
+    // strace -o LOG ... PROGRAM > EXP, fd 3 open for clone_ptrace and clone_parent.
+    let exp = std::fs::File::create(dir.join("exp")).expect("exp file");
+    let mut cmd = Command::new("strace");
+    cmd.arg("-o").arg(&log).args(case.strace).args(["-e", &format!("trace={}", strace_trace_set(abi))]);
+    cmd.arg(&program).args(case.args).envs(env.iter().map(|(k, v)| (k, v)));
+    let fd3 = std::fs::OpenOptions::new().append(true).open("/dev/null").expect("/dev/null");
+    let fd3 = std::os::fd::AsRawFd::as_raw_fd(&fd3);
+    // SAFETY: dup2 in the forked child, before exec, on descriptors it owns.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, move || {
+            if libc::dup2(fd3, 3) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let status = cmd.stdin(Stdio::null()).stdout(exp).stderr(Stdio::null()).status().expect("run strace");
+    let (mmap_text, mmap_said) = mmap.stop();
+    let (clone_text, clone_said) = clone.stop();
+    // strace passes on the program's status: 77 is the harness's skip.
+    if status.code() == Some(77) {
+        return Outcome {
+            row: format!("{:<18} {abi:<6} skipped by the program (exit 77)", case.name),
+            differences: vec![],
+            said: vec![],
+        };
+    }
+    assert!(status.success(), "{} under strace: {status}", case.name);
+    let mut argtrace = PerTid::new();
+    let main = argtrace_lines(&mmap_text, &mut argtrace);
+    argtrace_lines(&clone_text, &mut argtrace);
+    let said: Vec<String> = mmap_said.into_iter().chain(clone_said).filter(|l| l.contains("32-bit")).collect();
+    let log = std::fs::read_to_string(&log).expect("strace's log");
+    let exp = std::fs::read_to_string(dir.join("exp")).expect("expected output");
+    let Some(main) = main else {
+        // argtrace saw nothing of the program: right only where it said so at start-up.
+        let n: usize = strace_lines(&log, 0).values().map(|v| v.len()).sum();
+        let row = format!(
+            "{:<18} {abi:<6} not seen ({n} lines in strace's log){}",
+            case.name,
+            if said.is_empty() { ", and argtrace did not say so" } else { ", as argtrace said at start-up" }
+        );
+        let differences = if abi != "x86_64" && !said.is_empty() {
+            vec![]
+        } else {
+            vec![format!("{abi} {}: argtrace printed nothing (and did not say why)", case.name)]
+        };
+        return Outcome { row, differences, said };
+    };
+    let by_program = compare(case.name, &strace_lines(&exp, main), &argtrace, true);
+    let by_log = compare(case.name, &strace_lines(&log, main), &argtrace, false);
+    let first = by_program.differences.first().or(by_log.differences.first());
+    let listed = by_program.listed + by_log.listed;
+    let row = format!(
+        "{:<18} {abi:<6} program {:>3}/{:<3} log {:>3}/{:<3}{}{}",
+        case.name,
+        by_program.same,
+        by_program.compared,
+        by_log.same,
+        by_log.compared,
+        if listed > 0 { format!(" ({listed} listed)") } else { String::new() },
+        first.map(|d| format!("\n    first difference: {d}")).unwrap_or_default()
+    );
+    let differences = by_program
+        .differences
+        .iter()
+        .map(|d| format!("{abi} {} (program's output): {d}", case.name))
+        .chain(by_log.differences.iter().map(|d| format!("{abi} {} (strace's log): {d}", case.name)))
+        .collect();
+    Outcome { row, differences, said: vec![] }
+}
+
+/// strace's -e trace= set: i386 has mmap2 besides the old mmap.
+fn strace_trace_set(abi: &str) -> &'static str {
+    if abi == "i386" {
+        "mmap,mmap2,clone,clone3,fork,vfork"
+    } else {
+        "mmap,clone,clone3,fork,vfork"
+    }
+}
+
+#[test]
+fn strace_test_suite_lines() {
+    let started = Instant::now();
+    let src = strace_source();
+    let dirs = build(&src);
+    let built = started.elapsed();
+    let work = std::env::temp_dir().join(format!("argtrace-strace-suite-{}", std::process::id()));
+    let mut table = String::new();
+    let mut failures = Vec::new();
+    let mut said: Vec<String> = Vec::new();
+    let _ = writeln!(table, "strace 6.1 test suite ({}), argtrace per test:", src.display());
+    for (abi, dir) in &dirs {
+        for case in CASES {
+            let outcome = run_case(case, abi, dir, &work);
+            let _ = writeln!(table, "{}", outcome.row);
+            failures.extend(outcome.differences);
+            for line in outcome.said {
+                if !said.contains(&line) {
+                    said.push(line);
+                }
+            }
+        }
+    }
+    if !said.is_empty() {
+        let _ = writeln!(table, "argtrace said at start-up:");
+    }
+    for line in &said {
+        let _ = writeln!(table, "  {line}");
+    }
+    if dirs.len() == 1 {
+        let _ = writeln!(table, "i386: not built (no gcc -m32 here, or not x86_64)");
+    }
+    let _ = writeln!(table, "not run:");
+    for (tests, why) in NOT_RUN {
+        let _ = writeln!(table, "  {tests}: {why}");
+    }
+    let _ = writeln!(table, "listed differences:");
+    for (test, piece, why) in KNOWN_DIFFERENCES {
+        let _ = writeln!(table, "  {test} `{piece}`: {why}");
+    }
+    let _ = writeln!(table, "time: {:.0?} to fetch and build, {:.0?} in all", built, started.elapsed());
+    print!("{table}");
+    let report = Path::new(env!("CARGO_TARGET_TMPDIR")).join("../strace-suite.txt");
+    let _ = std::fs::write(&report, &table);
+    let _ = std::fs::remove_dir_all(&work);
+    assert!(failures.is_empty(), "{table}\nunlisted differences:\n{}", failures.join("\n"));
+}
