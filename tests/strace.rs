@@ -7,57 +7,15 @@
 //! Root and strace (scripts/test.sh installs it) are needed.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
-const ARGTRACE: &str = env!("CARGO_BIN_EXE_argtrace");
+mod common;
+use common::{Tracer, ARGTRACE};
 
 /// argtrace tracing one subject into a file, started and ready.
-struct Tracer {
-    child: Child,
-    out: PathBuf,
-}
-
-// The child is handed to the caller, who waits for it; the only other path is a panic that fails the test.
-#[allow(clippy::zombie_processes)]
 fn start(subject: &str, dir: &Path) -> Tracer {
-    let out = dir.join(format!("{subject}.argtrace"));
-    let mut child = Command::new(ARGTRACE)
-        .args([subject, "-o"])
-        .arg(&out)
-        .stdin(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start argtrace");
-    let stderr = child.stderr.take().expect("piped");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let line = rx
-            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            .unwrap_or_else(|_| panic!("argtrace {subject} never said it was tracing"));
-        if line.starts_with("argtrace: tracing") {
-            return Tracer { child, out };
-        }
-    }
-}
-
-impl Tracer {
-    /// Stops argtrace cleanly (SIGINT) and returns its lines.
-    fn stop(mut self) -> String {
-        // SAFETY: kill(2) on our own child's pid.
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGINT) };
-        let status = self.child.wait().expect("wait for argtrace");
-        assert!(status.success(), "argtrace ended with {status}");
-        std::fs::read_to_string(&self.out).expect("read argtrace's output")
-    }
+    Tracer::spawn(subject, &[], dir.join(format!("{subject}.argtrace"))).ready()
 }
 
 /// strace's lines per thread, in order: `<unfinished ...>` and
@@ -124,8 +82,8 @@ fn side_by_side(dir: &Path, name: &str, program: &[&str]) -> Result<usize, Strin
         .status()
         .expect("run strace (apt-get install strace)");
     assert!(status.success(), "{program:?} under strace: {status}");
-    let mut argtrace = argtrace_lines(&mmap.stop());
-    for (tid, lines) in argtrace_lines(&clone.stop()) {
+    let mut argtrace = argtrace_lines(&mmap.stop().0);
+    for (tid, lines) in argtrace_lines(&clone.stop().0) {
         argtrace.entry(tid).or_default().extend(lines);
     }
     let strace = strace_lines(&std::fs::read_to_string(&strace_out).expect("strace output"));

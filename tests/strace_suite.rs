@@ -16,13 +16,12 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::Receiver;
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Instant;
 
-const ARGTRACE: &str = env!("CARGO_BIN_EXE_argtrace");
+mod common;
+use common::Tracer;
 
 /// The calls argtrace decodes today, with their subject; strace's names (i386
 /// has mmap2 and the old mmap of one struct pointer, also named mmap).
@@ -103,7 +102,7 @@ fn run_ok(cmd: &mut Command, what: &str) {
 /// Configures the source once and builds the programs in tests/ (and
 /// tests-m32/ when `gcc -m32` links a program): make rebuilds only what is missing.
 fn build(src: &Path) -> Vec<(&'static str, PathBuf)> {
-    if !src.join("config.h").exists() {
+    if !src.join("config.status").exists() {
         // mpers is strace's own multi-personality build, not needed for its tests.
         run_ok(
             Command::new("./configure").args(["--quiet", "--enable-mpers=check"]).current_dir(src),
@@ -136,60 +135,6 @@ fn build(src: &Path) -> Vec<(&'static str, PathBuf)> {
         run_ok(Command::new("make").args(&flags).args(&names).current_dir(dir), "make the test programs");
     }
     dirs
-}
-
-/// argtrace tracing one subject for one program name, into a file.
-struct Tracer {
-    child: Child,
-    out: PathBuf,
-    /// What argtrace said on stderr before it was ready.
-    said: Vec<String>,
-    rest: Receiver<String>,
-}
-
-// The child is handed to the caller, who waits for it; the only other path is a panic that fails the test.
-#[allow(clippy::zombie_processes)]
-fn start(subject: &str, comm: &str, dir: &Path) -> Tracer {
-    let out = dir.join(format!("{subject}.argtrace"));
-    let mut child = Command::new(ARGTRACE)
-        .args([subject, "-c", comm, "-o"])
-        .arg(&out)
-        .stdin(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start argtrace");
-    let stderr = child.stderr.take().expect("piped");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut said = Vec::new();
-    loop {
-        let line = rx
-            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            .unwrap_or_else(|_| panic!("argtrace {subject} never said it was tracing: {said:?}"));
-        if line.starts_with("argtrace: tracing") {
-            return Tracer { child, out, said, rest: rx };
-        }
-        said.push(line);
-    }
-}
-
-impl Tracer {
-    /// Stops argtrace cleanly (SIGINT); its lines, and what it said.
-    fn stop(mut self) -> (String, Vec<String>) {
-        // SAFETY: kill(2) on our own child's pid.
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGINT) };
-        let status = self.child.wait().expect("wait for argtrace");
-        assert!(status.success(), "argtrace ended with {status}");
-        let mut said = self.said;
-        said.extend(self.rest.try_iter());
-        assert!(!said.iter().any(|l| l.contains("lost") && !l.contains(" 0 lost")), "argtrace lost events: {said:?}");
-        (std::fs::read_to_string(&self.out).expect("read argtrace's output"), said)
-    }
 }
 
 /// Lines per thread; a line without a pid belongs to `main`.
@@ -342,8 +287,9 @@ fn run_case(case: &Case, abi: &str, bindir: &Path, work: &Path) -> Outcome {
         env = vec![("CHILD_STACK_EXPECTED", e), ("CHILD_STACK_REPORTED", r)];
     }
     let comm: String = case.name.chars().take(15).collect();
-    let mmap = start("mmap", &comm, &dir);
-    let clone = start("clone", &comm, &dir);
+    let mmap = Tracer::spawn("mmap", &["-c", &comm], dir.join("mmap.argtrace"));
+    let clone = Tracer::spawn("clone", &["-c", &comm], dir.join("clone.argtrace"));
+    let (mmap, clone) = (mmap.ready(), clone.ready());
     let log = dir.join("log");
     // strace -o LOG ... PROGRAM > EXP, fd 3 open for clone_ptrace and clone_parent.
     let exp = std::fs::File::create(dir.join("exp")).expect("exp file");

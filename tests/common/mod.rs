@@ -23,3 +23,67 @@ pub fn assert_one_line_error(out: &Output, code: i32, needle: &str) {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(out.stdout.is_empty(), "nothing on stdout for an error");
 }
+
+/// argtrace tracing one subject into a file (the side-by-side tests against strace).
+pub struct Tracer {
+    child: std::process::Child,
+    out: std::path::PathBuf,
+    /// What argtrace said on stderr before it was ready.
+    said: Vec<String>,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl Tracer {
+    /// Starts `argtrace SUBJECT ARGS... -o OUT` without waiting: several
+    /// tracers load their programs at once, then `ready` waits for each.
+    // The child is handed to the caller, who waits for it in `stop`; the only other path is a panic.
+    #[allow(clippy::zombie_processes)]
+    pub fn spawn(subject: &str, args: &[&str], out: std::path::PathBuf) -> Tracer {
+        use std::io::BufRead;
+        let mut child = Command::new(ARGTRACE)
+            .arg(subject)
+            .args(args)
+            .arg("-o")
+            .arg(&out)
+            .stdin(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start argtrace");
+        let stderr = child.stderr.take().expect("piped");
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        Tracer { child, out, said: Vec::new(), lines }
+    }
+
+    /// Waits (at most a minute) until argtrace says it is tracing.
+    pub fn ready(mut self) -> Tracer {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(deadline.saturating_duration_since(std::time::Instant::now()))
+                .unwrap_or_else(|_| panic!("argtrace never said it was tracing: {:?}", self.said));
+            if line.starts_with("argtrace: tracing") {
+                return self;
+            }
+            self.said.push(line);
+        }
+    }
+
+    /// Stops argtrace cleanly (SIGINT): its output, and what it said on
+    /// stderr (none of which may report lost events).
+    pub fn stop(mut self) -> (String, Vec<String>) {
+        // SAFETY: kill(2) on our own child's pid.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGINT) };
+        let status = self.child.wait().expect("wait for argtrace");
+        assert!(status.success(), "argtrace ended with {status}");
+        let mut said = self.said;
+        said.extend(self.lines.try_iter());
+        assert!(!said.iter().any(|l| l.contains(" lost") && !l.contains(" 0 lost")), "argtrace lost events: {said:?}");
+        (std::fs::read_to_string(&self.out).expect("read argtrace's output"), said)
+    }
+}
