@@ -323,3 +323,90 @@ impl Record for CloneEvent {
         a.close();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A clone3 event of `size` bytes whose struct was read, failing with `ret`.
+    fn clone3(size: u32, ret: i64) -> CloneEvent {
+        let mut e = CloneEvent {
+            syscall: skel::types::argtrace_clone_syscall::CLONE_SYS_CLONE3.0,
+            clone3_size: size,
+            args_ptr: 0x7f00_0000_1000,
+            ret,
+            ..Default::default()
+        };
+        e.parent_tid_err = 1;
+        e.pidfd_err = 1;
+        e
+    }
+
+    fn text(e: &CloneEvent) -> String {
+        let mut out = String::new();
+        e.text(&crate::render::test_style(false), &mut out);
+        out
+    }
+
+    // The expected lines are strace 6.1's, from tests/clone3.c of its test suite.
+    #[test]
+    fn clone3_below_the_first_version_is_an_address() {
+        let mut e = clone3(0, -22);
+        e.args_ptr = 0;
+        assert_eq!(text(&e), "clone3(NULL, 0) = -1 EINVAL (Invalid argument)");
+        let e = clone3(56, -22);
+        assert_eq!(text(&e), "clone3(0x7f0000001000, 56) = -1 EINVAL (Invalid argument)");
+    }
+
+    #[test]
+    fn clone3_set_tid_cgroup_and_a_wide_exit_signal() {
+        let mut e = clone3(88, -22);
+        e.set_tid = 0xface_feed_cafe_babe;
+        e.set_tid_size = 33;
+        assert_eq!(
+            text(&e),
+            "clone3({flags=0, exit_signal=0, stack=NULL, stack_size=0, set_tid=0xfacefeedcafebabe, \
+             set_tid_size=33}, 88) = -1 EINVAL (Invalid argument)"
+        );
+        let mut e = clone3(88, -22);
+        e.set_tid = 0x1000;
+        e.set_tid_size = 2;
+        e.set_tid_values[..2].copy_from_slice(&[-1, 7]);
+        e.set_tid_read = 2;
+        assert!(text(&e).contains("set_tid=[-1, 7], set_tid_size=2}"), "{}", text(&e));
+        let mut e = clone3(88, -9);
+        e.flags = CLONE_INTO_CGROUP;
+        assert!(text(&e).contains("stack_size=0, cgroup=0}, 88)"), "{}", text(&e));
+        let mut e = clone3(104, -7);
+        e.exit_signal = 0xdead_c0de;
+        e.tail_len = 16;
+        e.tail_state = CLONE3_TAIL_UNREADABLE;
+        assert_eq!(
+            text(&e),
+            "clone3({flags=0, exit_signal=3735929054, stack=NULL, stack_size=0, ???}, 104) = -1 E2BIG (Argument list too long)"
+        );
+    }
+
+    #[test]
+    fn clone3_bytes_past_the_known_struct() {
+        let mut e = clone3(96, -7);
+        e.exit_signal = 0xdead_face_0000_0011;
+        e.tail_len = 8;
+        e.tail_state = CLONE3_TAIL_NONZERO;
+        e.tail[..8].copy_from_slice(&[0xde, 0xc0, 0xad, 0xde, 0xed, 0xfe, 0xce, 0xfa]);
+        assert_eq!(
+            text(&e),
+            "clone3({flags=0, exit_signal=16045756810061152273, stack=NULL, stack_size=0, \
+             /* bytes 88..95 */ \"\\xde\\xc0\\xad\\xde\\xed\\xfe\\xce\\xfa\"}, 96) = -1 E2BIG (Argument list too long)"
+        );
+        // Zero bytes print nothing; a successful call shows them again after =>.
+        e.tail_state = 0;
+        assert!(text(&e).contains("stack_size=0}, 96)"));
+        e.tail_state = CLONE3_TAIL_NONZERO;
+        e.tail_len = 40;
+        e.ret = 42;
+        let line = text(&e);
+        assert!(line.contains("/* bytes 88..127 */ \"\\xde"), "{line}");
+        assert!(line.contains("\"...} => {/* bytes 88..127 */"), "{line}");
+    }
+}
