@@ -42,15 +42,20 @@ static __always_inline void clone3_beyond(struct clone_event *e, __u64 addr, __u
 	e->tail_len = end - ARGTRACE_CLONE3_KNOWN_SIZE;
 	for (i = 0; i < (ARGTRACE_CLONE3_TAIL_LIMIT - ARGTRACE_CLONE3_KNOWN_SIZE + 63) / 64; i++) {
 		__u64 off = ARGTRACE_CLONE3_KNOWN_SIZE + i * 64;
-		__u64 n;
+		__u64 rem;
+		long err;
 
 		if (off >= end)
 			break;
-		n = end - off;
-		if (n > sizeof(chunk))
-			n = sizeof(chunk);
+		rem = end - off;
 		__builtin_memset(chunk, 0, sizeof(chunk));
-		if (bpf_probe_read_user(chunk, n & (sizeof(chunk) * 2 - 1), (void *)(addr + off))) {
+		/* A constant size, or a masked one: 6.1's verifier loses a clamped length's bounds. */
+		if (rem >= sizeof(chunk))
+			err = bpf_probe_read_user(chunk, sizeof(chunk), (void *)(addr + off));
+		else
+			err = bpf_probe_read_user(chunk, rem & (sizeof(chunk) - 1),
+						  (void *)(addr + off));
+		if (err) {
 			e->tail_state = CLONE3_TAIL_UNREADABLE;
 			return;
 		}
