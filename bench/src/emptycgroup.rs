@@ -84,7 +84,7 @@ pub fn attach(attach: &str) -> io::Result<Vec<OwnedFd>> {
 
 #[cfg(test)]
 mod tests {
-    use argtrace::bpf::ProbeMode;
+    use argtrace::family::ProbeMode;
     use argtrace::subject::{self, Hook};
 
     #[test]

@@ -12,7 +12,7 @@ use std::fs;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
-use argtrace::bpf::ProbeMode;
+use argtrace::family::ProbeMode;
 use argtrace::subject::{self, Hook};
 
 use crate::sys;
@@ -286,7 +286,7 @@ fn btf_func_id(btf: &[u8], name: &str) -> Option<u32> {
 
 #[cfg(test)]
 mod tests {
-    use argtrace::bpf::ProbeMode;
+    use argtrace::family::ProbeMode;
     use argtrace::subject::{self, Hook};
 
     #[test]

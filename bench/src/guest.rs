@@ -243,7 +243,7 @@ pub fn parse_console(text: &str) -> Option<GuestRun> {
 
 #[cfg(test)]
 mod tests {
-    use argtrace::bpf::ProbeMode;
+    use argtrace::family::ProbeMode;
 
     use super::*;
     use crate::results::PerMode;

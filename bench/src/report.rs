@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use argtrace::bpf::ProbeMode;
+use argtrace::family::ProbeMode;
 
 use crate::contender::Contender;
 use crate::json::Json;

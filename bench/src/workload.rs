@@ -10,7 +10,7 @@
 
 use std::io::{Read, Write};
 
-use argtrace::bpf::ProbeMode;
+use argtrace::family::ProbeMode;
 
 use crate::{sockchurn, sys};
 

@@ -10,7 +10,7 @@ use std::os::fd::AsRawFd;
 
 use serde_json::{json, Value};
 
-use argtrace::decode::{
+use argtrace::decode::process::{
     CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_FILES, CLONE_FS, CLONE_PARENT_SETTID, CLONE_PIDFD, CLONE_SETTLS,
     CLONE_SIGHAND, CLONE_SYSVSEM, CLONE_THREAD, CLONE_VM,
 };
