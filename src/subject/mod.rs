@@ -75,7 +75,7 @@ pub trait Subject: Debug + Send + Sync {
     }
 
     /// The name of the subject's call numbered `call` by its BPF side
-    /// (ARGTRACE_CALL in bpf/common.bpf.h): a row of the summary (-s).
+    /// (summary_row() in bpf/<name>.bpf.c): a row of the summary (-s).
     fn call_name(&self, call: u32) -> Option<&'static str>;
 
     /// Opens, configures (rodata, filters), loads and attaches the object in `mode`.

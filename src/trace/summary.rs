@@ -1,4 +1,4 @@
-//! Summary mode (-s): what the kernel counted per call (bpf/common.bpf.h,
+//! Summary mode (-s): what the kernel counted per call (bpf/argtrace.bpf.h,
 //! count_call(): calls, errors per errno, total, minimum and maximum
 //! duration, a log2 histogram, in per-CPU maps), read at exit or every
 //! --interval and printed as strace -c prints its table, then the errors per
@@ -20,7 +20,7 @@ use crate::render::{write_json_str, Json, Style};
 use crate::subject::Subject;
 use crate::sys;
 
-// Every object has the summary's types (bpf/common.bpf.h): mmap's skeleton
+// Every object has the summary's types (bpf/argtrace.bpf.h): mmap's skeleton
 // names them for all.
 use crate::subject::mmap::skel::types::{
     argtrace_call_stats as RawStats, argtrace_errno_key as ErrnoKey, argtrace_summary_limits as Limits,

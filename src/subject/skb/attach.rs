@@ -70,7 +70,10 @@ pub(super) fn load_cgroup<'obj>(
         open.progs.skb_ingress.set_autoload(ingress);
         open.progs.skb_egress.set_autoload(egress);
         if sk_storage {
-            Ok(())
+            // An accepted socket (cloned by the kernel from its listener, with
+            // no sock_create of its own) inherits the listener's creator.
+            let flags = open.maps.creators.map_flags() | libbpf_rs::libbpf_sys::BPF_F_CLONE;
+            open.maps.creators.set_map_flags(flags)
         } else {
             // Nothing records an owner then: no sock hook at all.
             for p in [

@@ -7,7 +7,7 @@
 //! Two probe modes. cgroup: cgroup_skb/egress and ingress attached with
 //! bpf_links to the cgroup, and the owner of each socket recorded in
 //! socket-local storage by cgroup socket hooks in the task's own context
-//! (bpf/creator.bpf.h, shared with sock); -p/-c/-u filter on that owner, in
+//! (bpf/cgroup.bpf.h, shared with sock); -p/-c/-u filter on that owner, in
 //! the kernel. socket (the fallback, or `--iface IF`): a socket filter on an
 //! AF_PACKET socket, which sees an interface's packets in both directions
 //! (pkt_type) but no process, so the task filters are refused there.
