@@ -54,7 +54,7 @@ __u64 last_wakeup_ns = 0;
  * module has them. */
 enum argtrace_probe _argtrace_probe = 0;
 /* The summary's counters and limits (-s), read the same way whatever the
- * subject: src/summary.rs takes their Rust types from one skeleton. */
+ * subject: src/trace/summary.rs takes their Rust types from one skeleton. */
 enum argtrace_summary_limits _argtrace_summary_limits = 0;
 struct argtrace_call_stats _argtrace_call_stats = {};
 struct argtrace_errno_key _argtrace_errno_key = {};

@@ -159,7 +159,7 @@ fn parse_size(s: &str) -> std::result::Result<u32, String> {
 }
 
 /// The shortest --interval: each table costs a short wait for the programs
-/// still counting into the previous one (src/summary.rs).
+/// still counting into the previous one (src/trace/summary.rs).
 const MIN_INTERVAL: Duration = Duration::from_millis(100);
 
 /// Checks what can be checked without the kernel's BPF (the subject's modes
