@@ -179,15 +179,18 @@ static __always_inline struct argtrace_pending *pending_slot(void)
  * (the hash is full, no memory): the caller counts a drop. */
 static __always_inline struct argtrace_pending *new_pending_slot(void)
 {
-	struct argtrace_pending fresh = {};
 	__u32 tid;
 
 	if (use_task_storage)
 		return bpf_task_storage_get(&pending_tasks, bpf_get_current_task_btf(), NULL,
 					    BPF_LOCAL_STORAGE_GET_F_CREATE);
 	tid = (__u32)bpf_get_current_pid_tgid();
-	if (bpf_map_update_elem(&pending, &tid, &fresh, BPF_ANY))
-		return NULL;
+	{
+		struct argtrace_pending fresh = {};
+
+		if (bpf_map_update_elem(&pending, &tid, &fresh, BPF_ANY))
+			return NULL;
+	}
 	return bpf_map_lookup_elem(&pending, &tid);
 }
 
