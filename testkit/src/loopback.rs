@@ -105,7 +105,7 @@ impl Listener {
 
     /// Kills the listening process and reaps it.
     pub fn stop(self) {
-        process::signal(self.pid as u32, libc::SIGKILL);
+        process::signal(self.pid, libc::SIGKILL);
         let mut status = 0;
         // SAFETY: status is a live local; pid is our child.
         unsafe { libc::waitpid(self.pid, &mut status, 0) };

@@ -9,9 +9,9 @@ pub fn gettid() -> u32 {
 }
 
 /// Sends `sig` to `pid` (a child of ours).
-pub fn signal(pid: u32, sig: i32) {
+pub fn signal(pid: i32, sig: i32) {
     // SAFETY: kill has no memory-safety preconditions.
-    unsafe { libc::kill(pid as i32, sig) };
+    unsafe { libc::kill(pid, sig) };
 }
 
 /// Pins the calling thread (and so the processes it forks or execs) to one CPU.
