@@ -14,18 +14,49 @@ use std::time::{Duration, Instant};
 /// The start of the line argtrace prints once it traces.
 pub const READY: &str = "argtrace: tracing";
 
-/// An argtrace that has said it is tracing.
-pub struct Tracing {
+/// A started argtrace, its stderr read line by line on a thread.
+pub struct Tracer {
     pub child: Child,
-    /// Its stderr lines so far, the ready line last.
+    /// Its stderr lines taken so far (up to the ready line, once it came).
     pub seen: Vec<String>,
     /// The lines after those, as they come.
     pub stderr: mpsc::Receiver<String>,
 }
 
-impl Tracing {
-    /// Its stderr lines up to the end of the stream, after the child ended
-    /// (at most `limit` more): `seen`, then the rest.
+impl Tracer {
+    /// Spawns `cmd` (an argtrace command line; its stdin and stdout as the
+    /// caller set them) with stderr piped.
+    pub fn spawn(cmd: &mut Command) -> Result<Tracer, String> {
+        let mut child = cmd
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", cmd.get_program().to_string_lossy()))?;
+        let stderr = line_reader(child.stderr.take().expect("piped"));
+        Ok(Tracer { child, seen: Vec::new(), stderr })
+    }
+
+    /// Waits until `deadline` for the ready line. A child that never gets
+    /// there is killed and reaped, and the error says how it ended and what
+    /// it said.
+    pub fn wait_ready(&mut self, deadline: Instant) -> Result<(), String> {
+        while let Ok(line) = self.stderr.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            let ready = line.starts_with(READY);
+            self.seen.push(line);
+            if ready {
+                return Ok(());
+            }
+        }
+        let _ = self.child.kill();
+        let status = self.child.wait().map(|s| s.to_string()).unwrap_or_default();
+        Err(format!("argtrace never said it was tracing ({status}); stderr: {}", self.seen.join(" | ")))
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
+    /// Its stderr lines up to the end of the stream, once the child ended
+    /// (at most `limit` more): those seen, then the rest.
     pub fn stderr_lines(&mut self, limit: Duration) -> Vec<String> {
         let mut all = std::mem::take(&mut self.seen);
         all.extend(rest_of(&self.stderr, limit));
@@ -33,14 +64,22 @@ impl Tracing {
     }
 }
 
-/// Reads a child's output on a thread, line by line.
+/// Spawns `cmd` as `Tracer::spawn` does and waits up to `limit` for its
+/// ready line.
+pub fn spawn_tracing(cmd: &mut Command, limit: Duration) -> Result<Tracer, String> {
+    let mut t = Tracer::spawn(cmd)?;
+    t.wait_ready(Instant::now() + limit)?;
+    Ok(t)
+}
+
+/// Reads a child's output on a thread, line by line, to its end.
 pub fn line_reader(r: impl Read + Send + 'static) -> mpsc::Receiver<String> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
+        // Read to the end even when nobody listens any more, so that the
+        // child never blocks on a full pipe.
         for line in BufReader::new(r).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
+            let _ = tx.send(line);
         }
     });
     rx
@@ -66,35 +105,6 @@ pub fn rest_of(rx: &mpsc::Receiver<String>, limit: Duration) -> Vec<String> {
         lines.push(line);
     }
     lines
-}
-
-/// Takes lines from `rx` into `seen` until the ready line (true), or until
-/// the stream ends or `deadline` passes (false).
-pub fn wait_ready(rx: &mpsc::Receiver<String>, seen: &mut Vec<String>, deadline: Instant) -> bool {
-    while let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-        let ready = line.starts_with(READY);
-        seen.push(line);
-        if ready {
-            return true;
-        }
-    }
-    false
-}
-
-/// Spawns `cmd` (an argtrace command line; its stdin and stdout as the
-/// caller set them) with stderr piped, and waits up to `limit` for its
-/// ready line. A child that never gets there is killed and reaped, and the
-/// error says how it ended and what it said.
-pub fn spawn_tracing(cmd: &mut Command, limit: Duration) -> Result<Tracing, String> {
-    let mut child = cmd.stderr(Stdio::piped()).spawn().map_err(|e| format!("cannot start {cmd:?}: {e}"))?;
-    let stderr = line_reader(child.stderr.take().expect("piped"));
-    let mut seen = Vec::new();
-    if wait_ready(&stderr, &mut seen, Instant::now() + limit) {
-        return Ok(Tracing { child, seen, stderr });
-    }
-    let _ = child.kill();
-    let status = child.wait().map(|s| s.to_string()).unwrap_or_default();
-    Err(format!("argtrace never said it was tracing ({status}); stderr: {}", seen.join(" | ")))
 }
 
 /// Waits up to `limit` for the child to end; then kills and reaps it, and
