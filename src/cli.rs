@@ -156,6 +156,11 @@ pub struct CommonArgs {
     /// Show libbpf's own log and the verifier's messages.
     #[arg(short = 'v', long, global = true)]
     pub verbose: bool,
+    /// Once tracing is attached and the outputs are open, run as USER (its
+    /// uid and group, no capabilities), as tcpdump -Z; `root` stays root.
+    /// Without it, root drops to a user named argtrace if one exists.
+    #[arg(short = 'Z', long = "user", value_name = "USER", global = true)]
+    pub user: Option<String>,
 }
 
 fn parse_duration(s: &str) -> std::result::Result<Duration, String> {
@@ -231,6 +236,8 @@ pub struct Config {
     pub ringbuf_size: Option<u32>,
     pub btf: PathBuf,
     pub verbose: bool,
+    /// -Z: whose privileges the run keeps once attached (src/privilege.rs).
+    pub user: crate::privilege::UserSwitch,
 }
 
 /// The shortest --interval: each table costs a short wait for the programs
@@ -331,6 +338,7 @@ impl Config {
                 subject.name()
             )));
         }
+        let user = crate::privilege::resolve(c.user.as_deref(), c.stack)?;
         let cfg = Config {
             subject,
             probe: c.probe,
@@ -352,6 +360,7 @@ impl Config {
             ringbuf_size: c.ringbuf_size,
             btf: c.btf.unwrap_or_else(|| PathBuf::from(SYSFS_BTF)),
             verbose: c.verbose,
+            user,
         };
         cfg.subject.check_config(&cfg)?;
         Ok(cfg)

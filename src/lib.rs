@@ -10,6 +10,8 @@ pub mod decode;
 pub mod error;
 pub mod event;
 pub mod pcap;
+pub mod private_file;
+pub mod privilege;
 pub mod probe;
 pub mod render;
 pub mod stack;

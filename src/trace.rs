@@ -75,6 +75,9 @@ pub fn run(cfg: Config) -> Result<()> {
         page_size: sys::page_size(),
         second_cache: Default::default(),
     };
+    // Attached, every output open: say what payloads go where, then give up root (-Z).
+    crate::private_file::announce_payloads(&cfg);
+    crate::privilege::drop_after_attach(&cfg, &drops_map)?;
     if cfg.summary {
         return crate::summary::run(&cfg, tracer, out, style, drops_map);
     }
@@ -182,21 +185,9 @@ pub fn run(cfg: Config) -> Result<()> {
     Ok(())
 }
 
-/// Opens --output. A FIFO or socket is refused: opening a FIFO blocks until
-/// a reader comes, which would hang the start-up and ignore --duration.
+/// Opens --output (or any other output file): private, src/private_file.rs.
 pub(crate) fn open_output(path: &std::path::Path) -> Result<File> {
-    use std::os::unix::fs::FileTypeExt;
-    let shown = path.display();
-    if let Ok(meta) = std::fs::metadata(path) {
-        let t = meta.file_type();
-        if t.is_fifo() || t.is_socket() {
-            return Err(Error::Output(format!(
-                "cannot write {shown}: it is a {}, which argtrace does not open (pipe the output instead: argtrace ... | cmd)",
-                if t.is_fifo() { "FIFO" } else { "socket" }
-            )));
-        }
-    }
-    File::create(path).map_err(|e| Error::Output(format!("cannot write {shown}: {}", sys::io_reason(&e))))
+    crate::private_file::create(path)
 }
 
 /// The sum of the per-CPU drop counters.

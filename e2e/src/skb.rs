@@ -57,7 +57,9 @@ pub fn run(argtrace: &Path, report: &mut dyn FnMut(&str, &str, Outcome)) {
         Err(e) => main.iter().for_each(|c| report(c, "cgroup", Err(e.clone()))),
     }
     report("skb-pid-filter", "cgroup", case_pid_filter(argtrace));
-    report("skb-pcap", "cgroup", case_pcap(argtrace));
+    report("skb-pcap", "cgroup", case_pcap(argtrace, None));
+    // The same capture after giving up root (-Z, src/privilege.rs).
+    report("skb-pcap-user", "cgroup", case_pcap(argtrace, Some("nobody")));
     report("skb-summary", "cgroup", case_summary(argtrace));
     report("skb-iface", "socket", case_iface(argtrace));
     report("skb-iface-refuses-pid", "socket", case_iface_refuses_pid(argtrace));
@@ -194,6 +196,8 @@ struct Traced {
     stdout: String,
     stderr: String,
     facts: Vec<Value>,
+    /// argtrace's /proc/PID/status just before it was stopped.
+    proc_status: String,
 }
 
 impl Traced {
@@ -277,6 +281,7 @@ fn traced_in(
     }
     // The last packets (FIN, ACK) leave shortly after the triggers end.
     std::thread::sleep(Duration::from_millis(300));
+    let proc_status = std::fs::read_to_string(format!("/proc/{}/status", at.id())).unwrap_or_default();
     // SAFETY: signalling our own child by pid.
     unsafe { libc::kill(at.id() as i32, libc::SIGINT) };
     let status = wait_timeout(&mut at, Duration::from_secs(60));
@@ -287,7 +292,7 @@ fn traced_in(
         return Err(e);
     }
     match status {
-        Some(s) if s.success() => Ok(Traced { stdout, stderr, facts }),
+        Some(s) if s.success() => Ok(Traced { stdout, stderr, facts, proc_status }),
         Some(s) => Err(format!("argtrace ended with {s}; stderr: {stderr}")),
         None => Err(format!("argtrace did not stop within 60 s of SIGINT; stderr: {stderr}")),
     }
@@ -556,11 +561,16 @@ fn case_summary(argtrace: &Path) -> Outcome {
 /// --pcap with --print: the text lines, and a pcap file whose records are
 /// those packets, read back by a reader of our own and by `tcpdump -r` where
 /// tcpdump is installed (the host's test command installs it).
-fn case_pcap(argtrace: &Path) -> Outcome {
+/// With `user`, argtrace runs with `-Z user`: it must capture the same, and
+/// run as that user with no capabilities once tracing (its /proc status).
+fn case_pcap(argtrace: &Path, user: Option<&str>) -> Outcome {
     let path = std::env::temp_dir().join(format!("argtrace-e2e-skb-{}.pcap", std::process::id()));
+    let _ = std::fs::remove_file(&path);
     let shown = path.display().to_string();
     let result = (|| {
-        let t = traced(argtrace, &["--pcap", &shown, "--print", "--snaplen", "200"], &["tcp"], |r| r.pids.clone())?;
+        let mut args = vec!["--pcap", &shown, "--print", "--snaplen", "200"];
+        args.extend(user.iter().flat_map(|u| ["-Z", *u]));
+        let t = traced(argtrace, &args, &["tcp"], |r| r.pids.clone())?;
         let f = &t.facts[0];
         let lines: Vec<&str> = t.stdout.lines().collect();
         let want = format!(
@@ -585,10 +595,45 @@ fn case_pcap(argtrace: &Path) -> Outcome {
             return Err(format!("the pcap holds HELLO {} and WORLD {} times, not 2 each", with(HELLO), with(WORLD)));
         }
         let tcpdump = tcpdump_agrees(&path, packets.len())?;
-        Ok(format!("{} packets in lines and pcap; payloads found; {tcpdump}", packets.len()))
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).map_err(|e| e.to_string())?.permissions().mode() & 0o7777;
+        if mode != 0o600 {
+            return Err(format!("the pcap file has mode {mode:04o}, not 0600"));
+        }
+        let dropped = match user {
+            None => String::new(),
+            Some(user) => format!("; {}", check_dropped(&t, user)?),
+        };
+        Ok(format!("{} packets in lines and pcap; payloads found; {tcpdump}; mode 0600{dropped}", packets.len()))
     })();
     let _ = std::fs::remove_file(&path);
     result
+}
+
+/// argtrace said it dropped to `user` (from /etc/passwd), and its /proc
+/// status while tracing shows that uid and gid and no capability at all.
+fn check_dropped(t: &Traced, user: &str) -> Result<String, String> {
+    let passwd = std::fs::read_to_string("/etc/passwd").map_err(|e| format!("/etc/passwd: {e}"))?;
+    let entry: Vec<&str> = passwd
+        .lines()
+        .map(|l| l.split(':').collect::<Vec<_>>())
+        .find(|f| f.len() > 3 && f[0] == user)
+        .ok_or(format!("no {user} in /etc/passwd"))?;
+    let (uid, gid) = (entry[2], entry[3]);
+    let said = format!("argtrace: dropped root: running as {user} (uid {uid}, gid {gid}) with no capabilities");
+    if !t.stderr.lines().any(|l| l == said) {
+        return Err(format!("no line {said:?} in: {}", t.stderr));
+    }
+    let field = |name: &str| {
+        t.proc_status.lines().find_map(|l| l.strip_prefix(name).and_then(|v| v.strip_prefix(':'))).map(str::trim)
+    };
+    let ids = |id: &str| Some(format!("{id}\t{id}\t{id}\t{id}"));
+    let zero = Some("0000000000000000");
+    let got = (field("Uid").map(String::from), field("Gid").map(String::from), field("CapEff"), field("CapPrm"));
+    if got != (ids(uid), ids(gid), zero, zero) {
+        return Err(format!("argtrace's status while tracing: Uid/Gid/CapEff/CapPrm {got:?}"));
+    }
+    Ok(format!("ran as {user} ({uid}:{gid}) with CapEff and CapPrm 0"))
 }
 
 /// The packets of a pcap file, checked to be what argtrace writes:

@@ -40,6 +40,13 @@ pub trait Subject: Debug + Send + Sync {
         Ok(())
     }
 
+    /// The payload bytes this run writes, and where (tcp-send's and skb's
+    /// --peek, skb's --pcap): said once on stderr as the run starts
+    /// (src/private_file.rs).
+    fn payloads(&self, _cfg: &Config) -> Vec<crate::private_file::Payload> {
+        Vec::new()
+    }
+
     /// Ends the subject's own outputs once the last record is rendered;
     /// `lost` is the run's count of lost events. The error is an output error.
     fn finish(&self, _lost: u64) -> std::result::Result<(), String> {
