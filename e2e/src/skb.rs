@@ -567,6 +567,9 @@ fn case_pcap(argtrace: &Path, user: Option<&str>) -> Outcome {
     let path = std::env::temp_dir().join(format!("argtrace-e2e-skb-{}.pcap", std::process::id()));
     let _ = std::fs::remove_file(&path);
     let shown = path.display().to_string();
+    if user.is_some() && !unprivileged_map_reads()? {
+        return case_user_refused(argtrace, &shown);
+    }
     let result = (|| {
         let mut args = vec!["--pcap", &shown, "--print", "--snaplen", "200"];
         args.extend(user.iter().flat_map(|u| ["-Z", *u]));
@@ -608,6 +611,71 @@ fn case_pcap(argtrace: &Path, user: Option<&str>) -> Outcome {
     })();
     let _ = std::fs::remove_file(&path);
     result
+}
+
+/// Whether this kernel lets a process without capabilities read a BPF map
+/// through a descriptor it holds (kernels before 5.19 refuse every bpf(2)
+/// command to it when kernel.unprivileged_bpf_disabled is set): a map made
+/// here as root, read by a forked child turned nobody.
+fn unprivileged_map_reads() -> Result<bool, String> {
+    // union bpf_attr for BPF_MAP_CREATE: an array of one 8-byte value.
+    let mut create = [0u32; 18];
+    create[..4].copy_from_slice(&[2, 4, 8, 1]); // map_type, key_size, value_size, max_entries
+                                                // SAFETY: the attribute is 72 live bytes.
+    let fd = unsafe { libc::syscall(libc::SYS_bpf, 0, create.as_ptr(), 72u32) } as i32;
+    if fd < 0 {
+        return Err(format!("BPF_MAP_CREATE: {}", std::io::Error::last_os_error()));
+    }
+    let (key, mut value) = (0u32, 0u64);
+    // union bpf_attr for BPF_MAP_LOOKUP_ELEM: map_fd, padding, key, value, flags.
+    let lookup = [fd as u64, &key as *const u32 as u64, &mut value as *mut u64 as u64, 0];
+    // SAFETY: the child makes system calls only, on memory made before the fork, then _exit.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        // SAFETY: as above.
+        unsafe {
+            let nobody = 65534u32;
+            let switched = libc::syscall(libc::SYS_setgroups, 0usize, std::ptr::null::<u32>()) == 0
+                && libc::syscall(libc::SYS_setresgid, nobody, nobody, nobody) == 0
+                && libc::syscall(libc::SYS_setresuid, nobody, nobody, nobody) == 0;
+            let code = match switched.then(|| libc::syscall(libc::SYS_bpf, 1, lookup.as_ptr(), 32u32)) {
+                None => 3,
+                Some(0) => 0,
+                Some(_) if *libc::__errno_location() == libc::EPERM => 1,
+                Some(_) => 2,
+            };
+            libc::_exit(code);
+        }
+    }
+    let mut status = 0;
+    // SAFETY: waiting for our own child; closing the map made above.
+    unsafe {
+        libc::waitpid(pid, &mut status, 0);
+        libc::close(fd);
+    }
+    match libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status)) {
+        Some(0) => Ok(true),
+        Some(1) => Ok(false),
+        other => Err(format!("the map-read probe as nobody ended with {other:?} ({status})")),
+    }
+}
+
+/// On a kernel that refuses map reads to unprivileged processes, `-Z` must
+/// be refused after the attach with exit 5 and its reason.
+fn case_user_refused(argtrace: &Path, pcap: &str) -> Outcome {
+    let out = Command::new(argtrace)
+        .args(["skb", "--pcap", pcap, "-Z", "nobody", "-d", "5"])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| e.to_string())?;
+    let _ = std::fs::remove_file(pcap);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let last = stderr.lines().last().unwrap_or("");
+    let want = "argtrace: -Z nobody: this kernel lets only privileged processes read BPF maps";
+    if out.status.code() != Some(5) || !last.starts_with(want) {
+        return Err(format!("expected exit 5 and {want:?}, got {:?}: {stderr}", out.status.code()));
+    }
+    Ok("a process turned nobody cannot read a BPF map here (probed): -Z refused, exit 5".into())
 }
 
 /// argtrace said it dropped to `user` (from /etc/passwd), and its /proc
