@@ -568,7 +568,9 @@ fn case_pcap(argtrace: &Path, user: Option<&str>) -> Outcome {
     let _ = std::fs::remove_file(&path);
     let shown = path.display().to_string();
     if user.is_some() && !unprivileged_map_reads()? {
-        return case_user_refused(argtrace, &shown);
+        let refused = case_user_refused(argtrace, &["skb", "--pcap", &shown, "-d", "5"]);
+        let _ = std::fs::remove_file(&path);
+        return refused;
     }
     let result = (|| {
         let mut args = vec!["--pcap", &shown, "--print", "--snaplen", "200"];
@@ -617,7 +619,7 @@ fn case_pcap(argtrace: &Path, user: Option<&str>) -> Outcome {
 /// through a descriptor it holds (kernels before 5.19 refuse every bpf(2)
 /// command to it when kernel.unprivileged_bpf_disabled is set): a map made
 /// here as root, read by a forked child turned nobody.
-fn unprivileged_map_reads() -> Result<bool, String> {
+pub(crate) fn unprivileged_map_reads() -> Result<bool, String> {
     // union bpf_attr for BPF_MAP_CREATE: an array of one 8-byte value.
     let mut create = [0u32; 18];
     create[..4].copy_from_slice(&[2, 4, 8, 1]); // map_type, key_size, value_size, max_entries
@@ -662,13 +664,13 @@ fn unprivileged_map_reads() -> Result<bool, String> {
 
 /// On a kernel that refuses map reads to unprivileged processes, `-Z` must
 /// be refused after the attach with exit 5 and its reason.
-fn case_user_refused(argtrace: &Path, pcap: &str) -> Outcome {
+pub(crate) fn case_user_refused(argtrace: &Path, args: &[&str]) -> Outcome {
     let out = Command::new(argtrace)
-        .args(["skb", "--pcap", pcap, "-Z", "nobody", "-d", "5"])
+        .args(args)
+        .args(["-Z", "nobody"])
         .stdin(Stdio::null())
         .output()
         .map_err(|e| e.to_string())?;
-    let _ = std::fs::remove_file(pcap);
     let stderr = String::from_utf8_lossy(&out.stderr);
     let last = stderr.lines().last().unwrap_or("");
     let want = "argtrace: -Z nobody: this kernel lets only privileged processes read BPF maps";

@@ -87,6 +87,7 @@ pub fn run(opts: &Options) -> i32 {
         } else {
             report("clone", mode, case_clone(opts, mode));
         }
+        report("mmap-user", mode, case_mmap_user(opts, mode));
         report("tcp-inet6", mode, case_tcp(opts, mode, "inet6"));
         report("tcp-inet", mode, case_tcp(opts, mode, "inet"));
         for (case, outcome) in crate::tcp_send::cases(opts, mode) {
@@ -397,6 +398,21 @@ fn case_mmap(opts: &Options, forced: Option<&str>, expected_mode: &str) -> Outco
         }
     }
     check_expectations(&t, expected_mode)
+}
+
+/// mmap with `-Z nobody`: argtrace gives up root once attached in this mode
+/// and still shows exactly the trigger's mmaps; on a kernel that would no
+/// longer let it read its maps (probed), -Z is refused with exit 5.
+fn case_mmap_user(opts: &Options, mode: &str) -> Outcome {
+    if !crate::skb::unprivileged_map_reads()? {
+        return crate::skb::case_user_refused(&opts.argtrace, &["mmap", "--probe", mode, "-d", "5"]);
+    }
+    let t = traced_run(opts, "mmap", &["--probe", mode, "-Z", "nobody"], "mmap")?;
+    let said = "argtrace: dropped root: running as nobody (uid 65534, gid 65534) with no capabilities";
+    if !t.stderr.lines().any(|l| l == said) {
+        return Err(format!("no line {said:?} in: {}", t.stderr));
+    }
+    check_expectations(&t, mode).map(|detail| format!("as nobody: {detail}"))
 }
 
 fn case_clone(opts: &Options, mode: &str) -> Outcome {
