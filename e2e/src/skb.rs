@@ -623,7 +623,13 @@ pub(crate) fn unprivileged_map_reads() -> Result<bool, String> {
     // union bpf_attr for BPF_MAP_CREATE: an array of one 8-byte value.
     let mut create = [0u32; 18];
     create[..4].copy_from_slice(&[2, 4, 8, 1]); // map_type, key_size, value_size, max_entries
-                                                // SAFETY: the attribute is 72 live bytes.
+                                                // Kernels before 5.11 charge maps to RLIMIT_MEMLOCK, per user: with the
+                                                // maps of argtrace runs that just ended still being freed, the create
+                                                // can fail with EPERM. libbpf lifts the limit the same way.
+    let unlimited = libc::rlimit { rlim_cur: libc::RLIM_INFINITY, rlim_max: libc::RLIM_INFINITY };
+    // SAFETY: setrlimit reads a live rlimit.
+    unsafe { libc::setrlimit(libc::RLIMIT_MEMLOCK, &unlimited) };
+    // SAFETY: the attribute is 72 live bytes.
     let fd = unsafe { libc::syscall(libc::SYS_bpf, 0, create.as_ptr(), 72u32) } as i32;
     if fd < 0 {
         return Err(format!("BPF_MAP_CREATE: {}", std::io::Error::last_os_error()));
