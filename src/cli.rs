@@ -111,6 +111,11 @@ pub struct CommonArgs {
     /// Show libbpf's own log and the verifier's messages.
     #[arg(short = 'v', long, global = true)]
     pub verbose: bool,
+    /// Once tracing is attached and the outputs are open, run as USER (its
+    /// uid and group, no capabilities), as tcpdump -Z; `root` stays root.
+    /// Without it, root drops to a user named argtrace if one exists.
+    #[arg(short = 'Z', long = "user", value_name = "USER", global = true)]
+    pub user: Option<String>,
 }
 
 fn parse_duration(s: &str) -> std::result::Result<Duration, String> {
@@ -183,6 +188,7 @@ pub fn check(cli: Cli) -> Result<Run> {
             subject.name()
         )));
     }
+    let user = crate::privilege::resolve(c.user.as_deref(), c.stack)?;
     let cfg = Config {
         pids: c.pids,
         tids: c.tids,
@@ -202,6 +208,7 @@ pub fn check(cli: Cli) -> Result<Run> {
         ringbuf_size: c.ringbuf_size,
         btf: c.btf.unwrap_or_else(|| PathBuf::from(SYSFS_BTF)),
         verbose: c.verbose,
+        user,
     };
     subject.check_config(&cfg, probe)?;
     Ok(Run { subject, probe, cfg })

@@ -44,6 +44,28 @@ pub struct Config {
     pub ringbuf_size: Option<u32>,
     pub btf: PathBuf,
     pub verbose: bool,
+    /// -Z: whose privileges the run keeps once attached (src/privilege.rs).
+    pub user: UserSwitch,
+}
+
+/// A user from /etc/passwd: the uid and primary group argtrace switches to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub name: String,
+    pub uid: u32,
+    pub gid: u32,
+}
+
+/// Whose privileges the run ends with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserSwitch {
+    /// Keep the privileges argtrace started with (-Z root, not root, or no
+    /// `argtrace` user).
+    Stay,
+    /// -Z USER: drop, or fail.
+    Asked(Account),
+    /// The `argtrace` user exists: drop unless the run needs privileges.
+    Default(Account),
 }
 
 /// The kernel's own BTF.

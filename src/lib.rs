@@ -13,6 +13,8 @@ pub mod decode;
 pub mod error;
 pub mod event;
 pub mod family;
+pub mod private_file;
+pub mod privilege;
 pub mod render;
 pub mod stack;
 pub mod subject;

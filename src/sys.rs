@@ -382,24 +382,6 @@ pub fn tracepoint_exists(name: &str) -> bool {
     })
 }
 
-/// Opens --output. A FIFO or socket is refused: opening a FIFO blocks until
-/// a reader comes, which would hang the start-up and ignore --duration.
-pub fn open_output(path: &std::path::Path) -> crate::error::Result<std::fs::File> {
-    use std::os::unix::fs::FileTypeExt;
-    let shown = path.display();
-    if let Ok(meta) = std::fs::metadata(path) {
-        let t = meta.file_type();
-        if t.is_fifo() || t.is_socket() {
-            return Err(crate::error::Error::Output(format!(
-                "cannot write {shown}: it is a {}, which argtrace does not open (pipe the output instead: argtrace ... | cmd)",
-                if t.is_fifo() { "FIFO" } else { "socket" }
-            )));
-        }
-    }
-    std::fs::File::create(path)
-        .map_err(|e| crate::error::Error::Output(format!("cannot write {shown}: {}", io_reason(&e))))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use argtrace_testkit::bpf::{self, BPF_LINK_GET_NEXT_ID, BPF_PROG_GET_NEXT_ID};
 use argtrace_testkit::process;
 
-use crate::harness::{self, find_one, subset, traced_run, Outcome, Traced};
+use crate::harness::{self, case_user_refused, find_one, subset, traced_run, unprivileged_map_reads, Outcome, Traced};
 
 /// A subject the kernel cannot run in `mode` although it has the mode: the
 /// forced mode ends with exit 5 and one line naming the missing BPF helper, and
@@ -76,6 +76,21 @@ pub fn case_mmap(argtrace: &Path, forced: Option<&str>, expected_mode: &str) -> 
         }
     }
     check_expectations(&t, expected_mode)
+}
+
+/// mmap with `-Z nobody`: argtrace gives up root once attached in this mode
+/// and still shows exactly the trigger's mmaps; on a kernel that would no
+/// longer let it read its maps (probed), -Z is refused with exit 5.
+pub fn case_mmap_user(argtrace: &Path, mode: &str) -> Outcome {
+    if !unprivileged_map_reads()? {
+        return case_user_refused(argtrace, &["mmap", "--probe", mode, "-d", "5"]);
+    }
+    let t = traced_run(argtrace, "mmap", &["--probe", mode, "-Z", "nobody"], "mmap")?;
+    let said = "argtrace: dropped root: running as nobody (uid 65534, gid 65534) with no capabilities";
+    if !t.stderr.lines().any(|l| l == said) {
+        return Err(format!("no line {said:?} in: {}", t.stderr));
+    }
+    check_expectations(&t, mode).map(|detail| format!("as nobody: {detail}"))
 }
 
 pub fn case_clone(argtrace: &Path, mode: &str) -> Outcome {

@@ -82,6 +82,8 @@ pub struct Output {
     pub stderr: String,
     /// None: it did not stop within STOP_TIMEOUT of SIGINT (it was killed).
     pub status: Option<ExitStatus>,
+    /// Its /proc/PID/status just before SIGINT (empty when read otherwise).
+    pub proc_status: String,
 }
 
 impl Running {
@@ -106,8 +108,9 @@ impl Running {
     /// Stops it with SIGINT (within STOP_TIMEOUT, or it is killed) and
     /// returns what it printed.
     pub fn stop(self) -> Output {
+        let proc_status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap_or_default();
         self.interrupt();
-        self.output()
+        Output { proc_status, ..self.output() }
     }
 
     /// Sends it SIGINT, argtrace's way to end.
@@ -121,7 +124,7 @@ impl Running {
         let status = tracing::wait_timeout(&mut self.tracer.child, STOP_TIMEOUT);
         let stdout = self.stdout.join().unwrap_or_default();
         let stderr = self.tracer.stderr_lines(Duration::from_secs(10)).join("\n");
-        Output { args: self.args, stdout, stderr, status }
+        Output { args: self.args, stdout, stderr, status, proc_status: String::new() }
     }
 
     /// Kills it (SIGKILL, no chance to clean up) and reaps it.
@@ -365,6 +368,79 @@ pub fn run_ready(
     }
     out.ended_well()?;
     Ok((out, facts))
+}
+
+// ------------------------------------------------------------ -Z (privilege) ---
+
+/// Whether this kernel lets a process without capabilities read a BPF map
+/// through a descriptor it holds (kernels before 5.19 refuse every bpf(2)
+/// command to it when kernel.unprivileged_bpf_disabled is set): a map made
+/// here as root, read by a forked child turned nobody.
+pub fn unprivileged_map_reads() -> Result<bool, String> {
+    // union bpf_attr for BPF_MAP_CREATE: an array of one 8-byte value.
+    let mut create = [0u32; 18];
+    create[..4].copy_from_slice(&[2, 4, 8, 1]); // map_type, key_size, value_size, max_entries
+                                                // Kernels before 5.11 charge maps to RLIMIT_MEMLOCK, per user: with the
+                                                // maps of argtrace runs that just ended still being freed, the create
+                                                // can fail with EPERM. libbpf lifts the limit the same way.
+    let unlimited = libc::rlimit { rlim_cur: libc::RLIM_INFINITY, rlim_max: libc::RLIM_INFINITY };
+    // SAFETY: setrlimit reads a live rlimit.
+    unsafe { libc::setrlimit(libc::RLIMIT_MEMLOCK, &unlimited) };
+    // SAFETY: the attribute is 72 live bytes.
+    let fd = unsafe { libc::syscall(libc::SYS_bpf, 0, create.as_ptr(), 72u32) } as i32;
+    if fd < 0 {
+        return Err(format!("BPF_MAP_CREATE: {}", std::io::Error::last_os_error()));
+    }
+    let (key, mut value) = (0u32, 0u64);
+    // union bpf_attr for BPF_MAP_LOOKUP_ELEM: map_fd, padding, key, value, flags.
+    let lookup = [fd as u64, &key as *const u32 as u64, &mut value as *mut u64 as u64, 0];
+    // SAFETY: the child makes system calls only, on memory made before the fork, then _exit.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        // SAFETY: as above.
+        unsafe {
+            let nobody = 65534u32;
+            let switched = libc::syscall(libc::SYS_setgroups, 0usize, std::ptr::null::<u32>()) == 0
+                && libc::syscall(libc::SYS_setresgid, nobody, nobody, nobody) == 0
+                && libc::syscall(libc::SYS_setresuid, nobody, nobody, nobody) == 0;
+            let code = match switched.then(|| libc::syscall(libc::SYS_bpf, 1, lookup.as_ptr(), 32u32)) {
+                None => 3,
+                Some(0) => 0,
+                Some(_) if *libc::__errno_location() == libc::EPERM => 1,
+                Some(_) => 2,
+            };
+            libc::_exit(code);
+        }
+    }
+    let mut status = 0;
+    // SAFETY: waiting for our own child; closing the map made above.
+    unsafe {
+        libc::waitpid(pid, &mut status, 0);
+        libc::close(fd);
+    }
+    match libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status)) {
+        Some(0) => Ok(true),
+        Some(1) => Ok(false),
+        other => Err(format!("the map-read probe as nobody ended with {other:?} ({status})")),
+    }
+}
+
+/// On a kernel that refuses map reads to unprivileged processes, `-Z` must
+/// be refused after the attach with exit 5 and its reason.
+pub fn case_user_refused(argtrace: &Path, args: &[&str]) -> Outcome {
+    let out = Command::new(argtrace)
+        .args(args)
+        .args(["-Z", "nobody"])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| e.to_string())?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let last = stderr.lines().last().unwrap_or("");
+    let want = "argtrace: -Z nobody: this kernel lets only privileged processes read BPF maps";
+    if out.status.code() != Some(5) || !last.starts_with(want) {
+        return Err(format!("expected exit 5 and {want:?}, got {:?}: {stderr}", out.status.code()));
+    }
+    Ok("a process turned nobody cannot read a BPF map here (probed): -Z refused, exit 5".into())
 }
 
 // ---------------------------------------------------------------- checks ---

@@ -19,7 +19,9 @@ use std::time::Duration;
 use argtrace_testkit::process::{self, gettid};
 use serde_json::{json, Value};
 
-use crate::harness::{run_ready, subset, Outcome, Output, ReadyTrigger, Report};
+use crate::harness::{
+    case_user_refused, run_ready, subset, unprivileged_map_reads, Outcome, Output, ReadyTrigger, Report,
+};
 
 /// What the triggers send: the exact bytes.
 const HELLO: &[u8] = b"HELLO-ARGTRACE";
@@ -55,7 +57,9 @@ pub fn run(argtrace: &Path, report: &mut Report) {
         Err(e) => main.iter().for_each(|c| report.case(c, "cgroup", Err(e.clone()))),
     }
     report.case("skb-pid-filter", "cgroup", case_pid_filter(argtrace));
-    report.case("skb-pcap", "cgroup", case_pcap(argtrace));
+    report.case("skb-pcap", "cgroup", case_pcap(argtrace, None));
+    // The same capture after giving up root (-Z, src/privilege.rs).
+    report.case("skb-pcap-user", "cgroup", case_pcap(argtrace, Some("nobody")));
     report.case("skb-summary", "cgroup", case_summary(argtrace));
     report.case("skb-iface", "socket", case_iface(argtrace));
     report.case("skb-iface-refuses-pid", "socket", case_iface_refuses_pid(argtrace));
@@ -413,11 +417,21 @@ fn case_summary(argtrace: &Path) -> Outcome {
 /// --pcap with --print: the text lines, and a pcap file whose records are
 /// those packets, read back by a reader of our own and by `tcpdump -r` where
 /// tcpdump is installed (the host's test command installs it).
-fn case_pcap(argtrace: &Path) -> Outcome {
+/// With `user`, argtrace runs with `-Z user`: it must capture the same, and
+/// run as that user with no capabilities once tracing (its /proc status).
+fn case_pcap(argtrace: &Path, user: Option<&str>) -> Outcome {
     let path = std::env::temp_dir().join(format!("argtrace-e2e-skb-{}.pcap", std::process::id()));
+    let _ = std::fs::remove_file(&path);
     let shown = path.display().to_string();
+    if user.is_some() && !unprivileged_map_reads()? {
+        let refused = case_user_refused(argtrace, &["skb", "--pcap", &shown, "-d", "5"]);
+        let _ = std::fs::remove_file(&path);
+        return refused;
+    }
     let result = (|| {
-        let t = traced(argtrace, &["--pcap", &shown, "--print", "--snaplen", "200"], &["tcp"], |r| r.pids.clone())?;
+        let mut args = vec!["--pcap", &shown, "--print", "--snaplen", "200"];
+        args.extend(user.iter().flat_map(|u| ["-Z", *u]));
+        let t = traced(argtrace, &args, &["tcp"], |r| r.pids.clone())?;
         let f = &t.facts[0];
         let lines: Vec<&str> = t.out.stdout.lines().collect();
         let want = format!(
@@ -445,10 +459,45 @@ fn case_pcap(argtrace: &Path) -> Outcome {
             return Err(format!("the pcap holds HELLO {} and WORLD {} times, not 2 each", with(HELLO), with(WORLD)));
         }
         let tcpdump = tcpdump_agrees(&path, packets.len())?;
-        Ok(format!("{} packets in lines and pcap; payloads found; {tcpdump}", packets.len()))
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).map_err(|e| e.to_string())?.permissions().mode() & 0o7777;
+        if mode != 0o600 {
+            return Err(format!("the pcap file has mode {mode:04o}, not 0600"));
+        }
+        let dropped = match user {
+            None => String::new(),
+            Some(user) => format!("; {}", check_dropped(&t, user)?),
+        };
+        Ok(format!("{} packets in lines and pcap; payloads found; {tcpdump}; mode 0600{dropped}", packets.len()))
     })();
     let _ = std::fs::remove_file(&path);
     result
+}
+
+/// argtrace said it dropped to `user` (from /etc/passwd), and its /proc
+/// status while tracing shows that uid and gid and no capability at all.
+fn check_dropped(t: &Traced, user: &str) -> Result<String, String> {
+    let passwd = std::fs::read_to_string("/etc/passwd").map_err(|e| format!("/etc/passwd: {e}"))?;
+    let entry: Vec<&str> = passwd
+        .lines()
+        .map(|l| l.split(':').collect::<Vec<_>>())
+        .find(|f| f.len() > 3 && f[0] == user)
+        .ok_or(format!("no {user} in /etc/passwd"))?;
+    let (uid, gid) = (entry[2], entry[3]);
+    let said = format!("argtrace: dropped root: running as {user} (uid {uid}, gid {gid}) with no capabilities");
+    if !t.out.stderr.lines().any(|l| l == said) {
+        return Err(format!("no line {said:?} in: {}", t.out.stderr));
+    }
+    let field = |name: &str| {
+        t.out.proc_status.lines().find_map(|l| l.strip_prefix(name).and_then(|v| v.strip_prefix(':'))).map(str::trim)
+    };
+    let ids = |id: &str| Some(format!("{id}\t{id}\t{id}\t{id}"));
+    let zero = Some("0000000000000000");
+    let got = (field("Uid").map(String::from), field("Gid").map(String::from), field("CapEff"), field("CapPrm"));
+    if got != (ids(uid), ids(gid), zero, zero) {
+        return Err(format!("argtrace's status while tracing: Uid/Gid/CapEff/CapPrm {got:?}"));
+    }
+    Ok(format!("ran as {user} ({uid}:{gid}) with CapEff and CapPrm 0"))
 }
 
 /// The packets of a pcap file, checked to be what argtrace writes:

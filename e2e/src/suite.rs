@@ -69,6 +69,7 @@ pub fn run(opts: &Options) -> i32 {
         } else {
             report.case("clone", mode, calls::case_clone(argtrace, mode));
         }
+        report.case("mmap-user", mode, calls::case_mmap_user(argtrace, mode));
         report.case("tcp-inet6", mode, calls::case_tcp(argtrace, mode, "inet6"));
         report.case("tcp-inet", mode, calls::case_tcp(argtrace, mode, "inet"));
         for (case, outcome) in tcp_send::cases(argtrace, mode) {

@@ -18,6 +18,15 @@ use crate::family::ProbeMode;
 use crate::render::Style;
 use crate::stack::StackReader;
 
+/// Payload bytes a run writes: what of them (`up to 64 bytes of each send
+/// (--peek 64)`), and the file they go to (None: where the events go, -o or
+/// standard output).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payload {
+    pub what: String,
+    pub file: Option<std::path::PathBuf>,
+}
+
 /// What the rest of argtrace knows of a subject.
 pub trait Subject: Debug + Send + Sync {
     /// The subcommand's name: `tcp-connect`.
@@ -39,6 +48,13 @@ pub trait Subject: Debug + Send + Sync {
     /// and before any BPF work.
     fn start(&self, _cfg: &Config) -> Result<()> {
         Ok(())
+    }
+
+    /// The payload bytes this run writes, and where (tcp-send's and skb's
+    /// --peek, skb's --pcap): said once on stderr as the run starts
+    /// (src/private_file.rs).
+    fn payloads(&self, _cfg: &Config) -> Vec<Payload> {
+        Vec::new()
     }
 
     /// Ends the subject's own outputs once the last record is rendered;

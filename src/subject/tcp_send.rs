@@ -73,6 +73,11 @@ impl Subject for TcpSend {
         Ok(())
     }
 
+    fn payloads(&self, cfg: &Config) -> Vec<super::Payload> {
+        let what = format!("up to {} bytes of each send (--peek {})", self.peek, self.peek);
+        (self.peek > 0 && !cfg.summary).then_some(super::Payload { what, file: None }).into_iter().collect()
+    }
+
     fn sections(&self) -> std::result::Result<Vec<String>, libbpf_rs::Error> {
         skeleton_sections!(skel::TcpSendSkelBuilder)
     }

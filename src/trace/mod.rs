@@ -61,7 +61,7 @@ pub fn run(run: Run) -> Result<()> {
         ));
     }
     let out: Box<dyn Write + Send> = match &cfg.output {
-        Some(path) => Box::new(sys::open_output(path)?),
+        Some(path) => Box::new(crate::private_file::create(path)?),
         None => Box::new(io::stdout()),
     };
     let interactive = cfg.output.is_none() && io::stdout().is_terminal();
@@ -81,6 +81,12 @@ pub fn run(run: Run) -> Result<()> {
         page_size: sys::page_size(),
         second_cache: Default::default(),
     };
+    // Attached, every output open: say what payloads go where, then give up root (-Z).
+    if let Some(line) = payload_statement(&**subject, cfg) {
+        let _ = writeln!(io::stderr(), "{line}");
+    }
+    let drops_map = tracer.map("drops").map_err(|e| runtime("drops map", e))?;
+    crate::privilege::drop_after_attach(cfg, &drops_map)?;
     if cfg.summary {
         return summary::run(&**subject, cfg, tracer, out, style, drops);
     }
@@ -315,4 +321,25 @@ fn render_loop(
     drop(rx);
     let pipe_closed = failure.as_ref().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe);
     RenderReport { written, malformed, pipe_closed, error: failure.filter(|_| !pipe_closed), out }
+}
+
+/// The statement a run that writes payload bytes makes once on stderr as it
+/// starts: which bytes, and where they go (None when the subject writes none).
+pub fn payload_statement(subject: &dyn Subject, cfg: &Config) -> Option<String> {
+    let payloads = subject.payloads(cfg);
+    if payloads.is_empty() {
+        return None;
+    }
+    let events = match &cfg.output {
+        Some(path) => path.display().to_string(),
+        None => "standard output".to_string(),
+    };
+    let parts: Vec<String> = payloads
+        .iter()
+        .map(|p| format!("{} to {}", p.what, p.file.as_ref().map_or(events.clone(), |f| f.display().to_string())))
+        .collect();
+    Some(format!(
+        "argtrace: this run writes payload bytes, which may hold passwords, cookies and keys: {}",
+        parts.join("; ")
+    ))
 }

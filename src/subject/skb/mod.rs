@@ -279,6 +279,23 @@ impl Subject for Skb {
         Ok(())
     }
 
+    fn payloads(&self, cfg: &Config) -> Vec<crate::subject::Payload> {
+        use crate::subject::Payload;
+        let mut all = Vec::new();
+        let lines = self.pcap.is_none() || self.print || cfg.json || cfg.output.is_some();
+        if !cfg.summary && lines && self.peek > 0 {
+            all.push(Payload {
+                what: format!("up to {} bytes of each packet's payload (--peek {})", self.peek, self.peek),
+                file: None,
+            });
+        }
+        if let Some(path) = self.pcap.as_ref().filter(|_| !cfg.summary) {
+            let what = format!("each packet, up to {} bytes (--pcap, --snaplen)", self.snaplen);
+            all.push(Payload { what, file: Some(path.clone()) });
+        }
+        all
+    }
+
     fn finish(&self, lost: u64) -> std::result::Result<(), String> {
         let mut guard = self.state.pcap.lock().map_err(|_| "the pcap writer panicked".to_string())?;
         guard.as_mut().map_or(Ok(()), |p| p.finish(lost))

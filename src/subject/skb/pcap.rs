@@ -58,7 +58,7 @@ pub struct PcapOut {
 impl PcapOut {
     /// Creates the file (as --output is created) and writes its header.
     pub fn create(path: &Path, snaplen: u32) -> Result<PcapOut> {
-        let file = sys::open_output(path)?;
+        let file = crate::private_file::create(path)?;
         let mut out = BufWriter::with_capacity(256 * 1024, file);
         write_header(&mut out, snaplen)
             .map_err(|e| Error::Output(format!("cannot write {}: {}", path.display(), sys::io_reason(&e))))?;
