@@ -192,6 +192,10 @@ pub fn main(args: &[String]) -> Result<()> {
         })
         .cloned()
         .collect();
+    if !opts.list {
+        let arches: BTreeSet<&str> = to_resolve.iter().map(|k| k.arch.name()).collect();
+        util::deps("deps_vm", &arches.into_iter().collect::<Vec<_>>())?;
+    }
     let kernels: Vec<Resolved> = resolve(&to_resolve, &pins)?
         .into_iter()
         .filter(|r| {
@@ -221,8 +225,6 @@ pub fn main(args: &[String]) -> Result<()> {
         );
     }
     let arches: BTreeSet<Arch> = kernels.iter().map(|k| k.kernel.arch).collect();
-    let arch_names: Vec<&str> = arches.iter().map(|a| a.name()).collect();
-    util::deps("deps_vm", &arch_names)?;
 
     let root = workspace_root();
     let vm_dir = root.join("target/vm");
