@@ -183,12 +183,15 @@ pub fn main(args: &[String]) -> Result<()> {
         .filter(|k| opts.arch.is_none_or(|a| a == k.arch))
         .filter(|k| pins.is_empty() || pins.contains_key(&k.name()))
         .collect();
-    // Resolve only what a filter can still select (a filter may name the exact package).
+    // Resolve only what the filters name, unless one of them names nothing but a resolved
+    // package could match it (e.g. `--kernel 6.1.0-57`).
+    let named = |f: &String| candidates.iter().any(|k| static_match(k, f));
     let to_resolve: Vec<Kernel> = candidates
         .iter()
         .filter(|k| {
             opts.kernel_filters.is_empty()
-                || opts.kernel_filters.iter().any(|f| static_match(k, f) || f.starts_with("linux-"))
+                || !opts.kernel_filters.iter().all(named)
+                || opts.kernel_filters.iter().any(|f| static_match(k, f))
         })
         .cloned()
         .collect();
