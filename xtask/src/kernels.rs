@@ -467,7 +467,8 @@ fn cached_unpack(dir: &Path) -> Option<Unpacked> {
 /// a half tree behind.
 fn unpack_into(dir: &Path, spec: &str, download: impl FnOnce(&Path) -> Result<()>) -> Result<Unpacked> {
     eprintln!("xtask: fetching {spec} into {}", dir.display());
-    let scratch = dir.with_extension(format!("tmp-{}", std::process::id()));
+    let name = dir.file_name().unwrap_or_default().to_string_lossy();
+    let scratch = dir.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
     if scratch.exists() {
         fs::remove_dir_all(&scratch).context(format!("removing stale {}", scratch.display()))?;
     }
