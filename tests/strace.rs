@@ -8,14 +8,32 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 
 mod common;
-use common::{Tracer, ARGTRACE};
+use common::ARGTRACE;
 
 /// argtrace tracing one subject into a file, started and ready.
+struct Tracer {
+    child: Child,
+    out: PathBuf,
+}
+
 fn start(subject: &str, dir: &Path) -> Tracer {
-    Tracer::spawn(subject, &[], dir.join(format!("{subject}.argtrace"))).ready()
+    let out = dir.join(format!("{subject}.argtrace"));
+    let (child, _stderr) = common::start(&[subject, "-o", out.to_str().expect("UTF-8 path")], Stdio::inherit());
+    Tracer { child, out }
+}
+
+impl Tracer {
+    /// Stops argtrace cleanly (SIGINT) and returns its lines.
+    fn stop(mut self) -> String {
+        // SAFETY: kill(2) on our own child's pid.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGINT) };
+        let status = self.child.wait().expect("wait for argtrace");
+        assert!(status.success(), "argtrace ended with {status}");
+        std::fs::read_to_string(&self.out).expect("read argtrace's output")
+    }
 }
 
 /// strace's lines per thread, in order: `<unfinished ...>` and
@@ -82,8 +100,8 @@ fn side_by_side(dir: &Path, name: &str, program: &[&str]) -> Result<usize, Strin
         .status()
         .expect("run strace (apt-get install strace)");
     assert!(status.success(), "{program:?} under strace: {status}");
-    let mut argtrace = argtrace_lines(&mmap.stop().0);
-    for (tid, lines) in argtrace_lines(&clone.stop().0) {
+    let mut argtrace = argtrace_lines(&mmap.stop());
+    for (tid, lines) in argtrace_lines(&clone.stop()) {
         argtrace.entry(tid).or_default().extend(lines);
     }
     let strace = strace_lines(&std::fs::read_to_string(&strace_out).expect("strace output"));

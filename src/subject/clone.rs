@@ -5,8 +5,9 @@
 
 use std::fmt::Write as _;
 
-use crate::decode::{self, CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_PARENT_SETTID, CLONE_PIDFD, CLONE_SETTLS};
-use crate::event::{header_of, Header};
+use crate::decode::process::{CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_PARENT_SETTID, CLONE_PIDFD, CLONE_SETTLS};
+use crate::decode::{self, process};
+use crate::event::Header;
 use crate::render::{Json, Record, Style};
 
 #[allow(clippy::all, dead_code, unused_imports, non_camel_case_types, non_upper_case_globals)]
@@ -92,6 +93,91 @@ impl CloneEvent {
             Some(v) if ret >= 0 && addr != 0 => format!("[{v}]"),
             _ => decode::ptr(addr),
         }
+    }
+
+    /// clone's line up to its `)`: pointers printed only where a flag uses them.
+    fn text_clone(&self, out: &mut String) {
+        let e = self;
+        let _ = write!(
+            out,
+            "clone(child_stack={}, flags={}",
+            decode::ptr(e.newsp),
+            process::clone_flags(e.flags)
+        );
+        if e.flags & (CLONE_PARENT_SETTID | CLONE_PIDFD) != 0 {
+            let shown = CloneEvent::written_back(e.parent_tid, e.parent_tid_value(), e.ret);
+            let _ = write!(out, ", parent_tid={shown}");
+        }
+        if e.flags & CLONE_SETTLS != 0 {
+            let _ = write!(out, ", tls={}", decode::ptr(e.tls));
+        }
+        if e.flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID) != 0 {
+            let _ = write!(out, ", child_tidptr={}", decode::ptr(e.child_tid));
+        }
+        out.push(')');
+    }
+
+    /// clone3's struct clone_args, and what the kernel wrote back once it returned.
+    fn text_clone3(&self, out: &mut String) {
+        let e = self;
+        let _ = write!(out, "clone3({{flags={}", process::clone3_flags(e.flags));
+        if e.flags & CLONE_PIDFD != 0 {
+            let _ = write!(out, ", pidfd={}", decode::ptr(e.pidfd));
+        }
+        if e.flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID) != 0 {
+            let _ = write!(out, ", child_tid={}", decode::ptr(e.child_tid));
+        }
+        if e.flags & CLONE_PARENT_SETTID != 0 {
+            let _ = write!(out, ", parent_tid={}", decode::ptr(e.parent_tid));
+        }
+        // strace prints a signal below INT_MAX, and the plain u64 above it.
+        let exit_signal = if e.exit_signal < i32::MAX as u64 {
+            process::signal_name(e.exit_signal)
+        } else {
+            e.exit_signal.to_string()
+        };
+        let _ = write!(
+            out,
+            ", exit_signal={exit_signal}, stack={}, stack_size={}",
+            decode::ptr(e.stack),
+            decode::hex(e.stack_size)
+        );
+        if e.flags & CLONE_SETTLS != 0 {
+            let _ = write!(out, ", tls={}", decode::ptr(e.tls));
+        }
+        if e.set_tid != 0 || e.set_tid_size != 0 {
+            let _ = write!(out, ", set_tid={}, set_tid_size={}", e.set_tid_text(), e.set_tid_size);
+        }
+        // The cgroup field exists only in a struct that reaches it.
+        if e.clone3_size > CLONE3_CGROUP_OFFSET && (e.cgroup != 0 || e.flags & CLONE_INTO_CGROUP != 0) {
+            let _ = write!(out, ", cgroup={}", e.cgroup);
+        }
+        let tail = e.tail_text();
+        if let Some(tail) = &tail {
+            let _ = write!(out, ", {tail}");
+        }
+        out.push('}');
+        // Once the call has returned, what the kernel wrote back, and
+        // (strace prints it twice) the bytes past the known fields.
+        let wrote_pidfd = e.flags & CLONE_PIDFD != 0;
+        let wrote_tid = e.flags & CLONE_PARENT_SETTID != 0;
+        let mut back = Vec::new();
+        if e.ret > 0 {
+            if wrote_pidfd {
+                back.push(format!("pidfd={}", CloneEvent::written_back(e.pidfd, e.pidfd_value(), e.ret)));
+            }
+            if wrote_tid {
+                let shown = CloneEvent::written_back(e.parent_tid, e.parent_tid_value(), e.ret);
+                back.push(format!("parent_tid={shown}"));
+            }
+        }
+        if e.ret >= 0 {
+            back.extend(tail);
+        }
+        if !back.is_empty() {
+            let _ = write!(out, " => {{{}}}", back.join(", "));
+        }
+        let _ = write!(out, ", {})", e.clone3_size);
     }
 }
 
@@ -186,86 +272,13 @@ impl Record for CloneEvent {
         let e = self;
         match e.entry() {
             Entry::Clone => {
-                let _ = write!(
-                    out,
-                    "clone(child_stack={}, flags={}",
-                    decode::ptr(e.newsp),
-                    decode::clone_flags(e.flags)
-                );
-                if e.flags & (CLONE_PARENT_SETTID | CLONE_PIDFD) != 0 {
-                    let shown = CloneEvent::written_back(e.parent_tid, e.parent_tid_value(), e.ret);
-                    let _ = write!(out, ", parent_tid={shown}");
-                }
-                if e.flags & CLONE_SETTLS != 0 {
-                    let _ = write!(out, ", tls={}", decode::ptr(e.tls));
-                }
-                if e.flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID) != 0 {
-                    let _ = write!(out, ", child_tidptr={}", decode::ptr(e.child_tid));
-                }
-                out.push(')');
+                e.text_clone(out);
             }
             Entry::Clone3 if !e.clone3_decoded() => {
                 let _ = write!(out, "clone3({}, {})", decode::ptr(e.args_ptr), e.clone3_size);
             }
             Entry::Clone3 => {
-                let _ = write!(out, "clone3({{flags={}", decode::clone3_flags(e.flags));
-                if e.flags & CLONE_PIDFD != 0 {
-                    let _ = write!(out, ", pidfd={}", decode::ptr(e.pidfd));
-                }
-                if e.flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID) != 0 {
-                    let _ = write!(out, ", child_tid={}", decode::ptr(e.child_tid));
-                }
-                if e.flags & CLONE_PARENT_SETTID != 0 {
-                    let _ = write!(out, ", parent_tid={}", decode::ptr(e.parent_tid));
-                }
-                // strace prints a signal below INT_MAX, and the plain u64 above it.
-                let exit_signal = if e.exit_signal < i32::MAX as u64 {
-                    decode::signal_name(e.exit_signal)
-                } else {
-                    e.exit_signal.to_string()
-                };
-                let _ = write!(
-                    out,
-                    ", exit_signal={exit_signal}, stack={}, stack_size={}",
-                    decode::ptr(e.stack),
-                    decode::hex(e.stack_size)
-                );
-                if e.flags & CLONE_SETTLS != 0 {
-                    let _ = write!(out, ", tls={}", decode::ptr(e.tls));
-                }
-                if e.set_tid != 0 || e.set_tid_size != 0 {
-                    let _ = write!(out, ", set_tid={}, set_tid_size={}", e.set_tid_text(), e.set_tid_size);
-                }
-                // The cgroup field exists only in a struct that reaches it.
-                if e.clone3_size > CLONE3_CGROUP_OFFSET && (e.cgroup != 0 || e.flags & CLONE_INTO_CGROUP != 0) {
-                    let _ = write!(out, ", cgroup={}", e.cgroup);
-                }
-                let tail = e.tail_text();
-                if let Some(tail) = &tail {
-                    let _ = write!(out, ", {tail}");
-                }
-                out.push('}');
-                // Once the call has returned, what the kernel wrote back, and
-                // (strace prints it twice) the bytes past the known fields.
-                let wrote_pidfd = e.flags & CLONE_PIDFD != 0;
-                let wrote_tid = e.flags & CLONE_PARENT_SETTID != 0;
-                let mut back = Vec::new();
-                if e.ret > 0 {
-                    if wrote_pidfd {
-                        back.push(format!("pidfd={}", CloneEvent::written_back(e.pidfd, e.pidfd_value(), e.ret)));
-                    }
-                    if wrote_tid {
-                        let shown = CloneEvent::written_back(e.parent_tid, e.parent_tid_value(), e.ret);
-                        back.push(format!("parent_tid={shown}"));
-                    }
-                }
-                if e.ret >= 0 {
-                    back.extend(tail);
-                }
-                if !back.is_empty() {
-                    let _ = write!(out, " => {{{}}}", back.join(", "));
-                }
-                let _ = write!(out, ", {})", e.clone3_size);
+                e.text_clone3(out);
             }
             _ => {
                 let _ = write!(out, "{}()", self.syscall());
@@ -281,7 +294,7 @@ impl Record for CloneEvent {
         match e.entry() {
             Entry::Clone => {
                 a.num("flags", e.flags)
-                    .str("flags_str", &decode::clone_flags(e.flags))
+                    .str("flags_str", &process::clone_flags(e.flags))
                     .num("exit_signal", e.flags & 0xff)
                     .num("newsp", e.newsp)
                     .num("parent_tid", e.parent_tid)
@@ -297,7 +310,7 @@ impl Record for CloneEvent {
             }
             Entry::Clone3 => {
                 a.num("flags", e.flags)
-                    .str("flags_str", &decode::clone3_flags(e.flags))
+                    .str("flags_str", &process::clone3_flags(e.flags))
                     .num("exit_signal", e.exit_signal)
                     .num("pidfd", e.pidfd)
                     .opt_num("pidfd_value", e.pidfd_value())
