@@ -235,3 +235,32 @@ impl Family for Calls {
         Some(text.into())
     }
 }
+
+/// What a syscall subject does not show of 32-bit (i386) processes on an
+/// x86_64 kernel that runs them (CONFIG_IA32_EMULATION: /proc/sys/abi/vsyscall32),
+/// said once at start-up rather than hidden. The per-syscall tracepoints skip
+/// compat tasks (ARCH_TRACE_IGNORE_COMPAT_SYSCALLS); clone's function hooks are
+/// the 64-bit entries (__x64_sys_*); mmap's ksys_mmap_pgoff is shared by the
+/// i386 mmap2 and old mmap, which it cannot tell apart from mmap.
+pub fn compat_unseen(subject: &str, mode: ProbeMode) -> Option<String> {
+    if std::env::consts::ARCH != "x86_64" || !Path::new("/proc/sys/abi/vsyscall32").exists() {
+        return None;
+    }
+    let calls = match subject {
+        "clone" => "clone, clone3, fork and vfork",
+        "mmap" if mode != ProbeMode::Tracepoint => {
+            return Some(format!(
+                "32-bit (i386) processes' mmap2 and old mmap calls are shown as mmap in probe mode {} \
+                 (ksys_mmap_pgoff does not say which entry called it)",
+                mode.name()
+            ))
+        }
+        "mmap" => "mmap2 and mmap",
+        _ => return None,
+    };
+    let why = match mode {
+        ProbeMode::Tracepoint => "the kernel's per-syscall tracepoints skip 32-bit tasks",
+        _ => "its hooks are the 64-bit syscall entries",
+    };
+    Some(format!("32-bit (i386) processes' {calls} calls are not seen in probe mode {} ({why})", mode.name()))
+}

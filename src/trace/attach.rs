@@ -5,6 +5,7 @@
 //! mode the subject does not have is refused earlier, as a command-line
 //! error (cli.rs). Nothing here knows a mode: each is asked of its family.
 
+use std::io::Write as _;
 use std::mem::MaybeUninit;
 
 use libbpf_rs::OpenObject;
@@ -84,6 +85,9 @@ pub fn attach<'obj>(
             Ok(tracer) => {
                 let how = if forced.is_some() { "forced" } else { "auto" };
                 eprintln!("argtrace: probe mode {} ({how})", mode.name());
+                if let Some(unseen) = crate::family::calls::compat_unseen(subject.name(), mode) {
+                    let _ = writeln!(std::io::stderr(), "argtrace: {unseen}");
+                }
                 return Ok(tracer);
             }
             Err(reason) if direct => {
