@@ -151,6 +151,9 @@ pub fn run(cfg: Config) -> Result<()> {
     // Deliver what is already in the ring buffer before reporting.
     if !done.load(Ordering::Relaxed) {
         let _ = ring.consume_raw();
+        for record in cfg.subject.at_stop(&tracer) {
+            batch.borrow_mut().push(&record);
+        }
         flush();
     }
     drop(ring);

@@ -84,6 +84,13 @@ pub trait Subject: Debug + Send + Sync {
         mode: ProbeMode,
     ) -> std::result::Result<Tracer<'obj>, LoadError>;
 
+    /// Records of the subject's own to render after the last of the ring
+    /// buffer's, when the run stops (syscall: the calls still in flight, as
+    /// `<unfinished ...>`).
+    fn at_stop(&self, _tracer: &Tracer) -> Vec<Vec<u8>> {
+        Vec::new()
+    }
+
     /// Appends one ring-buffer record as a text line or JSON object (and its
     /// stacks); false when the record is malformed.
     fn render(&self, record: &[u8], style: &Style, stacks: Option<&StackReader>, out: &mut String) -> bool;
@@ -190,6 +197,8 @@ subjects! {
     TcpSend => tcp_send::TcpSend,
     /// Packets in and out of a cgroup: headers, payload bytes, the owning process; a pcap file.
     Skb => skb::Skb,
+    /// Any syscall, its arguments typed by the running kernel (strace's -e trace= syntax).
+    Syscall => syscall::Syscall,
 }
 
 /// A subject with its default options, by subcommand name (`tcp-connect`).

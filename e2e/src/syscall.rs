@@ -1,0 +1,110 @@
+//! `argtrace syscall`'s live cases: a trigger makes calls whose every value
+//! it chose, and the suite finds each one, typed, in argtrace's JSON: a path
+//! with escapes, a fd, flags, an input buffer, a buffer read at return, a
+//! 6-argument call, a failing call with its errno, a string cut at
+//! --string-limit, a syscall no decoder knows (personality(0xffffffff), typed
+//! from the kernel's format file), and exit_group (`ret` null: it never
+//! returns). The -e selection is proven too: no other syscall appears.
+
+use std::ffi::CString;
+
+use serde_json::{json, Value};
+
+use crate::suite::{find_one, traced_run, Options, Outcome};
+
+/// What the case selects: every call the trigger expects, nothing else.
+const SELECTION: &str = "trace=openat,write,pread64,mmap,personality,exit_group";
+
+fn expect(pid: u32, syscall: &str, args: Value, ret: Value) -> Value {
+    json!({"expect": {"event": "syscall", "syscall": syscall, "pid": pid, "tid": pid, "args": args, "ret": ret}})
+}
+
+pub fn trigger() -> Vec<Value> {
+    let pid = std::process::id();
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as u64;
+    let path = format!("/tmp/e2e \"q\"\t{pid}");
+    let cpath = CString::new(path.clone()).expect("no NUL");
+    let flags = libc::O_RDWR | libc::O_CREAT | libc::O_TRUNC | libc::O_CLOEXEC;
+    let mut out = Vec::new();
+    // SAFETY: plain syscalls on memory this function owns.
+    unsafe {
+        let fd = libc::syscall(libc::SYS_openat, libc::AT_FDCWD, cpath.as_ptr(), flags, 0o640) as i32;
+        if fd < 0 {
+            return vec![json!({"trigger_error": format!("openat {path}: {}", std::io::Error::last_os_error())})];
+        }
+        out.push(expect(
+            pid,
+            "openat",
+            json!({"dfd": -100, "filename": path, "flags": flags, "mode": 0o640}),
+            json!(fd),
+        ));
+        let text = b"hello\targtrace\n";
+        let n = libc::syscall(libc::SYS_write, fd, text.as_ptr(), text.len());
+        out.push(expect(pid, "write", json!({"fd": fd, "buf": "hello\targtrace\n", "count": 15}), json!(n)));
+        let mut buf = [0u8; 64];
+        let n = libc::syscall(libc::SYS_pread64, fd, buf.as_mut_ptr(), 64, 6);
+        out.push(expect(pid, "pread64", json!({"fd": fd, "buf": "argtrace\n", "count": 64, "pos": 6}), json!(n)));
+        let addr = libc::syscall(libc::SYS_mmap, 0, 2 * page, libc::PROT_READ, libc::MAP_PRIVATE, fd, page);
+        out.push(expect(
+            pid,
+            "mmap",
+            json!({"addr": 0, "len": 2 * page, "prot": libc::PROT_READ, "flags": libc::MAP_PRIVATE, "fd": fd, "off": page}),
+            json!(addr),
+        ));
+        libc::munmap(addr as *mut libc::c_void, 2 * page as usize);
+        libc::close(fd);
+        libc::unlink(cpath.as_ptr());
+        // A failing call, and a path longer than the default limit of 32.
+        let long = format!("/nonexistent/argtrace-e2e-{pid}-0123456789abcdef");
+        let clong = CString::new(long.clone()).expect("no NUL");
+        let r = libc::syscall(libc::SYS_openat, libc::AT_FDCWD, clong.as_ptr(), libc::O_RDONLY, 0);
+        let err = *libc::__errno_location();
+        if r != -1 || err != libc::ENOENT {
+            return vec![json!({"trigger_error": format!("openat {long} gave {r}, errno {err}")})];
+        }
+        out.push(
+            json!({"expect": {"syscall": "openat", "pid": pid, "args": {"filename": long[..32], "filename_cut": true},
+            "ret": -2, "error": "ENOENT"}}),
+        );
+        // No decoder knows personality: its argument is typed by the kernel
+        // (unsigned int); 0xffffffff only asks for the current persona.
+        let persona = libc::syscall(libc::SYS_personality, 0xffff_ffffu32 as libc::c_ulong);
+        out.push(expect(pid, "personality", json!({"personality": 4294967295u64}), json!(persona)));
+    }
+    // Printed by the suite's own process at exit: exit_group(0) never returns.
+    out.push(expect(pid, "exit_group", json!({"error_code": 0}), Value::Null));
+    out
+}
+
+pub fn case(opts: &Options, mode: &str) -> Outcome {
+    let t = traced_run(opts, "syscall", &["-e", SELECTION], "syscall")?;
+    let mut n = 0;
+    for e in &t.expectations {
+        if let Some(want) = e.get("expect") {
+            find_one(&t, want, mode)?;
+            n += 1;
+        }
+    }
+    let wanted: Vec<&str> = SELECTION.trim_start_matches("trace=").split(',').collect();
+    if let Some(other) = t.events.iter().find(|e| !e["syscall"].as_str().is_some_and(|s| wanted.contains(&s))) {
+        return Err(format!("-e {SELECTION} let through {other}"));
+    }
+    Ok(format!("{n} calls matched exactly, no other syscall; {}", t.summary))
+}
+
+/// `argtrace-e2e syscall-suite ARGTRACE`: the syscall cases alone.
+pub fn suite(argtrace: &std::path::Path) -> i32 {
+    let opts = Options::with_argtrace(argtrace.to_path_buf());
+    let (passed, failed) = match case(&opts, "tracepoint") {
+        Ok(d) => {
+            println!("E2E-RESULT syscall tracepoint PASS {d}");
+            (1, 0)
+        }
+        Err(d) => {
+            println!("E2E-RESULT syscall tracepoint FAIL {}", d.replace('\n', " | "));
+            (0, 1)
+        }
+    };
+    println!("E2E-DONE passed={passed} failed={failed}");
+    i32::from(failed != 0)
+}
