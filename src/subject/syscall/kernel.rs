@@ -97,8 +97,17 @@ pub fn classes_of(name: &str) -> u16 {
         .fold(0, |acc, (_, _, c)| acc | c)
 }
 
+/// The table without argument types: enough to check an expression.
+pub fn names_only() -> Table {
+    table_with(|_| None)
+}
+
 /// The table of the running kernel.
 pub fn load(btf: &BtfTypes) -> Table {
+    table_with(|name| tracefs_args(name, btf))
+}
+
+fn table_with(args_of: impl Fn(&str) -> Option<Vec<Arg>>) -> Table {
     let compat = compat_strace_table()
         .iter()
         .map(|&(nr, name, classes)| (nr, Syscall { nr, name, args: None, classes }))
@@ -106,7 +115,7 @@ pub fn load(btf: &BtfTypes) -> Table {
     let native = native_strace_table()
         .iter()
         .map(|&(nr, name, classes)| {
-            let args = tracefs_args(name, btf);
+            let args = args_of(name);
             (nr, Syscall { nr, name, args, classes })
         })
         .collect();

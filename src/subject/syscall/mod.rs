@@ -149,9 +149,18 @@ impl crate::subject::Subject for Syscall {
     }
 
     fn check(&self) -> Result<()> {
-        self.trace_expr().map_err(Error::Usage)?;
+        // Names, classes and regexes are checked here, before any BPF work:
+        // a bad one is a usage error.
+        self.trace_expr().and_then(|e| e.select(&kernel::names_only())).map_err(Error::Usage)?;
         if self.string_limit > BUF_MAX {
             return Err(Error::Usage(format!("--string-limit {} is more than {BUF_MAX}", self.string_limit)));
+        }
+        Ok(())
+    }
+
+    fn check_config(&self, cfg: &Config) -> Result<()> {
+        if cfg.summary {
+            return Err(Error::Usage("syscall has no summary mode (-s) yet: stream the calls, or use strace -c".into()));
         }
         Ok(())
     }
