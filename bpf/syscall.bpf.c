@@ -15,6 +15,8 @@
  * is a string, an input or an output buffer) is data from user space
  * (src/subject/syscall/directions.rs): no code per syscall here. */
 #define ARGTRACE_CGROUP_HOOKS /* the filters, header, ring and counters only */
+/* -s: one row per syscall number of each ABI (row = abi * 512 + nr). */
+#define ARGTRACE_SUMMARY_ROWS 1024
 #include "common.bpf.h"
 #include "syscall.h"
 
@@ -313,7 +315,9 @@ int BPF_PROG(syscall_enter, struct pt_regs *regs, long id)
 			fresh.nslots = read_entry_slots(ps, shape, fresh.args);
 	}
 	if (shape && shape->no_return) {
-		if (!summary_mode)
+		if (summary_mode)
+			count_call(fresh.nr, 0, 0);
+		else
 			send_record(ctx, &fresh, ps, SYSCALL_END_NO_RETURN, 0, false);
 		return 0;
 	}
@@ -344,7 +348,10 @@ int BPF_PROG(syscall_exit, struct pt_regs *regs, long ret)
 		return 0;
 	if (p->nslots)
 		ps = bpf_map_lookup_elem(&syscall_pending_slots, &tid);
-	if (!summary_mode)
+	if (summary_mode)
+		count_call(p->abi * NR_MAX + (p->nr & (NR_MAX - 1)), ret,
+			   bpf_ktime_get_ns() - p->start_ns);
+	else
 		send_record(ctx, p, ps, SYSCALL_END_RETURN, ret, true);
 	if (ps)
 		bpf_map_delete_elem(&syscall_pending_slots, &tid);

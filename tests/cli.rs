@@ -49,7 +49,6 @@ fn bad_syscall_expressions_are_usage_errors() {
     assert_one_line_error(&run(&["syscall", "-e", "trace=nosuchcall"]), 2, "no syscall named 'nosuchcall'");
     assert_one_line_error(&run(&["syscall", "-e", "trace=/("]), 2, "not a valid regular expression");
     assert_one_line_error(&run(&["syscall", "--string-limit", "5000"]), 2, "--string-limit 5000 is more than 4096");
-    assert_one_line_error(&run(&["syscall", "-s"]), 2, "syscall has no summary mode (-s) yet");
 }
 
 #[test]

@@ -95,16 +95,40 @@ pub fn case(opts: &Options, mode: &str) -> Outcome {
 /// `argtrace-e2e syscall-suite ARGTRACE`: the syscall cases alone.
 pub fn suite(argtrace: &std::path::Path) -> i32 {
     let opts = Options::with_argtrace(argtrace.to_path_buf());
-    let (passed, failed) = match case(&opts, "tracepoint") {
-        Ok(d) => {
-            println!("E2E-RESULT syscall tracepoint PASS {d}");
-            (1, 0)
+    let (mut passed, mut failed) = (0, 0);
+    for (name, outcome) in [("syscall", case(&opts, "tracepoint")), ("syscall-summary", summary_case(argtrace))] {
+        match outcome {
+            Ok(d) => {
+                passed += 1;
+                println!("E2E-RESULT {name} tracepoint PASS {d}");
+            }
+            Err(d) => {
+                failed += 1;
+                println!("E2E-RESULT {name} tracepoint FAIL {}", d.replace('\n', " | "));
+            }
         }
-        Err(d) => {
-            println!("E2E-RESULT syscall tracepoint FAIL {}", d.replace('\n', " | "));
-            (0, 1)
-        }
-    };
+    }
     println!("E2E-DONE passed={passed} failed={failed}");
     i32::from(failed != 0)
+}
+
+/// `-s`: the summary trigger's 1015 mmaps (1000 ok, 10 EINVAL, 5 EBADF) and
+/// 7 forks (the clone syscall: glibc's fork), counted in the kernel by two
+/// `argtrace syscall -s` instances, one selection each: each table has one
+/// row with exactly those counts and errnos.
+pub fn summary_case(argtrace: &std::path::Path) -> Outcome {
+    use crate::summary::{check_row, json_lines, run, FORKS, MMAPS_EBADF, MMAPS_EINVAL, MMAPS_OK};
+    let instances =
+        [vec!["syscall", "-s", "--json", "-e", "trace=mmap"], vec!["syscall", "-s", "--json", "-e", "trace=clone"]];
+    let (out, _) = run(argtrace, &instances, "summary")?;
+    let table = |i: usize| -> Result<Value, String> {
+        match json_lines(&out[i])?.as_slice() {
+            [t] if t.get("summary").is_some() => Ok(t["summary"].clone()),
+            _ => Err(format!("argtrace {}: expected one summary object, got {}", out[i].args.join(" "), out[i].stdout)),
+        }
+    };
+    let errnos = json!({"EBADF": MMAPS_EBADF, "EINVAL": MMAPS_EINVAL});
+    check_row(&table(0)?, "mmap", MMAPS_OK + MMAPS_EINVAL + MMAPS_EBADF, &errnos)?;
+    check_row(&table(1)?, "clone", FORKS, &json!({}))?;
+    Ok(format!("{} mmaps and {FORKS} clones counted exactly", MMAPS_OK + MMAPS_EINVAL + MMAPS_EBADF))
 }

@@ -190,6 +190,7 @@ mod tests {
                 .into_iter()
                 .collect(),
             compat: [row(5, "open")].into_iter().collect(),
+            compat_labels: Default::default(),
             fallback_reason: None,
         }
     }

@@ -58,6 +58,8 @@ pub struct Table {
     pub native: BTreeMap<u32, Syscall>,
     /// 32-bit tasks' syscalls (i386 on x86_64), named from strace's table.
     pub compat: BTreeMap<u32, Syscall>,
+    /// The summary's names of 32-bit tasks' syscalls: `open (i386)`.
+    pub compat_labels: BTreeMap<u32, &'static str>,
     /// Said once at start-up: where the numbers came from, and why.
     pub fallback_reason: Option<String>,
 }
@@ -108,7 +110,7 @@ pub fn load(btf: &BtfTypes) -> Table {
 }
 
 fn table_with(args_of: impl Fn(&str) -> Option<Vec<Arg>>) -> Table {
-    let compat = compat_strace_table()
+    let compat: BTreeMap<u32, Syscall> = compat_strace_table()
         .iter()
         .map(|&(nr, name, classes)| (nr, Syscall { nr, name, args: None, classes }))
         .collect();
@@ -120,7 +122,12 @@ fn table_with(args_of: impl Fn(&str) -> Option<Vec<Arg>>) -> Table {
         })
         .collect();
     let reason = "the kernel's own numbering is not readable: see src/subject/syscall/kernel.rs".to_string();
-    Table { native, compat, fallback_reason: Some(reason) }
+    let abi = if cfg!(target_arch = "x86_64") { "i386" } else { "arm" };
+    let compat_labels = compat
+        .values()
+        .map(|s: &Syscall| (s.nr, &*Box::leak(format!("{} ({abi})", s.name).into_boxed_str())))
+        .collect();
+    Table { native, compat, compat_labels, fallback_reason: Some(reason) }
 }
 
 /// A syscall's arguments from its tracefs format file (`field:int dfd;`

@@ -158,13 +158,6 @@ impl crate::subject::Subject for Syscall {
         Ok(())
     }
 
-    fn check_config(&self, cfg: &Config) -> Result<()> {
-        if cfg.summary {
-            return Err(Error::Usage("syscall has no summary mode (-s) yet: stream the calls, or use strace -c".into()));
-        }
-        Ok(())
-    }
-
     fn modes(&self) -> &'static [ProbeMode] {
         &[ProbeMode::Tracepoint]
     }
@@ -174,8 +167,10 @@ impl crate::subject::Subject for Syscall {
     }
 
     fn call_name(&self, call: u32) -> Option<&'static str> {
+        // Rows of -s: the native numbers, then 32-bit tasks' from NR_MAX.
         match self.table() {
-            Some(t) => t.native.get(&call).map(|s| s.name),
+            Some(t) if call < NR_MAX => t.native.get(&call).map(|s| s.name),
+            Some(t) => t.compat_labels.get(&(call - NR_MAX)).copied(),
             None => (call == 0).then_some("syscall"),
         }
     }
