@@ -123,6 +123,8 @@ pub fn run(opts: &Options) -> i32 {
     report("no-btf", "auto", case_no_btf(opts));
     // argtrace syscall: the raw syscall tracepoints, on every kernel.
     report("syscall", "tracepoint", crate::syscall::case(opts, "tracepoint"));
+    let regex = crate::syscall::SELECTION_REGEX;
+    report("syscall-regex", "tracepoint", crate::syscall::case_with(opts, "tracepoint", regex));
     report("syscall-summary", "tracepoint", crate::syscall::summary_case(&opts.argtrace));
     // argtrace sock: cgroup hooks, the same on every kernel whatever its probe modes.
     crate::sock::run(&opts.argtrace, &mut report);

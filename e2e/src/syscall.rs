@@ -13,7 +13,9 @@ use serde_json::{json, Value};
 use crate::suite::{find_one, traced_run, Options, Outcome};
 
 /// What the case selects: every call the trigger expects, nothing else.
-const SELECTION: &str = "trace=openat,write,pread64,mmap,personality,exit_group";
+const SELECTION: &str = "trace=openat,read,write,pread64,mmap,personality,exit_group";
+/// The same set as a regular expression.
+pub const SELECTION_REGEX: &str = "trace=/^(openat|read|write|pread64|mmap|personality|exit_group)$";
 
 fn expect(pid: u32, syscall: &str, args: Value, ret: Value) -> Value {
     json!({"expect": {"event": "syscall", "syscall": syscall, "pid": pid, "tid": pid, "args": args, "ret": ret}})
@@ -70,6 +72,27 @@ pub fn trigger() -> Vec<Value> {
         // (unsigned int); 0xffffffff only asks for the current persona.
         let persona = libc::syscall(libc::SYS_personality, 0xffff_ffffu32 as libc::c_ulong);
         out.push(expect(pid, "personality", json!({"personality": 4294967295u64}), json!(persona)));
+        // A call blocked in one thread while another runs: a thread's read
+        // of a pipe waits until the main thread writes to it.
+        let mut fds = [0i32; 2];
+        libc::pipe(fds.as_mut_ptr());
+        let (r, w) = (fds[0], fds[1]);
+        let reader = std::thread::spawn(move || {
+            let tid = libc::syscall(libc::SYS_gettid) as u32;
+            let mut buf = [0u8; 64];
+            let n = libc::syscall(libc::SYS_read, r, buf.as_mut_ptr(), 64);
+            (tid, n)
+        });
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let n = libc::syscall(libc::SYS_write, w, b"ping\n".as_ptr(), 5);
+        let (reader_tid, got) = reader.join().expect("the reader thread");
+        let mut read = expect(pid, "read", json!({"fd": r, "buf": "ping\n", "count": 64}), json!(got));
+        read["expect"]["tid"] = json!(reader_tid);
+        read["blocked_before"] = json!("write_ping");
+        out.push(read);
+        out.push(expect(pid, "write", json!({"fd": w, "buf": "ping\n", "count": 5}), json!(n)));
+        libc::close(r);
+        libc::close(w);
     }
     // Printed by the suite's own process at exit: exit_group(0) never returns.
     out.push(expect(pid, "exit_group", json!({"error_code": 0}), Value::Null));
@@ -77,7 +100,12 @@ pub fn trigger() -> Vec<Value> {
 }
 
 pub fn case(opts: &Options, mode: &str) -> Outcome {
-    let t = traced_run(opts, "syscall", &["-e", SELECTION], "syscall")?;
+    case_with(opts, mode, SELECTION)
+}
+
+/// The case with `selection` (which must select SELECTION's syscalls).
+pub fn case_with(opts: &Options, mode: &str, selection: &str) -> Outcome {
+    let t = traced_run(opts, "syscall", &["-e", selection], "syscall")?;
     let mut n = 0;
     for e in &t.expectations {
         if let Some(want) = e.get("expect") {
@@ -85,9 +113,21 @@ pub fn case(opts: &Options, mode: &str) -> Outcome {
             n += 1;
         }
     }
+    // The blocked read started before the write that ended it.
+    if let Some(e) = t.expectations.iter().find(|e| e.get("blocked_before").is_some()) {
+        let read = find_one(&t, &e["expect"], mode)?;
+        let write = t
+            .events
+            .iter()
+            .find(|w| w["syscall"] == "write" && w["args"]["buf"] == "ping\n")
+            .ok_or("no write of ping")?;
+        if read["time"].as_str() >= write["time"].as_str() || read["tid"] == write["tid"] {
+            return Err(format!("the blocked read does not start before the write in another thread: {read} {write}"));
+        }
+    }
     let wanted: Vec<&str> = SELECTION.trim_start_matches("trace=").split(',').collect();
     if let Some(other) = t.events.iter().find(|e| !e["syscall"].as_str().is_some_and(|s| wanted.contains(&s))) {
-        return Err(format!("-e {SELECTION} let through {other}"));
+        return Err(format!("-e {selection} let through {other}"));
     }
     Ok(format!("{n} calls matched exactly, no other syscall; {}", t.summary))
 }
@@ -96,7 +136,12 @@ pub fn case(opts: &Options, mode: &str) -> Outcome {
 pub fn suite(argtrace: &std::path::Path) -> i32 {
     let opts = Options::with_argtrace(argtrace.to_path_buf());
     let (mut passed, mut failed) = (0, 0);
-    for (name, outcome) in [("syscall", case(&opts, "tracepoint")), ("syscall-summary", summary_case(argtrace))] {
+    let cases = [
+        ("syscall", case(&opts, "tracepoint")),
+        ("syscall-regex", case_with(&opts, "tracepoint", SELECTION_REGEX)),
+        ("syscall-summary", summary_case(argtrace)),
+    ];
+    for (name, outcome) in cases {
         match outcome {
             Ok(d) => {
                 passed += 1;
