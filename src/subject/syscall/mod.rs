@@ -470,7 +470,7 @@ impl Record for View<'_> {
             0 => {
                 j.num("ret", self.e.ret);
                 if let Some(errno) = errno_of_ret(self.e.ret) {
-                    j.str("error", decode::errno_name(errno).unwrap_or("E?"));
+                    j.str("error", decode::errno_name(errno).unwrap_or("E?")).num("errno", errno);
                 }
             }
             1 => {
