@@ -524,3 +524,87 @@ impl Record for View<'_> {
         j.close();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::kernel::{Arg, BtfTypes};
+    use super::*;
+
+    fn table() -> Table {
+        let b = BtfTypes::none();
+        let arg = |name: &str, ctype: &str| Arg { name: name.into(), kind: b.kind_of(ctype), ctype: ctype.into() };
+        let mut t = kernel::names_only();
+        let openat = t.native.values_mut().find(|s| s.name == "openat").expect("openat");
+        openat.args = Some(vec![
+            arg("dfd", "int"),
+            arg("filename", "const char *"),
+            arg("flags", "int"),
+            arg("mode", "unsigned short"),
+        ]);
+        let exit_group = t.native.values_mut().find(|s| s.name == "exit_group").expect("exit_group");
+        exit_group.args = Some(vec![arg("error_code", "int")]);
+        t
+    }
+
+    fn render(t: &Table, e: &SyscallEvent, json: bool) -> String {
+        let mut out = String::new();
+        let view = View { e, table: Some(t), string_limit: 32 };
+        crate::render::test_style(json).record(&view, None, &mut out);
+        out
+    }
+
+    fn event(t: &Table, name: &str, args: [u64; 6], ret: i64, end: u8) -> Box<SyscallEvent> {
+        let mut e = Box::<SyscallEvent>::default();
+        e.h.pid = 7;
+        e.h.tid = 8;
+        e.h.comm[..3].copy_from_slice(&[b'a' as _, b'b' as _, b'c' as _]);
+        e.nr = t.native.values().find(|s| s.name == name).expect("in the table").nr;
+        e.args = args;
+        e.ret = ret;
+        e.end = end;
+        e
+    }
+
+    fn with_string(e: &mut SyscallEvent, arg: u8, bytes: &[u8], cut: bool) {
+        e.nslots = 1;
+        e.slot[0].arg = arg;
+        e.slot[0].len = bytes.len() as u16;
+        e.slot[0].cut = cut as u8;
+        for (d, s) in e.data.iter_mut().zip(bytes) {
+            *d = *s as _;
+        }
+    }
+
+    #[test]
+    fn calls_print_by_type_in_strace_shape() {
+        let t = table();
+        let mut e = event(&t, "openat", [(-100i64) as u64, 0x1000, 0o2000000, 0o640, 0, 0], -2, 0);
+        with_string(&mut e, 1, b"/tmp/a \"q\"\n", false);
+        assert_eq!(
+            render(&t, &e, false),
+            "abc 7/8 openat(-100, \"/tmp/a \\\"q\\\"\\n\", 524288, 416) = -1 ENOENT (No such file or directory)\n"
+        );
+        let mut e = event(&t, "openat", [(-100i64) as u64, 0x1000, 0, 0, 0, 0], 3, 0);
+        with_string(&mut e, 1, b"/0123456789abcdef0123456789abcde", true);
+        assert_eq!(render(&t, &e, false), "abc 7/8 openat(-100, \"/0123456789abcdef0123456789abcde\"..., 0, 0) = 3\n");
+        let e = event(&t, "openat", [5, 0, 0, 0, 0, 0], 3, 2);
+        assert_eq!(render(&t, &e, false), "abc 7/8 openat(5, NULL, 0, 0 <unfinished ...>)\n");
+        let e = event(&t, "exit_group", [3, 0, 0, 0, 0, 0], 0, 1);
+        assert_eq!(render(&t, &e, false), "abc 7/8 exit_group(3) = ?\n");
+    }
+
+    #[test]
+    fn json_keys_arguments_by_the_kernels_names() {
+        let t = table();
+        let mut e = event(&t, "openat", [(-100i64) as u64, 0x1000, 2, 0o640, 0, 0], -13, 0);
+        with_string(&mut e, 1, b"/x", false);
+        let v: serde_json::Value = serde_json::from_str(&render(&t, &e, true)).expect("JSON");
+        assert_eq!(v["event"], "syscall");
+        assert_eq!(v["syscall"], "openat");
+        assert_eq!(v["args"], serde_json::json!({"dfd": -100, "filename": "/x", "flags": 2, "mode": 416}));
+        assert_eq!((v["ret"].clone(), v["error"].clone(), v["errno"].clone()), (serde_json::json!(-13), "EACCES".into(), 13.into()));
+        let e = event(&t, "exit_group", [0; 6], 0, 1);
+        let v: serde_json::Value = serde_json::from_str(&render(&t, &e, true)).expect("JSON");
+        assert!(v["ret"].is_null());
+    }
+}
