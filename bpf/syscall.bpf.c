@@ -32,6 +32,8 @@ enum argtrace_syscall_end _argtrace_syscall_end = 0;
 const volatile __u64 wanted[NR_MAX / 64] = {};	      /* native syscall numbers */
 const volatile __u64 wanted_compat[NR_MAX / 64] = {}; /* 32-bit tasks' numbers */
 const volatile struct syscall_shape shapes[NR_MAX] = {};
+/* 32-bit tasks' exit and exit_group (their arguments are not typed: no shape). */
+const volatile __u32 compat_no_return[2] = { NR_MAX, NR_MAX };
 /* --string-limit, at most ARGTRACE_SYSCALL_BUF_MAX (strings at entry: at most
  * ARGTRACE_SYSCALL_STR_MAX). */
 const volatile __u32 string_limit = 32;
@@ -314,9 +316,11 @@ int BPF_PROG(syscall_enter, struct pt_regs *regs, long id)
 		if (ps)
 			fresh.nslots = read_entry_slots(ps, shape, fresh.args);
 	}
-	if (shape && shape->no_return) {
+	if ((shape && shape->no_return) ||
+	    (abi == SYSCALL_ABI_COMPAT &&
+	     (fresh.nr == compat_no_return[0] || fresh.nr == compat_no_return[1]))) {
 		if (summary_mode)
-			count_call(fresh.nr, 0, 0);
+			count_call(abi * NR_MAX + (fresh.nr & (NR_MAX - 1)), 0, 0);
 		else
 			send_record(ctx, &fresh, ps, SYSCALL_END_NO_RETURN, 0, false);
 		return 0;

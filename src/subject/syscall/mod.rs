@@ -209,6 +209,10 @@ impl crate::subject::Subject for Syscall {
             for s in table.native.values().filter(|s| s.nr < NR_MAX) {
                 ro.shapes[s.nr as usize] = shape_of(s);
             }
+            let compat_exits = table.compat.values().filter(|s| directions::NO_RETURN.contains(&s.name));
+            for (slot, s) in ro.compat_no_return.iter_mut().zip(compat_exits) {
+                *slot = s.nr;
+            }
             ro.string_limit = self.string_limit;
         }
         crate::bpf::prepare(open.open_object_mut(), cfg, mode, task_storage).map_err(at(Stage::Open))?;
