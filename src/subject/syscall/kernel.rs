@@ -134,8 +134,12 @@ fn table_with(args_of: impl Fn(&str) -> Option<Vec<Arg>>) -> Table {
 /// after the common fields and `__syscall_nr`); None without tracefs.
 fn tracefs_args(name: &str, btf: &BtfTypes) -> Option<Vec<Arg>> {
     let kernel_name = ALIASES.iter().find(|(_, s)| *s == name).map_or(name, |(k, _)| k);
+    // arm64 defines some syscalls under its own name (personality is
+    // SYSCALL_DEFINE1(arm64_personality, ...)): their event says so.
+    let arch_name = format!("arm64_{name}");
+    let names = [kernel_name, if cfg!(target_arch = "aarch64") { &arch_name } else { kernel_name }];
     let text = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"].iter().find_map(|root| {
-        std::fs::read_to_string(format!("{root}/events/syscalls/sys_enter_{kernel_name}/format")).ok()
+        names.iter().find_map(|n| std::fs::read_to_string(format!("{root}/events/syscalls/sys_enter_{n}/format")).ok())
     })?;
     Some(parse_format(&text, btf))
 }
