@@ -14,10 +14,11 @@
  * their record is sent at entry. What the shape table holds (which argument
  * is a string, an input or an output buffer) is data from user space
  * (src/subject/syscall/directions.rs): no code per syscall here. */
-#define ARGTRACE_CGROUP_HOOKS /* the filters, header, ring and counters only */
 /* -s: one row per syscall number of each ABI (row = abi * 512 + nr). */
 #define ARGTRACE_SUMMARY_ROWS 1024
-#include "common.bpf.h"
+/* The filters, ring buffer, drop counter and summary counters; not the call
+ * family's pairing (calls.bpf.h): this family pairs in its own maps. */
+#include "argtrace.bpf.h"
 #include "syscall.h"
 
 /* Keeps the types in BTF so the skeleton emits Rust types for them. */

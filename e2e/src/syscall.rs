@@ -10,7 +10,9 @@ use std::ffi::CString;
 
 use serde_json::{json, Value};
 
-use crate::suite::{find_one, traced_run, Options, Outcome};
+use std::path::Path;
+
+use crate::harness::{find_one, traced_run, Outcome, Report};
 
 /// What the case selects: every call the trigger expects, nothing else.
 const SELECTION: &str = "trace=openat,read,write,pread64,mmap,personality,exit_group";
@@ -99,13 +101,13 @@ pub fn trigger() -> Vec<Value> {
     out
 }
 
-pub fn case(opts: &Options, mode: &str) -> Outcome {
-    case_with(opts, mode, SELECTION)
+pub fn case(argtrace: &Path, mode: &str) -> Outcome {
+    case_with(argtrace, mode, SELECTION)
 }
 
 /// The case with `selection` (which must select SELECTION's syscalls).
-pub fn case_with(opts: &Options, mode: &str, selection: &str) -> Outcome {
-    let t = traced_run(opts, "syscall", &["-e", selection], "syscall")?;
+pub fn case_with(argtrace: &Path, mode: &str, selection: &str) -> Outcome {
+    let t = traced_run(argtrace, "syscall", &["-e", selection], "syscall")?;
     let mut n = 0;
     for e in &t.expectations {
         if let Some(want) = e.get("expect") {
@@ -132,44 +134,34 @@ pub fn case_with(opts: &Options, mode: &str, selection: &str) -> Outcome {
     Ok(format!("{n} calls matched exactly, no other syscall; {}", t.summary))
 }
 
+/// The syscall cases, once per kernel: the raw syscall tracepoints.
+pub fn cases(argtrace: &Path, report: &mut Report) {
+    report.case("syscall", "tracepoint", case(argtrace, "tracepoint"));
+    report.case("syscall-regex", "tracepoint", case_with(argtrace, "tracepoint", SELECTION_REGEX));
+    report.case("syscall-summary", "tracepoint", summary_case(argtrace));
+}
+
 /// `argtrace-e2e syscall-suite ARGTRACE`: the syscall cases alone.
-pub fn suite(argtrace: &std::path::Path) -> i32 {
-    let opts = Options::with_argtrace(argtrace.to_path_buf());
-    let (mut passed, mut failed) = (0, 0);
-    let cases = [
-        ("syscall", case(&opts, "tracepoint")),
-        ("syscall-regex", case_with(&opts, "tracepoint", SELECTION_REGEX)),
-        ("syscall-summary", summary_case(argtrace)),
-    ];
-    for (name, outcome) in cases {
-        match outcome {
-            Ok(d) => {
-                passed += 1;
-                println!("E2E-RESULT {name} tracepoint PASS {d}");
-            }
-            Err(d) => {
-                failed += 1;
-                println!("E2E-RESULT {name} tracepoint FAIL {}", d.replace('\n', " | "));
-            }
-        }
-    }
-    println!("E2E-DONE passed={passed} failed={failed}");
-    i32::from(failed != 0)
+pub fn suite(argtrace: &Path) -> i32 {
+    let mut report = Report::default();
+    cases(argtrace, &mut report);
+    report.done()
 }
 
 /// `-s`: the summary trigger's 1015 mmaps (1000 ok, 10 EINVAL, 5 EBADF) and
 /// 7 forks (the clone syscall: glibc's fork), counted in the kernel by two
 /// `argtrace syscall -s` instances, one selection each: each table has one
 /// row with exactly those counts and errnos.
-pub fn summary_case(argtrace: &std::path::Path) -> Outcome {
-    use crate::summary::{check_row, json_lines, run, FORKS, MMAPS_EBADF, MMAPS_EINVAL, MMAPS_OK};
+pub fn summary_case(argtrace: &Path) -> Outcome {
+    use crate::harness::run;
+    use crate::summary::{check_row, FORKS, MMAPS_EBADF, MMAPS_EINVAL, MMAPS_OK};
     let instances =
         [vec!["syscall", "-s", "--json", "-e", "trace=mmap"], vec!["syscall", "-s", "--json", "-e", "trace=clone"]];
     let (out, _) = run(argtrace, &instances, "summary")?;
     let table = |i: usize| -> Result<Value, String> {
-        match json_lines(&out[i])?.as_slice() {
+        match out[i].json_lines()?.as_slice() {
             [t] if t.get("summary").is_some() => Ok(t["summary"].clone()),
-            _ => Err(format!("argtrace {}: expected one summary object, got {}", out[i].args.join(" "), out[i].stdout)),
+            _ => Err(format!("argtrace {}: expected one summary object, got {}", out[i].args, out[i].stdout)),
         }
     };
     let errnos = json!({"EBADF": MMAPS_EBADF, "EINVAL": MMAPS_EINVAL});

@@ -16,20 +16,19 @@ pub mod strace_tables;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::mem::MaybeUninit;
 use std::sync::{Arc, OnceLock};
 
-use libbpf_rs::skel::{OpenSkel as _, Skel as _, SkelBuilder as _};
-use libbpf_rs::{MapCore as _, MapFlags, OpenObject};
+use libbpf_rs::{MapCore as _, MapFlags};
 
 use self::directions::Direction;
 use self::expr::TraceExpr;
 use self::kernel::{Syscall as SyscallInfo, Table, ValueKind};
-use crate::bpf::{at, LoadError, ProbeMode, Stage, Tracer};
-use crate::cli::Config;
+use crate::config::Config;
 use crate::decode;
 use crate::error::{Error, Result};
-use crate::event::{header_of, Header};
+use crate::event::Header;
+use crate::family::load::{Loaded, Slot, Tracer};
+use crate::family::{LoadError, ProbeMode, Stage};
 use crate::render::{errno_of_ret, escape_into, latin1, write_json_str, Json, Record, Style};
 use crate::stack::StackReader;
 
@@ -163,7 +162,7 @@ impl crate::subject::Subject for Syscall {
     }
 
     fn sections(&self) -> std::result::Result<Vec<String>, libbpf_rs::Error> {
-        crate::bpf::skeleton_sections!(skel::SyscallSkelBuilder)
+        crate::family::load::skeleton_sections!(skel::SyscallSkelBuilder)
     }
 
     fn call_name(&self, call: u32) -> Option<&'static str> {
@@ -175,12 +174,7 @@ impl crate::subject::Subject for Syscall {
         }
     }
 
-    fn load<'obj>(
-        &self,
-        storage: &'obj mut MaybeUninit<OpenObject>,
-        cfg: &Config,
-        mode: ProbeMode,
-    ) -> std::result::Result<Tracer<'obj>, LoadError> {
+    fn load<'obj>(&self, storage: &'obj mut Slot, cfg: &Config, mode: ProbeMode) -> Loaded<'obj> {
         let table = self.state.get_or_init(|| {
             let table = kernel::load(&kernel::BtfTypes::open(&cfg.btf));
             if let Some(reason) = &table.fallback_reason {
@@ -192,18 +186,10 @@ impl crate::subject::Subject for Syscall {
             }
             table
         });
-        let usage = |m: String| LoadError { stage: Stage::Open, error: libbpf_rs::Error::from(std::io::Error::other(m)) };
-        let (native, compat) = self.trace_expr().and_then(|e| e.select(table)).map_err(usage)?;
-
-        let mut builder = skel::SyscallSkelBuilder::default();
-        if !cfg.btf_is_kernels() {
-            builder.obj_builder.btf_custom_path(&cfg.btf).map_err(at(Stage::Open))?;
-        }
-        let mut open = builder.open(storage).map_err(at(Stage::Open))?;
-        let task_storage = crate::bpf::use_task_storage(cfg, mode);
-        {
-            let ro = open.maps.rodata_data.as_deref_mut().expect("rodata is memory-mapped");
-            crate::bpf::set_common_rodata!(&mut *ro, cfg, task_storage);
+        let (native, compat) =
+            self.trace_expr().and_then(|e| e.select(table)).map_err(|m| LoadError::said(Stage::Open, m))?;
+        let target = crate::family::Target { subject: "syscall", ..Default::default() };
+        crate::family::load::load_skeleton!(skel::SyscallSkelBuilder, storage, cfg, mode, &target, |ro| {
             ro.wanted = bitmap(&native);
             ro.wanted_compat = bitmap(&compat);
             for s in table.native.values().filter(|s| s.nr < NR_MAX) {
@@ -214,13 +200,7 @@ impl crate::subject::Subject for Syscall {
                 *slot = s.nr;
             }
             ro.string_limit = self.string_limit;
-        }
-        crate::bpf::prepare(open.open_object_mut(), cfg, mode, task_storage).map_err(at(Stage::Open))?;
-        let skel = open.load().map_err(at(Stage::Load))?;
-        crate::bpf::fill_filter_maps(skel.object(), cfg).map_err(at(Stage::Filters))?;
-        let mut skel: Box<dyn libbpf_rs::skel::Skel<'_> + '_> = Box::new(skel);
-        skel.attach().map_err(at(Stage::Attach))?;
-        Ok(Tracer { links: Vec::new(), held: Vec::new(), skel, mode })
+        })
     }
 
     fn render(&self, record: &[u8], style: &Style, stacks: Option<&StackReader>, out: &mut String) -> bool {

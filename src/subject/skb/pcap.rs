@@ -5,7 +5,12 @@
 //! starts at its IPv4 or IPv6 header, which is what argtrace captures. Forty
 //! bytes of headers do not call for a crate.
 
-use std::io::{self, Write};
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::sys;
 
 /// Nanosecond-resolution pcap, in the writer's byte order.
 pub const MAGIC_NANOS: u32 = 0xa1b2_3c4d;
@@ -40,6 +45,50 @@ pub fn write_packet(out: &mut impl Write, realtime_ns: i128, captured: &[u8], or
     h[12..16].copy_from_slice(&orig_len.max(captured.len() as u32).to_ne_bytes());
     out.write_all(&h)?;
     out.write_all(captured)
+}
+
+/// skb's --pcap file while it is written: the first error is kept, and
+/// said once the run ends.
+pub struct PcapOut {
+    pub(super) path: PathBuf,
+    pub(super) out: BufWriter<File>,
+    pub(super) error: Option<io::Error>,
+}
+
+impl PcapOut {
+    /// Creates the file (as --output is created) and writes its header.
+    pub fn create(path: &Path, snaplen: u32) -> Result<PcapOut> {
+        let file = crate::private_file::create(path)?;
+        let mut out = BufWriter::with_capacity(256 * 1024, file);
+        write_header(&mut out, snaplen)
+            .map_err(|e| Error::Output(format!("cannot write {}: {}", path.display(), sys::io_reason(&e))))?;
+        Ok(PcapOut { path: path.to_path_buf(), out, error: None })
+    }
+
+    /// Writes one packet, unless an earlier write failed.
+    pub fn packet(&mut self, realtime_ns: i128, captured: &[u8], orig_len: u32) {
+        if self.error.is_none() {
+            if let Err(e) = write_packet(&mut self.out, realtime_ns, captured, orig_len) {
+                self.error = Some(e);
+            }
+        }
+    }
+
+    /// Flushes the file at the run's end and says what it lacks; the error
+    /// is an output error.
+    pub fn finish(&mut self, lost: u64) -> std::result::Result<(), String> {
+        let flushed = self.out.flush();
+        let shown = self.path.display();
+        if let Some(e) = self.error.take().or(flushed.err()) {
+            return Err(format!("writing {shown} failed: {}", sys::io_reason(&e)));
+        }
+        if lost > 0 {
+            eprintln!(
+                "argtrace: {shown} lacks {lost} packets: the ring buffer was full (a larger --ringbuf-size helps)"
+            );
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
