@@ -207,13 +207,19 @@ static __always_inline void take_stacks(void *ctx, __s32 *kstack, __s32 *ustack)
 	}
 }
 
+/* The summary's rows per generation: a subject's calls (ARGTRACE_MAX_CALLS),
+ * or, for a subject of many (syscall: every number of two ABIs), its own. */
+#ifndef ARGTRACE_SUMMARY_ROWS
+#define ARGTRACE_SUMMARY_ROWS ARGTRACE_MAX_CALLS
+#endif
+
 /* Summary mode: per call and CPU, in two generations (slot = generation *
- * ARGTRACE_MAX_CALLS + call); user space flips summary_gen at each
+ * ARGTRACE_SUMMARY_ROWS + call); user space flips summary_gen at each
  * --interval, lets the programs that still hold the old one finish, then reads
  * and clears the old generation, so no call falls between two tables. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 2 * ARGTRACE_MAX_CALLS);
+	__uint(max_entries, 2 * ARGTRACE_SUMMARY_ROWS);
 	__type(key, __u32);
 	__type(value, struct argtrace_call_stats);
 } call_stats SEC(".maps");
@@ -265,11 +271,11 @@ static __always_inline void count_call(__u32 call, long ret, __u64 ns)
 	struct argtrace_call_stats *s;
 	__u32 slot, bucket;
 
-	if (!gen || call >= ARGTRACE_MAX_CALLS) {
+	if (!gen || call >= ARGTRACE_SUMMARY_ROWS) {
 		count_drop();
 		return;
 	}
-	slot = (*gen & 1) * ARGTRACE_MAX_CALLS + call;
+	slot = (*gen & 1) * ARGTRACE_SUMMARY_ROWS + call;
 	s = bpf_map_lookup_elem(&call_stats, &slot);
 	if (!s) {
 		count_drop();

@@ -45,6 +45,14 @@ fn bad_values_are_usage_errors() {
 }
 
 #[test]
+fn bad_syscall_expressions_are_usage_errors() {
+    assert_one_line_error(&run(&["syscall", "-e", "trace=%nosuch"]), 2, "unknown syscall class '%nosuch'");
+    assert_one_line_error(&run(&["syscall", "-e", "trace=nosuchcall"]), 2, "no syscall named 'nosuchcall'");
+    assert_one_line_error(&run(&["syscall", "-e", "trace=/("]), 2, "not a valid regular expression");
+    assert_one_line_error(&run(&["syscall", "--string-limit", "5000"]), 2, "--string-limit 5000 is more than 4096");
+}
+
+#[test]
 fn a_pid_that_does_not_exist() {
     // pid_max is at most 4194304: this pid cannot exist.
     assert_one_line_error(&run(&["mmap", "-p", "4194305"]), 4, "no such pid: 4194305");

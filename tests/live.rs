@@ -27,6 +27,10 @@ const PER_MODE_CASES: [&str; 12] = [
     "durations",
 ];
 /// The cases of `argtrace sock` (e2e/src/sock.rs), once, in its only mode.
+/// argtrace syscall's cases (e2e/src/syscall.rs): the raw syscall
+/// tracepoints, once per kernel.
+const SYSCALL_CASES: [&str; 3] = ["syscall", "syscall-regex", "syscall-summary"];
+
 const SOCK_CASES: [&str; 13] = [
     "sock-auto",
     "sock-tcp-listen",
@@ -136,9 +140,18 @@ fn every_mode_the_kernel_has_shows_exactly_what_the_triggers_did() {
         results.iter().any(|l| l.starts_with("E2E-RESULT skb-pcap cgroup PASS") && l.contains("tcpdump -r agrees")),
         "skb-pcap did not read the pcap back with tcpdump (install tcpdump: scripts/test.sh does):\n{stdout}"
     );
+    for case in SYSCALL_CASES {
+        assert!(has(case, "tracepoint"), "no passing {case} case in tracepoint mode:\n{stdout}");
+    }
     // The cases of each detected mode, auto, one refusal per missing mode, no
-    // BTF, sock's and skb's.
-    let expected = PER_MODE_CASES.len() * modes.len() + 1 + lacks.len() + 1 + SOCK_CASES.len() + SKB_CASES.len();
+    // BTF, syscall's, sock's and skb's.
+    let expected = PER_MODE_CASES.len() * modes.len()
+        + 1
+        + lacks.len()
+        + 1
+        + SYSCALL_CASES.len()
+        + SOCK_CASES.len()
+        + SKB_CASES.len();
     assert_eq!(results.len(), expected, "expected {expected} case results:\n{stdout}");
     assert!(stdout.contains(&format!("E2E-DONE passed={expected} failed=0")), "{stdout}");
     assert!(out.status.success());

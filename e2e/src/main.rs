@@ -21,6 +21,7 @@ mod skb;
 mod sock;
 mod suite;
 mod summary;
+mod syscall;
 mod tcp_send;
 mod trigger;
 
@@ -38,16 +39,7 @@ fn usage() -> i32 {
 }
 
 fn parse_suite(args: &[String]) -> Option<suite::Options> {
-    let mut opts = suite::Options {
-        argtrace: PathBuf::from("argtrace"),
-        detect: false,
-        modes: vec![],
-        expect_auto: None,
-        unavailable: vec![],
-        expect_modes: None,
-        expect_unavailable: None,
-        refuse: vec![],
-    };
+    let mut opts = suite::Options::with_argtrace(PathBuf::from("argtrace"));
     // `none` is the empty list (a kernel command line cannot carry an empty value well).
     let list = |s: &str| s.split(',').filter(|m| !m.is_empty() && *m != "none").map(String::from).collect::<Vec<_>>();
     let mut it = args.iter();
@@ -94,6 +86,7 @@ fn main() {
         Some("sock-trigger") => sock::trigger(&args[1..]),
         Some("skb-trigger") => skb::trigger(&args[1..]),
         Some("skb-suite") if args.len() == 2 => skb::suite(std::path::Path::new(&args[1])),
+        Some("syscall-suite") if args.len() == 2 => syscall::suite(std::path::Path::new(&args[1])),
         Some("detect") if args.len() == 1 => {
             println!("{}", detect::detect().line());
             0

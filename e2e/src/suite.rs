@@ -39,6 +39,22 @@ pub struct Options {
     pub refuse: Vec<String>,
 }
 
+impl Options {
+    /// No modes, no expectations: the argtrace binary alone.
+    pub fn with_argtrace(argtrace: PathBuf) -> Options {
+        Options {
+            argtrace,
+            detect: false,
+            modes: vec![],
+            expect_auto: None,
+            unavailable: vec![],
+            expect_modes: None,
+            expect_unavailable: None,
+            refuse: vec![],
+        }
+    }
+}
+
 /// What the suite runs: the modes to run every case in, the mode auto must
 /// choose (None: auto must fail, no mode works) and the modes to be refused.
 struct Plan {
@@ -88,6 +104,8 @@ pub fn run(opts: &Options) -> i32 {
         report.case("unavailable", mode, calls::case_unavailable(argtrace, mode));
     }
     report.case("no-btf", "auto", calls::case_no_btf(argtrace));
+    // argtrace syscall: the raw syscall tracepoints, on every kernel.
+    crate::syscall::cases(argtrace, &mut report);
     // argtrace sock: cgroup hooks, the same on every kernel whatever its probe modes.
     sock::run(argtrace, &mut report);
     // argtrace skb: cgroup hooks and a socket filter, once per kernel.

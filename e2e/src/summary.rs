@@ -37,10 +37,10 @@ pub fn cases(argtrace: &Path, mode: &str, clone_refused: bool, report: &mut Repo
 // ---- summary ----------------------------------------------------------------
 
 /// The calls of the `summary` trigger.
-const MMAPS_OK: u64 = 1000;
-const MMAPS_EINVAL: u64 = 10;
-const MMAPS_EBADF: u64 = 5;
-const FORKS: u64 = 7;
+pub(crate) const MMAPS_OK: u64 = 1000;
+pub(crate) const MMAPS_EINVAL: u64 = 10;
+pub(crate) const MMAPS_EBADF: u64 = 5;
+pub(crate) const FORKS: u64 = 7;
 
 /// Checks one JSON table's row for `syscall` against exact counts; returns
 /// the row.

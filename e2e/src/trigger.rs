@@ -32,6 +32,7 @@ pub fn run(case: &str) -> i32 {
         "clone" => clone(pid),
         "tcp" => tcp(pid),
         "tcp-send" => crate::tcp_send::trigger(),
+        "syscall" => crate::syscall::trigger(),
         other => {
             eprintln!("argtrace-e2e: unknown trigger {other}");
             return 2;

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use crate::config::Config;
 use crate::error::Result;
-use crate::family::load::{Loaded, Slot};
+use crate::family::load::{Loaded, Slot, Tracer};
 use crate::family::ProbeMode;
 use crate::render::Style;
 use crate::stack::StackReader;
@@ -96,6 +96,13 @@ pub trait Subject: Debug + Send + Sync {
 
     /// Opens, configures (rodata, filters), loads and attaches the object in `mode`.
     fn load<'obj>(&self, storage: &'obj mut Slot, cfg: &Config, mode: ProbeMode) -> Loaded<'obj>;
+
+    /// Records of the subject's own to render after the last of the ring
+    /// buffer's, when the run stops (syscall: the calls still in flight, as
+    /// `<unfinished ...>`).
+    fn at_stop(&self, _tracer: &Tracer) -> Vec<Vec<u8>> {
+        Vec::new()
+    }
 
     /// Appends one ring-buffer record as a text line or JSON object (and its
     /// stacks); false when the record is malformed.
@@ -240,6 +247,8 @@ subjects! {
     TcpSend => tcp_send::TcpSend,
     /// Packets in and out of a cgroup: headers, payload bytes, the owning process; a pcap file.
     Skb => skb::Skb,
+    /// Any syscall, its arguments typed by the running kernel (strace's -e trace= syntax).
+    Syscall => syscall::Syscall,
 }
 
 /// A subject with its default options, by subcommand name (`tcp-connect`).

@@ -108,7 +108,7 @@ pub fn run(run: Run) -> Result<()> {
         })
     };
     eprintln!("argtrace: tracing {} with {} probes; Ctrl-C to stop", subject.name(), tracer.mode.name());
-    read_ring(&events_map, cfg, &done, tx, spare_rx)?;
+    read_ring(&events_map, cfg, &done, tx, spare_rx, || subject.at_stop(&tracer))?;
     let report = renderer.join().map_err(|_| Error::Runtime("the renderer thread panicked".into()))?;
     let dropped = drops.read() + report.malformed;
     drop(tracer);
@@ -121,13 +121,15 @@ fn runtime(what: &str, e: libbpf_rs::Error) -> Error {
 
 /// Reads the ring buffer until a stop signal, --duration, or a renderer
 /// that needs nothing more (--count, a closed pipe), handing the records to
-/// the renderer in batches; then delivers what is left in the ring.
+/// the renderer in batches; then delivers what is left in the ring, and
+/// the subject's own last records (`at_stop`: syscall's unfinished calls).
 fn read_ring(
     events_map: &MapHandle,
     cfg: &Config,
     done: &AtomicBool,
     tx: Sender<Batch>,
     spare_rx: Receiver<Batch>,
+    at_stop: impl FnOnce() -> Vec<Vec<u8>>,
 ) -> Result<()> {
     // The ring buffer's callback fills a batch, handed to the renderer at the
     // end of each drain, or as soon as it holds BATCH_BYTES: libbpf's drain
@@ -183,6 +185,9 @@ fn read_ring(
     // Deliver what is already in the ring buffer before reporting.
     if !done.load(Ordering::Relaxed) {
         let _ = ring.consume_raw();
+        for record in at_stop() {
+            batch.borrow_mut().push(&record);
+        }
         flush();
     }
     Ok(())

@@ -133,7 +133,9 @@ impl Counters {
         if !settle.is_zero() {
             std::thread::sleep(settle);
         }
-        let max_calls = Limits::ARGTRACE_MAX_CALLS.0;
+        // Rows per generation: the subject's calls, or the rows its object
+        // made room for (syscall: every number of two ABIs).
+        let max_calls = self.stats.max_entries() / 2;
         let mut rows: BTreeMap<u32, CallSummary> = BTreeMap::new();
         for call in 0..max_calls {
             let key = (old * max_calls + call).to_ne_bytes();

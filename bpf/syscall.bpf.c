@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* argtrace syscall: one dispatcher for any selection of syscalls, on the raw
+ * syscall tracepoints (tp_btf/sys_enter, tp_btf/sys_exit: they also see
+ * 32-bit compat tasks, which the per-syscall ones skip).
+ *
+ * At entry, in this order (the cheapest rejection first, Falco's habit):
+ * the bitmap of wanted syscall numbers (rodata, per ABI), then the task
+ * filters (-p, --tid, -u, -c), then the thread's slot: the six arguments,
+ * and the strings and input buffers the shape table names, read now, while
+ * they are the caller's. At return: the slot's record, with the buffer the
+ * kernel filled (min(ret, --string-limit) bytes), built in a per-CPU scratch
+ * record and sent with one bpf_ringbuf_output() cut after its last byte used;
+ * a failed send bumps the drop counter. exit and exit_group never return:
+ * their record is sent at entry. What the shape table holds (which argument
+ * is a string, an input or an output buffer) is data from user space
+ * (src/subject/syscall/directions.rs): no code per syscall here. */
+/* -s: one row per syscall number of each ABI (row = abi * 512 + nr). */
+#define ARGTRACE_SUMMARY_ROWS 1024
+/* The filters, ring buffer, drop counter and summary counters; not the call
+ * family's pairing (calls.bpf.h): this family pairs in its own maps. */
+#include "argtrace.bpf.h"
+#include "syscall.h"
+
+/* Keeps the types in BTF so the skeleton emits Rust types for them. */
+struct syscall_event _syscall_event = {};
+enum argtrace_syscall_limits _argtrace_syscall_limits = 0;
+enum argtrace_syscall_end _argtrace_syscall_end = 0;
+
+#define NR_MAX ARGTRACE_SYSCALL_NR_MAX
+#define SLOT_SIZE ARGTRACE_SYSCALL_SLOT_SIZE
+
+/* Set by user space before load. */
+const volatile __u64 wanted[NR_MAX / 64] = {};	      /* native syscall numbers */
+const volatile __u64 wanted_compat[NR_MAX / 64] = {}; /* 32-bit tasks' numbers */
+const volatile struct syscall_shape shapes[NR_MAX] = {};
+/* 32-bit tasks' exit and exit_group (their arguments are not typed: no shape). */
+const volatile __u32 compat_no_return[2] = { NR_MAX, NR_MAX };
+/* --string-limit, at most ARGTRACE_SYSCALL_BUF_MAX (strings at entry: at most
+ * ARGTRACE_SYSCALL_STR_MAX). */
+const volatile __u32 string_limit = 32;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct syscall_pending);
+} syscall_pending SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct syscall_pending_slots);
+} syscall_pending_slots SEC(".maps");
+
+/* Per-CPU room for what is too big for the BPF stack: the record being
+ * built, and a zeroed slot record to insert. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct syscall_event);
+} scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct syscall_pending_slots);
+} scratch_slots SEC(".maps");
+
+/* The calling task's ABI, from its user registers: x86_64's code segment
+ * (__USER32_CS for i386 code), arm64's AArch32 mode bit (PSR_MODE32_BIT). */
+static __always_inline __u8 abi_of(struct pt_regs *regs)
+{
+#if defined(__TARGET_ARCH_x86)
+	return regs->cs == 0x23 ? SYSCALL_ABI_COMPAT : SYSCALL_ABI_NATIVE;
+#elif defined(__TARGET_ARCH_arm64)
+	return (regs->pstate & 0x10) ? SYSCALL_ABI_COMPAT : SYSCALL_ABI_NATIVE;
+#else
+	return SYSCALL_ABI_NATIVE;
+#endif
+}
+
+static __always_inline bool is_wanted(__u8 abi, long id)
+{
+	__u64 nr = id;
+
+	if (nr >= NR_MAX)
+		return false;
+	if (abi == SYSCALL_ABI_COMPAT)
+		return wanted_compat[nr / 64] & (1ULL << (nr % 64));
+	return wanted[nr / 64] & (1ULL << (nr % 64));
+}
+
+/* The six arguments as the syscall ABI of the task passes them. */
+static __always_inline void read_args(__u64 *a, struct pt_regs *regs, __u8 abi)
+{
+#if defined(__TARGET_ARCH_x86)
+	if (abi == SYSCALL_ABI_COMPAT) {
+		/* i386: ebx, ecx, edx, esi, edi, ebp, zero-extended. */
+		a[0] = (__u32)regs->bx;
+		a[1] = (__u32)regs->cx;
+		a[2] = (__u32)regs->dx;
+		a[3] = (__u32)regs->si;
+		a[4] = (__u32)regs->di;
+		a[5] = (__u32)regs->bp;
+		return;
+	}
+	a[0] = regs->di;
+	a[1] = regs->si;
+	a[2] = regs->dx;
+	a[3] = regs->r10;
+	a[4] = regs->r8;
+	a[5] = regs->r9;
+#elif defined(__TARGET_ARCH_arm64)
+	/* The first argument is orig_x0 (see args_from_syscall_regs in
+	 * common.bpf.h); AArch32 passes r0..r5 in the same registers. */
+	a[0] = regs->orig_x0;
+	a[1] = regs->regs[1];
+	a[2] = regs->regs[2];
+	a[3] = regs->regs[3];
+	a[4] = regs->regs[4];
+	a[5] = regs->regs[5];
+	if (abi == SYSCALL_ABI_COMPAT) {
+		for (int i = 0; i < 6; i++)
+			a[i] = (__u32)a[i];
+	}
+#endif
+}
+
+/* Reads the strings and input buffers of the call into `ps`; returns the
+ * slots used. */
+static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
+					     const volatile struct syscall_shape *shape,
+					     __u64 *args)
+{
+	__u32 str_size = string_limit + 2, buf_limit = string_limit;
+	__u8 n = 0;
+
+	if (str_size > SLOT_SIZE)
+		str_size = SLOT_SIZE;
+	if (buf_limit > ARGTRACE_SYSCALL_STR_MAX)
+		buf_limit = ARGTRACE_SYSCALL_STR_MAX;
+#pragma unroll
+	for (int i = 0; i < 6; i++) {
+		__u8 kind = shape->kind[i];
+		struct syscall_slot *s;
+		char *dst;
+		long r;
+
+		if (kind != SYSCALL_ARG_STR && kind != SYSCALL_ARG_IN_BUF)
+			continue;
+		if (n >= ARGTRACE_SYSCALL_ENTRY_SLOTS)
+			break;
+		s = &ps->slot[n];
+		dst = ps->data + n * SLOT_SIZE;
+		s->arg = i;
+		s->len = 0;
+		s->cut = 0;
+		s->err = 0;
+		if (kind == SYSCALL_ARG_STR) {
+			r = bpf_probe_read_user_str(dst, str_size, (void *)args[i]);
+			if (r < 0) {
+				s->err = r;
+			} else if (r > 0) {
+				/* r counts the NUL; more than the limit: cut. */
+				if (r - 1 > string_limit) {
+					s->len = string_limit;
+					s->cut = 1;
+				} else {
+					s->len = r - 1;
+				}
+			}
+		} else {
+			__u8 la = shape->len_arg[i];
+			__u64 want = la < 6 ? args[la & 7] : 0;
+			__u32 size = want > buf_limit ? buf_limit : want;
+
+			if (want > size)
+				s->cut = 1;
+			if (size > ARGTRACE_SYSCALL_STR_MAX)
+				size = ARGTRACE_SYSCALL_STR_MAX;
+			if (size) {
+				r = bpf_probe_read_user(dst, size, (void *)args[i]);
+				if (r < 0)
+					s->err = r;
+				else
+					s->len = size;
+			}
+		}
+		n++;
+	}
+	return n;
+}
+
+/* Builds and sends the record of a call from its pending state; `ps` may be
+ * NULL (no strings). */
+static __always_inline void send_record(void *ctx, struct syscall_pending *p,
+					struct syscall_pending_slots *ps, __u8 end, long ret,
+					bool out_buf)
+{
+	__u32 zero = 0, size;
+	struct syscall_event *e = bpf_map_lookup_elem(&scratch, &zero);
+	const volatile struct syscall_shape *shape;
+
+	if (!e) {
+		count_drop();
+		return;
+	}
+	__builtin_memset(e, 0, offsetof(struct syscall_event, data));
+	e->h.ts_ns = p->start_ns;
+	e->h.pid = p->pid;
+	e->h.tid = (__u32)bpf_get_current_pid_tgid();
+	e->h.uid = current_uid();
+	e->h.probe = PROBE_TRACEPOINT;
+	e->h.kstack_id = p->kstack_id;
+	e->h.ustack_id = p->ustack_id;
+	/* At return: the name the task has now (a successful execve: the new
+	 * image's, as strace prints it). */
+	current_comm(e->h.comm);
+	if (timing && end == SYSCALL_END_RETURN) {
+		e->h.timed = 1;
+		e->h.duration_ns = bpf_ktime_get_ns() - p->start_ns;
+	}
+	e->nr = p->nr;
+	e->abi = p->abi;
+	e->end = end;
+	e->ret = ret;
+#pragma unroll
+	for (int i = 0; i < 6; i++)
+		e->args[i] = p->args[i];
+	size = offsetof(struct syscall_event, data);
+	if (ps && p->nslots) {
+		__u8 n = p->nslots;
+
+		if (n > ARGTRACE_SYSCALL_ENTRY_SLOTS)
+			n = ARGTRACE_SYSCALL_ENTRY_SLOTS;
+		e->nslots = n;
+#pragma unroll
+		for (int i = 0; i < ARGTRACE_SYSCALL_ENTRY_SLOTS; i++) {
+			if (i >= n)
+				break;
+			e->slot[i] = ps->slot[i];
+			bpf_probe_read_kernel(e->data + i * SLOT_SIZE, SLOT_SIZE,
+					      ps->data + i * SLOT_SIZE);
+		}
+		size += n * SLOT_SIZE;
+	}
+	if (out_buf && p->abi == SYSCALL_ABI_NATIVE && p->nr < NR_MAX) {
+		shape = &shapes[p->nr & (NR_MAX - 1)];
+#pragma unroll
+		for (int i = 0; i < 6; i++) {
+			__u64 want;
+			__u32 n;
+			struct syscall_slot *s = &e->slot[3];
+
+			if (shape->kind[i] != SYSCALL_ARG_OUT_BUF)
+				continue;
+			e->has_out = 1;
+			s->arg = i;
+			want = ret > 0 ? ret : 0;
+			n = want > string_limit ? string_limit : want;
+			if (want > n)
+				s->cut = 1;
+			if (n > ARGTRACE_SYSCALL_BUF_MAX)
+				n = ARGTRACE_SYSCALL_BUF_MAX;
+			if (n) {
+				long r = bpf_probe_read_user(e->data + 3 * SLOT_SIZE, n,
+							     (void *)p->args[i]);
+
+				if (r < 0)
+					s->err = r;
+				else
+					s->len = n;
+			}
+			size = offsetof(struct syscall_event, data) + 3 * SLOT_SIZE + s->len;
+			break;
+		}
+	}
+	if (size > sizeof(*e))
+		size = sizeof(*e);
+	if (bpf_ringbuf_output(&events, e, size, wakeup_flags(p->start_ns)))
+		count_drop();
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(syscall_enter, struct pt_regs *regs, long id)
+{
+	__u8 abi = abi_of(regs);
+	struct syscall_pending *p, fresh = {};
+	struct syscall_pending_slots *ps = NULL;
+	const volatile struct syscall_shape *shape = NULL;
+	__u32 pid, tid, zero = 0;
+
+	if (!is_wanted(abi, id))
+		return 0;
+	if (!want_task_ids(&pid, &tid))
+		return 0;
+	fresh.start_ns = bpf_ktime_get_ns();
+	fresh.nr = id;
+	fresh.pid = pid;
+	fresh.abi = abi;
+	fresh.probe = PROBE_TRACEPOINT;
+	read_args(fresh.args, regs, abi);
+	if (want_stacks && !summary_mode) {
+		fresh.kstack_id = bpf_get_stackid(ctx, &stacks, 0);
+		fresh.ustack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
+	} else {
+		fresh.kstack_id = -1;
+		fresh.ustack_id = -1;
+	}
+	if (abi == SYSCALL_ABI_NATIVE)
+		shape = &shapes[fresh.nr & (NR_MAX - 1)];
+	if (shape && shape->has_entry_slots && !summary_mode) {
+		ps = bpf_map_lookup_elem(&scratch_slots, &zero);
+		if (ps)
+			fresh.nslots = read_entry_slots(ps, shape, fresh.args);
+	}
+	if ((shape && shape->no_return) ||
+	    (abi == SYSCALL_ABI_COMPAT &&
+	     (fresh.nr == compat_no_return[0] || fresh.nr == compat_no_return[1]))) {
+		if (summary_mode)
+			count_call(abi * NR_MAX + (fresh.nr & (NR_MAX - 1)), 0, 0);
+		else
+			send_record(ctx, &fresh, ps, SYSCALL_END_NO_RETURN, 0, false);
+		return 0;
+	}
+	if (bpf_map_update_elem(&syscall_pending, &tid, &fresh, BPF_ANY)) {
+		count_drop();
+		return 0;
+	}
+	if (ps && fresh.nslots) {
+		if (bpf_map_update_elem(&syscall_pending_slots, &tid, ps, BPF_ANY)) {
+			/* The call is still shown, without its strings. */
+			count_drop();
+			p = bpf_map_lookup_elem(&syscall_pending, &tid);
+			if (p)
+				p->nslots = 0;
+		}
+	}
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(syscall_exit, struct pt_regs *regs, long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct syscall_pending *p = bpf_map_lookup_elem(&syscall_pending, &tid);
+	struct syscall_pending_slots *ps = NULL;
+
+	if (!p)
+		return 0;
+	if (p->nslots)
+		ps = bpf_map_lookup_elem(&syscall_pending_slots, &tid);
+	if (summary_mode)
+		count_call(p->abi * NR_MAX + (p->nr & (NR_MAX - 1)), ret,
+			   bpf_ktime_get_ns() - p->start_ns);
+	else
+		send_record(ctx, p, ps, SYSCALL_END_RETURN, ret, true);
+	if (ps)
+		bpf_map_delete_elem(&syscall_pending_slots, &tid);
+	bpf_map_delete_elem(&syscall_pending, &tid);
+	return 0;
+}

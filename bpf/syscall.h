@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* argtrace syscall: the structs that cross the kernel/user line for the raw
+ * syscall dispatcher (bpf/syscall.bpf.c), and nothing else. */
+#ifndef ARGTRACE_SYSCALL_H
+#define ARGTRACE_SYSCALL_H
+
+#include "argtrace.h"
+
+enum argtrace_syscall_limits {
+	/* Syscall numbers the bitmap and the shape table cover, per ABI:
+	 * x86_64 and arm64 use fewer than 470, i386 fewer than 470. */
+	ARGTRACE_SYSCALL_NR_MAX = 512,
+	/* Argument strings and input buffers read at entry, at most three per
+	 * call (mount has three strings), each at most STR_MAX bytes. */
+	ARGTRACE_SYSCALL_ENTRY_SLOTS = 3,
+	ARGTRACE_SYSCALL_STR_MAX = 256,
+	/* The slot of a string holds STR_MAX + 2 bytes: --string-limit + 1
+	 * characters tell a string longer than the limit from one as long. */
+	ARGTRACE_SYSCALL_SLOT_SIZE = 264,
+	/* The buffer the kernel fills (read, recvfrom ...), read at return. */
+	ARGTRACE_SYSCALL_BUF_MAX = 4096,
+};
+
+/* How an argument is read beyond its value (the shape table; filled by user
+ * space from src/subject/syscall/directions.rs). */
+enum argtrace_syscall_arg_kind {
+	SYSCALL_ARG_VALUE = 0,	 /* the value alone */
+	SYSCALL_ARG_STR = 1,	 /* a NUL-terminated string, read at entry */
+	SYSCALL_ARG_IN_BUF = 2,	 /* bytes the caller hands in, read at entry:
+				 * min(arg[len_arg], limit) */
+	SYSCALL_ARG_OUT_BUF = 3, /* bytes the kernel fills, read at return:
+				  * min(ret, limit) */
+};
+
+/* What the dispatcher knows of one syscall number. */
+struct syscall_shape {
+	__u8 kind[6];	 /* enum argtrace_syscall_arg_kind */
+	__u8 len_arg[6]; /* SYSCALL_ARG_IN_BUF: the argument holding the length */
+	__u8 no_return;	 /* exit, exit_group: the record is sent at entry */
+	__u8 has_entry_slots;
+	__u8 pad[2];
+};
+
+/* Why a record was sent. */
+enum argtrace_syscall_end {
+	SYSCALL_END_RETURN = 0,	    /* at sys_exit: ret is the result */
+	SYSCALL_END_NO_RETURN = 1,  /* exit/exit_group, at entry: ret is unknown */
+	SYSCALL_END_UNFINISHED = 2, /* still blocked when argtrace stopped (user space) */
+};
+
+/* The ABI of the calling task: its syscall numbers and argument registers. */
+enum argtrace_syscall_abi {
+	SYSCALL_ABI_NATIVE = 0,
+	SYSCALL_ABI_COMPAT = 1, /* i386 on x86_64, arm (AArch32) on arm64 */
+};
+
+struct syscall_slot {
+	__u16 len; /* bytes in data */
+	__u8 arg;  /* the argument they belong to */
+	__u8 cut;  /* 1: the string or buffer went on past len */
+	__s32 err; /* 0, or the error of the read (then len is 0) */
+};
+
+/* One syscall. In the ring buffer the record is followed by nothing: the
+ * bytes of slot i (i < 3) are at data[i * SLOT_SIZE], the buffer read at
+ * return (slot 3) at data[3 * SLOT_SIZE]; the record is cut after the last
+ * slot used. */
+struct syscall_event {
+	struct event_header h;
+	__u32 nr;
+	__u8 abi;    /* enum argtrace_syscall_abi */
+	__u8 end;    /* enum argtrace_syscall_end */
+	__u8 nslots; /* entry slots used (0..3) */
+	__u8 has_out;
+	__u64 args[6];
+	__s64 ret;
+	struct syscall_slot slot[4];
+	char data[3 * ARGTRACE_SYSCALL_SLOT_SIZE + ARGTRACE_SYSCALL_BUF_MAX];
+};
+
+/* A call in flight, by thread id: what its return needs. */
+struct syscall_pending {
+	__u64 start_ns;
+	__u64 args[6];
+	__u32 nr;
+	__u32 pid;
+	__u8 abi;
+	__u8 nslots;
+	__u8 has_slots; /* its strings wait in pending_slots */
+	__u8 probe;
+	__s32 kstack_id;
+	__s32 ustack_id;
+	__u32 pad;
+	char comm[16];
+};
+
+/* The strings and input buffers of a call in flight, by thread id, for the
+ * calls that have any. */
+struct syscall_pending_slots {
+	struct syscall_slot slot[3];
+	char data[3 * ARGTRACE_SYSCALL_SLOT_SIZE];
+};
+
+#endif /* ARGTRACE_SYSCALL_H */

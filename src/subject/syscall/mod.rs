@@ -1,0 +1,594 @@
+//! `argtrace syscall`: any syscall, its arguments typed by the running
+//! kernel. One BPF object serves any selection (bpf/syscall.bpf.c: the raw
+//! sys_enter/sys_exit tracepoints, a bitmap of wanted numbers checked first);
+//! what the kernel calls each syscall and its arguments comes from the kernel
+//! itself (kernel.rs); `-e trace=` is strace's syntax (expr.rs); which
+//! pointers are read, and when, is a data table (directions.rs). Values are
+//! printed by type, in strace's shape: integers in decimal, pointers in hex
+//! (`NULL`), strings quoted and escaped with `...` when cut.
+
+pub mod directions;
+pub mod expr;
+pub mod kernel;
+#[rustfmt::skip]
+pub mod strace_tables;
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::sync::{Arc, OnceLock};
+
+use libbpf_rs::{MapCore as _, MapFlags};
+
+use self::directions::Direction;
+use self::expr::TraceExpr;
+use self::kernel::{Syscall as SyscallInfo, Table, ValueKind};
+use crate::config::Config;
+use crate::decode;
+use crate::error::{Error, Result};
+use crate::event::Header;
+use crate::family::load::{Loaded, Slot, Tracer};
+use crate::family::{LoadError, ProbeMode, Stage};
+use crate::render::{errno_of_ret, escape_into, latin1, write_json_str, Json, Record, Style};
+use crate::stack::StackReader;
+
+#[allow(clippy::all, dead_code, unused_imports, non_camel_case_types, non_upper_case_globals)]
+pub(crate) mod skel {
+    include!(concat!(env!("OUT_DIR"), "/syscall.skel.rs"));
+}
+use skel::types::syscall_event as SyscallEvent;
+
+// SAFETY: the generated #[repr(C)] mirror of bpf/syscall.h's syscall_event,
+// made of integers and arrays only: every byte pattern is a valid value.
+unsafe impl plain::Plain for SyscallEvent {}
+// SAFETY: as above, the mirrors of the pending maps' values.
+unsafe impl plain::Plain for skel::types::syscall_pending {}
+// SAFETY: as above.
+unsafe impl plain::Plain for skel::types::syscall_pending_slots {}
+
+/// bpf/syscall.h's limits.
+const NR_MAX: u32 = 512;
+const SLOT_SIZE: usize = 264;
+const BUF_MAX: u32 = 4096;
+
+/// `argtrace syscall`'s own options.
+#[derive(clap::Args, Debug, Default, Clone)]
+pub struct Syscall {
+    /// Which syscalls, in strace's syntax: trace=NAME,%CLASS,/REGEX (! inverts the set); `-e EXPR`
+    /// is `-e trace=EXPR`. Default: every syscall.
+    #[arg(short = 'e', value_name = "EXPR")]
+    pub expr: Option<String>,
+    /// Print at most N bytes of each string and buffer, as strace's -s (argtrace's -s is the
+    /// summary). Strings read at entry are cut at 256 bytes; buffers at 4096.
+    #[arg(long, value_name = "N", default_value_t = 32)]
+    pub string_limit: u32,
+    /// The kernel's table, read once at load: rendering needs it.
+    #[arg(skip)]
+    state: Arc<OnceLock<Table>>,
+}
+
+impl Syscall {
+    fn trace_expr(&self) -> std::result::Result<TraceExpr, String> {
+        match &self.expr {
+            Some(e) => TraceExpr::parse(e),
+            None => Ok(TraceExpr::default()),
+        }
+    }
+
+    fn table(&self) -> Option<&Table> {
+        self.state.get()
+    }
+}
+
+/// The shape table's kinds (bpf/syscall.h's enum argtrace_syscall_arg_kind).
+const ARG_STR: u8 = 1;
+const ARG_IN_BUF: u8 = 2;
+const ARG_OUT_BUF: u8 = 3;
+
+/// How argument `i` of `s` is read, from its C type and the direction table.
+fn direction_of(s: &SyscallInfo, i: usize) -> Option<Direction> {
+    if let Some(d) = directions::of(s.name, i) {
+        return Some(d);
+    }
+    match s.args.as_ref()?.get(i)?.kind {
+        ValueKind::CharPtr => None,
+        _ => Some(Direction::Address),
+    }
+}
+
+fn is_string_arg(s: &SyscallInfo, i: usize) -> bool {
+    s.args.as_ref().and_then(|a| a.get(i)).is_some_and(|a| a.kind == ValueKind::CharPtr) && direction_of(s, i).is_none()
+}
+
+fn shape_of(s: &SyscallInfo) -> skel::types::syscall_shape {
+    let mut shape = skel::types::syscall_shape::default();
+    let nargs = s.args.as_ref().map_or(0, Vec::len);
+    for i in 0..nargs.min(6) {
+        let kind = match direction_of(s, i) {
+            None if is_string_arg(s, i) => ARG_STR,
+            Some(Direction::In { len_arg }) => {
+                shape.len_arg[i] = len_arg;
+                ARG_IN_BUF
+            }
+            Some(Direction::Out | Direction::OutStr) => ARG_OUT_BUF,
+            _ => 0,
+        };
+        shape.kind[i] = kind;
+        if kind == ARG_STR || kind == ARG_IN_BUF {
+            shape.has_entry_slots = 1;
+        }
+    }
+    // getcwd and the others the table names have no argument types where
+    // the kernel's metadata is missing: the table still says what they are.
+    if nargs == 0 {
+        for (name, i, d) in directions::DIRECTIONS {
+            if *name == s.name {
+                shape.kind[*i as usize] = match d {
+                    Direction::Out | Direction::OutStr => ARG_OUT_BUF,
+                    _ => 0,
+                };
+            }
+        }
+    }
+    shape.no_return = directions::NO_RETURN.contains(&s.name) as u8;
+    shape
+}
+
+fn bitmap(set: &BTreeSet<u32>) -> [u64; 8] {
+    let mut words = [0u64; 8];
+    for &nr in set.iter().filter(|n| **n < NR_MAX) {
+        words[nr as usize / 64] |= 1 << (nr % 64);
+    }
+    words
+}
+
+impl crate::subject::Subject for Syscall {
+    fn name(&self) -> &'static str {
+        "syscall"
+    }
+
+    fn check(&self) -> Result<()> {
+        // Names, classes and regexes are checked here, before any BPF work:
+        // a bad one is a usage error.
+        self.trace_expr().and_then(|e| e.select(&kernel::names_only())).map_err(Error::Usage)?;
+        if self.string_limit > BUF_MAX {
+            return Err(Error::Usage(format!("--string-limit {} is more than {BUF_MAX}", self.string_limit)));
+        }
+        Ok(())
+    }
+
+    fn modes(&self) -> &'static [ProbeMode] {
+        &[ProbeMode::Tracepoint]
+    }
+
+    fn sections(&self) -> std::result::Result<Vec<String>, libbpf_rs::Error> {
+        crate::family::load::skeleton_sections!(skel::SyscallSkelBuilder)
+    }
+
+    fn call_name(&self, call: u32) -> Option<&'static str> {
+        // Rows of -s: the native numbers, then 32-bit tasks' from NR_MAX.
+        match self.table() {
+            Some(t) if call < NR_MAX => t.native.get(&call).map(|s| s.name),
+            Some(t) => t.compat_labels.get(&(call - NR_MAX)).copied(),
+            None => (call == 0).then_some("syscall"),
+        }
+    }
+
+    fn load<'obj>(&self, storage: &'obj mut Slot, cfg: &Config, mode: ProbeMode) -> Loaded<'obj> {
+        let table = self.state.get_or_init(|| {
+            let table = kernel::load(&kernel::BtfTypes::open(&cfg.btf));
+            if let Some(reason) = &table.fallback_reason {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "argtrace: syscall numbers from strace 6.1's table for {} ({reason})",
+                    std::env::consts::ARCH
+                );
+            }
+            table
+        });
+        let (native, compat) =
+            self.trace_expr().and_then(|e| e.select(table)).map_err(|m| LoadError::said(Stage::Open, m))?;
+        let target = crate::family::Target { subject: "syscall", ..Default::default() };
+        crate::family::load::load_skeleton!(skel::SyscallSkelBuilder, storage, cfg, mode, &target, |ro| {
+            ro.wanted = bitmap(&native);
+            ro.wanted_compat = bitmap(&compat);
+            for s in table.native.values().filter(|s| s.nr < NR_MAX) {
+                ro.shapes[s.nr as usize] = shape_of(s);
+            }
+            let compat_exits = table.compat.values().filter(|s| directions::NO_RETURN.contains(&s.name));
+            for (slot, s) in ro.compat_no_return.iter_mut().zip(compat_exits) {
+                *slot = s.nr;
+            }
+            ro.string_limit = self.string_limit;
+        })
+    }
+
+    fn render(&self, record: &[u8], style: &Style, stacks: Option<&StackReader>, out: &mut String) -> bool {
+        let Some(e) = event_of(record) else { return false };
+        let view = View { e: &e, table: self.table(), string_limit: self.string_limit };
+        style.record(&view, stacks, out);
+        true
+    }
+
+    fn at_stop(&self, tracer: &Tracer) -> Vec<Vec<u8>> {
+        unfinished(tracer)
+    }
+}
+
+/// A record as sent (cut after its last byte used), in a whole event.
+fn event_of(record: &[u8]) -> Option<Box<SyscallEvent>> {
+    let header = std::mem::offset_of!(SyscallEvent, data);
+    if record.len() < header || record.len() > std::mem::size_of::<SyscallEvent>() {
+        return None;
+    }
+    let mut e = Box::<SyscallEvent>::default();
+    // SAFETY: SyscallEvent is Plain; the slice is within its size.
+    let bytes = unsafe { plain::as_mut_bytes(&mut *e) };
+    bytes[..record.len()].copy_from_slice(record);
+    Some(e)
+}
+
+/// The calls still in flight when argtrace stops, as records of their own
+/// (`<unfinished ...>`), after everything the ring buffer held.
+fn unfinished(tracer: &Tracer) -> Vec<Vec<u8>> {
+    let (Ok(pending), Ok(slots)) = (tracer.map("syscall_pending"), tracer.map("syscall_pending_slots")) else {
+        return Vec::new();
+    };
+    let mut records = Vec::new();
+    for key in pending.keys() {
+        let Ok(Some(value)) = pending.lookup(&key, MapFlags::ANY) else { continue };
+        let mut p = skel::types::syscall_pending::default();
+        if plain::copy_from_bytes(&mut p, &value).is_err() || key.len() != 4 {
+            continue;
+        }
+        let tid = u32::from_ne_bytes([key[0], key[1], key[2], key[3]]);
+        // A thread that has gone since (killed inside its call) is not shown.
+        let Ok(comm) = std::fs::read(format!("/proc/{}/task/{tid}/comm", p.pid)) else { continue };
+        let mut e = Box::<SyscallEvent>::default();
+        e.h.ts_ns = p.start_ns;
+        e.h.pid = p.pid;
+        e.h.tid = tid;
+        e.h.uid = std::fs::metadata(format!("/proc/{}", p.pid)).map_or(0, |m| std::os::unix::fs::MetadataExt::uid(&m));
+        e.h.probe = p.probe;
+        e.h.kstack_id = -1;
+        e.h.ustack_id = -1;
+        for (dst, src) in e.h.comm.iter_mut().zip(comm.iter().take_while(|c| **c != b'\n').take(15)) {
+            *dst = *src as _;
+        }
+        e.nr = p.nr;
+        e.abi = p.abi;
+        e.end = 2; // SYSCALL_END_UNFINISHED
+        e.args = p.args;
+        let mut size = std::mem::offset_of!(SyscallEvent, data);
+        if p.nslots > 0 {
+            if let Ok(Some(v)) = slots.lookup(&key, MapFlags::ANY) {
+                let mut s = skel::types::syscall_pending_slots::default();
+                if plain::copy_from_bytes(&mut s, &v).is_ok() {
+                    let n = (p.nslots as usize).min(3);
+                    e.nslots = n as u8;
+                    e.slot[..n].copy_from_slice(&s.slot[..n]);
+                    e.data[..n * SLOT_SIZE].copy_from_slice(&s.data[..n * SLOT_SIZE]);
+                    size += n * SLOT_SIZE;
+                }
+            }
+        }
+        // SAFETY: SyscallEvent is Plain.
+        let bytes = unsafe { plain::as_bytes(&*e) };
+        records.push(bytes[..size].to_vec());
+    }
+    records.sort_by_key(|r| event_of(r).map_or(0, |e| e.h.ts_ns));
+    records
+}
+
+/// One record with what renders it.
+struct View<'a> {
+    e: &'a SyscallEvent,
+    table: Option<&'a Table>,
+    string_limit: u32,
+}
+
+/// A string or buffer argument as read by the kernel side.
+struct Bytes<'a> {
+    data: &'a [u8],
+    cut: bool,
+    err: i32,
+}
+
+impl View<'_> {
+    fn compat(&self) -> bool {
+        self.e.abi == 1
+    }
+
+    fn info(&self) -> Option<&SyscallInfo> {
+        let t = self.table?;
+        if self.compat() {
+            t.compat.get(&self.e.nr)
+        } else {
+            t.native.get(&self.e.nr)
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self.info() {
+            Some(s) => s.name,
+            None => "syscall",
+        }
+    }
+
+    fn slot_bytes(&self, index: usize) -> Bytes<'_> {
+        let s = &self.e.slot[index];
+        let start = index * SLOT_SIZE;
+        let len = (s.len as usize).min(if index < 3 { SLOT_SIZE } else { BUF_MAX as usize });
+        // SAFETY: i8 and u8 have the same layout.
+        let data: &[u8] = unsafe { &*(&self.e.data[start..start + len] as *const [i8] as *const [u8]) };
+        Bytes { data, cut: s.cut != 0, err: s.err }
+    }
+
+    /// The bytes read for argument `i`, at entry or at return.
+    fn bytes_of(&self, i: usize) -> Option<Bytes<'_>> {
+        let n = (self.e.nslots as usize).min(3);
+        if let Some(k) = (0..n).find(|k| self.e.slot[*k].arg as usize == i) {
+            return Some(self.slot_bytes(k));
+        }
+        (self.e.has_out != 0 && self.e.slot[3].arg as usize == i && self.e.end == 0 && self.e.ret >= 0)
+            .then(|| self.slot_bytes(3))
+    }
+
+    fn nargs(&self) -> usize {
+        match self.info().and_then(|s| s.args.as_ref()) {
+            Some(a) => a.len().min(6),
+            None => 6,
+        }
+    }
+
+    fn arg_name(&self, i: usize) -> String {
+        match self.info().and_then(|s| s.args.as_ref()).and_then(|a| a.get(i)) {
+            Some(a) if !a.name.is_empty() => a.name.clone(),
+            _ => format!("arg{i}"),
+        }
+    }
+
+    fn kind(&self, i: usize) -> ValueKind {
+        self.info().and_then(|s| s.args.as_ref()).and_then(|a| a.get(i)).map_or(ValueKind::Raw, |a| a.kind)
+    }
+
+    fn is_getcwd(&self) -> bool {
+        self.info().is_some_and(|s| directions::of(s.name, 0) == Some(Direction::OutStr))
+    }
+
+    /// Argument `i` in strace's shape.
+    fn text_arg(&self, i: usize, out: &mut String) {
+        let v = self.e.args[i];
+        if let Some(b) = self.bytes_of(i) {
+            if v == 0 {
+                out.push_str("NULL");
+            } else if b.err != 0 {
+                let _ = write!(out, "{v:#x}");
+            } else {
+                let mut data = b.data;
+                if self.is_getcwd() && i == 0 {
+                    data = data.strip_suffix(&[0]).unwrap_or(data);
+                }
+                out.push('"');
+                escape_into(out, data);
+                out.push('"');
+                if b.cut {
+                    out.push_str("...");
+                }
+            }
+            return;
+        }
+        match self.kind(i) {
+            ValueKind::Int { bytes, signed } => {
+                let _ = write!(out, "{}", int_value(v, bytes, signed));
+            }
+            ValueKind::Pointer | ValueKind::CharPtr => out.push_str(&decode::ptr(v)),
+            ValueKind::Raw => {
+                let _ = write!(out, "{v:#x}");
+            }
+        }
+    }
+
+    fn json_arg(&self, i: usize, j: &mut Json) {
+        let key = self.arg_name(i);
+        let v = self.e.args[i];
+        if let Some(b) = self.bytes_of(i).filter(|b| b.err == 0 && v != 0) {
+            write_json_str(j.key(&key), &latin1(b.data));
+            if b.cut {
+                j.num(&format!("{key}_cut"), "true");
+            }
+            return;
+        }
+        match self.kind(i) {
+            ValueKind::Int { bytes, signed } => {
+                j.num(&key, int_value(v, bytes, signed));
+            }
+            ValueKind::Pointer | ValueKind::CharPtr if v == 0 => {
+                j.key(&key).push_str("null");
+            }
+            _ => {
+                j.num(&key, v);
+            }
+        }
+    }
+}
+
+/// An argument word as the C type of `bytes` bytes and sign holds it.
+fn int_value(v: u64, bytes: u8, signed: bool) -> i128 {
+    match (bytes, signed) {
+        (1, true) => v as i8 as i128,
+        (1, false) => v as u8 as i128,
+        (2, true) => v as i16 as i128,
+        (2, false) => v as u16 as i128,
+        (4, true) => v as i32 as i128,
+        (4, false) => v as u32 as i128,
+        (_, true) => v as i64 as i128,
+        _ => v as i128,
+    }
+}
+
+impl Record for View<'_> {
+    const EVENT: &'static str = "syscall";
+
+    fn header(&self) -> Header {
+        header_of!(self.e.h, skel::types)
+    }
+
+    fn syscall(&self) -> &'static str {
+        self.name()
+    }
+
+    fn ret(&self) -> i64 {
+        self.e.ret
+    }
+
+    fn json_call(&self, j: &mut Json) {
+        j.str("syscall", self.name()).num("nr", self.e.nr);
+        if self.compat() {
+            j.str("abi", if cfg!(target_arch = "x86_64") { "i386" } else { "arm" });
+        }
+    }
+
+    fn json_result(&self, _style: &Style, j: &mut Json) {
+        match self.e.end {
+            0 => {
+                j.num("ret", self.e.ret);
+                if let Some(errno) = errno_of_ret(self.e.ret) {
+                    j.str("error", decode::errno_name(errno).unwrap_or("E?")).num("errno", errno);
+                }
+            }
+            1 => {
+                j.key("ret").push_str("null");
+            }
+            _ => {
+                j.key("ret").push_str("null");
+                j.key("unfinished").push_str("true");
+            }
+        }
+    }
+
+    fn text(&self, _style: &Style, out: &mut String) {
+        if self.compat() {
+            out.push_str(if cfg!(target_arch = "x86_64") { "[i386] " } else { "[arm] " });
+        }
+        match self.info() {
+            Some(s) => out.push_str(s.name),
+            None => {
+                let _ = write!(out, "syscall_{}", self.e.nr);
+            }
+        }
+        out.push('(');
+        for i in 0..self.nargs() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            self.text_arg(i, out);
+        }
+        match self.e.end {
+            0 => {
+                out.push_str(") = ");
+                let hex = self.info().is_some_and(|s| directions::HEX_RESULT.contains(&s.name));
+                if hex && errno_of_ret(self.e.ret).is_none() {
+                    let _ = write!(out, "{:#x}", self.e.ret as u64);
+                } else {
+                    out.push_str(&decode::syscall_result(self.e.ret));
+                }
+            }
+            1 => out.push_str(") = ?"),
+            _ => out.push_str(" <unfinished ...>)"),
+        }
+    }
+
+    fn json_args(&self, _style: &Style, out: &mut String) {
+        let _ = self.string_limit;
+        let mut j = Json::open(out);
+        for i in 0..self.nargs() {
+            self.json_arg(i, &mut j);
+        }
+        j.close();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::kernel::{Arg, BtfTypes};
+    use super::*;
+
+    fn table() -> Table {
+        let b = BtfTypes::none();
+        let arg = |name: &str, ctype: &str| Arg { name: name.into(), kind: b.kind_of(ctype), ctype: ctype.into() };
+        let mut t = kernel::names_only();
+        let openat = t.native.values_mut().find(|s| s.name == "openat").expect("openat");
+        openat.args = Some(vec![
+            arg("dfd", "int"),
+            arg("filename", "const char *"),
+            arg("flags", "int"),
+            arg("mode", "unsigned short"),
+        ]);
+        let exit_group = t.native.values_mut().find(|s| s.name == "exit_group").expect("exit_group");
+        exit_group.args = Some(vec![arg("error_code", "int")]);
+        t
+    }
+
+    fn render(t: &Table, e: &SyscallEvent, json: bool) -> String {
+        let mut out = String::new();
+        let view = View { e, table: Some(t), string_limit: 32 };
+        crate::render::test_style(json).record(&view, None, &mut out);
+        out
+    }
+
+    fn event(t: &Table, name: &str, args: [u64; 6], ret: i64, end: u8) -> Box<SyscallEvent> {
+        let mut e = Box::<SyscallEvent>::default();
+        e.h.pid = 7;
+        e.h.tid = 8;
+        e.h.comm[..3].copy_from_slice(&[b'a' as _, b'b' as _, b'c' as _]);
+        e.nr = t.native.values().find(|s| s.name == name).expect("in the table").nr;
+        e.args = args;
+        e.ret = ret;
+        e.end = end;
+        e
+    }
+
+    fn with_string(e: &mut SyscallEvent, arg: u8, bytes: &[u8], cut: bool) {
+        e.nslots = 1;
+        e.slot[0].arg = arg;
+        e.slot[0].len = bytes.len() as u16;
+        e.slot[0].cut = cut as u8;
+        for (d, s) in e.data.iter_mut().zip(bytes) {
+            *d = *s as _;
+        }
+    }
+
+    #[test]
+    fn calls_print_by_type_in_strace_shape() {
+        let t = table();
+        let mut e = event(&t, "openat", [(-100i64) as u64, 0x1000, 0o2000000, 0o640, 0, 0], -2, 0);
+        with_string(&mut e, 1, b"/tmp/a \"q\"\n", false);
+        assert_eq!(
+            render(&t, &e, false),
+            "abc 7/8 openat(-100, \"/tmp/a \\\"q\\\"\\n\", 524288, 416) = -1 ENOENT (No such file or directory)\n"
+        );
+        let mut e = event(&t, "openat", [(-100i64) as u64, 0x1000, 0, 0, 0, 0], 3, 0);
+        with_string(&mut e, 1, b"/0123456789abcdef0123456789abcde", true);
+        assert_eq!(render(&t, &e, false), "abc 7/8 openat(-100, \"/0123456789abcdef0123456789abcde\"..., 0, 0) = 3\n");
+        let e = event(&t, "openat", [5, 0, 0, 0, 0, 0], 3, 2);
+        assert_eq!(render(&t, &e, false), "abc 7/8 openat(5, NULL, 0, 0 <unfinished ...>)\n");
+        let e = event(&t, "exit_group", [3, 0, 0, 0, 0, 0], 0, 1);
+        assert_eq!(render(&t, &e, false), "abc 7/8 exit_group(3) = ?\n");
+    }
+
+    #[test]
+    fn json_keys_arguments_by_the_kernels_names() {
+        let t = table();
+        let mut e = event(&t, "openat", [(-100i64) as u64, 0x1000, 2, 0o640, 0, 0], -13, 0);
+        with_string(&mut e, 1, b"/x", false);
+        let v: serde_json::Value = serde_json::from_str(&render(&t, &e, true)).expect("JSON");
+        assert_eq!(v["event"], "syscall");
+        assert_eq!(v["syscall"], "openat");
+        assert_eq!(v["args"], serde_json::json!({"dfd": -100, "filename": "/x", "flags": 2, "mode": 416}));
+        assert_eq!((v["ret"].clone(), v["error"].clone(), v["errno"].clone()), (serde_json::json!(-13), "EACCES".into(), 13.into()));
+        let e = event(&t, "exit_group", [0; 6], 0, 1);
+        let v: serde_json::Value = serde_json::from_str(&render(&t, &e, true)).expect("JSON");
+        assert!(v["ret"].is_null());
+    }
+}
