@@ -33,6 +33,10 @@ enum argtrace_syscall_end _argtrace_syscall_end = 0;
 const volatile __u64 wanted[NR_MAX / 64] = {};	      /* native syscall numbers */
 const volatile __u64 wanted_compat[NR_MAX / 64] = {}; /* 32-bit tasks' numbers */
 const volatile struct syscall_shape shapes[NR_MAX] = {};
+/* The shape of every 32-bit task's call: nothing read at entry, arguments raw.
+ * A pointer that is never NULL keeps 6.1's verifier (arm64) from losing the
+ * NULL check across a spilled flag. */
+const volatile struct syscall_shape no_shape = {};
 /* 32-bit tasks' exit and exit_group (their arguments are not typed: no shape). */
 const volatile __u32 compat_no_return[2] = { NR_MAX, NR_MAX };
 /* --string-limit, at most ARGTRACE_SYSCALL_BUF_MAX (strings at entry: at most
@@ -290,7 +294,7 @@ int BPF_PROG(syscall_enter, struct pt_regs *regs, long id)
 	__u8 abi = abi_of(regs);
 	struct syscall_pending *p, fresh = {};
 	struct syscall_pending_slots *ps = NULL;
-	const volatile struct syscall_shape *shape = NULL;
+	const volatile struct syscall_shape *shape = &no_shape;
 	__u32 pid, tid, zero = 0;
 
 	if (!is_wanted(abi, id))
@@ -312,14 +316,13 @@ int BPF_PROG(syscall_enter, struct pt_regs *regs, long id)
 	}
 	if (abi == SYSCALL_ABI_NATIVE)
 		shape = &shapes[fresh.nr & (NR_MAX - 1)];
-	if (shape && shape->has_entry_slots && !summary_mode) {
+	if (shape->has_entry_slots && !summary_mode) {
 		ps = bpf_map_lookup_elem(&scratch_slots, &zero);
 		if (ps)
 			fresh.nslots = read_entry_slots(ps, shape, fresh.args);
 	}
-	if ((shape && shape->no_return) ||
-	    (abi == SYSCALL_ABI_COMPAT &&
-	     (fresh.nr == compat_no_return[0] || fresh.nr == compat_no_return[1]))) {
+	if (shape->no_return || (abi == SYSCALL_ABI_COMPAT && (fresh.nr == compat_no_return[0] ||
+							       fresh.nr == compat_no_return[1]))) {
 		if (summary_mode)
 			count_call(abi * NR_MAX + (fresh.nr & (NR_MAX - 1)), 0, 0);
 		else

@@ -1,6 +1,6 @@
 //! `argtrace syscall` and 32-bit processes on x86_64: an i386 static program
-//! (built here with `gcc -m32 -static`, where gcc-multilib is installed;
-//! skipped with the reason otherwise) makes calls whose values it chose, and
+//! (built here with `gcc -m32 -static`: the test command installs gcc-12-multilib
+//! and libc6-dev-i386) makes calls whose values it chose, and
 //! argtrace shows them with the i386 numbers and names (personality is 136,
 //! getppid 64, exit_group 252 there; 135, 110 and 231 on x86_64), JSON
 //! `"abi": "i386"`, and exit_group as a call that does not return.
@@ -36,10 +36,11 @@ fn i386_processes_are_traced_with_their_own_numbers() {
     let built = Command::new("gcc").args(["-m32", "-static", "-O1", "-o"]).arg(&bin).arg(&src).output();
     match built {
         Ok(o) if o.status.success() => {}
-        other => {
-            eprintln!("skipped: gcc -m32 -static does not build here (gcc-multilib missing?): {other:?}");
-            return;
-        }
+        // The test command installs the i386 toolchain (scripts/deps.sh: gcc-12-multilib,
+        // libc6-dev-i386); without it this proof is missing, which is a failure, not a skip.
+        other => panic!(
+            "gcc -m32 -static cannot build the i386 trigger (run scripts/deps.sh's deps_strace_source): {other:?}"
+        ),
     }
     let mut at = Command::new(ARGTRACE)
         .args(["syscall", "-j", "-c", "argtrace-i386", "-e", "trace=personality,getppid,exit_group"])
