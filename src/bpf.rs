@@ -295,7 +295,7 @@ pub fn prepare(obj: &mut OpenObject, cfg: &Config, mode: ProbeMode, task_storage
         let owned = mode.owns_section(&section) && (cfg.timing() || !timing_only);
         let mut present = owned && hook_exists(&section);
         if owned && !present && cfg.verbose {
-            eprintln!("argtrace: leaving out {section}: this kernel has no such tracepoint");
+            crate::say!("argtrace: leaving out {section}: this kernel has no such tracepoint");
         }
         let needs_loop = name.ends_with(BPF_LOOP_SUFFIX);
         let has_loop_variant = names.iter().any(|n| *n == format!("{name}{BPF_LOOP_SUFFIX}"));
@@ -303,7 +303,7 @@ pub fn prepare(obj: &mut OpenObject, cfg: &Config, mode: ProbeMode, task_storage
             let have = *bpf_loop.get_or_insert_with(|| have_bpf_loop(prog.prog_type()));
             present = have == needs_loop;
             if needs_loop && !have && cfg.verbose {
-                eprintln!("argtrace: {section}: this kernel has no bpf_loop(), a bounded loop is verified instead");
+                crate::say!("argtrace: {section}: this kernel has no bpf_loop(), a bounded loop is verified instead");
             }
         }
         prog.set_autoload(present);

@@ -3,6 +3,26 @@
 //! subjects, their hooks per probe mode, the decode tables, tracefs) from the
 //! product itself instead of restating them. `src/main.rs` is a thin main.
 
+/// Writes one line to standard error and ignores a failure: a closed pipe or
+/// a full device there must neither panic (as `eprintln!` does) nor change
+/// the exit code the run earned. Every message of argtrace goes through it.
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// `say!` without the newline (libbpf's own lines end with theirs).
+#[macro_export]
+macro_rules! say_raw {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod bpf;
 pub mod cgroup;
 pub mod cli;

@@ -42,7 +42,7 @@ pub fn attach<'obj>(storage: &'obj mut Storage, cfg: &Config) -> Result<Tracer<'
             if direct {
                 return Err(Error::Privilege(reason));
             }
-            eprintln!("argtrace: probe mode {} passed over: {reason}", mode.name());
+            crate::say!("argtrace: probe mode {} passed over: {reason}", mode.name());
             privilege.get_or_insert(reason);
             continue;
         }
@@ -53,7 +53,7 @@ pub fn attach<'obj>(storage: &'obj mut Storage, cfg: &Config) -> Result<Tracer<'
         match outcome {
             Ok(tracer) => {
                 let how = if forced.is_some() { "forced" } else { "auto" };
-                eprintln!("argtrace: probe mode {} ({how})", mode.name());
+                crate::say!("argtrace: probe mode {} ({how})", mode.name());
                 return Ok(tracer);
             }
             Err(reason) if direct => {
@@ -63,7 +63,7 @@ pub fn attach<'obj>(storage: &'obj mut Storage, cfg: &Config) -> Result<Tracer<'
                 )));
             }
             Err(reason) => {
-                eprintln!("argtrace: probe mode {} passed over: {reason}", mode.name());
+                crate::say!("argtrace: probe mode {} passed over: {reason}", mode.name());
                 passed_over.push(format!("{}: {reason}", mode.name()));
             }
         }
@@ -137,7 +137,7 @@ static ECHO_LIBBPF: AtomicBool = AtomicBool::new(false);
 
 fn on_libbpf_message(level: PrintLevel, msg: String) {
     if ECHO_LIBBPF.load(Ordering::Relaxed) {
-        eprint!("{msg}");
+        crate::say_raw!("{msg}");
     }
     if level != PrintLevel::Debug {
         if let Ok(mut log) = LIBBPF_LOG.lock() {

@@ -374,7 +374,7 @@ pub fn run(cfg: &Config, tracer: Tracer<'_>, out: Box<dyn Write + Send>, style: 
     let timed = cfg.subject.has_calls();
     let unit = if timed { "calls" } else { "events" };
     sys::install_stop_handlers();
-    eprintln!(
+    crate::say!(
         "argtrace: tracing {} with {} probes, counting in the kernel (-s); Ctrl-C to stop and print the summary",
         cfg.subject.name(),
         mode.name()
@@ -467,7 +467,7 @@ pub fn run(cfg: &Config, tracer: Tracer<'_>, out: Box<dyn Write + Send>, style: 
     if let Some(e) = failure.filter(|e| e.kind() != io::ErrorKind::BrokenPipe) {
         return Err(Error::Output(format!("writing the summary failed: {} ({counts})", sys::io_reason(&e))));
     }
-    eprintln!("argtrace: {counts}");
+    crate::say!("argtrace: {counts}");
     Ok(())
 }
 

@@ -129,7 +129,7 @@ pub fn run(cfg: Config) -> Result<()> {
         .map_err(|e| runtime("ring buffer", e))?;
     let ring = builder.build().map_err(|e| runtime("ring buffer", e))?;
 
-    eprintln!("argtrace: tracing {} with {} probes; Ctrl-C to stop", cfg.subject.name(), tracer.mode.name());
+    crate::say!("argtrace: tracing {} with {} probes; Ctrl-C to stop", cfg.subject.name(), tracer.mode.name());
     let deadline = cfg.duration.and_then(|d| Instant::now().checked_add(d));
     while !sys::stop_requested() && !done.load(Ordering::Relaxed) {
         if deadline.is_some_and(|d| Instant::now() >= d) {
@@ -178,7 +178,7 @@ pub fn run(cfg: Config) -> Result<()> {
             _ => {}
         }
     }
-    eprintln!("argtrace: {counts}");
+    crate::say!("argtrace: {counts}");
     Ok(())
 }
 

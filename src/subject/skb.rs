@@ -341,7 +341,7 @@ impl Subject for Skb {
                 tracer.held.push(sock);
                 static SAID: Once = Once::new();
                 SAID.call_once(|| {
-                    eprintln!(
+                    crate::say!(
                         "argtrace: skb in socket mode: a socket filter on {}, both directions; \
                          it sees no process, so no owner is shown",
                         self.iface.as_deref().map_or("every interface".to_string(), |i| format!("interface {i}"))
@@ -359,7 +359,7 @@ impl Subject for Skb {
                 if !sk_storage {
                     static SAID: Once = Once::new();
                     SAID.call_once(|| {
-                        eprintln!(
+                        crate::say!(
                             "argtrace: this kernel has no socket-local storage for cgroup programs \
                              (BPF_MAP_TYPE_SK_STORAGE, bpf_sk_storage_get): every packet's owner is unknown (owner=?)"
                         )
@@ -416,7 +416,7 @@ impl Subject for Skb {
             return Err(format!("writing {shown} failed: {}", sys::io_reason(&e)));
         }
         if lost > 0 {
-            eprintln!(
+            crate::say!(
                 "argtrace: {shown} lacks {lost} packets: the ring buffer was full (a larger --ringbuf-size helps)"
             );
         }

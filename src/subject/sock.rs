@@ -114,7 +114,7 @@ impl Subject for Sock {
         if !sk_storage {
             static SAID: Once = Once::new();
             SAID.call_once(|| {
-                eprintln!(
+                crate::say!(
                     "argtrace: this kernel has no socket-local storage for cgroup programs \
                      (BPF_MAP_TYPE_SK_STORAGE, bpf_sk_storage_get): creator and lifetime are shown as unknown"
                 )

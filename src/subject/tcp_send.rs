@@ -91,8 +91,8 @@ impl Subject for TcpSend {
         if cfg.verbose {
             static SAID: std::sync::Once = std::sync::Once::new();
             SAID.call_once(|| match iov_iter_layout(&cfg.btf) {
-                Ok(layout) => eprintln!("argtrace: tcp-send: {layout}"),
-                Err(e) => eprintln!("argtrace: tcp-send: the iov_iter layout is unknown: {e}"),
+                Ok(layout) => crate::say!("argtrace: tcp-send: {layout}"),
+                Err(e) => crate::say!("argtrace: tcp-send: the iov_iter layout is unknown: {e}"),
             });
         }
         let family = self.family.resolve();
