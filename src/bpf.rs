@@ -67,6 +67,10 @@ pub enum Stage {
     Load,
     Filters,
     Attach,
+    /// A refusal that no other mode may paper over (an occupied cgroup): the
+    /// error is the whole line, and auto tries nothing else, so a socket
+    /// subject never falls back to tracing more than it was asked for.
+    Refused,
 }
 
 #[derive(Debug)]
@@ -209,7 +213,7 @@ macro_rules! load_skeleton {
         $crate::bpf::fill_filter_maps(skel.object(), cfg).map_err(at(Stage::Filters))?;
         let mut skel: Box<dyn libbpf_rs::skel::Skel<'_> + '_> = Box::new(skel);
         let links = match cgroup {
-            Some(dir) => $crate::bpf::attach_cgroup(skel.object(), dir).map_err(at(Stage::Attach))?,
+            Some(dir) => $crate::bpf::attach_cgroup(skel.object(), dir)?,
             None => {
                 skel.attach().map_err(at(Stage::Attach))?;
                 Vec::new()
@@ -330,8 +334,44 @@ pub fn prepare(obj: &mut OpenObject, cfg: &Config, mode: ProbeMode, task_storage
 /// with its own bpf_link (BPF_F_ALLOW_MULTI: beside whatever else is attached
 /// there). The links end with the process, so a killed argtrace leaves
 /// nothing attached.
-pub fn attach_cgroup(obj: &libbpf_rs::Object, dir: &crate::sys::CgroupDir) -> libbpf_rs::Result<Vec<libbpf_rs::Link>> {
-    obj.progs_mut().filter(|p| p.autoload()).map(|p| p.attach_cgroup(dir.fd())).collect()
+/// A hook that already holds a program attached without it refuses every
+/// other program: that is named (Stage::Refused), never blamed on the kernel.
+pub fn attach_cgroup(obj: &libbpf_rs::Object, dir: &crate::sys::CgroupDir) -> Result<Vec<libbpf_rs::Link>, LoadError> {
+    let mut links = Vec::new();
+    for p in obj.progs_mut().filter(|p| p.autoload()) {
+        match p.attach_cgroup(dir.fd()) {
+            Ok(link) => links.push(link),
+            Err(error) => {
+                let section = p.section().to_string_lossy().into_owned();
+                return Err(match occupant(dir, p.attach_type() as u32) {
+                    Some(flags) => LoadError {
+                        stage: Stage::Refused,
+                        error: libbpf_rs::Error::from(std::io::Error::other(format!(
+                            "the cgroup {} is occupied: its {section} hook holds a program attached without \
+                             BPF_F_ALLOW_MULTI ({flags}), which lets no other program beside it (bpftool cgroup \
+                             tree shows it); detach it, or trace another cgroup with --cgroup",
+                            dir.path().display()
+                        ))),
+                    },
+                    None => LoadError { stage: Stage::Attach, error },
+                });
+            }
+        }
+    }
+    Ok(links)
+}
+
+/// The attach flags of a program attached to `dir` at `attach_type` without
+/// BPF_F_ALLOW_MULTI (`flags 0` or `BPF_F_ALLOW_OVERRIDE`), if any.
+fn occupant(dir: &crate::sys::CgroupDir, attach_type: u32) -> Option<&'static str> {
+    use libbpf_rs::libbpf_sys as sys;
+    let (mut flags, mut count) = (0u32, 0u32);
+    // SAFETY: flags and count are writable; a null id array asks for the count only.
+    let rc = unsafe { sys::bpf_prog_query(dir.fd(), attach_type, 0, &mut flags, std::ptr::null_mut(), &mut count) };
+    if rc != 0 || count == 0 || flags & sys::BPF_F_ALLOW_MULTI != 0 {
+        return None;
+    }
+    Some(if flags & sys::BPF_F_ALLOW_OVERRIDE != 0 { "BPF_F_ALLOW_OVERRIDE" } else { "flags 0" })
 }
 
 /// Writes the pid and tid filters, after load and before attach.

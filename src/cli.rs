@@ -248,6 +248,9 @@ impl Config {
         let c = cli.common;
         let subject = cli.command.into_subject();
         if let Some(mode) = c.probe.mode().filter(|m| !subject.modes().contains(m)) {
+            if let Some(why) = subject.why_no_mode(mode) {
+                return Err(Error::Usage(why));
+            }
             let mut modes: Vec<&str> = vec!["auto"];
             modes.extend(subject.modes().iter().map(|m| m.name()));
             let last = modes.pop().unwrap_or_default();

@@ -48,7 +48,10 @@ pub fn attach<'obj>(storage: &'obj mut Storage, cfg: &Config) -> Result<Tracer<'
         }
         let outcome = match precheck(mode) {
             Err(reason) => Err(reason),
-            Ok(()) => cfg.subject.load(slot, cfg, mode).map_err(|e| explain(mode, &e)),
+            Ok(()) => match cfg.subject.load(slot, cfg, mode) {
+                Err(e) if e.stage == Stage::Refused => return Err(Error::Kernel(e.error.to_string())),
+                loaded => loaded.map_err(|e| explain(mode, &e)),
+            },
         };
         match outcome {
             Ok(tracer) => {
@@ -119,6 +122,10 @@ fn precheck(mode: ProbeMode) -> std::result::Result<(), String> {
         // (cgroup_skb, Linux 4.10) stands for them all.
         ProbeMode::Cgroup => match libbpf_rs::ProgramType::CgroupSkb.is_supported() {
             Ok(false) => Err("the kernel has no cgroup BPF programs (CONFIG_CGROUP_BPF is off)".into()),
+            // Said as what is missing, before any object is opened.
+            _ if crate::sys::cgroup2_mount().is_none() => Err("no cgroup v2 hierarchy is mounted (no cgroup2 line \
+                                                               in /proc/mounts; mount -t cgroup2 none /sys/fs/cgroup)"
+                .into()),
             _ => Ok(()),
         },
         ProbeMode::Socket => match libbpf_rs::ProgramType::SocketFilter.is_supported() {
@@ -203,7 +210,7 @@ fn explain(mode: ProbeMode, err: &LoadError) -> String {
         Stage::Open => "opening the BPF object",
         Stage::Load => "loading",
         Stage::Filters => "writing the filters",
-        Stage::Attach => "attaching",
+        Stage::Attach | Stage::Refused => "attaching",
     };
     // The libbpf warning that ended the attempt, and the errno it names.
     let failure = log.iter().rev().find(|l| l.starts_with("libbpf: ") && l.contains("failed"));

@@ -667,8 +667,8 @@ fn case_iface(argtrace: &Path) -> Outcome {
 fn case_no_cgroup2(argtrace: &Path) -> Outcome {
     let t =
         traced_in(argtrace, &["--json"], &["lo"], |r| vec!["--port".into(), r.values[0]["port"].to_string()], true)?;
-    let passed_over =
-        "argtrace: probe mode cgroup passed over: opening the BPF object failed: no cgroup v2 hierarchy is mounted";
+    let passed_over = "argtrace: probe mode cgroup passed over: no cgroup v2 hierarchy is mounted (no cgroup2 line \
+                       in /proc/mounts; mount -t cgroup2 none /sys/fs/cgroup)";
     if !t.stderr.lines().any(|l| l.starts_with(passed_over))
         || !t.stderr.lines().any(|l| l == "argtrace: probe mode socket (auto)")
     {

@@ -52,6 +52,12 @@ pub trait Subject: Debug + Send + Sync {
         &ProbeMode::CALLS
     }
 
+    /// Why the subject, as its options stand, has no `mode` (skb's --iface
+    /// needs socket mode, its --cgroup cgroup mode); None: it never has it.
+    fn why_no_mode(&self, _mode: ProbeMode) -> Option<String> {
+        None
+    }
+
     /// Whether the subject's events are calls, with an entry and a return
     /// (clone, mmap, tcp-connect, tcp-send): then -T times them and -s shows
     /// their durations, errors and histograms. The events of cgroup hooks

@@ -296,11 +296,32 @@ impl Subject for Skb {
         }
     }
 
+    /// --iface is socket mode alone, and --cgroup cgroup mode alone: a
+    /// socket filter sees interfaces, never a cgroup, so falling back to one
+    /// would trace the whole machine where one cgroup was asked for.
     fn modes(&self) -> &'static [ProbeMode] {
         if self.socket_only() {
             &[ProbeMode::Socket]
+        } else if self.cgroup.is_some() {
+            &[ProbeMode::Cgroup]
         } else {
             &[ProbeMode::Cgroup, ProbeMode::Socket]
+        }
+    }
+
+    fn why_no_mode(&self, mode: ProbeMode) -> Option<String> {
+        match mode {
+            ProbeMode::Cgroup if self.socket_only() => Some(
+                "skb --iface needs socket mode (a socket filter on that interface), not --probe cgroup: \
+                 drop --iface for the cgroup hooks"
+                    .into(),
+            ),
+            ProbeMode::Socket if self.cgroup.is_some() => Some(
+                "skb --cgroup needs cgroup mode: a socket filter sees an interface's packets, not a cgroup's, \
+                 and would trace the whole machine; drop --probe socket, or drop --cgroup"
+                    .into(),
+            ),
+            _ => None,
         }
     }
 
@@ -316,6 +337,13 @@ impl Subject for Skb {
     ) -> std::result::Result<Tracer<'obj>, LoadError> {
         match mode {
             ProbeMode::Socket => {
+                // Auto's fallback after a failed cgroup mode: a socket filter
+                // cannot keep to the processes asked for.
+                if !cfg.pids.is_empty() || !cfg.tids.is_empty() || cfg.comm.is_some() || cfg.uid.is_some() {
+                    return Err(open_error(
+                        "a socket filter sees no process, so -p, --tid, -c and -u cannot apply".into(),
+                    ));
+                }
                 let ifindex = match &self.iface {
                     Some(name) => sys::interface_index(name)
                         .ok_or_else(|| open_error(format!("no network interface {name}")))?,
