@@ -53,11 +53,13 @@ pub fn run(cfg: Config) -> Result<()> {
                 .into(),
         ));
     }
-    let out: Box<dyn Write + Send> = match &cfg.output {
+    // `-o -` (and /dev/stdout) is standard output, as for tcpdump -w -.
+    let to_file = cfg.output.as_deref().filter(|p| !sys::is_stdout(p));
+    let out: Box<dyn Write + Send> = match to_file {
         Some(path) => Box::new(open_output(path)?),
         None => Box::new(io::stdout()),
     };
-    let interactive = cfg.output.is_none() && io::stdout().is_terminal();
+    let interactive = to_file.is_none() && io::stdout().is_terminal();
     cfg.subject.start(&cfg)?;
 
     probe::capture_libbpf_log(cfg.verbose);
@@ -136,7 +138,8 @@ pub fn run(cfg: Config) -> Result<()> {
             break;
         }
         let rc = ring.poll_raw(POLL_INTERVAL);
-        if rc < 0 && rc != -libc::EINTR {
+        // ECANCELED is the callback's own word: the renderer needs nothing more.
+        if rc < 0 && rc != -libc::EINTR && rc != -libc::ECANCELED {
             return Err(Error::Runtime(format!(
                 "reading the ring buffer failed: {}",
                 crate::error::describe_errno(-rc)
@@ -191,7 +194,8 @@ pub(crate) fn open_output(path: &std::path::Path) -> Result<File> {
         let t = meta.file_type();
         if t.is_fifo() || t.is_socket() {
             return Err(Error::Output(format!(
-                "cannot write {shown}: it is a {}, which argtrace does not open (pipe the output instead: argtrace ... | cmd)",
+                "cannot write {shown}: it is a {}, which argtrace does not open (for standard output give -: \
+                 argtrace ... - | cmd)",
                 if t.is_fifo() { "FIFO" } else { "socket" }
             )));
         }
@@ -278,11 +282,14 @@ fn render_loop(
             }
             let res = out.write_all(line.as_bytes()).and_then(|_| if interactive { out.flush() } else { Ok(()) });
             if let Err(e) = res {
+                written += u64::from(subject.keeps_records());
                 failure = Some(e);
                 break;
             }
             written += 1;
-            if count.is_some_and(|n| written >= n) {
+            // The subject's own output failed (with this record, counted:
+            // its `finish` says which records the output holds).
+            if subject.stopped() || count.is_some_and(|n| written >= n) {
                 finished = true;
                 break;
             }

@@ -201,3 +201,194 @@ fn skb_without_cgroup2_says_what_is_missing() {
         "{stderr}"
     );
 }
+
+/// Datagrams of `size` bytes to a local UDP port, `burst` every millisecond,
+/// until the returned flag is set; the port is the filter to trace.
+fn udp_traffic(
+    size: usize,
+    burst: usize,
+) -> (u16, std::sync::Arc<std::sync::atomic::AtomicBool>, std::thread::JoinHandle<()>) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let rx = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+    let port = rx.local_addr().expect("addr").port();
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let flag = std::sync::Arc::clone(&stop);
+    let sender = std::thread::spawn(move || {
+        let tx = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+        let payload = vec![b'x'; size];
+        let mut buf = vec![0u8; 65536];
+        rx.set_nonblocking(true).expect("nonblocking");
+        while !flag.load(Ordering::Relaxed) {
+            for _ in 0..burst {
+                let _ = tx.send_to(&payload, ("127.0.0.1", port));
+                while rx.recv(&mut buf).is_ok() {}
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    });
+    (port, stop, sender)
+}
+
+/// The packets of a pcap file (LINKTYPE_RAW, as argtrace writes it), checked
+/// to end exactly on a record boundary.
+fn pcap_packets(bytes: &[u8]) -> usize {
+    assert!(bytes.len() >= 24, "no pcap header: {} bytes", bytes.len());
+    assert_eq!(u32::from_ne_bytes(bytes[0..4].try_into().unwrap()), 0xa1b2_3c4d, "pcap magic");
+    let (mut at, mut n) = (24, 0);
+    while at < bytes.len() {
+        assert!(at + 16 <= bytes.len(), "a partial record header at byte {at} of {}", bytes.len());
+        let cap = u32::from_ne_bytes(bytes[at + 8..at + 12].try_into().unwrap()) as usize;
+        assert!(at + 16 + cap <= bytes.len(), "a partial record at byte {at} of {}", bytes.len());
+        at += 16 + cap;
+        n += 1;
+    }
+    n
+}
+
+/// `N` of the `argtrace: N events, M lost` in `stderr`.
+fn events_counted(stderr: &str) -> u64 {
+    let at = stderr.find(" events, ").unwrap_or_else(|| panic!("no counts in: {stderr}"));
+    let digits: String = stderr[..at].chars().rev().take_while(char::is_ascii_digit).collect();
+    digits.chars().rev().collect::<String>().parse().expect("a count")
+}
+
+/// A directory of its own under the temporary directory, removed when dropped.
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("argtrace-faults-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("make a directory");
+        TempDir(dir)
+    }
+
+    fn file(&self, name: &str) -> String {
+        self.0.join(name).to_str().expect("UTF-8").to_string()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        // SAFETY: a NUL-terminated path; failing when nothing is mounted is fine.
+        if let Ok(p) = std::ffi::CString::new(self.file("tmpfs")) {
+            unsafe { libc::umount2(p.as_ptr(), libc::MNT_DETACH) };
+        }
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Defect 2: a pcap write that fails (a full 64 KiB tmpfs) ends the run at
+/// once with exit 6 and one line that says how many packets the file holds,
+/// and the file holds exactly those, ending on a record boundary; /dev/full
+/// fails at the header, before tracing starts.
+#[test]
+fn a_failed_pcap_write_stops_the_run_on_a_record_boundary() {
+    let dir = TempDir::new("tmpfs");
+    let mnt = dir.file("tmpfs");
+    std::fs::create_dir(&mnt).expect("mount point");
+    let status = Command::new("mount").args(["-t", "tmpfs", "-o", "size=64k", "tmpfs", &mnt]).status().expect("mount");
+    assert!(status.success(), "mount a 64 KiB tmpfs");
+    let file = format!("{mnt}/out.pcap");
+    let (port, stop, sender) = udp_traffic(1000, 1);
+    let started = std::time::Instant::now();
+    let out = run(&["skb", "--pcap", &file, "--port", &port.to_string(), "-d", "30"]);
+    let took = started.elapsed();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    sender.join().expect("sender");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(6), "{stderr}");
+    assert!(took < std::time::Duration::from_secs(15), "the run went on for {took:?} after the disk was full");
+    let packets = pcap_packets(&std::fs::read(&file).expect("read the pcap"));
+    let last = stderr.lines().last().unwrap_or_default();
+    let want = format!(
+        "argtrace: writing {file} failed: No space left on device; it holds the first {packets} packets, whole, and the "
+    );
+    assert!(last.starts_with(&want), "'{want}' not in: {stderr}");
+    assert!(packets > 10, "{packets} packets in 64 KiB of 1 KiB datagrams");
+    // The events counted are the packets written and those the failed write lost.
+    let unwritten: u64 = last[want.len()..].split(' ').next().and_then(|n| n.parse().ok()).expect("a number");
+    assert!(last.ends_with(&format!(" after them were not written ({} events, 0 lost)", packets as u64 + unwritten)));
+
+    let out = run(&["skb", "--pcap", "/dev/full", "-d", "30"]);
+    assert_one_line_error(&out, 6, "cannot write /dev/full: No space left on device");
+}
+
+/// Defect 4: --pcap and -o naming one file (directly, or through a symbolic
+/// link, or about to be created) are refused before anything is written.
+#[test]
+fn pcap_and_output_cannot_be_one_file() {
+    let dir = TempDir::new("same");
+    let (f, link, new) = (dir.file("f"), dir.file("link"), dir.file("new"));
+    std::fs::write(&f, b"keep").expect("write f");
+    std::os::unix::fs::symlink(&f, &link).expect("symlink");
+    for (pcap, out) in [(&f, &f), (&link, &f), (&f, &link), (&new, &new)] {
+        let got = run(&["skb", "--pcap", pcap, "-o", out, "-d", "1"]);
+        assert_one_line_error(&got, 2, &format!("--pcap {pcap} and -o {out} are the same file"));
+    }
+    assert_eq!(std::fs::read(&f).expect("f"), b"keep", "untouched");
+    assert!(!std::path::Path::new(&new).exists());
+}
+
+/// Defect 10: `-` is standard output for --pcap and -o (no file named `-`),
+/// so that `argtrace skb --pcap - | tshark -r -` works; the lines cannot
+/// share standard output with the pcap.
+#[test]
+fn a_dash_is_standard_output() {
+    let dir = TempDir::new("dash");
+    let (port, stop, sender) = udp_traffic(100, 1);
+    let out = Command::new(ARGTRACE)
+        .args(["skb", "--pcap", "-", "--egress", "--port", &port.to_string(), "-d", "2"])
+        .current_dir(&dir.0)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run argtrace");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let packets = pcap_packets(&out.stdout) as u64;
+    assert!(packets > 100, "{packets} packets on stdout");
+    assert_eq!(events_counted(&stderr), packets, "{stderr}");
+    let out = Command::new(ARGTRACE)
+        .args(["sock", "-o", "-", "--json", "-d", "1"])
+        .current_dir(&dir.0)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run argtrace");
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    sender.join().expect("sender");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("{\"summary\": "), "-o - is standard output");
+    assert!(!dir.0.join("-").exists(), "a file named -");
+    assert_one_line_error(&run(&["skb", "--pcap", "-", "--print"]), 2, "--pcap - writes the pcap to standard output");
+    assert_one_line_error(&run(&["skb", "--pcap", "-", "-o", "-"]), 2, "--pcap - writes the pcap to standard output");
+}
+
+/// Defect 6: `--pcap f --print | head -1`: the count on stderr is the
+/// number of packets the file holds.
+#[test]
+fn a_closed_pipe_leaves_the_counts_and_the_pcap_in_agreement() {
+    use std::io::BufRead;
+    let dir = TempDir::new("head");
+    let file = dir.file("out.pcap");
+    // Bursts: more lines than the output's buffer holds in one batch, so
+    // that the closed pipe shows in a line's own write, not a flush.
+    let (port, stop, sender) = udp_traffic(8000, 50);
+    let mut child = Command::new(ARGTRACE)
+        .args(["skb", "--pcap", &file, "--print", "--peek", "8000", "--port", &port.to_string(), "-d", "30"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start argtrace");
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("piped"));
+    let mut first = String::new();
+    stdout.read_line(&mut first).expect("a line");
+    drop(stdout); // | head -1
+    let out = child.wait_with_output().expect("argtrace ends");
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    sender.join().expect("sender");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let packets = pcap_packets(&std::fs::read(&file).expect("the pcap")) as u64;
+    assert_eq!(events_counted(&stderr), packets, "{stderr}");
+}

@@ -46,6 +46,19 @@ pub trait Subject: Debug + Send + Sync {
         Ok(())
     }
 
+    /// Whether the subject's own output failed (skb's pcap): the run ends
+    /// after the record just rendered, and `finish` says why.
+    fn stopped(&self) -> bool {
+        false
+    }
+
+    /// Whether `render` already stored the record elsewhere (skb's pcap): a
+    /// record whose line cannot be written (a closed pipe) still counts as
+    /// written then, so that the counts agree with that file.
+    fn keeps_records(&self) -> bool {
+        false
+    }
+
     /// The probe modes the subject has programs for, in the order auto tries
     /// them: the call-hook modes, or cgroup alone for a socket subject.
     fn modes(&self) -> &'static [ProbeMode] {

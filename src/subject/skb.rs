@@ -14,13 +14,14 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::io::{BufWriter, Write as _};
+use std::io::Write as _;
 use std::mem::MaybeUninit;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::os::fd::{AsFd, AsRawFd};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Once};
+use std::time::{Duration, Instant};
 
 use libbpf_rs::{libbpf_sys, OpenObject, ProgramType};
 
@@ -141,6 +142,8 @@ struct State {
     /// Whether lines are written (not with --pcap alone).
     print: AtomicBool,
     pcap: Mutex<Option<PcapOut>>,
+    /// A pcap write failed: the run ends.
+    pcap_failed: AtomicBool,
     /// The initial sequence number of each TCP flow whose SYN was seen, so
     /// that text shows sequence numbers relative to it, as tcpdump does.
     isn: Mutex<HashMap<Flow, u32>>,
@@ -154,11 +157,82 @@ impl std::fmt::Debug for State {
     }
 }
 
+/// The pcap being written. Records are buffered and written whole, at least
+/// every FLUSH_EVERY, so that a failed write (a full disk, /dev/full) ends
+/// the run at once, and the file is cut back to its last whole record: it
+/// holds exactly the `packets` said, and tcpdump reads it to the end.
 struct PcapOut {
-    path: PathBuf,
-    out: BufWriter<std::fs::File>,
+    /// As messages name it: the path, or "standard output" for `-`.
+    shown: String,
+    file: std::fs::File,
+    to_stdout: bool,
+    buf: Vec<u8>,
+    /// Where each buffered record ends in `buf`.
+    ends: Vec<usize>,
+    /// Bytes and whole packets the file holds (the header included in bytes).
+    bytes: u64,
+    packets: u64,
+    last_flush: Instant,
     error: Option<std::io::Error>,
+    /// Buffered packets a failed write lost.
+    unwritten: u64,
 }
+
+/// A pcap is written at least this often, and whenever this much is buffered.
+const FLUSH_EVERY: Duration = Duration::from_millis(100);
+const FLUSH_BYTES: usize = 256 * 1024;
+
+impl PcapOut {
+    fn push(&mut self, realtime_ns: i128, captured: &[u8], orig_len: u32) {
+        // Into a Vec: cannot fail.
+        let _ = pcap::write_packet(&mut self.buf, realtime_ns, captured, orig_len);
+        self.ends.push(self.buf.len());
+        if self.buf.len() >= FLUSH_BYTES || self.last_flush.elapsed() >= FLUSH_EVERY {
+            self.flush();
+        }
+    }
+
+    /// Writes what is buffered; after a failure the file ends on the last
+    /// whole record written (a pipe cannot be cut back: nothing reads it then).
+    fn flush(&mut self) {
+        self.last_flush = Instant::now();
+        if self.error.is_some() || self.buf.is_empty() {
+            return;
+        }
+        let mut done = 0;
+        while done < self.buf.len() {
+            match self.file.write(&self.buf[done..]) {
+                Ok(0) => {
+                    self.error = Some(std::io::ErrorKind::WriteZero.into());
+                    break;
+                }
+                Ok(n) => done += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.error = Some(e);
+                    break;
+                }
+            }
+        }
+        let whole = self.ends.iter().take_while(|end| **end <= done).count();
+        let kept = if whole == 0 { 0 } else { self.ends[whole - 1] };
+        if done > kept && !self.to_stdout {
+            let _ = self.file.set_len(self.bytes + kept as u64);
+        }
+        self.bytes += kept as u64;
+        self.packets += whole as u64;
+        self.unwritten += (self.ends.len() - whole) as u64;
+        self.buf.clear();
+        self.ends.clear();
+    }
+
+    /// A reader of standard output that went away (`| tshark -c 10`): an
+    /// ending like a closed pipe for lines, not a failure.
+    fn reader_gone(&self) -> bool {
+        self.to_stdout && self.error.as_ref().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+}
+
 
 /// One direction of a TCP connection: source and destination address and port.
 type Flow = ([u8; 16], u16, [u8; 16], u16);
@@ -258,6 +332,24 @@ impl Subject for Skb {
             return Err(Error::Usage(
                 "--pcap writes the packets, and -s/--summary only counts them: use one or the other".into(),
             ));
+        }
+        if let Some(pcap) = &self.pcap {
+            let lines = self.print || cfg.json || cfg.output.is_some();
+            let lines_to_stdout = lines && cfg.output.as_deref().map_or(true, sys::is_stdout);
+            if sys::is_stdout(pcap) && lines_to_stdout {
+                return Err(Error::Usage(
+                    "--pcap - writes the pcap to standard output, and the lines would go there too: \
+                     give them a file with -o FILE, or drop --print and --json"
+                        .into(),
+                ));
+            }
+            if let Some(out) = cfg.output.as_deref().filter(|o| sys::same_file(pcap, o)) {
+                return Err(Error::Usage(format!(
+                    "--pcap {} and -o {} are the same file, and each would corrupt the other: give two files",
+                    pcap.display(),
+                    out.display()
+                )));
+            }
         }
         let filtered = !cfg.pids.is_empty() || !cfg.tids.is_empty() || cfg.comm.is_some() || cfg.uid.is_some();
         if !filtered {
@@ -426,22 +518,62 @@ impl Subject for Skb {
         let print = self.pcap.is_none() || self.print || cfg.json || cfg.output.is_some();
         self.state.print.store(print, Ordering::Relaxed);
         if let Some(path) = &self.pcap {
-            let file = crate::trace::open_output(path)?;
-            let mut out = BufWriter::with_capacity(256 * 1024, file);
-            pcap::write_header(&mut out, self.snaplen)
-                .map_err(|e| Error::Output(format!("cannot write {}: {}", path.display(), sys::io_reason(&e))))?;
-            *self.state.pcap.lock().expect("pcap lock") = Some(PcapOut { path: path.clone(), out, error: None });
+            let to_stdout = sys::is_stdout(path);
+            let (shown, mut file) = if to_stdout {
+                let fd = std::io::stdout().as_fd().try_clone_to_owned();
+                let fd = fd.map_err(|e| Error::Output(format!("cannot write standard output: {}", sys::io_reason(&e))))?;
+                ("standard output".to_string(), std::fs::File::from(fd))
+            } else {
+                (path.display().to_string(), crate::trace::open_output(path)?)
+            };
+            let mut header = Vec::new();
+            let _ = pcap::write_header(&mut header, self.snaplen);
+            file.write_all(&header).map_err(|e| Error::Output(format!("cannot write {shown}: {}", sys::io_reason(&e))))?;
+            *self.state.pcap.lock().expect("pcap lock") = Some(PcapOut {
+                shown,
+                file,
+                to_stdout,
+                buf: Vec::with_capacity(FLUSH_BYTES + 64 * 1024),
+                ends: Vec::new(),
+                bytes: header.len() as u64,
+                packets: 0,
+                last_flush: Instant::now(),
+                error: None,
+                unwritten: 0,
+            });
         }
         Ok(())
+    }
+
+    /// A failed pcap write ends the run at once.
+    fn stopped(&self) -> bool {
+        self.state.pcap_failed.load(Ordering::Relaxed)
+    }
+
+    /// A packet in the pcap counts as written, whatever became of its line
+    /// (`--pcap f --print | head`): the counts agree with the file.
+    fn keeps_records(&self) -> bool {
+        self.pcap.is_some() && !self.stopped()
     }
 
     fn finish(&self, lost: u64) -> std::result::Result<(), String> {
         let mut guard = self.state.pcap.lock().map_err(|_| "the pcap writer panicked".to_string())?;
         let Some(p) = guard.as_mut() else { return Ok(()) };
-        let flushed = p.out.flush();
-        let shown = p.path.display();
-        if let Some(e) = p.error.take().or(flushed.err()) {
-            return Err(format!("writing {shown} failed: {}", sys::io_reason(&e)));
+        p.flush();
+        let shown = &p.shown;
+        if p.reader_gone() {
+            return Ok(());
+        }
+        if let Some(e) = &p.error {
+            let lost = match p.unwritten {
+                0 => String::new(),
+                n => format!(", and the {n} after them were not written"),
+            };
+            return Err(format!(
+                "writing {shown} failed: {}; it holds the first {} packets, whole{lost}",
+                sys::io_reason(e),
+                p.packets
+            ));
         }
         if lost > 0 {
             crate::say!(
@@ -461,9 +593,10 @@ impl Subject for Skb {
             if let Some(p) = guard.as_mut().filter(|p| p.error.is_none()) {
                 // The packet from its IP header (data_off 0 with --pcap).
                 let captured = if ev.data_off == 0 { data } else { &[][..] };
-                let when = ev.h.ts_ns as i128 + style.realtime_offset_ns;
-                if let Err(e) = pcap::write_packet(&mut p.out, when, captured, ev.len) {
-                    p.error = Some(e);
+                p.push(ev.h.ts_ns as i128 + style.realtime_offset_ns, captured, ev.len);
+                if p.error.is_some() {
+                    self.state.pcap_failed.store(true, Ordering::Relaxed);
+                    return true;
                 }
             }
         }
@@ -810,10 +943,18 @@ mod tests {
     fn pcap_records_follow_the_header() {
         let dir = std::env::temp_dir().join(format!("argtrace-skb-unit-{}", std::process::id()));
         let skb = Skb { pcap: Some(dir.clone()), snaplen: 96, ..Skb::default() };
+        let file = std::fs::File::create(&dir).unwrap();
         *skb.state.pcap.lock().unwrap() = Some(PcapOut {
-            path: dir.clone(),
-            out: BufWriter::new(std::fs::File::create(&dir).unwrap()),
+            shown: dir.display().to_string(),
+            file,
+            to_stdout: false,
+            buf: Vec::new(),
+            ends: Vec::new(),
+            bytes: 0,
+            packets: 0,
+            last_flush: Instant::now(),
             error: None,
+            unwritten: 0,
         });
         let (mut e, _) = tcp_packet(0x18, 1, b"xyz");
         e.data_off = 0;
