@@ -83,6 +83,26 @@ impl ProbeArg {
     }
 }
 
+/// strace's `--syscall-times=s|ms|us|ns`: the digits after the point of -T.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimePrecision {
+    S,
+    Ms,
+    Us,
+    Ns,
+}
+
+impl TimePrecision {
+    pub fn digits(self) -> u8 {
+        match self {
+            TimePrecision::S => 0,
+            TimePrecision::Ms => 3,
+            TimePrecision::Us => 6,
+            TimePrecision::Ns => 9,
+        }
+    }
+}
+
 /// Where a call's entry waits for its return in the kernel (a hidden option,
 /// for tests: auto is always right).
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -139,9 +159,13 @@ pub struct CommonArgs {
     #[arg(long, value_parser = parse_duration, value_name = "TIME", global = true)]
     pub interval: Option<Duration>,
     /// Show the time each call took: ' <seconds>' after the result, as strace
-    /// -T does, and duration_ns in JSON.
+    /// -T does (microsecond digits), and duration_ns in JSON.
     #[arg(short = 'T', long, global = true)]
     pub durations: bool,
+    /// -T with strace's precision: s, ms, us (the default) or ns digits.
+    #[arg(long, value_enum, value_name = "PRECISION", global = true, num_args = 0..=1,
+          require_equals = true, default_missing_value = "us")]
+    pub syscall_times: Option<TimePrecision>,
     #[arg(long, value_enum, default_value = "auto", hide = true, global = true)]
     pub pending_table: PendingArg,
     /// Print the kernel and user stack of each event, symbolized.
@@ -226,6 +250,8 @@ pub struct Config {
     pub interval: Option<Duration>,
     /// -T: each streamed event carries its duration.
     pub durations: bool,
+    /// The digits of -T's fraction of a second (strace's default: 6).
+    pub duration_digits: u8,
     pub pending_table: PendingArg,
     pub stack: bool,
     pub ringbuf_size: Option<u32>,
@@ -328,7 +354,8 @@ impl Config {
             }
             _ => {}
         }
-        if c.durations && !subject.has_calls() {
+        let durations = c.durations || c.syscall_times.is_some();
+        if durations && !subject.has_calls() {
             return Err(Error::Usage(format!(
                 "-T/--durations times calls, and {} sees events of cgroup hooks, which have no duration",
                 subject.name()
@@ -349,7 +376,8 @@ impl Config {
             count: c.count,
             summary: c.summary,
             interval: c.interval,
-            durations: c.durations,
+            durations,
+            duration_digits: c.syscall_times.unwrap_or(TimePrecision::Us).digits(),
             pending_table: c.pending_table,
             stack: c.stack,
             ringbuf_size: c.ringbuf_size,

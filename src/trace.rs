@@ -73,6 +73,7 @@ pub fn run(cfg: Config) -> Result<()> {
         timestamp: cfg.timestamp,
         utc: cfg.utc,
         durations: cfg.durations,
+        duration_digits: cfg.duration_digits,
         realtime_offset_ns: sys::monotonic_to_realtime_offset(),
         page_size: sys::page_size(),
         second_cache: Default::default(),

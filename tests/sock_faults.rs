@@ -392,3 +392,67 @@ fn a_closed_pipe_leaves_the_counts_and_the_pcap_in_agreement() {
     let packets = pcap_packets(&std::fs::read(&file).expect("the pcap")) as u64;
     assert_eq!(events_counted(&stderr), packets, "{stderr}");
 }
+
+/// Defect 14: -T prints strace's default six digits (`<0.000251>`), and
+/// `--syscall-times=s|ms|us|ns` gives strace's others (and implies -T).
+#[test]
+fn durations_have_strace_s_digits() {
+    use std::io::BufRead;
+    for (args, digits) in [
+        (&["-T"][..], Some(6)),
+        (&["--syscall-times"], Some(6)),
+        (&["-T", "--syscall-times=ns"], Some(9)),
+        (&["--syscall-times=ms"], Some(3)),
+        (&["--syscall-times=s"], None),
+    ] {
+        let mut child = Command::new(ARGTRACE)
+            .args(["mmap", "-n", "2", "-c", "argtrace-faults"])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start argtrace");
+        let mut stderr = std::io::BufReader::new(child.stderr.take().expect("piped"));
+        let mut line = String::new();
+        while !line.starts_with("argtrace: tracing") {
+            line.clear();
+            assert!(stderr.read_line(&mut line).expect("stderr") > 0, "argtrace did not start");
+        }
+        // Maps until argtrace has its two lines, from a process of that name.
+        while child.try_wait().expect("wait").is_none() {
+            named_mmap(b"argtrace-faults");
+        }
+        let out = child.wait_with_output().expect("argtrace output");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        for l in stdout.lines() {
+            let (_, tail) = l.rsplit_once(" <").unwrap_or_else(|| panic!("{args:?}: no duration in {l}"));
+            let t = tail.strip_suffix('>').expect("closing >");
+            let frac = t.split_once('.').map(|(s, f)| {
+                assert!(s.chars().all(|c| c.is_ascii_digit()), "{l}");
+                f.len()
+            });
+            assert_eq!(frac, digits, "{args:?}: {l}");
+        }
+    }
+    assert_one_line_error(&run(&["mmap", "--syscall-times=fs"]), 2, "--syscall-times");
+}
+
+/// A child process named `name` (prctl) that maps a page and exits.
+fn named_mmap(name: &[u8]) {
+    let mut buf = [0u8; 16];
+    buf[..name.len()].copy_from_slice(name);
+    // SAFETY: the child makes only async-signal-safe calls (prctl, mmap,
+    // _exit) before it ends; the parent waits for it.
+    unsafe {
+        let pid = libc::fork();
+        assert!(pid >= 0, "fork");
+        if pid == 0 {
+            libc::prctl(libc::PR_SET_NAME, buf.as_ptr());
+            libc::mmap(std::ptr::null_mut(), 4096, libc::PROT_READ, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS, -1, 0);
+            libc::_exit(0);
+        }
+        libc::waitpid(pid, std::ptr::null_mut(), 0);
+    }
+}
