@@ -10,7 +10,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{assert_one_line_error as one_line, run, ARGTRACE};
+use common::{assert_one_line_error as one_line, named_mmap, run, ARGTRACE};
 
 /// Starts argtrace and waits until it traces; returns it and its stderr lines so far.
 // The child is handed to the caller, who waits for it; the only other path is a panic that fails the test.
@@ -36,26 +36,6 @@ fn start(args: &[&str], stdout: Stdio) -> (Child, std::sync::mpsc::Receiver<Stri
         if line.starts_with("argtrace: tracing") {
             return (child, rx);
         }
-    }
-}
-
-/// A child process named `name` (prctl) that maps `len` bytes PROT_NONE and exits.
-fn named_mmap(name: &[u8], len: usize) -> u32 {
-    let mut buf = [0u8; 16];
-    buf[..name.len()].copy_from_slice(name);
-    // SAFETY: the child only makes async-signal-safe system calls (prctl,
-    // mmap, _exit) before it ends; the parent waits for it.
-    unsafe {
-        let pid = libc::fork();
-        assert!(pid >= 0, "fork");
-        if pid == 0 {
-            libc::prctl(libc::PR_SET_NAME, buf.as_ptr());
-            libc::mmap(std::ptr::null_mut(), len, libc::PROT_NONE, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS, -1, 0);
-            libc::_exit(0);
-        }
-        let mut status = 0;
-        libc::waitpid(pid, &mut status, 0);
-        pid as u32
     }
 }
 

@@ -8,7 +8,7 @@ mod common;
 use std::fs::File;
 use std::process::{Command, Stdio};
 
-use common::{assert_one_line_error, run, ARGTRACE};
+use common::{assert_one_line_error, named_mmap, run, ARGTRACE};
 
 /// Runs argtrace with stderr going to `stderr`; returns the exit code.
 fn exit_code_with_stderr(args: &[&str], stderr: Stdio) -> Option<i32> {
@@ -421,7 +421,7 @@ fn durations_have_strace_s_digits() {
         }
         // Maps until argtrace has its two lines, from a process of that name.
         while child.try_wait().expect("wait").is_none() {
-            named_mmap(b"argtrace-faults");
+            named_mmap(b"argtrace-faults", 4096);
         }
         let out = child.wait_with_output().expect("argtrace output");
         let stdout = String::from_utf8_lossy(&out.stdout);
@@ -437,22 +437,4 @@ fn durations_have_strace_s_digits() {
         }
     }
     assert_one_line_error(&run(&["mmap", "--syscall-times=fs"]), 2, "--syscall-times");
-}
-
-/// A child process named `name` (prctl) that maps a page and exits.
-fn named_mmap(name: &[u8]) {
-    let mut buf = [0u8; 16];
-    buf[..name.len()].copy_from_slice(name);
-    // SAFETY: the child makes only async-signal-safe calls (prctl, mmap,
-    // _exit) before it ends; the parent waits for it.
-    unsafe {
-        let pid = libc::fork();
-        assert!(pid >= 0, "fork");
-        if pid == 0 {
-            libc::prctl(libc::PR_SET_NAME, buf.as_ptr());
-            libc::mmap(std::ptr::null_mut(), 4096, libc::PROT_READ, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS, -1, 0);
-            libc::_exit(0);
-        }
-        libc::waitpid(pid, std::ptr::null_mut(), 0);
-    }
 }
