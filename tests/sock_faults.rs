@@ -438,3 +438,84 @@ fn durations_have_strace_s_digits() {
     }
     assert_one_line_error(&run(&["mmap", "--syscall-times=fs"]), 2, "--syscall-times");
 }
+
+/// Runs argtrace (`args`, with --json) while `send` makes traffic once it
+/// traces; returns its JSON events.
+fn json_events(args: &[&str], send: impl FnOnce()) -> Vec<String> {
+    use std::io::BufRead;
+    let mut child = Command::new(ARGTRACE)
+        .args(args)
+        .arg("--json")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start argtrace");
+    let mut stderr = std::io::BufReader::new(child.stderr.take().expect("piped"));
+    let mut line = String::new();
+    while !line.starts_with("argtrace: tracing") {
+        line.clear();
+        assert!(stderr.read_line(&mut line).expect("stderr") > 0, "argtrace did not start: {args:?}");
+    }
+    send();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().expect("argtrace output");
+    assert_eq!(out.status.code(), Some(0), "{args:?}");
+    String::from_utf8_lossy(&out.stdout).lines().filter(|l| !l.starts_with("{\"summary\"")).map(String::from).collect()
+}
+
+/// Defect 5: a --peek whose records the ring cannot hold is refused (every
+/// send was lost, with the ring empty); the largest one it can hold works,
+/// exactly.
+#[test]
+fn a_peek_the_ring_cannot_hold_is_refused() {
+    use std::io::{Read, Write};
+    let max = argtrace::subject::tcp_send::max_peek_for_ring(4096);
+    let over = (max + 1).to_string();
+    assert_one_line_error(
+        &run(&["tcp-send", "--peek", "4000", "--ringbuf-size", "4096", "-d", "1"]),
+        2,
+        &format!("--peek 4000 makes records of up to 4184 bytes, more than a --ringbuf-size of 4096 can hold: use --peek {max} or less"),
+    );
+    assert_one_line_error(
+        &run(&["tcp-send", "--peek", &over, "--ringbuf-size", "4096", "-d", "1"]),
+        2,
+        "--ringbuf-size",
+    );
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
+    let port = listener.local_addr().expect("addr").port();
+    let events = json_events(
+        &["tcp-send", "--peek", &max.to_string(), "--ringbuf-size", "4096", "--port", &port.to_string()],
+        || {
+            let mut client = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+            let (mut server, _) = listener.accept().expect("accept");
+            client.write_all(&[b'p'; 5000]).expect("send");
+            let mut got = vec![0u8; 5000];
+            server.read_exact(&mut got).expect("receive");
+        },
+    );
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert!(events[0].contains(&format!("\"peek_len\": {max}, \"truncated\": true")), "{events:?}");
+}
+
+/// Defect 11: `--host ::ffff:127.0.0.1`, the form argtrace prints for a
+/// v4-mapped address, matches the IPv4 packets of 127.0.0.1; with -6 it is
+/// refused as the IPv4 address it is.
+#[test]
+fn a_v4_mapped_host_matches_ipv4() {
+    let rx = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+    let port = rx.local_addr().expect("addr").port();
+    let tx = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+    let events = json_events(&["skb", "--host", "::ffff:127.0.0.1", "--egress", "--port", &port.to_string()], || {
+        tx.send_to(b"mapped", ("127.0.0.1", port)).expect("send");
+    });
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert!(events[0].contains("\"saddr\": \"127.0.0.1\"") && events[0].contains("\"peek\": \"mapped\""), "{events:?}");
+    assert_one_line_error(
+        &run(&["skb", "--host", "::ffff:127.0.0.1", "-6"]),
+        2,
+        "--host 127.0.0.1 is an IPv4 address, but -6 keeps only IPv6",
+    );
+}

@@ -246,6 +246,15 @@ impl Skb {
         self.iface.is_some()
     }
 
+    /// --host as the packets carry it: an IPv4-mapped IPv6 address (the form
+    /// argtrace's own output prints for one) is the IPv4 address it maps.
+    fn host(&self) -> Option<IpAddr> {
+        self.host.map(|h| match h {
+            IpAddr::V6(a) => a.to_ipv4_mapped().map_or(h, IpAddr::V4),
+            v4 => v4,
+        })
+    }
+
     /// The IP version the packet filters keep: 0 for both.
     fn version(&self) -> u8 {
         match (self.ipv4, self.ipv6) {
@@ -264,7 +273,7 @@ impl Skb {
             Some(Proto::All) | None => 0,
         };
         ro.target_port = self.port.unwrap_or(0);
-        match self.host {
+        match self.host() {
             Some(IpAddr::V4(a)) => {
                 ro.host_version = 4;
                 ro.target_host[..4].copy_from_slice(&a.octets());
@@ -311,7 +320,7 @@ impl Subject for Skb {
     }
 
     fn check(&self) -> Result<()> {
-        if let Some(host) = self.host {
+        if let Some(host) = self.host() {
             let v = if host.is_ipv4() { 4 } else { 6 };
             if self.version() != 0 && self.version() != v {
                 return Err(Error::Usage(format!("--host {host} is an IPv{v} address, but -{} keeps only IPv{}", self.version(), self.version())));
