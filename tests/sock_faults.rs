@@ -397,7 +397,6 @@ fn a_closed_pipe_leaves_the_counts_and_the_pcap_in_agreement() {
 /// `--syscall-times=s|ms|us|ns` gives strace's others (and implies -T).
 #[test]
 fn durations_have_strace_s_digits() {
-    use std::io::BufRead;
     for (args, digits) in [
         (&["-T"][..], Some(6)),
         (&["--syscall-times"], Some(6)),
@@ -405,20 +404,7 @@ fn durations_have_strace_s_digits() {
         (&["--syscall-times=ms"], Some(3)),
         (&["--syscall-times=s"], None),
     ] {
-        let mut child = Command::new(ARGTRACE)
-            .args(["mmap", "-n", "2", "-c", "argtrace-faults"])
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start argtrace");
-        let mut stderr = std::io::BufReader::new(child.stderr.take().expect("piped"));
-        let mut line = String::new();
-        while !line.starts_with("argtrace: tracing") {
-            line.clear();
-            assert!(stderr.read_line(&mut line).expect("stderr") > 0, "argtrace did not start");
-        }
+        let mut child = start_tracing(&[&["mmap", "-n", "2", "-c", "argtrace-faults"][..], args].concat());
         // Maps until argtrace has its two lines, from a process of that name.
         while child.try_wait().expect("wait").is_none() {
             named_mmap(b"argtrace-faults", 4096);
@@ -442,21 +428,7 @@ fn durations_have_strace_s_digits() {
 /// Runs argtrace (`args`, with --json) while `send` makes traffic once it
 /// traces; returns its JSON events.
 fn json_events(args: &[&str], send: impl FnOnce()) -> Vec<String> {
-    use std::io::BufRead;
-    let mut child = Command::new(ARGTRACE)
-        .args(args)
-        .arg("--json")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start argtrace");
-    let mut stderr = std::io::BufReader::new(child.stderr.take().expect("piped"));
-    let mut line = String::new();
-    while !line.starts_with("argtrace: tracing") {
-        line.clear();
-        assert!(stderr.read_line(&mut line).expect("stderr") > 0, "argtrace did not start: {args:?}");
-    }
+    let child = start_tracing(&[args, &["--json"]].concat());
     send();
     std::thread::sleep(std::time::Duration::from_millis(300));
     // SAFETY: signalling our own child.
@@ -518,4 +490,28 @@ fn a_v4_mapped_host_matches_ipv4() {
         2,
         "--host 127.0.0.1 is an IPv4 address, but -6 keeps only IPv6",
     );
+}
+
+/// Starts argtrace with stdout piped and waits until it traces; its stderr
+/// is dropped from then on.
+// The child is handed to the caller, who waits for it.
+#[allow(clippy::zombie_processes)]
+fn start_tracing(args: &[&str]) -> std::process::Child {
+    use std::io::BufRead;
+    let mut child = Command::new(ARGTRACE)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start argtrace");
+    let mut stderr = std::io::BufReader::new(child.stderr.take().expect("piped"));
+    let mut line = String::new();
+    while !line.starts_with("argtrace: tracing") {
+        line.clear();
+        assert!(stderr.read_line(&mut line).expect("stderr") > 0, "argtrace did not start: {args:?}");
+    }
+    // The rest of stderr is drained, so that argtrace never blocks on it.
+    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+    child
 }
