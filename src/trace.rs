@@ -152,9 +152,13 @@ pub fn run(cfg: Config) -> Result<()> {
             break;
         }
     }
-    // Deliver what is already in the ring buffer before reporting.
+    // Deliver what is already in the ring buffer, then what the kernel
+    // still holds back, before reporting.
     if !done.load(Ordering::Relaxed) {
         let _ = ring.consume_raw();
+        for record in cfg.subject.leftovers(&tracer) {
+            batch.borrow_mut().push(&record);
+        }
         flush();
     }
     drop(ring);

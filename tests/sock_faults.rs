@@ -515,3 +515,34 @@ fn start_tracing(args: &[&str]) -> std::process::Child {
     std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
     child
 }
+
+/// Defect 3: a bind refused before post_bind (192.0.2.1 is no address of
+/// this machine: EADDRNOTAVAIL) on a socket still open when the run ends is
+/// printed, as the request alone, not dropped.
+#[test]
+fn a_pending_bind_is_printed_at_the_end() {
+    // SAFETY: a plain socket() whose descriptor is closed below.
+    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM, 0) };
+    assert!(fd >= 0);
+    let me = std::process::id().to_string();
+    let events = json_events(&["sock", "-p", &me, "--proto", "udp"], || {
+        let mut sa: libc::sockaddr_in = unsafe { std::mem::zeroed() };
+        sa.sin_family = libc::AF_INET as u16;
+        sa.sin_port = 4242u16.to_be();
+        sa.sin_addr.s_addr = u32::from(std::net::Ipv4Addr::new(192, 0, 2, 1)).to_be();
+        // SAFETY: sa is a valid sockaddr_in of the size given.
+        let rc = unsafe {
+            libc::bind(fd, (&sa as *const libc::sockaddr_in).cast(), std::mem::size_of_val(&sa) as libc::socklen_t)
+        };
+        assert_eq!(rc, -1);
+        assert_eq!(std::io::Error::last_os_error().raw_os_error(), Some(libc::EADDRNOTAVAIL));
+    });
+    // SAFETY: fd is ours, closed once, after argtrace has ended.
+    unsafe { libc::close(fd) };
+    let binds: Vec<&String> = events.iter().filter(|e| e.contains("\"op\": \"bind\"")).collect();
+    assert_eq!(binds.len(), 1, "{events:?}");
+    assert!(
+        binds[0].contains("\"addr\": \"192.0.2.1\", \"port\": 4242, \"bound_addr\": null, \"bound_port\": null"),
+        "{binds:?}"
+    );
+}

@@ -59,6 +59,13 @@ pub trait Subject: Debug + Send + Sync {
         false
     }
 
+    /// Records the kernel still holds back when the run ends (sock's bind
+    /// requests that never reached post_bind), taken out of `tracer`'s maps
+    /// to be rendered like ring-buffer records before the counts.
+    fn leftovers(&self, _tracer: &Tracer) -> Vec<Vec<u8>> {
+        Vec::new()
+    }
+
     /// The probe modes the subject has programs for, in the order auto tries
     /// them: the call-hook modes, or cgroup alone for a socket subject.
     fn modes(&self) -> &'static [ProbeMode] {

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::sync::Once;
 
 use clap::ValueEnum;
-use libbpf_rs::{OpenObject, ProgramType};
+use libbpf_rs::{MapCore, MapFlags, OpenObject, ProgramType};
 
 use crate::bpf::{load_skeleton, skeleton_sections, LoadError, ProbeMode, Stage, Tracer};
 use crate::cgroup::{self, task_of};
@@ -137,6 +137,20 @@ impl Subject for Sock {
                 open.maps.creators.set_autocreate(false)
             }
         }, cgroup Some(&dir))
+    }
+
+    /// The bind requests still parked when the run ends (a bind that failed
+    /// before post_bind, on a socket still open): sent as the requests alone,
+    /// in the order they came, as the man page promises.
+    fn leftovers(&self, tracer: &Tracer) -> Vec<Vec<u8>> {
+        let Ok(map) = tracer.map("pending_binds") else { return Vec::new() };
+        let mut records: Vec<(u64, Vec<u8>)> = map
+            .keys()
+            .filter_map(|key| map.lookup(&key, MapFlags::ANY).ok().flatten())
+            .filter_map(|value| Some((crate::event::copy::<SockEvent>(&value)?.h.ts_ns, value)))
+            .collect();
+        records.sort_by_key(|(ts, _)| *ts);
+        records.into_iter().map(|(_, value)| value).collect()
     }
 
     fn render(&self, record: &[u8], style: &Style, stacks: Option<&StackReader>, out: &mut String) -> bool {
