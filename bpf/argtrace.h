@@ -249,7 +249,8 @@ struct skb_event {
 	__u8 tcp_flags;	  /* the TCP header's flags byte (FIN 0x01 .. CWR 0x80) */
 	__u8 has_owner;	  /* 0: the socket has no creator record (or no socket) */
 	__u8 pkt_type;	  /* socket filter: skb->pkt_type */
-	__u8 pad[2];
+	__u8 malformed;	  /* 1: the TCP data offset is below 5 words or past the packet */
+	__u8 pad;
 	__u8 saddr[16]; /* network order; IPv4 in the first 4 bytes */
 	__u8 daddr[16];
 	struct sock_creator owner; /* valid when has_owner */

@@ -546,3 +546,57 @@ fn a_pending_bind_is_printed_at_the_end() {
         "{binds:?}"
     );
 }
+
+/// Defect 12: a TCP header whose data offset is below 5 words, or reaches
+/// past the packet, is marked malformed (tcpdump's "bad hdr length"), never
+/// decoded as a header with payload behind it.
+#[test]
+fn malformed_tcp_headers_are_marked() {
+    let sport = 40000 + (std::process::id() % 20000) as u16;
+    // A bare 20-byte TCP header (the kernel adds the IP header) with this
+    // data offset in words and SYN set.
+    let header = |words: u8| {
+        let mut h = [0u8; 20];
+        h[0..2].copy_from_slice(&sport.to_be_bytes());
+        h[2..4].copy_from_slice(&9u16.to_be_bytes());
+        h[4..8].copy_from_slice(&1u32.to_be_bytes());
+        h[12] = words << 4;
+        h[13] = 0x02;
+        h
+    };
+    let send = || {
+        // SAFETY: a raw socket, closed below; sa is a valid sockaddr_in.
+        unsafe {
+            let fd = libc::socket(libc::AF_INET, libc::SOCK_RAW, libc::IPPROTO_TCP);
+            assert!(fd >= 0, "raw socket: {}", std::io::Error::last_os_error());
+            let mut sa: libc::sockaddr_in = std::mem::zeroed();
+            sa.sin_family = libc::AF_INET as u16;
+            sa.sin_addr.s_addr = u32::from(std::net::Ipv4Addr::LOCALHOST).to_be();
+            for words in [1u8, 15] {
+                let h = header(words);
+                let n = libc::sendto(
+                    fd,
+                    h.as_ptr().cast(),
+                    h.len(),
+                    0,
+                    (&sa as *const libc::sockaddr_in).cast(),
+                    std::mem::size_of_val(&sa) as libc::socklen_t,
+                );
+                assert_eq!(n, 20, "sendto: {}", std::io::Error::last_os_error());
+            }
+            libc::close(fd);
+        }
+    };
+    let events = json_events(&["skb", "--egress", "--proto", "tcp", "--port", &sport.to_string()], send);
+    assert_eq!(events.len(), 2, "{events:?}");
+    for (event, words, why) in
+        [(&events[0], 1, "bad hdr length 4 - too short, < 20"), (&events[1], 15, "bad hdr length 60 - too long, > 20")]
+    {
+        let want = format!(
+            "\"len\": 40, \"ip_hdr_len\": 20, \"l4_hdr_len\": {}, \"payload_len\": 0, \"tcp_flags\": \"S\"",
+            words * 4
+        );
+        assert!(event.contains(&want), "{want} not in {event}");
+        assert!(event.contains(&format!("\"peek\": \"\", \"peek_len\": 0, \"malformed\": \"{why}\"")), "{event}");
+    }
+}
