@@ -201,7 +201,8 @@ struct tcp_send_event {
 	__s32 peek_err; /* 0, or the error of a failed read (then peek_len is 0) */
 	__s64 ret;	/* bytes sent, or -errno */
 	/* Kernel side only: the socket, and where the payload is read when the
-	 * call returns (the caller's buffer or an iovec array). */
+	 * call returns (the caller's buffer or an iovec array); after a failed
+	 * read, src is the address that failed, which user space shows. */
 	__u64 sk;
 	__u64 src;
 	__u64 src_segs;

@@ -600,3 +600,30 @@ fn malformed_tcp_headers_are_marked() {
         assert!(event.contains(&format!("\"peek\": \"\", \"peek_len\": 0, \"malformed\": \"{why}\"")), "{event}");
     }
 }
+
+/// Defect 13: a writev whose buffer cannot be read shows that buffer's
+/// address, not the iovec array's.
+#[test]
+fn an_unreadable_writev_buffer_is_shown_by_its_address() {
+    use std::os::fd::AsRawFd;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
+    let port = listener.local_addr().expect("addr").port();
+    let mut child = start_tracing(&["tcp-send", "--port", &port.to_string()]);
+    let client = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    let _server = listener.accept().expect("accept");
+    // Page 1 (0x1000) is never mapped (vm.mmap_min_addr).
+    let iov = [libc::iovec { iov_base: 0x1000 as *mut libc::c_void, iov_len: 5 }];
+    // SAFETY: the iovec array is valid; its buffer is not, which is the point.
+    let rc = unsafe { libc::writev(client.as_raw_fd(), iov.as_ptr(), 1) };
+    assert_eq!((rc, std::io::Error::last_os_error().raw_os_error()), (-1, Some(libc::EFAULT)));
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(child.stdout.as_mut().expect("piped"), &mut stdout).expect("stdout");
+    assert_eq!(child.wait().expect("wait").code(), Some(0));
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{stdout}");
+    assert!(lines[0].contains(&format!(":{port}, 0x1000, 5, iter=")), "{stdout}");
+    assert!(lines[0].ends_with(") = -1 EFAULT (Bad address)"), "{stdout}");
+}
