@@ -127,12 +127,21 @@ enum argtrace_sock_op {
 
 /* The task that created a socket and when: kept in socket-local storage from
  * sock_create on, copied into every later event of the socket. */
+/* How a socket's creator was learnt (sock_creator.flags). */
+enum argtrace_creator_flags {
+	/* Seeded at start-up (bpf/seed.bpf.c): the socket is older than argtrace,
+	 * and the task is one that held it then, not necessarily its maker;
+	 * ts_ns is SOCK_CREATOR_SEEDED_TS, no creation time. */
+	SOCK_CREATOR_SEEDED = 1,
+	SOCK_CREATOR_SEEDED_TS = 1,
+};
+
 struct sock_creator {
-	__u64 ts_ns; /* CLOCK_MONOTONIC at sock_create */
+	__u64 ts_ns; /* CLOCK_MONOTONIC at sock_create (never 0 once recorded) */
 	__u32 pid;
 	__u32 tid;
 	__u32 uid;
-	__u32 pad;
+	__u32 flags; /* enum argtrace_creator_flags */
 	char comm[ARGTRACE_COMM_LEN];
 };
 

@@ -53,6 +53,7 @@ static __always_inline struct sock_creator *note_creator(void *sk, __u64 now, bo
 		__u64 id = bpf_get_current_pid_tgid();
 
 		c->ts_ns = now;
+		c->flags = 0;
 		c->pid = id >> 32;
 		c->tid = (__u32)id;
 		c->uid = (__u32)bpf_get_current_uid_gid();

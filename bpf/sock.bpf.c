@@ -19,6 +19,9 @@
  * load, while BPF_CORE_READ of the same field loads and reads 0, a value that
  * would then be printed as if the kernel had said it. */
 #define ARGTRACE_CGROUP_HOOKS
+/* An accepted socket (cloned by the kernel from its listener, with no
+ * sock_create of its own) inherits the listener's creator. */
+#define ARGTRACE_CREATORS_FLAGS (BPF_F_NO_PREALLOC | BPF_F_CLONE)
 #include "common.bpf.h"
 #include "creator.bpf.h"
 

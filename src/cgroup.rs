@@ -43,6 +43,68 @@ pub fn have_sk_storage(types: &[ProgramType]) -> bool {
         && types.iter().all(|t| yes(t.is_helper_supported(libbpf_sys::BPF_FUNC_sk_storage_get)))
 }
 
+#[allow(clippy::all, dead_code, unused_imports, non_camel_case_types, non_upper_case_globals)]
+mod seed_skel {
+    include!(concat!(env!("OUT_DIR"), "/seed.skel.rs"));
+}
+
+/// What seeding the owners of the sockets older than argtrace did.
+pub struct Seeded {
+    /// Sockets given an owner, and those that had one already.
+    pub seeded: u64,
+    pub kept: u64,
+    pub took: std::time::Duration,
+}
+
+/// Gives every inet socket that exists now an owner in `tracer`'s socket-local
+/// storage (its `creators` map), once the subject's programs are attached, so
+/// that no socket falls between the two: bpf/seed.bpf.c, an iter/task_file
+/// program run once. Err says why the kernel cannot (before 5.11).
+pub fn seed_owners(tracer: &crate::bpf::Tracer, cfg: &crate::cli::Config) -> std::result::Result<Seeded, String> {
+    use libbpf_rs::skel::{OpenSkel as _, SkelBuilder as _};
+    use libbpf_rs::MapCore as _;
+    use std::os::fd::AsFd;
+    let started = std::time::Instant::now();
+    let map = tracer.skel.object().maps().find(|m| m.name() == "creators").ok_or("the object has no creators map")?;
+    let mut storage = std::mem::MaybeUninit::uninit();
+    let mut builder = seed_skel::SeedSkelBuilder::default();
+    if !cfg.btf_is_kernels() {
+        builder.obj_builder.btf_custom_path(&cfg.btf).map_err(|e| e.to_string())?;
+    }
+    let mut open = builder.open(&mut storage).map_err(|e| e.to_string())?;
+    open.maps.rodata_data.as_deref_mut().ok_or("no rodata")?.self_pid = std::process::id();
+    open.maps.creators.reuse_fd(map.as_fd()).map_err(|e| e.to_string())?;
+    let skel = open.load().map_err(|e| format!("loading the iterators failed: {e}"))?;
+    // Holders first, then the TCP and UDP sockets that get them.
+    for prog in [&skel.progs.seed_holders, &skel.progs.seed_tcp, &skel.progs.seed_udp] {
+        let link = prog.attach().map_err(|e| format!("attaching an iterator failed: {e}"))?;
+        let mut iter = libbpf_rs::Iter::new(&link).map_err(|e| e.to_string())?;
+        std::io::copy(&mut iter, &mut std::io::sink()).map_err(|e| format!("running an iterator failed: {e}"))?;
+    }
+    let bss = skel.maps.bss_data.as_deref().ok_or("no bss")?;
+    Ok(Seeded { seeded: bss.seeded, kept: bss.kept, took: started.elapsed() })
+}
+
+/// Seeds the owners (above) and says once what it did (with -v) or what
+/// is not seen (always): the one call of the cgroup subjects.
+pub fn seed_and_say(tracer: &crate::bpf::Tracer, cfg: &crate::cli::Config, subject: &str) {
+    static SAID: std::sync::Once = std::sync::Once::new();
+    let result = seed_owners(tracer, cfg);
+    SAID.call_once(|| match result {
+        Ok(s) if cfg.verbose => crate::say!(
+            "argtrace: {subject}: {} sockets older than argtrace given their owner ({} had one) in {:.1} ms",
+            s.seeded,
+            s.kept,
+            s.took.as_secs_f64() * 1000.0
+        ),
+        Ok(_) => {}
+        Err(e) => crate::say!(
+            "argtrace: {subject}: the sockets older than argtrace get no owner until their next connect or UDP \
+             send (seeding them needs iter/task_file with bpf_sock_from_file(), Linux 5.11: {e})"
+        ),
+    });
+}
+
 /// The kernel's comm bytes, up to the first NUL.
 pub fn comm_bytes(comm: &[i8; 16]) -> Vec<u8> {
     comm.iter().map(|c| *c as u8).take_while(|c| *c != 0).collect()
@@ -55,13 +117,24 @@ pub struct Task {
     pub tid: u32,
     pub uid: u32,
     pub comm: Vec<u8>,
+    /// Seeded at start-up: a task that held the socket then (JSON `seeded`).
+    pub seeded: bool,
 }
+
+/// bpf/argtrace.h's SOCK_CREATOR_SEEDED.
+pub const SEEDED: u32 = 1;
 
 /// Builds a `Task` from any skeleton's generated `sock_creator`.
 macro_rules! task_of {
     ($c:expr) => {{
         let c = &$c;
-        $crate::cgroup::Task { pid: c.pid, tid: c.tid, uid: c.uid, comm: $crate::cgroup::comm_bytes(&c.comm) }
+        $crate::cgroup::Task {
+            pid: c.pid,
+            tid: c.tid,
+            uid: c.uid,
+            comm: $crate::cgroup::comm_bytes(&c.comm),
+            seeded: c.flags & $crate::cgroup::SEEDED != 0,
+        }
     }};
 }
 pub(crate) use task_of;
@@ -83,6 +156,9 @@ impl Task {
             o.key("comm_bytes").push_str(&format!("[{}]", list.join(", ")));
         }
         o.num("uid", self.uid);
+        if self.seeded {
+            o.key("seeded").push_str("true");
+        }
         o.close();
     }
 }

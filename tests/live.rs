@@ -26,13 +26,14 @@ const PER_MODE_CASES: [&str; 11] = [
     "durations",
 ];
 /// The cases of `argtrace sock` (e2e/src/sock.rs), once, in its only mode.
-const SOCK_CASES: [&str; 13] = [
+const SOCK_CASES: [&str; 14] = [
     "sock-auto",
     "sock-tcp-listen",
     "sock-udp-sendmsg",
     "sock-tcp6-connect",
     "sock-fork-close",
     "sock-preexisting",
+    "sock-seeded-accept",
     "sock-family",
     "sock-proto",
     "sock-text",
@@ -48,7 +49,7 @@ const SKB_CASES: [(&str, &str); 12] = [
     ("skb-ipv6", "cgroup"),
     ("skb-edges", "cgroup"),
     ("skb-relative", "cgroup"),
-    ("skb-no-unowned", "cgroup"),
+    ("skb-old-socket", "cgroup"),
     ("skb-pid-filter", "cgroup"),
     ("skb-pcap", "cgroup"),
     ("skb-summary", "cgroup"),

@@ -496,7 +496,7 @@ impl Subject for Skb {
                 }
                 let current = have_current_in_cgroup_skb();
                 let (ingress, egress) = (!self.egress || self.ingress, !self.ingress || self.egress);
-                load_skeleton!(skel::SkbSkelBuilder, storage, cfg, mode, |ro| {
+                let tracer = load_skeleton!(skel::SkbSkelBuilder, storage, cfg, mode, |ro| {
                     self.packet_rodata(ro);
                     ro.have_sk_storage = sk_storage;
                     ro.have_current = current;
@@ -518,7 +518,11 @@ impl Subject for Skb {
                         }
                         open.maps.creators.set_autocreate(false)
                     }
-                }, cgroup Some(&dir))
+                }, cgroup Some(&dir))?;
+                if sk_storage {
+                    cgroup::seed_and_say(&tracer, cfg, "skb");
+                }
+                Ok(tracer)
             }
         }
     }

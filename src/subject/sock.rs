@@ -126,7 +126,7 @@ impl Subject for Sock {
             Some(Proto::Udp) => decode::IPPROTO_UDP as u16,
             Some(Proto::All) | None => 0,
         };
-        load_skeleton!(skel::SockSkelBuilder, storage, cfg, mode, |ro| {
+        let tracer = load_skeleton!(skel::SockSkelBuilder, storage, cfg, mode, |ro| {
             ro.target_family = family;
             ro.target_protocol = protocol;
             ro.have_sk_storage = sk_storage;
@@ -136,7 +136,11 @@ impl Subject for Sock {
             } else {
                 open.maps.creators.set_autocreate(false)
             }
-        }, cgroup Some(&dir))
+        }, cgroup Some(&dir))?;
+        if sk_storage {
+            cgroup::seed_and_say(&tracer, cfg, "sock");
+        }
+        Ok(tracer)
     }
 
     /// The bind requests still parked when the run ends (a bind that failed
@@ -208,7 +212,7 @@ impl SockEvent {
 
     /// From creation to this event, when the creation was seen.
     fn lifetime_ns(&self) -> Option<u64> {
-        self.creator().map(|c| self.h.ts_ns.saturating_sub(c.ts_ns))
+        self.creator().filter(|c| c.flags & cgroup::SEEDED == 0).map(|c| self.h.ts_ns.saturating_sub(c.ts_ns))
     }
 
     /// `, creator=python3 812/812` (`creator=?` when unknown); on bind,
