@@ -223,7 +223,12 @@ fn a_closed_pipe_ends_quietly() {
     let mut first = String::new();
     while first.is_empty() {
         spawn_processes(1);
-        stdout.read_line(&mut first).unwrap();
+        if stdout.read_line(&mut first).unwrap() == 0 {
+            // argtrace ended before its first event: say why instead of waiting forever.
+            let mut err = String::new();
+            stderr.read_to_string(&mut err).unwrap();
+            panic!("argtrace ended before printing an event ({:?}): {err}", child.wait().unwrap());
+        }
     }
     drop(stdout); // like `| head -1`
     let deadline = Instant::now() + Duration::from_secs(30);
