@@ -59,8 +59,11 @@ pub fn main(args: &[String]) -> ! {
 
 /// `n` sockets: n/2 loopback TCP connections, both ends held.
 fn hold(n: usize) -> Vec<TcpStream> {
-    let limit = libc::rlimit { rlim_cur: (n + 1024) as u64, rlim_max: (n + 1024) as u64 };
-    // SAFETY: limit is a valid rlimit; raising the soft and hard limit as root.
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: limit is a valid, writable rlimit.
+    unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) };
+    limit.rlim_cur = limit.rlim_cur.max(((n + 1024) as u64).min(limit.rlim_max));
+    // SAFETY: limit is a valid rlimit; only the soft limit rises, up to the hard one.
     unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) };
     let listener = TcpListener::bind("127.0.0.1:0").expect("listen");
     let addr = listener.local_addr().expect("addr");
