@@ -97,18 +97,24 @@ static __always_inline void seed_socket(void *sk)
 	seeded++;
 }
 
+/* Each socket read once from the context: a second read would be another,
+ * unchecked maybe-NULL pointer to the 6.1 verifier. */
 SEC("iter/tcp")
 int seed_tcp(struct bpf_iter__tcp *ctx)
 {
-	if (ctx->sk_common)
-		seed_socket(ctx->sk_common);
+	struct sock_common *sk = ctx->sk_common;
+
+	if (sk)
+		seed_socket(sk);
 	return 0;
 }
 
 SEC("iter/udp")
 int seed_udp(struct bpf_iter__udp *ctx)
 {
-	if (ctx->udp_sk)
-		seed_socket(ctx->udp_sk);
+	struct udp_sock *sk = ctx->udp_sk;
+
+	if (sk)
+		seed_socket(sk);
 	return 0;
 }
