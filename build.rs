@@ -35,6 +35,8 @@ fn main() {
         println!("cargo:rerun-if-changed={src}");
     }
     println!("cargo:rerun-if-changed=bpf/argtrace.h");
-    println!("cargo:rerun-if-changed=bpf/common.bpf.h");
+    for header in ["argtrace.bpf.h", "calls.bpf.h", "cgroup.bpf.h"] {
+        println!("cargo:rerun-if-changed=bpf/{header}");
+    }
     println!("cargo:rerun-if-changed={arch_dir}");
 }

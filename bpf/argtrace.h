@@ -38,7 +38,7 @@ struct event_header {
 };
 
 /* Summary mode (-s): what the kernel counts per call (a subject's calls are
- * numbered by ARGTRACE_CALL() in common.bpf.h), per CPU, in two generations
+ * numbered by summary_row() of each calls object, bpf/calls.bpf.h), per CPU, in two generations
  * that user space swaps at each --interval. */
 enum argtrace_summary_limits {
 	ARGTRACE_MAX_CALLS = 16,  /* calls per subject */

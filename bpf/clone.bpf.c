@@ -7,22 +7,65 @@
  * tracepoint mode: syscalls:sys_enter_* + sys_exit_*. The child's own return
  * (0) has no entry record in its thread and is not reported. */
 #define ARGTRACE_RECORD struct clone_event
-struct clone_event;
-static inline __attribute__((always_inline)) void clone_at_return(struct clone_event *e, long ret);
-#define ARGTRACE_AT_RETURN(e, ret) clone_at_return(e, ret)
-/* A summary row per syscall: enum argtrace_clone_syscall. */
-#define ARGTRACE_CALL(how) (how)
-#define ARGTRACE_NARGS(how) ((how) == CLONE_SYS_CLONE ? 5 : (how) == CLONE_SYS_CLONE3 ? 2 : 0)
-#include "common.bpf.h"
+/* Only the arguments each syscall has (save_entry below). */
+#define ARGTRACE_ENTRY struct argtrace_args
+#include "calls.bpf.h"
 
 struct clone_event _clone_event = {};
+enum argtrace_clone_syscall _argtrace_clone_syscall = 0;
+
+/* A summary row per syscall: enum argtrace_clone_syscall. */
+static __always_inline __u32 summary_row(__u32 how)
+{
+	return how;
+}
+
+/* How many arguments the call `how` has (clone: 5, clone3: 2, fork: 0). Only
+ * those are read: a syscall tracepoint's record ends after them, and the
+ * kernel refuses to attach a program that reads past it (EACCES). */
+static __always_inline void save_entry(struct argtrace_args *in, void *ctx, __u32 how,
+				       const struct argtrace_args *a)
+{
+	int n = how == CLONE_SYS_CLONE ? 5 : how == CLONE_SYS_CLONE3 ? 2 : 0;
+
+	for (int i = 0; i < 6; i++)
+		in->arg[i] = i < n ? a->arg[i] : 0;
+}
+
+/* Reads a 32-bit value the kernel wrote to user memory; 1 when not read. */
+static __always_inline __s32 read_back(__s32 *value, __u64 addr)
+{
+	if (!addr)
+		return 1;
+	return bpf_probe_read_user(value, sizeof(*value), (void *)addr);
+}
+
+/* What the kernel wrote back for the parent (strace's "parent_tid=[N]" and
+ * "=> {pidfd=[N], parent_tid=[N]}"): read whatever pointer was given, and let
+ * user space print it only where the flags made the kernel write it, so the
+ * CLONE_* bits are spelled in one place (src/decode/process.rs). The child's
+ * own return (0) and failures read nothing, as strace does. */
+static __always_inline void read_written_back(struct clone_event *e, long ret)
+{
+	e->parent_tid_err = 1;
+	e->pidfd_err = 1;
+	if (ret <= 0)
+		return;
+	if (e->syscall == CLONE_SYS_CLONE) {
+		e->parent_tid_err = read_back(&e->parent_tid_value, e->parent_tid);
+	} else if (e->syscall == CLONE_SYS_CLONE3 && e->clone3_read_err == 0) {
+		e->parent_tid_err = read_back(&e->parent_tid_value, e->parent_tid);
+		e->pidfd_err = read_back(&e->pidfd_value, e->pidfd);
+	}
+}
 
 /* The call-specific part of the event; `how` is the enum argtrace_clone_syscall
  * of the entry, and fork and vfork have no arguments. It runs at the call's
  * return, so clone3's struct clone_args is read then, in every mode (the
- * kernel copied it at entry; the caller's copy is unchanged by the call). */
+ * kernel copied it at entry; the caller's copy is unchanged by the call), and
+ * so is what the call wrote back (its result is `ret`). */
 static __always_inline void fill_record(struct clone_event *e, __u32 how,
-					const struct argtrace_args *a)
+					const struct argtrace_args *a, long ret)
 {
 	e->syscall = how;
 	if (how == CLONE_SYS_CLONE) {
@@ -50,33 +93,7 @@ static __always_inline void fill_record(struct clone_event *e, __u32 how,
 		e->stack_size = ca.stack_size;
 		e->tls = ca.tls;
 	}
-}
-
-/* Reads a 32-bit value the kernel wrote to user memory; 1 when not read. */
-static __always_inline __s32 read_back(__s32 *value, __u64 addr)
-{
-	if (!addr)
-		return 1;
-	return bpf_probe_read_user(value, sizeof(*value), (void *)addr);
-}
-
-/* What the kernel wrote back for the parent (strace's "parent_tid=[N]" and
- * "=> {pidfd=[N], parent_tid=[N]}"): read whatever pointer was given, and let
- * user space print it only where the flags made the kernel write it, so the
- * CLONE_* bits are spelled in one place (src/decode.rs). The child's own
- * return (0) and failures read nothing, as strace does. */
-static __always_inline void clone_at_return(struct clone_event *e, long ret)
-{
-	e->parent_tid_err = 1;
-	e->pidfd_err = 1;
-	if (ret <= 0)
-		return;
-	if (e->syscall == CLONE_SYS_CLONE) {
-		e->parent_tid_err = read_back(&e->parent_tid_value, e->parent_tid);
-	} else if (e->syscall == CLONE_SYS_CLONE3 && e->clone3_read_err == 0) {
-		e->parent_tid_err = read_back(&e->parent_tid_value, e->parent_tid);
-		e->pidfd_err = read_back(&e->pidfd_value, e->pidfd);
-	}
+	read_written_back(e, ret);
 }
 
 /* The kprobe and tracepoint programs of one syscall: entry and return. */
@@ -132,9 +149,9 @@ int BPF_PROG(fork_vfork_fexit, struct kernel_clone_args *args, long ret)
 	long nr = user_syscall_nr();
 
 	if (nr == ARGTRACE_NR_FORK)
-		return emit_record(ctx, PROBE_FENTRY, CLONE_SYS_FORK, &none, true, ret);
+		return record_finished_call(ctx, PROBE_FENTRY, CLONE_SYS_FORK, &none, ret);
 	if (nr == ARGTRACE_NR_VFORK)
-		return emit_record(ctx, PROBE_FENTRY, CLONE_SYS_VFORK, &none, true, ret);
+		return record_finished_call(ctx, PROBE_FENTRY, CLONE_SYS_VFORK, &none, ret);
 	return 0;
 }
 #endif

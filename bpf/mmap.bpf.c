@@ -5,7 +5,7 @@
  * kprobe mode: kprobe + kretprobe on ksys_mmap_pgoff, paired per thread.
  * tracepoint mode: syscalls:sys_enter_mmap + sys_exit_mmap (offset in bytes). */
 #define ARGTRACE_RECORD struct mmap_event
-#include "common.bpf.h"
+#include "calls.bpf.h"
 
 /* Keeps the event type in BTF so the skeleton emits a Rust type for it. */
 struct mmap_event _mmap_event = {};
@@ -15,8 +15,14 @@ struct mmap_event _mmap_event = {};
 #define MMAP_OFF_PAGES 0
 #define MMAP_OFF_BYTES 1
 
+/* One call, one summary row. */
+static __always_inline __u32 summary_row(__u32 how)
+{
+	return 0;
+}
+
 static __always_inline void fill_record(struct mmap_event *e, __u32 how,
-					const struct argtrace_args *a)
+					const struct argtrace_args *a, long ret)
 {
 	e->addr = a->arg[0];
 	e->len = a->arg[1];
@@ -37,7 +43,7 @@ int BPF_PROG(mmap_fexit, unsigned long addr, unsigned long len, unsigned long pr
 {
 	struct argtrace_args a = { .arg = { addr, len, prot, flags, fd, pgoff } };
 
-	return emit_record(ctx, PROBE_FENTRY, MMAP_OFF_PAGES, &a, true, ret);
+	return record_finished_call(ctx, PROBE_FENTRY, MMAP_OFF_PAGES, &a, ret);
 }
 
 ARGTRACE_FENTRY_START(mmap_fentry_start, "ksys_mmap_pgoff")

@@ -29,11 +29,9 @@
  * socket filter the value is how many bytes of the packet argtrace's own
  * AF_PACKET socket keeps (none: the ring buffer carries what is shown), and
  * it changes nothing for anyone else. */
-#define ARGTRACE_CGROUP_HOOKS
-/* An accepted socket inherits its listener's creator. */
-#define ARGTRACE_CREATORS_FLAGS (BPF_F_NO_PREALLOC | BPF_F_CLONE)
-#include "common.bpf.h"
-#include "creator.bpf.h"
+/* An accepted socket inherits its listener's creator: user space makes the
+ * creators map with BPF_F_CLONE too (src/subject/skb/attach.rs). */
+#include "cgroup.bpf.h"
 
 #define SKB_IPPROTO_TCP 6
 #define SKB_IPPROTO_UDP 17

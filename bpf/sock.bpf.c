@@ -18,12 +18,10 @@
  * in the *6 ones. These are direct loads on purpose: a refused one fails at
  * load, while BPF_CORE_READ of the same field loads and reads 0, a value that
  * would then be printed as if the kernel had said it. */
-#define ARGTRACE_CGROUP_HOOKS
 /* An accepted socket (cloned by the kernel from its listener, with no
- * sock_create of its own) inherits the listener's creator. */
-#define ARGTRACE_CREATORS_FLAGS (BPF_F_NO_PREALLOC | BPF_F_CLONE)
-#include "common.bpf.h"
-#include "creator.bpf.h"
+ * sock_create of its own) inherits the listener's creator: src/subject/sock.rs
+ * sets BPF_F_CLONE on the creators map before load. */
+#include "cgroup.bpf.h"
 
 #define ARGTRACE_AF_INET 2
 #define ARGTRACE_AF_INET6 10
@@ -127,34 +125,47 @@ int sock_create(struct bpf_sock *ctx)
 	return 1;
 }
 
-/* cgroup/bind4 and bind6: the request, parked until post_bind. */
-static __always_inline int on_bind(struct bpf_sock_addr *ctx, bool v6)
+/* The event of a bpf_sock_addr hook (bind, connect, sendmsg): the socket,
+ * the address the task asked for, and its creator, after an earlier bind of
+ * the socket that never reached post_bind. False when the filters leave it
+ * out. */
+static __always_inline bool addr_event(struct sock_event *e, struct bpf_sock_addr *ctx, __u8 op,
+				       bool v6)
 {
-	struct sock_event e = {};
 	__u32 pid, tid;
 	__u64 cookie;
 
 	if (!want_sock(ctx->family, ctx->protocol) || !want_task_ids(&pid, &tid))
-		return 1;
+		return false;
 	cookie = bpf_get_socket_cookie(ctx);
 	flush_pending_bind(cookie);
-	fill_sock(&e, ctx, pid, tid, SOCK_OP_BIND, cookie, ctx->family, ctx->type, ctx->protocol);
-	e.addr_known = 1;
-	e.addr_v6 = v6;
+	fill_sock(e, ctx, pid, tid, op, cookie, ctx->family, ctx->type, ctx->protocol);
+	e->addr_known = 1;
+	e->addr_v6 = v6;
 	if (v6) {
-		__u32 *a = (__u32 *)e.addr;
+		__u32 *a = (__u32 *)e->addr;
 
 		a[0] = ctx->user_ip6[0];
 		a[1] = ctx->user_ip6[1];
 		a[2] = ctx->user_ip6[2];
 		a[3] = ctx->user_ip6[3];
 	} else {
-		*(__u32 *)e.addr = ctx->user_ip4;
+		*(__u32 *)e->addr = ctx->user_ip4;
 	}
-	e.port = bpf_ntohs((__u16)ctx->user_port);
-	copy_creator(&e, creator_of(ctx->sk));
+	e->port = bpf_ntohs((__u16)ctx->user_port);
+	copy_creator(e, creator_of(ctx->sk));
+	return true;
+}
+
+/* cgroup/bind4 and bind6: the request, parked until post_bind. */
+static __always_inline int on_bind(struct bpf_sock_addr *ctx, bool v6)
+{
+	struct sock_event e = {};
+
+	if (!addr_event(&e, ctx, SOCK_OP_BIND, v6))
+		return 1;
 	/* No room to park it: send the request now, without the granted address. */
-	if (bpf_map_update_elem(&pending_binds, &cookie, &e, BPF_ANY))
+	if (bpf_map_update_elem(&pending_binds, &e.cookie, &e, BPF_ANY))
 		send_event(&e);
 	return 1;
 }
@@ -221,29 +232,9 @@ int post_bind6(struct bpf_sock *ctx)
 static __always_inline int on_destination(struct bpf_sock_addr *ctx, __u8 op, bool v6)
 {
 	struct sock_event e = {};
-	__u32 pid, tid;
-	__u64 cookie;
 
-	if (!want_sock(ctx->family, ctx->protocol) || !want_task_ids(&pid, &tid))
-		return 1;
-	cookie = bpf_get_socket_cookie(ctx);
-	flush_pending_bind(cookie);
-	fill_sock(&e, ctx, pid, tid, op, cookie, ctx->family, ctx->type, ctx->protocol);
-	e.addr_known = 1;
-	e.addr_v6 = v6;
-	if (v6) {
-		__u32 *a = (__u32 *)e.addr;
-
-		a[0] = ctx->user_ip6[0];
-		a[1] = ctx->user_ip6[1];
-		a[2] = ctx->user_ip6[2];
-		a[3] = ctx->user_ip6[3];
-	} else {
-		*(__u32 *)e.addr = ctx->user_ip4;
-	}
-	e.port = bpf_ntohs((__u16)ctx->user_port);
-	copy_creator(&e, creator_of(ctx->sk));
-	send_event(&e);
+	if (addr_event(&e, ctx, op, v6))
+		send_event(&e);
 	return 1;
 }
 

@@ -29,8 +29,7 @@ struct tcp_connect_entry {
 	__u64 sk;
 };
 #define ARGTRACE_ENTRY struct tcp_connect_entry
-#define ARGTRACE_STARTS_BEFORE_ENTRY 1
-#include "common.bpf.h"
+#include "calls.bpf.h"
 
 #define ARGTRACE_AF_INET6 10
 #define ARGTRACE_IPPROTO_TCP 6
@@ -43,6 +42,12 @@ struct tcp_connect_event _tcp_connect_event = {};
 /* Where the socket comes from. */
 #define TCP_FROM_SOCK 0 /* tcp_connect(struct sock *sk): arg[0] is sk, arg[1] its family */
 #define TCP_FROM_TP 1	/* sock:inet_sock_set_state: ctx is the record */
+
+/* One call, one summary row. */
+static __always_inline __u32 summary_row(__u32 how)
+{
+	return 0;
+}
 
 static __always_inline bool want_family(__u16 family)
 {
@@ -90,7 +95,7 @@ static __always_inline void save_entry(struct tcp_connect_entry *in, void *ctx, 
 
 /* At connect's return. */
 static __always_inline void fill_record(struct tcp_connect_event *e, __u32 how,
-					const struct tcp_connect_entry *in)
+					const struct tcp_connect_entry *in, long ret)
 {
 	e->family = in->family;
 	e->dport = in->dport;
@@ -110,6 +115,30 @@ static __always_inline void fill_record(struct tcp_connect_event *e, __u32 how,
 	}
 }
 
+/* The socket, parked in the thread's slot until connect returns. The
+ * argument hook runs inside the call, after its start: with timing on, the
+ * call's start is its *_start program's, and a socket without it is skipped
+ * (a call that began before argtrace attached, or one whose start is not
+ * stamped: tcp_connect() from a TCP Fast Open sendmsg). */
+static __always_inline int park_socket(void *ctx, __u8 probe, __u32 how,
+				       const struct argtrace_args *a)
+{
+	struct argtrace_pending *p;
+
+	if (!timing)
+		return park_call(ctx, probe, how, a);
+	if (!want_task())
+		return 0;
+	p = pending_slot();
+	if (!p)
+		return 0;
+	if (!p->start_ns) {
+		release_slot(p);
+		return 0;
+	}
+	return park_args(ctx, p, probe, how, a);
+}
+
 /* fentry and kprobe modes: the socket at tcp_connect(), parked until the
  * connect syscall returns. */
 static __always_inline int tcp_connect_entry(void *ctx, struct sock *sk, __u8 probe)
@@ -120,7 +149,7 @@ static __always_inline int tcp_connect_entry(void *ctx, struct sock *sk, __u8 pr
 
 	if (!want_family(a.arg[1]))
 		return 0;
-	return emit_record(ctx, probe, TCP_FROM_SOCK, &a, false, 0);
+	return park_socket(ctx, probe, TCP_FROM_SOCK, &a);
 }
 
 /* -T, -s: the connect syscall's start, in each mode. */
@@ -170,7 +199,7 @@ int tcp_connect_tp_state(struct trace_event_raw_inet_sock_set_state *ctx)
 	if (ctx->protocol != ARGTRACE_IPPROTO_TCP || ctx->oldstate != TCP_CLOSE ||
 	    ctx->newstate != TCP_SYN_SENT || !want_family(ctx->family))
 		return 0;
-	return emit_record(ctx, PROBE_TRACEPOINT, TCP_FROM_TP, &none, false, 0);
+	return park_socket(ctx, PROBE_TRACEPOINT, TCP_FROM_TP, &none);
 }
 
 ARGTRACE_SYS_EXIT(connect)

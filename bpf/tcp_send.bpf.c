@@ -16,17 +16,7 @@
  * exactly peek_len bytes behind it in the ring. The BPF side only reads. */
 #define ARGTRACE_RECORD struct tcp_send_event
 #define ARGTRACE_ENTRY struct tcp_send_event
-struct tcp_send_event;
-struct argtrace_args;
-static inline __attribute__((always_inline)) _Bool tcp_send_want(unsigned int how,
-								 struct argtrace_args *a);
-static inline __attribute__((always_inline)) struct tcp_send_event *tcp_send_reserve(void);
-static inline __attribute__((always_inline)) void tcp_send_commit(struct tcp_send_event *e,
-								  unsigned long long now);
-#define ARGTRACE_WANT_CALL(how, a) tcp_send_want(how, a)
-#define ARGTRACE_RESERVE() tcp_send_reserve()
-#define ARGTRACE_COMMIT(e, now) tcp_send_commit((e), (now))
-#include "common.bpf.h"
+#include "calls.bpf.h"
 
 #define ARGTRACE_AF_INET 2
 #define ARGTRACE_AF_INET6 10
@@ -57,6 +47,12 @@ enum argtrace_peek _argtrace_peek = 0;
  * iovec lengths with bpf_loop() (user_iov_total). */
 #define SEND_WITH_BPF_LOOP 0x10
 #define SEND_FROM(how) ((how) & ~SEND_WITH_BPF_LOOP)
+
+/* Every mode's send is one tcp_sendmsg: one summary row. */
+static __always_inline __u32 summary_row(__u32 how)
+{
+	return 0;
+}
 
 /* Where the payload is read at return (tcp_send_event.src_kind). */
 #define PEEK_FROM_NONE 0       /* KVEC, BVEC ...: kernel memory, reported by kind only */
@@ -252,8 +248,8 @@ static __always_inline void socket_ports(struct sock *sk, __u16 *sport, __u16 *d
 	*sport = pair >> 16;
 }
 
-/* ARGTRACE_WANT_CALL: only TCP sockets that pass the family and port
- * filters. */
+/* Only TCP sockets that pass the family and port filters (the syscall
+ * entries: the socket behind the file descriptor, put in arg[0]). */
 static __always_inline bool tcp_send_want(__u32 how, struct argtrace_args *a)
 {
 	struct sock *sk = (struct sock *)a->arg[0];
@@ -323,7 +319,7 @@ static long iov_sum_step(__u64 i, struct iov_sum *s)
  * subprogs by their calls only, so it refuses the whole program ("number of
  * funcs in func_info doesn't match number of subprogs"). So each entry that
  * sums comes twice, with and without bpf_loop() (the _bpf_loop programs
- * below), and src/bpf.rs loads the one the kernel can take. */
+ * below), and src/family/calls.rs loads the one the kernel can take. */
 static __always_inline __u64 user_iov_total(__u64 uiov, __u64 segs, bool with_bpf_loop)
 {
 	struct iov_sum s = { .uiov = uiov };
@@ -448,16 +444,16 @@ static __always_inline long read_iov(struct tcp_send_out *o, const struct tcp_se
 }
 
 /* At the call's return: the record's fields as the entry saw them (all but
- * the header, which common.bpf.h fills). */
+ * the header, which calls.bpf.h fills). */
 static __always_inline void fill_record(struct tcp_send_event *e, __u32 how,
-					const struct tcp_send_event *in)
+					const struct tcp_send_event *in, long ret)
 {
 	__builtin_memcpy((void *)e + sizeof(e->h), (const void *)in + sizeof(in->h),
 			 sizeof(*e) - sizeof(e->h));
 }
 
-/* ARGTRACE_RESERVE: the record is built in the per-CPU slot, with room for
- * its payload behind it. */
+/* The record is built in the per-CPU slot, with room for its payload
+ * behind it. */
 static __always_inline struct tcp_send_event *tcp_send_reserve(void)
 {
 	__u32 zero = 0;
@@ -471,8 +467,8 @@ static __always_inline struct tcp_send_event *tcp_send_reserve(void)
 	return &o->e;
 }
 
-/* ARGTRACE_COMMIT: the record with its payload behind it. A failed read
- * leaves peek_len 0 and the error in peek_err, never bytes of another send. */
+/* Sends the record with its payload behind it. A failed read leaves
+ * peek_len 0 and the error in peek_err, never bytes of another send. */
 static __always_inline void tcp_send_commit(struct tcp_send_event *e, __u64 now)
 {
 	/* e is the first field of its slot (tcp_send_reserve). */
@@ -507,6 +503,37 @@ static __always_inline void tcp_send_commit(struct tcp_send_event *e, __u64 now)
 		count_drop();
 }
 
+/* At an entry: the send of a task that passed the filters, on a TCP socket
+ * that passes tcp-send's own (asked only then: a filtered-out task costs
+ * nothing more). */
+static __always_inline int park_send(void *ctx, __u8 probe, __u32 how, struct argtrace_args *a)
+{
+	if (!want_task() || !tcp_send_want(how, a))
+		return 0;
+	return park_new_call(ctx, probe, how, a);
+}
+
+/* At a return: the record of the send in flight, built in the per-CPU slot
+ * and sent with its payload behind it. */
+static __always_inline int finish_send(long ret)
+{
+	struct argtrace_pending *p;
+	struct tcp_send_event *e;
+	__u64 now;
+
+	p = pending_call(ret, &now);
+	if (!p)
+		return 0;
+	e = tcp_send_reserve();
+	if (!e) {
+		release_slot(p);
+		return 0;
+	}
+	fill_from_pending(e, p, now, ret);
+	tcp_send_commit(e, now);
+	return 0;
+}
+
 /* fentry and kprobe modes: the socket and the iterator at the entry of
  * tcp_sendmsg, the result and the payload at its return. */
 SEC("fentry/tcp_sendmsg")
@@ -514,52 +541,63 @@ int BPF_PROG(tcp_sendmsg_fentry, struct sock *sk, struct msghdr *msg, size_t siz
 {
 	struct argtrace_args a = { .arg = { (__u64)sk, (__u64)msg, size } };
 
-	return emit_record(ctx, PROBE_FENTRY, SEND_FROM_TCP_SENDMSG, &a, false, 0);
+	return park_send(ctx, PROBE_FENTRY, SEND_FROM_TCP_SENDMSG, &a);
 }
 
 SEC("fexit/tcp_sendmsg")
 int BPF_PROG(tcp_sendmsg_fexit, struct sock *sk, struct msghdr *msg, size_t size, int ret)
 {
-	return finish_pending(ret);
+	return finish_send(ret);
 }
 
-ARGTRACE_FUNC_KPROBE(tcp_sendmsg_kprobe, "tcp_sendmsg", SEND_FROM_TCP_SENDMSG)
+SEC("kprobe/tcp_sendmsg")
+int tcp_sendmsg_kprobe(struct pt_regs *ctx)
+{
+	struct argtrace_args a;
+
+	args_from_kprobe(&a, ctx);
+	return park_send(ctx, PROBE_KPROBE, SEND_FROM_TCP_SENDMSG, &a);
+}
 
 /* tcp_sendmsg returns an int: the upper half of the return register is not
  * part of it (x86_64's 32-bit moves leave -EPIPE as 0x00000000ffffffe0). */
 SEC("kretprobe/tcp_sendmsg")
 int BPF_KRETPROBE(tcp_sendmsg_kretprobe, int ret)
 {
-	return finish_pending(ret);
+	return finish_send(ret);
 }
 
 /* tracepoint mode: the four syscalls that send on a socket's file
- * descriptor, for TCP sockets only. */
-ARGTRACE_SYS_ENTER(sendto, SEND_FROM_BUF)
-ARGTRACE_SYS_EXIT(sendto)
-ARGTRACE_SYS_ENTER(write, SEND_FROM_BUF)
-ARGTRACE_SYS_EXIT(write)
-ARGTRACE_SYS_ENTER(writev, SEND_FROM_IOV)
-ARGTRACE_SYS_EXIT(writev)
-ARGTRACE_SYS_ENTER(sendmsg, SEND_FROM_MSGHDR)
-ARGTRACE_SYS_EXIT(sendmsg)
-
-/* writev and sendmsg again, summing with bpf_loop(): src/bpf.rs loads a
- * program whose name ends in _bpf_loop instead of its namesake without the
- * suffix where the kernel has the helper (see user_iov_total). */
-#define TCP_SEND_SYS_ENTER_BPF_LOOP(name, how)                                                   \
-	SEC("tracepoint/syscalls/sys_enter_" #name)                                              \
-	int name##_tp_enter_bpf_loop(struct trace_event_raw_sys_enter *ctx)                      \
-	{                                                                                        \
-		struct argtrace_args a;                                                          \
-		args_from_sys_enter(&a, ctx);                                                    \
-		return emit_record(ctx, PROBE_TRACEPOINT, (how) | SEND_WITH_BPF_LOOP, &a, false, \
-				   0);                                                           \
+ * descriptor, for TCP sockets only. writev and sendmsg come twice: the
+ * programs whose names end in _bpf_loop sum the iovec lengths with
+ * bpf_loop(), and src/family/calls.rs loads them instead of their namesakes
+ * without the suffix where the kernel has the helper (see user_iov_total). */
+#define TCP_SEND_SYS_ENTER(name, prog, how)                       \
+	SEC("tracepoint/syscalls/sys_enter_" #name)               \
+	int prog(struct trace_event_raw_sys_enter *ctx)           \
+	{                                                         \
+		struct argtrace_args a;                           \
+		args_from_sys_enter(&a, ctx);                     \
+		return park_send(ctx, PROBE_TRACEPOINT, how, &a); \
 	}
-TCP_SEND_SYS_ENTER_BPF_LOOP(writev, SEND_FROM_IOV)
-TCP_SEND_SYS_ENTER_BPF_LOOP(sendmsg, SEND_FROM_MSGHDR)
+#define TCP_SEND_SYS_EXIT(name)                                  \
+	SEC("tracepoint/syscalls/sys_exit_" #name)               \
+	int name##_tp_exit(struct trace_event_raw_sys_exit *ctx) \
+	{                                                        \
+		return finish_send(ctx->ret);                    \
+	}
+TCP_SEND_SYS_ENTER(sendto, sendto_tp_enter, SEND_FROM_BUF)
+TCP_SEND_SYS_EXIT(sendto)
+TCP_SEND_SYS_ENTER(write, write_tp_enter, SEND_FROM_BUF)
+TCP_SEND_SYS_EXIT(write)
+TCP_SEND_SYS_ENTER(writev, writev_tp_enter, SEND_FROM_IOV)
+TCP_SEND_SYS_ENTER(writev, writev_tp_enter_bpf_loop, SEND_FROM_IOV | SEND_WITH_BPF_LOOP)
+TCP_SEND_SYS_EXIT(writev)
+TCP_SEND_SYS_ENTER(sendmsg, sendmsg_tp_enter, SEND_FROM_MSGHDR)
+TCP_SEND_SYS_ENTER(sendmsg, sendmsg_tp_enter_bpf_loop, SEND_FROM_MSGHDR | SEND_WITH_BPF_LOOP)
+TCP_SEND_SYS_EXIT(sendmsg)
 
-/* tracepoint mode, where the kernel has it (src/bpf.rs leaves it out
+/* tracepoint mode, where the kernel has it (src/family/calls.rs leaves it out
  * elsewhere): tcp_sendmsg_locked() fires once per chunk of a send; the first
  * time, for the socket of the thread's pending send, its iterator is still
  * untouched and says what the kernel built. */

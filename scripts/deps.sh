@@ -90,7 +90,8 @@ deps_vmlinux() {
 # deps_vm ARCH...: what `cargo xtask vm` needs to build, pack and boot guests of those
 # architectures (x86_64, arm64).
 deps_vm() {
-    local arch pkgs=(cpio gzip xz-utils zstd lz4) qemu=()
+    # debian-archive-keyring: the kernels are resolved from the suites' own signed lists.
+    local arch pkgs=(cpio gzip xz-utils zstd lz4 debian-archive-keyring) qemu=()
     deps_build || return 1
     for arch in "$@"; do
         case "$arch" in

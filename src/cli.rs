@@ -1,16 +1,17 @@
-//! The command line: raw arguments parsed by clap, then checked into a
-//! `Config` before any BPF work starts (ripgrep's habit).
+//! The command line: raw arguments parsed by clap, then checked into a run
+//! (subject, forced probe mode, `Config`) before any BPF work starts
+//! (ripgrep's habit).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use std::sync::Arc;
-
 use clap::{Args, Parser, ValueEnum};
 
-use crate::bpf::ProbeMode;
+use crate::config::{Config, PendingTable, SYSFS_BTF};
 use crate::error::{Error, Result};
+use crate::family::ProbeMode;
 use crate::subject::{Command, Subject};
+use crate::trace::Run;
 
 /// Trace, live and decoded, the arguments the Linux kernel receives.
 #[derive(Parser, Debug)]
@@ -20,40 +21,6 @@ pub struct Cli {
     pub command: Command,
     #[command(flatten)]
     pub common: CommonArgs,
-}
-
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Family {
-    Inet,
-    Inet6,
-    All,
-}
-
-/// `--family`, `-4` and `-6`, flattened into each subject that filters on the
-/// address family in the kernel (tcp-connect, sock, tcp-send).
-#[derive(clap::Args, Debug, Default, Clone)]
-pub struct FamilyArgs {
-    /// Address family to trace (filtered in the kernel).
-    #[arg(long, value_enum, conflicts_with_all = ["ipv4", "ipv6"])]
-    pub family: Option<Family>,
-    /// IPv4 only (same as --family inet).
-    #[arg(short = '4', conflicts_with = "ipv6")]
-    pub ipv4: bool,
-    /// IPv6 only (same as --family inet6).
-    #[arg(short = '6')]
-    pub ipv6: bool,
-}
-
-impl FamilyArgs {
-    /// The options (clap keeps them exclusive) as the kernel's AF_INET or
-    /// AF_INET6; None for both.
-    pub fn resolve(&self) -> Option<u16> {
-        match (self.family, self.ipv4, self.ipv6) {
-            (Some(Family::Inet), ..) | (None, true, false) => Some(AF_INET),
-            (Some(Family::Inet6), ..) | (None, false, true) => Some(AF_INET6),
-            _ => None,
-        }
-    }
 }
 
 /// Which hook family to use; auto tries the subject's modes in order (fentry,
@@ -101,18 +68,6 @@ impl TimePrecision {
             TimePrecision::Ns => 9,
         }
     }
-}
-
-/// Where a call's entry waits for its return in the kernel (a hidden option,
-/// for tests: auto is always right).
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PendingArg {
-    /// Task-local storage where the kernel allows it in the probe mode, else the hash.
-    Auto,
-    /// Task-local storage (fails to load where the kernel lacks it).
-    Task,
-    /// The hash keyed by thread id (the fallback for kernels before 5.11).
-    Hash,
 }
 
 #[derive(Args, Debug)]
@@ -167,7 +122,7 @@ pub struct CommonArgs {
           require_equals = true, default_missing_value = "us")]
     pub syscall_times: Option<TimePrecision>,
     #[arg(long, value_enum, default_value = "auto", hide = true, global = true)]
-    pub pending_table: PendingArg,
+    pub pending_table: PendingTable,
     /// Print the kernel and user stack of each event, symbolized.
     #[arg(long, global = true)]
     pub stack: bool,
@@ -180,6 +135,11 @@ pub struct CommonArgs {
     /// Show libbpf's own log and the verifier's messages.
     #[arg(short = 'v', long, global = true)]
     pub verbose: bool,
+    /// Once tracing is attached and the outputs are open, run as USER (its
+    /// uid and group, no capabilities), as tcpdump -Z; `root` stays root.
+    /// Without it, root drops to a user named argtrace if one exists.
+    #[arg(short = 'Z', long = "user", value_name = "USER", global = true)]
+    pub user: Option<String>,
 }
 
 fn parse_duration(s: &str) -> std::result::Result<Duration, String> {
@@ -227,174 +187,140 @@ fn parse_size(s: &str) -> std::result::Result<u32, String> {
     Ok(bytes as u32)
 }
 
-/// A checked configuration: everything the tracer needs, nothing raw.
-#[derive(Debug, Clone)]
-pub struct Config {
-    /// What to trace, with its own options.
-    pub subject: Arc<dyn Subject>,
-    pub probe: ProbeArg,
-    pub pids: Vec<u32>,
-    pub tids: Vec<u32>,
-    /// The comm as the kernel stores it: at most 15 bytes, NUL-padded.
-    pub comm: Option<[u8; 16]>,
-    pub uid: Option<u32>,
-    pub json: bool,
-    pub output: Option<PathBuf>,
-    pub timestamp: bool,
-    pub utc: bool,
-    pub duration: Option<Duration>,
-    pub count: Option<u64>,
-    /// -s: count in the kernel, print tables, stream nothing.
-    pub summary: bool,
-    /// With -s: print and reset every this long.
-    pub interval: Option<Duration>,
-    /// -T: each streamed event carries its duration.
-    pub durations: bool,
-    /// The digits of -T's fraction of a second (strace's default: 6).
-    pub duration_digits: u8,
-    pub pending_table: PendingArg,
-    pub stack: bool,
-    pub ringbuf_size: Option<u32>,
-    pub btf: PathBuf,
-    pub verbose: bool,
-}
-
 /// The shortest --interval: each table costs a short wait for the programs
-/// still counting into the previous one (src/summary.rs).
+/// still counting into the previous one (src/trace/summary.rs).
 const MIN_INTERVAL: Duration = Duration::from_millis(100);
 
-pub const AF_INET: u16 = 2;
-pub const AF_INET6: u16 = 10;
-const SYSFS_BTF: &str = "/sys/kernel/btf/vmlinux";
-
-impl Config {
-    /// Checks what can be checked without the kernel's BPF: the comm length,
-    /// the family, that every pid and tid exists.
-    pub fn from_cli(cli: Cli) -> Result<Config> {
-        let c = cli.common;
-        let subject = cli.command.into_subject();
-        if let Some(mode) = c.probe.mode().filter(|m| !subject.modes().contains(m)) {
-            if let Some(why) = subject.why_no_mode(mode) {
-                return Err(Error::Usage(why));
-            }
-            let mut modes: Vec<&str> = vec!["auto"];
-            modes.extend(subject.modes().iter().map(|m| m.name()));
-            let last = modes.pop().unwrap_or_default();
-            return Err(Error::Usage(format!(
-                "{} has no {} probe mode: use --probe {} or {last}",
-                subject.name(),
-                mode.name(),
-                modes.join(", ")
-            )));
-        }
-        if c.stack && !subject.modes().iter().any(|m| m.has_stacks()) {
-            return Err(Error::Usage(format!(
-                "{} cannot show stacks (--stack): its {} programs may not take them",
-                subject.name(),
-                subject.modes().iter().map(|m| m.name()).collect::<Vec<_>>().join("/")
-            )));
-        }
-        subject.check()?;
-        let comm = match c.comm {
-            None => None,
-            Some(name) => {
-                if name.is_empty() || name.len() > 15 {
-                    return Err(Error::Usage(format!(
-                        "--comm '{name}' must be 1 to 15 bytes long, as the kernel's task name is"
-                    )));
-                }
-                let mut buf = [0u8; 16];
-                buf[..name.len()].copy_from_slice(name.as_bytes());
-                Some(buf)
-            }
-        };
-        for (what, ids) in [("pid", &c.pids), ("tid", &c.tids)] {
-            for id in ids {
-                if !crate::sys::process_exists(*id) {
-                    return Err(Error::NoSuchProcess(format!("no such {what}: {id}")));
-                }
-            }
-        }
-        // /proc/<tid> exists for every thread, so a thread id given to -p
-        // would be accepted and match nothing: say which option it needs.
-        for pid in &c.pids {
-            if let Some(tgid) = crate::sys::thread_group_of(*pid).filter(|t| t != pid) {
-                return Err(Error::Usage(format!(
-                    "{pid} is a thread of process {tgid}, not a process id: use --tid {pid}, or -p {tgid}"
-                )));
-            }
-        }
-        if let Some(btf) = &c.btf {
-            crate::sys::check_btf_file(btf).map_err(Error::BtfFile)?;
-        }
-        if c.pids.len() > 64 || c.tids.len() > 64 {
-            return Err(Error::Usage("at most 64 pids and 64 tids can be traced".into()));
-        }
-        if c.count == Some(0) {
-            return Err(Error::Usage("--count must be at least 1".into()));
-        }
-        if c.summary && c.count.is_some() {
-            return Err(Error::Usage(
-                "--count stops after N streamed events, and -s/--summary streams none: \
-                 end a summary with --duration, Ctrl-C or SIGTERM"
-                    .into(),
-            ));
-        }
-        if c.summary && c.stack {
-            return Err(Error::Usage(
-                "--stack prints the stacks of streamed events, and -s/--summary streams none".into(),
-            ));
-        }
-        match c.interval {
-            Some(_) if !c.summary => {
-                return Err(Error::Usage("--interval prints the summary of -s/--summary: add -s".into()));
-            }
-            Some(i) if i < MIN_INTERVAL => {
-                return Err(Error::Usage(format!("--interval must be at least {} ms", MIN_INTERVAL.as_millis())));
-            }
-            _ => {}
-        }
-        let durations = c.durations || c.syscall_times.is_some();
-        if durations && !subject.has_calls() {
-            return Err(Error::Usage(format!(
-                "-T/--durations times calls, and {} sees events of cgroup hooks, which have no duration",
-                subject.name()
-            )));
-        }
-        let cfg = Config {
-            subject,
-            probe: c.probe,
-            pids: c.pids,
-            tids: c.tids,
-            comm,
-            uid: c.uid,
-            json: c.json,
-            output: c.output,
-            timestamp: c.timestamp,
-            utc: c.utc,
-            duration: c.duration,
-            count: c.count,
-            summary: c.summary,
-            interval: c.interval,
-            durations,
-            duration_digits: c.syscall_times.unwrap_or(TimePrecision::Us).digits(),
-            pending_table: c.pending_table,
-            stack: c.stack,
-            ringbuf_size: c.ringbuf_size,
-            btf: c.btf.unwrap_or_else(|| PathBuf::from(SYSFS_BTF)),
-            verbose: c.verbose,
-        };
-        cfg.subject.check_config(&cfg)?;
-        Ok(cfg)
+/// Checks what can be checked without the kernel's BPF (the subject's modes
+/// and options, the comm length, that every pid and tid exists, the options
+/// that exclude each other) into the run: subject, forced mode, configuration.
+pub fn check(cli: Cli) -> Result<Run> {
+    let c = cli.common;
+    let subject = cli.command.into_subject();
+    let probe = c.probe.mode();
+    check_modes(&*subject, probe, c.stack)?;
+    subject.check()?;
+    let comm = comm_of(c.comm.as_deref())?;
+    check_ids(&c.pids, &c.tids)?;
+    if let Some(btf) = &c.btf {
+        crate::sys::check_btf_file(btf).map_err(Error::BtfFile)?;
     }
-
-    /// Whether each call is measured from entry to return: -T or -s.
-    pub fn timing(&self) -> bool {
-        self.summary || self.durations
+    check_combinations(&c)?;
+    let durations = c.durations || c.syscall_times.is_some();
+    if durations && !subject.has_calls() {
+        return Err(Error::Usage(format!(
+            "-T/--durations times calls, and {} sees events of cgroup hooks, which have no duration",
+            subject.name()
+        )));
     }
+    let user = crate::privilege::resolve(c.user.as_deref(), c.stack)?;
+    let cfg = Config {
+        pids: c.pids,
+        tids: c.tids,
+        comm,
+        uid: c.uid,
+        json: c.json,
+        output: c.output,
+        timestamp: c.timestamp,
+        utc: c.utc,
+        duration: c.duration,
+        count: c.count,
+        summary: c.summary,
+        interval: c.interval,
+        durations,
+        duration_digits: c.syscall_times.unwrap_or(TimePrecision::Us).digits(),
+        pending_table: c.pending_table,
+        stack: c.stack,
+        ringbuf_size: c.ringbuf_size,
+        btf: c.btf.unwrap_or_else(|| PathBuf::from(SYSFS_BTF)),
+        verbose: c.verbose,
+        user,
+    };
+    subject.check_config(&cfg, probe)?;
+    Ok(Run { subject, probe, cfg })
+}
 
-    /// Whether the BTF is the kernel's own (for the error message).
-    pub fn btf_is_kernels(&self) -> bool {
-        self.btf == std::path::Path::new(SYSFS_BTF)
+/// A forced mode the subject has, and --stack only where its programs may take stacks.
+fn check_modes(subject: &dyn Subject, probe: Option<ProbeMode>, stack: bool) -> Result<()> {
+    if let Some(mode) = probe.filter(|m| !subject.modes().contains(m)) {
+        if let Some(why) = subject.why_no_mode(mode) {
+            return Err(Error::Usage(why));
+        }
+        let mut modes: Vec<&str> = vec!["auto"];
+        modes.extend(subject.modes().iter().map(|m| m.name()));
+        let last = modes.pop().unwrap_or_default();
+        return Err(Error::Usage(format!(
+            "{} has no {} probe mode: use --probe {} or {last}",
+            subject.name(),
+            mode.name(),
+            modes.join(", ")
+        )));
+    }
+    if stack && !subject.modes().iter().any(|m| m.has_stacks()) {
+        return Err(Error::Usage(format!(
+            "{} cannot show stacks (--stack): its {} programs may not take them",
+            subject.name(),
+            subject.modes().iter().map(|m| m.name()).collect::<Vec<_>>().join("/")
+        )));
+    }
+    Ok(())
+}
+
+/// --comm as the kernel stores a task's name: at most 15 bytes, NUL-padded.
+fn comm_of(name: Option<&str>) -> Result<Option<[u8; 16]>> {
+    let Some(name) = name else { return Ok(None) };
+    if name.is_empty() || name.len() > 15 {
+        return Err(Error::Usage(format!("--comm '{name}' must be 1 to 15 bytes long, as the kernel's task name is")));
+    }
+    let mut buf = [0u8; 16];
+    buf[..name.len()].copy_from_slice(name.as_bytes());
+    Ok(Some(buf))
+}
+
+/// Every pid and tid exists, and every pid is a process's.
+fn check_ids(pids: &[u32], tids: &[u32]) -> Result<()> {
+    for (what, ids) in [("pid", pids), ("tid", tids)] {
+        for id in ids {
+            if !crate::sys::process_exists(*id) {
+                return Err(Error::NoSuchProcess(format!("no such {what}: {id}")));
+            }
+        }
+    }
+    // /proc/<tid> exists for every thread, so a thread id given to -p
+    // would be accepted and match nothing: say which option it needs.
+    for pid in pids {
+        if let Some(tgid) = crate::sys::thread_group_of(*pid).filter(|t| t != pid) {
+            return Err(Error::Usage(format!(
+                "{pid} is a thread of process {tgid}, not a process id: use --tid {pid}, or -p {tgid}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The limits and the options that exclude or need each other.
+fn check_combinations(c: &CommonArgs) -> Result<()> {
+    if c.pids.len() > 64 || c.tids.len() > 64 {
+        return Err(Error::Usage("at most 64 pids and 64 tids can be traced".into()));
+    }
+    if c.count == Some(0) {
+        return Err(Error::Usage("--count must be at least 1".into()));
+    }
+    if c.summary && c.count.is_some() {
+        return Err(Error::Usage(
+            "--count stops after N streamed events, and -s/--summary streams none: \
+             end a summary with --duration, Ctrl-C or SIGTERM"
+                .into(),
+        ));
+    }
+    if c.summary && c.stack {
+        return Err(Error::Usage("--stack prints the stacks of streamed events, and -s/--summary streams none".into()));
+    }
+    match c.interval {
+        Some(_) if !c.summary => Err(Error::Usage("--interval prints the summary of -s/--summary: add -s".into())),
+        Some(i) if i < MIN_INTERVAL => {
+            Err(Error::Usage(format!("--interval must be at least {} ms", MIN_INTERVAL.as_millis())))
+        }
+        _ => Ok(()),
     }
 }

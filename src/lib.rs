@@ -2,6 +2,10 @@
 //! (bench/) and the end-to-end suite (e2e/) take the product's facts (its
 //! subjects, their hooks per probe mode, the decode tables, tracefs) from the
 //! product itself instead of restating them. `src/main.rs` is a thin main.
+//!
+//! The crate reads top-down (docs/architecture.md): cli -> trace ->
+//! family / subject -> render / decode -> sys; each module imports only
+//! from the ones below it.
 
 /// Writes one line to standard error and ignores a failure: a closed pipe or
 /// a full device there must neither panic (as `eprintln!` does) nor change
@@ -23,17 +27,16 @@ macro_rules! say_raw {
     }};
 }
 
-pub mod bpf;
-pub mod cgroup;
 pub mod cli;
+pub mod config;
 pub mod decode;
 pub mod error;
 pub mod event;
-pub mod pcap;
-pub mod probe;
+pub mod family;
+pub mod private_file;
+pub mod privilege;
 pub mod render;
 pub mod stack;
 pub mod subject;
-pub mod summary;
 pub mod sys;
 pub mod trace;

@@ -33,7 +33,7 @@ fn main() {
             std::process::exit(error::exit::USAGE);
         }
     };
-    let result = cli::Config::from_cli(cli).and_then(trace::run);
+    let result = cli::check(cli).and_then(trace::run);
     match result {
         Ok(()) => std::process::exit(error::exit::OK),
         Err(e) => {

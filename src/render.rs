@@ -9,7 +9,7 @@ use chrono::{DateTime, Local, SecondsFormat, Utc};
 
 use crate::decode;
 use crate::event::Header;
-use crate::stack::StackReader;
+use crate::stack::{StackReader, Stacks};
 
 /// How to render; fixed for a run.
 pub struct Style {
@@ -38,13 +38,6 @@ pub struct SecondCache {
     rfc3339_zone: String,
     /// "23:14:52".
     clock_head: String,
-}
-
-/// Symbolized stacks of an event, outermost call last.
-#[derive(Default)]
-pub struct Stacks {
-    pub kernel: Option<Vec<String>>,
-    pub user: Option<Vec<String>>,
 }
 
 /// A small JSON object writer: keys in insertion order, numbers as numbers.
@@ -261,7 +254,7 @@ impl Style {
         let mut j = Json::open(out);
         j.str("time", &time).str("event", R::EVENT);
         r.json_call(&mut j);
-        j.str("probe", h.probe.map_or("unknown", |p| p.name()))
+        j.str("probe", h.probe)
             .num("pid", h.pid)
             .num("tid", h.tid)
             .num("uid", h.uid)

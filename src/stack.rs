@@ -7,9 +7,15 @@ use blazesym::Pid;
 use libbpf_rs::{MapCore, MapFlags, MapHandle};
 
 use crate::event::Header;
-use crate::render::Stacks;
 
 const MAX_FRAMES: usize = 127;
+
+/// Symbolized stacks of an event, outermost call last.
+#[derive(Default)]
+pub struct Stacks {
+    pub kernel: Option<Vec<String>>,
+    pub user: Option<Vec<String>>,
+}
 
 pub struct StackReader {
     map: MapHandle,

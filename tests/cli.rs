@@ -10,7 +10,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{assert_one_line_error, run, ARGTRACE};
+use argtrace_testkit::tracing::rest_of;
+use common::{assert_one_line_error, run, start, ARGTRACE};
 
 #[test]
 fn unknown_family_is_a_usage_error() {
@@ -120,37 +121,6 @@ fn without_privilege() {
     assert_one_line_error(&out, 3, "missing privilege");
 }
 
-/// Starts argtrace and returns once it says it is tracing, with the rest of
-/// its stderr arriving on the receiver when it exits.
-fn start(args: &[&str]) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
-    let mut child = Command::new(ARGTRACE)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn argtrace");
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut seen = Vec::new();
-    loop {
-        let mut line = String::new();
-        assert!(stderr.read_line(&mut line).unwrap() > 0, "argtrace exited early: {seen:?}");
-        let ready = line.starts_with("argtrace: tracing");
-        seen.push(line);
-        if ready {
-            break;
-        }
-    }
-    // Keep draining stderr so argtrace never blocks on it.
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut rest = String::new();
-        let _ = stderr.read_to_string(&mut rest);
-        let _ = tx.send(rest);
-    });
-    (child, rx)
-}
-
 /// Creates `n` processes (each a clone of the shell).
 fn spawn_processes(n: usize) -> u32 {
     let child = Command::new("sh")
@@ -165,7 +135,7 @@ fn spawn_processes(n: usize) -> u32 {
 #[test]
 fn sigterm_and_sigint_stop_cleanly_with_the_summary() {
     for sig in [libc::SIGTERM, libc::SIGINT] {
-        let (mut child, stderr_rx) = start(&["clone", "--json"]);
+        let (mut child, stderr_rx) = start(&["clone", "--json"], Stdio::piped());
         spawn_processes(3);
         // SAFETY: signalling our own child.
         unsafe { libc::kill(child.id() as i32, sig) };
@@ -177,7 +147,7 @@ fn sigterm_and_sigint_stop_cleanly_with_the_summary() {
         assert!(last.starts_with("{\"summary\": {\"events\": ") && last.ends_with(", \"dropped\": 0}}"), "{stdout}");
         let events = stdout.lines().count() - 1;
         assert!(last.contains(&format!("\"events\": {events},")), "summary counts every line: {stdout}");
-        let stderr = stderr_rx.recv_timeout(Duration::from_secs(30)).unwrap_or_default();
+        let stderr = rest_of(&stderr_rx, Duration::from_secs(30)).join("\n");
         assert!(stderr.contains(&format!("argtrace: {events} events, 0 lost")), "{stderr}");
     }
 }
@@ -194,7 +164,7 @@ fn duration_ends_the_run() {
 
 #[test]
 fn count_stops_after_exactly_n_events() {
-    let (mut child, _) = start(&["clone", "--count", "2"]);
+    let (mut child, _) = start(&["clone", "--count", "2"], Stdio::piped());
     spawn_processes(6);
     let deadline = Instant::now() + Duration::from_secs(30);
     while child.try_wait().unwrap().is_none() {
@@ -253,7 +223,7 @@ fn help_and_version_exit_zero() {
 
 #[test]
 fn uid_comm_and_pid_filters_run_in_the_kernel() {
-    let (mut child, _stderr) = start(&["clone", "--json", "-u", "65534", "-c", "sh"]);
+    let (mut child, _stderr) = start(&["clone", "--json", "-u", "65534", "-c", "sh"], Stdio::piped());
     // The same fork, once as nobody (must show) and once as root (must not).
     let as_nobody = Command::new("sh").args(["-c", "true & wait"]).uid(65534).gid(65534).spawn().unwrap();
     let nobody_pid = as_nobody.id();
@@ -280,7 +250,7 @@ fn uid_comm_and_pid_filters_run_in_the_kernel() {
     // -p: only the given process.
     let target = Command::new("sh").args(["-c", "read x; true & wait"]).stdin(Stdio::piped()).spawn().unwrap();
     let target_pid = target.id().to_string();
-    let (mut child, _stderr) = start(&["clone", "--json", "-p", &target_pid]);
+    let (mut child, _stderr) = start(&["clone", "--json", "-p", &target_pid], Stdio::piped());
     spawn_processes(2);
     let mut target = target;
     use std::io::Write;

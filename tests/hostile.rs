@@ -5,39 +5,12 @@
 //! start-up; a thread id given to -p is named; every ending prints the
 //! counts; a privilege that is missing is named, with exit 3.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{assert_one_line_error as one_line, named_mmap, run, ARGTRACE};
-
-/// Starts argtrace and waits until it traces; returns it and its stderr lines so far.
-// The child is handed to the caller, who waits for it; the only other path is a panic that fails the test.
-#[allow(clippy::zombie_processes)]
-fn start(args: &[&str], stdout: Stdio) -> (Child, std::sync::mpsc::Receiver<String>) {
-    let mut child = Command::new(ARGTRACE)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(stdout)
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start argtrace");
-    let (tx, rx) = std::sync::mpsc::channel();
-    let stderr = child.stderr.take().expect("piped");
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let line = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())).expect("argtrace attaches");
-        if line.starts_with("argtrace: tracing") {
-            return (child, rx);
-        }
-    }
-}
+use common::{assert_one_line_error as one_line, named_mmap, run, start, ARGTRACE};
 
 const NAMES: &[(&[u8], &str)] = &[
     (b"\nroot 1/1 x", "\\nroot 1/1 x"),

@@ -12,8 +12,9 @@ use std::process::Command;
 
 const ALL_MODES: [&str; 3] = ["fentry", "kprobe", "tracepoint"];
 /// The cases the suite runs in every mode the kernel has.
-const PER_MODE_CASES: [&str; 11] = [
+const PER_MODE_CASES: [&str; 12] = [
     "mmap",
+    "mmap-user",
     "clone",
     "tcp-inet6",
     "tcp-inet",
@@ -43,7 +44,7 @@ const SOCK_CASES: [&str; 14] = [
     "sock-summary",
 ];
 /// The cases of `argtrace skb` (e2e/src/skb.rs), once, with their mode.
-const SKB_CASES: [(&str, &str); 12] = [
+const SKB_CASES: [(&str, &str); 13] = [
     ("skb-tcp", "cgroup"),
     ("skb-udp", "cgroup"),
     ("skb-ipv6", "cgroup"),
@@ -52,6 +53,7 @@ const SKB_CASES: [(&str, &str); 12] = [
     ("skb-old-socket", "cgroup"),
     ("skb-pid-filter", "cgroup"),
     ("skb-pcap", "cgroup"),
+    ("skb-pcap-user", "cgroup"),
     ("skb-summary", "cgroup"),
     ("skb-iface", "socket"),
     ("skb-iface-refuses-pid", "socket"),

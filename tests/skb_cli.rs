@@ -6,12 +6,11 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::net::UdpSocket;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Stdio;
+use std::time::Duration;
 
-use common::{assert_one_line_error, run, ARGTRACE};
+use common::{assert_one_line_error, run, start};
 
 #[test]
 fn bad_skb_options_are_usage_errors() {
@@ -57,22 +56,10 @@ fn a_pcap_that_cannot_be_written_is_an_output_error() {
 
 /// Runs `argtrace skb ARGS --json` while `send` makes traffic; returns the events.
 fn traced(args: &[&str], send: impl FnOnce()) -> Vec<String> {
-    let mut child = Command::new(ARGTRACE)
-        .arg("skb")
-        .args(args)
-        .arg("--json")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start argtrace");
-    let mut stderr = BufReader::new(child.stderr.take().expect("piped"));
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut line = String::new();
-    while !line.starts_with("argtrace: tracing") {
-        line.clear();
-        assert!(stderr.read_line(&mut line).unwrap_or(0) > 0 && Instant::now() < deadline, "argtrace did not start");
-    }
+    let mut all = vec!["skb"];
+    all.extend_from_slice(args);
+    all.push("--json");
+    let (child, _stderr) = start(&all, Stdio::piped());
     send();
     std::thread::sleep(Duration::from_millis(300));
     // SAFETY: signalling our own child.

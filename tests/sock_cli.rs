@@ -5,10 +5,10 @@
 //! root on this machine's kernel; what sock prints is proven by the
 //! end-to-end suite (e2e/src/sock.rs, tests/live.rs and the QEMU matrix).
 
-use std::os::unix::process::CommandExt;
 use std::process::{Command, Output, Stdio};
 
 mod common;
+use argtrace_testkit::process::in_private_mounts;
 use common::{assert_one_line_error as one_line, run, ARGTRACE};
 
 #[test]
@@ -65,26 +65,9 @@ fn no_cgroup_v2_mounted() {
         one_line(&run(&["sock", "-d", "1"]), 5, "no cgroup v2 hierarchy is mounted");
         return;
     };
-    let target = std::ffi::CString::new(root.to_str().expect("UTF-8 mount point")).expect("no NUL");
     let mut cmd = Command::new(ARGTRACE);
     cmd.args(["sock", "-d", "1"]).stdin(Stdio::null());
-    // SAFETY: between fork and exec only async-signal-safe syscalls run.
-    unsafe {
-        cmd.pre_exec(move || {
-            let fail = || Err(std::io::Error::last_os_error());
-            if libc::unshare(libc::CLONE_NEWNS) != 0 {
-                return fail();
-            }
-            let none = std::ptr::null();
-            if libc::mount(none, c"/".as_ptr(), none, libc::MS_REC | libc::MS_PRIVATE, none as _) != 0 {
-                return fail();
-            }
-            if libc::umount2(target.as_ptr(), libc::MNT_DETACH) != 0 {
-                return fail();
-            }
-            Ok(())
-        });
-    }
+    in_private_mounts(&mut cmd, &[], &[root.to_str().expect("UTF-8 mount point")]).expect("a mount point without NUL");
     let out = cmd.output().expect("run argtrace without cgroup v2");
     one_line(&out, 5, "no cgroup v2 hierarchy is mounted (no cgroup2 line in /proc/mounts)");
 }

@@ -7,12 +7,11 @@
 //! Root and strace (scripts/test.sh installs it) are needed.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
-const ARGTRACE: &str = env!("CARGO_BIN_EXE_argtrace");
+mod common;
+use common::ARGTRACE;
 
 /// argtrace tracing one subject into a file, started and ready.
 struct Tracer {
@@ -20,33 +19,10 @@ struct Tracer {
     out: PathBuf,
 }
 
-// The child is handed to the caller, who waits for it; the only other path is a panic that fails the test.
-#[allow(clippy::zombie_processes)]
 fn start(subject: &str, dir: &Path) -> Tracer {
     let out = dir.join(format!("{subject}.argtrace"));
-    let mut child = Command::new(ARGTRACE)
-        .args([subject, "-o"])
-        .arg(&out)
-        .stdin(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start argtrace");
-    let stderr = child.stderr.take().expect("piped");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let line = rx
-            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            .unwrap_or_else(|_| panic!("argtrace {subject} never said it was tracing"));
-        if line.starts_with("argtrace: tracing") {
-            return Tracer { child, out };
-        }
-    }
+    let (child, _stderr) = common::start(&[subject, "-o", out.to_str().expect("UTF-8 path")], Stdio::inherit());
+    Tracer { child, out }
 }
 
 impl Tracer {

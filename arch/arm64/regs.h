@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* arm64 facts that libbpf's bpf_tracing.h does not know. Where arguments sit
  * in registers (x0..x7 for kprobes; for syscall wrappers x0..x5, the first
- * read from orig_x0: see args_from_syscall_regs() in common.bpf.h) is
+ * read from orig_x0: see args_from_syscall_regs() in bpf/calls.bpf.h) is
  * libbpf's: PT_REGS_PARMn and PT_REGS_PARMn_CORE_SYSCALL. */
 #ifndef ARGTRACE_ARCH_REGS_H
 #define ARGTRACE_ARCH_REGS_H

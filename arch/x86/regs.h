@@ -2,7 +2,7 @@
 /* x86_64 facts that libbpf's bpf_tracing.h does not know. Where arguments sit
  * in registers (the function ABI for kprobes, the syscall ABI with r10 for
  * syscall wrappers) is libbpf's: PT_REGS_PARMn and PT_REGS_PARMn_CORE_SYSCALL,
- * used in common.bpf.h. */
+ * used in bpf/calls.bpf.h. */
 #ifndef ARGTRACE_ARCH_REGS_H
 #define ARGTRACE_ARCH_REGS_H
 

@@ -40,7 +40,7 @@ Options:
   --no-bpf-stats        skip the pass that reads the BPF programs' own run time
   --keep-output         keep the tracers' output files in DIR/scratch
   --guest               also run the fentry/kprobe/tracepoint comparison in an
-                        x86_64 QEMU guest: `cargo xtask vm --kernel 6.1.0-56-cloud-amd64
+                        x86_64 QEMU guest: `cargo xtask vm --kernel 6.1-x86_64
                         --with argtrace-bench --run 'argtrace-bench guest-run ...'`
   -h, --help            this text
 

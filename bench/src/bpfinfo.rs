@@ -6,23 +6,14 @@
 
 use std::collections::{HashMap, HashSet};
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 
-use crate::sys;
+use argtrace_testkit::bpf::{
+    self, put_u32, put_u64, u32_at, u64_at, BPF_ENABLE_STATS, BPF_OBJ_GET_INFO_BY_FD, BPF_PROG_GET_FD_BY_ID,
+    BPF_PROG_GET_NEXT_ID, BPF_TASK_FD_QUERY,
+};
 
-const BPF_PROG_GET_NEXT_ID: libc::c_long = 11;
-const BPF_PROG_GET_FD_BY_ID: libc::c_long = 13;
-const BPF_OBJ_GET_INFO_BY_FD: libc::c_long = 15;
-const BPF_TASK_FD_QUERY: libc::c_long = 20;
-const BPF_ENABLE_STATS: libc::c_long = 32;
 const BPF_FD_TYPE_TRACEPOINT: u32 = 1;
-
-fn u32_at(b: &[u8], off: usize) -> u32 {
-    u32::from_ne_bytes(b[off..off + 4].try_into().expect("4 bytes"))
-}
-fn u64_at(b: &[u8], off: usize) -> u64 {
-    u64::from_ne_bytes(b[off..off + 8].try_into().expect("8 bytes"))
-}
 
 /// How many of `pid`'s descriptors are tracepoint perf events with a BPF
 /// program attached (BPF_TASK_FD_QUERY, what `bpftool perf` shows).
@@ -43,11 +34,11 @@ pub fn attached_tracepoints(pid: i32) -> usize {
         };
         let mut name = [0u8; 256];
         let mut attr = [0u8; 48];
-        attr[0..4].copy_from_slice(&(pid as u32).to_ne_bytes());
-        attr[4..8].copy_from_slice(&fd.to_ne_bytes());
-        attr[12..16].copy_from_slice(&(name.len() as u32).to_ne_bytes());
-        attr[16..24].copy_from_slice(&(name.as_mut_ptr() as u64).to_ne_bytes());
-        if sys::bpf_syscall(BPF_TASK_FD_QUERY, &mut attr).is_ok() && u32_at(&attr, 28) == BPF_FD_TYPE_TRACEPOINT {
+        put_u32(&mut attr, 0, pid as u32);
+        put_u32(&mut attr, 4, fd);
+        put_u32(&mut attr, 12, name.len() as u32);
+        put_u64(&mut attr, 16, name.as_mut_ptr() as u64);
+        if bpf::call(BPF_TASK_FD_QUERY, &mut attr).is_ok() && u32_at(&attr, 28) == BPF_FD_TYPE_TRACEPOINT {
             n += 1;
         }
     }
@@ -60,9 +51,7 @@ pub struct StatsOn(#[allow(dead_code)] OwnedFd);
 
 pub fn enable_stats() -> io::Result<StatsOn> {
     let mut attr = [0u8; 8]; // enable_stats.type = BPF_STATS_RUN_TIME (0)
-    let fd = sys::bpf_syscall(BPF_ENABLE_STATS, &mut attr)?;
-    // SAFETY: a new descriptor we own.
-    Ok(StatsOn(unsafe { OwnedFd::from_raw_fd(fd as i32) }))
+    Ok(StatsOn(bpf::call_fd(BPF_ENABLE_STATS, &mut attr)?))
 }
 
 /// One program's counters at one moment.
@@ -76,28 +65,19 @@ pub struct ProgStat {
 /// Every loaded program's counters, by id.
 pub fn snapshot() -> HashMap<u32, ProgStat> {
     let mut out = HashMap::new();
-    let mut id = 0u32;
-    loop {
+    for id in bpf::ids(BPF_PROG_GET_NEXT_ID) {
         let mut attr = [0u8; 12];
-        attr[0..4].copy_from_slice(&id.to_ne_bytes());
-        if sys::bpf_syscall(BPF_PROG_GET_NEXT_ID, &mut attr).is_err() {
-            break;
-        }
-        id = u32_at(&attr, 4);
-        let mut attr = [0u8; 12];
-        attr[0..4].copy_from_slice(&id.to_ne_bytes());
-        let Ok(fd) = sys::bpf_syscall(BPF_PROG_GET_FD_BY_ID, &mut attr) else {
+        put_u32(&mut attr, 0, id);
+        let Ok(fd) = bpf::call_fd(BPF_PROG_GET_FD_BY_ID, &mut attr) else {
             continue;
         };
-        // SAFETY: a new descriptor we own.
-        let fd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
         // struct bpf_prog_info: name at 64, run_time_ns at 192, run_cnt at 200.
         let mut info = [0u8; 232];
         let mut attr = [0u8; 16];
-        attr[0..4].copy_from_slice(&(fd.as_raw_fd() as u32).to_ne_bytes());
-        attr[4..8].copy_from_slice(&(info.len() as u32).to_ne_bytes());
-        attr[8..16].copy_from_slice(&(info.as_mut_ptr() as u64).to_ne_bytes());
-        if sys::bpf_syscall(BPF_OBJ_GET_INFO_BY_FD, &mut attr).is_err() {
+        put_u32(&mut attr, 0, fd.as_raw_fd() as u32);
+        put_u32(&mut attr, 4, info.len() as u32);
+        put_u64(&mut attr, 8, info.as_mut_ptr() as u64);
+        if bpf::call(BPF_OBJ_GET_INFO_BY_FD, &mut attr).is_err() {
             continue;
         }
         let name = &info[64..80];

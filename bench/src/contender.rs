@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use argtrace::bpf::ProbeMode;
+use argtrace::family::ProbeMode;
 
 use crate::sockchurn;
 use crate::workload::{Workload, MMAP_LEN};

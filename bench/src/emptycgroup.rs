@@ -2,21 +2,16 @@
 //! socket hooks (`cgroup/sock_create`, `cgroup/connect4` ...) or packet hooks
 //! (`cgroup_skb/egress`, `ingress`), attached with a bpf_link to the root of
 //! the cgroup v2 hierarchy as argtrace sock and skb attach their own. Raw bpf()
-//! calls, like emptyprog.rs. The program is `r0 = 1; exit`, not `r0 = 0`: a
+//! calls (the test kit's), like emptyprog.rs. The program is `r0 = 1; exit`, not `r0 = 0`: a
 //! cgroup socket program's 0 refuses the call (every socket, bind and connect
 //! of the machine would fail with EPERM), a cgroup_skb program's drops the packet.
 
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 
-use crate::sys;
-
-// include/uapi/linux/bpf.h
-const BPF_PROG_LOAD: libc::c_long = 5;
-const BPF_LINK_CREATE: libc::c_long = 28;
-const BPF_PROG_TYPE_CGROUP_SOCK: u32 = 9;
-const BPF_PROG_TYPE_CGROUP_SOCK_ADDR: u32 = 18;
-const BPF_PROG_TYPE_CGROUP_SKB: u32 = 8;
+use argtrace_testkit::bpf::{
+    self, Empty, BPF_PROG_TYPE_CGROUP_SKB, BPF_PROG_TYPE_CGROUP_SOCK, BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
+};
 
 /// The program type and expected attach type of a `cgroup/<attach>` section
 /// (`skb/<dir>` for `cgroup_skb/<dir>`), as libbpf maps the section names.
@@ -40,19 +35,6 @@ fn types_of(attach: &str) -> Option<(u32, u32)> {
     })
 }
 
-fn put_u32(buf: &mut [u8], off: usize, v: u32) {
-    buf[off..off + 4].copy_from_slice(&v.to_ne_bytes());
-}
-fn put_u64(buf: &mut [u8], off: usize, v: u64) {
-    buf[off..off + 8].copy_from_slice(&v.to_ne_bytes());
-}
-
-fn bpf(cmd: libc::c_long, attr: &mut [u8]) -> io::Result<OwnedFd> {
-    let fd = sys::bpf_syscall(cmd, attr)?;
-    // SAFETY: a non-negative return of these commands is a new descriptor we own.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
-}
-
 /// Loads `r0 = 1; exit` for `cgroup/<attach>` and links it to the cgroup v2
 /// root; the descriptors keep it attached.
 pub fn attach(attach: &str) -> io::Result<Vec<OwnedFd>> {
@@ -61,30 +43,15 @@ pub fn attach(attach: &str) -> io::Result<Vec<OwnedFd>> {
     let root = argtrace::sys::cgroup2_mount().ok_or_else(|| io::Error::other("no cgroup v2 hierarchy is mounted"))?;
     let cgroup = std::fs::File::open(&root)?;
 
-    // BPF_ALU64|BPF_MOV|BPF_K r0 = 1 (imm in the high 32 bits), then BPF_JMP|BPF_EXIT.
-    let insns: [u64; 2] = [0xb7 | (1 << 32), 0x95];
-    let license = c"GPL";
-    let mut attr = [0u8; 128];
-    put_u32(&mut attr, 0, prog_type);
-    put_u32(&mut attr, 4, insns.len() as u32);
-    put_u64(&mut attr, 8, insns.as_ptr() as u64);
-    put_u64(&mut attr, 16, license.as_ptr() as u64);
-    attr[48..48 + 11].copy_from_slice(b"bench_empty");
-    put_u32(&mut attr, 68, attach_type); // expected_attach_type
-    let prog = bpf(BPF_PROG_LOAD, &mut attr)?;
-
-    // link_create: prog_fd, target_fd, attach_type, flags.
-    let mut attr = [0u8; 64];
-    put_u32(&mut attr, 0, prog.as_raw_fd() as u32);
-    put_u32(&mut attr, 4, cgroup.as_raw_fd() as u32);
-    put_u32(&mut attr, 8, attach_type);
-    let link = bpf(BPF_LINK_CREATE, &mut attr)?;
+    let empty = Empty { expected_attach_type: attach_type, ret: 1, ..Empty::new(prog_type, "bench_empty") };
+    let prog = empty.load()?;
+    let link = bpf::link_create(&prog, &cgroup, attach_type)?;
     Ok(vec![prog, link])
 }
 
 #[cfg(test)]
 mod tests {
-    use argtrace::bpf::ProbeMode;
+    use argtrace::family::ProbeMode;
     use argtrace::subject::{self, Hook};
 
     #[test]

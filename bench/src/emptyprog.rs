@@ -1,8 +1,8 @@
 //! The floor: an empty BPF program (`r0 = 0; exit`; for cgroup hooks
 //! `r0 = 1; exit`, see emptycgroup.rs) on exactly the hooks
 //! argtrace uses for a subject in a probe mode (read from argtrace's own BPF
-//! object for that subject), loaded with raw bpf() calls (no libbpf, no
-//! object file of its own). What it costs is the hook itself.
+//! object for that subject), loaded with raw bpf() calls (the test kit's
+//! `bpf`: no libbpf, no object file of its own). What it costs is the hook itself.
 //! Run as `argtrace-bench empty-bpf <subject> [--probe tracepoint|kprobe|fentry|cgroup] [--timed]`
 //! (--timed: also the hooks argtrace adds with -T and -s, its `*_start` programs):
 //! prints `argtrace-bench: empty program attached ...` on stderr once every hook
@@ -10,10 +10,12 @@
 
 use std::fs;
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 
-use argtrace::bpf::ProbeMode;
+use argtrace::family::ProbeMode;
 use argtrace::subject::{self, Hook};
+use argtrace_testkit::bpf::{self, Empty};
+use argtrace_testkit::btf;
 
 use crate::sys;
 
@@ -83,88 +85,8 @@ fn die(msg: &str) -> ! {
     std::process::exit(1);
 }
 
-// bpf(2) commands, program types and attach types (include/uapi/linux/bpf.h).
-const BPF_PROG_LOAD: libc::c_long = 5;
-const BPF_RAW_TRACEPOINT_OPEN: libc::c_long = 17;
-const BPF_PROG_TYPE_KPROBE: u32 = 2;
-const BPF_PROG_TYPE_TRACEPOINT: u32 = 5;
-const BPF_PROG_TYPE_RAW_TRACEPOINT: u32 = 17;
-const BPF_PROG_TYPE_TRACING: u32 = 26;
-const BPF_TRACE_FENTRY: u32 = 24;
-const BPF_TRACE_FEXIT: u32 = 25;
-// perf_event_open(2) (include/uapi/linux/perf_event.h).
-const PERF_TYPE_TRACEPOINT: u32 = 2;
-const PERF_FLAG_FD_CLOEXEC: libc::c_ulong = 8;
-const PERF_EVENT_IOC_ENABLE: libc::c_ulong = 0x2400;
-const PERF_EVENT_IOC_SET_BPF: libc::c_ulong = 0x4004_2408;
-/// PERF_ATTR_SIZE_VER5: known to every kernel with BPF perf links.
-const PERF_ATTR_SIZE: usize = 112;
-
-fn put_u32(buf: &mut [u8], off: usize, v: u32) {
-    buf[off..off + 4].copy_from_slice(&v.to_ne_bytes());
-}
-fn put_u64(buf: &mut [u8], off: usize, v: u64) {
-    buf[off..off + 8].copy_from_slice(&v.to_ne_bytes());
-}
-
-fn bpf(cmd: libc::c_long, attr: &mut [u8]) -> io::Result<OwnedFd> {
-    let fd = sys::bpf_syscall(cmd, attr)?;
-    // SAFETY: a non-negative return of these commands is a new descriptor we own.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
-}
-
-/// Loads `r0 = 0; exit` as a program of `prog_type`.
-fn load_empty(prog_type: u32, attach_type: u32, attach_btf_id: u32) -> io::Result<OwnedFd> {
-    // Two instructions: BPF_ALU64|BPF_MOV|BPF_K r0 = 0, then BPF_JMP|BPF_EXIT.
-    let insns: [u64; 2] = [0xb7, 0x95];
-    let license = c"GPL";
-    let mut log = vec![0u8; 4096];
-    let mut attr = [0u8; 128];
-    put_u32(&mut attr, 0, prog_type);
-    put_u32(&mut attr, 4, insns.len() as u32);
-    put_u64(&mut attr, 8, insns.as_ptr() as u64);
-    put_u64(&mut attr, 16, license.as_ptr() as u64);
-    put_u32(&mut attr, 24, 1);
-    put_u32(&mut attr, 28, log.len() as u32);
-    put_u64(&mut attr, 32, log.as_mut_ptr() as u64);
-    attr[48..48 + 11].copy_from_slice(b"bench_empty");
-    put_u32(&mut attr, 68, attach_type);
-    put_u32(&mut attr, 108, attach_btf_id);
-    bpf(BPF_PROG_LOAD, &mut attr).map_err(|e| {
-        let end = log.iter().position(|b| *b == 0).unwrap_or(0);
-        let text = String::from_utf8_lossy(&log[..end]);
-        if text.trim().is_empty() {
-            e
-        } else {
-            io::Error::new(e.kind(), format!("{e}; verifier: {}", text.trim()))
-        }
-    })
-}
-
-fn perf_event_open(attr: &[u8; PERF_ATTR_SIZE]) -> io::Result<OwnedFd> {
-    // SAFETY: attr is a live perf_event_attr of the size it declares; pid -1
-    // with cpu 0 is how libbpf opens system-wide tracepoint and kprobe events.
-    let rc =
-        unsafe { libc::syscall(libc::SYS_perf_event_open, attr.as_ptr(), -1i32, 0i32, -1i32, PERF_FLAG_FD_CLOEXEC) };
-    if rc < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: a new descriptor we own.
-    Ok(unsafe { OwnedFd::from_raw_fd(rc as i32) })
-}
-
-fn set_bpf_and_enable(event: &OwnedFd, prog: &OwnedFd) -> io::Result<()> {
-    // SAFETY: ioctls on a perf event descriptor we own, with an integer argument.
-    unsafe {
-        if libc::ioctl(event.as_raw_fd(), PERF_EVENT_IOC_SET_BPF, prog.as_raw_fd()) != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        if libc::ioctl(event.as_raw_fd(), PERF_EVENT_IOC_ENABLE, 0) != 0 {
-            return Err(io::Error::last_os_error());
-        }
-    }
-    Ok(())
-}
+/// Its name in bpftool and in the run-time statistics.
+const NAME: &str = "bench_empty";
 
 fn read_trimmed(path: &str) -> io::Result<String> {
     Ok(fs::read_to_string(path)?.trim().to_string())
@@ -177,17 +99,13 @@ fn attach(hook: &Hook) -> io::Result<Vec<OwnedFd>> {
             let tracefs = argtrace::sys::ensure_tracefs().map_err(io::Error::other)?;
             let id: u64 =
                 read_trimmed(&format!("{tracefs}/events/{category}/{name}/id"))?.parse().map_err(io::Error::other)?;
-            let prog = load_empty(BPF_PROG_TYPE_TRACEPOINT, 0, 0)?;
-            let mut attr = [0u8; PERF_ATTR_SIZE];
-            put_u32(&mut attr, 0, PERF_TYPE_TRACEPOINT);
-            put_u32(&mut attr, 4, PERF_ATTR_SIZE as u32);
-            put_u64(&mut attr, 8, id);
-            let event = perf_event_open(&attr)?;
-            set_bpf_and_enable(&event, &prog)?;
+            let prog = Empty::new(bpf::BPF_PROG_TYPE_TRACEPOINT, NAME).load_logged()?;
+            let event = bpf::tracepoint_event(id)?;
+            bpf::set_bpf(&event, &prog, true)?;
             Ok(vec![prog, event])
         }
         Hook::Kprobe { function: func, ret } => {
-            let pmu = "/sys/bus/event_source/devices/kprobe";
+            let pmu = bpf::KPROBE_PMU;
             let ty: u32 = read_trimmed(&format!("{pmu}/type"))?.parse().map_err(io::Error::other)?;
             let mut config = 0u64;
             if *ret {
@@ -199,25 +117,17 @@ fn attach(hook: &Hook) -> io::Result<Vec<OwnedFd>> {
                 config = 1 << bit;
             }
             let name = std::ffi::CString::new(func.as_str()).map_err(io::Error::other)?;
-            let prog = load_empty(BPF_PROG_TYPE_KPROBE, 0, 0)?;
-            let mut attr = [0u8; PERF_ATTR_SIZE];
-            put_u32(&mut attr, 0, ty);
-            put_u32(&mut attr, 4, PERF_ATTR_SIZE as u32);
-            put_u64(&mut attr, 8, config);
-            put_u64(&mut attr, 56, name.as_ptr() as u64); // config1: kprobe_func
-            let event = perf_event_open(&attr)?;
-            set_bpf_and_enable(&event, &prog)?;
+            let prog = Empty::new(bpf::BPF_PROG_TYPE_KPROBE, NAME).load_logged()?;
+            let event = bpf::kprobe_event(ty, &name, config)?;
+            bpf::set_bpf(&event, &prog, true)?;
             Ok(vec![prog, event])
         }
         Hook::Fentry { function: func, exit } => {
-            let btf = fs::read("/sys/kernel/btf/vmlinux")?;
-            let id = btf_func_id(&btf, func)
-                .ok_or_else(|| io::Error::other(format!("no BTF function {func} in vmlinux")))?;
-            let attach_type = if *exit { BPF_TRACE_FEXIT } else { BPF_TRACE_FENTRY };
-            let prog = load_empty(BPF_PROG_TYPE_TRACING, attach_type, id)?;
-            let mut attr = [0u8; 16];
-            put_u32(&mut attr, 8, prog.as_raw_fd() as u32); // raw_tracepoint.prog_fd
-            let link = bpf(BPF_RAW_TRACEPOINT_OPEN, &mut attr)?;
+            let attach_btf_id = btf::vmlinux_func_id(func)?;
+            let expected_attach_type = if *exit { bpf::BPF_TRACE_FEXIT } else { bpf::BPF_TRACE_FENTRY };
+            let empty = Empty { expected_attach_type, attach_btf_id, ..Empty::new(bpf::BPF_PROG_TYPE_TRACING, NAME) };
+            let prog = empty.load_logged()?;
+            let link = bpf::raw_tracepoint_open(&prog, None)?;
             Ok(vec![prog, link])
         }
         Hook::Cgroup { attach } => crate::emptycgroup::attach(attach),
@@ -227,66 +137,17 @@ fn attach(hook: &Hook) -> io::Result<Vec<OwnedFd>> {
         Hook::RawTracepoint { name, .. } if !argtrace::sys::tracepoint_exists(name) => Ok(vec![]),
         Hook::RawTracepoint { name, .. } => {
             let name = std::ffi::CString::new(name.as_str()).map_err(io::Error::other)?;
-            let prog = load_empty(BPF_PROG_TYPE_RAW_TRACEPOINT, 0, 0)?;
-            let mut attr = [0u8; 16];
-            put_u64(&mut attr, 0, name.as_ptr() as u64); // raw_tracepoint.name
-            put_u32(&mut attr, 8, prog.as_raw_fd() as u32); // raw_tracepoint.prog_fd
-            let link = bpf(BPF_RAW_TRACEPOINT_OPEN, &mut attr)?;
+            let prog = Empty::new(bpf::BPF_PROG_TYPE_RAW_TRACEPOINT, NAME).load_logged()?;
+            let link = bpf::raw_tracepoint_open(&prog, Some(&name))?;
             Ok(vec![prog, link])
         }
         Hook::Other(section) => Err(io::Error::other(format!("no empty program for section `{section}`"))),
     }
 }
 
-/// The BTF type id of the function `name` in a raw BTF blob (the format of
-/// /sys/kernel/btf/vmlinux, include/uapi/linux/btf.h).
-fn btf_func_id(btf: &[u8], name: &str) -> Option<u32> {
-    let u32_at = |off: usize| -> Option<u32> { Some(u32::from_ne_bytes(btf.get(off..off + 4)?.try_into().ok()?)) };
-    if btf.get(0..2)? != 0xeb9fu16.to_ne_bytes() {
-        return None;
-    }
-    let hdr_len = u32_at(4)? as usize;
-    let (type_off, type_len) = (u32_at(8)? as usize, u32_at(12)? as usize);
-    let str_off = u32_at(16)? as usize;
-    let strings = btf.get(hdr_len + str_off..)?;
-    let name_at = |off: usize| -> &[u8] {
-        let s = strings.get(off..).unwrap_or_default();
-        &s[..s.iter().position(|b| *b == 0).unwrap_or(s.len())]
-    };
-    let mut pos = hdr_len + type_off;
-    let end = pos + type_len;
-    let mut id = 1u32;
-    while pos + 12 <= end {
-        let name_off = u32_at(pos)? as usize;
-        let info = u32_at(pos + 4)?;
-        let vlen = (info & 0xffff) as usize;
-        let kind = (info >> 24) & 0x1f;
-        const BTF_KIND_FUNC: u32 = 12;
-        if kind == BTF_KIND_FUNC && name_at(name_off) == name.as_bytes() {
-            return Some(id);
-        }
-        // Each kind's trailing data after the 12-byte struct btf_type.
-        let extra = match kind {
-            1 => 4,             // INT
-            3 => 12,            // ARRAY
-            4 | 5 => 12 * vlen, // STRUCT, UNION: btf_member
-            6 => 8 * vlen,      // ENUM: btf_enum
-            13 => 8 * vlen,     // FUNC_PROTO: btf_param
-            14 => 4,            // VAR
-            15 => 12 * vlen,    // DATASEC: btf_var_secinfo
-            17 => 4,            // DECL_TAG
-            19 => 12 * vlen,    // ENUM64
-            _ => 0,             // PTR, FWD, TYPEDEF, VOLATILE, CONST, RESTRICT, FUNC, FLOAT, TYPE_TAG
-        };
-        pos += 12 + extra;
-        id += 1;
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
-    use argtrace::bpf::ProbeMode;
+    use argtrace::family::ProbeMode;
     use argtrace::subject::{self, Hook};
 
     #[test]
@@ -302,14 +163,5 @@ mod tests {
         // mmap's fexit in fentry mode gets its fentry with -T and -s.
         let timed = super::hooks("mmap", ProbeMode::Fentry, true).unwrap();
         assert!(timed.contains(&Hook::Fentry { function: "ksys_mmap_pgoff".into(), exit: false }));
-    }
-
-    #[test]
-    fn finds_a_function_in_the_running_kernels_btf() {
-        let Ok(btf) = std::fs::read("/sys/kernel/btf/vmlinux") else {
-            return;
-        };
-        assert!(super::btf_func_id(&btf, "tcp_connect").is_some());
-        assert!(super::btf_func_id(&btf, "no_such_function_in_any_kernel").is_none());
     }
 }

@@ -119,26 +119,17 @@ impl From<bool> for Json {
         Json::Bool(b)
     }
 }
-impl From<u64> for Json {
-    fn from(i: u64) -> Json {
-        Json::Int(i as i64)
-    }
+/// Every integer type the reports use, as a JSON integer.
+macro_rules! from_int {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Json {
+            fn from(i: $t) -> Json {
+                Json::Int(i as i64)
+            }
+        }
+    )*};
 }
-impl From<i64> for Json {
-    fn from(i: i64) -> Json {
-        Json::Int(i)
-    }
-}
-impl From<i32> for Json {
-    fn from(i: i32) -> Json {
-        Json::Int(i as i64)
-    }
-}
-impl From<usize> for Json {
-    fn from(i: usize) -> Json {
-        Json::Int(i as i64)
-    }
-}
+from_int!(u64, i64, i32, usize);
 impl From<f64> for Json {
     fn from(f: f64) -> Json {
         Json::Num(f)

@@ -8,18 +8,20 @@
 //!
 //! The modules depend on each other in one direction only; each imports only
 //! modules of the layers below it (and argtrace's library for its facts:
-//! subjects, their hooks per probe mode, tracefs):
+//! subjects, their hooks per probe mode, tracefs; and argtrace-testkit, shared
+//! with the e2e suite: raw bpf(2), BTF, the loopback listener, CPU pinning):
 //!
-//! 1. `sys`, `stats`, `json`: leaves (libc, numbers, JSON text)
-//! 2. `workload`, `bpfinfo`, `emptyprog`, `emptycgroup` (sys; workload also
-//!    `sockchurn`, the socket-churn loop; emptyprog also argtrace's hooks and
-//!    emptycgroup)
-//! 3. `contender` (workload; argtrace's probe modes, and which of its subjects have calls to time)
+//! 1. `sys`, `stats`, `json`, `stream`, `sockchurn`: leaves (libc, numbers, JSON
+//!    text, the stream's and the socket churn's loops and marks)
+//! 2. `workload`, `bpfinfo`, `emptycgroup` (sys; workload also stream and sockchurn)
+//! 3. `emptyprog` (emptycgroup; argtrace's hooks) and `contender` (workload,
+//!    stream, sockchurn; argtrace's probe modes, and which of its subjects have calls to time)
 //! 4. `runner`: one measured run (bpfinfo, contender, sys, workload)
 //! 5. `results`: the data a benchmark produces and the figures drawn from it
 //!    (contender, runner, stats, workload)
 //! 6. `cells`: running every (workload, contender) cell (contender, results, runner, workload)
-//! 7. `report`: markdown and JSON, the guest's tables too (contender, json, results, runner, stats, workload)
+//! 7. `report`: markdown and JSON, the guest's tables and the stream's throughput
+//!    too (contender, json, results, runner, stats, stream, workload)
 //! 8. `guest`: the QEMU guest part (bpfinfo, cells, contender, report, results, runner, sys, workload)
 //! 9. `bench`: the benchmark command (bpfinfo, cells, contender, guest, report, results, runner, sys, workload)
 //!

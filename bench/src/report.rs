@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use argtrace::bpf::ProbeMode;
+use argtrace::family::ProbeMode;
 
 use crate::contender::Contender;
 use crate::json::Json;
@@ -12,6 +12,7 @@ use crate::results::{
 };
 use crate::runner::RunResult;
 use crate::stats::{grouped, num, Stat};
+use crate::stream;
 use crate::workload::Workload;
 
 fn opt(s: &Option<Stat>) -> String {
@@ -154,6 +155,27 @@ pub fn verdicts(r: &Results) -> Vec<Verdict> {
     v
 }
 
+/// The stream's throughput under each contender (median loop time) and
+/// its loss against no tracer, as a markdown table.
+fn throughput_table(cells: &[&Cell]) -> String {
+    let median = |c: &Cell| Stat::of(c.runs.iter().map(|r| r.elapsed_ns as f64)).map(|s| (s.median, c.calls));
+    let mib_s = |(ns, calls): (f64, u64)| calls as f64 * stream::SEND_LEN as f64 / (ns / 1e9) / (1024.0 * 1024.0);
+    let base = cells.iter().find(|c| c.contender == Contender::Baseline).and_then(|c| median(c)).map(mib_s);
+    let mut md = String::from("| contender | throughput, MiB/s | throughput loss |\n|---|--:|--:|\n");
+    for c in cells {
+        let Some(t) = median(c).map(mib_s) else { continue };
+        let loss = match base {
+            Some(b) if c.contender != Contender::Baseline => {
+                format!("{:.1} %", (1.0 - t / b) * 100.0)
+            }
+            _ => "—".into(),
+        };
+        let _ = writeln!(md, "| {} | {t:.0} | {loss} |", c.contender.label(Workload::Stream));
+    }
+    md.push('\n');
+    md
+}
+
 pub fn markdown(r: &Results) -> String {
     let mut md = String::new();
     let m = &r.machine;
@@ -246,7 +268,7 @@ pub fn markdown(r: &Results) -> String {
         }
         md.push('\n');
         if w == Workload::Stream {
-            md.push_str(&crate::stream::throughput_table(&cells));
+            md.push_str(&throughput_table(&cells));
         }
         for f in failures {
             let _ = writeln!(md, "- {f}");

@@ -4,7 +4,7 @@
 //! modules that run the cells (cells, guest, bench) and the one that writes
 //! them out (report) all import this one; it imports none of them.
 
-use argtrace::bpf::ProbeMode;
+use argtrace::family::ProbeMode;
 
 use crate::contender::Contender;
 use crate::runner::{Pinning, RunResult};

@@ -1,70 +1,15 @@
 //! The loopback stream workload, tcp-send's: send() of 1 KiB, again and
 //! again, on one connected IPv6 loopback socket whose peer (a forked,
-//! untraced process) reads everything; and what the contenders need to know
-//! of it: the lines that are its sends, bpftrace's script printing the same
-//! fields, and the throughput figures (the empty program's hooks come from argtrace's
-//! own object, as for every subject).
+//! untraced process: the test kit's loopback listener, `Peer::Drain`) reads
+//! everything; and what the contenders need to know of it: the lines that
+//! are its sends and bpftrace's script printing the same fields (the empty
+//! program's hooks come from argtrace's own object, as for every subject;
+//! the throughput table is report.rs's).
 
-use crate::workload::Listener;
+use argtrace_testkit::loopback::{loopback6, SIN6_LEN};
 
 /// Bytes per send.
 pub const SEND_LEN: usize = 1024;
-
-fn loopback6(port: u16) -> libc::sockaddr_in6 {
-    // SAFETY: an all-zero sockaddr_in6 is valid; the fields are set below.
-    let mut a: libc::sockaddr_in6 = unsafe { std::mem::zeroed() };
-    a.sin6_family = libc::AF_INET6 as libc::sa_family_t;
-    a.sin6_port = port.to_be();
-    a.sin6_addr.s6_addr[15] = 1;
-    a
-}
-
-const SIN6_LEN: libc::socklen_t = std::mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t;
-
-/// The reading side: a forked process that accepts one connection on [::1]
-/// and reads it to the end, so that sends never wait for a full window
-/// longer than the reader takes.
-pub fn drain(cpu: Option<usize>) -> std::io::Result<Listener> {
-    let err = std::io::Error::last_os_error;
-    // SAFETY: socket calls on descriptors we own with live, correctly sized
-    // arguments; the forked child (the workload is single-threaded) runs only
-    // async-signal-safe calls.
-    unsafe {
-        let fd = libc::socket(libc::AF_INET6, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
-        if fd < 0 {
-            return Err(err());
-        }
-        let addr = loopback6(0);
-        if libc::bind(fd, &addr as *const _ as *const libc::sockaddr, SIN6_LEN) != 0 || libc::listen(fd, 1) != 0 {
-            return Err(err());
-        }
-        let mut bound: libc::sockaddr_in6 = std::mem::zeroed();
-        let mut blen = SIN6_LEN;
-        if libc::getsockname(fd, &mut bound as *mut _ as *mut libc::sockaddr, &mut blen) != 0 {
-            return Err(err());
-        }
-        let port = u16::from_be(bound.sin6_port);
-        let pid = libc::fork();
-        if pid < 0 {
-            return Err(err());
-        }
-        if pid == 0 {
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-            if libc::getppid() == 1 {
-                libc::_exit(0);
-            }
-            if let Some(cpu) = cpu {
-                let _ = crate::sys::pin_self_to_cpu(cpu);
-            }
-            let c = libc::accept(fd, std::ptr::null_mut(), std::ptr::null_mut());
-            let mut buf = [0u8; 1 << 16];
-            while c >= 0 && libc::read(c, buf.as_mut_ptr().cast(), buf.len()) > 0 {}
-            libc::_exit(0);
-        }
-        libc::close(fd);
-        Ok(Listener { pid, port })
-    }
-}
 
 /// `calls` sends of SEND_LEN bytes to the drain on `port`; returns the
 /// number that failed or sent less.
@@ -147,29 +92,4 @@ pub fn perf_marks() -> Vec<String> {
 
 fn s(v: &str) -> String {
     v.to_string()
-}
-
-/// The stream's throughput under each contender (median loop time) and
-/// its loss against no tracer, as a markdown table.
-pub fn throughput_table(cells: &[&crate::results::Cell]) -> String {
-    use std::fmt::Write as _;
-    let median = |c: &crate::results::Cell| {
-        crate::stats::Stat::of(c.runs.iter().map(|r| r.elapsed_ns as f64)).map(|s| (s.median, c.calls))
-    };
-    let mib_s = |(ns, calls): (f64, u64)| calls as f64 * SEND_LEN as f64 / (ns / 1e9) / (1024.0 * 1024.0);
-    let base =
-        cells.iter().find(|c| c.contender == crate::contender::Contender::Baseline).and_then(|c| median(c)).map(mib_s);
-    let mut md = String::from("| contender | throughput, MiB/s | throughput loss |\n|---|--:|--:|\n");
-    for c in cells {
-        let Some(t) = median(c).map(mib_s) else { continue };
-        let loss = match base {
-            Some(b) if c.contender != crate::contender::Contender::Baseline => {
-                format!("{:.1} %", (1.0 - t / b) * 100.0)
-            }
-            _ => "—".into(),
-        };
-        let _ = writeln!(md, "| {} | {t:.0} | {loss} |", c.contender.label(crate::workload::Workload::Stream));
-    }
-    md.push('\n');
-    md
 }

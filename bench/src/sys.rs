@@ -1,9 +1,11 @@
 //! The few system facts and calls the benchmark needs: clocks, CPU pinning,
 //! a process's CPU time so far, reaping with rusage, signals. Every libc call
-//! of the measuring side lives here.
+//! of the measuring side lives here (CPU pinning and kill(2) are the test
+//! kit's, shared with the e2e suite).
 
-use std::io;
 use std::time::Duration;
+
+pub use argtrace_testkit::process::{pin_self_to_cpu, signal};
 
 /// CLOCK_MONOTONIC in nanoseconds.
 pub fn monotonic_ns() -> u64 {
@@ -11,20 +13,6 @@ pub fn monotonic_ns() -> u64 {
     // SAFETY: ts is a valid, writable timespec.
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
-}
-
-/// Pins the calling thread (and so the processes it forks or execs) to one CPU.
-pub fn pin_self_to_cpu(cpu: usize) -> io::Result<()> {
-    // SAFETY: set is a zeroed cpu_set_t filled by the CPU_* helpers; pid 0
-    // means the calling thread.
-    unsafe {
-        let mut set: libc::cpu_set_t = std::mem::zeroed();
-        libc::CPU_SET(cpu, &mut set);
-        if libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) != 0 {
-            return Err(io::Error::last_os_error());
-        }
-    }
-    Ok(())
 }
 
 pub fn online_cpus() -> usize {
@@ -97,11 +85,6 @@ pub fn reap_within(pid: i32, limit: Duration) -> (Exit, bool) {
     }
 }
 
-pub fn signal(pid: i32, sig: i32) {
-    // SAFETY: kill has no memory-safety preconditions; pid is a child of ours.
-    unsafe { libc::kill(pid, sig) };
-}
-
 /// Blocks SIGINT and SIGTERM in the calling thread (so sigwait can take them).
 pub fn block_stop_signals() -> libc::sigset_t {
     // SAFETY: the set is initialised by sigemptyset before use.
@@ -121,15 +104,4 @@ pub fn wait_signal(set: &libc::sigset_t) -> i32 {
     // SAFETY: set is initialised; sig is a live local.
     unsafe { libc::sigwait(set, &mut sig) };
     sig
-}
-
-/// The bpf(2) system call on a raw attribute buffer; the non-negative result.
-pub fn bpf_syscall(cmd: libc::c_long, attr: &mut [u8]) -> std::io::Result<i64> {
-    // SAFETY: attr is a live buffer of the size passed; the kernel writes only within it.
-    let rc = unsafe { libc::syscall(libc::SYS_bpf, cmd, attr.as_mut_ptr(), attr.len() as libc::c_uint) };
-    if rc < 0 {
-        Err(std::io::Error::last_os_error())
-    } else {
-        Ok(rc)
-    }
 }

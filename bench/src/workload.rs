@@ -3,14 +3,15 @@
 //! (the socket-churn loop is in sockchurn.rs).
 //!
 //! Protocol with the bench: the workload prepares (the TCP listener is a
-//! separate, untraced process), prints `ready <port>` on stdout, then blocks
+//! separate, untraced process: the test kit's loopback listener), prints `ready <port>` on stdout, then blocks
 //! until one byte arrives on stdin: the tracer attaches in between, so its
 //! start-up is never inside the timed loop. After the loop it prints
 //! `elapsed_ns <ns> failures <n>` (CLOCK_MONOTONIC around the loop only).
 
 use std::io::{Read, Write};
 
-use argtrace::bpf::ProbeMode;
+use argtrace::family::ProbeMode;
+use argtrace_testkit::loopback::{loopback6, Listener, Peer, SIN6_LEN};
 
 use crate::{sockchurn, sys};
 
@@ -133,19 +134,18 @@ pub fn main(args: &[String]) -> ! {
         }
     }
 
-    let listener = match kind {
-        Workload::Tcp | Workload::Stream => match match kind {
-            Workload::Stream => crate::stream::drain(listener_cpu),
-            _ => Listener::start(listener_cpu),
-        } {
-            Ok(l) => Some(l),
-            Err(e) => {
-                eprintln!("workload: cannot start the TCP listener: {e}");
-                std::process::exit(1);
-            }
-        },
+    // The peer of the loopback workloads: a separate, untraced process.
+    let peer = match kind {
+        Workload::Tcp => Some(Peer::AcceptAndClose),
+        Workload::Stream => Some(Peer::Drain),
         _ => None,
     };
+    let listener = peer.map(|peer| {
+        Listener::start(peer, listener_cpu).unwrap_or_else(|e| {
+            eprintln!("workload: cannot start the TCP listener: {e}");
+            std::process::exit(1);
+        })
+    });
     if let Some(cpu) = cpu {
         if let Err(e) = sys::pin_self_to_cpu(cpu) {
             eprintln!("workload: cannot pin to CPU {cpu}: {e}");
@@ -222,15 +222,6 @@ fn fork_loop(calls: u64) -> u64 {
     failures
 }
 
-fn loopback6(port: u16) -> libc::sockaddr_in6 {
-    // SAFETY: an all-zero sockaddr_in6 is valid; the fields are set below.
-    let mut a: libc::sockaddr_in6 = unsafe { std::mem::zeroed() };
-    a.sin6_family = libc::AF_INET6 as libc::sa_family_t;
-    a.sin6_port = port.to_be();
-    a.sin6_addr.s6_addr[15] = 1;
-    a
-}
-
 fn connect_loop(calls: u64, port: u16) -> u64 {
     let addr = loopback6(port);
     // An abortive close (RST) leaves no TIME_WAIT behind: 20 000 connects per
@@ -253,11 +244,7 @@ fn connect_loop(calls: u64, port: u16) -> u64 {
                 &linger as *const _ as *const libc::c_void,
                 std::mem::size_of::<libc::linger>() as libc::socklen_t,
             );
-            let rc = libc::connect(
-                fd,
-                &addr as *const _ as *const libc::sockaddr,
-                std::mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t,
-            );
+            let rc = libc::connect(fd, &addr as *const _ as *const libc::sockaddr, SIN6_LEN);
             if rc != 0 {
                 failures += 1;
             }
@@ -265,80 +252,6 @@ fn connect_loop(calls: u64, port: u16) -> u64 {
         }
     }
     failures
-}
-
-/// The accepting side: a forked process (so tracers following the workload's
-/// pid do not see it) accepting and closing for ever.
-pub struct Listener {
-    pub(crate) pid: i32,
-    pub(crate) port: u16,
-}
-
-impl Listener {
-    fn start(cpu: Option<usize>) -> std::io::Result<Listener> {
-        let err = std::io::Error::last_os_error;
-        // SAFETY: socket calls on a descriptor we own, with live, correctly
-        // sized arguments; the forked child runs only async-signal-safe calls
-        // (accept, close, _exit, sched_setaffinity) as the workload is single-threaded.
-        unsafe {
-            let fd = libc::socket(libc::AF_INET6, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
-            if fd < 0 {
-                return Err(err());
-            }
-            let one: libc::c_int = 1;
-            libc::setsockopt(
-                fd,
-                libc::SOL_SOCKET,
-                libc::SO_REUSEADDR,
-                &one as *const _ as *const libc::c_void,
-                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-            );
-            let addr = loopback6(0);
-            let len = std::mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t;
-            if libc::bind(fd, &addr as *const _ as *const libc::sockaddr, len) != 0 {
-                return Err(err());
-            }
-            if libc::listen(fd, 4096) != 0 {
-                return Err(err());
-            }
-            let mut bound: libc::sockaddr_in6 = std::mem::zeroed();
-            let mut blen = len;
-            if libc::getsockname(fd, &mut bound as *mut _ as *mut libc::sockaddr, &mut blen) != 0 {
-                return Err(err());
-            }
-            let port = u16::from_be(bound.sin6_port);
-            let pid = libc::fork();
-            if pid < 0 {
-                return Err(err());
-            }
-            if pid == 0 {
-                // Die with the workload, however it ends (a tracer that failed
-                // to attach makes the bench kill the workload unannounced).
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                if libc::getppid() == 1 {
-                    libc::_exit(0);
-                }
-                if let Some(cpu) = cpu {
-                    let _ = sys::pin_self_to_cpu(cpu);
-                }
-                loop {
-                    let c = libc::accept(fd, std::ptr::null_mut(), std::ptr::null_mut());
-                    if c >= 0 {
-                        libc::close(c);
-                    }
-                }
-            }
-            libc::close(fd);
-            Ok(Listener { pid, port })
-        }
-    }
-
-    fn stop(self) {
-        sys::signal(self.pid, libc::SIGKILL);
-        let mut status = 0;
-        // SAFETY: status is a live local; pid is our child.
-        unsafe { libc::waitpid(self.pid, &mut status, 0) };
-    }
 }
 
 #[cfg(test)]

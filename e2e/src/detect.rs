@@ -17,14 +17,15 @@
 //!               argtrace does): events/syscalls/sys_enter_mmap, perf_event_open
 //!               of its id and a BPF_PROG_TYPE_TRACEPOINT program set on it
 //!
-//! The raw bpf()/perf_event_open code and the BTF walk are copied from
-//! bench/src/emptyprog.rs and bench/src/sys.rs (the benchmark's empty program),
-//! so the tests do not depend on the benchmark crate.
+//! The raw bpf()/perf_event_open calls and the BTF walk are argtrace-testkit's,
+//! which the benchmark's empty program (bench/src/emptyprog.rs) loads with too.
 
 use std::fs;
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::Path;
+
+use argtrace_testkit::bpf::{self, Empty};
+use argtrace_testkit::btf;
 
 /// The modes in the order argtrace's auto tries them.
 pub const ALL_MODES: [&str; 3] = ["fentry", "kprobe", "tracepoint"];
@@ -33,6 +34,8 @@ pub const ALL_MODES: [&str; 3] = ["fentry", "kprobe", "tracepoint"];
 const FUNC: &str = "ksys_mmap_pgoff";
 /// The tracepoint the tracepoint trial attaches to (argtrace's mmap hook in that mode).
 const TRACEPOINT: &str = "syscalls/sys_enter_mmap";
+/// The trial programs' name, as bpftool shows them.
+const NAME: &str = "e2e_detect";
 
 /// What the kernel said to each mode's trial, in `ALL_MODES` order.
 pub struct Detection {
@@ -96,32 +99,32 @@ fn errno(e: &io::Error) -> String {
 }
 
 fn try_fentry() -> Result<String, String> {
-    let path = "/sys/kernel/btf/vmlinux";
+    let path = btf::VMLINUX;
     let btf = fs::read(path).map_err(|e| format!("no BTF: {path}: {}", errno(&e)))?;
-    let id = btf_func_id(&btf, FUNC).ok_or(format!("no BTF FUNC {FUNC} in {path}"))?;
-    let prog = load_empty(BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, id).map_err(|e| format!("load: {}", errno(&e)))?;
-    let mut attr = [0u8; 16];
-    put_u32(&mut attr, 8, prog.as_raw_fd() as u32); // raw_tracepoint.prog_fd
-    let link = bpf(BPF_RAW_TRACEPOINT_OPEN, &mut attr).map_err(|e| format!("attach to {FUNC}: {}", errno(&e)))?;
+    let id = btf::func_id(&btf, FUNC).ok_or(format!("no BTF FUNC {FUNC} in {path}"))?;
+    let empty = Empty {
+        expected_attach_type: bpf::BPF_TRACE_FENTRY,
+        attach_btf_id: id,
+        ..Empty::new(bpf::BPF_PROG_TYPE_TRACING, NAME)
+    };
+    let prog = empty.load().map_err(|e| format!("load: {}", errno(&e)))?;
+    let link = bpf::raw_tracepoint_open(&prog, None).map_err(|e| format!("attach to {FUNC}: {}", errno(&e)))?;
     drop((link, prog));
     Ok(format!("{FUNC} BTF id {id} loaded and attached"))
 }
 
 fn try_kprobe() -> Result<String, String> {
-    let pmu = "/sys/bus/event_source/devices/kprobe";
+    let pmu = bpf::KPROBE_PMU;
     if Path::new(pmu).join("type").exists() {
         let ty: u32 = read_trimmed(&format!("{pmu}/type"))
             .map_err(|e| format!("{pmu}/type: {}", errno(&e)))?
             .parse()
             .map_err(|e| format!("{pmu}/type: {e}"))?;
-        let prog = load_empty(BPF_PROG_TYPE_KPROBE, 0, 0).map_err(|e| format!("load: {}", errno(&e)))?;
+        let prog = Empty::new(bpf::BPF_PROG_TYPE_KPROBE, NAME).load().map_err(|e| format!("load: {}", errno(&e)))?;
         let name = std::ffi::CString::new(FUNC).expect("no NUL");
-        let mut attr = [0u8; PERF_ATTR_SIZE];
-        put_u32(&mut attr, 0, ty);
-        put_u32(&mut attr, 4, PERF_ATTR_SIZE as u32);
-        put_u64(&mut attr, 56, name.as_ptr() as u64); // config1: kprobe_func
-        let event = perf_event_open(&attr).map_err(|e| format!("kprobe PMU on {FUNC}: {}", errno(&e)))?;
-        set_bpf(&event, &prog).map_err(|e| format!("attach to {FUNC}: {}", errno(&e)))?;
+        let event = bpf::kprobe_event(ty, &name, 0).map_err(|e| format!("kprobe PMU on {FUNC}: {}", errno(&e)))?;
+        // Left disabled: it never runs.
+        bpf::set_bpf(&event, &prog, false).map_err(|e| format!("attach to {FUNC}: {}", errno(&e)))?;
         drop((event, prog));
         return Ok(format!("kprobe PMU type {ty} on {FUNC} opened and attached"));
     }
@@ -145,13 +148,9 @@ fn try_tracepoint() -> Result<String, String> {
         .map_err(|e| format!("{id_path}: {}", errno(&e)))?
         .parse()
         .map_err(|e| format!("{id_path}: {e}"))?;
-    let prog = load_empty(BPF_PROG_TYPE_TRACEPOINT, 0, 0).map_err(|e| format!("load: {}", errno(&e)))?;
-    let mut attr = [0u8; PERF_ATTR_SIZE];
-    put_u32(&mut attr, 0, PERF_TYPE_TRACEPOINT);
-    put_u32(&mut attr, 4, PERF_ATTR_SIZE as u32);
-    put_u64(&mut attr, 8, id);
-    let event = perf_event_open(&attr).map_err(|e| format!("{TRACEPOINT} id {id}: {}", errno(&e)))?;
-    set_bpf(&event, &prog).map_err(|e| format!("attach to {TRACEPOINT}: {}", errno(&e)))?;
+    let prog = Empty::new(bpf::BPF_PROG_TYPE_TRACEPOINT, NAME).load().map_err(|e| format!("load: {}", errno(&e)))?;
+    let event = bpf::tracepoint_event(id).map_err(|e| format!("{TRACEPOINT} id {id}: {}", errno(&e)))?;
+    bpf::set_bpf(&event, &prog, false).map_err(|e| format!("attach to {TRACEPOINT}: {}", errno(&e)))?;
     drop((event, prog));
     Ok(format!("{TRACEPOINT} id {id} opened and attached"))
 }
@@ -187,134 +186,9 @@ fn ensure_tracefs() -> Result<&'static str, String> {
     Ok("/sys/kernel/tracing")
 }
 
-// bpf(2) commands, program types and attach types (include/uapi/linux/bpf.h).
-const BPF_PROG_LOAD: libc::c_long = 5;
-const BPF_RAW_TRACEPOINT_OPEN: libc::c_long = 17;
-const BPF_PROG_TYPE_KPROBE: u32 = 2;
-const BPF_PROG_TYPE_TRACEPOINT: u32 = 5;
-const BPF_PROG_TYPE_TRACING: u32 = 26;
-const BPF_TRACE_FENTRY: u32 = 24;
-// perf_event_open(2) (include/uapi/linux/perf_event.h).
-const PERF_TYPE_TRACEPOINT: u32 = 2;
-const PERF_FLAG_FD_CLOEXEC: libc::c_ulong = 8;
-const PERF_EVENT_IOC_SET_BPF: libc::c_ulong = 0x4004_2408;
-/// PERF_ATTR_SIZE_VER5: known to every kernel with BPF perf links.
-const PERF_ATTR_SIZE: usize = 112;
-
-fn put_u32(buf: &mut [u8], off: usize, v: u32) {
-    buf[off..off + 4].copy_from_slice(&v.to_ne_bytes());
-}
-
-fn put_u64(buf: &mut [u8], off: usize, v: u64) {
-    buf[off..off + 8].copy_from_slice(&v.to_ne_bytes());
-}
-
-/// bpf(2) on a raw attribute buffer, for the commands that return a new descriptor.
-fn bpf(cmd: libc::c_long, attr: &mut [u8]) -> io::Result<OwnedFd> {
-    // SAFETY: attr is a live buffer of the size passed; the kernel writes only within it.
-    let rc = unsafe { libc::syscall(libc::SYS_bpf, cmd, attr.as_mut_ptr(), attr.len() as libc::c_uint) };
-    if rc < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: a non-negative return of these commands is a new descriptor we own.
-    Ok(unsafe { OwnedFd::from_raw_fd(rc as i32) })
-}
-
-/// Loads `r0 = 0; exit` as a program of `prog_type` (license GPL).
-fn load_empty(prog_type: u32, attach_type: u32, attach_btf_id: u32) -> io::Result<OwnedFd> {
-    // Two instructions: BPF_ALU64|BPF_MOV|BPF_K r0 = 0, then BPF_JMP|BPF_EXIT.
-    let insns: [u64; 2] = [0xb7, 0x95];
-    let license = c"GPL";
-    let mut attr = [0u8; 128];
-    put_u32(&mut attr, 0, prog_type);
-    put_u32(&mut attr, 4, insns.len() as u32);
-    put_u64(&mut attr, 8, insns.as_ptr() as u64);
-    put_u64(&mut attr, 16, license.as_ptr() as u64);
-    attr[48..48 + 10].copy_from_slice(b"e2e_detect"); // prog_name
-    put_u32(&mut attr, 68, attach_type); // expected_attach_type
-    put_u32(&mut attr, 108, attach_btf_id);
-    bpf(BPF_PROG_LOAD, &mut attr)
-}
-
-fn perf_event_open(attr: &[u8; PERF_ATTR_SIZE]) -> io::Result<OwnedFd> {
-    // SAFETY: attr is a live perf_event_attr of the size it declares; pid -1
-    // with cpu 0 is how libbpf opens system-wide tracepoint and kprobe events.
-    let rc =
-        unsafe { libc::syscall(libc::SYS_perf_event_open, attr.as_ptr(), -1i32, 0i32, -1i32, PERF_FLAG_FD_CLOEXEC) };
-    if rc < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: a new descriptor we own.
-    Ok(unsafe { OwnedFd::from_raw_fd(rc as i32) })
-}
-
-/// Attaches the program to the perf event (left disabled: it never runs).
-fn set_bpf(event: &OwnedFd, prog: &OwnedFd) -> io::Result<()> {
-    // SAFETY: an ioctl on a perf event descriptor we own, with an integer argument.
-    if unsafe { libc::ioctl(event.as_raw_fd(), PERF_EVENT_IOC_SET_BPF, prog.as_raw_fd()) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
-}
-
-/// The BTF type id of the FUNC `name` in a raw BTF blob (the format of
-/// /sys/kernel/btf/vmlinux, include/uapi/linux/btf.h).
-fn btf_func_id(btf: &[u8], name: &str) -> Option<u32> {
-    let u32_at = |off: usize| -> Option<u32> { Some(u32::from_ne_bytes(btf.get(off..off + 4)?.try_into().ok()?)) };
-    if btf.get(0..2)? != 0xeb9fu16.to_ne_bytes() {
-        return None;
-    }
-    let hdr_len = u32_at(4)? as usize;
-    let (type_off, type_len) = (u32_at(8)? as usize, u32_at(12)? as usize);
-    let str_off = u32_at(16)? as usize;
-    let strings = btf.get(hdr_len + str_off..)?;
-    let name_at = |off: usize| -> &[u8] {
-        let s = strings.get(off..).unwrap_or_default();
-        &s[..s.iter().position(|b| *b == 0).unwrap_or(s.len())]
-    };
-    let mut pos = hdr_len + type_off;
-    let end = pos + type_len;
-    let mut id = 1u32;
-    while pos + 12 <= end {
-        let name_off = u32_at(pos)? as usize;
-        let info = u32_at(pos + 4)?;
-        let vlen = (info & 0xffff) as usize;
-        let kind = (info >> 24) & 0x1f;
-        const BTF_KIND_FUNC: u32 = 12;
-        if kind == BTF_KIND_FUNC && name_at(name_off) == name.as_bytes() {
-            return Some(id);
-        }
-        // Each kind's trailing data after the 12-byte struct btf_type.
-        let extra = match kind {
-            1 => 4,             // INT
-            3 => 12,            // ARRAY
-            4 | 5 => 12 * vlen, // STRUCT, UNION: btf_member
-            6 => 8 * vlen,      // ENUM: btf_enum
-            13 => 8 * vlen,     // FUNC_PROTO: btf_param
-            14 => 4,            // VAR
-            15 => 12 * vlen,    // DATASEC: btf_var_secinfo
-            17 => 4,            // DECL_TAG
-            19 => 12 * vlen,    // ENUM64
-            _ => 0,             // PTR, FWD, TYPEDEF, VOLATILE, CONST, RESTRICT, FUNC, FLOAT, TYPE_TAG
-        };
-        pos += 12 + extra;
-        id += 1;
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn finds_functions_in_the_running_kernels_btf() {
-        let Ok(btf) = fs::read("/sys/kernel/btf/vmlinux") else {
-            return;
-        };
-        assert!(btf_func_id(&btf, FUNC).is_some());
-        assert!(btf_func_id(&btf, "no_such_function_in_any_kernel").is_none());
-    }
 
     #[test]
     fn the_line_puts_modes_and_auto_first() {

@@ -14,7 +14,9 @@
 //! (tests/kernels.txt) the detection must agree with (the `detect` case).
 //! `detect` only prints the detection line (`E2E-KERNEL modes=..`).
 
+mod calls;
 mod detect;
+mod harness;
 mod skb;
 mod sock;
 mod suite;

@@ -14,14 +14,14 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Ipv6Addr, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::path::Path;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
+use argtrace_testkit::process::{self, gettid};
 use serde_json::{json, Value};
 
-use crate::suite::{rest_of, spawn_tracing, wait_timeout};
-
-type Outcome = Result<String, String>;
+use crate::harness::{
+    case_user_refused, run_ready, subset, unprivileged_map_reads, Outcome, Output, ReadyTrigger, Report,
+};
 
 /// What the triggers send: the issue's exact bytes.
 const HELLO: &[u8] = b"HELLO-ARGTRACE";
@@ -35,7 +35,7 @@ const DISCARD: u16 = 9;
 const PAIR_COUNT: usize = 5;
 
 /// Runs every skb case, reporting each as it ends.
-pub fn run(argtrace: &Path, report: &mut dyn FnMut(&str, &str, Outcome)) {
+pub fn run(argtrace: &Path, report: &mut Report) {
     let main = ["skb-tcp", "skb-udp", "skb-ipv6", "skb-edges", "skb-relative", "skb-old-socket"];
     match traced(argtrace, &["--json", "--peek", "200", "--compare-relative"], &["tcp", "udp", "old"], |r| {
         r.pids.clone()
@@ -44,96 +44,36 @@ pub fn run(argtrace: &Path, report: &mut dyn FnMut(&str, &str, Outcome)) {
             let events = t.json();
             match events {
                 Ok(ev) => {
-                    report("skb-tcp", "cgroup", check_tcp(&ev, &t.facts[0]));
-                    report("skb-udp", "cgroup", check_udp4(&ev, &t.facts[1]));
-                    report("skb-ipv6", "cgroup", check_udp6(&ev, &t.facts[1]));
-                    report("skb-edges", "cgroup", check_edges(&ev, &t.facts[0], &t.facts[1]));
-                    report("skb-relative", "cgroup", check_relative(&ev, &t.facts[0]));
-                    report("skb-old-socket", "cgroup", check_old_socket(&ev, &t.stderr, &t.facts[2]));
+                    report.case("skb-tcp", "cgroup", check_tcp(&ev, &t.facts[0]));
+                    report.case("skb-udp", "cgroup", check_udp4(&ev, &t.facts[1]));
+                    report.case("skb-ipv6", "cgroup", check_udp6(&ev, &t.facts[1]));
+                    report.case("skb-edges", "cgroup", check_edges(&ev, &t.facts[0], &t.facts[1]));
+                    report.case("skb-relative", "cgroup", check_relative(&ev, &t.facts[0]));
+                    report.case("skb-old-socket", "cgroup", check_old_socket(&ev, &t.out.stderr, &t.facts[2]));
                 }
-                Err(e) => main.iter().for_each(|c| report(c, "cgroup", Err(e.clone()))),
+                Err(e) => main.iter().for_each(|c| report.case(c, "cgroup", Err(e.clone()))),
             }
         }
-        Err(e) => main.iter().for_each(|c| report(c, "cgroup", Err(e.clone()))),
+        Err(e) => main.iter().for_each(|c| report.case(c, "cgroup", Err(e.clone()))),
     }
-    report("skb-pid-filter", "cgroup", case_pid_filter(argtrace));
-    report("skb-pcap", "cgroup", case_pcap(argtrace));
-    report("skb-summary", "cgroup", case_summary(argtrace));
-    report("skb-iface", "socket", case_iface(argtrace));
-    report("skb-iface-refuses-pid", "socket", case_iface_refuses_pid(argtrace));
-    report("skb-no-cgroup2", "socket", case_no_cgroup2(argtrace));
+    report.case("skb-pid-filter", "cgroup", case_pid_filter(argtrace));
+    report.case("skb-pcap", "cgroup", case_pcap(argtrace, None));
+    // The same capture after giving up root (-Z, src/privilege.rs).
+    report.case("skb-pcap-user", "cgroup", case_pcap(argtrace, Some("nobody")));
+    report.case("skb-summary", "cgroup", case_summary(argtrace));
+    report.case("skb-iface", "socket", case_iface(argtrace));
+    report.case("skb-iface-refuses-pid", "socket", case_iface_refuses_pid(argtrace));
+    report.case("skb-no-cgroup2", "socket", case_no_cgroup2(argtrace));
 }
 
 /// The skb cases alone, framed as the suite frames them.
 pub fn suite(argtrace: &Path) -> i32 {
-    let (mut passed, mut failed) = (0, 0);
-    run(argtrace, &mut |case, mode, outcome| match outcome {
-        Ok(d) => {
-            passed += 1;
-            println!("E2E-RESULT {case} {mode} PASS {d}");
-        }
-        Err(d) => {
-            failed += 1;
-            println!("E2E-RESULT {case} {mode} FAIL {}", d.replace('\n', " | "));
-        }
-    });
-    println!("E2E-DONE passed={passed} failed={failed}");
-    i32::from(failed != 0)
+    let mut report = Report::default();
+    run(argtrace, &mut report);
+    report.done()
 }
 
 // ---------------------------------------------------------------- runner ---
-
-struct Trigger {
-    name: String,
-    child: Child,
-    stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
-    ready: Value,
-}
-
-/// Starts `argtrace-e2e skb-trigger NAME` and waits for its `ready {json}`.
-fn start_trigger(name: &str) -> Result<Trigger, String> {
-    let me = std::env::current_exe().map_err(|e| e.to_string())?;
-    let mut child = Command::new(me)
-        .args(["skb-trigger", name])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(|e| format!("cannot start the trigger {name}: {e}"))?;
-    let stdin = child.stdin.take().expect("piped");
-    let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
-    let mut line = String::new();
-    let _ = stdout.read_line(&mut line);
-    let ready = line.strip_prefix("ready ").and_then(|j| serde_json::from_str::<Value>(j).ok());
-    match ready {
-        Some(ready) => Ok(Trigger { name: name.into(), child, stdin, stdout, ready }),
-        None => {
-            let _ = child.kill();
-            let _ = child.wait();
-            Err(format!("the trigger {name} did not get ready: {line:?}"))
-        }
-    }
-}
-
-/// Lets a ready trigger run and returns what it printed.
-fn finish_trigger(mut t: Trigger) -> Result<Value, String> {
-    let _ = t.stdin.write_all(b"go\n");
-    let _ = t.stdin.flush();
-    let mut out = String::new();
-    let _ = t.stdout.read_to_string(&mut out);
-    let status = t.child.wait().map_err(|e| e.to_string())?;
-    let name = &t.name;
-    if !status.success() {
-        return Err(format!("the trigger {name} failed ({status}): {out}"));
-    }
-    let v: Value =
-        serde_json::from_str(out.trim()).map_err(|e| format!("trigger {name} output not JSON ({e}): {out}"))?;
-    match v.get("trigger_error") {
-        Some(err) => Err(format!("trigger {name}: {err}")),
-        None => Ok(v),
-    }
-}
 
 /// argtrace's command line, and with `without_cgroup2` in a private mount
 /// namespace where the cgroup v2 hierarchy is unmounted: a system without
@@ -142,44 +82,17 @@ fn argtrace_command(argtrace: &Path, args: &[String], without_cgroup2: bool) -> 
     let mut cmd = Command::new(argtrace);
     cmd.arg("skb").args(args).stdin(Stdio::null());
     if without_cgroup2 {
-        use std::os::unix::process::CommandExt;
         let mounts = std::fs::read_to_string("/proc/mounts").map_err(|e| e.to_string())?;
-        let targets: Vec<std::ffi::CString> = mounts
+        let targets: Vec<&str> = mounts
             .lines()
             .filter_map(|l| {
                 let f: Vec<&str> = l.split(' ').collect();
-                (f.len() > 2 && f[2] == "cgroup2").then(|| std::ffi::CString::new(f[1]).ok()).flatten()
+                (f.len() > 2 && f[2] == "cgroup2").then_some(f[1])
             })
             .collect();
-        // SAFETY: between fork and exec only async-signal-safe syscalls run,
-        // on strings made before the fork.
-        unsafe {
-            cmd.pre_exec(move || {
-                let none = std::ptr::null();
-                if libc::unshare(libc::CLONE_NEWNS) != 0
-                    || libc::mount(none, c"/".as_ptr(), none, libc::MS_REC | libc::MS_PRIVATE, none as _) != 0
-                {
-                    return Err(std::io::Error::last_os_error());
-                }
-                for t in &targets {
-                    if libc::umount2(t.as_ptr(), libc::MNT_DETACH) != 0 {
-                        return Err(std::io::Error::last_os_error());
-                    }
-                }
-                Ok(())
-            });
-        }
+        process::in_private_mounts(&mut cmd, &[], &targets).map_err(|e| e.to_string())?;
     }
     Ok(cmd)
-}
-
-/// Starts `argtrace skb ARGS` and waits for its `argtrace: tracing` line.
-fn start_argtrace(
-    argtrace: &Path,
-    args: &[String],
-    without_cgroup2: bool,
-) -> Result<(Child, mpsc::Receiver<String>, Vec<String>), String> {
-    spawn_tracing(&mut argtrace_command(argtrace, args, without_cgroup2)?, argtrace)
 }
 
 /// What the triggers said when ready, for the case to build argtrace's options.
@@ -191,28 +104,14 @@ struct Ready {
 
 /// One argtrace run over some triggers.
 struct Traced {
-    stdout: String,
-    stderr: String,
+    out: Output,
     facts: Vec<Value>,
 }
 
 impl Traced {
     /// The JSON events, checked against the summary (no loss).
     fn json(&self) -> Result<Vec<Value>, String> {
-        let mut events = Vec::new();
-        let mut summary = Value::Null;
-        for line in self.stdout.lines() {
-            let v: Value = serde_json::from_str(line).map_err(|e| format!("not JSON ({e}): {line}"))?;
-            if v.get("summary").is_some() {
-                summary = v["summary"].clone();
-            } else {
-                events.push(v);
-            }
-        }
-        if summary["dropped"] != 0 || summary["events"] != events.len() as u64 {
-            return Err(format!("summary {summary} does not match {} events and no loss", events.len()));
-        }
-        Ok(events)
+        Ok(self.out.events()?.0)
     }
 }
 
@@ -238,7 +137,7 @@ fn traced_in(
 ) -> Result<Traced, String> {
     let mut started = Vec::new();
     for name in triggers {
-        started.push(start_trigger(name)?);
+        started.push(ReadyTrigger::start("skb-trigger", name, &[])?);
     }
     let ready = Ready {
         pids: {
@@ -257,51 +156,13 @@ fn traced_in(
     };
     let mut full: Vec<String> = args.iter().map(|s| s.to_string()).collect();
     full.extend(more(&ready));
-    let (mut at, stderr_rx, mut stderr) = start_argtrace(argtrace, &full, without_cgroup2)?;
-    let stdout = at.stdout.take().expect("piped");
-    let collected = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = BufReader::new(stdout).read_to_string(&mut s);
-        s
-    });
-    let mut facts = Vec::new();
-    let mut failure = None;
-    for t in started {
-        match finish_trigger(t) {
-            Ok(v) => facts.push(v),
-            Err(e) => {
-                failure.get_or_insert(e);
-                facts.push(Value::Null);
-            }
-        }
-    }
+    let mut cmd = argtrace_command(argtrace, &full, without_cgroup2)?;
     // The last packets (FIN, ACK) leave shortly after the triggers end.
-    std::thread::sleep(Duration::from_millis(300));
-    // SAFETY: signalling our own child by pid.
-    unsafe { libc::kill(at.id() as i32, libc::SIGINT) };
-    let status = wait_timeout(&mut at, Duration::from_secs(60));
-    let stdout = collected.join().unwrap_or_default();
-    stderr.extend(rest_of(&stderr_rx, Duration::from_secs(10)));
-    let stderr = stderr.join("\n");
-    if let Some(e) = failure {
-        return Err(e);
-    }
-    match status {
-        Some(s) if s.success() => Ok(Traced { stdout, stderr, facts }),
-        Some(s) => Err(format!("argtrace ended with {s}; stderr: {stderr}")),
-        None => Err(format!("argtrace did not stop within 60 s of SIGINT; stderr: {stderr}")),
-    }
+    let (out, facts) = run_ready(started, &mut cmd, Duration::from_millis(300))?;
+    Ok(Traced { out, facts })
 }
 
 // ----------------------------------------------------------------- checks ---
-
-/// Whether every key of `want` has the same value in `got` (recursively).
-fn subset(want: &Value, got: &Value) -> bool {
-    match (want, got) {
-        (Value::Object(w), Value::Object(g)) => w.iter().all(|(k, v)| g.get(k).is_some_and(|gv| subset(v, gv))),
-        _ => want == got,
-    }
-}
 
 fn matching<'a>(events: &'a [Value], want: &Value) -> Vec<&'a Value> {
     events.iter().filter(|e| subset(want, e)).collect()
@@ -537,7 +398,7 @@ fn case_pid_filter(argtrace: &Path) -> Outcome {
     }
     // The old socket belongs to the trigger's own process: seeded, it is
     // that process's, not -p's; unseeded (before 5.11) it is unowned.
-    if crate::sock::seeds(&t.stderr)? {
+    if crate::sock::seeds(&t.out.stderr)? {
         if let Some(e) = matching(&ev, &json!({"args": {"peek": text(OLD)}})).first() {
             return Err(format!("the old socket, seeded to another process, passed -p {a_pid}: {e}"));
         }
@@ -557,8 +418,8 @@ fn case_summary(argtrace: &Path) -> Outcome {
     let t = traced(argtrace, &["-s", "--json", "--port", "9"], &["pair"], |r| {
         vec!["-p".into(), r.values[0]["a"].to_string()]
     })?;
-    let table: Value =
-        serde_json::from_str(t.stdout.trim()).map_err(|e| format!("not one JSON object ({e}): {}", t.stdout))?;
+    let table: Value = serde_json::from_str(t.out.stdout.trim())
+        .map_err(|e| format!("not one JSON object ({e}): {}", t.out.stdout))?;
     let s = &table["summary"];
     let want = json!({"subject": "skb", "probe": "cgroup", "counts": [{"event": "egress", "count": PAIR_COUNT}],
         "total": {"count": PAIR_COUNT}, "dropped": 0});
@@ -566,8 +427,8 @@ fn case_summary(argtrace: &Path) -> Outcome {
         return Err(format!("expected {want}: {table}"));
     }
     let counted = format!("argtrace: {PAIR_COUNT} events counted, 0 lost");
-    if !t.stderr.lines().any(|l| l == counted) {
-        return Err(format!("no '{counted}' on stderr: {}", t.stderr));
+    if !t.out.stderr.lines().any(|l| l == counted) {
+        return Err(format!("no '{counted}' on stderr: {}", t.out.stderr));
     }
     Ok(format!("{PAIR_COUNT} egress datagrams of one process counted in the kernel"))
 }
@@ -575,28 +436,41 @@ fn case_summary(argtrace: &Path) -> Outcome {
 /// --pcap with --print: the text lines, and a pcap file whose records are
 /// those packets, read back by a reader of our own and by `tcpdump -r` where
 /// tcpdump is installed (the host's test command installs it).
-fn case_pcap(argtrace: &Path) -> Outcome {
+/// With `user`, argtrace runs with `-Z user`: it must capture the same, and
+/// run as that user with no capabilities once tracing (its /proc status).
+fn case_pcap(argtrace: &Path, user: Option<&str>) -> Outcome {
     let path = std::env::temp_dir().join(format!("argtrace-e2e-skb-{}.pcap", std::process::id()));
+    let _ = std::fs::remove_file(&path);
     let shown = path.display().to_string();
+    if user.is_some() && !unprivileged_map_reads()? {
+        let refused = case_user_refused(argtrace, &["skb", "--pcap", &shown, "-d", "5"]);
+        let _ = std::fs::remove_file(&path);
+        return refused;
+    }
     let result = (|| {
-        let t = traced(argtrace, &["--pcap", &shown, "--print", "--snaplen", "200"], &["tcp"], |r| r.pids.clone())?;
+        let mut args = vec!["--pcap", &shown, "--print", "--snaplen", "200"];
+        args.extend(user.iter().flat_map(|u| ["-Z", *u]));
+        let t = traced(argtrace, &args, &["tcp"], |r| r.pids.clone())?;
         let f = &t.facts[0];
-        let lines: Vec<&str> = t.stdout.lines().collect();
+        let lines: Vec<&str> = t.out.stdout.lines().collect();
         let want = format!(
             "egress argtrace-e2e {0}/{0} 127.0.0.1.{1} > 127.0.0.1.{2}: tcp [P.] seq 1:15 len 14 \"HELLO-ARGTRACE\"",
             f["client_pid"], f["cport"], f["sport"]
         );
         if !lines.contains(&want.as_str()) {
-            return Err(format!("no line {want:?} in: {}", t.stdout));
+            return Err(format!("no line {want:?} in: {}", t.out.stdout));
         }
         let packets = read_pcap(&path)?;
         if packets.len() != lines.len() {
             return Err(format!("{} packets in the pcap but {} lines printed", packets.len(), lines.len()));
         }
-        let events =
-            t.stderr.lines().find_map(|l| l.strip_prefix("argtrace: ").and_then(|r| r.strip_suffix(" events, 0 lost")));
+        let events = t
+            .out
+            .stderr
+            .lines()
+            .find_map(|l| l.strip_prefix("argtrace: ").and_then(|r| r.strip_suffix(" events, 0 lost")));
         if events != Some(lines.len().to_string().as_str()) {
-            return Err(format!("stderr does not count {} events and no loss: {}", lines.len(), t.stderr));
+            return Err(format!("stderr does not count {} events and no loss: {}", lines.len(), t.out.stderr));
         }
         let with = |payload: &[u8]| packets.iter().filter(|p| p.ends_with(payload)).count();
         // Each payload twice: leaving one socket and entering the other.
@@ -604,10 +478,45 @@ fn case_pcap(argtrace: &Path) -> Outcome {
             return Err(format!("the pcap holds HELLO {} and WORLD {} times, not 2 each", with(HELLO), with(WORLD)));
         }
         let tcpdump = tcpdump_agrees(&path, packets.len())?;
-        Ok(format!("{} packets in lines and pcap; payloads found; {tcpdump}", packets.len()))
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).map_err(|e| e.to_string())?.permissions().mode() & 0o7777;
+        if mode != 0o600 {
+            return Err(format!("the pcap file has mode {mode:04o}, not 0600"));
+        }
+        let dropped = match user {
+            None => String::new(),
+            Some(user) => format!("; {}", check_dropped(&t, user)?),
+        };
+        Ok(format!("{} packets in lines and pcap; payloads found; {tcpdump}; mode 0600{dropped}", packets.len()))
     })();
     let _ = std::fs::remove_file(&path);
     result
+}
+
+/// argtrace said it dropped to `user` (from /etc/passwd), and its /proc
+/// status while tracing shows that uid and gid and no capability at all.
+fn check_dropped(t: &Traced, user: &str) -> Result<String, String> {
+    let passwd = std::fs::read_to_string("/etc/passwd").map_err(|e| format!("/etc/passwd: {e}"))?;
+    let entry: Vec<&str> = passwd
+        .lines()
+        .map(|l| l.split(':').collect::<Vec<_>>())
+        .find(|f| f.len() > 3 && f[0] == user)
+        .ok_or(format!("no {user} in /etc/passwd"))?;
+    let (uid, gid) = (entry[2], entry[3]);
+    let said = format!("argtrace: dropped root: running as {user} (uid {uid}, gid {gid}) with no capabilities");
+    if !t.out.stderr.lines().any(|l| l == said) {
+        return Err(format!("no line {said:?} in: {}", t.out.stderr));
+    }
+    let field = |name: &str| {
+        t.out.proc_status.lines().find_map(|l| l.strip_prefix(name).and_then(|v| v.strip_prefix(':'))).map(str::trim)
+    };
+    let ids = |id: &str| Some(format!("{id}\t{id}\t{id}\t{id}"));
+    let zero = Some("0000000000000000");
+    let got = (field("Uid").map(String::from), field("Gid").map(String::from), field("CapEff"), field("CapPrm"));
+    if got != (ids(uid), ids(gid), zero, zero) {
+        return Err(format!("argtrace's status while tracing: Uid/Gid/CapEff/CapPrm {got:?}"));
+    }
+    Ok(format!("ran as {user} ({uid}:{gid}) with CapEff and CapPrm 0"))
 }
 
 /// The packets of a pcap file, checked to be what argtrace writes:
@@ -661,8 +570,8 @@ fn case_iface(argtrace: &Path) -> Outcome {
     let t = traced(argtrace, &["--json", "--iface", "lo"], &["lo"], |r| {
         vec!["--port".into(), r.values[0]["port"].to_string()]
     })?;
-    if !t.stderr.contains("it sees no process, so no owner is shown") {
-        return Err(format!("socket mode did not say it sees no process: {}", t.stderr));
+    if !t.out.stderr.contains("it sees no process, so no owner is shown") {
+        return Err(format!("socket mode did not say it sees no process: {}", t.out.stderr));
     }
     let ev = t.json()?;
     let f = &t.facts[0];
@@ -688,10 +597,10 @@ fn case_no_cgroup2(argtrace: &Path) -> Outcome {
         traced_in(argtrace, &["--json"], &["lo"], |r| vec!["--port".into(), r.values[0]["port"].to_string()], true)?;
     let passed_over = "argtrace: probe mode cgroup passed over: no cgroup v2 hierarchy is mounted (no cgroup2 line \
                        in /proc/mounts; mount -t cgroup2 none /sys/fs/cgroup)";
-    if !t.stderr.lines().any(|l| l.starts_with(passed_over))
-        || !t.stderr.lines().any(|l| l == "argtrace: probe mode socket (auto)")
+    if !t.out.stderr.lines().any(|l| l.starts_with(passed_over))
+        || !t.out.stderr.lines().any(|l| l == "argtrace: probe mode socket (auto)")
     {
-        return Err(format!("auto did not fall back to the socket mode for want of cgroup v2: {}", t.stderr));
+        return Err(format!("auto did not fall back to the socket mode for want of cgroup v2: {}", t.out.stderr));
     }
     let ev = t.json()?;
     let f = &t.facts[0];
@@ -766,11 +675,6 @@ fn ready(v: Value) {
 fn wait_go() {
     let mut line = String::new();
     let _ = std::io::stdin().lock().read_line(&mut line);
-}
-
-fn gettid() -> u32 {
-    // SAFETY: gettid has no preconditions.
-    unsafe { libc::syscall(libc::SYS_gettid) as u32 }
 }
 
 /// A helper process of a trigger, waiting for `go` on its stdin.

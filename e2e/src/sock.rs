@@ -7,18 +7,19 @@
 //! bpf_get_socket_cookie). The cases start argtrace between `ready` and the
 //! go, and match its events to the triggers' sockets by cookie.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, Write};
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use argtrace_testkit::bpf::{
+    self, put_u32, put_u64, u32_at, BPF_LINK_GET_NEXT_ID, BPF_PROG_GET_NEXT_ID, BPF_PROG_QUERY,
+};
+use argtrace_testkit::process::gettid;
 use serde_json::{json, Value};
 
-use crate::suite::{rest_of, signal, spawn_tracing, wait_timeout};
-
-type Outcome = Result<String, String>;
+use crate::harness::{self, has_precise_time, run_ready, subset, Outcome, Output, ReadyTrigger, Report};
 
 /// The mode column of the kernel matrix: sock has no other.
 const MODE: &str = "cgroup";
@@ -26,17 +27,17 @@ const MODE: &str = "cgroup";
 const COMM: &str = "argtrace-e2e";
 
 /// Runs every sock case, reporting each as it ends.
-pub fn run(argtrace: &Path, report: &mut dyn FnMut(&str, &str, Outcome)) {
+pub fn run(argtrace: &Path, report: &mut Report) {
     let all = ["tcp-listen", "udp-send", "tcp6-connect", "fork-close", "preexisting", "old-server"];
     match traced(argtrace, &["--json"], &all.map(|t| (t, None))) {
         Ok(t) => {
-            report("sock-auto", MODE, check_auto(&t));
-            report("sock-tcp-listen", MODE, check_tcp_listen(&t, &t.facts[0]));
-            report("sock-udp-sendmsg", MODE, check_udp_send(&t, &t.facts[1]));
-            report("sock-tcp6-connect", MODE, check_tcp6_connect(&t, &t.facts[2]));
-            report("sock-fork-close", MODE, check_fork_close(&t, &t.facts[3]));
-            report("sock-preexisting", MODE, check_preexisting(&t, &t.facts[4]));
-            report("sock-seeded-accept", MODE, check_old_server(&t, &t.facts[5]));
+            report.case("sock-auto", MODE, check_auto(&t));
+            report.case("sock-tcp-listen", MODE, check_tcp_listen(&t, &t.facts[0]));
+            report.case("sock-udp-sendmsg", MODE, check_udp_send(&t, &t.facts[1]));
+            report.case("sock-tcp6-connect", MODE, check_tcp6_connect(&t, &t.facts[2]));
+            report.case("sock-fork-close", MODE, check_fork_close(&t, &t.facts[3]));
+            report.case("sock-preexisting", MODE, check_preexisting(&t, &t.facts[4]));
+            report.case("sock-seeded-accept", MODE, check_old_server(&t, &t.facts[5]));
         }
         Err(e) => {
             for case in [
@@ -48,17 +49,17 @@ pub fn run(argtrace: &Path, report: &mut dyn FnMut(&str, &str, Outcome)) {
                 "sock-preexisting",
                 "sock-seeded-accept",
             ] {
-                report(case, MODE, Err(e.clone()));
+                report.case(case, MODE, Err(e.clone()));
             }
         }
     }
-    report("sock-family", MODE, case_family(argtrace));
-    report("sock-proto", MODE, case_proto(argtrace));
-    report("sock-text", MODE, case_text(argtrace));
-    report("sock-cgroup", MODE, case_cgroup(argtrace));
-    report("sock-no-sk-storage", MODE, case_no_sk_storage(argtrace));
-    report("sock-sigkill", MODE, case_sigkill(argtrace));
-    report("sock-summary", MODE, case_summary(argtrace));
+    report.case("sock-family", MODE, case_family(argtrace));
+    report.case("sock-proto", MODE, case_proto(argtrace));
+    report.case("sock-text", MODE, case_text(argtrace));
+    report.case("sock-cgroup", MODE, case_cgroup(argtrace));
+    report.case("sock-no-sk-storage", MODE, case_no_sk_storage(argtrace));
+    report.case("sock-sigkill", MODE, case_sigkill(argtrace));
+    report.case("sock-summary", MODE, case_summary(argtrace));
 }
 
 // ---------------------------------------------------------------- runner ---
@@ -72,65 +73,11 @@ struct Traced {
     stderr: String,
 }
 
-struct Trigger {
-    child: Child,
-    stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
-}
-
-/// Starts a trigger and waits for its `ready`.
-fn start_trigger(name: &str, arg: Option<&str>) -> Result<Trigger, String> {
-    let me = std::env::current_exe().map_err(|e| e.to_string())?;
-    let mut child = Command::new(me)
-        .arg("sock-trigger")
-        .arg(name)
-        .args(arg)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(|e| format!("cannot start the trigger {name}: {e}"))?;
-    let stdin = child.stdin.take().expect("piped");
-    let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
-    let mut line = String::new();
-    let _ = stdout.read_line(&mut line);
-    if line.trim() != "ready" {
-        let _ = child.kill();
-        let _ = child.wait();
-        return Err(format!("the trigger {name} did not get ready: {line:?}"));
-    }
-    Ok(Trigger { child, stdin, stdout })
-}
-
-/// Lets a ready trigger run and returns what it printed.
-fn finish_trigger(mut t: Trigger, name: &str) -> Result<Value, String> {
-    let _ = t.stdin.write_all(b"go\n");
-    drop(t.stdin);
-    let mut out = String::new();
-    let _ = t.stdout.read_to_string(&mut out);
-    let status = t.child.wait().map_err(|e| e.to_string())?;
-    if !status.success() {
-        return Err(format!("the trigger {name} failed ({status}): {out}"));
-    }
-    let v: Value =
-        serde_json::from_str(out.trim()).map_err(|e| format!("trigger {name} output not JSON ({e}): {out}"))?;
-    match v.get("trigger_error") {
-        Some(err) => Err(format!("trigger {name}: {err}")),
-        None => Ok(v),
-    }
-}
-
-/// Starts `argtrace sock ARGS` (with `env` set) and waits for its
-/// `argtrace: tracing` line.
-fn start_argtrace(
-    argtrace: &Path,
-    env: &[(&str, &str)],
-    args: &[&str],
-) -> Result<(Child, mpsc::Receiver<String>, Vec<String>), String> {
-    spawn_tracing(
-        Command::new(argtrace).envs(env.iter().copied()).arg("sock").args(args).stdin(Stdio::null()),
-        argtrace,
-    )
+/// `argtrace sock ARGS` with `env` set.
+fn sock_command(argtrace: &Path, env: &[(&str, &str)], args: &[&str]) -> Command {
+    let mut cmd = Command::new(argtrace);
+    cmd.envs(env.iter().copied()).arg("sock").args(args);
+    cmd
 }
 
 /// Starts the triggers (each stops at `ready`), then `argtrace sock -c
@@ -146,80 +93,36 @@ fn traced_with(
     args: &[&str],
     triggers: &[(&str, Option<&str>)],
 ) -> Result<Traced, String> {
-    let (out, stderr, facts) = run_triggers(argtrace, env, args, triggers)?;
-    let json = args.contains(&"--json");
-    let mut events = Vec::new();
-    let mut summary = Value::Null;
-    for line in out.lines() {
-        if !json {
-            events.push(Value::String(line.to_string()));
-            continue;
-        }
-        let v: Value = serde_json::from_str(line).map_err(|e| format!("not JSON ({e}): {line}"))?;
-        if v.get("summary").is_some() {
-            summary = v["summary"].clone();
-        } else {
-            events.push(v);
-        }
-    }
+    let (out, facts) = run_triggers(argtrace, env, args, triggers)?;
+    let events = if args.contains(&"--json") {
+        out.events()?.0
+    } else {
+        out.stdout.lines().map(|l| Value::String(l.to_string())).collect()
+    };
     let counts = format!("argtrace: {} events, 0 lost", events.len());
-    if json && (summary["dropped"] != 0 || summary["events"] != events.len() as u64) {
-        return Err(format!("summary {summary} does not match {} events and no loss", events.len()));
+    if !out.stderr.lines().any(|l| l == counts) {
+        return Err(format!("no '{counts}' on stderr: {}", out.stderr));
     }
-    if !stderr.lines().any(|l| l == counts) {
-        return Err(format!("no '{counts}' on stderr: {stderr}"));
-    }
-    Ok(Traced { events, facts, stderr })
+    Ok(Traced { events, facts, stderr: out.stderr })
 }
 
 /// Starts the triggers, then `argtrace sock -c argtrace-e2e ARGS`, lets the
 /// triggers run one after the other and stops argtrace with SIGINT; returns
-/// its stdout, its stderr and the triggers' facts, once it ended well.
+/// what it printed and the triggers' facts, once it ended well.
 fn run_triggers(
     argtrace: &Path,
     env: &[(&str, &str)],
     args: &[&str],
     triggers: &[(&str, Option<&str>)],
-) -> Result<(String, String, Vec<Value>), String> {
+) -> Result<(Output, Vec<Value>), String> {
     let mut ready = Vec::new();
     for (name, arg) in triggers {
-        ready.push(start_trigger(name, *arg)?);
+        ready.push(ReadyTrigger::start("sock-trigger", name, arg.as_slice())?);
     }
     let mut full = vec!["-c", COMM];
     full.extend_from_slice(args);
-    let (mut at, stderr_rx, mut stderr) = start_argtrace(argtrace, env, &full)?;
-    let stdout = at.stdout.take().expect("piped");
-    let collected = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = BufReader::new(stdout).read_to_string(&mut s);
-        s
-    });
-    let mut facts = Vec::new();
-    let mut failure = None;
-    for (t, (name, _)) in ready.into_iter().zip(triggers) {
-        match finish_trigger(t, name) {
-            Ok(v) => facts.push(v),
-            Err(e) => {
-                failure.get_or_insert(e);
-                facts.push(Value::Null);
-            }
-        }
-    }
     // Close events of exiting triggers come from their exit: give them a moment.
-    std::thread::sleep(Duration::from_millis(200));
-    signal(&at, libc::SIGINT);
-    let status = wait_timeout(&mut at, Duration::from_secs(60));
-    let out = collected.join().unwrap_or_default();
-    stderr.extend(rest_of(&stderr_rx, Duration::from_secs(10)));
-    let stderr = stderr.join("\n");
-    if let Some(e) = failure {
-        return Err(e);
-    }
-    match status {
-        Some(s) if s.success() => Ok((out, stderr, facts)),
-        Some(s) => Err(format!("argtrace ended with {s}; stderr: {stderr}")),
-        None => Err(format!("argtrace did not stop within 60 s of SIGINT; stderr: {stderr}")),
-    }
+    run_ready(ready, &mut sock_command(argtrace, env, &full), Duration::from_millis(200))
 }
 
 // ----------------------------------------------------------------- checks ---
@@ -238,7 +141,7 @@ impl Traced {
                 if one["probe"] != MODE || one["event"] != "sock" {
                     return Err(format!("not a sock event in cgroup mode: {one}"));
                 }
-                if !one["time"].as_str().is_some_and(|s| s.len() >= 30 && s.contains('T')) {
+                if !has_precise_time(one) {
                     return Err(format!("time is not RFC 3339 with nanoseconds: {one}"));
                 }
                 Ok(one)
@@ -254,14 +157,6 @@ impl Traced {
 
 fn show(events: &[&Value]) -> String {
     events.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(" ")
-}
-
-/// Whether every key of `want` has the same value in `got` (recursively).
-fn subset(want: &Value, got: &Value) -> bool {
-    match (want, got) {
-        (Value::Object(w), Value::Object(g)) => w.iter().all(|(k, v)| g.get(k).is_some_and(|gv| subset(v, gv))),
-        _ => want == got,
-    }
 }
 
 fn expect(got: &Value, want: Value) -> Result<(), String> {
@@ -415,7 +310,8 @@ fn case_family(argtrace: &Path) -> Outcome {
 /// nothing of durations or errors, which cgroup hooks do not see.
 fn case_summary(argtrace: &Path) -> Outcome {
     let triggers = [("tcp-listen", None), ("udp-send", None)];
-    let (out, stderr, _) = run_triggers(argtrace, &[], &["-s", "--json"], &triggers)?;
+    let (out, _) = run_triggers(argtrace, &[], &["-s", "--json"], &triggers)?;
+    let (out, stderr) = (out.stdout, out.stderr);
     let table: Value = serde_json::from_str(out.trim()).map_err(|e| format!("not one JSON object ({e}): {out}"))?;
     let t = &table["summary"];
     let mut got = serde_json::Map::new();
@@ -535,9 +431,6 @@ fn case_cgroup(argtrace: &Path) -> Outcome {
 
 // ---------------------------------------------------------------- sigkill ---
 
-const BPF_PROG_QUERY: u32 = 16;
-const BPF_PROG_GET_NEXT_ID: u32 = 11;
-const BPF_LINK_GET_NEXT_ID: u32 = 31;
 /// The attach types of argtrace sock's programs (include/uapi/linux/bpf.h).
 const SOCK_ATTACH_TYPES: [u32; 10] = [2, 8, 9, 10, 11, 12, 13, 14, 15, 34];
 
@@ -547,51 +440,30 @@ fn attached(cgroup: &Path) -> Result<Vec<u32>, String> {
     let mut all = Vec::new();
     for attach_type in SOCK_ATTACH_TYPES {
         let mut ids = [0u32; 64];
-        let mut attr = [0u32; 8];
-        attr[0] = dir.as_raw_fd() as u32; // target_fd
-        attr[1] = attach_type;
-        let ptr = ids.as_mut_ptr() as u64;
-        attr[4] = ptr as u32; // prog_ids, a u64 at offset 16
-        attr[5] = (ptr >> 32) as u32;
-        attr[6] = ids.len() as u32; // prog_cnt
-                                    // SAFETY: BPF_PROG_QUERY reads attr and writes prog_cnt and at most
-                                    // prog_cnt ids into `ids`, both live.
-        let rc = unsafe { libc::syscall(libc::SYS_bpf, BPF_PROG_QUERY, attr.as_mut_ptr(), 32u32) };
-        if rc != 0 {
-            return Err(format!("BPF_PROG_QUERY attach type {attach_type}: {}", std::io::Error::last_os_error()));
-        }
-        all.extend_from_slice(&ids[..attr[6].min(64) as usize]);
+        let mut attr = [0u8; 32];
+        put_u32(&mut attr, 0, dir.as_raw_fd() as u32); // target_fd
+        put_u32(&mut attr, 4, attach_type);
+        put_u64(&mut attr, 16, ids.as_mut_ptr() as u64); // prog_ids
+        put_u32(&mut attr, 24, ids.len() as u32); // prog_cnt
+                                                  // BPF_PROG_QUERY writes prog_cnt and at most prog_cnt ids into `ids`, both live.
+        bpf::call(BPF_PROG_QUERY, &mut attr).map_err(|e| format!("BPF_PROG_QUERY attach type {attach_type}: {e}"))?;
+        all.extend_from_slice(&ids[..u32_at(&attr, 24).min(64) as usize]);
     }
     all.sort_unstable();
     Ok(all)
-}
-
-fn bpf_ids(cmd: u32) -> Vec<u32> {
-    let mut ids = Vec::new();
-    let mut attr = [0u32; 4];
-    loop {
-        // SAFETY: BPF_*_GET_NEXT_ID reads start_id and writes next_id inside attr.
-        let rc = unsafe { libc::syscall(libc::SYS_bpf, cmd, attr.as_mut_ptr(), 16u32) };
-        if rc != 0 {
-            return ids;
-        }
-        ids.push(attr[1]);
-        attr = [attr[1], 0, 0, 0];
-    }
 }
 
 /// SIGKILL leaves no program or link attached to the cgroup.
 fn case_sigkill(argtrace: &Path) -> Outcome {
     let root = argtrace::sys::cgroup2_mount().ok_or("no cgroup v2 mounted")?;
     let before = attached(&root)?;
-    let links_before = bpf_ids(BPF_LINK_GET_NEXT_ID);
-    let progs_before = bpf_ids(BPF_PROG_GET_NEXT_ID);
-    let (mut at, _rx, _) = start_argtrace(argtrace, &[], &[])?;
+    let links_before = bpf::ids(BPF_LINK_GET_NEXT_ID);
+    let progs_before = bpf::ids(BPF_PROG_GET_NEXT_ID);
+    let at = harness::start(&mut sock_command(argtrace, &[], &[]))?;
     let during = attached(&root)?;
-    let links: Vec<u32> = bpf_ids(BPF_LINK_GET_NEXT_ID).into_iter().filter(|l| !links_before.contains(l)).collect();
+    let links: Vec<u32> = bpf::ids(BPF_LINK_GET_NEXT_ID).into_iter().filter(|l| !links_before.contains(l)).collect();
     let progs: Vec<u32> = during.iter().copied().filter(|p| !before.contains(p) && !progs_before.contains(p)).collect();
-    signal(&at, libc::SIGKILL);
-    let _ = at.wait();
+    at.kill();
     if progs.len() != SOCK_ATTACH_TYPES.len() || links.len() < progs.len() {
         return Err(format!(
             "while tracing, {} new programs attached to {} and {} new links, expected {} of each",
@@ -605,8 +477,8 @@ fn case_sigkill(argtrace: &Path) -> Outcome {
     loop {
         let now = attached(&root)?;
         let left: Vec<u32> = now.iter().copied().filter(|p| progs.contains(p)).collect();
-        let links_left: Vec<u32> = bpf_ids(BPF_LINK_GET_NEXT_ID).into_iter().filter(|l| links.contains(l)).collect();
-        let progs_left: Vec<u32> = bpf_ids(BPF_PROG_GET_NEXT_ID).into_iter().filter(|p| progs.contains(p)).collect();
+        let links_left: Vec<u32> = bpf::ids(BPF_LINK_GET_NEXT_ID).into_iter().filter(|l| links.contains(l)).collect();
+        let progs_left: Vec<u32> = bpf::ids(BPF_PROG_GET_NEXT_ID).into_iter().filter(|p| progs.contains(p)).collect();
         if left.is_empty() && links_left.is_empty() && progs_left.is_empty() {
             return Ok(format!(
                 "{} programs attached to {} by {} links while tracing, none after SIGKILL",
@@ -658,11 +530,6 @@ fn go() -> Result<(), String> {
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line).map_err(|e| e.to_string())?;
     Ok(())
-}
-
-fn gettid() -> u32 {
-    // SAFETY: gettid has no preconditions.
-    unsafe { libc::syscall(libc::SYS_gettid) as u32 }
 }
 
 fn os_err(what: &str) -> String {

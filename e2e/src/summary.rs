@@ -12,178 +12,26 @@
 //!   kernel must create and a TCP connect each carry a duration greater than
 //!   0 and at most the wall time the trigger measured around the call.
 
-use std::io::{BufRead, Read, Write};
+use std::io::{BufRead, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use argtrace_testkit::process::gettid;
 use serde_json::{json, Value};
 
-use crate::suite::{signal, wait_timeout};
-
-/// Generous: BPF verification under an emulated CPU takes seconds, and the
-/// instances of a case load at the same time.
-const ATTACH_TIMEOUT: Duration = Duration::from_secs(240);
+use crate::harness::{run, subset, Outcome, Output, Report};
 
 /// The triggers of this file, for `argtrace-e2e trigger NAME`.
 pub const TRIGGERS: [&str; 2] = ["summary", "durations"];
-
-type Outcome = Result<String, String>;
 
 /// The cases of this file in `mode`, reported through `report`.
 /// `clone_refused`: this kernel refuses clone in `mode` (5.10's fentry: no
 /// bpf_task_pt_regs), which the suite's clone-refused case proves; clone's
 /// part of both cases is then left out, the rest still runs.
-pub fn cases(argtrace: &Path, mode: &str, clone_refused: bool, report: &mut dyn FnMut(&str, &str, Outcome)) {
-    report("summary", mode, case_summary(argtrace, mode, clone_refused));
-    report("durations", mode, case_durations(argtrace, mode, clone_refused));
-}
-
-// ---- the runner -------------------------------------------------------------
-
-/// What one argtrace instance printed.
-pub(crate) struct Output {
-    pub(crate) args: Vec<String>,
-    pub(crate) stdout: String,
-    pub(crate) stderr: String,
-}
-
-/// An argtrace instance that has said it is tracing, with its stderr so far
-/// and the rest arriving on a channel.
-struct Running {
-    child: Child,
-    args: Vec<String>,
-    stderr: Vec<String>,
-    stderr_rx: mpsc::Receiver<String>,
-    stdout: std::thread::JoinHandle<String>,
-}
-
-fn kill_all(running: &mut [Running], trigger: &mut Child) {
-    for r in running.iter_mut() {
-        let _ = r.child.kill();
-        let _ = r.child.wait();
-    }
-    let _ = trigger.kill();
-    let _ = trigger.wait();
-}
-
-/// Runs `trigger` under one argtrace per entry of `instances` (each given
-/// `-p <trigger's pid>` as well), lets it go once all are tracing, stops them
-/// with SIGINT once it has exited, and returns what each printed (in order)
-/// and the trigger's JSON lines.
-pub(crate) fn run(
-    argtrace: &Path,
-    instances: &[Vec<&str>],
-    trigger: &str,
-) -> Result<(Vec<Output>, Vec<Value>), String> {
-    let me = std::env::current_exe().map_err(|e| e.to_string())?;
-    let mut trig = Command::new(me)
-        .args(["trigger", trigger])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(|e| format!("cannot start the trigger: {e}"))?;
-    let pid = trig.id().to_string();
-    let mut running = Vec::new();
-    for extra in instances {
-        let mut args: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
-        args.extend(["-p".to_string(), pid.clone()]);
-        let spawned = Command::new(argtrace)
-            .args(&args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn();
-        let mut child = match spawned {
-            Ok(c) => c,
-            Err(e) => {
-                kill_all(&mut running, &mut trig);
-                return Err(format!("cannot start {}: {e}", argtrace.display()));
-            }
-        };
-        let stderr_rx = crate::suite::line_reader(child.stderr.take().expect("piped"));
-        let mut out = child.stdout.take().expect("piped");
-        let stdout = std::thread::spawn(move || {
-            let mut s = String::new();
-            let _ = out.read_to_string(&mut s);
-            s
-        });
-        running.push(Running { child, args, stderr: Vec::new(), stderr_rx, stdout });
-    }
-    // All instances load at once; wait for each to say it is tracing.
-    let deadline = Instant::now() + ATTACH_TIMEOUT;
-    for i in 0..running.len() {
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match running[i].stderr_rx.recv_timeout(left) {
-                Ok(line) => {
-                    let ready = line.starts_with("argtrace: tracing");
-                    running[i].stderr.push(line);
-                    if ready {
-                        break;
-                    }
-                }
-                Err(_) => {
-                    let what = format!(
-                        "argtrace {} never said it was tracing; stderr: {}",
-                        running[i].args.join(" "),
-                        running[i].stderr.join(" | ")
-                    );
-                    kill_all(&mut running, &mut trig);
-                    return Err(what);
-                }
-            }
-        }
-    }
-    let _ = trig.stdin.take().expect("piped").write_all(b"go\n");
-    let mut trig_out = String::new();
-    let _ = trig.stdout.take().expect("piped").read_to_string(&mut trig_out);
-    let trig_status = trig.wait().map_err(|e| e.to_string())?;
-    for r in &running {
-        signal(&r.child, libc::SIGINT);
-    }
-    let mut outputs = Vec::new();
-    let mut failure = None;
-    for mut r in running {
-        let status = wait_timeout(&mut r.child, Duration::from_secs(60));
-        let stdout = r.stdout.join().unwrap_or_default();
-        r.stderr.extend(crate::suite::rest_of(&r.stderr_rx, Duration::from_secs(10)));
-        let stderr = r.stderr.join("\n");
-        match status {
-            Some(s) if s.success() => {}
-            Some(s) => {
-                failure = failure.or(Some(format!("argtrace {} ended with {s}; stderr: {stderr}", r.args.join(" "))))
-            }
-            None => {
-                failure = failure.or(Some(format!("argtrace {} did not stop within 60 s of SIGINT", r.args.join(" "))))
-            }
-        }
-        outputs.push(Output { args: r.args, stdout, stderr });
-    }
-    if !trig_status.success() {
-        return Err(format!("the trigger failed: {trig_status}"));
-    }
-    if let Some(f) = failure {
-        return Err(f);
-    }
-    let lines = trig_out
-        .lines()
-        .map(|l| serde_json::from_str(l).map_err(|e| format!("trigger output not JSON ({e}): {l}")))
-        .collect::<Result<Vec<Value>, String>>()?;
-    if let Some(err) = lines.iter().find_map(|e| e.get("trigger_error")) {
-        return Err(format!("trigger: {err}"));
-    }
-    Ok((outputs, lines))
-}
-
-pub(crate) fn json_lines(o: &Output) -> Result<Vec<Value>, String> {
-    o.stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).map_err(|e| format!("argtrace {}: not JSON ({e}): {l}", o.args.join(" "))))
-        .collect()
+pub fn cases(argtrace: &Path, mode: &str, clone_refused: bool, report: &mut Report) {
+    report.case("summary", mode, case_summary(argtrace, mode, clone_refused));
+    report.case("durations", mode, case_durations(argtrace, mode, clone_refused));
 }
 
 // ---- summary ----------------------------------------------------------------
@@ -268,10 +116,10 @@ fn case_summary(argtrace: &Path, mode: &str, clone_refused: bool) -> Outcome {
 
     // One JSON object at exit, exact.
     let one = |o: &Output| -> Result<Value, String> {
-        let lines = json_lines(o)?;
+        let lines = o.json_lines()?;
         match lines.as_slice() {
             [t] if t.get("summary").is_some() => Ok(t["summary"].clone()),
-            _ => Err(format!("argtrace {}: expected one summary object, got {}", o.args.join(" "), o.stdout)),
+            _ => Err(format!("argtrace {}: expected one summary object, got {}", o.args, o.stdout)),
         }
     };
     let mmap = one(&out[0])?;
@@ -310,7 +158,7 @@ fn case_summary(argtrace: &Path, mode: &str, clone_refused: bool) -> Outcome {
     }
 
     // Tables every 100 ms: together exactly the same calls.
-    let tables = json_lines(&out[2])?;
+    let tables = out[2].json_lines()?;
     let (mut calls, mut einval, mut ebadf) = (0, 0, 0);
     for t in &tables {
         let t = &t["summary"];
@@ -360,9 +208,9 @@ fn case_durations(argtrace: &Path, mode: &str, clone_refused: bool) -> Outcome {
             Some("clone") => 3,
             other => return Err(format!("unknown event {other:?}")),
         };
-        let events = json_lines(&out[which])?;
+        let events = out[which].json_lines()?;
         let key = &want["match"];
-        let found: Vec<&Value> = events.iter().filter(|e| crate_subset(key, e)).collect();
+        let found: Vec<&Value> = events.iter().filter(|e| subset(key, e)).collect();
         let [event] = found.as_slice() else {
             return Err(format!("{} events match {key}: {}", found.len(), out[which].stdout));
         };
@@ -395,14 +243,6 @@ fn case_durations(argtrace: &Path, mode: &str, clone_refused: bool) -> Outcome {
     Ok(checked.join("; "))
 }
 
-/// Whether every key of `want` has the same value in `got` (recursively).
-fn crate_subset(want: &Value, got: &Value) -> bool {
-    match (want, got) {
-        (Value::Object(w), Value::Object(g)) => w.iter().all(|(k, v)| g.get(k).is_some_and(|gv| crate_subset(v, gv))),
-        _ => want == got,
-    }
-}
-
 // ---- triggers -----------------------------------------------------------------
 
 /// Runs the trigger `name` of this file once stdin says go; prints its lines.
@@ -432,11 +272,6 @@ pub fn trigger(name: &str) -> i32 {
 fn page_size() -> usize {
     // SAFETY: sysconf has no preconditions.
     unsafe { libc::sysconf(libc::_SC_PAGESIZE) as usize }
-}
-
-fn gettid() -> u32 {
-    // SAFETY: gettid has no preconditions.
-    unsafe { libc::syscall(libc::SYS_gettid) as u32 }
 }
 
 fn monotonic_ns() -> u64 {

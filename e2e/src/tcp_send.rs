@@ -10,15 +10,16 @@
 //! the iov_iter layout on stderr), and text with `-4 --peek 256` (strace's
 //! escaping).
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::path::Path;
 
+use argtrace_testkit::process::gettid;
 use serde_json::{json, Value};
 
-use crate::suite::{self, Options, Outcome};
+use crate::harness::{self, find_one, subset, traced_run, Outcome};
+use crate::summary::check_row;
 
 /// The env variable that tells the trigger the port of its first IPv6
 /// listener (the suite picks it, so that it can pass `--port`).
@@ -26,11 +27,6 @@ const PORT_ENV: &str = "ARGTRACE_E2E_TCP_SEND_PORT";
 
 const PEEK: &[u8] = b"ARGTRACE-PEEK-0123456789";
 const BIG: usize = 100_000;
-
-fn gettid() -> u32 {
-    // SAFETY: gettid has no preconditions.
-    unsafe { libc::syscall(libc::SYS_gettid) as u32 }
-}
 
 std::thread_local! {
     /// The wall time of this thread's last send, around the libc call alone
@@ -309,12 +305,12 @@ fn expected_event(c: &Value, mode: &str, peek: usize) -> Value {
 }
 
 /// The cases of one mode, in the suite's order.
-pub fn cases(opts: &Options, mode: &str) -> Vec<(&'static str, Outcome)> {
+pub fn cases(argtrace: &Path, mode: &str) -> Vec<(&'static str, Outcome)> {
     vec![
-        ("tcp-send", case_all(opts, mode)),
-        ("tcp-send-filter", case_filter(opts, mode)),
-        ("tcp-send-text", case_text(opts, mode)),
-        ("tcp-send-timed", case_timed(opts, mode)),
+        ("tcp-send", case_all(argtrace, mode)),
+        ("tcp-send-filter", case_filter(argtrace, mode)),
+        ("tcp-send-text", case_text(argtrace, mode)),
+        ("tcp-send-timed", case_timed(argtrace, mode)),
     ]
 }
 
@@ -322,12 +318,11 @@ pub fn cases(opts: &Options, mode: &str) -> Vec<(&'static str, Outcome)> {
 /// duration above 0 and within the wall time the trigger measured around
 /// that very call, and the summary counts exactly the trigger's sends, its
 /// failures by errno, in one tcp_sendmsg row whose histogram adds up.
-fn case_timed(opts: &Options, mode: &str) -> Outcome {
+fn case_timed(argtrace: &Path, mode: &str) -> Outcome {
     let instances =
         vec![vec!["tcp-send", "--probe", mode, "-T", "--json"], vec!["tcp-send", "--probe", mode, "-s", "--json"]];
-    let (out, sends) = crate::summary::run(&opts.argtrace, &instances, "tcp-send")?;
-    let events: Vec<Value> =
-        crate::summary::json_lines(&out[0])?.into_iter().filter(|e| e.get("summary").is_none()).collect();
+    let (out, sends) = harness::run(argtrace, &instances, "tcp-send")?;
+    let events: Vec<Value> = out[0].json_lines()?.into_iter().filter(|e| e.get("summary").is_none()).collect();
     if events.len() != sends.len() {
         return Err(format!("-T streamed {} sends, the trigger made {}: {}", events.len(), sends.len(), out[0].stdout));
     }
@@ -351,11 +346,11 @@ fn case_timed(opts: &Options, mode: &str) -> Outcome {
         }
     }
     let errnos = Value::Object(errnos);
-    let table = match crate::summary::json_lines(&out[1])?.as_slice() {
+    let table = match out[1].json_lines()?.as_slice() {
         [t] if t.get("summary").is_some() => t["summary"].clone(),
         _ => return Err(format!("-s: expected one summary object, got {}", out[1].stdout)),
     };
-    crate::summary::check_row(&table, "tcp_sendmsg", sends.len() as u64, &errnos)?;
+    check_row(&table, "tcp_sendmsg", sends.len() as u64, &errnos)?;
     let counted = format!("argtrace: {} calls counted, 0 lost", sends.len());
     if !out[1].stderr.lines().any(|l| l == counted) {
         return Err(format!("-s: stderr lacks '{counted}': {}", out[1].stderr));
@@ -368,11 +363,11 @@ fn case_timed(opts: &Options, mode: &str) -> Outcome {
 }
 
 /// Every send, every value exact; the detail names the iterator kinds.
-fn case_all(opts: &Options, mode: &str) -> Outcome {
-    let t = suite::traced_run(opts, "tcp-send", &["--probe", mode, "--peek", "256"], "tcp-send")?;
+fn case_all(argtrace: &Path, mode: &str) -> Outcome {
+    let t = traced_run(argtrace, "tcp-send", &["--probe", mode, "--peek", "256"], "tcp-send")?;
     let mut kinds = Vec::new();
     for c in &t.expectations {
-        let got = suite::find_one(&t, &expected_event(c, mode, 256), mode)?;
+        let got = find_one(&t, &expected_event(c, mode, 256), mode)?;
         let name = if c.get("reset").is_some() {
             "reset".to_string()
         } else if c.get("fault").is_some() {
@@ -405,12 +400,12 @@ fn case_all(opts: &Options, mode: &str) -> Outcome {
 
 /// `--family inet6 --port P --peek 16 -v`: only the IPv6 sends on port P,
 /// 16 bytes each; and -v names the kernel's iov_iter layout.
-fn case_filter(opts: &Options, mode: &str) -> Outcome {
+fn case_filter(argtrace: &Path, mode: &str) -> Outcome {
     let port = TcpListener::bind("[::1]:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
     std::env::set_var(PORT_ENV, port.to_string());
     let p = port.to_string();
-    let run = suite::traced_run(
-        opts,
+    let run = traced_run(
+        argtrace,
         "tcp-send",
         &["--probe", mode, "--family", "inet6", "--port", &p, "--peek", "16", "-v"],
         "tcp-send",
@@ -421,11 +416,11 @@ fn case_filter(opts: &Options, mode: &str) -> Outcome {
     for c in &t.expectations {
         let want = expected_event(c, mode, 16);
         if c["family"] == "inet6" && c.get("other_port").is_none() {
-            suite::find_one(&t, &want, mode)?;
+            find_one(&t, &want, mode)?;
             shown += 1;
         } else {
             let key = json!({"args": {"daddr": c["daddr"], "dport": c["dport"], "size": c["size"]}});
-            if let Some(leak) = t.events.iter().find(|e| suite::subset(&key, e)) {
+            if let Some(leak) = t.events.iter().find(|e| subset(&key, e)) {
                 return Err(format!("a send passed --family inet6 --port {port}: {leak}"));
             }
         }
@@ -465,8 +460,10 @@ fn strace_quote(bytes: &[u8]) -> String {
 
 /// Text with `-4 --peek 256`: the lines of the ARGTRACE-PEEK send and of
 /// the 256 bytes, letter for letter.
-fn case_text(opts: &Options, mode: &str) -> Outcome {
-    let (out, expectations) = text_run(opts, &["tcp-send", "--probe", mode, "-4", "--peek", "256"])?;
+fn case_text(argtrace: &Path, mode: &str) -> Outcome {
+    let instance = vec!["tcp-send", "--probe", mode, "-4", "--peek", "256"];
+    let (out, expectations) = harness::run(argtrace, &[instance], "tcp-send")?;
+    let out = &out[0].stdout;
     let mut checked = 0;
     for c in &expectations {
         let is_peek = c["payload"] == String::from_utf8_lossy(PEEK).as_ref();
@@ -500,49 +497,4 @@ fn case_text(opts: &Options, mode: &str) -> Outcome {
         return Err(format!("checked {checked} lines, not 2"));
     }
     Ok(format!("{checked} text lines exact (strace's quoting of 0x00..0xff)"))
-}
-
-/// Runs the tcp-send trigger under argtrace in text mode, filtered on the
-/// trigger's pid; returns argtrace's stdout and the trigger's calls.
-fn text_run(opts: &Options, args: &[&str]) -> Result<(String, Vec<Value>), String> {
-    let me = std::env::current_exe().map_err(|e| e.to_string())?;
-    let mut trig = Command::new(me)
-        .args(["trigger", "tcp-send"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(|e| format!("cannot start the trigger: {e}"))?;
-    let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    all.extend(["-p".to_string(), trig.id().to_string()]);
-    let (mut at, _rx, _) = match suite::start_argtrace(opts, &all) {
-        Ok(x) => x,
-        Err(e) => {
-            let _ = trig.kill();
-            let _ = trig.wait();
-            return Err(e);
-        }
-    };
-    let stdout = suite::collect_stdout(at.stdout.take().expect("piped"));
-    let _ = trig.stdin.take().expect("piped").write_all(b"go\n");
-    let mut trig_out = String::new();
-    let _ = trig.stdout.take().expect("piped").read_to_string(&mut trig_out);
-    let status = trig.wait().map_err(|e| e.to_string())?;
-    suite::signal(&at, libc::SIGINT);
-    let ended = suite::wait_timeout(&mut at, Duration::from_secs(60));
-    let out = stdout.join().unwrap_or_default();
-    if !status.success() {
-        return Err(format!("the trigger failed: {status}"));
-    }
-    if !ended.is_some_and(|s| s.success()) {
-        return Err(format!("argtrace did not end cleanly: {ended:?}"));
-    }
-    let calls = trig_out
-        .lines()
-        .map(|l| serde_json::from_str(l).map_err(|e| format!("trigger output not JSON ({e}): {l}")))
-        .collect::<Result<Vec<Value>, String>>()?;
-    if let Some(err) = calls.iter().find_map(|c| c.get("trigger_error")) {
-        return Err(format!("trigger: {err}"));
-    }
-    Ok((out, calls))
 }

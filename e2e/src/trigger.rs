@@ -8,9 +8,10 @@ use std::io::{BufRead, Write};
 use std::net::{Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
 
+use argtrace_testkit::process::gettid;
 use serde_json::{json, Value};
 
-use argtrace::decode::{
+use argtrace::decode::process::{
     CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_FILES, CLONE_FS, CLONE_PARENT_SETTID, CLONE_PIDFD, CLONE_SETTLS,
     CLONE_SIGHAND, CLONE_SYSVSEM, CLONE_THREAD, CLONE_VM,
 };
@@ -20,11 +21,6 @@ const SIGCHLD: u64 = libc::SIGCHLD as u64;
 fn page_size() -> u64 {
     // SAFETY: sysconf has no preconditions.
     unsafe { libc::sysconf(libc::_SC_PAGESIZE) as u64 }
-}
-
-fn gettid() -> u32 {
-    // SAFETY: gettid has no preconditions.
-    unsafe { libc::syscall(libc::SYS_gettid) as u32 }
 }
 
 pub fn run(case: &str) -> i32 {

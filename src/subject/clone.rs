@@ -5,8 +5,9 @@
 
 use std::fmt::Write as _;
 
-use crate::decode::{self, CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_PARENT_SETTID, CLONE_PIDFD, CLONE_SETTLS};
-use crate::event::{header_of, Header};
+use crate::decode::process::{CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_PARENT_SETTID, CLONE_PIDFD, CLONE_SETTLS};
+use crate::decode::{self, process};
+use crate::event::Header;
 use crate::render::{Json, Record, Style};
 
 #[allow(clippy::all, dead_code, unused_imports, non_camel_case_types, non_upper_case_globals)]
@@ -93,6 +94,70 @@ impl CloneEvent {
             _ => decode::ptr(addr),
         }
     }
+
+    /// clone's line up to its `)`: pointers printed only where a flag uses them.
+    fn text_clone(&self, out: &mut String) {
+        let e = self;
+        let _ = write!(
+            out,
+            "clone(child_stack={}, flags={}",
+            decode::ptr(e.newsp),
+            process::clone_flags(e.flags)
+        );
+        if e.flags & (CLONE_PARENT_SETTID | CLONE_PIDFD) != 0 {
+            let shown = CloneEvent::written_back(e.parent_tid, e.parent_tid_value(), e.ret);
+            let _ = write!(out, ", parent_tid={shown}");
+        }
+        if e.flags & CLONE_SETTLS != 0 {
+            let _ = write!(out, ", tls={}", decode::ptr(e.tls));
+        }
+        if e.flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID) != 0 {
+            let _ = write!(out, ", child_tidptr={}", decode::ptr(e.child_tid));
+        }
+        out.push(')');
+    }
+
+    /// clone3's struct clone_args, and what the kernel wrote back once it returned.
+    fn text_clone3(&self, out: &mut String) {
+        let e = self;
+        let _ = write!(out, "clone3({{flags={}", process::clone3_flags(e.flags));
+        if e.flags & CLONE_PIDFD != 0 {
+            let _ = write!(out, ", pidfd={}", decode::ptr(e.pidfd));
+        }
+        if e.flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID) != 0 {
+            let _ = write!(out, ", child_tid={}", decode::ptr(e.child_tid));
+        }
+        if e.flags & CLONE_PARENT_SETTID != 0 {
+            let _ = write!(out, ", parent_tid={}", decode::ptr(e.parent_tid));
+        }
+        let exit_signal =
+            if e.exit_signal == 0 { "0".to_string() } else { process::signal_name(e.exit_signal) };
+        let _ = write!(
+            out,
+            ", exit_signal={exit_signal}, stack={}, stack_size={}",
+            decode::ptr(e.stack),
+            decode::hex(e.stack_size)
+        );
+        if e.flags & CLONE_SETTLS != 0 {
+            let _ = write!(out, ", tls={}", decode::ptr(e.tls));
+        }
+        out.push('}');
+        // Once the call has returned, what the kernel wrote back.
+        let wrote_pidfd = e.flags & CLONE_PIDFD != 0;
+        let wrote_tid = e.flags & CLONE_PARENT_SETTID != 0;
+        if e.ret > 0 && (wrote_pidfd || wrote_tid) {
+            out.push_str(" => {");
+            if wrote_pidfd {
+                let _ = write!(out, "pidfd={}", CloneEvent::written_back(e.pidfd, e.pidfd_value(), e.ret));
+            }
+            if wrote_tid {
+                let shown = CloneEvent::written_back(e.parent_tid, e.parent_tid_value(), e.ret);
+                let _ = write!(out, "{}parent_tid={shown}", if wrote_pidfd { ", " } else { "" });
+            }
+            out.push('}');
+        }
+        let _ = write!(out, ", {})", e.clone3_size);
+    }
 }
 
 impl Record for CloneEvent {
@@ -115,65 +180,13 @@ impl Record for CloneEvent {
         let e = self;
         match e.entry() {
             Entry::Clone => {
-                let _ = write!(
-                    out,
-                    "clone(child_stack={}, flags={}",
-                    decode::ptr(e.newsp),
-                    decode::clone_flags(e.flags)
-                );
-                if e.flags & (CLONE_PARENT_SETTID | CLONE_PIDFD) != 0 {
-                    let shown = CloneEvent::written_back(e.parent_tid, e.parent_tid_value(), e.ret);
-                    let _ = write!(out, ", parent_tid={shown}");
-                }
-                if e.flags & CLONE_SETTLS != 0 {
-                    let _ = write!(out, ", tls={}", decode::ptr(e.tls));
-                }
-                if e.flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID) != 0 {
-                    let _ = write!(out, ", child_tidptr={}", decode::ptr(e.child_tid));
-                }
-                out.push(')');
+                e.text_clone(out);
             }
             Entry::Clone3 if e.clone3_read_err != 0 => {
                 let _ = write!(out, "clone3({}, {})", decode::ptr(e.args_ptr), e.clone3_size);
             }
             Entry::Clone3 => {
-                let _ = write!(out, "clone3({{flags={}", decode::clone3_flags(e.flags));
-                if e.flags & CLONE_PIDFD != 0 {
-                    let _ = write!(out, ", pidfd={}", decode::ptr(e.pidfd));
-                }
-                if e.flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID) != 0 {
-                    let _ = write!(out, ", child_tid={}", decode::ptr(e.child_tid));
-                }
-                if e.flags & CLONE_PARENT_SETTID != 0 {
-                    let _ = write!(out, ", parent_tid={}", decode::ptr(e.parent_tid));
-                }
-                let exit_signal =
-                    if e.exit_signal == 0 { "0".to_string() } else { decode::signal_name(e.exit_signal) };
-                let _ = write!(
-                    out,
-                    ", exit_signal={exit_signal}, stack={}, stack_size={}",
-                    decode::ptr(e.stack),
-                    decode::hex(e.stack_size)
-                );
-                if e.flags & CLONE_SETTLS != 0 {
-                    let _ = write!(out, ", tls={}", decode::ptr(e.tls));
-                }
-                out.push('}');
-                // Once the call has returned, what the kernel wrote back.
-                let wrote_pidfd = e.flags & CLONE_PIDFD != 0;
-                let wrote_tid = e.flags & CLONE_PARENT_SETTID != 0;
-                if e.ret > 0 && (wrote_pidfd || wrote_tid) {
-                    out.push_str(" => {");
-                    if wrote_pidfd {
-                        let _ = write!(out, "pidfd={}", CloneEvent::written_back(e.pidfd, e.pidfd_value(), e.ret));
-                    }
-                    if wrote_tid {
-                        let shown = CloneEvent::written_back(e.parent_tid, e.parent_tid_value(), e.ret);
-                        let _ = write!(out, "{}parent_tid={shown}", if wrote_pidfd { ", " } else { "" });
-                    }
-                    out.push('}');
-                }
-                let _ = write!(out, ", {})", e.clone3_size);
+                e.text_clone3(out);
             }
             _ => {
                 let _ = write!(out, "{}()", self.syscall());
@@ -189,7 +202,7 @@ impl Record for CloneEvent {
         match e.entry() {
             Entry::Clone => {
                 a.num("flags", e.flags)
-                    .str("flags_str", &decode::clone_flags(e.flags))
+                    .str("flags_str", &process::clone_flags(e.flags))
                     .num("exit_signal", e.flags & 0xff)
                     .num("newsp", e.newsp)
                     .num("parent_tid", e.parent_tid)
@@ -204,7 +217,7 @@ impl Record for CloneEvent {
             }
             Entry::Clone3 => {
                 a.num("flags", e.flags)
-                    .str("flags_str", &decode::clone3_flags(e.flags))
+                    .str("flags_str", &process::clone3_flags(e.flags))
                     .num("exit_signal", e.exit_signal)
                     .num("pidfd", e.pidfd)
                     .opt_num("pidfd_value", e.pidfd_value())

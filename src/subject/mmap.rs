@@ -4,8 +4,8 @@
 
 use std::fmt::Write as _;
 
-use crate::decode;
-use crate::event::{header_of, Header};
+use crate::decode::{self, mem};
+use crate::event::Header;
 use crate::render::{errno_of_ret, Json, Record, Style};
 
 #[allow(clippy::all, dead_code, unused_imports, non_camel_case_types, non_upper_case_globals)]
@@ -57,8 +57,8 @@ impl Record for MmapEvent {
             "mmap({}, {}, {}, {}, {}, {}) = ",
             decode::ptr(self.addr),
             self.len,
-            decode::prot(self.prot),
-            decode::mmap_flags(self.flags),
+            mem::prot(self.prot),
+            mem::mmap_flags(self.flags),
             self.fd as u32 as i32,
             decode::hex(offset)
         );
@@ -76,9 +76,9 @@ impl Record for MmapEvent {
         a.num("addr", self.addr)
             .num("len", self.len)
             .num("prot", self.prot)
-            .str("prot_str", &decode::prot(self.prot))
+            .str("prot_str", &mem::prot(self.prot))
             .num("flags", self.flags)
-            .str("flags_str", &decode::mmap_flags(self.flags))
+            .str("flags_str", &mem::mmap_flags(self.flags))
             .num("fd", self.fd as u32 as i32)
             .num("offset", offset)
             .num("pgoff", pgoff);

@@ -3,20 +3,29 @@
 //! A subject owns everything that is its own: its skeleton (`bpf/<name>.bpf.c`
 //! compiled by build.rs) and the `Plain` impl of its record, its options and
 //! rodata, its programs per probe mode (read from the object itself), and its
-//! text line and JSON `args`. Adding a subject means adding its module, its
-//! `.bpf.c`, its record in `bpf/argtrace.h`, and one line in `subjects!` below.
+//! text line and JSON `args`. How its programs are picked and attached is its
+//! probe family's (src/family/). Adding a subject means adding its module,
+//! its `.bpf.c`, its record in `bpf/argtrace.h`, and one line in `subjects!`
+//! below (docs/architecture.md).
 
 use std::fmt::Debug;
-use std::mem::MaybeUninit;
 use std::sync::Arc;
 
-use libbpf_rs::OpenObject;
-
-use crate::bpf::{LoadError, ProbeMode, Tracer};
-use crate::cli::Config;
+use crate::config::Config;
 use crate::error::Result;
+use crate::family::load::{Loaded, Slot, Tracer};
+use crate::family::ProbeMode;
 use crate::render::Style;
 use crate::stack::StackReader;
+
+/// Payload bytes a run writes: what of them (`up to 64 bytes of each send
+/// (--peek 64)`), and the file they go to (None: where the events go, -o or
+/// standard output).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payload {
+    pub what: String,
+    pub file: Option<std::path::PathBuf>,
+}
 
 /// What the rest of argtrace knows of a subject.
 pub trait Subject: Debug + Send + Sync {
@@ -30,7 +39,8 @@ pub trait Subject: Debug + Send + Sync {
 
     /// Checks the subject's options against the common ones (a filter the
     /// subject cannot apply), once the configuration is otherwise complete.
-    fn check_config(&self, _cfg: &Config) -> Result<()> {
+    /// `probe` is the forced mode, None for auto.
+    fn check_config(&self, _cfg: &Config, _probe: Option<ProbeMode>) -> Result<()> {
         Ok(())
     }
 
@@ -38,6 +48,13 @@ pub trait Subject: Debug + Send + Sync {
     /// and before any BPF work.
     fn start(&self, _cfg: &Config) -> Result<()> {
         Ok(())
+    }
+
+    /// The payload bytes this run writes, and where (tcp-send's and skb's
+    /// --peek, skb's --pcap): said once on stderr as the run starts
+    /// (src/private_file.rs).
+    fn payloads(&self, _cfg: &Config) -> Vec<Payload> {
+        Vec::new()
     }
 
     /// Ends the subject's own outputs once the last record is rendered;
@@ -81,9 +98,10 @@ pub trait Subject: Debug + Send + Sync {
     /// Whether the subject's events are calls, with an entry and a return
     /// (clone, mmap, tcp-connect, tcp-send): then -T times them and -s shows
     /// their durations, errors and histograms. The events of cgroup hooks
-    /// (sock, skb) are instants: -T is refused and -s counts them only.
+    /// (sock, skb) are instants: -T is refused and -s counts them only. The
+    /// families of its modes say.
     fn has_calls(&self) -> bool {
-        true
+        self.modes().iter().all(|m| m.family().has_calls())
     }
 
     /// The ELF section of every program in the subject's object that a run
@@ -99,16 +117,11 @@ pub trait Subject: Debug + Send + Sync {
     }
 
     /// The name of the subject's call numbered `call` by its BPF side
-    /// (ARGTRACE_CALL in bpf/common.bpf.h): a row of the summary (-s).
+    /// (summary_row() in bpf/<name>.bpf.c): a row of the summary (-s).
     fn call_name(&self, call: u32) -> Option<&'static str>;
 
     /// Opens, configures (rodata, filters), loads and attaches the object in `mode`.
-    fn load<'obj>(
-        &self,
-        storage: &'obj mut MaybeUninit<OpenObject>,
-        cfg: &Config,
-        mode: ProbeMode,
-    ) -> std::result::Result<Tracer<'obj>, LoadError>;
+    fn load<'obj>(&self, storage: &'obj mut Slot, cfg: &Config, mode: ProbeMode) -> Loaded<'obj>;
 
     /// Appends one ring-buffer record as a text line or JSON object (and its
     /// stacks); false when the record is malformed.
@@ -141,11 +154,11 @@ macro_rules! skeleton_subject {
             }
 
             fn sections(&self) -> std::result::Result<Vec<String>, libbpf_rs::Error> {
-                $crate::bpf::skeleton_sections!($builder)
+                $crate::family::load::skeleton_sections!($builder)
             }
 
             fn timing_sections(&self) -> std::result::Result<Vec<String>, libbpf_rs::Error> {
-                $crate::bpf::skeleton_sections!($builder, timing)
+                $crate::family::load::skeleton_sections!($builder, timing)
             }
 
             fn call_name(&self, $call: u32) -> Option<&'static str> {
@@ -154,12 +167,13 @@ macro_rules! skeleton_subject {
 
             fn load<'obj>(
                 &self,
-                storage: &'obj mut std::mem::MaybeUninit<libbpf_rs::OpenObject>,
-                cfg: &$crate::cli::Config,
-                mode: $crate::bpf::ProbeMode,
-            ) -> std::result::Result<$crate::bpf::Tracer<'obj>, $crate::bpf::LoadError> {
+                storage: &'obj mut $crate::family::load::Slot,
+                cfg: &$crate::config::Config,
+                mode: $crate::family::ProbeMode,
+            ) -> $crate::family::load::Loaded<'obj> {
                 let $this = self;
-                $crate::bpf::load_skeleton!($builder, storage, cfg, mode, |$ro| $extra)
+                let target = $crate::family::Target { subject: $name, ..Default::default() };
+                $crate::family::load::load_skeleton!($builder, storage, cfg, mode, &target, |$ro| $extra)
             }
 
             fn render(
@@ -176,9 +190,45 @@ macro_rules! skeleton_subject {
 }
 pub(crate) use skeleton_subject;
 
+/// Builds a `Header` from a skeleton's generated `event_header` (each
+/// skeleton has its own Rust type for the one C struct); `$types` is that
+/// skeleton's `types` module, whose `argtrace_probe` (bpf/argtrace.h's enum,
+/// through BTF) names the probe kinds.
+macro_rules! header_of {
+    ($h:expr, $types:path) => {{
+        use $types as types;
+        let h = &$h;
+        let mut comm = [0u8; 16];
+        for (dst, src) in comm.iter_mut().zip(h.comm.iter()) {
+            *dst = *src as u8;
+        }
+        $crate::event::Header {
+            ts_ns: h.ts_ns,
+            pid: h.pid,
+            tid: h.tid,
+            uid: h.uid,
+            kstack_id: h.kstack_id,
+            ustack_id: h.ustack_id,
+            probe: match h.probe as u32 {
+                k if k == types::argtrace_probe::PROBE_FENTRY.0 => $crate::family::ProbeMode::Fentry.name(),
+                k if k == types::argtrace_probe::PROBE_KPROBE.0 => $crate::family::ProbeMode::Kprobe.name(),
+                k if k == types::argtrace_probe::PROBE_TRACEPOINT.0 => $crate::family::ProbeMode::Tracepoint.name(),
+                k if k == types::argtrace_probe::PROBE_CGROUP.0 => $crate::family::ProbeMode::Cgroup.name(),
+                k if k == types::argtrace_probe::PROBE_SOCKET.0 => $crate::family::ProbeMode::Socket.name(),
+                _ => "unknown",
+            },
+            comm_len: comm.iter().position(|c| *c == 0).unwrap_or(comm.len()),
+            comm,
+            duration_ns: (h.timed != 0).then_some(h.duration_ns),
+        }
+    }};
+}
+
 /// The registry: each line names a subcommand, its module and its type (a
 /// clap `Args` struct holding the subject's own options, which implements
 /// `Subject`). It makes the `Command` enum clap parses and the lookup by name.
+pub mod options;
+
 macro_rules! subjects {
     ($( $(#[$doc:meta])* $variant:ident => $module:ident::$ty:ident, )*) => {
         $(pub mod $module;)*

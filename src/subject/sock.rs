@@ -7,24 +7,23 @@
 //! `--cgroup PATH`), always allow, and only read. BPF side: bpf/sock.bpf.c.
 
 use std::fmt::Write as _;
-use std::mem::MaybeUninit;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
 use std::sync::Once;
 
-use clap::ValueEnum;
-use libbpf_rs::{MapCore, MapFlags, OpenObject, ProgramType};
+use libbpf_rs::{MapCore, MapFlags, ProgramType};
 
-use crate::bpf::{load_skeleton, skeleton_sections, LoadError, ProbeMode, Stage, Tracer};
-use crate::cgroup::{self, task_of};
-use crate::cli::{Config, FamilyArgs};
-use crate::decode;
+use crate::config::Config;
+use crate::decode::net;
 use crate::error::Result;
-use crate::event::{header_of, Header};
+use crate::event::Header;
+use crate::family::cgroup::{self, task_of};
+use crate::family::load::{load_skeleton, skeleton_sections, Loaded, Slot, Tracer};
+use crate::family::{ProbeMode, Target};
 use crate::render::{self, write_json_str, Json, Record, Style};
 use crate::stack::StackReader;
+use crate::subject::options::{FamilyArgs, Proto};
 use crate::subject::Subject;
-use crate::sys::CgroupDir;
 
 #[allow(clippy::all, dead_code, unused_imports, non_camel_case_types, non_upper_case_globals)]
 mod skel {
@@ -36,14 +35,6 @@ use skel::types::sock_event as SockEvent;
 // SAFETY: the generated #[repr(C)] mirror of bpf/argtrace.h's sock_event,
 // made of integers and arrays only: every byte pattern is a valid value.
 unsafe impl plain::Plain for SockEvent {}
-
-/// `--proto`: the transport protocol, filtered in the kernel.
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Proto {
-    Tcp,
-    Udp,
-    All,
-}
 
 /// `argtrace sock [--cgroup PATH] [--family inet|inet6|all] [-4] [-6] [--proto tcp|udp|all]`.
 #[derive(clap::Args, Debug, Default, Clone)]
@@ -60,17 +51,10 @@ pub struct Sock {
 }
 
 impl Sock {
-    /// The cgroup the programs attach to: --cgroup, checked to be a cgroup v2
-    /// directory, or the root of the cgroup v2 hierarchy.
-    fn cgroup_dir(&self) -> Result<CgroupDir> {
-        cgroup::attach_dir(self.cgroup.as_deref(), "sock")
+    /// Where the cgroup family attaches sock's programs.
+    fn target(&self) -> Target<'_> {
+        Target { subject: "sock", cgroup: self.cgroup.as_deref(), iface: None }
     }
-}
-
-/// Whether the kernel has socket-local storage where sock needs it (both
-/// program types; ARGTRACE_NO_SK_STORAGE=1 says no, see cgroup::have_sk_storage).
-fn have_sk_storage() -> bool {
-    cgroup::have_sk_storage(&[ProgramType::CgroupSock, ProgramType::CgroupSockAddr])
 }
 
 impl Subject for Sock {
@@ -79,16 +63,11 @@ impl Subject for Sock {
     }
 
     fn check(&self) -> Result<()> {
-        self.cgroup_dir().map(drop)
+        cgroup::attach_dir(self.cgroup.as_deref(), "sock").map(drop)
     }
 
     fn modes(&self) -> &'static [ProbeMode] {
         &[ProbeMode::Cgroup]
-    }
-
-    /// Events of cgroup hooks: -T is refused, -s counts them per op.
-    fn has_calls(&self) -> bool {
-        false
     }
 
     /// The summary's rows: the ops (enum argtrace_sock_op).
@@ -100,17 +79,9 @@ impl Subject for Sock {
         skeleton_sections!(skel::SockSkelBuilder)
     }
 
-    fn load<'obj>(
-        &self,
-        storage: &'obj mut MaybeUninit<OpenObject>,
-        cfg: &Config,
-        mode: ProbeMode,
-    ) -> std::result::Result<Tracer<'obj>, LoadError> {
-        let dir = self.cgroup_dir().map_err(|e| LoadError {
-            stage: Stage::Open,
-            error: libbpf_rs::Error::from(std::io::Error::other(e.to_string())),
-        })?;
-        let sk_storage = have_sk_storage();
+    fn load<'obj>(&self, storage: &'obj mut Slot, cfg: &Config, mode: ProbeMode) -> Loaded<'obj> {
+        // Both program types record a creator (ARGTRACE_NO_SK_STORAGE=1 says no).
+        let sk_storage = cgroup::have_sk_storage(&[ProgramType::CgroupSock, ProgramType::CgroupSockAddr]);
         if !sk_storage {
             static SAID: Once = Once::new();
             SAID.call_once(|| {
@@ -121,24 +92,24 @@ impl Subject for Sock {
             });
         }
         let family = self.family.resolve().unwrap_or(0);
-        let protocol = match self.proto {
-            Some(Proto::Tcp) => decode::IPPROTO_TCP as u16,
-            Some(Proto::Udp) => decode::IPPROTO_UDP as u16,
-            Some(Proto::All) | None => 0,
-        };
-        let tracer = load_skeleton!(skel::SockSkelBuilder, storage, cfg, mode, |ro| {
+        let protocol = Proto::number(self.proto) as u16;
+        let loaded: Loaded<'obj> = load_skeleton!(skel::SockSkelBuilder, storage, cfg, mode, &self.target(), |ro| {
             ro.target_family = family;
             ro.target_protocol = protocol;
             ro.have_sk_storage = sk_storage;
         }, open |open| {
             if sk_storage {
-                Ok(())
+                // An accepted socket (cloned by the kernel from its listener,
+                // with no sock_create of its own) inherits the listener's creator.
+                let flags = open.maps.creators.map_flags() | libbpf_rs::libbpf_sys::BPF_F_CLONE;
+                open.maps.creators.set_map_flags(flags)
             } else {
                 open.maps.creators.set_autocreate(false)
             }
-        }, cgroup Some(&dir))?;
+        });
+        let tracer = loaded?;
         if sk_storage {
-            cgroup::seed_and_say(&tracer, cfg, "sock");
+            cgroup::seed_and_say(tracer.skel.object(), cfg, "sock");
         }
         Ok(tracer)
     }
@@ -207,7 +178,7 @@ impl SockEvent {
     }
 
     fn is_tcp(&self) -> bool {
-        u64::from(self.protocol) == decode::IPPROTO_TCP
+        u64::from(self.protocol) == net::IPPROTO_TCP
     }
 
     /// From creation to this event, when the creation was seen.
@@ -263,9 +234,9 @@ impl Record for SockEvent {
             let _ = write!(
                 out,
                 "socket({}, {}, {}) cookie={}",
-                decode::address_family(self.family.into()),
-                decode::socket_type(self.r#type.into()),
-                decode::inet_protocol(self.protocol.into()),
+                net::address_family(self.family.into()),
+                net::socket_type(self.r#type.into()),
+                net::inet_protocol(self.protocol.into()),
                 self.cookie
             );
             return;
@@ -287,7 +258,7 @@ impl Record for SockEvent {
             }
             _ => {
                 if self.is_tcp() {
-                    let _ = write!(out, ", state={}", decode::tcp_state(self.state.into()));
+                    let _ = write!(out, ", state={}", net::tcp_state(self.state.into()));
                 }
                 match self.lifetime_ns() {
                     Some(ns) => {
@@ -305,9 +276,9 @@ impl Record for SockEvent {
         let op = op_name(self.op);
         let mut a = Json::open(out);
         a.num("cookie", self.cookie)
-            .str("family", &decode::address_family(self.family.into()))
-            .str("type", &decode::socket_type(self.r#type.into()))
-            .str("protocol", &decode::inet_protocol(self.protocol.into()));
+            .str("family", &net::address_family(self.family.into()))
+            .str("type", &net::socket_type(self.r#type.into()))
+            .str("protocol", &net::inet_protocol(self.protocol.into()));
         let addr = |a: &mut Json, key: &str, port_key: &str, v: Option<(IpAddr, u16)>| {
             match v {
                 Some((ip, _)) => write_json_str(a.key(key), &ip.to_string()),
@@ -324,7 +295,7 @@ impl Record for SockEvent {
             "close" => {
                 match self.is_tcp() {
                     true => {
-                        a.str("state", &decode::tcp_state(self.state.into()));
+                        a.str("state", &net::tcp_state(self.state.into()));
                     }
                     false => a.key("state").push_str("null"),
                 }

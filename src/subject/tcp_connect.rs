@@ -5,10 +5,11 @@
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use crate::cli::{FamilyArgs, AF_INET, AF_INET6};
+use crate::decode::net::{self, AF_INET, AF_INET6};
 use crate::decode;
-use crate::event::{header_of, Header};
+use crate::event::Header;
 use crate::render::{Json, Record, Style};
+use crate::subject::options::FamilyArgs;
 
 #[allow(clippy::all, dead_code, unused_imports, non_camel_case_types, non_upper_case_globals)]
 mod skel {
@@ -75,7 +76,7 @@ impl Record for TcpConnectEvent {
         let _ = write!(
             out,
             "connect({}, src={s}:{sport}, dst={d}:{}) = {}",
-            decode::address_family(self.family as u64),
+            net::address_family(self.family as u64),
             self.dport,
             decode::syscall_result(self.ret)
         );
@@ -84,7 +85,7 @@ impl Record for TcpConnectEvent {
     fn json_args(&self, _style: &Style, out: &mut String) {
         let (s, d) = self.addrs();
         let mut a = Json::open(out);
-        a.str("family", &decode::address_family(self.family as u64))
+        a.str("family", &net::address_family(self.family as u64))
             .str("saddr", &s)
             .opt_num("sport", (self.sport_known != 0).then_some(self.sport))
             .str("daddr", &d)

@@ -6,21 +6,22 @@
 
 use std::ffi::OsStr;
 use std::fmt::Write as _;
-use std::mem::MaybeUninit;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::Path;
 
 use libbpf_rs::btf::types::{Composite, Enum, Struct};
 use libbpf_rs::btf::{Btf, BtfType};
-use libbpf_rs::OpenObject;
 
-use crate::bpf::{load_skeleton, skeleton_sections, LoadError, ProbeMode, Tracer};
-use crate::cli::{Config, FamilyArgs, AF_INET, AF_INET6};
+use crate::config::Config;
+use crate::decode::net::{self, AF_INET, AF_INET6};
 use crate::decode;
 use crate::error::{Error, Result};
-use crate::event::{header_of, Header};
+use crate::event::Header;
+use crate::family::load::{load_skeleton, skeleton_sections, Loaded, Slot};
+use crate::family::{ProbeMode, Target};
 use crate::render::{self, latin1, Json, Record, Style};
 use crate::stack::StackReader;
+use crate::subject::options::FamilyArgs;
 use crate::subject::Subject;
 
 #[allow(clippy::all, dead_code, unused_imports, non_camel_case_types, non_upper_case_globals)]
@@ -86,7 +87,7 @@ impl Subject for TcpSend {
 
     /// A record the ring cannot hold is never sent: every send would be lost
     /// while the ring stays empty. Such a --peek is refused.
-    fn check_config(&self, cfg: &Config) -> Result<()> {
+    fn check_config(&self, cfg: &Config, _probe: Option<ProbeMode>) -> Result<()> {
         let Some(ring) = cfg.ringbuf_size else { return Ok(()) };
         if self.peek > max_peek_for_ring(ring) {
             return Err(Error::Usage(format!(
@@ -100,6 +101,11 @@ impl Subject for TcpSend {
         Ok(())
     }
 
+    fn payloads(&self, cfg: &Config) -> Vec<super::Payload> {
+        let what = format!("up to {} bytes of each send (--peek {})", self.peek, self.peek);
+        (self.peek > 0 && !cfg.summary).then_some(super::Payload { what, file: None }).into_iter().collect()
+    }
+
     fn sections(&self) -> std::result::Result<Vec<String>, libbpf_rs::Error> {
         skeleton_sections!(skel::TcpSendSkelBuilder)
     }
@@ -110,12 +116,7 @@ impl Subject for TcpSend {
         (call == 0).then_some("tcp_sendmsg")
     }
 
-    fn load<'obj>(
-        &self,
-        storage: &'obj mut MaybeUninit<OpenObject>,
-        cfg: &Config,
-        mode: ProbeMode,
-    ) -> std::result::Result<Tracer<'obj>, LoadError> {
+    fn load<'obj>(&self, storage: &'obj mut Slot, cfg: &Config, mode: ProbeMode) -> Loaded<'obj> {
         if cfg.verbose {
             static SAID: std::sync::Once = std::sync::Once::new();
             SAID.call_once(|| match iov_iter_layout(&cfg.btf) {
@@ -124,7 +125,8 @@ impl Subject for TcpSend {
             });
         }
         let family = self.family.resolve();
-        load_skeleton!(skel::TcpSendSkelBuilder, storage, cfg, mode, |ro| {
+        let target = Target { subject: "tcp-send", ..Default::default() };
+        load_skeleton!(skel::TcpSendSkelBuilder, storage, cfg, mode, &target, |ro| {
             ro.target_family = family.unwrap_or(0);
             ro.target_port = self.port.unwrap_or(0);
             ro.peek_max = self.peek.min(PEEK_MAX);
@@ -270,7 +272,7 @@ impl Record for TcpSendRecord<'_> {
         let (s, d) = self.addrs();
         let iter = self.iter();
         let mut a = Json::open(out);
-        a.str("family", &decode::address_family(self.ev.family as u64))
+        a.str("family", &net::address_family(self.ev.family as u64))
             .str("saddr", &s)
             .opt_num("sport", self.sport())
             .str("daddr", &d)

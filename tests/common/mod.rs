@@ -1,14 +1,28 @@
-//! What the command-line test files share: running argtrace and checking
+//! What the command-line test files share: running argtrace, starting it
+//! until it traces (argtrace-testkit's, as the e2e suite does), and checking
 //! that an error is one `argtrace: ...` line with its documented exit code.
 #![allow(dead_code)]
 
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc::Receiver;
+use std::time::Duration;
+
+use argtrace_testkit::tracing::spawn_tracing;
 
 pub const ARGTRACE: &str = env!("CARGO_BIN_EXE_argtrace");
 
 /// Runs argtrace to its end with no standard input.
 pub fn run(args: &[&str]) -> Output {
     Command::new(ARGTRACE).args(args).stdin(Stdio::null()).output().expect("run argtrace")
+}
+
+/// Starts argtrace (no stdin, `stdout` as given) and waits up to 60 s for
+/// its `argtrace: tracing` line; returns it and its later stderr lines.
+pub fn start(args: &[&str], stdout: Stdio) -> (Child, Receiver<String>) {
+    let t =
+        spawn_tracing(Command::new(ARGTRACE).args(args).stdin(Stdio::null()).stdout(stdout), Duration::from_secs(60))
+            .unwrap_or_else(|e| panic!("argtrace {args:?}: {e}"));
+    (t.child, t.stderr)
 }
 
 /// Exit `code`, exactly one stderr line starting with `argtrace: ` and

@@ -2,6 +2,7 @@
 // `cargo xtask <command>` (alias in .cargo/config.toml). Only std: the work is done by
 // Debian's tools (apt-get, dpkg-deb, bpftool, cpio, gzip, qemu), which scripts/deps.sh installs.
 
+mod apt;
 mod console;
 mod initramfs;
 mod kernels;

@@ -1,5 +1,6 @@
-// `cargo xtask vm`: the kernel matrix. For every kernel of tests/kernels.txt: fetch the
-// Debian package (cached), build argtrace and argtrace-e2e statically for the kernel's
+// `cargo xtask vm`: the kernel matrix. For every kernel of tests/kernels.txt: resolve its
+// Debian meta package to today's exact kernel package (or take ARGTRACE_KERNEL's pin),
+// fetch it (cached), build argtrace and argtrace-e2e statically for the kernel's
 // architecture, pack an initramfs, boot the kernel in QEMU, and read the e2e suite's
 // verdicts from the serial console. Ends with a table and `vm: N passed, M failed`.
 // With `--run '<command>'` the guests run that shell command instead of the suite (and
@@ -8,10 +9,12 @@
 
 use crate::console::{self, CaseResult, Console};
 use crate::initramfs;
-use crate::kernels::{fetch_package_from, read_list, Arch, Kernel, PROBE_MODES};
+use crate::kernels::{
+    fetch_kernel, line_of_pin, pins_from_env, read_list, resolve, Arch, Kernel, Resolved, PROBE_MODES,
+};
 use crate::qemu;
 use crate::util::{self, run, workspace_root, Context, Result};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -23,13 +26,18 @@ const HELP: &str = "\
 cargo xtask vm [options]
 
 Runs the e2e suite (argtrace-e2e) inside QEMU on every kernel of tests/kernels.txt:
-fetches the Debian kernel packages into ${XDG_CACHE_HOME:-$HOME/.cache}/argtrace/,
-builds static binaries in target/vm/, boots each kernel with TCG (two at a time) and
-checks its console. Installs missing tools through scripts/deps.sh.
+resolves each line's Debian meta package (e.g. linux-image-cloud-amd64) to today's
+exact kernel package through its suites' own package lists, fetches it into
+${XDG_CACHE_HOME:-$HOME/.cache}/argtrace/, builds static binaries in target/vm/, boots
+each kernel with TCG (two at a time) and checks its console. Installs missing tools
+through scripts/deps.sh.
 
 Options:
-  --kernel <substring>   only kernels whose package name contains it (repeatable)
+  --kernel <substring>   only kernels whose line name (<series>-<arch>, e.g. 6.1-arm64,
+                         newest-x86_64), meta package, suite or resolved package
+                         contains it (repeatable)
   --arch x86_64|arm64    only kernels of this architecture
+  --list                 resolve the kernels, print them and stop (no build, no boot)
   --keep-going           boot every kernel even after one failed (default: start no
                          new guest after a failure)
   --timeout <seconds>    time limit per guest (default 480; `8m` works too)
@@ -44,13 +52,23 @@ Options:
                          binary as /bin/<package> (repeatable; for --run)
   -h, --help             this text
 
-Console logs: target/vm/logs/<package>.log. Exit status 1 when anything failed.
+Environment:
+  ARGTRACE_KERNEL=<package>[,<package>...]
+                         boot these exact packages (e.g. linux-image-6.1.0-57-cloud-amd64)
+                         instead of what the meta packages resolve to, and only them:
+                         each replaces the line of its architecture and series (or the
+                         `newest` line), to reproduce an earlier run; the report names
+                         every booted package this way
+
+Console logs: target/vm/logs/<series>-<arch>.log. Exit status 1 when anything failed.
 ";
 
 struct Options {
     kernel_filters: Vec<String>,
     arch: Option<Arch>,
     keep_going: bool,
+    /// `--list`: resolve and print the kernels only.
+    list: bool,
     timeout: Duration,
     jobs: usize,
     binaries: Option<PathBuf>,
@@ -66,6 +84,7 @@ impl Options {
             kernel_filters: Vec::new(),
             arch: None,
             keep_going: false,
+            list: false,
             timeout: Duration::from_secs(480),
             jobs: 2,
             binaries: None,
@@ -91,6 +110,7 @@ impl Options {
                     opts.arch = Some(Arch::parse(&v).ok_or(format!("unknown architecture `{v}`"))?);
                 }
                 "--keep-going" => opts.keep_going = true,
+                "--list" => opts.list = true,
                 "--timeout" => opts.timeout = parse_duration(&value()?)?,
                 "--jobs" => {
                     let v = value()?;
@@ -129,7 +149,7 @@ fn parse_duration(s: &str) -> Result<Duration> {
 
 /// Everything known about one kernel's guest run.
 struct GuestRun {
-    kernel: Kernel,
+    kernel: Resolved,
     log: PathBuf,
     elapsed: Duration,
     console: Console,
@@ -147,19 +167,67 @@ impl GuestRun {
 
 pub fn main(args: &[String]) -> Result<()> {
     let Some(opts) = Options::parse(args)? else { return Ok(()) };
-    let kernels: Vec<Kernel> = read_list()?
+    let list = read_list()?;
+    // ARGTRACE_KERNEL: exact packages, each for its line; only those lines run.
+    let mut pins = BTreeMap::new();
+    for pin in pins_from_env() {
+        let line = line_of_pin(&pin, &list)?;
+        if let Some(other) = pins.insert(line.name(), pin.clone()) {
+            return Err(format!("ARGTRACE_KERNEL: {other} and {pin} both pin the line {}", line.name()));
+        }
+    }
+    let static_match =
+        |k: &Kernel, f: &str| k.name().contains(f) || k.meta.contains(f) || k.suites.iter().any(|s| s.contains(f));
+    let candidates: Vec<Kernel> = list
         .into_iter()
         .filter(|k| opts.arch.is_none_or(|a| a == k.arch))
+        .filter(|k| pins.is_empty() || pins.contains_key(&k.name()))
+        .collect();
+    // Resolve only what the filters name, unless one of them names nothing but a resolved
+    // package could match it (e.g. `--kernel 6.1.0-57`).
+    let named = |f: &String| candidates.iter().any(|k| static_match(k, f));
+    let to_resolve: Vec<Kernel> = candidates
+        .iter()
         .filter(|k| {
-            opts.kernel_filters.is_empty() || opts.kernel_filters.iter().any(|f| k.package.contains(f.as_str()))
+            opts.kernel_filters.is_empty()
+                || !opts.kernel_filters.iter().all(named)
+                || opts.kernel_filters.iter().any(|f| static_match(k, f))
+        })
+        .cloned()
+        .collect();
+    if !opts.list {
+        let arches: BTreeSet<&str> = to_resolve.iter().map(|k| k.arch.name()).collect();
+        util::deps("deps_vm", &arches.into_iter().collect::<Vec<_>>())?;
+    }
+    let kernels: Vec<Resolved> = resolve(&to_resolve, &pins)?
+        .into_iter()
+        .filter(|r| {
+            opts.kernel_filters.is_empty()
+                || opts.kernel_filters.iter().any(|f| {
+                    static_match(&r.kernel, f) || r.package.contains(f.as_str()) || r.image_package.contains(f.as_str())
+                })
         })
         .collect();
     if kernels.is_empty() {
         return Err("no kernel of tests/kernels.txt matches the --kernel/--arch filters".into());
     }
-    let arches: BTreeSet<Arch> = kernels.iter().map(|k| k.arch).collect();
-    let arch_names: Vec<&str> = arches.iter().map(|a| a.name()).collect();
-    util::deps("deps_vm", &arch_names)?;
+    if opts.list {
+        for k in &kernels {
+            println!("{} {} {} {}", k.kernel.name(), k.package, k.version, k.image_package);
+        }
+        return Ok(());
+    }
+    for k in &kernels {
+        eprintln!(
+            "vm: {}: {} {} ({}{})",
+            k.kernel.name(),
+            k.package,
+            k.version,
+            if k.pinned { "pinned by ARGTRACE_KERNEL".to_string() } else { format!("{} in ", k.kernel.meta) },
+            if k.pinned { String::new() } else { k.kernel.suites.join(" + ") }
+        );
+    }
+    let arches: BTreeSet<Arch> = kernels.iter().map(|k| k.kernel.arch).collect();
 
     let root = workspace_root();
     let vm_dir = root.join("target/vm");
@@ -169,8 +237,7 @@ pub fn main(args: &[String]) -> Result<()> {
     // Fetch first: a package that moved is the most likely failure, and the cheapest to see.
     let mut vmlinuz = Vec::new();
     for kernel in &kernels {
-        vmlinuz
-            .push(fetch_package_from("kernels", &kernel.package, kernel.arch, kernel.apt_suite.as_deref())?.vmlinuz()?);
+        vmlinuz.push(fetch_kernel(kernel)?.vmlinuz()?);
     }
 
     let mut initrds = Vec::new();
@@ -193,15 +260,15 @@ pub fn main(args: &[String]) -> Result<()> {
     }
 
     // Slow guests first (arm64 emulation costs more), so two queues finish close together.
-    let mut queue: Vec<(Kernel, PathBuf, PathBuf)> = kernels
+    let mut queue: Vec<(Resolved, PathBuf, PathBuf)> = kernels
         .iter()
         .zip(vmlinuz)
         .map(|(k, z)| {
-            let initrd = initrds.iter().find(|(a, _)| *a == k.arch).unwrap().1.clone();
+            let initrd = initrds.iter().find(|(a, _)| *a == k.kernel.arch).unwrap().1.clone();
             (k.clone(), z, initrd)
         })
         .collect();
-    queue.sort_by_key(|(k, _, _)| k.arch != Arch::Arm64);
+    queue.sort_by_key(|(k, _, _)| k.kernel.arch != Arch::Arm64);
     queue.reverse(); // popped from the end
 
     let queue = Arc::new(Mutex::new(queue));
@@ -233,10 +300,10 @@ pub fn main(args: &[String]) -> Result<()> {
         worker.join().expect("guest worker panicked")?;
     }
     let mut runs = std::mem::take(&mut *results.lock().unwrap());
-    let order = |k: &Kernel| kernels.iter().position(|x| x.package == k.package);
+    let order = |k: &Resolved| kernels.iter().position(|x| x.kernel.name() == k.kernel.name());
     runs.sort_by_key(|r| order(&r.kernel));
-    let not_run: Vec<&Kernel> =
-        kernels.iter().filter(|k| !runs.iter().any(|r| r.kernel.package == k.package)).collect();
+    let not_run: Vec<&Resolved> =
+        kernels.iter().filter(|k| !runs.iter().any(|r| r.kernel.kernel.name() == k.kernel.name())).collect();
     eprintln!("vm: all guests done in {:.0?}", started.elapsed());
 
     let (_, failed) =
@@ -304,7 +371,7 @@ fn check_static(path: &Path) -> Result<()> {
 }
 
 fn run_guest(
-    kernel: Kernel,
+    kernel: Resolved,
     vmlinuz: &Path,
     initrd: &Path,
     logs: &Path,
@@ -316,6 +383,7 @@ fn run_guest(
         Vec::new()
     } else {
         kernel
+            .kernel
             .suite_params()
             .iter()
             .map(|(k, v)| match v {
@@ -324,9 +392,10 @@ fn run_guest(
             })
             .collect()
     };
-    let cmd = qemu::command(kernel.arch, vmlinuz, initrd, &params.join(" "));
-    let log = logs.join(format!("{}.log", kernel.package));
-    eprintln!("vm: booting {} ({})", kernel.package, kernel.arch.name());
+    let arch = kernel.kernel.arch;
+    let cmd = qemu::command(arch, vmlinuz, initrd, &params.join(" "));
+    let log = logs.join(format!("{}.log", kernel.kernel.name()));
+    eprintln!("vm: booting {} {} ({})", kernel.package, kernel.version, kernel.kernel.name());
     let boot = qemu::boot(cmd, &log, timeout)?;
     let text = String::from_utf8_lossy(&fs::read(&log).context(format!("reading {}", log.display()))?).into_owned();
     let console = console::parse(&text);
@@ -339,8 +408,8 @@ fn run_guest(
     }
     match &console.boot {
         None => health.push("no E2E-BOOT line: the guest did not reach /init".into()),
-        Some((_, machine)) if machine != kernel.arch.uname_m() => {
-            health.push(format!("E2E-BOOT says {machine}, expected {}", kernel.arch.uname_m()))
+        Some((_, machine)) if machine != arch.uname_m() => {
+            health.push(format!("E2E-BOOT says {machine}, expected {}", arch.uname_m()))
         }
         Some(_) => {}
     }
@@ -355,7 +424,7 @@ fn run_guest(
         let guest = GuestRun { kernel, log, elapsed: boot.elapsed, console, health, output };
         eprintln!(
             "vm: {} {} in {:.1} s",
-            guest.kernel.package,
+            guest.kernel.kernel.name(),
             if guest.failed() { "FAILED" } else { "ok" },
             guest.elapsed.as_secs_f64()
         );
@@ -389,7 +458,7 @@ fn run_guest(
     let guest = GuestRun { kernel, log, elapsed: boot.elapsed, console, health, output: Vec::new() };
     eprintln!(
         "vm: {} {} in {:.1} s ({} PASS, {} FAIL)",
-        guest.kernel.package,
+        guest.kernel.kernel.name(),
         if guest.failed() { "FAILED" } else { "ok" },
         guest.elapsed.as_secs_f64(),
         passes,
@@ -400,19 +469,11 @@ fn run_guest(
 
 /// Prints the per-kernel tables, the failures and the summary line; returns the counts
 /// (case results plus one boot/console result per kernel).
-fn report(runs: &[GuestRun], not_run: &[&Kernel], root: &Path) -> (usize, usize) {
+fn report(runs: &[GuestRun], not_run: &[&Resolved], root: &Path) -> (usize, usize) {
     let (mut passed, mut failed) = (0, 0);
     println!();
     for run in runs {
-        let release = run.console.boot.as_ref().map_or("?", |(r, _)| r.as_str());
-        println!(
-            "## {} ({}, {}, {:.1} s): {}",
-            run.kernel.package,
-            run.kernel.arch.name(),
-            release,
-            run.elapsed.as_secs_f64(),
-            if run.failed() { "FAILED" } else { "ok" }
-        );
+        println!("## {}", heading(run));
         println!();
         // What the suite found on the kernel itself; the `detect` row says whether it agrees
         // with tests/kernels.txt.
@@ -443,19 +504,19 @@ fn report(runs: &[GuestRun], not_run: &[&Kernel], root: &Path) -> (usize, usize)
         println!();
         for run in failing {
             for r in run.console.results.iter().filter(|r| !r.passed) {
-                println!("- {} {} {}: {}", run.kernel.package, r.case, r.mode, r.detail);
+                println!("- {} {} {}: {}", run.kernel.kernel.name(), r.case, r.mode, r.detail);
             }
             for reason in &run.health {
-                println!("- {} boot/console: {reason}", run.kernel.package);
+                println!("- {} boot/console: {reason}", run.kernel.kernel.name());
             }
             let log = run.log.strip_prefix(root).unwrap_or(&run.log);
             println!("  log: {}", log.display());
+            println!("  reproduce: {} cargo xtask vm", run.kernel.pin());
         }
         println!();
     }
-    for kernel in not_run {
-        println!("not run (an earlier kernel failed; --keep-going runs all): {}", kernel.package);
-    }
+    print!("{}", kernels_table(runs, not_run));
+    println!();
     if not_run.is_empty() {
         println!("vm: {passed} passed, {failed} failed");
     } else {
@@ -466,18 +527,10 @@ fn report(runs: &[GuestRun], not_run: &[&Kernel], root: &Path) -> (usize, usize)
 
 /// The `--run` report: per kernel a heading, the log's path, the command's output lines
 /// and the health verdict; returns (kernels ok, kernels failed).
-fn report_run(runs: &[GuestRun], not_run: &[&Kernel], root: &Path) -> (usize, usize) {
+fn report_run(runs: &[GuestRun], not_run: &[&Resolved], root: &Path) -> (usize, usize) {
     let (mut passed, mut failed) = (0, 0);
     for run in runs {
-        let release = run.console.boot.as_ref().map_or("?", |(r, _)| r.as_str());
-        println!(
-            "## {} ({}, {}, {:.1} s): {}",
-            run.kernel.package,
-            run.kernel.arch.name(),
-            release,
-            run.elapsed.as_secs_f64(),
-            if run.failed() { "FAILED" } else { "ok" }
-        );
+        println!("## {}", heading(run));
         let log = run.log.strip_prefix(root).unwrap_or(&run.log);
         println!("log: {}", log.display());
         println!("--- output ---");
@@ -500,14 +553,61 @@ fn report_run(runs: &[GuestRun], not_run: &[&Kernel], root: &Path) -> (usize, us
             passed += 1
         }
     }
-    for kernel in not_run {
-        println!("not run (an earlier kernel failed; --keep-going runs all): {}", kernel.package);
-    }
+    print!("{}", kernels_table(runs, not_run));
+    println!();
     println!(
         "vm: {passed} passed, {failed} failed{}",
         if not_run.is_empty() { String::new() } else { format!(", {} skipped", not_run.len()) }
     );
     (passed, failed)
+}
+
+/// A guest's heading: the line, the exact package and version booted, the release the
+/// guest reported, the time and the verdict.
+fn heading(run: &GuestRun) -> String {
+    let release = run.console.boot.as_ref().map_or("?", |(r, _)| r.as_str());
+    format!(
+        "{}: {} {}{} (uname -r {release}, {:.1} s): {}",
+        run.kernel.kernel.name(),
+        run.kernel.package,
+        run.kernel.version,
+        if run.kernel.pinned { ", pinned" } else { "" },
+        run.elapsed.as_secs_f64(),
+        if run.failed() { "FAILED" } else { "ok" }
+    )
+}
+
+/// The summary of what was booted: per line of the list, the meta package and suites it
+/// was resolved through, the exact package and version, the release the guest reported and
+/// the verdict; with the date, so that it can go into the README as it is.
+fn kernels_table(runs: &[GuestRun], not_run: &[&Resolved]) -> String {
+    let date = util::output_string(Command::new("date").args(["-u", "+%Y-%m-%d"])).unwrap_or_default();
+    let mut out = format!("## Kernels booted ({date})\n\n");
+    out += "| series | arch | resolved through | package | version | uname -r | result |\n";
+    out += "|---|---|---|---|---|---|---|\n";
+    let rows = runs.iter().map(|r| (&r.kernel, r.console.boot.as_ref().map(|(u, _)| u.as_str()), Some(r.failed())));
+    let skipped = not_run.iter().map(|k| (*k, None, None));
+    for (kernel, release, failed) in rows.chain(skipped) {
+        let through = if kernel.pinned {
+            "ARGTRACE_KERNEL".to_string()
+        } else {
+            format!("`{}` ({})", kernel.kernel.meta, kernel.kernel.suites.join(", "))
+        };
+        let result = match failed {
+            None => "not run (an earlier kernel failed; --keep-going runs all)",
+            Some(true) => "FAILED",
+            Some(false) => "ok",
+        };
+        out += &format!(
+            "| {} | {} | {through} | `{}` | {} | {} | {result} |\n",
+            kernel.kernel.series,
+            kernel.kernel.arch.name(),
+            kernel.package,
+            kernel.version,
+            release.unwrap_or("-"),
+        );
+    }
+    out
 }
 
 /// The detection line for the report: modes, auto's choice and the reasons for the missing

@@ -2,8 +2,8 @@
 //! one renderer thread through a bounded channel, until a signal, --duration,
 //! --count or a closed pipe; then the summary with the lost-event count.
 //! With -s, summary.rs runs instead: no ring buffer, the kernel counts.
+//! attach.rs chooses the probe mode, asking each mode's family.
 
-use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -11,15 +11,19 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{bounded, Receiver, Sender, TryRecvError};
-use libbpf_rs::{MapCore, MapFlags, MapHandle, RingBufferBuilder};
+use libbpf_rs::{MapHandle, RingBufferBuilder};
 
-use crate::bpf::ProbeMode;
-use crate::cli::Config;
+use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::family::explain::capture_libbpf_log;
+use crate::family::ProbeMode;
 use crate::render::Style;
 use crate::stack::StackReader;
 use crate::subject::Subject;
-use crate::{probe, sys};
+use crate::sys;
+
+pub mod attach;
+pub mod summary;
 
 /// Batches in flight between reader and renderer; when full the reader waits
 /// and the kernel's ring buffer absorbs (and counts) the excess.
@@ -38,14 +42,17 @@ const SPARE_BATCHES: usize = 4;
 /// anyway: the BPF side wakes it only for bursts or after a quiet spell.
 const POLL_INTERVAL: Duration = Duration::from_millis(50);
 
-pub fn run(cfg: Config) -> Result<()> {
-    // Every subject reads the task's name (bpf_get_current_comm: CAP_PERFMON);
-    // cgroup socket programs are also network administration (CAP_NET_ADMIN).
-    let cgroup = cfg.subject.modes().contains(&ProbeMode::Cgroup);
-    let caps = if cgroup { "CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN" } else { "CAP_BPF and CAP_PERFMON" };
-    if !sys::has_bpf_privilege() || (cgroup && !sys::has_net_admin()) {
-        return Err(Error::Privilege(format!("missing privilege: run as root, or with {caps} (or CAP_SYS_ADMIN)")));
-    }
+/// What one run traces: the subject with its options, the forced probe mode
+/// (None: auto) and the checked common options.
+pub struct Run {
+    pub subject: Arc<dyn Subject>,
+    pub probe: Option<ProbeMode>,
+    pub cfg: Config,
+}
+
+pub fn run(run: Run) -> Result<()> {
+    let Run { subject, probe, cfg } = &run;
+    attach::check_privileges(&**subject)?;
     if cfg.btf_is_kernels() && !cfg.btf.exists() {
         return Err(Error::Kernel(
             "the kernel has no BTF (/sys/kernel/btf/vmlinux is missing; it needs CONFIG_DEBUG_INFO_BTF=y, \
@@ -56,18 +63,17 @@ pub fn run(cfg: Config) -> Result<()> {
     // `-o -` (and /dev/stdout) is standard output, as for tcpdump -w -.
     let to_file = cfg.output.as_deref().filter(|p| !sys::is_stdout(p));
     let out: Box<dyn Write + Send> = match to_file {
-        Some(path) => Box::new(open_output(path)?),
+        Some(path) => Box::new(crate::private_file::create(path)?),
         None => Box::new(io::stdout()),
     };
     let interactive = to_file.is_none() && io::stdout().is_terminal();
-    cfg.subject.start(&cfg)?;
+    subject.start(cfg)?;
 
-    probe::capture_libbpf_log(cfg.verbose);
+    capture_libbpf_log(cfg.verbose);
 
-    let mut storage = probe::new_storage();
-    let tracer = probe::attach(&mut storage, &cfg)?;
-    let runtime = |what: &str, e: libbpf_rs::Error| Error::Runtime(format!("{what}: {e}"));
-    let drops_map = tracer.map("drops").map_err(|e| runtime("drops map", e))?;
+    let mut storage = attach::new_storage();
+    let tracer = attach::attach(&mut storage, &**subject, cfg, *probe)?;
+    let drops = tracer.drops().map_err(|e| runtime("drops map", e))?;
     let style = Style {
         json: cfg.json,
         timestamp: cfg.timestamp,
@@ -78,8 +84,14 @@ pub fn run(cfg: Config) -> Result<()> {
         page_size: sys::page_size(),
         second_cache: Default::default(),
     };
+    // Attached, every output open: say what payloads go where, then give up root (-Z).
+    if let Some(line) = payload_statement(&**subject, cfg) {
+        let _ = writeln!(io::stderr(), "{line}");
+    }
+    let drops_map = tracer.map("drops").map_err(|e| runtime("drops map", e))?;
+    crate::privilege::drop_after_attach(cfg, &drops_map)?;
     if cfg.summary {
-        return crate::summary::run(&cfg, tracer, out, style, drops_map);
+        return summary::run(&**subject, cfg, tracer, out, style, drops);
     }
     let events_map = tracer.map("events").map_err(|e| runtime("events map", e))?;
     let stacks_map = if cfg.stack { Some(tracer.map("stacks").map_err(|e| runtime("stacks map", e))?) } else { None };
@@ -91,14 +103,37 @@ pub fn run(cfg: Config) -> Result<()> {
     let renderer = {
         let done = Arc::clone(&done);
         let count = cfg.count;
-        let subject = Arc::clone(&cfg.subject);
+        let subject = Arc::clone(subject);
         // The symbolizer is not Send: it is made on the renderer's own thread.
         thread::spawn(move || {
             let stacks = stacks_map.map(StackReader::new);
             render_loop(rx, spare_tx, out, &*subject, style, stacks, count, interactive, done)
         })
     };
+    crate::say!("argtrace: tracing {} with {} probes; Ctrl-C to stop", subject.name(), tracer.mode.name());
+    read_ring(&events_map, cfg, &done, tx, spare_rx, || subject.leftovers(&tracer))?;
+    let report = renderer.join().map_err(|_| Error::Runtime("the renderer thread panicked".into()))?;
+    let dropped = drops.read() + report.malformed;
+    drop(tracer);
+    finish(&run, report, dropped)
+}
 
+fn runtime(what: &str, e: libbpf_rs::Error) -> Error {
+    Error::Runtime(format!("{what}: {e}"))
+}
+
+/// Reads the ring buffer until a stop signal, --duration, or a renderer
+/// that needs nothing more (--count, a closed pipe), handing the records to
+/// the renderer in batches; then delivers what is left in the ring, and
+/// the records the kernel still holds back (`leftovers`).
+fn read_ring(
+    events_map: &MapHandle,
+    cfg: &Config,
+    done: &AtomicBool,
+    tx: Sender<Batch>,
+    spare_rx: Receiver<Batch>,
+    leftovers: impl FnOnce() -> Vec<Vec<u8>>,
+) -> Result<()> {
     // The ring buffer's callback fills a batch, handed to the renderer at the
     // end of each drain, or as soon as it holds BATCH_BYTES: libbpf's drain
     // goes on for as long as the producers keep up (a packet stream can keep
@@ -116,7 +151,7 @@ pub fn run(cfg: Config) -> Result<()> {
     };
     let mut builder = RingBufferBuilder::new();
     builder
-        .add(&events_map, |data: &[u8]| {
+        .add(events_map, |data: &[u8]| {
             let full = {
                 let mut b = batch.borrow_mut();
                 b.push(data);
@@ -132,7 +167,6 @@ pub fn run(cfg: Config) -> Result<()> {
         .map_err(|e| runtime("ring buffer", e))?;
     let ring = builder.build().map_err(|e| runtime("ring buffer", e))?;
 
-    crate::say!("argtrace: tracing {} with {} probes; Ctrl-C to stop", cfg.subject.name(), tracer.mode.name());
     let deadline = cfg.duration.and_then(|d| Instant::now().checked_add(d));
     while !sys::stop_requested() && !done.load(Ordering::Relaxed) {
         if deadline.is_some_and(|d| Instant::now() >= d) {
@@ -156,26 +190,26 @@ pub fn run(cfg: Config) -> Result<()> {
     // still holds back, before reporting.
     if !done.load(Ordering::Relaxed) {
         let _ = ring.consume_raw();
-        for record in cfg.subject.leftovers(&tracer) {
+        for record in leftovers() {
             batch.borrow_mut().push(&record);
         }
         flush();
     }
-    drop(ring);
-    drop(tx);
-    let report = renderer.join().map_err(|_| Error::Runtime("the renderer thread panicked".into()))?;
-    let dropped = read_drops(&drops_map) + report.malformed;
-    drop(tracer);
+    Ok(())
+}
 
-    // The counts reach stderr on every ending, a closed pipe included.
+/// The end of a streamed run: the subject's own outputs closed, the JSON
+/// summary line, and the counts, which reach stderr on every ending, a
+/// closed pipe included.
+fn finish(run: &Run, report: RenderReport, dropped: u64) -> Result<()> {
     let counts = format!("{} events, {} lost", report.written, dropped);
     if let Some(e) = report.error {
         return Err(Error::Output(format!("writing the output failed: {} ({counts})", sys::io_reason(&e))));
     }
-    if let Err(e) = cfg.subject.finish(dropped) {
+    if let Err(e) = run.subject.finish(dropped) {
         return Err(Error::Output(format!("{e} ({counts})")));
     }
-    if cfg.json && !report.pipe_closed {
+    if run.cfg.json && !report.pipe_closed {
         let mut out = report.out;
         let written = writeln!(out, "{{\"summary\": {{\"events\": {}, \"dropped\": {}}}}}", report.written, dropped)
             .and_then(|_| out.flush());
@@ -188,34 +222,6 @@ pub fn run(cfg: Config) -> Result<()> {
     }
     crate::say!("argtrace: {counts}");
     Ok(())
-}
-
-/// Opens --output. A FIFO or socket is refused: opening a FIFO blocks until
-/// a reader comes, which would hang the start-up and ignore --duration.
-pub(crate) fn open_output(path: &std::path::Path) -> Result<File> {
-    use std::os::unix::fs::FileTypeExt;
-    let shown = path.display();
-    if let Ok(meta) = std::fs::metadata(path) {
-        let t = meta.file_type();
-        if t.is_fifo() || t.is_socket() {
-            return Err(Error::Output(format!(
-                "cannot write {shown}: it is a {}, which argtrace does not open (for standard output give -: \
-                 argtrace ... - | cmd)",
-                if t.is_fifo() { "FIFO" } else { "socket" }
-            )));
-        }
-    }
-    File::create(path).map_err(|e| Error::Output(format!("cannot write {shown}: {}", sys::io_reason(&e))))
-}
-
-/// The sum of the per-CPU drop counters.
-pub(crate) fn read_drops(map: &MapHandle) -> u64 {
-    match map.lookup_percpu(&0u32.to_ne_bytes(), MapFlags::ANY) {
-        Ok(Some(per_cpu)) => {
-            per_cpu.iter().filter_map(|v| v.get(..8).map(|b| u64::from_ne_bytes(b.try_into().expect("8 bytes")))).sum()
-        }
-        _ => 0,
-    }
 }
 
 /// Records copied out of the ring buffer, back to back, for the renderer.
@@ -328,4 +334,25 @@ fn render_loop(
     drop(rx);
     let pipe_closed = failure.as_ref().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe);
     RenderReport { written, malformed, pipe_closed, error: failure.filter(|_| !pipe_closed), out }
+}
+
+/// The statement a run that writes payload bytes makes once on stderr as it
+/// starts: which bytes, and where they go (None when the subject writes none).
+pub fn payload_statement(subject: &dyn Subject, cfg: &Config) -> Option<String> {
+    let payloads = subject.payloads(cfg);
+    if payloads.is_empty() {
+        return None;
+    }
+    let events = match &cfg.output {
+        Some(path) => path.display().to_string(),
+        None => "standard output".to_string(),
+    };
+    let parts: Vec<String> = payloads
+        .iter()
+        .map(|p| format!("{} to {}", p.what, p.file.as_ref().map_or(events.clone(), |f| f.display().to_string())))
+        .collect();
+    Some(format!(
+        "argtrace: this run writes payload bytes, which may hold passwords, cookies and keys: {}",
+        parts.join("; ")
+    ))
 }

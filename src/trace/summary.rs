@@ -1,4 +1,4 @@
-//! Summary mode (-s): what the kernel counted per call (bpf/common.bpf.h,
+//! Summary mode (-s): what the kernel counted per call (bpf/argtrace.bpf.h,
 //! count_call(): calls, errors per errno, total, minimum and maximum
 //! duration, a log2 histogram, in per-CPU maps), read at exit or every
 //! --interval and printed as strace -c prints its table, then the errors per
@@ -12,15 +12,15 @@ use std::time::{Duration, Instant};
 
 use libbpf_rs::{MapCore, MapFlags, MapHandle};
 
-use crate::bpf::Tracer;
-use crate::cli::Config;
+use crate::config::Config;
 use crate::decode;
 use crate::error::{Error, Result};
+use crate::family::load::{Drops, Tracer};
 use crate::render::{write_json_str, Json, Style};
 use crate::subject::Subject;
 use crate::sys;
 
-// Every object has the summary's types (bpf/common.bpf.h): mmap's skeleton
+// Every object has the summary's types (bpf/argtrace.bpf.h): mmap's skeleton
 // names them for all.
 use crate::subject::mmap::skel::types::{
     argtrace_call_stats as RawStats, argtrace_errno_key as ErrnoKey, argtrace_summary_limits as Limits,
@@ -365,18 +365,75 @@ pub fn write_json(out: &mut String, rows: &[CallSummary], meta: &JsonMeta<'_>) {
     out.push_str("}\n");
 }
 
+/// How one run's tables are written: text or JSON, timed calls or counted events.
+struct Tables<'a> {
+    subject: &'a dyn Subject,
+    cfg: &'a Config,
+    style: &'a Style,
+    probe: &'static str,
+    /// Calls get strace -c's table; events of cgroup hooks are counted only.
+    timed: bool,
+}
+
+impl Tables<'_> {
+    /// One table of `rows` (sorted), counted over `period`, `dropped` lost in it.
+    fn text(&self, rows: &[CallSummary], period: Duration, dropped: u64) -> String {
+        let (cfg, style) = (self.cfg, self.style);
+        let now = sys::monotonic_ns();
+        let mut text = String::with_capacity(4096);
+        if cfg.json {
+            let mut time = String::new();
+            style.rfc3339(now, &mut time);
+            let meta = JsonMeta {
+                subject: self.subject.name(),
+                probe: self.probe,
+                time: &time,
+                period_ns: period.as_nanos() as u64,
+                dropped,
+            };
+            if self.timed {
+                write_json(&mut text, rows, &meta);
+            } else {
+                write_count_json(&mut text, rows, &meta);
+            }
+            return text;
+        }
+        if cfg.timestamp {
+            style.clock(now, &mut text);
+            text.push('\n');
+        }
+        if self.timed {
+            write_table(&mut text, rows);
+            write_errors(&mut text, rows);
+            write_histograms(&mut text, rows);
+        } else {
+            write_count_table(&mut text, rows);
+        }
+        if cfg.interval.is_some() {
+            text.push('\n');
+        }
+        text
+    }
+}
+
 /// Runs summary mode on an attached tracer until a stop signal or
 /// --duration, printing a table every --interval and one at the end.
-pub fn run(cfg: &Config, tracer: Tracer<'_>, out: Box<dyn Write + Send>, style: Style, drops: MapHandle) -> Result<()> {
+pub fn run(
+    subject: &dyn Subject,
+    cfg: &Config,
+    tracer: Tracer<'_>,
+    out: Box<dyn Write + Send>,
+    style: Style,
+    drops: Drops,
+) -> Result<()> {
     let mut counters = Counters::open(&tracer)?;
     let mode = tracer.mode;
-    // Calls get strace -c's table; events of cgroup hooks are counted only.
-    let timed = cfg.subject.has_calls();
-    let unit = if timed { "calls" } else { "events" };
+    let tables = Tables { subject, cfg, style: &style, probe: mode.name(), timed: subject.has_calls() };
+    let unit = if tables.timed { "calls" } else { "events" };
     sys::install_stop_handlers();
     crate::say!(
         "argtrace: tracing {} with {} probes, counting in the kernel (-s); Ctrl-C to stop and print the summary",
-        cfg.subject.name(),
+        subject.name(),
         mode.name()
     );
     let mut out = BufWriter::new(out);
@@ -389,44 +446,7 @@ pub fn run(cfg: &Config, tracer: Tracer<'_>, out: Box<dyn Write + Send>, style: 
     let mut print = |rows: Vec<CallSummary>, period: Duration, dropped: u64| -> io::Result<()> {
         let rows = sorted(rows);
         counted += rows.iter().map(|r| r.calls).sum::<u64>();
-        let now = sys::monotonic_ns();
-        let mut text = String::with_capacity(4096);
-        if cfg.json {
-            let mut time = String::new();
-            style.rfc3339(now, &mut time);
-            let meta = JsonMeta {
-                subject: cfg.subject.name(),
-                probe: mode.name(),
-                time: &time,
-                period_ns: period.as_nanos() as u64,
-                dropped,
-            };
-            if timed {
-                write_json(&mut text, &rows, &meta);
-            } else {
-                write_count_json(&mut text, &rows, &meta);
-            }
-        } else if !timed {
-            if cfg.timestamp {
-                style.clock(now, &mut text);
-                text.push('\n');
-            }
-            write_count_table(&mut text, &rows);
-            if cfg.interval.is_some() {
-                text.push('\n');
-            }
-        } else {
-            if cfg.timestamp {
-                style.clock(now, &mut text);
-                text.push('\n');
-            }
-            write_table(&mut text, &rows);
-            write_errors(&mut text, &rows);
-            write_histograms(&mut text, &rows);
-            if cfg.interval.is_some() {
-                text.push('\n');
-            }
-        }
+        let text = tables.text(&rows, period, dropped);
         out.write_all(text.as_bytes()).and_then(|_| out.flush())
     };
     let mut failure: Option<io::Error> = None;
@@ -436,8 +456,8 @@ pub fn run(cfg: &Config, tracer: Tracer<'_>, out: Box<dyn Write + Send>, style: 
             break;
         }
         if let Some(at) = next_table.filter(|at| now >= *at) {
-            let rows = counters.take(&*cfg.subject, SETTLE)?;
-            let dropped = crate::trace::read_drops(&drops);
+            let rows = counters.take(subject, SETTLE)?;
+            let dropped = drops.read();
             let result = print(rows, now - period_start, dropped - dropped_before);
             dropped_before = dropped;
             period_start = now;
@@ -455,9 +475,9 @@ pub fn run(cfg: &Config, tracer: Tracer<'_>, out: Box<dyn Write + Send>, style: 
     }
     // Detach first: the last table then holds every call that returned.
     drop(tracer);
-    let dropped = crate::trace::read_drops(&drops);
+    let dropped = drops.read();
     if failure.is_none() {
-        let rows = counters.take(&*cfg.subject, Duration::ZERO)?;
+        let rows = counters.take(subject, Duration::ZERO)?;
         if let Err(e) = print(rows, period_start.elapsed(), dropped - dropped_before) {
             failure = Some(e);
         }

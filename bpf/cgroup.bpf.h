@@ -1,20 +1,41 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* The creator of a socket, shared by the socket subjects (sock, skb): the
- * task that made it and when, kept in socket-local storage
- * (BPF_MAP_TYPE_SK_STORAGE) keyed by the socket itself, so that a later hook,
- * even one in softirq context where the current task is whoever ran it, can
- * name it. Include after common.bpf.h.
+/* The cgroup family (sock, skb): programs of cgroup hooks, whose events are
+ * instants with no call to pair with a return. This header fills their
+ * header for the current task, counts them in summary mode, and keeps the
+ * creator of each socket: the task that made it and when, in socket-local
+ * storage (BPF_MAP_TYPE_SK_STORAGE) keyed by the socket itself, so that a
+ * later hook, even one in softirq context where the current task is whoever
+ * ran it, can name it.
  *
- * An object may define ARGTRACE_CREATORS_FLAGS before including this file:
- * skb adds BPF_F_CLONE, so that a socket accept() returns (cloned by the
- * kernel from its listener, with no sock_create of its own) inherits the
- * listener's creator. */
-#ifndef ARGTRACE_CREATOR_BPF_H
-#define ARGTRACE_CREATOR_BPF_H
+ * The creators map is made with BPF_F_NO_PREALLOC; a subject that wants
+ * more (sock, skb: BPF_F_CLONE, so that an accepted socket inherits its
+ * listener's creator) sets its flags from user space before load. */
+#ifndef ARGTRACE_CGROUP_BPF_H
+#define ARGTRACE_CGROUP_BPF_H
 
-#ifndef ARGTRACE_CREATORS_FLAGS
-#define ARGTRACE_CREATORS_FLAGS BPF_F_NO_PREALLOC
-#endif
+#include "argtrace.bpf.h"
+
+/* Fills the header of an event of a cgroup hook for the current task (pid
+ * and tid from want_task_ids()); no call, so no duration. */
+static __always_inline void fill_event_header(void *ctx, struct event_header *h, __u32 pid,
+					      __u32 tid, __u8 probe)
+{
+	h->ts_ns = bpf_ktime_get_ns();
+	h->pid = pid;
+	h->tid = tid;
+	h->uid = (__u32)bpf_get_current_uid_gid();
+	h->probe = probe;
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+	take_stacks(ctx, &h->kstack_id, &h->ustack_id);
+}
+
+/* Summary mode for cgroup hooks: one event of row `row` (sock: its op; skb:
+ * its direction). An event is an instant, not a call: no duration, no
+ * result; user space shows the count only. */
+static __always_inline void count_event(__u32 row)
+{
+	count_call(row, 0, 0);
+}
 
 /* False on a kernel without socket-local storage: the creators map is then not
  * created, and the verifier drops the code that uses it as dead. */
@@ -23,7 +44,7 @@ const volatile bool have_sk_storage = true;
 /* Who created each socket, and when: freed with the socket. */
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, ARGTRACE_CREATORS_FLAGS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
 	__type(value, struct sock_creator);
 } creators SEC(".maps");
@@ -67,15 +88,7 @@ static __always_inline struct sock_creator *note_creator(void *sk, __u64 now, bo
  * one; argtrace's own sockets are never shown. */
 static __always_inline bool want_creator(const struct sock_creator *c)
 {
-	__u32 pid = c->pid, tid = c->tid;
-
-	if (pid == self_pid)
-		return false;
-	if (only_pid && pid != only_pid)
-		return false;
-	if (filter_pid && !bpf_map_lookup_elem(&pid_filter, &pid))
-		return false;
-	if (filter_tid && !bpf_map_lookup_elem(&tid_filter, &tid))
+	if (!want_ids(c->pid, c->tid))
 		return false;
 	if (filter_uid && c->uid != target_uid)
 		return false;

@@ -1,0 +1,212 @@
+//! The cases of the call subjects (mmap, clone, tcp-connect) in one probe
+//! mode, and of the probe modes themselves: auto's choice, a mode the kernel
+//! lacks, a subject a kernel refuses in a mode it has, a kernel without BTF,
+//! and SIGKILL leaving nothing behind. The triggers are trigger.rs's.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use argtrace_testkit::bpf::{self, BPF_LINK_GET_NEXT_ID, BPF_PROG_GET_NEXT_ID};
+use argtrace_testkit::process;
+
+use crate::harness::{self, case_user_refused, find_one, subset, traced_run, unprivileged_map_reads, Outcome, Traced};
+
+/// A subject the kernel cannot run in `mode` although it has the mode: the
+/// forced mode ends with exit 5 and one line naming the missing BPF helper, and
+/// auto passes over it with the same reason and takes the next mode.
+pub fn case_refused(argtrace: &Path, subject: &str, mode: &str, modes: &[String]) -> Outcome {
+    let forced = Command::new(argtrace)
+        .args([subject, "--probe", mode, "-d", "1"])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run argtrace: {e}"))?;
+    let stderr = String::from_utf8_lossy(&forced.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    let expected = format!("argtrace: probe mode {mode} is not available on this kernel: ");
+    if forced.status.code() != Some(5) || lines.len() != 1 || !lines[0].starts_with(&expected) {
+        return Err(format!("forced {mode}: exit {:?}, stderr: {stderr}", forced.status.code()));
+    }
+    if !lines[0].contains("the kernel lacks the BPF helper bpf_") {
+        return Err(format!("forced {mode}: the reason names no missing helper: {}", lines[0]));
+    }
+    let next = modes.iter().skip_while(|m| *m != mode).nth(1).ok_or("no mode after the refused one")?;
+    let auto = Command::new(argtrace)
+        .args([subject, "-d", "1"])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run argtrace: {e}"))?;
+    let stderr = String::from_utf8_lossy(&auto.stderr);
+    let passed_over = format!("argtrace: probe mode {mode} passed over: ");
+    let over = stderr.lines().find(|l| l.starts_with(&passed_over)).unwrap_or_default();
+    let chose = stderr.lines().any(|l| l == format!("argtrace: probe mode {next} (auto)"));
+    if !auto.status.success() || !over.contains("the kernel lacks the BPF helper bpf_") || !chose {
+        return Err(format!("auto: exit {:?}, stderr: {stderr}", auto.status.code()));
+    }
+    let helper = lines[0].split("BPF helper ").nth(1).unwrap_or("").split(['(', ',']).next().unwrap_or("");
+    Ok(format!("{subject} refused in {mode} (lacks {helper}), auto chose {next}"))
+}
+
+fn check_expectations(t: &Traced, mode: &str) -> Outcome {
+    let mut n = 0;
+    for e in &t.expectations {
+        if let Some(want) = e.get("expect") {
+            find_one(t, want, mode)?;
+            n += 1;
+        }
+    }
+    if n == 0 {
+        return Err("the trigger expected nothing".into());
+    }
+    Ok(format!("{n} calls matched exactly; {}", t.summary))
+}
+
+/// With `forced` None, auto must choose `expected_mode`.
+pub fn case_mmap(argtrace: &Path, forced: Option<&str>, expected_mode: &str) -> Outcome {
+    let extra: Vec<&str> = match forced {
+        Some(m) => vec!["--probe", m],
+        None => vec![],
+    };
+    let t = traced_run(argtrace, "mmap", &extra, "mmap")?;
+    if forced.is_none() {
+        let line = format!("argtrace: probe mode {expected_mode} (auto)");
+        if !t.stderr.lines().any(|l| l == line) {
+            return Err(format!("auto did not choose {expected_mode}: {}", t.stderr));
+        }
+    }
+    check_expectations(&t, expected_mode)
+}
+
+/// mmap with `-Z nobody`: argtrace gives up root once attached in this mode
+/// and still shows exactly the trigger's mmaps; on a kernel that would no
+/// longer let it read its maps (probed), -Z is refused with exit 5.
+pub fn case_mmap_user(argtrace: &Path, mode: &str) -> Outcome {
+    if !unprivileged_map_reads()? {
+        return case_user_refused(argtrace, &["mmap", "--probe", mode, "-d", "5"]);
+    }
+    let t = traced_run(argtrace, "mmap", &["--probe", mode, "-Z", "nobody"], "mmap")?;
+    let said = "argtrace: dropped root: running as nobody (uid 65534, gid 65534) with no capabilities";
+    if !t.stderr.lines().any(|l| l == said) {
+        return Err(format!("no line {said:?} in: {}", t.stderr));
+    }
+    check_expectations(&t, mode).map(|detail| format!("as nobody: {detail}"))
+}
+
+pub fn case_clone(argtrace: &Path, mode: &str) -> Outcome {
+    let t = traced_run(argtrace, "clone", &["--probe", mode], "clone")?;
+    check_expectations(&t, mode)
+}
+
+/// `family` is what argtrace is told to show: the trigger's connects of the
+/// other family must be absent.
+pub fn case_tcp(argtrace: &Path, mode: &str, family: &str) -> Outcome {
+    let flag = if family == "inet" { "-4" } else { "--family=inet6" };
+    let t = traced_run(argtrace, "tcp-connect", &["--probe", mode, flag], "tcp")?;
+    let mut shown = 0;
+    for e in &t.expectations {
+        let want = &e["event"];
+        if e["family"] == family {
+            let got = find_one(&t, want, mode)?;
+            if e.get("refused").is_some() {
+                // Only tracepoint mode reads the port after the kernel released it.
+                let sport = &got["args"]["sport"];
+                let ok = if mode == "tracepoint" { sport.is_null() } else { sport.as_u64().is_some_and(|p| p > 0) };
+                if !ok || got["error"] != "ECONNREFUSED" {
+                    return Err(format!("refused connect shown wrongly: {got}"));
+                }
+            }
+            shown += 1;
+        } else {
+            let key = serde_json::json!({"args": {"daddr": want["args"]["daddr"], "dport": want["args"]["dport"]}});
+            if let Some(leak) = t.events.iter().find(|ev| subset(&key, ev)) {
+                return Err(format!("a {} connect passed the {family} filter: {leak}", want["args"]["family"]));
+            }
+        }
+    }
+    Ok(format!("{shown} connects matched exactly, the other family filtered out; {}", t.summary))
+}
+
+/// No mode works: auto must end with exit 5 and one line saying so.
+pub fn case_no_mode(argtrace: &Path) -> Outcome {
+    let out = Command::new(argtrace).args(["mmap"]).stdin(Stdio::null()).output().map_err(|e| e.to_string())?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let want = "argtrace: no probe mode works on this kernel (";
+    let last = stderr.lines().last().unwrap_or_default();
+    if out.status.code() != Some(5) || !last.starts_with(want) {
+        return Err(format!("expected exit 5 and a last line '{want}...', got {} and: {stderr}", out.status));
+    }
+    Ok(last.to_string())
+}
+
+pub fn case_unavailable(argtrace: &Path, mode: &str) -> Outcome {
+    let out = Command::new(argtrace)
+        .args(["mmap", "--probe", mode])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| e.to_string())?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let prefix = format!("argtrace: probe mode {mode} is not available on this kernel: ");
+    let lines: Vec<&str> = stderr.lines().collect();
+    if out.status.code() != Some(5) || lines.len() != 1 || !lines[0].starts_with(&prefix) {
+        return Err(format!("expected exit 5 and one line '{prefix}...', got {} and: {stderr}", out.status));
+    }
+    Ok(lines[0].to_string())
+}
+
+/// A kernel without BTF, as argtrace sees it: /sys/kernel/btf hidden under an
+/// empty tmpfs in a private mount namespace of the argtrace process only.
+pub fn case_no_btf(argtrace: &Path) -> Outcome {
+    let mut cmd = Command::new(argtrace);
+    cmd.args(["mmap"]).stdin(Stdio::null());
+    process::in_private_mounts(&mut cmd, &["/sys/kernel/btf"], &[]).map_err(|e| e.to_string())?;
+    let out = cmd.output().map_err(|e| format!("cannot hide /sys/kernel/btf: {e}"))?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    let want = "argtrace: the kernel has no BTF (/sys/kernel/btf/vmlinux is missing";
+    if out.status.code() != Some(5) || lines.len() != 1 || !lines[0].starts_with(want) {
+        return Err(format!("expected exit 5 and one line '{want}...', got {} and: {stderr}", out.status));
+    }
+    Ok(lines[0].to_string())
+}
+
+fn pinned(dir: &Path) -> BTreeSet<String> {
+    std::fs::read_dir(dir)
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default()
+}
+
+/// SIGKILL leaves no program, link or pinned object behind.
+pub fn case_sigkill(argtrace: &Path, mode: &str, subject: &str) -> Outcome {
+    let ids = |cmd| bpf::ids(cmd).into_iter().collect::<BTreeSet<u32>>();
+    let progs_before = ids(BPF_PROG_GET_NEXT_ID);
+    let links_before = ids(BPF_LINK_GET_NEXT_ID);
+    let pins_before = pinned(Path::new("/sys/fs/bpf"));
+    let at = harness::start(Command::new(argtrace).args([subject, "--probe", mode]))?;
+    let progs: BTreeSet<u32> = ids(BPF_PROG_GET_NEXT_ID).difference(&progs_before).copied().collect();
+    let links: BTreeSet<u32> = ids(BPF_LINK_GET_NEXT_ID).difference(&links_before).copied().collect();
+    at.kill();
+    if progs.is_empty() {
+        return Err("argtrace had no BPF program loaded while tracing".into());
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let p_left: Vec<u32> = progs.intersection(&ids(BPF_PROG_GET_NEXT_ID)).copied().collect();
+        let l_left: Vec<u32> = links.intersection(&ids(BPF_LINK_GET_NEXT_ID)).copied().collect();
+        let pins_now = pinned(Path::new("/sys/fs/bpf"));
+        if p_left.is_empty() && l_left.is_empty() && pins_now == pins_before {
+            return Ok(format!(
+                "{} programs and {} links gone after SIGKILL, nothing pinned",
+                progs.len(),
+                links.len()
+            ));
+        }
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "left behind 10 s after SIGKILL: programs {p_left:?}, links {l_left:?}, pins {:?}",
+                pins_now.difference(&pins_before).collect::<Vec<_>>()
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

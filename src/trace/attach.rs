@@ -1,0 +1,108 @@
+//! Choosing the probe mode: the privileges the subject's families need,
+//! checked first; then auto tries the subject's modes in order and says on
+//! stderr why it passed over each, in its family's words; a forced mode the
+//! kernel lacks ends with an error naming the missing kernel feature. A forced
+//! mode the subject does not have is refused earlier, as a command-line
+//! error (cli.rs). Nothing here knows a mode: each is asked of its family.
+
+use std::mem::MaybeUninit;
+
+use libbpf_rs::OpenObject;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::family::explain::{explain, take_libbpf_log};
+use crate::family::load::Tracer;
+use crate::family::{ProbeMode, Stage};
+use crate::subject::Subject;
+
+/// Storage for the objects of the modes tried; the winner borrows its slot.
+pub type Storage = [MaybeUninit<OpenObject>; 3];
+
+pub fn new_storage() -> Storage {
+    [MaybeUninit::uninit(), MaybeUninit::uninit(), MaybeUninit::uninit()]
+}
+
+/// Every subject reads the task's name (bpf_get_current_comm: CAP_PERFMON);
+/// a family may need more (cgroup programs are network administration).
+pub fn check_privileges(subject: &dyn Subject) -> Result<()> {
+    let mut caps = vec!["CAP_BPF", "CAP_PERFMON"];
+    let mut held = crate::sys::has_bpf_privilege();
+    for mode in subject.modes() {
+        if let Some((cap, has)) = mode.family().privileges().filter(|(cap, _)| !caps.contains(cap)) {
+            caps.push(cap);
+            held &= has;
+        }
+    }
+    if held {
+        return Ok(());
+    }
+    let last = caps.pop().unwrap_or_default();
+    Err(Error::Privilege(format!(
+        "missing privilege: run as root, or with {} and {last} (or CAP_SYS_ADMIN)",
+        caps.join(", ")
+    )))
+}
+
+/// Loads and attaches `subject` in the mode `forced` names, or the first of
+/// its modes that works (auto).
+pub fn attach<'obj>(
+    storage: &'obj mut Storage,
+    subject: &dyn Subject,
+    cfg: &Config,
+    forced: Option<ProbeMode>,
+) -> Result<Tracer<'obj>> {
+    // The kernel's features, asked once, up front, for every family in play.
+    for mode in subject.modes() {
+        mode.family().probe_features();
+    }
+    // A subject with one mode has nothing to pass over: its failure is the
+    // one line, as for a forced mode.
+    let direct = forced.is_some() || subject.modes().len() == 1;
+    let mut passed_over = Vec::new();
+    // A mode refused for want of a permission, not of a kernel feature.
+    let mut privilege: Option<String> = None;
+    for (&mode, slot) in subject.modes().iter().zip(storage.iter_mut()) {
+        if forced.is_some_and(|f| f != mode) {
+            continue;
+        }
+        take_libbpf_log();
+        let family = mode.family();
+        if let Err(reason) = family.permission(mode) {
+            if direct {
+                return Err(Error::Privilege(reason));
+            }
+            crate::say!("argtrace: probe mode {} passed over: {reason}", mode.name());
+            privilege.get_or_insert(reason);
+            continue;
+        }
+        let outcome = match family.precheck(mode) {
+            Err(reason) => Err(reason),
+            Ok(()) => match subject.load(slot, cfg, mode) {
+                Err(e) if e.stage == Stage::Refused => return Err(Error::Kernel(e.error.to_string())),
+                loaded => loaded.map_err(|e| explain(mode, &e)),
+            },
+        };
+        match outcome {
+            Ok(tracer) => {
+                let how = if forced.is_some() { "forced" } else { "auto" };
+                crate::say!("argtrace: probe mode {} ({how})", mode.name());
+                return Ok(tracer);
+            }
+            Err(reason) if direct => {
+                return Err(Error::Kernel(format!(
+                    "probe mode {} is not available on this kernel: {reason}",
+                    mode.name()
+                )));
+            }
+            Err(reason) => {
+                crate::say!("argtrace: probe mode {} passed over: {reason}", mode.name());
+                passed_over.push(format!("{}: {reason}", mode.name()));
+            }
+        }
+    }
+    if let Some(reason) = privilege {
+        return Err(Error::Privilege(reason));
+    }
+    Err(Error::Kernel(format!("no probe mode works on this kernel ({})", passed_over.join("; "))))
+}
