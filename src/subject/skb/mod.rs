@@ -89,7 +89,8 @@ pub struct Skb {
     #[arg(long, requires = "pcap")]
     pub print: bool,
     /// With -p/--tid/-c/-u: also show packets of sockets without an owner
-    /// record (sockets older than argtrace that have not connected since).
+    /// record (older than argtrace and not placed at start-up: in no TCP or
+    /// UDP table then, or any on a kernel before 5.11).
     #[arg(long, conflicts_with = "iface")]
     pub unowned: bool,
     /// Use the fallback on this interface: a socket filter on an AF_PACKET
