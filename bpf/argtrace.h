@@ -153,12 +153,21 @@ enum argtrace_sock_op {
 
 /* The task that created a socket and when: kept in socket-local storage from
  * sock_create on, copied into every later event of the socket. */
+/* How a socket's creator was learnt (sock_creator.flags). */
+enum argtrace_creator_flags {
+	/* Seeded at start-up (bpf/seed.bpf.c): the socket is older than argtrace,
+	 * and the task is one that held it then, not necessarily its maker;
+	 * ts_ns is SOCK_CREATOR_SEEDED_TS, no creation time. */
+	SOCK_CREATOR_SEEDED = 1,
+	SOCK_CREATOR_SEEDED_TS = 1,
+};
+
 struct sock_creator {
-	__u64 ts_ns; /* CLOCK_MONOTONIC at sock_create */
+	__u64 ts_ns; /* CLOCK_MONOTONIC at sock_create (never 0 once recorded) */
 	__u32 pid;
 	__u32 tid;
 	__u32 uid;
-	__u32 pad;
+	__u32 flags; /* enum argtrace_creator_flags */
 	char comm[ARGTRACE_COMM_LEN];
 };
 
@@ -227,7 +236,8 @@ struct tcp_send_event {
 	__s32 peek_err; /* 0, or the error of a failed read (then peek_len is 0) */
 	__s64 ret;	/* bytes sent, or -errno */
 	/* Kernel side only: the socket, and where the payload is read when the
-	 * call returns (the caller's buffer or an iovec array). */
+	 * call returns (the caller's buffer or an iovec array); after a failed
+	 * read, src is the address that failed, which user space shows. */
 	__u64 sk;
 	__u64 src;
 	__u64 src_segs;
@@ -275,7 +285,8 @@ struct skb_event {
 	__u8 tcp_flags;	  /* the TCP header's flags byte (FIN 0x01 .. CWR 0x80) */
 	__u8 has_owner;	  /* 0: the socket has no creator record (or no socket) */
 	__u8 pkt_type;	  /* socket filter: skb->pkt_type */
-	__u8 pad[2];
+	__u8 malformed;	  /* 1: the TCP data offset is below 5 words or past the packet */
+	__u8 pad;
 	__u8 saddr[16]; /* network order; IPv4 in the first 4 bytes */
 	__u8 daddr[16];
 	struct sock_creator owner; /* valid when has_owner */

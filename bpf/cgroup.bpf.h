@@ -8,7 +8,7 @@
  * ran it, can name it.
  *
  * The creators map is made with BPF_F_NO_PREALLOC; a subject that wants
- * more (skb: BPF_F_CLONE, so that an accepted socket inherits its
+ * more (sock, skb: BPF_F_CLONE, so that an accepted socket inherits its
  * listener's creator) sets its flags from user space before load. */
 #ifndef ARGTRACE_CGROUP_BPF_H
 #define ARGTRACE_CGROUP_BPF_H
@@ -74,6 +74,7 @@ static __always_inline struct sock_creator *note_creator(void *sk, __u64 now, bo
 		__u64 id = bpf_get_current_pid_tgid();
 
 		c->ts_ns = now;
+		c->flags = 0;
 		c->pid = id >> 32;
 		c->tid = (__u32)id;
 		c->uid = (__u32)bpf_get_current_uid_gid();

@@ -160,6 +160,10 @@ static __always_inline bool parse(struct __sk_buff *skb, struct skb_event *e)
 			e->ack = bpf_ntohl(th.ack_seq);
 			e->tcp_flags = th.flags;
 			e->l4_hdr_len = (th.doff_res >> 4) * 4;
+			/* A header shorter than its fixed part, or longer than the
+			 * packet: what it claims is no header (tcpdump's "bad hdr
+			 * length"), so nothing after it is payload. */
+			e->malformed = e->l4_hdr_len < sizeof(th) || l4 + e->l4_hdr_len > skb->len;
 		}
 	} else if (first_fragment && e->proto == SKB_IPPROTO_UDP) {
 		struct udp_head uh;
@@ -308,7 +312,9 @@ static __always_inline void on_packet(struct __sk_buff *skb, __u8 dir, const int
 	e.cookie = bpf_get_socket_cookie(skb);
 	e.len = skb->len;
 	payload_off = e.ip_hdr_len + e.l4_hdr_len;
-	e.payload_len = e.len > payload_off ? e.len - payload_off : 0;
+	e.payload_len = e.len > payload_off && !e.malformed ? e.len - payload_off : 0;
+	if (e.malformed)
+		payload_off = e.len;
 
 	e.relative_ret = 1;
 	if (hook == HOOK_CGROUP && compare_relative) {

@@ -18,6 +18,9 @@
  * in the *6 ones. These are direct loads on purpose: a refused one fails at
  * load, while BPF_CORE_READ of the same field loads and reads 0, a value that
  * would then be printed as if the kernel had said it. */
+/* An accepted socket (cloned by the kernel from its listener, with no
+ * sock_create of its own) inherits the listener's creator: src/subject/sock.rs
+ * sets BPF_F_CLONE on the creators map before load. */
 #include "cgroup.bpf.h"
 
 #define ARGTRACE_AF_INET 2

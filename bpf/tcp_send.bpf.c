@@ -430,8 +430,13 @@ static __always_inline long read_iov(struct tcp_send_out *o, const struct tcp_se
 		n &= 2 * ARGTRACE_PEEK_MAX - 1;
 		err = bpf_probe_read_user(o->peek + (got & (ARGTRACE_PEEK_MAX - 1)), n,
 					  (void *)base);
-		if (err)
+		if (err) {
+			/* The buffer that failed, not the iovec array, is what
+			 * the line shows (as strace shows a buffer it cannot
+			 * read: its address). */
+			o->e.src = base;
 			return err;
+		}
 		got += n;
 	}
 	*got_out = got;

@@ -50,6 +50,26 @@ impl ProbeArg {
     }
 }
 
+/// strace's `--syscall-times=s|ms|us|ns`: the digits after the point of -T.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimePrecision {
+    S,
+    Ms,
+    Us,
+    Ns,
+}
+
+impl TimePrecision {
+    pub fn digits(self) -> u8 {
+        match self {
+            TimePrecision::S => 0,
+            TimePrecision::Ms => 3,
+            TimePrecision::Us => 6,
+            TimePrecision::Ns => 9,
+        }
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct CommonArgs {
     /// Probe mode: auto, fentry, kprobe or tracepoint (clone, mmap, tcp-connect); auto or cgroup (sock);
@@ -94,9 +114,13 @@ pub struct CommonArgs {
     #[arg(long, value_parser = parse_duration, value_name = "TIME", global = true)]
     pub interval: Option<Duration>,
     /// Show the time each call took: ' <seconds>' after the result, as strace
-    /// -T does, and duration_ns in JSON.
+    /// -T does (microsecond digits), and duration_ns in JSON.
     #[arg(short = 'T', long, global = true)]
     pub durations: bool,
+    /// -T with strace's precision: s, ms, us (the default) or ns digits.
+    #[arg(long, value_enum, value_name = "PRECISION", global = true, num_args = 0..=1,
+          require_equals = true, default_missing_value = "us")]
+    pub syscall_times: Option<TimePrecision>,
     #[arg(long, value_enum, default_value = "auto", hide = true, global = true)]
     pub pending_table: PendingTable,
     /// Print the kernel and user stack of each event, symbolized.
@@ -182,7 +206,8 @@ pub fn check(cli: Cli) -> Result<Run> {
         crate::sys::check_btf_file(btf).map_err(Error::BtfFile)?;
     }
     check_combinations(&c)?;
-    if c.durations && !subject.has_calls() {
+    let durations = c.durations || c.syscall_times.is_some();
+    if durations && !subject.has_calls() {
         return Err(Error::Usage(format!(
             "-T/--durations times calls, and {} sees events of cgroup hooks, which have no duration",
             subject.name()
@@ -202,7 +227,8 @@ pub fn check(cli: Cli) -> Result<Run> {
         count: c.count,
         summary: c.summary,
         interval: c.interval,
-        durations: c.durations,
+        durations,
+        duration_digits: c.syscall_times.unwrap_or(TimePrecision::Us).digits(),
         pending_table: c.pending_table,
         stack: c.stack,
         ringbuf_size: c.ringbuf_size,
@@ -217,6 +243,9 @@ pub fn check(cli: Cli) -> Result<Run> {
 /// A forced mode the subject has, and --stack only where its programs may take stacks.
 fn check_modes(subject: &dyn Subject, probe: Option<ProbeMode>, stack: bool) -> Result<()> {
     if let Some(mode) = probe.filter(|m| !subject.modes().contains(m)) {
+        if let Some(why) = subject.why_no_mode(mode) {
+            return Err(Error::Usage(why));
+        }
         let mut modes: Vec<&str> = vec!["auto"];
         modes.extend(subject.modes().iter().map(|m| m.name()));
         let last = modes.pop().unwrap_or_default();

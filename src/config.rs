@@ -39,6 +39,8 @@ pub struct Config {
     pub interval: Option<Duration>,
     /// -T: each streamed event carries its duration.
     pub durations: bool,
+    /// The digits of -T's fraction of a second (strace's default: 6).
+    pub duration_digits: u8,
     pub pending_table: PendingTable,
     pub stack: bool,
     pub ringbuf_size: Option<u32>,

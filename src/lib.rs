@@ -7,6 +7,26 @@
 //! family / subject -> render / decode -> sys; each module imports only
 //! from the ones below it.
 
+/// Writes one line to standard error and ignores a failure: a closed pipe or
+/// a full device there must neither panic (as `eprintln!` does) nor change
+/// the exit code the run earned. Every message of argtrace goes through it.
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// `say!` without the newline (libbpf's own lines end with theirs).
+#[macro_export]
+macro_rules! say_raw {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod cli;
 pub mod config;
 pub mod decode;

@@ -15,7 +15,7 @@ fn main() {
             }
             if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
                 let names: Vec<&str> = argtrace::subject::all().iter().map(|s| s.name()).collect();
-                eprintln!("argtrace: a subcommand is missing: one of {} (see argtrace --help)", names.join(", "));
+                argtrace::say!("argtrace: a subcommand is missing: one of {} (see argtrace --help)", names.join(", "));
                 std::process::exit(error::exit::USAGE);
             }
             // clap's first line names the problem; the usage lines that follow
@@ -29,7 +29,7 @@ fn main() {
                     lines.take_while(|l| l.starts_with("  ")).map(str::trim).filter(|l| !l.is_empty()).collect();
                 first = format!("{} {}", first, items.join(", "));
             }
-            eprintln!("argtrace: {}", first.trim_start_matches("error: "));
+            argtrace::say!("argtrace: {}", first.trim_start_matches("error: "));
             std::process::exit(error::exit::USAGE);
         }
     };
@@ -37,7 +37,7 @@ fn main() {
     match result {
         Ok(()) => std::process::exit(error::exit::OK),
         Err(e) => {
-            eprintln!("argtrace: {e}");
+            argtrace::say!("argtrace: {e}");
             std::process::exit(e.exit_code());
         }
     }

@@ -30,7 +30,8 @@ pub fn create(path: &Path) -> Result<File> {
         let t = meta.file_type();
         if t.is_fifo() || t.is_socket() {
             return Err(Error::Output(format!(
-                "cannot write {shown}: it is a {}, which argtrace does not open (pipe the output instead: argtrace ... | cmd)",
+                "cannot write {shown}: it is a {}, which argtrace does not open (for standard output give -: \
+                 argtrace ... - | cmd)",
                 if t.is_fifo() { "FIFO" } else { "socket" }
             )));
         }

@@ -16,8 +16,10 @@ pub struct Style {
     pub json: bool,
     pub timestamp: bool,
     pub utc: bool,
-    /// -T: each line ends with the call's duration.
+    /// -T: each line ends with the call's duration,
     pub durations: bool,
+    /// with this many digits after the point (strace's --syscall-times).
+    pub duration_digits: u8,
     /// Added to a CLOCK_MONOTONIC stamp to get wall-clock nanoseconds.
     pub realtime_offset_ns: i128,
     /// The running kernel's page size, to turn page offsets into bytes.
@@ -151,24 +153,28 @@ pub fn test_style(json: bool) -> Style {
         timestamp: false,
         utc: true,
         durations: false,
+        duration_digits: 6,
         realtime_offset_ns: 1_700_000_000 * 1_000_000_000,
         page_size: 4096,
         second_cache: Default::default(),
     }
 }
 
-/// A call's duration as strace -T prints it with nanosecond digits
-/// (`--syscall-times=ns`): `<0.000012345>`. Six digits would show a call
-/// shorter than a microsecond as `<0.000000>`, a zero it did not take. `<?>`
-/// where it was not measured (never expected: a call argtrace did not see
-/// start is not shown).
-pub fn write_duration(out: &mut String, ns: Option<u64>) {
-    match ns {
-        Some(ns) => {
-            let _ = write!(out, "<{}.{:09}>", ns / 1_000_000_000, ns % 1_000_000_000);
-        }
-        None => out.push_str("<?>"),
-    }
+/// A call's duration as strace -T prints it: seconds with `digits` digits
+/// after the point, cut (not rounded) as strace cuts them: `<0.000012>` by
+/// default, `<0.000012345>` with `--syscall-times=ns`, `<0.000>` with ms,
+/// `<0>` with s. `<?>` where it was not measured (never expected: a call
+/// argtrace did not see start is not shown).
+pub fn write_duration(out: &mut String, ns: Option<u64>, digits: u8) {
+    let Some(ns) = ns else {
+        out.push_str("<?>");
+        return;
+    };
+    let (secs, frac) = (ns / 1_000_000_000, ns % 1_000_000_000);
+    let _ = match digits.min(9) {
+        0 => write!(out, "<{secs}>"),
+        d => write!(out, "<{secs}.{:0w$}>", frac / 10u64.pow(9 - u32::from(d)), w = usize::from(d)),
+    };
 }
 
 /// A kernel error return: -4095..=-1.
@@ -229,7 +235,7 @@ impl Style {
         r.text(self, out);
         if self.durations {
             out.push(' ');
-            write_duration(out, h.duration_ns);
+            write_duration(out, h.duration_ns, self.duration_digits);
         }
         out.push('\n');
         for (label, frames) in [("kernel", &stacks.kernel), ("user", &stacks.user)] {
@@ -349,6 +355,7 @@ mod tests {
             timestamp: true,
             utc: true,
             durations: false,
+            duration_digits: 6,
             realtime_offset_ns: 1_700_000_000 * 1_000_000_000,
             page_size: 4096,
             second_cache: Default::default(),
@@ -373,15 +380,23 @@ mod tests {
     }
 
     #[test]
-    fn durations_are_seconds_with_nanosecond_digits() {
+    fn durations_are_seconds_cut_to_strace_s_digits() {
+        let cases: [(u64, u8, &str); 7] = [
+            (812, 9, "<0.000000812>"),
+            (3_000_054_723, 9, "<3.000054723>"),
+            (251_999, 6, "<0.000251>"),
+            (812, 6, "<0.000000>"),
+            (3_000_054_723, 6, "<3.000054>"),
+            (3_999_054_723, 3, "<3.999>"),
+            (3_999_054_723, 0, "<3>"),
+        ];
+        for (ns, digits, want) in cases {
+            let mut out = String::new();
+            super::write_duration(&mut out, Some(ns), digits);
+            assert_eq!(out, want, "{ns} ns with {digits} digits");
+        }
         let mut out = String::new();
-        super::write_duration(&mut out, Some(812));
-        assert_eq!(out, "<0.000000812>");
-        out.clear();
-        super::write_duration(&mut out, Some(3_000_054_723));
-        assert_eq!(out, "<3.000054723>");
-        out.clear();
-        super::write_duration(&mut out, None);
+        super::write_duration(&mut out, None, 6);
         assert_eq!(out, "<?>");
     }
 

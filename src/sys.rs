@@ -1,6 +1,7 @@
 //! Small facts about the running system: page size, processes, privileges,
 //! clocks and the stop signals. Every libc call lives here.
 
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The running kernel's page size (4K, 16K or 64K on arm64).
@@ -380,6 +381,37 @@ pub fn tracepoint_exists(name: &str) -> bool {
             .map(|cats| cats.filter_map(|c| c.ok()).any(|c| c.path().join(name).join("format").exists()))
             .unwrap_or(false)
     })
+}
+
+/// `-` (and /dev/stdout) as a file name: standard output, as `tcpdump -w -`.
+pub fn is_stdout(path: &Path) -> bool {
+    path == Path::new("-") || path == Path::new("/dev/stdout")
+}
+
+/// Whether two paths name the same file: the same device and inode where
+/// both exist, else the same place once symbolic links are followed (a file
+/// about to be created, or a dangling link to it).
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) => (x.dev(), x.ino()) == (y.dev(), y.ino()),
+        _ => resolved(a).is_some_and(|r| resolved(b) == Some(r)),
+    }
+}
+
+/// Where `path` leads: its links followed (at most 40, the kernel's limit),
+/// its directory made canonical.
+fn resolved(path: &Path) -> Option<std::path::PathBuf> {
+    let mut p = path.to_path_buf();
+    for _ in 0..40 {
+        let Ok(target) = std::fs::read_link(&p) else { break };
+        p = p.parent().unwrap_or(Path::new("/")).join(target);
+    }
+    let dir = match p.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    Some(std::fs::canonicalize(dir).ok()?.join(p.file_name()?))
 }
 
 #[cfg(test)]

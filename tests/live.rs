@@ -26,18 +26,19 @@ const PER_MODE_CASES: [&str; 12] = [
     "summary",
     "durations",
 ];
-/// The cases of `argtrace sock` (e2e/src/sock.rs), once, in its only mode.
 /// argtrace syscall's cases (e2e/src/syscall.rs): the raw syscall
 /// tracepoints, once per kernel.
 const SYSCALL_CASES: [&str; 3] = ["syscall", "syscall-regex", "syscall-summary"];
 
-const SOCK_CASES: [&str; 13] = [
+/// The cases of `argtrace sock` (e2e/src/sock.rs), once, in its only mode.
+const SOCK_CASES: [&str; 14] = [
     "sock-auto",
     "sock-tcp-listen",
     "sock-udp-sendmsg",
     "sock-tcp6-connect",
     "sock-fork-close",
     "sock-preexisting",
+    "sock-seeded-accept",
     "sock-family",
     "sock-proto",
     "sock-text",
@@ -53,7 +54,7 @@ const SKB_CASES: [(&str, &str); 13] = [
     ("skb-ipv6", "cgroup"),
     ("skb-edges", "cgroup"),
     ("skb-relative", "cgroup"),
-    ("skb-no-unowned", "cgroup"),
+    ("skb-old-socket", "cgroup"),
     ("skb-pid-filter", "cgroup"),
     ("skb-pcap", "cgroup"),
     ("skb-pcap-user", "cgroup"),

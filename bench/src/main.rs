@@ -42,6 +42,7 @@ mod json;
 mod report;
 mod results;
 mod runner;
+mod seedstart;
 mod skbstream;
 mod sockchurn;
 mod stats;
@@ -57,6 +58,7 @@ fn main() {
         Some("guest-run") => guest::main(&args[1..]),
         Some("guest-report") => guest::report_main(&args[1..]),
         Some("skb-stream") => skbstream::main(&args[1..]),
+        Some("seed-startup") => seedstart::main(&args[1..]),
         Some("skb-stream-workload") => skbstream::workload_main(&args[1..]),
         _ => bench::main(&args),
     }

@@ -227,7 +227,7 @@ fn case_durations(argtrace: &Path, mode: &str, clone_refused: bool) -> Outcome {
     if checked.len() != expected {
         return Err(format!("expected {expected} timed calls from the trigger, got {trig:?}"));
     }
-    // Text: strace -T's spelling with nanosecond digits, after the result.
+    // Text: strace -T's spelling with its default microsecond digits, after the result.
     let mmap_len = trig.iter().find_map(|l| l["timed"]["match"]["args"]["len"].as_u64()).unwrap_or(0);
     let text = &out[2].stdout;
     let line = text.lines().find(|l| l.contains(&format!("mmap(NULL, {mmap_len}, ")));
@@ -235,10 +235,10 @@ fn case_durations(argtrace: &Path, mode: &str, clone_refused: bool) -> Outcome {
         let Some((_, tail)) = l.rsplit_once(" <") else { return false };
         let Some(t) = tail.strip_suffix('>') else { return false };
         let Some((s, ns)) = t.split_once('.') else { return false };
-        s.chars().all(|c| c.is_ascii_digit()) && ns.len() == 9 && ns.chars().all(|c| c.is_ascii_digit())
+        s.chars().all(|c| c.is_ascii_digit()) && ns.len() == 6 && ns.chars().all(|c| c.is_ascii_digit())
     });
     if !ok {
-        return Err(format!("no text line ending in <S.NNNNNNNNN> for the mmap of {mmap_len}: {text}"));
+        return Err(format!("no text line ending in <S.NNNNNN> for the mmap of {mmap_len}: {text}"));
     }
     Ok(checked.join("; "))
 }

@@ -232,7 +232,7 @@ fn reset_send() -> Value {
 }
 
 /// The kernel's release as (major, minor).
-fn release() -> (u32, u32) {
+pub(crate) fn release() -> (u32, u32) {
     let text = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
     let mut parts = text.trim().split(['.', '-']).map(|p| p.parse::<u32>().unwrap_or(0));
     (parts.next().unwrap_or(0), parts.next().unwrap_or(0))

@@ -185,7 +185,7 @@ impl Family for Calls {
             }
             let mut present = hook_exists(&section);
             if !present && cfg.verbose {
-                eprintln!("argtrace: leaving out {section}: this kernel has no such tracepoint");
+                crate::say!("argtrace: leaving out {section}: this kernel has no such tracepoint");
             }
             let needs_loop = name.ends_with(BPF_LOOP_SUFFIX);
             let has_loop_variant = names.iter().any(|n| *n == format!("{name}{BPF_LOOP_SUFFIX}"));
@@ -194,7 +194,9 @@ impl Family for Calls {
                 let have = *bpf_loop.get_or_insert_with(|| features().bpf_loop_in(prog.prog_type()));
                 present = have == needs_loop;
                 if needs_loop && !have && cfg.verbose {
-                    eprintln!("argtrace: {section}: this kernel has no bpf_loop(), a bounded loop is verified instead");
+                    crate::say!(
+                        "argtrace: {section}: this kernel has no bpf_loop(), a bounded loop is verified instead"
+                    );
                 }
             }
             prog.set_autoload(present);

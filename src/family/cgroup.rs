@@ -17,7 +17,7 @@ use libbpf_rs::libbpf_sys as sys;
 use libbpf_rs::{MapType, ProgramType};
 
 use super::mode::{
-    at, has_helper, has_map, has_program, pretend_missing, Attachment, Family, LoadError, ProbeMode, Stage, Target,
+    has_helper, has_map, has_program, pretend_missing, Attachment, Family, LoadError, ProbeMode, Stage, Target,
 };
 use crate::error::{Error, Result};
 use crate::render::{escape_into, Json};
@@ -120,6 +120,11 @@ impl Family for Cgroup {
     fn precheck(&self, _mode: ProbeMode) -> std::result::Result<(), String> {
         match has_program(ProgramType::CgroupSkb, true) {
             false => Err("the kernel has no cgroup BPF programs (CONFIG_CGROUP_BPF is off)".into()),
+            // Said as what is missing, before any object is opened.
+            true if crate::sys::cgroup2_mount().is_none() => Err("no cgroup v2 hierarchy is mounted (no cgroup2 \
+                                                                  line in /proc/mounts; mount -t cgroup2 none \
+                                                                  /sys/fs/cgroup)"
+                .into()),
             true => Ok(()),
         }
     }
@@ -127,6 +132,8 @@ impl Family for Cgroup {
     /// Every loaded program to the cgroup, each with its own bpf_link
     /// (BPF_F_ALLOW_MULTI: beside whatever else is attached there). The links
     /// end with the process, so a killed argtrace leaves nothing attached.
+    /// A hook that already holds a program attached without it refuses every
+    /// other program: that is named (Stage::Refused), never blamed on the kernel.
     fn attach(
         &self,
         obj: &libbpf_rs::Object,
@@ -134,10 +141,104 @@ impl Family for Cgroup {
         target: &Target<'_>,
     ) -> std::result::Result<Attachment, LoadError> {
         let dir = attach_dir(target.cgroup, target.subject).map_err(|e| LoadError::said(Stage::Open, e.to_string()))?;
-        let links: libbpf_rs::Result<Vec<_>> =
-            obj.progs_mut().filter(|p| p.autoload()).map(|p| p.attach_cgroup(dir.fd())).collect();
-        Ok(Attachment { links: links.map_err(at(Stage::Attach))?, held: Vec::new() })
+        let mut links = Vec::new();
+        for p in obj.progs_mut().filter(|p| p.autoload()) {
+            match p.attach_cgroup(dir.fd()) {
+                Ok(link) => links.push(link),
+                Err(error) => {
+                    let section = p.section().to_string_lossy().into_owned();
+                    return Err(match occupant(&dir, p.attach_type() as u32) {
+                        Some(flags) => LoadError::said(
+                            Stage::Refused,
+                            format!(
+                                "the cgroup {} is occupied: its {section} hook holds a program attached without \
+                                 BPF_F_ALLOW_MULTI ({flags}), which lets no other program beside it (bpftool cgroup \
+                                 tree shows it); detach it, or trace another cgroup with --cgroup",
+                                dir.path().display()
+                            ),
+                        ),
+                        None => LoadError { stage: Stage::Attach, error },
+                    });
+                }
+            }
+        }
+        Ok(Attachment { links, held: Vec::new() })
     }
+}
+
+/// The attach flags of a program attached to `dir` at `attach_type` without
+/// BPF_F_ALLOW_MULTI (`flags 0` or `BPF_F_ALLOW_OVERRIDE`), if any.
+fn occupant(dir: &CgroupDir, attach_type: u32) -> Option<&'static str> {
+    let (mut flags, mut count) = (0u32, 0u32);
+    // SAFETY: flags and count are writable; a null id array asks for the count only.
+    let rc = unsafe { sys::bpf_prog_query(dir.fd(), attach_type, 0, &mut flags, std::ptr::null_mut(), &mut count) };
+    if rc != 0 || count == 0 || flags & sys::BPF_F_ALLOW_MULTI != 0 {
+        return None;
+    }
+    Some(if flags & sys::BPF_F_ALLOW_OVERRIDE != 0 { "BPF_F_ALLOW_OVERRIDE" } else { "flags 0" })
+}
+
+#[allow(clippy::all, dead_code, unused_imports, non_camel_case_types, non_upper_case_globals)]
+mod seed_skel {
+    include!(concat!(env!("OUT_DIR"), "/seed.skel.rs"));
+}
+
+/// What seeding the owners of the sockets older than argtrace did.
+pub struct Seeded {
+    /// Sockets given an owner, and those that had one already.
+    pub seeded: u64,
+    pub kept: u64,
+    pub took: std::time::Duration,
+}
+
+/// Gives every inet socket that exists now an owner in the subject's
+/// socket-local storage (the `creators` map of `obj`), once the subject's
+/// programs are attached, so that no socket falls between the two:
+/// bpf/seed.bpf.c, an iter/task_file program run once. Err says why the
+/// kernel cannot (before 5.11).
+pub fn seed_owners(obj: &libbpf_rs::Object, cfg: &crate::config::Config) -> std::result::Result<Seeded, String> {
+    use libbpf_rs::skel::{OpenSkel as _, SkelBuilder as _};
+    use libbpf_rs::MapCore as _;
+    use std::os::fd::AsFd;
+    let started = std::time::Instant::now();
+    let map = obj.maps().find(|m| m.name() == "creators").ok_or("the object has no creators map")?;
+    let mut storage = std::mem::MaybeUninit::uninit();
+    let mut builder = seed_skel::SeedSkelBuilder::default();
+    if !cfg.btf_is_kernels() {
+        builder.obj_builder.btf_custom_path(&cfg.btf).map_err(|e| e.to_string())?;
+    }
+    let mut open = builder.open(&mut storage).map_err(|e| e.to_string())?;
+    open.maps.rodata_data.as_deref_mut().ok_or("no rodata")?.self_pid = std::process::id();
+    open.maps.creators.reuse_fd(map.as_fd()).map_err(|e| e.to_string())?;
+    let skel = open.load().map_err(|e| format!("loading the iterators failed: {e}"))?;
+    // Holders first, then the TCP and UDP sockets that get them.
+    for prog in [&skel.progs.seed_holders, &skel.progs.seed_tcp, &skel.progs.seed_udp] {
+        let link = prog.attach().map_err(|e| format!("attaching an iterator failed: {e}"))?;
+        let mut iter = libbpf_rs::Iter::new(&link).map_err(|e| e.to_string())?;
+        std::io::copy(&mut iter, &mut std::io::sink()).map_err(|e| format!("running an iterator failed: {e}"))?;
+    }
+    let bss = skel.maps.bss_data.as_deref().ok_or("no bss")?;
+    Ok(Seeded { seeded: bss.seeded, kept: bss.kept, took: started.elapsed() })
+}
+
+/// Seeds the owners (above) and says once what it did (with -v) or what
+/// is not seen (always): the one call of the cgroup subjects.
+pub fn seed_and_say(obj: &libbpf_rs::Object, cfg: &crate::config::Config, subject: &str) {
+    static SAID: std::sync::Once = std::sync::Once::new();
+    let result = seed_owners(obj, cfg);
+    SAID.call_once(|| match result {
+        Ok(s) if cfg.verbose => crate::say!(
+            "argtrace: {subject}: {} sockets older than argtrace given their owner ({} had one) in {:.1} ms",
+            s.seeded,
+            s.kept,
+            s.took.as_secs_f64() * 1000.0
+        ),
+        Ok(_) => {}
+        Err(e) => crate::say!(
+            "argtrace: {subject}: the sockets older than argtrace get no owner until their next connect or UDP \
+             send (seeding them needs iter/task_file with bpf_sock_from_file(), Linux 5.11: {e})"
+        ),
+    });
 }
 
 /// The kernel's comm bytes, up to the first NUL.
@@ -152,7 +253,12 @@ pub struct Task {
     pub tid: u32,
     pub uid: u32,
     pub comm: Vec<u8>,
+    /// Seeded at start-up: a task that held the socket then (JSON `seeded`).
+    pub seeded: bool,
 }
+
+/// bpf/argtrace.h's SOCK_CREATOR_SEEDED.
+pub const SEEDED: u32 = 1;
 
 /// Builds a `Task` from any skeleton's generated `sock_creator`.
 macro_rules! task_of {
@@ -163,6 +269,7 @@ macro_rules! task_of {
             tid: c.tid,
             uid: c.uid,
             comm: $crate::family::cgroup::comm_bytes(&c.comm),
+            seeded: c.flags & $crate::family::cgroup::SEEDED != 0,
         }
     }};
 }
@@ -185,6 +292,9 @@ impl Task {
             o.key("comm_bytes").push_str(&format!("[{}]", list.join(", ")));
         }
         o.num("uid", self.uid);
+        if self.seeded {
+            o.key("seeded").push_str("true");
+        }
         o.close();
     }
 }

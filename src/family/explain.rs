@@ -20,7 +20,7 @@ static ECHO_LIBBPF: AtomicBool = AtomicBool::new(false);
 
 fn on_libbpf_message(level: PrintLevel, msg: String) {
     if ECHO_LIBBPF.load(Ordering::Relaxed) {
-        eprint!("{msg}");
+        crate::say_raw!("{msg}");
     }
     if level != PrintLevel::Debug {
         if let Ok(mut log) = LIBBPF_LOG.lock() {
@@ -87,7 +87,7 @@ pub fn explain(mode: ProbeMode, err: &LoadError) -> String {
         Stage::Open => "opening the BPF object",
         Stage::Load => "loading",
         Stage::Filters => "writing the filters",
-        Stage::Attach => "attaching",
+        Stage::Attach | Stage::Refused => "attaching",
     };
     // The libbpf warning that ended the attempt, and the errno it names.
     let failure = log.iter().rev().find(|l| l.starts_with("libbpf: ") && l.contains("failed"));

@@ -53,6 +53,10 @@ pub enum Stage {
     Load,
     Filters,
     Attach,
+    /// A refusal that no other mode may paper over (an occupied cgroup): the
+    /// error is the whole line, and auto tries nothing else, so a socket
+    /// subject never falls back to tracing more than it was asked for.
+    Refused,
 }
 
 /// A failed attempt to load and attach an object in one mode.

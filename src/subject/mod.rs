@@ -63,10 +63,37 @@ pub trait Subject: Debug + Send + Sync {
         Ok(())
     }
 
+    /// Whether the subject's own output failed (skb's pcap): the run ends
+    /// after the record just rendered, and `finish` says why.
+    fn stopped(&self) -> bool {
+        false
+    }
+
+    /// Whether `render` already stored the record elsewhere (skb's pcap): a
+    /// record whose line cannot be written (a closed pipe) still counts as
+    /// written then, so that the counts agree with that file.
+    fn keeps_records(&self) -> bool {
+        false
+    }
+
+    /// Records the kernel still holds back when the run ends (sock's bind
+    /// requests that never reached post_bind; syscall's calls still in
+    /// flight, as `<unfinished ...>`), taken out of `tracer`'s maps to be
+    /// rendered like ring-buffer records before the counts.
+    fn leftovers(&self, _tracer: &Tracer) -> Vec<Vec<u8>> {
+        Vec::new()
+    }
+
     /// The probe modes the subject has programs for, in the order auto tries
     /// them: the call-hook modes, or cgroup alone for a socket subject.
     fn modes(&self) -> &'static [ProbeMode] {
         &ProbeMode::CALLS
+    }
+
+    /// Why the subject, as its options stand, has no `mode` (skb's --iface
+    /// needs socket mode, its --cgroup cgroup mode); None: it never has it.
+    fn why_no_mode(&self, _mode: ProbeMode) -> Option<String> {
+        None
     }
 
     /// Whether the subject's events are calls, with an entry and a return
@@ -96,13 +123,6 @@ pub trait Subject: Debug + Send + Sync {
 
     /// Opens, configures (rodata, filters), loads and attaches the object in `mode`.
     fn load<'obj>(&self, storage: &'obj mut Slot, cfg: &Config, mode: ProbeMode) -> Loaded<'obj>;
-
-    /// Records of the subject's own to render after the last of the ring
-    /// buffer's, when the run stops (syscall: the calls still in flight, as
-    /// `<unfinished ...>`).
-    fn at_stop(&self, _tracer: &Tracer) -> Vec<Vec<u8>> {
-        Vec::new()
-    }
 
     /// Appends one ring-buffer record as a text line or JSON object (and its
     /// stacks); false when the record is malformed.

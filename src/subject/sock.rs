@@ -11,14 +11,14 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
 use std::sync::Once;
 
-use libbpf_rs::ProgramType;
+use libbpf_rs::{MapCore, MapFlags, ProgramType};
 
 use crate::config::Config;
 use crate::decode::net;
 use crate::error::Result;
 use crate::event::Header;
 use crate::family::cgroup::{self, task_of};
-use crate::family::load::{load_skeleton, skeleton_sections, Loaded, Slot};
+use crate::family::load::{load_skeleton, skeleton_sections, Loaded, Slot, Tracer};
 use crate::family::{ProbeMode, Target};
 use crate::render::{self, write_json_str, Json, Record, Style};
 use crate::stack::StackReader;
@@ -85,7 +85,7 @@ impl Subject for Sock {
         if !sk_storage {
             static SAID: Once = Once::new();
             SAID.call_once(|| {
-                eprintln!(
+                crate::say!(
                     "argtrace: this kernel has no socket-local storage for cgroup programs \
                      (BPF_MAP_TYPE_SK_STORAGE, bpf_sk_storage_get): creator and lifetime are shown as unknown"
                 )
@@ -93,17 +93,39 @@ impl Subject for Sock {
         }
         let family = self.family.resolve().unwrap_or(0);
         let protocol = Proto::number(self.proto) as u16;
-        load_skeleton!(skel::SockSkelBuilder, storage, cfg, mode, &self.target(), |ro| {
+        let loaded: Loaded<'obj> = load_skeleton!(skel::SockSkelBuilder, storage, cfg, mode, &self.target(), |ro| {
             ro.target_family = family;
             ro.target_protocol = protocol;
             ro.have_sk_storage = sk_storage;
         }, open |open| {
             if sk_storage {
-                Ok(())
+                // An accepted socket (cloned by the kernel from its listener,
+                // with no sock_create of its own) inherits the listener's creator.
+                let flags = open.maps.creators.map_flags() | libbpf_rs::libbpf_sys::BPF_F_CLONE;
+                open.maps.creators.set_map_flags(flags)
             } else {
                 open.maps.creators.set_autocreate(false)
             }
-        })
+        });
+        let tracer = loaded?;
+        if sk_storage {
+            cgroup::seed_and_say(tracer.skel.object(), cfg, "sock");
+        }
+        Ok(tracer)
+    }
+
+    /// The bind requests still parked when the run ends (a bind that failed
+    /// before post_bind, on a socket still open): sent as the requests alone,
+    /// in the order they came, as the man page promises.
+    fn leftovers(&self, tracer: &Tracer) -> Vec<Vec<u8>> {
+        let Ok(map) = tracer.map("pending_binds") else { return Vec::new() };
+        let mut records: Vec<(u64, Vec<u8>)> = map
+            .keys()
+            .filter_map(|key| map.lookup(&key, MapFlags::ANY).ok().flatten())
+            .filter_map(|value| Some((crate::event::copy::<SockEvent>(&value)?.h.ts_ns, value)))
+            .collect();
+        records.sort_by_key(|(ts, _)| *ts);
+        records.into_iter().map(|(_, value)| value).collect()
     }
 
     fn render(&self, record: &[u8], style: &Style, stacks: Option<&StackReader>, out: &mut String) -> bool {
@@ -161,7 +183,7 @@ impl SockEvent {
 
     /// From creation to this event, when the creation was seen.
     fn lifetime_ns(&self) -> Option<u64> {
-        self.creator().map(|c| self.h.ts_ns.saturating_sub(c.ts_ns))
+        self.creator().filter(|c| c.flags & cgroup::SEEDED == 0).map(|c| self.h.ts_ns.saturating_sub(c.ts_ns))
     }
 
     /// `, creator=python3 812/812` (`creator=?` when unknown); on bind,

@@ -55,6 +55,18 @@ pub struct TcpSend {
     pub port: Option<u16>,
 }
 
+/// The room a send's record takes in the ring buffer: its 8-byte header, the
+/// event and `peek` payload bytes, rounded up to 8 (kernel/bpf/ringbuf.c).
+fn ring_record_len(peek: u32) -> u32 {
+    (8 + std::mem::size_of::<TcpSendEvent>() as u32 + peek).next_multiple_of(8)
+}
+
+/// The largest --peek whose records a ring of `ring` bytes holds: the kernel
+/// refuses a record that would fill the whole ring.
+pub fn max_peek_for_ring(ring: u32) -> u32 {
+    ring.saturating_sub(16 + std::mem::size_of::<TcpSendEvent>() as u32).min(PEEK_MAX)
+}
+
 impl Default for TcpSend {
     fn default() -> Self {
         TcpSend { peek: PEEK_DEFAULT, family: FamilyArgs::default(), port: None }
@@ -69,6 +81,22 @@ impl Subject for TcpSend {
     fn check(&self) -> Result<()> {
         if self.peek > PEEK_MAX {
             return Err(Error::Usage(format!("--peek {} is more than {PEEK_MAX} bytes", self.peek)));
+        }
+        Ok(())
+    }
+
+    /// A record the ring cannot hold is never sent: every send would be lost
+    /// while the ring stays empty. Such a --peek is refused.
+    fn check_config(&self, cfg: &Config, _probe: Option<ProbeMode>) -> Result<()> {
+        let Some(ring) = cfg.ringbuf_size else { return Ok(()) };
+        if self.peek > max_peek_for_ring(ring) {
+            return Err(Error::Usage(format!(
+                "--peek {} makes records of up to {} bytes, more than a --ringbuf-size of {ring} can hold: \
+                 use --peek {} or less, or a larger --ringbuf-size",
+                self.peek,
+                ring_record_len(self.peek),
+                max_peek_for_ring(ring)
+            )));
         }
         Ok(())
     }
@@ -92,8 +120,8 @@ impl Subject for TcpSend {
         if cfg.verbose {
             static SAID: std::sync::Once = std::sync::Once::new();
             SAID.call_once(|| match iov_iter_layout(&cfg.btf) {
-                Ok(layout) => eprintln!("argtrace: tcp-send: {layout}"),
-                Err(e) => eprintln!("argtrace: tcp-send: the iov_iter layout is unknown: {e}"),
+                Ok(layout) => crate::say!("argtrace: tcp-send: {layout}"),
+                Err(e) => crate::say!("argtrace: tcp-send: the iov_iter layout is unknown: {e}"),
             });
         }
         let family = self.family.resolve();

@@ -5,7 +5,6 @@
 //! mode the subject does not have is refused earlier, as a command-line
 //! error (cli.rs). Nothing here knows a mode: each is asked of its family.
 
-use std::io::Write as _;
 use std::mem::MaybeUninit;
 
 use libbpf_rs::OpenObject;
@@ -14,7 +13,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::family::explain::{explain, take_libbpf_log};
 use crate::family::load::Tracer;
-use crate::family::ProbeMode;
+use crate::family::{ProbeMode, Stage};
 use crate::subject::Subject;
 
 /// Storage for the objects of the modes tried; the winner borrows its slot.
@@ -73,20 +72,23 @@ pub fn attach<'obj>(
             if direct {
                 return Err(Error::Privilege(reason));
             }
-            eprintln!("argtrace: probe mode {} passed over: {reason}", mode.name());
+            crate::say!("argtrace: probe mode {} passed over: {reason}", mode.name());
             privilege.get_or_insert(reason);
             continue;
         }
         let outcome = match family.precheck(mode) {
             Err(reason) => Err(reason),
-            Ok(()) => subject.load(slot, cfg, mode).map_err(|e| explain(mode, &e)),
+            Ok(()) => match subject.load(slot, cfg, mode) {
+                Err(e) if e.stage == Stage::Refused => return Err(Error::Kernel(e.error.to_string())),
+                loaded => loaded.map_err(|e| explain(mode, &e)),
+            },
         };
         match outcome {
             Ok(tracer) => {
                 let how = if forced.is_some() { "forced" } else { "auto" };
-                eprintln!("argtrace: probe mode {} ({how})", mode.name());
+                crate::say!("argtrace: probe mode {} ({how})", mode.name());
                 if let Some(unseen) = crate::family::calls::compat_unseen(subject.name(), mode) {
-                    let _ = writeln!(std::io::stderr(), "argtrace: {unseen}");
+                    crate::say!("argtrace: {unseen}");
                 }
                 return Ok(tracer);
             }
@@ -97,7 +99,7 @@ pub fn attach<'obj>(
                 )));
             }
             Err(reason) => {
-                eprintln!("argtrace: probe mode {} passed over: {reason}", mode.name());
+                crate::say!("argtrace: probe mode {} passed over: {reason}", mode.name());
                 passed_over.push(format!("{}: {reason}", mode.name()));
             }
         }

@@ -60,11 +60,13 @@ pub fn run(run: Run) -> Result<()> {
                 .into(),
         ));
     }
-    let out: Box<dyn Write + Send> = match &cfg.output {
+    // `-o -` (and /dev/stdout) is standard output, as for tcpdump -w -.
+    let to_file = cfg.output.as_deref().filter(|p| !sys::is_stdout(p));
+    let out: Box<dyn Write + Send> = match to_file {
         Some(path) => Box::new(crate::private_file::create(path)?),
         None => Box::new(io::stdout()),
     };
-    let interactive = cfg.output.is_none() && io::stdout().is_terminal();
+    let interactive = to_file.is_none() && io::stdout().is_terminal();
     subject.start(cfg)?;
 
     capture_libbpf_log(cfg.verbose);
@@ -77,6 +79,7 @@ pub fn run(run: Run) -> Result<()> {
         timestamp: cfg.timestamp,
         utc: cfg.utc,
         durations: cfg.durations,
+        duration_digits: cfg.duration_digits,
         realtime_offset_ns: sys::monotonic_to_realtime_offset(),
         page_size: sys::page_size(),
         second_cache: Default::default(),
@@ -107,8 +110,8 @@ pub fn run(run: Run) -> Result<()> {
             render_loop(rx, spare_tx, out, &*subject, style, stacks, count, interactive, done)
         })
     };
-    eprintln!("argtrace: tracing {} with {} probes; Ctrl-C to stop", subject.name(), tracer.mode.name());
-    read_ring(&events_map, cfg, &done, tx, spare_rx, || subject.at_stop(&tracer))?;
+    crate::say!("argtrace: tracing {} with {} probes; Ctrl-C to stop", subject.name(), tracer.mode.name());
+    read_ring(&events_map, cfg, &done, tx, spare_rx, || subject.leftovers(&tracer))?;
     let report = renderer.join().map_err(|_| Error::Runtime("the renderer thread panicked".into()))?;
     let dropped = drops.read() + report.malformed;
     drop(tracer);
@@ -122,14 +125,15 @@ fn runtime(what: &str, e: libbpf_rs::Error) -> Error {
 /// Reads the ring buffer until a stop signal, --duration, or a renderer
 /// that needs nothing more (--count, a closed pipe), handing the records to
 /// the renderer in batches; then delivers what is left in the ring, and
-/// the subject's own last records (`at_stop`: syscall's unfinished calls).
+/// the records the kernel still holds back or the subject still has in
+/// flight (`leftovers`: sock's parked binds, syscall's unfinished calls).
 fn read_ring(
     events_map: &MapHandle,
     cfg: &Config,
     done: &AtomicBool,
     tx: Sender<Batch>,
     spare_rx: Receiver<Batch>,
-    at_stop: impl FnOnce() -> Vec<Vec<u8>>,
+    leftovers: impl FnOnce() -> Vec<Vec<u8>>,
 ) -> Result<()> {
     // The ring buffer's callback fills a batch, handed to the renderer at the
     // end of each drain, or as soon as it holds BATCH_BYTES: libbpf's drain
@@ -170,7 +174,8 @@ fn read_ring(
             break;
         }
         let rc = ring.poll_raw(POLL_INTERVAL);
-        if rc < 0 && rc != -libc::EINTR {
+        // ECANCELED is the callback's own word: the renderer needs nothing more.
+        if rc < 0 && rc != -libc::EINTR && rc != -libc::ECANCELED {
             return Err(Error::Runtime(format!(
                 "reading the ring buffer failed: {}",
                 crate::error::describe_errno(-rc)
@@ -182,10 +187,11 @@ fn read_ring(
             break;
         }
     }
-    // Deliver what is already in the ring buffer before reporting.
+    // Deliver what is already in the ring buffer, then what the kernel
+    // still holds back, before reporting.
     if !done.load(Ordering::Relaxed) {
         let _ = ring.consume_raw();
-        for record in at_stop() {
+        for record in leftovers() {
             batch.borrow_mut().push(&record);
         }
         flush();
@@ -215,7 +221,7 @@ fn finish(run: &Run, report: RenderReport, dropped: u64) -> Result<()> {
             _ => {}
         }
     }
-    eprintln!("argtrace: {counts}");
+    crate::say!("argtrace: {counts}");
     Ok(())
 }
 
@@ -288,11 +294,14 @@ fn render_loop(
             }
             let res = out.write_all(line.as_bytes()).and_then(|_| if interactive { out.flush() } else { Ok(()) });
             if let Err(e) = res {
+                written += u64::from(subject.keeps_records());
                 failure = Some(e);
                 break;
             }
             written += 1;
-            if count.is_some_and(|n| written >= n) {
+            // The subject's own output failed (with this record, counted:
+            // its `finish` says which records the output holds).
+            if subject.stopped() || count.is_some_and(|n| written >= n) {
                 finished = true;
                 break;
             }

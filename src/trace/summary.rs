@@ -433,7 +433,7 @@ pub fn run(
     let tables = Tables { subject, cfg, style: &style, probe: mode.name(), timed: subject.has_calls() };
     let unit = if tables.timed { "calls" } else { "events" };
     sys::install_stop_handlers();
-    eprintln!(
+    crate::say!(
         "argtrace: tracing {} with {} probes, counting in the kernel (-s); Ctrl-C to stop and print the summary",
         subject.name(),
         mode.name()
@@ -489,7 +489,7 @@ pub fn run(
     if let Some(e) = failure.filter(|e| e.kind() != io::ErrorKind::BrokenPipe) {
         return Err(Error::Output(format!("writing the summary failed: {} ({counts})", sys::io_reason(&e))));
     }
-    eprintln!("argtrace: {counts}");
+    crate::say!("argtrace: {counts}");
     Ok(())
 }
 

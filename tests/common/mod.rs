@@ -101,3 +101,23 @@ impl Tracer {
         (std::fs::read_to_string(&self.out).expect("read argtrace's output"), said)
     }
 }
+
+/// A child process named `name` (prctl) that maps `len` bytes PROT_NONE and exits.
+pub fn named_mmap(name: &[u8], len: usize) -> u32 {
+    let mut buf = [0u8; 16];
+    buf[..name.len()].copy_from_slice(name);
+    // SAFETY: the child only makes async-signal-safe system calls (prctl,
+    // mmap, _exit) before it ends; the parent waits for it.
+    unsafe {
+        let pid = libc::fork();
+        assert!(pid >= 0, "fork");
+        if pid == 0 {
+            libc::prctl(libc::PR_SET_NAME, buf.as_ptr());
+            libc::mmap(std::ptr::null_mut(), len, libc::PROT_NONE, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS, -1, 0);
+            libc::_exit(0);
+        }
+        let mut status = 0;
+        libc::waitpid(pid, &mut status, 0);
+        pid as u32
+    }
+}

@@ -30,7 +30,7 @@ pub(super) fn load_socket<'obj>(
     })?;
     static SAID: Once = Once::new();
     SAID.call_once(|| {
-        eprintln!(
+        crate::say!(
             "argtrace: skb in socket mode: a socket filter on {}, both directions; \
              it sees no process, so no owner is shown",
             target.iface.map_or("every interface".to_string(), |i| format!("interface {i}"))
@@ -55,14 +55,14 @@ pub(super) fn load_cgroup<'obj>(
     if !sk_storage {
         static SAID: Once = Once::new();
         SAID.call_once(|| {
-            eprintln!(
+            crate::say!(
                 "argtrace: this kernel has no socket-local storage for cgroup programs \
                  (BPF_MAP_TYPE_SK_STORAGE, bpf_sk_storage_get): every packet's owner is unknown (owner=?)"
             )
         });
     }
     let current = cgroup::have_current_in_cgroup_skb();
-    load_skeleton!(skel::SkbSkelBuilder, storage, cfg, mode, target, |ro| {
+    let tracer = load_skeleton!(skel::SkbSkelBuilder, storage, cfg, mode, target, |ro| {
         packet_rodata(ro);
         ro.have_sk_storage = sk_storage;
         ro.have_current = current;
@@ -87,5 +87,9 @@ pub(super) fn load_cgroup<'obj>(
             }
             open.maps.creators.set_autocreate(false)
         }
-    })
+    })?;
+    if sk_storage {
+        cgroup::seed_and_say(tracer.skel.object(), cfg, "skb");
+    }
+    Ok(tracer)
 }

@@ -89,7 +89,8 @@ pub struct Skb {
     #[arg(long, requires = "pcap")]
     pub print: bool,
     /// With -p/--tid/-c/-u: also show packets of sockets without an owner
-    /// record (sockets older than argtrace that have not connected since).
+    /// record (older than argtrace and not placed at start-up: in no TCP or
+    /// UDP table then, or any on a kernel before 5.11).
     #[arg(long, conflicts_with = "iface")]
     pub unowned: bool,
     /// Use the fallback on this interface: a socket filter on an AF_PACKET
@@ -135,6 +136,8 @@ struct State {
     /// Whether lines are written (not with --pcap alone).
     print: AtomicBool,
     pcap: Mutex<Option<PcapOut>>,
+    /// A pcap write failed: the run ends.
+    pcap_failed: AtomicBool,
     /// What the lines remember across packets.
     memory: Memory,
 }
@@ -151,6 +154,15 @@ impl Skb {
         self.iface.is_some()
     }
 
+    /// --host as the packets carry it: an IPv4-mapped IPv6 address (the form
+    /// argtrace's own output prints for one) is the IPv4 address it maps.
+    fn host(&self) -> Option<IpAddr> {
+        self.host.map(|h| match h {
+            IpAddr::V6(a) => a.to_ipv4_mapped().map_or(h, IpAddr::V4),
+            v4 => v4,
+        })
+    }
+
     /// The IP version the packet filters keep: 0 for both.
     fn version(&self) -> u8 {
         match (self.ipv4, self.ipv6) {
@@ -165,7 +177,7 @@ impl Skb {
         ro.target_version = self.version();
         ro.target_proto = Proto::number(self.proto) as u8;
         ro.target_port = self.port.unwrap_or(0);
-        match self.host {
+        match self.host() {
             Some(IpAddr::V4(a)) => {
                 ro.host_version = 4;
                 ro.target_host[..4].copy_from_slice(&a.octets());
@@ -194,7 +206,7 @@ impl Subject for Skb {
     }
 
     fn check(&self) -> Result<()> {
-        if let Some(host) = self.host {
+        if let Some(host) = self.host() {
             let v = if host.is_ipv4() { 4 } else { 6 };
             if self.version() != 0 && self.version() != v {
                 return Err(Error::Usage(format!("--host {host} is an IPv{v} address, but -{} keeps only IPv{}", self.version(), self.version())));
@@ -215,6 +227,24 @@ impl Subject for Skb {
             return Err(Error::Usage(
                 "--pcap writes the packets, and -s/--summary only counts them: use one or the other".into(),
             ));
+        }
+        if let Some(pcap) = &self.pcap {
+            let lines = self.print || cfg.json || cfg.output.is_some();
+            let lines_to_stdout = lines && cfg.output.as_deref().map_or(true, sys::is_stdout);
+            if sys::is_stdout(pcap) && lines_to_stdout {
+                return Err(Error::Usage(
+                    "--pcap - writes the pcap to standard output, and the lines would go there too: \
+                     give them a file with -o FILE, or drop --print and --json"
+                        .into(),
+                ));
+            }
+            if let Some(out) = cfg.output.as_deref().filter(|o| sys::same_file(pcap, o)) {
+                return Err(Error::Usage(format!(
+                    "--pcap {} and -o {} are the same file, and each would corrupt the other: give two files",
+                    pcap.display(),
+                    out.display()
+                )));
+            }
         }
         if !cfg.filters_tasks() {
             return Ok(());
@@ -247,11 +277,32 @@ impl Subject for Skb {
         }
     }
 
+    /// --iface is socket mode alone, and --cgroup cgroup mode alone: a
+    /// socket filter sees interfaces, never a cgroup, so falling back to one
+    /// would trace the whole machine where one cgroup was asked for.
     fn modes(&self) -> &'static [ProbeMode] {
         if self.socket_only() {
             &[ProbeMode::Socket]
+        } else if self.cgroup.is_some() {
+            &[ProbeMode::Cgroup]
         } else {
             &[ProbeMode::Cgroup, ProbeMode::Socket]
+        }
+    }
+
+    fn why_no_mode(&self, mode: ProbeMode) -> Option<String> {
+        match mode {
+            ProbeMode::Cgroup if self.socket_only() => Some(
+                "skb --iface needs socket mode (a socket filter on that interface), not --probe cgroup: \
+                 drop --iface for the cgroup hooks"
+                    .into(),
+            ),
+            ProbeMode::Socket if self.cgroup.is_some() => Some(
+                "skb --cgroup needs cgroup mode: a socket filter sees an interface's packets, not a cgroup's, \
+                 and would trace the whole machine; drop --probe socket, or drop --cgroup"
+                    .into(),
+            ),
+            _ => None,
         }
     }
 
@@ -262,7 +313,17 @@ impl Subject for Skb {
         let target = Target { subject: "skb", cgroup: self.cgroup.as_deref(), iface: self.iface.as_deref() };
         let rodata = |ro: &mut skel::types::rodata| self.packet_rodata(ro);
         match mode {
-            ProbeMode::Socket => attach::load_socket(storage, cfg, mode, &target, rodata),
+            ProbeMode::Socket => {
+                // Auto's fallback after a failed cgroup mode: a socket filter
+                // cannot keep to the processes asked for.
+                if cfg.filters_tasks() {
+                    return Err(crate::family::LoadError::said(
+                        crate::family::Stage::Open,
+                        "a socket filter sees no process, so -p, --tid, -c and -u cannot apply".into(),
+                    ));
+                }
+                attach::load_socket(storage, cfg, mode, &target, rodata)
+            }
             _ => {
                 let (ingress, egress) = (!self.egress || self.ingress, !self.ingress || self.egress);
                 attach::load_cgroup(storage, cfg, mode, &target, (ingress, egress), rodata)
@@ -301,6 +362,17 @@ impl Subject for Skb {
         guard.as_mut().map_or(Ok(()), |p| p.finish(lost))
     }
 
+    /// A failed pcap write ends the run at once.
+    fn stopped(&self) -> bool {
+        self.state.pcap_failed.load(Ordering::Relaxed)
+    }
+
+    /// A packet in the pcap counts as written, whatever became of its line
+    /// (`--pcap f --print | head`): the counts agree with the file.
+    fn keeps_records(&self) -> bool {
+        self.pcap.is_some() && !self.stopped()
+    }
+
     fn render(&self, record: &[u8], style: &Style, stacks: Option<&StackReader>, out: &mut String) -> bool {
         let Some(ev) = crate::event::copy::<SkbEvent>(record) else {
             return false;
@@ -310,7 +382,10 @@ impl Subject for Skb {
         if let Some(p) = self.state.pcap.lock().ok().as_mut().and_then(|g| g.as_mut()) {
             // The packet from its IP header (data_off 0 with --pcap).
             let captured = if ev.data_off == 0 { data } else { &[][..] };
-            p.packet(ev.h.ts_ns as i128 + style.realtime_offset_ns, captured, ev.len);
+            if !p.packet(ev.h.ts_ns as i128 + style.realtime_offset_ns, captured, ev.len) {
+                self.state.pcap_failed.store(true, Ordering::Relaxed);
+                return true;
+            }
         }
         if self.state.print.load(Ordering::Relaxed) {
             let packet =
@@ -400,6 +475,19 @@ mod tests {
     }
 
     #[test]
+    fn a_malformed_tcp_header_is_said_as_tcpdump_says_it() {
+        let skb = Skb::default();
+        for (hdr, len, why) in [(4, 40, "4 - too short, < 20"), (60, 40, "60 - too long, > 20")] {
+            let (mut e, _) = tcp_packet(0x02, 1000, b"");
+            (e.malformed, e.l4_hdr_len, e.len, e.cap_len) = (1, hdr, len, 0);
+            assert_eq!(
+                line(&skb, &bytes_of(&e), false),
+                format!("egress python3 812/812 127.0.0.1.50312 > 127.0.0.1.8080: tcp [S] [bad hdr length {why}]\n")
+            );
+        }
+    }
+
+    #[test]
     fn json_has_every_field_and_a_latin1_peek() {
         let skb = Skb::default();
         let (_, data) = tcp_packet(0x18, 1001, b"hi\xff");
@@ -440,11 +528,8 @@ mod tests {
     fn pcap_records_follow_the_header() {
         let dir = std::env::temp_dir().join(format!("argtrace-skb-unit-{}", std::process::id()));
         let skb = Skb { pcap: Some(dir.clone()), snaplen: 96, ..Skb::default() };
-        *skb.state.pcap.lock().unwrap() = Some(PcapOut {
-            path: dir.clone(),
-            out: std::io::BufWriter::new(std::fs::File::create(&dir).unwrap()),
-            error: None,
-        });
+        let file = std::fs::File::create(&dir).unwrap();
+        *skb.state.pcap.lock().unwrap() = Some(PcapOut::over(dir.display().to_string(), file, false, 0));
         let (mut e, _) = tcp_packet(0x18, 1, b"xyz");
         e.data_off = 0;
         e.cap_len = 55;

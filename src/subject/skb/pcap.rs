@@ -6,8 +6,10 @@
 //! bytes of headers do not call for a crate.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io::{self, Write};
+use std::os::fd::AsFd;
+use std::path::Path;
+use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
 use crate::sys;
@@ -47,43 +49,141 @@ pub fn write_packet(out: &mut impl Write, realtime_ns: i128, captured: &[u8], or
     out.write_all(captured)
 }
 
-/// skb's --pcap file while it is written: the first error is kept, and
-/// said once the run ends.
+/// The pcap being written. Records are buffered and written whole, at least
+/// every FLUSH_EVERY, so that a failed write (a full disk, /dev/full) ends
+/// the run at once, and the file is cut back to its last whole record: it
+/// holds exactly the `packets` said, and tcpdump reads it to the end.
 pub struct PcapOut {
-    pub(super) path: PathBuf,
-    pub(super) out: BufWriter<File>,
+    /// As messages name it: the path, or "standard output" for `-`.
+    pub(super) shown: String,
+    pub(super) file: File,
+    pub(super) to_stdout: bool,
+    pub(super) buf: Vec<u8>,
+    /// Where each buffered record ends in `buf`.
+    pub(super) ends: Vec<usize>,
+    /// Bytes and whole packets the file holds (the header included in bytes).
+    pub(super) bytes: u64,
+    pub(super) packets: u64,
+    pub(super) last_flush: Instant,
     pub(super) error: Option<io::Error>,
+    /// Buffered packets a failed write lost.
+    pub(super) unwritten: u64,
 }
 
+/// A pcap is written at least this often, and whenever this much is buffered.
+const FLUSH_EVERY: Duration = Duration::from_millis(100);
+const FLUSH_BYTES: usize = 256 * 1024;
+
 impl PcapOut {
-    /// Creates the file (as --output is created) and writes its header.
+    /// Creates the file (as --output is created; `-` is standard output) and
+    /// writes its header.
     pub fn create(path: &Path, snaplen: u32) -> Result<PcapOut> {
-        let file = crate::private_file::create(path)?;
-        let mut out = BufWriter::with_capacity(256 * 1024, file);
-        write_header(&mut out, snaplen)
-            .map_err(|e| Error::Output(format!("cannot write {}: {}", path.display(), sys::io_reason(&e))))?;
-        Ok(PcapOut { path: path.to_path_buf(), out, error: None })
+        let to_stdout = sys::is_stdout(path);
+        let (shown, mut file) = if to_stdout {
+            let fd = io::stdout().as_fd().try_clone_to_owned();
+            let fd = fd.map_err(|e| Error::Output(format!("cannot write standard output: {}", sys::io_reason(&e))))?;
+            ("standard output".to_string(), File::from(fd))
+        } else {
+            (path.display().to_string(), crate::private_file::create(path)?)
+        };
+        let mut header = Vec::new();
+        let _ = write_header(&mut header, snaplen);
+        file.write_all(&header).map_err(|e| Error::Output(format!("cannot write {shown}: {}", sys::io_reason(&e))))?;
+        Ok(PcapOut::over(shown, file, to_stdout, header.len() as u64))
     }
 
-    /// Writes one packet, unless an earlier write failed.
-    pub fn packet(&mut self, realtime_ns: i128, captured: &[u8], orig_len: u32) {
-        if self.error.is_none() {
-            if let Err(e) = write_packet(&mut self.out, realtime_ns, captured, orig_len) {
-                self.error = Some(e);
+    /// A writer on `file`, which holds `bytes` already (the header).
+    pub(super) fn over(shown: String, file: File, to_stdout: bool, bytes: u64) -> PcapOut {
+        PcapOut {
+            shown,
+            file,
+            to_stdout,
+            buf: Vec::with_capacity(FLUSH_BYTES + 64 * 1024),
+            ends: Vec::new(),
+            bytes,
+            packets: 0,
+            last_flush: Instant::now(),
+            error: None,
+            unwritten: 0,
+        }
+    }
+
+    /// Buffers one packet, unless an earlier write failed; writes the buffer
+    /// when it is full or old. Whether the file is still good.
+    pub fn packet(&mut self, realtime_ns: i128, captured: &[u8], orig_len: u32) -> bool {
+        if self.error.is_some() {
+            return false;
+        }
+        // Into a Vec: cannot fail.
+        let _ = write_packet(&mut self.buf, realtime_ns, captured, orig_len);
+        self.ends.push(self.buf.len());
+        if self.buf.len() >= FLUSH_BYTES || self.last_flush.elapsed() >= FLUSH_EVERY {
+            self.flush();
+        }
+        self.error.is_none()
+    }
+
+    /// Writes what is buffered; after a failure the file ends on the last
+    /// whole record written (a pipe cannot be cut back: nothing reads it then).
+    fn flush(&mut self) {
+        self.last_flush = Instant::now();
+        if self.error.is_some() || self.buf.is_empty() {
+            return;
+        }
+        let mut done = 0;
+        while done < self.buf.len() {
+            match self.file.write(&self.buf[done..]) {
+                Ok(0) => {
+                    self.error = Some(io::ErrorKind::WriteZero.into());
+                    break;
+                }
+                Ok(n) => done += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.error = Some(e);
+                    break;
+                }
             }
         }
+        let whole = self.ends.iter().take_while(|end| **end <= done).count();
+        let kept = if whole == 0 { 0 } else { self.ends[whole - 1] };
+        if done > kept && !self.to_stdout {
+            let _ = self.file.set_len(self.bytes + kept as u64);
+        }
+        self.bytes += kept as u64;
+        self.packets += whole as u64;
+        self.unwritten += (self.ends.len() - whole) as u64;
+        self.buf.clear();
+        self.ends.clear();
     }
 
-    /// Flushes the file at the run's end and says what it lacks; the error
-    /// is an output error.
+    /// A reader of standard output that went away (`| tshark -c 10`): an
+    /// ending like a closed pipe for lines, not a failure.
+    fn reader_gone(&self) -> bool {
+        self.to_stdout && self.error.as_ref().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    }
+
+    /// Writes what is left at the run's end and says what the file lacks;
+    /// the error is an output error.
     pub fn finish(&mut self, lost: u64) -> std::result::Result<(), String> {
-        let flushed = self.out.flush();
-        let shown = self.path.display();
-        if let Some(e) = self.error.take().or(flushed.err()) {
-            return Err(format!("writing {shown} failed: {}", sys::io_reason(&e)));
+        self.flush();
+        let shown = &self.shown;
+        if self.reader_gone() {
+            return Ok(());
+        }
+        if let Some(e) = &self.error {
+            let lost = match self.unwritten {
+                0 => String::new(),
+                n => format!(", and the {n} after them were not written"),
+            };
+            return Err(format!(
+                "writing {shown} failed: {}; it holds the first {} packets, whole{lost}",
+                sys::io_reason(e),
+                self.packets
+            ));
         }
         if lost > 0 {
-            eprintln!(
+            crate::say!(
                 "argtrace: {shown} lacks {lost} packets: the ring buffer was full (a larger --ringbuf-size helps)"
             );
         }

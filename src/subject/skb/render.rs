@@ -72,6 +72,20 @@ impl Packet<'_> {
         u64::from(self.ev.proto) == net::IPPROTO_UDP && self.ev.l4_hdr_len != 0
     }
 
+    /// tcpdump's words for a TCP header that is none (`bad hdr length 4 -
+    /// too short, < 20`), from the length the header claims and the TCP
+    /// segment's.
+    fn malformed(&self) -> Option<String> {
+        let e = &self.ev;
+        (e.malformed != 0 && self.is_tcp()).then(|| {
+            let segment = e.len.saturating_sub(u32::from(e.ip_hdr_len));
+            match e.l4_hdr_len {
+                n if n < 20 => format!("bad hdr length {n} - too short, < 20"),
+                n => format!("bad hdr length {n} - too long, > {segment}"),
+            }
+        })
+    }
+
     /// The first payload bytes carried (at most --peek of them).
     fn peek(&self) -> &[u8] {
         let payload_off = u32::from(self.ev.ip_hdr_len) + u32::from(self.ev.l4_hdr_len);
@@ -183,6 +197,10 @@ impl Record for Packet<'_> {
         out.push_str(" > ");
         self.endpoint(&e.daddr, e.dport, out);
         let _ = write!(out, ": {}", net::packet_protocol(e.proto));
+        if let Some(why) = self.malformed() {
+            let _ = write!(out, " [{}] [{why}]", net::tcp_flags(e.tcp_flags));
+            return;
+        }
         if self.is_tcp() {
             let _ = write!(out, " [{}]", net::tcp_flags(e.tcp_flags));
             let seq = self.text_seq();
@@ -236,6 +254,9 @@ impl Record for Packet<'_> {
         a.num("peek_len", peek.len());
         if e.load_err != 0 {
             a.str("peek_error", decode::errno_name((-e.load_err) as u64).unwrap_or("E?"));
+        }
+        if let Some(why) = self.malformed() {
+            a.str("malformed", &why);
         }
         if self.is_socket_mode() {
             a.str("iface", &self.iface()).str("pkt_type", &pkt_type_name(e.pkt_type));

@@ -210,7 +210,7 @@ impl crate::subject::Subject for Syscall {
         true
     }
 
-    fn at_stop(&self, tracer: &Tracer) -> Vec<Vec<u8>> {
+    fn leftovers(&self, tracer: &Tracer) -> Vec<Vec<u8>> {
         unfinished(tracer)
     }
 }
