@@ -350,16 +350,7 @@ mod tests {
     use super::{write_json_str, Style};
 
     fn utc_style() -> Style {
-        Style {
-            json: true,
-            timestamp: true,
-            utc: true,
-            durations: false,
-            duration_digits: 6,
-            realtime_offset_ns: 1_700_000_000 * 1_000_000_000,
-            page_size: 4096,
-            second_cache: Default::default(),
-        }
+        Style { timestamp: true, ..super::test_style(true) }
     }
 
     #[test]

@@ -40,26 +40,8 @@ impl Tracer {
 /// `<... resumed>` halves joined, the column-40 padding taken out.
 fn strace_lines(text: &str) -> BTreeMap<u32, Vec<String>> {
     let mut per_tid: BTreeMap<u32, Vec<String>> = BTreeMap::new();
-    let mut unfinished: BTreeMap<u32, String> = BTreeMap::new();
-    for line in text.lines() {
-        let Some((tid, rest)) = line.split_once(' ') else { continue };
-        let Ok(tid) = tid.parse::<u32>() else { continue };
-        let rest = rest.trim_start();
-        if let Some(head) = rest.strip_suffix(" <unfinished ...>") {
-            unfinished.insert(tid, head.to_string());
-            continue;
-        }
-        let full = if rest.starts_with("<... ") {
-            let tail = rest.split_once(" resumed>").map(|x| x.1).unwrap_or(rest);
-            format!("{}{}", unfinished.remove(&tid).unwrap_or_default(), tail)
-        } else {
-            rest.to_string()
-        };
-        let full = match full.rfind(" = ") {
-            Some(i) => format!("{} = {}", full[..i].trim_end(), &full[i + 3..]),
-            None => full,
-        };
-        per_tid.entry(tid).or_default().push(full);
+    for (tid, call) in common::strace_calls(text, None) {
+        per_tid.entry(tid).or_default().push(call);
     }
     per_tid
 }

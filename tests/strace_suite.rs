@@ -151,30 +151,8 @@ fn call_of(line: &str) -> Option<&'static str> {
 /// ` = ` taken out, only argtrace's calls kept.
 fn strace_lines(text: &str, main: u32) -> PerTid {
     let mut per_tid = PerTid::new();
-    let mut unfinished: BTreeMap<u32, String> = BTreeMap::new();
-    for line in text.lines() {
-        let (tid, rest) = match line.split_once(' ') {
-            Some((t, rest)) if t.parse::<u32>().is_ok() => (t.parse().unwrap_or(main), rest.trim_start()),
-            _ => (main, line),
-        };
-        if let Some(head) = rest.strip_suffix(" <unfinished ...>") {
-            unfinished.insert(tid, head.to_string());
-            continue;
-        }
-        let full = if rest.starts_with("<... ") {
-            let tail = rest.split_once(" resumed>").map(|x| x.1).unwrap_or(rest);
-            format!("{}{}", unfinished.remove(&tid).unwrap_or_default(), tail)
-        } else {
-            rest.to_string()
-        };
-        if call_of(&full).is_none() {
-            continue;
-        }
-        let full = match full.rfind(" = ") {
-            Some(i) => format!("{} = {}", full[..i].trim_end(), &full[i + 3..]),
-            None => full,
-        };
-        per_tid.entry(tid).or_default().push(full);
+    for (tid, call) in common::strace_calls(text, Some(main)).into_iter().filter(|(_, c)| call_of(c).is_some()) {
+        per_tid.entry(tid).or_default().push(call);
     }
     per_tid
 }

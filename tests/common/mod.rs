@@ -121,3 +121,37 @@ pub fn named_mmap(name: &[u8], len: usize) -> u32 {
         pid as u32
     }
 }
+
+/// strace's calls in order as (tid, line): `<unfinished ...>` and `<... resumed>`
+/// halves joined, the padding before ` = ` taken out. A line that does not start
+/// with a thread id (strace without -f) belongs to `main`, or is skipped when
+/// `main` is None.
+pub fn strace_calls(text: &str, main: Option<u32>) -> Vec<(u32, String)> {
+    let mut calls = Vec::new();
+    let mut unfinished: std::collections::BTreeMap<u32, String> = Default::default();
+    for line in text.lines() {
+        let (tid, rest) = match line.split_once(' ').map(|(t, r)| (t.parse::<u32>(), r)) {
+            Some((Ok(tid), rest)) => (tid, rest.trim_start()),
+            _ => match main {
+                Some(main) => (main, line),
+                None => continue,
+            },
+        };
+        if let Some(head) = rest.strip_suffix(" <unfinished ...>") {
+            unfinished.insert(tid, head.to_string());
+            continue;
+        }
+        let full = if rest.starts_with("<... ") {
+            let tail = rest.split_once(" resumed>").map(|x| x.1).unwrap_or(rest);
+            format!("{}{}", unfinished.remove(&tid).unwrap_or_default(), tail)
+        } else {
+            rest.to_string()
+        };
+        let full = match full.rfind(" = ") {
+            Some(i) => format!("{} = {}", full[..i].trim_end(), &full[i + 3..]),
+            None => full,
+        };
+        calls.push((tid, full));
+    }
+    calls
+}
