@@ -65,8 +65,10 @@ macro_rules! set_common_rodata {
         let ro = $ro;
         let cfg: &$crate::config::Config = $cfg;
         // One pid is compared in the program; several are looked up in pid_filter.
-        ro.only_pid = if cfg.pids.len() == 1 { cfg.pids[0] } else { 0 };
-        ro.filter_pid = cfg.pids.len() > 1;
+        // With -f the follow map holds the pids and tids instead.
+        ro.follow_forks = cfg.follow;
+        ro.only_pid = if cfg.pids.len() == 1 && !cfg.follow { cfg.pids[0] } else { 0 };
+        ro.filter_pid = cfg.pids.len() > 1 && !cfg.follow;
         ro.filter_tid = !cfg.tids.is_empty();
         ro.filter_uid = cfg.uid.is_some();
         ro.target_uid = cfg.uid.unwrap_or(0);
@@ -181,15 +183,28 @@ pub fn prepare(obj: &mut OpenObject, cfg: &Config, mode: ProbeMode) -> libbpf_rs
             }
             Some("stacks") if cfg.stack => map.set_max_entries(16384)?,
             Some("call_stats" | "call_errors" | "summary_gen") => map.set_autocreate(cfg.summary)?,
+            Some("follow") if !cfg.follow => map.set_max_entries(1)?,
             _ => {}
         }
     }
     mode.family().prepare(obj, cfg, mode)
 }
 
-/// Writes the pid and tid filters, after load and before attach.
+/// What an entry of the follow map stands for (enum argtrace_follow in bpf/argtrace.h).
+const FOLLOW_PROCESS: u8 = 1;
+const FOLLOW_THREAD: u8 = 2;
+
+/// Writes the pid and tid filters (with -f, the follow map's first entries),
+/// after load and before attach.
 pub fn fill_filter_maps(obj: &libbpf_rs::Object, cfg: &Config) -> libbpf_rs::Result<()> {
     for map in obj.maps() {
+        if cfg.follow && map.name().to_str() == Some("follow") {
+            let seeds = cfg.pids.iter().map(|p| (p, FOLLOW_PROCESS)).chain(cfg.tids.iter().map(|t| (t, FOLLOW_THREAD)));
+            for (id, how) in seeds {
+                map.update(&id.to_ne_bytes(), &[how], MapFlags::ANY)?;
+            }
+            continue;
+        }
         let ids = match map.name().to_str() {
             Some("pid_filter") => &cfg.pids,
             Some("tid_filter") => &cfg.tids,
