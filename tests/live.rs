@@ -12,7 +12,7 @@ use std::process::Command;
 
 const ALL_MODES: [&str; 3] = ["fentry", "kprobe", "tracepoint"];
 /// The cases the suite runs in every mode the kernel has.
-const PER_MODE_CASES: [&str; 12] = [
+const PER_MODE_CASES: [&str; 20] = [
     "mmap",
     "mmap-user",
     "clone",
@@ -25,10 +25,27 @@ const PER_MODE_CASES: [&str; 12] = [
     "sigkill",
     "summary",
     "durations",
+    "follow-mmap",
+    "killed-mmap",
+    "follow-clone",
+    "killed-clone",
+    "follow-tcp-connect",
+    "killed-tcp-connect",
+    "follow-tcp-send",
+    "killed-tcp-send",
 ];
 /// argtrace syscall's cases (e2e/src/syscall.rs): the raw syscall
 /// tracepoints, once per kernel.
 const SYSCALL_CASES: [&str; 3] = ["syscall", "syscall-regex", "syscall-summary"];
+/// -f and -- CMD for the subjects of one mode (e2e/src/follow.rs), once per kernel.
+const FOLLOW_ONCE: [(&str, &str); 6] = [
+    ("follow-sock", "cgroup"),
+    ("killed-sock", "cgroup"),
+    ("follow-skb", "cgroup"),
+    ("killed-skb", "cgroup"),
+    ("follow-syscall", "tracepoint"),
+    ("killed-syscall", "tracepoint"),
+];
 
 /// The cases of `argtrace sock` (e2e/src/sock.rs), once, in its only mode.
 const SOCK_CASES: [&str; 14] = [
@@ -141,6 +158,9 @@ fn every_mode_the_kernel_has_shows_exactly_what_the_triggers_did() {
         results.iter().any(|l| l.starts_with("E2E-RESULT skb-pcap cgroup PASS") && l.contains("tcpdump -r agrees")),
         "skb-pcap did not read the pcap back with tcpdump (install tcpdump: scripts/test.sh does):\n{stdout}"
     );
+    for (case, mode) in FOLLOW_ONCE {
+        assert!(has(case, mode), "no passing {case} case in {mode} mode:\n{stdout}");
+    }
     for case in SYSCALL_CASES {
         assert!(has(case, "tracepoint"), "no passing {case} case in tracepoint mode:\n{stdout}");
     }
@@ -151,6 +171,7 @@ fn every_mode_the_kernel_has_shows_exactly_what_the_triggers_did() {
         + lacks.len()
         + 1
         + SYSCALL_CASES.len()
+        + FOLLOW_ONCE.len()
         + SOCK_CASES.len()
         + SKB_CASES.len();
     assert_eq!(results.len(), expected, "expected {expected} case results:\n{stdout}");
