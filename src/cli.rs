@@ -350,6 +350,9 @@ fn check_command(c: &CommonArgs, run: &[OsString]) -> Result<()> {
     if run.first().is_some_and(|p| p.is_empty()) {
         return Err(Error::Usage("the command after -- is empty".into()));
     }
+    if let Some(program) = run.first() {
+        crate::command::check_runnable(program)?;
+    }
     if !run.is_empty() && !c.tids.is_empty() {
         return Err(Error::Usage("--tid names threads of running processes: with -- CMD, use -p for others".into()));
     }

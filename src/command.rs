@@ -12,6 +12,38 @@ use std::os::unix::ffi::OsStrExt;
 
 use crate::error::{exit, Error, Result};
 
+/// Checks, before any BPF work, that `program` can be executed as execvp
+/// would find it (a path, or a name searched in PATH): one clear line and
+/// the shells' codes, 127 when it is not there, 126 when it is not
+/// executable. The exec itself reports what this cannot foresee.
+pub fn check_runnable(program: &std::ffi::OsStr) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let name = program.to_string_lossy();
+    let candidates: Vec<std::path::PathBuf> = if program.as_bytes().contains(&b'/') {
+        vec![program.into()]
+    } else {
+        let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
+        std::env::split_paths(&path).map(|d| d.join(program)).collect()
+    };
+    let mut found = None;
+    for c in &candidates {
+        match std::fs::metadata(c) {
+            Ok(m) if m.is_file() && m.permissions().mode() & 0o111 != 0 => return Ok(()),
+            Ok(m) => found = found.or(Some((c, if m.is_dir() { "is a directory" } else { "is not executable" }))),
+            Err(_) => {}
+        }
+    }
+    match found {
+        Some((path, why)) => {
+            Err(Error::Command(format!("cannot run {name}: {} {why}", path.display()), exit::CANNOT_EXECUTE))
+        }
+        None if candidates.len() == 1 => {
+            Err(Error::Command(format!("cannot run {name}: no such file"), exit::NOT_FOUND))
+        }
+        None => Err(Error::Command(format!("cannot run {name}: not found in PATH"), exit::NOT_FOUND)),
+    }
+}
+
 /// A forked child that waits for `release` before it executes the command.
 /// Dropped unreleased (tracing could not attach), it is killed and reaped.
 pub struct Held {

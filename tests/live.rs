@@ -12,7 +12,7 @@ use std::process::Command;
 
 const ALL_MODES: [&str; 3] = ["fentry", "kprobe", "tracepoint"];
 /// The cases the suite runs in every mode the kernel has.
-const PER_MODE_CASES: [&str; 20] = [
+const PER_MODE_CASES: [&str; 22] = [
     "mmap",
     "mmap-user",
     "clone",
@@ -33,6 +33,8 @@ const PER_MODE_CASES: [&str; 20] = [
     "killed-tcp-connect",
     "follow-tcp-send",
     "killed-tcp-send",
+    "follow-pid",
+    "follow-tid",
 ];
 /// argtrace syscall's cases (e2e/src/syscall.rs): the raw syscall
 /// tracepoints, once per kernel.

@@ -222,8 +222,18 @@ fn tid_of(subject: &str, e: &Value) -> Value {
     }
 }
 
-/// `argtrace SUBJECT -f EXTRA -- sh -c '<trigger>; exit 7'` (see above).
-pub fn case_follow(argtrace: &Path, subject: &str, extra: &[&str]) -> Outcome {
+/// Whom argtrace follows: the command it starts, or the trigger by -p or
+/// by --tid (its main thread).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Command,
+    Pid,
+    Tid,
+}
+
+/// `argtrace SUBJECT -f EXTRA -- sh -c '<trigger>; exit 7'`, or `-f -p`/`-f
+/// --tid` of a trigger already running (see above).
+pub fn case_follow(argtrace: &Path, subject: &str, extra: &[&str], target: Target) -> Outcome {
     let dir = scratch(subject);
     let (out, fifo) = (dir.join("lines"), dir.join("go"));
     let c = std::ffi::CString::new(fifo.to_str().expect("utf-8")).expect("no NUL");
@@ -232,52 +242,68 @@ pub fn case_follow(argtrace: &Path, subject: &str, extra: &[&str]) -> Outcome {
         return Err(format!("mkfifo: {}", std::io::Error::last_os_error()));
     }
     let me = std::env::current_exe().map_err(|e| e.to_string())?;
-    let script = r#""$0" follow-trigger "$1" "$2" "$3"; exit 7"#;
     let mut cmd = Command::new(argtrace);
     cmd.args([subject, "--json", "-f"]).args(extra);
     // Every call of a new thread would start with the C library's own (rseq ...).
     if subject == "syscall" {
         cmd.args(["-e", "trace=getpgid"]);
     }
-    cmd.args(["--", "sh", "-c", script]);
-    cmd.arg(&me).arg(subject).arg(&out).arg(&fifo);
+    let mut trigger = None;
+    if target == Target::Command {
+        let script = r#""$0" follow-trigger "$1" "$2" "$3"; exit 7"#;
+        cmd.args(["--", "sh", "-c", script]).arg(&me).arg(subject).arg(&out).arg(&fifo);
+    } else {
+        let child = Command::new(&me).arg("follow-trigger").arg(subject).arg(&out).arg(&fifo).spawn();
+        let child = child.map_err(|e| format!("cannot start the trigger: {e}"))?;
+        cmd.args([if target == Target::Pid { "-p" } else { "--tid" }, &child.id().to_string()]);
+        trigger = Some(child);
+    }
     let mut running = Running::spawn(&mut cmd)?;
-    running.wait_ready(Instant::now() + ATTACH_TIMEOUT)?;
+    let ready = running.wait_ready(Instant::now() + ATTACH_TIMEOUT);
     let unrelated = dir.join("unrelated");
     let done = Command::new(&me).arg("follow-trigger").arg(subject).arg(&unrelated).arg("-").status();
-    // Lets the tree run (also when the unrelated process failed: argtrace must end).
+    // Lets the tree run (also when something failed: everything must end).
     let _ = std::fs::write(&fifo, "go\n");
-    let output = running.output();
-    let _ = std::fs::remove_file(&fifo);
+    let trigger_status = trigger.map(|mut t| t.wait());
+    let output = if trigger_status.is_some() { running.stop() } else { running.output() };
+    ready?;
     if !done.as_ref().is_ok_and(|s| s.success()) {
         return Err(format!("the unrelated process failed: {done:?}"));
     }
-    if output.status.and_then(|s| s.code()) != Some(7) {
-        return Err(format!("argtrace ended with {:?}, not sh's 7; stderr: {}", output.status, output.stderr));
+    let want = if target == Target::Command { 7 } else { 0 };
+    if output.status.and_then(|s| s.code()) != Some(want) {
+        return Err(format!("argtrace ended with {:?}, not {want}; stderr: {}", output.status, output.stderr));
+    }
+    if trigger_status.is_some_and(|s| !s.is_ok_and(|s| s.success())) {
+        return Err("the trigger failed".into());
     }
     let (events, _) = output.events()?;
     let read = |p: &Path| -> Result<Vec<Value>, String> {
         let text = std::fs::read_to_string(p).map_err(|e| format!("the trigger's lines: {e}"))?;
         text.lines().map(|l| serde_json::from_str(l).map_err(|e| format!("{e}: {l}"))).collect()
     };
-    let lines = read(&out)?;
-    let stranger = read(&unrelated)?;
+    let (lines, stranger) = (read(&out)?, read(&unrelated)?);
     let _ = std::fs::remove_dir_all(&dir);
+    check_lines(subject, &events, &lines, &stranger).map(|d| format!("{d}; exit {want}"))
+}
+
+/// Every line of the tree found, none of the stranger's.
+fn check_lines(subject: &str, events: &[Value], lines: &[Value], stranger: &[Value]) -> Outcome {
     if lines.len() != 6 {
         return Err(format!("the trigger wrote {} lines, not 6: {lines:?}", lines.len()));
     }
     let pids: std::collections::BTreeSet<String> = lines.iter().map(|l| l["pid"].to_string()).collect();
-    for l in &lines {
-        check_line(subject, &events, l)?;
+    for l in lines {
+        check_line(subject, events, l)?;
     }
-    for s in &stranger {
+    for s in stranger {
         if let Some(leak) = events.iter().find(|e| subset(&s["key"], e) || e["pid"] == s["pid"]) {
             return Err(format!("the unrelated process {} was traced: {leak}", s["pid"]));
         }
     }
     Ok(format!(
         "3 generations (pids {}) and their threads seen with their values, each child's and thread's first; \
-         the unrelated {} not; exit 7",
+         the unrelated {} not",
         pids.into_iter().collect::<Vec<_>>().join(","),
         stranger.first().map(|s| s["pid"].to_string()).unwrap_or_default()
     ))
@@ -323,9 +349,14 @@ pub fn case_killed(argtrace: &Path, subject: &str, extra: &[&str]) -> Outcome {
 pub fn suite(argtrace: &Path, modes: &[String]) -> i32 {
     let mut report = crate::harness::Report::default();
     let cases = modes.iter().flat_map(|m| CALL_SUBJECTS.map(|s| (s, m.as_str()))).chain(ONCE);
+    for mode in modes {
+        let extra = ["--probe", mode.as_str()];
+        report.case("follow-pid", mode, case_follow(argtrace, "mmap", &extra, Target::Pid));
+        report.case("follow-tid", mode, case_follow(argtrace, "mmap", &extra, Target::Tid));
+    }
     for (subject, mode) in cases {
         let extra = ["--probe", mode];
-        report.case(&format!("follow-{subject}"), mode, case_follow(argtrace, subject, &extra));
+        report.case(&format!("follow-{subject}"), mode, case_follow(argtrace, subject, &extra, Target::Command));
         report.case(&format!("killed-{subject}"), mode, case_killed(argtrace, subject, &extra));
     }
     report.done()

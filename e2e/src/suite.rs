@@ -100,9 +100,13 @@ pub fn run(opts: &Options) -> i32 {
                 continue;
             }
             let extra = ["--probe", mode.as_str()];
-            report.case(&format!("follow-{subject}"), mode, follow::case_follow(argtrace, subject, &extra));
+            let case = follow::case_follow(argtrace, subject, &extra, follow::Target::Command);
+            report.case(&format!("follow-{subject}"), mode, case);
             report.case(&format!("killed-{subject}"), mode, follow::case_killed(argtrace, subject, &extra));
         }
+        let extra = ["--probe", mode.as_str()];
+        report.case("follow-pid", mode, follow::case_follow(argtrace, "mmap", &extra, follow::Target::Pid));
+        report.case("follow-tid", mode, follow::case_follow(argtrace, "mmap", &extra, follow::Target::Tid));
     }
     match &plan.auto {
         Some(auto) => report.case("auto", auto, calls::case_mmap(argtrace, None, auto)),
@@ -117,7 +121,8 @@ pub fn run(opts: &Options) -> i32 {
     // -f and -- CMD for the subjects of one mode per kernel.
     for (subject, mode) in follow::ONCE {
         let extra = ["--probe", mode];
-        report.case(&format!("follow-{subject}"), mode, follow::case_follow(argtrace, subject, &extra));
+        let case = follow::case_follow(argtrace, subject, &extra, follow::Target::Command);
+        report.case(&format!("follow-{subject}"), mode, case);
         report.case(&format!("killed-{subject}"), mode, follow::case_killed(argtrace, subject, &extra));
     }
     // argtrace sock: cgroup hooks, the same on every kernel whatever its probe modes.
