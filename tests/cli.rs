@@ -300,3 +300,18 @@ fn a_command_s_status_is_argtrace_s() {
     // A command that takes argtrace's own options after -- keeps them.
     assert_eq!(run(&["mmap", "--", "sh", "-c", "exit $#", "sh", "-p", "1", "-f"]).status.code(), Some(3));
 }
+
+#[test]
+fn stop_signals_go_to_the_command_and_its_death_is_argtrace_s_status() {
+    for sig in [libc::SIGTERM, libc::SIGINT] {
+        let (mut child, stderr_rx) = start(&["mmap", "--", "sleep", "60"], Stdio::null());
+        let started = Instant::now();
+        // SAFETY: signalling our own child (argtrace), which passes it on to sleep.
+        unsafe { libc::kill(child.id() as i32, sig) };
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(128 + sig), "signal {sig}");
+        assert!(started.elapsed() < Duration::from_secs(30), "sleep was not ended by the signal");
+        let stderr = rest_of(&stderr_rx, Duration::from_secs(10)).join("\n");
+        assert!(stderr.contains(" events, 0 lost"), "{stderr}");
+    }
+}
