@@ -4,7 +4,7 @@
 //! the credentials argtrace was started with (-Z drops only argtrace's own),
 //! and blocks on a pipe until the parent, attached, writes one byte: its next
 //! call is the execve that the tracer sees. Like sys.rs, this is a home of
-//! libc calls (fork, execvp, waitpid, kill).
+//! libc calls (fork, execv, waitpid, kill).
 
 use std::ffi::{CString, OsString};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -17,6 +17,13 @@ use crate::error::{exit, Error, Result};
 /// the shells' codes, 127 when it is not there, 126 when it is not
 /// executable. The exec itself reports what this cannot foresee.
 pub fn check_runnable(program: &std::ffi::OsStr) -> Result<()> {
+    resolve(program).map(|_| ())
+}
+
+/// Where `program` is, as execvp would find it (see `check_runnable`): the
+/// child executes that file, so that, as under strace, its one execve is the
+/// first call seen, not a failed execve per PATH entry before it.
+fn resolve(program: &std::ffi::OsStr) -> Result<std::path::PathBuf> {
     use std::os::unix::fs::PermissionsExt;
     let name = program.to_string_lossy();
     let candidates: Vec<std::path::PathBuf> = if program.as_bytes().contains(&b'/') {
@@ -28,7 +35,7 @@ pub fn check_runnable(program: &std::ffi::OsStr) -> Result<()> {
     let mut found = None;
     for c in &candidates {
         match std::fs::metadata(c) {
-            Ok(m) if m.is_file() && m.permissions().mode() & 0o111 != 0 => return Ok(()),
+            Ok(m) if m.is_file() && m.permissions().mode() & 0o111 != 0 => return Ok(c.clone()),
             Ok(m) => found = found.or(Some((c, if m.is_dir() { "is a directory" } else { "is not executable" }))),
             Err(_) => {}
         }
@@ -50,7 +57,7 @@ pub struct Held {
     pid: libc::pid_t,
     /// The write end of the pipe the child waits on.
     go: Option<OwnedFd>,
-    /// The read end of the pipe the child reports a failed execvp on
+    /// The read end of the pipe the child reports a failed execv on
     /// (close-on-exec: end of file means the command is running).
     failed: OwnedFd,
     name: String,
@@ -69,7 +76,7 @@ fn pipe() -> Result<(OwnedFd, OwnedFd)> {
 
 impl Held {
     /// Forks the child that will run `argv` (argv[0] searched in PATH, as
-    /// execvp does) once released.
+    /// execvp does, by argtrace) once released.
     pub fn spawn(argv: &[OsString]) -> Result<Held> {
         let args: Vec<CString> = argv
             .iter()
@@ -77,6 +84,8 @@ impl Held {
             .collect::<std::result::Result<_, _>>()
             .map_err(|_| Error::Usage("the command after -- has an argument with a NUL byte".into()))?;
         let name = argv[0].to_string_lossy().into_owned();
+        let file = CString::new(resolve(&argv[0])?.into_os_string().as_bytes())
+            .map_err(|_| Error::Usage("the command after -- has a NUL byte".into()))?;
         let mut ptrs: Vec<*const libc::c_char> = args.iter().map(|a| a.as_ptr()).collect();
         ptrs.push(std::ptr::null());
         let (wait_rd, go) = pipe()?;
@@ -89,7 +98,9 @@ impl Held {
         }
         if pid == 0 {
             // SAFETY: in the child; the descriptors and pointers are valid.
-            unsafe { child_exec(wait_rd.as_raw_fd(), go.as_raw_fd(), failed.as_raw_fd(), failed_wr.as_raw_fd(), &ptrs) }
+            unsafe {
+                child_exec(wait_rd.as_raw_fd(), go.as_raw_fd(), failed.as_raw_fd(), failed_wr.as_raw_fd(), &file, &ptrs)
+            }
         }
         drop((wait_rd, failed_wr));
         Ok(Held { pid, go: Some(go), failed, name })
@@ -143,14 +154,21 @@ impl Drop for Held {
     }
 }
 
-/// The child's side: wait for the parent's byte, then execvp; a failure is
+/// The child's side: wait for the parent's byte, then execv `file`; a failure is
 /// reported as its errno on `failed_wr` and ends the child with 127. End of
 /// file instead of the byte (argtrace gone) ends it without running anything.
 ///
 /// # Safety
 /// Called in the child just after fork, with valid descriptors and a
 /// NULL-terminated array of valid C strings.
-unsafe fn child_exec(wait_rd: i32, go: i32, failed: i32, failed_wr: i32, argv: &[*const libc::c_char]) -> ! {
+unsafe fn child_exec(
+    wait_rd: i32,
+    go: i32,
+    failed: i32,
+    failed_wr: i32,
+    file: &CString,
+    argv: &[*const libc::c_char],
+) -> ! {
     libc::close(go);
     libc::close(failed);
     // Rust ignores SIGPIPE in argtrace; an ignored signal stays ignored
@@ -169,7 +187,7 @@ unsafe fn child_exec(wait_rd: i32, go: i32, failed: i32, failed_wr: i32, argv: &
         libc::_exit(exit::NOT_FOUND);
     }
     // wait_rd closes itself at exec: no call between the byte and execve.
-    libc::execvp(argv[0], argv.as_ptr());
+    libc::execv(file.as_ptr(), argv.as_ptr());
     let errno = *libc::__errno_location();
     libc::write(failed_wr, (&errno as *const i32).cast(), 4);
     libc::_exit(exit::NOT_FOUND)

@@ -40,13 +40,14 @@ const PER_MODE_CASES: [&str; 22] = [
 /// tracepoints, once per kernel.
 const SYSCALL_CASES: [&str; 3] = ["syscall", "syscall-regex", "syscall-summary"];
 /// -f and -- CMD for the subjects of one mode (e2e/src/follow.rs), once per kernel.
-const FOLLOW_ONCE: [(&str, &str); 6] = [
+const FOLLOW_ONCE: [(&str, &str); 7] = [
     ("follow-sock", "cgroup"),
     ("killed-sock", "cgroup"),
     ("follow-skb", "cgroup"),
     ("killed-skb", "cgroup"),
     ("follow-syscall", "tracepoint"),
     ("killed-syscall", "tracepoint"),
+    ("cmd-execve", "tracepoint"),
 ];
 
 /// The cases of `argtrace sock` (e2e/src/sock.rs), once, in its only mode.

@@ -332,6 +332,29 @@ fn check_line(subject: &str, events: &[Value], l: &Value) -> Result<(), String> 
     Ok(())
 }
 
+/// `argtrace syscall -- sh -c 'exit 5'`: the first event is sh's execve, seen
+/// at its return in the new image (comm sh, result 0), and argtrace exits 5.
+pub fn case_execve(argtrace: &Path) -> Outcome {
+    let mut cmd = Command::new(argtrace);
+    cmd.args(["syscall", "--json", "--", "sh", "-c", "exit 5"]);
+    let output = Running::spawn(&mut cmd)?.output();
+    if output.status.and_then(|s| s.code()) != Some(5) {
+        return Err(format!("argtrace ended with {:?}, not 5; stderr: {}", output.status, output.stderr));
+    }
+    let (events, _) = output.events()?;
+    let first = events.first().ok_or("no event")?;
+    let want = json!({"syscall": "execve", "comm": "sh", "ret": 0});
+    let file = first["args"]["filename"].as_str().unwrap_or_default();
+    if !subset(&want, first) || !file.ends_with("/sh") || first["pid"] != first["tid"] {
+        return Err(format!("the first event is not sh's execve = 0: {first}"));
+    }
+    let exits = events.iter().filter(|e| e["syscall"] == "exit_group" && e["args"]["error_code"] == 5).count();
+    if exits != 1 {
+        return Err(format!("{exits} exit_group(5) among {} events", events.len()));
+    }
+    Ok(format!("first event execve(\"{file}\") = 0 in sh, {} more calls, one exit_group(5); exit 5", events.len() - 1))
+}
+
 /// `argtrace SUBJECT EXTRA -- sh -c 'kill -TERM $$'`: exits 128+15.
 pub fn case_killed(argtrace: &Path, subject: &str, extra: &[&str]) -> Outcome {
     let mut cmd = Command::new(argtrace);
@@ -359,5 +382,6 @@ pub fn suite(argtrace: &Path, modes: &[String]) -> i32 {
         report.case(&format!("follow-{subject}"), mode, case_follow(argtrace, subject, &extra, Target::Command));
         report.case(&format!("killed-{subject}"), mode, case_killed(argtrace, subject, &extra));
     }
+    report.case("cmd-execve", "tracepoint", case_execve(argtrace));
     report.done()
 }
