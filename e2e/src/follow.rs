@@ -368,11 +368,17 @@ pub fn case_killed(argtrace: &Path, subject: &str, extra: &[&str]) -> Outcome {
 }
 
 /// The follow cases alone: the call subjects in each of `modes`, then the
-/// subjects of one mode (`argtrace-e2e follow-suite ARGTRACE [MODE..]`).
-pub fn suite(argtrace: &Path, modes: &[String]) -> i32 {
+/// subjects of one mode (`argtrace-e2e follow-suite ARGTRACE [MODE..]
+/// [!SUBJECT:MODE..]`, the latter a pair the kernel refuses, as --refuse).
+pub fn suite(argtrace: &Path, args: &[String]) -> i32 {
     let mut report = crate::harness::Report::default();
-    let cases = modes.iter().flat_map(|m| CALL_SUBJECTS.map(|s| (s, m.as_str()))).chain(ONCE);
-    for mode in modes {
+    let (refused, modes): (Vec<&String>, Vec<&String>) = args.iter().partition(|a| a.starts_with('!'));
+    let cases = modes
+        .iter()
+        .flat_map(|m| CALL_SUBJECTS.map(|s| (s, m.as_str())))
+        .filter(|(s, m)| !refused.iter().any(|r| **r == format!("!{s}:{m}")))
+        .chain(ONCE);
+    for mode in &modes {
         let extra = ["--probe", mode.as_str()];
         report.case("follow-pid", mode, case_follow(argtrace, "mmap", &extra, Target::Pid));
         report.case("follow-tid", mode, case_follow(argtrace, "mmap", &extra, Target::Tid));
