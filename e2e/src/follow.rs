@@ -318,7 +318,16 @@ fn check_line(subject: &str, events: &[Value], l: &Value) -> Result<(), String> 
     let who = &l["who"];
     let found: Vec<&Value> = events.iter().filter(|e| subset(&l["key"], e)).collect();
     let [one] = found.as_slice() else {
-        return Err(format!("{who}: {} events match {} (of {})", found.len(), l["key"], events.len()));
+        let own: Vec<String> = events.iter().filter(|e| tid_of(subject, e) == l["tid"]).map(Value::to_string).collect();
+        return Err(format!(
+            "{who} (pid {}, tid {}): {} events match {} (of {}); its events: {}",
+            l["pid"],
+            l["tid"],
+            found.len(),
+            l["key"],
+            events.len(),
+            own.join(" ")
+        ));
     };
     if !subset(&l["ids"], one) {
         return Err(format!("{who}: {one} is not {}", l["ids"]));
