@@ -31,7 +31,7 @@ const PER_MODE_CASES: [&str; 12] = [
 const SYSCALL_CASES: [&str; 3] = ["syscall", "syscall-regex", "syscall-summary"];
 
 /// The cases of `argtrace sock` (e2e/src/sock.rs), once, in its only mode.
-const SOCK_CASES: [&str; 14] = [
+const SOCK_CASES: [&str; 15] = [
     "sock-auto",
     "sock-tcp-listen",
     "sock-udp-sendmsg",
@@ -39,6 +39,7 @@ const SOCK_CASES: [&str; 14] = [
     "sock-fork-close",
     "sock-preexisting",
     "sock-seeded-accept",
+    "sock-accepted",
     "sock-family",
     "sock-proto",
     "sock-text",
