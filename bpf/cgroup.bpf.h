@@ -37,6 +37,24 @@ static __always_inline void count_event(__u32 row)
 	count_call(row, 0, 0);
 }
 
+/* Summary mode: one event of row `row` that is known to have failed (sock: a
+ * bind the kernel never confirmed), counted with its row's errors. The
+ * errno is not seen by the hook: none is filed. */
+static __always_inline void count_failed_event(__u32 row)
+{
+	__u32 zero = 0, *gen = bpf_map_lookup_elem(&summary_gen, &zero);
+	struct argtrace_call_stats *s;
+	__u32 slot;
+
+	count_call(row, 0, 0);
+	if (!gen || row >= ARGTRACE_SUMMARY_ROWS)
+		return;
+	slot = (*gen & 1) * ARGTRACE_SUMMARY_ROWS + row;
+	s = bpf_map_lookup_elem(&call_stats, &slot);
+	if (s)
+		s->errors += 1;
+}
+
 /* False on a kernel without socket-local storage: the creators map is then not
  * created, and the verifier drops the code that uses it as dead. */
 const volatile bool have_sk_storage = true;

@@ -194,13 +194,17 @@ static __always_inline void send_event(struct sock_event *e)
 }
 
 /* An earlier bind of this socket that never reached post_bind: sent now, as
- * the request alone, before the event that follows it. */
+ * the request alone, before the event that follows it; with -s counted as a
+ * failed bind (the kernel granted nothing). */
 static __always_inline void flush_pending_bind(__u64 cookie)
 {
 	struct sock_event *p = bpf_map_lookup_elem(&pending_binds, &cookie);
 
 	if (p) {
-		send_event(p);
+		if (summary_mode)
+			count_failed_event(p->op);
+		else
+			submit(p, sizeof(*p));
 		bpf_map_delete_elem(&pending_binds, &cookie);
 	}
 }

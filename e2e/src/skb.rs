@@ -421,8 +421,9 @@ fn case_summary(argtrace: &Path) -> Outcome {
     let table: Value = serde_json::from_str(t.out.stdout.trim())
         .map_err(|e| format!("not one JSON object ({e}): {}", t.out.stdout))?;
     let s = &table["summary"];
-    let want = json!({"subject": "skb", "probe": "cgroup", "counts": [{"event": "egress", "count": PAIR_COUNT}],
-        "total": {"count": PAIR_COUNT}, "dropped": 0});
+    let want = json!({"subject": "skb", "probe": "cgroup",
+        "counts": [{"event": "egress", "count": PAIR_COUNT, "errors": 0}],
+        "total": {"count": PAIR_COUNT, "errors": 0}, "dropped": 0});
     if !subset(&want, s) {
         return Err(format!("expected {want}: {table}"));
     }

@@ -168,11 +168,12 @@ impl Family for Cgroup {
     }
 }
 
-/// A syscall tracepoint of a cgroup subject (`tracepoint/syscalls/...`):
-/// it tells whose a socket is where no cgroup hook runs in the task's own
-/// context (sock: the task that accepted a socket, at accept's return).
+/// A syscall tracepoint of a cgroup subject: it tells whose a socket is
+/// where no cgroup hook runs in the task's own context (sock: the task that
+/// accepted a socket, at accept's return). Only these: the call subjects'
+/// syscall tracepoints are never the cgroup family's.
 fn is_task_hook(section: &str) -> bool {
-    section.starts_with("tracepoint/syscalls/")
+    matches!(section, "tracepoint/syscalls/sys_exit_accept" | "tracepoint/syscalls/sys_exit_accept4")
 }
 
 /// Attaches the object's loaded task hooks (above). One that cannot be

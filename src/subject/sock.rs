@@ -132,6 +132,13 @@ impl Subject for Sock {
         records.into_iter().map(|(_, value)| value).collect()
     }
 
+    /// A parked bind counts as a bind that failed: post_bind never
+    /// confirmed it.
+    fn leftover_row(&self, record: &[u8]) -> Option<(u32, bool)> {
+        let e = crate::event::copy::<SockEvent>(record)?;
+        Some((e.op.into(), e.bound_known == 0))
+    }
+
     fn render(&self, record: &[u8], style: &Style, stacks: Option<&StackReader>, out: &mut String) -> bool {
         render::record::<SockEvent>(record, style, stacks, out)
     }
