@@ -8,8 +8,10 @@
  * ran it, can name it.
  *
  * The creators map is made with BPF_F_NO_PREALLOC; a subject that wants
- * more (sock, skb: BPF_F_CLONE, so that an accepted socket inherits its
- * listener's creator) sets its flags from user space before load. */
+ * more (skb: BPF_F_CLONE, so that an accepted socket's packets, which come
+ * before accept() returns, inherit its listener's owner) sets its flags from
+ * user space before load. sock names the task that accepted it instead
+ * (bpf/sock.bpf.c). */
 #ifndef ARGTRACE_CGROUP_BPF_H
 #define ARGTRACE_CGROUP_BPF_H
 
