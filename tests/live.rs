@@ -49,13 +49,14 @@ const SOCK_CASES: [&str; 15] = [
     "sock-summary",
 ];
 /// The cases of `argtrace skb` (e2e/src/skb.rs), once, with their mode.
-const SKB_CASES: [(&str, &str); 13] = [
+const SKB_CASES: [(&str, &str); 14] = [
     ("skb-tcp", "cgroup"),
     ("skb-udp", "cgroup"),
     ("skb-ipv6", "cgroup"),
     ("skb-edges", "cgroup"),
     ("skb-relative", "cgroup"),
     ("skb-old-socket", "cgroup"),
+    ("skb-old-server", "cgroup"),
     ("skb-pid-filter", "cgroup"),
     ("skb-pcap", "cgroup"),
     ("skb-pcap-user", "cgroup"),
