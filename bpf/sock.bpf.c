@@ -52,12 +52,14 @@ struct {
 } pending_binds SEC(".maps");
 
 /* The task that accepted a socket, by the socket's kernel address, from
- * accept's return until the socket's next cgroup hook takes it (LRU: an
- * entry no hook ever takes, a socket of another cgroup than --cgroup, is
- * pushed out). */
+ * accept's return until the socket's next cgroup hook takes it: for a TCP
+ * connection that is its close, so this holds one entry per accepted
+ * connection still open (LRU: beyond 65536 of them the oldest lose their
+ * acceptor, and an entry no hook ever takes, a socket of another cgroup than
+ * --cgroup, is pushed out; about 6 MiB). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
+	__uint(max_entries, 65536);
 	__type(key, __u64);
 	__type(value, struct sock_creator);
 } acceptors SEC(".maps");

@@ -192,7 +192,8 @@ impl SockEvent {
         u64::from(self.protocol) == net::IPPROTO_TCP
     }
 
-    /// From creation to this event, when the creation was seen.
+    /// From creation (an accepted socket: its accept) to this event, when
+    /// that was seen.
     fn lifetime_ns(&self) -> Option<u64> {
         self.creator().filter(|c| c.flags & cgroup::SEEDED == 0).map(|c| self.h.ts_ns.saturating_sub(c.ts_ns))
     }
