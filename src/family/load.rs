@@ -40,6 +40,43 @@ impl Tracer<'_> {
     pub fn drops(&self) -> libbpf_rs::Result<Drops> {
         self.map("drops").map(Drops)
     }
+
+    /// How many times the kernel skipped one of the object's programs
+    /// (bpf_prog_info's recursion_misses, 5.12+; 0 before): a trampoline
+    /// (fentry, fexit) or raw tracepoint that fired while a BPF program
+    /// already ran on that CPU is not run at all, so whatever it would have
+    /// seen is lost without the program knowing.
+    pub fn skipped_runs(&self) -> u64 {
+        use std::os::fd::{AsFd as _, AsRawFd as _};
+        self.skel
+            .object()
+            .progs()
+            .map(|prog| {
+                let mut info = libbpf_rs::libbpf_sys::bpf_prog_info::default();
+                let mut len = std::mem::size_of_val(&info) as u32;
+                // SAFETY: the kernel writes at most `len` bytes into `info`, a
+                // bpf_prog_info it owns for the call; the fd is the program's.
+                let r = unsafe {
+                    libbpf_rs::libbpf_sys::bpf_prog_get_info_by_fd(prog.as_fd().as_raw_fd(), &mut info, &mut len)
+                };
+                if r == 0 {
+                    info.recursion_misses
+                } else {
+                    0
+                }
+            })
+            .sum()
+    }
+}
+
+/// The line that says the kernel skipped runs of argtrace's programs, if it did.
+pub fn skipped_line(skipped: u64) -> Option<String> {
+    (skipped > 0).then(|| {
+        format!(
+            "argtrace: the kernel skipped {skipped} runs of argtrace's programs (another BPF program ran on that \
+             CPU at the time): events of traced tasks may be among them, not counted as lost"
+        )
+    })
 }
 
 /// The `drops` map of a loaded object.

@@ -157,8 +157,13 @@ fn stream(
     read_ring(&events_map, cfg, &done, tx, spare_rx, || subject.leftovers(&tracer))?;
     let report = renderer.join().map_err(|_| Error::Runtime("the renderer thread panicked".into()))?;
     let dropped = drops.read() + report.malformed;
+    let skipped = tracer.skipped_runs();
     drop(tracer);
-    finish(run, report, dropped)
+    let r = finish(run, report, dropped);
+    if let Some(line) = crate::family::load::skipped_line(skipped) {
+        crate::say!("{line}");
+    }
+    r
 }
 
 fn runtime(what: &str, e: libbpf_rs::Error) -> Error {
