@@ -105,9 +105,31 @@ pub fn case(argtrace: &Path, mode: &str) -> Outcome {
     case_with(argtrace, mode, SELECTION)
 }
 
+/// Where argtrace must take its syscall numbers from on this kernel, found
+/// independently: the running kernel where /proc/kallsyms shows the address
+/// of its syscall metadata (CONFIG_KALLSYMS_ALL), else strace's table. The
+/// start-up line must say the same.
+fn numbers_source(stderr: &str) -> Result<&'static str, String> {
+    let kallsyms = std::fs::read_to_string("/proc/kallsyms").map_err(|e| format!("/proc/kallsyms: {e}"))?;
+    let shown = kallsyms.lines().any(|l| {
+        let w: Vec<&str> = l.split_whitespace().collect();
+        w.len() >= 3 && w[2] == "syscalls_metadata" && !w[0].trim_start_matches('0').is_empty()
+    });
+    let (source, want) = if shown {
+        ("kernel", "argtrace: syscall numbers from the running kernel (syscalls_metadata: ")
+    } else {
+        ("table", "argtrace: syscall numbers from strace 6.1's table for ")
+    };
+    match stderr.lines().find(|l| l.starts_with("argtrace: syscall numbers from")) {
+        Some(l) if l.starts_with(want) => Ok(source),
+        other => Err(format!("the numbers' source should be {source} ({want}...), argtrace said {other:?}")),
+    }
+}
+
 /// The case with `selection` (which must select SELECTION's syscalls).
 pub fn case_with(argtrace: &Path, mode: &str, selection: &str) -> Outcome {
-    let t = traced_run(argtrace, "syscall", &["-e", selection], "syscall")?;
+    let t = traced_run(argtrace, "syscall", &["--probe", mode, "-e", selection], "syscall")?;
+    let source = numbers_source(&t.stderr)?;
     let mut n = 0;
     for e in &t.expectations {
         if let Some(want) = e.get("expect") {
@@ -131,14 +153,20 @@ pub fn case_with(argtrace: &Path, mode: &str, selection: &str) -> Outcome {
     if let Some(other) = t.events.iter().find(|e| !e["syscall"].as_str().is_some_and(|s| wanted.contains(&s))) {
         return Err(format!("-e {selection} let through {other}"));
     }
-    Ok(format!("{n} calls matched exactly, no other syscall; {}", t.summary))
+    Ok(format!("{n} calls matched exactly, no other syscall; numbers from the {source}; {}", t.summary))
 }
 
-/// The syscall cases, once per kernel: the raw syscall tracepoints.
+/// The modes of the raw syscall dispatcher: every Debian kernel has both.
+pub const MODES: [&str; 2] = ["tp_btf", "raw_tp"];
+
+/// The syscall cases, once per kernel: the raw syscall tracepoints, in each
+/// of the dispatcher's modes.
 pub fn cases(argtrace: &Path, report: &mut Report) {
-    report.case("syscall", "tracepoint", case(argtrace, "tracepoint"));
-    report.case("syscall-regex", "tracepoint", case_with(argtrace, "tracepoint", SELECTION_REGEX));
-    report.case("syscall-summary", "tracepoint", summary_case(argtrace));
+    for mode in MODES {
+        report.case("syscall", mode, case(argtrace, mode));
+    }
+    report.case("syscall-regex", "tp_btf", case_with(argtrace, "tp_btf", SELECTION_REGEX));
+    report.case("syscall-summary", "tp_btf", summary_case(argtrace));
 }
 
 /// `argtrace-e2e syscall-suite ARGTRACE`: the syscall cases alone.
