@@ -170,6 +170,31 @@ pub fn case_with(argtrace: &Path, mode: &str, selection: &str) -> Outcome {
     Ok(format!("{n} calls matched exactly, no other syscall; numbers from the {source}; {}", t.summary))
 }
 
+/// Whether strace 6.1's tables put `name` in the class %file.
+fn is_file_call(name: &str) -> bool {
+    use argtrace::subject::syscall::{kernel, strace_tables};
+    let bit = strace_tables::CLASS_BITS.iter().position(|c| *c == "%file").expect("%file is a class");
+    kernel::classes_of(name) & (1 << bit) != 0
+}
+
+/// `-e trace=%file` (`file` true) or `-e trace=!%file`: the trigger's calls
+/// of that side are found exactly (the openat calls, or the writes, reads,
+/// mmap and personality), and no call of the other side appears.
+pub fn class_case(argtrace: &Path, expr: &str, file: bool) -> Outcome {
+    let t = traced_run(argtrace, "syscall", &["--probe", "tp_btf", "-e", expr], "syscall")?;
+    let mut n = 0;
+    for want in t.expectations.iter().filter_map(|e| e.get("expect")) {
+        if want["syscall"].as_str().is_some_and(is_file_call) == file {
+            find_one(&t, want, "tp_btf")?;
+            n += 1;
+        }
+    }
+    if let Some(other) = t.events.iter().find(|e| e["syscall"].as_str().is_some_and(is_file_call) != file) {
+        return Err(format!("-e {expr} let through {other}"));
+    }
+    Ok(format!("{n} of the trigger's calls matched exactly, none of the other side among {} events", t.events.len()))
+}
+
 /// The modes of the raw syscall dispatcher: every Debian kernel has both.
 pub const MODES: [&str; 2] = ["tp_btf", "raw_tp"];
 
@@ -183,6 +208,8 @@ pub fn cases(argtrace: &Path, report: &mut Report) {
     }
     report.case("syscall-no-kernel-btf", "raw_tp", no_kernel_btf_case(argtrace));
     report.case("syscall-regex", "tp_btf", case_with(argtrace, "tp_btf", SELECTION_REGEX));
+    report.case("syscall-class", "tp_btf", class_case(argtrace, "trace=%file", true));
+    report.case("syscall-negation", "tp_btf", class_case(argtrace, "trace=!%file", false));
     report.case("syscall-summary", "tp_btf", summary_case(argtrace));
 }
 
