@@ -123,7 +123,7 @@ pub fn case(argtrace: &Path, mode: &str) -> Outcome {
 /// independently: the running kernel where /proc/kallsyms shows the address
 /// of its syscall metadata (CONFIG_KALLSYMS_ALL), else strace's table. The
 /// start-up line must say the same.
-fn numbers_source(stderr: &str) -> Result<&'static str, String> {
+fn numbers_source(stderr: &str) -> Result<&str, String> {
     let kallsyms = std::fs::read_to_string("/proc/kallsyms").map_err(|e| format!("/proc/kallsyms: {e}"))?;
     let shown = kallsyms.lines().any(|l| {
         let w: Vec<&str> = l.split_whitespace().collect();
@@ -135,7 +135,7 @@ fn numbers_source(stderr: &str) -> Result<&'static str, String> {
         ("table", "argtrace: syscall numbers from strace 6.1's table for ")
     };
     match stderr.lines().find(|l| l.starts_with("argtrace: syscall numbers from")) {
-        Some(l) if l.starts_with(want) => Ok(source),
+        Some(l) if l.starts_with(want) => Ok(if shown { l.trim_start_matches("argtrace: syscall ") } else { source }),
         other => Err(format!("the numbers' source should be {source} ({want}...), argtrace said {other:?}")),
     }
 }
@@ -167,7 +167,7 @@ pub fn case_with(argtrace: &Path, mode: &str, selection: &str) -> Outcome {
     if let Some(other) = t.events.iter().find(|e| !e["syscall"].as_str().is_some_and(|s| wanted.contains(&s))) {
         return Err(format!("-e {selection} let through {other}"));
     }
-    Ok(format!("{n} calls matched exactly, no other syscall; numbers from the {source}; {}", t.summary))
+    Ok(format!("{n} calls matched exactly, no other syscall; numbers: {source}; {}", t.summary))
 }
 
 /// Whether strace 6.1's tables put `name` in the class %file.

@@ -192,6 +192,7 @@ mod tests {
             compat: [row(5, "open")].into_iter().collect(),
             compat_labels: Default::default(),
             source: super::super::kernel::NumberSource::Table(String::new()),
+            renamed: Vec::new(),
         }
     }
 

@@ -64,13 +64,17 @@ pub struct Table {
     pub compat_labels: BTreeMap<u32, &'static str>,
     /// Where the native numbers came from.
     pub source: NumberSource,
+    /// The numbers the kernel names otherwise than strace's table (`-v`).
+    pub renamed: Vec<String>,
 }
 
 /// Where a table's native syscall numbers and names came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum NumberSource {
-    /// The running kernel's syscall metadata: this many syscalls.
-    Kernel(usize),
+    /// The running kernel's syscall metadata: this many syscalls, and the
+    /// numbers it has no metadata for (no SYSCALL_DEFINE: sys_ni_syscall
+    /// gaps) named from strace's table.
+    Kernel { syscalls: usize, from_table: usize },
     /// strace 6.1's table for the architecture, because of this.
     Table(String),
 }
@@ -81,9 +85,10 @@ impl NumberSource {
         let arch = std::env::consts::ARCH;
         let compat = if cfg!(target_arch = "x86_64") { "; i386 tasks' from strace 6.1's i386 table" } else { "" };
         match self {
-            NumberSource::Kernel(n) => {
-                format!("argtrace: syscall numbers from the running kernel (syscalls_metadata: {n} syscalls{compat})")
-            }
+            NumberSource::Kernel { syscalls, from_table } => format!(
+                "argtrace: syscall numbers from the running kernel (syscalls_metadata: {syscalls} syscalls; \
+                 {from_table} numbers without metadata named from strace 6.1's table{compat})"
+            ),
             NumberSource::Table(why) => format!("argtrace: syscall numbers from strace 6.1's table for {arch} ({why})"),
         }
     }
@@ -139,16 +144,34 @@ pub fn load(kernel: Result<Vec<Entry>, String>, tracefs: Option<&str>, btf: &Btf
             return table_with(args, NumberSource::Table(why));
         }
     };
-    let mut t = table_with(|_| None, NumberSource::Kernel(entries.len()));
+    let args_of = |name: &str| tracefs.and_then(|t| tracefs_args(t, name, btf));
+    let mut t = table_with(|_| None, NumberSource::Table(String::new()));
     t.native = entries
         .iter()
         .map(|e| {
             let name = strace_name(&e.name);
             let from_metadata = || Some(e.args.iter().map(|(n, c)| Arg::new(n, c, btf)).collect());
-            let args = tracefs.and_then(|t| tracefs_args(t, name, btf)).or_else(from_metadata);
+            let args = args_of(name).or_else(from_metadata);
             (e.nr, Syscall { nr: e.nr, name, args, classes: classes_of(name) })
         })
         .collect();
+    // A number the kernel keeps no metadata for still has strace's name.
+    let mut from_table = 0;
+    for &(nr, name, classes) in native_strace_table() {
+        if let std::collections::btree_map::Entry::Vacant(v) = t.native.entry(nr) {
+            v.insert(Syscall { nr, name, args: args_of(name).or_else(|| btf.do_sys_args(name)), classes });
+            from_table += 1;
+        }
+    }
+    t.renamed = entries
+        .iter()
+        .filter_map(|e| {
+            let (_, theirs, _) = native_strace_table().iter().find(|(nr, _, _)| *nr == e.nr)?;
+            let ours = t.native.get(&e.nr)?.name;
+            (ours != *theirs).then(|| format!("{} is {ours} (strace 6.1: {theirs})", e.nr))
+        })
+        .collect();
+    t.source = NumberSource::Kernel { syscalls: entries.len(), from_table };
     t
 }
 
@@ -187,7 +210,7 @@ fn table_with(args_of: impl Fn(&str) -> Option<Vec<Arg>>, source: NumberSource) 
         .values()
         .map(|s: &Syscall| (s.nr, &*Box::leak(format!("{} ({abi})", s.name).into_boxed_str())))
         .collect();
-    Table { native, compat, compat_labels, source }
+    Table { native, compat, compat_labels, source, renamed: Vec::new() }
 }
 
 /// Where tracefs is, for the format files: None where it is not mounted (or

@@ -183,6 +183,9 @@ impl crate::subject::Subject for Syscall {
             }
             let table = kernel::load(metadata::read(cfg), kernel::tracefs_root(), &kernel::BtfTypes::open(&cfg.btf));
             crate::say!("{}", table.source.statement());
+            if cfg.verbose && !table.renamed.is_empty() {
+                crate::say!("argtrace: the kernel names syscalls otherwise: {}", table.renamed.join(", "));
+            }
             table
         });
         let (native, compat) =
