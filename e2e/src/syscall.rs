@@ -135,7 +135,9 @@ fn numbers_source(stderr: &str) -> Result<&str, String> {
         ("table", "argtrace: syscall numbers from strace 6.1's table for ")
     };
     match stderr.lines().find(|l| l.starts_with("argtrace: syscall numbers from")) {
-        Some(l) if l.starts_with(want) => Ok(if shown { l.trim_start_matches("argtrace: syscall ") } else { source }),
+        Some(l) if l.starts_with(want) => {
+            Ok(if shown { l.trim_start_matches("argtrace: syscall numbers ") } else { source })
+        }
         other => Err(format!("the numbers' source should be {source} ({want}...), argtrace said {other:?}")),
     }
 }

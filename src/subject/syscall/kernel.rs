@@ -94,7 +94,9 @@ impl NumberSource {
     }
 }
 
-/// The kernel's function names that strace names otherwise.
+/// The kernel's function names that strace names otherwise (aarch64's
+/// fadvise64 is the kernel's fadvise64_64: x86_64 has both, under their own
+/// names, found by `-v` in the arm64 guests).
 const ALIASES: &[(&str, &str)] = &[
     ("newstat", "stat"),
     ("newlstat", "lstat"),
@@ -102,6 +104,8 @@ const ALIASES: &[(&str, &str)] = &[
     ("newuname", "uname"),
     ("umount", "umount2"),
     ("sendfile64", "sendfile"),
+    #[cfg(target_arch = "aarch64")]
+    ("fadvise64_64", "fadvise64"),
 ];
 
 fn native_strace_table() -> &'static [(u32, &'static str, u16)] {
