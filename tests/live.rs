@@ -28,8 +28,19 @@ const PER_MODE_CASES: [&str; 12] = [
 ];
 /// argtrace syscall's cases (e2e/src/syscall.rs): the raw syscall
 /// tracepoints, once per kernel, with the mode each runs in.
-const SYSCALL_CASES: [(&str, &str); 4] =
-    [("syscall", "tp_btf"), ("syscall", "raw_tp"), ("syscall-regex", "tp_btf"), ("syscall-summary", "tp_btf")];
+const SYSCALL_CASES: [(&str, &str); 11] = [
+    ("syscall", "tp_btf"),
+    ("syscall", "raw_tp"),
+    ("syscall-exec", "tp_btf"),
+    ("syscall-exec", "raw_tp"),
+    ("syscall-unfinished", "tp_btf"),
+    ("syscall-unfinished", "raw_tp"),
+    ("syscall-no-kernel-btf", "raw_tp"),
+    ("syscall-regex", "tp_btf"),
+    ("syscall-class", "tp_btf"),
+    ("syscall-negation", "tp_btf"),
+    ("syscall-summary", "tp_btf"),
+];
 
 /// The cases of `argtrace sock` (e2e/src/sock.rs), once, in its only mode.
 const SOCK_CASES: [&str; 14] = [
