@@ -88,6 +88,7 @@ fn main() {
         Some("skb-trigger") => skb::trigger(&args[1..]),
         Some("syscall-trigger") => syscall::own_trigger(&args[1..]),
         Some("skb-suite") if args.len() == 2 => skb::suite(std::path::Path::new(&args[1])),
+        Some("sock-suite") if args.len() == 2 => sock::suite(std::path::Path::new(&args[1])),
         Some("syscall-suite") if args.len() == 2 => syscall::suite(std::path::Path::new(&args[1])),
         Some("detect") if args.len() == 1 => {
             println!("{}", detect::detect().line());
