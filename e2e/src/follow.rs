@@ -29,7 +29,7 @@ use crate::harness::{subset, Outcome, Running, ATTACH_TIMEOUT};
 /// The subjects of the call hooks: their cases run in every mode the kernel has.
 pub const CALL_SUBJECTS: [&str; 4] = ["mmap", "clone", "tcp-connect", "tcp-send"];
 /// The subjects of one mode, with it: once per kernel.
-pub const ONCE: [(&str, &str); 3] = [("sock", "cgroup"), ("skb", "cgroup"), ("syscall", "tracepoint")];
+pub const ONCE: [(&str, &str); 3] = [("sock", "cgroup"), ("skb", "cgroup"), ("syscall", "tp_btf")];
 
 /// The unrelated process's value.
 const UNRELATED: u64 = 9;
@@ -397,6 +397,6 @@ pub fn suite(argtrace: &Path, args: &[String]) -> i32 {
         report.case(&format!("follow-{subject}"), mode, case_follow(argtrace, subject, &extra, Target::Command));
         report.case(&format!("killed-{subject}"), mode, case_killed(argtrace, subject, &extra));
     }
-    report.case("cmd-execve", "tracepoint", case_execve(argtrace));
+    report.case("cmd-execve", "tp_btf", case_execve(argtrace));
     report.done()
 }

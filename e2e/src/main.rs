@@ -9,6 +9,7 @@
 //!   argtrace-e2e skb-trigger NAME   (the skb cases' triggers, skb.rs)
 //!   argtrace-e2e follow-trigger SUBJECT FILE FIFO|-   (-f and -- CMD, follow.rs)
 //!   argtrace-e2e follow-suite ARGTRACE [MODE..]   (the follow cases alone, in these modes)
+//!   argtrace-e2e syscall-trigger exec|blocked   (the syscall cases' own processes, syscall.rs)
 //!   argtrace-e2e skb-suite ARGTRACE  (the skb cases alone)
 //! With --detect the suite asks the kernel which probe modes it has (detect.rs)
 //! and runs every case in each of them, expects auto to choose the first, and
@@ -90,6 +91,7 @@ fn main() {
         Some("follow-trigger") => follow::trigger(&args[1..]),
         Some("follow-suite") if args.len() >= 2 => follow::suite(std::path::Path::new(&args[1]), &args[2..]),
         Some("skb-trigger") => skb::trigger(&args[1..]),
+        Some("syscall-trigger") => syscall::own_trigger(&args[1..]),
         Some("skb-suite") if args.len() == 2 => skb::suite(std::path::Path::new(&args[1])),
         Some("sock-suite") if args.len() == 2 => sock::suite(std::path::Path::new(&args[1])),
         Some("syscall-suite") if args.len() == 2 => syscall::suite(std::path::Path::new(&args[1])),

@@ -125,7 +125,7 @@ pub fn run(opts: &Options) -> i32 {
         report.case(&format!("follow-{subject}"), mode, case);
         report.case(&format!("killed-{subject}"), mode, follow::case_killed(argtrace, subject, &extra));
     }
-    report.case("cmd-execve", "tracepoint", follow::case_execve(argtrace));
+    report.case("cmd-execve", "tp_btf", follow::case_execve(argtrace));
     // argtrace sock: cgroup hooks, the same on every kernel whatever its probe modes.
     sock::run(argtrace, &mut report);
     // argtrace skb: cgroup hooks and a socket filter, once per kernel.
