@@ -133,6 +133,57 @@ static __always_inline void read_args(__u64 *a, struct pt_regs *regs, __u8 abi)
 #endif
 }
 
+/* Reads the string at `addr` into a slot of `size` bytes at `dst`. */
+static __always_inline void read_str_slot(struct syscall_slot *s, char *dst, __u32 size, __u64 addr)
+{
+	long r = bpf_probe_read_user_str(dst, size, (void *)addr);
+
+	s->len = 0;
+	s->cut = 0;
+	s->err = 0;
+	if (r < 0) {
+		s->err = r;
+	} else if (r > 0) {
+		/* r counts the NUL; more than the limit: cut. */
+		if (r - 1 > string_limit) {
+			s->len = string_limit;
+			s->cut = 1;
+		} else {
+			s->len = r - 1;
+		}
+	}
+}
+
+/* At return, reads again the strings that could not be read at entry: a
+ * page the task had not touched yet is not present then (BPF cannot fault it
+ * in, ptrace can), and the kernel has brought it in while it read the path.
+ * Not for the calls that replace the image (shape->reread is 0: execve). */
+static __always_inline void reread_failed_strings(struct syscall_pending_slots *ps,
+						  struct syscall_pending *p)
+{
+	const volatile struct syscall_shape *shape;
+	__u32 str_size = string_limit + 2;
+
+	if (p->abi != SYSCALL_ABI_NATIVE || p->nr >= NR_MAX)
+		return;
+	shape = &shapes[p->nr & (NR_MAX - 1)];
+	if (!shape->reread)
+		return;
+	if (str_size > SLOT_SIZE)
+		str_size = SLOT_SIZE;
+#pragma unroll
+	for (int i = 0; i < ARGTRACE_SYSCALL_ENTRY_SLOTS; i++) {
+		struct syscall_slot *s = &ps->slot[i];
+		__u8 arg = s->arg;
+
+		if (i >= p->nslots || !s->err || arg >= 6)
+			continue;
+		if (shape->kind[arg & 7] != SYSCALL_ARG_STR)
+			continue;
+		read_str_slot(s, ps->data + i * SLOT_SIZE, str_size, p->args[arg & 7]);
+	}
+}
+
 /* Reads the strings and input buffers of the call into `ps`; returns the
  * slots used. */
 static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
@@ -164,18 +215,7 @@ static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
 		s->cut = 0;
 		s->err = 0;
 		if (kind == SYSCALL_ARG_STR) {
-			r = bpf_probe_read_user_str(dst, str_size, (void *)args[i]);
-			if (r < 0) {
-				s->err = r;
-			} else if (r > 0) {
-				/* r counts the NUL; more than the limit: cut. */
-				if (r - 1 > string_limit) {
-					s->len = string_limit;
-					s->cut = 1;
-				} else {
-					s->len = r - 1;
-				}
-			}
+			read_str_slot(s, dst, str_size, args[i]);
 		} else {
 			__u8 la = shape->len_arg[i];
 			__u64 want = la < 6 ? args[la & 7] : 0;
@@ -356,6 +396,8 @@ int BPF_PROG(syscall_exit, struct pt_regs *regs, long ret)
 		return 0;
 	if (p->nslots)
 		ps = bpf_map_lookup_elem(&syscall_pending_slots, &tid);
+	if (ps && !summary_mode)
+		reread_failed_strings(ps, p);
 	if (summary_mode)
 		count_call(p->abi * NR_MAX + (p->nr & (NR_MAX - 1)), ret,
 			   bpf_ktime_get_ns() - p->start_ns);

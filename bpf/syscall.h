@@ -38,7 +38,8 @@ struct syscall_shape {
 	__u8 len_arg[6]; /* SYSCALL_ARG_IN_BUF: the argument holding the length */
 	__u8 no_return;	 /* exit, exit_group: the record is sent at entry */
 	__u8 has_entry_slots;
-	__u8 pad[2];
+	__u8 reread; /* a string unreadable at entry is read at return (not execve) */
+	__u8 pad;
 };
 
 /* Why a record was sent. */

@@ -39,7 +39,9 @@ pub fn trigger() -> Vec<Value> {
         out.push(expect(
             pid,
             "openat",
-            json!({"dfd": -100, "filename": path, "flags": flags, "mode": 0o640}),
+            json!({"dfd": -100, "filename": path, "flags": flags, "mode": 0o640,
+                // strace's spelling (issue 19's decoders: src/subject/syscall/decoders.rs).
+                "dfd_str": "AT_FDCWD", "flags_str": "O_RDWR|O_CREAT|O_TRUNC|O_CLOEXEC", "mode_str": "0640"}),
             json!(fd),
         ));
         let text = b"hello\targtrace\n";
@@ -52,7 +54,8 @@ pub fn trigger() -> Vec<Value> {
         out.push(expect(
             pid,
             "mmap",
-            json!({"addr": 0, "len": 2 * page, "prot": libc::PROT_READ, "flags": libc::MAP_PRIVATE, "fd": fd, "off": page}),
+            json!({"addr": 0, "len": 2 * page, "prot": libc::PROT_READ, "flags": libc::MAP_PRIVATE, "fd": fd, "off": page,
+                "addr_str": "NULL", "prot_str": "PROT_READ", "flags_str": "MAP_PRIVATE", "off_str": format!("{page:#x}")}),
             json!(addr),
         ));
         libc::munmap(addr as *mut libc::c_void, 2 * page as usize);

@@ -7,6 +7,7 @@
 //! printed by type, in strace's shape: integers in decimal, pointers in hex
 //! (`NULL`), strings quoted and escaped with `...` when cut.
 
+pub mod decoders;
 pub mod directions;
 pub mod expr;
 pub mod kernel;
@@ -131,6 +132,7 @@ fn shape_of(s: &SyscallInfo) -> skel::types::syscall_shape {
         }
     }
     shape.no_return = directions::NO_RETURN.contains(&s.name) as u8;
+    shape.reread = !directions::REPLACES_IMAGE.contains(&s.name) as u8;
     shape
 }
 
@@ -356,9 +358,24 @@ impl View<'_> {
         self.info().is_some_and(|s| directions::of(s.name, 0) == Some(Direction::OutStr))
     }
 
+    /// strace's decoder row for this call (decoders.rs), if transcribed.
+    fn row(&self) -> Option<&'static decoders::Row> {
+        self.info().and_then(|s| decoders::row_of(s.name))
+    }
+
+    /// Argument `i` as strace's decoder prints it: Some(None) where strace
+    /// leaves it out, None where the C type decides (text_arg).
+    fn decoded(&self, i: usize) -> Option<Option<String>> {
+        decoders::text(self.row()?, i, &self.e.args)
+    }
+
     /// Argument `i` in strace's shape.
     fn text_arg(&self, i: usize, out: &mut String) {
         let v = self.e.args[i];
+        if let Some(Some(s)) = self.decoded(i) {
+            out.push_str(&s);
+            return;
+        }
         if let Some(b) = self.bytes_of(i) {
             if v == 0 {
                 out.push_str("NULL");
@@ -392,6 +409,15 @@ impl View<'_> {
     fn json_arg(&self, i: usize, j: &mut Json) {
         let key = self.arg_name(i);
         let v = self.e.args[i];
+        // Left out of the text line (open's mode without O_CREAT): the
+        // kernel still received it, so JSON keeps it.
+        if let Some(Some(s)) = self.decoded(i) {
+            // The value as the kernel's C type holds it, and strace's
+            // spelling of it beside (`<arg>_str`, as the other subjects' flags_str).
+            self.json_typed(&key, v, i, j);
+            j.str(&format!("{key}_str"), &s);
+            return;
+        }
         if let Some(b) = self.bytes_of(i).filter(|b| b.err == 0 && v != 0) {
             write_json_str(j.key(&key), &latin1(b.data));
             if b.cut {
@@ -399,15 +425,20 @@ impl View<'_> {
             }
             return;
         }
+        self.json_typed(&key, v, i, j);
+    }
+
+    /// Argument `i`'s value in JSON as its C type holds it.
+    fn json_typed(&self, key: &str, v: u64, i: usize, j: &mut Json) {
         match self.kind(i) {
             ValueKind::Int { bytes, signed } => {
-                j.num(&key, int_value(v, bytes, signed));
+                j.num(key, int_value(v, bytes, signed));
             }
             ValueKind::Pointer | ValueKind::CharPtr if v == 0 => {
-                j.key(&key).push_str("null");
+                j.key(key).push_str("null");
             }
             _ => {
-                j.num(&key, v);
+                j.num(key, v);
             }
         }
     }
@@ -478,17 +509,24 @@ impl Record for View<'_> {
             }
         }
         out.push('(');
+        let mut first = true;
         for i in 0..self.nargs() {
-            if i > 0 {
+            if let Some(None) = self.decoded(i) {
+                continue;
+            }
+            if !first {
                 out.push_str(", ");
             }
+            first = false;
             self.text_arg(i, out);
         }
         match self.e.end {
             0 => {
                 out.push_str(") = ");
                 let hex = self.info().is_some_and(|s| directions::HEX_RESULT.contains(&s.name));
-                if hex && errno_of_ret(self.e.ret).is_none() {
+                if let Some(r) = self.row().and_then(|r| decoders::result(r, &self.e.args, self.e.ret)) {
+                    out.push_str(&r);
+                } else if hex && errno_of_ret(self.e.ret).is_none() {
                     let _ = write!(out, "{:#x}", self.e.ret as u64);
                 } else {
                     out.push_str(&decode::syscall_result(self.e.ret));
@@ -566,13 +604,13 @@ mod tests {
         with_string(&mut e, 1, b"/tmp/a \"q\"\n", false);
         assert_eq!(
             render(&t, &e, false),
-            "abc 7/8 openat(-100, \"/tmp/a \\\"q\\\"\\n\", 524288, 416) = -1 ENOENT (No such file or directory)\n"
+            "abc 7/8 openat(AT_FDCWD, \"/tmp/a \\\"q\\\"\\n\", O_RDONLY|O_CLOEXEC) = -1 ENOENT (No such file or directory)\n"
         );
         let mut e = event(&t, "openat", [(-100i64) as u64, 0x1000, 0, 0, 0, 0], 3, 0);
         with_string(&mut e, 1, b"/0123456789abcdef0123456789abcde", true);
-        assert_eq!(render(&t, &e, false), "abc 7/8 openat(-100, \"/0123456789abcdef0123456789abcde\"..., 0, 0) = 3\n");
+        assert_eq!(render(&t, &e, false), "abc 7/8 openat(AT_FDCWD, \"/0123456789abcdef0123456789abcde\"..., O_RDONLY) = 3\n");
         let e = event(&t, "openat", [5, 0, 0, 0, 0, 0], 3, 2);
-        assert_eq!(render(&t, &e, false), "abc 7/8 openat(5, NULL, 0, 0 <unfinished ...>)\n");
+        assert_eq!(render(&t, &e, false), "abc 7/8 openat(5, NULL, O_RDONLY <unfinished ...>)\n");
         let e = event(&t, "exit_group", [3, 0, 0, 0, 0, 0], 0, 1);
         assert_eq!(render(&t, &e, false), "abc 7/8 exit_group(3) = ?\n");
     }
@@ -585,7 +623,7 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&render(&t, &e, true)).expect("JSON");
         assert_eq!(v["event"], "syscall");
         assert_eq!(v["syscall"], "openat");
-        assert_eq!(v["args"], serde_json::json!({"dfd": -100, "filename": "/x", "flags": 2, "mode": 416}));
+        assert_eq!(v["args"], serde_json::json!({"dfd": -100, "dfd_str": "AT_FDCWD", "filename": "/x", "flags": 2, "flags_str": "O_RDWR", "mode": 416}));
         assert_eq!((v["ret"].clone(), v["error"].clone(), v["errno"].clone()), (serde_json::json!(-13), "EACCES".into(), 13.into()));
         let e = event(&t, "exit_group", [0; 6], 0, 1);
         let v: serde_json::Value = serde_json::from_str(&render(&t, &e, true)).expect("JSON");

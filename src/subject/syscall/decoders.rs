@@ -1,0 +1,377 @@
+//! How strace 6.1 prints each argument of the common syscalls: data, one row
+//! a syscall, not code per syscall (issue 19). A row names, for each
+//! argument in the kernel's order, the printer strace's decoder uses for it
+//! (src/open.c, src/fcntl.c, src/access.c, src/mem.c, src/net.c, src/futex.c
+//! ... in strace 6.1's source); the printers spell values with the flag and
+//! constant tables of decode/xlat_data.rs (strace's src/xlat/*.in, generated).
+//! Arguments without a row, and rows' `Typed` arguments, are printed by their
+//! C type from the kernel (mod.rs): the floor.
+//!
+//! Structs the kernel reads or fills (stat, sockaddr, timespec ...) are not
+//! decoded here yet: they print as the address, as strace prints a struct it
+//! cannot read.
+
+use std::fmt::Write as _;
+
+use crate::decode::xlat_data as x;
+use crate::decode::{self, print_flags, print_xval, Xlat};
+
+/// One argument's printer.
+#[derive(Clone, Copy, Debug)]
+pub enum Arg {
+    /// By the kernel's C type (strings and buffers as read).
+    Typed,
+    /// A file descriptor: the low 32 bits, signed (`-1`).
+    Fd,
+    /// A directory file descriptor: `AT_FDCWD` for -100 (print_dirfd).
+    AtFd,
+    /// An address held in an integer type: `NULL` or hex (printaddr).
+    Addr,
+    /// A mode: `%#03o` (print_numeric_umode_t).
+    Octal,
+    /// open()'s flags: the access mode, then the other flags
+    /// (tprint_open_modes).
+    OpenFlags,
+    /// open()'s mode, printed only when the flags (argument at this index)
+    /// hold O_CREAT or __O_TMPFILE (decode_open).
+    ModeIfCreat(u8),
+    /// printflags(table, value, dflt) on the low 32 bits.
+    Flags(Xlat, &'static str),
+    /// printxval(table, value, dflt) on the low 32 bits.
+    Xval(Xlat, &'static str),
+    /// A signal number (printsignal).
+    Signal,
+    /// A uid or gid: `-1` for (uid_t)-1 (printuid).
+    Uid,
+    /// mmap's and mprotect's protection bits.
+    Prot,
+    /// mmap's flags.
+    MmapFlags,
+    /// An offset or length strace prints in hex (`%#lx`).
+    Hex,
+    /// socket()'s domain.
+    Domain,
+    /// socket()'s type: the type, then SOCK_CLOEXEC/SOCK_NONBLOCK.
+    SockType,
+    /// socket()'s protocol, named for the domain at this index (AF_INET,
+    /// AF_INET6: IPPROTO_*), else a number.
+    SockProto(u8),
+    /// fcntl()'s command.
+    FcntlCmd,
+    /// fcntl()'s third argument, as its command (index 1) wants it; omitted
+    /// for the commands that take none.
+    FcntlArg,
+    /// futex()'s operation.
+    FutexOp,
+    /// A futex() argument after the operation, present only for the
+    /// operations that use it (src/futex.c do_futex): the argument index.
+    FutexArg(u8),
+}
+
+/// How the result is printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ret {
+    /// Decimal, or `-1 ERRNO (text)`.
+    Plain,
+    /// `%#o` (umask: RVAL_OCTAL).
+    Octal,
+    /// fcntl's F_GETFL and F_GETFD: `0x8002 (flags O_RDWR|O_LARGEFILE)`.
+    Fcntl,
+}
+
+/// One syscall's row: its printers, and how its result is printed.
+pub struct Row {
+    pub name: &'static str,
+    pub args: &'static [Arg],
+    pub ret: Ret,
+}
+
+const fn row(name: &'static str, args: &'static [Arg]) -> Row {
+    Row { name, args, ret: Ret::Plain }
+}
+
+use Arg::*;
+
+const AT: Arg = Flags(x::AT_FLAGS, "AT_???");
+const OPEN_MODES: Arg = Flags(x::OPEN_MODE_FLAGS, "O_???");
+const ACCESS: Arg = Flags(x::ACCESS_MODES, "?_OK");
+const MSG: Arg = Flags(x::MSG_FLAGS, "MSG_???");
+
+/// strace 6.1's printers, by syscall (strace's names). The source of each
+/// row is the decoder of that name in strace's src/.
+pub const ROWS: &[Row] = &[
+    // files (src/open.c, src/close_range.c, src/lseek.c, src/dup.c, src/fcntl.c, src/access.c)
+    row("open", &[Typed, OpenFlags, ModeIfCreat(1)]),
+    row("openat", &[AtFd, Typed, OpenFlags, ModeIfCreat(2)]),
+    row("creat", &[Typed, Octal]),
+    row("close", &[Fd]),
+    row("close_range", &[Typed, Typed, Flags(x::CLOSE_RANGE_FLAGS, "CLOSE_RANGE_???")]),
+    row("lseek", &[Fd, Typed, Xval(x::WHENCE_CODES, "SEEK_???")]),
+    row("dup", &[Fd]),
+    row("dup2", &[Fd, Fd]),
+    row("dup3", &[Fd, Fd, OPEN_MODES]),
+    Row { name: "fcntl", args: &[Fd, FcntlCmd, FcntlArg], ret: Ret::Fcntl },
+    row("pipe2", &[Typed, OPEN_MODES]),
+    row("access", &[Typed, ACCESS]),
+    row("faccessat", &[AtFd, Typed, ACCESS]),
+    row("faccessat2", &[AtFd, Typed, ACCESS, Flags(x::FACCESSAT_FLAGS, "AT_???")]),
+    // metadata (src/stat.c, src/readlink.c)
+    row("newfstatat", &[AtFd, Typed, Typed, AT]),
+    row("readlinkat", &[AtFd, Typed, Typed, Typed]),
+    // names (src/unlink.c, src/renameat.c, src/mkdir.c, src/chmod.c, src/chown.c, src/umask.c)
+    row("unlinkat", &[AtFd, Typed, AT]),
+    row("renameat", &[AtFd, Typed, AtFd, Typed]),
+    row("renameat2", &[AtFd, Typed, AtFd, Typed, Flags(x::RENAME_FLAGS, "RENAME_???")]),
+    row("mkdir", &[Typed, Octal]),
+    row("mkdirat", &[AtFd, Typed, Octal]),
+    row("fchdir", &[Fd]),
+    row("chmod", &[Typed, Octal]),
+    row("fchmod", &[Fd, Octal]),
+    row("fchmodat", &[AtFd, Typed, Octal]),
+    row("chown", &[Typed, Uid, Uid]),
+    row("lchown", &[Typed, Uid, Uid]),
+    row("fchown", &[Fd, Uid, Uid]),
+    row("fchownat", &[AtFd, Typed, Uid, Uid, AT]),
+    Row { name: "umask", args: &[Octal], ret: Ret::Octal },
+    // I/O (src/flock.c, src/fsync.c, src/eventfd.c, src/splice.c)
+    row("flock", &[Fd, Flags(x::FLOCKCMDS, "LOCK_???")]),
+    row("fsync", &[Fd]),
+    row("fdatasync", &[Fd]),
+    row("ftruncate", &[Fd, Typed]),
+    row("eventfd2", &[Typed, Flags(x::EFD_FLAGS, "EFD_???")]),
+    row("splice", &[Fd, Typed, Fd, Typed, Typed, Flags(x::SPLICE_FLAGS, "SPLICE_F_???")]),
+    row("copy_file_range", &[Fd, Typed, Fd, Typed, Typed, Typed]),
+    row("sendfile", &[Fd, Fd, Typed, Typed]),
+    // polling (src/epoll.c)
+    row("epoll_create1", &[Flags(x::EPOLLFLAGS, "EPOLL_???")]),
+    row("epoll_ctl", &[Fd, Xval(x::EPOLLCTLS, "EPOLL_CTL_???"), Fd, Typed]),
+    // processes (src/signal.c, src/wait.c, src/process.c)
+    row("kill", &[Typed, Signal]),
+    row("tkill", &[Typed, Signal]),
+    row("tgkill", &[Typed, Typed, Signal]),
+    row("wait4", &[Typed, Typed, Flags(x::WAIT4_OPTIONS, "W???"), Typed]),
+    row("set_tid_address", &[Addr]),
+    row("arch_prctl", &[Xval(x::ARCHVALS, "ARCH_???"), Addr]),
+    row("prlimit64", &[Typed, Xval(x::RESOURCES, "RLIMIT_???"), Typed, Typed]),
+    // memory (src/mem.c)
+    row("mmap", &[Addr, Typed, Prot, MmapFlags, Fd, Hex]),
+    row("mprotect", &[Addr, Typed, Prot]),
+    row("munmap", &[Addr, Typed]),
+    row("mremap", &[Addr, Typed, Typed, Flags(x::MREMAP_FLAGS, "MREMAP_???"), Addr]),
+    row("madvise", &[Addr, Typed, Xval(x::MADVISE_CMDS, "MADV_???")]),
+    row("brk", &[Addr]),
+    // network (src/net.c, src/sockaddr.c)
+    row("socket", &[Domain, SockType, SockProto(0)]),
+    row("socketpair", &[Domain, SockType, SockProto(0), Typed]),
+    row("listen", &[Fd, Typed]),
+    row("shutdown", &[Fd, Xval(x::SHUTDOWN_MODES, "SHUT_???")]),
+    row("accept4", &[Fd, Typed, Typed, Flags(x::SOCK_TYPE_FLAGS, "SOCK_???")]),
+    row("sendto", &[Fd, Typed, Typed, MSG, Typed, Typed]),
+    row("recvfrom", &[Fd, Typed, Typed, MSG, Typed, Typed]),
+    row("sendmsg", &[Fd, Typed, MSG]),
+    row("recvmsg", &[Fd, Typed, MSG]),
+    // signals (src/signal.c)
+    row("rt_sigprocmask", &[Xval(x::SIGPROCMASKCMDS, "SIG_???"), Typed, Typed, Typed]),
+    // time and misc (src/futex.c, src/time.c, src/getrandom.c, src/affinity.c)
+    row("futex", &[Addr, FutexOp, FutexArg(2), FutexArg(3), FutexArg(4), FutexArg(5)]),
+    row("clock_gettime", &[Xval(x::CLOCKNAMES, "CLOCK_???"), Typed]),
+    row("clock_getres", &[Xval(x::CLOCKNAMES, "CLOCK_???"), Typed]),
+    row("clock_nanosleep", &[Xval(x::CLOCKNAMES, "CLOCK_???"), Flags(x::CLOCKFLAGS, "TIMER_???"), Typed, Typed]),
+    row("getrandom", &[Typed, Typed, Flags(x::GETRANDOM_FLAGS, "GRND_???")]),
+    row("set_robust_list", &[Addr, Typed]),
+    row("sched_getaffinity", &[Typed, Typed, Typed]),
+];
+
+/// The row of `syscall`, if strace's decoder for it is transcribed.
+pub fn row_of(syscall: &str) -> Option<&'static Row> {
+    ROWS.iter().find(|r| r.name == syscall)
+}
+
+const AT_FDCWD: i32 = -100;
+const O_CREAT: u64 = 0o100;
+const TMPFILE_BIT: u64 = 0o20000000; // __O_TMPFILE, the kernel's
+const AF_INET: u64 = 2;
+const AF_INET6: u64 = 10;
+
+/// `%#03o`: `000`, `007`, `0644`.
+pub fn octal(v: u64) -> String {
+    let s = if v == 0 { "0".to_string() } else { format!("0{v:o}") };
+    format!("{s:0>3}")
+}
+
+/// open()'s flags as strace's tprint_open_modes() spells them.
+pub fn open_flags(flags: u64) -> String {
+    let flags = flags & 0xffff_ffff;
+    let access = print_xval(flags & 3, x::OPEN_ACCESS_MODES, "O_???");
+    let rest = flags & !3;
+    if rest == 0 {
+        return access;
+    }
+    format!("{access}|{}", print_flags(rest, &[x::OPEN_MODE_FLAGS], None))
+}
+
+/// socket()'s type: the base type, then its flags (src/net.c tprint_sock_type).
+fn sock_type(v: u64) -> String {
+    let v = v & 0xffff_ffff;
+    let base = print_xval(v & 0xf, x::SOCKTYPES, "SOCK_???");
+    let flags = v & !0xf;
+    if flags == 0 {
+        return base;
+    }
+    format!("{base}|{}", print_flags(flags, &[x::SOCK_TYPE_FLAGS], None))
+}
+
+/// The futex operation's argument at `index`, or None where strace prints
+/// none for that operation (src/futex.c do_futex).
+fn futex_arg(op: u64, index: u8, v: u64) -> Option<String> {
+    let cmd = op & 127;
+    let u = |v: u64| (v as u32).to_string();
+    // FUTEX_WAIT 0, WAKE 1, FD 2, REQUEUE 3, CMP_REQUEUE 4, WAKE_OP 5,
+    // LOCK_PI 6, UNLOCK_PI 7, TRYLOCK_PI 8, WAIT_BITSET 9, WAKE_BITSET 10,
+    // WAIT_REQUEUE_PI 11, CMP_REQUEUE_PI 12, LOCK_PI2 13.
+    match (cmd, index) {
+        (0 | 9 | 10 | 1 | 2 | 3 | 4 | 5 | 11 | 12, 2) => Some(u(v)),
+        (0 | 9 | 6 | 13 | 11, 3) => Some(decode::ptr(v)),
+        (3 | 4 | 5 | 12, 3) => Some(u(v)),
+        (3 | 4 | 5 | 11 | 12, 4) => Some(decode::ptr(v)),
+        (4 | 12, 5) => Some(u(v)),
+        (9 | 10, 5) => Some(if v as u32 == u32::MAX { "FUTEX_BITSET_MATCH_ANY".into() } else { format!("{:#x}", v as u32) }),
+        (5, 5) => Some(format!("{:#x}", v as u32)),
+        _ => None,
+    }
+}
+
+/// fcntl()'s third argument for the command `cmd`, or None where strace
+/// prints none (src/fcntl.c print_fcntl).
+fn fcntl_arg(cmd: u64, v: u64) -> Option<String> {
+    let name = x::FCNTLCMDS.iter().find(|(c, _)| *c == cmd & 0xffff_ffff).map(|(_, n)| *n)?;
+    match name {
+        "F_SETFD" => Some(print_flags(v & 0xffff_ffff, &[x::FDFLAGS], Some("FD_???"))),
+        "F_SETFL" => Some(open_flags(v)),
+        "F_SETOWN" | "F_SETPIPE_SZ" | "F_DUPFD" | "F_DUPFD_CLOEXEC" => Some((v as i32).to_string()),
+        "F_SETSIG" => Some(decode::process::signal_name(v)),
+        "F_ADD_SEALS" => Some(print_flags(v, &[x::F_SEALS], Some("F_SEAL_???"))),
+        "F_SETLEASE" | "F_NOTIFY" => Some(v.to_string()),
+        "F_GETFD" | "F_GETFL" | "F_GETOWN" | "F_GETSIG" | "F_GETLEASE" | "F_GETPIPE_SZ" | "F_GET_SEALS" => None,
+        _ => Some(decode::ptr(v)),
+    }
+}
+
+/// Argument `i` printed as `row` says, given all six argument words; None
+/// when strace leaves it out; Some("") is never returned.
+pub fn text(row: &Row, i: usize, args: &[u64; 6]) -> Option<Option<String>> {
+    let p = *row.args.get(i)?;
+    let v = args[i];
+    let s = match p {
+        Typed => return None,
+        Fd => (v as i32).to_string(),
+        AtFd if v as i32 == AT_FDCWD => "AT_FDCWD".into(),
+        AtFd => (v as i32).to_string(),
+        Addr => decode::ptr(v),
+        Octal => octal(v & 0xffff_ffff),
+        OpenFlags => open_flags(v),
+        ModeIfCreat(f) if args[f as usize] & (O_CREAT | TMPFILE_BIT) == 0 => return Some(None),
+        ModeIfCreat(_) => octal(v & 0xffff_ffff),
+        Flags(t, d) => print_flags(v & 0xffff_ffff, &[t], Some(d)),
+        Xval(t, d) => print_xval(v & 0xffff_ffff, t, d),
+        Signal => decode::process::signal_name(v),
+        Uid if v as u32 == u32::MAX => "-1".into(),
+        Uid => (v as u32).to_string(),
+        Prot => decode::mem::prot(v),
+        MmapFlags => decode::mem::mmap_flags(v),
+        Hex => decode::hex(v),
+        Domain => decode::net::address_family(v),
+        SockType => sock_type(v),
+        SockProto(d) if matches!(args[d as usize] & 0xffff_ffff, AF_INET | AF_INET6) => decode::net::inet_protocol(v),
+        SockProto(_) => (v as i32).to_string(),
+        FcntlCmd => print_xval(v & 0xffff_ffff, x::FCNTLCMDS, "F_???"),
+        FcntlArg => return Some(fcntl_arg(args[1], v)),
+        FutexOp => print_xval(v & 0xffff_ffff, x::FUTEXOPS, "FUTEX_???"),
+        FutexArg(k) => return Some(futex_arg(args[1], k, v)),
+    };
+    Some(Some(s))
+}
+
+/// The result as `row` says, when it is not an error; None for the plain
+/// decimal result.
+pub fn result(row: &Row, args: &[u64; 6], ret: i64) -> Option<String> {
+    if ret < 0 && ret > -4096 {
+        return None;
+    }
+    match row.ret {
+        Ret::Plain => None,
+        Ret::Octal => Some(octal(ret as u64)),
+        Ret::Fcntl => {
+            let cmd = print_xval(args[1] & 0xffff_ffff, x::FCNTLCMDS, "");
+            match cmd.as_str() {
+                "F_GETFL" => Some(format!("{:#x} (flags {})", ret, open_flags(ret as u64))),
+                "F_GETFD" if ret != 0 => {
+                    let mut s = String::new();
+                    let _ = write!(s, "{:#x} (flags {})", ret, print_flags(ret as u64, &[x::FDFLAGS], None));
+                    Some(s)
+                }
+                _ => None,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(name: &str, args: [u64; 6]) -> Vec<Option<String>> {
+        let r = row_of(name).unwrap();
+        (0..r.args.len()).map(|i| text(r, i, &args).unwrap_or(Some("typed".into()))).collect()
+    }
+
+    fn shown(v: Vec<Option<String>>) -> String {
+        v.into_iter().flatten().collect::<Vec<_>>().join(", ")
+    }
+
+    // Each expectation is strace 6.1's line for the same call (x86_64).
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn file_calls_as_strace_prints_them() {
+        assert_eq!(shown(line("openat", [-100i64 as u64, 0, 0o2001101, 0o640, 0, 0])), "AT_FDCWD, typed, O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC, 0640");
+        assert_eq!(shown(line("openat", [-100i64 as u64, 0, 0o400000 | 0o200000, 0, 0, 0])), "AT_FDCWD, typed, O_RDONLY|O_NOFOLLOW|O_DIRECTORY");
+        assert_eq!(shown(line("lseek", [3, 5, 2, 0, 0, 0])), "3, typed, SEEK_END");
+        assert_eq!(shown(line("access", [0, 6, 0, 0, 0, 0])), "typed, R_OK|W_OK");
+        assert_eq!(shown(line("access", [0, 0, 0, 0, 0, 0])), "typed, F_OK");
+        assert_eq!(shown(line("faccessat2", [4, 0, 1, 0x300, 0, 0])), "4, typed, X_OK, AT_SYMLINK_NOFOLLOW|AT_EACCESS");
+        assert_eq!(shown(line("mkdir", [0, 0o755, 0, 0, 0, 0])), "typed, 0755");
+        assert_eq!(shown(line("dup3", [3, 20, 0o2000000, 0, 0, 0])), "3, 20, O_CLOEXEC");
+        assert_eq!(shown(line("unlinkat", [4, 0, 0x200, 0, 0, 0])), "4, typed, AT_REMOVEDIR");
+        assert_eq!(shown(line("fchownat", [4, 0, 0, u32::MAX as u64, 0x100, 0])), "4, typed, 0, -1, AT_SYMLINK_NOFOLLOW");
+        assert_eq!(shown(line("flock", [3, 6, 0, 0, 0, 0])), "3, LOCK_EX|LOCK_NB");
+        assert_eq!(shown(line("eventfd2", [3, 0o2004000, 0, 0, 0, 0])), "typed, EFD_CLOEXEC|EFD_NONBLOCK");
+        assert_eq!(shown(line("close_range", [30, u32::MAX as u64, 4, 0, 0, 0])), "typed, typed, CLOSE_RANGE_CLOEXEC");
+        assert_eq!(shown(line("renameat2", [4, 0, 4, 0, 1, 0])), "4, typed, 4, typed, RENAME_NOREPLACE");
+        assert_eq!(octal(0), "000");
+        assert_eq!(octal(0o22), "022");
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn fcntl_prints_by_command_and_its_result() {
+        let r = row_of("fcntl").unwrap();
+        assert_eq!(shown(line("fcntl", [3, 2, 1, 0, 0, 0])), "3, F_SETFD, FD_CLOEXEC");
+        assert_eq!(shown(line("fcntl", [3, 3, 0, 0, 0, 0])), "3, F_GETFL");
+        assert_eq!(shown(line("fcntl", [3, 1030, 40, 0, 0, 0])), "3, F_DUPFD_CLOEXEC, 40");
+        assert_eq!(result(r, &[3, 3, 0, 0, 0, 0], 0x8001).as_deref(), Some("0x8001 (flags O_WRONLY|O_LARGEFILE)"));
+        assert_eq!(result(r, &[3, 1, 0, 0, 0, 0], 1).as_deref(), Some("0x1 (flags FD_CLOEXEC)"));
+        assert_eq!(result(r, &[3, 1, 0, 0, 0, 0], 0), None);
+        assert_eq!(result(row_of("umask").unwrap(), &[0o22, 0, 0, 0, 0, 0], 0o22).as_deref(), Some("022"));
+    }
+
+    #[test]
+    fn memory_network_and_futex_calls_as_strace_prints_them() {
+        assert_eq!(shown(line("madvise", [0x7f00, 8192, 4, 0, 0, 0])), "0x7f00, typed, MADV_DONTNEED");
+        assert_eq!(shown(line("socket", [2, 0o2000001, 0, 0, 0, 0])), "AF_INET, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_IP");
+        assert_eq!(shown(line("socket", [1, 5 | 0o4000, 0, 0, 0, 0])), "AF_UNIX, SOCK_SEQPACKET|SOCK_NONBLOCK, 0");
+        assert_eq!(shown(line("shutdown", [8, 2, 0, 0, 0, 0])), "8, SHUT_RDWR");
+        assert_eq!(shown(line("futex", [0x7f00, 128, 2, 0, 0, 0])), "0x7f00, FUTEX_WAIT_PRIVATE, 2, NULL");
+        assert_eq!(shown(line("futex", [0x7f00, 129, 1, 0, 0, 0])), "0x7f00, FUTEX_WAKE_PRIVATE, 1");
+        assert_eq!(shown(line("kill", [5, 15, 0, 0, 0, 0])), "typed, SIGTERM");
+    }
+}
