@@ -133,8 +133,10 @@ static __always_inline void read_args(__u64 *a, struct pt_regs *regs, __u8 abi)
 #endif
 }
 
-/* Reads the string at `addr` into a slot of `size` bytes at `dst`. */
-static __always_inline void read_str_slot(struct syscall_slot *s, char *dst, __u32 size, __u64 addr)
+/* Reads the string at `addr` into a slot of `size` bytes at `dst`, cut
+ * after `limit` bytes. */
+static __always_inline void read_str_slot(struct syscall_slot *s, char *dst, __u32 size,
+					  __u32 limit, __u64 addr)
 {
 	long r = bpf_probe_read_user_str(dst, size, (void *)addr);
 
@@ -145,8 +147,8 @@ static __always_inline void read_str_slot(struct syscall_slot *s, char *dst, __u
 		s->err = r;
 	} else if (r > 0) {
 		/* r counts the NUL; more than the limit: cut. */
-		if (r - 1 > string_limit) {
-			s->len = string_limit;
+		if (r - 1 > limit) {
+			s->len = limit;
 			s->cut = 1;
 		} else {
 			s->len = r - 1;
@@ -178,9 +180,12 @@ static __always_inline void reread_failed_strings(struct syscall_pending_slots *
 
 		if (i >= p->nslots || !s->err || arg >= 6)
 			continue;
-		if (shape->kind[arg & 7] != SYSCALL_ARG_STR)
-			continue;
-		read_str_slot(s, ps->data + i * SLOT_SIZE, str_size, p->args[arg & 7]);
+		if (shape->kind[arg & 7] == SYSCALL_ARG_STR)
+			read_str_slot(s, ps->data + i * SLOT_SIZE, str_size, string_limit,
+				      p->args[arg & 7]);
+		else if (shape->kind[arg & 7] == SYSCALL_ARG_PATH)
+			read_str_slot(s, ps->data + i * SLOT_SIZE, SLOT_SIZE, SLOT_SIZE - 2,
+				      p->args[arg & 7]);
 	}
 }
 
@@ -204,7 +209,8 @@ static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
 		char *dst;
 		long r;
 
-		if (kind != SYSCALL_ARG_STR && kind != SYSCALL_ARG_IN_BUF)
+		if (kind != SYSCALL_ARG_STR && kind != SYSCALL_ARG_IN_BUF &&
+		    kind != SYSCALL_ARG_PATH)
 			continue;
 		if (n >= ARGTRACE_SYSCALL_ENTRY_SLOTS)
 			break;
@@ -215,7 +221,9 @@ static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
 		s->cut = 0;
 		s->err = 0;
 		if (kind == SYSCALL_ARG_STR) {
-			read_str_slot(s, dst, str_size, args[i]);
+			read_str_slot(s, dst, str_size, string_limit, args[i]);
+		} else if (kind == SYSCALL_ARG_PATH) {
+			read_str_slot(s, dst, SLOT_SIZE, SLOT_SIZE - 2, args[i]);
 		} else {
 			__u8 la = shape->len_arg[i];
 			__u64 want = la < 6 ? args[la & 7] : 0;

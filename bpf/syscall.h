@@ -30,6 +30,9 @@ enum argtrace_syscall_arg_kind {
 				 * min(arg[len_arg], limit) */
 	SYSCALL_ARG_OUT_BUF = 3, /* bytes the kernel fills, read at return:
 				  * min(ret, limit) */
+	SYSCALL_ARG_PATH = 4,	 /* a path: a string read at entry whole up to
+				  * the slot (strace prints paths whole, not cut
+				  * at -s) */
 };
 
 /* What the dispatcher knows of one syscall number. */

@@ -99,12 +99,10 @@ fn decoded_calls_are_straces_lines() {
     )
     .ready();
     let log = dir.as_path().join("strace.out");
-    // Without cargo's library path the dynamic loader opens only its cache
-    // and libc: paths shorter than the string limit (argtrace cuts paths at
-    // --string-limit, strace prints them whole up to PATH_MAX: not yet
-    // matched, see decoders.rs).
+    // Under cargo the dynamic loader tries each directory of its library
+    // path first: openat with paths longer than the string limit, which
+    // strace prints whole.
     let status = Command::new("strace")
-        .env_remove("LD_LIBRARY_PATH")
         .args(["-f", "-qq", "-e", "signal=none", "-e", &format!("trace={list}"), "-o"])
         .arg(&log)
         .arg(&bin)

@@ -21,6 +21,9 @@ use crate::decode::{self, print_flags, print_xval, Xlat};
 pub enum Arg {
     /// By the kernel's C type (strings and buffers as read).
     Typed,
+    /// A path (printpath): a string printed whole, not cut at
+    /// --string-limit (read up to 262 bytes: longer ones end in `...`).
+    Path,
     /// A file descriptor: the low 32 bits, signed (`-1`).
     Fd,
     /// A directory file descriptor: `AT_FDCWD` for -100 (print_dirfd).
@@ -101,9 +104,9 @@ const MSG: Arg = Flags(x::MSG_FLAGS, "MSG_???");
 /// row is the decoder of that name in strace's src/.
 pub const ROWS: &[Row] = &[
     // files (src/open.c, src/close_range.c, src/lseek.c, src/dup.c, src/fcntl.c, src/access.c)
-    row("open", &[Typed, OpenFlags, ModeIfCreat(1)]),
-    row("openat", &[AtFd, Typed, OpenFlags, ModeIfCreat(2)]),
-    row("creat", &[Typed, Octal]),
+    row("open", &[Path, OpenFlags, ModeIfCreat(1)]),
+    row("openat", &[AtFd, Path, OpenFlags, ModeIfCreat(2)]),
+    row("creat", &[Path, Octal]),
     row("close", &[Fd]),
     row("close_range", &[Typed, Typed, Flags(x::CLOSE_RANGE_FLAGS, "CLOSE_RANGE_???")]),
     row("lseek", &[Fd, Typed, Xval(x::WHENCE_CODES, "SEEK_???")]),
@@ -112,26 +115,37 @@ pub const ROWS: &[Row] = &[
     row("dup3", &[Fd, Fd, OPEN_MODES]),
     Row { name: "fcntl", args: &[Fd, FcntlCmd, FcntlArg], ret: Ret::Fcntl },
     row("pipe2", &[Typed, OPEN_MODES]),
-    row("access", &[Typed, ACCESS]),
-    row("faccessat", &[AtFd, Typed, ACCESS]),
-    row("faccessat2", &[AtFd, Typed, ACCESS, Flags(x::FACCESSAT_FLAGS, "AT_???")]),
+    row("access", &[Path, ACCESS]),
+    row("faccessat", &[AtFd, Path, ACCESS]),
+    row("faccessat2", &[AtFd, Path, ACCESS, Flags(x::FACCESSAT_FLAGS, "AT_???")]),
     // metadata (src/stat.c, src/readlink.c)
-    row("newfstatat", &[AtFd, Typed, Typed, AT]),
-    row("readlinkat", &[AtFd, Typed, Typed, Typed]),
+    row("newfstatat", &[AtFd, Path, Typed, AT]),
+    row("readlinkat", &[AtFd, Path, Typed, Typed]),
     // names (src/unlink.c, src/renameat.c, src/mkdir.c, src/chmod.c, src/chown.c, src/umask.c)
-    row("unlinkat", &[AtFd, Typed, AT]),
-    row("renameat", &[AtFd, Typed, AtFd, Typed]),
-    row("renameat2", &[AtFd, Typed, AtFd, Typed, Flags(x::RENAME_FLAGS, "RENAME_???")]),
-    row("mkdir", &[Typed, Octal]),
-    row("mkdirat", &[AtFd, Typed, Octal]),
+    row("unlinkat", &[AtFd, Path, AT]),
+    row("renameat", &[AtFd, Path, AtFd, Path]),
+    row("renameat2", &[AtFd, Path, AtFd, Path, Flags(x::RENAME_FLAGS, "RENAME_???")]),
+    row("mkdir", &[Path, Octal]),
+    row("mkdirat", &[AtFd, Path, Octal]),
     row("fchdir", &[Fd]),
-    row("chmod", &[Typed, Octal]),
+    row("chdir", &[Path]),
+    row("rmdir", &[Path]),
+    row("unlink", &[Path]),
+    row("rename", &[Path, Path]),
+    row("readlink", &[Path, Typed, Typed]),
+    row("stat", &[Path, Typed]),
+    row("lstat", &[Path, Typed]),
+    row("statfs", &[Path, Typed]),
+    row("statx", &[AtFd, Path, Typed, Typed, Typed]),
+    row("execve", &[Path, Typed, Typed]),
+    row("truncate", &[Path, Typed]),
+    row("chmod", &[Path, Octal]),
     row("fchmod", &[Fd, Octal]),
-    row("fchmodat", &[AtFd, Typed, Octal]),
-    row("chown", &[Typed, Uid, Uid]),
-    row("lchown", &[Typed, Uid, Uid]),
+    row("fchmodat", &[AtFd, Path, Octal]),
+    row("chown", &[Path, Uid, Uid]),
+    row("lchown", &[Path, Uid, Uid]),
     row("fchown", &[Fd, Uid, Uid]),
-    row("fchownat", &[AtFd, Typed, Uid, Uid, AT]),
+    row("fchownat", &[AtFd, Path, Uid, Uid, AT]),
     Row { name: "umask", args: &[Octal], ret: Ret::Octal },
     // I/O (src/flock.c, src/fsync.c, src/eventfd.c, src/splice.c)
     row("flock", &[Fd, Flags(x::FLOCKCMDS, "LOCK_???")]),
@@ -181,6 +195,11 @@ pub const ROWS: &[Row] = &[
     row("set_robust_list", &[Addr, Typed]),
     row("sched_getaffinity", &[Typed, Typed, Typed]),
 ];
+
+/// Whether argument `i` of `syscall` is a path (strace's printpath).
+pub fn is_path(syscall: &str, i: usize) -> bool {
+    row_of(syscall).and_then(|r| r.args.get(i)).is_some_and(|a| matches!(a, Path))
+}
 
 /// The row of `syscall`, if strace's decoder for it is transcribed.
 pub fn row_of(syscall: &str) -> Option<&'static Row> {
@@ -263,7 +282,7 @@ pub fn text(row: &Row, i: usize, args: &[u64; 6]) -> Option<Option<String>> {
     let p = *row.args.get(i)?;
     let v = args[i];
     let s = match p {
-        Typed => return None,
+        Typed | Path => return None,
         Fd => (v as i32).to_string(),
         AtFd if v as i32 == AT_FDCWD => "AT_FDCWD".into(),
         AtFd => (v as i32).to_string(),

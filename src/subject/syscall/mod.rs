@@ -85,6 +85,7 @@ impl Syscall {
 const ARG_STR: u8 = 1;
 const ARG_IN_BUF: u8 = 2;
 const ARG_OUT_BUF: u8 = 3;
+const ARG_PATH: u8 = 4;
 
 /// How argument `i` of `s` is read, from its C type and the direction table.
 fn direction_of(s: &SyscallInfo, i: usize) -> Option<Direction> {
@@ -106,6 +107,7 @@ fn shape_of(s: &SyscallInfo) -> skel::types::syscall_shape {
     let nargs = s.args.as_ref().map_or(0, Vec::len);
     for i in 0..nargs.min(6) {
         let kind = match direction_of(s, i) {
+            None if is_string_arg(s, i) && decoders::is_path(s.name, i) => ARG_PATH,
             None if is_string_arg(s, i) => ARG_STR,
             Some(Direction::In { len_arg }) => {
                 shape.len_arg[i] = len_arg;
@@ -115,7 +117,7 @@ fn shape_of(s: &SyscallInfo) -> skel::types::syscall_shape {
             _ => 0,
         };
         shape.kind[i] = kind;
-        if kind == ARG_STR || kind == ARG_IN_BUF {
+        if kind == ARG_STR || kind == ARG_IN_BUF || kind == ARG_PATH {
             shape.has_entry_slots = 1;
         }
     }
