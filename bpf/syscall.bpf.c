@@ -210,7 +210,7 @@ static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
 		long r;
 
 		if (kind != SYSCALL_ARG_STR && kind != SYSCALL_ARG_IN_BUF &&
-		    kind != SYSCALL_ARG_PATH)
+		    kind != SYSCALL_ARG_PATH && kind != SYSCALL_ARG_IN_FIXED)
 			continue;
 		if (n >= ARGTRACE_SYSCALL_ENTRY_SLOTS)
 			break;
@@ -224,6 +224,18 @@ static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
 			read_str_slot(s, dst, str_size, string_limit, args[i]);
 		} else if (kind == SYSCALL_ARG_PATH) {
 			read_str_slot(s, dst, SLOT_SIZE, SLOT_SIZE - 2, args[i]);
+		} else if (kind == SYSCALL_ARG_IN_FIXED) {
+			__u32 size = shape->size[i];
+
+			if (size > ARGTRACE_SYSCALL_STR_MAX)
+				size = ARGTRACE_SYSCALL_STR_MAX;
+			if (size && args[i]) {
+				r = bpf_probe_read_user(dst, size, (void *)args[i]);
+				if (r < 0)
+					s->err = r;
+				else
+					s->len = size;
+			}
 		} else {
 			__u8 la = shape->len_arg[i];
 			__u64 want = la < 6 ? args[la & 7] : 0;
@@ -307,14 +319,22 @@ static __always_inline void send_record(void *ctx, struct syscall_pending *p,
 			__u32 n;
 			struct syscall_slot *s = &e->slot[3];
 
-			if (shape->kind[i] != SYSCALL_ARG_OUT_BUF)
+			if (shape->kind[i] != SYSCALL_ARG_OUT_BUF &&
+			    shape->kind[i] != SYSCALL_ARG_OUT_FIXED)
 				continue;
 			e->has_out = 1;
 			s->arg = i;
-			want = ret > 0 ? ret : 0;
-			n = want > string_limit ? string_limit : want;
-			if (want > n)
-				s->cut = 1;
+			if (shape->kind[i] == SYSCALL_ARG_OUT_FIXED) {
+				/* A struct: whole, once the call succeeded. */
+				/* (masked, not compared: the verifier sees the
+				 * bound on the register the read gets) */
+				n = ret >= 0 && p->args[i] ? shape->size[i] & 0xfff : 0;
+			} else {
+				want = ret > 0 ? ret : 0;
+				n = want > string_limit ? string_limit : want;
+				if (want > n)
+					s->cut = 1;
+			}
 			if (n > ARGTRACE_SYSCALL_BUF_MAX)
 				n = ARGTRACE_SYSCALL_BUF_MAX;
 			if (n) {

@@ -13,7 +13,7 @@ use std::process::Command;
 mod common;
 
 /// The calls compared: those whose every argument the decoders spell as
-/// strace does (no struct read yet).
+/// strace does.
 const CALLS: &[&str] = &[
     "openat",
     "lseek",
@@ -53,6 +53,12 @@ const CALLS: &[&str] = &[
     "getppid",
     "sched_yield",
     "close",
+    "pipe2",
+    "fstat",
+    "newfstatat",
+    "prlimit64",
+    "nanosleep",
+    "clock_getres",
 ];
 
 fn per_tid(calls: Vec<(u32, String)>) -> BTreeMap<u32, Vec<String>> {

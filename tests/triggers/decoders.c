@@ -12,6 +12,8 @@
 #include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -64,6 +66,19 @@ int main(int argc, char **argv)
 	fcntl(fd, F_GETFD);
 	fcntl(fd, F_DUPFD_CLOEXEC, 40);
 	fcntl(fd, F_SETFL, O_APPEND | O_NONBLOCK);
+	int pfd[2];
+	pipe2(pfd, O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
+	fstat(fd, &st);
+	fstatat(d, "f2", &st, AT_SYMLINK_NOFOLLOW);
+	fstatat(AT_FDCWD, "/dev/null", &st, 0);
+	fstatat(AT_FDCWD, "missing", &st, 0);
+	struct rlimit64 rl = { .rlim_cur = 8192 * 1024, .rlim_max = RLIM64_INFINITY }, old;
+	prlimit64(0, RLIMIT_STACK, &rl, &old);
+	prlimit64(0, RLIMIT_NOFILE, NULL, &old);
+	struct timespec ts = { .tv_sec = 0, .tv_nsec = 1000 };
+	nanosleep(&ts, NULL);
+	syscall(SYS_clock_getres, CLOCK_MONOTONIC, &ts);
 	setpgid(0, 0);
 	getppid();
 	sched_yield();

@@ -64,11 +64,106 @@ pub enum Arg {
     /// fcntl()'s third argument, as its command (index 1) wants it; omitted
     /// for the commands that take none.
     FcntlArg,
+    /// A struct handed in, read at entry (printed as the address where it
+    /// could not be read, `NULL` for 0).
+    In(Struct),
+    /// A struct the kernel fills, read at return once the call succeeded
+    /// (the address otherwise, as strace prints it).
+    Out(Struct),
     /// futex()'s operation.
     FutexOp,
     /// A futex() argument after the operation, present only for the
     /// operations that use it (src/futex.c do_futex): the argument index.
     FutexArg(u8),
+}
+
+/// The structs read whole (src/print_struct_stat.c, src/print_timespec.h,
+/// src/resource.c, src/pipe.c in strace 6.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Struct {
+    /// struct stat: `{st_mode=S_IFREG|0644, st_size=1234, ...}`.
+    Stat,
+    /// struct __kernel_timespec: `{tv_sec=1, tv_nsec=500}`.
+    Timespec,
+    /// int[2] (pipe2): `[3, 4]`.
+    IntPair,
+    /// struct rlimit64: `{rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}`.
+    Rlimit,
+}
+
+/// struct stat's size and the offsets of st_mode, st_rdev and st_size:
+/// x86_64's own layout (arch/x86/include/uapi/asm/stat.h), arm64's the
+/// generic one (include/uapi/asm-generic/stat.h).
+#[cfg(target_arch = "x86_64")]
+const STAT: (usize, usize, usize, usize) = (144, 24, 40, 48);
+#[cfg(not(target_arch = "x86_64"))]
+const STAT: (usize, usize, usize, usize) = (128, 16, 32, 48);
+
+impl Struct {
+    /// Its size in the caller's memory.
+    pub fn size(self) -> usize {
+        match self {
+            Struct::Stat => STAT.0,
+            Struct::Timespec | Struct::Rlimit => 16,
+            Struct::IntPair => 8,
+        }
+    }
+
+    /// strace's text of the struct in `b` (its whole size).
+    pub fn text(self, b: &[u8]) -> String {
+        let u32_at = |o: usize| u32::from_ne_bytes(b[o..o + 4].try_into().expect("4 bytes"));
+        let u64_at = |o: usize| u64::from_ne_bytes(b[o..o + 8].try_into().expect("8 bytes"));
+        match self {
+            Struct::Stat => {
+                let mode = u32_at(STAT.1);
+                let tail = match mode & 0o170000 {
+                    0o020000 | 0o060000 => format!("st_rdev={}", makedev(u64_at(STAT.2))),
+                    _ => format!("st_size={}", u64_at(STAT.3)),
+                };
+                format!("{{st_mode={}, {tail}, ...}}", symbolic_mode(mode))
+            }
+            Struct::Timespec => format!("{{tv_sec={}, tv_nsec={}}}", u64_at(0) as i64, u64_at(8)),
+            Struct::IntPair => format!("[{}, {}]", u32_at(0) as i32, u32_at(4) as i32),
+            Struct::Rlimit => format!("{{rlim_cur={}, rlim_max={}}}", rlim(u64_at(0)), rlim(u64_at(8))),
+        }
+    }
+}
+
+/// print_symbolic_mode_t: `S_IFREG|0644`, `S_IFDIR|S_ISVTX|0777`; a mode
+/// without a known type as `%#03o`.
+pub fn symbolic_mode(mode: u32) -> String {
+    let ifmt = mode & 0o170000;
+    let name = if ifmt != 0 { x::MODETYPES.iter().find(|(v, _)| *v == u64::from(ifmt)).map(|(_, n)| *n) } else { Some("") };
+    let Some(name) = name else { return octal(u64::from(mode)) };
+    let mut s = String::from(name);
+    if !name.is_empty() {
+        s.push('|');
+    }
+    for (bit, n) in [(0o4000, "S_ISUID|"), (0o2000, "S_ISGID|"), (0o1000, "S_ISVTX|")] {
+        if mode & bit != 0 {
+            s.push_str(n);
+        }
+    }
+    s + &octal(u64::from(mode & 0o777))
+}
+
+/// print_dev_t: `makedev(0x88, 0)` (glibc's major()/minor()).
+fn makedev(dev: u64) -> String {
+    let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & !0xfff);
+    let minor = (dev & 0xff) | ((dev >> 12) & !0xff);
+    let x = |v: u64| if v == 0 { "0".to_string() } else { format!("{v:#x}") };
+    format!("makedev({}, {})", x(major as u32 as u64), x(minor as u32 as u64))
+}
+
+/// print_rlim64_t: `RLIM64_INFINITY`, `8192*1024`, else decimal.
+fn rlim(v: u64) -> String {
+    if v == u64::MAX {
+        "RLIM64_INFINITY".into()
+    } else if v > 1024 && v % 1024 == 0 {
+        format!("{}*1024", v / 1024)
+    } else {
+        v.to_string()
+    }
 }
 
 /// How the result is printed.
@@ -114,12 +209,12 @@ pub const ROWS: &[Row] = &[
     row("dup2", &[Fd, Fd]),
     row("dup3", &[Fd, Fd, OPEN_MODES]),
     Row { name: "fcntl", args: &[Fd, FcntlCmd, FcntlArg], ret: Ret::Fcntl },
-    row("pipe2", &[Typed, OPEN_MODES]),
+    row("pipe2", &[Out(Struct::IntPair), OPEN_MODES]),
     row("access", &[Path, ACCESS]),
     row("faccessat", &[AtFd, Path, ACCESS]),
     row("faccessat2", &[AtFd, Path, ACCESS, Flags(x::FACCESSAT_FLAGS, "AT_???")]),
     // metadata (src/stat.c, src/readlink.c)
-    row("newfstatat", &[AtFd, Path, Typed, AT]),
+    row("newfstatat", &[AtFd, Path, Out(Struct::Stat), AT]),
     row("readlinkat", &[AtFd, Path, Typed, Typed]),
     // names (src/unlink.c, src/renameat.c, src/mkdir.c, src/chmod.c, src/chown.c, src/umask.c)
     row("unlinkat", &[AtFd, Path, AT]),
@@ -133,8 +228,8 @@ pub const ROWS: &[Row] = &[
     row("unlink", &[Path]),
     row("rename", &[Path, Path]),
     row("readlink", &[Path, Typed, Typed]),
-    row("stat", &[Path, Typed]),
-    row("lstat", &[Path, Typed]),
+    row("stat", &[Path, Out(Struct::Stat)]),
+    row("lstat", &[Path, Out(Struct::Stat)]),
     row("statfs", &[Path, Typed]),
     row("statx", &[AtFd, Path, Typed, Typed, Typed]),
     row("execve", &[Path, Typed, Typed]),
@@ -149,6 +244,9 @@ pub const ROWS: &[Row] = &[
     Row { name: "umask", args: &[Octal], ret: Ret::Octal },
     // I/O (src/flock.c, src/fsync.c, src/eventfd.c, src/splice.c)
     row("flock", &[Fd, Flags(x::FLOCKCMDS, "LOCK_???")]),
+    row("fstat", &[Fd, Out(Struct::Stat)]),
+    row("pipe", &[Out(Struct::IntPair)]),
+    row("nanosleep", &[In(Struct::Timespec), Typed]),
     row("fsync", &[Fd]),
     row("fdatasync", &[Fd]),
     row("ftruncate", &[Fd, Typed]),
@@ -166,7 +264,7 @@ pub const ROWS: &[Row] = &[
     row("wait4", &[Typed, Typed, Flags(x::WAIT4_OPTIONS, "W???"), Typed]),
     row("set_tid_address", &[Addr]),
     row("arch_prctl", &[Xval(x::ARCHVALS, "ARCH_???"), Addr]),
-    row("prlimit64", &[Typed, Xval(x::RESOURCES, "RLIMIT_???"), Typed, Typed]),
+    row("prlimit64", &[Typed, Xval(x::RESOURCES, "RLIMIT_???"), In(Struct::Rlimit), Out(Struct::Rlimit)]),
     // memory (src/mem.c)
     row("mmap", &[Addr, Typed, Prot, MmapFlags, Fd, Hex]),
     row("mprotect", &[Addr, Typed, Prot]),
@@ -188,13 +286,23 @@ pub const ROWS: &[Row] = &[
     row("rt_sigprocmask", &[Xval(x::SIGPROCMASKCMDS, "SIG_???"), Typed, Typed, Typed]),
     // time and misc (src/futex.c, src/time.c, src/getrandom.c, src/affinity.c)
     row("futex", &[Addr, FutexOp, FutexArg(2), FutexArg(3), FutexArg(4), FutexArg(5)]),
-    row("clock_gettime", &[Xval(x::CLOCKNAMES, "CLOCK_???"), Typed]),
-    row("clock_getres", &[Xval(x::CLOCKNAMES, "CLOCK_???"), Typed]),
+    row("clock_gettime", &[Xval(x::CLOCKNAMES, "CLOCK_???"), Out(Struct::Timespec)]),
+    row("clock_getres", &[Xval(x::CLOCKNAMES, "CLOCK_???"), Out(Struct::Timespec)]),
     row("clock_nanosleep", &[Xval(x::CLOCKNAMES, "CLOCK_???"), Flags(x::CLOCKFLAGS, "TIMER_???"), Typed, Typed]),
     row("getrandom", &[Typed, Typed, Flags(x::GETRANDOM_FLAGS, "GRND_???")]),
     row("set_robust_list", &[Addr, Typed]),
     row("sched_getaffinity", &[Typed, Typed, Typed]),
 ];
+
+/// The struct argument `i` of `syscall` is, and whether it is read at
+/// return (true) or at entry.
+pub fn struct_of(syscall: &str, i: usize) -> Option<(Struct, bool)> {
+    match row_of(syscall)?.args.get(i)? {
+        In(s) => Some((*s, false)),
+        Out(s) => Some((*s, true)),
+        _ => None,
+    }
+}
 
 /// Whether argument `i` of `syscall` is a path (strace's printpath).
 pub fn is_path(syscall: &str, i: usize) -> bool {
@@ -276,12 +384,18 @@ fn fcntl_arg(cmd: u64, v: u64) -> Option<String> {
     }
 }
 
-/// Argument `i` printed as `row` says, given all six argument words; None
-/// when strace leaves it out; Some("") is never returned.
-pub fn text(row: &Row, i: usize, args: &[u64; 6]) -> Option<Option<String>> {
+/// Argument `i` printed as `row` says, given all six argument words and
+/// the bytes read for it (a struct whole, or None): None where the C type
+/// decides, Some(None) where strace leaves the argument out.
+pub fn text(row: &Row, i: usize, args: &[u64; 6], read: Option<&[u8]>) -> Option<Option<String>> {
     let p = *row.args.get(i)?;
     let v = args[i];
     let s = match p {
+        In(_) | Out(_) if v == 0 => "NULL".into(),
+        In(st) | Out(st) => match read {
+            Some(b) if b.len() >= st.size() => st.text(b),
+            _ => decode::ptr(v),
+        },
         Typed | Path => return None,
         Fd => (v as i32).to_string(),
         AtFd if v as i32 == AT_FDCWD => "AT_FDCWD".into(),
@@ -341,7 +455,7 @@ mod tests {
 
     fn line(name: &str, args: [u64; 6]) -> Vec<Option<String>> {
         let r = row_of(name).unwrap();
-        (0..r.args.len()).map(|i| text(r, i, &args).unwrap_or(Some("typed".into()))).collect()
+        (0..r.args.len()).map(|i| text(r, i, &args, None).unwrap_or(Some("typed".into()))).collect()
     }
 
     fn shown(v: Vec<Option<String>>) -> String {
@@ -381,6 +495,27 @@ mod tests {
         assert_eq!(result(r, &[3, 1, 0, 0, 0, 0], 1).as_deref(), Some("0x1 (flags FD_CLOEXEC)"));
         assert_eq!(result(r, &[3, 1, 0, 0, 0, 0], 0), None);
         assert_eq!(result(row_of("umask").unwrap(), &[0o22, 0, 0, 0, 0, 0], 0o22).as_deref(), Some("022"));
+    }
+
+    #[test]
+    fn structs_as_strace_prints_them() {
+        let mut st = vec![0u8; Struct::Stat.size()];
+        st[STAT.1..STAT.1 + 4].copy_from_slice(&0o100644u32.to_ne_bytes());
+        st[STAT.3..STAT.3 + 8].copy_from_slice(&1234u64.to_ne_bytes());
+        assert_eq!(Struct::Stat.text(&st), "{st_mode=S_IFREG|0644, st_size=1234, ...}");
+        st[STAT.1..STAT.1 + 4].copy_from_slice(&0o020620u32.to_ne_bytes());
+        st[STAT.2..STAT.2 + 8].copy_from_slice(&((0x88u64 << 8) | 3).to_ne_bytes());
+        assert_eq!(Struct::Stat.text(&st), "{st_mode=S_IFCHR|0620, st_rdev=makedev(0x88, 0x3), ...}");
+        assert_eq!(symbolic_mode(0o41777), "S_IFDIR|S_ISVTX|0777");
+        let mut r = [0u8; 16];
+        r[..8].copy_from_slice(&(8192u64 * 1024).to_ne_bytes());
+        r[8..].copy_from_slice(&u64::MAX.to_ne_bytes());
+        assert_eq!(Struct::Rlimit.text(&r), "{rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}");
+        let row = row_of("pipe2").unwrap();
+        let fds = [3i32.to_ne_bytes(), 4i32.to_ne_bytes()].concat();
+        assert_eq!(text(row, 0, &[0x7ff0, 0, 0, 0, 0, 0], Some(&fds)), Some(Some("[3, 4]".into())));
+        assert_eq!(text(row, 0, &[0x7ff0, 0, 0, 0, 0, 0], None), Some(Some("0x7ff0".into())));
+        assert_eq!(text(row_of("prlimit64").unwrap(), 2, &[0; 6], None), Some(Some("NULL".into())));
     }
 
     #[test]

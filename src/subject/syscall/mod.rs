@@ -86,6 +86,8 @@ const ARG_STR: u8 = 1;
 const ARG_IN_BUF: u8 = 2;
 const ARG_OUT_BUF: u8 = 3;
 const ARG_PATH: u8 = 4;
+const ARG_IN_FIXED: u8 = 5;
+const ARG_OUT_FIXED: u8 = 6;
 
 /// How argument `i` of `s` is read, from its C type and the direction table.
 fn direction_of(s: &SyscallInfo, i: usize) -> Option<Direction> {
@@ -106,6 +108,12 @@ fn shape_of(s: &SyscallInfo) -> skel::types::syscall_shape {
     let mut shape = skel::types::syscall_shape::default();
     let nargs = s.args.as_ref().map_or(0, Vec::len);
     for i in 0..nargs.min(6) {
+        if let Some((st, out)) = decoders::struct_of(s.name, i) {
+            shape.kind[i] = if out { ARG_OUT_FIXED } else { ARG_IN_FIXED };
+            shape.size[i] = st.size() as u16;
+            shape.has_entry_slots |= !out as u8;
+            continue;
+        }
         let kind = match direction_of(s, i) {
             None if is_string_arg(s, i) && decoders::is_path(s.name, i) => ARG_PATH,
             None if is_string_arg(s, i) => ARG_STR,
@@ -368,7 +376,8 @@ impl View<'_> {
     /// Argument `i` as strace's decoder prints it: Some(None) where strace
     /// leaves it out, None where the C type decides (text_arg).
     fn decoded(&self, i: usize) -> Option<Option<String>> {
-        decoders::text(self.row()?, i, &self.e.args)
+        let read = self.bytes_of(i).filter(|b| b.err == 0);
+        decoders::text(self.row()?, i, &self.e.args, read.as_ref().map(|b| b.data))
     }
 
     /// Argument `i` in strace's shape.
