@@ -59,6 +59,10 @@ const CALLS: &[&str] = &[
     "prlimit64",
     "nanosleep",
     "clock_getres",
+    "rt_sigaction",
+    "rt_sigprocmask",
+    "uname",
+    "wait4",
 ];
 
 fn per_tid(calls: Vec<(u32, String)>) -> BTreeMap<u32, Vec<String>> {

@@ -17,6 +17,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 int main(int argc, char **argv)
@@ -79,6 +81,24 @@ int main(int argc, char **argv)
 	struct timespec ts = { .tv_sec = 0, .tv_nsec = 1000 };
 	nanosleep(&ts, NULL);
 	syscall(SYS_clock_getres, CLOCK_MONOTONIC, &ts);
+	struct sigaction sa = { .sa_handler = SIG_IGN, .sa_flags = SA_RESTART };
+	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, SIGTERM);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigset_t set, oldset;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, &oldset);
+	sigprocmask(SIG_SETMASK, &oldset, NULL);
+	struct utsname u;
+	uname(&u);
+	pid_t child = fork();
+	if (child == 0)
+		_exit(7);
+	int status;
+	wait4(child, &status, 0, NULL);
+	wait4(-1, &status, WNOHANG, NULL);
 	setpgid(0, 0);
 	getppid();
 	sched_yield();

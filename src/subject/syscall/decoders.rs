@@ -89,6 +89,15 @@ pub enum Struct {
     IntPair,
     /// struct rlimit64: `{rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}`.
     Rlimit,
+    /// A kernel sigset_t (8 bytes): `[INT TERM]`, `~[KILL STOP]`.
+    Sigset,
+    /// The kernel's struct sigaction (handler, flags, restorer, mask):
+    /// `{sa_handler=SIG_IGN, sa_mask=[], sa_flags=SA_RESTORER, sa_restorer=0x...}`.
+    Sigaction,
+    /// wait4's status: `[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]`.
+    WaitStatus,
+    /// struct new_utsname: `{sysname="Linux", nodename="box", ...}`.
+    Utsname,
 }
 
 /// struct stat's size and the offsets of st_mode, st_rdev and st_size:
@@ -105,7 +114,10 @@ impl Struct {
         match self {
             Struct::Stat => STAT.0,
             Struct::Timespec | Struct::Rlimit => 16,
-            Struct::IntPair => 8,
+            Struct::IntPair | Struct::Sigset => 8,
+            Struct::Sigaction => 32,
+            Struct::WaitStatus => 4,
+            Struct::Utsname => 6 * 65,
         }
     }
 
@@ -125,8 +137,83 @@ impl Struct {
             Struct::Timespec => format!("{{tv_sec={}, tv_nsec={}}}", u64_at(0) as i64, u64_at(8)),
             Struct::IntPair => format!("[{}, {}]", u32_at(0) as i32, u32_at(4) as i32),
             Struct::Rlimit => format!("{{rlim_cur={}, rlim_max={}}}", rlim(u64_at(0)), rlim(u64_at(8))),
+            Struct::Sigset => sigset(u64_at(0)),
+            Struct::Sigaction => {
+                let (handler, flags) = (u64_at(0), u64_at(8));
+                let mut s = format!(
+                    "{{sa_handler={}, sa_mask={}, sa_flags={}",
+                    sa_handler(handler),
+                    sigset(u64_at(24)),
+                    print_flags(flags & 0xffff_ffff, &[x::SIGACT_FLAGS], Some("SA_???"))
+                );
+                if flags & SA_RESTORER != 0 {
+                    s += &format!(", sa_restorer={}", decode::ptr(u64_at(16)));
+                }
+                s + "}"
+            }
+            Struct::WaitStatus => format!("[{}]", wait_status(u32_at(0))),
+            Struct::Utsname => {
+                let field = |k: usize| {
+                    let f = &b[k * 65..(k + 1) * 65];
+                    let end = f.iter().position(|&c| c == 0).unwrap_or(f.len());
+                    let mut q = String::from("\"");
+                    crate::render::escape_into(&mut q, &f[..end]);
+                    q + "\""
+                };
+                format!("{{sysname={}, nodename={}, ...}}", field(0), field(1))
+            }
         }
     }
+}
+
+const SA_RESTORER: u64 = 0x0400_0000;
+
+/// A signal's name without `SIG` (sprintsigmask_n): `INT`, `RTMIN`, `RT_1`.
+fn short_signal(sig: u64) -> String {
+    let n = decode::process::signal_name(sig);
+    n.strip_prefix("SIG").map_or(n.clone(), str::to_string)
+}
+
+/// sprintsigmask_n for a 64-bit mask: the set, or `~` and the signals not
+/// in it when two thirds or more are.
+pub fn sigset(mask: u64) -> String {
+    let (prefix, mask) = if mask.count_ones() >= 64 * 2 / 3 { ("~", !mask) } else { ("", mask) };
+    let names: Vec<String> = (0..64).filter(|b| mask & (1 << b) != 0).map(|b| short_signal(b + 1)).collect();
+    format!("{prefix}[{}]", names.join(" "))
+}
+
+/// print_sa_handler: `SIG_DFL`, `SIG_IGN`, `SIG_ERR`, or the address.
+fn sa_handler(h: u64) -> String {
+    match h {
+        0 => "SIG_DFL".into(),
+        1 => "SIG_IGN".into(),
+        u64::MAX => "SIG_ERR".into(),
+        _ => decode::ptr(h),
+    }
+}
+
+/// printstatus: `{WIFEXITED(s) && WEXITSTATUS(s) == 0}`,
+/// `{WIFSIGNALED(s) && WTERMSIG(s) == SIGKILL}` ...
+pub fn wait_status(st: u32) -> String {
+    let sig = |n: u32| decode::process::signal_name(u64::from(n));
+    let (text, rest) = if st & 0xff == 0x7f {
+        let s = (st >> 8) & 0xff;
+        let extra = if s & 0x80 != 0 { " | 0x80" } else { "" };
+        (format!("{{WIFSTOPPED(s) && WSTOPSIG(s) == {}{extra}}}", sig(s & 0x7f)), st & !((s << 8) | 0x7f))
+    } else if st & 0x7f != 0 && st & 0x7f != 0x7f {
+        let core = if st & 0x80 != 0 { " && WCOREDUMP(s)" } else { "" };
+        (format!("{{WIFSIGNALED(s) && WTERMSIG(s) == {}{core}}}", sig(st & 0x7f)), st & !0xff)
+    } else if st & 0x7f == 0 && st != 0xffff {
+        (format!("{{WIFEXITED(s) && WEXITSTATUS(s) == {}}}", (st >> 8) & 0xff), st & !0xff00)
+    } else if st == 0xffff {
+        ("{WIFCONTINUED(s)}".into(), 0)
+    } else {
+        return format!("{st:#x}");
+    };
+    if rest != 0 {
+        return format!("{text} | {:#x}", rest);
+    }
+    text
 }
 
 /// print_symbolic_mode_t: `S_IFREG|0644`, `S_IFDIR|S_ISVTX|0777`; a mode
@@ -259,9 +346,12 @@ pub const ROWS: &[Row] = &[
     row("epoll_ctl", &[Fd, Xval(x::EPOLLCTLS, "EPOLL_CTL_???"), Fd, Typed]),
     // processes (src/signal.c, src/wait.c, src/process.c)
     row("kill", &[Typed, Signal]),
+    row("rt_sigaction", &[Signal, In(Struct::Sigaction), Out(Struct::Sigaction), Typed]),
+    row("rt_sigprocmask", &[Xval(x::SIGPROCMASKCMDS, "SIG_???"), In(Struct::Sigset), Out(Struct::Sigset), Typed]),
+    row("uname", &[Out(Struct::Utsname)]),
     row("tkill", &[Typed, Signal]),
     row("tgkill", &[Typed, Typed, Signal]),
-    row("wait4", &[Typed, Typed, Flags(x::WAIT4_OPTIONS, "W???"), Typed]),
+    row("wait4", &[Typed, Out(Struct::WaitStatus), Flags(x::WAIT4_OPTIONS, "W???"), Typed]),
     row("set_tid_address", &[Addr]),
     row("arch_prctl", &[Xval(x::ARCHVALS, "ARCH_???"), Addr]),
     row("prlimit64", &[Typed, Xval(x::RESOURCES, "RLIMIT_???"), In(Struct::Rlimit), Out(Struct::Rlimit)]),
@@ -283,7 +373,6 @@ pub const ROWS: &[Row] = &[
     row("sendmsg", &[Fd, Typed, MSG]),
     row("recvmsg", &[Fd, Typed, MSG]),
     // signals (src/signal.c)
-    row("rt_sigprocmask", &[Xval(x::SIGPROCMASKCMDS, "SIG_???"), Typed, Typed, Typed]),
     // time and misc (src/futex.c, src/time.c, src/getrandom.c, src/affinity.c)
     row("futex", &[Addr, FutexOp, FutexArg(2), FutexArg(3), FutexArg(4), FutexArg(5)]),
     row("clock_gettime", &[Xval(x::CLOCKNAMES, "CLOCK_???"), Out(Struct::Timespec)]),
@@ -385,13 +474,15 @@ fn fcntl_arg(cmd: u64, v: u64) -> Option<String> {
 }
 
 /// Argument `i` printed as `row` says, given all six argument words and
-/// the bytes read for it (a struct whole, or None): None where the C type
+/// the bytes read for it (a struct whole, or None) and the result: None where the C type
 /// decides, Some(None) where strace leaves the argument out.
-pub fn text(row: &Row, i: usize, args: &[u64; 6], read: Option<&[u8]>) -> Option<Option<String>> {
+pub fn text(row: &Row, i: usize, args: &[u64; 6], read: Option<&[u8]>, ret: i64) -> Option<Option<String>> {
     let p = *row.args.get(i)?;
     let v = args[i];
     let s = match p {
         In(_) | Out(_) if v == 0 => "NULL".into(),
+        // wait4 found no child to report (WNOHANG): nothing was written.
+        Out(Struct::WaitStatus) if ret == 0 => decode::ptr(v),
         In(st) | Out(st) => match read {
             Some(b) if b.len() >= st.size() => st.text(b),
             _ => decode::ptr(v),
@@ -455,7 +546,7 @@ mod tests {
 
     fn line(name: &str, args: [u64; 6]) -> Vec<Option<String>> {
         let r = row_of(name).unwrap();
-        (0..r.args.len()).map(|i| text(r, i, &args, None).unwrap_or(Some("typed".into()))).collect()
+        (0..r.args.len()).map(|i| text(r, i, &args, None, 0).unwrap_or(Some("typed".into()))).collect()
     }
 
     fn shown(v: Vec<Option<String>>) -> String {
@@ -513,9 +604,22 @@ mod tests {
         assert_eq!(Struct::Rlimit.text(&r), "{rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}");
         let row = row_of("pipe2").unwrap();
         let fds = [3i32.to_ne_bytes(), 4i32.to_ne_bytes()].concat();
-        assert_eq!(text(row, 0, &[0x7ff0, 0, 0, 0, 0, 0], Some(&fds)), Some(Some("[3, 4]".into())));
-        assert_eq!(text(row, 0, &[0x7ff0, 0, 0, 0, 0, 0], None), Some(Some("0x7ff0".into())));
-        assert_eq!(text(row_of("prlimit64").unwrap(), 2, &[0; 6], None), Some(Some("NULL".into())));
+        assert_eq!(text(row, 0, &[0x7ff0, 0, 0, 0, 0, 0], Some(&fds), 0), Some(Some("[3, 4]".into())));
+        assert_eq!(text(row, 0, &[0x7ff0, 0, 0, 0, 0, 0], None, 0), Some(Some("0x7ff0".into())));
+        assert_eq!(text(row_of("prlimit64").unwrap(), 2, &[0; 6], None, 0), Some(Some("NULL".into())));
+        assert_eq!(sigset(0), "[]");
+        assert_eq!(sigset((1 << 1) | (1 << 14)), "[INT TERM]");
+        assert_eq!(sigset(!((1 << 8) | (1 << 18))), "~[KILL STOP]");
+        assert_eq!(sigset(1 << 32), "[RT_1]");
+        assert_eq!(wait_status(0), "{WIFEXITED(s) && WEXITSTATUS(s) == 0}");
+        assert_eq!(wait_status(7 << 8), "{WIFEXITED(s) && WEXITSTATUS(s) == 7}");
+        assert_eq!(wait_status(9), "{WIFSIGNALED(s) && WTERMSIG(s) == SIGKILL}");
+        assert_eq!(wait_status(0x8b), "{WIFSIGNALED(s) && WTERMSIG(s) == SIGSEGV && WCOREDUMP(s)}");
+        let mut sa = [0u8; 32];
+        sa[..8].copy_from_slice(&1u64.to_ne_bytes());
+        sa[8..16].copy_from_slice(&(SA_RESTORER | 0x1000_0000).to_ne_bytes());
+        sa[16..24].copy_from_slice(&0x7f00u64.to_ne_bytes());
+        assert_eq!(Struct::Sigaction.text(&sa), "{sa_handler=SIG_IGN, sa_mask=[], sa_flags=SA_RESTORER|SA_RESTART, sa_restorer=0x7f00}");
     }
 
     #[test]

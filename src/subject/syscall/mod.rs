@@ -377,7 +377,7 @@ impl View<'_> {
     /// leaves it out, None where the C type decides (text_arg).
     fn decoded(&self, i: usize) -> Option<Option<String>> {
         let read = self.bytes_of(i).filter(|b| b.err == 0);
-        decoders::text(self.row()?, i, &self.e.args, read.as_ref().map(|b| b.data))
+        decoders::text(self.row()?, i, &self.e.args, read.as_ref().map(|b| b.data), self.e.ret)
     }
 
     /// Argument `i` in strace's shape.
