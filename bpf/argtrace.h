@@ -23,6 +23,13 @@ enum argtrace_clone_syscall {
 	CLONE_SYS_VFORK = 3,
 };
 
+/* The ABI of the task that made a call: its syscall numbers and argument
+ * registers (the syscall subject's enum argtrace_syscall_abi has the same values). */
+enum argtrace_event_abi {
+	EVENT_ABI_NATIVE = 0,
+	EVENT_ABI_COMPAT = 1, /* i386 on x86_64 */
+};
+
 struct event_header {
 	__u64 ts_ns; /* CLOCK_MONOTONIC at the call's entry (fentry mode without -T: at its return) */
 	__u32 pid;   /* tgid */
@@ -79,7 +86,8 @@ struct clone_event {
 	__u32 syscall;	       /* enum argtrace_clone_syscall */
 	__u32 clone3_size;     /* clone3's size argument */
 	__s32 clone3_read_err; /* 0, or the error of reading struct clone_args */
-	__u32 pad;
+	__u8 abi;	       /* enum argtrace_event_abi */
+	__u8 pad[3];
 	__u64 flags; /* clone: the raw flags argument; clone3: clone_args.flags */
 	__u64 newsp; /* clone only */
 	__u64 parent_tid;
@@ -114,6 +122,15 @@ struct clone_event {
 	__u8 tail[ARGTRACE_CLONE3_TAIL_SHOWN];
 };
 
+/* Which mmap a record is (strace's names): the 64-bit one, i386's mmap2
+ * (offset in 4096-byte units) and i386's old mmap (one pointer to its six
+ * arguments). */
+enum argtrace_mmap_call {
+	MMAP_CALL_MMAP = 0,
+	MMAP_CALL_MMAP2 = 1,
+	MMAP_CALL_OLD_MMAP = 2,
+};
+
 struct mmap_event {
 	struct event_header h;
 	__u64 addr;
@@ -124,7 +141,11 @@ struct mmap_event {
 	__u64 off;	   /* tracepoint: the syscall's byte offset */
 	__u64 pgoff;	   /* fentry/kprobe: ksys_mmap_pgoff's page offset */
 	__u8 off_is_bytes; /* 1: off is valid (tracepoint); 0: pgoff is */
-	__u8 pad[7];
+	__u8 call;	   /* enum argtrace_mmap_call */
+	__u8 abi;	   /* enum argtrace_event_abi */
+	__u8 args_unread;  /* the old mmap's struct could not be read: args_ptr only */
+	__u8 pad[4];
+	__u64 args_ptr; /* the old mmap's pointer to its six arguments */
 	__s64 ret;
 };
 

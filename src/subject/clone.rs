@@ -1,7 +1,8 @@
 //! `argtrace clone`: process and thread creation through clone, clone3, fork
 //! and vfork, printed as strace prints them, with the arguments in the
 //! architecture's own order and clone3's struct clone_args read from user
-//! memory. BPF side: bpf/clone.bpf.c.
+//! memory; a 32-bit (i386) task's calls with that ABI's order, JSON `"abi"`
+//! saying so. BPF side: bpf/clone.bpf.c.
 
 use std::fmt::Write as _;
 
@@ -265,6 +266,14 @@ impl Record for CloneEvent {
 
     fn ret(&self) -> i64 {
         self.ret
+    }
+
+    /// A 32-bit task's call says its ABI.
+    fn json_call(&self, j: &mut Json) {
+        j.str("syscall", self.syscall());
+        if self.abi == skel::types::argtrace_event_abi::EVENT_ABI_COMPAT.0 as u8 {
+            j.str("abi", decode::compat_abi());
+        }
     }
 
     /// strace's clone/clone3 line: pointers printed only where a flag uses them.
