@@ -120,6 +120,11 @@ struct clone_event {
 	__u32 tail_len;
 	__s32 tail_state; /* enum argtrace_clone3_tail */
 	__u8 tail[ARGTRACE_CLONE3_TAIL_SHOWN];
+	/* A 32-bit (i386) task's CLONE_SETTLS: tls points to a struct user_desc,
+	 * which strace prints: its four words, and 0 when they were read. */
+	__u32 tls_desc[4];
+	__s32 tls_desc_err;
+	__u32 pad2;
 };
 
 /* Which mmap a record is (strace's names): the 64-bit one, i386's mmap2

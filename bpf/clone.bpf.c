@@ -36,6 +36,8 @@ static __always_inline void save_entry(struct argtrace_args *in, void *ctx, __u3
 		in->arg[i] = i < n ? a->arg[i] : 0;
 }
 
+#define ARGTRACE_CLONE_SETTLS 0x00080000
+
 /* Reads a 32-bit value the kernel wrote to user memory; 1 when not read. */
 static __always_inline __s32 read_back(__s32 *value, __u64 addr)
 {
@@ -163,6 +165,9 @@ static __always_inline void fill_record(struct clone_event *e, __u32 how,
 			clone3_beyond(e, a->arg[0], a->arg[1]);
 	}
 	read_written_back(e, ret);
+	e->tls_desc_err = 1;
+	if (e->abi == EVENT_ABI_COMPAT && (e->flags & ARGTRACE_CLONE_SETTLS) && e->tls)
+		e->tls_desc_err = bpf_probe_read_user(e->tls_desc, sizeof(e->tls_desc), (void *)e->tls);
 }
 
 /* The kprobe and tracepoint programs of one syscall: entry and return. */
