@@ -167,7 +167,8 @@ static __always_inline void fill_record(struct clone_event *e, __u32 how,
 	read_written_back(e, ret);
 	e->tls_desc_err = 1;
 	if (e->abi == EVENT_ABI_COMPAT && (e->flags & ARGTRACE_CLONE_SETTLS) && e->tls)
-		e->tls_desc_err = bpf_probe_read_user(e->tls_desc, sizeof(e->tls_desc), (void *)e->tls);
+		e->tls_desc_err =
+			bpf_probe_read_user(e->tls_desc, sizeof(e->tls_desc), (void *)e->tls);
 }
 
 /* The kprobe and tracepoint programs of one syscall: entry and return. */

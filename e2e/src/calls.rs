@@ -98,6 +98,26 @@ pub fn case_clone(argtrace: &Path, mode: &str) -> Outcome {
     check_expectations(&t, mode)
 }
 
+/// A 32-bit (i386) static program's calls of `subject` (mmap: mmap2 and the
+/// old mmap; clone: clone, clone3, fork, vfork), each with the values and
+/// result it chose, the i386 argument order and `"abi": "i386"`, in `mode`;
+/// and no start-up line saying 32-bit processes are unseen.
+pub fn case_i386(argtrace: &Path, subject: &str, mode: &str) -> Outcome {
+    let t = traced_run(argtrace, subject, &["--probe", mode], "i386")?;
+    if let Some(line) = t.stderr.lines().find(|l| l.contains("32-bit")) {
+        return Err(format!("argtrace says it does not see them: {line}"));
+    }
+    let mut n = 0;
+    for e in t.expectations.iter().filter_map(|e| e.get("expect")).filter(|w| w["event"] == subject) {
+        find_one(&t, e, mode)?;
+        n += 1;
+    }
+    if n == 0 {
+        return Err(format!("the i386 trigger expected no {subject} event"));
+    }
+    Ok(format!("{n} i386 calls matched exactly; {}", t.summary))
+}
+
 /// `family` is what argtrace is told to show: the trigger's connects of the
 /// other family must be absent.
 pub fn case_tcp(argtrace: &Path, mode: &str, family: &str) -> Outcome {
