@@ -135,6 +135,9 @@ fn every_mode_the_kernel_has_shows_exactly_what_the_triggers_did() {
         assert!(has("unavailable", mode), "{mode} is missing but was not refused cleanly:\n{stdout}");
     }
     assert!(has("no-btf", "auto"), "{stdout}");
+    if cfg!(target_arch = "x86_64") {
+        assert!(has("i386-unseen", "auto"), "{stdout}");
+    }
     for case in SOCK_CASES {
         assert!(has(case, "cgroup"), "no passing {case} case in cgroup mode:\n{stdout}");
     }
@@ -154,6 +157,7 @@ fn every_mode_the_kernel_has_shows_exactly_what_the_triggers_did() {
     // BTF, syscall's, sock's and skb's.
     let i386 = if cfg!(target_arch = "x86_64") { I386_CASES.len() } else { 0 };
     let expected = (PER_MODE_CASES.len() + i386) * modes.len()
+        + usize::from(i386 > 0)
         + 1
         + lacks.len()
         + 1

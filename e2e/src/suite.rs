@@ -106,6 +106,9 @@ pub fn run(opts: &Options) -> i32 {
         Some(auto) => report.case("auto", auto, calls::case_mmap(argtrace, None, auto)),
         None => report.case("auto", "none", calls::case_no_mode(argtrace)),
     }
+    if cfg!(target_arch = "x86_64") && plan.modes.iter().any(|m| m == "tracepoint") {
+        report.case("i386-unseen", "auto", calls::case_i386_unseen(argtrace, &plan.modes));
+    }
     for mode in &plan.unavailable {
         report.case("unavailable", mode, calls::case_unavailable(argtrace, mode));
     }

@@ -111,7 +111,12 @@ pub fn is_compat_program(name: &str) -> bool {
 }
 
 /// Whether the running kernel has the hook of a compat program's section.
+/// ARGTRACE_NO_IA32_ENTRIES=1 says no for the 32-bit entries (fentry, kprobe).
 fn compat_hook_exists(section: &str) -> bool {
+    let entry = ["kprobe/", "kretprobe/", "fentry/", "fexit/"].iter().any(|p| section.starts_with(p));
+    if entry && pretend_missing("IA32_ENTRIES") {
+        return false;
+    }
     match section.split_once('/') {
         Some(("kprobe" | "kretprobe", func)) => crate::sys::kernel_has_function(func),
         Some(("fentry" | "fexit", func)) => crate::sys::kernel_btf_has_function(func),

@@ -82,7 +82,9 @@ pub fn attach<'obj>(
         let outcome = match family.precheck(mode) {
             Err(reason) => Err(reason),
             Ok(()) => match subject.load(slot, cfg, mode) {
-                Err(e) if e.stage == Stage::Refused => return Err(Error::Kernel(e.error.to_string())),
+                Err(e) if e.stage == Stage::Refused && blind.is_none() => {
+                    return Err(Error::Kernel(e.error.to_string()))
+                }
                 loaded => loaded.map_err(|e| explain(mode, &e)),
             },
         };
