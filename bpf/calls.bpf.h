@@ -436,6 +436,8 @@ static __always_inline int finish_pending(long ret)
 	int BPF_KPROBE(prog, const struct pt_regs *regs)                              \
 	{                                                                             \
 		struct argtrace_args a;                                               \
+		if (in_native_syscall())                                              \
+			return 0;                                                     \
 		args_from_compat_regs(a.arg, regs);                                   \
 		return park_call(ctx, PROBE_KPROBE, (how) | ARGTRACE_HOW_COMPAT, &a); \
 	}
@@ -502,12 +504,27 @@ static __always_inline int finish_pending(long ret)
 		return record_finished_call(ctx, PROBE_FENTRY, how, &a, ret); \
 	}
 
+/* Whether the current task is in a 64-bit (native) syscall. A wrapper without
+ * arguments (SYSCALL_DEFINE0) is one function under both ABIs' names
+ * (__x64_sys_fork and __ia32_sys_fork are aliases of __do_sys_fork): a kprobe
+ * on either fires for both, and each must keep only its own ABI's calls. */
+static __always_inline bool in_native_syscall(void)
+{
+#if ARGTRACE_HAVE_COMPAT
+	return !in_compat_syscall();
+#else
+	return true;
+#endif
+}
+
 /* kprobe mode, on a syscall wrapper: the arguments from its struct pt_regs *. */
 #define ARGTRACE_SYSCALL_KPROBE(name, how)                        \
 	SEC("kprobe/" ARGTRACE_SYSCALL(name))                     \
 	int BPF_KPROBE(name##_kprobe, const struct pt_regs *regs) \
 	{                                                         \
 		struct argtrace_args a;                           \
+		if (!in_native_syscall())                         \
+			return 0;                                 \
 		args_from_syscall_regs(&a, regs);                 \
 		return park_call(ctx, PROBE_KPROBE, how, &a);     \
 	}

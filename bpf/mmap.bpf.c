@@ -88,11 +88,7 @@ static __always_inline void fill_record(struct mmap_event *e, __u32 how,
  * report those calls. */
 static __always_inline bool native_call(void)
 {
-#if ARGTRACE_HAVE_COMPAT
-	return !in_compat_syscall();
-#else
-	return true;
-#endif
+	return in_native_syscall();
 }
 
 SEC("fexit/ksys_mmap_pgoff")
