@@ -91,13 +91,15 @@ pub fn attach<'obj>(
         match outcome {
             Ok(tracer) => {
                 let unseen = crate::family::calls::compat_unseen(subject.name(), mode, tracer.skel.object());
-                // Auto prefers a later mode that sees 32-bit processes too.
-                if unseen.is_some() && !direct && blind.is_none() && Some(&mode) != subject.modes().last() {
-                    crate::say!("argtrace: probe mode {} does not see 32-bit processes: trying the next", mode.name());
-                    blind = Some((tracer, unseen));
-                    continue;
+                if unseen.is_none() || direct {
+                    return Ok(chosen(tracer, forced, unseen));
                 }
-                return Ok(chosen(tracer, forced, unseen));
+                // Auto prefers a later mode that sees 32-bit processes too; if
+                // none does, the first that works (a later blind one is dropped).
+                if Some(&mode) != subject.modes().last() {
+                    crate::say!("argtrace: probe mode {} does not see 32-bit processes: trying the next", mode.name());
+                }
+                blind.get_or_insert((tracer, unseen));
             }
             Err(reason) if direct => {
                 return Err(Error::Kernel(format!(
