@@ -21,8 +21,12 @@ def entries(path, base=0, seen=None):
         m = re.match(r'#\s*include\s+"([^"]+)"', line)
         if m:
             inc = os.path.normpath(os.path.join(d, m.group(1)))
-            if not os.path.exists(inc):
-                inc = os.path.join(src, m.group(1))
+            # strace's include path: the including file's directory, src/,
+            # then src/linux/generic/ (where syscallent-common.h, the numbers
+            # from 424 on that every architecture shares, lives).
+            for alt in (os.path.join(src, m.group(1)), os.path.join(src, "linux", "generic", m.group(1))):
+                if not os.path.exists(inc):
+                    inc = alt
             if os.path.exists(inc) and "subcall" not in inc:
                 out += entries(inc, base)
             continue
