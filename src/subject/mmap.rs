@@ -184,6 +184,6 @@ mod tests {
         let mut j = Json::open(&mut json);
         e.json_call(&mut j);
         j.close();
-        assert_eq!(json, r#"{"syscall":"mmap2","abi":"i386"}"#);
+        assert_eq!(json, r#"{"syscall": "mmap2", "abi": "i386"}"#);
     }
 }
