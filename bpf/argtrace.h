@@ -186,6 +186,9 @@ enum argtrace_creator_flags {
 	 * ts_ns is SOCK_CREATOR_SEEDED_TS, no creation time. */
 	SOCK_CREATOR_SEEDED = 1,
 	SOCK_CREATOR_SEEDED_TS = 1,
+	/* The task that accepted the socket (its accept's return), and when:
+	 * an accepted socket has no sock_create of its own. */
+	SOCK_CREATOR_ACCEPTED = 2,
 };
 
 struct sock_creator {

@@ -8,8 +8,10 @@
  * ran it, can name it.
  *
  * The creators map is made with BPF_F_NO_PREALLOC; a subject that wants
- * more (sock, skb: BPF_F_CLONE, so that an accepted socket inherits its
- * listener's creator) sets its flags from user space before load. */
+ * more (skb: BPF_F_CLONE, so that an accepted socket's packets, which come
+ * before accept() returns, inherit its listener's owner) sets its flags from
+ * user space before load. sock names the task that accepted it instead
+ * (bpf/sock.bpf.c). */
 #ifndef ARGTRACE_CGROUP_BPF_H
 #define ARGTRACE_CGROUP_BPF_H
 
@@ -35,6 +37,24 @@ static __always_inline void fill_event_header(void *ctx, struct event_header *h,
 static __always_inline void count_event(__u32 row)
 {
 	count_call(row, 0, 0);
+}
+
+/* Summary mode: one event of row `row` that is known to have failed (sock: a
+ * bind the kernel never confirmed), counted with its row's errors. The
+ * errno is not seen by the hook: none is filed. */
+static __always_inline void count_failed_event(__u32 row)
+{
+	__u32 zero = 0, *gen = bpf_map_lookup_elem(&summary_gen, &zero);
+	struct argtrace_call_stats *s;
+	__u32 slot;
+
+	count_call(row, 0, 0);
+	if (!gen || row >= ARGTRACE_SUMMARY_ROWS)
+		return;
+	slot = (*gen & 1) * ARGTRACE_SUMMARY_ROWS + row;
+	s = bpf_map_lookup_elem(&call_stats, &slot);
+	if (s)
+		s->errors += 1;
 }
 
 /* False on a kernel without socket-local storage: the creators map is then not

@@ -19,8 +19,13 @@
  * load, while BPF_CORE_READ of the same field loads and reads 0, a value that
  * would then be printed as if the kernel had said it. */
 /* An accepted socket (cloned by the kernel from its listener, with no
- * sock_create of its own) inherits the listener's creator: src/subject/sock.rs
- * sets BPF_F_CLONE on the creators map before load. */
+ * sock_create of its own) gets as its creator the task that accepted it,
+ * marked SOCK_CREATOR_ACCEPTED: accept's return, in that task's own context,
+ * is a syscall tracepoint (the one hook there that every kernel has, and
+ * that needs no trusted socket pointer), which parks the task in
+ * `acceptors` by the socket's address; the socket's next cgroup hook (its
+ * close at the latest) moves it into `creators`. Never the listener's
+ * creator: the creators map is not BPF_F_CLONE here. */
 #include "cgroup.bpf.h"
 
 #define ARGTRACE_AF_INET 2
@@ -46,6 +51,30 @@ struct {
 	__type(value, struct sock_event);
 } pending_binds SEC(".maps");
 
+/* The task that accepted a socket, by the socket's kernel address, from
+ * accept's return until the socket's next cgroup hook takes it: for a TCP
+ * connection that is its close, so this holds one entry per accepted
+ * connection still open (LRU: beyond 65536 of them the oldest lose their
+ * acceptor, and an entry no hook ever takes, a socket of another cgroup than
+ * --cgroup, is pushed out; about 6 MiB). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct sock_creator);
+} acceptors SEC(".maps");
+
+/* One slot per CPU in which a cgroup hook turns its socket pointer into the
+ * number that keys `acceptors` (the verifier lets a privileged loader store
+ * a pointer into a map value, and reads it back as a number; 5.10 allows no
+ * other way). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} sock_key SEC(".maps");
+
 static __always_inline bool want_sock(__u32 family, __u32 protocol)
 {
 	if (target_family && family != target_family)
@@ -63,10 +92,98 @@ static __always_inline void copy_creator(struct sock_event *e, const struct sock
 	}
 }
 
+/* `sk` (a cgroup sock program's ctx, or bpf_sock_addr's sk: the struct
+ * sock itself) as the key of `acceptors`, in this CPU's slot; NULL without
+ * socket-local storage. */
+static __always_inline __u64 *acceptor_key(void *sk)
+{
+	__u32 zero = 0;
+	__u64 *key;
+
+	if (!have_sk_storage)
+		return NULL;
+	key = bpf_map_lookup_elem(&sock_key, &zero);
+	if (key)
+		*key = (__u64)sk;
+	return key;
+}
+
+/* The recorded creator of `sk`, after moving the task that accepted it, if
+ * accept's return parked one, into its socket-local storage. */
+static __always_inline struct sock_creator *creator_after_accept(void *sk)
+{
+	__u64 *key = acceptor_key(sk);
+	struct sock_creator *a, *c;
+
+	if (!key)
+		return NULL;
+	a = bpf_map_lookup_elem(&acceptors, key);
+	if (!a)
+		return creator_of(sk);
+	c = bpf_sk_storage_get(&creators, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
+	if (c)
+		*c = *a;
+	bpf_map_delete_elem(&acceptors, key);
+	return c;
+}
+
 /* The creator of a socket seen through struct bpf_sock (CGROUP_SOCK programs). */
 static __always_inline void creator_of_sock(struct sock_event *e, struct bpf_sock *sk)
 {
-	copy_creator(e, creator_of(sk));
+	copy_creator(e, creator_after_accept(sk));
+}
+
+/* accept()'s return, in the accepting task's context: the new descriptor's
+ * socket, if it is an inet one, gets this task parked as its acceptor. The
+ * descriptor is looked up in the task's file table (a socket whose file is
+ * not the one found, closed by another thread in between, is left alone). */
+static __always_inline void note_acceptor(long fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct sock_creator a = {};
+	struct file **fds, *file = NULL;
+	struct socket *sock;
+	__u64 key, id;
+	__u16 family;
+
+	if (!have_sk_storage || fd < 0 || fd >= BPF_CORE_READ(task, files, fdt, max_fds))
+		return;
+	fds = BPF_CORE_READ(task, files, fdt, fd);
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return;
+	sock = BPF_CORE_READ(file, private_data);
+	if (!sock || BPF_CORE_READ(sock, file) != file)
+		return;
+	key = (__u64)BPF_CORE_READ(sock, sk);
+	family = BPF_CORE_READ((struct sock *)key, __sk_common.skc_family);
+	if (!key || (family != ARGTRACE_AF_INET && family != ARGTRACE_AF_INET6))
+		return;
+	id = bpf_get_current_pid_tgid();
+	if (id >> 32 == self_pid)
+		return;
+	a.ts_ns = bpf_ktime_get_ns();
+	a.flags = SOCK_CREATOR_ACCEPTED;
+	a.pid = id >> 32;
+	a.tid = (__u32)id;
+	a.uid = (__u32)bpf_get_current_uid_gid();
+	bpf_get_current_comm(a.comm, sizeof(a.comm));
+	bpf_map_update_elem(&acceptors, &key, &a, BPF_ANY);
+}
+
+/* accept and accept4 (src/subject/sock.rs attaches these two beside the
+ * cgroup programs: they are no cgroup hook). */
+SEC("tracepoint/syscalls/sys_exit_accept")
+int accept_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	note_acceptor(ctx->ret);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int accept4_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	note_acceptor(ctx->ret);
+	return 0;
 }
 
 /* Sends an event, or with -s only counts it under its op. */
@@ -79,13 +196,17 @@ static __always_inline void send_event(struct sock_event *e)
 }
 
 /* An earlier bind of this socket that never reached post_bind: sent now, as
- * the request alone, before the event that follows it. */
+ * the request alone, before the event that follows it; with -s counted as a
+ * failed bind (the kernel granted nothing). */
 static __always_inline void flush_pending_bind(__u64 cookie)
 {
 	struct sock_event *p = bpf_map_lookup_elem(&pending_binds, &cookie);
 
 	if (p) {
-		send_event(p);
+		if (summary_mode)
+			count_failed_event(p->op);
+		else
+			submit(p, sizeof(*p));
 		bpf_map_delete_elem(&pending_binds, &cookie);
 	}
 }
@@ -112,7 +233,13 @@ int sock_create(struct bpf_sock *ctx)
 	 * by a task they let through (a child the socket was passed to) still
 	 * names it. */
 	struct sock_creator *c = note_creator(ctx, now, false);
+	__u64 *key = acceptor_key(ctx);
 	__u32 pid, tid;
+
+	/* A new socket at the address of one whose accept was parked and never
+	 * taken (closed by another thread before accept returned) is not it. */
+	if (key)
+		bpf_map_delete_elem(&acceptors, key);
 
 	if (!want_sock(ctx->family, ctx->protocol) || !want_task_ids(&pid, &tid))
 		return 1;
@@ -153,7 +280,7 @@ static __always_inline bool addr_event(struct sock_event *e, struct bpf_sock_add
 		*(__u32 *)e->addr = ctx->user_ip4;
 	}
 	e->port = bpf_ntohs((__u16)ctx->user_port);
-	copy_creator(e, creator_of(ctx->sk));
+	copy_creator(e, creator_after_accept(ctx->sk));
 	return true;
 }
 
@@ -271,6 +398,8 @@ int sock_release(struct bpf_sock *ctx)
 	struct sock_event e = {};
 	__u32 pid, tid;
 	__u64 cookie = bpf_get_socket_cookie(ctx);
+	/* Taken whatever the filters say: the socket's acceptor ends here. */
+	struct sock_creator *c = creator_after_accept(ctx);
 
 	/* A bind refused on this socket is sent whoever closes it. */
 	flush_pending_bind(cookie);
@@ -278,7 +407,7 @@ int sock_release(struct bpf_sock *ctx)
 		return 1;
 	fill_sock(&e, ctx, pid, tid, SOCK_OP_CLOSE, cookie, ctx->family, ctx->type, ctx->protocol);
 	e.state = ctx->state;
-	creator_of_sock(&e, ctx);
+	copy_creator(&e, c);
 	send_event(&e);
 	return 1;
 }

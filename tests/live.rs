@@ -34,7 +34,7 @@ const I386_CASES: [&str; 2] = ["i386-mmap", "i386-clone"];
 const SYSCALL_CASES: [&str; 3] = ["syscall", "syscall-regex", "syscall-summary"];
 
 /// The cases of `argtrace sock` (e2e/src/sock.rs), once, in its only mode.
-const SOCK_CASES: [&str; 14] = [
+const SOCK_CASES: [&str; 15] = [
     "sock-auto",
     "sock-tcp-listen",
     "sock-udp-sendmsg",
@@ -42,6 +42,7 @@ const SOCK_CASES: [&str; 14] = [
     "sock-fork-close",
     "sock-preexisting",
     "sock-seeded-accept",
+    "sock-accepted",
     "sock-family",
     "sock-proto",
     "sock-text",
@@ -51,13 +52,14 @@ const SOCK_CASES: [&str; 14] = [
     "sock-summary",
 ];
 /// The cases of `argtrace skb` (e2e/src/skb.rs), once, with their mode.
-const SKB_CASES: [(&str, &str); 13] = [
+const SKB_CASES: [(&str, &str); 14] = [
     ("skb-tcp", "cgroup"),
     ("skb-udp", "cgroup"),
     ("skb-ipv6", "cgroup"),
     ("skb-edges", "cgroup"),
     ("skb-relative", "cgroup"),
     ("skb-old-socket", "cgroup"),
+    ("skb-old-server", "cgroup"),
     ("skb-pid-filter", "cgroup"),
     ("skb-pcap", "cgroup"),
     ("skb-pcap-user", "cgroup"),

@@ -86,6 +86,7 @@ fn main() {
         Some("sock-trigger") => sock::trigger(&args[1..]),
         Some("skb-trigger") => skb::trigger(&args[1..]),
         Some("skb-suite") if args.len() == 2 => skb::suite(std::path::Path::new(&args[1])),
+        Some("sock-suite") if args.len() == 2 => sock::suite(std::path::Path::new(&args[1])),
         Some("syscall-suite") if args.len() == 2 => syscall::suite(std::path::Path::new(&args[1])),
         Some("detect") if args.len() == 1 => {
             println!("{}", detect::detect().line());

@@ -29,6 +29,9 @@ const WORLD: &[u8] = b"WORLD";
 const UDP4: &[u8] = b"ARGTRACE-UDP";
 const UDP6: &[u8] = b"ARGTRACE-UDP6!";
 const OLD: &[u8] = b"OLD-SOCKET";
+/// What a client sends to the TCP server older than argtrace, and its reply.
+const OLD_HELLO: &[u8] = b"OLD-SERVER-HELLO";
+const OLD_REPLY: &[u8] = b"OLD-SERVER-REPLY";
 /// The discard port: nothing listens there, the datagrams just go out.
 const DISCARD: u16 = 9;
 /// The datagrams each process of the pair sends.
@@ -36,7 +39,7 @@ const PAIR_COUNT: usize = 5;
 
 /// Runs every skb case, reporting each as it ends.
 pub fn run(argtrace: &Path, report: &mut Report) {
-    let main = ["skb-tcp", "skb-udp", "skb-ipv6", "skb-edges", "skb-relative", "skb-old-socket"];
+    let main = ["skb-tcp", "skb-udp", "skb-ipv6", "skb-edges", "skb-relative", "skb-old-socket", "skb-old-server"];
     match traced(argtrace, &["--json", "--peek", "200", "--compare-relative"], &["tcp", "udp", "old"], |r| {
         r.pids.clone()
     }) {
@@ -50,6 +53,7 @@ pub fn run(argtrace: &Path, report: &mut Report) {
                     report.case("skb-edges", "cgroup", check_edges(&ev, &t.facts[0], &t.facts[1]));
                     report.case("skb-relative", "cgroup", check_relative(&ev, &t.facts[0]));
                     report.case("skb-old-socket", "cgroup", check_old_socket(&ev, &t.out.stderr, &t.facts[2]));
+                    report.case("skb-old-server", "cgroup", check_old_server(&ev, &t.out.stderr, &t.facts[2]));
                 }
                 Err(e) => main.iter().for_each(|c| report.case(c, "cgroup", Err(e.clone()))),
             }
@@ -376,6 +380,45 @@ fn check_old_socket(ev: &[Value], stderr: &str, f: &Value) -> Outcome {
     }
 }
 
+/// A TCP server whose listener is older than argtrace, and the connection
+/// it accepts since from a client of another process: under `skb -p
+/// <server>` the accepted socket's packets, the client's data in and the
+/// reply out, are owned by the server (the listener's seeded record, which
+/// the accepted socket inherits), and none of the client's own socket is
+/// shown. Before 5.11 (no seeding) neither is shown.
+fn check_old_server(ev: &[Value], stderr: &str, f: &Value) -> Outcome {
+    let hello = matching(ev, &json!({"args": {"peek": text(OLD_HELLO)}}));
+    let reply = matching(ev, &json!({"args": {"peek": text(OLD_REPLY)}}));
+    if let Some(e) = ev.iter().find(|e| e["args"]["owner"]["pid"] == f["client"]) {
+        return Err(format!("a packet of the client's own socket passed -p <server>: {e}"));
+    }
+    if !crate::sock::seeds(stderr)? {
+        return match hello.first().or(reply.first()) {
+            Some(e) => Err(format!("the unowned server's packet passed -p without --unowned: {e}")),
+            None => Ok("the older server's packets are absent (no seeding before 5.11)".into()),
+        };
+    }
+    let owner = json!({"pid": f["pid"], "tid": f["pid"], "comm": "argtrace-e2e", "seeded": true});
+    let port = &f["server_port"];
+    let i = one(
+        ev,
+        json!({"args": {"dir": "ingress", "peek": text(OLD_HELLO), "dport": port, "sport": f["client_port"],
+                        "owner": owner}}),
+    )?;
+    one(
+        ev,
+        json!({"args": {"dir": "egress", "peek": text(OLD_REPLY), "sport": port, "dport": f["client_port"],
+                        "owner": owner}}),
+    )?;
+    if hello.len() != 1 || reply.len() != 1 {
+        return Err(format!("expected the hello once (in) and the reply once (out): {hello:?} {reply:?}"));
+    }
+    Ok(format!(
+        "server port {port}: the accepted connection's hello in and reply out owned by {}, the client {} not shown",
+        i["args"]["owner"], f["client"]
+    ))
+}
+
 /// `-p` of one of two processes sending at once: the other's packets are
 /// absent; with --unowned the unowned socket's packet is shown as owner null.
 fn case_pid_filter(argtrace: &Path) -> Outcome {
@@ -421,8 +464,9 @@ fn case_summary(argtrace: &Path) -> Outcome {
     let table: Value = serde_json::from_str(t.out.stdout.trim())
         .map_err(|e| format!("not one JSON object ({e}): {}", t.out.stdout))?;
     let s = &table["summary"];
-    let want = json!({"subject": "skb", "probe": "cgroup", "counts": [{"event": "egress", "count": PAIR_COUNT}],
-        "total": {"count": PAIR_COUNT}, "dropped": 0});
+    let want = json!({"subject": "skb", "probe": "cgroup",
+        "counts": [{"event": "egress", "count": PAIR_COUNT, "errors": 0}],
+        "total": {"count": PAIR_COUNT, "errors": 0}, "dropped": 0});
     if !subset(&want, s) {
         return Err(format!("expected {want}: {table}"));
     }
@@ -656,6 +700,7 @@ pub fn trigger(args: &[String]) -> i32 {
         Some("old") => old(),
         Some("pair") => pair(),
         Some("pair-member") => pair_member(args.get(1).map(String::as_str).unwrap_or("?")),
+        Some("old-client") => old_client(args.get(1).map(String::as_str).unwrap_or("?")),
         Some("lo") => lo(),
         _ => {
             eprintln!("argtrace-e2e: unknown skb trigger {args:?}");
@@ -764,12 +809,39 @@ fn old_socket() -> Result<UdpSocket, String> {
     Ok(s)
 }
 
+/// A UDP socket and a TCP listener, both older than argtrace; after the go,
+/// a datagram, and a connection from a client process (old-client) that the
+/// listener accepts: the client's hello in, the reply out.
 fn old() -> Result<Value, String> {
+    let err = |e: std::io::Error| e.to_string();
     let s = old_socket()?;
+    let server = TcpListener::bind("127.0.0.1:0").map_err(err)?;
+    let port = server.local_addr().map_err(err)?.port();
+    let (mut client, mut client_in, mut client_out) = helper(&["old-client", &port.to_string()])?;
     ready(json!({"pids": [std::process::id()]}));
     wait_go();
-    s.send(OLD).map_err(|e| e.to_string())?;
-    Ok(json!({"pid": std::process::id(), "old_port": s.local_addr().map_err(|e| e.to_string())?.port()}))
+    s.send(OLD).map_err(err)?;
+    client_in.write_all(b"go\n").map_err(err)?;
+    let (mut conn, _) = server.accept().map_err(err)?;
+    let mut hello = [0u8; OLD_HELLO.len()];
+    conn.read_exact(&mut hello).map_err(err)?;
+    conn.write_all(OLD_REPLY).map_err(err)?;
+    let fc = read_json(&mut client_out)?;
+    client.wait().map_err(err)?;
+    Ok(json!({"pid": std::process::id(), "old_port": s.local_addr().map_err(err)?.port(),
+              "server_port": port, "client": client.id(), "client_port": fc["port"]}))
+}
+
+/// The client of `old`'s server: connects, says hello, reads the reply.
+fn old_client(port: &str) -> Result<Value, String> {
+    let err = |e: std::io::Error| e.to_string();
+    let port: u16 = port.parse().map_err(|_| format!("not a port: {port}"))?;
+    wait_go();
+    let mut c = TcpStream::connect(("127.0.0.1", port)).map_err(err)?;
+    c.write_all(OLD_HELLO).map_err(err)?;
+    let mut reply = [0u8; OLD_REPLY.len()];
+    c.read_exact(&mut reply).map_err(err)?;
+    Ok(json!({"port": c.local_addr().map_err(err)?.port()}))
 }
 
 /// Two processes sending at once, and an old socket.

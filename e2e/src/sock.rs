@@ -25,10 +25,12 @@ use crate::harness::{self, has_precise_time, run_ready, subset, Outcome, Output,
 const MODE: &str = "cgroup";
 /// The comm of the triggers (and of the suite, which opens no inet socket).
 const COMM: &str = "argtrace-e2e";
+/// The comm under which the accept-child trigger's child accepts.
+const ACCEPTOR: &str = "e2e-acceptor";
 
 /// Runs every sock case, reporting each as it ends.
 pub fn run(argtrace: &Path, report: &mut Report) {
-    let all = ["tcp-listen", "udp-send", "tcp6-connect", "fork-close", "preexisting", "old-server"];
+    let all = ["tcp-listen", "udp-send", "tcp6-connect", "fork-close", "preexisting", "old-server", "accept-child"];
     match traced(argtrace, &["--json"], &all.map(|t| (t, None))) {
         Ok(t) => {
             report.case("sock-auto", MODE, check_auto(&t));
@@ -38,6 +40,7 @@ pub fn run(argtrace: &Path, report: &mut Report) {
             report.case("sock-fork-close", MODE, check_fork_close(&t, &t.facts[3]));
             report.case("sock-preexisting", MODE, check_preexisting(&t, &t.facts[4]));
             report.case("sock-seeded-accept", MODE, check_old_server(&t, &t.facts[5]));
+            report.case("sock-accepted", MODE, check_accepted(&t, &t.facts[6]));
         }
         Err(e) => {
             for case in [
@@ -48,6 +51,7 @@ pub fn run(argtrace: &Path, report: &mut Report) {
                 "sock-fork-close",
                 "sock-preexisting",
                 "sock-seeded-accept",
+                "sock-accepted",
             ] {
                 report.case(case, MODE, Err(e.clone()));
             }
@@ -60,6 +64,13 @@ pub fn run(argtrace: &Path, report: &mut Report) {
     report.case("sock-no-sk-storage", MODE, case_no_sk_storage(argtrace));
     report.case("sock-sigkill", MODE, case_sigkill(argtrace));
     report.case("sock-summary", MODE, case_summary(argtrace));
+}
+
+/// `argtrace-e2e sock-suite ARGTRACE`: the sock cases alone, for a quick run.
+pub fn suite(argtrace: &Path) -> i32 {
+    let mut report = Report::default();
+    run(argtrace, &mut report);
+    report.done()
 }
 
 // ---------------------------------------------------------------- runner ---
@@ -253,10 +264,11 @@ fn check_preexisting(t: &Traced, f: &Value) -> Outcome {
     Ok(format!("cookie {cookie}: creator null and lifetime null at bind and close"))
 }
 
-/// A server whose listener is older than argtrace: the listener's close and
-/// the socket it accepted since (which inherits the listener's record) name
-/// the server, seeded; the client's socket, new, names the client; so both
-/// ends of the connection have a creator. Before 5.11: the server's unknown.
+/// A server whose listener is older than argtrace: the listener's close
+/// names the server, seeded (before 5.11: unknown); the socket it accepted
+/// since names the server as the task that accepted it, on every kernel;
+/// the client's socket, new, names the client; so both ends of the
+/// connection have a creator.
 fn check_old_server(t: &Traced, f: &Value) -> Outcome {
     let seeded = json!({"pid": f["pid"], "tid": f["pid"], "comm": COMM, "seeded": true});
     let server = if seeds(&t.stderr)? { seeded } else { Value::Null };
@@ -265,16 +277,42 @@ fn check_old_server(t: &Traced, f: &Value) -> Outcome {
         t.one(&f["listener"], "close")?,
         json!({"creator": server, "args": {"state": "LISTEN", "lifetime_ns": null}}),
     )?;
-    expect(t.one(&f["accepted"], "close")?, json!({"creator": server, "args": {"lifetime_ns": null}}))?;
+    let acceptor = json!({"pid": f["pid"], "tid": f["pid"], "comm": COMM, "uid": 0, "accepted": true});
+    let a = t.one(&f["accepted"], "close")?;
+    if a["creator"] != acceptor || !matches!(a["args"]["lifetime_ns"].as_u64(), Some(n) if n > 0) {
+        return Err(format!("expected the accepted socket's creator {acceptor} and a lifetime: {a}"));
+    }
     let c = t.one(&f["client"], "close")?;
     expect(c, json!({"creator": client}))?;
     if c["creator"].get("seeded").is_some() || c["args"]["lifetime_ns"].is_null() {
         return Err(format!("the client's socket is new, not seeded: {c}"));
     }
     Ok(format!(
-        "listener {} and accepted {}: creator {server}; client {}: created after the start",
+        "listener {}: creator {server}; accepted {}: {acceptor}; client {}: created after the start",
         f["listener"], f["accepted"], f["client"]
     ))
+}
+
+/// A listener made by one process, accept() called by its child under
+/// another comm (e2e-acceptor), which takes its own name back before it
+/// closes the socket: the accepted socket's creator is the child as it was
+/// when it accepted, marked accepted, with the lifetime since accept; the
+/// listener's and the client's are the parent's.
+fn check_accepted(t: &Traced, f: &Value) -> Outcome {
+    let parent = json!({"pid": f["pid"], "tid": f["pid"], "comm": COMM, "uid": 0});
+    let acceptor = json!({"pid": f["child"], "tid": f["child"], "comm": ACCEPTOR, "uid": 0, "accepted": true});
+    let a = t.one(&f["accepted"], "close")?;
+    expect(a, json!({"pid": f["child"], "tid": f["child"], "comm": COMM, "args": {"state": "ESTABLISHED"}}))?;
+    if a["creator"] != acceptor || !matches!(a["args"]["lifetime_ns"].as_u64(), Some(n) if n > 0) {
+        return Err(format!("expected the accepted socket's creator {acceptor} and a lifetime: {a}"));
+    }
+    for (what, cookie) in [("listener", &f["listener"]), ("client", &f["client"])] {
+        let close = t.one(cookie, "close")?;
+        if close["creator"] != parent {
+            return Err(format!("the {what}'s creator is not {parent}: {close}"));
+        }
+    }
+    Ok(format!("accepted {}: creator {acceptor}; listener and client: {parent}", f["accepted"]))
 }
 
 /// `--family inet` hides the IPv6 connect; `-6` shows only it.
@@ -306,8 +344,9 @@ fn case_family(argtrace: &Path) -> Outcome {
 }
 
 /// -s: the kernel counts each op of the triggers' sockets, exactly (tcp-listen:
-/// socket, bind, close; udp-send: socket, sendmsg, close), and the table says
-/// nothing of durations or errors, which cgroup hooks do not see.
+/// socket, bind, close; udp-send: socket, sendmsg, close), with no errors
+/// (every bind confirmed), and the table says nothing of durations, which
+/// cgroup hooks do not see.
 fn case_summary(argtrace: &Path) -> Outcome {
     let triggers = [("tcp-listen", None), ("udp-send", None)];
     let (out, _) = run_triggers(argtrace, &[], &["-s", "--json"], &triggers)?;
@@ -317,8 +356,8 @@ fn case_summary(argtrace: &Path) -> Outcome {
     let mut got = serde_json::Map::new();
     for row in t["counts"].as_array().ok_or_else(|| format!("no counts: {table}"))? {
         let keys: Vec<&String> = row.as_object().map(|o| o.keys().collect()).unwrap_or_default();
-        if keys != ["count", "event"] {
-            return Err(format!("a row with more than a count: {row}"));
+        if keys != ["count", "errors", "event"] || row["errors"] != 0 {
+            return Err(format!("a row with more than a count and no errors: {row}"));
         }
         got.insert(row["event"].as_str().unwrap_or("?").to_string(), row["count"].clone());
     }
@@ -509,6 +548,7 @@ pub fn trigger(args: &[String]) -> i32 {
         "fork-close" => go().and_then(|_| fork_close()),
         "preexisting" => preexisting(),
         "old-server" => old_server(),
+        "accept-child" => go().and_then(|_| accept_child()),
         "cgroup" => match arg {
             Some(dir) => cgroup(&dir),
             None => Err("the cgroup trigger needs the cgroup directory".into()),
@@ -704,6 +744,67 @@ fn old_server() -> Result<Value, String> {
     let facts = json!({"pid": std::process::id(), "port": port, "listener": cookie(listener)?,
                        "client": cookie(client)?, "accepted": cookie(accepted)?});
     for fd in [client, accepted, listener] {
+        close(fd);
+    }
+    Ok(facts)
+}
+
+/// Sets the calling thread's comm.
+fn set_comm(name: &std::ffi::CStr) {
+    // SAFETY: PR_SET_NAME reads a NUL-terminated string of at most 16 bytes.
+    unsafe { libc::prctl(libc::PR_SET_NAME, name.as_ptr()) };
+}
+
+/// A TCP listener made by this process; a forked child renames itself
+/// e2e-acceptor, accepts the connection this process makes, sends back the
+/// accepted socket's cookie, takes its name back and closes it.
+fn accept_child() -> Result<Value, String> {
+    let listener = socket(libc::AF_INET, libc::SOCK_STREAM)?;
+    let port = bind_loopback_any_port(listener)?;
+    // SAFETY: listen on our socket.
+    if unsafe { libc::listen(listener, 8) } != 0 {
+        return Err(os_err("listen"));
+    }
+    let mut pipe = [0i32; 2];
+    // SAFETY: pipe writes two descriptors into a live array.
+    if unsafe { libc::pipe(pipe.as_mut_ptr()) } != 0 {
+        return Err(os_err("pipe"));
+    }
+    // SAFETY: the child runs only syscalls (prctl, accept, getsockopt, write, close) until _exit.
+    let child = unsafe { libc::fork() };
+    if child < 0 {
+        return Err(os_err("fork"));
+    }
+    if child == 0 {
+        set_comm(c"e2e-acceptor");
+        // SAFETY: accept on the inherited listener, without the peer's address.
+        let fd = unsafe { libc::accept(listener, std::ptr::null_mut(), std::ptr::null_mut()) };
+        let c = if fd >= 0 { cookie(fd).unwrap_or(0) } else { 0 };
+        set_comm(c"argtrace-e2e");
+        // SAFETY: eight bytes from a live local to our pipe; then our descriptor closed; then the end.
+        unsafe {
+            libc::write(pipe[1], c.to_ne_bytes().as_ptr() as *const libc::c_void, 8);
+            libc::close(fd);
+            libc::_exit(0);
+        }
+    }
+    let client = socket(libc::AF_INET, libc::SOCK_STREAM)?;
+    let a = sockaddr4([127, 0, 0, 1], port);
+    let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+    // SAFETY: a is a live sockaddr_in of the length given.
+    if unsafe { libc::connect(client, &a as *const _ as *const libc::sockaddr, len) } != 0 {
+        return Err(os_err("connect"));
+    }
+    let mut buf = [0u8; 8];
+    let mut status = 0;
+    // SAFETY: eight bytes into a live buffer from our pipe; status is a live local; child is our child.
+    unsafe {
+        libc::read(pipe[0], buf.as_mut_ptr() as *mut libc::c_void, 8);
+        libc::waitpid(child, &mut status, 0);
+    }
+    let facts = json!({"pid": std::process::id(), "child": child, "listener": cookie(listener)?,
+                       "client": cookie(client)?, "accepted": u64::from_ne_bytes(buf)});
+    for fd in [client, listener, pipe[0], pipe[1]] {
         close(fd);
     }
     Ok(facts)

@@ -99,8 +99,10 @@ impl Family for Cgroup {
         "cgroup"
     }
 
+    /// The cgroup hooks, and the syscall tracepoints that name a socket's
+    /// task where no cgroup hook runs in its context (sock's accept returns).
     fn owns_section(&self, _mode: ProbeMode, section: &str) -> bool {
-        section.starts_with("cgroup/") || section.starts_with("cgroup_skb/")
+        section.starts_with("cgroup/") || section.starts_with("cgroup_skb/") || is_task_hook(section)
     }
 
     fn has_stacks(&self) -> bool {
@@ -141,8 +143,8 @@ impl Family for Cgroup {
         target: &Target<'_>,
     ) -> std::result::Result<Attachment, LoadError> {
         let dir = attach_dir(target.cgroup, target.subject).map_err(|e| LoadError::said(Stage::Open, e.to_string()))?;
-        let mut links = Vec::new();
-        for p in obj.progs_mut().filter(|p| p.autoload()) {
+        let mut links = task_hooks(obj, target.subject);
+        for p in obj.progs_mut().filter(|p| p.autoload() && !is_task_hook(&p.section().to_string_lossy())) {
             match p.attach_cgroup(dir.fd()) {
                 Ok(link) => links.push(link),
                 Err(error) => {
@@ -164,6 +166,40 @@ impl Family for Cgroup {
         }
         Ok(Attachment { links, held: Vec::new() })
     }
+}
+
+/// A syscall tracepoint of a cgroup subject: it tells whose a socket is
+/// where no cgroup hook runs in the task's own context (sock: the task that
+/// accepted a socket, at accept's return). Only these: the call subjects'
+/// syscall tracepoints are never the cgroup family's.
+fn is_task_hook(section: &str) -> bool {
+    matches!(section, "tracepoint/syscalls/sys_exit_accept" | "tracepoint/syscalls/sys_exit_accept4")
+}
+
+/// Attaches the object's loaded task hooks (above). One that cannot be
+/// attached (tracefs out of reach, a kernel without the syscall's
+/// tracepoint) costs only what it would have told: said once, and the
+/// cgroup programs run on.
+fn task_hooks(obj: &libbpf_rs::Object, subject: &str) -> Vec<libbpf_rs::Link> {
+    let mut links = Vec::new();
+    let mut failed = Vec::new();
+    for p in obj.progs_mut().filter(|p| p.autoload() && is_task_hook(&p.section().to_string_lossy())) {
+        let attached = crate::sys::ensure_tracefs().and_then(|_| p.attach().map_err(|e| e.to_string()));
+        match attached {
+            Ok(link) => links.push(link),
+            Err(e) => failed.push(format!("{}: {e}", p.section().to_string_lossy())),
+        }
+    }
+    if !failed.is_empty() {
+        static SAID: std::sync::Once = std::sync::Once::new();
+        SAID.call_once(|| {
+            crate::say!(
+                "argtrace: {subject}: accepted sockets get no acceptor as their creator ({})",
+                failed.join("; ")
+            )
+        });
+    }
+    links
 }
 
 /// The attach flags of a program attached to `dir` at `attach_type` without
@@ -255,10 +291,13 @@ pub struct Task {
     pub comm: Vec<u8>,
     /// Seeded at start-up: a task that held the socket then (JSON `seeded`).
     pub seeded: bool,
+    /// The task that accepted the socket (JSON `accepted`).
+    pub accepted: bool,
 }
 
-/// bpf/argtrace.h's SOCK_CREATOR_SEEDED.
+/// bpf/argtrace.h's SOCK_CREATOR_SEEDED and SOCK_CREATOR_ACCEPTED.
 pub const SEEDED: u32 = 1;
+pub const ACCEPTED: u32 = 2;
 
 /// Builds a `Task` from any skeleton's generated `sock_creator`.
 macro_rules! task_of {
@@ -270,6 +309,7 @@ macro_rules! task_of {
             uid: c.uid,
             comm: $crate::family::cgroup::comm_bytes(&c.comm),
             seeded: c.flags & $crate::family::cgroup::SEEDED != 0,
+            accepted: c.flags & $crate::family::cgroup::ACCEPTED != 0,
         }
     }};
 }
@@ -283,7 +323,8 @@ impl Task {
     }
 
     /// `{"pid": 812, "tid": 812, "comm": "python3", "uid": 0}`, with
-    /// `comm_bytes` too when the name is not UTF-8.
+    /// `comm_bytes` too when the name is not UTF-8, and `"seeded": true` or
+    /// `"accepted": true` for how the task was learnt.
     pub fn json(&self, out: &mut String) {
         let mut o = Json::open(out);
         o.num("pid", self.pid).num("tid", self.tid).str("comm", &String::from_utf8_lossy(&self.comm));
@@ -294,6 +335,9 @@ impl Task {
         o.num("uid", self.uid);
         if self.seeded {
             o.key("seeded").push_str("true");
+        }
+        if self.accepted {
+            o.key("accepted").push_str("true");
         }
         o.close();
     }

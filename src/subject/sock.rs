@@ -99,12 +99,16 @@ impl Subject for Sock {
             ro.have_sk_storage = sk_storage;
         }, open |open| {
             if sk_storage {
-                // An accepted socket (cloned by the kernel from its listener,
-                // with no sock_create of its own) inherits the listener's creator.
-                let flags = open.maps.creators.map_flags() | libbpf_rs::libbpf_sys::BPF_F_CLONE;
-                open.maps.creators.set_map_flags(flags)
+                // An accepted socket's creator is the task that accepted it
+                // (bpf/sock.bpf.c), never its listener's: no BPF_F_CLONE.
+                Ok(())
             } else {
-                open.maps.creators.set_autocreate(false)
+                // Without socket-local storage, nobody to tell of an acceptor.
+                open.progs.accept_exit.set_autoload(false);
+                open.progs.accept4_exit.set_autoload(false);
+                [&mut open.maps.creators, &mut open.maps.acceptors, &mut open.maps.sock_key]
+                    .into_iter()
+                    .try_for_each(|map| map.set_autocreate(false))
             }
         });
         let tracer = loaded?;
@@ -126,6 +130,13 @@ impl Subject for Sock {
             .collect();
         records.sort_by_key(|(ts, _)| *ts);
         records.into_iter().map(|(_, value)| value).collect()
+    }
+
+    /// A parked bind counts as a bind that failed: post_bind never
+    /// confirmed it.
+    fn leftover_row(&self, record: &[u8]) -> Option<(u32, bool)> {
+        let e = crate::event::copy::<SockEvent>(record)?;
+        Some((e.op.into(), e.bound_known == 0))
     }
 
     fn render(&self, record: &[u8], style: &Style, stacks: Option<&StackReader>, out: &mut String) -> bool {
@@ -181,18 +192,22 @@ impl SockEvent {
         u64::from(self.protocol) == net::IPPROTO_TCP
     }
 
-    /// From creation to this event, when the creation was seen.
+    /// From creation (an accepted socket: its accept) to this event, when
+    /// that was seen.
     fn lifetime_ns(&self) -> Option<u64> {
         self.creator().filter(|c| c.flags & cgroup::SEEDED == 0).map(|c| self.h.ts_ns.saturating_sub(c.ts_ns))
     }
 
-    /// `, creator=python3 812/812` (`creator=?` when unknown); on bind,
-    /// connect and sendmsg only when the creator is not the current thread.
+    /// `, creator=python3 812/812` (`creator=?` when unknown), or for an
+    /// accepted socket `, accepted_by=nginx 813/813`, the task that accepted
+    /// it; on bind, connect and sendmsg only when that is not the current
+    /// thread.
     fn text_creator(&self, always: bool, out: &mut String) {
         match self.creator() {
             Some(c) if always || c.pid != self.h.pid || c.tid != self.h.tid => {
-                out.push_str(", creator=");
-                task_of!(c).text(out);
+                let task = task_of!(c);
+                out.push_str(if task.accepted { ", accepted_by=" } else { ", creator=" });
+                task.text(out);
             }
             Some(_) => {}
             None => out.push_str(", creator=?"),
@@ -379,6 +394,23 @@ mod tests {
         assert_eq!(
             line(&close, false),
             "python3 812/812 close(cookie=4097, state=ESTABLISHED, life=1.204000s, creator=a\\nb 811/811)\n"
+        );
+        // An accepted socket: its creator is the task that accepted it, since then.
+        let mut accepted = with_creator(event(Op::SOCK_OP_CLOSE), 900, b"worker");
+        accepted.creator.tid = 901;
+        accepted.creator.flags = cgroup::ACCEPTED;
+        accepted.state = 8;
+        assert_eq!(
+            line(&accepted, false),
+            "python3 812/812 close(cookie=4097, state=CLOSE_WAIT, life=1.204000s, accepted_by=worker 900/901)\n"
+        );
+        assert!(
+            line(&accepted, true).ends_with(
+                "\"lifetime_ns\": 1204000000}, \"creator\": {\"pid\": 900, \"tid\": 901, \"comm\": \"worker\", \"uid\": 0, \
+                 \"accepted\": true}}\n"
+            ),
+            "{}",
+            line(&accepted, true)
         );
         let mut udp = event(Op::SOCK_OP_CLOSE);
         udp.protocol = 17;

@@ -175,6 +175,24 @@ impl Counters {
     }
 }
 
+/// Counts the records the kernel still held back at the end (Subject::
+/// leftovers) in their rows, as the kernel would have counted them.
+fn add_leftovers(rows: &mut Vec<CallSummary>, subject: &dyn Subject, records: &[Vec<u8>]) {
+    for (call, failed) in records.iter().filter_map(|r| subject.leftover_row(r)) {
+        let name = subject.call_name(call).map_or_else(|| format!("call{call}"), str::to_string);
+        let at = match rows.iter().position(|r| r.name == name) {
+            Some(at) => at,
+            None => {
+                rows.push(CallSummary::new(name));
+                rows.len() - 1
+            }
+        };
+        rows[at].calls += 1;
+        rows[at].errors += u64::from(failed);
+        rows[at].hist[0] += 1;
+    }
+}
+
 /// Rows as strace -c orders them: by time spent, most first.
 pub fn sorted(mut rows: Vec<CallSummary>) -> Vec<CallSummary> {
     rows.sort_by(|a, b| b.total_ns.cmp(&a.total_ns).then(b.calls.cmp(&a.calls)).then(a.name.cmp(&b.name)));
@@ -215,22 +233,29 @@ pub fn write_table(out: &mut String, rows: &[CallSummary]) {
 }
 
 /// The table of a subject whose events are not calls (sock's ops, skb's
-/// directions: Subject::has_calls): counts only, most first, since the
-/// kernel measured no durations and saw no results.
+/// directions: Subject::has_calls): counts, most first, since the kernel
+/// measured no durations; errors only where the hooks know of a failure
+/// without its errno (sock: binds the kernel never confirmed), blank as
+/// strace leaves them when there are none.
 pub fn write_count_table(out: &mut String, rows: &[CallSummary]) {
     const DASHES: &str = "----------------";
     let mut rows: Vec<&CallSummary> = rows.iter().collect();
     rows.sort_by(|a, b| b.calls.cmp(&a.calls).then(a.name.cmp(&b.name)));
-    let _ = writeln!(out, "{:>9} event", "events");
-    let _ = writeln!(out, "{:>9.9} {DASHES}", DASHES);
+    let line = |out: &mut String, count: u64, errors: u64, name: &str| {
+        let errors = if errors == 0 { String::new() } else { errors.to_string() };
+        let _ = writeln!(out, "{count:>9} {errors:>9} {name}");
+    };
+    let _ = writeln!(out, "{:>9} {:>9} event", "events", "errors");
+    let _ = writeln!(out, "{:>9.9} {:>9.9} {DASHES}", DASHES, DASHES);
     for r in &rows {
-        let _ = writeln!(out, "{:>9} {}", r.calls, r.name);
+        line(out, r.calls, r.errors, &r.name);
     }
-    let _ = writeln!(out, "{:>9.9} {DASHES}", DASHES);
-    let _ = writeln!(out, "{:>9} total", rows.iter().map(|r| r.calls).sum::<u64>());
+    let _ = writeln!(out, "{:>9.9} {:>9.9} {DASHES}", DASHES, DASHES);
+    line(out, rows.iter().map(|r| r.calls).sum(), rows.iter().map(|r| r.errors).sum(), "total");
 }
 
-/// The JSON of write_count_table(): `counts` holds {"event", "count"} rows.
+/// The JSON of write_count_table(): `counts` holds {"event", "count",
+/// "errors"} rows, `total` their sums.
 pub fn write_count_json(out: &mut String, rows: &[CallSummary], meta: &JsonMeta<'_>) {
     let mut rows: Vec<&CallSummary> = rows.iter().collect();
     rows.sort_by(|a, b| b.calls.cmp(&a.calls).then(a.name.cmp(&b.name)));
@@ -244,12 +269,13 @@ pub fn write_count_json(out: &mut String, rows: &[CallSummary], meta: &JsonMeta<
             list.push_str(", ");
         }
         let mut o = Json::open(list);
-        o.str("event", &r.name).num("count", r.calls);
+        o.str("event", &r.name).num("count", r.calls).num("errors", r.errors);
         o.close();
     }
     list.push(']');
     let total: u64 = rows.iter().map(|r| r.calls).sum();
-    let _ = write!(j.key("total"), "{{\"count\": {total}}}");
+    let errors: u64 = rows.iter().map(|r| r.errors).sum();
+    let _ = write!(j.key("total"), "{{\"count\": {total}, \"errors\": {errors}}}");
     j.num("dropped", meta.dropped);
     j.close();
     out.push_str("}\n");
@@ -475,11 +501,16 @@ pub fn run(
         }
         std::thread::sleep(wait);
     }
-    // Detach first: the last table then holds every call that returned.
+    // Detach first: the last table then holds every call that returned,
+    // and what the kernel still holds back (sock's parked binds) joins it.
+    let mut tracer = tracer;
+    drop(std::mem::take(&mut tracer.attachment));
+    let leftovers = subject.leftovers(&tracer);
     drop(tracer);
     let dropped = drops.read();
     if failure.is_none() {
-        let rows = counters.take(subject, Duration::ZERO)?;
+        let mut rows = counters.take(subject, Duration::ZERO)?;
+        add_leftovers(&mut rows, subject, &leftovers);
         if let Err(e) = print(rows, period_start.elapsed(), dropped - dropped_before) {
             failure = Some(e);
         }
@@ -563,18 +594,18 @@ mod tests {
 
     #[test]
     fn events_of_cgroup_hooks_are_counted_only() {
-        let rows = vec![row("bind", 1, 0, 0), row("socket", 2, 0, 0), row("close", 2, 0, 0)];
+        let rows = vec![row("bind", 1, 1, 0), row("socket", 2, 0, 0), row("close", 2, 0, 0)];
         let mut out = String::new();
         write_count_table(&mut out, &rows);
         assert_eq!(
             out,
-            "   events event\n\
-             --------- ----------------\n\
-             \x20       2 close\n\
-             \x20       2 socket\n\
-             \x20       1 bind\n\
-             --------- ----------------\n\
-             \x20       5 total\n"
+            "   events    errors event\n\
+             --------- --------- ----------------\n\
+             \x20       2           close\n\
+             \x20       2           socket\n\
+             \x20       1         1 bind\n\
+             --------- --------- ----------------\n\
+             \x20       5         1 total\n"
         );
         let meta = JsonMeta { subject: "sock", probe: "cgroup", time: "T", period_ns: 7, dropped: 0 };
         let mut json = String::new();
@@ -582,8 +613,9 @@ mod tests {
         assert_eq!(
             json,
             "{\"summary\": {\"subject\": \"sock\", \"probe\": \"cgroup\", \"time\": \"T\", \"period_ns\": 7, \
-             \"counts\": [{\"event\": \"close\", \"count\": 2}, {\"event\": \"socket\", \"count\": 2}, \
-             {\"event\": \"bind\", \"count\": 1}], \"total\": {\"count\": 5}, \"dropped\": 0}}\n"
+             \"counts\": [{\"event\": \"close\", \"count\": 2, \"errors\": 0}, {\"event\": \"socket\", \"count\": 2, \
+             \"errors\": 0}, {\"event\": \"bind\", \"count\": 1, \"errors\": 1}], \"total\": {\"count\": 5, \"errors\": 1}, \
+             \"dropped\": 0}}\n"
         );
     }
 
