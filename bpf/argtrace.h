@@ -35,6 +35,13 @@ enum argtrace_follow {
 	FOLLOW_MAX_ENTRIES = 8192,
 };
 
+/* The ABI of the task that made a call: its syscall numbers and argument
+ * registers (the syscall subject's enum argtrace_syscall_abi has the same values). */
+enum argtrace_event_abi {
+	EVENT_ABI_NATIVE = 0,
+	EVENT_ABI_COMPAT = 1, /* i386 on x86_64 */
+};
+
 struct event_header {
 	__u64 ts_ns; /* CLOCK_MONOTONIC at the call's entry (fentry mode without -T: at its return) */
 	__u32 pid;   /* tgid */
@@ -91,7 +98,8 @@ struct clone_event {
 	__u32 syscall;	       /* enum argtrace_clone_syscall */
 	__u32 clone3_size;     /* clone3's size argument */
 	__s32 clone3_read_err; /* 0, or the error of reading struct clone_args */
-	__u32 pad;
+	__u8 abi;	       /* enum argtrace_event_abi */
+	__u8 pad[3];
 	__u64 flags; /* clone: the raw flags argument; clone3: clone_args.flags */
 	__u64 newsp; /* clone only */
 	__u64 parent_tid;
@@ -124,6 +132,20 @@ struct clone_event {
 	__u32 tail_len;
 	__s32 tail_state; /* enum argtrace_clone3_tail */
 	__u8 tail[ARGTRACE_CLONE3_TAIL_SHOWN];
+	/* A 32-bit (i386) task's CLONE_SETTLS: tls points to a struct user_desc,
+	 * which strace prints: its four words, and 0 when they were read. */
+	__u32 tls_desc[4];
+	__s32 tls_desc_err;
+	__u32 pad2;
+};
+
+/* Which mmap a record is (strace's names): the 64-bit one, i386's mmap2
+ * (offset in 4096-byte units) and i386's old mmap (one pointer to its six
+ * arguments). */
+enum argtrace_mmap_call {
+	MMAP_CALL_MMAP = 0,
+	MMAP_CALL_MMAP2 = 1,
+	MMAP_CALL_OLD_MMAP = 2,
 };
 
 struct mmap_event {
@@ -136,7 +158,11 @@ struct mmap_event {
 	__u64 off;	   /* tracepoint: the syscall's byte offset */
 	__u64 pgoff;	   /* fentry/kprobe: ksys_mmap_pgoff's page offset */
 	__u8 off_is_bytes; /* 1: off is valid (tracepoint); 0: pgoff is */
-	__u8 pad[7];
+	__u8 call;	   /* enum argtrace_mmap_call */
+	__u8 abi;	   /* enum argtrace_event_abi */
+	__u8 args_unread;  /* the old mmap's struct could not be read: args_ptr only */
+	__u8 pad[4];
+	__u64 args_ptr; /* the old mmap's pointer to its six arguments */
 	__s64 ret;
 };
 

@@ -418,6 +418,68 @@ static __always_inline int finish_pending(long ret)
 	return 0;
 }
 
+/* 32-bit (compat) tasks: their calls come through their own entries, with
+ * their own numbers and argument registers (arch/<arch>/regs.h). A subject
+ * marks such a call's `how` with ARGTRACE_HOW_COMPAT, so fill_record() knows
+ * the argument order and the record says the ABI; summary_row() sees the
+ * `how` without it. Programs for them have `compat` in their name: where this
+ * kernel lacks their hook they are left out, and argtrace says at start-up
+ * that 32-bit processes are not seen (src/family/calls.rs). */
+#define ARGTRACE_HOW_COMPAT 0x100
+#define ARGTRACE_HOW_CALL(how) ((how) & (ARGTRACE_HOW_COMPAT - 1))
+
+#if ARGTRACE_HAVE_COMPAT
+/* kprobe mode, on a 32-bit syscall entry (__ia32_sys_*): the arguments from
+ * its struct pt_regs *, as that ABI passes them. */
+#define ARGTRACE_COMPAT_KPROBE(prog, func, how)                                       \
+	SEC("kprobe/" func)                                                           \
+	int BPF_KPROBE(prog, const struct pt_regs *regs)                              \
+	{                                                                             \
+		struct argtrace_args a;                                               \
+		if (in_native_syscall())                                              \
+			return 0;                                                     \
+		args_from_compat_regs(a.arg, regs);                                   \
+		return park_call(ctx, PROBE_KPROBE, (how) | ARGTRACE_HOW_COMPAT, &a); \
+	}
+
+/* fentry mode, on a 32-bit syscall entry: fexit sees its struct pt_regs *
+ * and the result. */
+#define ARGTRACE_COMPAT_FEXIT(prog, func, how)                                                  \
+	SEC("fexit/" func)                                                                      \
+	int BPF_PROG(prog, const struct pt_regs *regs, long ret)                                \
+	{                                                                                       \
+		struct argtrace_args a;                                                         \
+		args_from_compat_regs(a.arg, regs);                                             \
+		return record_finished_call(ctx, PROBE_FENTRY, (how) | ARGTRACE_HOW_COMPAT, &a, \
+					    ret);                                               \
+	}
+
+/* tracepoint mode: the per-syscall tracepoints skip 32-bit tasks
+ * (ARCH_TRACE_IGNORE_COMPAT_SYSCALLS), the raw sys_enter and sys_exit do not.
+ * They fire for every syscall of every task: the syscall number (the
+ * object's compat_how(): its `how` for a 32-bit number, or -1) is checked
+ * first, then whether the task is in a 32-bit syscall. The object names
+ * the programs with `prefix`. */
+#define ARGTRACE_COMPAT_RAW_SYSCALLS(prefix)                                            \
+	SEC("tp_btf/sys_enter")                                                         \
+	int BPF_PROG(prefix##_compat_sys_enter, struct pt_regs *regs, long id)          \
+	{                                                                               \
+		struct argtrace_args a;                                                 \
+		long how = compat_how(id);                                              \
+		if (how < 0 || !in_compat_syscall())                                    \
+			return 0;                                                       \
+		args_from_compat_regs(a.arg, regs);                                     \
+		return park_call(ctx, PROBE_TRACEPOINT, how | ARGTRACE_HOW_COMPAT, &a); \
+	}                                                                               \
+	SEC("tp_btf/sys_exit")                                                          \
+	int BPF_PROG(prefix##_compat_sys_exit, struct pt_regs *regs, long ret)          \
+	{                                                                               \
+		if (compat_how(ARGTRACE_SYSCALL_NR(regs)) < 0 || !in_compat_syscall())  \
+			return 0;                                                       \
+		return finish_pending(ret);                                             \
+	}
+#endif
+
 /* The programs that every subject writes alike, reduced to where they attach
  * and the subject's `how` for fill_record(). Entry hooks park the call,
  * return hooks send it, fexit does both at once. */
@@ -442,12 +504,27 @@ static __always_inline int finish_pending(long ret)
 		return record_finished_call(ctx, PROBE_FENTRY, how, &a, ret); \
 	}
 
+/* Whether the current task is in a 64-bit (native) syscall. A wrapper without
+ * arguments (SYSCALL_DEFINE0) is one function under both ABIs' names
+ * (__x64_sys_fork and __ia32_sys_fork are aliases of __do_sys_fork): a kprobe
+ * on either fires for both, and each must keep only its own ABI's calls. */
+static __always_inline bool in_native_syscall(void)
+{
+#if ARGTRACE_HAVE_COMPAT
+	return !in_compat_syscall();
+#else
+	return true;
+#endif
+}
+
 /* kprobe mode, on a syscall wrapper: the arguments from its struct pt_regs *. */
 #define ARGTRACE_SYSCALL_KPROBE(name, how)                        \
 	SEC("kprobe/" ARGTRACE_SYSCALL(name))                     \
 	int BPF_KPROBE(name##_kprobe, const struct pt_regs *regs) \
 	{                                                         \
 		struct argtrace_args a;                           \
+		if (!in_native_syscall())                         \
+			return 0;                                 \
 		args_from_syscall_regs(&a, regs);                 \
 		return park_call(ctx, PROBE_KPROBE, how, &a);     \
 	}

@@ -5,7 +5,9 @@
  * fentry mode: fexit on the syscall wrappers (arguments and result together).
  * kprobe mode: kprobe + kretprobe on the wrappers, paired per thread.
  * tracepoint mode: syscalls:sys_enter_* + sys_exit_*. The child's own return
- * (0) has no entry record in its thread and is not reported. */
+ * (0) has no entry record in its thread and is not reported.
+ * 32-bit (i386) tasks: their own entries in fentry and kprobe mode, the raw
+ * sys_enter/sys_exit tracepoints in tracepoint mode (bpf/calls.bpf.h). */
 #define ARGTRACE_RECORD struct clone_event
 /* Only the arguments each syscall has (save_entry below). */
 #define ARGTRACE_ENTRY struct argtrace_args
@@ -13,11 +15,12 @@
 
 struct clone_event _clone_event = {};
 enum argtrace_clone_syscall _argtrace_clone_syscall = 0;
+enum argtrace_event_abi _argtrace_event_abi = 0;
 
 /* A summary row per syscall: enum argtrace_clone_syscall. */
 static __always_inline __u32 summary_row(__u32 how)
 {
-	return how;
+	return ARGTRACE_HOW_CALL(how);
 }
 
 /* How many arguments the call `how` has (clone: 5, clone3: 2, fork: 0). Only
@@ -26,11 +29,14 @@ static __always_inline __u32 summary_row(__u32 how)
 static __always_inline void save_entry(struct argtrace_args *in, void *ctx, __u32 how,
 				       const struct argtrace_args *a)
 {
-	int n = how == CLONE_SYS_CLONE ? 5 : how == CLONE_SYS_CLONE3 ? 2 : 0;
+	__u32 call = ARGTRACE_HOW_CALL(how);
+	int n = call == CLONE_SYS_CLONE ? 5 : call == CLONE_SYS_CLONE3 ? 2 : 0;
 
 	for (int i = 0; i < 6; i++)
 		in->arg[i] = i < n ? a->arg[i] : 0;
 }
+
+#define ARGTRACE_CLONE_SETTLS 0x00080000
 
 /* Reads a 32-bit value the kernel wrote to user memory; 1 when not read. */
 static __always_inline __s32 read_back(__s32 *value, __u64 addr)
@@ -110,21 +116,31 @@ static __always_inline void clone3_beyond(struct clone_event *e, __u64 addr, __u
 }
 
 /* The call-specific part of the event; `how` is the enum argtrace_clone_syscall
- * of the entry, and fork and vfork have no arguments. It runs at the call's
+ * of the entry (with ARGTRACE_HOW_COMPAT for a 32-bit task's: clone's order is
+ * that ABI's), and fork and vfork have no arguments. It runs at the call's
  * return, so clone3's struct clone_args is read then, in every mode (the
  * kernel copied it at entry; the caller's copy is unchanged by the call), and
  * so is what the call wrote back (its result is `ret`). */
 static __always_inline void fill_record(struct clone_event *e, __u32 how,
 					const struct argtrace_args *a, long ret)
 {
-	e->syscall = how;
-	if (how == CLONE_SYS_CLONE) {
+	__u32 call = ARGTRACE_HOW_CALL(how);
+
+	e->syscall = call;
+	e->abi = (how & ARGTRACE_HOW_COMPAT) ? EVENT_ABI_COMPAT : EVENT_ABI_NATIVE;
+	if (call == CLONE_SYS_CLONE) {
 		e->flags = a->arg[0];
 		e->newsp = a->arg[1];
 		e->parent_tid = a->arg[2];
 		e->child_tid = a->arg[ARGTRACE_CLONE_ARG_CHILD_TID - 1];
 		e->tls = a->arg[ARGTRACE_CLONE_ARG_TLS - 1];
-	} else if (how == CLONE_SYS_CLONE3) {
+#if ARGTRACE_HAVE_COMPAT
+		if (e->abi == EVENT_ABI_COMPAT) {
+			e->child_tid = a->arg[ARGTRACE_COMPAT_CLONE_ARG_CHILD_TID - 1];
+			e->tls = a->arg[ARGTRACE_COMPAT_CLONE_ARG_TLS - 1];
+		}
+#endif
+	} else if (call == CLONE_SYS_CLONE3) {
 		struct clone_args ca = {};
 		__u64 size = a->arg[1];
 
@@ -149,6 +165,10 @@ static __always_inline void fill_record(struct clone_event *e, __u32 how,
 			clone3_beyond(e, a->arg[0], a->arg[1]);
 	}
 	read_written_back(e, ret);
+	e->tls_desc_err = 1;
+	if (e->abi == EVENT_ABI_COMPAT && (e->flags & ARGTRACE_CLONE_SETTLS) && e->tls)
+		e->tls_desc_err =
+			bpf_probe_read_user(e->tls_desc, sizeof(e->tls_desc), (void *)e->tls);
 }
 
 /* The kprobe and tracepoint programs of one syscall: entry and return. */
@@ -187,12 +207,32 @@ static __always_inline long user_syscall_nr(void)
  * syscall number in the task's user registers says which entry this was. */
 
 /* -T, -s: the start of fork and vfork; clone and clone3 have their own. */
-SEC("fentry/kernel_clone")
-int BPF_PROG(fork_vfork_fentry_start, struct kernel_clone_args *args)
+/* Which of fork and vfork (`how`) the current task's syscall is, or -1: by
+ * its number, a 32-bit task's (i386: 2 and 190) or a 64-bit one's. */
+static __always_inline long fork_or_vfork(void)
 {
 	long nr = user_syscall_nr();
 
-	if (nr == ARGTRACE_NR_FORK || nr == ARGTRACE_NR_VFORK)
+#if ARGTRACE_HAVE_COMPAT
+	if (in_compat_syscall()) {
+		if (nr == ARGTRACE_COMPAT_NR_FORK)
+			return CLONE_SYS_FORK | ARGTRACE_HOW_COMPAT;
+		if (nr == ARGTRACE_COMPAT_NR_VFORK)
+			return CLONE_SYS_VFORK | ARGTRACE_HOW_COMPAT;
+		return -1;
+	}
+#endif
+	if (nr == ARGTRACE_NR_FORK)
+		return CLONE_SYS_FORK;
+	if (nr == ARGTRACE_NR_VFORK)
+		return CLONE_SYS_VFORK;
+	return -1;
+}
+
+SEC("fentry/kernel_clone")
+int BPF_PROG(fork_vfork_fentry_start, struct kernel_clone_args *args)
+{
+	if (fork_or_vfork() >= 0)
 		return begin_call();
 	return 0;
 }
@@ -201,12 +241,48 @@ SEC("fexit/kernel_clone")
 int BPF_PROG(fork_vfork_fexit, struct kernel_clone_args *args, long ret)
 {
 	struct argtrace_args none = {};
-	long nr = user_syscall_nr();
+	long how = fork_or_vfork();
 
-	if (nr == ARGTRACE_NR_FORK)
-		return record_finished_call(ctx, PROBE_FENTRY, CLONE_SYS_FORK, &none, ret);
-	if (nr == ARGTRACE_NR_VFORK)
-		return record_finished_call(ctx, PROBE_FENTRY, CLONE_SYS_VFORK, &none, ret);
+	if (how >= 0)
+		return record_finished_call(ctx, PROBE_FENTRY, how, &none, ret);
 	return 0;
 }
+#endif
+
+#if ARGTRACE_HAVE_COMPAT
+/* 32-bit tasks: the i386 entries (names checked in Debian's 5.10, 6.1, 6.12
+ * and 7.3: clone is __ia32_compat_sys_ia32_clone, the others __ia32_sys_*;
+ * fork and vfork have no BTF, so fentry mode takes them at kernel_clone
+ * above). */
+static __always_inline long compat_how(long nr)
+{
+	switch (nr) {
+	case ARGTRACE_COMPAT_NR_CLONE:
+		return CLONE_SYS_CLONE;
+	case ARGTRACE_COMPAT_NR_CLONE3:
+		return CLONE_SYS_CLONE3;
+	case ARGTRACE_COMPAT_NR_FORK:
+		return CLONE_SYS_FORK;
+	case ARGTRACE_COMPAT_NR_VFORK:
+		return CLONE_SYS_VFORK;
+	}
+	return -1;
+}
+
+#define CLONE_COMPAT_IA32_CLONE ARGTRACE_COMPAT_COMPAT_SYSCALL(ia32_clone)
+
+/* A 32-bit entry's kprobe and kretprobe. */
+#define CLONE_COMPAT_KPROBES(name, func, which)                   \
+	ARGTRACE_COMPAT_KPROBE(name##_compat_kprobe, func, which) \
+	ARGTRACE_KRETPROBE(name##_compat_kretprobe, func)
+
+ARGTRACE_FENTRY_START(clone_compat_fentry_start, CLONE_COMPAT_IA32_CLONE)
+ARGTRACE_COMPAT_FEXIT(clone_compat_fexit, CLONE_COMPAT_IA32_CLONE, CLONE_SYS_CLONE)
+ARGTRACE_FENTRY_START(clone3_compat_fentry_start, ARGTRACE_COMPAT_SYSCALL(clone3))
+ARGTRACE_COMPAT_FEXIT(clone3_compat_fexit, ARGTRACE_COMPAT_SYSCALL(clone3), CLONE_SYS_CLONE3)
+CLONE_COMPAT_KPROBES(clone, CLONE_COMPAT_IA32_CLONE, CLONE_SYS_CLONE)
+CLONE_COMPAT_KPROBES(clone3, ARGTRACE_COMPAT_SYSCALL(clone3), CLONE_SYS_CLONE3)
+CLONE_COMPAT_KPROBES(fork, ARGTRACE_COMPAT_SYSCALL(fork), CLONE_SYS_FORK)
+CLONE_COMPAT_KPROBES(vfork, ARGTRACE_COMPAT_SYSCALL(vfork), CLONE_SYS_VFORK)
+ARGTRACE_COMPAT_RAW_SYSCALLS(clone)
 #endif

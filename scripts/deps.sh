@@ -95,7 +95,12 @@ deps_vm() {
     deps_build || return 1
     for arch in "$@"; do
         case "$arch" in
-            x86_64) qemu+=(qemu-system-x86) ;;
+            # The e2e suite's i386 static trigger (e2e/build.rs): gcc-12-multilib, never
+            # gcc-multilib, which would remove gcc-aarch64-linux-gnu (see deps_strace_source).
+            x86_64)
+                qemu+=(qemu-system-x86)
+                pkgs+=(gcc-12-multilib libc6-dev-i386)
+                ;;
             arm64)
                 deps_arm64_arch
                 qemu+=(qemu-system-arm)

@@ -404,6 +404,35 @@ pub fn tracepoint_exists(name: &str) -> bool {
     })
 }
 
+/// Whether the running kernel has a function named `name` (/proc/kallsyms,
+/// read once: names only, which even a kptr_restrict'ed file shows).
+pub fn kernel_has_function(name: &str) -> bool {
+    static NAMES: std::sync::OnceLock<std::collections::HashSet<String>> = std::sync::OnceLock::new();
+    NAMES
+        .get_or_init(|| {
+            let text = std::fs::read_to_string("/proc/kallsyms").unwrap_or_default();
+            text.lines()
+                .filter_map(|l| {
+                    let mut f = l.split_whitespace();
+                    let kind = f.nth(1)?;
+                    matches!(kind, "t" | "T").then(|| f.next().map(str::to_string)).flatten()
+                })
+                .collect()
+        })
+        .contains(name)
+}
+
+/// Whether the running kernel's BTF has the function `name`, as fentry and
+/// fexit programs need it to attach.
+pub fn kernel_btf_has_function(name: &str) -> bool {
+    let Ok(name) = std::ffi::CString::new(name) else { return false };
+    // SAFETY: a NUL-terminated name; libbpf reads the kernel's BTF and frees it.
+    let id = unsafe {
+        libbpf_rs::libbpf_sys::libbpf_find_vmlinux_btf_id(name.as_ptr(), libbpf_rs::libbpf_sys::BPF_TRACE_FEXIT)
+    };
+    id > 0
+}
+
 /// `-` (and /dev/stdout) as a file name: standard output, as `tcpdump -w -`.
 pub fn is_stdout(path: &Path) -> bool {
     path == Path::new("-") || path == Path::new("/dev/stdout")

@@ -36,6 +36,9 @@ const PER_MODE_CASES: [&str; 22] = [
     "follow-pid",
     "follow-tid",
 ];
+/// The i386 static trigger's cases (e2e/src/calls.rs, case_i386), in every
+/// mode on x86_64: mmap2 and the old mmap, clone, clone3, fork and vfork.
+const I386_CASES: [&str; 2] = ["i386-mmap", "i386-clone"];
 /// argtrace syscall's cases (e2e/src/syscall.rs): the raw syscall
 /// tracepoints, once per kernel, with the mode each runs in.
 const SYSCALL_CASES: [(&str, &str); 11] = [
@@ -156,6 +159,9 @@ fn every_mode_the_kernel_has_shows_exactly_what_the_triggers_did() {
         for case in PER_MODE_CASES {
             assert!(has(case, mode), "no passing {case} case in {mode} mode:\n{stdout}");
         }
+        for case in I386_CASES.iter().filter(|_| cfg!(target_arch = "x86_64")) {
+            assert!(has(case, mode), "no passing {case} case in {mode} mode:\n{stdout}");
+        }
     }
     let auto_mode = auto.first().map_or("none", String::as_str);
     assert!(has("auto", auto_mode), "auto did not pass as {auto_mode}:\n{stdout}");
@@ -163,6 +169,9 @@ fn every_mode_the_kernel_has_shows_exactly_what_the_triggers_did() {
         assert!(has("unavailable", mode), "{mode} is missing but was not refused cleanly:\n{stdout}");
     }
     assert!(has("no-btf", "auto"), "{stdout}");
+    if cfg!(target_arch = "x86_64") {
+        assert!(has("i386-unseen", "auto"), "{stdout}");
+    }
     for case in SOCK_CASES {
         assert!(has(case, "cgroup"), "no passing {case} case in cgroup mode:\n{stdout}");
     }
@@ -183,7 +192,9 @@ fn every_mode_the_kernel_has_shows_exactly_what_the_triggers_did() {
     }
     // The cases of each detected mode, auto, one refusal per missing mode, no
     // BTF, syscall's, sock's and skb's.
-    let expected = PER_MODE_CASES.len() * modes.len()
+    let i386 = if cfg!(target_arch = "x86_64") { I386_CASES.len() } else { 0 };
+    let expected = (PER_MODE_CASES.len() + i386) * modes.len()
+        + usize::from(i386 > 0)
         + 1
         + lacks.len()
         + 1

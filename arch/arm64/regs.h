@@ -19,4 +19,8 @@
 /* arm64 has no fork or vfork syscall: the C library's fork() calls clone. */
 #define ARGTRACE_HAVE_FORK 0
 
+/* 32-bit (AArch32) tasks are not traced by clone and mmap here yet: their
+ * entries are __arm64_compat_sys_* and the shared __arm64_sys_* wrappers. */
+#define ARGTRACE_HAVE_COMPAT 0
+
 #endif

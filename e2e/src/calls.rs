@@ -98,6 +98,67 @@ pub fn case_clone(argtrace: &Path, mode: &str) -> Outcome {
     check_expectations(&t, mode)
 }
 
+/// A 32-bit (i386) static program's calls of `subject` (mmap: mmap2 and the
+/// old mmap; clone: clone, clone3, fork, vfork), each with the values and
+/// result it chose, the i386 argument order and `"abi": "i386"`, in `mode`;
+/// and no start-up line saying 32-bit processes are unseen.
+pub fn case_i386(argtrace: &Path, subject: &str, mode: &str) -> Outcome {
+    let t = traced_run(argtrace, subject, &["--probe", mode], "i386")?;
+    if let Some(line) = t.stderr.lines().find(|l| l.contains("32-bit")) {
+        return Err(format!("argtrace says it does not see them: {line}"));
+    }
+    let mut n = 0;
+    for e in t.expectations.iter().filter_map(|e| e.get("expect")).filter(|w| w["event"] == subject) {
+        find_one(&t, e, mode)?;
+        n += 1;
+    }
+    if n == 0 {
+        return Err(format!("the i386 trigger expected no {subject} event"));
+    }
+    Ok(format!("{n} i386 calls matched exactly; {}", t.summary))
+}
+
+/// A kernel without the i386 entries (ARGTRACE_NO_IA32_ENTRIES=1 pretends
+/// it): auto passes over the modes that would not see 32-bit processes and
+/// takes tracepoint (the raw sys_enter); a forced such mode runs and says in
+/// one start-up line what it does not see.
+pub fn case_i386_unseen(argtrace: &Path, modes: &[String]) -> Outcome {
+    let run = |extra: &[&str]| -> Result<String, String> {
+        let out = Command::new(argtrace)
+            .args(["mmap", "-d", "1"])
+            .args(extra)
+            .env("ARGTRACE_NO_IA32_ENTRIES", "1")
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run argtrace: {e}"))?;
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        if !out.status.success() {
+            return Err(format!("argtrace mmap {extra:?}: exit {:?}, stderr: {stderr}", out.status.code()));
+        }
+        Ok(stderr)
+    };
+    let auto = run(&[])?;
+    let has = |text: &str, line: &str| text.lines().any(|l| l == line);
+    let before: Vec<&String> = modes.iter().take_while(|m| *m != "tracepoint").collect();
+    let passed = before
+        .iter()
+        .all(|m| has(&auto, &format!("argtrace: probe mode {m} does not see 32-bit processes: trying the next")));
+    if !has(&auto, "argtrace: probe mode tracepoint (auto)") || !passed || auto.contains("are not seen") {
+        return Err(format!("auto did not prefer tracepoint for 32-bit processes: {auto}"));
+    }
+    for m in &before {
+        let forced = run(&["--probe", m])?;
+        let line = format!(
+            "argtrace: 32-bit (i386) processes' mmap2 and mmap calls are not seen in probe mode {m} \
+             (this kernel has no __ia32_sys_mmap_pgoff, __ia32_compat_sys_ia32_mmap)"
+        );
+        if !has(&forced, &line) {
+            return Err(format!("forced {m} did not say what it does not see: {forced}"));
+        }
+    }
+    Ok(format!("auto passed over {} and chose tracepoint; forced modes said so", before.len()))
+}
+
 /// `family` is what argtrace is told to show: the trigger's connects of the
 /// other family must be absent.
 pub fn case_tcp(argtrace: &Path, mode: &str, family: &str) -> Outcome {

@@ -86,6 +86,12 @@ pub fn run(opts: &Options) -> i32 {
             report.case("clone", mode, calls::case_clone(argtrace, mode));
         }
         report.case("mmap-user", mode, calls::case_mmap_user(argtrace, mode));
+        if cfg!(target_arch = "x86_64") {
+            report.case("i386-mmap", mode, calls::case_i386(argtrace, "mmap", mode));
+            if !clone_refused {
+                report.case("i386-clone", mode, calls::case_i386(argtrace, "clone", mode));
+            }
+        }
         report.case("tcp-inet6", mode, calls::case_tcp(argtrace, mode, "inet6"));
         report.case("tcp-inet", mode, calls::case_tcp(argtrace, mode, "inet"));
         for (case, outcome) in tcp_send::cases(argtrace, mode) {
@@ -111,6 +117,9 @@ pub fn run(opts: &Options) -> i32 {
     match &plan.auto {
         Some(auto) => report.case("auto", auto, calls::case_mmap(argtrace, None, auto)),
         None => report.case("auto", "none", calls::case_no_mode(argtrace)),
+    }
+    if cfg!(target_arch = "x86_64") && plan.modes.iter().any(|m| m == "tracepoint") {
+        report.case("i386-unseen", "auto", calls::case_i386_unseen(argtrace, &plan.modes));
     }
     for mode in &plan.unavailable {
         report.case("unavailable", mode, calls::case_unavailable(argtrace, mode));

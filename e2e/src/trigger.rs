@@ -24,6 +24,9 @@ fn page_size() -> u64 {
 }
 
 pub fn run(case: &str) -> i32 {
+    if case == "i386" {
+        return run_i386();
+    }
     let mut line = String::new();
     let _ = std::io::stdin().lock().read_line(&mut line);
     let pid = std::process::id();
@@ -43,6 +46,32 @@ pub fn run(case: &str) -> i32 {
         let _ = writeln!(out, "{e}");
     }
     0
+}
+
+/// The i386 trigger (e2e/i386/trigger.c, built by e2e/build.rs): written to a
+/// file and run in this process's place (exec: the same pid, which argtrace
+/// is told to trace, and the same stdin and stdout). It waits for "go" and
+/// prints its own expectations.
+fn run_i386() -> i32 {
+    const I386: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/argtrace-i386"));
+    if I386.is_empty() {
+        eprintln!(
+            "argtrace-e2e: no i386 trigger in this build (x86_64 only, built with gcc -m32 -static: \
+             scripts/deps.sh's deps_vm installs gcc-12-multilib and libc6-dev-i386)"
+        );
+        return 2;
+    }
+    let path = std::env::temp_dir().join(format!("argtrace-i386-{}", std::process::id()));
+    let written = std::fs::write(&path, I386)
+        .and_then(|()| std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o700)));
+    if let Err(e) = written {
+        eprintln!("argtrace-e2e: cannot write the i386 trigger to {}: {e}", path.display());
+        return 2;
+    }
+    let e = std::os::unix::process::CommandExt::exec(std::process::Command::new(&path).arg("--remove-self"));
+    eprintln!("argtrace-e2e: cannot run the i386 trigger: {e}");
+    let _ = std::fs::remove_file(&path);
+    2
 }
 
 fn expect(pid: u32, tid: u32, event: &str, syscall: &str, args: Value, ret: i64) -> Value {

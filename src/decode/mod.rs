@@ -308,6 +308,16 @@ pub fn ptr(addr: u64) -> String {
     }
 }
 
+/// JSON's `abi` for a 32-bit (compat) task's call on this architecture, as
+/// the syscall subject writes it: `i386` on x86_64, `arm` on arm64.
+pub fn compat_abi() -> &'static str {
+    if cfg!(target_arch = "x86_64") {
+        "i386"
+    } else {
+        "arm"
+    }
+}
+
 /// A number as strace's PRINT_VAL_X / PRINT_FIELD_X print it, C's `%#llx`:
 /// `0x1000`, but plain `0` for zero (C's `#` flag adds no prefix to zero).
 pub fn hex(v: u64) -> String {

@@ -102,6 +102,28 @@ fn hook_exists(section: &str) -> bool {
     }
 }
 
+/// Programs for 32-bit (compat) tasks have `compat` in their name
+/// (bpf/calls.bpf.h): their hooks are the 32-bit entries, which a kernel
+/// without 32-bit support (or with other names) lacks. Such a program is left
+/// out instead of failing the mode, and `compat_unseen` says so.
+pub fn is_compat_program(name: &str) -> bool {
+    name.contains("compat")
+}
+
+/// Whether the running kernel has the hook of a compat program's section.
+/// ARGTRACE_NO_IA32_ENTRIES=1 says no for the 32-bit entries (fentry, kprobe).
+fn compat_hook_exists(section: &str) -> bool {
+    let entry = ["kprobe/", "kretprobe/", "fentry/", "fexit/"].iter().any(|p| section.starts_with(p));
+    if entry && pretend_missing("IA32_ENTRIES") {
+        return false;
+    }
+    match section.split_once('/') {
+        Some(("kprobe" | "kretprobe", func)) => crate::sys::kernel_has_function(func),
+        Some(("fentry" | "fexit", func)) => crate::sys::kernel_btf_has_function(func),
+        _ => hook_exists(section),
+    }
+}
+
 impl Family for Calls {
     fn name(&self) -> &'static str {
         "calls"
@@ -114,7 +136,10 @@ impl Family for Calls {
             ProbeMode::Tracepoint => &["tracepoint/", "tp/", "tp_btf/", "raw_tp/"],
             _ => &[],
         };
-        prefixes.iter().any(|p| section.starts_with(p)) && !super::raw_syscalls::is_raw_syscall_section(section)
+        // (The raw sys_enter/sys_exit tracepoints too: clone's and mmap's
+        // programs for 32-bit tasks in tracepoint mode. The syscall subject's
+        // object has them as well, but its modes are raw_syscalls'.)
+        prefixes.iter().any(|p| section.starts_with(p))
     }
 
     fn has_calls(&self) -> bool {
@@ -183,9 +208,11 @@ impl Family for Calls {
                 prog.set_autoload(false);
                 continue;
             }
-            let mut present = hook_exists(&section);
+            let compat = is_compat_program(&name);
+            let mut present = if compat { compat_hook_exists(&section) } else { hook_exists(&section) };
             if !present && cfg.verbose {
-                crate::say!("argtrace: leaving out {section}: this kernel has no such tracepoint");
+                let what = if compat { "hook" } else { "tracepoint" };
+                crate::say!("argtrace: leaving out {section}: this kernel has no such {what}");
             }
             let needs_loop = name.ends_with(BPF_LOOP_SUFFIX);
             let has_loop_variant = names.iter().any(|n| *n == format!("{name}{BPF_LOOP_SUFFIX}"));
@@ -240,29 +267,38 @@ impl Family for Calls {
 
 /// What a syscall subject does not show of 32-bit (i386) processes on an
 /// x86_64 kernel that runs them (CONFIG_IA32_EMULATION: /proc/sys/abi/vsyscall32),
-/// said once at start-up rather than hidden. The per-syscall tracepoints skip
-/// compat tasks (ARCH_TRACE_IGNORE_COMPAT_SYSCALLS); clone's function hooks are
-/// the 64-bit entries (__x64_sys_*); mmap's ksys_mmap_pgoff is shared by the
-/// i386 mmap2 and old mmap, which it cannot tell apart from mmap.
-pub fn compat_unseen(subject: &str, mode: ProbeMode) -> Option<String> {
+/// said once at start-up rather than hidden: where the loaded object `obj` of
+/// probe mode `mode` has no program of its own for them, or had to leave one
+/// out (its hook is missing on this kernel). None when it sees them all.
+pub fn compat_unseen(subject: &str, mode: ProbeMode, obj: &libbpf_rs::Object) -> Option<String> {
     if std::env::consts::ARCH != "x86_64" || !Path::new("/proc/sys/abi/vsyscall32").exists() {
         return None;
     }
     let calls = match subject {
         "clone" => "clone, clone3, fork and vfork",
-        "mmap" if mode != ProbeMode::Tracepoint => {
-            return Some(format!(
-                "32-bit (i386) processes' mmap2 and old mmap calls are shown as mmap in probe mode {} \
-                 (ksys_mmap_pgoff does not say which entry called it)",
-                mode.name()
-            ))
-        }
         "mmap" => "mmap2 and mmap",
         _ => return None,
     };
-    let why = match mode {
-        ProbeMode::Tracepoint => "the kernel's per-syscall tracepoints skip 32-bit tasks",
-        _ => "its hooks are the 64-bit syscall entries",
+    let mut any = false;
+    let mut missing = Vec::new();
+    for prog in obj.progs() {
+        let name = prog.name().to_string_lossy();
+        let section = prog.section().to_string_lossy();
+        if !is_compat_program(&name) || is_timing_program(&name) || !CALLS.owns_section(mode, &section) {
+            continue;
+        }
+        any = true;
+        if !prog.autoload() {
+            missing.push(section.split_once('/').map_or(section.to_string(), |(_, hook)| hook.to_string()));
+        }
+    }
+    let why = if !any {
+        "argtrace has no hooks for them in this mode".to_string()
+    } else if missing.is_empty() {
+        return None;
+    } else {
+        missing.dedup();
+        format!("this kernel has no {}", missing.join(", "))
     };
     Some(format!("32-bit (i386) processes' {calls} calls are not seen in probe mode {} ({why})", mode.name()))
 }

@@ -21,12 +21,6 @@ pub struct RawSyscalls;
 /// The family of the raw syscall tracepoints.
 pub static RAW_SYSCALLS: RawSyscalls = RawSyscalls;
 
-/// Whether a program's section is one of this family's: the raw syscall
-/// tracepoints, which the calls family's tracepoint mode leaves to it.
-pub fn is_raw_syscall_section(section: &str) -> bool {
-    ProbeMode::RAW_SYSCALLS.into_iter().any(|mode| RAW_SYSCALLS.owns_section(mode, section))
-}
-
 /// Where the kernel publishes its own BTF, which tp_btf programs are checked
 /// against at load. ARGTRACE_NO_KERNEL_BTF=1 behaves as if it were missing.
 fn kernel_btf() -> bool {

@@ -1,7 +1,8 @@
 //! `argtrace clone`: process and thread creation through clone, clone3, fork
 //! and vfork, printed as strace prints them, with the arguments in the
 //! architecture's own order and clone3's struct clone_args read from user
-//! memory. BPF side: bpf/clone.bpf.c.
+//! memory; a 32-bit (i386) task's calls with that ABI's order, JSON `"abi"`
+//! saying so. BPF side: bpf/clone.bpf.c.
 
 use std::fmt::Write as _;
 
@@ -95,6 +96,32 @@ impl CloneEvent {
         }
     }
 
+    fn compat(&self) -> bool {
+        self.abi == skel::types::argtrace_event_abi::EVENT_ABI_COMPAT.0 as u8
+    }
+
+    /// tls as strace prints it: a 32-bit (i386) task's struct user_desc
+    /// (strace's print_user_desc), else the address.
+    fn tls_text(&self) -> String {
+        if !self.compat() || self.tls_desc_err != 0 {
+            return decode::ptr(self.tls);
+        }
+        let [entry, base, limit, bits] = self.tls_desc;
+        let bit = |shift: u32, width: u32| (bits >> shift) & ((1 << width) - 1);
+        format!(
+            "{{entry_number={entry}, base_addr={}, limit={}, seg_32bit={}, contents={}, read_exec_only={}, \
+             limit_in_pages={}, seg_not_present={}, useable={}}}",
+            decode::hex(base.into()),
+            decode::hex(limit.into()),
+            bit(0, 1),
+            bit(1, 2),
+            bit(3, 1),
+            bit(4, 1),
+            bit(5, 1),
+            bit(6, 1)
+        )
+    }
+
     /// clone's line up to its `)`: pointers printed only where a flag uses them.
     fn text_clone(&self, out: &mut String) {
         let e = self;
@@ -109,7 +136,7 @@ impl CloneEvent {
             let _ = write!(out, ", parent_tid={shown}");
         }
         if e.flags & CLONE_SETTLS != 0 {
-            let _ = write!(out, ", tls={}", decode::ptr(e.tls));
+            let _ = write!(out, ", tls={}", e.tls_text());
         }
         if e.flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID) != 0 {
             let _ = write!(out, ", child_tidptr={}", decode::ptr(e.child_tid));
@@ -143,7 +170,7 @@ impl CloneEvent {
             decode::hex(e.stack_size)
         );
         if e.flags & CLONE_SETTLS != 0 {
-            let _ = write!(out, ", tls={}", decode::ptr(e.tls));
+            let _ = write!(out, ", tls={}", e.tls_text());
         }
         if e.set_tid != 0 || e.set_tid_size != 0 {
             let _ = write!(out, ", set_tid={}, set_tid_size={}", e.set_tid_text(), e.set_tid_size);
@@ -265,6 +292,14 @@ impl Record for CloneEvent {
 
     fn ret(&self) -> i64 {
         self.ret
+    }
+
+    /// A 32-bit task's call says its ABI.
+    fn json_call(&self, j: &mut Json) {
+        j.str("syscall", self.syscall());
+        if self.compat() {
+            j.str("abi", decode::compat_abi());
+        }
     }
 
     /// strace's clone/clone3 line: pointers printed only where a flag uses them.
@@ -398,6 +433,29 @@ mod tests {
             text(&e),
             "clone3({flags=0, exit_signal=3735929054, stack=NULL, stack_size=0, ???}, 104) = -1 E2BIG (Argument list too long)"
         );
+    }
+
+    // strace 6.1's line for an i386 build of tests/clone3.c.
+    #[test]
+    fn i386_tls_is_a_user_desc() {
+        let mut e = clone3(64, -22);
+        e.abi = 1;
+        e.flags = CLONE_SETTLS | 0xbad0_0000_0000_0001;
+        e.exit_signal = 17;
+        e.stack = 0xface_1e55_beef_f00d;
+        e.stack_size = 0xcaff_eede_face_dca7;
+        e.tls = 0xf7d0_aff0;
+        e.tls_desc = [2206368128, 0x8786_8584, 0x8b8a_8988, 0b1100];
+        e.tls_desc_err = 0;
+        assert_eq!(
+            text(&e),
+            "clone3({flags=CLONE_SETTLS|0xbad0000000000001, exit_signal=SIGCHLD, stack=0xface1e55beeff00d, \
+             stack_size=0xcaffeedefacedca7, tls={entry_number=2206368128, base_addr=0x87868584, limit=0x8b8a8988, \
+             seg_32bit=0, contents=2, read_exec_only=1, limit_in_pages=0, seg_not_present=0, useable=0}}, 64) \
+             = -1 EINVAL (Invalid argument)"
+        );
+        e.tls_desc_err = -14;
+        assert!(text(&e).contains("tls=0xf7d0aff0}"));
     }
 
     #[test]

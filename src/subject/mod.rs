@@ -379,25 +379,29 @@ mod tests {
     #[test]
     fn mmap_hooks_are_what_the_object_says() {
         let mmap = by_name("mmap").expect("mmap is registered");
-        assert_eq!(
-            hooks(&*mmap, ProbeMode::Kprobe).unwrap(),
-            vec![
-                Hook::Kprobe { function: "ksys_mmap_pgoff".into(), ret: false },
-                Hook::Kprobe { function: "ksys_mmap_pgoff".into(), ret: true },
-            ]
-        );
-        assert_eq!(
-            hooks(&*mmap, ProbeMode::Fentry).unwrap(),
-            vec![Hook::Fentry { function: "ksys_mmap_pgoff".into(), exit: true }]
-        );
-        // -T and -s pair the fexit with an fentry on the same function.
-        assert_eq!(
-            timed_hooks(&*mmap, ProbeMode::Fentry).unwrap(),
-            vec![
-                Hook::Fentry { function: "ksys_mmap_pgoff".into(), exit: true },
-                Hook::Fentry { function: "ksys_mmap_pgoff".into(), exit: false },
-            ]
-        );
+        // x86_64 also hooks the i386 entries of mmap2 and the old mmap.
+        let functions: &[&str] = if cfg!(target_arch = "x86_64") {
+            &["ksys_mmap_pgoff", "__ia32_sys_mmap_pgoff", "__ia32_compat_sys_ia32_mmap"]
+        } else {
+            &["ksys_mmap_pgoff"]
+        };
+        let kprobes: Vec<Hook> = functions
+            .iter()
+            .flat_map(|f| [false, true].map(|ret| Hook::Kprobe { function: f.to_string(), ret }))
+            .collect();
+        assert_eq!(hooks(&*mmap, ProbeMode::Kprobe).unwrap(), kprobes);
+        let fexits: Vec<Hook> =
+            functions.iter().map(|f| Hook::Fentry { function: f.to_string(), exit: true }).collect();
+        assert_eq!(hooks(&*mmap, ProbeMode::Fentry).unwrap(), fexits);
+        // -T and -s pair each fexit with an fentry on the same function.
+        let mut timed = timed_hooks(&*mmap, ProbeMode::Fentry).unwrap();
+        timed.sort_by_key(|h| format!("{h:?}"));
+        let mut want: Vec<Hook> = functions
+            .iter()
+            .flat_map(|f| [true, false].map(|exit| Hook::Fentry { function: f.to_string(), exit }))
+            .collect();
+        want.sort_by_key(|h| format!("{h:?}"));
+        assert_eq!(timed, want);
         assert_eq!(timed_hooks(&*mmap, ProbeMode::Tracepoint).unwrap(), hooks(&*mmap, ProbeMode::Tracepoint).unwrap());
     }
 

@@ -62,6 +62,9 @@ pub fn attach<'obj>(
     let mut passed_over = Vec::new();
     // A mode refused for want of a permission, not of a kernel feature.
     let mut privilege: Option<String> = None;
+    // The first mode that works but does not see 32-bit processes, kept
+    // while auto tries the next ones.
+    let mut blind: Option<(Tracer<'obj>, Option<String>)> = None;
     for (&mode, slot) in subject.modes().iter().zip(storage.iter_mut()) {
         if forced.is_some_and(|f| f != mode) {
             continue;
@@ -79,18 +82,24 @@ pub fn attach<'obj>(
         let outcome = match family.precheck(mode) {
             Err(reason) => Err(reason),
             Ok(()) => match subject.load(slot, cfg, mode) {
-                Err(e) if e.stage == Stage::Refused => return Err(Error::Kernel(e.error.to_string())),
+                Err(e) if e.stage == Stage::Refused && blind.is_none() => {
+                    return Err(Error::Kernel(e.error.to_string()))
+                }
                 loaded => loaded.map_err(|e| explain(mode, &e)),
             },
         };
         match outcome {
             Ok(tracer) => {
-                let how = if forced.is_some() { "forced" } else { "auto" };
-                crate::say!("argtrace: probe mode {} ({how})", mode.name());
-                if let Some(unseen) = crate::family::calls::compat_unseen(subject.name(), mode) {
-                    crate::say!("argtrace: {unseen}");
+                let unseen = crate::family::calls::compat_unseen(subject.name(), mode, tracer.skel.object());
+                if unseen.is_none() || direct {
+                    return Ok(chosen(tracer, forced, unseen));
                 }
-                return Ok(tracer);
+                // Auto prefers a later mode that sees 32-bit processes too; if
+                // none does, the first that works (a later blind one is dropped).
+                if Some(&mode) != subject.modes().last() {
+                    crate::say!("argtrace: probe mode {} does not see 32-bit processes: trying the next", mode.name());
+                }
+                blind.get_or_insert((tracer, unseen));
             }
             Err(reason) if direct => {
                 return Err(Error::Kernel(format!(
@@ -104,8 +113,21 @@ pub fn attach<'obj>(
             }
         }
     }
+    if let Some((tracer, unseen)) = blind {
+        return Ok(chosen(tracer, forced, unseen));
+    }
     if let Some(reason) = privilege {
         return Err(Error::Privilege(reason));
     }
     Err(Error::Kernel(format!("no probe mode works on this kernel ({})", passed_over.join("; "))))
+}
+
+/// Says which mode traces, and what it does not see of 32-bit processes.
+fn chosen<'obj>(tracer: Tracer<'obj>, forced: Option<ProbeMode>, unseen: Option<String>) -> Tracer<'obj> {
+    let how = if forced.is_some() { "forced" } else { "auto" };
+    crate::say!("argtrace: probe mode {} ({how})", tracer.mode.name());
+    if let Some(unseen) = unseen {
+        crate::say!("argtrace: {unseen}");
+    }
+    tracer
 }

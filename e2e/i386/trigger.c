@@ -1,0 +1,141 @@
+/* The i386 trigger of the e2e suite: a 32-bit static program (gcc -m32
+ * -static, built by e2e/build.rs) whose mmap2, old mmap, clone, clone3, fork
+ * and vfork calls carry values it chose. After "go" on stdin it makes them
+ * and prints, one JSON line each, what argtrace must show (`expect`), as
+ * e2e/src/trigger.rs's triggers do. Only libc's own headers: the <asm/...>
+ * ones are not there for -m32 without the gcc-multilib package, so the i386
+ * syscall numbers and flags are written out (arch/x86/entry/syscalls/syscall_32.tbl). */
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+long syscall(long number, ...);
+int *__errno_location(void); /* <errno.h> includes <asm/errno.h> */
+
+#define NR_FORK 2
+#define NR_MMAP 90
+#define NR_CLONE 120
+#define NR_VFORK 190
+#define NR_MMAP2 192
+#define NR_GETTID 224
+#define NR_CLONE3 435
+#define CLONE_PARENT_SETTID 0x00100000
+#define CLONE_CHILD_SETTID 0x01000000
+#define SIGCHLD_NR 17
+
+static long pid, tid;
+
+/* What the kernel returned, as argtrace shows it: -errno, or the 32-bit
+ * value unsigned (an address above 2 GiB is not negative). */
+static long long result(long r)
+{
+	return r == -1 ? -(long long)*__errno_location() : (long long)(unsigned long)r;
+}
+
+static void expect(const char *event, const char *call, const char *args, long r)
+{
+	printf("{\"expect\": {\"event\": \"%s\", \"syscall\": \"%s\", \"abi\": \"i386\", \"pid\": %ld, "
+	       "\"tid\": %ld, \"args\": {%s}, \"ret\": %lld}}\n",
+	       event, call, pid, tid, args, result(r));
+}
+
+static void reap(long child)
+{
+	int status;
+
+	waitpid((pid_t)child, &status, 0);
+}
+
+/* mmap2 of a file at page 2 (offset 8192 in bytes), and the old mmap's
+ * struct of six longs, read and unreadable. */
+static void maps(void)
+{
+	char args[256];
+	const char *path = "/tmp/argtrace-i386-map";
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	uint32_t old[6] = { 0, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			    0xffffffff, 0 };
+	long r;
+
+	ftruncate(fd, 4 * 4096);
+	r = syscall(NR_MMAP2, 0, 4096, PROT_READ, MAP_SHARED, fd, 2);
+	snprintf(args, sizeof(args),
+		 "\"addr\": 0, \"len\": 4096, \"prot\": %d, \"flags\": %d, \"fd\": %d, \"offset\": 8192",
+		 PROT_READ, MAP_SHARED, fd);
+	expect("mmap", "mmap2", args, r);
+	r = syscall(NR_MMAP, old);
+	snprintf(args, sizeof(args),
+		 "\"args_ptr\": %lu, \"len\": 12288, \"prot\": 3, \"flags\": %d, \"fd\": -1, \"offset\": 0",
+		 (unsigned long)(uintptr_t)old, MAP_PRIVATE | MAP_ANONYMOUS);
+	expect("mmap", "mmap", args, r);
+	r = syscall(NR_MMAP, 0);
+	expect("mmap", "mmap", "\"args_ptr\": 0", r);
+	close(fd);
+	unlink(path);
+}
+
+/* clone in i386's order (flags, newsp, parent_tid, tls, child_tid): tls and
+ * child_tid differ, and without CLONE_SETTLS the kernel ignores tls. A
+ * fork-like child (no new stack) that leaves at once. */
+static void clones(void)
+{
+	char args[256];
+	static int32_t parent_tid, child_tid;
+	struct {
+		uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+	} ca;
+	unsigned long flags = CLONE_PARENT_SETTID | CLONE_CHILD_SETTID | SIGCHLD_NR;
+	long r;
+
+	r = syscall(NR_CLONE, flags, 0, &parent_tid, 0x7e57, &child_tid);
+	if (r == 0)
+		_exit(0);
+	reap(r);
+	snprintf(args, sizeof(args),
+		 "\"flags\": %lu, \"newsp\": 0, \"parent_tid\": %lu, \"parent_tid_value\": %ld, "
+		 "\"tls\": %d, \"child_tid\": %lu",
+		 flags, (unsigned long)(uintptr_t)&parent_tid, r, 0x7e57,
+		 (unsigned long)(uintptr_t)&child_tid);
+	expect("clone", "clone", args, r);
+
+	memset(&ca, 0, sizeof(ca));
+	ca.exit_signal = SIGCHLD_NR;
+	ca.stack_size = 0;
+	r = syscall(NR_CLONE3, &ca, sizeof(ca));
+	if (r == 0)
+		_exit(0);
+	reap(r);
+	expect("clone", "clone3", "\"flags\": 0, \"exit_signal\": 17, \"size\": 64", r);
+
+	r = syscall(NR_FORK);
+	if (r == 0)
+		_exit(0);
+	reap(r);
+	expect("clone", "fork", "", r);
+
+	r = vfork(); /* glibc's i386 vfork is the vfork syscall itself */
+	if (r == 0)
+		_exit(0);
+	reap(r);
+	expect("clone", "vfork", "", r);
+}
+
+int main(int argc, char **argv)
+{
+	char line[8];
+
+	/* argtrace-e2e wrote this program to a file to run it: gone once running. */
+	if (argc > 1 && strcmp(argv[1], "--remove-self") == 0)
+		unlink(argv[0]);
+	pid = getpid();
+	tid = syscall(NR_GETTID);
+	if (read(0, line, sizeof(line)) <= 0)
+		return 1;
+	maps();
+	clones();
+	return fflush(stdout) ? 1 : 0;
+}
