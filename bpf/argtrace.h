@@ -13,6 +13,8 @@ enum argtrace_probe {
 	PROBE_TRACEPOINT = 3,
 	PROBE_CGROUP = 4,
 	PROBE_SOCKET = 5, /* a socket filter on an AF_PACKET socket (skb --iface) */
+	PROBE_TP_BTF = 6, /* the raw syscall tracepoints, BTF-typed (argtrace syscall) */
+	PROBE_RAW_TP = 7, /* the same, untyped: kernels without their own BTF */
 };
 
 /* Which entry a process or thread creation used. */

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* argtrace syscall: one dispatcher for any selection of syscalls, on the raw
- * syscall tracepoints (tp_btf/sys_enter, tp_btf/sys_exit: they also see
- * 32-bit compat tasks, which the per-syscall ones skip).
+ * syscall tracepoints (they also see 32-bit compat tasks, which the
+ * per-syscall ones skip), in the raw_syscalls family's two modes: tp_btf
+ * (the tracepoint's arguments as BTF-typed pointers, read directly) and
+ * raw_tp (untyped words: the registers read with bpf_probe_read_kernel, for
+ * kernels without BTF of their own). Both modes' programs share every
+ * function below; `direct` (a constant in each) picks the register reads.
  *
  * At entry, in this order (the cheapest rejection first, Falco's habit):
  * the bitmap of wanted syscall numbers (rodata, per ABI), then the task
@@ -75,12 +79,16 @@ struct {
 
 /* The calling task's ABI, from its user registers: x86_64's code segment
  * (__USER32_CS for i386 code), arm64's AArch32 mode bit (PSR_MODE32_BIT). */
-static __always_inline __u8 abi_of(struct pt_regs *regs)
+/* One register of the task's user state: a direct load where the pointer
+ * is BTF-typed (tp_btf), a CO-RE probe read where it is a plain word (raw_tp). */
+#define REG(regs, direct, field) ((direct) ? (regs)->field : BPF_CORE_READ(regs, field))
+
+static __always_inline __u8 abi_of(struct pt_regs *regs, bool direct)
 {
 #if defined(__TARGET_ARCH_x86)
-	return regs->cs == 0x23 ? SYSCALL_ABI_COMPAT : SYSCALL_ABI_NATIVE;
+	return REG(regs, direct, cs) == 0x23 ? SYSCALL_ABI_COMPAT : SYSCALL_ABI_NATIVE;
 #elif defined(__TARGET_ARCH_arm64)
-	return (regs->pstate & 0x10) ? SYSCALL_ABI_COMPAT : SYSCALL_ABI_NATIVE;
+	return (REG(regs, direct, pstate) & 0x10) ? SYSCALL_ABI_COMPAT : SYSCALL_ABI_NATIVE;
 #else
 	return SYSCALL_ABI_NATIVE;
 #endif
@@ -98,34 +106,34 @@ static __always_inline bool is_wanted(__u8 abi, long id)
 }
 
 /* The six arguments as the syscall ABI of the task passes them. */
-static __always_inline void read_args(__u64 *a, struct pt_regs *regs, __u8 abi)
+static __always_inline void read_args(__u64 *a, struct pt_regs *regs, __u8 abi, bool direct)
 {
 #if defined(__TARGET_ARCH_x86)
 	if (abi == SYSCALL_ABI_COMPAT) {
 		/* i386: ebx, ecx, edx, esi, edi, ebp, zero-extended. */
-		a[0] = (__u32)regs->bx;
-		a[1] = (__u32)regs->cx;
-		a[2] = (__u32)regs->dx;
-		a[3] = (__u32)regs->si;
-		a[4] = (__u32)regs->di;
-		a[5] = (__u32)regs->bp;
+		a[0] = (__u32)REG(regs, direct, bx);
+		a[1] = (__u32)REG(regs, direct, cx);
+		a[2] = (__u32)REG(regs, direct, dx);
+		a[3] = (__u32)REG(regs, direct, si);
+		a[4] = (__u32)REG(regs, direct, di);
+		a[5] = (__u32)REG(regs, direct, bp);
 		return;
 	}
-	a[0] = regs->di;
-	a[1] = regs->si;
-	a[2] = regs->dx;
-	a[3] = regs->r10;
-	a[4] = regs->r8;
-	a[5] = regs->r9;
+	a[0] = REG(regs, direct, di);
+	a[1] = REG(regs, direct, si);
+	a[2] = REG(regs, direct, dx);
+	a[3] = REG(regs, direct, r10);
+	a[4] = REG(regs, direct, r8);
+	a[5] = REG(regs, direct, r9);
 #elif defined(__TARGET_ARCH_arm64)
 	/* The first argument is orig_x0 (see args_from_syscall_regs in
 	 * common.bpf.h); AArch32 passes r0..r5 in the same registers. */
-	a[0] = regs->orig_x0;
-	a[1] = regs->regs[1];
-	a[2] = regs->regs[2];
-	a[3] = regs->regs[3];
-	a[4] = regs->regs[4];
-	a[5] = regs->regs[5];
+	a[0] = REG(regs, direct, orig_x0);
+	a[1] = REG(regs, direct, regs[1]);
+	a[2] = REG(regs, direct, regs[2]);
+	a[3] = REG(regs, direct, regs[3]);
+	a[4] = REG(regs, direct, regs[4]);
+	a[5] = REG(regs, direct, regs[5]);
 	if (abi == SYSCALL_ABI_COMPAT) {
 		for (int i = 0; i < 6; i++)
 			a[i] = (__u32)a[i];
@@ -217,7 +225,7 @@ static __always_inline void send_record(void *ctx, struct syscall_pending *p,
 	e->h.pid = p->pid;
 	e->h.tid = (__u32)bpf_get_current_pid_tgid();
 	e->h.uid = current_uid();
-	e->h.probe = PROBE_TRACEPOINT;
+	e->h.probe = p->probe;
 	e->h.kstack_id = p->kstack_id;
 	e->h.ustack_id = p->ustack_id;
 	/* At return: the name the task has now (a successful execve: the new
@@ -288,10 +296,11 @@ static __always_inline void send_record(void *ctx, struct syscall_pending *p,
 		count_drop();
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(syscall_enter, struct pt_regs *regs, long id)
+/* The entry of a call, in either mode (`probe`: PROBE_TP_BTF or PROBE_RAW_TP). */
+static __always_inline int on_enter(void *ctx, struct pt_regs *regs, long id, __u8 probe,
+				    bool direct)
 {
-	__u8 abi = abi_of(regs);
+	__u8 abi = abi_of(regs, direct);
 	struct syscall_pending *p, fresh = {};
 	struct syscall_pending_slots *ps = NULL;
 	const volatile struct syscall_shape *shape = &no_shape;
@@ -305,8 +314,8 @@ int BPF_PROG(syscall_enter, struct pt_regs *regs, long id)
 	fresh.nr = id;
 	fresh.pid = pid;
 	fresh.abi = abi;
-	fresh.probe = PROBE_TRACEPOINT;
-	read_args(fresh.args, regs, abi);
+	fresh.probe = probe;
+	read_args(fresh.args, regs, abi, direct);
 	if (want_stacks && !summary_mode) {
 		fresh.kstack_id = bpf_get_stackid(ctx, &stacks, 0);
 		fresh.ustack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
@@ -345,8 +354,8 @@ int BPF_PROG(syscall_enter, struct pt_regs *regs, long id)
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(syscall_exit, struct pt_regs *regs, long ret)
+/* The return of a call, in either mode. */
+static __always_inline int on_return(void *ctx, long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct syscall_pending *p = bpf_map_lookup_elem(&syscall_pending, &tid);
@@ -365,4 +374,30 @@ int BPF_PROG(syscall_exit, struct pt_regs *regs, long ret)
 		bpf_map_delete_elem(&syscall_pending_slots, &tid);
 	bpf_map_delete_elem(&syscall_pending, &tid);
 	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(syscall_enter, struct pt_regs *regs, long id)
+{
+	return on_enter(ctx, regs, id, PROBE_TP_BTF, true);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(syscall_exit, struct pt_regs *regs, long ret)
+{
+	return on_return(ctx, ret);
+}
+
+/* raw_tp: the same tracepoints' arguments as plain words (regs, id / ret). */
+SEC("raw_tp/sys_enter")
+int syscall_enter_raw(struct bpf_raw_tracepoint_args *ctx)
+{
+	return on_enter(ctx, (struct pt_regs *)ctx->args[0], (long)ctx->args[1], PROBE_RAW_TP,
+			false);
+}
+
+SEC("raw_tp/sys_exit")
+int syscall_exit_raw(struct bpf_raw_tracepoint_args *ctx)
+{
+	return on_return(ctx, (long)ctx->args[1]);
 }

@@ -101,4 +101,14 @@ struct syscall_pending_slots {
 	char data[3 * ARGTRACE_SYSCALL_SLOT_SIZE];
 };
 
+/* One syscall as the running kernel describes it (its struct
+ * syscall_metadata, numbered at boot), read by bpf/syscall_meta.bpf.c. */
+struct syscall_meta {
+	__s32 nr; /* -1: no metadata for the number asked */
+	__u32 nb_args;
+	char name[48];	   /* "sys_openat" */
+	char args[6][32];  /* "dfd", "filename" ... */
+	char types[6][64]; /* "int", "const char *" ... */
+};
+
 #endif /* ARGTRACE_SYSCALL_H */

@@ -34,6 +34,10 @@ pub enum ProbeArg {
     Tracepoint,
     Cgroup,
     Socket,
+    #[value(name = "tp_btf")]
+    TpBtf,
+    #[value(name = "raw_tp")]
+    RawTp,
 }
 
 impl ProbeArg {
@@ -46,6 +50,8 @@ impl ProbeArg {
             ProbeArg::Tracepoint => Some(ProbeMode::Tracepoint),
             ProbeArg::Cgroup => Some(ProbeMode::Cgroup),
             ProbeArg::Socket => Some(ProbeMode::Socket),
+            ProbeArg::TpBtf => Some(ProbeMode::TpBtf),
+            ProbeArg::RawTp => Some(ProbeMode::RawTp),
         }
     }
 }
@@ -73,7 +79,7 @@ impl TimePrecision {
 #[derive(Args, Debug)]
 pub struct CommonArgs {
     /// Probe mode: auto, fentry, kprobe or tracepoint (clone, mmap, tcp-connect); auto or cgroup (sock);
-    /// auto, cgroup or socket (skb).
+    /// auto, cgroup or socket (skb); auto, tp_btf or raw_tp (syscall).
     #[arg(long, value_enum, default_value = "auto", global = true)]
     pub probe: ProbeArg,
     /// Trace only this process id (repeat or separate with commas for several).

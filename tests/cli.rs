@@ -53,6 +53,17 @@ fn bad_syscall_expressions_are_usage_errors() {
 }
 
 #[test]
+fn syscall_has_the_raw_syscall_modes_only() {
+    for mode in ["fentry", "kprobe", "tracepoint", "cgroup", "socket"] {
+        let needle = format!("syscall has no {mode} probe mode: use --probe auto, tp_btf or raw_tp");
+        assert_one_line_error(&run(&["syscall", "--probe", mode]), 2, &needle);
+    }
+    for mode in ["tp_btf", "raw_tp"] {
+        assert_one_line_error(&run(&["mmap", "--probe", mode]), 2, &format!("mmap has no {mode} probe mode"));
+    }
+}
+
+#[test]
 fn a_pid_that_does_not_exist() {
     // pid_max is at most 4194304: this pid cannot exist.
     assert_one_line_error(&run(&["mmap", "-p", "4194305"]), 4, "no such pid: 4194305");

@@ -27,8 +27,20 @@ const PER_MODE_CASES: [&str; 12] = [
     "durations",
 ];
 /// argtrace syscall's cases (e2e/src/syscall.rs): the raw syscall
-/// tracepoints, once per kernel.
-const SYSCALL_CASES: [&str; 3] = ["syscall", "syscall-regex", "syscall-summary"];
+/// tracepoints, once per kernel, with the mode each runs in.
+const SYSCALL_CASES: [(&str, &str); 11] = [
+    ("syscall", "tp_btf"),
+    ("syscall", "raw_tp"),
+    ("syscall-exec", "tp_btf"),
+    ("syscall-exec", "raw_tp"),
+    ("syscall-unfinished", "tp_btf"),
+    ("syscall-unfinished", "raw_tp"),
+    ("syscall-no-kernel-btf", "raw_tp"),
+    ("syscall-regex", "tp_btf"),
+    ("syscall-class", "tp_btf"),
+    ("syscall-negation", "tp_btf"),
+    ("syscall-summary", "tp_btf"),
+];
 
 /// The cases of `argtrace sock` (e2e/src/sock.rs), once, in its only mode.
 const SOCK_CASES: [&str; 15] = [
@@ -143,8 +155,8 @@ fn every_mode_the_kernel_has_shows_exactly_what_the_triggers_did() {
         results.iter().any(|l| l.starts_with("E2E-RESULT skb-pcap cgroup PASS") && l.contains("tcpdump -r agrees")),
         "skb-pcap did not read the pcap back with tcpdump (install tcpdump: scripts/test.sh does):\n{stdout}"
     );
-    for case in SYSCALL_CASES {
-        assert!(has(case, "tracepoint"), "no passing {case} case in tracepoint mode:\n{stdout}");
+    for (case, mode) in SYSCALL_CASES {
+        assert!(has(case, mode), "no passing {case} case in {mode} mode:\n{stdout}");
     }
     // The cases of each detected mode, auto, one refusal per missing mode, no
     // BTF, syscall's, sock's and skb's.

@@ -7,6 +7,7 @@
 //!   argtrace-e2e trigger mmap|clone|tcp|tcp-send|summary|durations
 //!   argtrace-e2e sock-trigger NAME [ARG]   (the sock cases' triggers, sock.rs)
 //!   argtrace-e2e skb-trigger NAME   (the skb cases' triggers, skb.rs)
+//!   argtrace-e2e syscall-trigger exec|blocked   (the syscall cases' own processes, syscall.rs)
 //!   argtrace-e2e skb-suite ARGTRACE  (the skb cases alone)
 //! With --detect the suite asks the kernel which probe modes it has (detect.rs)
 //! and runs every case in each of them, expects auto to choose the first, and
@@ -85,6 +86,7 @@ fn main() {
         Some("trigger") if args.len() == 2 => trigger::run(&args[1]),
         Some("sock-trigger") => sock::trigger(&args[1..]),
         Some("skb-trigger") => skb::trigger(&args[1..]),
+        Some("syscall-trigger") => syscall::own_trigger(&args[1..]),
         Some("skb-suite") if args.len() == 2 => skb::suite(std::path::Path::new(&args[1])),
         Some("sock-suite") if args.len() == 2 => sock::suite(std::path::Path::new(&args[1])),
         Some("syscall-suite") if args.len() == 2 => syscall::suite(std::path::Path::new(&args[1])),

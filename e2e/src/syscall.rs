@@ -12,7 +12,13 @@ use serde_json::{json, Value};
 
 use std::path::Path;
 
-use crate::harness::{find_one, traced_run, Outcome, Report};
+use std::io::{BufRead as _, Write as _};
+use std::process::Command;
+use std::time::Duration;
+
+use argtrace_testkit::process;
+
+use crate::harness::{find_one, run_ready, subset, traced_run, Outcome, ReadyTrigger, Report};
 
 /// What the case selects: every call the trigger expects, nothing else.
 const SELECTION: &str = "trace=openat,read,write,pread64,mmap,personality,exit_group";
@@ -93,6 +99,14 @@ pub fn trigger() -> Vec<Value> {
         read["blocked_before"] = json!("write_ping");
         out.push(read);
         out.push(expect(pid, "write", json!({"fd": w, "buf": "ping\n", "count": 5}), json!(n)));
+        // A buffer longer than --string-limit (32): min(len, 32) bytes handed
+        // in, min(ret, 32) bytes read back at return, both marked cut.
+        let long = b"0123456789abcdefghijklmnopqrstuvwxyzABCD";
+        let n = libc::syscall(libc::SYS_write, w, long.as_ptr(), long.len());
+        let cut = std::str::from_utf8(&long[..32]).expect("ASCII");
+        out.push(expect(pid, "write", json!({"fd": w, "buf": cut, "buf_cut": true, "count": 40}), json!(n)));
+        let got = libc::syscall(libc::SYS_read, r, buf.as_mut_ptr(), 64);
+        out.push(expect(pid, "read", json!({"fd": r, "buf": cut, "buf_cut": true, "count": 64}), json!(got)));
         libc::close(r);
         libc::close(w);
     }
@@ -105,9 +119,33 @@ pub fn case(argtrace: &Path, mode: &str) -> Outcome {
     case_with(argtrace, mode, SELECTION)
 }
 
+/// Where argtrace must take its syscall numbers from on this kernel, found
+/// independently: the running kernel where /proc/kallsyms shows the address
+/// of its syscall metadata (CONFIG_KALLSYMS_ALL), else strace's table. The
+/// start-up line must say the same.
+fn numbers_source(stderr: &str) -> Result<&str, String> {
+    let kallsyms = std::fs::read_to_string("/proc/kallsyms").map_err(|e| format!("/proc/kallsyms: {e}"))?;
+    let shown = kallsyms.lines().any(|l| {
+        let w: Vec<&str> = l.split_whitespace().collect();
+        w.len() >= 3 && w[2] == "syscalls_metadata" && !w[0].trim_start_matches('0').is_empty()
+    });
+    let (source, want) = if shown {
+        ("kernel", "argtrace: syscall numbers from the running kernel (syscalls_metadata: ")
+    } else {
+        ("table", "argtrace: syscall numbers from strace 6.1's table for ")
+    };
+    match stderr.lines().find(|l| l.starts_with("argtrace: syscall numbers from")) {
+        Some(l) if l.starts_with(want) => {
+            Ok(if shown { l.trim_start_matches("argtrace: syscall numbers ") } else { source })
+        }
+        other => Err(format!("the numbers' source should be {source} ({want}...), argtrace said {other:?}")),
+    }
+}
+
 /// The case with `selection` (which must select SELECTION's syscalls).
 pub fn case_with(argtrace: &Path, mode: &str, selection: &str) -> Outcome {
-    let t = traced_run(argtrace, "syscall", &["-e", selection], "syscall")?;
+    let t = traced_run(argtrace, "syscall", &["--probe", mode, "-e", selection], "syscall")?;
+    let source = numbers_source(&t.stderr)?;
     let mut n = 0;
     for e in &t.expectations {
         if let Some(want) = e.get("expect") {
@@ -131,14 +169,50 @@ pub fn case_with(argtrace: &Path, mode: &str, selection: &str) -> Outcome {
     if let Some(other) = t.events.iter().find(|e| !e["syscall"].as_str().is_some_and(|s| wanted.contains(&s))) {
         return Err(format!("-e {selection} let through {other}"));
     }
-    Ok(format!("{n} calls matched exactly, no other syscall; {}", t.summary))
+    Ok(format!("{n} calls matched exactly, no other syscall; numbers: {source}; {}", t.summary))
 }
 
-/// The syscall cases, once per kernel: the raw syscall tracepoints.
+/// Whether strace 6.1's tables put `name` in the class %file.
+fn is_file_call(name: &str) -> bool {
+    use argtrace::subject::syscall::{kernel, strace_tables};
+    let bit = strace_tables::CLASS_BITS.iter().position(|c| *c == "%file").expect("%file is a class");
+    kernel::classes_of(name) & (1 << bit) != 0
+}
+
+/// `-e trace=%file` (`file` true) or `-e trace=!%file`: the trigger's calls
+/// of that side are found exactly (the openat calls, or the writes, reads,
+/// mmap and personality), and no call of the other side appears.
+pub fn class_case(argtrace: &Path, expr: &str, file: bool) -> Outcome {
+    let t = traced_run(argtrace, "syscall", &["--probe", "tp_btf", "-e", expr], "syscall")?;
+    let mut n = 0;
+    for want in t.expectations.iter().filter_map(|e| e.get("expect")) {
+        if want["syscall"].as_str().is_some_and(is_file_call) == file {
+            find_one(&t, want, "tp_btf")?;
+            n += 1;
+        }
+    }
+    if let Some(other) = t.events.iter().find(|e| e["syscall"].as_str().is_some_and(is_file_call) != file) {
+        return Err(format!("-e {expr} let through {other}"));
+    }
+    Ok(format!("{n} of the trigger's calls matched exactly, none of the other side among {} events", t.events.len()))
+}
+
+/// The modes of the raw syscall dispatcher: every Debian kernel has both.
+pub const MODES: [&str; 2] = ["tp_btf", "raw_tp"];
+
+/// The syscall cases, once per kernel: the raw syscall tracepoints, in each
+/// of the dispatcher's modes.
 pub fn cases(argtrace: &Path, report: &mut Report) {
-    report.case("syscall", "tracepoint", case(argtrace, "tracepoint"));
-    report.case("syscall-regex", "tracepoint", case_with(argtrace, "tracepoint", SELECTION_REGEX));
-    report.case("syscall-summary", "tracepoint", summary_case(argtrace));
+    for mode in MODES {
+        report.case("syscall", mode, case(argtrace, mode));
+        report.case("syscall-exec", mode, exec_case(argtrace, mode));
+        report.case("syscall-unfinished", mode, unfinished_case(argtrace, mode));
+    }
+    report.case("syscall-no-kernel-btf", "raw_tp", no_kernel_btf_case(argtrace));
+    report.case("syscall-regex", "tp_btf", case_with(argtrace, "tp_btf", SELECTION_REGEX));
+    report.case("syscall-class", "tp_btf", class_case(argtrace, "trace=%file", true));
+    report.case("syscall-negation", "tp_btf", class_case(argtrace, "trace=!%file", false));
+    report.case("syscall-summary", "tp_btf", summary_case(argtrace));
 }
 
 /// `argtrace-e2e syscall-suite ARGTRACE`: the syscall cases alone.
@@ -168,4 +242,204 @@ pub fn summary_case(argtrace: &Path) -> Outcome {
     check_row(&table(0)?, "mmap", MMAPS_OK + MMAPS_EINVAL + MMAPS_EBADF, &errnos)?;
     check_row(&table(1)?, "clone", FORKS, &json!({}))?;
     Ok(format!("{} mmaps and {FORKS} clones counted exactly", MMAPS_OK + MMAPS_EINVAL + MMAPS_EBADF))
+}
+
+// ------------------------------------------ `syscall-trigger NAME` runs ---
+
+/// `argtrace-e2e syscall-trigger exec|blocked|exec-image`: the triggers of
+/// the cases that need a process of their own (they say `ready`, then wait
+/// for the go on stdin, and print one JSON object).
+pub fn own_trigger(args: &[String]) -> i32 {
+    let result = match args.first().map(String::as_str) {
+        Some("exec") => exec_trigger(),
+        Some("blocked") => blocked_trigger(),
+        // The new image of `exec`: it ends at once, with a status it chose.
+        Some("exec-image") => {
+            // SAFETY: exit_group never returns.
+            unsafe { libc::syscall(libc::SYS_exit_group, 3) };
+            return 3;
+        }
+        other => {
+            eprintln!("argtrace-e2e: unknown syscall trigger {other:?}");
+            return 2;
+        }
+    };
+    let v = result.unwrap_or_else(|e| json!({"trigger_error": e}));
+    println!("{v}");
+    let _ = std::io::stdout().flush();
+    0
+}
+
+fn say_ready(what: Value) -> Result<(), String> {
+    println!("ready {what}");
+    let _ = std::io::stdout().flush();
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// A child, held back until argtrace traces it, executes this program again
+/// under another name (a link whose name becomes its comm), which ends with
+/// exit_group(3) at once.
+fn exec_trigger() -> Result<Value, String> {
+    let me = std::env::current_exe().map_err(|e| e.to_string())?;
+    let link = std::env::temp_dir().join(format!("e2e-ex-{}", std::process::id()));
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(&me, &link).map_err(|e| format!("symlink {}: {e}", link.display()))?;
+    let path = link.to_string_lossy().into_owned();
+    let cpath = CString::new(path.clone()).expect("no NUL");
+    let argv_s = [cpath.clone(), CString::new("syscall-trigger").unwrap(), CString::new("exec-image").unwrap()];
+    let argv: Vec<*const libc::c_char> = argv_s.iter().map(|a| a.as_ptr()).chain([std::ptr::null()]).collect();
+    let envp: [*const libc::c_char; 1] = [std::ptr::null()];
+    let mut fds = [0i32; 2];
+    // SAFETY: the child runs only async-signal-safe calls (read, execve, _exit)
+    // on memory prepared before the fork.
+    let child = unsafe {
+        libc::pipe(fds.as_mut_ptr());
+        let child = libc::fork();
+        if child == 0 {
+            let mut b = [0u8; 1];
+            libc::read(fds[0], b.as_mut_ptr().cast(), 1);
+            libc::execve(cpath.as_ptr(), argv.as_ptr(), envp.as_ptr());
+            libc::_exit(127);
+        }
+        child
+    };
+    if child < 0 {
+        return Err(format!("fork: {}", std::io::Error::last_os_error()));
+    }
+    say_ready(json!({"child": child}))?;
+    let mut status = 0;
+    // SAFETY: plain syscalls on this function's own descriptors and child.
+    unsafe {
+        libc::write(fds[1], b"x".as_ptr().cast(), 1);
+        libc::waitpid(child, &mut status, 0);
+    }
+    let _ = std::fs::remove_file(&link);
+    let comm: String = link.file_name().map(|n| n.to_string_lossy().chars().take(15).collect()).unwrap_or_default();
+    Ok(json!({"child": child, "path": path, "comm": comm, "status": libc::WEXITSTATUS(status)}))
+}
+
+/// One thread blocks in a read of a pipe that nobody writes while the main
+/// thread makes 3 getppid calls; the process outlives argtrace's -d, so the
+/// read is still in flight when argtrace stops.
+fn blocked_trigger() -> Result<Value, String> {
+    // Asked before argtrace traces: only the 3 calls below count.
+    let ppid = std::os::unix::process::parent_id();
+    say_ready(json!({"pid": std::process::id()}))?;
+    let mut fds = [0i32; 2];
+    // SAFETY: a pipe into this function's own array.
+    unsafe { libc::pipe(fds.as_mut_ptr()) };
+    let r = fds[0];
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        // SAFETY: gettid and a read into this thread's own buffer.
+        unsafe {
+            let _ = tx.send(libc::syscall(libc::SYS_gettid) as u32);
+            let mut buf = [0u8; 64];
+            libc::syscall(libc::SYS_read, r, buf.as_mut_ptr(), 64);
+        }
+    });
+    let reader = rx.recv().map_err(|e| e.to_string())?;
+    std::thread::sleep(Duration::from_millis(200));
+    // SAFETY: a plain syscall without arguments.
+    let main = unsafe { libc::syscall(libc::SYS_gettid) as u32 };
+    for _ in 0..3 {
+        // SAFETY: as above.
+        unsafe { libc::syscall(libc::SYS_getppid) };
+    }
+    // argtrace's -d 2 ends meanwhile; the reader is still blocked then.
+    std::thread::sleep(Duration::from_secs(4));
+    Ok(json!({"pid": std::process::id(), "reader": reader, "main": main, "fd": r, "ppid": ppid}))
+}
+
+/// A successful execve in a child, printed at its return with the new
+/// image's name (strace's line is the new image's too), and exit_group from
+/// the new image as a call that does not return (`ret` null).
+pub fn exec_case(argtrace: &Path, mode: &str) -> Outcome {
+    let t = ReadyTrigger::start("syscall-trigger", "exec", &[])?;
+    let child = t.ready["child"].as_u64().ok_or("the exec trigger named no child")?.to_string();
+    let mut cmd = Command::new(argtrace);
+    cmd.args(["syscall", "--json", "--probe", mode, "-e", "trace=execve,exit_group", "-p", &child]);
+    let (out, facts) = run_ready(vec![t], &mut cmd, Duration::from_millis(300))?;
+    let f = &facts[0];
+    if f["status"] != 3 {
+        return Err(format!("the new image did not end with 3: {f}"));
+    }
+    let (events, _) = out.events()?;
+    let pid = f["child"].clone();
+    let want = [
+        json!({"syscall": "execve", "pid": pid, "tid": pid, "comm": f["comm"], "probe": mode,
+               "args": {"filename": f["path"]}, "ret": 0}),
+        json!({"syscall": "exit_group", "pid": pid, "tid": pid, "comm": f["comm"], "probe": mode,
+               "args": {"error_code": 3}, "ret": null}),
+    ];
+    match events.as_slice() {
+        [a, b] if subset(&want[0], a) && subset(&want[1], b) => {
+            Ok(format!("execve({}) = 0 as {}, then exit_group(3) = ?", f["path"], f["comm"]))
+        }
+        _ => Err(format!("expected exactly {} and {}, got {events:?}", want[0], want[1])),
+    }
+}
+
+/// A read blocked in one thread while the main thread runs (3 getppid
+/// calls), still blocked when `-d 2` ends the run: reported as unfinished
+/// with its arguments (`ret` null, `unfinished` true), after the calls that
+/// ended, and the main thread's calls exactly.
+pub fn unfinished_case(argtrace: &Path, mode: &str) -> Outcome {
+    let t = ReadyTrigger::start("syscall-trigger", "blocked", &[])?;
+    let pid = t.ready["pid"].as_u64().ok_or("the blocked trigger named no pid")?.to_string();
+    let mut cmd = Command::new(argtrace);
+    cmd.args(["syscall", "--json", "--probe", mode, "-e", "trace=read,getppid", "-d", "2", "-p", &pid]);
+    let (out, facts) = run_ready(vec![t], &mut cmd, Duration::ZERO)?;
+    let f = &facts[0];
+    let (events, _) = out.events()?;
+    let read = json!({"syscall": "read", "pid": f["pid"], "tid": f["reader"], "probe": mode,
+                      "args": {"fd": f["fd"], "count": 64}, "ret": null, "unfinished": true});
+    let getppid = json!({"syscall": "getppid", "pid": f["pid"], "tid": f["main"], "probe": mode, "ret": f["ppid"]});
+    let n_getppid = events.iter().filter(|e| subset(&getppid, e)).count();
+    let last = events.last().ok_or("no events")?;
+    if !subset(&read, last) || n_getppid != 3 || events.len() != 4 {
+        return Err(format!("expected 3 × {getppid} then {read}, got {events:?}"));
+    }
+    if events[..3].iter().any(|e| e["time"].as_str() <= last["time"].as_str()) {
+        return Err(format!("the getppid calls did not run while the read was blocked: {events:?}"));
+    }
+    Ok(format!(
+        "read(fd {}, count 64) unfinished in thread {} while thread {} made 3 getppid",
+        f["fd"], f["reader"], f["main"]
+    ))
+}
+
+/// A kernel without BTF of its own (/sys/kernel/btf hidden in a mount
+/// namespace of argtrace's, its BTF given with --btf): a forced tp_btf is
+/// refused in one line (exit 5), and auto passes it over for raw_tp, which
+/// traces.
+pub fn no_kernel_btf_case(argtrace: &Path) -> Outcome {
+    let copy = std::env::temp_dir().join(format!("e2e-vmlinux-{}", std::process::id()));
+    std::fs::copy("/sys/kernel/btf/vmlinux", &copy).map_err(|e| format!("copy the kernel's BTF: {e}"))?;
+    let run = |args: &[&str]| -> Result<std::process::Output, String> {
+        let mut cmd = Command::new(argtrace);
+        cmd.arg("syscall").args(args).arg("--btf").arg(&copy).stdin(std::process::Stdio::null());
+        process::in_private_mounts(&mut cmd, &["/sys/kernel/btf"], &[]).map_err(|e| e.to_string())?;
+        cmd.output().map_err(|e| format!("cannot run argtrace: {e}"))
+    };
+    let forced = run(&["--probe", "tp_btf", "-d", "0.2"]);
+    let auto = run(&["-e", "trace=getppid", "-p", "1", "-d", "0.2"]);
+    let _ = std::fs::remove_file(&copy);
+    let (forced, auto) = (forced?, auto?);
+    let stderr = String::from_utf8_lossy(&forced.stderr);
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.starts_with("argtrace: syscall numbers from")).collect();
+    let want = "argtrace: probe mode tp_btf is not available on this kernel: tp_btf programs need the kernel's own BTF";
+    if forced.status.code() != Some(5) || lines.len() != 1 || !lines[0].starts_with(want) {
+        return Err(format!(
+            "--probe tp_btf: expected exit 5 and one line '{want}...', got {}: {stderr}",
+            forced.status
+        ));
+    }
+    let auto_err = String::from_utf8_lossy(&auto.stderr);
+    if !auto.status.success() || !auto_err.lines().any(|l| l == "argtrace: probe mode raw_tp (auto)") {
+        return Err(format!("auto should fall back to raw_tp, got {}: {auto_err}", auto.status));
+    }
+    Ok(format!("{}; auto chose raw_tp", lines[0]))
 }

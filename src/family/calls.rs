@@ -114,7 +114,7 @@ impl Family for Calls {
             ProbeMode::Tracepoint => &["tracepoint/", "tp/", "tp_btf/", "raw_tp/"],
             _ => &[],
         };
-        prefixes.iter().any(|p| section.starts_with(p))
+        prefixes.iter().any(|p| section.starts_with(p)) && !super::raw_syscalls::is_raw_syscall_section(section)
     }
 
     fn has_calls(&self) -> bool {

@@ -4,7 +4,8 @@
 //!
 //! - calls.rs: fentry, kprobe, syscall tracepoints (clone, mmap, tcp-connect, tcp-send);
 //! - cgroup.rs: cgroup socket and cgroup_skb hooks (sock, skb);
-//! - socket.rs: a socket filter on an AF_PACKET socket (skb's fallback).
+//! - socket.rs: a socket filter on an AF_PACKET socket (skb's fallback);
+//! - raw_syscalls.rs: the raw sys_enter/sys_exit tracepoints, tp_btf or raw_tp (syscall).
 //!
 //! mode.rs has what they share (the modes, the `Family` trait); load.rs
 //! loads one subject's object in one mode the same way for every family;
@@ -17,6 +18,7 @@ pub mod cgroup;
 pub mod explain;
 pub mod load;
 mod mode;
+pub mod raw_syscalls;
 pub mod socket;
 
 pub use mode::{
@@ -30,6 +32,7 @@ impl ProbeMode {
             ProbeMode::Fentry | ProbeMode::Kprobe | ProbeMode::Tracepoint => &calls::CALLS,
             ProbeMode::Cgroup => &cgroup::CGROUP,
             ProbeMode::Socket => &socket::SOCKET,
+            ProbeMode::TpBtf | ProbeMode::RawTp => &raw_syscalls::RAW_SYSCALLS,
         }
     }
 

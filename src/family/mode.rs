@@ -11,7 +11,8 @@ use crate::config::Config;
 
 /// A probe mode: what `--probe` picks and JSON's `probe` names. Each belongs
 /// to one family (src/family/mod.rs, `ProbeMode::family`): fentry, kprobe and
-/// tracepoint to calls, cgroup to cgroup, socket to socket. A subject that
+/// tracepoint to calls, cgroup to cgroup, socket to socket, tp_btf and raw_tp
+/// to raw_syscalls (syscall's dispatcher). A subject that
 /// hooks calls (clone, mmap, tcp-connect, tcp-send) has programs for the
 /// three call modes in one object; sock has cgroup programs only; skb has
 /// cgroup programs and a socket filter. Each subject says which it has
@@ -26,11 +27,26 @@ pub enum ProbeMode {
     /// A socket filter on an AF_PACKET socket (skb's fallback): packets of
     /// an interface, without their process.
     Socket,
+    /// The raw syscall tracepoints as BTF-typed programs (argtrace syscall).
+    TpBtf,
+    /// The same tracepoints as untyped raw tracepoint programs (syscall's
+    /// fallback, for kernels without BTF of their own).
+    RawTp,
 }
 
 impl ProbeMode {
-    pub const ALL: [ProbeMode; 5] =
-        [ProbeMode::Fentry, ProbeMode::Kprobe, ProbeMode::Tracepoint, ProbeMode::Cgroup, ProbeMode::Socket];
+    pub const ALL: [ProbeMode; 7] = [
+        ProbeMode::Fentry,
+        ProbeMode::Kprobe,
+        ProbeMode::Tracepoint,
+        ProbeMode::Cgroup,
+        ProbeMode::Socket,
+        ProbeMode::TpBtf,
+        ProbeMode::RawTp,
+    ];
+
+    /// The modes of the raw syscall dispatcher, in the order auto tries them.
+    pub const RAW_SYSCALLS: [ProbeMode; 2] = [ProbeMode::TpBtf, ProbeMode::RawTp];
 
     /// The modes of a subject that hooks calls, in the order auto tries them.
     pub const CALLS: [ProbeMode; 3] = [ProbeMode::Fentry, ProbeMode::Kprobe, ProbeMode::Tracepoint];
@@ -42,6 +58,8 @@ impl ProbeMode {
             ProbeMode::Tracepoint => "tracepoint",
             ProbeMode::Cgroup => "cgroup",
             ProbeMode::Socket => "socket",
+            ProbeMode::TpBtf => "tp_btf",
+            ProbeMode::RawTp => "raw_tp",
         }
     }
 }
@@ -103,7 +121,7 @@ pub struct Attachment {
 /// attached, and why a mode of it fails, in the kernel's words. The run
 /// (src/trace/) asks the family of each mode; it never matches on modes.
 pub trait Family: Sync {
-    /// `calls`, `cgroup`, `socket`.
+    /// `calls`, `cgroup`, `socket`, `raw_syscalls`.
     fn name(&self) -> &'static str;
 
     /// Whether a program's ELF section belongs to `mode` (one of this family's).

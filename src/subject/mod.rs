@@ -223,6 +223,8 @@ macro_rules! header_of {
                 k if k == types::argtrace_probe::PROBE_TRACEPOINT.0 => $crate::family::ProbeMode::Tracepoint.name(),
                 k if k == types::argtrace_probe::PROBE_CGROUP.0 => $crate::family::ProbeMode::Cgroup.name(),
                 k if k == types::argtrace_probe::PROBE_SOCKET.0 => $crate::family::ProbeMode::Socket.name(),
+                k if k == types::argtrace_probe::PROBE_TP_BTF.0 => $crate::family::ProbeMode::TpBtf.name(),
+                k if k == types::argtrace_probe::PROBE_RAW_TP.0 => $crate::family::ProbeMode::RawTp.name(),
                 _ => "unknown",
             },
             comm_len: comm.iter().position(|c| *c == 0).unwrap_or(comm.len()),

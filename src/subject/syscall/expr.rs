@@ -191,7 +191,8 @@ mod tests {
                 .collect(),
             compat: [row(5, "open")].into_iter().collect(),
             compat_labels: Default::default(),
-            fallback_reason: None,
+            source: super::super::kernel::NumberSource::Table(String::new()),
+            renamed: Vec::new(),
         }
     }
 

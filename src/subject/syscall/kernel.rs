@@ -1,23 +1,25 @@
 //! Each syscall's number, name, and its arguments' names and C types.
 //!
-//! Names and C types come from the running kernel: the syscall tracepoints'
-//! format files in tracefs (`syscalls/sys_enter_*/format`, made by the kernel
-//! from its own struct syscall_metadata), their struct and typedef names
-//! resolved through the kernel's BTF. Without tracefs (or for a syscall it
-//! has no event for) the arguments are printed by position, as raw values.
+//! Numbers and names come from the running kernel where it shows them: its
+//! syscall metadata, numbered at boot (metadata.rs: /proc/kallsyms's
+//! `syscalls_metadata`, CONFIG_KALLSYMS_ALL). Where it hides them, from
+//! strace 6.1's table for the architecture (data: strace_tables.rs, from the
+//! kernel's syscall_64.tbl and asm-generic/unistd.h through strace's
+//! syscallent.h), and argtrace says so at start-up, with the reason. 32-bit
+//! tasks' numbers always come from strace's table (the kernel's metadata is
+//! indexed by native numbers only).
 //!
-//! Numbers come from strace 6.1's table for the architecture (data:
-//! strace_tables.rs, from the kernel's syscall_64.tbl and asm-generic/unistd.h
-//! through strace's syscallent.h), and argtrace says so at start-up. The
-//! kernel's own numbering was tried first: init_ftrace_syscalls() numbers each
-//! struct syscall_metadata at boot, but the array of pointers to them
-//! (__start_syscalls_metadata) is init data, freed once the kernel has booted,
-//! and the nr-indexed `syscalls_metadata` is a static that /proc/kallsyms
-//! shows only with CONFIG_KALLSYMS_ALL (not on this machine's 6.18, nor
-//! Debian's arm64 6.1); x86_64 has no sys_call_table since 6.9.
+//! Argument names and C types come from the syscall tracepoints' format files
+//! in tracefs (`syscalls/sys_enter_*/format`, made by the kernel from the same
+//! metadata); without tracefs (or ARGTRACE_NO_TRACEFS=1), from the metadata
+//! where it was read, else from BTF's typed `__do_sys_<name>` functions where
+//! the kernel has one (about a hundred: most syscalls' are inlined), else
+//! they are printed by position, as raw values. Struct and typedef names are
+//! resolved through the kernel's BTF.
 
 use std::collections::BTreeMap;
 
+use super::metadata::Entry;
 use super::strace_tables;
 
 /// How one argument's value is printed: its C type, resolved.
@@ -60,11 +62,41 @@ pub struct Table {
     pub compat: BTreeMap<u32, Syscall>,
     /// The summary's names of 32-bit tasks' syscalls: `open (i386)`.
     pub compat_labels: BTreeMap<u32, &'static str>,
-    /// Said once at start-up: where the numbers came from, and why.
-    pub fallback_reason: Option<String>,
+    /// Where the native numbers came from.
+    pub source: NumberSource,
+    /// The numbers the kernel names otherwise than strace's table (`-v`).
+    pub renamed: Vec<String>,
 }
 
-/// The kernel's function names that strace names otherwise.
+/// Where a table's native syscall numbers and names came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NumberSource {
+    /// The running kernel's syscall metadata: this many syscalls, and the
+    /// numbers it has no metadata for (no SYSCALL_DEFINE: sys_ni_syscall
+    /// gaps) named from strace's table.
+    Kernel { syscalls: usize, from_table: usize },
+    /// strace 6.1's table for the architecture, because of this.
+    Table(String),
+}
+
+impl NumberSource {
+    /// The start-up statement: where the numbers came from.
+    pub fn statement(&self) -> String {
+        let arch = std::env::consts::ARCH;
+        let compat = if cfg!(target_arch = "x86_64") { "; i386 tasks' from strace 6.1's i386 table" } else { "" };
+        match self {
+            NumberSource::Kernel { syscalls, from_table } => format!(
+                "argtrace: syscall numbers from the running kernel (syscalls_metadata: {syscalls} syscalls; \
+                 {from_table} numbers without metadata named from strace 6.1's table{compat})"
+            ),
+            NumberSource::Table(why) => format!("argtrace: syscall numbers from strace 6.1's table for {arch} ({why})"),
+        }
+    }
+}
+
+/// The kernel's function names that strace names otherwise (aarch64's
+/// fadvise64 is the kernel's fadvise64_64: x86_64 has both, under their own
+/// names, found by `-v` in the arm64 guests).
 const ALIASES: &[(&str, &str)] = &[
     ("newstat", "stat"),
     ("newlstat", "lstat"),
@@ -72,6 +104,8 @@ const ALIASES: &[(&str, &str)] = &[
     ("newuname", "uname"),
     ("umount", "umount2"),
     ("sendfile64", "sendfile"),
+    #[cfg(target_arch = "aarch64")]
+    ("fadvise64_64", "fadvise64"),
 ];
 
 fn native_strace_table() -> &'static [(u32, &'static str, u16)] {
@@ -101,15 +135,69 @@ pub fn classes_of(name: &str) -> u16 {
 
 /// The table without argument types: enough to check an expression.
 pub fn names_only() -> Table {
-    table_with(|_| None)
+    table_with(|_| None, NumberSource::Table(String::new()))
 }
 
-/// The table of the running kernel.
-pub fn load(btf: &BtfTypes) -> Table {
-    table_with(|name| tracefs_args(name, btf))
+/// The table of the running kernel: `kernel` is its metadata, or why it
+/// could not be read; `tracefs` where its format files are (None: unread).
+pub fn load(kernel: Result<Vec<Entry>, String>, tracefs: Option<&str>, btf: &BtfTypes) -> Table {
+    let entries = match kernel {
+        Ok(entries) => entries,
+        Err(why) => {
+            let args = |name: &str| tracefs.and_then(|t| tracefs_args(t, name, btf)).or_else(|| btf.do_sys_args(name));
+            return table_with(args, NumberSource::Table(why));
+        }
+    };
+    let args_of = |name: &str| tracefs.and_then(|t| tracefs_args(t, name, btf));
+    let mut t = table_with(|_| None, NumberSource::Table(String::new()));
+    t.native = entries
+        .iter()
+        .map(|e| {
+            let name = strace_name(&e.name);
+            let from_metadata = || Some(e.args.iter().map(|(n, c)| Arg::new(n, c, btf)).collect());
+            let args = args_of(name).or_else(from_metadata);
+            (e.nr, Syscall { nr: e.nr, name, args, classes: classes_of(name) })
+        })
+        .collect();
+    // A number the kernel keeps no metadata for still has strace's name.
+    let mut from_table = 0;
+    for &(nr, name, classes) in native_strace_table() {
+        if let std::collections::btree_map::Entry::Vacant(v) = t.native.entry(nr) {
+            v.insert(Syscall { nr, name, args: args_of(name).or_else(|| btf.do_sys_args(name)), classes });
+            from_table += 1;
+        }
+    }
+    t.renamed = entries
+        .iter()
+        .filter_map(|e| {
+            let (_, theirs, _) = native_strace_table().iter().find(|(nr, _, _)| *nr == e.nr)?;
+            let ours = t.native.get(&e.nr)?.name;
+            (ours != *theirs).then(|| format!("{} is {ours} (strace 6.1: {theirs})", e.nr))
+        })
+        .collect();
+    t.source = NumberSource::Kernel { syscalls: entries.len(), from_table };
+    t
 }
 
-fn table_with(args_of: impl Fn(&str) -> Option<Vec<Arg>>) -> Table {
+/// strace's name of a syscall the kernel names `kernel` (without `sys_`),
+/// made once per run.
+fn strace_name(kernel: &str) -> &'static str {
+    let name = ALIASES.iter().find(|(k, _)| *k == kernel).map_or(kernel, |(_, s)| s);
+    // arm64 defines some under its own name (SYSCALL_DEFINE1(arm64_personality, ...)).
+    let name = if cfg!(target_arch = "aarch64") { name.strip_prefix("arm64_").unwrap_or(name) } else { name };
+    match native_strace_table().iter().chain(compat_strace_table()).find(|(_, n, _)| *n == name) {
+        Some((_, n, _)) => n,
+        None => Box::leak(name.to_string().into_boxed_str()),
+    }
+}
+
+impl Arg {
+    fn new(name: &str, ctype: &str, btf: &BtfTypes) -> Arg {
+        Arg { name: name.to_string(), ctype: ctype.to_string(), kind: btf.kind_of(ctype) }
+    }
+}
+
+fn table_with(args_of: impl Fn(&str) -> Option<Vec<Arg>>, source: NumberSource) -> Table {
     let compat: BTreeMap<u32, Syscall> = compat_strace_table()
         .iter()
         .map(|&(nr, name, classes)| (nr, Syscall { nr, name, args: None, classes }))
@@ -121,26 +209,36 @@ fn table_with(args_of: impl Fn(&str) -> Option<Vec<Arg>>) -> Table {
             (nr, Syscall { nr, name, args, classes })
         })
         .collect();
-    let reason = "the kernel's own numbering is not readable: see src/subject/syscall/kernel.rs".to_string();
     let abi = if cfg!(target_arch = "x86_64") { "i386" } else { "arm" };
     let compat_labels = compat
         .values()
         .map(|s: &Syscall| (s.nr, &*Box::leak(format!("{} ({abi})", s.name).into_boxed_str())))
         .collect();
-    Table { native, compat, compat_labels, fallback_reason: Some(reason) }
+    Table { native, compat, compat_labels, source, renamed: Vec::new() }
 }
 
-/// A syscall's arguments from its tracefs format file (`field:int dfd;`
-/// after the common fields and `__syscall_nr`); None without tracefs.
-fn tracefs_args(name: &str, btf: &BtfTypes) -> Option<Vec<Arg>> {
+/// Where tracefs is, for the format files: None where it is not mounted (or
+/// ARGTRACE_NO_TRACEFS=1, as on a kernel without it).
+pub fn tracefs_root() -> Option<&'static str> {
+    if crate::family::pretend_missing("TRACEFS") {
+        return None;
+    }
+    ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"]
+        .into_iter()
+        .find(|root| std::path::Path::new(root).join("events/syscalls").is_dir())
+}
+
+/// A syscall's arguments from its tracefs format file under `root`
+/// (`field:int dfd;` after the common fields and `__syscall_nr`); None
+/// where it has none.
+fn tracefs_args(root: &str, name: &str, btf: &BtfTypes) -> Option<Vec<Arg>> {
     let kernel_name = ALIASES.iter().find(|(_, s)| *s == name).map_or(name, |(k, _)| k);
     // arm64 defines some syscalls under its own name (personality is
     // SYSCALL_DEFINE1(arm64_personality, ...)): their event says so.
     let arch_name = format!("arm64_{name}");
     let names = [kernel_name, if cfg!(target_arch = "aarch64") { &arch_name } else { kernel_name }];
-    let text = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"].iter().find_map(|root| {
-        names.iter().find_map(|n| std::fs::read_to_string(format!("{root}/events/syscalls/sys_enter_{n}/format")).ok())
-    })?;
+    let text =
+        names.iter().find_map(|n| std::fs::read_to_string(format!("{root}/events/syscalls/sys_enter_{n}/format")).ok())?;
     Some(parse_format(&text, btf))
 }
 
@@ -188,6 +286,27 @@ impl BtfTypes {
         self.typedef_kind(t).unwrap_or(ValueKind::Raw)
     }
 
+    /// A syscall's arguments from BTF's `__do_sys_<name>` (the typed body
+    /// SYSCALL_DEFINE makes, where the compiler kept it), by strace's name.
+    pub fn do_sys_args(&self, name: &str) -> Option<Vec<Arg>> {
+        use libbpf_rs::btf::types::{Func, FuncProto};
+        use libbpf_rs::btf::ReferencesType as _;
+        let btf = self.btf.as_ref()?;
+        let kernel_name = ALIASES.iter().find(|(_, s)| *s == name).map_or(name, |(k, _)| k);
+        let func: Func = [kernel_name, name].iter().find_map(|n| btf.type_by_name(&format!("__do_sys_{n}")))?;
+        let proto = FuncProto::try_from(func.referenced_type()).ok()?;
+        let args = proto
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let ctype = btf.type_by_id(p.ty).map_or_else(String::new, |t| c_type(t, 0));
+                let name = p.name.map_or_else(|| format!("arg{i}"), |n| n.to_string_lossy().into_owned());
+                Arg::new(&name, &ctype, self)
+            })
+            .collect();
+        Some(args)
+    }
+
     fn typedef_kind(&self, name: &str) -> Option<ValueKind> {
         use libbpf_rs::btf::types::{Enum, Int, IntEncoding};
         use libbpf_rs::btf::{BtfKind, BtfType};
@@ -206,6 +325,28 @@ impl BtfTypes {
             BtfKind::Ptr => Some(ValueKind::Pointer),
             _ => None,
         }
+    }
+}
+
+/// A BTF type as C spells it (`const char *`, `struct rlimit64 *`, `pid_t`).
+fn c_type(t: libbpf_rs::btf::BtfType<'_>, depth: u8) -> String {
+    use libbpf_rs::btf::BtfKind;
+    let name = t.name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let inner = || match (depth < 8).then(|| t.next_type()).flatten() {
+        Some(next) => c_type(next, depth + 1),
+        None => "void".to_string(),
+    };
+    match t.kind() {
+        BtfKind::Void => "void".into(),
+        BtfKind::Ptr => format!("{} *", inner()).replace("* *", "**"),
+        BtfKind::Const => format!("const {}", inner()),
+        BtfKind::Volatile => format!("volatile {}", inner()),
+        BtfKind::Struct => format!("struct {name}"),
+        BtfKind::Union => format!("union {name}"),
+        BtfKind::Enum | BtfKind::Enum64 => format!("enum {name}"),
+        BtfKind::FuncProto => "void".into(),
+        _ if name.is_empty() => "void".into(),
+        _ => name,
     }
 }
 

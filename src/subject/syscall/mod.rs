@@ -10,12 +10,12 @@
 pub mod directions;
 pub mod expr;
 pub mod kernel;
+pub mod metadata;
 #[rustfmt::skip]
 pub mod strace_tables;
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::sync::{Arc, OnceLock};
 
 use libbpf_rs::{MapCore as _, MapFlags};
@@ -158,7 +158,7 @@ impl crate::subject::Subject for Syscall {
     }
 
     fn modes(&self) -> &'static [ProbeMode] {
-        &[ProbeMode::Tracepoint]
+        &ProbeMode::RAW_SYSCALLS
     }
 
     fn sections(&self) -> std::result::Result<Vec<String>, libbpf_rs::Error> {
@@ -176,13 +176,15 @@ impl crate::subject::Subject for Syscall {
 
     fn load<'obj>(&self, storage: &'obj mut Slot, cfg: &Config, mode: ProbeMode) -> Loaded<'obj> {
         let table = self.state.get_or_init(|| {
-            let table = kernel::load(&kernel::BtfTypes::open(&cfg.btf));
-            if let Some(reason) = &table.fallback_reason {
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "argtrace: syscall numbers from strace 6.1's table for {} ({reason})",
-                    std::env::consts::ARCH
-                );
+            // The format files are the first source of argument types: mount
+            // tracefs where it is not (a failure leaves the other sources).
+            if !crate::family::pretend_missing("TRACEFS") {
+                let _ = crate::sys::ensure_tracefs();
+            }
+            let table = kernel::load(metadata::read(cfg), kernel::tracefs_root(), &kernel::BtfTypes::open(&cfg.btf));
+            crate::say!("{}", table.source.statement());
+            if cfg.verbose && !table.renamed.is_empty() {
+                crate::say!("argtrace: the kernel names syscalls otherwise: {}", table.renamed.join(", "));
             }
             table
         });
