@@ -25,12 +25,16 @@ usage: cargo run --release -p argtrace-bench -- [options]
 Options:
   --quick               3 runs per cell and a quarter of the calls (about a minute)
   --runs N              runs per cell (default 5)
-  --workload LIST       comma-separated: mmap, fork, tcp, sock, stream (default: all)
+  --workload LIST       comma-separated: mmap, fork, tcp, sock, stream, getppid,
+                        files (default: all; the last two: argtrace syscall)
   --contender LIST      comma-separated: baseline, empty-bpf, argtrace, argtrace-json,
                         bpftrace, strace, perf-trace, empty-bpf-timed, argtrace-s,
-                        argtrace-T, strace-c, perf-trace-s (default: all; baseline is
-                        always run; argtrace-T is not run on sock, whose events have
-                        no duration, and strace-c, perf-trace-s only on mmap, fork, tcp)
+                        argtrace-T, strace-c, perf-trace-s, argtrace-miss, argtrace-s-all
+                        (default: all; baseline is always run; argtrace-T is not run on
+                        sock, whose events have no duration; strace-c, perf-trace-s only
+                        on mmap, fork, tcp, getppid, files; argtrace-miss (-e trace=openat:
+                        the unselected call) only on getppid; argtrace-s-all (syscall -s
+                        for the whole machine) on getppid, files; bpftrace not on files)
   --calls W=N           calls for workload W (repeatable), e.g. --calls mmap=100000
   --out DIR             where results.md and results.json go (default target/bench)
   --argtrace PATH       the argtrace binary to measure (default: build it with
@@ -45,8 +49,8 @@ Options:
   -h, --help            this text
 
 Internal subcommands (used by the benchmark itself):
-  workload mmap|fork|tcp|sock|stream CALLS [--cpu N] [--listener-cpu N]
-  empty-bpf mmap|clone|tcp-connect|sock [--probe tracepoint|kprobe|fentry|cgroup] [--timed]
+  workload mmap|fork|tcp|sock|stream|getppid|files CALLS [--cpu N] [--listener-cpu N]
+  empty-bpf mmap|clone|tcp-connect|sock|syscall [--probe tracepoint|kprobe|fentry|cgroup|tp_btf] [--timed]
   guest-run [--argtrace PATH] [--runs N] [--quick]     (inside a guest)
   guest-report CONSOLE.log                            (the guest tables from its console)
 
@@ -128,7 +132,7 @@ fn parse(args: &[String]) -> Result<Option<Options>, String> {
                 let mut list = vec![Contender::Baseline];
                 for s in value()?.split(',') {
                     let c = Contender::parse(s).filter(|c| Contender::ALL.contains(c)).ok_or(format!(
-                        "unknown contender `{s}` (baseline, empty-bpf, argtrace, argtrace-json, bpftrace, strace, perf-trace, empty-bpf-timed, argtrace-s, argtrace-T, strace-c, perf-trace-s)"
+                        "unknown contender `{s}` (baseline, empty-bpf, argtrace, argtrace-json, bpftrace, strace, perf-trace, empty-bpf-timed, argtrace-s, argtrace-T, strace-c, perf-trace-s, argtrace-miss, argtrace-s-all)"
                     ))?;
                     if !list.contains(&c) {
                         list.push(c);
@@ -238,6 +242,8 @@ fn run(opts: &Options, args: &[String]) -> Result<(), String> {
         let wanted: Vec<Contender> = [
             Contender::Empty,
             Contender::ArgtraceText,
+            Contender::ArgtraceMiss,
+            Contender::ArgtraceSummaryAll,
             Contender::EmptyTimed,
             Contender::ArgtraceDurations,
             Contender::ArgtraceSummary,
