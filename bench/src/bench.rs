@@ -42,6 +42,8 @@ Options:
   --no-pin              do not pin the workload and the tracer to separate CPUs
   --no-loss-check       skip the one-page ring buffer drop-count check
   --no-bpf-stats        skip the pass that reads the BPF programs' own run time
+  --stats-runs N        runs per cell of that pass (default 1; its table shows the
+                        median run)
   --keep-output         keep the tracers' output files in DIR/scratch
   --guest               also run the fentry/kprobe/tracepoint comparison in an
                         x86_64 QEMU guest: `cargo xtask vm --kernel 6.1-x86_64
@@ -69,6 +71,7 @@ struct Options {
     pub pin: bool,
     pub loss_check: bool,
     pub bpf_stats: bool,
+    pub stats_runs: usize,
     pub keep_output: bool,
     pub guest: bool,
 }
@@ -99,6 +102,7 @@ fn parse(args: &[String]) -> Result<Option<Options>, String> {
         pin: true,
         loss_check: true,
         bpf_stats: true,
+        stats_runs: 1,
         keep_output: false,
         guest: false,
     };
@@ -152,6 +156,10 @@ fn parse(args: &[String]) -> Result<Option<Options>, String> {
             "--no-pin" => o.pin = false,
             "--no-loss-check" => o.loss_check = false,
             "--no-bpf-stats" => o.bpf_stats = false,
+            "--stats-runs" => {
+                let v = value()?;
+                o.stats_runs = v.parse::<usize>().ok().filter(|n| *n > 0).ok_or(format!("bad --stats-runs `{v}`"))?;
+            }
             "--keep-output" => o.keep_output = true,
             "--guest" => o.guest = true,
             other => return Err(format!("unexpected argument `{other}`\n\n{HELP}")),
@@ -254,9 +262,9 @@ fn run(opts: &Options, args: &[String]) -> Result<(), String> {
         .collect();
         match bpfinfo::enable_stats() {
             Ok(on) => {
-                eprintln!("[bpf stats] one run each with kernel.bpf_stats on");
+                eprintln!("[bpf stats] {} run(s) each with kernel.bpf_stats on", opts.stats_runs);
                 set.bpf_stats = true;
-                bpf_stats = run_cells(&set, calls_for, &opts.workloads, &wanted, 1);
+                bpf_stats = run_cells(&set, calls_for, &opts.workloads, &wanted, opts.stats_runs);
                 set.bpf_stats = false;
                 drop(on);
             }
