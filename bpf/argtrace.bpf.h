@@ -87,6 +87,19 @@ struct {
 	__type(value, __u8);
 } tid_filter SEC(".maps");
 
+/* -f: the followed processes and threads (enum argtrace_follow), seeded by
+ * user space from -p, --tid and CMD; bpf/follow.bpf.c adds each child of a
+ * followed task as the kernel creates it, before it can run, and removes a
+ * process once its last thread is gone. Without -f it holds one entry and is
+ * never read. */
+const volatile bool follow_forks = false;
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FOLLOW_MAX_ENTRIES);
+	__type(key, __u32);
+	__type(value, __u8);
+} follow SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
 	__uint(key_size, sizeof(__u32));
@@ -149,15 +162,30 @@ static __always_inline bool comm_matches(const char *comm)
 /* Is any filter on the task set (-p, --tid, -u, -c)? */
 static __always_inline bool task_filtered(void)
 {
-	return only_pid || filter_pid || filter_tid || filter_uid || filter_comm;
+	return follow_forks || only_pid || filter_pid || filter_tid || filter_uid || filter_comm;
 }
 
-/* Do a task's ids pass the -p and --tid filters? argtrace's own process
+/* With -f: is the task's process followed, or (--tid) the thread itself? */
+static __always_inline bool followed(__u32 pid, __u32 tid)
+{
+	__u8 *how = bpf_map_lookup_elem(&follow, &pid);
+
+	if (how && *how == FOLLOW_PROCESS)
+		return true;
+	if (!filter_tid)
+		return false;
+	how = bpf_map_lookup_elem(&follow, &tid);
+	return how && *how == FOLLOW_THREAD;
+}
+
+/* Do a task's ids pass the -p and --tid filters (with -f: the follow map)? argtrace's own process
  * never does, so its own work cannot feed back. */
 static __always_inline bool want_ids(__u32 pid, __u32 tid)
 {
 	if (pid == self_pid)
 		return false;
+	if (follow_forks)
+		return followed(pid, tid);
 	if (only_pid && pid != only_pid)
 		return false;
 	if (filter_pid && !bpf_map_lookup_elem(&pid_filter, &pid))

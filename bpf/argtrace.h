@@ -25,6 +25,16 @@ enum argtrace_clone_syscall {
 	CLONE_SYS_VFORK = 3,
 };
 
+/* -f: what an entry of the follow map (bpf/argtrace.bpf.h) stands for, and
+ * how many it holds: a whole process keyed by its tgid (a -p target, CMD, or a
+ * process a followed task created), or one thread keyed by its tid (a --tid
+ * target, or a thread such a thread created). */
+enum argtrace_follow {
+	FOLLOW_PROCESS = 1,
+	FOLLOW_THREAD = 2,
+	FOLLOW_MAX_ENTRIES = 8192,
+};
+
 struct event_header {
 	__u64 ts_ns; /* CLOCK_MONOTONIC at the call's entry (fentry mode without -T: at its return) */
 	__u32 pid;   /* tgid */

@@ -2,6 +2,7 @@
 //! (subject, forced probe mode, `Config`) before any BPF work starts
 //! (ripgrep's habit).
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -15,12 +16,42 @@ use crate::trace::Run;
 
 /// Trace, live and decoded, the arguments the Linux kernel receives.
 #[derive(Parser, Debug)]
-#[command(name = "argtrace", version, about, max_term_width = 100)]
+#[command(
+    name = "argtrace",
+    version,
+    about,
+    max_term_width = 100,
+    override_usage = "argtrace [OPTIONS] SUBJECT [OPTIONS] [-- CMD [ARGS]...]",
+    after_help = "With -- CMD [ARGS]..., argtrace starts CMD, traces it (and with -f its descendants) \
+                        from its first call, stops when it exits and exits with its status."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
     #[command(flatten)]
     pub common: CommonArgs,
+    /// What follows `--`: the command to start and trace (empty: none).
+    #[arg(skip)]
+    pub run: Vec<OsString>,
+}
+
+impl Cli {
+    /// Parses argtrace's own arguments, the ones before the first `--`;
+    /// what follows it is the command to run (clap never sees it, so that
+    /// its options stay its own).
+    pub fn try_parse_with_command() -> std::result::Result<Cli, clap::Error> {
+        let mut args: Vec<OsString> = std::env::args_os().collect();
+        let run = match args.iter().position(|a| a == "--") {
+            Some(at) => {
+                let tail = args.split_off(at);
+                tail.into_iter().skip(1).collect()
+            }
+            None => Vec::new(),
+        };
+        let mut cli = Cli::try_parse_from(args)?;
+        cli.run = run;
+        Ok(cli)
+    }
 }
 
 /// Which hook family to use; auto tries the subject's modes in order (fentry,
@@ -88,6 +119,10 @@ pub struct CommonArgs {
     /// Trace only this thread id (repeat or separate with commas for several).
     #[arg(long = "tid", value_delimiter = ',', global = true)]
     pub tids: Vec<u32>,
+    /// Follow forks: trace the processes and threads the -p and --tid targets and CMD create, and
+    /// theirs, from their first call (the kernel adds each child as it creates it).
+    #[arg(short = 'f', long = "follow-forks", global = true)]
+    pub follow: bool,
     /// Trace only tasks with this command name (the kernel's 15-character comm).
     #[arg(short = 'c', long, global = true)]
     pub comm: Option<String>,
@@ -203,6 +238,7 @@ const MIN_INTERVAL: Duration = Duration::from_millis(100);
 pub fn check(cli: Cli) -> Result<Run> {
     let c = cli.common;
     let subject = cli.command.into_subject();
+    let run = cli.run;
     let probe = c.probe.mode();
     check_modes(&*subject, probe, c.stack)?;
     subject.check()?;
@@ -212,6 +248,7 @@ pub fn check(cli: Cli) -> Result<Run> {
         crate::sys::check_btf_file(btf).map_err(Error::BtfFile)?;
     }
     check_combinations(&c)?;
+    check_command(&c, &run)?;
     let durations = c.durations || c.syscall_times.is_some();
     if durations && !subject.has_calls() {
         return Err(Error::Usage(format!(
@@ -223,6 +260,8 @@ pub fn check(cli: Cli) -> Result<Run> {
     let cfg = Config {
         pids: c.pids,
         tids: c.tids,
+        follow: c.follow,
+        command: run,
         comm,
         uid: c.uid,
         json: c.json,
@@ -300,6 +339,33 @@ fn check_ids(pids: &[u32], tids: &[u32]) -> Result<()> {
                 "{pid} is a thread of process {tgid}, not a process id: use --tid {pid}, or -p {tgid}"
             )));
         }
+    }
+    Ok(())
+}
+
+/// -f needs something to follow; a command is a process of its own, so
+/// --tid (threads of running processes) does not combine with it; -f takes
+/// -p or --tid, whose children it follows whole, not both.
+fn check_command(c: &CommonArgs, run: &[OsString]) -> Result<()> {
+    if run.is_empty() && c.pids.is_empty() && c.tids.is_empty() {
+        if c.follow {
+            return Err(Error::Usage("-f follows the children of -p or --tid targets or of -- CMD: give one".into()));
+        }
+        return Ok(());
+    }
+    if run.first().is_some_and(|p| p.is_empty()) {
+        return Err(Error::Usage("the command after -- is empty".into()));
+    }
+    if let Some(program) = run.first() {
+        crate::command::check_runnable(program)?;
+    }
+    if !run.is_empty() && !c.tids.is_empty() {
+        return Err(Error::Usage("--tid names threads of running processes: with -- CMD, use -p for others".into()));
+    }
+    if c.follow && !c.pids.is_empty() && !c.tids.is_empty() {
+        return Err(Error::Usage(
+            "with -f, give -p or --tid, not both (-f follows a thread's children or a process's)".into(),
+        ));
     }
     Ok(())
 }

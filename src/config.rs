@@ -24,6 +24,10 @@ pub enum PendingTable {
 pub struct Config {
     pub pids: Vec<u32>,
     pub tids: Vec<u32>,
+    /// -f: the -p and --tid targets' and CMD's descendants too, followed in the kernel.
+    pub follow: bool,
+    /// `-- CMD [ARGS...]`: the command argtrace starts, traces and ends with (empty: none).
+    pub command: Vec<std::ffi::OsString>,
     /// The comm as the kernel stores it: at most 15 bytes, NUL-padded.
     pub comm: Option<[u8; 16]>,
     pub uid: Option<u32>,
@@ -84,8 +88,12 @@ impl Config {
         self.btf == std::path::Path::new(SYSFS_BTF)
     }
 
-    /// Whether a task filter is set (-p, --tid, -c, -u).
+    /// Whether a task filter is set (-p, --tid, -c, -u, CMD).
     pub fn filters_tasks(&self) -> bool {
-        !self.pids.is_empty() || !self.tids.is_empty() || self.comm.is_some() || self.uid.is_some()
+        !self.command.is_empty()
+            || !self.pids.is_empty()
+            || !self.tids.is_empty()
+            || self.comm.is_some()
+            || self.uid.is_some()
     }
 }

@@ -21,6 +21,10 @@ pub mod exit {
     pub const OUTPUT: i32 = 6;
     /// The --btf file is not a BTF file (missing, not a regular file, or not BTF).
     pub const BTF_FILE: i32 = 7;
+    /// The command after `--` could not be executed (found, but not executable), as shells say.
+    pub const CANNOT_EXECUTE: i32 = 126;
+    /// The command after `--` was not found, as shells say.
+    pub const NOT_FOUND: i32 = 127;
 }
 
 #[derive(Debug)]
@@ -32,6 +36,8 @@ pub enum Error {
     Output(String),
     BtfFile(String),
     Runtime(String),
+    /// The command after `--` could not be started, and the code to exit with (126, 127).
+    Command(String, i32),
 }
 
 impl Error {
@@ -44,6 +50,7 @@ impl Error {
             Error::Output(_) => exit::OUTPUT,
             Error::BtfFile(_) => exit::BTF_FILE,
             Error::Runtime(_) => exit::RUNTIME,
+            Error::Command(_, code) => *code,
         }
     }
 }
@@ -56,7 +63,8 @@ impl fmt::Display for Error {
         | Error::Kernel(m)
         | Error::Output(m)
         | Error::BtfFile(m)
-        | Error::Runtime(m)) = self;
+        | Error::Runtime(m)
+        | Error::Command(m, _)) = self;
         // One line, whatever a lower layer put in the message.
         f.write_str(&m.replace('\n', " "))
     }

@@ -28,6 +28,7 @@ macro_rules! say_raw {
 }
 
 pub mod cli;
+pub mod command;
 pub mod config;
 pub mod decode;
 pub mod error;

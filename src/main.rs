@@ -2,10 +2,9 @@
 //! runs, and turns any error into one `argtrace: ...` line and its exit code.
 
 use argtrace::{cli, error, trace};
-use clap::Parser;
 
 fn main() {
-    let cli = match cli::Cli::try_parse() {
+    let cli = match cli::Cli::try_parse_with_command() {
         Ok(cli) => cli,
         Err(e) => {
             use clap::error::ErrorKind;
@@ -35,7 +34,7 @@ fn main() {
     };
     let result = cli::check(cli).and_then(trace::run);
     match result {
-        Ok(()) => std::process::exit(error::exit::OK),
+        Ok(code) => std::process::exit(code),
         Err(e) => {
             argtrace::say!("argtrace: {e}");
             std::process::exit(e.exit_code());

@@ -112,7 +112,28 @@ pub fn monotonic_to_realtime_offset() -> i128 {
 
 static STOP: AtomicBool = AtomicBool::new(false);
 
-extern "C" fn on_stop_signal(_: libc::c_int) {
+/// The command argtrace started (`-- CMD`), once it runs: stop signals go to
+/// it instead, as strace does, and the run stops when it exits.
+static COMMAND: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+extern "C" fn on_stop_signal(sig: libc::c_int) {
+    let command = COMMAND.load(Ordering::SeqCst);
+    if command > 0 {
+        // SAFETY: kill is async-signal-safe; the pid is our own unreaped child.
+        unsafe { libc::kill(command, sig) };
+    } else {
+        STOP.store(true, Ordering::SeqCst);
+    }
+}
+
+/// From now on SIGINT, SIGTERM and SIGHUP are passed on to the command
+/// `pid` (0: no longer), whose end stops the run (`request_stop`).
+pub fn forward_stop_signals(pid: i32) {
+    COMMAND.store(pid, Ordering::SeqCst);
+}
+
+/// Stops the run as a stop signal would: the command has ended.
+pub fn request_stop() {
     STOP.store(true, Ordering::SeqCst);
 }
 

@@ -284,3 +284,45 @@ fn uid_comm_and_pid_filters_run_in_the_kernel() {
     assert_eq!(events.len(), 1, "{stdout}");
     assert!(events[0].contains(&format!("\"pid\": {target_pid}, ")), "{stdout}");
 }
+
+#[test]
+fn a_command_that_cannot_run_is_one_line_and_the_shells_code() {
+    assert_one_line_error(&run(&["mmap", "--", "/nonexistent/cmd"]), 127, "cannot run /nonexistent/cmd: no such file");
+    assert_one_line_error(&run(&["mmap", "--", "no-such-command-argtrace"]), 127, "not found in PATH");
+    assert_one_line_error(&run(&["mmap", "--", "/etc/passwd"]), 126, "/etc/passwd is not executable");
+    assert_one_line_error(&run(&["mmap", "--", "/"]), 126, "/ is a directory");
+    assert_one_line_error(&run(&["mmap", "--", ""]), 2, "the command after -- is empty");
+}
+
+#[test]
+fn follow_needs_a_target_and_takes_pids_or_tids() {
+    assert_one_line_error(&run(&["mmap", "-f"]), 2, "-f follows the children of -p or --tid targets or of -- CMD");
+    let me = std::process::id().to_string();
+    assert_one_line_error(&run(&["mmap", "-f", "-p", &me, "--tid", &me]), 2, "give -p or --tid, not both");
+    assert_one_line_error(&run(&["mmap", "--tid", &me, "--", "true"]), 2, "--tid names threads");
+}
+
+#[test]
+fn a_command_s_status_is_argtrace_s() {
+    let status = |script: &str| run(&["mmap", "-d", "60", "--", "sh", "-c", script]).status.code();
+    assert_eq!(status("exit 7"), Some(7));
+    assert_eq!(status("exit 0"), Some(0));
+    assert_eq!(status("kill -KILL $$"), Some(128 + libc::SIGKILL));
+    // A command that takes argtrace's own options after -- keeps them.
+    assert_eq!(run(&["mmap", "--", "sh", "-c", "exit $#", "sh", "-p", "1", "-f"]).status.code(), Some(3));
+}
+
+#[test]
+fn stop_signals_go_to_the_command_and_its_death_is_argtrace_s_status() {
+    for sig in [libc::SIGTERM, libc::SIGINT] {
+        let (mut child, stderr_rx) = start(&["mmap", "--", "sleep", "60"], Stdio::null());
+        let started = Instant::now();
+        // SAFETY: signalling our own child (argtrace), which passes it on to sleep.
+        unsafe { libc::kill(child.id() as i32, sig) };
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(128 + sig), "signal {sig}");
+        assert!(started.elapsed() < Duration::from_secs(30), "sleep was not ended by the signal");
+        let stderr = rest_of(&stderr_rx, Duration::from_secs(10)).join("\n");
+        assert!(stderr.contains(" events, 0 lost"), "{stderr}");
+    }
+}

@@ -12,7 +12,7 @@ use std::process::Command;
 
 const ALL_MODES: [&str; 3] = ["fentry", "kprobe", "tracepoint"];
 /// The cases the suite runs in every mode the kernel has.
-const PER_MODE_CASES: [&str; 12] = [
+const PER_MODE_CASES: [&str; 22] = [
     "mmap",
     "mmap-user",
     "clone",
@@ -25,6 +25,16 @@ const PER_MODE_CASES: [&str; 12] = [
     "sigkill",
     "summary",
     "durations",
+    "follow-mmap",
+    "killed-mmap",
+    "follow-clone",
+    "killed-clone",
+    "follow-tcp-connect",
+    "killed-tcp-connect",
+    "follow-tcp-send",
+    "killed-tcp-send",
+    "follow-pid",
+    "follow-tid",
 ];
 /// argtrace syscall's cases (e2e/src/syscall.rs): the raw syscall
 /// tracepoints, once per kernel, with the mode each runs in.
@@ -40,6 +50,16 @@ const SYSCALL_CASES: [(&str, &str); 11] = [
     ("syscall-class", "tp_btf"),
     ("syscall-negation", "tp_btf"),
     ("syscall-summary", "tp_btf"),
+];
+/// -f and -- CMD for the subjects of one mode (e2e/src/follow.rs), once per kernel.
+const FOLLOW_ONCE: [(&str, &str); 7] = [
+    ("follow-sock", "cgroup"),
+    ("killed-sock", "cgroup"),
+    ("follow-skb", "cgroup"),
+    ("killed-skb", "cgroup"),
+    ("follow-syscall", "tp_btf"),
+    ("killed-syscall", "tp_btf"),
+    ("cmd-execve", "tp_btf"),
 ];
 
 /// The cases of `argtrace sock` (e2e/src/sock.rs), once, in its only mode.
@@ -155,6 +175,9 @@ fn every_mode_the_kernel_has_shows_exactly_what_the_triggers_did() {
         results.iter().any(|l| l.starts_with("E2E-RESULT skb-pcap cgroup PASS") && l.contains("tcpdump -r agrees")),
         "skb-pcap did not read the pcap back with tcpdump (install tcpdump: scripts/test.sh does):\n{stdout}"
     );
+    for (case, mode) in FOLLOW_ONCE {
+        assert!(has(case, mode), "no passing {case} case in {mode} mode:\n{stdout}");
+    }
     for (case, mode) in SYSCALL_CASES {
         assert!(has(case, mode), "no passing {case} case in {mode} mode:\n{stdout}");
     }
@@ -165,6 +188,7 @@ fn every_mode_the_kernel_has_shows_exactly_what_the_triggers_did() {
         + lacks.len()
         + 1
         + SYSCALL_CASES.len()
+        + FOLLOW_ONCE.len()
         + SOCK_CASES.len()
         + SKB_CASES.len();
     assert_eq!(results.len(), expected, "expected {expected} case results:\n{stdout}");

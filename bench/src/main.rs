@@ -25,6 +25,9 @@
 //! 8. `guest`: the QEMU guest part (bpfinfo, cells, contender, report, results, runner, sys, workload)
 //! 9. `bench`: the benchmark command (bpfinfo, cells, contender, guest, report, results, runner, sys, workload)
 //!
+//! `followcost` (-f's cost per call and per fork, standalone on layer 2:
+//! bpfinfo) and `seedstart` stand apart too.
+//!
 //! `skbstream` (argtrace skb on a loopback TCP stream: throughput and CPU, against
 //! an empty cgroup_skb program and tcpdump) stands apart, on layers 1-2 only
 //! (emptycgroup, json, stats, sys), with its own runs and table.
@@ -37,6 +40,7 @@ mod cells;
 mod contender;
 mod emptycgroup;
 mod emptyprog;
+mod followcost;
 mod guest;
 mod json;
 mod report;
@@ -59,6 +63,8 @@ fn main() {
         Some("guest-report") => guest::report_main(&args[1..]),
         Some("skb-stream") => skbstream::main(&args[1..]),
         Some("seed-startup") => seedstart::main(&args[1..]),
+        Some("follow-cost") => followcost::main(&args[1..]),
+        Some("follow-cost-workload") => followcost::workload_main(&args[1..]),
         Some("skb-stream-workload") => skbstream::workload_main(&args[1..]),
         _ => bench::main(&args),
     }

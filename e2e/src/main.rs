@@ -7,6 +7,8 @@
 //!   argtrace-e2e trigger mmap|clone|tcp|tcp-send|summary|durations
 //!   argtrace-e2e sock-trigger NAME [ARG]   (the sock cases' triggers, sock.rs)
 //!   argtrace-e2e skb-trigger NAME   (the skb cases' triggers, skb.rs)
+//!   argtrace-e2e follow-trigger SUBJECT FILE FIFO|-   (-f and -- CMD, follow.rs)
+//!   argtrace-e2e follow-suite ARGTRACE [MODE..]   (the follow cases alone, in these modes)
 //!   argtrace-e2e syscall-trigger exec|blocked   (the syscall cases' own processes, syscall.rs)
 //!   argtrace-e2e skb-suite ARGTRACE  (the skb cases alone)
 //! With --detect the suite asks the kernel which probe modes it has (detect.rs)
@@ -17,6 +19,7 @@
 
 mod calls;
 mod detect;
+mod follow;
 mod harness;
 mod skb;
 mod sock;
@@ -85,6 +88,8 @@ fn main() {
         }
         Some("trigger") if args.len() == 2 => trigger::run(&args[1]),
         Some("sock-trigger") => sock::trigger(&args[1..]),
+        Some("follow-trigger") => follow::trigger(&args[1..]),
+        Some("follow-suite") if args.len() >= 2 => follow::suite(std::path::Path::new(&args[1]), &args[2..]),
         Some("skb-trigger") => skb::trigger(&args[1..]),
         Some("syscall-trigger") => syscall::own_trigger(&args[1..]),
         Some("skb-suite") if args.len() == 2 => skb::suite(std::path::Path::new(&args[1])),

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 
 use crate::detect::{self, Detection};
 use crate::harness::{Outcome, Report};
-use crate::{calls, skb, sock, summary, tcp_send};
+use crate::{calls, follow, skb, sock, summary, tcp_send};
 
 pub struct Options {
     pub argtrace: PathBuf,
@@ -95,6 +95,18 @@ pub fn run(opts: &Options) -> i32 {
         let killed = if clone_refused { "mmap" } else { "clone" };
         report.case("sigkill", mode, calls::case_sigkill(argtrace, mode, killed));
         summary::cases(argtrace, mode, clone_refused, &mut report);
+        for subject in follow::CALL_SUBJECTS {
+            if subject == "clone" && clone_refused {
+                continue;
+            }
+            let extra = ["--probe", mode.as_str()];
+            let case = follow::case_follow(argtrace, subject, &extra, follow::Target::Command);
+            report.case(&format!("follow-{subject}"), mode, case);
+            report.case(&format!("killed-{subject}"), mode, follow::case_killed(argtrace, subject, &extra));
+        }
+        let extra = ["--probe", mode.as_str()];
+        report.case("follow-pid", mode, follow::case_follow(argtrace, "mmap", &extra, follow::Target::Pid));
+        report.case("follow-tid", mode, follow::case_follow(argtrace, "mmap", &extra, follow::Target::Tid));
     }
     match &plan.auto {
         Some(auto) => report.case("auto", auto, calls::case_mmap(argtrace, None, auto)),
@@ -106,6 +118,14 @@ pub fn run(opts: &Options) -> i32 {
     report.case("no-btf", "auto", calls::case_no_btf(argtrace));
     // argtrace syscall: the raw syscall tracepoints, on every kernel.
     crate::syscall::cases(argtrace, &mut report);
+    // -f and -- CMD for the subjects of one mode per kernel.
+    for (subject, mode) in follow::ONCE {
+        let extra = ["--probe", mode];
+        let case = follow::case_follow(argtrace, subject, &extra, follow::Target::Command);
+        report.case(&format!("follow-{subject}"), mode, case);
+        report.case(&format!("killed-{subject}"), mode, follow::case_killed(argtrace, subject, &extra));
+    }
+    report.case("cmd-execve", "tp_btf", follow::case_execve(argtrace));
     // argtrace sock: cgroup hooks, the same on every kernel whatever its probe modes.
     sock::run(argtrace, &mut report);
     // argtrace skb: cgroup hooks and a socket filter, once per kernel.

@@ -40,6 +40,43 @@ impl Tracer<'_> {
     pub fn drops(&self) -> libbpf_rs::Result<Drops> {
         self.map("drops").map(Drops)
     }
+
+    /// How many times the kernel skipped one of the object's programs
+    /// (bpf_prog_info's recursion_misses, 5.12+; 0 before): a trampoline
+    /// (fentry, fexit) or raw tracepoint that fired while a BPF program
+    /// already ran on that CPU is not run at all, so whatever it would have
+    /// seen is lost without the program knowing.
+    pub fn skipped_runs(&self) -> u64 {
+        use std::os::fd::{AsFd as _, AsRawFd as _};
+        self.skel
+            .object()
+            .progs()
+            .map(|prog| {
+                let mut info = libbpf_rs::libbpf_sys::bpf_prog_info::default();
+                let mut len = std::mem::size_of_val(&info) as u32;
+                // SAFETY: the kernel writes at most `len` bytes into `info`, a
+                // bpf_prog_info it owns for the call; the fd is the program's.
+                let r = unsafe {
+                    libbpf_rs::libbpf_sys::bpf_prog_get_info_by_fd(prog.as_fd().as_raw_fd(), &mut info, &mut len)
+                };
+                if r == 0 {
+                    info.recursion_misses
+                } else {
+                    0
+                }
+            })
+            .sum()
+    }
+}
+
+/// The line that says the kernel skipped runs of argtrace's programs, if it did.
+pub fn skipped_line(skipped: u64) -> Option<String> {
+    (skipped > 0).then(|| {
+        format!(
+            "argtrace: the kernel skipped {skipped} runs of argtrace's programs (another BPF program ran on that \
+             CPU at the time): events of traced tasks may be among them, not counted as lost"
+        )
+    })
 }
 
 /// The `drops` map of a loaded object.
@@ -65,8 +102,10 @@ macro_rules! set_common_rodata {
         let ro = $ro;
         let cfg: &$crate::config::Config = $cfg;
         // One pid is compared in the program; several are looked up in pid_filter.
-        ro.only_pid = if cfg.pids.len() == 1 { cfg.pids[0] } else { 0 };
-        ro.filter_pid = cfg.pids.len() > 1;
+        // With -f the follow map holds the pids and tids instead.
+        ro.follow_forks = cfg.follow;
+        ro.only_pid = if cfg.pids.len() == 1 && !cfg.follow { cfg.pids[0] } else { 0 };
+        ro.filter_pid = cfg.pids.len() > 1 && !cfg.follow;
         ro.filter_tid = !cfg.tids.is_empty();
         ro.filter_uid = cfg.uid.is_some();
         ro.target_uid = cfg.uid.unwrap_or(0);
@@ -181,15 +220,28 @@ pub fn prepare(obj: &mut OpenObject, cfg: &Config, mode: ProbeMode) -> libbpf_rs
             }
             Some("stacks") if cfg.stack => map.set_max_entries(16384)?,
             Some("call_stats" | "call_errors" | "summary_gen") => map.set_autocreate(cfg.summary)?,
+            Some("follow") if !cfg.follow => map.set_max_entries(1)?,
             _ => {}
         }
     }
     mode.family().prepare(obj, cfg, mode)
 }
 
-/// Writes the pid and tid filters, after load and before attach.
+/// What an entry of the follow map stands for (enum argtrace_follow in bpf/argtrace.h).
+const FOLLOW_PROCESS: u8 = 1;
+const FOLLOW_THREAD: u8 = 2;
+
+/// Writes the pid and tid filters (with -f, the follow map's first entries),
+/// after load and before attach.
 pub fn fill_filter_maps(obj: &libbpf_rs::Object, cfg: &Config) -> libbpf_rs::Result<()> {
     for map in obj.maps() {
+        if cfg.follow && map.name().to_str() == Some("follow") {
+            let seeds = cfg.pids.iter().map(|p| (p, FOLLOW_PROCESS)).chain(cfg.tids.iter().map(|t| (t, FOLLOW_THREAD)));
+            for (id, how) in seeds {
+                map.update(&id.to_ne_bytes(), &[how], MapFlags::ANY)?;
+            }
+            continue;
+        }
         let ids = match map.name().to_str() {
             Some("pid_filter") => &cfg.pids,
             Some("tid_filter") => &cfg.tids,

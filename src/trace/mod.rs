@@ -14,7 +14,7 @@ use crossbeam_channel::{bounded, Receiver, Sender, TryRecvError};
 use libbpf_rs::{MapHandle, RingBufferBuilder};
 
 use crate::config::Config;
-use crate::error::{Error, Result};
+use crate::error::{exit, Error, Result};
 use crate::family::explain::capture_libbpf_log;
 use crate::family::ProbeMode;
 use crate::render::Style;
@@ -23,6 +23,7 @@ use crate::subject::Subject;
 use crate::sys;
 
 pub mod attach;
+pub mod follow;
 pub mod summary;
 
 /// Batches in flight between reader and renderer; when full the reader waits
@@ -50,10 +51,11 @@ pub struct Run {
     pub cfg: Config,
 }
 
-pub fn run(run: Run) -> Result<()> {
-    let Run { subject, probe, cfg } = &run;
-    attach::check_privileges(&**subject)?;
-    if cfg.btf_is_kernels() && !cfg.btf.exists() {
+/// Runs the trace; the exit status argtrace ends with: 0, or with `-- CMD`
+/// the command's (128+N for a death by signal N).
+pub fn run(mut run: Run) -> Result<i32> {
+    attach::check_privileges(&*run.subject)?;
+    if run.cfg.btf_is_kernels() && !run.cfg.btf.exists() {
         return Err(Error::Kernel(
             "the kernel has no BTF (/sys/kernel/btf/vmlinux is missing; it needs CONFIG_DEBUG_INFO_BTF=y, \
              or pass --btf FILE)"
@@ -61,20 +63,59 @@ pub fn run(run: Run) -> Result<()> {
         ));
     }
     // `-o -` (and /dev/stdout) is standard output, as for tcpdump -w -.
-    let to_file = cfg.output.as_deref().filter(|p| !sys::is_stdout(p));
-    let out: Box<dyn Write + Send> = match to_file {
+    let to_file = run.cfg.output.as_deref().filter(|p| !sys::is_stdout(p)).map(|p| p.to_path_buf());
+    let out: Box<dyn Write + Send> = match &to_file {
         Some(path) => Box::new(crate::private_file::create(path)?),
         None => Box::new(io::stdout()),
     };
     let interactive = to_file.is_none() && io::stdout().is_terminal();
+    // The command, held back until tracing is attached: its pid is a filter.
+    let held = match run.cfg.command.is_empty() {
+        true => None,
+        false => Some(crate::command::Held::spawn(&run.cfg.command)?),
+    };
+    run.cfg.pids.extend(held.as_ref().map(|h| h.pid()));
+    let Run { subject, probe, cfg } = &run;
     subject.start(cfg)?;
 
     capture_libbpf_log(cfg.verbose);
 
     let mut storage = attach::new_storage();
     let tracer = attach::attach(&mut storage, &**subject, cfg, *probe)?;
+    let mut follow_storage = std::mem::MaybeUninit::uninit();
+    let follower = if cfg.follow { Some(follow::attach(&mut follow_storage, &tracer, cfg)?) } else { None };
     let drops = tracer.drops().map_err(|e| runtime("drops map", e))?;
-    let style = Style {
+    // Attached, every output open: say what payloads go where, then give up root (-Z).
+    if let Some(line) = payload_statement(&**subject, cfg) {
+        let _ = writeln!(io::stderr(), "{line}");
+    }
+    let drops_map = tracer.map("drops").map_err(|e| runtime("drops map", e))?;
+    crate::privilege::drop_after_attach(cfg, &drops_map)?;
+    sys::install_stop_handlers();
+    let command = held.map(|h| h.release()).transpose()?.map(crate::command::Running::watch);
+    let style = style_of(cfg);
+    if cfg.summary {
+        summary::run(&**subject, cfg, tracer, out, style, drops)?;
+    } else {
+        stream(&run, tracer, out, style, interactive, drops)?;
+    }
+    if let Some(missed) = follower.map(|f| f.missed()).filter(|n| *n > 0) {
+        crate::say!(
+            "argtrace: -f: {missed} new processes or threads were not followed: the follow map was full \
+             ({} entries); counted as lost",
+            follow::FOLLOW_LIMIT
+        );
+    }
+    // The command's end stopped the run; after --duration, --count or a
+    // closed pipe it runs on, untraced.
+    Ok(match command {
+        Some(status) if sys::stop_requested() => status.join().unwrap_or(exit::RUNTIME),
+        _ => exit::OK,
+    })
+}
+
+fn style_of(cfg: &Config) -> Style {
+    Style {
         json: cfg.json,
         timestamp: cfg.timestamp,
         utc: cfg.utc,
@@ -83,20 +124,22 @@ pub fn run(run: Run) -> Result<()> {
         realtime_offset_ns: sys::monotonic_to_realtime_offset(),
         page_size: sys::page_size(),
         second_cache: Default::default(),
-    };
-    // Attached, every output open: say what payloads go where, then give up root (-Z).
-    if let Some(line) = payload_statement(&**subject, cfg) {
-        let _ = writeln!(io::stderr(), "{line}");
     }
-    let drops_map = tracer.map("drops").map_err(|e| runtime("drops map", e))?;
-    crate::privilege::drop_after_attach(cfg, &drops_map)?;
-    if cfg.summary {
-        return summary::run(&**subject, cfg, tracer, out, style, drops);
-    }
+}
+
+/// The streamed run: the reader and renderer threads until the end, then the counts.
+fn stream(
+    run: &Run,
+    tracer: crate::family::load::Tracer,
+    out: Box<dyn Write + Send>,
+    style: Style,
+    interactive: bool,
+    drops: crate::family::load::Drops,
+) -> Result<()> {
+    let Run { subject, cfg, .. } = run;
     let events_map = tracer.map("events").map_err(|e| runtime("events map", e))?;
     let stacks_map = if cfg.stack { Some(tracer.map("stacks").map_err(|e| runtime("stacks map", e))?) } else { None };
 
-    sys::install_stop_handlers();
     let done = Arc::new(AtomicBool::new(false));
     let (tx, rx) = bounded::<Batch>(CHANNEL_DEPTH);
     let (spare_tx, spare_rx) = bounded::<Batch>(SPARE_BATCHES);
@@ -114,8 +157,13 @@ pub fn run(run: Run) -> Result<()> {
     read_ring(&events_map, cfg, &done, tx, spare_rx, || subject.leftovers(&tracer))?;
     let report = renderer.join().map_err(|_| Error::Runtime("the renderer thread panicked".into()))?;
     let dropped = drops.read() + report.malformed;
+    let skipped = tracer.skipped_runs();
     drop(tracer);
-    finish(&run, report, dropped)
+    let r = finish(run, report, dropped);
+    if let Some(line) = crate::family::load::skipped_line(skipped) {
+        crate::say!("{line}");
+    }
+    r
 }
 
 fn runtime(what: &str, e: libbpf_rs::Error) -> Error {

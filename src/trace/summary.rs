@@ -506,7 +506,11 @@ pub fn run(
     let mut tracer = tracer;
     drop(std::mem::take(&mut tracer.attachment));
     let leftovers = subject.leftovers(&tracer);
+    let skipped = tracer.skipped_runs();
     drop(tracer);
+    if let Some(line) = crate::family::load::skipped_line(skipped) {
+        crate::say!("{line}");
+    }
     let dropped = drops.read();
     if failure.is_none() {
         let mut rows = counters.take(subject, Duration::ZERO)?;
