@@ -382,8 +382,6 @@ fn s(v: &str) -> String {
 /// listener, for the TCP workload, is on `port`), writing to `output`.
 pub fn launch(c: Contender, w: Workload, tools: &Tools, pid: i32, port: u16, output: &Path) -> Option<Launch> {
     let out = output.display().to_string();
-    let len = MMAP_LEN;
-    let sig = |prefix: String, all: &[String]| Signature { prefix, all: all.to_vec() };
     let l = match c {
         Contender::Baseline => return None,
         Contender::Empty | Contender::EmptyIn(_) | Contender::EmptyTimed | Contender::EmptyTimedIn(_) => Launch {
@@ -431,21 +429,7 @@ pub fn launch(c: Contender, w: Workload, tools: &Tools, pid: i32, port: u16, out
             if matches!(c, Contender::ArgtraceDurations | Contender::ArgtraceDurationsIn(_)) {
                 args.push(s("-T"));
             }
-            let signature = match (w, json) {
-                (Workload::Mmap, false) => sig(s(""), &[format!("mmap(NULL, {len},")]),
-                (Workload::Mmap, true) => sig(s(""), &[format!("\"len\": {len},")]),
-                (Workload::Fork, false) => sig(format!("argtrace-bench {pid}/"), &[s(" clone(")]),
-                (Workload::Fork, true) => sig(s(""), &[format!("\"pid\": {pid},"), s("\"syscall\": \"clone\"")]),
-                (Workload::Tcp, false) => sig(s(""), &[format!("dst=[::1]:{port})")]),
-                (Workload::Tcp, true) => sig(s(""), &[format!("\"dport\": {port}}}")]),
-                (Workload::Sock, false) => sig(s(""), &[s(sockchurn::ARGTRACE_TEXT)]),
-                (Workload::Sock, true) => sig(s(""), &[s(sockchurn::ARGTRACE_JSON)]),
-                (Workload::Stream, json) => sig(s(""), &crate::stream::argtrace_marks(json, port)),
-                (Workload::Getppid, false) => sig(format!("argtrace-bench {pid}/"), &[s(" getppid() = ")]),
-                (Workload::Getppid, true) => sig(s(""), &[s("\"syscall\": \"getppid\"")]),
-                (Workload::Files, false) => sig(format!("argtrace-bench {pid}/"), &[s(" statx(")]),
-                (Workload::Files, true) => sig(s(""), &[s("\"syscall\": \"statx\"")]),
-            };
+            let signature = signature(c, w, pid, port);
             Launch {
                 program: tools.argtrace.to_path_buf(),
                 args,
@@ -462,15 +446,7 @@ pub fn launch(c: Contender, w: Workload, tools: &Tools, pid: i32, port: u16, out
             ready: Ready::BpfTracepoints(s("Attaching "), 2),
             stop: Stop::WhenQuiet,
             output: Some(output.to_path_buf()),
-            signature: match w {
-                Workload::Mmap => sig(s(""), &[format!("mmap(0x0, {len},")]),
-                Workload::Fork => sig(format!("argtrace-bench {pid}/"), &[s(" clone(")]),
-                Workload::Tcp => sig(s(""), &[format!("-> [::1]:{port})")]),
-                Workload::Sock => sig(s(""), &[s(sockchurn::BPFTRACE_BIND)]),
-                Workload::Stream => sig(s(""), &crate::stream::bpftrace_marks(port)),
-                Workload::Getppid => sig(format!("argtrace-bench {pid}/"), &[format!(" sc{}(", libc::SYS_getppid)]),
-                Workload::Files => sig(s(""), &[s("statx(")]),
-            },
+            signature: signature(c, w, pid, port),
         },
         Contender::Strace => Launch {
             program: PathBuf::from("strace"),
@@ -478,15 +454,7 @@ pub fn launch(c: Contender, w: Workload, tools: &Tools, pid: i32, port: u16, out
             ready: Ready::StderrPrefix(format!("strace: Process {pid} attached")),
             stop: Stop::WhenQuiet,
             output: Some(output.to_path_buf()),
-            signature: match w {
-                Workload::Mmap => sig(format!("{pid} "), &[format!("mmap(NULL, {len},")]),
-                Workload::Fork => sig(format!("{pid} "), &[s("clone(")]),
-                Workload::Tcp => sig(format!("{pid} "), &[format!("sin6_port=htons({port})")]),
-                Workload::Sock => sig(format!("{pid} "), &[s("bind("), s("sin_port=htons(0)")]),
-                Workload::Stream => sig(format!("{pid} "), &crate::stream::strace_marks()),
-                Workload::Getppid => sig(format!("{pid} "), &[s("getppid()")]),
-                Workload::Files => sig(format!("{pid} "), &[s("statx(")]),
-            },
+            signature: signature(c, w, pid, port),
         },
         Contender::StraceSummary => Launch {
             program: PathBuf::from("strace"),
@@ -524,19 +492,68 @@ pub fn launch(c: Contender, w: Workload, tools: &Tools, pid: i32, port: u16, out
             ready: Ready::PerfEventFds,
             stop: Stop::WhenQuiet,
             output: Some(output.to_path_buf()),
-            signature: match w {
-                Workload::Mmap => sig(s(""), &[format!("mmap(len: {len},")]),
-                Workload::Fork => sig(s(""), &[s("clone(clone_flags:")]),
-                // perf trace (without its BPF augmentation) prints the sockaddr as a pointer.
-                Workload::Tcp => sig(s(""), &[s("connect(fd:")]),
-                Workload::Sock => sig(s(""), &[s("bind(fd:")]),
-                Workload::Stream => sig(s(""), &crate::stream::perf_marks()),
-                Workload::Getppid => sig(s(""), &[s("getppid()")]),
-                Workload::Files => sig(s(""), &[s("statx(")]),
-            },
+            signature: signature(c, w, pid, port),
         },
     };
     Some(l)
+}
+
+/// Which output lines of contender `c` are the calls of workload `w`
+/// (process `pid`, listener `port`); none for the others.
+fn signature(c: Contender, w: Workload, pid: i32, port: u16) -> Signature {
+    let len = MMAP_LEN;
+    let sig = |prefix: String, all: &[String]| Signature { prefix, all: all.to_vec() };
+    match c {
+        Contender::ArgtraceText
+        | Contender::ArgtraceJson
+        | Contender::ArgtraceMiss
+        | Contender::ArgtraceIn(_)
+        | Contender::ArgtraceDurations
+        | Contender::ArgtraceDurationsIn(_) => match (w, c == Contender::ArgtraceJson) {
+            (Workload::Mmap, false) => sig(s(""), &[format!("mmap(NULL, {len},")]),
+            (Workload::Mmap, true) => sig(s(""), &[format!("\"len\": {len},")]),
+            (Workload::Fork, false) => sig(format!("argtrace-bench {pid}/"), &[s(" clone(")]),
+            (Workload::Fork, true) => sig(s(""), &[format!("\"pid\": {pid},"), s("\"syscall\": \"clone\"")]),
+            (Workload::Tcp, false) => sig(s(""), &[format!("dst=[::1]:{port})")]),
+            (Workload::Tcp, true) => sig(s(""), &[format!("\"dport\": {port}}}")]),
+            (Workload::Sock, false) => sig(s(""), &[s(sockchurn::ARGTRACE_TEXT)]),
+            (Workload::Sock, true) => sig(s(""), &[s(sockchurn::ARGTRACE_JSON)]),
+            (Workload::Stream, json) => sig(s(""), &crate::stream::argtrace_marks(json, port)),
+            (Workload::Getppid, false) => sig(format!("argtrace-bench {pid}/"), &[s(" getppid() = ")]),
+            (Workload::Getppid, true) => sig(s(""), &[s("\"syscall\": \"getppid\"")]),
+            (Workload::Files, false) => sig(format!("argtrace-bench {pid}/"), &[s(" statx(")]),
+            (Workload::Files, true) => sig(s(""), &[s("\"syscall\": \"statx\"")]),
+        },
+        Contender::Bpftrace => match w {
+            Workload::Mmap => sig(s(""), &[format!("mmap(0x0, {len},")]),
+            Workload::Fork => sig(format!("argtrace-bench {pid}/"), &[s(" clone(")]),
+            Workload::Tcp => sig(s(""), &[format!("-> [::1]:{port})")]),
+            Workload::Sock => sig(s(""), &[s(sockchurn::BPFTRACE_BIND)]),
+            Workload::Stream => sig(s(""), &crate::stream::bpftrace_marks(port)),
+            Workload::Getppid => sig(format!("argtrace-bench {pid}/"), &[format!(" sc{}(", libc::SYS_getppid)]),
+            Workload::Files => sig(s(""), &[s("statx(")]),
+        },
+        Contender::Strace => match w {
+            Workload::Mmap => sig(format!("{pid} "), &[format!("mmap(NULL, {len},")]),
+            Workload::Fork => sig(format!("{pid} "), &[s("clone(")]),
+            Workload::Tcp => sig(format!("{pid} "), &[format!("sin6_port=htons({port})")]),
+            Workload::Sock => sig(format!("{pid} "), &[s("bind("), s("sin_port=htons(0)")]),
+            Workload::Stream => sig(format!("{pid} "), &crate::stream::strace_marks()),
+            Workload::Getppid => sig(format!("{pid} "), &[s("getppid()")]),
+            Workload::Files => sig(format!("{pid} "), &[s("statx(")]),
+        },
+        Contender::PerfTrace => match w {
+            Workload::Mmap => sig(s(""), &[format!("mmap(len: {len},")]),
+            Workload::Fork => sig(s(""), &[s("clone(clone_flags:")]),
+            // perf trace (without its BPF augmentation) prints the sockaddr as a pointer.
+            Workload::Tcp => sig(s(""), &[s("connect(fd:")]),
+            Workload::Sock => sig(s(""), &[s("bind(fd:")]),
+            Workload::Stream => sig(s(""), &crate::stream::perf_marks()),
+            Workload::Getppid => sig(s(""), &[s("getppid()")]),
+            Workload::Files => sig(s(""), &[s("statx(")]),
+        },
+        _ => Signature::default(),
+    }
 }
 
 /// bpftrace on the tracepoints argtrace uses, pairing entry and return per
