@@ -141,6 +141,62 @@ static __always_inline void read_args(__u64 *a, struct pt_regs *regs, __u8 abi, 
 #endif
 }
 
+/* Reads the string at `addr` into a slot of `size` bytes at `dst`, cut
+ * after `limit` bytes. */
+static __always_inline void read_str_slot(struct syscall_slot *s, char *dst, __u32 size,
+					  __u32 limit, __u64 addr)
+{
+	long r = bpf_probe_read_user_str(dst, size, (void *)addr);
+
+	s->len = 0;
+	s->cut = 0;
+	s->err = 0;
+	if (r < 0) {
+		s->err = r;
+	} else if (r > 0) {
+		/* r counts the NUL; more than the limit: cut. */
+		if (r - 1 > limit) {
+			s->len = limit;
+			s->cut = 1;
+		} else {
+			s->len = r - 1;
+		}
+	}
+}
+
+/* At return, reads again the strings that could not be read at entry: a
+ * page the task had not touched yet is not present then (BPF cannot fault it
+ * in, ptrace can), and the kernel has brought it in while it read the path.
+ * Not for the calls that replace the image (shape->reread is 0: execve). */
+static __always_inline void reread_failed_strings(struct syscall_pending_slots *ps,
+						  struct syscall_pending *p)
+{
+	const volatile struct syscall_shape *shape;
+	__u32 str_size = string_limit + 2;
+
+	if (p->abi != SYSCALL_ABI_NATIVE || p->nr >= NR_MAX)
+		return;
+	shape = &shapes[p->nr & (NR_MAX - 1)];
+	if (!shape->reread)
+		return;
+	if (str_size > SLOT_SIZE)
+		str_size = SLOT_SIZE;
+#pragma unroll
+	for (int i = 0; i < ARGTRACE_SYSCALL_ENTRY_SLOTS; i++) {
+		struct syscall_slot *s = &ps->slot[i];
+		__u8 arg = s->arg;
+
+		if (i >= p->nslots || !s->err || arg >= 6)
+			continue;
+		if (shape->kind[arg & 7] == SYSCALL_ARG_STR)
+			read_str_slot(s, ps->data + i * SLOT_SIZE, str_size, string_limit,
+				      p->args[arg & 7]);
+		else if (shape->kind[arg & 7] == SYSCALL_ARG_PATH)
+			read_str_slot(s, ps->data + i * SLOT_SIZE, SLOT_SIZE, SLOT_SIZE - 2,
+				      p->args[arg & 7]);
+	}
+}
+
 /* Reads the strings and input buffers of the call into `ps`; returns the
  * slots used. */
 static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
@@ -161,7 +217,8 @@ static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
 		char *dst;
 		long r;
 
-		if (kind != SYSCALL_ARG_STR && kind != SYSCALL_ARG_IN_BUF)
+		if (kind != SYSCALL_ARG_STR && kind != SYSCALL_ARG_IN_BUF &&
+		    kind != SYSCALL_ARG_PATH && kind != SYSCALL_ARG_IN_FIXED)
 			continue;
 		if (n >= ARGTRACE_SYSCALL_ENTRY_SLOTS)
 			break;
@@ -172,17 +229,20 @@ static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
 		s->cut = 0;
 		s->err = 0;
 		if (kind == SYSCALL_ARG_STR) {
-			r = bpf_probe_read_user_str(dst, str_size, (void *)args[i]);
-			if (r < 0) {
-				s->err = r;
-			} else if (r > 0) {
-				/* r counts the NUL; more than the limit: cut. */
-				if (r - 1 > string_limit) {
-					s->len = string_limit;
-					s->cut = 1;
-				} else {
-					s->len = r - 1;
-				}
+			read_str_slot(s, dst, str_size, string_limit, args[i]);
+		} else if (kind == SYSCALL_ARG_PATH) {
+			read_str_slot(s, dst, SLOT_SIZE, SLOT_SIZE - 2, args[i]);
+		} else if (kind == SYSCALL_ARG_IN_FIXED) {
+			__u32 size = shape->size[i];
+
+			if (size > ARGTRACE_SYSCALL_STR_MAX)
+				size = ARGTRACE_SYSCALL_STR_MAX;
+			if (size && args[i]) {
+				r = bpf_probe_read_user(dst, size, (void *)args[i]);
+				if (r < 0)
+					s->err = r;
+				else
+					s->len = size;
 			}
 		} else {
 			__u8 la = shape->len_arg[i];
@@ -267,14 +327,22 @@ static __always_inline void send_record(void *ctx, struct syscall_pending *p,
 			__u32 n;
 			struct syscall_slot *s = &e->slot[3];
 
-			if (shape->kind[i] != SYSCALL_ARG_OUT_BUF)
+			if (shape->kind[i] != SYSCALL_ARG_OUT_BUF &&
+			    shape->kind[i] != SYSCALL_ARG_OUT_FIXED)
 				continue;
 			e->has_out = 1;
 			s->arg = i;
-			want = ret > 0 ? ret : 0;
-			n = want > string_limit ? string_limit : want;
-			if (want > n)
-				s->cut = 1;
+			if (shape->kind[i] == SYSCALL_ARG_OUT_FIXED) {
+				/* A struct: whole, once the call succeeded. */
+				/* (masked, not compared: the verifier sees the
+				 * bound on the register the read gets) */
+				n = ret >= 0 && p->args[i] ? shape->size[i] & 0xfff : 0;
+			} else {
+				want = ret > 0 ? ret : 0;
+				n = want > string_limit ? string_limit : want;
+				if (want > n)
+					s->cut = 1;
+			}
 			if (n > ARGTRACE_SYSCALL_BUF_MAX)
 				n = ARGTRACE_SYSCALL_BUF_MAX;
 			if (n) {
@@ -365,6 +433,8 @@ static __always_inline int on_return(void *ctx, long ret)
 		return 0;
 	if (p->nslots)
 		ps = bpf_map_lookup_elem(&syscall_pending_slots, &tid);
+	if (ps && !summary_mode)
+		reread_failed_strings(ps, p);
 	if (summary_mode)
 		count_call(p->abi * NR_MAX + (p->nr & (NR_MAX - 1)), ret,
 			   bpf_ktime_get_ns() - p->start_ns);

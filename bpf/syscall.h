@@ -24,12 +24,18 @@ enum argtrace_syscall_limits {
 /* How an argument is read beyond its value (the shape table; filled by user
  * space from src/subject/syscall/directions.rs). */
 enum argtrace_syscall_arg_kind {
-	SYSCALL_ARG_VALUE = 0,	 /* the value alone */
-	SYSCALL_ARG_STR = 1,	 /* a NUL-terminated string, read at entry */
-	SYSCALL_ARG_IN_BUF = 2,	 /* bytes the caller hands in, read at entry:
+	SYSCALL_ARG_VALUE = 0,	   /* the value alone */
+	SYSCALL_ARG_STR = 1,	   /* a NUL-terminated string, read at entry */
+	SYSCALL_ARG_IN_BUF = 2,	   /* bytes the caller hands in, read at entry:
 				 * min(arg[len_arg], limit) */
-	SYSCALL_ARG_OUT_BUF = 3, /* bytes the kernel fills, read at return:
+	SYSCALL_ARG_OUT_BUF = 3,   /* bytes the kernel fills, read at return:
 				  * min(ret, limit) */
+	SYSCALL_ARG_PATH = 4,	   /* a path: a string read at entry whole up to
+				  * the slot (strace prints paths whole, not cut
+				  * at -s) */
+	SYSCALL_ARG_IN_FIXED = 5,  /* a struct handed in, size[i] bytes at entry */
+	SYSCALL_ARG_OUT_FIXED = 6, /* a struct the kernel fills, size[i] bytes at
+				    * return when the call succeeded */
 };
 
 /* What the dispatcher knows of one syscall number. */
@@ -38,7 +44,9 @@ struct syscall_shape {
 	__u8 len_arg[6]; /* SYSCALL_ARG_IN_BUF: the argument holding the length */
 	__u8 no_return;	 /* exit, exit_group: the record is sent at entry */
 	__u8 has_entry_slots;
-	__u8 pad[2];
+	__u8 reread; /* a string unreadable at entry is read at return (not execve) */
+	__u8 pad;
+	__u16 size[6]; /* SYSCALL_ARG_IN_FIXED, SYSCALL_ARG_OUT_FIXED: the struct's bytes */
 };
 
 /* Why a record was sent. */

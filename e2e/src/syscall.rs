@@ -21,9 +21,9 @@ use argtrace_testkit::process;
 use crate::harness::{find_one, run_ready, subset, traced_run, Outcome, ReadyTrigger, Report};
 
 /// What the case selects: every call the trigger expects, nothing else.
-const SELECTION: &str = "trace=openat,read,write,pread64,mmap,personality,exit_group";
+const SELECTION: &str = "trace=openat,read,write,pread64,mmap,personality,memfd_create,exit_group";
 /// The same set as a regular expression.
-pub const SELECTION_REGEX: &str = "trace=/^(openat|read|write|pread64|mmap|personality|exit_group)$";
+pub const SELECTION_REGEX: &str = "trace=/^(openat|read|write|pread64|mmap|personality|memfd_create|exit_group)$";
 
 fn expect(pid: u32, syscall: &str, args: Value, ret: Value) -> Value {
     json!({"expect": {"event": "syscall", "syscall": syscall, "pid": pid, "tid": pid, "args": args, "ret": ret}})
@@ -45,7 +45,9 @@ pub fn trigger() -> Vec<Value> {
         out.push(expect(
             pid,
             "openat",
-            json!({"dfd": -100, "filename": path, "flags": flags, "mode": 0o640}),
+            json!({"dfd": -100, "filename": path, "flags": flags, "mode": 0o640,
+                // strace's spelling (issue 19's decoders: src/subject/syscall/decoders.rs).
+                "dfd_str": "AT_FDCWD", "flags_str": "O_RDWR|O_CREAT|O_TRUNC|O_CLOEXEC", "mode_str": "0640"}),
             json!(fd),
         ));
         let text = b"hello\targtrace\n";
@@ -58,13 +60,15 @@ pub fn trigger() -> Vec<Value> {
         out.push(expect(
             pid,
             "mmap",
-            json!({"addr": 0, "len": 2 * page, "prot": libc::PROT_READ, "flags": libc::MAP_PRIVATE, "fd": fd, "off": page}),
+            json!({"addr": 0, "len": 2 * page, "prot": libc::PROT_READ, "flags": libc::MAP_PRIVATE, "fd": fd, "off": page,
+                "prot_str": "PROT_READ", "flags_str": "MAP_PRIVATE", "off_str": format!("{page:#x}")}),
             json!(addr),
         ));
         libc::munmap(addr as *mut libc::c_void, 2 * page as usize);
         libc::close(fd);
         libc::unlink(cpath.as_ptr());
-        // A failing call, and a path longer than the default limit of 32.
+        // A failing call, and a path longer than the default limit of 32:
+        // printed whole, as strace prints paths.
         let long = format!("/nonexistent/argtrace-e2e-{pid}-0123456789abcdef");
         let clong = CString::new(long.clone()).expect("no NUL");
         let r = libc::syscall(libc::SYS_openat, libc::AT_FDCWD, clong.as_ptr(), libc::O_RDONLY, 0);
@@ -72,10 +76,23 @@ pub fn trigger() -> Vec<Value> {
         if r != -1 || err != libc::ENOENT {
             return vec![json!({"trigger_error": format!("openat {long} gave {r}, errno {err}")})];
         }
-        out.push(
-            json!({"expect": {"syscall": "openat", "pid": pid, "args": {"filename": long[..32], "filename_cut": true},
-            "ret": -2, "error": "ENOENT"}}),
-        );
+        out.push(json!({"expect": {"syscall": "openat", "pid": pid, "args": {"filename": long, "dfd_str": "AT_FDCWD"},
+            "ret": -2, "error": "ENOENT"}}));
+        // A string that is not a path is cut at --string-limit (32 here):
+        // memfd_create's name, typed `const char *uname` by the kernel.
+        let name = format!("argtrace-e2e-{pid}-0123456789abcdefghij");
+        let cname = CString::new(name.clone()).expect("no NUL");
+        let mfd = libc::syscall(libc::SYS_memfd_create, cname.as_ptr(), libc::MFD_CLOEXEC);
+        if mfd < 0 {
+            return vec![json!({"trigger_error": format!("memfd_create: {}", std::io::Error::last_os_error())})];
+        }
+        libc::close(mfd as i32);
+        out.push(expect(
+            pid,
+            "memfd_create",
+            json!({"uname": name[..32], "uname_cut": true, "flags": libc::MFD_CLOEXEC}),
+            json!(mfd),
+        ));
         // No decoder knows personality: its argument is typed by the kernel
         // (unsigned int); 0xffffffff only asks for the current persona.
         let persona = libc::syscall(libc::SYS_personality, 0xffff_ffffu32 as libc::c_ulong);

@@ -31,6 +31,7 @@
 pub mod mem;
 pub mod net;
 pub mod process;
+pub(crate) mod xlat_data;
 
 /// One named value of an xlat table, in the order strace lists it.
 pub(crate) type Xlat = &'static [(u64, &'static str)];

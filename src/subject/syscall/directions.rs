@@ -54,5 +54,10 @@ pub fn of(syscall: &str, index: usize) -> Option<Direction> {
 /// The syscalls that never return to their caller: their record is sent at entry.
 pub const NO_RETURN: &[&str] = &["exit", "exit_group"];
 
+/// The syscalls that replace the caller's image when they succeed: a string
+/// unreadable at entry is not read again at return (the address then belongs
+/// to the new image).
+pub const REPLACES_IMAGE: &[&str] = &["execve", "execveat"];
+
 /// The syscalls whose result is an address, printed in hex as strace does.
 pub const HEX_RESULT: &[&str] = &["mmap", "mmap2", "mremap", "brk", "shmat"];

@@ -7,6 +7,7 @@
 //! printed by type, in strace's shape: integers in decimal, pointers in hex
 //! (`NULL`), strings quoted and escaped with `...` when cut.
 
+pub mod decoders;
 pub mod directions;
 pub mod expr;
 pub mod kernel;
@@ -84,6 +85,9 @@ impl Syscall {
 const ARG_STR: u8 = 1;
 const ARG_IN_BUF: u8 = 2;
 const ARG_OUT_BUF: u8 = 3;
+const ARG_PATH: u8 = 4;
+const ARG_IN_FIXED: u8 = 5;
+const ARG_OUT_FIXED: u8 = 6;
 
 /// How argument `i` of `s` is read, from its C type and the direction table.
 fn direction_of(s: &SyscallInfo, i: usize) -> Option<Direction> {
@@ -104,7 +108,14 @@ fn shape_of(s: &SyscallInfo) -> skel::types::syscall_shape {
     let mut shape = skel::types::syscall_shape::default();
     let nargs = s.args.as_ref().map_or(0, Vec::len);
     for i in 0..nargs.min(6) {
+        if let Some((st, out)) = decoders::struct_of(s.name, i) {
+            shape.kind[i] = if out { ARG_OUT_FIXED } else { ARG_IN_FIXED };
+            shape.size[i] = st.size() as u16;
+            shape.has_entry_slots |= !out as u8;
+            continue;
+        }
         let kind = match direction_of(s, i) {
+            None if is_string_arg(s, i) && decoders::is_path(s.name, i) => ARG_PATH,
             None if is_string_arg(s, i) => ARG_STR,
             Some(Direction::In { len_arg }) => {
                 shape.len_arg[i] = len_arg;
@@ -114,7 +125,7 @@ fn shape_of(s: &SyscallInfo) -> skel::types::syscall_shape {
             _ => 0,
         };
         shape.kind[i] = kind;
-        if kind == ARG_STR || kind == ARG_IN_BUF {
+        if kind == ARG_STR || kind == ARG_IN_BUF || kind == ARG_PATH {
             shape.has_entry_slots = 1;
         }
     }
@@ -131,6 +142,7 @@ fn shape_of(s: &SyscallInfo) -> skel::types::syscall_shape {
         }
     }
     shape.no_return = directions::NO_RETURN.contains(&s.name) as u8;
+    shape.reread = !directions::REPLACES_IMAGE.contains(&s.name) as u8;
     shape
 }
 
@@ -358,9 +370,25 @@ impl View<'_> {
         self.info().is_some_and(|s| directions::of(s.name, 0) == Some(Direction::OutStr))
     }
 
+    /// strace's decoder row for this call (decoders.rs), if transcribed.
+    fn row(&self) -> Option<&'static decoders::Row> {
+        self.info().and_then(|s| decoders::row_of(s.name))
+    }
+
+    /// Argument `i` as strace's decoder prints it: Some(None) where strace
+    /// leaves it out, None where the C type decides (text_arg).
+    fn decoded(&self, i: usize) -> Option<Option<String>> {
+        let read = self.bytes_of(i).filter(|b| b.err == 0);
+        decoders::text(self.row()?, i, &self.e.args, read.as_ref().map(|b| b.data), self.e.ret)
+    }
+
     /// Argument `i` in strace's shape.
     fn text_arg(&self, i: usize, out: &mut String) {
         let v = self.e.args[i];
+        if let Some(Some(s)) = self.decoded(i) {
+            out.push_str(&s);
+            return;
+        }
         if let Some(b) = self.bytes_of(i) {
             if v == 0 {
                 out.push_str("NULL");
@@ -394,6 +422,19 @@ impl View<'_> {
     fn json_arg(&self, i: usize, j: &mut Json) {
         let key = self.arg_name(i);
         let v = self.e.args[i];
+        // Left out of the text line (open's mode without O_CREAT): the
+        // kernel still received it, so JSON keeps it.
+        // (Not where it says no more than the value: a plain number, NULL.)
+        let plain = |s: &String| {
+            *s == v.to_string() || *s == (v as i64).to_string() || *s == (v as i32).to_string() || (v == 0 && s == "NULL")
+        };
+        if let Some(Some(s)) = self.decoded(i).filter(|d| !d.as_ref().is_some_and(plain)) {
+            // The value as the kernel's C type holds it, and strace's
+            // spelling of it beside (`<arg>_str`, as the other subjects' flags_str).
+            self.json_typed(&key, v, i, j);
+            j.str(&format!("{key}_str"), &s);
+            return;
+        }
         if let Some(b) = self.bytes_of(i).filter(|b| b.err == 0 && v != 0) {
             write_json_str(j.key(&key), &latin1(b.data));
             if b.cut {
@@ -401,15 +442,20 @@ impl View<'_> {
             }
             return;
         }
+        self.json_typed(&key, v, i, j);
+    }
+
+    /// Argument `i`'s value in JSON as its C type holds it.
+    fn json_typed(&self, key: &str, v: u64, i: usize, j: &mut Json) {
         match self.kind(i) {
             ValueKind::Int { bytes, signed } => {
-                j.num(&key, int_value(v, bytes, signed));
+                j.num(key, int_value(v, bytes, signed));
             }
             ValueKind::Pointer | ValueKind::CharPtr if v == 0 => {
-                j.key(&key).push_str("null");
+                j.key(key).push_str("null");
             }
             _ => {
-                j.num(&key, v);
+                j.num(key, v);
             }
         }
     }
@@ -480,17 +526,24 @@ impl Record for View<'_> {
             }
         }
         out.push('(');
+        let mut first = true;
         for i in 0..self.nargs() {
-            if i > 0 {
+            if let Some(None) = self.decoded(i) {
+                continue;
+            }
+            if !first {
                 out.push_str(", ");
             }
+            first = false;
             self.text_arg(i, out);
         }
         match self.e.end {
             0 => {
                 out.push_str(") = ");
                 let hex = self.info().is_some_and(|s| directions::HEX_RESULT.contains(&s.name));
-                if hex && errno_of_ret(self.e.ret).is_none() {
+                if let Some(r) = self.row().and_then(|r| decoders::result(r, &self.e.args, self.e.ret)) {
+                    out.push_str(&r);
+                } else if hex && errno_of_ret(self.e.ret).is_none() {
                     let _ = write!(out, "{:#x}", self.e.ret as u64);
                 } else {
                     out.push_str(&decode::syscall_result(self.e.ret));
@@ -568,13 +621,13 @@ mod tests {
         with_string(&mut e, 1, b"/tmp/a \"q\"\n", false);
         assert_eq!(
             render(&t, &e, false),
-            "abc 7/8 openat(-100, \"/tmp/a \\\"q\\\"\\n\", 524288, 416) = -1 ENOENT (No such file or directory)\n"
+            "abc 7/8 openat(AT_FDCWD, \"/tmp/a \\\"q\\\"\\n\", O_RDONLY|O_CLOEXEC) = -1 ENOENT (No such file or directory)\n"
         );
         let mut e = event(&t, "openat", [(-100i64) as u64, 0x1000, 0, 0, 0, 0], 3, 0);
         with_string(&mut e, 1, b"/0123456789abcdef0123456789abcde", true);
-        assert_eq!(render(&t, &e, false), "abc 7/8 openat(-100, \"/0123456789abcdef0123456789abcde\"..., 0, 0) = 3\n");
+        assert_eq!(render(&t, &e, false), "abc 7/8 openat(AT_FDCWD, \"/0123456789abcdef0123456789abcde\"..., O_RDONLY) = 3\n");
         let e = event(&t, "openat", [5, 0, 0, 0, 0, 0], 3, 2);
-        assert_eq!(render(&t, &e, false), "abc 7/8 openat(5, NULL, 0, 0 <unfinished ...>)\n");
+        assert_eq!(render(&t, &e, false), "abc 7/8 openat(5, NULL, O_RDONLY <unfinished ...>)\n");
         let e = event(&t, "exit_group", [3, 0, 0, 0, 0, 0], 0, 1);
         assert_eq!(render(&t, &e, false), "abc 7/8 exit_group(3) = ?\n");
     }
@@ -587,7 +640,7 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&render(&t, &e, true)).expect("JSON");
         assert_eq!(v["event"], "syscall");
         assert_eq!(v["syscall"], "openat");
-        assert_eq!(v["args"], serde_json::json!({"dfd": -100, "filename": "/x", "flags": 2, "mode": 416}));
+        assert_eq!(v["args"], serde_json::json!({"dfd": -100, "dfd_str": "AT_FDCWD", "filename": "/x", "flags": 2, "flags_str": "O_RDWR", "mode": 416}));
         assert_eq!((v["ret"].clone(), v["error"].clone(), v["errno"].clone()), (serde_json::json!(-13), "EACCES".into(), 13.into()));
         let e = event(&t, "exit_group", [0; 6], 0, 1);
         let v: serde_json::Value = serde_json::from_str(&render(&t, &e, true)).expect("JSON");

@@ -1,0 +1,635 @@
+//! How strace 6.1 prints each argument of the common syscalls: data, one row
+//! a syscall, not code per syscall (issue 19). A row names, for each
+//! argument in the kernel's order, the printer strace's decoder uses for it
+//! (src/open.c, src/fcntl.c, src/access.c, src/mem.c, src/net.c, src/futex.c
+//! ... in strace 6.1's source); the printers spell values with the flag and
+//! constant tables of decode/xlat_data.rs (strace's src/xlat/*.in, generated).
+//! Arguments without a row, and rows' `Typed` arguments, are printed by their
+//! C type from the kernel (mod.rs): the floor.
+//!
+//! Structs the kernel reads or fills (stat, sockaddr, timespec ...) are not
+//! decoded here yet: they print as the address, as strace prints a struct it
+//! cannot read.
+
+use std::fmt::Write as _;
+
+use crate::decode::xlat_data as x;
+use crate::decode::{self, print_flags, print_xval, Xlat};
+
+/// One argument's printer.
+#[derive(Clone, Copy, Debug)]
+pub enum Arg {
+    /// By the kernel's C type (strings and buffers as read).
+    Typed,
+    /// A path (printpath): a string printed whole, not cut at
+    /// --string-limit (read up to 262 bytes: longer ones end in `...`).
+    Path,
+    /// A file descriptor: the low 32 bits, signed (`-1`).
+    Fd,
+    /// A directory file descriptor: `AT_FDCWD` for -100 (print_dirfd).
+    AtFd,
+    /// An address held in an integer type: `NULL` or hex (printaddr).
+    Addr,
+    /// A mode: `%#03o` (print_numeric_umode_t).
+    Octal,
+    /// open()'s flags: the access mode, then the other flags
+    /// (tprint_open_modes).
+    OpenFlags,
+    /// open()'s mode, printed only when the flags (argument at this index)
+    /// hold O_CREAT or __O_TMPFILE (decode_open).
+    ModeIfCreat(u8),
+    /// printflags(table, value, dflt) on the low 32 bits.
+    Flags(Xlat, &'static str),
+    /// printxval(table, value, dflt) on the low 32 bits.
+    Xval(Xlat, &'static str),
+    /// A signal number (printsignal).
+    Signal,
+    /// A uid or gid: `-1` for (uid_t)-1 (printuid).
+    Uid,
+    /// mmap's and mprotect's protection bits.
+    Prot,
+    /// mmap's flags.
+    MmapFlags,
+    /// An offset or length strace prints in hex (`%#lx`).
+    Hex,
+    /// socket()'s domain.
+    Domain,
+    /// socket()'s type: the type, then SOCK_CLOEXEC/SOCK_NONBLOCK.
+    SockType,
+    /// socket()'s protocol, named for the domain at this index (AF_INET,
+    /// AF_INET6: IPPROTO_*), else a number.
+    SockProto(u8),
+    /// fcntl()'s command.
+    FcntlCmd,
+    /// fcntl()'s third argument, as its command (index 1) wants it; omitted
+    /// for the commands that take none.
+    FcntlArg,
+    /// A struct handed in, read at entry (printed as the address where it
+    /// could not be read, `NULL` for 0).
+    In(Struct),
+    /// A struct the kernel fills, read at return once the call succeeded
+    /// (the address otherwise, as strace prints it).
+    Out(Struct),
+    /// futex()'s operation.
+    FutexOp,
+    /// A futex() argument after the operation, present only for the
+    /// operations that use it (src/futex.c do_futex): the argument index.
+    FutexArg(u8),
+}
+
+/// The structs read whole (src/print_struct_stat.c, src/print_timespec.h,
+/// src/resource.c, src/pipe.c in strace 6.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Struct {
+    /// struct stat: `{st_mode=S_IFREG|0644, st_size=1234, ...}`.
+    Stat,
+    /// struct __kernel_timespec: `{tv_sec=1, tv_nsec=500}`.
+    Timespec,
+    /// int[2] (pipe2): `[3, 4]`.
+    IntPair,
+    /// struct rlimit64: `{rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}`.
+    Rlimit,
+    /// A kernel sigset_t (8 bytes): `[INT TERM]`, `~[KILL STOP]`.
+    Sigset,
+    /// The kernel's struct sigaction (handler, flags, restorer, mask):
+    /// `{sa_handler=SIG_IGN, sa_mask=[], sa_flags=SA_RESTORER, sa_restorer=0x...}`.
+    Sigaction,
+    /// wait4's status: `[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]`.
+    WaitStatus,
+    /// struct new_utsname: `{sysname="Linux", nodename="box", ...}`.
+    Utsname,
+}
+
+/// struct stat's size and the offsets of st_mode, st_rdev and st_size:
+/// x86_64's own layout (arch/x86/include/uapi/asm/stat.h), arm64's the
+/// generic one (include/uapi/asm-generic/stat.h).
+#[cfg(target_arch = "x86_64")]
+const STAT: (usize, usize, usize, usize) = (144, 24, 40, 48);
+#[cfg(not(target_arch = "x86_64"))]
+const STAT: (usize, usize, usize, usize) = (128, 16, 32, 48);
+
+impl Struct {
+    /// Its size in the caller's memory.
+    pub fn size(self) -> usize {
+        match self {
+            Struct::Stat => STAT.0,
+            Struct::Timespec | Struct::Rlimit => 16,
+            Struct::IntPair | Struct::Sigset => 8,
+            Struct::Sigaction => 32,
+            Struct::WaitStatus => 4,
+            Struct::Utsname => 6 * 65,
+        }
+    }
+
+    /// strace's text of the struct in `b` (its whole size).
+    pub fn text(self, b: &[u8]) -> String {
+        let u32_at = |o: usize| u32::from_ne_bytes(b[o..o + 4].try_into().expect("4 bytes"));
+        let u64_at = |o: usize| u64::from_ne_bytes(b[o..o + 8].try_into().expect("8 bytes"));
+        match self {
+            Struct::Stat => {
+                let mode = u32_at(STAT.1);
+                let tail = match mode & 0o170000 {
+                    0o020000 | 0o060000 => format!("st_rdev={}", makedev(u64_at(STAT.2))),
+                    _ => format!("st_size={}", u64_at(STAT.3)),
+                };
+                format!("{{st_mode={}, {tail}, ...}}", symbolic_mode(mode))
+            }
+            Struct::Timespec => format!("{{tv_sec={}, tv_nsec={}}}", u64_at(0) as i64, u64_at(8)),
+            Struct::IntPair => format!("[{}, {}]", u32_at(0) as i32, u32_at(4) as i32),
+            Struct::Rlimit => format!("{{rlim_cur={}, rlim_max={}}}", rlim(u64_at(0)), rlim(u64_at(8))),
+            Struct::Sigset => sigset(u64_at(0)),
+            Struct::Sigaction => {
+                let (handler, flags) = (u64_at(0), u64_at(8));
+                let mut s = format!(
+                    "{{sa_handler={}, sa_mask={}, sa_flags={}",
+                    sa_handler(handler),
+                    sigset(u64_at(24)),
+                    print_flags(flags & 0xffff_ffff, &[x::SIGACT_FLAGS], Some("SA_???"))
+                );
+                if flags & SA_RESTORER != 0 {
+                    s += &format!(", sa_restorer={}", decode::ptr(u64_at(16)));
+                }
+                s + "}"
+            }
+            Struct::WaitStatus => format!("[{}]", wait_status(u32_at(0))),
+            Struct::Utsname => {
+                let field = |k: usize| {
+                    let f = &b[k * 65..(k + 1) * 65];
+                    let end = f.iter().position(|&c| c == 0).unwrap_or(f.len());
+                    let mut q = String::from("\"");
+                    crate::render::escape_into(&mut q, &f[..end]);
+                    q + "\""
+                };
+                format!("{{sysname={}, nodename={}, ...}}", field(0), field(1))
+            }
+        }
+    }
+}
+
+const SA_RESTORER: u64 = 0x0400_0000;
+
+/// A signal's name without `SIG` (sprintsigmask_n): `INT`, `RTMIN`, `RT_1`.
+fn short_signal(sig: u64) -> String {
+    let n = decode::process::signal_name(sig);
+    n.strip_prefix("SIG").map_or(n.clone(), str::to_string)
+}
+
+/// sprintsigmask_n for a 64-bit mask: the set, or `~` and the signals not
+/// in it when two thirds or more are.
+pub fn sigset(mask: u64) -> String {
+    let (prefix, mask) = if mask.count_ones() >= 64 * 2 / 3 { ("~", !mask) } else { ("", mask) };
+    let names: Vec<String> = (0..64).filter(|b| mask & (1 << b) != 0).map(|b| short_signal(b + 1)).collect();
+    format!("{prefix}[{}]", names.join(" "))
+}
+
+/// print_sa_handler: `SIG_DFL`, `SIG_IGN`, `SIG_ERR`, or the address.
+fn sa_handler(h: u64) -> String {
+    match h {
+        0 => "SIG_DFL".into(),
+        1 => "SIG_IGN".into(),
+        u64::MAX => "SIG_ERR".into(),
+        _ => decode::ptr(h),
+    }
+}
+
+/// printstatus: `{WIFEXITED(s) && WEXITSTATUS(s) == 0}`,
+/// `{WIFSIGNALED(s) && WTERMSIG(s) == SIGKILL}` ...
+pub fn wait_status(st: u32) -> String {
+    let sig = |n: u32| decode::process::signal_name(u64::from(n));
+    let (text, rest) = if st & 0xff == 0x7f {
+        let s = (st >> 8) & 0xff;
+        let extra = if s & 0x80 != 0 { " | 0x80" } else { "" };
+        (format!("{{WIFSTOPPED(s) && WSTOPSIG(s) == {}{extra}}}", sig(s & 0x7f)), st & !((s << 8) | 0x7f))
+    } else if st & 0x7f != 0 && st & 0x7f != 0x7f {
+        let core = if st & 0x80 != 0 { " && WCOREDUMP(s)" } else { "" };
+        (format!("{{WIFSIGNALED(s) && WTERMSIG(s) == {}{core}}}", sig(st & 0x7f)), st & !0xff)
+    } else if st & 0x7f == 0 && st != 0xffff {
+        (format!("{{WIFEXITED(s) && WEXITSTATUS(s) == {}}}", (st >> 8) & 0xff), st & !0xff00)
+    } else if st == 0xffff {
+        ("{WIFCONTINUED(s)}".into(), 0)
+    } else {
+        return format!("{st:#x}");
+    };
+    if rest != 0 {
+        return format!("{text} | {:#x}", rest);
+    }
+    text
+}
+
+/// print_symbolic_mode_t: `S_IFREG|0644`, `S_IFDIR|S_ISVTX|0777`; a mode
+/// without a known type as `%#03o`.
+pub fn symbolic_mode(mode: u32) -> String {
+    let ifmt = mode & 0o170000;
+    let name = if ifmt != 0 { x::MODETYPES.iter().find(|(v, _)| *v == u64::from(ifmt)).map(|(_, n)| *n) } else { Some("") };
+    let Some(name) = name else { return octal(u64::from(mode)) };
+    let mut s = String::from(name);
+    if !name.is_empty() {
+        s.push('|');
+    }
+    for (bit, n) in [(0o4000, "S_ISUID|"), (0o2000, "S_ISGID|"), (0o1000, "S_ISVTX|")] {
+        if mode & bit != 0 {
+            s.push_str(n);
+        }
+    }
+    s + &octal(u64::from(mode & 0o777))
+}
+
+/// print_dev_t: `makedev(0x88, 0)` (glibc's major()/minor()).
+fn makedev(dev: u64) -> String {
+    let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & !0xfff);
+    let minor = (dev & 0xff) | ((dev >> 12) & !0xff);
+    let x = |v: u64| if v == 0 { "0".to_string() } else { format!("{v:#x}") };
+    format!("makedev({}, {})", x(major as u32 as u64), x(minor as u32 as u64))
+}
+
+/// print_rlim64_t: `RLIM64_INFINITY`, `8192*1024`, else decimal.
+fn rlim(v: u64) -> String {
+    if v == u64::MAX {
+        "RLIM64_INFINITY".into()
+    } else if v > 1024 && v % 1024 == 0 {
+        format!("{}*1024", v / 1024)
+    } else {
+        v.to_string()
+    }
+}
+
+/// How the result is printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ret {
+    /// Decimal, or `-1 ERRNO (text)`.
+    Plain,
+    /// `%#o` (umask: RVAL_OCTAL).
+    Octal,
+    /// fcntl's F_GETFL and F_GETFD: `0x8002 (flags O_RDWR|O_LARGEFILE)`.
+    Fcntl,
+}
+
+/// One syscall's row: its printers, and how its result is printed.
+pub struct Row {
+    pub name: &'static str,
+    pub args: &'static [Arg],
+    pub ret: Ret,
+}
+
+const fn row(name: &'static str, args: &'static [Arg]) -> Row {
+    Row { name, args, ret: Ret::Plain }
+}
+
+use Arg::*;
+
+const AT: Arg = Flags(x::AT_FLAGS, "AT_???");
+const OPEN_MODES: Arg = Flags(x::OPEN_MODE_FLAGS, "O_???");
+const ACCESS: Arg = Flags(x::ACCESS_MODES, "?_OK");
+const MSG: Arg = Flags(x::MSG_FLAGS, "MSG_???");
+
+/// strace 6.1's printers, by syscall (strace's names). The source of each
+/// row is the decoder of that name in strace's src/.
+pub const ROWS: &[Row] = &[
+    // files (src/open.c, src/close_range.c, src/lseek.c, src/dup.c, src/fcntl.c, src/access.c)
+    row("open", &[Path, OpenFlags, ModeIfCreat(1)]),
+    row("openat", &[AtFd, Path, OpenFlags, ModeIfCreat(2)]),
+    row("creat", &[Path, Octal]),
+    row("close", &[Fd]),
+    row("close_range", &[Typed, Typed, Flags(x::CLOSE_RANGE_FLAGS, "CLOSE_RANGE_???")]),
+    row("lseek", &[Fd, Typed, Xval(x::WHENCE_CODES, "SEEK_???")]),
+    row("dup", &[Fd]),
+    row("dup2", &[Fd, Fd]),
+    row("dup3", &[Fd, Fd, OPEN_MODES]),
+    Row { name: "fcntl", args: &[Fd, FcntlCmd, FcntlArg], ret: Ret::Fcntl },
+    row("pipe2", &[Out(Struct::IntPair), OPEN_MODES]),
+    row("access", &[Path, ACCESS]),
+    row("faccessat", &[AtFd, Path, ACCESS]),
+    row("faccessat2", &[AtFd, Path, ACCESS, Flags(x::FACCESSAT_FLAGS, "AT_???")]),
+    // metadata (src/stat.c, src/readlink.c)
+    row("newfstatat", &[AtFd, Path, Out(Struct::Stat), AT]),
+    row("readlinkat", &[AtFd, Path, Typed, Typed]),
+    // names (src/unlink.c, src/renameat.c, src/mkdir.c, src/chmod.c, src/chown.c, src/umask.c)
+    row("unlinkat", &[AtFd, Path, AT]),
+    row("renameat", &[AtFd, Path, AtFd, Path]),
+    row("renameat2", &[AtFd, Path, AtFd, Path, Flags(x::RENAME_FLAGS, "RENAME_???")]),
+    row("mkdir", &[Path, Octal]),
+    row("mkdirat", &[AtFd, Path, Octal]),
+    row("fchdir", &[Fd]),
+    row("chdir", &[Path]),
+    row("rmdir", &[Path]),
+    row("unlink", &[Path]),
+    row("rename", &[Path, Path]),
+    row("readlink", &[Path, Typed, Typed]),
+    row("stat", &[Path, Out(Struct::Stat)]),
+    row("lstat", &[Path, Out(Struct::Stat)]),
+    row("statfs", &[Path, Typed]),
+    row("statx", &[AtFd, Path, Typed, Typed, Typed]),
+    row("execve", &[Path, Typed, Typed]),
+    row("truncate", &[Path, Typed]),
+    row("chmod", &[Path, Octal]),
+    row("fchmod", &[Fd, Octal]),
+    row("fchmodat", &[AtFd, Path, Octal]),
+    row("chown", &[Path, Uid, Uid]),
+    row("lchown", &[Path, Uid, Uid]),
+    row("fchown", &[Fd, Uid, Uid]),
+    row("fchownat", &[AtFd, Path, Uid, Uid, AT]),
+    Row { name: "umask", args: &[Octal], ret: Ret::Octal },
+    // I/O (src/flock.c, src/fsync.c, src/eventfd.c, src/splice.c)
+    row("flock", &[Fd, Flags(x::FLOCKCMDS, "LOCK_???")]),
+    row("fstat", &[Fd, Out(Struct::Stat)]),
+    row("pipe", &[Out(Struct::IntPair)]),
+    row("nanosleep", &[In(Struct::Timespec), Typed]),
+    row("fsync", &[Fd]),
+    row("fdatasync", &[Fd]),
+    row("ftruncate", &[Fd, Typed]),
+    row("eventfd2", &[Typed, Flags(x::EFD_FLAGS, "EFD_???")]),
+    row("splice", &[Fd, Typed, Fd, Typed, Typed, Flags(x::SPLICE_FLAGS, "SPLICE_F_???")]),
+    row("copy_file_range", &[Fd, Typed, Fd, Typed, Typed, Typed]),
+    row("sendfile", &[Fd, Fd, Typed, Typed]),
+    // polling (src/epoll.c)
+    row("epoll_create1", &[Flags(x::EPOLLFLAGS, "EPOLL_???")]),
+    row("epoll_ctl", &[Fd, Xval(x::EPOLLCTLS, "EPOLL_CTL_???"), Fd, Typed]),
+    // processes (src/signal.c, src/wait.c, src/process.c)
+    row("kill", &[Typed, Signal]),
+    row("rt_sigaction", &[Signal, In(Struct::Sigaction), Out(Struct::Sigaction), Typed]),
+    row("rt_sigprocmask", &[Xval(x::SIGPROCMASKCMDS, "SIG_???"), In(Struct::Sigset), Out(Struct::Sigset), Typed]),
+    row("uname", &[Out(Struct::Utsname)]),
+    row("tkill", &[Typed, Signal]),
+    row("tgkill", &[Typed, Typed, Signal]),
+    row("wait4", &[Typed, Out(Struct::WaitStatus), Flags(x::WAIT4_OPTIONS, "W???"), Typed]),
+    row("set_tid_address", &[Addr]),
+    row("arch_prctl", &[Xval(x::ARCHVALS, "ARCH_???"), Addr]),
+    row("prlimit64", &[Typed, Xval(x::RESOURCES, "RLIMIT_???"), In(Struct::Rlimit), Out(Struct::Rlimit)]),
+    // memory (src/mem.c)
+    row("mmap", &[Addr, Typed, Prot, MmapFlags, Fd, Hex]),
+    row("mprotect", &[Addr, Typed, Prot]),
+    row("munmap", &[Addr, Typed]),
+    row("mremap", &[Addr, Typed, Typed, Flags(x::MREMAP_FLAGS, "MREMAP_???"), Addr]),
+    row("madvise", &[Addr, Typed, Xval(x::MADVISE_CMDS, "MADV_???")]),
+    row("brk", &[Addr]),
+    // network (src/net.c, src/sockaddr.c)
+    row("socket", &[Domain, SockType, SockProto(0)]),
+    row("socketpair", &[Domain, SockType, SockProto(0), Typed]),
+    row("listen", &[Fd, Typed]),
+    row("shutdown", &[Fd, Xval(x::SHUTDOWN_MODES, "SHUT_???")]),
+    row("accept4", &[Fd, Typed, Typed, Flags(x::SOCK_TYPE_FLAGS, "SOCK_???")]),
+    row("sendto", &[Fd, Typed, Typed, MSG, Typed, Typed]),
+    row("recvfrom", &[Fd, Typed, Typed, MSG, Typed, Typed]),
+    row("sendmsg", &[Fd, Typed, MSG]),
+    row("recvmsg", &[Fd, Typed, MSG]),
+    // signals (src/signal.c)
+    // time and misc (src/futex.c, src/time.c, src/getrandom.c, src/affinity.c)
+    row("futex", &[Addr, FutexOp, FutexArg(2), FutexArg(3), FutexArg(4), FutexArg(5)]),
+    row("clock_gettime", &[Xval(x::CLOCKNAMES, "CLOCK_???"), Out(Struct::Timespec)]),
+    row("clock_getres", &[Xval(x::CLOCKNAMES, "CLOCK_???"), Out(Struct::Timespec)]),
+    row("clock_nanosleep", &[Xval(x::CLOCKNAMES, "CLOCK_???"), Flags(x::CLOCKFLAGS, "TIMER_???"), Typed, Typed]),
+    row("getrandom", &[Typed, Typed, Flags(x::GETRANDOM_FLAGS, "GRND_???")]),
+    row("set_robust_list", &[Addr, Typed]),
+    row("sched_getaffinity", &[Typed, Typed, Typed]),
+];
+
+/// The struct argument `i` of `syscall` is, and whether it is read at
+/// return (true) or at entry.
+pub fn struct_of(syscall: &str, i: usize) -> Option<(Struct, bool)> {
+    match row_of(syscall)?.args.get(i)? {
+        In(s) => Some((*s, false)),
+        Out(s) => Some((*s, true)),
+        _ => None,
+    }
+}
+
+/// Whether argument `i` of `syscall` is a path (strace's printpath).
+pub fn is_path(syscall: &str, i: usize) -> bool {
+    row_of(syscall).and_then(|r| r.args.get(i)).is_some_and(|a| matches!(a, Path))
+}
+
+/// The row of `syscall`, if strace's decoder for it is transcribed.
+pub fn row_of(syscall: &str) -> Option<&'static Row> {
+    ROWS.iter().find(|r| r.name == syscall)
+}
+
+const AT_FDCWD: i32 = -100;
+const O_CREAT: u64 = 0o100;
+const TMPFILE_BIT: u64 = 0o20000000; // __O_TMPFILE, the kernel's
+const AF_INET: u64 = 2;
+const AF_INET6: u64 = 10;
+
+/// `%#03o`: `000`, `007`, `0644`.
+pub fn octal(v: u64) -> String {
+    let s = if v == 0 { "0".to_string() } else { format!("0{v:o}") };
+    format!("{s:0>3}")
+}
+
+/// open()'s flags as strace's tprint_open_modes() spells them.
+pub fn open_flags(flags: u64) -> String {
+    let flags = flags & 0xffff_ffff;
+    let access = print_xval(flags & 3, x::OPEN_ACCESS_MODES, "O_???");
+    let rest = flags & !3;
+    if rest == 0 {
+        return access;
+    }
+    format!("{access}|{}", print_flags(rest, &[x::OPEN_MODE_FLAGS], None))
+}
+
+/// socket()'s type: the base type, then its flags (src/net.c tprint_sock_type).
+fn sock_type(v: u64) -> String {
+    let v = v & 0xffff_ffff;
+    let base = print_xval(v & 0xf, x::SOCKTYPES, "SOCK_???");
+    let flags = v & !0xf;
+    if flags == 0 {
+        return base;
+    }
+    format!("{base}|{}", print_flags(flags, &[x::SOCK_TYPE_FLAGS], None))
+}
+
+/// The futex operation's argument at `index`, or None where strace prints
+/// none for that operation (src/futex.c do_futex).
+fn futex_arg(op: u64, index: u8, v: u64) -> Option<String> {
+    let cmd = op & 127;
+    let u = |v: u64| (v as u32).to_string();
+    // FUTEX_WAIT 0, WAKE 1, FD 2, REQUEUE 3, CMP_REQUEUE 4, WAKE_OP 5,
+    // LOCK_PI 6, UNLOCK_PI 7, TRYLOCK_PI 8, WAIT_BITSET 9, WAKE_BITSET 10,
+    // WAIT_REQUEUE_PI 11, CMP_REQUEUE_PI 12, LOCK_PI2 13.
+    match (cmd, index) {
+        (0 | 9 | 10 | 1 | 2 | 3 | 4 | 5 | 11 | 12, 2) => Some(u(v)),
+        (0 | 9 | 6 | 13 | 11, 3) => Some(decode::ptr(v)),
+        (3 | 4 | 5 | 12, 3) => Some(u(v)),
+        (3 | 4 | 5 | 11 | 12, 4) => Some(decode::ptr(v)),
+        (4 | 12, 5) => Some(u(v)),
+        (9 | 10, 5) => Some(if v as u32 == u32::MAX { "FUTEX_BITSET_MATCH_ANY".into() } else { format!("{:#x}", v as u32) }),
+        (5, 5) => Some(format!("{:#x}", v as u32)),
+        _ => None,
+    }
+}
+
+/// fcntl()'s third argument for the command `cmd`, or None where strace
+/// prints none (src/fcntl.c print_fcntl).
+fn fcntl_arg(cmd: u64, v: u64) -> Option<String> {
+    let name = x::FCNTLCMDS.iter().find(|(c, _)| *c == cmd & 0xffff_ffff).map(|(_, n)| *n)?;
+    match name {
+        "F_SETFD" => Some(print_flags(v & 0xffff_ffff, &[x::FDFLAGS], Some("FD_???"))),
+        "F_SETFL" => Some(open_flags(v)),
+        "F_SETOWN" | "F_SETPIPE_SZ" | "F_DUPFD" | "F_DUPFD_CLOEXEC" => Some((v as i32).to_string()),
+        "F_SETSIG" => Some(decode::process::signal_name(v)),
+        "F_ADD_SEALS" => Some(print_flags(v, &[x::F_SEALS], Some("F_SEAL_???"))),
+        "F_SETLEASE" | "F_NOTIFY" => Some(v.to_string()),
+        "F_GETFD" | "F_GETFL" | "F_GETOWN" | "F_GETSIG" | "F_GETLEASE" | "F_GETPIPE_SZ" | "F_GET_SEALS" => None,
+        _ => Some(decode::ptr(v)),
+    }
+}
+
+/// Argument `i` printed as `row` says, given all six argument words and
+/// the bytes read for it (a struct whole, or None) and the result: None where the C type
+/// decides, Some(None) where strace leaves the argument out.
+pub fn text(row: &Row, i: usize, args: &[u64; 6], read: Option<&[u8]>, ret: i64) -> Option<Option<String>> {
+    let p = *row.args.get(i)?;
+    let v = args[i];
+    let s = match p {
+        In(_) | Out(_) if v == 0 => "NULL".into(),
+        // wait4 found no child to report (WNOHANG): nothing was written.
+        Out(Struct::WaitStatus) if ret == 0 => decode::ptr(v),
+        In(st) | Out(st) => match read {
+            Some(b) if b.len() >= st.size() => st.text(b),
+            _ => decode::ptr(v),
+        },
+        Typed | Path => return None,
+        Fd => (v as i32).to_string(),
+        AtFd if v as i32 == AT_FDCWD => "AT_FDCWD".into(),
+        AtFd => (v as i32).to_string(),
+        Addr => decode::ptr(v),
+        Octal => octal(v & 0xffff_ffff),
+        OpenFlags => open_flags(v),
+        ModeIfCreat(f) if args[f as usize] & (O_CREAT | TMPFILE_BIT) == 0 => return Some(None),
+        ModeIfCreat(_) => octal(v & 0xffff_ffff),
+        Flags(t, d) => print_flags(v & 0xffff_ffff, &[t], Some(d)),
+        Xval(t, d) => print_xval(v & 0xffff_ffff, t, d),
+        Signal => decode::process::signal_name(v),
+        Uid if v as u32 == u32::MAX => "-1".into(),
+        Uid => (v as u32).to_string(),
+        Prot => decode::mem::prot(v),
+        MmapFlags => decode::mem::mmap_flags(v),
+        Hex => decode::hex(v),
+        Domain => decode::net::address_family(v),
+        SockType => sock_type(v),
+        SockProto(d) if matches!(args[d as usize] & 0xffff_ffff, AF_INET | AF_INET6) => decode::net::inet_protocol(v),
+        SockProto(_) => (v as i32).to_string(),
+        FcntlCmd => print_xval(v & 0xffff_ffff, x::FCNTLCMDS, "F_???"),
+        FcntlArg => return Some(fcntl_arg(args[1], v)),
+        FutexOp => print_xval(v & 0xffff_ffff, x::FUTEXOPS, "FUTEX_???"),
+        FutexArg(k) => return Some(futex_arg(args[1], k, v)),
+    };
+    Some(Some(s))
+}
+
+/// The result as `row` says, when it is not an error; None for the plain
+/// decimal result.
+pub fn result(row: &Row, args: &[u64; 6], ret: i64) -> Option<String> {
+    if ret < 0 && ret > -4096 {
+        return None;
+    }
+    match row.ret {
+        Ret::Plain => None,
+        Ret::Octal => Some(octal(ret as u64)),
+        Ret::Fcntl => {
+            let cmd = print_xval(args[1] & 0xffff_ffff, x::FCNTLCMDS, "");
+            match cmd.as_str() {
+                "F_GETFL" => Some(format!("{:#x} (flags {})", ret, open_flags(ret as u64))),
+                "F_GETFD" if ret != 0 => {
+                    let mut s = String::new();
+                    let _ = write!(s, "{:#x} (flags {})", ret, print_flags(ret as u64, &[x::FDFLAGS], None));
+                    Some(s)
+                }
+                _ => None,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(name: &str, args: [u64; 6]) -> Vec<Option<String>> {
+        let r = row_of(name).unwrap();
+        (0..r.args.len()).map(|i| text(r, i, &args, None, 0).unwrap_or(Some("typed".into()))).collect()
+    }
+
+    fn shown(v: Vec<Option<String>>) -> String {
+        v.into_iter().flatten().collect::<Vec<_>>().join(", ")
+    }
+
+    // Each expectation is strace 6.1's line for the same call (x86_64).
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn file_calls_as_strace_prints_them() {
+        assert_eq!(shown(line("openat", [-100i64 as u64, 0, 0o2001101, 0o640, 0, 0])), "AT_FDCWD, typed, O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC, 0640");
+        assert_eq!(shown(line("openat", [-100i64 as u64, 0, 0o400000 | 0o200000, 0, 0, 0])), "AT_FDCWD, typed, O_RDONLY|O_NOFOLLOW|O_DIRECTORY");
+        assert_eq!(shown(line("lseek", [3, 5, 2, 0, 0, 0])), "3, typed, SEEK_END");
+        assert_eq!(shown(line("access", [0, 6, 0, 0, 0, 0])), "typed, R_OK|W_OK");
+        assert_eq!(shown(line("access", [0, 0, 0, 0, 0, 0])), "typed, F_OK");
+        assert_eq!(shown(line("faccessat2", [4, 0, 1, 0x300, 0, 0])), "4, typed, X_OK, AT_SYMLINK_NOFOLLOW|AT_EACCESS");
+        assert_eq!(shown(line("mkdir", [0, 0o755, 0, 0, 0, 0])), "typed, 0755");
+        assert_eq!(shown(line("dup3", [3, 20, 0o2000000, 0, 0, 0])), "3, 20, O_CLOEXEC");
+        assert_eq!(shown(line("unlinkat", [4, 0, 0x200, 0, 0, 0])), "4, typed, AT_REMOVEDIR");
+        assert_eq!(shown(line("fchownat", [4, 0, 0, u32::MAX as u64, 0x100, 0])), "4, typed, 0, -1, AT_SYMLINK_NOFOLLOW");
+        assert_eq!(shown(line("flock", [3, 6, 0, 0, 0, 0])), "3, LOCK_EX|LOCK_NB");
+        assert_eq!(shown(line("eventfd2", [3, 0o2004000, 0, 0, 0, 0])), "typed, EFD_CLOEXEC|EFD_NONBLOCK");
+        assert_eq!(shown(line("close_range", [30, u32::MAX as u64, 4, 0, 0, 0])), "typed, typed, CLOSE_RANGE_CLOEXEC");
+        assert_eq!(shown(line("renameat2", [4, 0, 4, 0, 1, 0])), "4, typed, 4, typed, RENAME_NOREPLACE");
+        assert_eq!(octal(0), "000");
+        assert_eq!(octal(0o22), "022");
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn fcntl_prints_by_command_and_its_result() {
+        let r = row_of("fcntl").unwrap();
+        assert_eq!(shown(line("fcntl", [3, 2, 1, 0, 0, 0])), "3, F_SETFD, FD_CLOEXEC");
+        assert_eq!(shown(line("fcntl", [3, 3, 0, 0, 0, 0])), "3, F_GETFL");
+        assert_eq!(shown(line("fcntl", [3, 1030, 40, 0, 0, 0])), "3, F_DUPFD_CLOEXEC, 40");
+        assert_eq!(result(r, &[3, 3, 0, 0, 0, 0], 0x8001).as_deref(), Some("0x8001 (flags O_WRONLY|O_LARGEFILE)"));
+        assert_eq!(result(r, &[3, 1, 0, 0, 0, 0], 1).as_deref(), Some("0x1 (flags FD_CLOEXEC)"));
+        assert_eq!(result(r, &[3, 1, 0, 0, 0, 0], 0), None);
+        assert_eq!(result(row_of("umask").unwrap(), &[0o22, 0, 0, 0, 0, 0], 0o22).as_deref(), Some("022"));
+    }
+
+    #[test]
+    fn structs_as_strace_prints_them() {
+        let mut st = vec![0u8; Struct::Stat.size()];
+        st[STAT.1..STAT.1 + 4].copy_from_slice(&0o100644u32.to_ne_bytes());
+        st[STAT.3..STAT.3 + 8].copy_from_slice(&1234u64.to_ne_bytes());
+        assert_eq!(Struct::Stat.text(&st), "{st_mode=S_IFREG|0644, st_size=1234, ...}");
+        st[STAT.1..STAT.1 + 4].copy_from_slice(&0o020620u32.to_ne_bytes());
+        st[STAT.2..STAT.2 + 8].copy_from_slice(&((0x88u64 << 8) | 3).to_ne_bytes());
+        assert_eq!(Struct::Stat.text(&st), "{st_mode=S_IFCHR|0620, st_rdev=makedev(0x88, 0x3), ...}");
+        assert_eq!(symbolic_mode(0o41777), "S_IFDIR|S_ISVTX|0777");
+        let mut r = [0u8; 16];
+        r[..8].copy_from_slice(&(8192u64 * 1024).to_ne_bytes());
+        r[8..].copy_from_slice(&u64::MAX.to_ne_bytes());
+        assert_eq!(Struct::Rlimit.text(&r), "{rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}");
+        let row = row_of("pipe2").unwrap();
+        let fds = [3i32.to_ne_bytes(), 4i32.to_ne_bytes()].concat();
+        assert_eq!(text(row, 0, &[0x7ff0, 0, 0, 0, 0, 0], Some(&fds), 0), Some(Some("[3, 4]".into())));
+        assert_eq!(text(row, 0, &[0x7ff0, 0, 0, 0, 0, 0], None, 0), Some(Some("0x7ff0".into())));
+        assert_eq!(text(row_of("prlimit64").unwrap(), 2, &[0; 6], None, 0), Some(Some("NULL".into())));
+        assert_eq!(sigset(0), "[]");
+        assert_eq!(sigset((1 << 1) | (1 << 14)), "[INT TERM]");
+        assert_eq!(sigset(!((1 << 8) | (1 << 18))), "~[KILL STOP]");
+        assert_eq!(sigset(1 << 32), "[RT_1]");
+        assert_eq!(wait_status(0), "{WIFEXITED(s) && WEXITSTATUS(s) == 0}");
+        assert_eq!(wait_status(7 << 8), "{WIFEXITED(s) && WEXITSTATUS(s) == 7}");
+        assert_eq!(wait_status(9), "{WIFSIGNALED(s) && WTERMSIG(s) == SIGKILL}");
+        assert_eq!(wait_status(0x8b), "{WIFSIGNALED(s) && WTERMSIG(s) == SIGSEGV && WCOREDUMP(s)}");
+        let mut sa = [0u8; 32];
+        sa[..8].copy_from_slice(&1u64.to_ne_bytes());
+        sa[8..16].copy_from_slice(&(SA_RESTORER | 0x1000_0000).to_ne_bytes());
+        sa[16..24].copy_from_slice(&0x7f00u64.to_ne_bytes());
+        assert_eq!(Struct::Sigaction.text(&sa), "{sa_handler=SIG_IGN, sa_mask=[], sa_flags=SA_RESTORER|SA_RESTART, sa_restorer=0x7f00}");
+    }
+
+    #[test]
+    fn memory_network_and_futex_calls_as_strace_prints_them() {
+        assert_eq!(shown(line("madvise", [0x7f00, 8192, 4, 0, 0, 0])), "0x7f00, typed, MADV_DONTNEED");
+        assert_eq!(shown(line("socket", [2, 0o2000001, 0, 0, 0, 0])), "AF_INET, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_IP");
+        assert_eq!(shown(line("socket", [1, 5 | 0o4000, 0, 0, 0, 0])), "AF_UNIX, SOCK_SEQPACKET|SOCK_NONBLOCK, 0");
+        assert_eq!(shown(line("shutdown", [8, 2, 0, 0, 0, 0])), "8, SHUT_RDWR");
+        assert_eq!(shown(line("futex", [0x7f00, 128, 2, 0, 0, 0])), "0x7f00, FUTEX_WAIT_PRIVATE, 2, NULL");
+        assert_eq!(shown(line("futex", [0x7f00, 129, 1, 0, 0, 0])), "0x7f00, FUTEX_WAKE_PRIVATE, 1");
+        assert_eq!(shown(line("kill", [5, 15, 0, 0, 0, 0])), "typed, SIGTERM");
+    }
+}
