@@ -25,12 +25,16 @@ usage: cargo run --release -p argtrace-bench -- [options]
 Options:
   --quick               3 runs per cell and a quarter of the calls (about a minute)
   --runs N              runs per cell (default 5)
-  --workload LIST       comma-separated: mmap, fork, tcp, sock, stream (default: all)
+  --workload LIST       comma-separated: mmap, fork, tcp, sock, stream, getppid,
+                        files (default: all; the last two: argtrace syscall)
   --contender LIST      comma-separated: baseline, empty-bpf, argtrace, argtrace-json,
                         bpftrace, strace, perf-trace, empty-bpf-timed, argtrace-s,
-                        argtrace-T, strace-c, perf-trace-s (default: all; baseline is
-                        always run; argtrace-T is not run on sock, whose events have
-                        no duration, and strace-c, perf-trace-s only on mmap, fork, tcp)
+                        argtrace-T, strace-c, perf-trace-s, argtrace-miss, argtrace-s-all
+                        (default: all; baseline is always run; argtrace-T is not run on
+                        sock, whose events have no duration; strace-c, perf-trace-s only
+                        on mmap, fork, tcp, getppid, files; argtrace-miss (-e trace=openat:
+                        the unselected call) only on getppid; argtrace-s-all (syscall -s
+                        for the whole machine) on getppid, files; bpftrace not on files)
   --calls W=N           calls for workload W (repeatable), e.g. --calls mmap=100000
   --out DIR             where results.md and results.json go (default target/bench)
   --argtrace PATH       the argtrace binary to measure (default: build it with
@@ -38,6 +42,8 @@ Options:
   --no-pin              do not pin the workload and the tracer to separate CPUs
   --no-loss-check       skip the one-page ring buffer drop-count check
   --no-bpf-stats        skip the pass that reads the BPF programs' own run time
+  --stats-runs N        runs per cell of that pass (default 1; its table shows the
+                        median run)
   --keep-output         keep the tracers' output files in DIR/scratch
   --guest               also run the fentry/kprobe/tracepoint comparison in an
                         x86_64 QEMU guest: `cargo xtask vm --kernel 6.1-x86_64
@@ -45,8 +51,8 @@ Options:
   -h, --help            this text
 
 Internal subcommands (used by the benchmark itself):
-  workload mmap|fork|tcp|sock|stream CALLS [--cpu N] [--listener-cpu N]
-  empty-bpf mmap|clone|tcp-connect|sock [--probe tracepoint|kprobe|fentry|cgroup] [--timed]
+  workload mmap|fork|tcp|sock|stream|getppid|files CALLS [--cpu N] [--listener-cpu N]
+  empty-bpf mmap|clone|tcp-connect|sock|syscall [--probe tracepoint|kprobe|fentry|cgroup|tp_btf] [--timed]
   guest-run [--argtrace PATH] [--runs N] [--quick]     (inside a guest)
   guest-report CONSOLE.log                            (the guest tables from its console)
 
@@ -65,6 +71,7 @@ struct Options {
     pub pin: bool,
     pub loss_check: bool,
     pub bpf_stats: bool,
+    pub stats_runs: usize,
     pub keep_output: bool,
     pub guest: bool,
 }
@@ -95,6 +102,7 @@ fn parse(args: &[String]) -> Result<Option<Options>, String> {
         pin: true,
         loss_check: true,
         bpf_stats: true,
+        stats_runs: 1,
         keep_output: false,
         guest: false,
     };
@@ -128,7 +136,7 @@ fn parse(args: &[String]) -> Result<Option<Options>, String> {
                 let mut list = vec![Contender::Baseline];
                 for s in value()?.split(',') {
                     let c = Contender::parse(s).filter(|c| Contender::ALL.contains(c)).ok_or(format!(
-                        "unknown contender `{s}` (baseline, empty-bpf, argtrace, argtrace-json, bpftrace, strace, perf-trace, empty-bpf-timed, argtrace-s, argtrace-T, strace-c, perf-trace-s)"
+                        "unknown contender `{s}` (baseline, empty-bpf, argtrace, argtrace-json, bpftrace, strace, perf-trace, empty-bpf-timed, argtrace-s, argtrace-T, strace-c, perf-trace-s, argtrace-miss, argtrace-s-all)"
                     ))?;
                     if !list.contains(&c) {
                         list.push(c);
@@ -148,6 +156,10 @@ fn parse(args: &[String]) -> Result<Option<Options>, String> {
             "--no-pin" => o.pin = false,
             "--no-loss-check" => o.loss_check = false,
             "--no-bpf-stats" => o.bpf_stats = false,
+            "--stats-runs" => {
+                let v = value()?;
+                o.stats_runs = v.parse::<usize>().ok().filter(|n| *n > 0).ok_or(format!("bad --stats-runs `{v}`"))?;
+            }
             "--keep-output" => o.keep_output = true,
             "--guest" => o.guest = true,
             other => return Err(format!("unexpected argument `{other}`\n\n{HELP}")),
@@ -238,6 +250,8 @@ fn run(opts: &Options, args: &[String]) -> Result<(), String> {
         let wanted: Vec<Contender> = [
             Contender::Empty,
             Contender::ArgtraceText,
+            Contender::ArgtraceMiss,
+            Contender::ArgtraceSummaryAll,
             Contender::EmptyTimed,
             Contender::ArgtraceDurations,
             Contender::ArgtraceSummary,
@@ -248,9 +262,9 @@ fn run(opts: &Options, args: &[String]) -> Result<(), String> {
         .collect();
         match bpfinfo::enable_stats() {
             Ok(on) => {
-                eprintln!("[bpf stats] one run each with kernel.bpf_stats on");
+                eprintln!("[bpf stats] {} run(s) each with kernel.bpf_stats on", opts.stats_runs);
                 set.bpf_stats = true;
-                bpf_stats = run_cells(&set, calls_for, &opts.workloads, &wanted, 1);
+                bpf_stats = run_cells(&set, calls_for, &opts.workloads, &wanted, opts.stats_runs);
                 set.bpf_stats = false;
                 drop(on);
             }

@@ -17,6 +17,11 @@ pub enum Contender {
     Empty,
     ArgtraceText,
     ArgtraceJson,
+    /// `argtrace syscall -e trace=openat` on a loop of another syscall: the
+    /// bitmap-miss cost of an unselected call.
+    ArgtraceMiss,
+    /// `argtrace syscall -s` for the whole machine (no -p).
+    ArgtraceSummaryAll,
     Bpftrace,
     Strace,
     PerfTrace,
@@ -42,7 +47,7 @@ pub enum Contender {
 }
 
 impl Contender {
-    pub const ALL: [Contender; 12] = [
+    pub const ALL: [Contender; 14] = [
         Contender::Baseline,
         Contender::Empty,
         Contender::ArgtraceText,
@@ -55,6 +60,8 @@ impl Contender {
         Contender::ArgtraceDurations,
         Contender::StraceSummary,
         Contender::PerfTraceSummary,
+        Contender::ArgtraceMiss,
+        Contender::ArgtraceSummaryAll,
     ];
 
     /// The short name used on the command line and in the JSON.
@@ -64,6 +71,8 @@ impl Contender {
             Contender::Empty => "empty-bpf",
             Contender::ArgtraceText => "argtrace",
             Contender::ArgtraceJson => "argtrace-json",
+            Contender::ArgtraceMiss => "argtrace-miss",
+            Contender::ArgtraceSummaryAll => "argtrace-s-all",
             Contender::Bpftrace => "bpftrace",
             Contender::Strace => "strace",
             Contender::PerfTrace => "perf-trace",
@@ -146,19 +155,30 @@ impl Contender {
         match self {
             Contender::Baseline => "no tracer".into(),
             Contender::Empty => "empty BPF program (same hooks)".into(),
-            Contender::ArgtraceText => format!("`argtrace {} -p PID -o FILE`", w.subject()),
-            Contender::ArgtraceJson => format!("`argtrace {} --json -p PID -o FILE`", w.subject()),
+            Contender::ArgtraceText => format!("`argtrace {}{} -p PID -o FILE`", w.subject(), select(self, w)),
+            Contender::ArgtraceJson => format!("`argtrace {}{} --json -p PID -o FILE`", w.subject(), select(self, w)),
+            Contender::ArgtraceMiss => format!("`argtrace {}{} -p PID -o FILE`", w.subject(), select(self, w)),
+            Contender::ArgtraceSummaryAll => format!("`argtrace {} -s -o FILE` (the whole machine)", w.subject()),
+            Contender::Bpftrace if w == Workload::Getppid => {
+                "`bpftrace -o FILE` (raw_syscalls sys_enter/sys_exit, args kept by tid, one printf per call)".into()
+            }
             Contender::Bpftrace if w == Workload::Sock => {
                 "`bpftrace -o FILE` (syscall tracepoints: socket, bind's request and result, close)".into()
             }
             Contender::Bpftrace => "`bpftrace -o FILE` (same tracepoints, same fields)".into(),
             Contender::Strace => format!("`strace -f -e trace={} -p PID -o FILE`", strace_set(w)),
+            Contender::PerfTrace if perf_set(w).is_empty() => "`perf trace -p PID -o FILE`".into(),
             Contender::PerfTrace => format!("`perf trace -e {} -p PID -o FILE`", perf_set(w)),
             Contender::EmptyIn(m) => format!("empty BPF program, {} hooks", m.name()),
             Contender::ArgtraceIn(m) => format!("`argtrace {} --probe {} -p PID -o FILE`", w.subject(), m.name()),
             Contender::ArgtraceSummary => format!("`argtrace {} -s -p PID -o FILE`", w.subject()),
+            Contender::ArgtraceDurations if w.is_syscall() => {
+                format!("`argtrace {}{} -T -p PID -o FILE`", w.subject(), select(self, w))
+            }
             Contender::ArgtraceDurations => format!("`argtrace {} -T -p PID -o FILE`", w.subject()),
             Contender::EmptyTimed => "empty BPF program (same hooks as -s, -T)".into(),
+            Contender::StraceSummary if w.is_syscall() => "`strace -c -f -p PID -o FILE`".into(),
+            Contender::PerfTraceSummary if w.is_syscall() => "`perf trace -s -p PID -o FILE`".into(),
             Contender::StraceSummary => format!("`strace -c -f -e trace={} -p PID -o FILE`", strace_set(w)),
             Contender::PerfTraceSummary => format!("`perf trace -s -e {} -p PID -o FILE`", perf_set(w)),
             Contender::ArgtraceSummaryIn(m) => {
@@ -189,7 +209,11 @@ impl Contender {
     /// a tenth of them; overhead is per call, so the figures stay comparable.
     pub fn calls(self, w: Workload, calls: u64) -> u64 {
         match (self, w) {
-            (Contender::Strace | Contender::StraceSummary, Workload::Mmap) => (calls / 10).max(1),
+            (Contender::Strace | Contender::StraceSummary, Workload::Mmap | Workload::Files) => (calls / 10).max(1),
+            // getppid costs about 0.1 µs untraced: strace stops twice per
+            // call, perf trace formats every one.
+            (Contender::Strace | Contender::StraceSummary, Workload::Getppid) => (calls / 100).max(1),
+            (Contender::PerfTrace | Contender::PerfTraceSummary, Workload::Getppid) => (calls / 20).max(1),
             _ => calls,
         }
     }
@@ -204,8 +228,13 @@ impl Contender {
                 argtrace::subject::by_name(w.subject()).is_some_and(|s| s.has_calls())
             }
             Contender::StraceSummary | Contender::PerfTraceSummary => {
-                matches!(w, Workload::Mmap | Workload::Fork | Workload::Tcp)
+                matches!(w, Workload::Mmap | Workload::Fork | Workload::Tcp) || w.is_syscall()
             }
+            Contender::ArgtraceMiss => w == Workload::Getppid,
+            Contender::ArgtraceSummaryAll => w.is_syscall(),
+            // bpftrace's one-liner is the tight loop's; on the file walk the
+            // comparison is the issue's: the empty program, strace, perf trace.
+            Contender::Bpftrace => w != Workload::Files,
             _ => true,
         }
     }
@@ -215,6 +244,8 @@ impl Contender {
             self,
             Contender::ArgtraceText
                 | Contender::ArgtraceJson
+                | Contender::ArgtraceMiss
+                | Contender::ArgtraceSummaryAll
                 | Contender::ArgtraceIn(_)
                 | Contender::ArgtraceSummary
                 | Contender::ArgtraceDurations
@@ -227,8 +258,10 @@ impl Contender {
     /// program time is measured against.
     pub fn floor(self) -> Option<Contender> {
         match self {
-            Contender::ArgtraceText | Contender::ArgtraceJson => Some(Contender::Empty),
-            Contender::ArgtraceSummary | Contender::ArgtraceDurations => Some(Contender::EmptyTimed),
+            Contender::ArgtraceText | Contender::ArgtraceJson | Contender::ArgtraceMiss => Some(Contender::Empty),
+            Contender::ArgtraceSummary | Contender::ArgtraceDurations | Contender::ArgtraceSummaryAll => {
+                Some(Contender::EmptyTimed)
+            }
             Contender::ArgtraceIn(m) => Some(Contender::EmptyIn(m)),
             Contender::ArgtraceSummaryIn(m) | Contender::ArgtraceDurationsIn(m) => Some(Contender::EmptyTimedIn(m)),
             _ => None,
@@ -243,11 +276,47 @@ fn strace_set(w: Workload) -> &'static str {
         Workload::Tcp => "connect",
         Workload::Sock => "socket,bind,close",
         Workload::Stream => crate::stream::SYSCALLS,
+        Workload::Getppid => "all",
+        Workload::Files => "%file",
     }
 }
 
+/// perf trace's -e list; empty: every syscall (no -e).
 fn perf_set(w: Workload) -> &'static str {
-    strace_set(w)
+    match w {
+        Workload::Getppid => "",
+        // strace's %file of the walk: its openat and statx (newfstatat: find's).
+        Workload::Files => "openat,statx,newfstatat",
+        _ => strace_set(w),
+    }
+}
+
+/// argtrace syscall's selection: the file class on the file walk (issue 19's
+/// cell), one other syscall for the bitmap miss, else every syscall.
+fn select(c: Contender, w: Workload) -> &'static str {
+    match (c, w) {
+        (Contender::ArgtraceMiss, _) => " -e trace=openat",
+        (Contender::ArgtraceText | Contender::ArgtraceJson | Contender::ArgtraceDurations, Workload::Files) => {
+            " -e trace=%file"
+        }
+        _ => "",
+    }
+}
+
+/// select() as arguments.
+fn select_args(c: Contender, w: Workload) -> Vec<String> {
+    select(c, w).split_whitespace().map(str::to_string).collect()
+}
+
+/// strace's or perf trace's `-e` arguments; none for perf on every syscall.
+fn trace_args(perf: bool, w: Workload) -> Vec<String> {
+    if !perf {
+        vec![s("-e"), format!("trace={}", strace_set(w))]
+    } else if perf_set(w).is_empty() {
+        vec![]
+    } else {
+        vec![s("-e"), s(perf_set(w))]
+    }
 }
 
 /// How we learn that a tracer is attached.
@@ -313,8 +382,6 @@ fn s(v: &str) -> String {
 /// listener, for the TCP workload, is on `port`), writing to `output`.
 pub fn launch(c: Contender, w: Workload, tools: &Tools, pid: i32, port: u16, output: &Path) -> Option<Launch> {
     let out = output.display().to_string();
-    let len = MMAP_LEN;
-    let sig = |prefix: String, all: &[String]| Signature { prefix, all: all.to_vec() };
     let l = match c {
         Contender::Baseline => return None,
         Contender::Empty | Contender::EmptyIn(_) | Contender::EmptyTimed | Contender::EmptyTimedIn(_) => Launch {
@@ -331,18 +398,15 @@ pub fn launch(c: Contender, w: Workload, tools: &Tools, pid: i32, port: u16, out
             output: None,
             signature: Signature::default(),
         },
-        Contender::ArgtraceSummary | Contender::ArgtraceSummaryIn(_) => Launch {
+        Contender::ArgtraceSummary | Contender::ArgtraceSummaryIn(_) | Contender::ArgtraceSummaryAll => Launch {
             program: tools.argtrace.to_path_buf(),
-            args: vec![
-                s(w.subject()),
-                s("-s"),
-                s("--probe"),
-                s(c.mode(w).name()),
-                s("-p"),
-                pid.to_string(),
-                s("-o"),
-                out,
-            ],
+            args: {
+                let mut a = vec![s(w.subject()), s("-s"), s("--probe"), s(c.mode(w).name()), s("-o"), out];
+                if c != Contender::ArgtraceSummaryAll {
+                    a.extend([s("-p"), pid.to_string()]);
+                }
+                a
+            },
             ready: Ready::StderrPrefix(s("argtrace: tracing")),
             stop: Stop::Now,
             // A table, not events: its count is the stderr line's.
@@ -351,35 +415,28 @@ pub fn launch(c: Contender, w: Workload, tools: &Tools, pid: i32, port: u16, out
         },
         Contender::ArgtraceText
         | Contender::ArgtraceJson
+        | Contender::ArgtraceMiss
         | Contender::ArgtraceIn(_)
         | Contender::ArgtraceDurations
         | Contender::ArgtraceDurationsIn(_) => {
             let json = c == Contender::ArgtraceJson;
             let mut args =
                 vec![s(w.subject()), s("--probe"), s(c.mode(w).name()), s("-p"), pid.to_string(), s("-o"), out];
+            args.extend(select_args(c, w));
             if json {
                 args.push(s("--json"));
             }
             if matches!(c, Contender::ArgtraceDurations | Contender::ArgtraceDurationsIn(_)) {
                 args.push(s("-T"));
             }
-            let signature = match (w, json) {
-                (Workload::Mmap, false) => sig(s(""), &[format!("mmap(NULL, {len},")]),
-                (Workload::Mmap, true) => sig(s(""), &[format!("\"len\": {len},")]),
-                (Workload::Fork, false) => sig(format!("argtrace-bench {pid}/"), &[s(" clone(")]),
-                (Workload::Fork, true) => sig(s(""), &[format!("\"pid\": {pid},"), s("\"syscall\": \"clone\"")]),
-                (Workload::Tcp, false) => sig(s(""), &[format!("dst=[::1]:{port})")]),
-                (Workload::Tcp, true) => sig(s(""), &[format!("\"dport\": {port}}}")]),
-                (Workload::Sock, false) => sig(s(""), &[s(sockchurn::ARGTRACE_TEXT)]),
-                (Workload::Sock, true) => sig(s(""), &[s(sockchurn::ARGTRACE_JSON)]),
-                (Workload::Stream, json) => sig(s(""), &crate::stream::argtrace_marks(json, port)),
-            };
+            let signature = signature(c, w, pid, port);
             Launch {
                 program: tools.argtrace.to_path_buf(),
                 args,
                 ready: Ready::StderrPrefix(s("argtrace: tracing")),
                 stop: Stop::Now,
-                output: Some(output.to_path_buf()),
+                // The miss cell selects none of the loop's calls: its count is the stderr line's.
+                output: (c != Contender::ArgtraceMiss).then(|| output.to_path_buf()),
                 signature,
             }
         }
@@ -389,40 +446,26 @@ pub fn launch(c: Contender, w: Workload, tools: &Tools, pid: i32, port: u16, out
             ready: Ready::BpfTracepoints(s("Attaching "), 2),
             stop: Stop::WhenQuiet,
             output: Some(output.to_path_buf()),
-            signature: match w {
-                Workload::Mmap => sig(s(""), &[format!("mmap(0x0, {len},")]),
-                Workload::Fork => sig(format!("argtrace-bench {pid}/"), &[s(" clone(")]),
-                Workload::Tcp => sig(s(""), &[format!("-> [::1]:{port})")]),
-                Workload::Sock => sig(s(""), &[s(sockchurn::BPFTRACE_BIND)]),
-                Workload::Stream => sig(s(""), &crate::stream::bpftrace_marks(port)),
-            },
+            signature: signature(c, w, pid, port),
         },
         Contender::Strace => Launch {
             program: PathBuf::from("strace"),
-            args: vec![s("-f"), s("-e"), format!("trace={}", strace_set(w)), s("-p"), pid.to_string(), s("-o"), out],
+            args: [vec![s("-f")], trace_args(false, w), vec![s("-p"), pid.to_string(), s("-o"), out]].concat(),
             ready: Ready::StderrPrefix(format!("strace: Process {pid} attached")),
             stop: Stop::WhenQuiet,
             output: Some(output.to_path_buf()),
-            signature: match w {
-                Workload::Mmap => sig(format!("{pid} "), &[format!("mmap(NULL, {len},")]),
-                Workload::Fork => sig(format!("{pid} "), &[s("clone(")]),
-                Workload::Tcp => sig(format!("{pid} "), &[format!("sin6_port=htons({port})")]),
-                Workload::Sock => sig(format!("{pid} "), &[s("bind("), s("sin_port=htons(0)")]),
-                Workload::Stream => sig(format!("{pid} "), &crate::stream::strace_marks()),
-            },
+            signature: signature(c, w, pid, port),
         },
         Contender::StraceSummary => Launch {
             program: PathBuf::from("strace"),
-            args: vec![
-                s("-c"),
-                s("-f"),
-                s("-e"),
-                format!("trace={}", strace_set(w)),
-                s("-p"),
-                pid.to_string(),
-                s("-o"),
-                out,
-            ],
+            args: {
+                let mut a = vec![s("-c"), s("-f")];
+                if !w.is_syscall() {
+                    a.extend(trace_args(false, w));
+                }
+                a.extend([s("-p"), pid.to_string(), s("-o"), out]);
+                a
+            },
             ready: Ready::StderrPrefix(format!("strace: Process {pid} attached")),
             stop: Stop::WhenQuiet,
             output: None,
@@ -430,7 +473,14 @@ pub fn launch(c: Contender, w: Workload, tools: &Tools, pid: i32, port: u16, out
         },
         Contender::PerfTraceSummary => Launch {
             program: PathBuf::from("perf"),
-            args: vec![s("trace"), s("-s"), s("-e"), s(perf_set(w)), s("-p"), pid.to_string(), s("-o"), out],
+            args: {
+                let mut a = vec![s("trace"), s("-s")];
+                if !w.is_syscall() {
+                    a.extend(trace_args(true, w));
+                }
+                a.extend([s("-p"), pid.to_string(), s("-o"), out]);
+                a
+            },
             ready: Ready::PerfEventFds,
             stop: Stop::WhenQuiet,
             output: None,
@@ -438,21 +488,72 @@ pub fn launch(c: Contender, w: Workload, tools: &Tools, pid: i32, port: u16, out
         },
         Contender::PerfTrace => Launch {
             program: PathBuf::from("perf"),
-            args: vec![s("trace"), s("-e"), s(perf_set(w)), s("-p"), pid.to_string(), s("-o"), out],
+            args: [vec![s("trace")], trace_args(true, w), vec![s("-p"), pid.to_string(), s("-o"), out]].concat(),
             ready: Ready::PerfEventFds,
             stop: Stop::WhenQuiet,
             output: Some(output.to_path_buf()),
-            signature: match w {
-                Workload::Mmap => sig(s(""), &[format!("mmap(len: {len},")]),
-                Workload::Fork => sig(s(""), &[s("clone(clone_flags:")]),
-                // perf trace (without its BPF augmentation) prints the sockaddr as a pointer.
-                Workload::Tcp => sig(s(""), &[s("connect(fd:")]),
-                Workload::Sock => sig(s(""), &[s("bind(fd:")]),
-                Workload::Stream => sig(s(""), &crate::stream::perf_marks()),
-            },
+            signature: signature(c, w, pid, port),
         },
     };
     Some(l)
+}
+
+/// Which output lines of contender `c` are the calls of workload `w`
+/// (process `pid`, listener `port`); none for the others.
+fn signature(c: Contender, w: Workload, pid: i32, port: u16) -> Signature {
+    let len = MMAP_LEN;
+    let sig = |prefix: String, all: &[String]| Signature { prefix, all: all.to_vec() };
+    match c {
+        Contender::ArgtraceText
+        | Contender::ArgtraceJson
+        | Contender::ArgtraceMiss
+        | Contender::ArgtraceIn(_)
+        | Contender::ArgtraceDurations
+        | Contender::ArgtraceDurationsIn(_) => match (w, c == Contender::ArgtraceJson) {
+            (Workload::Mmap, false) => sig(s(""), &[format!("mmap(NULL, {len},")]),
+            (Workload::Mmap, true) => sig(s(""), &[format!("\"len\": {len},")]),
+            (Workload::Fork, false) => sig(format!("argtrace-bench {pid}/"), &[s(" clone(")]),
+            (Workload::Fork, true) => sig(s(""), &[format!("\"pid\": {pid},"), s("\"syscall\": \"clone\"")]),
+            (Workload::Tcp, false) => sig(s(""), &[format!("dst=[::1]:{port})")]),
+            (Workload::Tcp, true) => sig(s(""), &[format!("\"dport\": {port}}}")]),
+            (Workload::Sock, false) => sig(s(""), &[s(sockchurn::ARGTRACE_TEXT)]),
+            (Workload::Sock, true) => sig(s(""), &[s(sockchurn::ARGTRACE_JSON)]),
+            (Workload::Stream, json) => sig(s(""), &crate::stream::argtrace_marks(json, port)),
+            (Workload::Getppid, false) => sig(format!("argtrace-bench {pid}/"), &[s(" getppid() = ")]),
+            (Workload::Getppid, true) => sig(s(""), &[s("\"syscall\": \"getppid\"")]),
+            (Workload::Files, false) => sig(format!("argtrace-bench {pid}/"), &[s(" statx(")]),
+            (Workload::Files, true) => sig(s(""), &[s("\"syscall\": \"statx\"")]),
+        },
+        Contender::Bpftrace => match w {
+            Workload::Mmap => sig(s(""), &[format!("mmap(0x0, {len},")]),
+            Workload::Fork => sig(format!("argtrace-bench {pid}/"), &[s(" clone(")]),
+            Workload::Tcp => sig(s(""), &[format!("-> [::1]:{port})")]),
+            Workload::Sock => sig(s(""), &[s(sockchurn::BPFTRACE_BIND)]),
+            Workload::Stream => sig(s(""), &crate::stream::bpftrace_marks(port)),
+            Workload::Getppid => sig(format!("argtrace-bench {pid}/"), &[format!(" sc{}(", libc::SYS_getppid)]),
+            Workload::Files => sig(s(""), &[s("statx(")]),
+        },
+        Contender::Strace => match w {
+            Workload::Mmap => sig(format!("{pid} "), &[format!("mmap(NULL, {len},")]),
+            Workload::Fork => sig(format!("{pid} "), &[s("clone(")]),
+            Workload::Tcp => sig(format!("{pid} "), &[format!("sin6_port=htons({port})")]),
+            Workload::Sock => sig(format!("{pid} "), &[s("bind("), s("sin_port=htons(0)")]),
+            Workload::Stream => sig(format!("{pid} "), &crate::stream::strace_marks()),
+            Workload::Getppid => sig(format!("{pid} "), &[s("getppid()")]),
+            Workload::Files => sig(format!("{pid} "), &[s("statx(")]),
+        },
+        Contender::PerfTrace => match w {
+            Workload::Mmap => sig(s(""), &[format!("mmap(len: {len},")]),
+            Workload::Fork => sig(s(""), &[s("clone(clone_flags:")]),
+            // perf trace (without its BPF augmentation) prints the sockaddr as a pointer.
+            Workload::Tcp => sig(s(""), &[s("connect(fd:")]),
+            Workload::Sock => sig(s(""), &[s("bind(fd:")]),
+            Workload::Stream => sig(s(""), &crate::stream::perf_marks()),
+            Workload::Getppid => sig(s(""), &[s("getppid()")]),
+            Workload::Files => sig(s(""), &[s("statx(")]),
+        },
+        _ => Signature::default(),
+    }
 }
 
 /// bpftrace on the tracepoints argtrace uses, pairing entry and return per
@@ -498,6 +599,21 @@ tracepoint:syscalls:sys_exit_connect /@call[tid].0/ {{
 }}"#
         ),
         Workload::Sock => sockchurn::bpftrace_body(pid),
+        // The printing form, as argtrace prints every call: the arguments
+        // kept by thread at entry, one line per call at return. (The counting
+        // form, @[args->id] = count(), is argtrace -s's peer, not this.)
+        Workload::Getppid | Workload::Files => format!(
+            r#"
+tracepoint:raw_syscalls:sys_enter /pid == {pid}/ {{
+  @call[tid] = (1, args->id, args->args[0], args->args[1], args->args[2], args->args[3], args->args[4], args->args[5]);
+}}
+tracepoint:raw_syscalls:sys_exit /@call[tid].0/ {{
+  $c = @call[tid];
+  printf("%s %d/%d sc%d(0x%lx, 0x%lx, 0x%lx, 0x%lx, 0x%lx, 0x%lx) = %ld\n",
+         comm, pid, tid, $c.1, $c.2, $c.3, $c.4, $c.5, $c.6, $c.7, args->ret);
+  delete(@call[tid]);
+}}"#
+        ),
     };
     format!("{}\nEND {{ clear(@call); }}\n", body.trim_start())
 }
@@ -539,7 +655,8 @@ mod tests {
         }
         for c in [Contender::StraceSummary, Contender::PerfTraceSummary] {
             for w in Workload::ALL {
-                let expected = matches!(w, Workload::Mmap | Workload::Fork | Workload::Tcp);
+                let expected =
+                    matches!(w, Workload::Mmap | Workload::Fork | Workload::Tcp | Workload::Getppid | Workload::Files);
                 assert_eq!(c.runs_on(w), expected, "{} on {}", c.key(), w.name());
             }
         }

@@ -134,7 +134,12 @@ fn attach(hook: &Hook) -> io::Result<Vec<OwnedFd>> {
         Hook::SocketFilter => Err(io::Error::other("no empty program for a socket filter")),
         // tcp-send's tp_btf program is left out where the kernel lacks its
         // tracepoint, as argtrace leaves it out.
-        Hook::RawTracepoint { name, .. } if !argtrace::sys::tracepoint_exists(name) => Ok(vec![]),
+        // (tracefs mounted first: whether it exists is read there.)
+        Hook::RawTracepoint { name, .. }
+            if argtrace::sys::ensure_tracefs().is_ok() && !argtrace::sys::tracepoint_exists(name) =>
+        {
+            Ok(vec![])
+        }
         Hook::RawTracepoint { name, .. } => {
             let name = std::ffi::CString::new(name.as_str()).map_err(io::Error::other)?;
             let prog = Empty::new(bpf::BPF_PROG_TYPE_RAW_TRACEPOINT, NAME).load_logged()?;

@@ -30,6 +30,8 @@ fn guest_calls(w: Workload, quick: bool) -> u64 {
         Workload::Tcp => 2_000,
         Workload::Sock => 2_000,
         Workload::Stream => 5_000,
+        Workload::Getppid => 100_000,
+        Workload::Files => 20_000,
     };
     if quick {
         full / 4

@@ -132,6 +132,9 @@ pub fn verdicts(r: &Results) -> Vec<Verdict> {
             met: l.exact(),
         });
     }
+    if r.cells.iter().any(|c| c.workload.is_syscall()) {
+        syscall_verdicts(r, &mut v);
+    }
     let argtrace_cells: Vec<&Cell> =
         r.cells.iter().filter(|c| c.contender.is_argtrace() && !c.runs.is_empty()).collect();
     let over_argtrace_runs = |figure: fn(&RunResult) -> Option<f64>| {
@@ -328,11 +331,68 @@ pub fn markdown(r: &Results) -> String {
     md
 }
 
+/// Program time per call of one run with kernel.bpf_stats on.
+fn prog_ns_per_call(run: &RunResult, calls: u64) -> Option<f64> {
+    let progs = run.bpf_progs.as_ref()?;
+    Some(progs.iter().map(|p| p.run_time_ns).sum::<u64>() as f64 / calls as f64)
+}
+
+/// The run of a bpf_stats cell with the median program time per call (the
+/// lower of the two middle ones for an even count).
+fn median_stats_run(c: &Cell) -> Option<&RunResult> {
+    let mut runs: Vec<(f64, &RunResult)> =
+        c.runs.iter().filter_map(|r| Some((prog_ns_per_call(r, c.calls)?, r))).collect();
+    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    runs.get(runs.len().saturating_sub(1) / 2).map(|x| x.1)
+}
+
+/// Program time per call of `c` on `w` in the bpf_stats pass (median run).
+fn stats_per_call(r: &Results, w: Workload, c: Contender) -> Option<f64> {
+    let cell = r.bpf_stats.iter().find(|x| x.workload == w && x.contender == c)?;
+    prog_ns_per_call(median_stats_run(cell)?, cell.calls)
+}
+
+/// Issue 18's targets for `argtrace syscall`, on the programs' own time per
+/// call over the empty program's on the same hooks (tight getppid loop), and
+/// -s for the whole machine against perf trace -s and strace -c (file walk).
+fn syscall_verdicts(r: &Results, v: &mut Vec<Verdict>) {
+    let w = Workload::Getppid;
+    let floor = stats_per_call(r, w, Contender::Empty);
+    for (c, target, limit) in [
+        (Contender::ArgtraceText, "program time ≤ 3 × empty program's (goal 2 ×), traced call", 3.0),
+        (Contender::ArgtraceMiss, "program time ≤ 1.3 × empty program's, unselected call", 1.3),
+    ] {
+        let a = stats_per_call(r, w, c);
+        let x = crate::results::ratio(a, floor);
+        v.push(Verdict {
+            target: target.into(),
+            scope: format!("getppid ({})", c.key()),
+            figure: match (x, a, floor) {
+                (Some(x), Some(a), Some(b)) => format!("{} × ({} vs {} ns)", num(x), num(a), num(b)),
+                _ => "n/a".into(),
+            },
+            met: x.map(|x| x <= limit),
+        });
+    }
+    let w = Workload::Files;
+    let over = |c| overhead_median(&r.cells, w, c);
+    for peer in [Contender::PerfTraceSummary, Contender::StraceSummary] {
+        v.push(overhead_verdict(
+            "-s for the whole machine cheaper per call",
+            format!("files (vs {})", peer.key()),
+            (over(Contender::ArgtraceSummaryAll), over(peer)),
+            ("", ""),
+            |x| x < 1.0,
+        ));
+    }
+}
+
 /// The pass with kernel.bpf_stats on: each tracer's programs' own run time,
 /// which splits the overhead into the program and everything around it.
 fn bpf_stats_markdown(r: &Results) -> String {
     let mut md = String::new();
-    let _ = writeln!(md, "### Time inside the BPF programs (one run each, kernel.bpf_stats on)\n");
+    let n = r.bpf_stats.iter().map(|c| c.runs.len()).max().unwrap_or(0);
+    let _ = writeln!(md, "### Time inside the BPF programs (the median of {n} run(s) each, kernel.bpf_stats on)\n");
     let _ = writeln!(
         md,
         "The kernel's own count of each program's runs and run time during the loop. \
@@ -341,15 +401,9 @@ fn bpf_stats_markdown(r: &Results) -> String {
     let _ = writeln!(md, "| workload | contender | program runs per call | ns in programs per call | over the empty program on the same hooks | ns per program run (each program) | overhead per call, ns |");
     let _ = writeln!(md, "|---|---|--:|--:|--:|---|--:|");
     // Program time per call of a contender, for the ratio to its floor.
-    let per_call = |w: Workload, c: Contender| {
-        r.bpf_stats
-            .iter()
-            .find(|x| x.workload == w && x.contender == c)
-            .and_then(|x| Some((x.calls, x.runs.first()?.bpf_progs.as_ref()?)))
-            .map(|(calls, p)| p.iter().map(|p| p.run_time_ns).sum::<u64>() as f64 / calls as f64)
-    };
+    let per_call = |w: Workload, c: Contender| stats_per_call(r, w, c);
     for c in &r.bpf_stats {
-        let Some(run) = c.runs.first() else {
+        let Some(run) = median_stats_run(c) else {
             let _ = writeln!(md, "| {} | {} | failed | | | | |", c.workload.name(), c.contender.key());
             continue;
         };
@@ -471,8 +525,12 @@ pub fn json(r: &Results) -> Json {
         .iter()
         .map(|c| {
             cell_json(c)
-                .with("loop_ns", c.runs.first().map(|x| x.elapsed_ns))
-                .with("bpf_programs", c.runs.first().map_or(Json::Null, progs_json))
+                .with("loop_ns", median_stats_run(c).map(|x| x.elapsed_ns))
+                .with("bpf_programs", median_stats_run(c).map_or(Json::Null, progs_json))
+                .with(
+                    "bpf_ns_per_call_each_run",
+                    c.runs.iter().filter_map(|x| prog_ns_per_call(x, c.calls)).collect::<Vec<f64>>(),
+                )
                 .with("errors", c.errors.clone())
         })
         .collect();

@@ -25,6 +25,12 @@ pub enum Workload {
     Sock,
     /// tcp-send's: 1 KiB sends on one loopback connection (bench/src/stream.rs).
     Stream,
+    /// `argtrace syscall`'s tight loop: getppid, the cheapest syscall that
+    /// reaches the kernel every time.
+    Getppid,
+    /// `argtrace syscall`'s file-heavy loop: a walk of /usr as find does it
+    /// (openat + getdents64 + close per directory), one statx per entry.
+    Files,
 }
 
 /// The length every mmap of the loop asks for: 7 pages, a size nothing else in
@@ -32,7 +38,20 @@ pub enum Workload {
 pub const MMAP_LEN: usize = 7 * 4096;
 
 impl Workload {
-    pub const ALL: [Workload; 5] = [Workload::Mmap, Workload::Fork, Workload::Tcp, Workload::Sock, Workload::Stream];
+    pub const ALL: [Workload; 7] = [
+        Workload::Mmap,
+        Workload::Fork,
+        Workload::Tcp,
+        Workload::Sock,
+        Workload::Stream,
+        Workload::Getppid,
+        Workload::Files,
+    ];
+
+    /// The workloads of `argtrace syscall` (its own raw_syscalls family).
+    pub fn is_syscall(self) -> bool {
+        matches!(self, Workload::Getppid | Workload::Files)
+    }
 
     /// The workloads of the call subjects, whose probe modes (fentry, kprobe,
     /// tracepoint) the guest comparison measures.
@@ -45,6 +64,8 @@ impl Workload {
             Workload::Tcp => "tcp",
             Workload::Sock => "sock",
             Workload::Stream => "stream",
+            Workload::Getppid => "getppid",
+            Workload::Files => "files",
         }
     }
 
@@ -55,6 +76,10 @@ impl Workload {
             Workload::Tcp => "connect to a listener on [::1], SO_LINGER 0, close",
             Workload::Sock => "socket(AF_INET, SOCK_STREAM) + bind to 127.0.0.1 port 0 + close",
             Workload::Stream => "send() of 1 KiB on one connection to [::1], read by another process",
+            Workload::Getppid => "getppid() in a tight loop (syscall(SYS_getppid): never cached)",
+            Workload::Files => {
+                "a walk of /usr as find does it (openat, getdents64, close per directory), one statx per entry; calls = entries"
+            }
         }
     }
 
@@ -65,6 +90,8 @@ impl Workload {
             "tcp" | "tcp-connect" | "connect" => Some(Workload::Tcp),
             "sock" | "socket" | "churn" => Some(Workload::Sock),
             "stream" | "tcp-send" | "send" => Some(Workload::Stream),
+            "getppid" | "syscall" => Some(Workload::Getppid),
+            "files" | "find" => Some(Workload::Files),
             _ => None,
         }
     }
@@ -77,6 +104,7 @@ impl Workload {
             Workload::Tcp => "tcp-connect",
             Workload::Sock => "sock",
             Workload::Stream => "tcp-send",
+            Workload::Getppid | Workload::Files => "syscall",
         }
     }
 
@@ -85,6 +113,7 @@ impl Workload {
     pub fn host_mode(self) -> ProbeMode {
         match self {
             Workload::Sock => ProbeMode::Cgroup,
+            Workload::Getppid | Workload::Files => ProbeMode::TpBtf,
             _ => ProbeMode::Tracepoint,
         }
     }
@@ -96,6 +125,8 @@ impl Workload {
             Workload::Tcp => 20_000,
             Workload::Sock => 20_000,
             Workload::Stream => 50_000,
+            Workload::Getppid => 1_000_000,
+            Workload::Files => 200_000,
         }
     }
 
@@ -106,13 +137,16 @@ impl Workload {
             Workload::Tcp => 5_000,
             Workload::Sock => 5_000,
             Workload::Stream => 12_500,
+            Workload::Getppid => 250_000,
+            Workload::Files => 50_000,
         }
     }
 }
 
 /// `argtrace-bench workload ...`: never returns.
 pub fn main(args: &[String]) -> ! {
-    let usage = "usage: argtrace-bench workload mmap|fork|tcp|sock|stream CALLS [--cpu N] [--listener-cpu N]";
+    let usage =
+        "usage: argtrace-bench workload mmap|fork|tcp|sock|stream|getppid|files CALLS [--cpu N] [--listener-cpu N]";
     let (Some(kind), Some(calls)) =
         (args.first().and_then(|s| Workload::parse(s)), args.get(1).and_then(|s| s.parse::<u64>().ok()))
     else {
@@ -168,6 +202,8 @@ pub fn main(args: &[String]) -> ! {
         Workload::Tcp => connect_loop(calls, port),
         Workload::Sock => sockchurn::churn_loop(calls),
         Workload::Stream => crate::stream::send_loop(calls, port),
+        Workload::Getppid => getppid_loop(calls),
+        Workload::Files => files_loop(calls),
     };
     let elapsed = sys::monotonic_ns() - start;
 
@@ -197,6 +233,50 @@ fn mmap_loop(calls: u64) -> u64 {
                 continue;
             }
             libc::munmap(p, MMAP_LEN);
+        }
+    }
+    failures
+}
+
+fn getppid_loop(calls: u64) -> u64 {
+    let mut failures = 0;
+    for _ in 0..calls {
+        // SAFETY: getppid takes no arguments and cannot fail.
+        if unsafe { libc::syscall(libc::SYS_getppid) } <= 0 {
+            failures += 1;
+        }
+    }
+    failures
+}
+
+/// Where the file walk starts, and restarts when the tree is exhausted.
+pub const FILES_ROOT: &str = "/usr";
+
+/// Walks FILES_ROOT depth-first, statx (symlink_metadata) on every entry,
+/// until `calls` entries are done; a directory that cannot be read is skipped.
+fn files_loop(calls: u64) -> u64 {
+    let mut done = 0;
+    let mut failures = 0;
+    while done < calls {
+        let mut stack = vec![std::path::PathBuf::from(FILES_ROOT)];
+        let before = done;
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+            for e in entries.flatten() {
+                if done == calls {
+                    return failures;
+                }
+                let path = e.path();
+                done += 1;
+                match std::fs::symlink_metadata(&path) {
+                    Ok(m) if m.is_dir() => stack.push(path),
+                    Ok(_) => {}
+                    Err(_) => failures += 1,
+                }
+            }
+        }
+        if done == before {
+            return failures + (calls - done);
         }
     }
     failures
