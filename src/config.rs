@@ -31,6 +31,11 @@ pub struct Config {
     /// The comm as the kernel stores it: at most 15 bytes, NUL-padded.
     pub comm: Option<[u8; 16]>,
     pub uid: Option<u32>,
+    /// --cgroup PATH, or the cgroup --container ID names: only tasks in it or
+    /// below it (the cgroup family attaches there instead).
+    pub cgroup: Option<PathBuf>,
+    /// --container-info: text lines start with the container (JSON always has it).
+    pub container_info: bool,
     pub json: bool,
     pub output: Option<PathBuf>,
     pub timestamp: bool,

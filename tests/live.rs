@@ -12,7 +12,7 @@ use std::process::Command;
 
 const ALL_MODES: [&str; 3] = ["fentry", "kprobe", "tracepoint"];
 /// The cases the suite runs in every mode the kernel has.
-const PER_MODE_CASES: [&str; 22] = [
+const PER_MODE_CASES: [&str; 26] = [
     "mmap",
     "mmap-user",
     "clone",
@@ -35,13 +35,17 @@ const PER_MODE_CASES: [&str; 22] = [
     "killed-tcp-send",
     "follow-pid",
     "follow-tid",
+    "cgroup-mmap",
+    "cgroup-clone",
+    "cgroup-tcp-connect",
+    "cgroup-tcp-send",
 ];
 /// The i386 static trigger's cases (e2e/src/calls.rs, case_i386), in every
 /// mode on x86_64: mmap2 and the old mmap, clone, clone3, fork and vfork.
 const I386_CASES: [&str; 2] = ["i386-mmap", "i386-clone"];
 /// argtrace syscall's cases (e2e/src/syscall.rs): the raw syscall
 /// tracepoints, once per kernel, with the mode each runs in.
-const SYSCALL_CASES: [(&str, &str); 11] = [
+const SYSCALL_CASES: [(&str, &str); 13] = [
     ("syscall", "tp_btf"),
     ("syscall", "raw_tp"),
     ("syscall-exec", "tp_btf"),
@@ -53,6 +57,8 @@ const SYSCALL_CASES: [(&str, &str); 11] = [
     ("syscall-class", "tp_btf"),
     ("syscall-negation", "tp_btf"),
     ("syscall-summary", "tp_btf"),
+    ("cgroup-syscall", "tp_btf"),
+    ("cgroup-syscall", "raw_tp"),
 ];
 /// -f and -- CMD for the subjects of one mode (e2e/src/follow.rs), once per kernel.
 const FOLLOW_ONCE: [(&str, &str); 7] = [
