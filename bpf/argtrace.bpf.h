@@ -29,6 +29,11 @@ const volatile __u32 target_uid = 0;
 const volatile bool filter_comm = false;
 const volatile char target_comm[ARGTRACE_COMM_LEN] = {};
 const volatile bool want_stacks = false;
+/* --cgroup/--container: only tasks in the cgroup of cgroup_filter's one
+ * entry or below it (bpf_current_task_under_cgroup: a task moved in later
+ * counts from its next call). Tracing programs only: the cgroup family
+ * attaches its programs to that cgroup instead. */
+const volatile bool filter_cgroup = false;
 /* argtrace's own process: never traced, so its own work cannot feed back. */
 const volatile __u32 self_pid = 0;
 /* -s: count each call in call_stats, stream nothing. */
@@ -99,6 +104,13 @@ struct {
 	__type(key, __u32);
 	__type(value, __u8);
 } follow SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} cgroup_filter SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
@@ -205,6 +217,8 @@ static __always_inline bool want_task_ids(__u32 *pid, __u32 *tid)
 	if (!want_ids(*pid, *tid))
 		return false;
 	if (filter_uid && current_uid() != target_uid)
+		return false;
+	if (filter_cgroup && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
 		return false;
 	if (filter_comm) {
 		char comm[ARGTRACE_COMM_LEN];

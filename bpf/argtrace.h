@@ -54,6 +54,9 @@ struct event_header {
 	__u8 pad[2];
 	char comm[ARGTRACE_COMM_LEN];
 	__u64 duration_ns; /* from the call's entry to its return, when timed */
+	/* The task's cgroup v2 id (its directory's inode number; skb: the
+	 * socket's cgroup); 0 where the hook cannot tell. */
+	__u64 cgroup_id;
 };
 
 /* Summary mode (-s): what the kernel counts per call (a subject's calls are

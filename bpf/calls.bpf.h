@@ -233,6 +233,7 @@ static __always_inline void fill_header(struct event_header *h, __u64 ts, __u8 p
 		h->uid = (__u32)bpf_get_current_uid_gid();
 		bpf_get_current_comm(h->comm, sizeof(h->comm));
 	}
+	h->cgroup_id = bpf_get_current_cgroup_id();
 }
 
 /* A record reserved in the ring buffer and zeroed (what a subject leaves out

@@ -28,6 +28,7 @@ static __always_inline void fill_event_header(void *ctx, struct event_header *h,
 	h->uid = (__u32)bpf_get_current_uid_gid();
 	h->probe = probe;
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
+	h->cgroup_id = bpf_get_current_cgroup_id();
 	take_stacks(ctx, &h->kstack_id, &h->ustack_id);
 }
 

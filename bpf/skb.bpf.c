@@ -298,6 +298,8 @@ static __always_inline void on_packet(struct __sk_buff *skb, __u8 dir, const int
 	e.h.ustack_id = -1;
 	if (hook == HOOK_CGROUP) {
 		e.h.probe = PROBE_CGROUP;
+		/* The socket's cgroup (its creator's when it was made), whoever runs. */
+		e.h.cgroup_id = bpf_skb_cgroup_id(skb);
 		if (have_current) {
 			__u64 id = bpf_get_current_pid_tgid();
 

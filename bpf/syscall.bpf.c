@@ -285,6 +285,7 @@ static __always_inline void send_record(void *ctx, struct syscall_pending *p,
 	e->h.pid = p->pid;
 	e->h.tid = (__u32)bpf_get_current_pid_tgid();
 	e->h.uid = current_uid();
+	e->h.cgroup_id = bpf_get_current_cgroup_id();
 	e->h.probe = p->probe;
 	e->h.kstack_id = p->kstack_id;
 	e->h.ustack_id = p->ustack_id;

@@ -129,6 +129,19 @@ pub struct CommonArgs {
     /// Trace only this user id.
     #[arg(short = 'u', long, global = true)]
     pub uid: Option<u32>,
+    /// Trace only tasks in this cgroup v2 directory and its descendants, a task moved in later too
+    /// (filtered in the kernel; sock and skb attach their programs there).
+    #[arg(long, value_name = "PATH", global = true, conflicts_with = "container")]
+    pub cgroup: Option<PathBuf>,
+    /// Trace only this container: its id, or a prefix of it that no other container shares (its
+    /// cgroup under the cgroup v2 hierarchy, as docker, containerd, CRI-O, podman and Kubernetes
+    /// name them).
+    #[arg(long, value_name = "ID", global = true)]
+    pub container: Option<String>,
+    /// Start each text line with the event's container id (12 digits, `-` for none) and pod uid,
+    /// where its cgroup names them (JSON always has cgroup_id, container_id and pod_uid).
+    #[arg(long, global = true)]
+    pub container_info: bool,
     /// One JSON object per line instead of text.
     #[arg(short = 'j', long, global = true)]
     pub json: bool,
@@ -237,7 +250,21 @@ const MIN_INTERVAL: Duration = Duration::from_millis(100);
 /// that exclude each other) into the run: subject, forced mode, configuration.
 pub fn check(cli: Cli) -> Result<Run> {
     let c = cli.common;
-    let subject = cli.command.into_subject();
+    let cgroup = cgroup_of(c.cgroup.as_deref(), c.container.as_deref())?;
+    let cgroup_dir = match &cgroup {
+        Some(path) => Some(std::sync::Arc::new(
+            crate::sys::CgroupDir::open(path).map_err(|e| Error::Usage(format!("--cgroup {e}")))?,
+        )),
+        None => None,
+    };
+    let mut command = cli.command;
+    // The cgroup subjects attach their programs to the cgroup asked for.
+    match &mut command {
+        Command::Sock(s) => s.cgroup = cgroup.clone(),
+        Command::Skb(s) => s.cgroup = cgroup.clone(),
+        _ => {}
+    }
+    let subject = command.into_subject();
     let run = cli.run;
     let probe = c.probe.mode();
     check_modes(&*subject, probe, c.stack)?;
@@ -264,6 +291,9 @@ pub fn check(cli: Cli) -> Result<Run> {
         command: run,
         comm,
         uid: c.uid,
+        cgroup,
+        cgroup_dir,
+        container_info: c.container_info,
         json: c.json,
         output: c.output,
         timestamp: c.timestamp,
@@ -283,6 +313,22 @@ pub fn check(cli: Cli) -> Result<Run> {
     };
     subject.check_config(&cfg, probe)?;
     Ok(Run { subject, probe, cfg })
+}
+
+/// The cgroup of --cgroup or of --container (found under the cgroup v2
+/// hierarchy), or None; the caller opens it (a cgroup v2 directory or an error).
+fn cgroup_of(path: Option<&std::path::Path>, container: Option<&str>) -> Result<Option<PathBuf>> {
+    if let Some(path) = path {
+        return Ok(Some(path.to_path_buf()));
+    }
+    let Some(prefix) = container else { return Ok(None) };
+    let root = crate::sys::cgroup2_mount().ok_or_else(|| {
+        Error::Kernel(format!(
+            "--container {prefix}: no cgroup v2 hierarchy is mounted (no cgroup2 line in /proc/mounts), where \
+             containers' cgroups are found; mount it, e.g. mount -t cgroup2 none /sys/fs/cgroup"
+        ))
+    })?;
+    crate::container::find(&root, prefix).map(Some).map_err(Error::NoSuchProcess)
 }
 
 /// A forced mode the subject has, and --stack only where its programs may take stacks.

@@ -31,6 +31,14 @@ pub struct Config {
     /// The comm as the kernel stores it: at most 15 bytes, NUL-padded.
     pub comm: Option<[u8; 16]>,
     pub uid: Option<u32>,
+    /// --cgroup PATH, or the cgroup --container ID names: only tasks in it or
+    /// below it (the cgroup family attaches there instead).
+    pub cgroup: Option<PathBuf>,
+    /// That cgroup, opened when the command line was checked: the filter
+    /// map takes this descriptor, whatever happens to the path since.
+    pub cgroup_dir: Option<std::sync::Arc<crate::sys::CgroupDir>>,
+    /// --container-info: text lines start with the container (JSON always has it).
+    pub container_info: bool,
     pub json: bool,
     pub output: Option<PathBuf>,
     pub timestamp: bool,

@@ -19,6 +19,8 @@ pub struct Header {
     pub comm_len: usize,
     /// From the call's entry to its return, where measured (-T).
     pub duration_ns: Option<u64>,
+    /// The task's cgroup v2 id (skb: the socket's); 0 where the hook cannot tell.
+    pub cgroup_id: u64,
 }
 
 impl Header {

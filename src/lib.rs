@@ -30,6 +30,7 @@ macro_rules! say_raw {
 pub mod cli;
 pub mod command;
 pub mod config;
+pub mod container;
 pub mod decode;
 pub mod error;
 pub mod event;

@@ -27,6 +27,10 @@ pub struct Style {
     /// The formatted parts of the last second seen: chrono's formatting is
     /// the costliest step of a JSON line, and events come many per second.
     pub second_cache: std::cell::RefCell<SecondCache>,
+    /// --container-info: text lines start with the container and pod.
+    pub container_info: bool,
+    /// Names each event's cgroup id (JSON, --container-info); None in tests.
+    pub containers: Option<crate::container::Resolver>,
 }
 
 /// One second's date-time text, before and after its fraction.
@@ -71,6 +75,15 @@ impl<'a> Json<'a> {
     pub fn opt_num(&mut self, key: &str, v: Option<impl std::fmt::Display>) -> &mut Self {
         match v {
             Some(v) => self.num(key, v),
+            None => {
+                self.key(key).push_str("null");
+                self
+            }
+        }
+    }
+    pub fn opt_str(&mut self, key: &str, v: Option<&str>) -> &mut Self {
+        match v {
+            Some(v) => self.str(key, v),
             None => {
                 self.key(key).push_str("null");
                 self
@@ -157,6 +170,8 @@ pub fn test_style(json: bool) -> Style {
         realtime_offset_ns: 1_700_000_000 * 1_000_000_000,
         page_size: 4096,
         second_cache: Default::default(),
+        container_info: false,
+        containers: None,
     }
 }
 
@@ -215,6 +230,11 @@ impl Style {
         let _ = write!(out, "{}.{:06}", c.clock_head, nanos / 1000);
     }
 
+    /// The container and pod a cgroup id's path names (none without a resolver).
+    fn names(&self, cgroup_id: u64) -> crate::container::Names {
+        self.containers.as_ref().map(|r| r.names(cgroup_id)).unwrap_or_default()
+    }
+
     /// Appends one record's text line or JSON object, with its stacks.
     pub fn record<R: Record>(&self, r: &R, stacks: Option<&StackReader>, out: &mut String) {
         let h = r.header();
@@ -230,6 +250,14 @@ impl Style {
         if self.timestamp {
             self.clock(h.ts_ns, out);
             out.push(' ');
+        }
+        if self.container_info {
+            let names = self.names(h.cgroup_id);
+            let id = names.container_id.as_deref().map_or("-", |id| &id[..12]);
+            let _ = write!(out, "container={id} ");
+            if let Some(pod) = &names.pod_uid {
+                let _ = write!(out, "pod={pod} ");
+            }
         }
         r.text_prefix(h, out);
         r.text(self, out);
@@ -269,6 +297,10 @@ impl Style {
             }
             o.push(']');
         }
+        let names = self.names(h.cgroup_id);
+        j.opt_num("cgroup_id", (h.cgroup_id != 0).then_some(h.cgroup_id))
+            .opt_str("container_id", names.container_id.as_deref())
+            .opt_str("pod_uid", names.pod_uid.as_deref());
         r.json_args(self, j.key("args"));
         r.json_result(self, &mut j);
         if self.durations {

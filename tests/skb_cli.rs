@@ -32,7 +32,17 @@ fn bad_skb_options_are_usage_errors() {
         2,
         "--iface no-such-if0: no such network interface",
     );
-    assert_one_line_error(&run(&["skb", "--iface", "lo", "--cgroup", "/sys"]), 2, "cannot be used with");
+    // --cgroup (a real cgroup v2 directory, where one is mounted) and --iface exclude each other.
+    let mounts = std::fs::read_to_string("/proc/mounts").expect("/proc/mounts");
+    let cgroup2 = mounts.lines().map(|l| l.split(' ').collect::<Vec<_>>()).find(|f| f.len() > 2 && f[2] == "cgroup2");
+    match cgroup2 {
+        Some(f) => assert_one_line_error(
+            &run(&["skb", "--iface", "lo", "--cgroup", f[1]]),
+            2,
+            "skb --iface lo is a socket filter on an interface, which sees no cgroup",
+        ),
+        None => assert_one_line_error(&run(&["skb", "--iface", "lo", "--cgroup", "/sys"]), 2, "--cgroup /sys"),
+    }
     assert_one_line_error(&run(&["skb", "--iface", "lo", "--unowned"]), 2, "cannot be used with");
     assert_one_line_error(&run(&["skb", "--cgroup", "/proc"]), 2, "--cgroup /proc is not a cgroup v2 directory");
     assert_one_line_error(&run(&["skb", "--stack"]), 2, "skb cannot show stacks");

@@ -32,7 +32,7 @@ pub const CALL_SUBJECTS: [&str; 4] = ["mmap", "clone", "tcp-connect", "tcp-send"
 pub const ONCE: [(&str, &str); 3] = [("sock", "cgroup"), ("skb", "cgroup"), ("syscall", "tp_btf")];
 
 /// The unrelated process's value.
-const UNRELATED: u64 = 9;
+pub const UNRELATED: u64 = 9;
 /// UDP ports the sock and skb calls send to: BASE_PORT + value.
 const BASE_PORT: u64 = 39_000;
 /// getpgid's argument: a pid above any pid_max.
@@ -42,13 +42,13 @@ const NO_PID: u64 = 4_200_000;
 
 /// What every call of the tree needs, made once by the first generation:
 /// the TCP listeners the connects and sends go to, one per value.
-struct Ctx {
+pub struct Ctx {
     subject: String,
     listeners: Vec<TcpListener>,
 }
 
 impl Ctx {
-    fn new(subject: &str) -> Ctx {
+    pub fn new(subject: &str) -> Ctx {
         let tcp = subject.starts_with("tcp");
         let listeners = if tcp {
             (0..=UNRELATED).map(|_| TcpListener::bind("127.0.0.1:0").expect("listen")).collect()
@@ -64,7 +64,7 @@ impl Ctx {
 }
 
 /// The subject's call with value `v`, and the line argtrace must match.
-fn call(ctx: &Ctx, v: u64) -> Value {
+pub fn call(ctx: &Ctx, v: u64) -> Value {
     // Nothing is allocated before the call: a new thread's first allocation
     // maps its arena, which would be its first mmap.
     // SAFETY: sysconf has no preconditions.

@@ -18,6 +18,7 @@
 //! `detect` only prints the detection line (`E2E-KERNEL modes=..`).
 
 mod calls;
+mod cgroup;
 mod detect;
 mod follow;
 mod harness;
@@ -89,12 +90,14 @@ fn main() {
         Some("trigger") if args.len() == 2 => trigger::run(&args[1]),
         Some("sock-trigger") => sock::trigger(&args[1..]),
         Some("follow-trigger") => follow::trigger(&args[1..]),
+        Some("cgroup-trigger") => cgroup::trigger(&args[1..]),
         Some("follow-suite") if args.len() >= 2 => follow::suite(std::path::Path::new(&args[1]), &args[2..]),
         Some("skb-trigger") => skb::trigger(&args[1..]),
         Some("syscall-trigger") => syscall::own_trigger(&args[1..]),
         Some("skb-suite") if args.len() == 2 => skb::suite(std::path::Path::new(&args[1])),
         Some("sock-suite") if args.len() == 2 => sock::suite(std::path::Path::new(&args[1])),
         Some("syscall-suite") if args.len() == 2 => syscall::suite(std::path::Path::new(&args[1])),
+        Some("cgroup-suite") if args.len() >= 2 => cgroup::suite(std::path::Path::new(&args[1]), &args[2..]),
         Some("detect") if args.len() == 1 => {
             println!("{}", detect::detect().line());
             0

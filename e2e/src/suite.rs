@@ -110,6 +110,16 @@ pub fn run(opts: &Options) -> i32 {
             report.case(&format!("follow-{subject}"), mode, case);
             report.case(&format!("killed-{subject}"), mode, follow::case_killed(argtrace, subject, &extra));
         }
+        for (subject, layout, given) in crate::cgroup::CALL_SUBJECTS {
+            if subject == "clone" && clone_refused {
+                continue;
+            }
+            report.case(
+                &format!("cgroup-{subject}"),
+                mode,
+                crate::cgroup::case(argtrace, subject, mode, layout, given),
+            );
+        }
         let extra = ["--probe", mode.as_str()];
         report.case("follow-pid", mode, follow::case_follow(argtrace, "mmap", &extra, follow::Target::Pid));
         report.case("follow-tid", mode, follow::case_follow(argtrace, "mmap", &extra, follow::Target::Tid));
@@ -127,6 +137,10 @@ pub fn run(opts: &Options) -> i32 {
     report.case("no-btf", "auto", calls::case_no_btf(argtrace));
     // argtrace syscall: the raw syscall tracepoints, on every kernel.
     crate::syscall::cases(argtrace, &mut report);
+    for mode in crate::syscall::MODES {
+        let (subject, layout, given) = crate::cgroup::SYSCALL;
+        report.case("cgroup-syscall", mode, crate::cgroup::case(argtrace, subject, mode, layout, given));
+    }
     // -f and -- CMD for the subjects of one mode per kernel.
     for (subject, mode) in follow::ONCE {
         let extra = ["--probe", mode];

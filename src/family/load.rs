@@ -159,6 +159,9 @@ macro_rules! load_skeleton {
         {
             let $ro = open.maps.rodata_data.as_deref_mut().expect("rodata is memory-mapped");
             $crate::family::load::set_common_rodata!(&mut *$ro, cfg, task_storage);
+            // The cgroup family attaches to the cgroup instead (its program
+            // types may not call bpf_current_task_under_cgroup).
+            $ro.filter_cgroup = cfg.cgroup.is_some() && mode.family().name() != "cgroup";
             $extra
         }
         $crate::family::load::prepare(open.open_object_mut(), cfg, mode).map_err(at(Stage::Open))?;
@@ -235,6 +238,14 @@ const FOLLOW_THREAD: u8 = 2;
 /// after load and before attach.
 pub fn fill_filter_maps(obj: &libbpf_rs::Object, cfg: &Config) -> libbpf_rs::Result<()> {
     for map in obj.maps() {
+        if map.name().to_str() == Some("cgroup_filter") {
+            if let Some(dir) = &cfg.cgroup_dir {
+                // Opened when the command line was checked (a cgroup removed
+                // since is still this one: nothing in it any more).
+                map.update(&0u32.to_ne_bytes(), &(dir.fd() as u32).to_ne_bytes(), MapFlags::ANY)?;
+            }
+            continue;
+        }
         if cfg.follow && map.name().to_str() == Some("follow") {
             let seeds = cfg.pids.iter().map(|p| (p, FOLLOW_PROCESS)).chain(cfg.tids.iter().map(|t| (t, FOLLOW_THREAD)));
             for (id, how) in seeds {

@@ -230,6 +230,7 @@ macro_rules! header_of {
             comm_len: comm.iter().position(|c| *c == 0).unwrap_or(comm.len()),
             comm,
             duration_ns: (h.timed != 0).then_some(h.duration_ns),
+            cgroup_id: h.cgroup_id,
         }
     }};
 }

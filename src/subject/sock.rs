@@ -39,9 +39,9 @@ unsafe impl plain::Plain for SockEvent {}
 /// `argtrace sock [--cgroup PATH] [--family inet|inet6|all] [-4] [-6] [--proto tcp|udp|all]`.
 #[derive(clap::Args, Debug, Default, Clone)]
 pub struct Sock {
-    /// Trace the sockets of this cgroup v2 directory and its descendants
-    /// (default: the whole cgroup v2 hierarchy, found in /proc/mounts).
-    #[arg(long, value_name = "PATH")]
+    /// The cgroup v2 directory to attach to (the common --cgroup or --container; default: the
+    /// whole cgroup v2 hierarchy, found in /proc/mounts).
+    #[arg(skip)]
     pub cgroup: Option<PathBuf>,
     #[command(flatten)]
     pub family: FamilyArgs,
@@ -432,7 +432,7 @@ mod tests {
             line(&send, true),
             "{\"time\": \"2023-11-14T22:13:22.204000000Z\", \"event\": \"sock\", \"op\": \"sendmsg\", \
              \"probe\": \"cgroup\", \"pid\": 812, \"tid\": 812, \"uid\": 0, \"comm\": \"python3\", \
-             \"args\": {\"cookie\": 4097, \"family\": \"AF_INET\", \"type\": \"SOCK_DGRAM\", \
+             \"cgroup_id\": null, \"container_id\": null, \"pod_uid\": null, \"args\": {\"cookie\": 4097, \"family\": \"AF_INET\", \"type\": \"SOCK_DGRAM\", \
              \"protocol\": \"IPPROTO_UDP\", \"daddr\": \"127.0.0.53\", \"dport\": 53}, \
              \"creator\": {\"pid\": 700, \"tid\": 700, \"comm\": \"resolver\", \"uid\": 0}}\n"
         );

@@ -124,6 +124,8 @@ fn style_of(cfg: &Config) -> Style {
         realtime_offset_ns: sys::monotonic_to_realtime_offset(),
         page_size: sys::page_size(),
         second_cache: Default::default(),
+        container_info: cfg.container_info,
+        containers: (cfg.json || cfg.container_info).then(crate::container::Resolver::new),
     }
 }
 

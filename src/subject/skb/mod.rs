@@ -48,9 +48,9 @@ const MAX_PEEK: u32 = 65535;
 /// [--port P] [--host ADDR] [-4] [-6] [--peek N] [--pcap FILE] [--snaplen N]`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct Skb {
-    /// Trace the packets of the sockets of this cgroup v2 directory and its
-    /// descendants (default: the whole cgroup v2 hierarchy, found in /proc/mounts).
-    #[arg(long, value_name = "PATH", conflicts_with = "iface")]
+    /// The cgroup v2 directory to attach to (the common --cgroup or --container; default: the
+    /// whole cgroup v2 hierarchy, found in /proc/mounts).
+    #[arg(skip)]
     pub cgroup: Option<PathBuf>,
     /// Incoming packets only.
     #[arg(long, conflicts_with = "egress")]
@@ -213,6 +213,12 @@ impl Subject for Skb {
             }
         }
         if let Some(name) = &self.iface {
+            if self.cgroup.is_some() {
+                return Err(Error::Usage(format!(
+                    "skb --iface {name} is a socket filter on an interface, which sees no cgroup: drop \
+                     --cgroup/--container, or drop --iface for the cgroup hooks"
+                )));
+            }
             if sys::interface_index(name).is_none() {
                 return Err(Error::Usage(format!("--iface {name}: no such network interface")));
             }
@@ -495,7 +501,8 @@ mod tests {
         assert_eq!(
             text,
             "{\"time\": \"2023-11-14T22:13:22.204000000Z\", \"event\": \"skb\", \"probe\": \"cgroup\", \
-             \"pid\": 0, \"tid\": 0, \"uid\": 0, \"comm\": \"\", \"args\": {\"dir\": \"egress\", \
+             \"pid\": 0, \"tid\": 0, \"uid\": 0, \"comm\": \"\", \"cgroup_id\": null, \"container_id\": null, \"pod_uid\": null, \
+             \"args\": {\"dir\": \"egress\", \
              \"family\": \"AF_INET\", \"saddr\": \"127.0.0.1\", \"sport\": 50312, \"daddr\": \"127.0.0.1\", \
              \"dport\": 8080, \"proto\": \"tcp\", \"len\": 55, \"ip_hdr_len\": 20, \"l4_hdr_len\": 32, \
              \"payload_len\": 3, \"tcp_flags\": \"P.\", \"seq\": 1001, \"ack\": 77, \"cookie\": 4097, \
