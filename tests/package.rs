@@ -135,6 +135,7 @@ read -ra COMP_WORDS <<<"$COMP_LINE"
 [[ $COMP_LINE == *' ' ]] && COMP_WORDS+=('')
 COMP_CWORD=$(( ${{#COMP_WORDS[@]}} - 1 ))
 COMPREPLY=()
+set +e  # a completion function's status means nothing (compgen's 1 for no match)
 "$fn" argtrace "${{COMP_WORDS[COMP_CWORD]}}" "${{COMP_WORDS[COMP_CWORD-1]}}"
 printf '%s\n' "${{COMPREPLY[@]}}""#
     );
@@ -192,8 +193,7 @@ fn the_deb_installs_and_its_binary_man_page_and_completions_work() {
         assert!(text.contains(&needle), "man argtrace does not show {needle:?}:\n{text}");
     }
 
-    // bash: subcommands, a subcommand's own options, the common ones, and nothing after `--`'s
-    // options but the command line of the traced program (files and commands, not argtrace's).
+    // bash: subcommands, a subcommand's own options, the common ones, an option's values.
     assert_eq!(bash_complete("argtrace sy"), ["syscall"], "argtrace sy<TAB>");
     assert_eq!(bash_complete("argtrace syscall --str"), ["--string-limit"], "argtrace syscall --str<TAB>");
     assert_eq!(bash_complete("argtrace tcp-"), ["tcp-connect", "tcp-send"], "argtrace tcp-<TAB>");
@@ -206,6 +206,12 @@ fn the_deb_installs_and_its_binary_man_page_and_completions_work() {
     for s in ["clone", "mmap", "tcp-connect", "sock", "tcp-send", "skb", "syscall"] {
         assert!(all.iter().any(|c| c == s), "argtrace <TAB> offers {all:?}, not {s}");
     }
+
+    // After `--` the words are the traced command's: bash offers none of argtrace's there (its
+    // -o default then completes file names), zsh completes a command with its arguments.
+    assert_eq!(bash_complete("argtrace syscall -- l"), Vec::<String>::new(), "argtrace syscall -- l<TAB>");
+    let zsh = std::fs::read_to_string(FILES[3]).unwrap_or_else(|e| panic!("{}: {e}", FILES[3]));
+    assert!(zsh.contains("'*::run -- The command to start and trace, after --:_cmdambivalent'"), "{}", FILES[3]);
 
     // zsh and fish: their files parse, and name the subcommands.
     ok(Command::new("zsh").args(["-n", FILES[3]]));
