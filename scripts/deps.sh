@@ -102,16 +102,22 @@ deps_vm() {
                 pkgs+=(gcc-12-multilib libc6-dev-i386)
                 ;;
             arm64)
-                deps_arm64_arch
+                deps_cross_arm64 || return 1
                 qemu+=(qemu-system-arm)
-                pkgs+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross libelf-dev:arm64 zlib1g-dev:arm64)
                 ;;
             *) _deps_log "unknown architecture $arch"; return 1 ;;
         esac
     done
     deps_install "${pkgs[@]}" || return 1
     [ "${#qemu[@]}" = 0 ] || _deps_install_qemu "${qemu[@]}" || return 1
-    case " $* " in *" arm64 "*) deps_rust_target aarch64-unknown-linux-gnu ;; esac
+}
+
+# What `cargo build --target aarch64-unknown-linux-gnu` needs: the cross compiler and libc,
+# arm64's libelf and zlib to link, and Rust's arm64 standard library.
+deps_cross_arm64() {
+    deps_arm64_arch
+    deps_install gcc-aarch64-linux-gnu libc6-dev-arm64-cross libelf-dev:arm64 zlib1g-dev:arm64 || return 1
+    deps_rust_target aarch64-unknown-linux-gnu
 }
 
 # deps_rust_target TRIPLE: add a Rust standard library for cross builds (rustup only).
@@ -170,4 +176,23 @@ deps_strace_source() {
         rm -rf "$cache/strace-src.tmp"
     fi
     echo "$dir"
+}
+
+# The cargo-deb release scripts/deb.sh builds the .deb with (crates.io, `cargo install --locked`).
+CARGO_DEB_VERSION=3.8.0
+
+# What scripts/deb.sh needs besides the build: dpkg-shlibdeps (dpkg-dev) for the Depends line,
+# and cargo-deb $CARGO_DEB_VERSION, installed once into Cargo's bin directory.
+deps_deb() {
+    deps_install dpkg-dev || return 1
+    if [ "$(cargo deb --version 2>/dev/null)" != "cargo-deb $CARGO_DEB_VERSION" ]; then
+        _deps_log "cargo install cargo-deb --locked --version $CARGO_DEB_VERSION"
+        cargo install --quiet cargo-deb --locked --version "$CARGO_DEB_VERSION" >&2 || return 1
+    fi
+}
+
+# What tests/package.rs needs to read and use the installed package: man-db (and groff) for
+# `man argtrace`, bash-completion's helpers, and zsh and fish to check their completion files.
+deps_package_test() {
+    deps_install man-db groff-base bash-completion zsh fish
 }

@@ -2,7 +2,8 @@
 # Every test, on a fresh Debian 12 machine (as root): installs what it needs,
 # checks the habits (scripts/habits.sh), then runs the unit, CLI and live tests on this machine's kernel (in every
 # probe mode the kernel itself offers, found by e2e/src/detect.rs), the
-# side-by-side test against strace, cross-builds for arm64, and runs the QEMU
+# side-by-side test against strace, cross-builds for arm64, builds, installs and
+# removes the Debian package (tests/package.rs), and runs the QEMU
 # kernel matrix that proves fentry, kprobe and tracepoint modes on Debian's
 # x86_64 and arm64 kernels.
 set -euo pipefail
@@ -25,5 +26,7 @@ cargo test --workspace --locked
 cat target/strace-suite.txt
 echo "== arm64 cross build"
 cargo build --release --locked --target aarch64-unknown-linux-gnu
+echo "== Debian package: build, dpkg -i, binary, man page, completions, dpkg -r (amd64; arm64 built)"
+cargo test --locked --test package
 echo "== kernel matrix (QEMU)"
 cargo xtask vm --keep-going

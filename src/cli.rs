@@ -52,6 +52,19 @@ impl Cli {
         cli.run = run;
         Ok(cli)
     }
+
+    /// The definition the shell completions are generated from (examples/completions.rs):
+    /// `Cli`'s own, and after each subject the `-- CMD [ARGS]...` that
+    /// `try_parse_with_command` takes off the command line before clap sees it.
+    pub fn completion_command() -> clap::Command {
+        let run = clap::Arg::new("run")
+            .value_name("CMD")
+            .help("The command to start and trace, after --")
+            .num_args(1..)
+            .last(true)
+            .value_hint(clap::ValueHint::CommandWithArguments);
+        <Cli as clap::CommandFactory>::command().mut_subcommands(|s| s.arg(run.clone()))
+    }
 }
 
 /// Which hook family to use; auto tries the subject's modes in order (fentry,
@@ -440,5 +453,24 @@ fn check_combinations(c: &CommonArgs) -> Result<()> {
             Err(Error::Usage(format!("--interval must be at least {} ms", MIN_INTERVAL.as_millis())))
         }
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The completions' definition takes `-- CMD [ARGS]...` after any subject, as
+    /// `try_parse_with_command` does, and the command's own options stay its own.
+    #[test]
+    fn completion_command_takes_the_command_after_dashes() {
+        let args = ["argtrace", "-f", "syscall", "-e", "trace=openat", "--", "ls", "-l", "--json"];
+        let matches = Cli::completion_command().try_get_matches_from(args).expect("the completions' definition");
+        let (name, sub) = matches.subcommand().expect("a subject");
+        assert_eq!(name, "syscall");
+        let run: Vec<&String> = sub.get_many::<String>("run").expect("CMD").collect();
+        assert_eq!(run, ["ls", "-l", "--json"]);
+        assert!(!sub.get_flag("json"), "--json after -- is the command's");
+        assert!(Cli::try_parse_from(&args[..5]).is_ok(), "the product parses what precedes --");
     }
 }
