@@ -18,6 +18,9 @@ deps_vm x86_64 arm64
 deps_install strace util-linux tcpdump
 # tests/strace_suite.rs builds strace's own test programs from Debian's source (fetched once).
 deps_strace_source >/dev/null
+# tests/container.rs builds the image (scripts/image.sh) and runs it, a busybox workload and
+# the DaemonSet's pod form under podman.
+deps_container
 echo "== unit, CLI and live tests (this kernel: $(uname -r))"
 cargo test --workspace --locked
 cat target/strace-suite.txt
