@@ -430,3 +430,70 @@ fn image_container_scoping_and_daemonset() {
         started.elapsed()
     );
 }
+
+/// docs/fleet.md's configuration snippets parse (every `yaml` block with
+/// python3's yaml, every `toml` block with its tomllib) and read what the
+/// DaemonSet writes: its log files, CRI lines, stdout only, JSON, and the
+/// OpenTelemetry names of the traced container and pod.
+#[test]
+fn fleet_doc_snippets_parse() {
+    const SCRIPT: &str = r#"
+import json, re, sys, tomllib, yaml
+text = open(sys.argv[1]).read()
+out = []
+for lang, body in re.findall(r"^```(yaml|toml)\n(.*?)^```", text, re.S | re.M):
+    out.append([lang, yaml.safe_load(body) if lang == "yaml" else tomllib.loads(body)])
+print(json.dumps(out))
+"#;
+    let out = Command::new("python3")
+        .args(["-c", SCRIPT])
+        .arg(Path::new(REPO).join("docs/fleet.md"))
+        .output()
+        .expect("run python3");
+    assert!(out.status.success(), "a snippet of docs/fleet.md does not parse: {}", text(&out));
+    let blocks: Vec<Value> = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(blocks.len(), 4, "the Collector, Vector, Fluent Bit and the Collector's transform");
+    let logs = "/var/log/pods/argtrace_*/argtrace/*.log";
+
+    let otel = &blocks[0][1];
+    let filelog = &otel["receivers"]["filelog/argtrace"];
+    assert_eq!(filelog["include"], serde_json::json!([logs]));
+    let ops: Vec<&str> =
+        filelog["operators"].as_array().expect("operators").iter().filter_map(|o| o["type"].as_str()).collect();
+    assert_eq!(ops, ["container", "json_parser", "move", "move"]);
+    let moves: Vec<(&str, &str)> = filelog["operators"].as_array().expect("operators")[2..]
+        .iter()
+        .map(|o| (o["from"].as_str().unwrap_or(""), o["to"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(
+        moves,
+        [
+            ("attributes.container_id", r#"resource["container.id"]"#),
+            ("attributes.pod_uid", r#"resource["k8s.pod.uid"]"#)
+        ]
+    );
+    assert_eq!(otel["service"]["pipelines"]["logs/argtrace"]["receivers"], serde_json::json!(["filelog/argtrace"]));
+
+    assert_eq!(blocks[1][0], "toml");
+    let vector = &blocks[1][1];
+    assert_eq!(vector["sources"]["argtrace"]["type"], "kubernetes_logs");
+    let remap = &vector["transforms"]["argtrace_events"];
+    assert_eq!(remap["type"], "remap");
+    let vrl = remap["source"].as_str().expect("source");
+    for needle in ["parse_json(.message)", r#"."container.id""#, r#"."k8s.pod.uid""#, r#".stream != "stdout""#] {
+        assert!(vrl.contains(needle), "{needle} in the remap");
+    }
+
+    let fluent = &blocks[2][1]["pipeline"];
+    let input = &fluent["inputs"][0];
+    assert_eq!((input["name"].as_str(), input["path"].as_str()), (Some("tail"), Some(logs)));
+    assert_eq!(input["multiline.parser"], "cri");
+    let filters: Vec<&str> =
+        fluent["filters"].as_array().expect("filters").iter().filter_map(|f| f["name"].as_str()).collect();
+    assert_eq!(filters, ["grep", "parser", "modify"]);
+    assert_eq!(fluent["filters"][1]["key_name"], "log", "the cri parser's key");
+    assert_eq!(fluent["filters"][2]["rename"], serde_json::json!(["container_id container.id", "pod_uid k8s.pod.uid"]));
+
+    let transform = &blocks[3][1]["processors"];
+    assert_eq!(transform["groupbyattrs/argtrace"]["keys"], serde_json::json!(["container.id", "k8s.pod.uid"]));
+}
