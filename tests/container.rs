@@ -10,11 +10,12 @@
 //!    and none of the host's;
 //! 3. the image's argtrace, run in its container with KERNEL-LAB.md's flags
 //!    (privileged, host pid namespace), sees a host process's call (its pid, its
-//!    length, no container) and the workload's (with its container id, resolved
-//!    in the container from the host's cgroup hierarchy mounted there); and with
-//!    the DaemonSet's own privileges instead (CAP_BPF and CAP_PERFMON only,
-//!    seccomp unconfined, read-only root) the same, while podman's default seccomp
-//!    profile makes the run fail (exit 5): why the manifest asks for Unconfined;
+//!    length, no container) and the workload's (its cgroup id; its container id
+//!    only where the host's cgroup hierarchy is mounted in the container, as the
+//!    DaemonSet does); with the DaemonSet's own privileges instead (CAP_BPF and
+//!    CAP_PERFMON only, seccomp unconfined, read-only root) the same, while
+//!    podman's default seccomp profile makes the run fail (exit 5): why the
+//!    manifest asks for Unconfined;
 //! 4. deploy/daemonset.yaml parses (python3's yaml), has what the docs say, and
 //!    its pod form runs under `podman kube play` and sees a host process's call.
 //!
@@ -288,6 +289,11 @@ fn image_container_scoping_and_daemonset() {
     eprintln!("--container {}: {} events, all the workload's; none of {} host calls", &id[..12], events.len(), 10);
 
     // 3. The image's argtrace in its container: KERNEL-LAB's flags, then the DaemonSet's privileges.
+    // KERNEL-LAB.md's command line exactly (privileged, btf and tracefs mounted, not the
+    // host's cgroup hierarchy: the workload's cgroup id is right, its container id cannot be
+    // named), then with the host's /sys/fs/cgroup mounted, then with the DaemonSet's privileges.
+    let lab: &[&str] =
+        &["--privileged", "-v", "/sys/kernel/btf:/sys/kernel/btf:ro", "-v", "/sys/kernel/tracing:/sys/kernel/tracing"];
     let mounts = [
         "-v",
         "/sys/kernel/btf:/sys/kernel/btf:ro",
@@ -296,24 +302,35 @@ fn image_container_scoping_and_daemonset() {
         "-v",
         "/sys/fs/cgroup:/sys/fs/cgroup:ro",
     ];
-    let privileged: &[&str] = &["--privileged"];
+    let privileged: &[&str] = &[&["--privileged"][..], &mounts].concat();
     let daemonset: &[&str] = &[
-        "--cap-drop",
-        "ALL",
-        "--cap-add",
-        "CAP_BPF,CAP_PERFMON",
-        "--security-opt",
-        "seccomp=unconfined",
-        "--read-only",
-    ];
-    for (what, flags, n) in [("privileged", privileged, 1u64), ("CAP_BPF+CAP_PERFMON", daemonset, 2)] {
-        let len = 0x0300_0000 + me * 4 + n;
+        &[
+            "--cap-drop",
+            "ALL",
+            "--cap-add",
+            "CAP_BPF,CAP_PERFMON",
+            "--security-opt",
+            "seccomp=unconfined",
+            "--read-only",
+        ][..],
+        &mounts,
+    ]
+    .concat();
+    let named = Value::from(id.as_str());
+    for (n, (what, flags, workload_id)) in [
+        ("KERNEL-LAB flags", lab, &Value::Null),
+        ("privileged, host cgroups", privileged, &named),
+        ("CAP_BPF+CAP_PERFMON, host cgroups", daemonset, &named),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let len = 0x0300_0000 + me * 4 + n as u64;
         let mut host_pid = 0;
         let (code, stdout, stderr) = trace_around(
             podman()
                 .args(["run", "--rm", "--pid=host", "--name", &format!("argtrace-image-{me}-{n}")])
                 .args(ULIMITS)
-                .args(mounts)
                 .args(flags)
                 .args([&image, "syscall", "-j", "-e", "trace=ftruncate"]),
             Duration::from_millis(800),
@@ -328,18 +345,21 @@ fn image_container_scoping_and_daemonset() {
         assert_eq!(host[0]["cgroup_id"], Value::from(std::fs::metadata(cgroup_dir("self")).expect("own").ino()));
         let workload: Vec<&Value> = events.iter().filter(|e| length(e) == Some(container_len)).collect();
         assert!(!workload.is_empty(), "the workload's calls ({what}): {stdout}");
-        for e in workload {
-            assert_eq!(e["container_id"], Value::from(id.as_str()), "resolved inside the container ({what}): {e}");
+        for e in &workload {
+            assert_eq!(&e["container_id"], workload_id, "the workload's container id ({what}): {e}");
             assert_eq!(e["cgroup_id"], Value::from(cgroup_id), "{e}");
         }
-        eprintln!("image ({what}): host pid {host_pid} length {len} seen; the workload's events name {}", &id[..12]);
+        eprintln!(
+            "image ({what}): host pid {host_pid} length {len} seen; {} workload events, container_id {workload_id}",
+            workload.len()
+        );
     }
     // Podman's default seccomp profile allows bpf(2) only with CAP_SYS_ADMIN.
     let out = podman()
         .args(["run", "--rm", "--pid=host"])
         .args(ULIMITS)
-        .args(mounts)
         .args(&daemonset[..4])
+        .args(mounts)
         .args([&image, "syscall", "-j", "-e", "trace=ftruncate", "-d", "1"])
         .stdin(Stdio::null())
         .output()
