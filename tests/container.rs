@@ -50,6 +50,11 @@ fn text(out: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
 
+/// The last line a command wrote that is not empty: its one-line reason.
+fn last_line(out: &Output) -> String {
+    text(out).lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no output").to_string()
+}
+
 /// Runs podman with `args`; its stdout, or a panic with its output.
 fn podman_ok(args: &[&str]) -> String {
     let out = podman().args(args).stdin(Stdio::null()).output().expect("run podman");
@@ -177,8 +182,7 @@ fn assert_podman_runs(image: &str) {
         .output()
         .unwrap_or_else(|e| panic!("podman cannot start a container here: podman: {e}"));
     if !out.status.success() {
-        let why = text(&out).lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no output").to_string();
-        panic!("podman cannot start a container here (podman {} run ...): {why}", GLOBAL.join(" "));
+        panic!("podman cannot start a container here (podman {} run ...): {}", GLOBAL.join(" "), last_line(&out));
     }
 }
 
@@ -206,7 +210,10 @@ fn image_container_scoping_and_daemonset() {
     // 1. The images.
     let tag = format!("test-{me}");
     let out = Command::new(Path::new(REPO).join("scripts/image.sh")).arg(&tag).output().expect("run scripts/image.sh");
-    assert!(out.status.success(), "scripts/image.sh failed: {}", text(&out));
+    if !out.status.success() {
+        eprintln!("{}", text(&out));
+        panic!("scripts/image.sh failed: {}", last_line(&out));
+    }
     let image = String::from_utf8_lossy(&out.stdout).trim().to_string();
     assert_eq!(image, format!("localhost/argtrace:{tag}"));
     made.images.push(image.clone());
