@@ -19,7 +19,8 @@
 //! 4. deploy/daemonset.yaml parses (python3's yaml), has what the docs say, and
 //!    its pod form runs under `podman kube play` and sees a host process's call.
 //!
-//! Every container, pod and image made here is removed at the end, failed or not.
+//! Every container, pod and image made here is removed at the end, failed or not
+//! (podman's pause image too, when `kube play` built it).
 //! A podman that cannot start a container fails the test with one line saying why.
 
 mod common;
@@ -69,6 +70,19 @@ struct Made {
     kube: Vec<PathBuf>,
     images: Vec<String>,
     dirs: Vec<PathBuf>,
+    /// Whether podman's pause image (built by `kube play` for a pod's infra
+    /// container) was there before; if not, it goes too.
+    pause_was_there: bool,
+}
+
+/// The ids of podman's pause images (`localhost/podman-pause:<podman version>`).
+fn pause_images() -> Vec<String> {
+    let out = podman()
+        .args(["images", "-q", "--filter", "reference=localhost/podman-pause"])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output();
+    out.map(|o| String::from_utf8_lossy(&o.stdout).split_whitespace().map(String::from).collect()).unwrap_or_default()
 }
 
 impl Drop for Made {
@@ -82,7 +96,11 @@ impl Drop for Made {
         for k in &self.kube {
             quiet(&["kube", "down", &k.to_string_lossy()]);
         }
-        for i in &self.images {
+        let mut images = self.images.clone();
+        if !self.pause_was_there {
+            images.extend(pause_images());
+        }
+        for i in &images {
             quiet(&["rmi", "-f", i]);
         }
         for d in &self.dirs {
@@ -202,6 +220,7 @@ fn image_container_scoping_and_daemonset() {
     let started = Instant::now();
     let me = std::process::id() as u64;
     let mut made = Made::default();
+    made.pause_was_there = !pause_images().is_empty();
     let scratch = tempfile_path("dir");
     std::fs::create_dir_all(scratch.join("rootfs/bin")).expect("scratch dir");
     std::fs::create_dir_all(scratch.join("rootfs/tmp")).expect("scratch dir");
