@@ -17,7 +17,8 @@
 //!    podman's default seccomp profile makes the run fail (exit 5): why the
 //!    manifest asks for Unconfined;
 //! 4. deploy/daemonset.yaml parses (python3's yaml), has what the docs say, and
-//!    its pod form runs under `podman kube play` and sees a host process's call.
+//!    its pod form runs under `podman kube play` and sees a host process's call
+//!    and the workload's, named by its container id.
 //!
 //! Every container, pod and image made here is removed at the end, failed or not
 //! (podman's pause image too, when `kube play` built it).
@@ -461,6 +462,14 @@ fn image_container_scoping_and_daemonset() {
         std::thread::sleep(Duration::from_millis(200));
     };
     assert_eq!(seen["pid"], Value::from(host_pid), "{seen}");
+    assert_eq!(seen["container_id"], Value::Null, "{seen}");
+    // The workload container, still running: named from the host's cgroup hierarchy (hostPath).
+    let workload: Vec<Value> =
+        json_lines(&logs(&ctr)).into_iter().filter(|e| length(e) == Some(container_len)).collect();
+    assert!(!workload.is_empty(), "the kube pod saw none of the workload's calls");
+    for e in &workload {
+        assert_eq!((&e["container_id"], &e["cgroup_id"]), (&named, &Value::from(cgroup_id)), "{e}");
+    }
     let inspect = podman_ok(&[
         "inspect",
         "--format",
