@@ -16,6 +16,8 @@ deps_vm x86_64 arm64
 # tests/hostile.rs runs argtrace as nobody through setpriv (util-linux); the
 # skb pcap case reads its file back with tcpdump -r (on this machine only).
 deps_install strace util-linux tcpdump
+# tests/live.rs validates every JSON line of the live suite against schema/argtrace.schema.json.
+deps_install python3-jsonschema
 # tests/strace_suite.rs builds strace's own test programs from Debian's source (fetched once).
 deps_strace_source >/dev/null
 # tests/container.rs builds the image (scripts/image.sh) and runs it, a busybox workload and

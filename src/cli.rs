@@ -251,6 +251,12 @@ const MIN_INTERVAL: Duration = Duration::from_millis(100);
 pub fn check(cli: Cli) -> Result<Run> {
     let c = cli.common;
     let cgroup = cgroup_of(c.cgroup.as_deref(), c.container.as_deref())?;
+    let cgroup_dir = match &cgroup {
+        Some(path) => Some(std::sync::Arc::new(
+            crate::sys::CgroupDir::open(path).map_err(|e| Error::Usage(format!("--cgroup {e}")))?,
+        )),
+        None => None,
+    };
     let mut command = cli.command;
     // The cgroup subjects attach their programs to the cgroup asked for.
     match &mut command {
@@ -286,6 +292,7 @@ pub fn check(cli: Cli) -> Result<Run> {
         comm,
         uid: c.uid,
         cgroup,
+        cgroup_dir,
         container_info: c.container_info,
         json: c.json,
         output: c.output,
@@ -308,11 +315,10 @@ pub fn check(cli: Cli) -> Result<Run> {
     Ok(Run { subject, probe, cfg })
 }
 
-/// The cgroup of --cgroup (checked to be a cgroup v2 directory) or of
-/// --container (found under the cgroup v2 hierarchy), or None.
+/// The cgroup of --cgroup or of --container (found under the cgroup v2
+/// hierarchy), or None; the caller opens it (a cgroup v2 directory or an error).
 fn cgroup_of(path: Option<&std::path::Path>, container: Option<&str>) -> Result<Option<PathBuf>> {
     if let Some(path) = path {
-        crate::sys::CgroupDir::open(path).map_err(|e| Error::Usage(format!("--cgroup {e}")))?;
         return Ok(Some(path.to_path_buf()));
     }
     let Some(prefix) = container else { return Ok(None) };

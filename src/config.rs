@@ -34,6 +34,9 @@ pub struct Config {
     /// --cgroup PATH, or the cgroup --container ID names: only tasks in it or
     /// below it (the cgroup family attaches there instead).
     pub cgroup: Option<PathBuf>,
+    /// That cgroup, opened when the command line was checked: the filter
+    /// map takes this descriptor, whatever happens to the path since.
+    pub cgroup_dir: Option<std::sync::Arc<crate::sys::CgroupDir>>,
     /// --container-info: text lines start with the container (JSON always has it).
     pub container_info: bool,
     pub json: bool,

@@ -178,6 +178,15 @@ impl Resolver {
     }
 }
 
+impl Resolver {
+    /// A resolver that knows these ids and walks nothing (renderers' tests).
+    #[cfg(test)]
+    pub fn fixed(known: &[(u64, Names)]) -> Resolver {
+        let state = State { known: known.iter().cloned().collect(), last_walk: Some(Instant::now()) };
+        Resolver { root: Some(PathBuf::from("/nonexistent")), state: Mutex::new(state) }
+    }
+}
+
 impl Default for Resolver {
     fn default() -> Self {
         Resolver::new()

@@ -127,10 +127,39 @@ fn field(kernel: &str, key: &str) -> Vec<String> {
     value.split(',').filter(|m| *m != "none").map(String::from).collect()
 }
 
+/// Every JSON line the suite's argtrace runs printed validates against the
+/// JSON Schema (schema/argtrace.schema.json, draft 2020-12) by a real
+/// validator, Debian's python3-jsonschema; each event kind and summary object
+/// is among them.
+fn check_schema(dump: &std::path::Path) {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dump)
+        .expect("the JSON dump directory")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "the suite's argtrace runs printed no JSON into {}", dump.display());
+    let root = env!("CARGO_MANIFEST_DIR");
+    let out = Command::new("/usr/bin/python3")
+        .arg(format!("{root}/scripts/validate-json.py"))
+        .arg(format!("{root}/schema/argtrace.schema.json"))
+        .args(["--require", "clone,mmap,tcp_connect,tcp_send,sock,skb,syscall,summary,calls,counts"])
+        .args(&files)
+        .output()
+        .expect("run /usr/bin/python3 scripts/validate-json.py (scripts/test.sh installs python3-jsonschema)");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    print!("{text}");
+    assert!(out.status.success(), "argtrace's JSON does not match schema/argtrace.schema.json:\n{text}");
+}
+
 #[test]
 fn every_mode_the_kernel_has_shows_exactly_what_the_triggers_did() {
+    let dump = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("live-json");
+    let _ = std::fs::remove_dir_all(&dump);
+    std::fs::create_dir_all(&dump).expect("the JSON dump directory");
     let out = Command::new(e2e_binary())
         .args(["suite", "--argtrace", env!("CARGO_BIN_EXE_argtrace"), "--detect"])
+        .env("ARGTRACE_E2E_JSON_DUMP", &dump)
         .output()
         .expect("run argtrace-e2e");
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -211,4 +240,5 @@ fn every_mode_the_kernel_has_shows_exactly_what_the_triggers_did() {
     assert_eq!(results.len(), expected, "expected {expected} case results:\n{stdout}");
     assert!(stdout.contains(&format!("E2E-DONE passed={expected} failed=0")), "{stdout}");
     assert!(out.status.success());
+    check_schema(&dump);
 }

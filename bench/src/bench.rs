@@ -29,7 +29,9 @@ Options:
                         files (default: all; the last two: argtrace syscall)
   --contender LIST      comma-separated: baseline, empty-bpf, argtrace, argtrace-json,
                         bpftrace, strace, perf-trace, empty-bpf-timed, argtrace-s,
-                        argtrace-T, strace-c, perf-trace-s, argtrace-miss, argtrace-s-all
+                        argtrace-T, strace-c, perf-trace-s, argtrace-miss, argtrace-s-all,
+                        argtrace-cgroup-filter (-p PID --cgroup: the workload's own cgroup;
+                        not on sock, where --cgroup is where its programs attach)
                         (default: all; baseline is always run; argtrace-T is not run on
                         sock, whose events have no duration; strace-c, perf-trace-s only
                         on mmap, fork, tcp, getppid, files; argtrace-miss (-e trace=openat:
@@ -250,6 +252,7 @@ fn run(opts: &Options, args: &[String]) -> Result<(), String> {
         let wanted: Vec<Contender> = [
             Contender::Empty,
             Contender::ArgtraceText,
+            Contender::ArgtraceCgroup,
             Contender::ArgtraceMiss,
             Contender::ArgtraceSummaryAll,
             Contender::EmptyTimed,

@@ -22,6 +22,9 @@ pub enum Contender {
     ArgtraceMiss,
     /// `argtrace syscall -s` for the whole machine (no -p).
     ArgtraceSummaryAll,
+    /// argtrace (text) with `--cgroup` the workload's own cgroup beside -p:
+    /// every call of the workload passes both filters (the cost of --cgroup).
+    ArgtraceCgroup,
     Bpftrace,
     Strace,
     PerfTrace,
@@ -47,7 +50,7 @@ pub enum Contender {
 }
 
 impl Contender {
-    pub const ALL: [Contender; 14] = [
+    pub const ALL: [Contender; 15] = [
         Contender::Baseline,
         Contender::Empty,
         Contender::ArgtraceText,
@@ -62,6 +65,7 @@ impl Contender {
         Contender::PerfTraceSummary,
         Contender::ArgtraceMiss,
         Contender::ArgtraceSummaryAll,
+        Contender::ArgtraceCgroup,
     ];
 
     /// The short name used on the command line and in the JSON.
@@ -73,6 +77,7 @@ impl Contender {
             Contender::ArgtraceJson => "argtrace-json",
             Contender::ArgtraceMiss => "argtrace-miss",
             Contender::ArgtraceSummaryAll => "argtrace-s-all",
+            Contender::ArgtraceCgroup => "argtrace-cgroup-filter",
             Contender::Bpftrace => "bpftrace",
             Contender::Strace => "strace",
             Contender::PerfTrace => "perf-trace",
@@ -159,6 +164,13 @@ impl Contender {
             Contender::ArgtraceJson => format!("`argtrace {}{} --json -p PID -o FILE`", w.subject(), select(self, w)),
             Contender::ArgtraceMiss => format!("`argtrace {}{} -p PID -o FILE`", w.subject(), select(self, w)),
             Contender::ArgtraceSummaryAll => format!("`argtrace {} -s -o FILE` (the whole machine)", w.subject()),
+            Contender::ArgtraceCgroup => {
+                format!(
+                    "`argtrace {}{} -p PID --cgroup CG -o FILE` (CG: the workload's own cgroup)",
+                    w.subject(),
+                    select(self, w)
+                )
+            }
             Contender::Bpftrace if w == Workload::Getppid => {
                 "`bpftrace -o FILE` (raw_syscalls sys_enter/sys_exit, args kept by tid, one printf per call)".into()
             }
@@ -231,6 +243,8 @@ impl Contender {
                 matches!(w, Workload::Mmap | Workload::Fork | Workload::Tcp) || w.is_syscall()
             }
             Contender::ArgtraceMiss => w == Workload::Getppid,
+            // sock's --cgroup is where its programs attach, not a filter.
+            Contender::ArgtraceCgroup => argtrace::subject::by_name(w.subject()).is_some_and(|s| s.has_calls()),
             Contender::ArgtraceSummaryAll => w.is_syscall(),
             // bpftrace's one-liner is the tight loop's; on the file walk the
             // comparison is the issue's: the empty program, strace, perf trace.
@@ -245,6 +259,7 @@ impl Contender {
             Contender::ArgtraceText
                 | Contender::ArgtraceJson
                 | Contender::ArgtraceMiss
+                | Contender::ArgtraceCgroup
                 | Contender::ArgtraceSummaryAll
                 | Contender::ArgtraceIn(_)
                 | Contender::ArgtraceSummary
@@ -258,7 +273,9 @@ impl Contender {
     /// program time is measured against.
     pub fn floor(self) -> Option<Contender> {
         match self {
-            Contender::ArgtraceText | Contender::ArgtraceJson | Contender::ArgtraceMiss => Some(Contender::Empty),
+            Contender::ArgtraceText | Contender::ArgtraceJson | Contender::ArgtraceMiss | Contender::ArgtraceCgroup => {
+                Some(Contender::Empty)
+            }
             Contender::ArgtraceSummary | Contender::ArgtraceDurations | Contender::ArgtraceSummaryAll => {
                 Some(Contender::EmptyTimed)
             }
@@ -301,6 +318,14 @@ fn select(c: Contender, w: Workload) -> &'static str {
         }
         _ => "",
     }
+}
+
+/// The cgroup v2 directory of process `pid` (its `0::` line of /proc/PID/cgroup).
+fn cgroup_of(pid: i32) -> Option<String> {
+    let root = argtrace::sys::cgroup2_mount()?;
+    let text = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).ok()?;
+    let path = text.lines().find_map(|l| l.strip_prefix("0::"))?;
+    Some(root.join(path.trim_start_matches('/')).display().to_string())
 }
 
 /// select() as arguments.
@@ -416,6 +441,7 @@ pub fn launch(c: Contender, w: Workload, tools: &Tools, pid: i32, port: u16, out
         Contender::ArgtraceText
         | Contender::ArgtraceJson
         | Contender::ArgtraceMiss
+        | Contender::ArgtraceCgroup
         | Contender::ArgtraceIn(_)
         | Contender::ArgtraceDurations
         | Contender::ArgtraceDurationsIn(_) => {
@@ -425,6 +451,11 @@ pub fn launch(c: Contender, w: Workload, tools: &Tools, pid: i32, port: u16, out
             args.extend(select_args(c, w));
             if json {
                 args.push(s("--json"));
+            }
+            if c == Contender::ArgtraceCgroup {
+                args.push(s("--cgroup"));
+                // No cgroup v2: argtrace refuses the path, and the cell says so.
+                args.push(cgroup_of(pid).unwrap_or_else(|| s("/no-cgroup2-mounted")));
             }
             if matches!(c, Contender::ArgtraceDurations | Contender::ArgtraceDurationsIn(_)) {
                 args.push(s("-T"));
@@ -507,6 +538,7 @@ fn signature(c: Contender, w: Workload, pid: i32, port: u16) -> Signature {
         Contender::ArgtraceText
         | Contender::ArgtraceJson
         | Contender::ArgtraceMiss
+        | Contender::ArgtraceCgroup
         | Contender::ArgtraceIn(_)
         | Contender::ArgtraceDurations
         | Contender::ArgtraceDurationsIn(_) => match (w, c == Contender::ArgtraceJson) {

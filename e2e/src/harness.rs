@@ -124,6 +124,7 @@ impl Running {
         let status = tracing::wait_timeout(&mut self.tracer.child, STOP_TIMEOUT);
         let stdout = self.stdout.join().unwrap_or_default();
         let stderr = self.tracer.stderr_lines(Duration::from_secs(10)).join("\n");
+        dump_json(&stdout);
         Output { args: self.args, stdout, stderr, status, proc_status: String::new() }
     }
 
@@ -131,6 +132,23 @@ impl Running {
     pub fn kill(mut self) {
         signal(self.pid(), libc::SIGKILL);
         let _ = self.tracer.child.wait();
+    }
+}
+
+/// With ARGTRACE_E2E_JSON_DUMP=DIR, every JSON line an argtrace run printed
+/// is appended to DIR/<this process's pid>.jsonl: tests/live.rs validates
+/// them all against the JSON Schema (schema/argtrace.schema.json).
+fn dump_json(stdout: &str) {
+    use std::io::Write as _;
+    let Some(dir) = std::env::var_os("ARGTRACE_E2E_JSON_DUMP") else { return };
+    let lines: String = stdout.lines().filter(|l| l.starts_with('{')).map(|l| format!("{l}\n")).collect();
+    if lines.is_empty() {
+        return;
+    }
+    let path = Path::new(&dir).join(format!("{}.jsonl", std::process::id()));
+    let file = std::fs::OpenOptions::new().create(true).append(true).open(&path);
+    if let Ok(mut f) = file {
+        let _ = f.write_all(lines.as_bytes());
     }
 }
 

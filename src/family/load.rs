@@ -239,10 +239,9 @@ const FOLLOW_THREAD: u8 = 2;
 pub fn fill_filter_maps(obj: &libbpf_rs::Object, cfg: &Config) -> libbpf_rs::Result<()> {
     for map in obj.maps() {
         if map.name().to_str() == Some("cgroup_filter") {
-            if let Some(path) = &cfg.cgroup {
-                // Checked when the command line was; a cgroup removed since is an error here.
-                let dir = crate::sys::CgroupDir::open(path)
-                    .map_err(|e| libbpf_rs::Error::from(std::io::Error::other(format!("--cgroup {e}"))))?;
+            if let Some(dir) = &cfg.cgroup_dir {
+                // Opened when the command line was checked (a cgroup removed
+                // since is still this one: nothing in it any more).
                 map.update(&0u32.to_ne_bytes(), &(dir.fd() as u32).to_ne_bytes(), MapFlags::ANY)?;
             }
             continue;

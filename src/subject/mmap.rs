@@ -139,6 +139,38 @@ mod tests {
         out
     }
 
+    #[test]
+    fn container_info_and_json_name_the_events_container() {
+        use crate::container::{Names, Resolver};
+        let id = "4c1b3e5f2a6d7c8b9e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f";
+        let pod = "0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9";
+        let names = Names { container_id: Some(id.into()), pod_uid: Some(pod.into()) };
+        let mut e = MmapEvent { len: 4096, prot: 1, flags: 0x22, fd: u64::MAX, ret: 0x7f00_0000_0000, ..Default::default() };
+        e.h.pid = 7;
+        e.h.tid = 7;
+        e.h.cgroup_id = 4242;
+        for (dst, src) in e.h.comm.iter_mut().zip(b"cat") {
+            *dst = *src as _;
+        }
+        let mut style = crate::render::test_style(false);
+        style.container_info = true;
+        style.containers = Some(Resolver::fixed(&[(4242, names)]));
+        let mut out = String::new();
+        style.record(&e, None, &mut out);
+        assert!(out.starts_with(&format!("container=4c1b3e5f2a6d pod={pod} cat 7/7 mmap(NULL, 4096, PROT_READ, ")), "{out}");
+        // Another cgroup: no container.
+        e.h.cgroup_id = 1;
+        out.clear();
+        style.record(&e, None, &mut out);
+        assert!(out.starts_with("container=- cat 7/7 mmap("), "{out}");
+        let mut style = crate::render::test_style(true);
+        style.containers = Some(Resolver::fixed(&[(4242, Names { container_id: Some(id.into()), pod_uid: None })]));
+        e.h.cgroup_id = 4242;
+        out.clear();
+        style.record(&e, None, &mut out);
+        assert!(out.contains(&format!("\"cgroup_id\": 4242, \"container_id\": \"{id}\", \"pod_uid\": null, ")), "{out}");
+    }
+
     // The expected lines are strace 6.1's, from tests/old_mmap.c and tests/mmap.c
     // of its test suite, built with -m32.
     #[test]
