@@ -7,6 +7,7 @@
 #   deps_build               # what `cargo build` of the workspace needs on this machine
 #   deps_vm x86_64 arm64     # everything `cargo xtask vm` needs for those guests
 #   deps_vmlinux             # everything `cargo xtask vmlinux` needs
+#   deps_container           # podman and what tests/container.rs needs besides
 
 # Set to 1 once `apt-get update` ran in this shell, so a batch updates at most once.
 _deps_updated=0
@@ -195,4 +196,11 @@ deps_deb() {
 # `man argtrace`, bash-completion's helpers, and zsh and fish to check their completion files.
 deps_package_test() {
     deps_install man-db groff-base bash-completion zsh fish
+}
+
+# What scripts/image.sh and tests/container.rs need: podman with runc (crun refuses hybrid
+# cgroup layouts), catatonit for the pause container of `podman kube play`, the static
+# busybox the workload image is made of, and python3's yaml to parse deploy/daemonset.yaml.
+deps_container() {
+    deps_install podman runc catatonit busybox-static python3-yaml tar
 }

@@ -21,6 +21,9 @@ deps_install strace util-linux tcpdump
 deps_install python3-jsonschema
 # tests/strace_suite.rs builds strace's own test programs from Debian's source (fetched once).
 deps_strace_source >/dev/null
+# tests/container.rs builds the image (scripts/image.sh) and runs it, a busybox workload and
+# the DaemonSet's pod form under podman.
+deps_container
 echo "== unit, CLI and live tests (this kernel: $(uname -r))"
 cargo test --workspace --locked
 cat target/strace-suite.txt

@@ -18,6 +18,8 @@ Commands:
   vmlinux   regenerate arch/*/vmlinux.h from the Debian kernels in tests/kernels.txt
   vm        build static binaries and run the e2e suite in QEMU on every kernel of
             tests/kernels.txt
+  static    build the static argtrace and argtrace-e2e as `vm` does (target/vm/), check
+            they are static, and print their paths (scripts/image.sh uses it)
 
 `cargo xtask <command> --help` describes a command's options.
 ";
@@ -27,6 +29,7 @@ fn main() {
     let result = match args.first().map(String::as_str) {
         Some("vmlinux") => vmlinux::main(&args[1..]),
         Some("vm") => vm::main(&args[1..]),
+        Some("static") => vm::static_main(&args[1..]),
         None | Some("-h" | "--help" | "help") => {
             print!("{HELP}");
             Ok(())

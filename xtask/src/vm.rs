@@ -315,6 +315,33 @@ pub fn main(args: &[String]) -> Result<()> {
     Ok(())
 }
 
+const STATIC_HELP: &str = "\
+cargo xtask static [--arch x86_64|arm64]
+
+Builds argtrace and argtrace-e2e statically, exactly as `cargo xtask vm` does for its
+guests (target/vm/<rust target>/release/), checks that neither has a program
+interpreter, and prints their two paths, one a line. Default architecture: x86_64.
+";
+
+/// `cargo xtask static`: the guests' static build on its own (the container image's binary).
+pub fn static_main(args: &[String]) -> Result<()> {
+    let arch = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        [] => Arch::X86_64,
+        ["--arch", a] => Arch::parse(a).ok_or_else(|| format!("--arch {a}: x86_64 or arm64"))?,
+        ["-h" | "--help"] => {
+            print!("{STATIC_HELP}");
+            return Ok(());
+        }
+        _ => return Err(format!("unknown arguments {args:?}\n\n{STATIC_HELP}")),
+    };
+    let (argtrace, e2e, _) = build(arch, &workspace_root().join("target/vm"), &[])?;
+    for binary in [&argtrace, &e2e] {
+        check_static(binary)?;
+        println!("{}", binary.display());
+    }
+    Ok(())
+}
+
 /// The static argtrace and argtrace-e2e, and each `--with` package's (name, binary).
 type Built = (PathBuf, PathBuf, Vec<(String, PathBuf)>);
 
