@@ -13,7 +13,8 @@
 //!    length, no container) and the workload's (its cgroup id; its container id
 //!    only where the host's cgroup hierarchy is mounted in the container, as the
 //!    DaemonSet does); with the DaemonSet's own privileges instead (CAP_BPF and
-//!    CAP_PERFMON only, seccomp unconfined, read-only root) the same, while
+//!    CAP_PERFMON only, seccomp unconfined, read-only root) the same, every
+//!    JSON line valid against schema/argtrace.schema.json, while
 //!    podman's default seccomp profile makes the run fail (exit 5): why the
 //!    manifest asks for Unconfined;
 //! 4. deploy/daemonset.yaml parses (python3's yaml), has what the docs say, and
@@ -155,14 +156,28 @@ fn cgroup_dir(pid: &str) -> PathBuf {
 
 /// Runs the argtrace command line `cmd` (anything that ends with argtrace's own
 /// stderr, e.g. `podman run ... IMAGE`), waits for it to trace, calls `during`,
-/// stops it with SIGINT after `settle` and returns its exit code, stdout and stderr.
-fn trace_around(cmd: &mut Command, settle: Duration, during: impl FnOnce()) -> (Option<i32>, String, String) {
+/// then waits until its JSON events so far satisfy `enough` (at most 30 s: a
+/// busy machine is slow, and the checks after say what is missing), stops it
+/// with SIGINT and returns its exit code, stdout and stderr.
+fn trace_around(
+    cmd: &mut Command,
+    during: impl FnOnce(),
+    enough: impl Fn(&[Value]) -> bool,
+) -> (Option<i32>, String, String) {
     let out_file = tempfile_path("out");
     let out = std::fs::File::create(&out_file).expect("create the output file");
     let mut t = spawn_tracing(cmd.stdin(Stdio::null()).stdout(out), Duration::from_secs(90))
         .unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
     during();
-    std::thread::sleep(settle);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        // Whole lines only: argtrace may be writing the next one.
+        let so_far = std::fs::read_to_string(&out_file).unwrap_or_default();
+        if enough(&json_lines(&so_far[..so_far.rfind('\n').map_or(0, |i| i + 1)])) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
     argtrace_testkit::process::signal(t.pid(), libc::SIGINT);
     let deadline = Instant::now() + Duration::from_secs(30);
     let status = loop {
@@ -295,17 +310,17 @@ fn image_container_scoping_and_daemonset() {
     let mut host_pids = Vec::new();
     let (code, stdout, stderr) = trace_around(
         Command::new(common::ARGTRACE).args(["syscall", "-j", "-e", "trace=ftruncate", "--container", &id[..12]]),
-        Duration::from_millis(500),
         || {
             for _ in 0..10 {
                 host_pids.push(host_truncate(&host_file, host_len));
                 std::thread::sleep(Duration::from_millis(100));
             }
         },
+        |events| events.iter().filter(|e| length(e) == Some(container_len)).count() >= 5,
     );
     assert_eq!(code, Some(0), "argtrace --container: {stderr}");
     let events = json_lines(&stdout);
-    assert!(events.len() >= 5, "the workload truncates every 100 ms for over a second: {stdout}\n{stderr}");
+    assert!(events.len() >= 5, "the workload truncates every 100 ms; 5 calls within 30 s: {stdout}\n{stderr}");
     for e in &events {
         assert_eq!(e["syscall"], "ftruncate", "{e}");
         assert_eq!(length(e), Some(container_len), "only the container's call: {e}");
@@ -314,6 +329,8 @@ fn image_container_scoping_and_daemonset() {
         assert!(!host_pids.contains(&(e["pid"].as_u64().unwrap_or(0) as u32)), "a host process: {e}");
     }
     eprintln!("--container {}: {} events, all the workload's; none of {} host calls", &id[..12], events.len(), 10);
+    // Every JSON line of every run here, for the schema at the end of step 3.
+    let mut all_json = stdout.clone();
 
     // 3. The image's argtrace in its container: KERNEL-LAB's flags, then the DaemonSet's privileges.
     // KERNEL-LAB.md's command line exactly (privileged, btf and tracefs mounted, not the
@@ -360,10 +377,13 @@ fn image_container_scoping_and_daemonset() {
                 .args(ULIMITS)
                 .args(flags)
                 .args([&image, "syscall", "-j", "-e", "trace=ftruncate"]),
-            Duration::from_millis(800),
             || host_pid = host_truncate(&host_file, len),
+            |events| {
+                events.iter().any(|e| length(e) == Some(len)) && events.iter().any(|e| length(e) == Some(container_len))
+            },
         );
         assert_eq!(code, Some(0), "argtrace in its container ({what}): {stderr}");
+        all_json.push_str(&stdout);
         let events = json_lines(&stdout);
         let host: Vec<&Value> = events.iter().filter(|e| length(e) == Some(len)).collect();
         assert_eq!(host.len(), 1, "the host call, once ({what}): {stdout}\n{stderr}");
@@ -381,6 +401,17 @@ fn image_container_scoping_and_daemonset() {
             workload.len()
         );
     }
+    // What the image writes is what schema/argtrace.schema.json describes (a real validator).
+    let json_file = scratch.join("events.jsonl");
+    std::fs::write(&json_file, &all_json).expect("write the events");
+    let out = Command::new("/usr/bin/python3")
+        .arg(Path::new(REPO).join("scripts/validate-json.py"))
+        .arg(Path::new(REPO).join("schema/argtrace.schema.json"))
+        .args(["--require", "syscall,summary"])
+        .arg(&json_file)
+        .output()
+        .expect("run scripts/validate-json.py");
+    assert!(out.status.success(), "the schema refuses the image's JSON: {}", text(&out));
     // Podman's default seccomp profile allows bpf(2) only with CAP_SYS_ADMIN.
     let out = podman()
         .args(["run", "--rm", "--pid=host"])
@@ -453,20 +484,26 @@ fn image_container_scoping_and_daemonset() {
     let len = 0x0400_0000 + me;
     let host_pid = host_truncate(&host_file, len);
     let deadline = Instant::now() + Duration::from_secs(20);
-    let seen = loop {
-        let l = logs(&ctr);
-        if let Some(e) = json_lines(&l).into_iter().find(|e| length(e) == Some(len)) {
-            break e;
+    // The host's call, and the workload container's (still running), named from the host's
+    // cgroup hierarchy (the hostPath mount).
+    let (seen, workload) = loop {
+        let events = json_lines(&logs(&ctr));
+        let host = events.iter().find(|e| length(e) == Some(len)).cloned();
+        let workload: Vec<Value> = events.into_iter().filter(|e| length(e) == Some(container_len)).collect();
+        if let (Some(host), false) = (&host, workload.is_empty()) {
+            break (host.clone(), workload);
         }
-        assert!(Instant::now() < deadline, "the kube pod never showed the host call: {l}");
+        assert!(
+            Instant::now() < deadline,
+            "the kube pod never showed the host call ({}) and a call of the workload ({}) within 20 s: {}",
+            host.is_some(),
+            !workload.is_empty(),
+            logs(&ctr)
+        );
         std::thread::sleep(Duration::from_millis(200));
     };
     assert_eq!(seen["pid"], Value::from(host_pid), "{seen}");
     assert_eq!(seen["container_id"], Value::Null, "{seen}");
-    // The workload container, still running: named from the host's cgroup hierarchy (hostPath).
-    let workload: Vec<Value> =
-        json_lines(&logs(&ctr)).into_iter().filter(|e| length(e) == Some(container_len)).collect();
-    assert!(!workload.is_empty(), "the kube pod saw none of the workload's calls");
     for e in &workload {
         assert_eq!((&e["container_id"], &e["cgroup_id"]), (&named, &Value::from(cgroup_id)), "{e}");
     }
