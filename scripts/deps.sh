@@ -101,10 +101,12 @@ deps_vm() {
                 qemu+=(qemu-system-x86)
                 pkgs+=(gcc-12-multilib libc6-dev-i386)
                 ;;
+            # Also the e2e suite's AArch32 (armhf) static trigger (e2e/build.rs).
             arm64)
                 deps_arm64_arch
                 qemu+=(qemu-system-arm)
                 pkgs+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross libelf-dev:arm64 zlib1g-dev:arm64)
+                pkgs+=(gcc-arm-linux-gnueabihf libc6-dev-armhf-cross)
                 ;;
             *) _deps_log "unknown architecture $arch"; return 1 ;;
         esac
