@@ -486,7 +486,7 @@ static __always_inline int finish_pending(long ret)
 	{                                                                               \
 		if (compat_how(ARGTRACE_SYSCALL_NR(regs)) < 0 || !in_compat_syscall())  \
 			return 0;                                                       \
-		return finish_pending(ret);                                             \
+		return finish_pending(compat_result(ret));                              \
 	}
 #endif
 

@@ -276,7 +276,6 @@ static __always_inline long compat_how(long nr)
 	return -1;
 }
 
-
 /* A 32-bit entry's kprobe and kretprobe. */
 #define CLONE_COMPAT_KPROBES(name, func, which)                   \
 	ARGTRACE_COMPAT_KPROBE(name##_compat_kprobe, func, which) \

@@ -20,7 +20,8 @@ fn main() {
         _ => ("", &[]),
     };
     if !cc.is_empty() {
-        let built = Command::new(cc).args(abi_flags).args(["-static", "-O1", "-Wall", "-o"]).arg(&out).arg(src).output();
+        let built =
+            Command::new(cc).args(abi_flags).args(["-static", "-O1", "-Wall", "-o"]).arg(&out).arg(src).output();
         match built {
             Ok(o) if o.status.success() => return,
             Ok(o) => println!(

@@ -47,7 +47,7 @@ const COMPAT_CASES: [&str; 2] = ["aarch32-mmap", "aarch32-clone"];
 const COMPAT_UNSEEN: &str = if cfg!(target_arch = "x86_64") { "i386-unseen" } else { "aarch32-unseen" };
 /// argtrace syscall's cases (e2e/src/syscall.rs): the raw syscall
 /// tracepoints, once per kernel, with the mode each runs in.
-const SYSCALL_CASES: [(&str, &str); 11] = [
+const SYSCALL_CASES: [(&str, &str); 13] = [
     ("syscall", "tp_btf"),
     ("syscall", "raw_tp"),
     ("syscall-exec", "tp_btf"),
@@ -59,6 +59,8 @@ const SYSCALL_CASES: [(&str, &str); 11] = [
     ("syscall-class", "tp_btf"),
     ("syscall-negation", "tp_btf"),
     ("syscall-summary", "tp_btf"),
+    ("syscall-compat", "tp_btf"),
+    ("syscall-compat", "raw_tp"),
 ];
 /// -f and -- CMD for the subjects of one mode (e2e/src/follow.rs), once per kernel.
 const FOLLOW_ONCE: [(&str, &str); 7] = [

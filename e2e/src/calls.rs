@@ -133,6 +133,50 @@ pub fn case_compat(argtrace: &Path, subject: &str, mode: &str) -> Outcome {
     Ok(format!("{n} {abi} calls matched exactly; {}", t.summary))
 }
 
+/// `argtrace syscall` and the 32-bit trigger, in `mode` (tp_btf, raw_tp): its
+/// mmap2 and clone calls with that ABI's numbers (192, 120 in both i386's and
+/// arm's tables), names from strace's table for it (mmap2 is no 64-bit
+/// syscall), `"abi"`, the raw arguments as the trigger passed them (mmap2's
+/// offset in 4096-byte units; clone's tls fourth) and their results; and its
+/// exit_group (i386 252, arm 248) as a call that does not return.
+pub fn case_syscall_compat(argtrace: &Path, mode: &str) -> Outcome {
+    let (abi, _) = crate::trigger::compat_abi();
+    if !crate::trigger::compat_runs()? {
+        return Ok(format!("this kernel does not run {abi} programs (exec: ENOEXEC)"));
+    }
+    let extra = ["--probe", mode, "-e", "trace=mmap2,clone,exit_group"];
+    let t = traced_run(argtrace, "syscall", &extra, "compat")?;
+    let mut n = 0;
+    let mut pid = None;
+    for w in t.expectations.iter().filter_map(|e| e.get("expect")) {
+        let a = &w["args"];
+        let (nr, raw) = match w["syscall"].as_str() {
+            Some("mmap2") => {
+                let units = a["offset"].as_u64().map(|o| o / 4096);
+                (192, serde_json::json!([a["addr"], a["len"], a["prot"], a["flags"], a["fd"], units]))
+            }
+            Some("clone") => {
+                (120, serde_json::json!([a["flags"], a["newsp"], a["parent_tid"], a["tls"], a["child_tid"]]))
+            }
+            _ => continue,
+        };
+        let mut args = serde_json::Map::new();
+        for (i, v) in raw.as_array().into_iter().flatten().enumerate() {
+            args.insert(format!("arg{i}"), v.clone());
+        }
+        let want = serde_json::json!({"event": "syscall", "syscall": w["syscall"], "nr": nr, "abi": abi,
+            "pid": w["pid"], "tid": w["tid"], "args": args, "ret": w["ret"]});
+        find_one(&t, &want, mode)?;
+        pid = Some(w["pid"].clone());
+        n += 1;
+    }
+    let exit_group = if cfg!(target_arch = "x86_64") { 252 } else { 248 };
+    let want = serde_json::json!({"syscall": "exit_group", "nr": exit_group, "abi": abi, "pid": pid, "ret": null,
+        "args": {"arg0": 0}});
+    find_one(&t, &want, mode)?;
+    Ok(format!("{n} {abi} calls and exit_group matched with {abi} numbers; {}", t.summary))
+}
+
 /// A kernel without the 32-bit entries (ARGTRACE_NO_IA32_ENTRIES=1, or
 /// ARGTRACE_NO_AARCH32_ENTRIES=1 on arm64, pretends it): auto passes over the
 /// modes that would not see 32-bit processes and takes tracepoint (the raw

@@ -128,6 +128,10 @@ pub fn run(opts: &Options) -> i32 {
     report.case("no-btf", "auto", calls::case_no_btf(argtrace));
     // argtrace syscall: the raw syscall tracepoints, on every kernel.
     crate::syscall::cases(argtrace, &mut report);
+    // ... and a 32-bit process's calls, with that ABI's numbers and names.
+    for mode in crate::syscall::MODES {
+        report.case("syscall-compat", mode, calls::case_syscall_compat(argtrace, mode));
+    }
     // -f and -- CMD for the subjects of one mode per kernel.
     for (subject, mode) in follow::ONCE {
         let extra = ["--probe", mode];
