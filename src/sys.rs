@@ -422,13 +422,6 @@ pub fn kernel_has_function(name: &str) -> bool {
         .contains(name)
 }
 
-/// Whether the running kernel's /proc/kallsyms names `name` (any kind of
-/// symbol: a table as well as a function).
-pub fn kernel_has_symbol(name: &str) -> bool {
-    let text = std::fs::read_to_string("/proc/kallsyms").unwrap_or_default();
-    text.lines().any(|l| l.split_whitespace().nth(2) == Some(name))
-}
-
 /// Whether the running kernel's BTF has the function `name`, as fentry and
 /// fexit programs need it to attach.
 pub fn kernel_btf_has_function(name: &str) -> bool {

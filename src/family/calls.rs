@@ -279,11 +279,15 @@ impl Family for Calls {
 
 /// Whether the running kernel runs 32-bit processes: x86_64's
 /// CONFIG_IA32_EMULATION (/proc/sys/abi/vsyscall32), arm64's CONFIG_COMPAT
-/// (its AArch32 syscall table in /proc/kallsyms).
+/// (its AArch32 functions in /proc/kallsyms, which lists functions even
+/// without CONFIG_KALLSYMS_ALL, as Debian's arm64 6.1 is built: not its
+/// compat_sys_call_table).
 fn kernel_runs_32bit() -> bool {
     match std::env::consts::ARCH {
         "x86_64" => Path::new("/proc/sys/abi/vsyscall32").exists(),
-        "aarch64" => crate::sys::kernel_has_symbol("compat_sys_call_table"),
+        "aarch64" => ["compat_arm_syscall", "__arm64_compat_sys_aarch32_mmap2"]
+            .iter()
+            .any(|f| crate::sys::kernel_has_function(f)),
         _ => false,
     }
 }
