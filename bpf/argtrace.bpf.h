@@ -384,4 +384,13 @@ static __always_inline void submit_reserved(void *record, __u64 now)
 	bpf_ringbuf_submit(record, wakeup_flags(now));
 }
 
+/* A 32-bit task's syscall result as the call returned it, from the raw
+ * sys_exit tracepoint: arm64 passes regs_return_value(), which sign-extends a
+ * compat task's 32 bits (an mmap2 address above 2 GiB would look negative).
+ * Only -4095..-1 are errnos; anything else is the unsigned 32-bit value. */
+static __always_inline long compat_result(long ret)
+{
+	return ret < -4095 ? (long)(__u32)ret : ret;
+}
+
 #endif

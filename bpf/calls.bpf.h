@@ -429,9 +429,17 @@ static __always_inline int finish_pending(long ret)
 #define ARGTRACE_HOW_COMPAT 0x100
 #define ARGTRACE_HOW_CALL(how) ((how) & (ARGTRACE_HOW_COMPAT - 1))
 
+/* Whether a 32-bit entry is also a 64-bit one (arm64: the compat table points
+ * at the native __arm64_sys_* wrappers): its native and compat programs then
+ * each keep their own ABI's calls. */
+#ifndef ARGTRACE_COMPAT_SHARED_ENTRIES
+#define ARGTRACE_COMPAT_SHARED_ENTRIES 0
+#endif
+
 #if ARGTRACE_HAVE_COMPAT
-/* kprobe mode, on a 32-bit syscall entry (__ia32_sys_*): the arguments from
- * its struct pt_regs *, as that ABI passes them. */
+/* kprobe mode, on a 32-bit syscall entry (__ia32_sys_*, __arm64_sys_*,
+ * __arm64_compat_sys_*): the arguments from its struct pt_regs *, as that
+ * ABI passes them. */
 #define ARGTRACE_COMPAT_KPROBE(prog, func, how)                                       \
 	SEC("kprobe/" func)                                                           \
 	int BPF_KPROBE(prog, const struct pt_regs *regs)                              \
@@ -450,6 +458,8 @@ static __always_inline int finish_pending(long ret)
 	int BPF_PROG(prog, const struct pt_regs *regs, long ret)                                \
 	{                                                                                       \
 		struct argtrace_args a;                                                         \
+		if (ARGTRACE_COMPAT_SHARED_ENTRIES && in_native_syscall())                      \
+			return 0;                                                               \
 		args_from_compat_regs(a.arg, regs);                                             \
 		return record_finished_call(ctx, PROBE_FENTRY, (how) | ARGTRACE_HOW_COMPAT, &a, \
 					    ret);                                               \
@@ -477,7 +487,7 @@ static __always_inline int finish_pending(long ret)
 	{                                                                               \
 		if (compat_how(ARGTRACE_SYSCALL_NR(regs)) < 0 || !in_compat_syscall())  \
 			return 0;                                                       \
-		return finish_pending(ret);                                             \
+		return finish_pending(compat_result(ret));                              \
 	}
 #endif
 
@@ -501,14 +511,18 @@ static __always_inline int finish_pending(long ret)
 	int BPF_PROG(name##_fexit, const struct pt_regs *regs, long ret)      \
 	{                                                                     \
 		struct argtrace_args a;                                       \
+		if (ARGTRACE_COMPAT_SHARED_ENTRIES && !in_native_syscall())   \
+			return 0;                                             \
 		args_from_syscall_regs(&a, regs);                             \
 		return record_finished_call(ctx, PROBE_FENTRY, how, &a, ret); \
 	}
 
 /* Whether the current task is in a 64-bit (native) syscall. A wrapper without
  * arguments (SYSCALL_DEFINE0) is one function under both ABIs' names
- * (__x64_sys_fork and __ia32_sys_fork are aliases of __do_sys_fork): a kprobe
- * on either fires for both, and each must keep only its own ABI's calls. */
+ * (__x64_sys_fork and __ia32_sys_fork are aliases of __do_sys_fork), and
+ * arm64's 32-bit table shares most of the native wrappers: a kprobe or fexit
+ * on such a function fires for both, and each must keep only its own ABI's
+ * calls. */
 static __always_inline bool in_native_syscall(void)
 {
 #if ARGTRACE_HAVE_COMPAT

@@ -6,8 +6,9 @@
  * kprobe mode: kprobe + kretprobe on the wrappers, paired per thread.
  * tracepoint mode: syscalls:sys_enter_* + sys_exit_*. The child's own return
  * (0) has no entry record in its thread and is not reported.
- * 32-bit (i386) tasks: their own entries in fentry and kprobe mode, the raw
- * sys_enter/sys_exit tracepoints in tracepoint mode (bpf/calls.bpf.h). */
+ * 32-bit tasks (i386, AArch32): their entries in fentry and kprobe mode (on
+ * arm64 mostly the native wrappers, each program keeping its own ABI's calls),
+ * the raw sys_enter/sys_exit tracepoints in tracepoint mode (bpf/calls.bpf.h). */
 #define ARGTRACE_RECORD struct clone_event
 /* Only the arguments each syscall has (save_entry below). */
 #define ARGTRACE_ENTRY struct argtrace_args
@@ -166,9 +167,11 @@ static __always_inline void fill_record(struct clone_event *e, __u32 how,
 	}
 	read_written_back(e, ret);
 	e->tls_desc_err = 1;
+#ifdef ARGTRACE_COMPAT_TLS_USER_DESC
 	if (e->abi == EVENT_ABI_COMPAT && (e->flags & ARGTRACE_CLONE_SETTLS) && e->tls)
 		e->tls_desc_err =
 			bpf_probe_read_user(e->tls_desc, sizeof(e->tls_desc), (void *)e->tls);
+#endif
 }
 
 /* The kprobe and tracepoint programs of one syscall: entry and return. */
@@ -188,7 +191,9 @@ CLONE_PAIRED_PROGRAMS(clone3, CLONE_SYS_CLONE3)
 #if ARGTRACE_HAVE_FORK
 CLONE_PAIRED_PROGRAMS(fork, CLONE_SYS_FORK)
 CLONE_PAIRED_PROGRAMS(vfork, CLONE_SYS_VFORK)
+#endif
 
+#if ARGTRACE_HAVE_FORK || ARGTRACE_HAVE_COMPAT
 #define ARGTRACE_PF_KTHREAD 0x00200000
 
 /* The syscall the current user task is in, or -1 for a kernel thread. */
@@ -201,14 +206,14 @@ static __always_inline long user_syscall_nr(void)
 	return ARGTRACE_SYSCALL_NR((struct pt_regs *)bpf_task_pt_regs(task));
 }
 
-/* fentry mode, fork and vfork: Debian's kernels have no BTF for the argument-
- * less wrappers __x64_sys_fork/vfork, so fentry and fexit cannot attach
- * there. Both end in kernel_clone(), which clone and clone3 also call: the
+/* fentry mode, fork and vfork (arm64: 32-bit tasks' only): Debian's kernels
+ * have no BTF for the argument-less wrappers __x64_sys_fork/vfork (nor
+ * __arm64_sys_fork/vfork), so fentry and fexit cannot attach there. Both end in kernel_clone(), which clone and clone3 also call: the
  * syscall number in the task's user registers says which entry this was. */
 
 /* -T, -s: the start of fork and vfork; clone and clone3 have their own. */
 /* Which of fork and vfork (`how`) the current task's syscall is, or -1: by
- * its number, a 32-bit task's (i386: 2 and 190) or a 64-bit one's. */
+ * its number, a 32-bit task's (i386 and arm: 2 and 190) or a 64-bit one's. */
 static __always_inline long fork_or_vfork(void)
 {
 	long nr = user_syscall_nr();
@@ -222,10 +227,12 @@ static __always_inline long fork_or_vfork(void)
 		return -1;
 	}
 #endif
+#if ARGTRACE_HAVE_FORK
 	if (nr == ARGTRACE_NR_FORK)
 		return CLONE_SYS_FORK;
 	if (nr == ARGTRACE_NR_VFORK)
 		return CLONE_SYS_VFORK;
+#endif
 	return -1;
 }
 
@@ -251,9 +258,9 @@ int BPF_PROG(fork_vfork_fexit, struct kernel_clone_args *args, long ret)
 
 #if ARGTRACE_HAVE_COMPAT
 /* 32-bit tasks: the i386 entries (names checked in Debian's 5.10, 6.1, 6.12
- * and 7.3: clone is __ia32_compat_sys_ia32_clone, the others __ia32_sys_*;
- * fork and vfork have no BTF, so fentry mode takes them at kernel_clone
- * above). */
+ * and 7.3: clone is __ia32_compat_sys_ia32_clone, the others __ia32_sys_*),
+ * arm64's AArch32 ones (the native __arm64_sys_* wrappers); fork and vfork
+ * have no BTF, so fentry mode takes them at kernel_clone above. */
 static __always_inline long compat_how(long nr)
 {
 	switch (nr) {
@@ -269,18 +276,16 @@ static __always_inline long compat_how(long nr)
 	return -1;
 }
 
-#define CLONE_COMPAT_IA32_CLONE ARGTRACE_COMPAT_COMPAT_SYSCALL(ia32_clone)
-
 /* A 32-bit entry's kprobe and kretprobe. */
 #define CLONE_COMPAT_KPROBES(name, func, which)                   \
 	ARGTRACE_COMPAT_KPROBE(name##_compat_kprobe, func, which) \
 	ARGTRACE_KRETPROBE(name##_compat_kretprobe, func)
 
-ARGTRACE_FENTRY_START(clone_compat_fentry_start, CLONE_COMPAT_IA32_CLONE)
-ARGTRACE_COMPAT_FEXIT(clone_compat_fexit, CLONE_COMPAT_IA32_CLONE, CLONE_SYS_CLONE)
+ARGTRACE_FENTRY_START(clone_compat_fentry_start, ARGTRACE_COMPAT_CLONE_ENTRY)
+ARGTRACE_COMPAT_FEXIT(clone_compat_fexit, ARGTRACE_COMPAT_CLONE_ENTRY, CLONE_SYS_CLONE)
 ARGTRACE_FENTRY_START(clone3_compat_fentry_start, ARGTRACE_COMPAT_SYSCALL(clone3))
 ARGTRACE_COMPAT_FEXIT(clone3_compat_fexit, ARGTRACE_COMPAT_SYSCALL(clone3), CLONE_SYS_CLONE3)
-CLONE_COMPAT_KPROBES(clone, CLONE_COMPAT_IA32_CLONE, CLONE_SYS_CLONE)
+CLONE_COMPAT_KPROBES(clone, ARGTRACE_COMPAT_CLONE_ENTRY, CLONE_SYS_CLONE)
 CLONE_COMPAT_KPROBES(clone3, ARGTRACE_COMPAT_SYSCALL(clone3), CLONE_SYS_CLONE3)
 CLONE_COMPAT_KPROBES(fork, ARGTRACE_COMPAT_SYSCALL(fork), CLONE_SYS_FORK)
 CLONE_COMPAT_KPROBES(vfork, ARGTRACE_COMPAT_SYSCALL(vfork), CLONE_SYS_VFORK)

@@ -4,10 +4,11 @@
  * -T or -s, an fentry on the same function stamps the start).
  * kprobe mode: kprobe + kretprobe on ksys_mmap_pgoff, paired per thread.
  * tracepoint mode: syscalls:sys_enter_mmap + sys_exit_mmap (offset in bytes).
- * 32-bit (i386) tasks' mmap2 and old mmap, as strace names them: their own
- * entries (__ia32_sys_mmap_pgoff, __ia32_compat_sys_ia32_mmap) in fentry and
- * kprobe mode, whose calls ksys_mmap_pgoff's programs leave to them; the raw
- * sys_enter/sys_exit tracepoints in tracepoint mode. */
+ * 32-bit tasks' mmap2 (i386 and AArch32) and old mmap (i386), as strace names
+ * them: their own entries (__ia32_sys_mmap_pgoff, __ia32_compat_sys_ia32_mmap;
+ * __arm64_compat_sys_aarch32_mmap2) in fentry and kprobe mode, whose calls
+ * ksys_mmap_pgoff's programs leave to them; the raw sys_enter/sys_exit
+ * tracepoints in tracepoint mode. */
 #define ARGTRACE_RECORD struct mmap_event
 #include "calls.bpf.h"
 
@@ -133,21 +134,25 @@ static __always_inline long compat_how(long nr)
 {
 	if (nr == ARGTRACE_COMPAT_NR_MMAP2)
 		return MMAP_MMAP2;
+#ifdef ARGTRACE_COMPAT_OLD_MMAP_ENTRY
 	if (nr == ARGTRACE_COMPAT_NR_MMAP)
 		return MMAP_OLD_MMAP;
+#endif
 	return -1;
 }
 
-#define MMAP_COMPAT_MMAP2 ARGTRACE_COMPAT_SYSCALL(mmap_pgoff)
-#define MMAP_COMPAT_OLD_MMAP ARGTRACE_COMPAT_COMPAT_SYSCALL(ia32_mmap)
+#define MMAP_COMPAT_MMAP2 ARGTRACE_COMPAT_MMAP2_ENTRY
 
 ARGTRACE_FENTRY_START(mmap2_compat_fentry_start, MMAP_COMPAT_MMAP2)
 ARGTRACE_COMPAT_FEXIT(mmap2_compat_fexit, MMAP_COMPAT_MMAP2, MMAP_MMAP2)
 ARGTRACE_COMPAT_KPROBE(mmap2_compat_kprobe, MMAP_COMPAT_MMAP2, MMAP_MMAP2)
 ARGTRACE_KRETPROBE(mmap2_compat_kretprobe, MMAP_COMPAT_MMAP2)
+#ifdef ARGTRACE_COMPAT_OLD_MMAP_ENTRY
+#define MMAP_COMPAT_OLD_MMAP ARGTRACE_COMPAT_OLD_MMAP_ENTRY
 ARGTRACE_FENTRY_START(old_mmap_compat_fentry_start, MMAP_COMPAT_OLD_MMAP)
 ARGTRACE_COMPAT_FEXIT(old_mmap_compat_fexit, MMAP_COMPAT_OLD_MMAP, MMAP_OLD_MMAP)
 ARGTRACE_COMPAT_KPROBE(old_mmap_compat_kprobe, MMAP_COMPAT_OLD_MMAP, MMAP_OLD_MMAP)
 ARGTRACE_KRETPROBE(old_mmap_compat_kretprobe, MMAP_COMPAT_OLD_MMAP)
+#endif
 ARGTRACE_COMPAT_RAW_SYSCALLS(mmap)
 #endif

@@ -432,6 +432,8 @@ static __always_inline int on_return(void *ctx, long ret)
 
 	if (!p)
 		return 0;
+	if (p->abi == SYSCALL_ABI_COMPAT)
+		ret = compat_result(ret);
 	if (p->nslots)
 		ps = bpf_map_lookup_elem(&syscall_pending_slots, &tid);
 	if (ps && !summary_mode)

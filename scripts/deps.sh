@@ -102,9 +102,11 @@ deps_vm() {
                 qemu+=(qemu-system-x86)
                 pkgs+=(gcc-12-multilib libc6-dev-i386)
                 ;;
+            # Also the e2e suite's AArch32 (armhf) static trigger (e2e/build.rs).
             arm64)
                 deps_cross_arm64 || return 1
                 qemu+=(qemu-system-arm)
+                pkgs+=(gcc-arm-linux-gnueabihf libc6-dev-armhf-cross)
                 ;;
             *) _deps_log "unknown architecture $arch"; return 1 ;;
         esac

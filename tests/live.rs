@@ -40,12 +40,18 @@ const PER_MODE_CASES: [&str; 26] = [
     "cgroup-tcp-connect",
     "cgroup-tcp-send",
 ];
-/// The i386 static trigger's cases (e2e/src/calls.rs, case_i386), in every
-/// mode on x86_64: mmap2 and the old mmap, clone, clone3, fork and vfork.
-const I386_CASES: [&str; 2] = ["i386-mmap", "i386-clone"];
+/// The 32-bit static trigger's cases (e2e/src/calls.rs, case_compat), in
+/// every mode: on x86_64 the i386 one's (mmap2 and the old mmap, clone,
+/// clone3, fork and vfork), on arm64 the AArch32 one's (no old mmap there).
+#[cfg(target_arch = "x86_64")]
+const COMPAT_CASES: [&str; 2] = ["i386-mmap", "i386-clone"];
+#[cfg(not(target_arch = "x86_64"))]
+const COMPAT_CASES: [&str; 2] = ["aarch32-mmap", "aarch32-clone"];
+/// Once per kernel: auto and the forced modes where the 32-bit entries are missing.
+const COMPAT_UNSEEN: &str = if cfg!(target_arch = "x86_64") { "i386-unseen" } else { "aarch32-unseen" };
 /// argtrace syscall's cases (e2e/src/syscall.rs): the raw syscall
 /// tracepoints, once per kernel, with the mode each runs in.
-const SYSCALL_CASES: [(&str, &str); 13] = [
+const SYSCALL_CASES: [(&str, &str); 15] = [
     ("syscall", "tp_btf"),
     ("syscall", "raw_tp"),
     ("syscall-exec", "tp_btf"),
@@ -59,6 +65,8 @@ const SYSCALL_CASES: [(&str, &str); 13] = [
     ("syscall-summary", "tp_btf"),
     ("cgroup-syscall", "tp_btf"),
     ("cgroup-syscall", "raw_tp"),
+    ("syscall-compat", "tp_btf"),
+    ("syscall-compat", "raw_tp"),
 ];
 /// -f and -- CMD for the subjects of one mode (e2e/src/follow.rs), once per kernel.
 const FOLLOW_ONCE: [(&str, &str); 7] = [
@@ -194,7 +202,7 @@ fn every_mode_the_kernel_has_shows_exactly_what_the_triggers_did() {
         for case in PER_MODE_CASES {
             assert!(has(case, mode), "no passing {case} case in {mode} mode:\n{stdout}");
         }
-        for case in I386_CASES.iter().filter(|_| cfg!(target_arch = "x86_64")) {
+        for case in COMPAT_CASES {
             assert!(has(case, mode), "no passing {case} case in {mode} mode:\n{stdout}");
         }
     }
@@ -204,8 +212,9 @@ fn every_mode_the_kernel_has_shows_exactly_what_the_triggers_did() {
         assert!(has("unavailable", mode), "{mode} is missing but was not refused cleanly:\n{stdout}");
     }
     assert!(has("no-btf", "auto"), "{stdout}");
-    if cfg!(target_arch = "x86_64") {
-        assert!(has("i386-unseen", "auto"), "{stdout}");
+    let unseen = modes.iter().any(|m| m == "tracepoint");
+    if unseen {
+        assert!(has(COMPAT_UNSEEN, "auto"), "{stdout}");
     }
     for case in SOCK_CASES {
         assert!(has(case, "cgroup"), "no passing {case} case in cgroup mode:\n{stdout}");
@@ -227,9 +236,8 @@ fn every_mode_the_kernel_has_shows_exactly_what_the_triggers_did() {
     }
     // The cases of each detected mode, auto, one refusal per missing mode, no
     // BTF, syscall's, sock's and skb's.
-    let i386 = if cfg!(target_arch = "x86_64") { I386_CASES.len() } else { 0 };
-    let expected = (PER_MODE_CASES.len() + i386) * modes.len()
-        + usize::from(i386 > 0)
+    let expected = (PER_MODE_CASES.len() + COMPAT_CASES.len()) * modes.len()
+        + usize::from(unseen)
         + 1
         + lacks.len()
         + 1

@@ -40,6 +40,15 @@
 #define ARGTRACE_COMPAT_NR_VFORK 190
 #define ARGTRACE_COMPAT_NR_MMAP2 192
 #define ARGTRACE_COMPAT_NR_CLONE3 435
+/* clone's entry, mmap2's, and the old mmap's (the struct of six longs). */
+#define ARGTRACE_COMPAT_CLONE_ENTRY ARGTRACE_COMPAT_COMPAT_SYSCALL(ia32_clone)
+#define ARGTRACE_COMPAT_MMAP2_ENTRY ARGTRACE_COMPAT_SYSCALL(mmap_pgoff)
+#define ARGTRACE_COMPAT_OLD_MMAP_ENTRY ARGTRACE_COMPAT_COMPAT_SYSCALL(ia32_mmap)
+/* Each entry above serves 32-bit tasks alone (but see in_native_syscall()
+ * in bpf/calls.bpf.h for the wrappers without arguments). */
+#define ARGTRACE_COMPAT_SHARED_ENTRIES 0
+/* A 32-bit task's CLONE_SETTLS tls points to a struct user_desc. */
+#define ARGTRACE_COMPAT_TLS_USER_DESC 1
 
 /* Whether the current task is in a 32-bit syscall: TS_COMPAT in its
  * thread_info, set at every i386 entry before the sys_enter tracepoint and

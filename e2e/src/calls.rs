@@ -98,12 +98,27 @@ pub fn case_clone(argtrace: &Path, mode: &str) -> Outcome {
     check_expectations(&t, mode)
 }
 
-/// A 32-bit (i386) static program's calls of `subject` (mmap: mmap2 and the
-/// old mmap; clone: clone, clone3, fork, vfork), each with the values and
-/// result it chose, the i386 argument order and `"abi": "i386"`, in `mode`;
-/// and no start-up line saying 32-bit processes are unseen.
-pub fn case_i386(argtrace: &Path, subject: &str, mode: &str) -> Outcome {
-    let t = traced_run(argtrace, subject, &["--probe", mode], "i386")?;
+/// A 32-bit static program's calls of `subject` (mmap: mmap2, and i386's old
+/// mmap; clone: clone, clone3, fork, vfork), each with the values and result
+/// it chose, that ABI's argument order and `"abi": "i386"` or `"arm"`, in
+/// `mode`; and no start-up line saying 32-bit processes are unseen. On a
+/// kernel that does not run 32-bit programs (exec: ENOEXEC), argtrace must
+/// not claim to miss them either.
+pub fn case_compat(argtrace: &Path, subject: &str, mode: &str) -> Outcome {
+    let (abi, _) = crate::trigger::compat_abi();
+    if !crate::trigger::compat_runs()? {
+        let t = Command::new(argtrace)
+            .args([subject, "--probe", mode, "-d", "1"])
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run argtrace: {e}"))?;
+        let stderr = String::from_utf8_lossy(&t.stderr);
+        if !t.status.success() || stderr.contains("32-bit") {
+            return Err(format!("exit {:?}, stderr: {stderr}", t.status.code()));
+        }
+        return Ok(format!("this kernel does not run {abi} programs (exec: ENOEXEC); argtrace says nothing of them"));
+    }
+    let t = traced_run(argtrace, subject, &["--probe", mode], "compat")?;
     if let Some(line) = t.stderr.lines().find(|l| l.contains("32-bit")) {
         return Err(format!("argtrace says it does not see them: {line}"));
     }
@@ -113,21 +128,81 @@ pub fn case_i386(argtrace: &Path, subject: &str, mode: &str) -> Outcome {
         n += 1;
     }
     if n == 0 {
-        return Err(format!("the i386 trigger expected no {subject} event"));
+        return Err(format!("the {abi} trigger expected no {subject} event"));
     }
-    Ok(format!("{n} i386 calls matched exactly; {}", t.summary))
+    Ok(format!("{n} {abi} calls matched exactly; {}", t.summary))
 }
 
-/// A kernel without the i386 entries (ARGTRACE_NO_IA32_ENTRIES=1 pretends
-/// it): auto passes over the modes that would not see 32-bit processes and
-/// takes tracepoint (the raw sys_enter); a forced such mode runs and says in
-/// one start-up line what it does not see.
-pub fn case_i386_unseen(argtrace: &Path, modes: &[String]) -> Outcome {
+/// `argtrace syscall` and the 32-bit trigger, in `mode` (tp_btf, raw_tp): its
+/// mmap2 and clone calls with that ABI's numbers (192, 120 in both i386's and
+/// arm's tables), names from strace's table for it (mmap2 is no 64-bit
+/// syscall), `"abi"`, the raw arguments as the trigger passed them (mmap2's
+/// offset in 4096-byte units; clone's tls fourth) and their results; and its
+/// exit_group (i386 252, arm 248) as a call that does not return.
+pub fn case_syscall_compat(argtrace: &Path, mode: &str) -> Outcome {
+    let (abi, _) = crate::trigger::compat_abi();
+    if !crate::trigger::compat_runs()? {
+        return Ok(format!("this kernel does not run {abi} programs (exec: ENOEXEC)"));
+    }
+    let extra = ["--probe", mode, "-e", "trace=mmap2,clone,exit_group"];
+    let t = traced_run(argtrace, "syscall", &extra, "compat")?;
+    let mut n = 0;
+    let mut pid = None;
+    for w in t.expectations.iter().filter_map(|e| e.get("expect")) {
+        let a = &w["args"];
+        let (nr, raw) = match w["syscall"].as_str() {
+            Some("mmap2") => {
+                let units = a["offset"].as_u64().map(|o| o / 4096);
+                (192, serde_json::json!([a["addr"], a["len"], a["prot"], a["flags"], a["fd"], units]))
+            }
+            Some("clone") => {
+                (120, serde_json::json!([a["flags"], a["newsp"], a["parent_tid"], a["tls"], a["child_tid"]]))
+            }
+            _ => continue,
+        };
+        let mut args = serde_json::Map::new();
+        for (i, v) in raw.as_array().into_iter().flatten().enumerate() {
+            args.insert(format!("arg{i}"), v.clone());
+        }
+        let want = serde_json::json!({"event": "syscall", "syscall": w["syscall"], "nr": nr, "abi": abi,
+            "pid": w["pid"], "tid": w["tid"], "args": args, "ret": w["ret"]});
+        find_one(&t, &want, mode)?;
+        pid = Some(w["pid"].clone());
+        n += 1;
+    }
+    let exit_group = if cfg!(target_arch = "x86_64") { 252 } else { 248 };
+    let want = serde_json::json!({"syscall": "exit_group", "nr": exit_group, "abi": abi, "pid": pid, "ret": null,
+        "args": {"arg0": 0}});
+    find_one(&t, &want, mode)?;
+    Ok(format!("{n} {abi} calls and exit_group matched with {abi} numbers; {}", t.summary))
+}
+
+/// A kernel without the 32-bit entries (ARGTRACE_NO_IA32_ENTRIES=1, or
+/// ARGTRACE_NO_AARCH32_ENTRIES=1 on arm64, pretends it): auto passes over the
+/// modes that would not see 32-bit processes and takes tracepoint (the raw
+/// sys_enter); a forced such mode runs and says in one start-up line what it
+/// does not see. On a kernel that does not run 32-bit programs there is
+/// nothing to miss: no such line, and auto takes the first mode.
+pub fn case_compat_unseen(argtrace: &Path, modes: &[String]) -> Outcome {
+    let (abi, switch, said) = if cfg!(target_arch = "x86_64") {
+        (
+            "i386",
+            "ARGTRACE_NO_IA32_ENTRIES",
+            "mmap2 and mmap calls are not seen in probe mode {m} \
+             (this kernel has no __ia32_sys_mmap_pgoff, __ia32_compat_sys_ia32_mmap)",
+        )
+    } else {
+        (
+            "arm",
+            "ARGTRACE_NO_AARCH32_ENTRIES",
+            "mmap2 calls are not seen in probe mode {m} (this kernel has no __arm64_compat_sys_aarch32_mmap2)",
+        )
+    };
     let run = |extra: &[&str]| -> Result<String, String> {
         let out = Command::new(argtrace)
             .args(["mmap", "-d", "1"])
             .args(extra)
-            .env("ARGTRACE_NO_IA32_ENTRIES", "1")
+            .env(switch, "1")
             .stdin(Stdio::null())
             .output()
             .map_err(|e| format!("cannot run argtrace: {e}"))?;
@@ -139,6 +214,13 @@ pub fn case_i386_unseen(argtrace: &Path, modes: &[String]) -> Outcome {
     };
     let auto = run(&[])?;
     let has = |text: &str, line: &str| text.lines().any(|l| l == line);
+    if !crate::trigger::compat_runs()? {
+        let first = &modes[0];
+        if !has(&auto, &format!("argtrace: probe mode {first} (auto)")) || auto.contains("32-bit") {
+            return Err(format!("this kernel runs no {abi} programs, yet: {auto}"));
+        }
+        return Ok(format!("this kernel does not run {abi} programs (exec: ENOEXEC): auto chose {first}, no claim"));
+    }
     let before: Vec<&String> = modes.iter().take_while(|m| *m != "tracepoint").collect();
     let passed = before
         .iter()
@@ -148,12 +230,9 @@ pub fn case_i386_unseen(argtrace: &Path, modes: &[String]) -> Outcome {
     }
     for m in &before {
         let forced = run(&["--probe", m])?;
-        let line = format!(
-            "argtrace: 32-bit (i386) processes' mmap2 and mmap calls are not seen in probe mode {m} \
-             (this kernel has no __ia32_sys_mmap_pgoff, __ia32_compat_sys_ia32_mmap)"
-        );
+        let line = format!("argtrace: 32-bit ({abi}) processes' {}", said.replace("{m}", m));
         if !has(&forced, &line) {
-            return Err(format!("forced {m} did not say what it does not see: {forced}"));
+            return Err(format!("forced {m} did not say what it does not see ({line:?}): {forced}"));
         }
     }
     Ok(format!("auto passed over {} and chose tracepoint; forced modes said so", before.len()))

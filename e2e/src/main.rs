@@ -4,7 +4,7 @@
 //!                      [--expect-unavailable M,..]
 //!   argtrace-e2e suite --argtrace PATH --modes M,.. --expect-auto MODE [--unavailable M,..]
 //!   argtrace-e2e detect
-//!   argtrace-e2e trigger mmap|clone|tcp|tcp-send|summary|durations|i386
+//!   argtrace-e2e trigger mmap|clone|tcp|tcp-send|summary|durations|compat
 //!   argtrace-e2e sock-trigger NAME [ARG]   (the sock cases' triggers, sock.rs)
 //!   argtrace-e2e skb-trigger NAME   (the skb cases' triggers, skb.rs)
 //!   argtrace-e2e follow-trigger SUBJECT FILE FIFO|-   (-f and -- CMD, follow.rs)
@@ -39,7 +39,7 @@ fn usage() -> i32 {
     );
     eprintln!("       argtrace-e2e suite --argtrace PATH --modes M[,M..] --expect-auto MODE [--unavailable M[,M..]]");
     eprintln!("       argtrace-e2e detect");
-    eprintln!("       argtrace-e2e trigger mmap|clone|tcp|tcp-send|summary|durations|i386");
+    eprintln!("       argtrace-e2e trigger mmap|clone|tcp|tcp-send|summary|durations|compat");
     2
 }
 

@@ -86,11 +86,11 @@ pub fn run(opts: &Options) -> i32 {
             report.case("clone", mode, calls::case_clone(argtrace, mode));
         }
         report.case("mmap-user", mode, calls::case_mmap_user(argtrace, mode));
-        if cfg!(target_arch = "x86_64") {
-            report.case("i386-mmap", mode, calls::case_i386(argtrace, "mmap", mode));
-            if !clone_refused {
-                report.case("i386-clone", mode, calls::case_i386(argtrace, "clone", mode));
-            }
+        // The 32-bit ABI's trigger: i386-* on x86_64, aarch32-* on arm64.
+        let (_, compat) = crate::trigger::compat_abi();
+        report.case(&format!("{compat}-mmap"), mode, calls::case_compat(argtrace, "mmap", mode));
+        if !clone_refused {
+            report.case(&format!("{compat}-clone"), mode, calls::case_compat(argtrace, "clone", mode));
         }
         report.case("tcp-inet6", mode, calls::case_tcp(argtrace, mode, "inet6"));
         report.case("tcp-inet", mode, calls::case_tcp(argtrace, mode, "inet"));
@@ -128,8 +128,9 @@ pub fn run(opts: &Options) -> i32 {
         Some(auto) => report.case("auto", auto, calls::case_mmap(argtrace, None, auto)),
         None => report.case("auto", "none", calls::case_no_mode(argtrace)),
     }
-    if cfg!(target_arch = "x86_64") && plan.modes.iter().any(|m| m == "tracepoint") {
-        report.case("i386-unseen", "auto", calls::case_i386_unseen(argtrace, &plan.modes));
+    if plan.modes.iter().any(|m| m == "tracepoint") {
+        let (_, compat) = crate::trigger::compat_abi();
+        report.case(&format!("{compat}-unseen"), "auto", calls::case_compat_unseen(argtrace, &plan.modes));
     }
     for mode in &plan.unavailable {
         report.case("unavailable", mode, calls::case_unavailable(argtrace, mode));
@@ -140,6 +141,10 @@ pub fn run(opts: &Options) -> i32 {
     for mode in crate::syscall::MODES {
         let (subject, layout, given) = crate::cgroup::SYSCALL;
         report.case("cgroup-syscall", mode, crate::cgroup::case(argtrace, subject, mode, layout, given));
+    }
+    // ... and a 32-bit process's calls, with that ABI's numbers and names.
+    for mode in crate::syscall::MODES {
+        report.case("syscall-compat", mode, calls::case_syscall_compat(argtrace, mode));
     }
     // -f and -- CMD for the subjects of one mode per kernel.
     for (subject, mode) in follow::ONCE {

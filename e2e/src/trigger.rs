@@ -24,8 +24,8 @@ fn page_size() -> u64 {
 }
 
 pub fn run(case: &str) -> i32 {
-    if case == "i386" {
-        return run_i386();
+    if case == "compat" {
+        return run_compat();
     }
     let mut line = String::new();
     let _ = std::io::stdin().lock().read_line(&mut line);
@@ -48,28 +48,60 @@ pub fn run(case: &str) -> i32 {
     0
 }
 
-/// The i386 trigger (e2e/i386/trigger.c, built by e2e/build.rs): written to a
-/// file and run in this process's place (exec: the same pid, which argtrace
-/// is told to trace, and the same stdin and stdout). It waits for "go" and
-/// prints its own expectations.
-fn run_i386() -> i32 {
-    const I386: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/argtrace-i386"));
-    if I386.is_empty() {
-        eprintln!(
-            "argtrace-e2e: no i386 trigger in this build (x86_64 only, built with gcc -m32 -static: \
-             scripts/deps.sh's deps_vm installs gcc-12-multilib and libc6-dev-i386)"
-        );
-        return 2;
+/// The 32-bit ABI of this architecture as argtrace names it (JSON `"abi"`),
+/// and as the suite names its cases (`i386-mmap`, `aarch32-mmap`).
+pub fn compat_abi() -> (&'static str, &'static str) {
+    if cfg!(target_arch = "x86_64") {
+        ("i386", "i386")
+    } else {
+        ("arm", "aarch32")
     }
-    let path = std::env::temp_dir().join(format!("argtrace-i386-{}", std::process::id()));
-    let written = std::fs::write(&path, I386)
-        .and_then(|()| std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o700)));
-    if let Err(e) = written {
-        eprintln!("argtrace-e2e: cannot write the i386 trigger to {}: {e}", path.display());
-        return 2;
+}
+
+/// The 32-bit trigger (e2e/compat/trigger.c, built by e2e/build.rs: i386 or
+/// AArch32), written to a fresh executable file whose path is returned.
+fn write_compat() -> Result<std::path::PathBuf, String> {
+    const COMPAT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/argtrace-compat"));
+    if COMPAT.is_empty() {
+        return Err("no 32-bit trigger in this build (built by e2e/build.rs with gcc -m32 -static on x86_64, \
+             arm-linux-gnueabihf-gcc -static on arm64: scripts/deps.sh's deps_vm installs them)"
+            .into());
     }
+    let path = std::env::temp_dir().join(format!("argtrace-compat-{}", std::process::id()));
+    std::fs::write(&path, COMPAT)
+        .and_then(|()| std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o700)))
+        .map_err(|e| format!("cannot write the 32-bit trigger to {}: {e}", path.display()))?;
+    Ok(path)
+}
+
+/// Whether this kernel runs the 32-bit trigger at all: Ok(false) when exec
+/// says ENOEXEC (a kernel without CONFIG_IA32_EMULATION or CONFIG_COMPAT, or
+/// a CPU without AArch32 at EL0).
+pub fn compat_runs() -> Result<bool, String> {
+    let path = write_compat()?;
+    let status = std::process::Command::new(&path).arg("--check").status();
+    let _ = std::fs::remove_file(&path);
+    match status {
+        Ok(s) if s.success() => Ok(true),
+        Ok(s) => Err(format!("the 32-bit trigger's --check ended with {s}")),
+        Err(e) if e.raw_os_error() == Some(libc::ENOEXEC) => Ok(false),
+        Err(e) => Err(format!("cannot run the 32-bit trigger: {e}")),
+    }
+}
+
+/// The 32-bit trigger, run in this process's place (exec: the same pid,
+/// which argtrace is told to trace, and the same stdin and stdout). It waits
+/// for "go" and prints its own expectations.
+fn run_compat() -> i32 {
+    let path = match write_compat() {
+        Ok(path) => path,
+        Err(e) => {
+            eprintln!("argtrace-e2e: {e}");
+            return 2;
+        }
+    };
     let e = std::os::unix::process::CommandExt::exec(std::process::Command::new(&path).arg("--remove-self"));
-    eprintln!("argtrace-e2e: cannot run the i386 trigger: {e}");
+    eprintln!("argtrace-e2e: cannot run the 32-bit trigger: {e}");
     let _ = std::fs::remove_file(&path);
     2
 }

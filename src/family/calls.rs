@@ -110,11 +110,23 @@ pub fn is_compat_program(name: &str) -> bool {
     name.contains("compat")
 }
 
+/// The 32-bit ABI of this architecture as argtrace names it (JSON `"abi"`)
+/// and the name of the switch that pretends its entries are missing:
+/// ARGTRACE_NO_IA32_ENTRIES=1 on x86_64, ARGTRACE_NO_AARCH32_ENTRIES=1 on arm64.
+fn compat_abi() -> (&'static str, &'static str) {
+    if cfg!(target_arch = "x86_64") {
+        ("i386", "IA32_ENTRIES")
+    } else {
+        ("arm", "AARCH32_ENTRIES")
+    }
+}
+
 /// Whether the running kernel has the hook of a compat program's section.
-/// ARGTRACE_NO_IA32_ENTRIES=1 says no for the 32-bit entries (fentry, kprobe).
+/// ARGTRACE_NO_IA32_ENTRIES=1 (x86_64) or ARGTRACE_NO_AARCH32_ENTRIES=1
+/// (arm64) says no for the 32-bit entries (fentry, kprobe).
 fn compat_hook_exists(section: &str) -> bool {
     let entry = ["kprobe/", "kretprobe/", "fentry/", "fexit/"].iter().any(|p| section.starts_with(p));
-    if entry && pretend_missing("IA32_ENTRIES") {
+    if entry && pretend_missing(compat_abi().1) {
         return false;
     }
     match section.split_once('/') {
@@ -265,20 +277,37 @@ impl Family for Calls {
     }
 }
 
-/// What a syscall subject does not show of 32-bit (i386) processes on an
-/// x86_64 kernel that runs them (CONFIG_IA32_EMULATION: /proc/sys/abi/vsyscall32),
-/// said once at start-up rather than hidden: where the loaded object `obj` of
-/// probe mode `mode` has no program of its own for them, or had to leave one
-/// out (its hook is missing on this kernel). None when it sees them all.
-pub fn compat_unseen(subject: &str, mode: ProbeMode, obj: &libbpf_rs::Object) -> Option<String> {
-    if std::env::consts::ARCH != "x86_64" || !Path::new("/proc/sys/abi/vsyscall32").exists() {
-        return None;
+/// Whether the running kernel runs 32-bit processes: x86_64's
+/// CONFIG_IA32_EMULATION (/proc/sys/abi/vsyscall32), arm64's CONFIG_COMPAT
+/// (its AArch32 functions in /proc/kallsyms, which lists functions even
+/// without CONFIG_KALLSYMS_ALL, as Debian's arm64 6.1 is built: not its
+/// compat_sys_call_table).
+fn kernel_runs_32bit() -> bool {
+    match std::env::consts::ARCH {
+        "x86_64" => Path::new("/proc/sys/abi/vsyscall32").exists(),
+        "aarch64" => ["compat_arm_syscall", "__arm64_compat_sys_aarch32_mmap2"]
+            .iter()
+            .any(|f| crate::sys::kernel_has_function(f)),
+        _ => false,
     }
+}
+
+/// What a syscall subject does not show of 32-bit processes (i386 on x86_64,
+/// AArch32 on arm64) on a kernel that runs them, said once at start-up rather
+/// than hidden: where the loaded object `obj` of probe mode `mode` has no
+/// program of its own for them, or had to leave one out (its hook is missing
+/// on this kernel). None when it sees them all.
+pub fn compat_unseen(subject: &str, mode: ProbeMode, obj: &libbpf_rs::Object) -> Option<String> {
     let calls = match subject {
         "clone" => "clone, clone3, fork and vfork",
-        "mmap" => "mmap2 and mmap",
+        // arm's EABI has no old mmap.
+        "mmap" if cfg!(target_arch = "x86_64") => "mmap2 and mmap",
+        "mmap" => "mmap2",
         _ => return None,
     };
+    if !kernel_runs_32bit() {
+        return None;
+    }
     let mut any = false;
     let mut missing = Vec::new();
     for prog in obj.progs() {
@@ -300,5 +329,6 @@ pub fn compat_unseen(subject: &str, mode: ProbeMode, obj: &libbpf_rs::Object) ->
         missing.dedup();
         format!("this kernel has no {}", missing.join(", "))
     };
-    Some(format!("32-bit (i386) processes' {calls} calls are not seen in probe mode {} ({why})", mode.name()))
+    let abi = compat_abi().0;
+    Some(format!("32-bit ({abi}) processes' {calls} calls are not seen in probe mode {} ({why})", mode.name()))
 }

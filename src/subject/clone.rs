@@ -1,8 +1,8 @@
 //! `argtrace clone`: process and thread creation through clone, clone3, fork
 //! and vfork, printed as strace prints them, with the arguments in the
 //! architecture's own order and clone3's struct clone_args read from user
-//! memory; a 32-bit (i386) task's calls with that ABI's order, JSON `"abi"`
-//! saying so. BPF side: bpf/clone.bpf.c.
+//! memory; a 32-bit (i386, AArch32) task's calls with that ABI's order, JSON
+//! `"abi"` saying so. BPF side: bpf/clone.bpf.c.
 
 use std::fmt::Write as _;
 
@@ -101,7 +101,8 @@ impl CloneEvent {
     }
 
     /// tls as strace prints it: a 32-bit (i386) task's struct user_desc
-    /// (strace's print_user_desc), else the address.
+    /// (strace's print_user_desc; bpf/clone.bpf.c reads it on x86_64 only,
+    /// an arm task's tls is a plain address), else the address.
     fn tls_text(&self) -> String {
         if !self.compat() || self.tls_desc_err != 0 {
             return decode::ptr(self.tls);

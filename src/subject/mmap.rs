@@ -1,7 +1,7 @@
 //! `argtrace mmap`: the six arguments of mmap as ksys_mmap_pgoff() gets them
 //! (fentry, kprobe) or as the syscall tracepoint records them, and the
-//! mapped address or the errno; 32-bit (i386) tasks' mmap2 and old mmap as
-//! strace prints them. BPF side: bpf/mmap.bpf.c.
+//! mapped address or the errno; 32-bit tasks' mmap2 (i386 and AArch32) and
+//! old mmap (i386) as strace prints them. BPF side: bpf/mmap.bpf.c.
 
 use std::fmt::Write as _;
 

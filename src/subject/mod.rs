@@ -380,11 +380,12 @@ mod tests {
     #[test]
     fn mmap_hooks_are_what_the_object_says() {
         let mmap = by_name("mmap").expect("mmap is registered");
-        // x86_64 also hooks the i386 entries of mmap2 and the old mmap.
+        // x86_64 also hooks the i386 entries of mmap2 and the old mmap,
+        // arm64 the AArch32 one of mmap2.
         let functions: &[&str] = if cfg!(target_arch = "x86_64") {
             &["ksys_mmap_pgoff", "__ia32_sys_mmap_pgoff", "__ia32_compat_sys_ia32_mmap"]
         } else {
-            &["ksys_mmap_pgoff"]
+            &["ksys_mmap_pgoff", "__arm64_compat_sys_aarch32_mmap2"]
         };
         let kprobes: Vec<Hook> = functions
             .iter()

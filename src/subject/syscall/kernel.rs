@@ -83,7 +83,11 @@ impl NumberSource {
     /// The start-up statement: where the numbers came from.
     pub fn statement(&self) -> String {
         let arch = std::env::consts::ARCH;
-        let compat = if cfg!(target_arch = "x86_64") { "; i386 tasks' from strace 6.1's i386 table" } else { "" };
+        let compat = if cfg!(target_arch = "x86_64") {
+            "; i386 tasks' from strace 6.1's i386 table"
+        } else {
+            "; arm (AArch32) tasks' from strace 6.1's arm table"
+        };
         match self {
             NumberSource::Kernel { syscalls, from_table } => format!(
                 "argtrace: syscall numbers from the running kernel (syscalls_metadata: {syscalls} syscalls; \
@@ -116,11 +120,12 @@ fn native_strace_table() -> &'static [(u32, &'static str, u16)] {
     }
 }
 
+/// 32-bit tasks' table: i386 on x86_64, arm's EABI on arm64 (AArch32).
 fn compat_strace_table() -> &'static [(u32, &'static str, u16)] {
     if cfg!(target_arch = "x86_64") {
         strace_tables::I386
     } else {
-        &[]
+        strace_tables::ARM
     }
 }
 
@@ -405,7 +410,7 @@ mod tests {
     fn the_numbers_every_architecture_shares_from_424_on_are_in_the_table() {
         // strace's src/linux/generic/syscallent-common.h: once missed, which
         // left clone3, openat2, close_range and faccessat2 unnamed.
-        for table in [strace_tables::X86_64, strace_tables::AARCH64, strace_tables::I386] {
+        for table in [strace_tables::X86_64, strace_tables::AARCH64, strace_tables::I386, strace_tables::ARM] {
             for (nr, name) in [(424, "pidfd_send_signal"), (435, "clone3"), (436, "close_range"), (439, "faccessat2")] {
                 assert!(table.iter().any(|r| r.0 == nr && r.1 == name), "{name} is not {nr}");
             }

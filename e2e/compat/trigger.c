@@ -1,10 +1,13 @@
-/* The i386 trigger of the e2e suite: a 32-bit static program (gcc -m32
- * -static, built by e2e/build.rs) whose mmap2, old mmap, clone, clone3, fork
- * and vfork calls carry values it chose. After "go" on stdin it makes them
- * and prints, one JSON line each, what argtrace must show (`expect`), as
- * e2e/src/trigger.rs's triggers do. Only libc's own headers: the <asm/...>
- * ones are not there for -m32 without the gcc-multilib package, so the i386
- * syscall numbers and flags are written out (arch/x86/entry/syscalls/syscall_32.tbl). */
+/* The 32-bit trigger of the e2e suite: a static program for the 32-bit ABI
+ * of the machine (i386 on x86_64: gcc -m32 -static; AArch32 on arm64:
+ * arm-linux-gnueabihf-gcc -static; built by e2e/build.rs) whose mmap2, old
+ * mmap (i386 only: arm's EABI has none), clone, clone3, fork and vfork calls
+ * carry values it chose. After "go" on stdin it makes them and prints, one
+ * JSON line each, what argtrace must show (`expect`), as e2e/src/trigger.rs's
+ * triggers do. Only libc's own headers: the <asm/...> ones are not there for
+ * -m32 without the gcc-multilib package, so the syscall numbers and flags are
+ * written out (arch/x86/entry/syscalls/syscall_32.tbl, arch/arm/tools/syscall.tbl).
+ * With --check it only exits 0: whether the kernel runs it at all. */
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,8 +19,16 @@
 long syscall(long number, ...);
 int *__errno_location(void); /* <errno.h> includes <asm/errno.h> */
 
-#define NR_FORK 2
+#if defined(__i386__)
+#define ABI "i386"
 #define NR_MMAP 90
+#elif defined(__arm__)
+#define ABI "arm"
+#else
+#error "a 32-bit trigger for i386 or arm"
+#endif
+/* The same numbers in both tables. */
+#define NR_FORK 2
 #define NR_CLONE 120
 #define NR_VFORK 190
 #define NR_MMAP2 192
@@ -38,9 +49,9 @@ static long long result(long r)
 
 static void expect(const char *event, const char *call, const char *args, long r)
 {
-	printf("{\"expect\": {\"event\": \"%s\", \"syscall\": \"%s\", \"abi\": \"i386\", \"pid\": %ld, "
+	printf("{\"expect\": {\"event\": \"%s\", \"syscall\": \"%s\", \"abi\": \"%s\", \"pid\": %ld, "
 	       "\"tid\": %ld, \"args\": {%s}, \"ret\": %lld}}\n",
-	       event, call, pid, tid, args, result(r));
+	       event, call, ABI, pid, tid, args, result(r));
 }
 
 static void reap(long child)
@@ -50,15 +61,14 @@ static void reap(long child)
 	waitpid((pid_t)child, &status, 0);
 }
 
-/* mmap2 of a file at page 2 (offset 8192 in bytes), and the old mmap's
- * struct of six longs, read and unreadable. */
+/* mmap2 of a file at 4096-byte unit 2 (offset 8192 in bytes) and a failing
+ * one (EBADF), and (i386) the old mmap's struct of six longs, read and
+ * unreadable. */
 static void maps(void)
 {
 	char args[256];
-	const char *path = "/tmp/argtrace-i386-map";
+	const char *path = "/tmp/argtrace-compat-map";
 	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	uint32_t old[6] = { 0, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			    0xffffffff, 0 };
 	long r;
 
 	ftruncate(fd, 4 * 4096);
@@ -67,6 +77,15 @@ static void maps(void)
 		 "\"addr\": 0, \"len\": 4096, \"prot\": %d, \"flags\": %d, \"fd\": %d, \"offset\": 8192",
 		 PROT_READ, MAP_SHARED, fd);
 	expect("mmap", "mmap2", args, r);
+	r = syscall(NR_MMAP2, 0, 3 * 4096 + 5, PROT_READ | PROT_WRITE, MAP_PRIVATE, 1000, 7);
+	snprintf(args, sizeof(args),
+		 "\"addr\": 0, \"len\": 12293, \"prot\": %d, \"flags\": %d, \"fd\": 1000, \"offset\": 28672",
+		 PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	expect("mmap", "mmap2", args, r);
+#ifdef NR_MMAP
+	uint32_t old[6] = { 0, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			    0xffffffff, 0 };
+
 	r = syscall(NR_MMAP, old);
 	snprintf(args, sizeof(args),
 		 "\"args_ptr\": %lu, \"len\": 12288, \"prot\": 3, \"flags\": %d, \"fd\": -1, \"offset\": 0",
@@ -74,11 +93,12 @@ static void maps(void)
 	expect("mmap", "mmap", args, r);
 	r = syscall(NR_MMAP, 0);
 	expect("mmap", "mmap", "\"args_ptr\": 0", r);
+#endif
 	close(fd);
 	unlink(path);
 }
 
-/* clone in i386's order (flags, newsp, parent_tid, tls, child_tid): tls and
+/* clone in i386's and arm's order (flags, newsp, parent_tid, tls, child_tid): tls and
  * child_tid differ, and without CLONE_SETTLS the kernel ignores tls. A
  * fork-like child (no new stack) that leaves at once. */
 static void clones(void)
@@ -117,7 +137,7 @@ static void clones(void)
 	reap(r);
 	expect("clone", "fork", "", r);
 
-	r = vfork(); /* glibc's i386 vfork is the vfork syscall itself */
+	r = vfork(); /* glibc's i386 and arm vfork are the vfork syscall itself */
 	if (r == 0)
 		_exit(0);
 	reap(r);
@@ -131,6 +151,8 @@ int main(int argc, char **argv)
 	/* argtrace-e2e wrote this program to a file to run it: gone once running. */
 	if (argc > 1 && strcmp(argv[1], "--remove-self") == 0)
 		unlink(argv[0]);
+	if (argc > 1 && strcmp(argv[1], "--check") == 0)
+		return 0;
 	pid = getpid();
 	tid = syscall(NR_GETTID);
 	if (read(0, line, sizeof(line)) <= 0)
