@@ -212,6 +212,9 @@ pub fn poll_result(ret: i64, b: &[u8]) -> String {
             items.push(format!("{{fd={fd}, revents={ev}}}"));
         }
     }
+    if items.is_empty() {
+        return ret.to_string();
+    }
     format!("{ret} ([{}])", items.join(", "))
 }
 
