@@ -41,11 +41,13 @@ const PER_MODE_CASES: [&str; 22] = [
 const I386_CASES: [&str; 2] = ["i386-mmap", "i386-clone"];
 /// argtrace syscall's cases (e2e/src/syscall.rs): the raw syscall
 /// tracepoints, once per kernel, with the mode each runs in.
-const SYSCALL_CASES: [(&str, &str); 11] = [
+const SYSCALL_CASES: [(&str, &str); 13] = [
     ("syscall", "tp_btf"),
     ("syscall", "raw_tp"),
     ("syscall-exec", "tp_btf"),
     ("syscall-exec", "raw_tp"),
+    ("syscall-structs", "tp_btf"),
+    ("syscall-structs", "raw_tp"),
     ("syscall-unfinished", "tp_btf"),
     ("syscall-unfinished", "raw_tp"),
     ("syscall-no-kernel-btf", "raw_tp"),
