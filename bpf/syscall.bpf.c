@@ -197,6 +197,16 @@ static __always_inline void reread_failed_strings(struct syscall_pending_slots *
 	}
 }
 
+/* `v`, at most `max`, bounded on the very register a helper gets: clang may
+ * otherwise hand the helper a copy spilled before the bound was checked,
+ * which 6.1's verifier refuses ("R2 min value is negative"). */
+#define BOUNDED(v, max)                       \
+	({                                    \
+		__u32 __v = (v);              \
+		asm volatile("" : "+r"(__v)); \
+		__v > (max) ? (max) : __v;    \
+	})
+
 /* `want` bytes handed in at `addr`, at most STR_MAX (more: cut). */
 static __always_inline void read_in_bytes(struct syscall_slot *s, char *dst, __u64 want, __u64 addr)
 {
@@ -205,6 +215,7 @@ static __always_inline void read_in_bytes(struct syscall_slot *s, char *dst, __u
 
 	if (want > size)
 		s->cut = 1;
+	size = BOUNDED(size, ARGTRACE_SYSCALL_STR_MAX);
 	if (size && addr) {
 		r = bpf_probe_read_user(dst, size, (void *)addr);
 		if (r < 0)
@@ -246,8 +257,7 @@ static __noinline int read_iov(char *dst, __u64 addr, __u64 count, __u64 total)
 		left -= n;
 		if (n > limit)
 			n = limit;
-		if (n > ARGTRACE_SYSCALL_IOV_DATA)
-			n = ARGTRACE_SYSCALL_IOV_DATA;
+		n = BOUNDED(n, ARGTRACE_SYSCALL_IOV_DATA);
 		if (n && bpf_probe_read_user(v->data[k], n, (void *)base))
 			v->err |= 1 << k;
 	}
@@ -280,7 +290,8 @@ static __noinline int read_strv(char *dst, __u64 addr, __u32 shown)
 			return -14; /* EFAULT */
 		if (!ptr)
 			break;
-		if (bpf_probe_read_user_str(v->s[k], size, (void *)ptr) < 0) {
+		if (bpf_probe_read_user_str(v->s[k], BOUNDED(size, ARGTRACE_SYSCALL_STRV_STR),
+					    (void *)ptr) < 0) {
 			v->s[k][0] = 0;
 			v->err |= 1 << k;
 		}
@@ -449,7 +460,7 @@ static __always_inline __u32 read_out_slot(struct syscall_event *e,
 	if (n > ARGTRACE_SYSCALL_BUF_MAX)
 		n = ARGTRACE_SYSCALL_BUF_MAX;
 	if (skip) {
-		n &= 0x7ff;
+		n = BOUNDED(n, ARGTRACE_SYSCALL_BUF_MAX - 4);
 		if (n) {
 			r = bpf_probe_read_user(dst + 4, n, (void *)addr);
 			if (r < 0) {
@@ -460,6 +471,7 @@ static __always_inline __u32 read_out_slot(struct syscall_event *e,
 		s->len = n + 4;
 		return n + 4;
 	}
+	n = BOUNDED(n, ARGTRACE_SYSCALL_BUF_MAX);
 	if (n) {
 		r = bpf_probe_read_user(dst, n, (void *)addr);
 		if (r < 0)
