@@ -472,14 +472,15 @@ static __always_inline __u32 read_out_slot(struct syscall_event *e,
 		return n + 4;
 	}
 	n = BOUNDED(n, ARGTRACE_SYSCALL_BUF_MAX);
-	if (n) {
-		r = bpf_probe_read_user(dst, n, (void *)addr);
-		if (r < 0)
-			s->err = r;
-		else
-			s->len = n;
+	if (!n)
+		return 0;
+	r = bpf_probe_read_user(dst, n, (void *)addr);
+	if (r < 0) {
+		s->err = r;
+		return 0;
 	}
-	return s->len;
+	s->len = n;
+	return n;
 }
 
 /* Builds and sends the record of a call from its pending state; `ps` may be
@@ -549,7 +550,8 @@ static __always_inline void send_record(void *ctx, struct syscall_pending *p,
 		if (out >= 0) {
 			e->has_out = 1;
 			size = offsetof(struct syscall_event, data) + 3 * SLOT_SIZE +
-			       read_out_slot(e, shape, p, out, ret);
+			       BOUNDED(read_out_slot(e, shape, p, out, ret),
+				       ARGTRACE_SYSCALL_BUF_MAX);
 		}
 	}
 	if (size > sizeof(*e))
