@@ -197,6 +197,119 @@ static __always_inline void reread_failed_strings(struct syscall_pending_slots *
 	}
 }
 
+/* `v`, at most `max`, bounded on the very register a helper gets: clang may
+ * otherwise hand the helper a copy spilled before the bound was checked,
+ * which 6.1's verifier refuses ("R2 min value is negative"). */
+#define BOUNDED(v, max)                       \
+	({                                    \
+		__u32 __v = (v);              \
+		asm volatile("" : "+r"(__v)); \
+		__v > (max) ? (max) : __v;    \
+	})
+
+/* `want` bytes handed in at `addr`, at most STR_MAX (more: cut). */
+static __always_inline void read_in_bytes(struct syscall_slot *s, char *dst, __u64 want, __u64 addr)
+{
+	__u32 size = want > ARGTRACE_SYSCALL_STR_MAX ? ARGTRACE_SYSCALL_STR_MAX : want;
+	long r;
+
+	if (want > size)
+		s->cut = 1;
+	size = BOUNDED(size, ARGTRACE_SYSCALL_STR_MAX);
+	if (size && addr) {
+		r = bpf_probe_read_user(dst, size, (void *)addr);
+		if (r < 0)
+			s->err = r;
+		else
+			s->len = size;
+	}
+}
+
+/* An iovec array of `count` entries at `addr` into a struct syscall_iov_slot
+ * at `dst`: the first IOV_N iovecs, and each one's first bytes, `total`
+ * bytes in all at most (readv: its result). Returns the bytes used, or a
+ * negative error where the array itself could not be read. */
+static __noinline int read_iov(char *dst, __u64 addr, __u64 count, __u64 total)
+{
+	struct syscall_iov_slot *v = (void *)dst;
+	__u32 limit = string_limit;
+	__u64 left = total;
+
+	if (!dst)
+		return -1;
+	v->count = count;
+	v->err = 0;
+	if (limit > ARGTRACE_SYSCALL_IOV_DATA)
+		limit = ARGTRACE_SYSCALL_IOV_DATA;
+#pragma unroll
+	for (int k = 0; k < ARGTRACE_SYSCALL_IOV_N; k++) {
+		__u64 len, base, n;
+
+		v->v[k].base = 0;
+		v->v[k].len = 0;
+		if (k >= count)
+			continue;
+		if (bpf_probe_read_user(&v->v[k], 16, (void *)(addr + k * 16)))
+			return -14; /* EFAULT */
+		base = v->v[k].base;
+		len = v->v[k].len;
+		n = len > left ? left : len;
+		left -= n;
+		if (n > limit)
+			n = limit;
+		n = BOUNDED(n, ARGTRACE_SYSCALL_IOV_DATA);
+		if (n && bpf_probe_read_user(v->data[k], n, (void *)base))
+			v->err |= 1 << k;
+	}
+	return sizeof(*v);
+}
+
+/* A NULL-ended array of strings at `addr` into a struct syscall_strv_slot
+ * at `dst`: the first `shown` strings (at most STRV_N), and the count.
+ * Returns the bytes used, or a negative error where the array could not be
+ * read. */
+static __noinline int read_strv(char *dst, __u64 addr, __u32 shown)
+{
+	struct syscall_strv_slot *v = (void *)dst;
+	__u32 size = string_limit + 2;
+
+	if (!dst)
+		return -1;
+	if (size > ARGTRACE_SYSCALL_STRV_STR)
+		size = ARGTRACE_SYSCALL_STRV_STR;
+	v->count = ARGTRACE_SYSCALL_STRV_COUNT;
+	v->shown = 0;
+	v->err = 0;
+#pragma unroll
+	for (int k = 0; k < ARGTRACE_SYSCALL_STRV_N; k++) {
+		__u64 ptr = 0;
+
+		if (k >= shown)
+			break;
+		if (bpf_probe_read_user(&ptr, 8, (void *)(addr + k * 8)))
+			return -14; /* EFAULT */
+		if (!ptr)
+			break;
+		if (bpf_probe_read_user_str(v->s[k], BOUNDED(size, ARGTRACE_SYSCALL_STRV_STR),
+					    (void *)ptr) < 0) {
+			v->s[k][0] = 0;
+			v->err |= 1 << k;
+		}
+		v->shown = k + 1;
+	}
+	for (int k = 0; k < ARGTRACE_SYSCALL_STRV_COUNT; k++) {
+		__u64 ptr = 0;
+
+		if (bpf_probe_read_user(&ptr, 8, (void *)(addr + k * 8)))
+			return -14;
+		if (!ptr) {
+			v->count = k;
+			break;
+		}
+	}
+	return sizeof(*v);
+}
+
 /* Reads the strings and input buffers of the call into `ps`; returns the
  * slots used. */
 static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
@@ -218,7 +331,10 @@ static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
 		long r;
 
 		if (kind != SYSCALL_ARG_STR && kind != SYSCALL_ARG_IN_BUF &&
-		    kind != SYSCALL_ARG_PATH && kind != SYSCALL_ARG_IN_FIXED)
+		    kind != SYSCALL_ARG_PATH && kind != SYSCALL_ARG_IN_FIXED &&
+		    kind != SYSCALL_ARG_IN_SIZED && kind != SYSCALL_ARG_INOUT_SIZED &&
+		    kind != SYSCALL_ARG_INOUT_FIXED && kind != SYSCALL_ARG_IN_IOV &&
+		    kind != SYSCALL_ARG_IN_STRV)
 			continue;
 		if (n >= ARGTRACE_SYSCALL_ENTRY_SLOTS)
 			break;
@@ -232,17 +348,27 @@ static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
 			read_str_slot(s, dst, str_size, string_limit, args[i]);
 		} else if (kind == SYSCALL_ARG_PATH) {
 			read_str_slot(s, dst, SLOT_SIZE, SLOT_SIZE - 2, args[i]);
-		} else if (kind == SYSCALL_ARG_IN_FIXED) {
-			__u32 size = shape->size[i];
+		} else if (kind == SYSCALL_ARG_IN_FIXED || kind == SYSCALL_ARG_INOUT_FIXED) {
+			read_in_bytes(s, dst, shape->size[i], args[i]);
+		} else if (kind == SYSCALL_ARG_IN_SIZED || kind == SYSCALL_ARG_INOUT_SIZED) {
+			__u8 la = shape->len_arg[i];
+			__u64 count = la < 6 ? args[la & 7] : 0;
 
-			if (size > ARGTRACE_SYSCALL_STR_MAX)
-				size = ARGTRACE_SYSCALL_STR_MAX;
-			if (size && args[i]) {
-				r = bpf_probe_read_user(dst, size, (void *)args[i]);
+			/* (a count past 2^32 is cut at the slot anyway) */
+			read_in_bytes(s, dst, (count & 0xffffffff) * shape->size[i], args[i]);
+		} else if (kind == SYSCALL_ARG_IN_IOV || kind == SYSCALL_ARG_IN_STRV) {
+			__u8 la = shape->len_arg[i];
+
+			if (args[i]) {
+				if (kind == SYSCALL_ARG_IN_IOV)
+					r = read_iov(dst, args[i], la < 6 ? args[la & 7] : 0,
+						     ~0ULL);
+				else
+					r = read_strv(dst, args[i], shape->size[i]);
 				if (r < 0)
 					s->err = r;
 				else
-					s->len = size;
+					s->len = r;
 			}
 		} else {
 			__u8 la = shape->len_arg[i];
@@ -263,6 +389,97 @@ static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
 		}
 		n++;
 	}
+	return n;
+}
+
+static __always_inline bool is_out_kind(__u8 kind)
+{
+	return kind == SYSCALL_ARG_OUT_BUF || kind == SYSCALL_ARG_OUT_FIXED ||
+	       kind == SYSCALL_ARG_OUT_SIZED || kind == SYSCALL_ARG_OUT_LENPTR ||
+	       kind == SYSCALL_ARG_INOUT_SIZED || kind == SYSCALL_ARG_INOUT_FIXED ||
+	       kind == SYSCALL_ARG_OUT_IOV;
+}
+
+/* The bytes the kernel filled for argument `i` at return, into slot 3 of
+ * `e` (`e->data + 3 * SLOT_SIZE`, BUF_MAX bytes); returns their count. */
+static __always_inline __u32 read_out_slot(struct syscall_event *e,
+					   const volatile struct syscall_shape *shape,
+					   struct syscall_pending *p, int i, long ret)
+{
+	struct syscall_slot *s = &e->slot[3];
+	char *dst = e->data + 3 * SLOT_SIZE;
+	__u8 kind = shape->kind[i & 7], la = shape->len_arg[i & 7];
+	__u64 addr = p->args[i & 7], want, count;
+	__u32 n = 0, len = 0, skip = 0;
+	long r;
+
+	s->arg = i;
+	if (kind == SYSCALL_ARG_OUT_BUF) {
+		want = ret > 0 ? ret : 0;
+		n = want > string_limit ? string_limit : want;
+		if (want > n)
+			s->cut = 1;
+	} else if (ret < 0 || !addr) {
+		return 0;
+	} else if (kind == SYSCALL_ARG_OUT_FIXED || kind == SYSCALL_ARG_INOUT_FIXED) {
+		/* A struct: whole, once the call succeeded. */
+		/* (masked, not compared: the verifier sees the bound on the
+		 * register the read gets) */
+		n = shape->size[i & 7] & 0xfff;
+	} else if (kind == SYSCALL_ARG_OUT_SIZED || kind == SYSCALL_ARG_INOUT_SIZED) {
+		count = la == SYSCALL_LEN_RET ? (__u64)ret : la < 6 ? p->args[la & 7] : 0;
+		count &= 0xffffffff;
+		want = count * shape->size[i & 7];
+		n = want > ARGTRACE_SYSCALL_BUF_MAX ? ARGTRACE_SYSCALL_BUF_MAX : want;
+		if (want > n)
+			s->cut = 1;
+	} else if (kind == SYSCALL_ARG_OUT_LENPTR) {
+		/* The length the kernel wrote back first, then that many
+		 * bytes, at most size[i]. */
+		if (la >= 6 || !p->args[la & 7])
+			return 0;
+		r = bpf_probe_read_user(&len, 4, (void *)p->args[la & 7]);
+		if (r < 0) {
+			s->err = r;
+			return 0;
+		}
+		*(__u32 *)dst = len;
+		skip = 4;
+		n = len > shape->size[i & 7] ? shape->size[i & 7] : len;
+		if (n > ARGTRACE_SYSCALL_BUF_MAX - 4)
+			n = ARGTRACE_SYSCALL_BUF_MAX - 4;
+	} else if (kind == SYSCALL_ARG_OUT_IOV) {
+		r = read_iov(dst, addr, la < 6 ? p->args[la & 7] : 0, ret);
+		if (r < 0) {
+			s->err = r;
+			return 0;
+		}
+		s->len = r;
+		return r & 0xfff;
+	}
+	if (n > ARGTRACE_SYSCALL_BUF_MAX)
+		n = ARGTRACE_SYSCALL_BUF_MAX;
+	if (skip) {
+		n = BOUNDED(n, ARGTRACE_SYSCALL_BUF_MAX - 4);
+		if (n) {
+			r = bpf_probe_read_user(dst + 4, n, (void *)addr);
+			if (r < 0) {
+				s->err = r;
+				return 0;
+			}
+		}
+		s->len = n + 4;
+		return n + 4;
+	}
+	n = BOUNDED(n, ARGTRACE_SYSCALL_BUF_MAX);
+	if (!n)
+		return 0;
+	r = bpf_probe_read_user(dst, n, (void *)addr);
+	if (r < 0) {
+		s->err = r;
+		return 0;
+	}
+	s->len = n;
 	return n;
 }
 
@@ -321,42 +538,21 @@ static __always_inline void send_record(void *ctx, struct syscall_pending *p,
 		size += n * SLOT_SIZE;
 	}
 	if (out_buf && p->abi == SYSCALL_ABI_NATIVE && p->nr < NR_MAX) {
+		int out = -1;
+
 		shape = &shapes[p->nr & (NR_MAX - 1)];
 #pragma unroll
 		for (int i = 0; i < 6; i++) {
-			__u64 want;
-			__u32 n;
-			struct syscall_slot *s = &e->slot[3];
-
-			if (shape->kind[i] != SYSCALL_ARG_OUT_BUF &&
-			    shape->kind[i] != SYSCALL_ARG_OUT_FIXED)
-				continue;
+			if (is_out_kind(shape->kind[i])) {
+				out = i;
+				break;
+			}
+		}
+		if (out >= 0) {
 			e->has_out = 1;
-			s->arg = i;
-			if (shape->kind[i] == SYSCALL_ARG_OUT_FIXED) {
-				/* A struct: whole, once the call succeeded. */
-				/* (masked, not compared: the verifier sees the
-				 * bound on the register the read gets) */
-				n = ret >= 0 && p->args[i] ? shape->size[i] & 0xfff : 0;
-			} else {
-				want = ret > 0 ? ret : 0;
-				n = want > string_limit ? string_limit : want;
-				if (want > n)
-					s->cut = 1;
-			}
-			if (n > ARGTRACE_SYSCALL_BUF_MAX)
-				n = ARGTRACE_SYSCALL_BUF_MAX;
-			if (n) {
-				long r = bpf_probe_read_user(e->data + 3 * SLOT_SIZE, n,
-							     (void *)p->args[i]);
-
-				if (r < 0)
-					s->err = r;
-				else
-					s->len = n;
-			}
-			size = offsetof(struct syscall_event, data) + 3 * SLOT_SIZE + s->len;
-			break;
+			size = offsetof(struct syscall_event, data) + 3 * SLOT_SIZE +
+			       BOUNDED(read_out_slot(e, shape, p, out, ret),
+				       ARGTRACE_SYSCALL_BUF_MAX);
 		}
 	}
 	if (size > sizeof(*e))

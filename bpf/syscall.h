@@ -24,18 +24,77 @@ enum argtrace_syscall_limits {
 /* How an argument is read beyond its value (the shape table; filled by user
  * space from src/subject/syscall/directions.rs). */
 enum argtrace_syscall_arg_kind {
-	SYSCALL_ARG_VALUE = 0,	   /* the value alone */
-	SYSCALL_ARG_STR = 1,	   /* a NUL-terminated string, read at entry */
-	SYSCALL_ARG_IN_BUF = 2,	   /* bytes the caller hands in, read at entry:
+	SYSCALL_ARG_VALUE = 0,	      /* the value alone */
+	SYSCALL_ARG_STR = 1,	      /* a NUL-terminated string, read at entry */
+	SYSCALL_ARG_IN_BUF = 2,	      /* bytes the caller hands in, read at entry:
 				 * min(arg[len_arg], limit) */
-	SYSCALL_ARG_OUT_BUF = 3,   /* bytes the kernel fills, read at return:
+	SYSCALL_ARG_OUT_BUF = 3,      /* bytes the kernel fills, read at return:
 				  * min(ret, limit) */
-	SYSCALL_ARG_PATH = 4,	   /* a path: a string read at entry whole up to
+	SYSCALL_ARG_PATH = 4,	      /* a path: a string read at entry whole up to
 				  * the slot (strace prints paths whole, not cut
 				  * at -s) */
-	SYSCALL_ARG_IN_FIXED = 5,  /* a struct handed in, size[i] bytes at entry */
-	SYSCALL_ARG_OUT_FIXED = 6, /* a struct the kernel fills, size[i] bytes at
+	SYSCALL_ARG_IN_FIXED = 5,     /* a struct handed in, size[i] bytes at entry */
+	SYSCALL_ARG_OUT_FIXED = 6,    /* a struct the kernel fills, size[i] bytes at
 				    * return when the call succeeded */
+	SYSCALL_ARG_IN_SIZED = 7,     /* handed in at entry: args[len_arg] * size[i]
+				    * bytes, at most a slot (sockaddr, pollfd) */
+	SYSCALL_ARG_OUT_SIZED = 8,    /* filled, at return when the call succeeded:
+				    * count * size[i] bytes, count = ret where
+				    * len_arg is SYSCALL_LEN_RET, else args[len_arg]
+				    * (epoll_wait's events) */
+	SYSCALL_ARG_OUT_LENPTR = 9,   /* filled, at return when the call succeeded:
+				     * the __u32 at args[len_arg] first (4 bytes),
+				     * then min(it, size[i]) bytes (accept's sockaddr,
+				     * getsockopt's value) */
+	SYSCALL_ARG_INOUT_SIZED = 10, /* IN_SIZED at entry and OUT_SIZED at
+				       * return (poll's pollfd array) */
+	SYSCALL_ARG_INOUT_FIXED = 11, /* IN_FIXED at entry and OUT_FIXED at
+				       * return (ioctl's argument) */
+	SYSCALL_ARG_IN_IOV = 12,      /* an iovec array (args[len_arg] entries), as
+				   * struct syscall_iov_slot, at entry (writev) */
+	SYSCALL_ARG_OUT_IOV = 13,     /* the same at return, the buffers' bytes up to
+				   * ret in all (readv) */
+	SYSCALL_ARG_IN_STRV = 14,     /* a NULL-ended array of strings (argv, envp):
+				   * its count and its first size[i] strings, as
+				   * struct syscall_strv_slot, at entry */
+};
+
+/* len_arg of SYSCALL_ARG_OUT_SIZED: the count is the result. */
+#define SYSCALL_LEN_RET 6
+
+enum argtrace_syscall_arrays {
+	/* struct syscall_iov_slot: the iovecs shown, and the bytes of each. */
+	ARGTRACE_SYSCALL_IOV_N = 4,
+	ARGTRACE_SYSCALL_IOV_DATA = 40,
+	/* struct syscall_strv_slot: the strings shown (argv; strace shows up to
+	 * -s of them), STRV_STR bytes each (-s + 2 at most), and the pointers
+	 * counted (envp's N vars). */
+	ARGTRACE_SYSCALL_STRV_N = 7,
+	ARGTRACE_SYSCALL_STRV_STR = 34,
+	ARGTRACE_SYSCALL_STRV_COUNT = 1024,
+};
+
+/* The bytes of a SYSCALL_ARG_IN_IOV or SYSCALL_ARG_OUT_IOV slot. */
+struct syscall_iov_slot {
+	__u32 count; /* iovecs in the array (its length argument) */
+	__u32 err;   /* bit k: iovec k's bytes could not be read */
+	struct {
+		__u64 base;
+		__u64 len;
+	} v[ARGTRACE_SYSCALL_IOV_N];
+	/* iovec k's first min(len, what is left of ret, IOV_DATA, -s) bytes */
+	char data[ARGTRACE_SYSCALL_IOV_N][ARGTRACE_SYSCALL_IOV_DATA];
+};
+
+/* The bytes of a SYSCALL_ARG_IN_STRV slot. */
+struct syscall_strv_slot {
+	__u32 count; /* strings before the NULL (at most STRV_COUNT counted) */
+	__u8 shown;  /* strings read below */
+	__u8 err;    /* bit k: string k could not be read */
+	__u16 pad;
+	/* NUL-terminated, read with min(-s + 2, STRV_STR) bytes: longer than -s
+	 * means cut */
+	char s[ARGTRACE_SYSCALL_STRV_N][ARGTRACE_SYSCALL_STRV_STR];
 };
 
 /* What the dispatcher knows of one syscall number. */

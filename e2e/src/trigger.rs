@@ -36,6 +36,7 @@ pub fn run(case: &str) -> i32 {
         "tcp" => tcp(pid),
         "tcp-send" => crate::tcp_send::trigger(),
         "syscall" => crate::syscall::trigger(),
+        "syscall-structs" => crate::syscall_structs::trigger(),
         other => {
             eprintln!("argtrace-e2e: unknown trigger {other}");
             return 2;

@@ -31,6 +31,9 @@
 pub mod mem;
 pub mod net;
 pub mod process;
+pub mod structs;
+#[rustfmt::skip]
+pub(crate) mod ioctl_data;
 pub(crate) mod xlat_data;
 
 /// One named value of an xlat table, in the order strace lists it.

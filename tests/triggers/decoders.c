@@ -4,7 +4,15 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <stddef.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -102,6 +110,77 @@ int main(int argc, char **argv)
 	setpgid(0, 0);
 	getppid();
 	sched_yield();
+	/* Sockets: sockaddr in (bind, connect, sendto), out by *addrlen
+	 * (getsockname, accept, getpeername), options in and out. */
+	int ls = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	int one = 1;
+	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	bind(ls, (struct sockaddr *)&sin, sizeof sin);
+	listen(ls, 2);
+	socklen_t sl = sizeof sin;
+	getsockname(ls, (struct sockaddr *)&sin, &sl);
+	int cs = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(cs, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	connect(cs, (struct sockaddr *)&sin, sizeof sin);
+	struct sockaddr_in6 peer6;
+	sl = sizeof peer6; /* longer than the peer's: [28 => 16] */
+	int as = accept(ls, (struct sockaddr *)&peer6, &sl);
+	sl = sizeof sin;
+	getpeername(cs, (struct sockaddr *)&sin, &sl);
+	int v = 0;
+	sl = sizeof v;
+	getsockopt(cs, SOL_SOCKET, SO_TYPE, &v, &sl);
+	sendto(cs, "hi", 2, MSG_NOSIGNAL, NULL, 0);
+	accept(ls, NULL, NULL); /* nothing waiting: EAGAIN */
+	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6, .sin6_port = htons(8080) };
+	inet_pton(AF_INET6, "::1", &s6.sin6_addr);
+	int u6 = socket(AF_INET6, SOCK_DGRAM, 0);
+	connect(u6, (struct sockaddr *)&s6, sizeof s6);
+	sendto(u6, "x", 1, 0, (struct sockaddr *)&s6, sizeof s6);
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	strcpy(sun.sun_path, "nosuch.sock");
+	int us = socket(AF_UNIX, SOCK_STREAM, 0);
+	connect(us, (struct sockaddr *)&sun, offsetof(struct sockaddr_un, sun_path) + strlen(sun.sun_path) + 1);
+	/* I/O vectors, poll, epoll, statx, ioctl */
+	int vp[2];
+	pipe2(vp, 0);
+	struct iovec wv[2] = { { "hello", 5 }, { " vectored world, longer than thirty-two\n", 41 } };
+	writev(vp[1], wv, 2);
+	char r1[3], r2[64];
+	struct iovec rv[2] = { { r1, sizeof r1 }, { r2, sizeof r2 } };
+	readv(vp[0], rv, 2);
+	struct pollfd pl[2] = { { vp[0], POLLIN }, { vp[1], POLLOUT } };
+	poll(pl, 2, 100);
+	struct timespec pts = { 0, 1000 };
+	ppoll(pl, 1, &pts, NULL);
+	int ep = epoll_create1(0);
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET, .data.u64 = 0x123456789ULL };
+	epoll_ctl(ep, EPOLL_CTL_ADD, vp[1], &ev);
+	ev.events = EPOLLOUT;
+	ev.data.fd = vp[1];
+	epoll_ctl(ep, EPOLL_CTL_MOD, vp[1], &ev);
+	struct epoll_event evs[4];
+	epoll_wait(ep, evs, 4, 10);
+	epoll_ctl(ep, EPOLL_CTL_DEL, vp[1], NULL);
+	epoll_wait(ep, evs, 4, 0);
+	struct statx stx;
+	statx(AT_FDCWD, "/dev/null", AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx);
+	statx(d, "missing", 0, STATX_SIZE, &stx);
+	int nb = 1;
+	ioctl(vp[0], FIONBIO, &nb);
+	write(vp[1], "abc", 3);
+	int nr = 0;
+	ioctl(vp[0], FIONREAD, &nr);
+	struct winsize ws;
+	ioctl(vp[0], TIOCGWINSZ, &ws);
+	ioctl(vp[0], _IOR('x', 7, int), &nb);
+	/* execve that fails: argv and envp as strace prints them */
+	char *eargv[] = { "/nonexistent/prog", "-l", "a \"quoted\" argument longer than 32 bytes", NULL };
+	char *eenv[] = { "A=1", "B=2", "C=3", NULL };
+	execve("/nonexistent/prog", eargv, eenv);
+	(void)as;
 	unlinkat(d, "f2", 0);
 	close(fd);
 	close(99);

@@ -7,12 +7,14 @@
 //! Arguments without a row, and rows' `Typed` arguments, are printed by their
 //! C type from the kernel (mod.rs): the floor.
 //!
-//! Structs the kernel reads or fills (stat, sockaddr, timespec ...) are not
-//! decoded here yet: they print as the address, as strace prints a struct it
-//! cannot read.
+//! Structs the kernel reads or fills (stat, sockaddr, iovec, pollfd ...) are
+//! read whole by the kernel side where the row says (`read_of`: the slot
+//! kinds of bpf/syscall.h), and print as the address where they could not be
+//! read, as strace prints a struct it cannot read.
 
 use std::fmt::Write as _;
 
+use crate::decode::structs::{self, Shown, J};
 use crate::decode::xlat_data as x;
 use crate::decode::{self, print_flags, print_xval, Xlat};
 
@@ -75,6 +77,43 @@ pub enum Arg {
     /// A futex() argument after the operation, present only for the
     /// operations that use it (src/futex.c do_futex): the argument index.
     FutexArg(u8),
+    /// statx()'s flags: the sync type, then the AT_ flags.
+    StatxFlags,
+    /// A sockaddr handed in, its length in the argument at this index
+    /// (bind, connect, sendto: src/sockaddr.c decode_sockaddr).
+    Sockaddr(u8),
+    /// A sockaddr the kernel fills, its length in the int the argument at
+    /// this index points to (accept, getsockname: src/net.c decode_sockname).
+    SockaddrOut(u8),
+    /// The `int *` length of the SockaddrOut or SockoptOut at this index:
+    /// `[16]`, `[16 => 0]` where the kernel changed it.
+    LenPtr(u8),
+    /// poll()'s pollfd array, its count in the argument at this index; the
+    /// revents go in the result.
+    Pollfds(u8),
+    /// epoll_wait()'s events, as many as the result.
+    EpollEvents,
+    /// writev()'s iovec array, its count in the argument at this index.
+    Iov(u8),
+    /// readv()'s, read at return (the bytes up to the result).
+    IovOut(u8),
+    /// execve()'s argv: the strings.
+    Argv,
+    /// execve()'s envp: the address and the count.
+    Envp,
+    /// ioctl()'s command: strace's name, or `_IOC(...)`.
+    IoctlCmd,
+    /// ioctl()'s argument, as its command (index 1) wants it.
+    IoctlArg,
+    /// setsockopt()/getsockopt()'s level.
+    SockLevel,
+    /// Their option name, for the level at this index.
+    SockOpt(u8),
+    /// setsockopt()'s value, its length in the argument at this index.
+    SockoptIn(u8),
+    /// getsockopt()'s value, its length in the int the argument at this
+    /// index points to.
+    SockoptOut(u8),
 }
 
 /// The structs read whole (src/print_struct_stat.c, src/print_timespec.h,
@@ -98,6 +137,10 @@ pub enum Struct {
     WaitStatus,
     /// struct new_utsname: `{sysname="Linux", nodename="box", ...}`.
     Utsname,
+    /// struct epoll_event: `{events=EPOLLIN, data={u32=3, u64=3}}`.
+    EpollEvent,
+    /// struct statx: `{stx_mask=STATX_BASIC_STATS, ..., stx_size=1, ...}`.
+    Statx,
 }
 
 /// struct stat's size and the offsets of st_mode, st_rdev and st_size:
@@ -118,6 +161,17 @@ impl Struct {
             Struct::Sigaction => 32,
             Struct::WaitStatus => 4,
             Struct::Utsname => 6 * 65,
+            Struct::EpollEvent => structs::EPOLL_EVENT,
+            Struct::Statx => 256,
+        }
+    }
+
+    /// Its JSON, where the struct has named fields worth more than its text.
+    pub fn json(self, b: &[u8]) -> Option<J> {
+        match self {
+            Struct::EpollEvent => Some(structs::epoll_event(b).json),
+            Struct::Statx => Some(structs::statx(b).json),
+            _ => None,
         }
     }
 
@@ -162,6 +216,8 @@ impl Struct {
                 };
                 format!("{{sysname={}, nodename={}, ...}}", field(0), field(1))
             }
+            Struct::EpollEvent => structs::epoll_event(b).text,
+            Struct::Statx => structs::statx(b).text,
         }
     }
 }
@@ -262,6 +318,8 @@ pub enum Ret {
     Octal,
     /// fcntl's F_GETFL and F_GETFD: `0x8002 (flags O_RDWR|O_LARGEFILE)`.
     Fcntl,
+    /// poll's: `1 ([{fd=3, revents=POLLIN}])`, `0 (Timeout)`.
+    Poll,
 }
 
 /// One syscall's row: its printers, and how its result is printed.
@@ -318,8 +376,9 @@ pub const ROWS: &[Row] = &[
     row("stat", &[Path, Out(Struct::Stat)]),
     row("lstat", &[Path, Out(Struct::Stat)]),
     row("statfs", &[Path, Typed]),
-    row("statx", &[AtFd, Path, Typed, Typed, Typed]),
-    row("execve", &[Path, Typed, Typed]),
+    row("statx", &[AtFd, Path, StatxFlags, Flags(x::STATX_MASKS, "STATX_???"), Out(Struct::Statx)]),
+    row("execve", &[Path, Argv, Envp]),
+    row("execveat", &[AtFd, Path, Argv, Envp, AT]),
     row("truncate", &[Path, Typed]),
     row("chmod", &[Path, Octal]),
     row("fchmod", &[Fd, Octal]),
@@ -343,7 +402,19 @@ pub const ROWS: &[Row] = &[
     row("sendfile", &[Fd, Fd, Typed, Typed]),
     // polling (src/epoll.c)
     row("epoll_create1", &[Flags(x::EPOLLFLAGS, "EPOLL_???")]),
-    row("epoll_ctl", &[Fd, Xval(x::EPOLLCTLS, "EPOLL_CTL_???"), Fd, Typed]),
+    row("epoll_ctl", &[Fd, Xval(x::EPOLLCTLS, "EPOLL_CTL_???"), Fd, In(Struct::EpollEvent)]),
+    row("epoll_wait", &[Fd, EpollEvents, Typed, Typed]),
+    row("epoll_pwait", &[Fd, EpollEvents, Typed, Typed, In(Struct::Sigset), Typed]),
+    Row { name: "poll", args: &[Pollfds(1), Typed, Typed], ret: Ret::Poll },
+    // (ppoll's remaining time at return, strace's `left {...}`, is not read)
+    Row { name: "ppoll", args: &[Pollfds(1), Typed, In(Struct::Timespec), In(Struct::Sigset), Typed], ret: Ret::Poll },
+    // I/O vectors (src/io.c)
+    row("writev", &[Fd, Iov(2), Typed]),
+    row("readv", &[Fd, IovOut(2), Typed]),
+    row("pwritev", &[Fd, Iov(2), Typed, Typed]),
+    row("preadv", &[Fd, IovOut(2), Typed, Typed]),
+    // ioctl (src/ioctl.c, src/term.c)
+    row("ioctl", &[Fd, IoctlCmd, IoctlArg]),
     // processes (src/signal.c, src/wait.c, src/process.c)
     row("kill", &[Typed, Signal]),
     row("rt_sigaction", &[Signal, In(Struct::Sigaction), Out(Struct::Sigaction), Typed]),
@@ -367,8 +438,15 @@ pub const ROWS: &[Row] = &[
     row("socketpair", &[Domain, SockType, SockProto(0), Typed]),
     row("listen", &[Fd, Typed]),
     row("shutdown", &[Fd, Xval(x::SHUTDOWN_MODES, "SHUT_???")]),
-    row("accept4", &[Fd, Typed, Typed, Flags(x::SOCK_TYPE_FLAGS, "SOCK_???")]),
-    row("sendto", &[Fd, Typed, Typed, MSG, Typed, Typed]),
+    row("accept", &[Fd, SockaddrOut(2), LenPtr(1)]),
+    row("accept4", &[Fd, SockaddrOut(2), LenPtr(1), Flags(x::SOCK_TYPE_FLAGS, "SOCK_???")]),
+    row("getsockname", &[Fd, SockaddrOut(2), LenPtr(1)]),
+    row("getpeername", &[Fd, SockaddrOut(2), LenPtr(1)]),
+    row("bind", &[Fd, Sockaddr(2), Typed]),
+    row("connect", &[Fd, Sockaddr(2), Typed]),
+    row("setsockopt", &[Fd, SockLevel, SockOpt(1), SockoptIn(4), Typed]),
+    row("getsockopt", &[Fd, SockLevel, SockOpt(1), SockoptOut(4), LenPtr(3)]),
+    row("sendto", &[Fd, Typed, Typed, MSG, Sockaddr(5), Typed]),
     row("recvfrom", &[Fd, Typed, Typed, MSG, Typed, Typed]),
     row("sendmsg", &[Fd, Typed, MSG]),
     row("recvmsg", &[Fd, Typed, MSG]),
@@ -382,16 +460,6 @@ pub const ROWS: &[Row] = &[
     row("set_robust_list", &[Addr, Typed]),
     row("sched_getaffinity", &[Typed, Typed, Typed]),
 ];
-
-/// The struct argument `i` of `syscall` is, and whether it is read at
-/// return (true) or at entry.
-pub fn struct_of(syscall: &str, i: usize) -> Option<(Struct, bool)> {
-    match row_of(syscall)?.args.get(i)? {
-        In(s) => Some((*s, false)),
-        Out(s) => Some((*s, true)),
-        _ => None,
-    }
-}
 
 /// Whether argument `i` of `syscall` is a path (strace's printpath).
 pub fn is_path(syscall: &str, i: usize) -> bool {
@@ -473,20 +541,249 @@ fn fcntl_arg(cmd: u64, v: u64) -> Option<String> {
     }
 }
 
-/// Argument `i` printed as `row` says, given all six argument words and
-/// the bytes read for it (a struct whole, or None) and the result: None where the C type
+/// What the kernel side read for a call: each argument's bytes at entry
+/// (a string, buffer or struct; None where nothing was read or the read
+/// failed), and the one argument read at return with its bytes.
+#[derive(Clone, Copy, Default)]
+pub struct Reads<'a> {
+    pub entry: [Option<&'a [u8]>; 6],
+    pub out: Option<(usize, &'a [u8])>,
+    /// --string-limit.
+    pub limit: usize,
+}
+
+impl<'a> Reads<'a> {
+    /// The bytes read at return for argument `i`.
+    pub fn out_of(&self, i: usize) -> Option<&'a [u8]> {
+        self.out.filter(|(k, _)| *k == i).map(|(_, b)| b)
+    }
+
+    /// The bytes read for argument `i`, at entry or else at return.
+    pub fn any(&self, i: usize) -> Option<&'a [u8]> {
+        self.entry[i].or_else(|| self.out_of(i))
+    }
+}
+
+/// The slot kinds of bpf/syscall.h's enum argtrace_syscall_arg_kind that
+/// the rows ask for.
+pub const ARG_IN_FIXED: u8 = 5;
+pub const ARG_OUT_FIXED: u8 = 6;
+pub const ARG_IN_SIZED: u8 = 7;
+pub const ARG_OUT_SIZED: u8 = 8;
+pub const ARG_OUT_LENPTR: u8 = 9;
+pub const ARG_INOUT_SIZED: u8 = 10;
+pub const ARG_INOUT_FIXED: u8 = 11;
+pub const ARG_IN_IOV: u8 = 12;
+pub const ARG_OUT_IOV: u8 = 13;
+pub const ARG_IN_STRV: u8 = 14;
+/// bpf/syscall.h's SYSCALL_LEN_RET: the count is the result.
+const LEN_RET: u8 = 6;
+/// ioctl's argument: as much as the commands decoded here use (struct
+/// termios is 60 bytes, struct winsize 8).
+const IOCTL_ARG: u16 = 64;
+/// The sockaddr bytes read (sizeof(struct sockaddr_storage)).
+const SOCKADDR_MAX: u16 = 128;
+/// argv's strings read (bpf/syscall.h's ARGTRACE_SYSCALL_STRV_N).
+const ARGV_SHOWN: u16 = 7;
+
+/// How the kernel side reads one argument: a slot kind, the argument that
+/// holds its length or count, and a size (bpf/syscall.h's struct
+/// syscall_shape).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadSpec {
+    pub kind: u8,
+    pub len_arg: u8,
+    pub size: u16,
+}
+
+impl ReadSpec {
+    /// Whether it is read at entry (into one of the three entry slots).
+    pub fn at_entry(self) -> bool {
+        matches!(self.kind, ARG_IN_FIXED | ARG_IN_SIZED | ARG_INOUT_SIZED | ARG_INOUT_FIXED | ARG_IN_IOV | ARG_IN_STRV)
+    }
+}
+
+/// How argument `i` of `syscall` is read, where its row's printer reads it.
+pub fn read_of(syscall: &str, i: usize) -> Option<ReadSpec> {
+    let spec = |kind, len_arg, size| Some(ReadSpec { kind, len_arg, size });
+    match *row_of(syscall)?.args.get(i)? {
+        In(s) => spec(ARG_IN_FIXED, 0, s.size() as u16),
+        Out(s) => spec(ARG_OUT_FIXED, 0, s.size() as u16),
+        Sockaddr(k) | SockoptIn(k) => spec(ARG_IN_SIZED, k, 1),
+        SockaddrOut(k) => spec(ARG_OUT_LENPTR, k, SOCKADDR_MAX),
+        SockoptOut(k) => spec(ARG_OUT_LENPTR, k, 64),
+        LenPtr(_) => spec(ARG_IN_FIXED, 0, 4),
+        Pollfds(k) => spec(ARG_INOUT_SIZED, k, 8),
+        EpollEvents => spec(ARG_OUT_SIZED, LEN_RET, structs::EPOLL_EVENT as u16),
+        Iov(k) => spec(ARG_IN_IOV, k, 0),
+        IovOut(k) => spec(ARG_OUT_IOV, k, 0),
+        Argv => spec(ARG_IN_STRV, 0, ARGV_SHOWN),
+        Envp => spec(ARG_IN_STRV, 0, 0),
+        IoctlArg => spec(ARG_INOUT_FIXED, 0, IOCTL_ARG),
+        _ => None,
+    }
+}
+
+/// A sockaddr the kernel wrote back with its length first (bpf/syscall.h's
+/// SYSCALL_ARG_OUT_LENPTR): the length and the bytes.
+fn lenptr(b: &[u8]) -> Option<(i32, &[u8])> {
+    (b.len() >= 4).then(|| (structs::u32_at(b, 0) as i32, &b[4..]))
+}
+
+/// The length handed in through an `int *` (read at entry).
+fn ulen(reads: &Reads, i: usize) -> Option<i32> {
+    reads.entry[i].filter(|b| b.len() >= 4).map(|b| structs::u32_at(b, 0) as i32)
+}
+
+/// Argument `i` decoded whole: strace's text and, for the structs and
+/// arrays, its JSON; None where the row's printer is not a struct's or the
+/// bytes were not read (the caller prints the address).
+pub fn shown(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> Option<Shown> {
+    let v = args[i];
+    if v == 0 {
+        return None;
+    }
+    let p = *row.args.get(i)?;
+    let ok = ret >= 0 || ret <= -4096;
+    match p {
+        In(st) | Out(st) => {
+            let b = reads.any(i).filter(|b| b.len() >= st.size())?;
+            Some(Shown { text: st.text(b), json: st.json(b)? })
+        }
+        Sockaddr(k) => {
+            let b = reads.entry[i]?;
+            let len = (args[k as usize] as u32 as usize).min(b.len());
+            (len >= 2).then(|| structs::sockaddr(&b[..len]))
+        }
+        SockaddrOut(k) => {
+            let (rlen, b) = lenptr(reads.out_of(i).filter(|_| ok)?)?;
+            let u = ulen(reads, k as usize)?;
+            let len = (rlen.min(u).max(0) as usize).min(b.len());
+            (len >= 2).then(|| structs::sockaddr(&b[..len]))
+        }
+        Pollfds(k) => {
+            let b = reads.entry[i]?;
+            let mut s = structs::pollfds_in(b, args[k as usize] as u32 as u64);
+            s.json = structs::pollfds_json(b, args[k as usize] as u32 as u64, reads.out_of(i).filter(|_| ok && ret > 0));
+            Some(s)
+        }
+        EpollEvents => Some(structs::epoll_events(reads.out_of(i).filter(|_| ok)?)),
+        Iov(_) => Some(structs::iovec(reads.entry[i]?, u64::MAX, reads.limit)),
+        IovOut(_) => Some(structs::iovec(reads.out_of(i).filter(|_| ok)?, ret as u64, reads.limit)),
+        Argv => {
+            let b = reads.entry[i]?;
+            let s = structs::argv(b, reads.limit);
+            let json = J::Obj(vec![("count", J::num(structs::strv_count(b))), ("strings", s.json)]);
+            Some(Shown { text: s.text, json })
+        }
+        Envp => {
+            let b = reads.entry[i]?;
+            Some(Shown { text: structs::envp(v, b), json: J::Obj(vec![("count", J::num(structs::strv_count(b)))]) })
+        }
+        _ => None,
+    }
+}
+
+/// statx()'s flags (src/statx.c): the sync type, then the AT_ flags.
+fn statx_flags(v: u64) -> String {
+    const SYNC_TYPE: u64 = 0x6000;
+    let v = v & 0xffff_ffff;
+    let sync = print_flags(v & SYNC_TYPE, &[x::AT_STATX_SYNC_TYPES], None);
+    match v & !SYNC_TYPE {
+        0 => sync,
+        rest => format!("{sync}|{}", print_flags(rest, &[x::AT_FLAGS], None)),
+    }
+}
+
+/// The socket option levels and their option tables (src/net.c
+/// print_sockopt_fd_level_name).
+fn sockopt_name(level: u64, name: u64) -> String {
+    const SOL_SOCKET: u64 = 1;
+    let name = name & 0xffff_ffff;
+    match level & 0xffff_ffff {
+        SOL_SOCKET => print_xval(name, x::SOCK_OPTIONS, "SO_???"),
+        0 => print_xval(name, x::SOCK_IP_OPTIONS, "IP_???"),
+        41 => print_xval(name, x::SOCK_IPV6_OPTIONS, "IPV6_???"),
+        6 => print_xval(name, x::SOCK_TCP_OPTIONS, "TCP_???"),
+        _ => name.to_string(),
+    }
+}
+
+/// A socket option's value of `len` bytes (the default of src/net.c's
+/// print_setsockopt / print_getsockopt): `[1]` for an int, else the bytes.
+fn sockopt_value(b: &[u8], len: i32, limit: usize) -> String {
+    if len == 4 && b.len() >= 4 {
+        return format!("[{}]", structs::u32_at(b, 0) as i32);
+    }
+    let n = (len.max(0) as usize).min(b.len()).min(limit);
+    structs::quoted(&b[..n], len as usize > limit)
+}
+
+const TCGETS: u64 = 0x5401;
+const TIOCGWINSZ: u64 = 0x5413;
+const TIOCSWINSZ: u64 = 0x5414;
+const FIONREAD: u64 = 0x541b;
+const FIONBIO: u64 = 0x5421;
+
+/// ioctl()'s argument for the commands decoded here (src/term.c), None
+/// for the others (printed in hex as strace's PRINT_VAL_X).
+fn ioctl_arg(cmd: u64, v: u64, reads: &Reads, i: usize, ok: bool) -> Option<String> {
+    let int = |b: &[u8]| format!("[{}]", structs::u32_at(b, 0) as i32);
+    let winsize = |b: &[u8]| {
+        let f = |k: usize| u16::from_ne_bytes([b[k * 2], b[k * 2 + 1]]);
+        format!("{{ws_row={}, ws_col={}, ws_xpixel={}, ws_ypixel={}}}", f(0), f(1), f(2), f(3))
+    };
+    let out = reads.out_of(i).filter(|b| ok && b.len() >= 8);
+    Some(match cmd & 0xffff_ffff {
+        FIONBIO => reads.entry[i].map_or_else(|| decode::ptr(v), int),
+        FIONREAD => out.map_or_else(|| decode::ptr(v), int),
+        TIOCGWINSZ => out.map_or_else(|| decode::ptr(v), winsize),
+        TIOCSWINSZ => reads.entry[i].filter(|b| b.len() >= 8).map_or_else(|| decode::ptr(v), winsize),
+        TCGETS if !ok => decode::ptr(v),
+        _ => return None,
+    })
+}
+
+/// Argument `i` printed as `row` says, given all six argument words, what
+/// the kernel side read (`reads`) and the result: None where the C type
 /// decides, Some(None) where strace leaves the argument out.
-pub fn text(row: &Row, i: usize, args: &[u64; 6], read: Option<&[u8]>, ret: i64) -> Option<Option<String>> {
+pub fn text(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> Option<Option<String>> {
     let p = *row.args.get(i)?;
     let v = args[i];
+    let ok = ret >= 0 || ret <= -4096;
     let s = match p {
         In(_) | Out(_) if v == 0 => "NULL".into(),
         // wait4 found no child to report (WNOHANG): nothing was written.
         Out(Struct::WaitStatus) if ret == 0 => decode::ptr(v),
-        In(st) | Out(st) => match read {
+        In(st) | Out(st) => match reads.any(i) {
             Some(b) if b.len() >= st.size() => st.text(b),
             _ => decode::ptr(v),
         },
+        Sockaddr(_) | SockaddrOut(_) | Pollfds(_) | EpollEvents | Iov(_) | IovOut(_) | Argv | Envp => {
+            shown(row, i, args, reads, ret).map_or_else(|| decode::ptr(v), |s| s.text)
+        }
+        LenPtr(k) => {
+            let addr = args[k as usize];
+            match (ulen(reads, i), reads.out_of(k as usize).filter(|_| ok).and_then(lenptr)) {
+                _ if v == 0 || addr == 0 => decode::ptr(v),
+                (None, _) => decode::ptr(v),
+                (Some(u), Some((r, _))) if u != r => format!("[{u} => {r}]"),
+                (Some(u), _) => format!("[{u}]"),
+            }
+        }
+        SockLevel => print_xval(v & 0xffff_ffff, x::SOCKETLAYERS, "SOL_??"),
+        SockOpt(k) => sockopt_name(args[k as usize], v),
+        SockoptIn(k) => match reads.entry[i] {
+            Some(b) if v != 0 => sockopt_value(b, args[k as usize] as i32, reads.limit),
+            _ => decode::ptr(v),
+        },
+        SockoptOut(k) => match (ulen(reads, k as usize), reads.out_of(i).filter(|_| ok).and_then(lenptr)) {
+            (Some(u), Some((r, b))) if u > 0 && r > 0 => sockopt_value(b, r, reads.limit),
+            _ => decode::ptr(v),
+        },
+        IoctlCmd => ioctl_cmd(v),
+        IoctlArg => ioctl_arg(args[1], v, reads, i, ok).unwrap_or_else(|| decode::hex(v)),
+        StatxFlags => statx_flags(v),
         Typed | Path => return None,
         Fd => (v as i32).to_string(),
         AtFd if v as i32 == AT_FDCWD => "AT_FDCWD".into(),
@@ -516,15 +813,36 @@ pub fn text(row: &Row, i: usize, args: &[u64; 6], read: Option<&[u8]>, ret: i64)
     Some(Some(s))
 }
 
+/// ioctl()'s command as strace names it (src/ioctl.c): every name of its
+/// table for the code (` or ` between), else `_IOC(dir, type, nr, size)`.
+pub fn ioctl_cmd(v: u64) -> String {
+    let code = (v & 0xffff_ffff) as u32;
+    let t = decode::ioctl_data::IOCTLS;
+    let first = t.partition_point(|(c, _)| *c < code);
+    let names: Vec<&str> = t[first..].iter().take_while(|(c, _)| *c == code).map(|(_, n)| *n).collect();
+    if !names.is_empty() {
+        return names.join(" or ");
+    }
+    let dir = match code >> 30 {
+        0 => "_IOC_NONE",
+        1 => "_IOC_WRITE",
+        2 => "_IOC_READ",
+        _ => "_IOC_READ|_IOC_WRITE",
+    };
+    let x = |v: u32| if v == 0 { "0".to_string() } else { format!("{v:#x}") };
+    format!("_IOC({dir}, {}, {}, {})", x((code >> 8) & 0xff), x(code & 0xff), x((code >> 16) & 0x3fff))
+}
+
 /// The result as `row` says, when it is not an error; None for the plain
 /// decimal result.
-pub fn result(row: &Row, args: &[u64; 6], ret: i64) -> Option<String> {
+pub fn result(row: &Row, args: &[u64; 6], reads: &Reads, ret: i64) -> Option<String> {
     if ret < 0 && ret > -4096 {
         return None;
     }
     match row.ret {
         Ret::Plain => None,
         Ret::Octal => Some(octal(ret as u64)),
+        Ret::Poll => Some(structs::poll_result(ret, reads.out_of(0).unwrap_or(&[]))),
         Ret::Fcntl => {
             let cmd = print_xval(args[1] & 0xffff_ffff, x::FCNTLCMDS, "");
             match cmd.as_str() {
@@ -546,7 +864,7 @@ mod tests {
 
     fn line(name: &str, args: [u64; 6]) -> Vec<Option<String>> {
         let r = row_of(name).unwrap();
-        (0..r.args.len()).map(|i| text(r, i, &args, None, 0).unwrap_or(Some("typed".into()))).collect()
+        (0..r.args.len()).map(|i| text(r, i, &args, &Reads::default(), 0).unwrap_or(Some("typed".into()))).collect()
     }
 
     fn shown(v: Vec<Option<String>>) -> String {
@@ -582,10 +900,10 @@ mod tests {
         assert_eq!(shown(line("fcntl", [3, 2, 1, 0, 0, 0])), "3, F_SETFD, FD_CLOEXEC");
         assert_eq!(shown(line("fcntl", [3, 3, 0, 0, 0, 0])), "3, F_GETFL");
         assert_eq!(shown(line("fcntl", [3, 1030, 40, 0, 0, 0])), "3, F_DUPFD_CLOEXEC, 40");
-        assert_eq!(result(r, &[3, 3, 0, 0, 0, 0], 0x8001).as_deref(), Some("0x8001 (flags O_WRONLY|O_LARGEFILE)"));
-        assert_eq!(result(r, &[3, 1, 0, 0, 0, 0], 1).as_deref(), Some("0x1 (flags FD_CLOEXEC)"));
-        assert_eq!(result(r, &[3, 1, 0, 0, 0, 0], 0), None);
-        assert_eq!(result(row_of("umask").unwrap(), &[0o22, 0, 0, 0, 0, 0], 0o22).as_deref(), Some("022"));
+        assert_eq!(result(r, &[3, 3, 0, 0, 0, 0], &Reads::default(), 0x8001).as_deref(), Some("0x8001 (flags O_WRONLY|O_LARGEFILE)"));
+        assert_eq!(result(r, &[3, 1, 0, 0, 0, 0], &Reads::default(), 1).as_deref(), Some("0x1 (flags FD_CLOEXEC)"));
+        assert_eq!(result(r, &[3, 1, 0, 0, 0, 0], &Reads::default(), 0), None);
+        assert_eq!(result(row_of("umask").unwrap(), &[0o22, 0, 0, 0, 0, 0], &Reads::default(), 0o22).as_deref(), Some("022"));
     }
 
     #[test]
@@ -604,9 +922,9 @@ mod tests {
         assert_eq!(Struct::Rlimit.text(&r), "{rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}");
         let row = row_of("pipe2").unwrap();
         let fds = [3i32.to_ne_bytes(), 4i32.to_ne_bytes()].concat();
-        assert_eq!(text(row, 0, &[0x7ff0, 0, 0, 0, 0, 0], Some(&fds), 0), Some(Some("[3, 4]".into())));
-        assert_eq!(text(row, 0, &[0x7ff0, 0, 0, 0, 0, 0], None, 0), Some(Some("0x7ff0".into())));
-        assert_eq!(text(row_of("prlimit64").unwrap(), 2, &[0; 6], None, 0), Some(Some("NULL".into())));
+        assert_eq!(text(row, 0, &[0x7ff0, 0, 0, 0, 0, 0], &Reads { entry: [None; 6], out: Some((0, &fds)), limit: 32 }, 0), Some(Some("[3, 4]".into())));
+        assert_eq!(text(row, 0, &[0x7ff0, 0, 0, 0, 0, 0], &Reads::default(), 0), Some(Some("0x7ff0".into())));
+        assert_eq!(text(row_of("prlimit64").unwrap(), 2, &[0; 6], &Reads::default(), 0), Some(Some("NULL".into())));
         assert_eq!(sigset(0), "[]");
         assert_eq!(sigset((1 << 1) | (1 << 14)), "[INT TERM]");
         assert_eq!(sigset(!((1 << 8) | (1 << 18))), "~[KILL STOP]");

@@ -86,8 +86,6 @@ const ARG_STR: u8 = 1;
 const ARG_IN_BUF: u8 = 2;
 const ARG_OUT_BUF: u8 = 3;
 const ARG_PATH: u8 = 4;
-const ARG_IN_FIXED: u8 = 5;
-const ARG_OUT_FIXED: u8 = 6;
 
 /// How argument `i` of `s` is read, from its C type and the direction table.
 fn direction_of(s: &SyscallInfo, i: usize) -> Option<Direction> {
@@ -108,10 +106,11 @@ fn shape_of(s: &SyscallInfo) -> skel::types::syscall_shape {
     let mut shape = skel::types::syscall_shape::default();
     let nargs = s.args.as_ref().map_or(0, Vec::len);
     for i in 0..nargs.min(6) {
-        if let Some((st, out)) = decoders::struct_of(s.name, i) {
-            shape.kind[i] = if out { ARG_OUT_FIXED } else { ARG_IN_FIXED };
-            shape.size[i] = st.size() as u16;
-            shape.has_entry_slots |= !out as u8;
+        if let Some(r) = decoders::read_of(s.name, i) {
+            shape.kind[i] = r.kind;
+            shape.len_arg[i] = r.len_arg;
+            shape.size[i] = r.size;
+            shape.has_entry_slots |= r.at_entry() as u8;
             continue;
         }
         let kind = match direction_of(s, i) {
@@ -375,11 +374,30 @@ impl View<'_> {
         self.info().and_then(|s| decoders::row_of(s.name))
     }
 
+    /// What the kernel side read for this call, for the decoders.
+    fn reads(&self) -> decoders::Reads<'_> {
+        let mut r = decoders::Reads { limit: self.string_limit as usize, ..Default::default() };
+        for k in 0..(self.e.nslots as usize).min(3) {
+            let b = self.slot_bytes(k);
+            let arg = self.e.slot[k].arg as usize;
+            if b.err == 0 && arg < 6 {
+                r.entry[arg] = Some(b.data);
+            }
+        }
+        let arg = self.e.slot[3].arg as usize;
+        if self.e.has_out != 0 && self.e.end == 0 && arg < 6 {
+            let b = self.slot_bytes(3);
+            if b.err == 0 {
+                r.out = Some((arg, b.data));
+            }
+        }
+        r
+    }
+
     /// Argument `i` as strace's decoder prints it: Some(None) where strace
     /// leaves it out, None where the C type decides (text_arg).
     fn decoded(&self, i: usize) -> Option<Option<String>> {
-        let read = self.bytes_of(i).filter(|b| b.err == 0);
-        decoders::text(self.row()?, i, &self.e.args, read.as_ref().map(|b| b.data), self.e.ret)
+        decoders::text(self.row()?, i, &self.e.args, &self.reads(), self.e.ret)
     }
 
     /// Argument `i` in strace's shape.
@@ -433,6 +451,10 @@ impl View<'_> {
             // spelling of it beside (`<arg>_str`, as the other subjects' flags_str).
             self.json_typed(&key, v, i, j);
             j.str(&format!("{key}_str"), &s);
+            // A struct or array read whole: its fields, named and typed.
+            if let Some(shown) = self.row().and_then(|r| decoders::shown(r, i, &self.e.args, &self.reads(), self.e.ret)) {
+                shown.json.write(j.key(&format!("{key}_value")));
+            }
             return;
         }
         if let Some(b) = self.bytes_of(i).filter(|b| b.err == 0 && v != 0) {
@@ -541,7 +563,7 @@ impl Record for View<'_> {
             0 => {
                 out.push_str(") = ");
                 let hex = self.info().is_some_and(|s| directions::HEX_RESULT.contains(&s.name));
-                if let Some(r) = self.row().and_then(|r| decoders::result(r, &self.e.args, self.e.ret)) {
+                if let Some(r) = self.row().and_then(|r| decoders::result(r, &self.e.args, &self.reads(), self.e.ret)) {
                     out.push_str(&r);
                 } else if hex && errno_of_ret(self.e.ret).is_none() {
                     let _ = write!(out, "{:#x}", self.e.ret as u64);
