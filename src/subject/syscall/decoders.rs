@@ -21,6 +21,9 @@ use crate::decode::{self, print_flags, print_xval, Xlat};
 pub enum Arg {
     /// By the kernel's C type (strings and buffers as read).
     Typed,
+    /// A buffer as read, every byte as `\xNN` (printstr_ex with
+    /// QUOTE_FORCE_HEX: getrandom's random bytes).
+    HexBuf,
     /// A path (printpath): a string printed whole, not cut at
     /// --string-limit (read up to 262 bytes: longer ones end in `...`).
     Path,
@@ -378,7 +381,7 @@ pub const ROWS: &[Row] = &[
     row("clock_gettime", &[Xval(x::CLOCKNAMES, "CLOCK_???"), Out(Struct::Timespec)]),
     row("clock_getres", &[Xval(x::CLOCKNAMES, "CLOCK_???"), Out(Struct::Timespec)]),
     row("clock_nanosleep", &[Xval(x::CLOCKNAMES, "CLOCK_???"), Flags(x::CLOCKFLAGS, "TIMER_???"), Typed, Typed]),
-    row("getrandom", &[Typed, Typed, Flags(x::GETRANDOM_FLAGS, "GRND_???")]),
+    row("getrandom", &[HexBuf, Typed, Flags(x::GETRANDOM_FLAGS, "GRND_???")]),
     row("set_robust_list", &[Addr, Typed]),
     row("sched_getaffinity", &[Typed, Typed, Typed]),
 ];
@@ -396,6 +399,11 @@ pub fn struct_of(syscall: &str, i: usize) -> Option<(Struct, bool)> {
 /// Whether argument `i` of `syscall` is a path (strace's printpath).
 pub fn is_path(syscall: &str, i: usize) -> bool {
     row_of(syscall).and_then(|r| r.args.get(i)).is_some_and(|a| matches!(a, Path))
+}
+
+/// Whether argument `i` of `syscall` is a buffer strace prints in hex.
+pub fn is_hex(syscall: &str, i: usize) -> bool {
+    row_of(syscall).and_then(|r| r.args.get(i)).is_some_and(|a| matches!(a, HexBuf))
 }
 
 /// The row of `syscall`, if strace's decoder for it is transcribed.
@@ -487,7 +495,7 @@ pub fn text(row: &Row, i: usize, args: &[u64; 6], read: Option<&[u8]>, ret: i64)
             Some(b) if b.len() >= st.size() => st.text(b),
             _ => decode::ptr(v),
         },
-        Typed | Path => return None,
+        Typed | Path | HexBuf => return None,
         Fd => (v as i32).to_string(),
         AtFd if v as i32 == AT_FDCWD => "AT_FDCWD".into(),
         AtFd => (v as i32).to_string(),
@@ -630,6 +638,11 @@ mod tests {
         assert_eq!(shown(line("shutdown", [8, 2, 0, 0, 0, 0])), "8, SHUT_RDWR");
         assert_eq!(shown(line("futex", [0x7f00, 128, 2, 0, 0, 0])), "0x7f00, FUTEX_WAIT_PRIVATE, 2, NULL");
         assert_eq!(shown(line("futex", [0x7f00, 129, 1, 0, 0, 0])), "0x7f00, FUTEX_WAKE_PRIVATE, 1");
+        // futexops.in's or-ed names (glibc's pthread_cond_timedwait on CLOCK_REALTIME).
+        assert_eq!(
+            shown(line("futex", [0x7f00, 0x189, 0, 0, 0, 0xffff_ffff])),
+            "0x7f00, FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME, 0, NULL, FUTEX_BITSET_MATCH_ANY"
+        );
         assert_eq!(shown(line("kill", [5, 15, 0, 0, 0, 0])), "typed, SIGTERM");
     }
 }
