@@ -78,6 +78,9 @@ pub enum Arg {
     /// A futex() argument after the operation, present only for the
     /// operations that use it (src/futex.c do_futex): the argument index.
     FutexArg(u8),
+    /// futex()'s fourth argument: the timeout (a struct timespec, read at
+    /// entry) for the waiting operations, else as FutexArg(3).
+    FutexTimeout,
 }
 
 /// The structs read whole (src/print_struct_stat.c, src/print_timespec.h,
@@ -367,7 +370,7 @@ pub const ROWS: &[Row] = &[
     row("brk", &[Addr]),
     // network (src/net.c, src/sockaddr.c)
     row("socket", &[Domain, SockType, SockProto(0)]),
-    row("socketpair", &[Domain, SockType, SockProto(0), Typed]),
+    row("socketpair", &[Domain, SockType, SockProto(0), Out(Struct::IntPair)]),
     row("listen", &[Fd, Typed]),
     row("shutdown", &[Fd, Xval(x::SHUTDOWN_MODES, "SHUT_???")]),
     row("accept4", &[Fd, Typed, Typed, Flags(x::SOCK_TYPE_FLAGS, "SOCK_???")]),
@@ -377,10 +380,10 @@ pub const ROWS: &[Row] = &[
     row("recvmsg", &[Fd, Typed, MSG]),
     // signals (src/signal.c)
     // time and misc (src/futex.c, src/time.c, src/getrandom.c, src/affinity.c)
-    row("futex", &[Addr, FutexOp, FutexArg(2), FutexArg(3), FutexArg(4), FutexArg(5)]),
+    row("futex", &[Addr, FutexOp, FutexArg(2), FutexTimeout, FutexArg(4), FutexArg(5)]),
     row("clock_gettime", &[Xval(x::CLOCKNAMES, "CLOCK_???"), Out(Struct::Timespec)]),
     row("clock_getres", &[Xval(x::CLOCKNAMES, "CLOCK_???"), Out(Struct::Timespec)]),
-    row("clock_nanosleep", &[Xval(x::CLOCKNAMES, "CLOCK_???"), Flags(x::CLOCKFLAGS, "TIMER_???"), Typed, Typed]),
+    row("clock_nanosleep", &[Xval(x::CLOCKNAMES, "CLOCK_???"), Flags(x::CLOCKFLAGS, "TIMER_???"), In(Struct::Timespec), Typed]),
     row("getrandom", &[HexBuf, Typed, Flags(x::GETRANDOM_FLAGS, "GRND_???")]),
     row("set_robust_list", &[Addr, Typed]),
     row("sched_getaffinity", &[Typed, Typed, Typed]),
@@ -392,6 +395,7 @@ pub fn struct_of(syscall: &str, i: usize) -> Option<(Struct, bool)> {
     match row_of(syscall)?.args.get(i)? {
         In(s) => Some((*s, false)),
         Out(s) => Some((*s, true)),
+        FutexTimeout => Some((Struct::Timespec, false)),
         _ => None,
     }
 }
@@ -520,6 +524,13 @@ pub fn text(row: &Row, i: usize, args: &[u64; 6], read: Option<&[u8]>, ret: i64)
         FcntlArg => return Some(fcntl_arg(args[1], v)),
         FutexOp => print_xval(v & 0xffff_ffff, x::FUTEXOPS, "FUTEX_???"),
         FutexArg(k) => return Some(futex_arg(args[1], k, v)),
+        // FUTEX_WAIT, WAIT_BITSET, WAIT_REQUEUE_PI, LOCK_PI, LOCK_PI2: print_timespec.
+        FutexTimeout if matches!(args[1] & 127, 0 | 9 | 11 | 6 | 13) => match read {
+            _ if v == 0 => "NULL".into(),
+            Some(b) if b.len() >= Struct::Timespec.size() => Struct::Timespec.text(b),
+            _ => decode::ptr(v),
+        },
+        FutexTimeout => return Some(futex_arg(args[1], 3, v)),
     };
     Some(Some(s))
 }
@@ -638,6 +649,9 @@ mod tests {
         assert_eq!(shown(line("shutdown", [8, 2, 0, 0, 0, 0])), "8, SHUT_RDWR");
         assert_eq!(shown(line("futex", [0x7f00, 128, 2, 0, 0, 0])), "0x7f00, FUTEX_WAIT_PRIVATE, 2, NULL");
         assert_eq!(shown(line("futex", [0x7f00, 129, 1, 0, 0, 0])), "0x7f00, FUTEX_WAKE_PRIVATE, 1");
+        // A timeout that could not be read is its address; REQUEUE's fourth argument is a count.
+        assert_eq!(shown(line("futex", [0x7f00, 128, 2, 0x7ff0, 0, 0])), "0x7f00, FUTEX_WAIT_PRIVATE, 2, 0x7ff0");
+        assert_eq!(shown(line("futex", [0x7f00, 131, 1, 5, 0x7f08, 0])), "0x7f00, FUTEX_REQUEUE_PRIVATE, 1, 5, 0x7f08");
         // futexops.in's or-ed names (glibc's pthread_cond_timedwait on CLOCK_REALTIME).
         assert_eq!(
             shown(line("futex", [0x7f00, 0x189, 0, 0, 0, 0xffff_ffff])),
