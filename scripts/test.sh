@@ -16,11 +16,16 @@ deps_vm x86_64 arm64
 # tests/hostile.rs runs argtrace as nobody through setpriv (util-linux); the
 # skb pcap case reads its file back with tcpdump -r (on this machine only).
 deps_install strace util-linux tcpdump
+# tests/strace_programs.rs runs real programs side by side under strace and argtrace syscall:
+# python3 (files, sockets, threads, a loopback HTTP server), curl, and the Essential tar, gzip,
+# grep, findutils, coreutils.
+deps_install python3 curl tar gzip grep findutils coreutils
 # tests/strace_suite.rs builds strace's own test programs from Debian's source (fetched once).
 deps_strace_source >/dev/null
 echo "== unit, CLI and live tests (this kernel: $(uname -r))"
 cargo test --workspace --locked
 cat target/strace-suite.txt
+cat target/strace-programs.txt
 echo "== arm64 cross build"
 cargo build --release --locked --target aarch64-unknown-linux-gnu
 echo "== kernel matrix (QEMU)"
