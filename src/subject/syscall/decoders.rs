@@ -33,7 +33,7 @@ pub enum Arg {
     AtFd,
     /// An address held in an integer type: `NULL` or hex (printaddr).
     Addr,
-    /// A mode: `%#03o` (print_numeric_umode_t).
+    /// A mode: `%#03o` of its low 16 bits (print_numeric_umode_t).
     Octal,
     /// open()'s flags: the access mode, then the other flags
     /// (tprint_open_modes).
@@ -463,10 +463,37 @@ fn futex_arg(op: u64, index: u8, v: u64) -> Option<String> {
         (3 | 4 | 5 | 12, 3) => Some(u(v)),
         (3 | 4 | 5 | 11 | 12, 4) => Some(decode::ptr(v)),
         (4 | 12, 5) => Some(u(v)),
-        (9 | 10, 5) => Some(if v as u32 == u32::MAX { "FUTEX_BITSET_MATCH_ANY".into() } else { format!("{:#x}", v as u32) }),
-        (5, 5) => Some(format!("{:#x}", v as u32)),
+        // C's %#x: 0 without the 0x.
+        (9 | 10, 5) => Some(if v as u32 == u32::MAX { "FUTEX_BITSET_MATCH_ANY".into() } else { decode::hex(v & 0xffff_ffff) }),
+        (5, 5) => Some(futex_wake_op(v as u32)),
+        // An operation strace does not know: every argument (do_futex's default).
+        (14.., 2) => Some(u(v)),
+        (14.., 3 | 4) => Some(decode::ptr(v)),
+        (14.., 5) => Some(decode::hex(v & 0xffff_ffff)),
         _ => None,
     }
+}
+
+/// FUTEX_WAKE_OP's encoded operation (src/futex.c):
+/// `FUTEX_OP_SET<<28|0xfff<<12|FUTEX_OP_CMP_EQ<<24|0`.
+fn futex_wake_op(val3: u32) -> String {
+    let mut s = String::new();
+    if (val3 >> 28) & 8 != 0 {
+        s.push_str("FUTEX_OP_OPARG_SHIFT<<28|");
+    }
+    let named = |t: Xlat, v: u32, unknown: &str| match t.iter().find(|(k, _)| *k == u64::from(v)) {
+        Some((_, n)) => (n.to_string(), String::new()),
+        None => (decode::hex(u64::from(v)), format!(" /* {unknown} */")),
+    };
+    let (op, op_c) = named(x::FUTEXWAKEOPS, (val3 >> 28) & 7, "FUTEX_OP_???");
+    let (cmp, cmp_c) = named(x::FUTEXWAKECMPS, (val3 >> 24) & 0xf, "FUTEX_OP_CMP_???");
+    let _ = write!(
+        s,
+        "{op}<<28{op_c}|{}<<12|{cmp}<<24{cmp_c}|{}",
+        decode::hex(u64::from((val3 >> 12) & 0xfff)),
+        decode::hex(u64::from(val3 & 0xfff))
+    );
+    s
 }
 
 /// fcntl()'s third argument for the command `cmd`, or None where strace
@@ -495,6 +522,9 @@ pub fn text(row: &Row, i: usize, args: &[u64; 6], read: Option<&[u8]>, ret: i64)
         In(_) | Out(_) if v == 0 => "NULL".into(),
         // wait4 found no child to report (WNOHANG): nothing was written.
         Out(Struct::WaitStatus) if ret == 0 => decode::ptr(v),
+        // rt_sigprocmask's sigset of a size (its fourth argument) other than
+        // the kernel's 8 bytes: the address (print_sigset_addr_len_limit).
+        In(Struct::Sigset) | Out(Struct::Sigset) if args[3] != 8 => decode::ptr(v),
         In(st) | Out(st) => match read {
             Some(b) if b.len() >= st.size() => st.text(b),
             _ => decode::ptr(v),
@@ -504,10 +534,11 @@ pub fn text(row: &Row, i: usize, args: &[u64; 6], read: Option<&[u8]>, ret: i64)
         AtFd if v as i32 == AT_FDCWD => "AT_FDCWD".into(),
         AtFd => (v as i32).to_string(),
         Addr => decode::ptr(v),
-        Octal => octal(v & 0xffff_ffff),
+        // print_numeric_umode_t takes an unsigned short.
+        Octal => octal(v & 0xffff),
         OpenFlags => open_flags(v),
         ModeIfCreat(f) if args[f as usize] & (O_CREAT | TMPFILE_BIT) == 0 => return Some(None),
-        ModeIfCreat(_) => octal(v & 0xffff_ffff),
+        ModeIfCreat(_) => octal(v & 0xffff),
         Flags(t, d) => print_flags(v & 0xffff_ffff, &[t], Some(d)),
         Xval(t, d) => print_xval(v & 0xffff_ffff, t, d),
         Signal => decode::process::signal_name(v),
@@ -649,6 +680,17 @@ mod tests {
         assert_eq!(shown(line("shutdown", [8, 2, 0, 0, 0, 0])), "8, SHUT_RDWR");
         assert_eq!(shown(line("futex", [0x7f00, 128, 2, 0, 0, 0])), "0x7f00, FUTEX_WAIT_PRIVATE, 2, NULL");
         assert_eq!(shown(line("futex", [0x7f00, 129, 1, 0, 0, 0])), "0x7f00, FUTEX_WAKE_PRIVATE, 1");
+        assert_eq!(
+            shown(line("futex", [0x7f00, 5, 1, 2, 0x7f08, 0xdead_bee4])),
+            "0x7f00, FUTEX_WAKE_OP, 1, 2, 0x7f08, FUTEX_OP_OPARG_SHIFT<<28|0x5<<28 /* FUTEX_OP_??? */|0xadb<<12|0xe<<24 /* FUTEX_OP_CMP_??? */|0xee4"
+        );
+        assert_eq!(shown(line("futex", [0x7f00, 14, 1, 0x7f10, 0x7f08, 0x9caf])), "0x7f00, 0xe /* FUTEX_??? */, 1, 0x7f10, 0x7f08, 0x9caf");
+        // strace's futex test: a zero bitset is C's %#x of 0.
+        assert_eq!(shown(line("futex", [0x7f00, 9, 7, 0, 0, 0])), "0x7f00, FUTEX_WAIT_BITSET, 7, NULL, 0");
+        // strace's umask, mkdir and creat tests: modes are unsigned short.
+        assert_eq!(shown(line("umask", [0xffff_0000, 0, 0, 0, 0, 0])), "000");
+        // strace's rt_sigprocmask test: a sigset size other than 8 prints the addresses.
+        assert_eq!(shown(line("rt_sigprocmask", [2, 0x7ff0, 0x7ff8, 16, 0, 0])), "SIG_SETMASK, 0x7ff0, 0x7ff8, typed");
         // A timeout that could not be read is its address; REQUEUE's fourth argument is a count.
         assert_eq!(shown(line("futex", [0x7f00, 128, 2, 0x7ff0, 0, 0])), "0x7f00, FUTEX_WAIT_PRIVATE, 2, 0x7ff0");
         assert_eq!(shown(line("futex", [0x7f00, 131, 1, 5, 0x7f08, 0])), "0x7f00, FUTEX_REQUEUE_PRIVATE, 1, 5, 0x7f08");
