@@ -125,17 +125,17 @@ struct Run {
     seconds: f64,
 }
 
-fn run_program(name: &'static str, argv: &[&str], decoded: &str, work: &Path) -> Run {
+fn run_program(name: &'static str, argv: &[&str], decoded: &str, probe: &str, work: &Path) -> Run {
     let started = Instant::now();
-    let dir = work.join(name);
+    let dir = work.join(format!("{name}-{probe}"));
     std::fs::create_dir_all(&dir).expect("work dir");
     let programs = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/programs");
     let dir_s = dir.to_str().expect("utf-8 path");
     let argv: Vec<String> = argv.iter().map(|a| a.replace("{dir}", dir_s).replace("{programs}", programs)).collect();
-    let (at_out, log) = (work.join(format!("{name}.argtrace")), work.join(format!("{name}.strace")));
+    let (at_out, log) = (dir.join("argtrace.out"), dir.join("strace.log"));
     let trace = format!("trace={decoded}");
     let out = Command::new(ARGTRACE)
-        .args(["syscall", "-f", "-e", &trace, "-o"])
+        .args(["syscall", "--probe", probe, "-f", "-e", &trace, "-o"])
         .arg(&at_out)
         .args(["--", "strace", "-f", "-qq", "-e", "signal=none", "-e", &trace, "-o"])
         .arg(&log)
@@ -201,19 +201,24 @@ fn real_programs_lines_are_straces() {
     // no error, for argtrace as for strace.
     let decoded: Vec<String> = ROWS.iter().map(|r| format!("?{}", r.name)).collect();
     let decoded = decoded.join(",");
-    let runs: Vec<Run> = PROGRAMS.iter().map(|(name, argv)| run_program(name, argv, &decoded, &work)).collect();
+    // Both of syscall's modes (the tracepoint family: the raw sys_enter/sys_exit tracepoints).
+    let runs: Vec<Run> = ["tp_btf", "raw_tp"]
+        .iter()
+        .flat_map(|probe| PROGRAMS.iter().map(|(name, argv)| run_program(name, argv, &decoded, probe, &work)))
+        .collect();
 
     let mut total: BTreeMap<String, Count> = BTreeMap::new();
     let mut report = String::new();
     let modes: Vec<&str> = {
         let mut m: Vec<&str> = runs.iter().map(|r| r.mode.as_str()).collect();
+        m.sort_unstable();
         m.dedup();
         m
     };
     let _ = writeln!(
         report,
-        "argtrace syscall -f -- strace -f PROGRAM: {} programs, one run each, probe mode {}, {} decoded syscalls",
-        runs.len(),
+        "argtrace syscall -f -- strace -f PROGRAM: {} programs, one run each in each probe mode ({}), {} decoded syscalls",
+        PROGRAMS.len(),
         modes.join(", "),
         ROWS.len()
     );
@@ -222,8 +227,9 @@ fn real_programs_lines_are_straces() {
         let (same, compared) = run.per_syscall.values().fold((0, 0), |(s, c), n| (s + n.same, c + n.compared));
         let _ = writeln!(
             report,
-            "  {:<12} {:>5}/{:<5} {:>6.2} %  {:>5.1} s",
+            "  {:<12} {:<16} {:>5}/{:<5} {:>6.2} %  {:>5.1} s",
             run.name,
+            run.mode,
             same,
             compared,
             percent(same, compared),
