@@ -54,15 +54,16 @@ const PROGRAMS: &[(&str, &[&str])] = &[
         &[
             "/bin/sh",
             "-c",
-            "tar -czf {dir}/doc.tgz -C /usr/share/doc tar gzip && mkdir {dir}/x && tar -xzf {dir}/doc.tgz -C {dir}/x && tar -tzvf {dir}/doc.tgz",
+            "tar -czf {dir}/etc.tgz -C /etc apt default && mkdir {dir}/x && tar -xzf {dir}/etc.tgz -C {dir}/x && tar -tzvf {dir}/etc.tgz",
         ],
     ),
     ("http", &["/usr/bin/python3", "{programs}/loopback_http.py", "{dir}"]),
     ("sh-signals", &["/bin/sh", "{programs}/sh_signals.sh"]),
     ("py-signals", &["/usr/bin/python3", "{programs}/py_signals.py"]),
     ("cat", &["/bin/cat", "/etc/os-release", "/etc/hostname"]),
-    ("cp", &["/bin/cp", "-a", "/usr/share/doc/tar", "{dir}/copy"]),
-    ("find", &["/usr/bin/find", "/usr/share/doc/tar", "/usr/share/doc/gzip", "-name", "*.gz", "-size", "-100k"]),
+    // Directories every Debian system has (container images leave /usr/share/doc out).
+    ("cp", &["/bin/cp", "-a", "/etc/apt", "{dir}/copy"]),
+    ("find", &["/usr/bin/find", "/etc/apt", "/etc/default", "/usr/lib/os-release", "-name", "*.conf", "-size", "-100k"]),
     ("sort", &["/usr/bin/sort", "-t:", "-k3,3n", "-o", "{dir}/sorted", "/etc/passwd"]),
     (
         "gzip",
