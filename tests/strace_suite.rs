@@ -246,8 +246,9 @@ fn build(src: &Path) -> Vec<(&'static str, PathBuf)> {
             }
             flags.push(format!("CPPFLAGS=-idirafter {}", shim.display()));
         }
-        // scno.h first, alone: libtests.a's objects include it, and `make -j2 scno.h libtests.a`
-        // compiles them before it exists on a fresh source tree.
+        // scno.h first, alone: it is a generated header that libtests.a's
+        // objects include, and make -j2 given both goals at once builds them
+        // side by side (on a fresh source tree, get_sigset_size.c then finds no scno.h).
         run_ok(Command::new("make").args(&flags).arg("scno.h").current_dir(dir), "make scno.h");
         run_ok(Command::new("make").args(&flags).arg("libtests.a").current_dir(dir), "make libtests.a");
         run_ok(Command::new("make").args(&flags).args(&names).current_dir(dir), "make the test programs");
