@@ -19,6 +19,10 @@ deps_vm x86_64 arm64
 deps_install strace util-linux tcpdump
 # tests/live.rs validates every JSON line of the live suite against schema/argtrace.schema.json.
 deps_install python3-jsonschema
+# tests/strace_programs.rs runs real programs side by side under strace and argtrace syscall:
+# python3 (files, sockets, threads, a loopback HTTP server), curl, and the Essential tar, gzip,
+# grep, findutils, coreutils.
+deps_install python3 curl tar gzip grep findutils coreutils
 # tests/strace_suite.rs builds strace's own test programs from Debian's source (fetched once).
 deps_strace_source >/dev/null
 # tests/container.rs builds the image (scripts/image.sh) and runs it, a busybox workload and
@@ -27,6 +31,7 @@ deps_container
 echo "== unit, CLI and live tests (this kernel: $(uname -r))"
 cargo test --workspace --locked
 cat target/strace-suite.txt
+cat target/strace-programs.txt
 echo "== arm64 cross build"
 cargo build --release --locked --target aarch64-unknown-linux-gnu
 echo "== Debian package: build, dpkg -i, binary, man page, completions, dpkg -r (amd64; arm64 built)"

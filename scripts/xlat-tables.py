@@ -108,7 +108,9 @@ def parse_in(path):
             flags.add(line.split()[0][1:])
         else:
             parts = line.split(None, 1)
-            if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", parts[0]):
+            # A name may be an or of names (futexops.in: `FUTEX_WAIT|FUTEX_CLOCK_REALTIME`,
+            # whose value is that expression).
+            if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*(\|[A-Za-z_][A-Za-z0-9_]*)*$", parts[0]):
                 continue
             lines.append(("entry", parts[0], parts[1].strip() if len(parts) > 1 else None))
     return lines, flags

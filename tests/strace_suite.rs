@@ -9,7 +9,11 @@
 //! standard output (the lines strace must print) and strace's log of the same
 //! run. A table with the first differences is printed (and kept in
 //! target/strace-suite.txt); any difference that is not listed in
-//! KNOWN_DIFFERENCES fails. Tests argtrace cannot take part in (fault
+//! KNOWN_DIFFERENCES fails. strace's tests of the syscalls `argtrace
+//! syscall` decodes (SYSCALL_CASES) run the same way under `argtrace syscall
+//! -f -- strace ...` and are measured: their figures are in the table, and
+//! the share of identical lines must stay above SYSCALL_FLOOR_PERCENT.
+//! Tests argtrace cannot take part in (fault
 //! injection, -X/-y/-P modes, other syscalls) are listed in NOT_RUN with the
 //! reason. Root, network on first use (apt-get source), gcc and make are
 //! needed.
@@ -21,11 +25,21 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 mod common;
+use argtrace::subject::syscall::decoders::ROWS;
 use common::Tracer;
 
 /// The calls argtrace decodes today, with their subject; strace's names (i386
 /// has mmap2 and the old mmap of one struct pointer, also named mmap).
 const CALLS: &[&str] = &["mmap", "mmap2", "clone", "clone3", "fork", "vfork"];
+
+/// The share of the syscall tests' lines (each oracle) that must be
+/// identical: what argtrace reached when the tests joined, 46.3 % of each
+/// (a floor against regressions; every test's figure and first difference
+/// is in the table). Most of the rest is chdir's 3834 paths longer than the
+/// 262 bytes argtrace reads of a path; then the structs not decoded yet
+/// (flock, statfs, loff_t, epoll_event, rusage, sockaddr, argv), and
+/// nanosleep's remaining time after an interrupted sleep.
+const SYSCALL_FLOOR_PERCENT: f64 = 45.0;
 
 /// One program of strace's tests/ as its harness runs it.
 struct Case {
@@ -57,6 +71,99 @@ const CASES: &[Case] = &[
     Case { name: "old_mmap-Xabbrev", args: &[], strace: &["-Xabbrev"] },
 ];
 
+/// One of strace's tests of a syscall `argtrace syscall` decodes (a row in
+/// src/subject/syscall/decoders.rs), run as its harness runs it while
+/// `argtrace syscall -f -- strace ...` traces the same run.
+struct SyscallCase {
+    /// The program (tests/NAME) and the test's name.
+    name: &'static str,
+    /// strace's options from tests/gen_tests.in or NAME.test, without -a
+    /// (padding is taken out) and without -e trace= (`trace`).
+    strace: &'static [&'static str],
+    /// The calls traced, strace's -e trace=; the test's name when empty.
+    trace: &'static [&'static str],
+    /// argtrace's options for strace's that change the text: `-s 3` is
+    /// `--string-limit 3`.
+    argtrace: &'static [&'static str],
+    /// Descriptors the harness opens on /dev/full for the program
+    /// (gen_tests.in's `7>>/dev/full`).
+    full_fds: &'static [i32],
+    /// strace's -P (--trace-path) paths: strace prints only the calls
+    /// whose path argument is one of them; argtrace has no path filter, so
+    /// its lines are kept where a path argument is one of them (`"PATH"`).
+    paths: &'static [&'static str],
+}
+
+const fn sc(name: &'static str, strace: &'static [&'static str]) -> SyscallCase {
+    SyscallCase { name, strace, trace: &[], argtrace: &[], full_fds: &[], paths: &[] }
+}
+
+/// The syscall tests run, from tests/gen_tests.in (or the test's own .test
+/// script), 64-bit only: argtrace prints an i386 process's syscalls as raw
+/// values (README), so the i386 builds would compare nothing decoded.
+const SYSCALL_CASES: &[SyscallCase] = &[
+    SyscallCase { paths: &["open.sample"], ..sc("open", &["-P", "open.sample"]) },
+    SyscallCase { paths: &["openat.sample"], ..sc("openat", &["-P", "openat.sample"]) },
+    SyscallCase { paths: &["access_sample"], ..sc("access", &["--trace-path=access_sample"]) },
+    sc("creat", &[]),
+    SyscallCase { full_fds: &[7], ..sc("close_range", &[]) },
+    SyscallCase { full_fds: &[9], ..sc("dup", &[]) },
+    SyscallCase { full_fds: &[9], ..sc("dup2", &[]) },
+    SyscallCase { full_fds: &[7], ..sc("dup3", &[]) },
+    sc("fcntl", &[]),
+    sc("pipe2", &[]),
+    sc("pipe", &[]),
+    sc("lseek", &[]),
+    sc("faccessat", &[]),
+    sc("faccessat2", &[]),
+    sc("unlinkat", &[]),
+    sc("renameat", &[]),
+    sc("renameat2", &[]),
+    sc("mkdir", &[]),
+    sc("mkdirat", &[]),
+    sc("fchdir", &[]),
+    sc("chdir", &[]),
+    sc("rmdir", &[]),
+    sc("unlink", &[]),
+    sc("rename", &[]),
+    sc("statfs", &[]),
+    sc("truncate", &[]),
+    sc("chmod", &[]),
+    sc("fchmod", &[]),
+    sc("fchmodat", &[]),
+    sc("chown", &[]),
+    sc("lchown", &[]),
+    sc("fchown", &[]),
+    sc("fchownat", &[]),
+    sc("umask", &[]),
+    sc("flock", &[]),
+    sc("nanosleep", &[]),
+    sc("fsync", &[]),
+    sc("fdatasync", &[]),
+    sc("ftruncate", &[]),
+    sc("splice", &[]),
+    sc("copy_file_range", &[]),
+    sc("sendfile", &[]),
+    sc("epoll_create1", &[]),
+    sc("epoll_ctl", &[]),
+    sc("kill", &["-e", "signal=none"]),
+    sc("rt_sigprocmask", &[]),
+    sc("rt_sigaction", &[]),
+    sc("tkill", &["--signal=!cont"]),
+    sc("tgkill", &["--signal=!cont"]),
+    sc("wait4", &["-e", "signal=none"]),
+    sc("prlimit64", &[]),
+    sc("madvise", &[]),
+    sc("brk", &[]),
+    sc("futex", &[]),
+    sc("shutdown", &[]),
+    sc("accept4", &[]),
+    sc("recvfrom", &[]),
+    sc("execve", &[]),
+    SyscallCase { trace: &["clock_nanosleep", "clock_gettime"], ..sc("clock_nanosleep", &[]) },
+    SyscallCase { argtrace: &["--string-limit", "3"], ..sc("getrandom", &["-s3"]) },
+];
+
 /// strace's tests of these calls that do not run here, and why.
 const NOT_RUN: &[(&str, &str)] = &[
     ("clone3-Xraw, clone3-Xverbose, mmap-Xraw, mmap-Xverbose, mmap64-Xraw, mmap64-Xverbose, old_mmap-Xraw, old_mmap-Xverbose", "-X raw/verbose: argtrace prints strace's default (abbrev) style only"),
@@ -65,6 +172,12 @@ const NOT_RUN: &[(&str, &str)] = &[
     ("clone_parent-q, clone_parent-qq, clone_parent--quiet-exit, clone_ptrace-q, clone_ptrace-qq, clone_ptrace--quiet-attach, clone_ptrace--quiet-exit", "the same calls as clone_parent and clone_ptrace; they differ only in strace's --quiet messages"),
     ("fork--pidns-translation", "--pidns-translation: strace's pid namespace translation (argtrace prints the kernel's global ids)"),
     ("net-sockaddr, net-sockaddr--pidns-translation, sockaddr_xlat-*, net-yy-inet, net-yy-inet6", "connect(2) is not decoded as a syscall: argtrace tcp-connect traces the TCP layer (src=/dst= of established TCP opens), and these connect AF_UNIX/AF_PACKET/... addresses or need -yy"),
+    ("newfstatat, stat, lstat, statx, fstat", "-v (--no-abbrev): strace's unabbreviated structs; argtrace prints strace's default abbreviations only (and fstat's -P follows a descriptor, which a path filter on argtrace's lines cannot)"),
+    ("readlink, readlinkat", "-xx: strace's all-hex strings; argtrace prints strace's default escapes only"),
+    ("uname, fstat, futex's second run", "-v: strace's unabbreviated structs; argtrace prints strace's default abbreviations only"),
+    ("recvmsg", "-e read=/-e write=: strace's hex dumps of the data read and written"),
+    ("arch_prctl", "its arch_prctl.sh harness reads the program's own output first (not run yet)"),
+    ("the syscall tests' i386 builds", "argtrace syscall prints an i386 process's calls as six raw values (README): nothing decoded to compare"),
 ];
 
 /// Differences that are expected, with the reason: (test, a piece of the
@@ -111,6 +224,7 @@ fn build(src: &Path) -> Vec<(&'static str, PathBuf)> {
         );
     }
     let names: Vec<&str> = CASES.iter().map(|c| c.name).collect();
+    let syscall_names: Vec<&str> = SYSCALL_CASES.iter().map(|c| c.name).collect();
     let mut dirs = vec![("x86_64", src.join("tests"))];
     let m32 = Command::new("sh")
         .arg("-c")
@@ -138,6 +252,9 @@ fn build(src: &Path) -> Vec<(&'static str, PathBuf)> {
         run_ok(Command::new("make").args(&flags).arg("scno.h").current_dir(dir), "make scno.h");
         run_ok(Command::new("make").args(&flags).arg("libtests.a").current_dir(dir), "make libtests.a");
         run_ok(Command::new("make").args(&flags).args(&names).current_dir(dir), "make the test programs");
+        if *abi == "x86_64" {
+            run_ok(Command::new("make").args(&flags).args(&syscall_names).current_dir(dir), "make the syscall tests");
+        }
     }
     dirs
 }
@@ -145,18 +262,18 @@ fn build(src: &Path) -> Vec<(&'static str, PathBuf)> {
 /// Lines per thread; a line without a pid belongs to `main`.
 type PerTid = BTreeMap<u32, Vec<String>>;
 
-/// The call name a line starts with, if it is one of argtrace's.
-fn call_of(line: &str) -> Option<&'static str> {
+/// The call name a line starts with, if it is one of `calls`.
+fn call_of<'a>(line: &str, calls: &[&'a str]) -> Option<&'a str> {
     let name = line.split('(').next()?;
-    CALLS.iter().find(|c| **c == name).copied()
+    calls.iter().find(|c| **c == name).copied()
 }
 
 /// strace's lines (the log, or the program's expected output) per thread:
 /// `<unfinished ...>` and `<... resumed>` halves joined, the padding before
 /// ` = ` taken out, only argtrace's calls kept.
-fn strace_lines(text: &str, main: u32) -> PerTid {
+fn strace_lines(text: &str, main: u32, calls: &[&str]) -> PerTid {
     let mut per_tid = PerTid::new();
-    for (tid, call) in common::strace_calls(text, Some(main)).into_iter().filter(|(_, c)| call_of(c).is_some()) {
+    for (tid, call) in common::strace_calls(text, Some(main)).into_iter().filter(|(_, c)| call_of(c, calls).is_some()) {
         per_tid.entry(tid).or_default().push(call);
     }
     per_tid
@@ -193,13 +310,13 @@ struct Tally {
 /// order. The program's own output covers only its part of the run (after
 /// the loader's mmaps): `from_first_match` aligns it at the first argtrace
 /// line equal to its first.
-fn compare(test: &str, oracle: &PerTid, argtrace: &PerTid, from_first_match: bool) -> Tally {
+fn compare(test: &str, oracle: &PerTid, argtrace: &PerTid, from_first_match: bool, calls: &[&str]) -> Tally {
     let mut t = Tally::default();
     for (tid, expected) in oracle {
         let got = argtrace.get(tid).cloned().unwrap_or_default();
-        for call in CALLS {
-            let e: Vec<&String> = expected.iter().filter(|l| call_of(l) == Some(call)).collect();
-            let mut g: Vec<&String> = got.iter().filter(|l| call_of(l) == Some(call)).collect();
+        for call in calls {
+            let e: Vec<&String> = expected.iter().filter(|l| call_of(l, calls) == Some(call)).collect();
+            let mut g: Vec<&String> = got.iter().filter(|l| call_of(l, calls) == Some(call)).collect();
             // The program prints only the calls it makes on purpose.
             if from_first_match && e.is_empty() {
                 continue;
@@ -312,7 +429,7 @@ fn run_case(case: &Case, abi: &str, bindir: &Path, work: &Path) -> Outcome {
     let exp = std::fs::read_to_string(dir.join("exp")).expect("expected output");
     let Some(main) = main else {
         // argtrace saw nothing of the program: right only where it said so at start-up.
-        let n: usize = strace_lines(&log, 0).values().map(|v| v.len()).sum();
+        let n: usize = strace_lines(&log, 0, CALLS).values().map(|v| v.len()).sum();
         let row = format!(
             "{:<18} {abi:<6} not seen ({n} lines in strace's log){}",
             case.name,
@@ -325,8 +442,8 @@ fn run_case(case: &Case, abi: &str, bindir: &Path, work: &Path) -> Outcome {
         };
         return Outcome { row, differences, said };
     };
-    let by_program = compare(case.name, &strace_lines(&exp, main), &argtrace, true);
-    let by_log = compare(case.name, &strace_lines(&log, main), &argtrace, false);
+    let by_program = compare(case.name, &strace_lines(&exp, main, CALLS), &argtrace, true, CALLS);
+    let by_log = compare(case.name, &strace_lines(&log, main, CALLS), &argtrace, false, CALLS);
     let first = by_program.differences.first().or(by_log.differences.first());
     let listed = by_program.listed + by_log.listed;
     let row = format!(
@@ -346,6 +463,96 @@ fn run_case(case: &Case, abi: &str, bindir: &Path, work: &Path) -> Outcome {
         .chain(by_log.differences.iter().map(|d| format!("{abi} {} (strace's log): {d}", case.name)))
         .collect();
     Outcome { row, differences, said: vec![] }
+}
+
+/// A syscall case's figures, both oracles.
+struct SyscallOutcome {
+    row: String,
+    by_program: Tally,
+    by_log: Tally,
+}
+
+/// argtrace's lines of the program (comm `comm`, first 15 bytes of its
+/// name) per thread, and its first pid: argtrace -f also traced strace.
+fn argtrace_lines_of(text: &str, comm: &str, per_tid: &mut PerTid) -> Option<u32> {
+    let mut first = None;
+    for line in text.lines() {
+        let mut parts = line.splitn(3, ' ');
+        let (c, ids, call) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+        if c != comm {
+            continue;
+        }
+        let Some((Ok(pid), Ok(tid))) = ids.split_once('/').map(|(p, t)| (p.parse::<u32>(), t.parse::<u32>())) else {
+            panic!("no pid/tid in argtrace line: {line}")
+        };
+        first.get_or_insert(pid);
+        per_tid.entry(tid).or_default().push(call.to_string());
+    }
+    first
+}
+
+fn run_syscall_case(case: &SyscallCase, bindir: &Path, work: &Path) -> SyscallOutcome {
+    let program = bindir.join(case.name);
+    let dir = work.join(format!("syscall-{}", case.name));
+    std::fs::create_dir_all(&dir).expect("work dir");
+    let trace: Vec<&str> = if case.trace.is_empty() { vec![case.name] } else { case.trace.to_vec() };
+    let set = format!("trace={}", trace.join(","));
+    let calls: Vec<&str> = trace.iter().copied().filter(|c| ROWS.iter().any(|r| r.name == *c)).collect();
+    let (at_out, log) = (dir.join("argtrace"), dir.join("log"));
+    let exp = std::fs::File::create(dir.join("exp")).expect("exp file");
+    let mut cmd = Command::new(common::ARGTRACE);
+    cmd.args(["syscall", "-f", "-e", &set]).args(case.argtrace).arg("-o").arg(&at_out);
+    cmd.args(["--", "strace", "-o"]).arg(&log).args(case.strace).args(["-e", &set]).arg(&program);
+    let full = std::fs::OpenOptions::new().append(true).open("/dev/full").expect("/dev/full");
+    let full = std::os::fd::AsRawFd::as_raw_fd(&full);
+    let fds = case.full_fds;
+    // SAFETY: dup2 in the forked child, before exec, on descriptors it owns.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, move || {
+            for fd in fds {
+                if libc::dup2(full, *fd) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            Ok(())
+        });
+    }
+    // The programs write their sample files in the working directory.
+    let out =
+        cmd.current_dir(&dir).stdin(Stdio::null()).stdout(exp).stderr(Stdio::piped()).output().expect("run argtrace");
+    let said = String::from_utf8_lossy(&out.stderr);
+    let (empty, empty2) = (Tally::default(), Tally::default());
+    if out.status.code() == Some(77) {
+        let row = format!("{:<18} x86_64 skipped by the program (exit 77)", case.name);
+        return SyscallOutcome { row, by_program: empty, by_log: empty2 };
+    }
+    assert!(out.status.success(), "{} under strace under argtrace: {}\n{said}", case.name, out.status);
+    assert!(said.contains(", 0 lost"), "{}: argtrace lost events or did not count them:\n{said}", case.name);
+    let comm: String = case.name.chars().take(15).collect();
+    let mut argtrace = PerTid::new();
+    let text = std::fs::read_to_string(&at_out).expect("argtrace's output");
+    // None: argtrace printed none of the program's calls; strace's lines, if any, then all differ.
+    let main = argtrace_lines_of(&text, &comm, &mut argtrace).unwrap_or(0);
+    if !case.paths.is_empty() {
+        for lines in argtrace.values_mut() {
+            lines.retain(|l| case.paths.iter().any(|p| l.contains(&format!("\"{p}\""))));
+        }
+    }
+    let log = std::fs::read_to_string(&log).expect("strace's log");
+    let exp = std::fs::read_to_string(dir.join("exp")).expect("expected output");
+    let by_program = compare(case.name, &strace_lines(&exp, main, &calls), &argtrace, true, &calls);
+    let by_log = compare(case.name, &strace_lines(&log, main, &calls), &argtrace, false, &calls);
+    let first = by_program.differences.first().or(by_log.differences.first());
+    let row = format!(
+        "{:<18} x86_64 program {:>3}/{:<3} log {:>3}/{:<3}{}",
+        case.name,
+        by_program.same,
+        by_program.compared,
+        by_log.same,
+        by_log.compared,
+        first.map(|d| format!("\n    first difference: {d}")).unwrap_or_default()
+    );
+    SyscallOutcome { row, by_program, by_log }
 }
 
 /// strace's -e trace= set: i386 has mmap2 besides the old mmap.
@@ -378,6 +585,31 @@ fn strace_test_suite_lines() {
                     said.push(line);
                 }
             }
+        }
+    }
+    // The syscall tests: measured, both oracles, against a floor.
+    let _ =
+        writeln!(table, "argtrace syscall (its decoded syscalls' tests; lines of decoded calls identical/compared):");
+    let (mut program, mut log) = ((0, 0), (0, 0));
+    for case in SYSCALL_CASES {
+        let outcome = run_syscall_case(case, &dirs[0].1, &work);
+        let _ = writeln!(table, "{}", outcome.row);
+        program = (program.0 + outcome.by_program.same, program.1 + outcome.by_program.compared);
+        log = (log.0 + outcome.by_log.same, log.1 + outcome.by_log.compared);
+    }
+    let _ = writeln!(
+        table,
+        "argtrace syscall overall: program {}/{} ({:.1} %), log {}/{} ({:.1} %); floor {SYSCALL_FLOOR_PERCENT} % of each",
+        program.0,
+        program.1,
+        100.0 * program.0 as f64 / program.1.max(1) as f64,
+        log.0,
+        log.1,
+        100.0 * log.0 as f64 / log.1.max(1) as f64,
+    );
+    for (what, (same, compared)) in [("program's output", program), ("strace's log", log)] {
+        if (same as f64) < SYSCALL_FLOOR_PERCENT / 100.0 * compared as f64 {
+            failures.push(format!("argtrace syscall against the {what}: {same}/{compared}, under the floor"));
         }
     }
     if !said.is_empty() {

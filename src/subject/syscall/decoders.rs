@@ -23,6 +23,9 @@ use crate::decode::{self, print_flags, print_xval, Xlat};
 pub enum Arg {
     /// By the kernel's C type (strings and buffers as read).
     Typed,
+    /// A buffer as read, every byte as `\xNN` (printstr_ex with
+    /// QUOTE_FORCE_HEX: getrandom's random bytes).
+    HexBuf,
     /// A path (printpath): a string printed whole, not cut at
     /// --string-limit (read up to 262 bytes: longer ones end in `...`).
     Path,
@@ -32,7 +35,7 @@ pub enum Arg {
     AtFd,
     /// An address held in an integer type: `NULL` or hex (printaddr).
     Addr,
-    /// A mode: `%#03o` (print_numeric_umode_t).
+    /// A mode: `%#03o` of its low 16 bits (print_numeric_umode_t).
     Octal,
     /// open()'s flags: the access mode, then the other flags
     /// (tprint_open_modes).
@@ -114,6 +117,9 @@ pub enum Arg {
     /// getsockopt()'s value, its length in the int the argument at this
     /// index points to.
     SockoptOut(u8),
+    /// futex()'s fourth argument: the timeout (a struct timespec, read at
+    /// entry) for the waiting operations, else as FutexArg(3).
+    FutexTimeout,
 }
 
 /// The structs read whole (src/print_struct_stat.c, src/print_timespec.h,
@@ -435,7 +441,7 @@ pub const ROWS: &[Row] = &[
     row("brk", &[Addr]),
     // network (src/net.c, src/sockaddr.c)
     row("socket", &[Domain, SockType, SockProto(0)]),
-    row("socketpair", &[Domain, SockType, SockProto(0), Typed]),
+    row("socketpair", &[Domain, SockType, SockProto(0), Out(Struct::IntPair)]),
     row("listen", &[Fd, Typed]),
     row("shutdown", &[Fd, Xval(x::SHUTDOWN_MODES, "SHUT_???")]),
     row("accept", &[Fd, SockaddrOut(2), LenPtr(1)]),
@@ -452,11 +458,11 @@ pub const ROWS: &[Row] = &[
     row("recvmsg", &[Fd, Typed, MSG]),
     // signals (src/signal.c)
     // time and misc (src/futex.c, src/time.c, src/getrandom.c, src/affinity.c)
-    row("futex", &[Addr, FutexOp, FutexArg(2), FutexArg(3), FutexArg(4), FutexArg(5)]),
+    row("futex", &[Addr, FutexOp, FutexArg(2), FutexTimeout, FutexArg(4), FutexArg(5)]),
     row("clock_gettime", &[Xval(x::CLOCKNAMES, "CLOCK_???"), Out(Struct::Timespec)]),
     row("clock_getres", &[Xval(x::CLOCKNAMES, "CLOCK_???"), Out(Struct::Timespec)]),
-    row("clock_nanosleep", &[Xval(x::CLOCKNAMES, "CLOCK_???"), Flags(x::CLOCKFLAGS, "TIMER_???"), Typed, Typed]),
-    row("getrandom", &[Typed, Typed, Flags(x::GETRANDOM_FLAGS, "GRND_???")]),
+    row("clock_nanosleep", &[Xval(x::CLOCKNAMES, "CLOCK_???"), Flags(x::CLOCKFLAGS, "TIMER_???"), In(Struct::Timespec), Typed]),
+    row("getrandom", &[HexBuf, Typed, Flags(x::GETRANDOM_FLAGS, "GRND_???")]),
     row("set_robust_list", &[Addr, Typed]),
     row("sched_getaffinity", &[Typed, Typed, Typed]),
 ];
@@ -464,6 +470,11 @@ pub const ROWS: &[Row] = &[
 /// Whether argument `i` of `syscall` is a path (strace's printpath).
 pub fn is_path(syscall: &str, i: usize) -> bool {
     row_of(syscall).and_then(|r| r.args.get(i)).is_some_and(|a| matches!(a, Path))
+}
+
+/// Whether argument `i` of `syscall` is a buffer strace prints in hex.
+pub fn is_hex(syscall: &str, i: usize) -> bool {
+    row_of(syscall).and_then(|r| r.args.get(i)).is_some_and(|a| matches!(a, HexBuf))
 }
 
 /// The row of `syscall`, if strace's decoder for it is transcribed.
@@ -519,10 +530,37 @@ fn futex_arg(op: u64, index: u8, v: u64) -> Option<String> {
         (3 | 4 | 5 | 12, 3) => Some(u(v)),
         (3 | 4 | 5 | 11 | 12, 4) => Some(decode::ptr(v)),
         (4 | 12, 5) => Some(u(v)),
-        (9 | 10, 5) => Some(if v as u32 == u32::MAX { "FUTEX_BITSET_MATCH_ANY".into() } else { format!("{:#x}", v as u32) }),
-        (5, 5) => Some(format!("{:#x}", v as u32)),
+        // C's %#x: 0 without the 0x.
+        (9 | 10, 5) => Some(if v as u32 == u32::MAX { "FUTEX_BITSET_MATCH_ANY".into() } else { decode::hex(v & 0xffff_ffff) }),
+        (5, 5) => Some(futex_wake_op(v as u32)),
+        // An operation strace does not know: every argument (do_futex's default).
+        (14.., 2) => Some(u(v)),
+        (14.., 3 | 4) => Some(decode::ptr(v)),
+        (14.., 5) => Some(decode::hex(v & 0xffff_ffff)),
         _ => None,
     }
+}
+
+/// FUTEX_WAKE_OP's encoded operation (src/futex.c):
+/// `FUTEX_OP_SET<<28|0xfff<<12|FUTEX_OP_CMP_EQ<<24|0`.
+fn futex_wake_op(val3: u32) -> String {
+    let mut s = String::new();
+    if (val3 >> 28) & 8 != 0 {
+        s.push_str("FUTEX_OP_OPARG_SHIFT<<28|");
+    }
+    let named = |t: Xlat, v: u32, unknown: &str| match t.iter().find(|(k, _)| *k == u64::from(v)) {
+        Some((_, n)) => (n.to_string(), String::new()),
+        None => (decode::hex(u64::from(v)), format!(" /* {unknown} */")),
+    };
+    let (op, op_c) = named(x::FUTEXWAKEOPS, (val3 >> 28) & 7, "FUTEX_OP_???");
+    let (cmp, cmp_c) = named(x::FUTEXWAKECMPS, (val3 >> 24) & 0xf, "FUTEX_OP_CMP_???");
+    let _ = write!(
+        s,
+        "{op}<<28{op_c}|{}<<12|{cmp}<<24{cmp_c}|{}",
+        decode::hex(u64::from((val3 >> 12) & 0xfff)),
+        decode::hex(u64::from(val3 & 0xfff))
+    );
+    s
 }
 
 /// fcntl()'s third argument for the command `cmd`, or None where strace
@@ -609,6 +647,7 @@ pub fn read_of(syscall: &str, i: usize) -> Option<ReadSpec> {
     match *row_of(syscall)?.args.get(i)? {
         In(s) => spec(ARG_IN_FIXED, 0, s.size() as u16),
         Out(s) => spec(ARG_OUT_FIXED, 0, s.size() as u16),
+        FutexTimeout => spec(ARG_IN_FIXED, 0, Struct::Timespec.size() as u16),
         Sockaddr(k) | SockoptIn(k) => spec(ARG_IN_SIZED, k, 1),
         SockaddrOut(k) => spec(ARG_OUT_LENPTR, k, SOCKADDR_MAX),
         SockoptOut(k) => spec(ARG_OUT_LENPTR, k, 64),
@@ -755,6 +794,9 @@ pub fn text(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> Op
         In(_) | Out(_) if v == 0 => "NULL".into(),
         // wait4 found no child to report (WNOHANG): nothing was written.
         Out(Struct::WaitStatus) if ret == 0 => decode::ptr(v),
+        // rt_sigprocmask's sigset of a size (its fourth argument) other than
+        // the kernel's 8 bytes: the address (print_sigset_addr_len_limit).
+        In(Struct::Sigset) | Out(Struct::Sigset) if args[3] != 8 => decode::ptr(v),
         In(st) | Out(st) => match reads.any(i) {
             Some(b) if b.len() >= st.size() => st.text(b),
             _ => decode::ptr(v),
@@ -784,15 +826,16 @@ pub fn text(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> Op
         IoctlCmd => ioctl_cmd(v),
         IoctlArg => ioctl_arg(args[1], v, reads, i, ok).unwrap_or_else(|| decode::hex(v)),
         StatxFlags => statx_flags(v),
-        Typed | Path => return None,
+        Typed | Path | HexBuf => return None,
         Fd => (v as i32).to_string(),
         AtFd if v as i32 == AT_FDCWD => "AT_FDCWD".into(),
         AtFd => (v as i32).to_string(),
         Addr => decode::ptr(v),
-        Octal => octal(v & 0xffff_ffff),
+        // print_numeric_umode_t takes an unsigned short.
+        Octal => octal(v & 0xffff),
         OpenFlags => open_flags(v),
         ModeIfCreat(f) if args[f as usize] & (O_CREAT | TMPFILE_BIT) == 0 => return Some(None),
-        ModeIfCreat(_) => octal(v & 0xffff_ffff),
+        ModeIfCreat(_) => octal(v & 0xffff),
         Flags(t, d) => print_flags(v & 0xffff_ffff, &[t], Some(d)),
         Xval(t, d) => print_xval(v & 0xffff_ffff, t, d),
         Signal => decode::process::signal_name(v),
@@ -809,6 +852,13 @@ pub fn text(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> Op
         FcntlArg => return Some(fcntl_arg(args[1], v)),
         FutexOp => print_xval(v & 0xffff_ffff, x::FUTEXOPS, "FUTEX_???"),
         FutexArg(k) => return Some(futex_arg(args[1], k, v)),
+        // FUTEX_WAIT, WAIT_BITSET, WAIT_REQUEUE_PI, LOCK_PI, LOCK_PI2: print_timespec.
+        FutexTimeout if matches!(args[1] & 127, 0 | 9 | 11 | 6 | 13) => match reads.any(i) {
+            _ if v == 0 => "NULL".into(),
+            Some(b) if b.len() >= Struct::Timespec.size() => Struct::Timespec.text(b),
+            _ => decode::ptr(v),
+        },
+        FutexTimeout => return Some(futex_arg(args[1], 3, v)),
     };
     Some(Some(s))
 }
@@ -948,6 +998,25 @@ mod tests {
         assert_eq!(shown(line("shutdown", [8, 2, 0, 0, 0, 0])), "8, SHUT_RDWR");
         assert_eq!(shown(line("futex", [0x7f00, 128, 2, 0, 0, 0])), "0x7f00, FUTEX_WAIT_PRIVATE, 2, NULL");
         assert_eq!(shown(line("futex", [0x7f00, 129, 1, 0, 0, 0])), "0x7f00, FUTEX_WAKE_PRIVATE, 1");
+        assert_eq!(
+            shown(line("futex", [0x7f00, 5, 1, 2, 0x7f08, 0xdead_bee4])),
+            "0x7f00, FUTEX_WAKE_OP, 1, 2, 0x7f08, FUTEX_OP_OPARG_SHIFT<<28|0x5<<28 /* FUTEX_OP_??? */|0xadb<<12|0xe<<24 /* FUTEX_OP_CMP_??? */|0xee4"
+        );
+        assert_eq!(shown(line("futex", [0x7f00, 14, 1, 0x7f10, 0x7f08, 0x9caf])), "0x7f00, 0xe /* FUTEX_??? */, 1, 0x7f10, 0x7f08, 0x9caf");
+        // strace's futex test: a zero bitset is C's %#x of 0.
+        assert_eq!(shown(line("futex", [0x7f00, 9, 7, 0, 0, 0])), "0x7f00, FUTEX_WAIT_BITSET, 7, NULL, 0");
+        // strace's umask, mkdir and creat tests: modes are unsigned short.
+        assert_eq!(shown(line("umask", [0xffff_0000, 0, 0, 0, 0, 0])), "000");
+        // strace's rt_sigprocmask test: a sigset size other than 8 prints the addresses.
+        assert_eq!(shown(line("rt_sigprocmask", [2, 0x7ff0, 0x7ff8, 16, 0, 0])), "SIG_SETMASK, 0x7ff0, 0x7ff8, typed");
+        // A timeout that could not be read is its address; REQUEUE's fourth argument is a count.
+        assert_eq!(shown(line("futex", [0x7f00, 128, 2, 0x7ff0, 0, 0])), "0x7f00, FUTEX_WAIT_PRIVATE, 2, 0x7ff0");
+        assert_eq!(shown(line("futex", [0x7f00, 131, 1, 5, 0x7f08, 0])), "0x7f00, FUTEX_REQUEUE_PRIVATE, 1, 5, 0x7f08");
+        // futexops.in's or-ed names (glibc's pthread_cond_timedwait on CLOCK_REALTIME).
+        assert_eq!(
+            shown(line("futex", [0x7f00, 0x189, 0, 0, 0, 0xffff_ffff])),
+            "0x7f00, FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME, 0, NULL, FUTEX_BITSET_MATCH_ANY"
+        );
         assert_eq!(shown(line("kill", [5, 15, 0, 0, 0, 0])), "typed, SIGTERM");
     }
 }

@@ -418,7 +418,13 @@ impl View<'_> {
                     data = data.strip_suffix(&[0]).unwrap_or(data);
                 }
                 out.push('"');
-                escape_into(out, data);
+                if self.info().is_some_and(|s| decoders::is_hex(s.name, i)) {
+                    data.iter().for_each(|c| {
+                        let _ = write!(out, "\\x{c:02x}");
+                    });
+                } else {
+                    escape_into(out, data);
+                }
                 out.push('"');
                 if b.cut {
                     out.push_str("...");
