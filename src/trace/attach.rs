@@ -119,7 +119,21 @@ pub fn attach<'obj>(
     if let Some(reason) = privilege {
         return Err(Error::Privilege(reason));
     }
-    Err(Error::Kernel(format!("no probe mode works on this kernel ({})", passed_over.join("; "))))
+    Err(Error::Kernel(format!("no probe mode works on this kernel ({}){}", passed_over.join("; "), seccomp_hint())))
+}
+
+/// A seccomp filter on argtrace itself (a container runtime's default
+/// profile) refuses bpf(2) with EPERM, which looks like a kernel without the
+/// program types: said where /proc/self/status shows one.
+fn seccomp_hint() -> &'static str {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let filtered = status.lines().any(|l| l.split_once(':').is_some_and(|(k, v)| k == "Seccomp" && v.trim() == "2"));
+    if filtered {
+        "; argtrace runs under a seccomp filter (Seccomp: 2 in /proc/self/status), which may refuse bpf(2): \
+         run it without one (e.g. podman/docker --security-opt seccomp=unconfined)"
+    } else {
+        ""
+    }
 }
 
 /// Says which mode traces, and what it does not see of 32-bit processes.
