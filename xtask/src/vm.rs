@@ -40,7 +40,7 @@ Options:
   --list                 resolve the kernels, print them and stop (no build, no boot)
   --keep-going           boot every kernel even after one failed (default: start no
                          new guest after a failure)
-  --timeout <seconds>    time limit per guest (default 720; `12m` works too)
+  --timeout <seconds>    time limit per guest (default 900; `15m` works too)
   --jobs <n>             guests booted at once (default 2)
   --binaries <dir>       skip the build: use <dir>/<rust target>/argtrace and
                          <dir>/<rust target>/argtrace-e2e (and the --with binaries)
@@ -85,7 +85,7 @@ impl Options {
             arch: None,
             keep_going: false,
             list: false,
-            timeout: Duration::from_secs(720),
+            timeout: Duration::from_secs(900),
             jobs: 2,
             binaries: None,
             run: None,
