@@ -512,8 +512,8 @@ static __always_inline int on_enter(void *ctx, struct pt_regs *regs, long id, __
 		if (ps)
 			p->nslots = read_entry_slots(ps, shape, p->args);
 	}
-	if (shape->no_return || (abi == SYSCALL_ABI_COMPAT && (p->nr == compat_no_return[0] ||
-							       p->nr == compat_no_return[1]))) {
+	if (shape->no_return || (abi == SYSCALL_ABI_COMPAT &&
+				 (p->nr == compat_no_return[0] || p->nr == compat_no_return[1]))) {
 		if (summary_mode)
 			count_call(abi * NR_MAX + (p->nr & (NR_MAX - 1)), 0, 0);
 		else
