@@ -122,6 +122,25 @@ static __always_inline bool is_wanted(__u8 abi, long id)
 	return wanted[nr / 64] & (1ULL << (nr % 64));
 }
 
+/* Could the call returning now have been selected at its entry? Its number
+ * is still in the registers, checked against both ABIs' bitmaps (an execve
+ * may have changed the ABI): a call selected in neither returns without a
+ * lookup. A number out of range is looked up: rt_sigreturn's (-1), and an
+ * execve's on arm64, whose new image's registers forget it. */
+static __always_inline bool maybe_wanted(struct pt_regs *regs, bool direct)
+{
+	__u64 nr = NR_MAX;
+
+#if defined(__TARGET_ARCH_x86)
+	nr = REG(regs, direct, orig_ax);
+#elif defined(__TARGET_ARCH_arm64)
+	nr = (__s64)REG(regs, direct, syscallno);
+#endif
+	if (nr >= NR_MAX)
+		return true;
+	return (wanted[nr / 64] | wanted_compat[nr / 64]) & (1ULL << (nr % 64));
+}
+
 /* The six arguments as the syscall ABI of the task passes them. */
 static __always_inline void read_args(__u64 *a, struct pt_regs *regs, __u8 abi, bool direct)
 {
@@ -540,13 +559,15 @@ static __always_inline int on_enter(void *ctx, struct pt_regs *regs, long id, __
 }
 
 /* The return of a call, in either mode. */
-static __always_inline int on_return(void *ctx, long ret)
+static __always_inline int on_return(void *ctx, struct pt_regs *regs, long ret, bool direct)
 {
 	struct syscall_pending_slots *ps = NULL;
 	struct syscall_pending *p;
 	struct syscall_task *t;
 	__u32 tid;
 
+	if (!maybe_wanted(regs, direct))
+		return 0;
 	if (use_task_storage) {
 		struct task_struct *task = bpf_get_current_task_btf();
 
@@ -591,7 +612,7 @@ int BPF_PROG(syscall_enter, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(syscall_exit, struct pt_regs *regs, long ret)
 {
-	return on_return(ctx, ret);
+	return on_return(ctx, regs, ret, true);
 }
 
 /* raw_tp: the same tracepoints' arguments as plain words (regs, id / ret). */
@@ -605,7 +626,7 @@ int syscall_enter_raw(struct bpf_raw_tracepoint_args *ctx)
 SEC("raw_tp/sys_exit")
 int syscall_exit_raw(struct bpf_raw_tracepoint_args *ctx)
 {
-	return on_return(ctx, (long)ctx->args[1]);
+	return on_return(ctx, (struct pt_regs *)ctx->args[0], (long)ctx->args[1], false);
 }
 
 /* The calls still in flight when argtrace stops, where they wait in task
