@@ -11,10 +11,16 @@
  * the bitmap of wanted syscall numbers (rodata, per ABI), then the task
  * filters (-p, --tid, -u, -c), then the thread's slot: the six arguments,
  * and the strings and input buffers the shape table names, read now, while
- * they are the caller's. At return: the slot's record, with the buffer the
- * kernel filled (min(ret, --string-limit) bytes), built in a per-CPU scratch
- * record and sent with one bpf_ringbuf_output() cut after its last byte used;
- * a failed send bumps the drop counter. exit and exit_group never return:
+ * they are the caller's. The slot is the thread's task-local storage, written
+ * in place (tp_btf mode on 5.11+: no key to hash, nothing to delete, freed
+ * with the task; an iter/task program lists the calls still in flight at
+ * the end), else a hash keyed by thread id (raw_tp, older kernels). At
+ * return: the slot's record. A call that reads nothing beyond its six
+ * values (getppid, close ...) is reserved in the ring buffer at its fixed
+ * size and filled in place; one with strings or the buffer the kernel
+ * filled (min(ret, --string-limit) bytes) is built in a per-CPU scratch
+ * record and sent with one bpf_ringbuf_output() cut after its last byte
+ * used. A failed send bumps the drop counter. exit and exit_group never return:
  * their record is sent at entry. What the shape table holds (which argument
  * is a string, an input or an output buffer) is data from user space
  * (src/subject/syscall/directions.rs): no code per syscall here. */
@@ -29,6 +35,7 @@
 struct syscall_event _syscall_event = {};
 enum argtrace_syscall_limits _argtrace_syscall_limits = 0;
 enum argtrace_syscall_end _argtrace_syscall_end = 0;
+struct syscall_inflight _syscall_inflight = {};
 
 #define NR_MAX ARGTRACE_SYSCALL_NR_MAX
 #define SLOT_SIZE ARGTRACE_SYSCALL_SLOT_SIZE
@@ -46,6 +53,16 @@ const volatile __u32 compat_no_return[2] = { NR_MAX, NR_MAX };
 /* --string-limit, at most ARGTRACE_SYSCALL_BUF_MAX (strings at entry: at most
  * ARGTRACE_SYSCALL_STR_MAX). */
 const volatile __u32 string_limit = 32;
+
+/* Where a call waits for its return: the thread's task-local storage
+ * (use_task_storage), else the two hashes below; user space creates only the
+ * one it uses. */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct syscall_task);
+} syscall_tasks SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -103,6 +120,25 @@ static __always_inline bool is_wanted(__u8 abi, long id)
 	if (abi == SYSCALL_ABI_COMPAT)
 		return wanted_compat[nr / 64] & (1ULL << (nr % 64));
 	return wanted[nr / 64] & (1ULL << (nr % 64));
+}
+
+/* Could the call returning now have been selected at its entry? Its number
+ * is still in the registers, checked against both ABIs' bitmaps (an execve
+ * may have changed the ABI): a call selected in neither returns without a
+ * lookup. A number out of range is looked up: rt_sigreturn's (-1), and an
+ * execve's on arm64, whose new image's registers forget it. */
+static __always_inline bool maybe_wanted(struct pt_regs *regs, bool direct)
+{
+	__u64 nr = NR_MAX;
+
+#if defined(__TARGET_ARCH_x86)
+	nr = REG(regs, direct, orig_ax);
+#elif defined(__TARGET_ARCH_arm64)
+	nr = (__s64)REG(regs, direct, syscallno);
+#endif
+	if (nr >= NR_MAX)
+		return true;
+	return (wanted[nr / 64] | wanted_compat[nr / 64]) & (1ULL << (nr % 64));
 }
 
 /* The six arguments as the syscall ABI of the task passes them. */
@@ -483,32 +519,30 @@ static __always_inline __u32 read_out_slot(struct syscall_event *e,
 	return n;
 }
 
-/* Builds and sends the record of a call from its pending state; `ps` may be
- * NULL (no strings). */
-static __always_inline void send_record(void *ctx, struct syscall_pending *p,
-					struct syscall_pending_slots *ps, __u8 end, long ret,
-					bool out_buf)
+/* Fills the record's fixed part (all before `data`) from the pending state. */
+static __always_inline void fill_record(struct syscall_event *e, struct syscall_pending *p,
+					__u32 tid, __u8 end, long ret)
 {
-	__u32 zero = 0, size;
-	struct syscall_event *e = bpf_map_lookup_elem(&scratch, &zero);
-	const volatile struct syscall_shape *shape;
-
-	if (!e) {
-		count_drop();
-		return;
-	}
 	__builtin_memset(e, 0, offsetof(struct syscall_event, data));
 	e->h.ts_ns = p->start_ns;
 	e->h.pid = p->pid;
-	e->h.tid = (__u32)bpf_get_current_pid_tgid();
-	e->h.uid = current_uid();
+	e->h.tid = tid;
 	e->h.cgroup_id = bpf_get_current_cgroup_id();
 	e->h.probe = p->probe;
 	e->h.kstack_id = p->kstack_id;
 	e->h.ustack_id = p->ustack_id;
 	/* At return: the name the task has now (a successful execve: the new
 	 * image's, as strace prints it). */
-	current_comm(e->h.comm);
+	if (use_task_storage) {
+		/* One task pointer for both. */
+		struct task_struct *task = bpf_get_current_task_btf();
+
+		e->h.uid = task->cred->uid.val;
+		__builtin_memcpy(e->h.comm, task->comm, sizeof(e->h.comm));
+	} else {
+		e->h.uid = current_uid();
+		current_comm(e->h.comm);
+	}
 	if (timing && end == SYSCALL_END_RETURN) {
 		e->h.timed = 1;
 		e->h.duration_ns = bpf_ktime_get_ns() - p->start_ns;
@@ -520,6 +554,63 @@ static __always_inline void send_record(void *ctx, struct syscall_pending *p,
 #pragma unroll
 	for (int i = 0; i < 6; i++)
 		e->args[i] = p->args[i];
+}
+
+/* Does the call read nothing beyond its six values (no string or buffer at
+ * entry or return)? Then its record has a fixed size. */
+static __always_inline bool values_only(struct syscall_pending *p)
+{
+	const volatile struct syscall_shape *shape;
+
+	if (p->nslots)
+		return false;
+	if (p->abi != SYSCALL_ABI_NATIVE || p->nr >= NR_MAX)
+		return true;
+	shape = &shapes[p->nr & (NR_MAX - 1)];
+#pragma unroll
+	for (int i = 0; i < 6; i++) {
+		if (shape->kind[i] != SYSCALL_ARG_VALUE)
+			return false;
+	}
+	return true;
+}
+
+/* Sends the record of a call that reads nothing beyond its values: reserved
+ * in the ring buffer and filled in place, no copy. */
+static __always_inline void send_values_record(struct syscall_pending *p, __u32 tid, __u8 end,
+					       long ret)
+{
+	struct syscall_event *e =
+		bpf_ringbuf_reserve(&events, offsetof(struct syscall_event, data), 0);
+
+	if (!e) {
+		count_drop();
+		return;
+	}
+	fill_record(e, p, tid, end, ret);
+	bpf_ringbuf_submit(e, wakeup_flags(p->start_ns));
+}
+
+/* Builds and sends the record of a call from its pending state; `ps` may be
+ * NULL (no strings). */
+static __always_inline void send_record(void *ctx, struct syscall_pending *p,
+					struct syscall_pending_slots *ps, __u32 tid, __u8 end,
+					long ret, bool out_buf)
+{
+	__u32 zero = 0, size;
+	struct syscall_event *e;
+	const volatile struct syscall_shape *shape;
+
+	if (values_only(p)) {
+		send_values_record(p, tid, end, ret);
+		return;
+	}
+	e = bpf_map_lookup_elem(&scratch, &zero);
+	if (!e) {
+		count_drop();
+		return;
+	}
+	fill_record(e, p, tid, end, ret);
 	size = offsetof(struct syscall_event, data);
 	if (ps && p->nslots) {
 		__u8 n = p->nslots;
@@ -568,6 +659,7 @@ static __always_inline int on_enter(void *ctx, struct pt_regs *regs, long id, __
 	__u8 abi = abi_of(regs, direct);
 	struct syscall_pending *p, fresh = {};
 	struct syscall_pending_slots *ps = NULL;
+	struct syscall_task *t = NULL;
 	const volatile struct syscall_shape *shape = &no_shape;
 	__u32 pid, tid, zero = 0;
 
@@ -575,34 +667,54 @@ static __always_inline int on_enter(void *ctx, struct pt_regs *regs, long id, __
 		return 0;
 	if (!want_task_ids(&pid, &tid))
 		return 0;
-	fresh.start_ns = bpf_ktime_get_ns();
-	fresh.nr = id;
-	fresh.pid = pid;
-	fresh.abi = abi;
-	fresh.probe = probe;
-	read_args(fresh.args, regs, abi, direct);
-	if (want_stacks && !summary_mode) {
-		fresh.kstack_id = bpf_get_stackid(ctx, &stacks, 0);
-		fresh.ustack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
+	if (use_task_storage) {
+		/* In place: every field below is written, whatever the last
+		 * call left. */
+		t = bpf_task_storage_get(&syscall_tasks, bpf_get_current_task_btf(), NULL,
+					 BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (!t) {
+			count_drop();
+			return 0;
+		}
+		p = &t->p;
 	} else {
-		fresh.kstack_id = -1;
-		fresh.ustack_id = -1;
+		p = &fresh;
+	}
+	p->start_ns = bpf_ktime_get_ns();
+	p->nr = id;
+	p->pid = pid;
+	p->abi = abi;
+	p->probe = probe;
+	p->nslots = 0;
+	read_args(p->args, regs, abi, direct);
+	if (want_stacks && !summary_mode) {
+		p->kstack_id = bpf_get_stackid(ctx, &stacks, 0);
+		p->ustack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
+	} else {
+		p->kstack_id = -1;
+		p->ustack_id = -1;
 	}
 	if (abi == SYSCALL_ABI_NATIVE)
-		shape = &shapes[fresh.nr & (NR_MAX - 1)];
+		shape = &shapes[p->nr & (NR_MAX - 1)];
 	if (shape->has_entry_slots && !summary_mode) {
-		ps = bpf_map_lookup_elem(&scratch_slots, &zero);
-		if (ps)
-			fresh.nslots = read_entry_slots(ps, shape, fresh.args);
-	}
-	if (shape->no_return || (abi == SYSCALL_ABI_COMPAT && (fresh.nr == compat_no_return[0] ||
-							       fresh.nr == compat_no_return[1]))) {
-		if (summary_mode)
-			count_call(abi * NR_MAX + (fresh.nr & (NR_MAX - 1)), 0, 0);
+		if (t)
+			ps = &t->s;
 		else
-			send_record(ctx, &fresh, ps, SYSCALL_END_NO_RETURN, 0, false);
+			ps = bpf_map_lookup_elem(&scratch_slots, &zero);
+		if (ps)
+			p->nslots = read_entry_slots(ps, shape, p->args);
+	}
+	if (shape->no_return || (abi == SYSCALL_ABI_COMPAT &&
+				 (p->nr == compat_no_return[0] || p->nr == compat_no_return[1]))) {
+		if (summary_mode)
+			count_call(abi * NR_MAX + (p->nr & (NR_MAX - 1)), 0, 0);
+		else
+			send_record(ctx, p, ps, tid, SYSCALL_END_NO_RETURN, 0, false);
+		p->start_ns = 0;
 		return 0;
 	}
+	if (t)
+		return 0;
 	if (bpf_map_update_elem(&syscall_pending, &tid, &fresh, BPF_ANY)) {
 		count_drop();
 		return 0;
@@ -620,25 +732,46 @@ static __always_inline int on_enter(void *ctx, struct pt_regs *regs, long id, __
 }
 
 /* The return of a call, in either mode. */
-static __always_inline int on_return(void *ctx, long ret)
+static __always_inline int on_return(void *ctx, struct pt_regs *regs, long ret, bool direct)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct syscall_pending *p = bpf_map_lookup_elem(&syscall_pending, &tid);
 	struct syscall_pending_slots *ps = NULL;
+	struct syscall_pending *p;
+	struct syscall_task *t;
+	__u32 tid;
 
-	if (!p)
+	if (!maybe_wanted(regs, direct))
 		return 0;
+	if (use_task_storage) {
+		struct task_struct *task = bpf_get_current_task_btf();
+
+		t = bpf_task_storage_get(&syscall_tasks, task, NULL, 0);
+		if (!t || !t->p.start_ns)
+			return 0;
+		p = &t->p;
+		tid = task->pid;
+		if (p->nslots)
+			ps = &t->s;
+	} else {
+		tid = (__u32)bpf_get_current_pid_tgid();
+		p = bpf_map_lookup_elem(&syscall_pending, &tid);
+		if (!p)
+			return 0;
+		if (p->nslots)
+			ps = bpf_map_lookup_elem(&syscall_pending_slots, &tid);
+	}
 	if (p->abi == SYSCALL_ABI_COMPAT)
 		ret = compat_result(ret);
-	if (p->nslots)
-		ps = bpf_map_lookup_elem(&syscall_pending_slots, &tid);
 	if (ps && !summary_mode)
 		reread_failed_strings(ps, p);
 	if (summary_mode)
 		count_call(p->abi * NR_MAX + (p->nr & (NR_MAX - 1)), ret,
 			   bpf_ktime_get_ns() - p->start_ns);
 	else
-		send_record(ctx, p, ps, SYSCALL_END_RETURN, ret, true);
+		send_record(ctx, p, ps, tid, SYSCALL_END_RETURN, ret, true);
+	if (use_task_storage) {
+		p->start_ns = 0;
+		return 0;
+	}
 	if (ps)
 		bpf_map_delete_elem(&syscall_pending_slots, &tid);
 	bpf_map_delete_elem(&syscall_pending, &tid);
@@ -654,7 +787,7 @@ int BPF_PROG(syscall_enter, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(syscall_exit, struct pt_regs *regs, long ret)
 {
-	return on_return(ctx, ret);
+	return on_return(ctx, regs, ret, true);
 }
 
 /* raw_tp: the same tracepoints' arguments as plain words (regs, id / ret). */
@@ -668,5 +801,27 @@ int syscall_enter_raw(struct bpf_raw_tracepoint_args *ctx)
 SEC("raw_tp/sys_exit")
 int syscall_exit_raw(struct bpf_raw_tracepoint_args *ctx)
 {
-	return on_return(ctx, (long)ctx->args[1]);
+	return on_return(ctx, (struct pt_regs *)ctx->args[0], (long)ctx->args[1], false);
+}
+
+/* The calls still in flight when argtrace stops, where they wait in task
+ * storage (no keys to walk from user space): each as its thread id and its
+ * struct syscall_task. Loaded only then. */
+SEC("iter/task")
+int syscall_unfinished(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct syscall_inflight head = {};
+	struct syscall_task *t;
+
+	if (!task)
+		return 0;
+	t = bpf_task_storage_get(&syscall_tasks, task, NULL, 0);
+	if (!t || !t->p.start_ns)
+		return 0;
+	head.tid = task->pid;
+	/* A record that does not fit is retried whole in the next buffer. */
+	bpf_seq_write(ctx->meta->seq, &head, sizeof(head));
+	bpf_seq_write(ctx->meta->seq, t, sizeof(*t));
+	return 0;
 }

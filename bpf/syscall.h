@@ -168,6 +168,21 @@ struct syscall_pending_slots {
 	char data[3 * ARGTRACE_SYSCALL_SLOT_SIZE];
 };
 
+/* A thread's call in flight in its task-local storage (tp_btf mode where the
+ * kernel has it, 5.11+), written in place at entry: the pending state
+ * (p.start_ns 0: none in flight) and its strings. */
+struct syscall_task {
+	struct syscall_pending p;
+	struct syscall_pending_slots s;
+};
+
+/* What the iterator of calls in flight (iter/task) writes for each one,
+ * followed by its struct syscall_task. */
+struct syscall_inflight {
+	__u32 tid;
+	__u32 pad;
+};
+
 /* One syscall as the running kernel describes it (its struct
  * syscall_metadata, numbered at boot), read by bpf/syscall_meta.bpf.c. */
 struct syscall_meta {

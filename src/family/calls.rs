@@ -75,6 +75,12 @@ impl Features {
     }
 }
 
+/// Whether tracing programs (tp_btf, fentry) may keep state in task-local
+/// storage on this kernel (asked once; the raw_syscalls family shares it).
+pub fn tracing_task_storage() -> bool {
+    features().task_storage_tracing
+}
+
 /// Programs named `*_start` (bpf/calls.bpf.h) stamp the start of a call for
 /// -T and -s, where no other program of the mode sees it (fentry mode; the
 /// connect syscall's entry for tcp-connect). They load only then.

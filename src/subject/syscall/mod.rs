@@ -46,6 +46,8 @@ unsafe impl plain::Plain for SyscallEvent {}
 unsafe impl plain::Plain for skel::types::syscall_pending {}
 // SAFETY: as above.
 unsafe impl plain::Plain for skel::types::syscall_pending_slots {}
+// SAFETY: as above.
+unsafe impl plain::Plain for skel::types::syscall_task {}
 
 /// bpf/syscall.h's limits.
 const NR_MAX: u32 = 512;
@@ -242,55 +244,96 @@ fn event_of(record: &[u8]) -> Option<Box<SyscallEvent>> {
 }
 
 /// The calls still in flight when argtrace stops, as records of their own
-/// (`<unfinished ...>`), after everything the ring buffer held.
+/// (`<unfinished ...>`), after everything the ring buffer held: from the
+/// threads' task-local storage through the object's iterator, else from the
+/// hashes keyed by thread id.
 fn unfinished(tracer: &Tracer) -> Vec<Vec<u8>> {
-    let (Ok(pending), Ok(slots)) = (tracer.map("syscall_pending"), tracer.map("syscall_pending_slots")) else {
-        return Vec::new();
-    };
     let mut records = Vec::new();
-    for key in pending.keys() {
-        let Ok(Some(value)) = pending.lookup(&key, MapFlags::ANY) else { continue };
-        let mut p = skel::types::syscall_pending::default();
-        if plain::copy_from_bytes(&mut p, &value).is_err() || key.len() != 4 {
-            continue;
+    // The iterator is loaded where the calls wait in task storage.
+    let object = tracer.skel.object();
+    if let Some(iterator) = object.progs_mut().find(|p| p.name() == "syscall_unfinished" && p.autoload()) {
+        for (tid, t) in in_task_storage(&iterator) {
+            records.extend(unfinished_record(tid, &t.p, Some(&t.s)));
         }
-        let tid = u32::from_ne_bytes([key[0], key[1], key[2], key[3]]);
-        // A thread that has gone since (killed inside its call) is not shown.
-        let Ok(comm) = std::fs::read(format!("/proc/{}/task/{tid}/comm", p.pid)) else { continue };
-        let mut e = Box::<SyscallEvent>::default();
-        e.h.ts_ns = p.start_ns;
-        e.h.pid = p.pid;
-        e.h.tid = tid;
-        e.h.uid = std::fs::metadata(format!("/proc/{}", p.pid)).map_or(0, |m| std::os::unix::fs::MetadataExt::uid(&m));
-        e.h.probe = p.probe;
-        e.h.kstack_id = -1;
-        e.h.ustack_id = -1;
-        for (dst, src) in e.h.comm.iter_mut().zip(comm.iter().take_while(|c| **c != b'\n').take(15)) {
-            *dst = *src as _;
-        }
-        e.nr = p.nr;
-        e.abi = p.abi;
-        e.end = 2; // SYSCALL_END_UNFINISHED
-        e.args = p.args;
-        let mut size = std::mem::offset_of!(SyscallEvent, data);
-        if p.nslots > 0 {
-            if let Ok(Some(v)) = slots.lookup(&key, MapFlags::ANY) {
-                let mut s = skel::types::syscall_pending_slots::default();
-                if plain::copy_from_bytes(&mut s, &v).is_ok() {
-                    let n = (p.nslots as usize).min(3);
-                    e.nslots = n as u8;
-                    e.slot[..n].copy_from_slice(&s.slot[..n]);
-                    e.data[..n * SLOT_SIZE].copy_from_slice(&s.data[..n * SLOT_SIZE]);
-                    size += n * SLOT_SIZE;
+    } else if let (Ok(pending), Ok(slots)) = (tracer.map("syscall_pending"), tracer.map("syscall_pending_slots")) {
+        for key in pending.keys() {
+            let Ok(Some(value)) = pending.lookup(&key, MapFlags::ANY) else { continue };
+            let mut p = skel::types::syscall_pending::default();
+            if plain::copy_from_bytes(&mut p, &value).is_err() || key.len() != 4 {
+                continue;
+            }
+            let tid = u32::from_ne_bytes([key[0], key[1], key[2], key[3]]);
+            let mut s = None;
+            if p.nslots > 0 {
+                if let Ok(Some(v)) = slots.lookup(&key, MapFlags::ANY) {
+                    let mut value = skel::types::syscall_pending_slots::default();
+                    s = plain::copy_from_bytes(&mut value, &v).is_ok().then_some(value);
                 }
             }
+            records.extend(unfinished_record(tid, &p, s.as_ref()));
         }
-        // SAFETY: SyscallEvent is Plain.
-        let bytes = unsafe { plain::as_bytes(&*e) };
-        records.push(bytes[..size].to_vec());
     }
     records.sort_by_key(|r| event_of(r).map_or(0, |e| e.h.ts_ns));
     records
+}
+
+/// The calls in flight in task-local storage, by thread id, as the object's
+/// iter/task program lists them (none where it cannot run).
+fn in_task_storage(iterator: &libbpf_rs::ProgramMut) -> Vec<(u32, Box<skel::types::syscall_task>)> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    let read = iterator
+        .attach().and_then(|link| libbpf_rs::Iter::new(&link)).map(|mut it| it.read_to_end(&mut bytes));
+    if !matches!(read, Ok(Ok(_))) {
+        return Vec::new();
+    }
+    let head = std::mem::size_of::<skel::types::syscall_inflight>();
+    let size = head + std::mem::size_of::<skel::types::syscall_task>();
+    bytes
+        .chunks_exact(size)
+        .filter_map(|chunk| {
+            let tid = u32::from_ne_bytes(chunk[..4].try_into().ok()?);
+            let mut t = Box::<skel::types::syscall_task>::default();
+            plain::copy_from_bytes(&mut *t, &chunk[head..]).ok()?;
+            Some((tid, t))
+        })
+        .collect()
+}
+
+/// One call in flight as its record, with its strings when `s` holds them;
+/// None when its thread has gone since (killed inside its call).
+fn unfinished_record(
+    tid: u32,
+    p: &skel::types::syscall_pending,
+    s: Option<&skel::types::syscall_pending_slots>,
+) -> Option<Vec<u8>> {
+    let comm = std::fs::read(format!("/proc/{}/task/{tid}/comm", p.pid)).ok()?;
+    let mut e = Box::<SyscallEvent>::default();
+    e.h.ts_ns = p.start_ns;
+    e.h.pid = p.pid;
+    e.h.tid = tid;
+    e.h.uid = std::fs::metadata(format!("/proc/{}", p.pid)).map_or(0, |m| std::os::unix::fs::MetadataExt::uid(&m));
+    e.h.probe = p.probe;
+    e.h.kstack_id = -1;
+    e.h.ustack_id = -1;
+    for (dst, src) in e.h.comm.iter_mut().zip(comm.iter().take_while(|c| **c != b'\n').take(15)) {
+        *dst = *src as _;
+    }
+    e.nr = p.nr;
+    e.abi = p.abi;
+    e.end = 2; // SYSCALL_END_UNFINISHED
+    e.args = p.args;
+    let mut size = std::mem::offset_of!(SyscallEvent, data);
+    if let Some(s) = s.filter(|_| p.nslots > 0) {
+        let n = (p.nslots as usize).min(3);
+        e.nslots = n as u8;
+        e.slot[..n].copy_from_slice(&s.slot[..n]);
+        e.data[..n * SLOT_SIZE].copy_from_slice(&s.data[..n * SLOT_SIZE]);
+        size += n * SLOT_SIZE;
+    }
+    // SAFETY: SyscallEvent is Plain.
+    let bytes = unsafe { plain::as_bytes(&*e) };
+    Some(bytes[..size].to_vec())
 }
 
 /// One record with what renders it.
