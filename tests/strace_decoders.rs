@@ -80,6 +80,13 @@ const CALLS: &[&str] = &[
     "statx",
     "ioctl",
     "execve",
+    "read",
+    "write",
+    "pread64",
+    "pwrite64",
+    "sigaltstack",
+    "sysinfo",
+    "rseq",
 ];
 
 fn per_tid(calls: Vec<(u32, String)>) -> BTreeMap<u32, Vec<String>> {

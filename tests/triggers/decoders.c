@@ -25,6 +25,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -176,6 +177,16 @@ int main(int argc, char **argv)
 	struct winsize ws;
 	ioctl(vp[0], TIOCGWINSZ, &ws);
 	ioctl(vp[0], _IOR('x', 7, int), &nb);
+	char rb[64];
+	read(vp[0], rb, sizeof rb);
+	pwrite(fd, "positioned", 10, 3);
+	pread(fd, rb, 8, 4);
+	static char altstack[16384];
+	stack_t alt = { .ss_sp = altstack, .ss_size = sizeof altstack }, oldalt;
+	sigaltstack(NULL, &oldalt);
+	sigaltstack(&alt, NULL);
+	struct sysinfo si;
+	sysinfo(&si);
 	/* execve that fails: argv and envp as strace prints them */
 	char *eargv[] = { "/nonexistent/prog", "-l", "a \"quoted\" argument longer than 32 bytes", NULL };
 	char *eenv[] = { "A=1", "B=2", "C=3", NULL };

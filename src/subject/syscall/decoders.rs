@@ -141,6 +141,11 @@ pub enum Struct {
     EpollEvent,
     /// struct statx: `{stx_mask=STATX_BASIC_STATS, ..., stx_size=1, ...}`.
     Statx,
+    /// stack_t (sigaltstack): `{ss_sp=NULL, ss_flags=SS_DISABLE, ss_size=0}`.
+    StackT,
+    /// struct sysinfo: `{uptime=289, loads=[193568, 83104, 32352], ...}`
+    /// (every field: strace prints them all).
+    Sysinfo,
 }
 
 /// struct stat's size and the offsets of st_mode, st_rdev and st_size:
@@ -163,6 +168,8 @@ impl Struct {
             Struct::Utsname => 6 * 65,
             Struct::EpollEvent => structs::EPOLL_EVENT,
             Struct::Statx => 256,
+            Struct::StackT => 24,
+            Struct::Sysinfo => 112,
         }
     }
 
@@ -218,6 +225,33 @@ impl Struct {
             }
             Struct::EpollEvent => structs::epoll_event(b).text,
             Struct::Statx => structs::statx(b).text,
+            Struct::StackT => format!(
+                "{{ss_sp={}, ss_flags={}, ss_size={}}}",
+                decode::ptr(u64_at(0)),
+                print_flags(u64::from(u32_at(8)), &[x::SIGALTSTACK_FLAGS], Some("SS_???")),
+                u64_at(16)
+            ),
+            Struct::Sysinfo => {
+                let f = |o: usize| u64_at(o);
+                format!(
+                    "{{uptime={}, loads=[{}, {}, {}], totalram={}, freeram={}, sharedram={}, bufferram={}, totalswap={}, \
+                     freeswap={}, procs={}, totalhigh={}, freehigh={}, mem_unit={}}}",
+                    f(0) as i64,
+                    f(8),
+                    f(16),
+                    f(24),
+                    f(32),
+                    f(40),
+                    f(48),
+                    f(56),
+                    f(64),
+                    f(72),
+                    u16::from_ne_bytes([b[80], b[81]]),
+                    f(88),
+                    f(96),
+                    u32_at(104)
+                )
+            }
         }
     }
 }
@@ -348,6 +382,11 @@ pub const ROWS: &[Row] = &[
     row("openat", &[AtFd, Path, OpenFlags, ModeIfCreat(2)]),
     row("creat", &[Path, Octal]),
     row("close", &[Fd]),
+    // src/io.c: the buffers by the direction table (directions.rs)
+    row("read", &[Fd, Typed, Typed]),
+    row("write", &[Fd, Typed, Typed]),
+    row("pread64", &[Fd, Typed, Typed, Typed]),
+    row("pwrite64", &[Fd, Typed, Typed, Typed]),
     row("close_range", &[Typed, Typed, Flags(x::CLOSE_RANGE_FLAGS, "CLOSE_RANGE_???")]),
     row("lseek", &[Fd, Typed, Xval(x::WHENCE_CODES, "SEEK_???")]),
     row("dup", &[Fd]),
@@ -420,6 +459,10 @@ pub const ROWS: &[Row] = &[
     row("rt_sigaction", &[Signal, In(Struct::Sigaction), Out(Struct::Sigaction), Typed]),
     row("rt_sigprocmask", &[Xval(x::SIGPROCMASKCMDS, "SIG_???"), In(Struct::Sigset), Out(Struct::Sigset), Typed]),
     row("uname", &[Out(Struct::Utsname)]),
+    row("sysinfo", &[Out(Struct::Sysinfo)]),
+    row("sigaltstack", &[In(Struct::StackT), Out(Struct::StackT)]),
+    // src/rseq.c: the address, the length and signature in hex.
+    row("rseq", &[Addr, Hex, Typed, Hex]),
     row("tkill", &[Typed, Signal]),
     row("tgkill", &[Typed, Typed, Signal]),
     row("wait4", &[Typed, Out(Struct::WaitStatus), Flags(x::WAIT4_OPTIONS, "W???"), Typed]),
