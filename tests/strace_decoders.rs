@@ -87,6 +87,7 @@ const CALLS: &[&str] = &[
     "sigaltstack",
     "sysinfo",
     "rseq",
+    "waitid",
 ];
 
 fn per_tid(calls: Vec<(u32, String)>) -> BTreeMap<u32, Vec<String>> {

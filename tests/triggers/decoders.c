@@ -108,6 +108,12 @@ int main(int argc, char **argv)
 	int status;
 	wait4(child, &status, 0, NULL);
 	wait4(-1, &status, WNOHANG, NULL);
+	child = fork();
+	if (child == 0)
+		_exit(5);
+	siginfo_t info;
+	waitid(P_PID, child, &info, WEXITED);
+	waitid(P_ALL, 0, &info, WEXITED | WNOHANG);
 	setpgid(0, 0);
 	getppid();
 	sched_yield();

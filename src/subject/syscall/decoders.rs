@@ -146,6 +146,10 @@ pub enum Struct {
     /// struct sysinfo: `{uptime=289, loads=[193568, 83104, 32352], ...}`
     /// (every field: strace prints them all).
     Sysinfo,
+    /// siginfo_t as waitid fills it (src/printsiginfo.c, SIGCHLD's fields):
+    /// `{si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=7, si_uid=0,
+    /// si_status=3, si_utime=0, si_stime=0}`, `{}` where none was filled.
+    Siginfo,
 }
 
 /// struct stat's size and the offsets of st_mode, st_rdev and st_size:
@@ -170,6 +174,7 @@ impl Struct {
             Struct::Statx => 256,
             Struct::StackT => 24,
             Struct::Sysinfo => 112,
+            Struct::Siginfo => 128,
         }
     }
 
@@ -231,6 +236,7 @@ impl Struct {
                 print_flags(u64::from(u32_at(8)), &[x::SIGALTSTACK_FLAGS], Some("SS_???")),
                 u64_at(16)
             ),
+            Struct::Siginfo => siginfo(u32_at(0), u32_at(8) as i32, b),
             Struct::Sysinfo => {
                 let f = |o: usize| u64_at(o);
                 format!(
@@ -257,6 +263,43 @@ impl Struct {
 }
 
 const SA_RESTORER: u64 = 0x0400_0000;
+
+/// strace 6.1's src/xlat/sigchld_codes.in (#value_indexed), transcribed.
+const SIGCHLD_CODES: Xlat =
+    &[(1, "CLD_EXITED"), (2, "CLD_KILLED"), (3, "CLD_DUMPED"), (4, "CLD_TRAPPED"), (5, "CLD_STOPPED"), (6, "CLD_CONTINUED")];
+
+/// printsiginfo for what waitid returns: SIGCHLD's fields; `{}` for none.
+fn siginfo(signo: u32, code: i32, b: &[u8]) -> String {
+    const SIGCHLD: u32 = 17;
+    let u32_at = |o: usize| u32::from_ne_bytes(b[o..o + 4].try_into().expect("4 bytes"));
+    let u64_at = |o: usize| u64::from_ne_bytes(b[o..o + 8].try_into().expect("8 bytes"));
+    if signo == 0 {
+        return "{}".into();
+    }
+    let sig = decode::process::signal_name(u64::from(signo));
+    if signo != SIGCHLD || !(1..=6).contains(&code) {
+        return format!("{{si_signo={sig}, si_code={code}, ...}}");
+    }
+    let status = u32_at(24) as i32;
+    let status = if code == 1 { status.to_string() } else { decode::process::signal_name(status as u64) };
+    format!(
+        "{{si_signo={sig}, si_code={}, si_pid={}, si_uid={}, si_status={status}, si_utime={}, si_stime={}}}",
+        print_xval(code as u64, SIGCHLD_CODES, "CLD_???"),
+        u32_at(16) as i32,
+        u32_at(20),
+        clock_t(u64_at(32)),
+        clock_t(u64_at(40))
+    )
+}
+
+/// print_clock_t: ticks, with their seconds beside where not 0 (USER_HZ, 100
+/// on Linux: `9 /* 0.09 s */`).
+fn clock_t(v: u64) -> String {
+    if v == 0 {
+        return "0".into();
+    }
+    format!("{v} /* {}.{:02} s */", v / 100, v % 100)
+}
 
 /// A signal's name without `SIG` (sprintsigmask_n): `INT`, `RTMIN`, `RT_1`.
 fn short_signal(sig: u64) -> String {
@@ -465,6 +508,7 @@ pub const ROWS: &[Row] = &[
     row("rseq", &[Addr, Hex, Typed, Hex]),
     row("tkill", &[Typed, Signal]),
     row("tgkill", &[Typed, Typed, Signal]),
+    row("waitid", &[Xval(x::WAITID_TYPES, "P_???"), Typed, Out(Struct::Siginfo), Flags(x::WAIT4_OPTIONS, "W???"), Typed]),
     row("wait4", &[Typed, Out(Struct::WaitStatus), Flags(x::WAIT4_OPTIONS, "W???"), Typed]),
     row("set_tid_address", &[Addr]),
     row("arch_prctl", &[Xval(x::ARCHVALS, "ARCH_???"), Addr]),
