@@ -88,6 +88,9 @@ const CALLS: &[&str] = &[
     "sysinfo",
     "rseq",
     "waitid",
+    "statfs",
+    "fstatfs",
+    "openat2",
 ];
 
 fn per_tid(calls: Vec<(u32, String)>) -> BTreeMap<u32, Vec<String>> {

@@ -26,6 +26,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
+#include <sys/vfs.h>
+#include <linux/openat2.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -193,6 +195,14 @@ int main(int argc, char **argv)
 	sigaltstack(&alt, NULL);
 	struct sysinfo si;
 	sysinfo(&si);
+	struct statfs sfs;
+	statfs("/proc", &sfs);
+	fstatfs(d, &sfs);
+	statfs("missing", &sfs);
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_NO_SYMLINKS };
+	syscall(SYS_openat2, d, "f2", &how, sizeof how);
+	struct open_how how2 = { .flags = O_WRONLY | O_CREAT, .mode = 0600 };
+	syscall(SYS_openat2, d, "f3", &how2, sizeof how2);
 	/* execve that fails: argv and envp as strace prints them */
 	char *eargv[] = { "/nonexistent/prog", "-l", "a \"quoted\" argument longer than 32 bytes", NULL };
 	char *eenv[] = { "A=1", "B=2", "C=3", NULL };

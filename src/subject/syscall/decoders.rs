@@ -150,6 +150,11 @@ pub enum Struct {
     /// `{si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=7, si_uid=0,
     /// si_status=3, si_utime=0, si_stime=0}`, `{}` where none was filled.
     Siginfo,
+    /// struct open_how (openat2): `{flags=O_RDONLY|O_CLOEXEC, resolve=0}`.
+    OpenHow,
+    /// struct statfs (64-bit: x86_64's and the generic one agree), every
+    /// field as strace prints them.
+    Statfs,
 }
 
 /// struct stat's size and the offsets of st_mode, st_rdev and st_size:
@@ -175,6 +180,8 @@ impl Struct {
             Struct::StackT => 24,
             Struct::Sysinfo => 112,
             Struct::Siginfo => 128,
+            Struct::OpenHow => 24,
+            Struct::Statfs => 120,
         }
     }
 
@@ -237,6 +244,44 @@ impl Struct {
                 u64_at(16)
             ),
             Struct::Siginfo => siginfo(u32_at(0), u32_at(8) as i32, b),
+            Struct::OpenHow => {
+                let (flags, mode) = (u64_at(0), u64_at(8));
+                let mode = if flags & (O_CREAT | TMPFILE_BIT) != 0 || mode != 0 {
+                    format!(", mode={}", octal(mode))
+                } else {
+                    String::new()
+                };
+                let resolve = print_flags(u64_at(16), &[x::OPEN_RESOLVE_FLAGS], Some("RESOLVE_???"));
+                format!("{{flags={}{mode}, resolve={resolve}}}", open_flags64(flags))
+            }
+            Struct::Statfs => {
+                let f = |k: usize| u64_at(k * 8);
+                let fstype = x::FSMAGIC.iter().find(|(v, _)| *v == f(0)).map_or_else(|| decode::hex(f(0)), |(_, n)| n.to_string());
+                let fsid = |o: usize| match u32_at(o) {
+                    0 => "0".to_string(),
+                    v => format!("{v:#x}"),
+                };
+                let flags = f(10);
+                let flags = if flags & ST_VALID != 0 {
+                    format!(", f_flags={}", print_flags(flags, &[x::STATFS_FLAGS], Some("ST_???")))
+                } else {
+                    String::new()
+                };
+                format!(
+                    "{{f_type={fstype}, f_bsize={}, f_blocks={}, f_bfree={}, f_bavail={}, f_files={}, f_ffree={}, \
+                     f_fsid={{val=[{}, {}]}}, f_namelen={}, f_frsize={}{flags}}}",
+                    f(1),
+                    f(2),
+                    f(3),
+                    f(4),
+                    f(5),
+                    f(6),
+                    fsid(56),
+                    fsid(60),
+                    f(8),
+                    f(9)
+                )
+            }
             Struct::Sysinfo => {
                 let f = |o: usize| u64_at(o);
                 format!(
@@ -263,6 +308,8 @@ impl Struct {
 }
 
 const SA_RESTORER: u64 = 0x0400_0000;
+/// statfs's f_flags hold ST_VALID where the other flags are set.
+const ST_VALID: u64 = 0x20;
 
 /// strace 6.1's src/xlat/sigchld_codes.in (#value_indexed), transcribed.
 const SIGCHLD_CODES: Xlat =
@@ -457,7 +504,9 @@ pub const ROWS: &[Row] = &[
     row("readlink", &[Path, Typed, Typed]),
     row("stat", &[Path, Out(Struct::Stat)]),
     row("lstat", &[Path, Out(Struct::Stat)]),
-    row("statfs", &[Path, Typed]),
+    row("statfs", &[Path, Out(Struct::Statfs)]),
+    row("fstatfs", &[Fd, Out(Struct::Statfs)]),
+    row("openat2", &[AtFd, Path, In(Struct::OpenHow), Typed]),
     row("statx", &[AtFd, Path, StatxFlags, Flags(x::STATX_MASKS, "STATX_???"), Out(Struct::Statx)]),
     row("execve", &[Path, Argv, Envp]),
     row("execveat", &[AtFd, Path, Argv, Envp, AT]),
@@ -579,6 +628,15 @@ pub fn open_flags(flags: u64) -> String {
         return access;
     }
     format!("{access}|{}", print_flags(rest, &[x::OPEN_MODE_FLAGS], None))
+}
+
+/// open_how's 64-bit flags (tprint_open_modes64): the low 32 bits as
+/// open()'s, the high ones in hex after.
+fn open_flags64(flags: u64) -> String {
+    match flags >> 32 {
+        0 => open_flags(flags),
+        _ => format!("{}|{:#x}", open_flags(flags), flags & !0xffff_ffff),
+    }
 }
 
 /// socket()'s type: the base type, then its flags (src/net.c tprint_sock_type).
