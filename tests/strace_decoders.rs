@@ -80,6 +80,17 @@ const CALLS: &[&str] = &[
     "statx",
     "ioctl",
     "execve",
+    "read",
+    "write",
+    "pread64",
+    "pwrite64",
+    "sigaltstack",
+    "sysinfo",
+    "rseq",
+    "waitid",
+    "statfs",
+    "fstatfs",
+    "openat2",
 ];
 
 fn per_tid(calls: Vec<(u32, String)>) -> BTreeMap<u32, Vec<String>> {

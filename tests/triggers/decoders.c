@@ -25,6 +25,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
+#include <sys/vfs.h>
+#include <linux/openat2.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -107,6 +110,12 @@ int main(int argc, char **argv)
 	int status;
 	wait4(child, &status, 0, NULL);
 	wait4(-1, &status, WNOHANG, NULL);
+	child = fork();
+	if (child == 0)
+		_exit(5);
+	siginfo_t info;
+	waitid(P_PID, child, &info, WEXITED);
+	waitid(P_ALL, 0, &info, WEXITED | WNOHANG);
 	setpgid(0, 0);
 	getppid();
 	sched_yield();
@@ -176,6 +185,24 @@ int main(int argc, char **argv)
 	struct winsize ws;
 	ioctl(vp[0], TIOCGWINSZ, &ws);
 	ioctl(vp[0], _IOR('x', 7, int), &nb);
+	char rb[64];
+	read(vp[0], rb, sizeof rb);
+	pwrite(fd, "positioned", 10, 3);
+	pread(fd, rb, 8, 4);
+	static char altstack[16384];
+	stack_t alt = { .ss_sp = altstack, .ss_size = sizeof altstack }, oldalt;
+	sigaltstack(NULL, &oldalt);
+	sigaltstack(&alt, NULL);
+	struct sysinfo si;
+	sysinfo(&si);
+	struct statfs sfs;
+	statfs("/proc", &sfs);
+	fstatfs(d, &sfs);
+	statfs("missing", &sfs);
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_NO_SYMLINKS };
+	syscall(SYS_openat2, d, "f2", &how, sizeof how);
+	struct open_how how2 = { .flags = O_WRONLY | O_CREAT, .mode = 0600 };
+	syscall(SYS_openat2, d, "f3", &how2, sizeof how2);
 	/* execve that fails: argv and envp as strace prints them */
 	char *eargv[] = { "/nonexistent/prog", "-l", "a \"quoted\" argument longer than 32 bytes", NULL };
 	char *eenv[] = { "A=1", "B=2", "C=3", NULL };

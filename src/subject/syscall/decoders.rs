@@ -147,6 +147,20 @@ pub enum Struct {
     EpollEvent,
     /// struct statx: `{stx_mask=STATX_BASIC_STATS, ..., stx_size=1, ...}`.
     Statx,
+    /// stack_t (sigaltstack): `{ss_sp=NULL, ss_flags=SS_DISABLE, ss_size=0}`.
+    StackT,
+    /// struct sysinfo: `{uptime=289, loads=[193568, 83104, 32352], ...}`
+    /// (every field: strace prints them all).
+    Sysinfo,
+    /// siginfo_t as waitid fills it (src/printsiginfo.c, SIGCHLD's fields):
+    /// `{si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=7, si_uid=0,
+    /// si_status=3, si_utime=0, si_stime=0}`, `{}` where none was filled.
+    Siginfo,
+    /// struct open_how (openat2): `{flags=O_RDONLY|O_CLOEXEC, resolve=0}`.
+    OpenHow,
+    /// struct statfs (64-bit: x86_64's and the generic one agree), every
+    /// field as strace prints them.
+    Statfs,
 }
 
 /// struct stat's size and the offsets of st_mode, st_rdev and st_size:
@@ -169,6 +183,11 @@ impl Struct {
             Struct::Utsname => 6 * 65,
             Struct::EpollEvent => structs::EPOLL_EVENT,
             Struct::Statx => 256,
+            Struct::StackT => 24,
+            Struct::Sysinfo => 112,
+            Struct::Siginfo => 128,
+            Struct::OpenHow => 24,
+            Struct::Statfs => 120,
         }
     }
 
@@ -224,11 +243,116 @@ impl Struct {
             }
             Struct::EpollEvent => structs::epoll_event(b).text,
             Struct::Statx => structs::statx(b).text,
+            Struct::StackT => format!(
+                "{{ss_sp={}, ss_flags={}, ss_size={}}}",
+                decode::ptr(u64_at(0)),
+                print_flags(u64::from(u32_at(8)), &[x::SIGALTSTACK_FLAGS], Some("SS_???")),
+                u64_at(16)
+            ),
+            Struct::Siginfo => siginfo(u32_at(0), u32_at(8) as i32, b),
+            Struct::OpenHow => {
+                let (flags, mode) = (u64_at(0), u64_at(8));
+                let mode = if flags & (O_CREAT | TMPFILE_BIT) != 0 || mode != 0 {
+                    format!(", mode={}", octal(mode))
+                } else {
+                    String::new()
+                };
+                let resolve = print_flags(u64_at(16), &[x::OPEN_RESOLVE_FLAGS], Some("RESOLVE_???"));
+                format!("{{flags={}{mode}, resolve={resolve}}}", open_flags64(flags))
+            }
+            Struct::Statfs => {
+                let f = |k: usize| u64_at(k * 8);
+                let fstype = x::FSMAGIC.iter().find(|(v, _)| *v == f(0)).map_or_else(|| decode::hex(f(0)), |(_, n)| n.to_string());
+                let fsid = |o: usize| match u32_at(o) {
+                    0 => "0".to_string(),
+                    v => format!("{v:#x}"),
+                };
+                let flags = f(10);
+                let flags = if flags & ST_VALID != 0 {
+                    format!(", f_flags={}", print_flags(flags, &[x::STATFS_FLAGS], Some("ST_???")))
+                } else {
+                    String::new()
+                };
+                format!(
+                    "{{f_type={fstype}, f_bsize={}, f_blocks={}, f_bfree={}, f_bavail={}, f_files={}, f_ffree={}, \
+                     f_fsid={{val=[{}, {}]}}, f_namelen={}, f_frsize={}{flags}}}",
+                    f(1),
+                    f(2),
+                    f(3),
+                    f(4),
+                    f(5),
+                    f(6),
+                    fsid(56),
+                    fsid(60),
+                    f(8),
+                    f(9)
+                )
+            }
+            Struct::Sysinfo => {
+                let f = |o: usize| u64_at(o);
+                format!(
+                    "{{uptime={}, loads=[{}, {}, {}], totalram={}, freeram={}, sharedram={}, bufferram={}, totalswap={}, \
+                     freeswap={}, procs={}, totalhigh={}, freehigh={}, mem_unit={}}}",
+                    f(0) as i64,
+                    f(8),
+                    f(16),
+                    f(24),
+                    f(32),
+                    f(40),
+                    f(48),
+                    f(56),
+                    f(64),
+                    f(72),
+                    u16::from_ne_bytes([b[80], b[81]]),
+                    f(88),
+                    f(96),
+                    u32_at(104)
+                )
+            }
         }
     }
 }
 
 const SA_RESTORER: u64 = 0x0400_0000;
+/// statfs's f_flags hold ST_VALID where the other flags are set.
+const ST_VALID: u64 = 0x20;
+
+/// strace 6.1's src/xlat/sigchld_codes.in (#value_indexed), transcribed.
+const SIGCHLD_CODES: Xlat =
+    &[(1, "CLD_EXITED"), (2, "CLD_KILLED"), (3, "CLD_DUMPED"), (4, "CLD_TRAPPED"), (5, "CLD_STOPPED"), (6, "CLD_CONTINUED")];
+
+/// printsiginfo for what waitid returns: SIGCHLD's fields; `{}` for none.
+fn siginfo(signo: u32, code: i32, b: &[u8]) -> String {
+    const SIGCHLD: u32 = 17;
+    let u32_at = |o: usize| u32::from_ne_bytes(b[o..o + 4].try_into().expect("4 bytes"));
+    let u64_at = |o: usize| u64::from_ne_bytes(b[o..o + 8].try_into().expect("8 bytes"));
+    if signo == 0 {
+        return "{}".into();
+    }
+    let sig = decode::process::signal_name(u64::from(signo));
+    if signo != SIGCHLD || !(1..=6).contains(&code) {
+        return format!("{{si_signo={sig}, si_code={code}, ...}}");
+    }
+    let status = u32_at(24) as i32;
+    let status = if code == 1 { status.to_string() } else { decode::process::signal_name(status as u64) };
+    format!(
+        "{{si_signo={sig}, si_code={}, si_pid={}, si_uid={}, si_status={status}, si_utime={}, si_stime={}}}",
+        print_xval(code as u64, SIGCHLD_CODES, "CLD_???"),
+        u32_at(16) as i32,
+        u32_at(20),
+        clock_t(u64_at(32)),
+        clock_t(u64_at(40))
+    )
+}
+
+/// print_clock_t: ticks, with their seconds beside where not 0 (USER_HZ, 100
+/// on Linux: `9 /* 0.09 s */`).
+fn clock_t(v: u64) -> String {
+    if v == 0 {
+        return "0".into();
+    }
+    format!("{v} /* {}.{:02} s */", v / 100, v % 100)
+}
 
 /// A signal's name without `SIG` (sprintsigmask_n): `INT`, `RTMIN`, `RT_1`.
 fn short_signal(sig: u64) -> String {
@@ -354,6 +478,11 @@ pub const ROWS: &[Row] = &[
     row("openat", &[AtFd, Path, OpenFlags, ModeIfCreat(2)]),
     row("creat", &[Path, Octal]),
     row("close", &[Fd]),
+    // src/io.c: the buffers by the direction table (directions.rs)
+    row("read", &[Fd, Typed, Typed]),
+    row("write", &[Fd, Typed, Typed]),
+    row("pread64", &[Fd, Typed, Typed, Typed]),
+    row("pwrite64", &[Fd, Typed, Typed, Typed]),
     row("close_range", &[Typed, Typed, Flags(x::CLOSE_RANGE_FLAGS, "CLOSE_RANGE_???")]),
     row("lseek", &[Fd, Typed, Xval(x::WHENCE_CODES, "SEEK_???")]),
     row("dup", &[Fd]),
@@ -381,7 +510,9 @@ pub const ROWS: &[Row] = &[
     row("readlink", &[Path, Typed, Typed]),
     row("stat", &[Path, Out(Struct::Stat)]),
     row("lstat", &[Path, Out(Struct::Stat)]),
-    row("statfs", &[Path, Typed]),
+    row("statfs", &[Path, Out(Struct::Statfs)]),
+    row("fstatfs", &[Fd, Out(Struct::Statfs)]),
+    row("openat2", &[AtFd, Path, In(Struct::OpenHow), Typed]),
     row("statx", &[AtFd, Path, StatxFlags, Flags(x::STATX_MASKS, "STATX_???"), Out(Struct::Statx)]),
     row("execve", &[Path, Argv, Envp]),
     row("execveat", &[AtFd, Path, Argv, Envp, AT]),
@@ -426,8 +557,13 @@ pub const ROWS: &[Row] = &[
     row("rt_sigaction", &[Signal, In(Struct::Sigaction), Out(Struct::Sigaction), Typed]),
     row("rt_sigprocmask", &[Xval(x::SIGPROCMASKCMDS, "SIG_???"), In(Struct::Sigset), Out(Struct::Sigset), Typed]),
     row("uname", &[Out(Struct::Utsname)]),
+    row("sysinfo", &[Out(Struct::Sysinfo)]),
+    row("sigaltstack", &[In(Struct::StackT), Out(Struct::StackT)]),
+    // src/rseq.c: the address, the length and signature in hex.
+    row("rseq", &[Addr, Hex, Typed, Hex]),
     row("tkill", &[Typed, Signal]),
     row("tgkill", &[Typed, Typed, Signal]),
+    row("waitid", &[Xval(x::WAITID_TYPES, "P_???"), Typed, Out(Struct::Siginfo), Flags(x::WAIT4_OPTIONS, "W???"), Typed]),
     row("wait4", &[Typed, Out(Struct::WaitStatus), Flags(x::WAIT4_OPTIONS, "W???"), Typed]),
     row("set_tid_address", &[Addr]),
     row("arch_prctl", &[Xval(x::ARCHVALS, "ARCH_???"), Addr]),
@@ -503,6 +639,15 @@ pub fn open_flags(flags: u64) -> String {
         return access;
     }
     format!("{access}|{}", print_flags(rest, &[x::OPEN_MODE_FLAGS], None))
+}
+
+/// open_how's 64-bit flags (tprint_open_modes64): the low 32 bits as
+/// open()'s, the high ones in hex after.
+fn open_flags64(flags: u64) -> String {
+    match flags >> 32 {
+        0 => open_flags(flags),
+        _ => format!("{}|{:#x}", open_flags(flags), flags & !0xffff_ffff),
+    }
 }
 
 /// socket()'s type: the base type, then its flags (src/net.c tprint_sock_type).
