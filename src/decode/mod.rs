@@ -338,6 +338,34 @@ pub fn hex(v: u64) -> String {
 // with -e inject.  strace 6.1 predates MAP_ABOVE4G and MAP_DROPPABLE and
 // prints those bits as hex; the tables follow current strace, whose NEWS
 // lists MAP_* updates in 6.6 and 6.12.
+/// `%#03o`: `000`, `007`, `0644`.
+pub fn octal(v: u64) -> String {
+    let s = if v == 0 { "0".to_string() } else { format!("0{v:o}") };
+    format!("{s:0>3}")
+}
+
+/// print_symbolic_mode_t: `S_IFREG|0644`, `S_IFDIR|S_ISVTX|0777`; a mode
+/// without a known type as `%#03o`.
+pub fn symbolic_mode(mode: u32) -> String {
+    let ifmt = mode & 0o170000;
+    let name = if ifmt != 0 {
+        xlat_data::MODETYPES.iter().find(|(v, _)| *v == u64::from(ifmt)).map(|(_, n)| *n)
+    } else {
+        Some("")
+    };
+    let Some(name) = name else { return octal(u64::from(mode)) };
+    let mut s = String::from(name);
+    if !name.is_empty() {
+        s.push('|');
+    }
+    for (bit, n) in [(0o4000, "S_ISUID|"), (0o2000, "S_ISGID|"), (0o1000, "S_ISVTX|")] {
+        if mode & bit != 0 {
+            s.push_str(n);
+        }
+    }
+    s + &octal(u64::from(mode & 0o777))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

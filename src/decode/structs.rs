@@ -275,7 +275,7 @@ pub fn statx(b: &[u8]) -> Shown {
     let mut json = vec![("stx_mask", J::str(m)), ("stx_attributes", J::str(a))];
     if mask & (STATX_TYPE | STATX_MODE) != 0 {
         let mode = u32::from(u16_at(b, 28));
-        let s = crate::subject::syscall::decoders::symbolic_mode(mode);
+        let s = super::symbolic_mode(mode);
         let _ = write!(text, ", stx_mode={s}");
         json.push(("stx_mode", J::str(s)));
     }

@@ -17,6 +17,7 @@ use std::fmt::Write as _;
 use crate::decode::structs::{self, Shown, J};
 use crate::decode::xlat_data as x;
 use crate::decode::{self, print_flags, print_xval, Xlat};
+pub use crate::decode::{octal, symbolic_mode};
 
 /// One argument's printer.
 #[derive(Clone, Copy, Debug)]
@@ -402,24 +403,6 @@ pub fn wait_status(st: u32) -> String {
     text
 }
 
-/// print_symbolic_mode_t: `S_IFREG|0644`, `S_IFDIR|S_ISVTX|0777`; a mode
-/// without a known type as `%#03o`.
-pub fn symbolic_mode(mode: u32) -> String {
-    let ifmt = mode & 0o170000;
-    let name = if ifmt != 0 { x::MODETYPES.iter().find(|(v, _)| *v == u64::from(ifmt)).map(|(_, n)| *n) } else { Some("") };
-    let Some(name) = name else { return octal(u64::from(mode)) };
-    let mut s = String::from(name);
-    if !name.is_empty() {
-        s.push('|');
-    }
-    for (bit, n) in [(0o4000, "S_ISUID|"), (0o2000, "S_ISGID|"), (0o1000, "S_ISVTX|")] {
-        if mode & bit != 0 {
-            s.push_str(n);
-        }
-    }
-    s + &octal(u64::from(mode & 0o777))
-}
-
 /// print_dev_t: `makedev(0x88, 0)` (glibc's major()/minor()).
 fn makedev(dev: u64) -> String {
     let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & !0xfff);
@@ -623,12 +606,6 @@ const O_CREAT: u64 = 0o100;
 const TMPFILE_BIT: u64 = 0o20000000; // __O_TMPFILE, the kernel's
 const AF_INET: u64 = 2;
 const AF_INET6: u64 = 10;
-
-/// `%#03o`: `000`, `007`, `0644`.
-pub fn octal(v: u64) -> String {
-    let s = if v == 0 { "0".to_string() } else { format!("0{v:o}") };
-    format!("{s:0>3}")
-}
 
 /// open()'s flags as strace's tprint_open_modes() spells them.
 pub fn open_flags(flags: u64) -> String {
