@@ -75,8 +75,9 @@ fn json_keeps_every_name_distinct_and_valid() {
             .find(|l| l.contains(&format!("\"pid\": {pid},")) && l.contains(&format!("\"len\": {len},")))
             .unwrap_or_else(|| panic!("no JSON line for pid {pid}"));
         let comm_at = line.find("\"comm\": ").expect("comm");
-        let args_at = line.find(", \"args\"").expect("args");
-        comms.push(line[comm_at..args_at].to_string());
+        // The task's names end where its cgroup begins.
+        let end = line.find(", \"cgroup_id\"").expect("cgroup_id");
+        comms.push(line[comm_at..end].to_string());
     }
     assert!(comms[0].starts_with("\"comm\": \"\\nroot 1/1 x\""), "{}", comms[0]);
     assert!(comms[1].starts_with("\"comm\": \"\\u001b[2Jclear\""), "{}", comms[1]);
