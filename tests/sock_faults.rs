@@ -449,7 +449,7 @@ fn a_peek_the_ring_cannot_hold_is_refused() {
     assert_one_line_error(
         &run(&["tcp-send", "--peek", "4000", "--ringbuf-size", "4096", "-d", "1"]),
         2,
-        &format!("--peek 4000 makes records of up to 4184 bytes, more than a --ringbuf-size of 4096 can hold: use --peek {max} or less"),
+        &format!("--peek 4000 makes records of up to 4192 bytes, more than a --ringbuf-size of 4096 can hold: use --peek {max} or less"),
     );
     assert_one_line_error(
         &run(&["tcp-send", "--peek", &over, "--ringbuf-size", "4096", "-d", "1"]),
