@@ -885,6 +885,10 @@ const TIOCGWINSZ: u64 = 0x5413;
 const TIOCSWINSZ: u64 = 0x5414;
 const FIONREAD: u64 = 0x541b;
 const FIONBIO: u64 = 0x5421;
+const FIONCLEX: u64 = 0x5450;
+const FIOCLEX: u64 = 0x5451;
+/// _IOW(0x94, 9, int): the source file descriptor (strace's file_ioctl).
+const FICLONE: u64 = 0x4004_9409;
 
 /// ioctl()'s argument for the commands decoded here (src/term.c), None
 /// for the others (printed in hex as strace's PRINT_VAL_X).
@@ -901,6 +905,7 @@ fn ioctl_arg(cmd: u64, v: u64, reads: &Reads, i: usize, ok: bool) -> Option<Stri
         TIOCGWINSZ => out.map_or_else(|| decode::ptr(v), winsize),
         TIOCSWINSZ => reads.entry[i].filter(|b| b.len() >= 8).map_or_else(|| decode::ptr(v), winsize),
         TCGETS if !ok => decode::ptr(v),
+        FICLONE => (v as i32).to_string(),
         _ => return None,
     })
 }
@@ -946,6 +951,8 @@ pub fn text(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> Op
             _ => decode::ptr(v),
         },
         IoctlCmd => ioctl_cmd(v),
+        // FIOCLEX and FIONCLEX take no argument: strace prints none (src/ioctl.c).
+        IoctlArg if matches!(args[1] & 0xffff_ffff, FIOCLEX | FIONCLEX) => return Some(None),
         IoctlArg => ioctl_arg(args[1], v, reads, i, ok).unwrap_or_else(|| decode::hex(v)),
         StatxFlags => statx_flags(v),
         Typed | Path | HexBuf => return None,
