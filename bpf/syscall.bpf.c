@@ -410,7 +410,8 @@ static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
 		} else if (kind == SYSCALL_ARG_IN_IOV || kind == SYSCALL_ARG_IN_STRV) {
 			if (arg) {
 				if (kind == SYSCALL_ARG_IN_IOV)
-					r = read_iov(dst, arg, arg_at(args, shape->len_arg[i]), ~0ULL);
+					r = read_iov(dst, arg, arg_at(args, shape->len_arg[i]),
+						     ~0ULL);
 				else
 					r = read_strv(dst, arg, shape->size[i]);
 				if (r < 0)
