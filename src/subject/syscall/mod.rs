@@ -221,7 +221,7 @@ impl crate::subject::Subject for Syscall {
     fn render(&self, record: &[u8], style: &Style, stacks: Option<&StackReader>, out: &mut String) -> bool {
         SCRATCH.with_borrow_mut(|scratch| {
             let Some(e) = scratch.fill(record) else { return false };
-            let view = View { e, table: self.table(), string_limit: self.string_limit };
+            let view = View::new(e, self.table(), self.string_limit);
             style.record(&view, stacks, out);
             true
         })
@@ -371,7 +371,8 @@ fn unfinished_record(
 /// One record with what renders it.
 struct View<'a> {
     e: &'a SyscallEvent,
-    table: Option<&'a Table>,
+    /// The call's entry in the running kernel's table, looked up once.
+    info: Option<&'a SyscallInfo>,
     string_limit: u32,
 }
 
@@ -382,18 +383,18 @@ struct Bytes<'a> {
     err: i32,
 }
 
-impl View<'_> {
+impl<'a> View<'a> {
     fn compat(&self) -> bool {
         self.e.abi == 1
     }
 
-    fn info(&self) -> Option<&SyscallInfo> {
-        let t = self.table?;
-        if self.compat() {
-            t.compat.get(&self.e.nr)
-        } else {
-            t.native.get(&self.e.nr)
-        }
+    fn new(e: &'a SyscallEvent, table: Option<&'a Table>, string_limit: u32) -> Self {
+        let info = table.and_then(|t| if e.abi == 1 { t.compat.get(&e.nr) } else { t.native.get(&e.nr) });
+        View { e, info, string_limit }
+    }
+
+    fn info(&self) -> Option<&'a SyscallInfo> {
+        self.info
     }
 
     fn name(&self) -> &'static str {
@@ -690,7 +691,7 @@ mod tests {
 
     fn render(t: &Table, e: &SyscallEvent, json: bool) -> String {
         let mut out = String::new();
-        let view = View { e, table: Some(t), string_limit: 32 };
+        let view = View::new(e, Some(t), 32);
         crate::render::test_style(json).record(&view, None, &mut out);
         out
     }
