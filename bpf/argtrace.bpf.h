@@ -55,12 +55,12 @@ const volatile bool use_task_storage = false;
  * the reader also drains on its own poll timeout. */
 const volatile __u64 wakeup_bytes = 64 * 1024;
 const volatile __u64 wakeup_interval_ns = 10 * 1000 * 1000;
-/* A reader this far behind is near losing records: wake it for every record
+/* A reader this far behind cannot keep up: wake it for every record
  * again. Each wakeup is an irq_work, a self-interrupt that delays the traced
  * thread (about a microsecond here), and that delay lets the reader catch
  * up: the traced task is slowed rather than its records lost, and only while
  * the ring is at risk. */
-const volatile __u64 lag_bytes = 2 * 1024 * 1024;
+const volatile __u64 lag_bytes = 1024 * 1024;
 __u64 last_wakeup_ns = 0;
 /* Set by the wakeup for wakeup_bytes waiting, cleared once less waits. */
 bool reader_woken = false;

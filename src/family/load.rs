@@ -124,9 +124,9 @@ macro_rules! set_common_rodata {
         // long before the ring fills.
         let ring = cfg.ringbuf_size.unwrap_or(4 << 20) as u64;
         ro.wakeup_bytes = (ring / 4).min(64 * 1024);
-        // Past half the ring, every record wakes the reader (and so slows
-        // the traced task) until it catches up.
-        ro.lag_bytes = ring / 2;
+        // Past a quarter of the ring, every record wakes the reader (and so
+        // slows the traced task) until it catches up.
+        ro.lag_bytes = ring / 4;
     }};
 }
 
