@@ -243,6 +243,16 @@ static __always_inline void reread_failed_strings(struct syscall_pending_slots *
 		__v > (max) ? (max) : __v;    \
 	})
 
+/* BOUNDED on a 64-bit register: a __u32 bounded in its 32-bit half may
+ * reach the helper as the 64-bit register it came from, whose upper half
+ * the verifier does not know to be zero. */
+#define BOUNDED64(v, max)                     \
+	({                                    \
+		__u64 __v = (v);              \
+		asm volatile("" : "+r"(__v)); \
+		__v > (max) ? (max) : __v;    \
+	})
+
 /* `want` bytes handed in at `addr`, at most STR_MAX (more: cut). */
 static __always_inline void read_in_bytes(struct syscall_slot *s, char *dst, __u64 want, __u64 addr)
 {
@@ -346,6 +356,131 @@ static __noinline int read_strv(char *dst, __u64 addr, __u32 shown)
 	return sizeof(*v);
 }
 
+/* select's three fd sets (args[0] descriptors each, strace's fdsize bytes:
+ * at most 512 descriptors), its timeout and, with `sig`, pselect6's sigmask
+ * pair and the mask it points to, into a struct syscall_fdsets_slot at
+ * `dst`. Returns the bytes used. */
+static __noinline int read_fdsets(char *dst, __u64 *args, __u32 sig)
+{
+	struct syscall_fdsets_slot *f = (void *)dst;
+	int nfds;
+	__u32 bytes;
+
+	if (!dst || !args)
+		return -1;
+	__builtin_memset(f, 0, sizeof(*f));
+	nfds = (int)args[0];
+	if (nfds < 0)
+		nfds = 0;
+	bytes = (((__u32)nfds + 7) / 8 + 7) & ~7U;
+	if (bytes > ARGTRACE_SYSCALL_FDSET_WORDS * 8) {
+		f->err |= 0x47;
+		bytes = 0;
+	}
+	f->bytes = bytes;
+#pragma unroll
+	for (int k = 0; k < 3; k++) {
+		__u64 addr = args[k + 1];
+
+		if (!addr || !bytes)
+			continue;
+		if (bpf_probe_read_user(f->set[k], BOUNDED64(bytes, ARGTRACE_SYSCALL_FDSET_WORDS * 8),
+					(void *)addr))
+			f->err |= 1 << k;
+	}
+	if (args[4] && bpf_probe_read_user(f->ts, 16, (void *)args[4]))
+		f->err |= 8;
+	if (sig && args[5]) {
+		if (bpf_probe_read_user(f->sigmask, 16, (void *)args[5]))
+			f->err |= 16;
+		else if (f->sigmask[0] &&
+			 bpf_probe_read_user(&f->sigmask[2], 8, (void *)f->sigmask[0]))
+			f->err |= 32;
+	}
+	return sizeof(*f);
+}
+
+/* The records of a getdents buffer of `total` bytes at `addr` (each one's
+ * d_reclen at offset 16, in both struct linux_dirent and linux_dirent64),
+ * counted into a struct syscall_dirents_slot at `dst`. */
+static __noinline int count_dirents(char *dst, __u64 addr, __u64 total)
+{
+	struct syscall_dirents_slot *d = (void *)dst;
+	__u64 off = 0;
+	__u32 n = 0;
+
+	if (!dst)
+		return -1;
+	d->complete = 0;
+	for (int k = 0; k < ARGTRACE_SYSCALL_DIRENTS_MAX; k++) {
+		__u16 reclen = 0;
+
+		if (off >= total) {
+			d->complete = 1;
+			break;
+		}
+		if (bpf_probe_read_user(&reclen, 2, (void *)(addr + off + 16)))
+			break;
+		n++;
+		if (reclen < 19) {
+			/* (strace steps over a short record by its header) */
+			reclen = 19;
+		}
+		off += reclen;
+	}
+	d->count = n;
+	return sizeof(*d);
+}
+
+/* A struct msghdr at `addr` into a struct syscall_msghdr_slot at `dst`: the
+ * header, the name, the iovecs and their bytes (`total` in all at most).
+ * Returns the bytes used, or a negative error where the header could not be
+ * read. */
+static __noinline int read_msghdr(char *dst, __u64 addr, __u64 total)
+{
+	struct syscall_msghdr_slot *m = (void *)dst;
+	__u32 n;
+	int r;
+
+	if (!dst)
+		return -1;
+	if (bpf_probe_read_user(m->hdr, sizeof(m->hdr), (void *)addr))
+		return -14; /* EFAULT */
+	n = (__u32)m->hdr[1];
+	m->name_len = 0;
+	if (m->hdr[0] && n) {
+		__u64 len = BOUNDED64(n, ARGTRACE_SYSCALL_MSG_NAME);
+
+		if (!bpf_probe_read_user(m->name, len, (void *)m->hdr[0]))
+			m->name_len = len;
+	}
+	r = read_iov((char *)&m->iov, m->hdr[2], m->hdr[3], total);
+	m->iov_err = r < 0 ? r : 0;
+	return sizeof(*m);
+}
+
+/* ppoll's pollfds (`n` bytes at `addr`) and then, as a struct
+ * syscall_left_trailer, the timespec at `ts`, into `dst`. */
+static __noinline int read_poll_left(char *dst, __u64 addr, __u32 n, __u64 ts)
+{
+	struct syscall_left_trailer *t;
+	__u64 len;
+
+	if (!dst)
+		return -1;
+	len = BOUNDED64(n, ARGTRACE_SYSCALL_BUF_MAX - sizeof(*t));
+	if (len && bpf_probe_read_user(dst, len, (void *)addr))
+		return -14;
+	t = (void *)(dst + len);
+	t->ts[0] = 0;
+	t->ts[1] = 0;
+	t->err = 0;
+	t->pad = 0;
+	if (ts && bpf_probe_read_user(t->ts, 16, (void *)ts))
+		t->err = 1;
+	return len + sizeof(*t);
+}
+
 /* Reads the strings and input buffers of the call into `ps`; returns the
  * slots used. */
 static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
@@ -370,7 +505,8 @@ static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
 		    kind != SYSCALL_ARG_PATH && kind != SYSCALL_ARG_IN_FIXED &&
 		    kind != SYSCALL_ARG_IN_SIZED && kind != SYSCALL_ARG_INOUT_SIZED &&
 		    kind != SYSCALL_ARG_INOUT_FIXED && kind != SYSCALL_ARG_IN_IOV &&
-		    kind != SYSCALL_ARG_IN_STRV)
+		    kind != SYSCALL_ARG_IN_STRV && kind != SYSCALL_ARG_INOUT_FDSETS &&
+		    kind != SYSCALL_ARG_INOUT_MSGHDR && kind != SYSCALL_ARG_INOUT_POLL)
 			continue;
 		if (n >= ARGTRACE_SYSCALL_ENTRY_SLOTS)
 			break;
@@ -384,9 +520,17 @@ static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
 			read_str_slot(s, dst, str_size, string_limit, args[i]);
 		} else if (kind == SYSCALL_ARG_PATH) {
 			read_str_slot(s, dst, SLOT_SIZE, SLOT_SIZE - 2, args[i]);
-		} else if (kind == SYSCALL_ARG_IN_FIXED || kind == SYSCALL_ARG_INOUT_FIXED) {
+		} else if (kind == SYSCALL_ARG_IN_FIXED || kind == SYSCALL_ARG_INOUT_FIXED ||
+			   kind == SYSCALL_ARG_INOUT_MSGHDR) {
 			read_in_bytes(s, dst, shape->size[i], args[i]);
-		} else if (kind == SYSCALL_ARG_IN_SIZED || kind == SYSCALL_ARG_INOUT_SIZED) {
+		} else if (kind == SYSCALL_ARG_INOUT_FDSETS) {
+			r = read_fdsets(dst, args, shape->size[i]);
+			if (r < 0)
+				s->err = r;
+			else
+				s->len = r;
+		} else if (kind == SYSCALL_ARG_IN_SIZED || kind == SYSCALL_ARG_INOUT_SIZED ||
+			   kind == SYSCALL_ARG_INOUT_POLL) {
 			__u8 la = shape->len_arg[i];
 			__u64 count = la < 6 ? args[la & 7] : 0;
 
@@ -433,7 +577,9 @@ static __always_inline bool is_out_kind(__u8 kind)
 	return kind == SYSCALL_ARG_OUT_BUF || kind == SYSCALL_ARG_OUT_FIXED ||
 	       kind == SYSCALL_ARG_OUT_SIZED || kind == SYSCALL_ARG_OUT_LENPTR ||
 	       kind == SYSCALL_ARG_INOUT_SIZED || kind == SYSCALL_ARG_INOUT_FIXED ||
-	       kind == SYSCALL_ARG_OUT_IOV;
+	       kind == SYSCALL_ARG_OUT_IOV || kind == SYSCALL_ARG_OUT_DIRENTS ||
+	       kind == SYSCALL_ARG_INOUT_FDSETS || kind == SYSCALL_ARG_INOUT_MSGHDR ||
+	       kind == SYSCALL_ARG_INOUT_POLL;
 }
 
 /* The bytes the kernel filled for argument `i` at return, into slot 3 of
@@ -455,8 +601,37 @@ static __always_inline __u32 read_out_slot(struct syscall_event *e,
 		n = want > string_limit ? string_limit : want;
 		if (want > n)
 			s->cut = 1;
+	} else if (kind == SYSCALL_ARG_INOUT_FDSETS) {
+		/* Read again at return: what the kernel left (none for a
+		 * timeout: strace prints `Timeout`). */
+		if (ret <= 0)
+			return 0;
+		r = read_fdsets(dst, p->args, shape->size[i & 7]);
+		goto done;
+	} else if (kind == SYSCALL_ARG_INOUT_MSGHDR) {
+		/* recvmsg's (len_arg SYSCALL_LEN_RET): once it succeeded, the
+		 * bytes up to its result; sendmsg's: whatever the result. */
+		if (!addr || (la == SYSCALL_LEN_RET && ret < 0))
+			return 0;
+		r = read_msghdr(dst, addr, la == SYSCALL_LEN_RET ? (__u64)ret : ~0ULL);
+		goto done;
 	} else if (ret < 0 || !addr) {
 		return 0;
+	} else if (kind == SYSCALL_ARG_OUT_DIRENTS) {
+		r = count_dirents(dst, addr, ret);
+		goto done;
+	} else if (kind == SYSCALL_ARG_INOUT_POLL) {
+		if (ret == 0)
+			return 0;
+		count = la < 6 ? p->args[la & 7] & 0xffffffff : 0;
+		want = count * 8;
+		n = want > ARGTRACE_SYSCALL_BUF_MAX - sizeof(struct syscall_left_trailer) ?
+			    ARGTRACE_SYSCALL_BUF_MAX - sizeof(struct syscall_left_trailer) :
+			    want;
+		if (want > n)
+			s->cut = 1;
+		r = read_poll_left(dst, addr, n, p->args[2]);
+		goto done;
 	} else if (kind == SYSCALL_ARG_OUT_FIXED || kind == SYSCALL_ARG_INOUT_FIXED) {
 		/* A struct: whole, once the call succeeded. */
 		/* (masked, not compared: the verifier sees the bound on the
@@ -486,12 +661,7 @@ static __always_inline __u32 read_out_slot(struct syscall_event *e,
 			n = ARGTRACE_SYSCALL_BUF_MAX - 4;
 	} else if (kind == SYSCALL_ARG_OUT_IOV) {
 		r = read_iov(dst, addr, la < 6 ? p->args[la & 7] : 0, ret);
-		if (r < 0) {
-			s->err = r;
-			return 0;
-		}
-		s->len = r;
-		return r & 0xfff;
+		goto done;
 	}
 	if (n > ARGTRACE_SYSCALL_BUF_MAX)
 		n = ARGTRACE_SYSCALL_BUF_MAX;
@@ -517,6 +687,15 @@ static __always_inline __u32 read_out_slot(struct syscall_event *e,
 	}
 	s->len = n;
 	return n;
+done:
+	/* A struct of its own (iovecs, fd sets, msghdr ...): its bytes, or
+	 * the error of reading it. */
+	if (r < 0) {
+		s->err = r;
+		return 0;
+	}
+	s->len = r;
+	return r & 0xfff;
 }
 
 /* Fills the record's fixed part (all before `data`) from the pending state. */

@@ -57,6 +57,26 @@ enum argtrace_syscall_arg_kind {
 	SYSCALL_ARG_IN_STRV = 14,     /* a NULL-ended array of strings (argv, envp):
 				   * its count and its first size[i] strings, as
 				   * struct syscall_strv_slot, at entry */
+	SYSCALL_ARG_OUT_DIRENTS = 15, /* getdents' records counted at return, up to
+				       * ret bytes: struct syscall_dirents_slot */
+	SYSCALL_ARG_INOUT_FDSETS = 16, /* select's three fd sets (args 1-3, args[0]
+					* bits), its timeout (args[4], 16 bytes)
+					* and, where size[i] is 1, pselect6's
+					* sigmask pair (args[5]) and its mask, as
+					* struct syscall_fdsets_slot, at entry and
+					* again at return */
+	SYSCALL_ARG_INOUT_MSGHDR = 17, /* a struct msghdr: its header (size[i]
+					* bytes) at entry; at return struct
+					* syscall_msghdr_slot (header, name,
+					* iovecs and their bytes, up to ret in all
+					* where len_arg is SYSCALL_LEN_RET, read
+					* only when the call succeeded; else read
+					* whatever the result: sendmsg's, which
+					* the kernel does not change) */
+	SYSCALL_ARG_INOUT_POLL = 18,   /* INOUT_SIZED (ppoll's pollfds), and at
+					* return a struct syscall_left_trailer
+					* after the array: the timespec at args[2]
+					* (strace's `left`) */
 };
 
 /* len_arg of SYSCALL_ARG_OUT_SIZED: the count is the result. */
@@ -95,6 +115,47 @@ struct syscall_strv_slot {
 	/* NUL-terminated, read with min(-s + 2, STRV_STR) bytes: longer than -s
 	 * means cut */
 	char s[ARGTRACE_SYSCALL_STRV_N][ARGTRACE_SYSCALL_STRV_STR];
+};
+
+/* The bytes of a SYSCALL_ARG_OUT_DIRENTS slot. */
+struct syscall_dirents_slot {
+	__u32 count;	/* records counted */
+	__u32 complete; /* 1: they end at ret bytes; 0: more were not walked */
+};
+
+/* select's fd sets read: each at most 512 descriptors (64 bytes). */
+#define ARGTRACE_SYSCALL_FDSET_WORDS 8
+#define ARGTRACE_SYSCALL_DIRENTS_MAX 2048
+
+/* The bytes of a SYSCALL_ARG_INOUT_FDSETS slot. */
+struct syscall_fdsets_slot {
+	__u64 set[3][ARGTRACE_SYSCALL_FDSET_WORDS];
+	__u64 ts[2];	  /* args[4]: a struct timeval or timespec */
+	__u64 sigmask[3]; /* pselect6's args[5]: {sigmask, sigsetsize}, then the
+			   * mask's first 8 bytes */
+	__u32 err;	  /* bit k < 3: set k unread; bit 3: ts; bit 4: args[5];
+			   * bit 5: its mask; bit 6: nfds past 512 (none read) */
+	__u32 bytes;	  /* bytes of each set read (strace's fdsize) */
+};
+
+/* After the pollfds of a SYSCALL_ARG_INOUT_POLL slot, at return. */
+struct syscall_left_trailer {
+	__u64 ts[2];
+	__u32 err; /* the timespec could not be read */
+	__u32 pad;
+};
+
+/* msghdr's name bytes read (sizeof(struct sockaddr_storage)). */
+#define ARGTRACE_SYSCALL_MSG_NAME 128
+
+/* The bytes of a SYSCALL_ARG_INOUT_MSGHDR slot at return. */
+struct syscall_msghdr_slot {
+	__u64 hdr[7]; /* struct msghdr: name, namelen, iov, iovlen, control,
+		       * controllen, flags */
+	__u32 name_len; /* bytes of name read: min(namelen, NAME) */
+	__s32 iov_err;	/* 0, or the error of reading the iovec array */
+	char name[ARGTRACE_SYSCALL_MSG_NAME];
+	struct syscall_iov_slot iov;
 };
 
 /* What the dispatcher knows of one syscall number. */
