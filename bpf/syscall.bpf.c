@@ -271,6 +271,28 @@ static __always_inline void read_in_bytes(struct syscall_slot *s, char *dst, __u
 	}
 }
 
+/* An argument whose size its command decides (ioctl's, prctl's arg2): `size`
+ * bytes at `addr` into `dst`; where they cannot all be read, the bytes up to
+ * the end of its page (a mapping ends at a page boundary: a struct or name
+ * that ends it is whole there). Returns the bytes read, or the error. */
+static __noinline long read_sized_arg(char *dst, __u32 size, __u64 addr)
+{
+	__u64 n = BOUNDED64(size, ARGTRACE_SYSCALL_STR_MAX), left;
+
+	if (!dst || !addr || !n)
+		return -14; /* EFAULT */
+	if (!bpf_probe_read_user(dst, n, (void *)addr))
+		return n;
+	/* (4096: the smallest page of x86_64 and arm64) */
+	left = 4096 - (addr & 4095);
+	if (left >= n)
+		return -14;
+	left = BOUNDED64(left, ARGTRACE_SYSCALL_STR_MAX);
+	if (left && !bpf_probe_read_user(dst, left, (void *)addr))
+		return left;
+	return -14;
+}
+
 /* An iovec array of `count` entries at `addr` into a struct syscall_iov_slot
  * at `dst`: the first IOV_N iovecs, and each one's first bytes, `total`
  * bytes in all at most (readv: its result). Returns the bytes used, or a
@@ -356,41 +378,39 @@ static __noinline int read_strv(char *dst, __u64 addr, __u32 shown)
 	return sizeof(*v);
 }
 
-/* select's three fd sets (args[0] descriptors each, strace's fdsize bytes:
- * at most 512 descriptors), its timeout and, with `sig`, pselect6's sigmask
- * pair and the mask it points to, into a struct syscall_fdsets_slot at
- * `dst`. Returns the bytes used. */
-static __noinline int read_fdsets(char *dst, __u64 *args, __u32 sig)
+/* select's fd set `k` (0 in, 1 out, 2 except: args[k + 1], args[0]
+ * descriptors, strace's fdsize bytes, at most FD_SETSIZE) into a struct
+ * syscall_fdset_slot at `dst`; with `extra`, also its timeout and, where
+ * `extra` is 2, pselect6's sigmask pair and the mask it points to. Returns
+ * the bytes used. */
+static __noinline int read_fdset(char *dst, __u64 *args, __u32 k, __u32 extra)
 {
-	struct syscall_fdsets_slot *f = (void *)dst;
-	int nfds;
+	struct syscall_fdset_slot *f = (void *)dst;
+	__u64 addr;
 	__u32 bytes;
+	int nfds;
 
-	if (!dst || !args)
+	if (!dst || !args || k > 2)
 		return -1;
 	__builtin_memset(f, 0, sizeof(*f));
 	nfds = (int)args[0];
 	if (nfds < 0)
 		nfds = 0;
 	bytes = (((__u32)nfds + 7) / 8 + 7) & ~7U;
-	if (bytes > ARGTRACE_SYSCALL_FDSET_WORDS * 8) {
-		f->err |= 0x47;
+	if (bytes > sizeof(f->set)) {
+		f->err |= 0x41;
 		bytes = 0;
 	}
 	f->bytes = bytes;
-#pragma unroll
-	for (int k = 0; k < 3; k++) {
-		__u64 addr = args[k + 1];
-
-		if (!addr || !bytes)
-			continue;
-		if (bpf_probe_read_user(f->set[k], BOUNDED64(bytes, ARGTRACE_SYSCALL_FDSET_WORDS * 8),
-					(void *)addr))
-			f->err |= 1 << k;
-	}
+	addr = args[(k + 1) & 7];
+	if (addr && bytes &&
+	    bpf_probe_read_user(f->set, BOUNDED64(bytes, sizeof(f->set)), (void *)addr))
+		f->err |= 1;
+	if (!extra)
+		return sizeof(*f);
 	if (args[4] && bpf_probe_read_user(f->ts, 16, (void *)args[4]))
 		f->err |= 8;
-	if (sig && args[5]) {
+	if (extra == 2 && args[5]) {
 		if (bpf_probe_read_user(f->sigmask, 16, (void *)args[5]))
 			f->err |= 16;
 		else if (f->sigmask[0] &&
@@ -449,10 +469,14 @@ static __noinline int read_msghdr(char *dst, __u64 addr, __u64 total)
 	n = (__u32)m->hdr[1];
 	m->name_len = 0;
 	if (m->hdr[0] && n) {
-		__u64 len = BOUNDED64(n, ARGTRACE_SYSCALL_MSG_NAME);
+		/* (to its page's end where the whole cannot be read: recvmsg's
+		 * name is printed at the length the caller gave, if shorter) */
+		long got = read_sized_arg(m->name, n > ARGTRACE_SYSCALL_MSG_NAME ?
+							   ARGTRACE_SYSCALL_MSG_NAME : n,
+					  m->hdr[0]);
 
-		if (!bpf_probe_read_user(m->name, len, (void *)m->hdr[0]))
-			m->name_len = len;
+		if (got > 0)
+			m->name_len = got;
 	}
 	r = read_iov((char *)&m->iov, m->hdr[2], m->hdr[3], total);
 	m->iov_err = r < 0 ? r : 0;
@@ -506,7 +530,8 @@ static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
 		    kind != SYSCALL_ARG_IN_SIZED && kind != SYSCALL_ARG_INOUT_SIZED &&
 		    kind != SYSCALL_ARG_INOUT_FIXED && kind != SYSCALL_ARG_IN_IOV &&
 		    kind != SYSCALL_ARG_IN_STRV && kind != SYSCALL_ARG_INOUT_FDSETS &&
-		    kind != SYSCALL_ARG_INOUT_MSGHDR && kind != SYSCALL_ARG_INOUT_POLL)
+		    kind != SYSCALL_ARG_INOUT_MSGHDR && kind != SYSCALL_ARG_INOUT_POLL &&
+		    kind != SYSCALL_ARG_IN_FDSET)
 			continue;
 		if (n >= ARGTRACE_SYSCALL_ENTRY_SLOTS)
 			break;
@@ -520,11 +545,22 @@ static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
 			read_str_slot(s, dst, str_size, string_limit, args[i]);
 		} else if (kind == SYSCALL_ARG_PATH) {
 			read_str_slot(s, dst, SLOT_SIZE, SLOT_SIZE - 2, args[i]);
-		} else if (kind == SYSCALL_ARG_IN_FIXED || kind == SYSCALL_ARG_INOUT_FIXED ||
-			   kind == SYSCALL_ARG_INOUT_MSGHDR) {
+		} else if (kind == SYSCALL_ARG_IN_FIXED || kind == SYSCALL_ARG_INOUT_MSGHDR) {
 			read_in_bytes(s, dst, shape->size[i], args[i]);
-		} else if (kind == SYSCALL_ARG_INOUT_FDSETS) {
-			r = read_fdsets(dst, args, shape->size[i]);
+		} else if (kind == SYSCALL_ARG_INOUT_FIXED) {
+			if (args[i]) {
+				r = read_sized_arg(dst, shape->size[i], args[i]);
+				if (r < 0)
+					s->err = r;
+				else
+					s->len = r;
+			}
+		} else if (kind == SYSCALL_ARG_INOUT_FDSETS || kind == SYSCALL_ARG_IN_FDSET) {
+			/* readfds (args[1]) with the timeout, or its own set */
+			if (kind == SYSCALL_ARG_INOUT_FDSETS)
+				r = read_fdset(dst, args, 0, 1 + !!shape->size[i]);
+			else
+				r = read_fdset(dst, args, i - 1, 0);
 			if (r < 0)
 				s->err = r;
 			else
@@ -606,7 +642,18 @@ static __always_inline __u32 read_out_slot(struct syscall_event *e,
 		 * timeout: strace prints `Timeout`). */
 		if (ret <= 0)
 			return 0;
-		r = read_fdsets(dst, p->args, shape->size[i & 7]);
+		r = 0;
+#pragma unroll
+		for (int k = 0; k < 3; k++) {
+			int got = read_fdset(dst + k * sizeof(struct syscall_fdset_slot), p->args, k,
+					     k == 0);
+
+			if (got < 0) {
+				r = got;
+				break;
+			}
+			r += got;
+		}
 		goto done;
 	} else if (kind == SYSCALL_ARG_INOUT_MSGHDR) {
 		/* recvmsg's (len_arg SYSCALL_LEN_RET): once it succeeded, the
@@ -632,7 +679,10 @@ static __always_inline __u32 read_out_slot(struct syscall_event *e,
 			s->cut = 1;
 		r = read_poll_left(dst, addr, n, p->args[2]);
 		goto done;
-	} else if (kind == SYSCALL_ARG_OUT_FIXED || kind == SYSCALL_ARG_INOUT_FIXED) {
+	} else if (kind == SYSCALL_ARG_INOUT_FIXED) {
+		r = read_sized_arg(dst, shape->size[i & 7], addr);
+		goto done;
+	} else if (kind == SYSCALL_ARG_OUT_FIXED) {
 		/* A struct: whole, once the call succeeded. */
 		/* (masked, not compared: the verifier sees the bound on the
 		 * register the read gets) */

@@ -59,12 +59,12 @@ enum argtrace_syscall_arg_kind {
 				   * struct syscall_strv_slot, at entry */
 	SYSCALL_ARG_OUT_DIRENTS = 15, /* getdents' records counted at return, up to
 				       * ret bytes: struct syscall_dirents_slot */
-	SYSCALL_ARG_INOUT_FDSETS = 16, /* select's three fd sets (args 1-3, args[0]
-					* bits), its timeout (args[4], 16 bytes)
-					* and, where size[i] is 1, pselect6's
-					* sigmask pair (args[5]) and its mask, as
-					* struct syscall_fdsets_slot, at entry and
-					* again at return */
+	SYSCALL_ARG_INOUT_FDSETS = 16, /* select's readfds (args[0] bits) as
+					* struct syscall_fdset_slot with its
+					* timeout (args[4]) and, where size[i] is 1,
+					* pselect6's sigmask pair (args[5]) and its
+					* mask, at entry; at return all three sets
+					* (three such structs) */
 	SYSCALL_ARG_INOUT_MSGHDR = 17, /* a struct msghdr: its header (size[i]
 					* bytes) at entry; at return struct
 					* syscall_msghdr_slot (header, name,
@@ -77,6 +77,9 @@ enum argtrace_syscall_arg_kind {
 					* return a struct syscall_left_trailer
 					* after the array: the timespec at args[2]
 					* (strace's `left`) */
+	SYSCALL_ARG_IN_FDSET = 19,     /* select's writefds or exceptfds (the
+					* argument's set) as struct
+					* syscall_fdset_slot, at entry */
 };
 
 /* len_arg of SYSCALL_ARG_OUT_SIZED: the count is the result. */
@@ -123,19 +126,22 @@ struct syscall_dirents_slot {
 	__u32 complete; /* 1: they end at ret bytes; 0: more were not walked */
 };
 
-/* select's fd sets read: each at most 512 descriptors (64 bytes). */
-#define ARGTRACE_SYSCALL_FDSET_WORDS 8
+/* select's fd sets read: each at most 1728 descriptors (216 bytes: FD_SETSIZE
+ * and more, what an entry slot holds beside the timeout and sigmask). */
+#define ARGTRACE_SYSCALL_FDSET_WORDS 27
 #define ARGTRACE_SYSCALL_DIRENTS_MAX 2048
 
-/* The bytes of a SYSCALL_ARG_INOUT_FDSETS slot. */
-struct syscall_fdsets_slot {
-	__u64 set[3][ARGTRACE_SYSCALL_FDSET_WORDS];
+/* One of select's fd sets (a SYSCALL_ARG_INOUT_FDSETS or SYSCALL_ARG_IN_FDSET
+ * slot at entry; three of them, in the order in, out, except, in the slot at
+ * return). The first set's also holds the timeout and pselect6's sigmask. */
+struct syscall_fdset_slot {
+	__u64 set[ARGTRACE_SYSCALL_FDSET_WORDS];
+	__u32 err;	  /* bit 0: the set unread; bit 3: ts; bit 4: args[5];
+			   * bit 5: its mask; bit 6: nfds past 1728 (none read) */
+	__u32 bytes;	  /* bytes of the set read (strace's fdsize) */
 	__u64 ts[2];	  /* args[4]: a struct timeval or timespec */
 	__u64 sigmask[3]; /* pselect6's args[5]: {sigmask, sigsetsize}, then the
 			   * mask's first 8 bytes */
-	__u32 err;	  /* bit k < 3: set k unread; bit 3: ts; bit 4: args[5];
-			   * bit 5: its mask; bit 6: nfds past 512 (none read) */
-	__u32 bytes;	  /* bytes of each set read (strace's fdsize) */
 };
 
 /* After the pollfds of a SYSCALL_ARG_INOUT_POLL slot, at return. */

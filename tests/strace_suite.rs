@@ -473,22 +473,42 @@ struct SyscallOutcome {
 }
 
 /// argtrace's lines of the program (comm `comm`, first 15 bytes of its
-/// name) per thread, and its first pid: argtrace -f also traced strace.
+/// name, then its process whatever name it gives itself: prctl-name) per
+/// thread, and its first pid: argtrace -f also traced strace.
 fn argtrace_lines_of(text: &str, comm: &str, per_tid: &mut PerTid) -> Option<u32> {
     let mut first = None;
     for line in text.lines() {
-        let mut parts = line.splitn(3, ' ');
-        let (c, ids, call) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-        if c != comm {
-            continue;
-        }
+        // (a comm may be empty or hold spaces: the ids are the first `pid/tid` word)
+        let Some((c, rest)) = ids_split(line) else { panic!("no pid/tid in argtrace line: {line}") };
+        let (ids, call) = rest.split_once(' ').unwrap_or((rest, ""));
         let Some((Ok(pid), Ok(tid))) = ids.split_once('/').map(|(p, t)| (p.parse::<u32>(), t.parse::<u32>())) else {
             panic!("no pid/tid in argtrace line: {line}")
         };
+        if c != comm && first != Some(pid) {
+            continue;
+        }
         first.get_or_insert(pid);
         per_tid.entry(tid).or_default().push(call.to_string());
     }
     first
+}
+
+/// An argtrace line's comm and the rest from its `pid/tid` word on.
+fn ids_split(line: &str) -> Option<(&str, &str)> {
+    let mut at = 0;
+    for word in line.split(' ') {
+        let is_ids = word.split_once('/').is_some_and(|(p, t)| {
+            !p.is_empty()
+                && !t.is_empty()
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && t.bytes().all(|b| b.is_ascii_digit())
+        });
+        if is_ids {
+            return Some((line[..at].trim_end_matches(' '), &line[at..]));
+        }
+        at += word.len() + 1;
+    }
+    None
 }
 
 fn run_syscall_case(case: &SyscallCase, bindir: &Path, work: &Path) -> SyscallOutcome {

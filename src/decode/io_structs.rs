@@ -10,14 +10,15 @@ use super::structs::{iovec, sockaddr, u32_at, u64_at, Shown, J};
 use super::xlat_data as x;
 use super::{print_flags, print_xval, ptr};
 
-/// struct syscall_fdsets_slot: three sets of FDSET bytes, then the timeout,
-/// the sigmask pair and its mask, the error bits.
-const FDSET: usize = 64;
-const FDSETS_TS: usize = 3 * FDSET;
-const FDSETS_SIG: usize = FDSETS_TS + 16;
-const FDSETS_ERR: usize = FDSETS_SIG + 24;
-pub const FDSETS_SIZE: usize = FDSETS_ERR + 8;
-/// Its error bits: the timeout, the sigmask pair, the mask, nfds past 512.
+/// struct syscall_fdset_slot: the set's FDSET bytes, its error bits and
+/// size, then (the first set's) the timeout, the sigmask pair and its mask.
+const FDSET: usize = 216;
+const FDSET_ERR: usize = FDSET;
+const FDSET_TS: usize = FDSET + 8;
+const FDSET_SIG: usize = FDSET_TS + 16;
+pub const FDSET_SIZE: usize = FDSET_SIG + 24;
+/// Its error bits: the set, the timeout, the sigmask pair, the mask.
+const ERR_SET: u32 = 1;
 const ERR_TS: u32 = 8;
 const ERR_SIG: u32 = 16;
 const ERR_MASK: u32 = 32;
@@ -32,56 +33,58 @@ fn nfds(v: u64) -> usize {
     (v as i32).max(0) as usize
 }
 
-/// Set `k` (0 in, 1 out, 2 except) of a struct syscall_fdsets_slot: `[3 4]`;
-/// None where it was not read (strace prints the address).
-pub fn fdset(b: &[u8], k: usize, nfds_arg: u64) -> Option<Shown> {
-    if b.len() < FDSETS_SIZE || u32_at(b, FDSETS_ERR) & (1 << k) != 0 {
+/// An fd set from its struct syscall_fdset_slot: `[3 4]`; None where it
+/// was not read (strace prints the address).
+pub fn fdset(b: &[u8], nfds_arg: u64) -> Option<Shown> {
+    if b.len() < FDSET_SIZE || u32_at(b, FDSET_ERR) & ERR_SET != 0 {
         return None;
     }
-    let fds = set_bits(&b[k * FDSET..(k + 1) * FDSET], nfds(nfds_arg));
+    let fds = set_bits(&b[..FDSET], nfds(nfds_arg));
     let text = format!("[{}]", fds.iter().map(usize::to_string).collect::<Vec<_>>().join(" "));
     Some(Shown { text, json: J::Arr(fds.into_iter().map(J::num).collect()) })
 }
 
-/// A struct timeval (`usec`) or timespec: `{tv_sec=1, tv_usec=2}`.
+/// A struct timeval (`usec`) or timespec: `{tv_sec=1, tv_usec=2}`
+/// (print_timeval, print_timespec: the seconds signed, the rest unsigned).
 pub fn timeval_or_spec(b: &[u8], usec: bool) -> String {
     let unit = if usec { "tv_usec" } else { "tv_nsec" };
-    format!("{{tv_sec={}, {unit}={}}}", u64_at(b, 0) as i64, u64_at(b, 8) as i64)
+    format!("{{tv_sec={}, {unit}={}}}", u64_at(b, 0) as i64, u64_at(b, 8))
 }
 
-/// select's timeout from the slot (its args[4]), None where it could not be read.
+/// select's timeout from the first set's slot (its args[4]), None where it
+/// could not be read.
 pub fn fdsets_timeout(b: &[u8], usec: bool) -> Option<String> {
-    (b.len() >= FDSETS_SIZE && u32_at(b, FDSETS_ERR) & ERR_TS == 0)
-        .then(|| timeval_or_spec(&b[FDSETS_TS..FDSETS_TS + 16], usec))
+    (b.len() >= FDSET_SIZE && u32_at(b, FDSET_ERR) & ERR_TS == 0)
+        .then(|| timeval_or_spec(&b[FDSET_TS..FDSET_TS + 16], usec))
 }
 
-/// pselect6's sixth argument (print_kernel_sigset):
-/// `{sigmask=[HUP CHLD], sigsetsize=8}`; None where it could not be read.
+/// pselect6's sixth argument (print_kernel_sigset), from the first set's
+/// slot: `{sigmask=[HUP CHLD], sigsetsize=8}`; None where it could not be read.
 pub fn pselect_sigmask(b: &[u8], sigset: impl Fn(u64) -> String) -> Option<String> {
-    if b.len() < FDSETS_SIZE || u32_at(b, FDSETS_ERR) & ERR_SIG != 0 {
+    if b.len() < FDSET_SIZE || u32_at(b, FDSET_ERR) & ERR_SIG != 0 {
         return None;
     }
-    let (addr, size) = (u64_at(b, FDSETS_SIG), u64_at(b, FDSETS_SIG + 8));
+    let (addr, size) = (u64_at(b, FDSET_SIG), u64_at(b, FDSET_SIG + 8));
     let mask = if addr == 0 {
         "NULL".to_string()
-    } else if size != 8 || u32_at(b, FDSETS_ERR) & ERR_MASK != 0 {
+    } else if size != 8 || u32_at(b, FDSET_ERR) & ERR_MASK != 0 {
         ptr(addr)
     } else {
-        sigset(u64_at(b, FDSETS_SIG + 16))
+        sigset(u64_at(b, FDSET_SIG + 16))
     };
     Some(format!("{{sigmask={mask}, sigsetsize={size}}}"))
 }
 
 /// select's result (decode_select at exit): `1 (in [3], left {tv_sec=0,
-/// tv_usec=999})`, `0 (Timeout)`; `b` is the slot read at return.
+/// tv_usec=999})`, `0 (Timeout)`; `b` is the slot read at return (the
+/// three sets' slots one after the other).
 pub fn select_result(ret: i64, args: &[u64; 6], b: Option<&[u8]>, usec: bool) -> String {
     if ret == 0 {
         return "0 (Timeout)".into();
     }
-    let Some(b) = b.filter(|b| b.len() >= FDSETS_SIZE) else {
+    let Some(b) = b.filter(|b| b.len() >= 3 * FDSET_SIZE) else {
         return ret.to_string();
     };
-    let err = u32_at(b, FDSETS_ERR);
     let mut out = String::new();
     let mut sep = "";
     let mut ready = ret;
@@ -89,11 +92,12 @@ pub fn select_result(ret: i64, args: &[u64; 6], b: Option<&[u8]>, usec: bool) ->
         if ready <= 0 {
             break;
         }
-        if args[i + 1] == 0 || err & (1 << i) != 0 {
+        let set = &b[i * FDSET_SIZE..(i + 1) * FDSET_SIZE];
+        if args[i + 1] == 0 || u32_at(set, FDSET_ERR) & ERR_SET != 0 {
             continue;
         }
         let mut first = true;
-        for j in set_bits(&b[i * FDSET..(i + 1) * FDSET], nfds(args[0])) {
+        for j in set_bits(&set[..FDSET], nfds(args[0])) {
             if first {
                 out += &format!("{sep}{name} [{j}");
                 first = false;
@@ -111,7 +115,7 @@ pub fn select_result(ret: i64, args: &[u64; 6], b: Option<&[u8]>, usec: bool) ->
         }
     }
     if args[4] != 0 {
-        let left = if err & ERR_TS != 0 { ptr(args[4]) } else { timeval_or_spec(&b[FDSETS_TS..FDSETS_TS + 16], usec) };
+        let left = fdsets_timeout(b, usec).unwrap_or_else(|| ptr(args[4]));
         out += &format!("{sep}left {left}");
     }
     format!("{ret} ({out})")
@@ -277,31 +281,42 @@ fn cflag(v: u64) -> String {
     s + &print_flags(v & !(CBAUD | cibaud | CSIZE), &[x::TERM_CFLAGS], None)
 }
 
-/// struct termios (the kernel's: four flag words, c_line, c_cc) as strace
-/// abbreviates it (decode_termios): `{c_iflag=ICRNL|IXON, c_oflag=NL0|CR0|
-/// TAB0|BS0|VT0|FF0|OPOST|ONLCR, c_cflag=B38400|CS8|CREAD, c_lflag=ISIG|...,
-/// ...}`.
-pub fn termios(b: &[u8]) -> Option<Shown> {
-    if b.len() < 36 {
-        return None;
-    }
-    let f = |k: usize| u64::from(u32_at(b, k * 4));
-    let (i, o, c, l) = (
-        print_flags(f(0), &[x::TERM_IFLAGS], None),
-        oflag(f(1)),
-        cflag(f(2)),
-        print_flags(f(3), &[x::TERM_LFLAGS], None),
-    );
-    Some(Shown {
-        text: format!("{{c_iflag={i}, c_oflag={o}, c_cflag={c}, c_lflag={l}, ...}}"),
+/// The four flag words as strace prints them (decode_flags).
+fn term_flags(f: [u64; 4]) -> String {
+    format!(
+        "c_iflag={}, c_oflag={}, c_cflag={}, c_lflag={}",
+        print_flags(f[0], &[x::TERM_IFLAGS], None),
+        oflag(f[1]),
+        cflag(f[2]),
+        print_flags(f[3], &[x::TERM_LFLAGS], None)
+    )
+}
+
+fn term_shown(f: [u64; 4], line: u8) -> Shown {
+    Shown {
+        text: format!("{{{}, ...}}", term_flags(f)),
         json: J::Obj(vec![
-            ("c_iflag", J::num(f(0))),
-            ("c_oflag", J::num(f(1))),
-            ("c_cflag", J::num(f(2))),
-            ("c_lflag", J::num(f(3))),
-            ("c_line", J::num(b[16])),
+            ("c_iflag", J::num(f[0])),
+            ("c_oflag", J::num(f[1])),
+            ("c_cflag", J::num(f[2])),
+            ("c_lflag", J::num(f[3])),
+            ("c_line", J::num(line)),
         ]),
-    })
+    }
+}
+
+/// struct termios or termios2 (the kernel's: four 32-bit flag words, c_line,
+/// c_cc) as strace abbreviates it (decode_termios): `{c_iflag=ICRNL|IXON,
+/// c_oflag=NL0|CR0|TAB0|BS0|VT0|FF0|OPOST|ONLCR, c_cflag=B38400|CS8|CREAD,
+/// c_lflag=ISIG|..., ...}`.
+pub fn termios(b: &[u8]) -> Option<Shown> {
+    (b.len() >= 36).then(|| term_shown([0, 1, 2, 3].map(|k| u64::from(u32_at(b, k * 4))), b[16]))
+}
+
+/// struct termio (16-bit flag words; decode_termio), the same text.
+pub fn termio(b: &[u8]) -> Option<Shown> {
+    (b.len() >= 17)
+        .then(|| term_shown([0, 1, 2, 3].map(|k| u64::from(u16::from_ne_bytes([b[k * 2], b[k * 2 + 1]]))), b[8]))
 }
 
 #[cfg(test)]
@@ -310,14 +325,14 @@ mod tests {
 
     #[test]
     fn fd_sets_and_select_results_as_strace_prints_them() {
-        let mut b = vec![0u8; FDSETS_SIZE];
+        let mut b = vec![0u8; 3 * FDSET_SIZE];
         b[0] = 0b11000; // in: 3 4
-        b[FDSET] = 0b1000; // out: 3
-        b[FDSETS_TS..FDSETS_TS + 8].copy_from_slice(&1u64.to_ne_bytes());
-        b[FDSETS_TS + 8..FDSETS_TS + 16].copy_from_slice(&500u64.to_ne_bytes());
-        assert_eq!(fdset(&b, 0, 5).unwrap().text, "[3 4]");
-        assert_eq!(fdset(&b, 0, 4).unwrap().text, "[3]");
-        assert_eq!(fdset(&b, 2, 5).unwrap().text, "[]");
+        b[FDSET_SIZE] = 0b1000; // out: 3
+        b[FDSET_TS..FDSET_TS + 8].copy_from_slice(&1u64.to_ne_bytes());
+        b[FDSET_TS + 8..FDSET_TS + 16].copy_from_slice(&500u64.to_ne_bytes());
+        assert_eq!(fdset(&b, 5).unwrap().text, "[3 4]");
+        assert_eq!(fdset(&b, 4).unwrap().text, "[3]");
+        assert_eq!(fdset(&b[2 * FDSET_SIZE..], 5).unwrap().text, "[]");
         assert_eq!(fdsets_timeout(&b, true).as_deref(), Some("{tv_sec=1, tv_usec=500}"));
         let args = [5, 0x10, 0x20, 0, 0x30, 0];
         assert_eq!(select_result(3, &args, Some(&b), true), "3 (in [3 4], out [3], left {tv_sec=1, tv_usec=500})");

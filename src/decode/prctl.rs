@@ -19,12 +19,14 @@ fn name_of(v: u64) -> &'static str {
 }
 
 /// A NUL-terminated string of at most `max` bytes read in `b`
-/// (printstr_ex with QUOTE_0_TERMINATED): `...` where no NUL ends it.
-fn comm(b: &[u8], max: usize) -> String {
-    let b = &b[..b.len().min(max)];
-    match b.iter().position(|&c| c == 0) {
-        Some(end) => quoted(&b[..end], false),
-        None => quoted(b, true),
+/// (printstr_ex with QUOTE_0_TERMINATED): `...` where `max` bytes hold no
+/// NUL; None where fewer were read and none ends them (the rest of the
+/// name could not be read: strace prints the address).
+fn comm(b: &[u8], max: usize) -> Option<String> {
+    match b.iter().take(max + 1).position(|&c| c == 0) {
+        Some(end) => Some(quoted(&b[..end], false)),
+        None if b.len() >= max => Some(quoted(&b[..max], true)),
+        None => None,
     }
 }
 
@@ -38,7 +40,7 @@ pub fn arg(args: &[u64; 6], k: usize, entry: Option<&[u8]>, out: Option<&[u8]>) 
     let only_arg2 = |s: String| (k == 1).then_some(s);
     // The value the kernel wrote through arg2, or its address (umove_or_printaddr).
     let indirect = |f: &dyn Fn(&[u8]) -> String| {
-        only_arg2(out.filter(|b| b.len() >= 8).map_or_else(|| ptr(a2), |b| format!("[{}]", f(b))))
+        only_arg2(out.filter(|b| b.len() >= 4).map_or_else(|| ptr(a2), |b| format!("[{}]", f(b))))
     };
     match name {
         "PR_GET_KEEPCAPS"
@@ -57,9 +59,11 @@ pub fn arg(args: &[u64; 6], k: usize, entry: Option<&[u8]>, out: Option<&[u8]>) 
         "PR_GET_UNALIGN" => {
             indirect(&|b| print_flags(u64::from(u32_at(b, 0)), &[x::PR_UNALIGN_FLAGS], Some("PR_UNALIGN_???")))
         }
-        "PR_GET_TID_ADDRESS" => indirect(&|b| ptr(u64_at(b, 0))),
-        "PR_GET_NAME" => only_arg2(out.map_or_else(|| ptr(a2), |b| comm(b, 16))),
-        "PR_SET_NAME" => only_arg2(entry.map_or_else(|| ptr(a2), |b| comm(b, 15))),
+        "PR_GET_TID_ADDRESS" => {
+            only_arg2(out.filter(|b| b.len() >= 8).map_or_else(|| ptr(a2), |b| format!("[{}]", ptr(u64_at(b, 0)))))
+        }
+        "PR_GET_NAME" => only_arg2(out.and_then(|b| comm(b, 16)).unwrap_or_else(|| ptr(a2))),
+        "PR_SET_NAME" => only_arg2(entry.and_then(|b| comm(b, 15)).unwrap_or_else(|| ptr(a2))),
         "PR_SET_CHILD_SUBREAPER"
         | "PR_SET_ENDIAN"
         | "PR_SET_FPEMU"

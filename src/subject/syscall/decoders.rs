@@ -122,9 +122,9 @@ pub enum Arg {
     /// futex()'s fourth argument: the timeout (a struct timespec, read at
     /// entry) for the waiting operations, else as FutexArg(3).
     FutexTimeout,
-    /// select()'s fd set `k` (0 in, 1 out, 2 except; argument k + 1). All
-    /// three, the timeout and pselect6's sigmask (`true`) are read by the
-    /// first one's slot, at entry and again at return.
+    /// select()'s fd set `k` (0 in, 1 out, 2 except; argument k + 1), each
+    /// read at entry; the first one's slot also reads the timeout and
+    /// pselect6's sigmask (`true`), and all three sets again at return.
     FdSet(u8, bool),
     /// select()'s timeout: a struct timeval (`true`) or timespec.
     SelTimeout(bool),
@@ -787,6 +787,7 @@ pub const ARG_OUT_DIRENTS: u8 = 15;
 pub const ARG_INOUT_FDSETS: u8 = 16;
 pub const ARG_INOUT_MSGHDR: u8 = 17;
 pub const ARG_INOUT_POLL: u8 = 18;
+pub const ARG_IN_FDSET: u8 = 19;
 /// struct msghdr's size (the header recvmsg's msg_namelen is read from at entry).
 const MSGHDR: u16 = 56;
 /// prctl's arg2 read at entry and return: a task's name (TASK_COMM_LEN) at most.
@@ -825,6 +826,7 @@ impl ReadSpec {
                 | ARG_INOUT_FDSETS
                 | ARG_INOUT_MSGHDR
                 | ARG_INOUT_POLL
+                | ARG_IN_FDSET
         )
     }
 }
@@ -848,6 +850,7 @@ pub fn read_of(syscall: &str, i: usize) -> Option<ReadSpec> {
         Envp => spec(ARG_IN_STRV, 0, 0),
         IoctlArg => spec(ARG_INOUT_FIXED, 0, IOCTL_ARG),
         FdSet(0, sig) => spec(ARG_INOUT_FDSETS, 0, sig as u16),
+        FdSet(..) => spec(ARG_IN_FDSET, 0, 0),
         Msghdr(recv) => spec(ARG_INOUT_MSGHDR, if recv { LEN_RET } else { 0 }, MSGHDR),
         Dirents => spec(ARG_OUT_DIRENTS, 0, 0),
         CpuSetIn(k) => spec(ARG_IN_SIZED, k, 1),
@@ -917,12 +920,14 @@ pub fn shown(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> O
         PollfdsLeft(k) => {
             let b = reads.entry[i]?;
             let out = reads.out_of(i).filter(|_| ok && ret > 0).map(|b| io::split_left(b).0);
+            // (print_array: -s elements at most)
+            let b = &b[..b.len().min(reads.limit.saturating_mul(8))];
             let mut s = structs::pollfds_in(b, args[k as usize] as u32 as u64);
             s.json = structs::pollfds_json(b, args[k as usize] as u32 as u64, out);
             Some(s)
         }
         // (nfds 0: strace reads no set and prints the addresses)
-        FdSet(k, _) if args[0] as i32 > 0 => io::fdset(reads.entry[1]?, k as usize, args[0]),
+        FdSet(k, _) if args[0] as i32 > 0 => io::fdset(reads.entry[k as usize + 1]?, args[0]),
         Msghdr(false) => io::msghdr(reads.out_of(i)?, None, u64::MAX, reads.limit),
         Msghdr(true) if ok => {
             let user = reads.entry[i].filter(|b| b.len() >= 12).map(|b| structs::u32_at(b, 8) as i32);
@@ -974,6 +979,17 @@ const TCGETS: u64 = 0x5401;
 const TCSETS: u64 = 0x5402;
 const TCSETSW: u64 = 0x5403;
 const TCSETSF: u64 = 0x5404;
+const TCGETA: u64 = 0x5405;
+const TCSETA: u64 = 0x5406;
+const TCSETAW: u64 = 0x5407;
+const TCSETAF: u64 = 0x5408;
+const TIOCGLCKTRMIOS: u64 = 0x5456;
+const TIOCSLCKTRMIOS: u64 = 0x5457;
+/// _IOR/_IOW('T', 0x2a..0x2d, struct termios2): the same on x86_64 and arm64.
+const TCGETS2: u64 = 0x802c_542a;
+const TCSETS2: u64 = 0x402c_542b;
+const TCSETSW2: u64 = 0x402c_542c;
+const TCSETSF2: u64 = 0x402c_542d;
 const TIOCGWINSZ: u64 = 0x5413;
 const TIOCSWINSZ: u64 = 0x5414;
 const FIONREAD: u64 = 0x541b;
@@ -991,14 +1007,24 @@ fn ioctl_arg(cmd: u64, v: u64, reads: &Reads, i: usize, ok: bool) -> Option<Stri
         let f = |k: usize| u16::from_ne_bytes([b[k * 2], b[k * 2 + 1]]);
         format!("{{ws_row={}, ws_col={}, ws_xpixel={}, ws_ypixel={}}}", f(0), f(1), f(2), f(3))
     };
-    let out = reads.out_of(i).filter(|b| ok && b.len() >= 8);
+    let out = reads.out_of(i).filter(|b| ok && b.len() >= 4);
     Some(match cmd & 0xffff_ffff {
-        FIONBIO => reads.entry[i].map_or_else(|| decode::ptr(v), int),
+        FIONBIO => reads.entry[i].filter(|b| b.len() >= 4).map_or_else(|| decode::ptr(v), int),
         FIONREAD => out.map_or_else(|| decode::ptr(v), int),
-        TIOCGWINSZ => out.map_or_else(|| decode::ptr(v), winsize),
+        TIOCGWINSZ => out.filter(|b| b.len() >= 8).map_or_else(|| decode::ptr(v), winsize),
         TIOCSWINSZ => reads.entry[i].filter(|b| b.len() >= 8).map_or_else(|| decode::ptr(v), winsize),
-        TCGETS => out.and_then(io::termios).map_or_else(|| decode::ptr(v), |s| s.text),
-        TCSETS | TCSETSW | TCSETSF => reads.entry[i].and_then(io::termios).map_or_else(|| decode::ptr(v), |s| s.text),
+        // struct termios, termios2 (the same flags first), termio (src/term.c)
+        // (termios2: 44 bytes, read whole or not at all, as strace reads it)
+        TCGETS2 => out.filter(|b| b.len() >= 44).and_then(io::termios).map_or_else(|| decode::ptr(v), |s| s.text),
+        TCSETS2 | TCSETSW2 | TCSETSF2 => {
+            reads.entry[i].filter(|b| b.len() >= 44).and_then(io::termios).map_or_else(|| decode::ptr(v), |s| s.text)
+        }
+        TCGETS | TIOCGLCKTRMIOS => out.and_then(io::termios).map_or_else(|| decode::ptr(v), |s| s.text),
+        TCSETS | TCSETSW | TCSETSF | TIOCSLCKTRMIOS => {
+            reads.entry[i].and_then(io::termios).map_or_else(|| decode::ptr(v), |s| s.text)
+        }
+        TCGETA => out.and_then(io::termio).map_or_else(|| decode::ptr(v), |s| s.text),
+        TCSETA | TCSETAW | TCSETAF => reads.entry[i].and_then(io::termio).map_or_else(|| decode::ptr(v), |s| s.text),
         FICLONE => (v as i32).to_string(),
         _ => return None,
     })
@@ -1017,7 +1043,8 @@ pub fn text(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> Op
         Out(Struct::WaitStatus) if ret == 0 => decode::ptr(v),
         // rt_sigprocmask's sigset of a size (its fourth argument) other than
         // the kernel's 8 bytes: the address (print_sigset_addr_len_limit).
-        In(Struct::Sigset) | Out(Struct::Sigset) if args[3] != 8 => decode::ptr(v),
+        // (the size is each row's last argument: rt_sigprocmask's, ppoll's, epoll_pwait's)
+        In(Struct::Sigset) | Out(Struct::Sigset) if args[row.args.len() - 1] != 8 => decode::ptr(v),
         In(st) | Out(st) => match reads.any(i) {
             Some(b) if b.len() >= st.size() => st.text(b),
             _ => decode::ptr(v),
