@@ -20,10 +20,11 @@ fn name_of(v: u64) -> &'static str {
 
 /// A NUL-terminated string of at most `max` bytes read in `b`
 /// (printstr_ex with QUOTE_0_TERMINATED): `...` where `max` bytes hold no
-/// NUL; None where fewer were read and none ends them (the rest of the
-/// name could not be read: strace prints the address).
+/// NUL (a 15-byte name then prints cut, as strace prints it); None where
+/// fewer were read and none ends them (the rest of the name could not be
+/// read: strace prints the address).
 fn comm(b: &[u8], max: usize) -> Option<String> {
-    match b.iter().take(max + 1).position(|&c| c == 0) {
+    match b.iter().take(max).position(|&c| c == 0) {
         Some(end) => Some(quoted(&b[..end], false)),
         None if b.len() >= max => Some(quoted(&b[..max], true)),
         None => None,

@@ -572,6 +572,10 @@ impl Record for View<'_> {
         match self.e.end {
             0 => {
                 j.num("ret", self.e.ret);
+                // strace's spelling where it says more (`1 (in [3], left {...})`).
+                if let Some(r) = self.row().and_then(|r| decoders::result(r, &self.e.args, &self.reads(), self.e.ret)) {
+                    j.str("ret_str", &r);
+                }
                 if let Some(errno) = errno_of_ret(self.e.ret) {
                     j.str("error", decode::errno_name(errno).unwrap_or("E?")).num("errno", errno);
                 }
