@@ -206,22 +206,22 @@ pub fn dirents(addr: u64, b: &[u8]) -> Option<Shown> {
     })
 }
 
-/// The size of the kernel's CPU mask as strace finds it (get_cpuset_size:
-/// sched_getaffinity on itself, growing the buffer until it fits).
+/// The CPU set size strace allows (get_cpuset_size): 128 bytes, doubled
+/// while the kernel refuses a NULL mask of that size with EINVAL (its mask
+/// is longer) rather than EFAULT.
 pub fn cpuset_size() -> usize {
     static SIZE: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     *SIZE.get_or_init(|| {
         let mut size = 128usize;
-        while size <= 1 << 20 {
-            let mut buf = vec![0u8; size];
-            // SAFETY: the buffer holds `size` bytes; the kernel writes at most that.
-            let r = unsafe { libc::syscall(libc::SYS_sched_getaffinity, 0, size, buf.as_mut_ptr()) };
-            if r > 0 {
-                return r as usize;
+        while size < 1 << 24 {
+            // SAFETY: a NULL mask: the kernel only checks the size, or fails on the pointer.
+            let r = unsafe { libc::syscall(libc::SYS_sched_getaffinity, 0, size, std::ptr::null_mut::<u8>()) };
+            if r != -1 || std::io::Error::last_os_error().raw_os_error() != Some(libc::EINVAL) {
+                return size;
             }
             size *= 2;
         }
-        8
+        128
     })
 }
 
