@@ -471,9 +471,9 @@ static __noinline int read_msghdr(char *dst, __u64 addr, __u64 total)
 	if (m->hdr[0] && n) {
 		/* (to its page's end where the whole cannot be read: recvmsg's
 		 * name is printed at the length the caller gave, if shorter) */
-		long got = read_sized_arg(m->name, n > ARGTRACE_SYSCALL_MSG_NAME ?
-							   ARGTRACE_SYSCALL_MSG_NAME : n,
-					  m->hdr[0]);
+		long got = read_sized_arg(
+			m->name, n > ARGTRACE_SYSCALL_MSG_NAME ? ARGTRACE_SYSCALL_MSG_NAME : n,
+			m->hdr[0]);
 
 		if (got > 0)
 			m->name_len = got;
@@ -645,8 +645,8 @@ static __always_inline __u32 read_out_slot(struct syscall_event *e,
 		r = 0;
 #pragma unroll
 		for (int k = 0; k < 3; k++) {
-			int got = read_fdset(dst + k * sizeof(struct syscall_fdset_slot), p->args, k,
-					     k == 0);
+			int got = read_fdset(dst + k * sizeof(struct syscall_fdset_slot), p->args,
+					     k, k == 0);
 
 			if (got < 0) {
 				r = got;
@@ -672,9 +672,9 @@ static __always_inline __u32 read_out_slot(struct syscall_event *e,
 			return 0;
 		count = la < 6 ? p->args[la & 7] & 0xffffffff : 0;
 		want = count * 8;
-		n = want > ARGTRACE_SYSCALL_BUF_MAX - sizeof(struct syscall_left_trailer) ?
-			    ARGTRACE_SYSCALL_BUF_MAX - sizeof(struct syscall_left_trailer) :
-			    want;
+		n = want > ARGTRACE_SYSCALL_BUF_MAX - sizeof(struct syscall_left_trailer)
+			    ? ARGTRACE_SYSCALL_BUF_MAX - sizeof(struct syscall_left_trailer)
+			    : want;
 		if (want > n)
 			s->cut = 1;
 		r = read_poll_left(dst, addr, n, p->args[2]);

@@ -155,9 +155,8 @@ pub fn msghdr(b: &[u8], user_namelen: Option<i32>, total: u64, limit: usize) -> 
         Some(u) if namelen > u => u,
         _ => namelen,
     };
-    let (name_text, name_json) = if len < 2 || name == 0 {
-        (ptr(name), J::num(name))
-    } else if name_read < (len as usize).min(128) {
+    // (decode_sockaddr: shorter than a family, NULL, or not read whole: the address)
+    let (name_text, name_json) = if len < 2 || name == 0 || name_read < (len as usize).min(128) {
         (ptr(name), J::num(name))
     } else {
         let s = sockaddr(&b[MSG_NAME..MSG_NAME + (len as usize).min(128)]);
