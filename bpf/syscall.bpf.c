@@ -94,6 +94,16 @@ struct {
 	__type(value, struct syscall_pending_slots);
 } scratch_slots SEC(".maps");
 
+/* The call being entered, where it does not wait in task storage: a map
+ * value (its arguments are read at a variable index), copied into
+ * syscall_pending. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct syscall_pending);
+} scratch_pending SEC(".maps");
+
 /* The calling task's ABI, from its user registers: x86_64's code segment
  * (__USER32_CS for i386 code), arm64's AArch32 mode bit (PSR_MODE32_BIT). */
 /* One register of the task's user state: a direct load where the pointer
@@ -402,7 +412,7 @@ static __noinline int read_fdset(char *dst, __u64 *args, __u32 k, __u32 extra)
 		bytes = 0;
 	}
 	f->bytes = bytes;
-	addr = args[(k + 1) & 7];
+	addr = args[(k + 1) & 3];
 	if (addr && bytes &&
 	    bpf_probe_read_user(f->set, BOUNDED64(bytes, sizeof(f->set)), (void *)addr))
 		f->err |= 1;
@@ -505,8 +515,16 @@ static __noinline int read_poll_left(char *dst, __u64 addr, __u32 n, __u64 ts)
 	return len + sizeof(*t);
 }
 
-/* Reads the strings and input buffers of the call into `ps`; returns the
- * slots used. */
+/* Argument `i` of `a` (0 past the sixth). `a` is a map value's (the task's
+ * storage or a per-CPU scratch), never the stack: 5.10's verifier refuses a
+ * variable offset into the stack. */
+static __always_inline __u64 arg_at(const __u64 *a, __u8 i)
+{
+	return i < 6 ? a[i & 7] : 0;
+}
+
+/* Reads the strings and input buffers of the call into `ps`, one entry slot
+ * per argument that shape->entry_arg names; returns the slots used. */
 static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
 					     const volatile struct syscall_shape *shape,
 					     __u64 *args)
@@ -519,37 +537,33 @@ static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
 	if (buf_limit > ARGTRACE_SYSCALL_STR_MAX)
 		buf_limit = ARGTRACE_SYSCALL_STR_MAX;
 #pragma unroll
-	for (int i = 0; i < 6; i++) {
-		__u8 kind = shape->kind[i];
+	for (int k = 0; k < ARGTRACE_SYSCALL_ENTRY_SLOTS; k++) {
+		__u8 i = shape->entry_arg[k];
 		struct syscall_slot *s;
+		__u64 arg;
+		__u8 kind;
 		char *dst;
 		long r;
 
-		if (kind != SYSCALL_ARG_STR && kind != SYSCALL_ARG_IN_BUF &&
-		    kind != SYSCALL_ARG_PATH && kind != SYSCALL_ARG_IN_FIXED &&
-		    kind != SYSCALL_ARG_IN_SIZED && kind != SYSCALL_ARG_INOUT_SIZED &&
-		    kind != SYSCALL_ARG_INOUT_FIXED && kind != SYSCALL_ARG_IN_IOV &&
-		    kind != SYSCALL_ARG_IN_STRV && kind != SYSCALL_ARG_INOUT_FDSETS &&
-		    kind != SYSCALL_ARG_INOUT_MSGHDR && kind != SYSCALL_ARG_INOUT_POLL &&
-		    kind != SYSCALL_ARG_IN_FDSET)
-			continue;
-		if (n >= ARGTRACE_SYSCALL_ENTRY_SLOTS)
+		if (i >= 6)
 			break;
-		s = &ps->slot[n];
-		dst = ps->data + n * SLOT_SIZE;
+		kind = shape->kind[i];
+		arg = arg_at(args, i);
+		s = &ps->slot[k];
+		dst = ps->data + k * SLOT_SIZE;
 		s->arg = i;
 		s->len = 0;
 		s->cut = 0;
 		s->err = 0;
 		if (kind == SYSCALL_ARG_STR) {
-			read_str_slot(s, dst, str_size, string_limit, args[i]);
+			read_str_slot(s, dst, str_size, string_limit, arg);
 		} else if (kind == SYSCALL_ARG_PATH) {
-			read_str_slot(s, dst, SLOT_SIZE, SLOT_SIZE - 2, args[i]);
+			read_str_slot(s, dst, SLOT_SIZE, SLOT_SIZE - 2, arg);
 		} else if (kind == SYSCALL_ARG_IN_FIXED || kind == SYSCALL_ARG_INOUT_MSGHDR) {
-			read_in_bytes(s, dst, shape->size[i], args[i]);
+			read_in_bytes(s, dst, shape->size[i], arg);
 		} else if (kind == SYSCALL_ARG_INOUT_FIXED) {
-			if (args[i]) {
-				r = read_sized_arg(dst, shape->size[i], args[i]);
+			if (arg) {
+				r = read_sized_arg(dst, shape->size[i], arg);
 				if (r < 0)
 					s->err = r;
 				else
@@ -567,28 +581,24 @@ static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
 				s->len = r;
 		} else if (kind == SYSCALL_ARG_IN_SIZED || kind == SYSCALL_ARG_INOUT_SIZED ||
 			   kind == SYSCALL_ARG_INOUT_POLL) {
-			__u8 la = shape->len_arg[i];
-			__u64 count = la < 6 ? args[la & 7] : 0;
+			__u64 count = arg_at(args, shape->len_arg[i]);
 
 			/* (a count past 2^32 is cut at the slot anyway) */
-			read_in_bytes(s, dst, (count & 0xffffffff) * shape->size[i], args[i]);
+			read_in_bytes(s, dst, (count & 0xffffffff) * shape->size[i], arg);
 		} else if (kind == SYSCALL_ARG_IN_IOV || kind == SYSCALL_ARG_IN_STRV) {
-			__u8 la = shape->len_arg[i];
-
-			if (args[i]) {
+			if (arg) {
 				if (kind == SYSCALL_ARG_IN_IOV)
-					r = read_iov(dst, args[i], la < 6 ? args[la & 7] : 0,
+					r = read_iov(dst, arg, arg_at(args, shape->len_arg[i]),
 						     ~0ULL);
 				else
-					r = read_strv(dst, args[i], shape->size[i]);
+					r = read_strv(dst, arg, shape->size[i]);
 				if (r < 0)
 					s->err = r;
 				else
 					s->len = r;
 			}
 		} else {
-			__u8 la = shape->len_arg[i];
-			__u64 want = la < 6 ? args[la & 7] : 0;
+			__u64 want = arg_at(args, shape->len_arg[i]);
 			__u32 size = want > buf_limit ? buf_limit : want;
 
 			if (want > size)
@@ -596,14 +606,14 @@ static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
 			if (size > ARGTRACE_SYSCALL_STR_MAX)
 				size = ARGTRACE_SYSCALL_STR_MAX;
 			if (size) {
-				r = bpf_probe_read_user(dst, size, (void *)args[i]);
+				r = bpf_probe_read_user(dst, size, (void *)arg);
 				if (r < 0)
 					s->err = r;
 				else
 					s->len = size;
 			}
 		}
-		n++;
+		n = k + 1;
 	}
 	return n;
 }
@@ -886,7 +896,7 @@ static __always_inline int on_enter(void *ctx, struct pt_regs *regs, long id, __
 				    bool direct)
 {
 	__u8 abi = abi_of(regs, direct);
-	struct syscall_pending *p, fresh = {};
+	struct syscall_pending *p;
 	struct syscall_pending_slots *ps = NULL;
 	struct syscall_task *t = NULL;
 	const volatile struct syscall_shape *shape = &no_shape;
@@ -907,7 +917,10 @@ static __always_inline int on_enter(void *ctx, struct pt_regs *regs, long id, __
 		}
 		p = &t->p;
 	} else {
-		p = &fresh;
+		p = bpf_map_lookup_elem(&scratch_pending, &zero);
+		if (!p)
+			return 0;
+		p->has_slots = 0;
 	}
 	p->start_ns = bpf_ktime_get_ns();
 	p->nr = id;
@@ -944,11 +957,11 @@ static __always_inline int on_enter(void *ctx, struct pt_regs *regs, long id, __
 	}
 	if (t)
 		return 0;
-	if (bpf_map_update_elem(&syscall_pending, &tid, &fresh, BPF_ANY)) {
+	if (bpf_map_update_elem(&syscall_pending, &tid, p, BPF_ANY)) {
 		count_drop();
 		return 0;
 	}
-	if (ps && fresh.nslots) {
+	if (ps && p->nslots) {
 		if (bpf_map_update_elem(&syscall_pending_slots, &tid, ps, BPF_ANY)) {
 			/* The call is still shown, without its strings. */
 			count_drop();

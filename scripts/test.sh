@@ -8,6 +8,8 @@
 # x86_64 and arm64 kernels.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Each step says when it starts (seconds since the command began): where the run's time goes.
+step() { echo "== $* (at ${SECONDS} s)"; }
 # First the house habits (rustfmt, clippy -D warnings, clang-format), failing fast.
 scripts/habits.sh
 . scripts/deps.sh
@@ -28,13 +30,14 @@ deps_strace_source >/dev/null
 # tests/container.rs builds the image (scripts/image.sh) and runs it, a busybox workload and
 # the DaemonSet's pod form under podman.
 deps_container
-echo "== unit, CLI and live tests (this kernel: $(uname -r))"
+step "unit, CLI and live tests (this kernel: $(uname -r))"
 cargo test --workspace --locked
 cat target/strace-suite.txt
 cat target/strace-programs.txt
-echo "== arm64 cross build"
+step "arm64 cross build"
 cargo build --release --locked --target aarch64-unknown-linux-gnu
-echo "== Debian package: build, dpkg -i, binary, man page, completions, dpkg -r (amd64; arm64 built)"
+step "Debian package: build, dpkg -i, binary, man page, completions, dpkg -r (amd64; arm64 built)"
 cargo test --locked --test package
-echo "== kernel matrix (QEMU)"
+step "kernel matrix (QEMU)"
 cargo xtask vm --keep-going
+echo "== test command done in ${SECONDS} s"

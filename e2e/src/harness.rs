@@ -37,10 +37,17 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(60);
 /// Prints one framed line per case (`E2E-RESULT <case> <mode> PASS|FAIL
 /// <detail>`) and, at the end, `E2E-DONE passed=N failed=M`: the form the
 /// QEMU kernel matrix reads back over the serial console.
-#[derive(Default)]
 pub struct Report {
     passed: u32,
     failed: u32,
+    /// When the last case ended: `E2E-TIME` says how long each took (the matrix's time budget).
+    last: std::time::Instant,
+}
+
+impl Default for Report {
+    fn default() -> Self {
+        Report { passed: 0, failed: 0, last: std::time::Instant::now() }
+    }
 }
 
 impl Report {
@@ -55,6 +62,9 @@ impl Report {
                 println!("E2E-RESULT {case} {mode} FAIL {}", detail.replace('\n', " | "));
             }
         }
+        let now = std::time::Instant::now();
+        println!("E2E-TIME {case} {mode} {:.1}", now.duration_since(self.last).as_secs_f64());
+        self.last = now;
         let _ = std::io::stdout().flush();
     }
 

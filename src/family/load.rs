@@ -212,6 +212,9 @@ pub fn prepare(obj: &mut OpenObject, cfg: &Config, mode: ProbeMode) -> libbpf_rs
     for mut prog in obj.progs_mut() {
         let owned = mode.owns_section(&prog.section().to_string_lossy());
         prog.set_autoload(owned);
+        if owned && std::env::var_os("ARGTRACE_VERIFIER_STATS").is_some() {
+            prog.set_log_level(4);
+        }
     }
     for mut map in obj.maps_mut() {
         match map.name().to_str() {

@@ -104,6 +104,15 @@ fn is_string_arg(s: &SyscallInfo, i: usize) -> bool {
     s.args.as_ref().and_then(|a| a.get(i)).is_some_and(|a| a.kind == ValueKind::CharPtr) && direction_of(s, i).is_none()
 }
 
+/// The entry slots of a call (ARGTRACE_SYSCALL_ENTRY_SLOTS) and the end of shape.entry_arg.
+const ENTRY_SLOTS: usize = 3;
+const NO_ENTRY_ARG: u8 = 0xff;
+
+/// The kinds the dispatcher reads at entry into an entry slot (bpf/syscall.bpf.c read_entry_slots).
+fn reads_at_entry(kind: u8) -> bool {
+    matches!(kind, ARG_STR | ARG_IN_BUF | ARG_PATH) || decoders::ReadSpec { kind, len_arg: 0, size: 0 }.at_entry()
+}
+
 fn shape_of(s: &SyscallInfo) -> skel::types::syscall_shape {
     let mut shape = skel::types::syscall_shape::default();
     let nargs = s.args.as_ref().map_or(0, Vec::len);
@@ -141,6 +150,12 @@ fn shape_of(s: &SyscallInfo) -> skel::types::syscall_shape {
                 };
             }
         }
+    }
+    // The arguments the dispatcher reads at entry, one per entry slot, in order.
+    shape.entry_arg = [NO_ENTRY_ARG; 4];
+    let entry = (0..6u8).filter(|&i| reads_at_entry(shape.kind[usize::from(i)]));
+    for (slot, i) in entry.take(ENTRY_SLOTS).enumerate() {
+        shape.entry_arg[slot] = i;
     }
     shape.no_return = directions::NO_RETURN.contains(&s.name) as u8;
     shape.reread = !directions::REPLACES_IMAGE.contains(&s.name) as u8;
