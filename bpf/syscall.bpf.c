@@ -253,6 +253,16 @@ static __always_inline void reread_failed_strings(struct syscall_pending_slots *
 		__v > (max) ? (max) : __v;    \
 	})
 
+/* BOUNDED on a 64-bit register: a __u32 bounded in its 32-bit half may
+ * reach the helper as the 64-bit register it came from, whose upper half
+ * the verifier does not know to be zero. */
+#define BOUNDED64(v, max)                     \
+	({                                    \
+		__u64 __v = (v);              \
+		asm volatile("" : "+r"(__v)); \
+		__v > (max) ? (max) : __v;    \
+	})
+
 /* `want` bytes handed in at `addr`, at most STR_MAX (more: cut). */
 static __always_inline void read_in_bytes(struct syscall_slot *s, char *dst, __u64 want, __u64 addr)
 {
@@ -269,6 +279,28 @@ static __always_inline void read_in_bytes(struct syscall_slot *s, char *dst, __u
 		else
 			s->len = size;
 	}
+}
+
+/* An argument whose size its command decides (ioctl's, prctl's arg2): `size`
+ * bytes at `addr` into `dst`; where they cannot all be read, the bytes up to
+ * the end of its page (a mapping ends at a page boundary: a struct or name
+ * that ends it is whole there). Returns the bytes read, or the error. */
+static __noinline long read_sized_arg(char *dst, __u32 size, __u64 addr)
+{
+	__u64 n = BOUNDED64(size, ARGTRACE_SYSCALL_STR_MAX), left;
+
+	if (!dst || !addr || !n)
+		return -14; /* EFAULT */
+	if (!bpf_probe_read_user(dst, n, (void *)addr))
+		return n;
+	/* (4096: the smallest page of x86_64 and arm64) */
+	left = 4096 - (addr & 4095);
+	if (left >= n)
+		return -14;
+	left = BOUNDED64(left, ARGTRACE_SYSCALL_STR_MAX);
+	if (left && !bpf_probe_read_user(dst, left, (void *)addr))
+		return left;
+	return -14;
 }
 
 /* An iovec array of `count` entries at `addr` into a struct syscall_iov_slot
@@ -356,6 +388,133 @@ static __noinline int read_strv(char *dst, __u64 addr, __u32 shown)
 	return sizeof(*v);
 }
 
+/* select's fd set `k` (0 in, 1 out, 2 except: args[k + 1], args[0]
+ * descriptors, strace's fdsize bytes, at most FD_SETSIZE) into a struct
+ * syscall_fdset_slot at `dst`; with `extra`, also its timeout and, where
+ * `extra` is 2, pselect6's sigmask pair and the mask it points to. Returns
+ * the bytes used. */
+static __noinline int read_fdset(char *dst, __u64 *args, __u32 k, __u32 extra)
+{
+	struct syscall_fdset_slot *f = (void *)dst;
+	__u64 addr;
+	__u32 bytes;
+	int nfds;
+
+	if (!dst || !args || k > 2)
+		return -1;
+	__builtin_memset(f, 0, sizeof(*f));
+	nfds = (int)args[0];
+	if (nfds < 0)
+		nfds = 0;
+	bytes = (((__u32)nfds + 7) / 8 + 7) & ~7U;
+	if (bytes > sizeof(f->set)) {
+		f->err |= 0x41;
+		bytes = 0;
+	}
+	f->bytes = bytes;
+	addr = args[(k + 1) & 3];
+	if (addr && bytes &&
+	    bpf_probe_read_user(f->set, BOUNDED64(bytes, sizeof(f->set)), (void *)addr))
+		f->err |= 1;
+	if (!extra)
+		return sizeof(*f);
+	if (args[4] && bpf_probe_read_user(f->ts, 16, (void *)args[4]))
+		f->err |= 8;
+	if (extra == 2 && args[5]) {
+		if (bpf_probe_read_user(f->sigmask, 16, (void *)args[5]))
+			f->err |= 16;
+		else if (f->sigmask[0] &&
+			 bpf_probe_read_user(&f->sigmask[2], 8, (void *)f->sigmask[0]))
+			f->err |= 32;
+	}
+	return sizeof(*f);
+}
+
+/* The records of a getdents buffer of `total` bytes at `addr` (each one's
+ * d_reclen at offset 16, in both struct linux_dirent and linux_dirent64),
+ * counted into a struct syscall_dirents_slot at `dst`. */
+static __noinline int count_dirents(char *dst, __u64 addr, __u64 total)
+{
+	struct syscall_dirents_slot *d = (void *)dst;
+	__u64 off = 0;
+	__u32 n = 0;
+
+	if (!dst)
+		return -1;
+	d->complete = 0;
+	for (int k = 0; k < ARGTRACE_SYSCALL_DIRENTS_MAX; k++) {
+		__u16 reclen = 0;
+
+		if (off >= total) {
+			d->complete = 1;
+			break;
+		}
+		if (bpf_probe_read_user(&reclen, 2, (void *)(addr + off + 16)))
+			break;
+		n++;
+		if (reclen < 19) {
+			/* (strace steps over a short record by its header) */
+			reclen = 19;
+		}
+		off += reclen;
+	}
+	d->count = n;
+	return sizeof(*d);
+}
+
+/* A struct msghdr at `addr` into a struct syscall_msghdr_slot at `dst`: the
+ * header, the name, the iovecs and their bytes (`total` in all at most).
+ * Returns the bytes used, or a negative error where the header could not be
+ * read. */
+static __noinline int read_msghdr(char *dst, __u64 addr, __u64 total)
+{
+	struct syscall_msghdr_slot *m = (void *)dst;
+	__u32 n;
+	int r;
+
+	if (!dst)
+		return -1;
+	if (bpf_probe_read_user(m->hdr, sizeof(m->hdr), (void *)addr))
+		return -14; /* EFAULT */
+	n = (__u32)m->hdr[1];
+	m->name_len = 0;
+	if (m->hdr[0] && n) {
+		/* (to its page's end where the whole cannot be read: recvmsg's
+		 * name is printed at the length the caller gave, if shorter) */
+		long got = read_sized_arg(
+			m->name, n > ARGTRACE_SYSCALL_MSG_NAME ? ARGTRACE_SYSCALL_MSG_NAME : n,
+			m->hdr[0]);
+
+		if (got > 0)
+			m->name_len = got;
+	}
+	r = read_iov((char *)&m->iov, m->hdr[2], m->hdr[3], total);
+	m->iov_err = r < 0 ? r : 0;
+	return sizeof(*m);
+}
+
+/* ppoll's pollfds (`n` bytes at `addr`) and then, as a struct
+ * syscall_left_trailer, the timespec at `ts`, into `dst`. */
+static __noinline int read_poll_left(char *dst, __u64 addr, __u32 n, __u64 ts)
+{
+	struct syscall_left_trailer *t;
+	__u64 len;
+
+	if (!dst)
+		return -1;
+	len = BOUNDED64(n, ARGTRACE_SYSCALL_BUF_MAX - sizeof(*t));
+	if (len && bpf_probe_read_user(dst, len, (void *)addr))
+		return -14;
+	t = (void *)(dst + len);
+	t->ts[0] = 0;
+	t->ts[1] = 0;
+	t->err = 0;
+	t->pad = 0;
+	if (ts && bpf_probe_read_user(t->ts, 16, (void *)ts))
+		t->err = 1;
+	return len + sizeof(*t);
+}
+
 /* Argument `i` of `a` (0 past the sixth). `a` is a map value's (the task's
  * storage or a per-CPU scratch), never the stack: 5.10's verifier refuses a
  * variable offset into the stack. */
@@ -400,9 +559,28 @@ static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
 			read_str_slot(s, dst, str_size, string_limit, arg);
 		} else if (kind == SYSCALL_ARG_PATH) {
 			read_str_slot(s, dst, SLOT_SIZE, SLOT_SIZE - 2, arg);
-		} else if (kind == SYSCALL_ARG_IN_FIXED || kind == SYSCALL_ARG_INOUT_FIXED) {
+		} else if (kind == SYSCALL_ARG_IN_FIXED || kind == SYSCALL_ARG_INOUT_MSGHDR) {
 			read_in_bytes(s, dst, shape->size[i], arg);
-		} else if (kind == SYSCALL_ARG_IN_SIZED || kind == SYSCALL_ARG_INOUT_SIZED) {
+		} else if (kind == SYSCALL_ARG_INOUT_FIXED) {
+			if (arg) {
+				r = read_sized_arg(dst, shape->size[i], arg);
+				if (r < 0)
+					s->err = r;
+				else
+					s->len = r;
+			}
+		} else if (kind == SYSCALL_ARG_INOUT_FDSETS || kind == SYSCALL_ARG_IN_FDSET) {
+			/* readfds (args[1]) with the timeout, or its own set */
+			if (kind == SYSCALL_ARG_INOUT_FDSETS)
+				r = read_fdset(dst, args, 0, 1 + !!shape->size[i]);
+			else
+				r = read_fdset(dst, args, i - 1, 0);
+			if (r < 0)
+				s->err = r;
+			else
+				s->len = r;
+		} else if (kind == SYSCALL_ARG_IN_SIZED || kind == SYSCALL_ARG_INOUT_SIZED ||
+			   kind == SYSCALL_ARG_INOUT_POLL) {
 			__u64 count = arg_at(args, shape->len_arg[i]);
 
 			/* (a count past 2^32 is cut at the slot anyway) */
@@ -445,7 +623,9 @@ static __always_inline bool is_out_kind(__u8 kind)
 	return kind == SYSCALL_ARG_OUT_BUF || kind == SYSCALL_ARG_OUT_FIXED ||
 	       kind == SYSCALL_ARG_OUT_SIZED || kind == SYSCALL_ARG_OUT_LENPTR ||
 	       kind == SYSCALL_ARG_INOUT_SIZED || kind == SYSCALL_ARG_INOUT_FIXED ||
-	       kind == SYSCALL_ARG_OUT_IOV;
+	       kind == SYSCALL_ARG_OUT_IOV || kind == SYSCALL_ARG_OUT_DIRENTS ||
+	       kind == SYSCALL_ARG_INOUT_FDSETS || kind == SYSCALL_ARG_INOUT_MSGHDR ||
+	       kind == SYSCALL_ARG_INOUT_POLL;
 }
 
 /* The bytes the kernel filled for argument `i` at return, into slot 3 of
@@ -467,9 +647,52 @@ static __always_inline __u32 read_out_slot(struct syscall_event *e,
 		n = want > string_limit ? string_limit : want;
 		if (want > n)
 			s->cut = 1;
+	} else if (kind == SYSCALL_ARG_INOUT_FDSETS) {
+		/* Read again at return: what the kernel left (none for a
+		 * timeout: strace prints `Timeout`). */
+		if (ret <= 0)
+			return 0;
+		r = 0;
+#pragma unroll
+		for (int k = 0; k < 3; k++) {
+			int got = read_fdset(dst + k * sizeof(struct syscall_fdset_slot), p->args,
+					     k, k == 0);
+
+			if (got < 0) {
+				r = got;
+				break;
+			}
+			r += got;
+		}
+		goto done;
+	} else if (kind == SYSCALL_ARG_INOUT_MSGHDR) {
+		/* recvmsg's (len_arg SYSCALL_LEN_RET): once it succeeded, the
+		 * bytes up to its result; sendmsg's: whatever the result. */
+		if (!addr || (la == SYSCALL_LEN_RET && ret < 0))
+			return 0;
+		r = read_msghdr(dst, addr, la == SYSCALL_LEN_RET ? (__u64)ret : ~0ULL);
+		goto done;
 	} else if (ret < 0 || !addr) {
 		return 0;
-	} else if (kind == SYSCALL_ARG_OUT_FIXED || kind == SYSCALL_ARG_INOUT_FIXED) {
+	} else if (kind == SYSCALL_ARG_OUT_DIRENTS) {
+		r = count_dirents(dst, addr, ret);
+		goto done;
+	} else if (kind == SYSCALL_ARG_INOUT_POLL) {
+		if (ret == 0)
+			return 0;
+		count = la < 6 ? p->args[la & 7] & 0xffffffff : 0;
+		want = count * 8;
+		n = want > ARGTRACE_SYSCALL_BUF_MAX - sizeof(struct syscall_left_trailer)
+			    ? ARGTRACE_SYSCALL_BUF_MAX - sizeof(struct syscall_left_trailer)
+			    : want;
+		if (want > n)
+			s->cut = 1;
+		r = read_poll_left(dst, addr, n, p->args[2]);
+		goto done;
+	} else if (kind == SYSCALL_ARG_INOUT_FIXED) {
+		r = read_sized_arg(dst, shape->size[i & 7], addr);
+		goto done;
+	} else if (kind == SYSCALL_ARG_OUT_FIXED) {
 		/* A struct: whole, once the call succeeded. */
 		/* (masked, not compared: the verifier sees the bound on the
 		 * register the read gets) */
@@ -498,12 +721,7 @@ static __always_inline __u32 read_out_slot(struct syscall_event *e,
 			n = ARGTRACE_SYSCALL_BUF_MAX - 4;
 	} else if (kind == SYSCALL_ARG_OUT_IOV) {
 		r = read_iov(dst, addr, la < 6 ? p->args[la & 7] : 0, ret);
-		if (r < 0) {
-			s->err = r;
-			return 0;
-		}
-		s->len = r;
-		return r & 0xfff;
+		goto done;
 	}
 	if (n > ARGTRACE_SYSCALL_BUF_MAX)
 		n = ARGTRACE_SYSCALL_BUF_MAX;
@@ -529,6 +747,15 @@ static __always_inline __u32 read_out_slot(struct syscall_event *e,
 	}
 	s->len = n;
 	return n;
+done:
+	/* A struct of its own (iovecs, fd sets, msghdr ...): its bytes, or
+	 * the error of reading it. */
+	if (r < 0) {
+		s->err = r;
+		return 0;
+	}
+	s->len = r;
+	return r & 0xfff;
 }
 
 /* Fills the record's fixed part (all before `data`) from the pending state. */

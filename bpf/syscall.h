@@ -24,39 +24,62 @@ enum argtrace_syscall_limits {
 /* How an argument is read beyond its value (the shape table; filled by user
  * space from src/subject/syscall/directions.rs). */
 enum argtrace_syscall_arg_kind {
-	SYSCALL_ARG_VALUE = 0,	      /* the value alone */
-	SYSCALL_ARG_STR = 1,	      /* a NUL-terminated string, read at entry */
-	SYSCALL_ARG_IN_BUF = 2,	      /* bytes the caller hands in, read at entry:
+	SYSCALL_ARG_VALUE = 0,	       /* the value alone */
+	SYSCALL_ARG_STR = 1,	       /* a NUL-terminated string, read at entry */
+	SYSCALL_ARG_IN_BUF = 2,	       /* bytes the caller hands in, read at entry:
 				 * min(arg[len_arg], limit) */
-	SYSCALL_ARG_OUT_BUF = 3,      /* bytes the kernel fills, read at return:
+	SYSCALL_ARG_OUT_BUF = 3,       /* bytes the kernel fills, read at return:
 				  * min(ret, limit) */
-	SYSCALL_ARG_PATH = 4,	      /* a path: a string read at entry whole up to
+	SYSCALL_ARG_PATH = 4,	       /* a path: a string read at entry whole up to
 				  * the slot (strace prints paths whole, not cut
 				  * at -s) */
-	SYSCALL_ARG_IN_FIXED = 5,     /* a struct handed in, size[i] bytes at entry */
-	SYSCALL_ARG_OUT_FIXED = 6,    /* a struct the kernel fills, size[i] bytes at
+	SYSCALL_ARG_IN_FIXED = 5,      /* a struct handed in, size[i] bytes at entry */
+	SYSCALL_ARG_OUT_FIXED = 6,     /* a struct the kernel fills, size[i] bytes at
 				    * return when the call succeeded */
-	SYSCALL_ARG_IN_SIZED = 7,     /* handed in at entry: args[len_arg] * size[i]
+	SYSCALL_ARG_IN_SIZED = 7,      /* handed in at entry: args[len_arg] * size[i]
 				    * bytes, at most a slot (sockaddr, pollfd) */
-	SYSCALL_ARG_OUT_SIZED = 8,    /* filled, at return when the call succeeded:
+	SYSCALL_ARG_OUT_SIZED = 8,     /* filled, at return when the call succeeded:
 				    * count * size[i] bytes, count = ret where
 				    * len_arg is SYSCALL_LEN_RET, else args[len_arg]
 				    * (epoll_wait's events) */
-	SYSCALL_ARG_OUT_LENPTR = 9,   /* filled, at return when the call succeeded:
+	SYSCALL_ARG_OUT_LENPTR = 9,    /* filled, at return when the call succeeded:
 				     * the __u32 at args[len_arg] first (4 bytes),
 				     * then min(it, size[i]) bytes (accept's sockaddr,
 				     * getsockopt's value) */
-	SYSCALL_ARG_INOUT_SIZED = 10, /* IN_SIZED at entry and OUT_SIZED at
+	SYSCALL_ARG_INOUT_SIZED = 10,  /* IN_SIZED at entry and OUT_SIZED at
 				       * return (poll's pollfd array) */
-	SYSCALL_ARG_INOUT_FIXED = 11, /* IN_FIXED at entry and OUT_FIXED at
+	SYSCALL_ARG_INOUT_FIXED = 11,  /* IN_FIXED at entry and OUT_FIXED at
 				       * return (ioctl's argument) */
-	SYSCALL_ARG_IN_IOV = 12,      /* an iovec array (args[len_arg] entries), as
+	SYSCALL_ARG_IN_IOV = 12,       /* an iovec array (args[len_arg] entries), as
 				   * struct syscall_iov_slot, at entry (writev) */
-	SYSCALL_ARG_OUT_IOV = 13,     /* the same at return, the buffers' bytes up to
+	SYSCALL_ARG_OUT_IOV = 13,      /* the same at return, the buffers' bytes up to
 				   * ret in all (readv) */
-	SYSCALL_ARG_IN_STRV = 14,     /* a NULL-ended array of strings (argv, envp):
+	SYSCALL_ARG_IN_STRV = 14,      /* a NULL-ended array of strings (argv, envp):
 				   * its count and its first size[i] strings, as
 				   * struct syscall_strv_slot, at entry */
+	SYSCALL_ARG_OUT_DIRENTS = 15,  /* getdents' records counted at return, up to
+				       * ret bytes: struct syscall_dirents_slot */
+	SYSCALL_ARG_INOUT_FDSETS = 16, /* select's readfds (args[0] bits) as
+					* struct syscall_fdset_slot with its
+					* timeout (args[4]) and, where size[i] is 1,
+					* pselect6's sigmask pair (args[5]) and its
+					* mask, at entry; at return all three sets
+					* (three such structs) */
+	SYSCALL_ARG_INOUT_MSGHDR = 17, /* a struct msghdr: its header (size[i]
+					* bytes) at entry; at return struct
+					* syscall_msghdr_slot (header, name,
+					* iovecs and their bytes, up to ret in all
+					* where len_arg is SYSCALL_LEN_RET, read
+					* only when the call succeeded; else read
+					* whatever the result: sendmsg's, which
+					* the kernel does not change) */
+	SYSCALL_ARG_INOUT_POLL = 18,   /* INOUT_SIZED (ppoll's pollfds), and at
+					* return a struct syscall_left_trailer
+					* after the array: the timespec at args[2]
+					* (strace's `left`) */
+	SYSCALL_ARG_IN_FDSET = 19,     /* select's writefds or exceptfds (the
+					* argument's set) as struct
+					* syscall_fdset_slot, at entry */
 };
 
 /* len_arg of SYSCALL_ARG_OUT_SIZED: the count is the result. */
@@ -95,6 +118,50 @@ struct syscall_strv_slot {
 	/* NUL-terminated, read with min(-s + 2, STRV_STR) bytes: longer than -s
 	 * means cut */
 	char s[ARGTRACE_SYSCALL_STRV_N][ARGTRACE_SYSCALL_STRV_STR];
+};
+
+/* The bytes of a SYSCALL_ARG_OUT_DIRENTS slot. */
+struct syscall_dirents_slot {
+	__u32 count;	/* records counted */
+	__u32 complete; /* 1: they end at ret bytes; 0: more were not walked */
+};
+
+/* select's fd sets read: each at most 1728 descriptors (216 bytes: FD_SETSIZE
+ * and more, what an entry slot holds beside the timeout and sigmask). */
+#define ARGTRACE_SYSCALL_FDSET_WORDS 27
+#define ARGTRACE_SYSCALL_DIRENTS_MAX 2048
+
+/* One of select's fd sets (a SYSCALL_ARG_INOUT_FDSETS or SYSCALL_ARG_IN_FDSET
+ * slot at entry; three of them, in the order in, out, except, in the slot at
+ * return). The first set's also holds the timeout and pselect6's sigmask. */
+struct syscall_fdset_slot {
+	__u64 set[ARGTRACE_SYSCALL_FDSET_WORDS];
+	__u32 err;	  /* bit 0: the set unread; bit 3: ts; bit 4: args[5];
+			   * bit 5: its mask; bit 6: nfds past 1728 (none read) */
+	__u32 bytes;	  /* bytes of the set read (strace's fdsize) */
+	__u64 ts[2];	  /* args[4]: a struct timeval or timespec */
+	__u64 sigmask[3]; /* pselect6's args[5]: {sigmask, sigsetsize}, then the
+			   * mask's first 8 bytes */
+};
+
+/* After the pollfds of a SYSCALL_ARG_INOUT_POLL slot, at return. */
+struct syscall_left_trailer {
+	__u64 ts[2];
+	__u32 err; /* the timespec could not be read */
+	__u32 pad;
+};
+
+/* msghdr's name bytes read (sizeof(struct sockaddr_storage)). */
+#define ARGTRACE_SYSCALL_MSG_NAME 128
+
+/* The bytes of a SYSCALL_ARG_INOUT_MSGHDR slot at return. */
+struct syscall_msghdr_slot {
+	__u64 hdr[7];	/* struct msghdr: name, namelen, iov, iovlen, control,
+		       * controllen, flags */
+	__u32 name_len; /* bytes of name read: min(namelen, NAME) */
+	__s32 iov_err;	/* 0, or the error of reading the iovec array */
+	char name[ARGTRACE_SYSCALL_MSG_NAME];
+	struct syscall_iov_slot iov;
 };
 
 /* What the dispatcher knows of one syscall number. */

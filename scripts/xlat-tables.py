@@ -30,6 +30,9 @@ sock_ip_options sock_ipv6_options sock_tcp_options shutdown_modes msg_flags
 sigact_flags sigprocmaskcmds sigaltstack_flags futexops futexwakeops
 futexwakecmps clocknames getrandom_flags splice_flags
 sigev_value timerfdflags efd_flags clockflags
+term_iflags term_oflags term_oflags_nldly term_oflags_crdly term_oflags_tabdly term_oflags_bsdly
+term_oflags_vtdly term_oflags_ffdly term_cflags term_cflags_csize term_lflags baud_options
+cap pr_dumpable pr_tsc pr_unalign_flags secbits pr_mce_kill pr_mce_kill_policy pr_cap_ambient seccomp_mode
 """.split()
 
 HEADERS = """
@@ -59,6 +62,10 @@ HEADERS = """
 #include <sys/statvfs.h>
 #include <linux/openat2.h>
 #include <linux/close_range.h>
+#include <termios.h>
+#include <linux/capability.h>
+#include <linux/securebits.h>
+#include <linux/seccomp.h>
 #if defined __x86_64__
 #include <asm/prctl.h>
 #endif

@@ -51,13 +51,15 @@ const COMPAT_CASES: [&str; 2] = ["aarch32-mmap", "aarch32-clone"];
 const COMPAT_UNSEEN: &str = if cfg!(target_arch = "x86_64") { "i386-unseen" } else { "aarch32-unseen" };
 /// argtrace syscall's cases (e2e/src/syscall.rs): the raw syscall
 /// tracepoints, once per kernel, with the mode each runs in.
-const SYSCALL_CASES: [(&str, &str); 17] = [
+const SYSCALL_CASES: [(&str, &str); 19] = [
     ("syscall", "tp_btf"),
     ("syscall", "raw_tp"),
     ("syscall-exec", "tp_btf"),
     ("syscall-exec", "raw_tp"),
     ("syscall-structs", "tp_btf"),
     ("syscall-structs", "raw_tp"),
+    ("syscall-io", "tp_btf"),
+    ("syscall-io", "raw_tp"),
     ("syscall-unfinished", "tp_btf"),
     ("syscall-unfinished", "raw_tp"),
     ("syscall-no-kernel-btf", "raw_tp"),

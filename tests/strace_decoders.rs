@@ -91,6 +91,14 @@ const CALLS: &[&str] = &[
     "statfs",
     "fstatfs",
     "openat2",
+    "select",
+    "pselect6",
+    "getdents64",
+    "sendmsg",
+    "recvmsg",
+    "sched_getaffinity",
+    "sched_setaffinity",
+    "prctl",
 ];
 
 fn per_tid(calls: Vec<(u32, String)>) -> BTreeMap<u32, Vec<String>> {

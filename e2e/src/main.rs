@@ -27,6 +27,7 @@ mod sock;
 mod suite;
 mod summary;
 mod syscall;
+mod syscall_io;
 mod syscall_structs;
 mod tcp_send;
 mod trigger;

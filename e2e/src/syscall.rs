@@ -224,6 +224,7 @@ pub fn cases(argtrace: &Path, report: &mut Report) {
         report.case("syscall", mode, case(argtrace, mode));
         report.case("syscall-exec", mode, exec_case(argtrace, mode));
         report.case("syscall-structs", mode, crate::syscall_structs::case(argtrace, mode));
+        report.case("syscall-io", mode, crate::syscall_io::case(argtrace, mode));
         report.case("syscall-unfinished", mode, unfinished_case(argtrace, mode));
     }
     report.case("syscall-no-kernel-btf", "raw_tp", no_kernel_btf_case(argtrace));

@@ -12,16 +12,16 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use crate::harness::{find_one, traced_run, Outcome};
+use crate::harness::{find_one, traced_run, Outcome, Traced};
 
 /// What the case selects: the trigger's calls, nothing else.
 const SELECTION: &str = "trace=bind,connect,getsockname,accept4,writev,readv,ppoll,epoll_ctl,epoll_pwait,statx,execve";
 
-fn expect(pid: u32, syscall: &str, args: Value, ret: Value) -> Value {
+pub(crate) fn expect(pid: u32, syscall: &str, args: Value, ret: Value) -> Value {
     json!({"expect": {"event": "syscall", "syscall": syscall, "pid": pid, "tid": pid, "args": args, "ret": ret}})
 }
 
-fn sockaddr_in(port: u16) -> libc::sockaddr_in {
+pub(crate) fn sockaddr_in(port: u16) -> libc::sockaddr_in {
     libc::sockaddr_in {
         sin_family: libc::AF_INET as u16,
         sin_port: port.to_be(),
@@ -31,7 +31,7 @@ fn sockaddr_in(port: u16) -> libc::sockaddr_in {
 }
 
 /// The local port of socket `fd` (getsockname, traced too).
-fn local_port(fd: i32) -> u16 {
+pub(crate) fn local_port(fd: i32) -> u16 {
     let mut a = sockaddr_in(0);
     let mut len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
     // SAFETY: a and len are this function's own.
@@ -39,11 +39,11 @@ fn local_port(fd: i32) -> u16 {
     u16::from_be(a.sin_port)
 }
 
-fn inet(port: u16) -> Value {
+pub(crate) fn inet(port: u16) -> Value {
     json!({"sa_family": "AF_INET", "sin_port": port, "sin_addr": "127.0.0.1"})
 }
 
-fn fail(what: &str) -> Vec<Value> {
+pub(crate) fn fail(what: &str) -> Vec<Value> {
     vec![json!({"trigger_error": format!("{what}: {}", std::io::Error::last_os_error())})]
 }
 
@@ -235,16 +235,23 @@ pub fn trigger() -> Vec<Value> {
     out
 }
 
-/// The case: every expectation found exactly once, in the mode asked.
-pub fn case(argtrace: &Path, mode: &str) -> Outcome {
-    let t = traced_run(argtrace, "syscall", &["--probe", mode, "-e", SELECTION], "syscall-structs")?;
+/// The trigger's `expect` lines, each found exactly once in the mode asked
+/// (its failure first, if it said one): how many.
+pub(crate) fn expectations_found(t: &Traced, mode: &str) -> Result<usize, String> {
     if let Some(e) = t.expectations.iter().find_map(|e| e.get("trigger_error")) {
         return Err(format!("the trigger failed: {e}"));
     }
     let mut n = 0;
     for want in t.expectations.iter().filter_map(|e| e.get("expect")) {
-        find_one(&t, want, mode)?;
+        find_one(t, want, mode)?;
         n += 1;
     }
+    Ok(n)
+}
+
+/// The case: every expectation found exactly once, in the mode asked.
+pub fn case(argtrace: &Path, mode: &str) -> Outcome {
+    let t = traced_run(argtrace, "syscall", &["--probe", mode, "-e", SELECTION], "syscall-structs")?;
+    let n = expectations_found(&t, mode)?;
     Ok(format!("{n} calls' structs matched field by field; {}", t.summary))
 }

@@ -37,6 +37,7 @@ pub fn run(case: &str) -> i32 {
         "tcp-send" => crate::tcp_send::trigger(),
         "syscall" => crate::syscall::trigger(),
         "syscall-structs" => crate::syscall_structs::trigger(),
+        "syscall-io" => crate::syscall_io::trigger(),
         other => {
             eprintln!("argtrace-e2e: unknown trigger {other}");
             return 2;

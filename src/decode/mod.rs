@@ -26,10 +26,13 @@
 //! The shared machinery and what every subject prints (errno, results,
 //! pointers) are here; the tables of one domain are in its module:
 //! process.rs (clone, signals), mem.rs (mmap, prot), net.rs (address
-//! families, sockets, packets).
+//! families, sockets, packets), prctl.rs (prctl's options); the structs
+//! the syscall subject reads whole are in structs.rs and io_structs.rs.
 
+pub mod io_structs;
 pub mod mem;
 pub mod net;
+pub mod prctl;
 pub mod process;
 pub mod structs;
 #[rustfmt::skip]

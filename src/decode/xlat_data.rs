@@ -1039,3 +1039,215 @@ pub(crate) const EFD_FLAGS: Xlat = &[(0x1, "EFD_SEMAPHORE"), (0x80000, "EFD_CLOE
 
 /// strace's src/xlat/clockflags.in.
 pub(crate) const CLOCKFLAGS: Xlat = &[(0x1, "TIMER_ABSTIME")];
+
+/// strace's src/xlat/term_iflags.in.
+pub(crate) const TERM_IFLAGS: Xlat = &[
+    (0x1, "IGNBRK"),
+    (0x2, "BRKINT"),
+    (0x4, "IGNPAR"),
+    (0x8, "PARMRK"),
+    (0x10, "INPCK"),
+    (0x20, "ISTRIP"),
+    (0x40, "INLCR"),
+    (0x80, "IGNCR"),
+    (0x100, "ICRNL"),
+    (0x200, "IUCLC"),
+    (0x400, "IXON"),
+    (0x800, "IXANY"),
+    (0x1000, "IXOFF"),
+    (0x2000, "IMAXBEL"),
+    (0x4000, "IUTF8"),
+];
+
+/// strace's src/xlat/term_oflags.in.
+/// Left out (no header or .in value): PAGEOUT, WRAP.
+pub(crate) const TERM_OFLAGS: Xlat = &[
+    (0x1, "OPOST"),
+    (0x2, "OLCUC"),
+    (0x4, "ONLCR"),
+    (0x8, "OCRNL"),
+    (0x10, "ONOCR"),
+    (0x20, "ONLRET"),
+    (0x40, "OFILL"),
+    (0x80, "OFDEL"),
+];
+
+/// strace's src/xlat/term_oflags_nldly.in.
+/// Left out (no header or .in value): NL2, NL3.
+pub(crate) const TERM_OFLAGS_NLDLY: Xlat = &[(0x0, "NL0"), (0x100, "NL1")];
+
+/// strace's src/xlat/term_oflags_crdly.in.
+pub(crate) const TERM_OFLAGS_CRDLY: Xlat = &[(0x0, "CR0"), (0x200, "CR1"), (0x400, "CR2"), (0x600, "CR3")];
+
+/// strace's src/xlat/term_oflags_tabdly.in.
+pub(crate) const TERM_OFLAGS_TABDLY: Xlat =
+    &[(0x1800, "XTABS"), (0x0, "TAB0"), (0x800, "TAB1"), (0x1000, "TAB2"), (0x1800, "TAB3")];
+
+/// strace's src/xlat/term_oflags_bsdly.in.
+pub(crate) const TERM_OFLAGS_BSDLY: Xlat = &[(0x2000, "BS1"), (0x0, "BS0")];
+
+/// strace's src/xlat/term_oflags_vtdly.in.
+pub(crate) const TERM_OFLAGS_VTDLY: Xlat = &[(0x0, "VT0"), (0x4000, "VT1")];
+
+/// strace's src/xlat/term_oflags_ffdly.in.
+pub(crate) const TERM_OFLAGS_FFDLY: Xlat = &[(0x0, "FF0"), (0x8000, "FF1")];
+
+/// strace's src/xlat/term_cflags.in.
+/// Left out (no header or .in value): CTVB.
+pub(crate) const TERM_CFLAGS: Xlat = &[
+    (0x40, "CSTOPB"),
+    (0x80, "CREAD"),
+    (0x100, "PARENB"),
+    (0x200, "PARODD"),
+    (0x400, "HUPCL"),
+    (0x800, "CLOCAL"),
+    (0x40000000, "CMSPAR"),
+    (0x80000000, "CRTSCTS"),
+];
+
+/// strace's src/xlat/term_cflags_csize.in.
+pub(crate) const TERM_CFLAGS_CSIZE: Xlat = &[(0x0, "CS5"), (0x10, "CS6"), (0x20, "CS7"), (0x30, "CS8")];
+
+/// strace's src/xlat/term_lflags.in.
+/// Left out (no header or .in value): DEFECHO.
+pub(crate) const TERM_LFLAGS: Xlat = &[
+    (0x1, "ISIG"),
+    (0x2, "ICANON"),
+    (0x4, "XCASE"),
+    (0x8, "ECHO"),
+    (0x10, "ECHOE"),
+    (0x20, "ECHOK"),
+    (0x40, "ECHONL"),
+    (0x80, "NOFLSH"),
+    (0x8000, "IEXTEN"),
+    (0x200, "ECHOCTL"),
+    (0x400, "ECHOPRT"),
+    (0x800, "ECHOKE"),
+    (0x1000, "FLUSHO"),
+    (0x4000, "PENDIN"),
+    (0x100, "TOSTOP"),
+    (0x10000, "EXTPROC"),
+];
+
+/// strace's src/xlat/baud_options.in.
+/// Left out (no header or .in value): B153600, B307200, B614400, B76800, BOTHER.
+pub(crate) const BAUD_OPTIONS: Xlat = &[
+    (0x0, "B0"),
+    (0x1, "B50"),
+    (0x2, "B75"),
+    (0x3, "B110"),
+    (0x4, "B134"),
+    (0x5, "B150"),
+    (0x6, "B200"),
+    (0x7, "B300"),
+    (0x8, "B600"),
+    (0x9, "B1200"),
+    (0xa, "B1800"),
+    (0xb, "B2400"),
+    (0xc, "B4800"),
+    (0xd, "B9600"),
+    (0xe, "B19200"),
+    (0xf, "B38400"),
+    (0x1001, "B57600"),
+    (0x1002, "B115200"),
+    (0x1003, "B230400"),
+    (0x1004, "B460800"),
+    (0x1005, "B500000"),
+    (0x1006, "B576000"),
+    (0x1007, "B921600"),
+    (0x1008, "B1000000"),
+    (0x1009, "B1152000"),
+    (0x100a, "B1500000"),
+    (0x100b, "B2000000"),
+    (0x100c, "B2500000"),
+    (0x100d, "B3000000"),
+    (0x100e, "B3500000"),
+    (0x100f, "B4000000"),
+    (0xe, "EXTA"),
+    (0xf, "EXTB"),
+];
+
+/// strace's src/xlat/cap.in (#unconditional, #value_indexed).
+pub(crate) const CAP: Xlat = &[
+    (0x0, "CAP_CHOWN"),
+    (0x1, "CAP_DAC_OVERRIDE"),
+    (0x2, "CAP_DAC_READ_SEARCH"),
+    (0x3, "CAP_FOWNER"),
+    (0x4, "CAP_FSETID"),
+    (0x5, "CAP_KILL"),
+    (0x6, "CAP_SETGID"),
+    (0x7, "CAP_SETUID"),
+    (0x8, "CAP_SETPCAP"),
+    (0x9, "CAP_LINUX_IMMUTABLE"),
+    (0xa, "CAP_NET_BIND_SERVICE"),
+    (0xb, "CAP_NET_BROADCAST"),
+    (0xc, "CAP_NET_ADMIN"),
+    (0xd, "CAP_NET_RAW"),
+    (0xe, "CAP_IPC_LOCK"),
+    (0xf, "CAP_IPC_OWNER"),
+    (0x10, "CAP_SYS_MODULE"),
+    (0x11, "CAP_SYS_RAWIO"),
+    (0x12, "CAP_SYS_CHROOT"),
+    (0x13, "CAP_SYS_PTRACE"),
+    (0x14, "CAP_SYS_PACCT"),
+    (0x15, "CAP_SYS_ADMIN"),
+    (0x16, "CAP_SYS_BOOT"),
+    (0x17, "CAP_SYS_NICE"),
+    (0x18, "CAP_SYS_RESOURCE"),
+    (0x19, "CAP_SYS_TIME"),
+    (0x1a, "CAP_SYS_TTY_CONFIG"),
+    (0x1b, "CAP_MKNOD"),
+    (0x1c, "CAP_LEASE"),
+    (0x1d, "CAP_AUDIT_WRITE"),
+    (0x1e, "CAP_AUDIT_CONTROL"),
+    (0x1f, "CAP_SETFCAP"),
+    (0x20, "CAP_MAC_OVERRIDE"),
+    (0x21, "CAP_MAC_ADMIN"),
+    (0x22, "CAP_SYSLOG"),
+    (0x23, "CAP_WAKE_ALARM"),
+    (0x24, "CAP_BLOCK_SUSPEND"),
+    (0x25, "CAP_AUDIT_READ"),
+    (0x26, "CAP_PERFMON"),
+    (0x27, "CAP_BPF"),
+    (0x28, "CAP_CHECKPOINT_RESTORE"),
+];
+
+/// strace's src/xlat/pr_dumpable.in (#value_indexed).
+pub(crate) const PR_DUMPABLE: Xlat = &[(0x0, "SUID_DUMP_DISABLE"), (0x1, "SUID_DUMP_USER"), (0x2, "SUID_DUMP_ROOT")];
+
+/// strace's src/xlat/pr_tsc.in (#value_indexed).
+pub(crate) const PR_TSC: Xlat = &[(0x1, "PR_TSC_ENABLE"), (0x2, "PR_TSC_SIGSEGV")];
+
+/// strace's src/xlat/pr_unalign_flags.in.
+pub(crate) const PR_UNALIGN_FLAGS: Xlat = &[(0x1, "PR_UNALIGN_NOPRINT"), (0x2, "PR_UNALIGN_SIGBUS")];
+
+/// strace's src/xlat/secbits.in (#unconditional).
+pub(crate) const SECBITS: Xlat = &[
+    (0x1, "SECBIT_NOROOT"),
+    (0x2, "SECBIT_NOROOT_LOCKED"),
+    (0x4, "SECBIT_NO_SETUID_FIXUP"),
+    (0x8, "SECBIT_NO_SETUID_FIXUP_LOCKED"),
+    (0x10, "SECBIT_KEEP_CAPS"),
+    (0x20, "SECBIT_KEEP_CAPS_LOCKED"),
+    (0x40, "SECBIT_NO_CAP_AMBIENT_RAISE"),
+    (0x80, "SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED"),
+];
+
+/// strace's src/xlat/pr_mce_kill.in (#value_indexed).
+pub(crate) const PR_MCE_KILL: Xlat = &[(0x0, "PR_MCE_KILL_CLEAR"), (0x1, "PR_MCE_KILL_SET")];
+
+/// strace's src/xlat/pr_mce_kill_policy.in (#unconditional, #value_indexed).
+pub(crate) const PR_MCE_KILL_POLICY: Xlat =
+    &[(0x0, "PR_MCE_KILL_LATE"), (0x1, "PR_MCE_KILL_EARLY"), (0x2, "PR_MCE_KILL_DEFAULT")];
+
+/// strace's src/xlat/pr_cap_ambient.in (#unconditional, #value_indexed).
+pub(crate) const PR_CAP_AMBIENT: Xlat = &[
+    (0x1, "PR_CAP_AMBIENT_IS_SET"),
+    (0x2, "PR_CAP_AMBIENT_RAISE"),
+    (0x3, "PR_CAP_AMBIENT_LOWER"),
+    (0x4, "PR_CAP_AMBIENT_CLEAR_ALL"),
+];
+
+/// strace's src/xlat/seccomp_mode.in (#unconditional, #value_indexed).
+pub(crate) const SECCOMP_MODE: Xlat =
+    &[(0x0, "SECCOMP_MODE_DISABLED"), (0x1, "SECCOMP_MODE_STRICT"), (0x2, "SECCOMP_MODE_FILTER")];

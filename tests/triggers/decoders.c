@@ -8,8 +8,12 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/select.h>
+#include <termios.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <stddef.h>
@@ -207,6 +211,61 @@ int main(int argc, char **argv)
 	char *eargv[] = { "/nonexistent/prog", "-l", "a \"quoted\" argument longer than 32 bytes", NULL };
 	char *eenv[] = { "A=1", "B=2", "C=3", NULL };
 	execve("/nonexistent/prog", eargv, eenv);
+	/* select, pselect6: sets in and out, the time left, a sigmask */
+	write(vp[1], "z", 1);
+	fd_set rs, wss;
+	FD_ZERO(&rs);
+	FD_ZERO(&wss);
+	FD_SET(vp[0], &rs);
+	FD_SET(vp[1], &wss);
+	struct timeval stv = { 1, 500 };
+	syscall(SYS_select, vp[1] + 1, &rs, &wss, NULL, &stv);
+	sigset_t pmask;
+	sigemptyset(&pmask);
+	sigaddset(&pmask, SIGHUP);
+	sigaddset(&pmask, SIGCHLD);
+	struct { void *ss; size_t len; } psig = { &pmask, 8 };
+	struct timespec pst = { 0, 0 };
+	FD_ZERO(&rs);
+	FD_SET(vp[1], &rs);
+	syscall(SYS_pselect6, vp[1] + 1, &rs, NULL, NULL, &pst, &psig);
+	/* getdents64: the records counted */
+	char dents[4096];
+	syscall(SYS_getdents64, d, dents, sizeof dents);
+	syscall(SYS_getdents64, d, dents, sizeof dents);
+	/* sendmsg, recvmsg: two iovecs out, one in */
+	int sp[2];
+	socketpair(AF_UNIX, SOCK_DGRAM, 0, sp);
+	struct iovec mv[2] = { { "message ", 8 }, { "in two parts", 12 } };
+	struct msghdr mh = { .msg_iov = mv, .msg_iovlen = 2 };
+	sendmsg(sp[0], &mh, MSG_DONTWAIT);
+	char mb[64];
+	struct sockaddr_un mfrom;
+	struct iovec rmv = { mb, sizeof mb };
+	struct msghdr rmh = { .msg_name = &mfrom, .msg_namelen = sizeof mfrom, .msg_iov = &rmv, .msg_iovlen = 1 };
+	recvmsg(sp[1], &rmh, 0);
+	recvmsg(sp[1], &rmh, MSG_DONTWAIT);
+	/* CPU sets */
+	cpu_set_t cpus;
+	sched_getaffinity(0, sizeof cpus, &cpus);
+	sched_setaffinity(0, sizeof cpus, &cpus);
+	/* prctl: the name kept (argtrace follows it by name), a signal, queries */
+	char comm[16];
+	prctl(PR_GET_NAME, comm);
+	prctl(PR_SET_NAME, "atdecoders");
+	prctl(PR_SET_PDEATHSIG, SIGUSR2);
+	int pds;
+	prctl(PR_GET_PDEATHSIG, &pds);
+	prctl(PR_SET_PDEATHSIG, 0);
+	prctl(PR_GET_DUMPABLE);
+	prctl(PR_CAPBSET_READ, 21);
+	prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
+	/* termios on a pty's master */
+	int ptm = posix_openpt(O_RDWR | O_NOCTTY);
+	struct termios tio;
+	ioctl(ptm, TCGETS, &tio);
+	tio.c_lflag &= ~(ECHO | ICANON);
+	ioctl(ptm, TCSETS, &tio);
 	(void)as;
 	unlinkat(d, "f2", 0);
 	close(fd);

@@ -14,6 +14,7 @@
 
 use std::fmt::Write as _;
 
+use crate::decode::io_structs as io;
 use crate::decode::structs::{self, Shown, J};
 use crate::decode::xlat_data as x;
 use crate::decode::{self, print_flags, print_xval, Xlat};
@@ -121,6 +122,29 @@ pub enum Arg {
     /// futex()'s fourth argument: the timeout (a struct timespec, read at
     /// entry) for the waiting operations, else as FutexArg(3).
     FutexTimeout,
+    /// select()'s fd set `k` (0 in, 1 out, 2 except; argument k + 1), each
+    /// read at entry; the first one's slot also reads the timeout and
+    /// pselect6's sigmask (`true`), and all three sets again at return.
+    FdSet(u8, bool),
+    /// select()'s timeout: a struct timeval (`true`) or timespec.
+    SelTimeout(bool),
+    /// pselect6()'s sixth argument: `{sigmask=[...], sigsetsize=8}`.
+    PselectSig,
+    /// sendmsg()'s (`false`) or recvmsg()'s (`true`) struct msghdr.
+    Msghdr(bool),
+    /// getdents()'s buffer: `0x... /* N entries */`.
+    Dirents,
+    /// sched_setaffinity()'s CPU set, its length in the argument at this index.
+    CpuSetIn(u8),
+    /// sched_getaffinity()'s CPU set, as many bytes as the result.
+    CpuSetOut,
+    /// ppoll()'s pollfd array, its count in the argument at this index; the
+    /// revents and the remaining time go in the result.
+    PollfdsLeft(u8),
+    /// prctl()'s option.
+    PrctlOption,
+    /// prctl()'s argument at this index, as its option wants it.
+    PrctlArg(u8),
 }
 
 /// The structs read whole (src/print_struct_stat.c, src/print_timespec.h,
@@ -433,6 +457,12 @@ pub enum Ret {
     Fcntl,
     /// poll's: `1 ([{fd=3, revents=POLLIN}])`, `0 (Timeout)`.
     Poll,
+    /// ppoll's: poll's and the time left, `1 ([...], left {tv_sec=0, ...})`.
+    PollLeft,
+    /// select's (`true`: a timeval) and pselect6's: `1 (in [3], left {...})`.
+    Select(bool),
+    /// prctl's, for the options strace names the result of.
+    Prctl,
 }
 
 /// One syscall's row: its printers, and how its result is printed.
@@ -526,8 +556,21 @@ pub const ROWS: &[Row] = &[
     row("epoll_wait", &[Fd, EpollEvents, Typed, Typed]),
     row("epoll_pwait", &[Fd, EpollEvents, Typed, Typed, In(Struct::Sigset), Typed]),
     Row { name: "poll", args: &[Pollfds(1), Typed, Typed], ret: Ret::Poll },
-    // (ppoll's remaining time at return, strace's `left {...}`, is not read)
-    Row { name: "ppoll", args: &[Pollfds(1), Typed, In(Struct::Timespec), In(Struct::Sigset), Typed], ret: Ret::Poll },
+    Row { name: "ppoll", args: &[PollfdsLeft(1), Typed, In(Struct::Timespec), In(Struct::Sigset), Typed], ret: Ret::PollLeft },
+    // src/desc.c
+    Row {
+        name: "select",
+        args: &[Typed, FdSet(0, false), FdSet(1, false), FdSet(2, false), SelTimeout(true)],
+        ret: Ret::Select(true),
+    },
+    Row {
+        name: "pselect6",
+        args: &[Typed, FdSet(0, true), FdSet(1, true), FdSet(2, true), SelTimeout(false), PselectSig],
+        ret: Ret::Select(false),
+    },
+    // src/dirent64.c, src/dirent.c (strace's abbreviation: the records counted)
+    row("getdents64", &[Fd, Dirents, Typed]),
+    row("getdents", &[Fd, Dirents, Typed]),
     // I/O vectors (src/io.c)
     row("writev", &[Fd, Iov(2), Typed]),
     row("readv", &[Fd, IovOut(2), Typed]),
@@ -573,8 +616,11 @@ pub const ROWS: &[Row] = &[
     row("getsockopt", &[Fd, SockLevel, SockOpt(1), SockoptOut(4), LenPtr(3)]),
     row("sendto", &[Fd, Typed, Typed, MSG, Sockaddr(5), Typed]),
     row("recvfrom", &[Fd, Typed, Typed, MSG, Typed, Typed]),
-    row("sendmsg", &[Fd, Typed, MSG]),
-    row("recvmsg", &[Fd, Typed, MSG]),
+    // src/msghdr.c
+    row("sendmsg", &[Fd, Msghdr(false), MSG]),
+    row("recvmsg", &[Fd, Msghdr(true), MSG]),
+    // src/prctl.c
+    Row { name: "prctl", args: &[PrctlOption, PrctlArg(1), PrctlArg(2), PrctlArg(3), PrctlArg(4)], ret: Ret::Prctl },
     // signals (src/signal.c)
     // time and misc (src/futex.c, src/time.c, src/getrandom.c, src/affinity.c)
     row("futex", &[Addr, FutexOp, FutexArg(2), FutexTimeout, FutexArg(4), FutexArg(5)]),
@@ -583,7 +629,8 @@ pub const ROWS: &[Row] = &[
     row("clock_nanosleep", &[Xval(x::CLOCKNAMES, "CLOCK_???"), Flags(x::CLOCKFLAGS, "TIMER_???"), In(Struct::Timespec), Typed]),
     row("getrandom", &[HexBuf, Typed, Flags(x::GETRANDOM_FLAGS, "GRND_???")]),
     row("set_robust_list", &[Addr, Typed]),
-    row("sched_getaffinity", &[Typed, Typed, Typed]),
+    row("sched_getaffinity", &[Typed, Typed, CpuSetOut]),
+    row("sched_setaffinity", &[Typed, Typed, CpuSetIn(1)]),
 ];
 
 /// Whether argument `i` of `syscall` is a path (strace's printpath).
@@ -739,6 +786,15 @@ pub const ARG_INOUT_FIXED: u8 = 11;
 pub const ARG_IN_IOV: u8 = 12;
 pub const ARG_OUT_IOV: u8 = 13;
 pub const ARG_IN_STRV: u8 = 14;
+pub const ARG_OUT_DIRENTS: u8 = 15;
+pub const ARG_INOUT_FDSETS: u8 = 16;
+pub const ARG_INOUT_MSGHDR: u8 = 17;
+pub const ARG_INOUT_POLL: u8 = 18;
+pub const ARG_IN_FDSET: u8 = 19;
+/// struct msghdr's size (the header recvmsg's msg_namelen is read from at entry).
+const MSGHDR: u16 = 56;
+/// prctl's arg2 read at entry and return: a task's name (TASK_COMM_LEN) at most.
+const PRCTL_ARG2: u16 = 16;
 /// bpf/syscall.h's SYSCALL_LEN_RET: the count is the result.
 const LEN_RET: u8 = 6;
 /// ioctl's argument: as much as the commands decoded here use (struct
@@ -762,7 +818,19 @@ pub struct ReadSpec {
 impl ReadSpec {
     /// Whether it is read at entry (into one of the three entry slots).
     pub fn at_entry(self) -> bool {
-        matches!(self.kind, ARG_IN_FIXED | ARG_IN_SIZED | ARG_INOUT_SIZED | ARG_INOUT_FIXED | ARG_IN_IOV | ARG_IN_STRV)
+        matches!(
+            self.kind,
+            ARG_IN_FIXED
+                | ARG_IN_SIZED
+                | ARG_INOUT_SIZED
+                | ARG_INOUT_FIXED
+                | ARG_IN_IOV
+                | ARG_IN_STRV
+                | ARG_INOUT_FDSETS
+                | ARG_INOUT_MSGHDR
+                | ARG_INOUT_POLL
+                | ARG_IN_FDSET
+        )
     }
 }
 
@@ -784,6 +852,14 @@ pub fn read_of(syscall: &str, i: usize) -> Option<ReadSpec> {
         Argv => spec(ARG_IN_STRV, 0, ARGV_SHOWN),
         Envp => spec(ARG_IN_STRV, 0, 0),
         IoctlArg => spec(ARG_INOUT_FIXED, 0, IOCTL_ARG),
+        FdSet(0, sig) => spec(ARG_INOUT_FDSETS, 0, sig as u16),
+        FdSet(..) => spec(ARG_IN_FDSET, 0, 0),
+        Msghdr(recv) => spec(ARG_INOUT_MSGHDR, if recv { LEN_RET } else { 0 }, MSGHDR),
+        Dirents => spec(ARG_OUT_DIRENTS, 0, 0),
+        CpuSetIn(k) => spec(ARG_IN_SIZED, k, 1),
+        CpuSetOut => spec(ARG_OUT_SIZED, LEN_RET, 1),
+        PollfdsLeft(k) => spec(ARG_INOUT_POLL, k, 8),
+        PrctlArg(1) => spec(ARG_INOUT_FIXED, 0, PRCTL_ARG2),
         _ => None,
     }
 }
@@ -844,6 +920,25 @@ pub fn shown(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> O
             let b = reads.entry[i]?;
             Some(Shown { text: structs::envp(v, b), json: J::Obj(vec![("count", J::num(structs::strv_count(b)))]) })
         }
+        PollfdsLeft(k) => {
+            let b = reads.entry[i]?;
+            let out = reads.out_of(i).filter(|_| ok && ret > 0).map(|b| io::split_left(b).0);
+            // (print_array: -s elements at most)
+            let b = &b[..b.len().min(reads.limit.saturating_mul(8))];
+            let mut s = structs::pollfds_in(b, args[k as usize] as u32 as u64);
+            s.json = structs::pollfds_json(b, args[k as usize] as u32 as u64, out);
+            Some(s)
+        }
+        // (nfds 0: strace reads no set and prints the addresses)
+        FdSet(k, _) if args[0] as i32 > 0 => io::fdset(reads.entry[k as usize + 1]?, args[0]),
+        Msghdr(false) => io::msghdr(reads.out_of(i)?, None, u64::MAX, reads.limit),
+        Msghdr(true) if ok => {
+            let user = reads.entry[i].filter(|b| b.len() >= 12).map(|b| structs::u32_at(b, 8) as i32);
+            io::msghdr(reads.out_of(i)?, user, ret as u64, reads.limit)
+        }
+        Dirents if ok && ret as u64 <= u64::from(args[2] as u32) => io::dirents(v, reads.out_of(i)?),
+        CpuSetIn(k) => io::cpuset(reads.entry[i]?, u64::from(args[k as usize] as u32), io::cpuset_size()),
+        CpuSetOut if ok => io::cpuset(reads.out_of(i).unwrap_or(&[]), ret as u64, io::cpuset_size()),
         _ => None,
     }
 }
@@ -884,6 +979,20 @@ fn sockopt_value(b: &[u8], len: i32, limit: usize) -> String {
 }
 
 const TCGETS: u64 = 0x5401;
+const TCSETS: u64 = 0x5402;
+const TCSETSW: u64 = 0x5403;
+const TCSETSF: u64 = 0x5404;
+const TCGETA: u64 = 0x5405;
+const TCSETA: u64 = 0x5406;
+const TCSETAW: u64 = 0x5407;
+const TCSETAF: u64 = 0x5408;
+const TIOCGLCKTRMIOS: u64 = 0x5456;
+const TIOCSLCKTRMIOS: u64 = 0x5457;
+/// _IOR/_IOW('T', 0x2a..0x2d, struct termios2): the same on x86_64 and arm64.
+const TCGETS2: u64 = 0x802c_542a;
+const TCSETS2: u64 = 0x402c_542b;
+const TCSETSW2: u64 = 0x402c_542c;
+const TCSETSF2: u64 = 0x402c_542d;
 const TIOCGWINSZ: u64 = 0x5413;
 const TIOCSWINSZ: u64 = 0x5414;
 const FIONREAD: u64 = 0x541b;
@@ -901,13 +1010,24 @@ fn ioctl_arg(cmd: u64, v: u64, reads: &Reads, i: usize, ok: bool) -> Option<Stri
         let f = |k: usize| u16::from_ne_bytes([b[k * 2], b[k * 2 + 1]]);
         format!("{{ws_row={}, ws_col={}, ws_xpixel={}, ws_ypixel={}}}", f(0), f(1), f(2), f(3))
     };
-    let out = reads.out_of(i).filter(|b| ok && b.len() >= 8);
+    let out = reads.out_of(i).filter(|b| ok && b.len() >= 4);
     Some(match cmd & 0xffff_ffff {
-        FIONBIO => reads.entry[i].map_or_else(|| decode::ptr(v), int),
+        FIONBIO => reads.entry[i].filter(|b| b.len() >= 4).map_or_else(|| decode::ptr(v), int),
         FIONREAD => out.map_or_else(|| decode::ptr(v), int),
-        TIOCGWINSZ => out.map_or_else(|| decode::ptr(v), winsize),
+        TIOCGWINSZ => out.filter(|b| b.len() >= 8).map_or_else(|| decode::ptr(v), winsize),
         TIOCSWINSZ => reads.entry[i].filter(|b| b.len() >= 8).map_or_else(|| decode::ptr(v), winsize),
-        TCGETS if !ok => decode::ptr(v),
+        // struct termios, termios2 (the same flags first), termio (src/term.c)
+        // (termios2: 44 bytes, read whole or not at all, as strace reads it)
+        TCGETS2 => out.filter(|b| b.len() >= 44).and_then(io::termios).map_or_else(|| decode::ptr(v), |s| s.text),
+        TCSETS2 | TCSETSW2 | TCSETSF2 => {
+            reads.entry[i].filter(|b| b.len() >= 44).and_then(io::termios).map_or_else(|| decode::ptr(v), |s| s.text)
+        }
+        TCGETS | TIOCGLCKTRMIOS => out.and_then(io::termios).map_or_else(|| decode::ptr(v), |s| s.text),
+        TCSETS | TCSETSW | TCSETSF | TIOCSLCKTRMIOS => {
+            reads.entry[i].and_then(io::termios).map_or_else(|| decode::ptr(v), |s| s.text)
+        }
+        TCGETA => out.and_then(io::termio).map_or_else(|| decode::ptr(v), |s| s.text),
+        TCSETA | TCSETAW | TCSETAF => reads.entry[i].and_then(io::termio).map_or_else(|| decode::ptr(v), |s| s.text),
         FICLONE => (v as i32).to_string(),
         _ => return None,
     })
@@ -926,13 +1046,26 @@ pub fn text(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> Op
         Out(Struct::WaitStatus) if ret == 0 => decode::ptr(v),
         // rt_sigprocmask's sigset of a size (its fourth argument) other than
         // the kernel's 8 bytes: the address (print_sigset_addr_len_limit).
-        In(Struct::Sigset) | Out(Struct::Sigset) if args[3] != 8 => decode::ptr(v),
+        // (the size is each row's last argument: rt_sigprocmask's, ppoll's, epoll_pwait's)
+        In(Struct::Sigset) | Out(Struct::Sigset) if args[row.args.len() - 1] != 8 => decode::ptr(v),
         In(st) | Out(st) => match reads.any(i) {
             Some(b) if b.len() >= st.size() => st.text(b),
             _ => decode::ptr(v),
         },
-        Sockaddr(_) | SockaddrOut(_) | Pollfds(_) | EpollEvents | Iov(_) | IovOut(_) | Argv | Envp => {
-            shown(row, i, args, reads, ret).map_or_else(|| decode::ptr(v), |s| s.text)
+        Sockaddr(_) | SockaddrOut(_) | Pollfds(_) | EpollEvents | Iov(_) | IovOut(_) | Argv | Envp | PollfdsLeft(_) | FdSet(..)
+        | Msghdr(false) | Dirents | CpuSetIn(_) | CpuSetOut => shown(row, i, args, reads, ret).map_or_else(|| decode::ptr(v), |s| s.text),
+        // recvmsg that failed: the msg_namelen it was given (read at entry).
+        Msghdr(true) if !ok => match reads.entry[i].filter(|b| b.len() >= 12) {
+            Some(b) => format!("{{msg_namelen={}}}", structs::u32_at(b, 8) as i32),
+            None => decode::ptr(v),
+        },
+        Msghdr(true) => shown(row, i, args, reads, ret).map_or_else(|| decode::ptr(v), |s| s.text),
+        SelTimeout(_) | PselectSig if v == 0 => "NULL".into(),
+        SelTimeout(usec) => reads.entry[1].and_then(|b| io::fdsets_timeout(b, usec)).unwrap_or_else(|| decode::ptr(v)),
+        PselectSig => reads.entry[1].and_then(|b| io::pselect_sigmask(b, sigset)).unwrap_or_else(|| decode::ptr(v)),
+        PrctlOption => decode::prctl::option(v),
+        PrctlArg(k) => {
+            return Some(decode::prctl::arg(args, k as usize, reads.entry[1], reads.out_of(1).filter(|_| ok)));
         }
         LenPtr(k) => {
             let addr = args[k as usize];
@@ -995,6 +1128,22 @@ pub fn text(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> Op
     Some(Some(s))
 }
 
+/// ppoll's result (decode_poll_exiting): the pollfds with revents, then the
+/// time left where its timeout was given: `1 ([{fd=3, revents=POLLIN}],
+/// left {tv_sec=0, tv_nsec=999})`, `0 (Timeout)`.
+fn ppoll_result(args: &[u64; 6], reads: &Reads, ret: i64) -> String {
+    let (fds, left) = io::split_left(reads.out_of(0).unwrap_or(&[]));
+    let base = structs::poll_result(ret, fds);
+    if ret == 0 || args[2] == 0 || reads.out_of(0).is_none() {
+        return base;
+    }
+    let left = left.unwrap_or_else(|| decode::ptr(args[2]));
+    match base.strip_suffix(')') {
+        Some(b) => format!("{b}, left {left})"),
+        None => format!("{base} (left {left})"),
+    }
+}
+
 /// ioctl()'s command as strace names it (src/ioctl.c): every name of its
 /// table for the code (` or ` between), else `_IOC(dir, type, nr, size)`.
 pub fn ioctl_cmd(v: u64) -> String {
@@ -1025,6 +1174,9 @@ pub fn result(row: &Row, args: &[u64; 6], reads: &Reads, ret: i64) -> Option<Str
         Ret::Plain => None,
         Ret::Octal => Some(octal(ret as u64)),
         Ret::Poll => Some(structs::poll_result(ret, reads.out_of(0).unwrap_or(&[]))),
+        Ret::PollLeft => Some(ppoll_result(args, reads, ret)),
+        Ret::Select(usec) => Some(io::select_result(ret, args, reads.out_of(1), usec)),
+        Ret::Prctl => decode::prctl::result(args, ret),
         Ret::Fcntl => {
             let cmd = print_xval(args[1] & 0xffff_ffff, x::FCNTLCMDS, "");
             match cmd.as_str() {

@@ -110,11 +110,7 @@ const NO_ENTRY_ARG: u8 = 0xff;
 
 /// The kinds the dispatcher reads at entry into an entry slot (bpf/syscall.bpf.c read_entry_slots).
 fn reads_at_entry(kind: u8) -> bool {
-    use decoders::{ARG_INOUT_FIXED, ARG_INOUT_SIZED, ARG_IN_FIXED, ARG_IN_IOV, ARG_IN_SIZED, ARG_IN_STRV};
-    matches!(
-        kind,
-        ARG_STR | ARG_IN_BUF | ARG_PATH | ARG_IN_FIXED | ARG_IN_SIZED | ARG_INOUT_SIZED | ARG_INOUT_FIXED | ARG_IN_IOV | ARG_IN_STRV
-    )
+    matches!(kind, ARG_STR | ARG_IN_BUF | ARG_PATH) || decoders::ReadSpec { kind, len_arg: 0, size: 0 }.at_entry()
 }
 
 fn shape_of(s: &SyscallInfo) -> skel::types::syscall_shape {
@@ -624,6 +620,10 @@ impl Record for View<'_> {
         match self.e.end {
             0 => {
                 j.num("ret", self.e.ret);
+                // strace's spelling where it says more (`1 (in [3], left {...})`).
+                if let Some(r) = self.row().and_then(|r| decoders::result(r, &self.e.args, &self.reads(), self.e.ret)) {
+                    j.str("ret_str", &r);
+                }
                 if let Some(errno) = errno_of_ret(self.e.ret) {
                     j.str("error", decode::errno_name(errno).unwrap_or("E?")).num("errno", errno);
                 }
