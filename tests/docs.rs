@@ -250,3 +250,37 @@ fn the_checks_catch_what_they_are_for() {
     let fine = format!("{}\n```\n{}```\n", "word\n".repeat(12), "code\n".repeat(20));
     assert!(long_paragraphs(&fine, 12).is_empty());
 }
+
+/// `argtrace SUBJECT --help` ends with two or three examples, as bcc's tools
+/// do, and the man page's EXAMPLES section, the complete reference, has each
+/// of them.
+#[test]
+fn every_subjects_help_ends_with_examples_the_man_page_has() {
+    let man = std::fs::read_to_string(root().join("man/argtrace.1")).unwrap();
+    let section = man.split(".SH EXAMPLES").nth(1).expect("the man page has EXAMPLES");
+    let section = section.split("\n.SH ").next().unwrap();
+    let man_examples: BTreeSet<String> = section
+        .lines()
+        .filter_map(|l| l.strip_prefix(".B "))
+        .map(|l| l.replace("\\-", "-").split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    let mut missing = Vec::new();
+    for subject in ["clone", "mmap", "tcp-connect", "sock", "tcp-send", "skb", "syscall"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_argtrace")).args([subject, "--help"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "argtrace {subject} --help");
+        let help = String::from_utf8(out.stdout).unwrap();
+        let (_, tail) = help.rsplit_once("\nExamples:\n").unwrap_or_else(|| panic!("{subject} --help has no Examples:\n{help}"));
+        let examples: Vec<&str> = tail.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert!((2..=3).contains(&examples.len()), "{subject}: {} examples at the end of --help:\n{tail}", examples.len());
+        for line in examples {
+            let (command, what) = line.split_once(" # ").unwrap_or_else(|| panic!("{subject}: no `# what` in {line:?}"));
+            let command = command.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert!(command.starts_with(&format!("argtrace {subject}")), "{subject}: {line:?}");
+            assert!(!what.trim().is_empty(), "{subject}: {line:?}");
+            if !man_examples.contains(&command) {
+                missing.push(command);
+            }
+        }
+    }
+    assert!(missing.is_empty(), "the man page's EXAMPLES lacks: {missing:#?}");
+}
