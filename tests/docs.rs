@@ -152,7 +152,7 @@ fn broken_links(path: &Path, text: &str) -> Vec<String> {
             continue;
         }
         if let Some(anchor) = anchor {
-            if resolved.extension().is_none_or(|e| e != "md") {
+            if resolved.extension().map_or(true, |e| e != "md") {
                 broken.push(format!("{name}:{number}: {target}: an anchor into a file that is not markdown"));
                 continue;
             }
@@ -266,14 +266,21 @@ fn every_subjects_help_ends_with_examples_the_man_page_has() {
         .collect();
     let mut missing = Vec::new();
     for subject in ["clone", "mmap", "tcp-connect", "sock", "tcp-send", "skb", "syscall"] {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_argtrace")).args([subject, "--help"]).output().unwrap();
+        let out =
+            std::process::Command::new(env!("CARGO_BIN_EXE_argtrace")).args([subject, "--help"]).output().unwrap();
         assert_eq!(out.status.code(), Some(0), "argtrace {subject} --help");
         let help = String::from_utf8(out.stdout).unwrap();
-        let (_, tail) = help.rsplit_once("\nExamples:\n").unwrap_or_else(|| panic!("{subject} --help has no Examples:\n{help}"));
+        let (_, tail) =
+            help.rsplit_once("\nExamples:\n").unwrap_or_else(|| panic!("{subject} --help has no Examples:\n{help}"));
         let examples: Vec<&str> = tail.lines().filter(|l| !l.trim().is_empty()).collect();
-        assert!((2..=3).contains(&examples.len()), "{subject}: {} examples at the end of --help:\n{tail}", examples.len());
+        assert!(
+            (2..=3).contains(&examples.len()),
+            "{subject}: {} examples at the end of --help:\n{tail}",
+            examples.len()
+        );
         for line in examples {
-            let (command, what) = line.split_once(" # ").unwrap_or_else(|| panic!("{subject}: no `# what` in {line:?}"));
+            let (command, what) =
+                line.split_once(" # ").unwrap_or_else(|| panic!("{subject}: no `# what` in {line:?}"));
             let command = command.split_whitespace().collect::<Vec<_>>().join(" ");
             assert!(command.starts_with(&format!("argtrace {subject}")), "{subject}: {line:?}");
             assert!(!what.trim().is_empty(), "{subject}: {line:?}");
