@@ -291,3 +291,54 @@ fn every_subjects_help_ends_with_examples_the_man_page_has() {
     }
     assert!(missing.is_empty(), "the man page's EXAMPLES lacks: {missing:#?}");
 }
+
+/// The figures (a number with a unit: `1.3 µs`, `0.98 ×`, `84 %`) in
+/// README.md's prose and tables, outside code blocks.
+fn figures(text: &str) -> BTreeSet<String> {
+    const UNITS: [&str; 8] = ["µs", "ns", "ms", "MiB", "×", "%", "s", "MB"];
+    let mut out = BTreeSet::new();
+    for (_, line) in prose_lines(text) {
+        let line = without_code_spans(line);
+        let chars: Vec<char> = line.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            let starts =
+                chars[i].is_ascii_digit() && (i == 0 || !(chars[i - 1].is_alphanumeric() || chars[i - 1] == '.'));
+            if !starts {
+                i += 1;
+                continue;
+            }
+            let mut j = i;
+            while j < chars.len() && (chars[j].is_ascii_digit() || ".–".contains(chars[j])) {
+                j += 1;
+            }
+            let number: String = chars[i..j].iter().collect();
+            let rest: String = chars[j..].iter().collect();
+            let rest = rest.strip_prefix(' ').unwrap_or(&rest);
+            let unit = UNITS
+                .iter()
+                .find(|u| rest.starts_with(**u) && !rest[u.len()..].starts_with(|c: char| c.is_alphanumeric()));
+            if let Some(unit) = unit {
+                out.insert(format!("{number} {unit}"));
+            }
+            i = j.max(i + 1);
+        }
+    }
+    out
+}
+
+/// Every figure the README quotes is in docs/, where its method and date
+/// are (spaced as `1.3 µs` or written `1.3µs`).
+#[test]
+fn every_figure_in_the_readme_is_in_docs() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let docs: String = documents().iter().skip(1).map(|p| std::fs::read_to_string(p).unwrap()).collect();
+    let found = figures(&readme);
+    assert!(found.len() >= 15, "only {} figures found in README.md: {found:?}", found.len());
+    let missing: Vec<&String> =
+        found.iter().filter(|f| !docs.contains(f.as_str()) && !docs.contains(&f.replace(' ', ""))).collect();
+    assert!(missing.is_empty(), "README.md figures that docs/ does not have: {missing:?}");
+    assert_eq!(figures("a 1.3 µs call, 0.98 × the rest, 84 % lost, 5.8 or 2026-12-05"), {
+        ["1.3 µs", "0.98 ×", "84 %"].iter().map(|s| s.to_string()).collect::<BTreeSet<_>>()
+    });
+}
