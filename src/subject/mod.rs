@@ -264,20 +264,65 @@ macro_rules! subjects {
     };
 }
 
+/// The examples that end each subject's `--help`, as bcc's tools end theirs;
+/// the man page's EXAMPLES section holds them too (tests/docs.rs checks it).
+mod examples {
+    pub const CLONE: &str = "\
+Examples:
+  argtrace clone                        # every process and thread creation of the machine
+  argtrace clone -f -- make -j2         # make and all it starts, from their first call
+  argtrace clone -s --interval 1 --json # each second, the creations counted in the kernel";
+    pub const MMAP: &str = "\
+Examples:
+  argtrace mmap -p 1234 -t              # process 1234's mmap calls, with times
+  argtrace mmap -- cat /etc/hostname    # cat's mappings, from its first call
+  argtrace mmap -s -p 1234 -d 10        # ten seconds counted in the kernel, as strace -c";
+    pub const TCP_CONNECT: &str = "\
+Examples:
+  argtrace tcp-connect -T                   # every TCP connect, with the time it took
+  argtrace tcp-connect --family inet6 --json -o connects.json -d 1m # one minute of IPv6 connects as JSON";
+    pub const SOCK: &str = "\
+Examples:
+  argtrace sock --proto udp --json          # where every UDP socket sends, and who made it
+  argtrace sock --cgroup /sys/fs/cgroup/system.slice/nginx.service # one service's sockets
+  argtrace sock -s -d 10                    # ten seconds of socket events counted in the kernel";
+    pub const TCP_SEND: &str = "\
+Examples:
+  argtrace tcp-send --port 80 --peek 200 # the first 200 bytes of each send on port 80
+  argtrace tcp-send --peek 0 -c curl    # curl's sends: addresses and sizes, no payload";
+    pub const SKB: &str = "\
+Examples:
+  argtrace skb -p 1234 --pcap out.pcap  # process 1234's packets, both ways, for Wireshark
+  argtrace skb --port 8080 --peek 32    # packets on port 8080, with the process that owns them
+  argtrace skb --iface lo --port 8080   # the fallback: lo's packets, without processes";
+    pub const SYSCALL: &str = "\
+Examples:
+  argtrace syscall -- ls /tmp            # every call of ls, as strace prints it
+  argtrace syscall -e trace=%file -p 1234 # process 1234's calls that take a file name
+  argtrace syscall -s -f -- make         # make's calls and its children's, counted";
+}
+
 subjects! {
     /// Process and thread creation: clone, clone3, fork, vfork.
+    #[command(after_help = examples::CLONE)]
     Clone => clone::Clone,
     /// Memory mappings: the six arguments of mmap and the mapped address.
+    #[command(after_help = examples::MMAP)]
     Mmap => mmap::Mmap,
     /// Active TCP opens: family, addresses, ports and connect's result.
+    #[command(after_help = examples::TCP_CONNECT)]
     TcpConnect => tcp_connect::TcpConnect,
     /// Every inet socket's life from cgroup hooks: socket, bind, connect, UDP destinations, close.
+    #[command(after_help = examples::SOCK)]
     Sock => sock::Sock,
     /// Sends on TCP sockets: addresses, size, iterator kind, the first bytes.
+    #[command(after_help = examples::TCP_SEND)]
     TcpSend => tcp_send::TcpSend,
     /// Packets in and out of a cgroup: headers, payload bytes, the owning process; a pcap file.
+    #[command(after_help = examples::SKB)]
     Skb => skb::Skb,
     /// Any syscall, its arguments typed by the running kernel (strace's -e trace= syntax).
+    #[command(after_help = examples::SYSCALL)]
     Syscall => syscall::Syscall,
 }
 
