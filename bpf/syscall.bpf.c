@@ -78,8 +78,18 @@ struct {
 	__type(value, struct syscall_pending_slots);
 } syscall_pending_slots SEC(".maps");
 
+/* Paths longer than their entry slot, read whole at entry, by thread id until
+ * the call returns (struct syscall_shape's long_path). LRU: a call that never
+ * returns is forgotten once newer ones need the room. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, ARGTRACE_SYSCALL_LONG_PATHS);
+	__type(key, __u32);
+	__type(value, struct syscall_long_path);
+} long_paths SEC(".maps");
+
 /* Per-CPU room for what is too big for the BPF stack: the record being
- * built, and a zeroed slot record to insert. */
+ * built, a zeroed slot record to insert, and a long path being read. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -93,6 +103,13 @@ struct {
 	__type(key, __u32);
 	__type(value, struct syscall_pending_slots);
 } scratch_slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct syscall_long_path);
+} long_path_scratch SEC(".maps");
 
 /* The calling task's ABI, from its user registers: x86_64's code segment
  * (__USER32_CS for i386 code), arm64's AArch32 mode bit (PSR_MODE32_BIT). */
@@ -346,13 +363,40 @@ static __noinline int read_strv(char *dst, __u64 addr, __u32 shown)
 	return sizeof(*v);
 }
 
+/* The path at `addr`, cut at its entry slot, read whole (up to PATH_MAX - 1
+ * bytes, as strace's printpathn) into long_paths under `tid`. Returns 0 when
+ * it waits there. */
+static __noinline int read_long_path(__u32 tid, __u64 addr)
+{
+	struct syscall_long_path *l;
+	__u32 zero = 0;
+	char next = 1;
+	long r;
+
+	l = bpf_map_lookup_elem(&long_path_scratch, &zero);
+	if (!l)
+		return -1;
+	r = bpf_probe_read_user_str(l->data, ARGTRACE_SYSCALL_PATH_MAX, (void *)addr);
+	if (r <= 0)
+		return -1;
+	l->slot.len = r - 1;
+	l->slot.cut = 0;
+	l->slot.err = 0;
+	/* PATH_MAX - 1 bytes read: whole if the next one is the NUL. */
+	if (r == ARGTRACE_SYSCALL_PATH_MAX &&
+	    (bpf_probe_read_user(&next, 1, (void *)(addr + ARGTRACE_SYSCALL_PATH_MAX - 1)) || next))
+		l->slot.cut = 1;
+	return bpf_map_update_elem(&long_paths, &tid, l, BPF_ANY) ? -1 : 0;
+}
+
 /* Reads the strings and input buffers of the call into `ps`; returns the
  * slots used. */
 static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
 					     const volatile struct syscall_shape *shape,
-					     __u64 *args)
+					     __u64 *args, __u32 tid)
 {
 	__u32 str_size = string_limit + 2, buf_limit = string_limit;
+	bool long_path = shape->long_path;
 	__u8 n = 0;
 
 	if (str_size > SLOT_SIZE)
@@ -384,6 +428,11 @@ static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
 			read_str_slot(s, dst, str_size, string_limit, args[i]);
 		} else if (kind == SYSCALL_ARG_PATH) {
 			read_str_slot(s, dst, SLOT_SIZE, SLOT_SIZE - 2, args[i]);
+			/* The first one cut, where slot 3 is free at return. */
+			if (s->cut && long_path && !read_long_path(tid, args[i])) {
+				s->cut = 2;
+				long_path = false;
+			}
 		} else if (kind == SYSCALL_ARG_IN_FIXED || kind == SYSCALL_ARG_INOUT_FIXED) {
 			read_in_bytes(s, dst, shape->size[i], args[i]);
 		} else if (kind == SYSCALL_ARG_IN_SIZED || kind == SYSCALL_ARG_INOUT_SIZED) {
@@ -591,6 +640,35 @@ static __always_inline void send_values_record(struct syscall_pending *p, __u32 
 	bpf_ringbuf_submit(e, wakeup_flags(p->start_ns));
 }
 
+/* A path of the record's entry slots that waits whole in long_paths, into
+ * slot 3 (the call fills no buffer there); returns the record's size. */
+static __always_inline __u32 send_long_path(struct syscall_event *e, __u32 tid, __u32 size)
+{
+	struct syscall_long_path *l;
+	__u32 len;
+
+#pragma unroll
+	for (int i = 0; i < ARGTRACE_SYSCALL_ENTRY_SLOTS; i++) {
+		if (i >= e->nslots || e->slot[i].cut != 2)
+			continue;
+		e->slot[i].cut = 1;
+		l = bpf_map_lookup_elem(&long_paths, &tid);
+		if (!l)
+			return size;
+		/* (masked, not compared: at most PATH_MAX - 1 bytes) */
+		len = l->slot.len & (ARGTRACE_SYSCALL_PATH_MAX - 1);
+		if (len && !bpf_probe_read_kernel(e->data + 3 * SLOT_SIZE, len, l->data)) {
+			e->slot[3] = l->slot;
+			e->slot[3].arg = e->slot[i].arg;
+			e->has_out = 2;
+			size = offsetof(struct syscall_event, data) + 3 * SLOT_SIZE + len;
+		}
+		bpf_map_delete_elem(&long_paths, &tid);
+		return size;
+	}
+	return size;
+}
+
 /* Builds and sends the record of a call from its pending state; `ps` may be
  * NULL (no strings). */
 static __always_inline void send_record(void *ctx, struct syscall_pending *p,
@@ -627,6 +705,7 @@ static __always_inline void send_record(void *ctx, struct syscall_pending *p,
 					      ps->data + i * SLOT_SIZE);
 		}
 		size += n * SLOT_SIZE;
+		size = send_long_path(e, tid, size);
 	}
 	if (out_buf && p->abi == SYSCALL_ABI_NATIVE && p->nr < NR_MAX) {
 		int out = -1;
@@ -702,7 +781,7 @@ static __always_inline int on_enter(void *ctx, struct pt_regs *regs, long id, __
 		else
 			ps = bpf_map_lookup_elem(&scratch_slots, &zero);
 		if (ps)
-			p->nslots = read_entry_slots(ps, shape, p->args);
+			p->nslots = read_entry_slots(ps, shape, p->args, tid);
 	}
 	if (shape->no_return || (abi == SYSCALL_ABI_COMPAT &&
 				 (p->nr == compat_no_return[0] || p->nr == compat_no_return[1]))) {

@@ -19,6 +19,14 @@ enum argtrace_syscall_limits {
 	ARGTRACE_SYSCALL_SLOT_SIZE = 264,
 	/* The buffer the kernel fills (read, recvfrom ...), read at return. */
 	ARGTRACE_SYSCALL_BUF_MAX = 4096,
+	/* A path longer than its entry slot is read whole up to PATH_MAX - 1
+	 * bytes, as strace prints it (printpathn(tcp, addr, PATH_MAX - 1)), and
+	 * sent in slot 3 where the call fills no buffer (struct syscall_shape's
+	 * long_path). */
+	ARGTRACE_SYSCALL_PATH_MAX = 4096,
+	/* Calls in flight with such a path at once (an LRU hash: beyond it the
+	 * oldest falls back to its entry slot's cut path). */
+	ARGTRACE_SYSCALL_LONG_PATHS = 256,
 };
 
 /* How an argument is read beyond its value (the shape table; filled by user
@@ -104,7 +112,8 @@ struct syscall_shape {
 	__u8 no_return;	 /* exit, exit_group: the record is sent at entry */
 	__u8 has_entry_slots;
 	__u8 reread; /* a string unreadable at entry is read at return (not execve) */
-	__u8 pad;
+	__u8 long_path; /* no buffer at return: a path cut at its entry slot is
+			 * read whole (struct syscall_long_path) and sent in slot 3 */
 	__u16 size[6]; /* SYSCALL_ARG_IN_FIXED, SYSCALL_ARG_OUT_FIXED: the struct's bytes */
 };
 
@@ -124,8 +133,16 @@ enum argtrace_syscall_abi {
 struct syscall_slot {
 	__u16 len; /* bytes in data */
 	__u8 arg;  /* the argument they belong to */
-	__u8 cut;  /* 1: the string or buffer went on past len */
+	__u8 cut;  /* 1: the string or buffer went on past len (2, in a call
+		    * in flight: its path waits whole in long_paths) */
 	__s32 err; /* 0, or the error of the read (then len is 0) */
+};
+
+/* A path longer than its entry slot, read whole at entry, by thread id until
+ * the call returns. */
+struct syscall_long_path {
+	struct syscall_slot slot;
+	char data[ARGTRACE_SYSCALL_PATH_MAX];
 };
 
 /* One syscall. In the ring buffer the record is followed by nothing: the
@@ -138,7 +155,8 @@ struct syscall_event {
 	__u8 abi;    /* enum argtrace_syscall_abi */
 	__u8 end;    /* enum argtrace_syscall_end */
 	__u8 nslots; /* entry slots used (0..3) */
-	__u8 has_out;
+	__u8 has_out; /* slot 3 holds: 1, the buffer the kernel filled; 2, the
+		       * whole path of the entry slot of the same argument */
 	__u64 args[6];
 	__s64 ret;
 	struct syscall_slot slot[4];
