@@ -482,28 +482,59 @@ static __always_inline bool is_out_kind(__u8 kind)
 	return kind == SYSCALL_ARG_OUT_BUF || kind == SYSCALL_ARG_OUT_FIXED ||
 	       kind == SYSCALL_ARG_OUT_SIZED || kind == SYSCALL_ARG_OUT_LENPTR ||
 	       kind == SYSCALL_ARG_INOUT_SIZED || kind == SYSCALL_ARG_INOUT_FIXED ||
-	       kind == SYSCALL_ARG_OUT_IOV;
+	       kind == SYSCALL_ARG_OUT_IOV || kind == SYSCALL_ARG_OUT_RESTART;
 }
 
-/* The bytes the kernel filled for argument `i` at return, into slot 3 of
- * `e` (`e->data + 3 * SLOT_SIZE`, BUF_MAX bytes); returns their count. */
+/* The call was interrupted and will be restarted (strace's is_erestart:
+ * ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK). */
+static __always_inline bool is_erestart(long ret)
+{
+	return ret == -512 || ret == -513 || ret == -514 || ret == -516;
+}
+
+/* The length handed in for argument `la` where an entry slot read it (the
+ * 4 bytes of accept's *addrlen), else ~0. */
+static __always_inline __u32 len_handed_in(struct syscall_event *e, __u8 la)
+{
+	__u32 len = ~0U;
+
+#pragma unroll
+	for (int k = 0; k < ARGTRACE_SYSCALL_ENTRY_SLOTS; k++) {
+		if (k < e->nslots && e->slot[k].arg == la && e->slot[k].len >= 4 && !e->slot[k].err)
+			len = *(__u32 *)(e->data + k * SLOT_SIZE);
+	}
+	return len;
+}
+
+/* The bytes the kernel filled for argument `i` at return, into slot `k` of
+ * `e` (`e->data + k * SLOT_SIZE`: slot 3's BUF_MAX bytes, or a free entry
+ * slot's SLOT_SIZE); returns their count. */
 static __always_inline __u32 read_out_slot(struct syscall_event *e,
 					   const volatile struct syscall_shape *shape,
-					   struct syscall_pending *p, int i, long ret)
+					   struct syscall_pending *p, int i, long ret, __u32 k)
 {
-	struct syscall_slot *s = &e->slot[3];
-	char *dst = e->data + 3 * SLOT_SIZE;
+	struct syscall_slot *s = &e->slot[k & 3];
+	char *dst = e->data + (k & 3) * SLOT_SIZE;
 	__u8 kind = shape->kind[i & 7], la = shape->len_arg[i & 7];
-	__u64 addr = p->args[i & 7], want, count;
-	__u32 n = 0, len = 0, skip = 0;
+	__u64 addr = p->args[i & 7], want, count, m;
+	__u32 n = 0, len = 0, skip = 0, max = k < 3 ? SLOT_SIZE : ARGTRACE_SYSCALL_BUF_MAX;
 	long r;
 
+	if (kind == SYSCALL_ARG_OUT_FIXED_SLOT)
+		kind = SYSCALL_ARG_OUT_FIXED;
+	else if (kind == SYSCALL_ARG_OUT_LENPTR_SLOT)
+		kind = SYSCALL_ARG_OUT_LENPTR;
 	s->arg = i;
 	if (kind == SYSCALL_ARG_OUT_BUF) {
 		want = ret > 0 ? ret : 0;
 		n = want > string_limit ? string_limit : want;
 		if (want > n)
 			s->cut = 1;
+	} else if (kind == SYSCALL_ARG_OUT_RESTART) {
+		/* Only then does the kernel write it. */
+		if (!is_erestart(ret) || !addr)
+			return 0;
+		n = shape->size[i & 7] & 0xfff;
 	} else if (ret < 0 || !addr) {
 		return 0;
 	} else if (kind == SYSCALL_ARG_OUT_FIXED || kind == SYSCALL_ARG_INOUT_FIXED) {
@@ -531,6 +562,10 @@ static __always_inline __u32 read_out_slot(struct syscall_event *e,
 		*(__u32 *)dst = len;
 		skip = 4;
 		n = len > shape->size[i & 7] ? shape->size[i & 7] : len;
+		/* (strace reads min(the length handed in, the one written back)) */
+		count = len_handed_in(e, la);
+		if (n > count)
+			n = count;
 		if (n > ARGTRACE_SYSCALL_BUF_MAX - 4)
 			n = ARGTRACE_SYSCALL_BUF_MAX - 4;
 	} else if (kind == SYSCALL_ARG_OUT_IOV) {
@@ -542,17 +577,27 @@ static __always_inline __u32 read_out_slot(struct syscall_event *e,
 		s->len = r;
 		return r & 0xfff;
 	}
-	if (n > ARGTRACE_SYSCALL_BUF_MAX)
-		n = ARGTRACE_SYSCALL_BUF_MAX;
+	if (n > max)
+		n = max;
 	if (skip) {
-		n = BOUNDED(n, ARGTRACE_SYSCALL_BUF_MAX - 4);
-		if (n) {
-			r = bpf_probe_read_user(dst + 4, n, (void *)addr);
+		if (n > max - 4)
+			n = max - 4;
+		/* (64-bit after a barrier: the verifier keeps a compare's
+		 * bound only on the very register the read gets, not on a
+		 * zero-extended copy of a 32-bit value) */
+		m = n;
+		asm volatile("" : "+r"(m));
+		m &= ARGTRACE_SYSCALL_BUF_MAX - 1;
+		if (m > ARGTRACE_SYSCALL_BUF_MAX - 4)
+			m = ARGTRACE_SYSCALL_BUF_MAX - 4;
+		if (m) {
+			r = bpf_probe_read_user(dst + 4, m, (void *)addr);
 			if (r < 0) {
 				s->err = r;
 				return 0;
 			}
 		}
+		n = m;
 		s->len = n + 4;
 		return n + 4;
 	}
@@ -721,8 +766,22 @@ static __always_inline void send_record(void *ctx, struct syscall_pending *p,
 		if (out >= 0) {
 			e->has_out = 1;
 			size = offsetof(struct syscall_event, data) + 3 * SLOT_SIZE +
-			       BOUNDED(read_out_slot(e, shape, p, out, ret),
+			       BOUNDED(read_out_slot(e, shape, p, out, ret, 3),
 				       ARGTRACE_SYSCALL_BUF_MAX);
+		}
+		/* The outputs beside slot 3's, into the free entry slots. */
+#pragma unroll
+		for (int i = 0; i < 6; i++) {
+			__u8 kind = shape->kind[i], k = e->nslots;
+
+			if (kind != SYSCALL_ARG_OUT_FIXED_SLOT && kind != SYSCALL_ARG_OUT_LENPTR_SLOT)
+				continue;
+			if (k >= ARGTRACE_SYSCALL_ENTRY_SLOTS)
+				break;
+			read_out_slot(e, shape, p, i, ret, k);
+			e->nslots = k + 1;
+			if (size < offsetof(struct syscall_event, data) + (k + 1) * SLOT_SIZE)
+				size = offsetof(struct syscall_event, data) + (k + 1) * SLOT_SIZE;
 		}
 	}
 	if (size > sizeof(*e))

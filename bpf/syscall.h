@@ -52,8 +52,9 @@ enum argtrace_syscall_arg_kind {
 				    * (epoll_wait's events) */
 	SYSCALL_ARG_OUT_LENPTR = 9,   /* filled, at return when the call succeeded:
 				     * the __u32 at args[len_arg] first (4 bytes),
-				     * then min(it, size[i]) bytes (accept's sockaddr,
-				     * getsockopt's value) */
+				     * then min(it, size[i], the length handed in
+				     * where an entry slot read it) bytes (accept's
+				     * sockaddr, getsockopt's value) */
 	SYSCALL_ARG_INOUT_SIZED = 10, /* IN_SIZED at entry and OUT_SIZED at
 				       * return (poll's pollfd array) */
 	SYSCALL_ARG_INOUT_FIXED = 11, /* IN_FIXED at entry and OUT_FIXED at
@@ -65,6 +66,15 @@ enum argtrace_syscall_arg_kind {
 	SYSCALL_ARG_IN_STRV = 14,     /* a NULL-ended array of strings (argv, envp):
 				   * its count and its first size[i] strings, as
 				   * struct syscall_strv_slot, at entry */
+	/* 15-19: issue 19's decoders. */
+	SYSCALL_ARG_OUT_FIXED_SLOT = 20,  /* OUT_FIXED where slot 3 holds another
+					   * output: into a free entry slot, at
+					   * most SLOT_SIZE bytes (wait4's rusage) */
+	SYSCALL_ARG_OUT_LENPTR_SLOT = 21, /* OUT_LENPTR likewise (recvfrom's
+					   * source address) */
+	SYSCALL_ARG_OUT_RESTART = 22,	  /* size[i] bytes the kernel fills when the
+				       * call was interrupted (ERESTART*: strace's
+				       * is_erestart), at return (nanosleep's rem) */
 };
 
 /* len_arg of SYSCALL_ARG_OUT_SIZED: the count is the result. */

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::xlat_data as x;
-use super::{print_flags, ptr};
+use super::{print_flags, print_xval, ptr};
 use crate::render::{escape_into, latin1, write_json_str};
 
 /// A JSON value, written in order.
@@ -238,6 +238,36 @@ pub fn pollfds_json(b: &[u8], count: u64, out: Option<&[u8]>) -> J {
             })
             .collect(),
     )
+}
+
+/// struct flock's size (64-bit: struct flock and struct flock64 agree):
+/// l_type and l_whence (shorts), l_start and l_len at 8 and 16, l_pid at 24.
+pub const FLOCK: usize = 32;
+
+/// struct flock as fcntl's lock commands hand it in or get it back
+/// (src/fcntl.c print_struct_flock64): `{l_type=F_RDLCK, l_whence=SEEK_SET,
+/// l_start=0, l_len=4096}`, with `l_pid=` for F_GETLK and F_OFD_GETLK.
+pub fn flock(b: &[u8], getlk: bool) -> Shown {
+    // (zero-extended, as strace's PRINT_FIELD_XVAL takes a short)
+    let short = |o: usize| u64::from(u16_at(b, o));
+    let (ty, whence) = (print_xval(short(0), x::LOCKFCMDS, "F_???"), print_xval(short(2), x::WHENCE_CODES, "SEEK_???"));
+    let (start, len, pid) = (u64_at(b, 8) as i64, u64_at(b, 16) as i64, u32_at(b, 24) as i32);
+    let mut text = format!("{{l_type={ty}, l_whence={whence}, l_start={start}, l_len={len}");
+    let mut json = vec![("l_type", J::str(ty)), ("l_whence", J::str(whence)), ("l_start", J::num(start)), ("l_len", J::num(len))];
+    if getlk {
+        let _ = write!(text, ", l_pid={pid}");
+        json.push(("l_pid", J::num(pid)));
+    }
+    text.push('}');
+    Shown { text, json: J::Obj(json) }
+}
+
+/// struct f_owner_ex (fcntl's F_SETOWN_EX, F_GETOWN_EX; src/fcntl.c
+/// print_f_owner_ex): `{type=F_OWNER_PID, pid=1234}`.
+pub fn f_owner_ex(b: &[u8]) -> Shown {
+    let ty = print_xval(u64::from(u32_at(b, 0)), x::F_OWNER_TYPES, "F_OWNER_???");
+    let pid = u32_at(b, 4) as i32;
+    Shown { text: format!("{{type={ty}, pid={pid}}}"), json: J::Obj(vec![("type", J::str(ty)), ("pid", J::num(pid))]) }
 }
 
 /// struct epoll_event's size: packed on x86_64 (12 bytes), 16 elsewhere.

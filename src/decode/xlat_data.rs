@@ -1039,3 +1039,7 @@ pub(crate) const EFD_FLAGS: Xlat = &[(0x1, "EFD_SEMAPHORE"), (0x80000, "EFD_CLOE
 
 /// strace's src/xlat/clockflags.in.
 pub(crate) const CLOCKFLAGS: Xlat = &[(0x1, "TIMER_ABSTIME")];
+
+/// strace's src/xlat/lockfcmds.in (#unconditional).
+pub(crate) const LOCKFCMDS: Xlat =
+    &[(0x0, "F_RDLCK"), (0x1, "F_WRLCK"), (0x2, "F_UNLCK"), (0x4, "F_EXLCK"), (0x8, "F_SHLCK")];

@@ -445,7 +445,12 @@ impl View<'_> {
             let b = self.slot_bytes(k);
             let arg = self.e.slot[k].arg as usize;
             if b.err == 0 && arg < 6 {
-                r.entry[arg] = Some(b.data);
+                // (an output beside slot 3's, read at return)
+                if self.info().is_some_and(|s| decoders::read_beside(s.name, arg)) {
+                    r.beside[arg] = Some(b.data);
+                } else {
+                    r.entry[arg] = Some(b.data);
+                }
             }
         }
         let arg = self.e.slot[3].arg as usize;
