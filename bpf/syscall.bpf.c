@@ -260,10 +260,18 @@ static __always_inline void reread_failed_strings(struct syscall_pending_slots *
 		__v > (max) ? (max) : __v;    \
 	})
 
-/* `want` bytes handed in at `addr`, at most STR_MAX (more: cut). */
-static __always_inline void read_in_bytes(struct syscall_slot *s, char *dst, __u64 want, __u64 addr)
+/* The bytes from `addr` to the end of its page (4 KiB: less than a larger
+ * page's). */
+#define TO_PAGE_END(addr) (4096 - ((addr) & 4095))
+
+/* `want` bytes handed in at `addr`, at most STR_MAX (more: cut). `partial`
+ * (a struct whose size depends on a command, read at the largest: fcntl's,
+ * ioctl's): where they run into a page that cannot be read, the bytes up to
+ * it (fcntl's 8-byte f_owner_ex at the end of a page). */
+static __always_inline void read_in_bytes(struct syscall_slot *s, char *dst, __u64 want, __u64 addr,
+					  bool partial)
 {
-	__u32 size = want > ARGTRACE_SYSCALL_STR_MAX ? ARGTRACE_SYSCALL_STR_MAX : want;
+	__u32 size = want > ARGTRACE_SYSCALL_STR_MAX ? ARGTRACE_SYSCALL_STR_MAX : want, part;
 	long r;
 
 	if (want > size)
@@ -271,6 +279,12 @@ static __always_inline void read_in_bytes(struct syscall_slot *s, char *dst, __u
 	size = BOUNDED(size, ARGTRACE_SYSCALL_STR_MAX);
 	if (size && addr) {
 		r = bpf_probe_read_user(dst, size, (void *)addr);
+		part = TO_PAGE_END(addr);
+		if (r < 0 && partial && part < size) {
+			part = BOUNDED(part, ARGTRACE_SYSCALL_STR_MAX);
+			r = bpf_probe_read_user(dst, part, (void *)addr);
+			size = part;
+		}
 		if (r < 0)
 			s->err = r;
 		else
@@ -333,19 +347,24 @@ static __noinline int read_strv(char *dst, __u64 addr, __u32 shown)
 	v->count = ARGTRACE_SYSCALL_STRV_COUNT;
 	v->shown = 0;
 	v->err = 0;
+	v->unterminated = 0;
+	v->pad = 0;
 #pragma unroll
 	for (int k = 0; k < ARGTRACE_SYSCALL_STRV_N; k++) {
 		__u64 ptr = 0;
 
 		if (k >= shown)
 			break;
+		/* (the pointer that cannot be read: the count loop below
+		 * finds it again) */
 		if (bpf_probe_read_user(&ptr, 8, (void *)(addr + k * 8)))
-			return -14; /* EFAULT */
+			break;
 		if (!ptr)
 			break;
 		if (bpf_probe_read_user_str(v->s[k], BOUNDED(size, ARGTRACE_SYSCALL_STRV_STR),
 					    (void *)ptr) < 0) {
-			v->s[k][0] = 0;
+			/* strace prints the pointer of a string it cannot read */
+			__builtin_memcpy(v->s[k], &ptr, 8);
 			v->err |= 1 << k;
 		}
 		v->shown = k + 1;
@@ -353,8 +372,14 @@ static __noinline int read_strv(char *dst, __u64 addr, __u32 shown)
 	for (int k = 0; k < ARGTRACE_SYSCALL_STRV_COUNT; k++) {
 		__u64 ptr = 0;
 
-		if (bpf_probe_read_user(&ptr, 8, (void *)(addr + k * 8)))
-			return -14;
+		if (bpf_probe_read_user(&ptr, 8, (void *)(addr + k * 8))) {
+			/* The array itself unreadable: its address alone. */
+			if (k == 0)
+				return -14; /* EFAULT */
+			v->count = k;
+			v->unterminated = 1;
+			break;
+		}
 		if (!ptr) {
 			v->count = k;
 			break;
@@ -434,13 +459,15 @@ static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
 				long_path = false;
 			}
 		} else if (kind == SYSCALL_ARG_IN_FIXED || kind == SYSCALL_ARG_INOUT_FIXED) {
-			read_in_bytes(s, dst, shape->size[i], args[i]);
+			read_in_bytes(s, dst, shape->size[i], args[i],
+				      kind == SYSCALL_ARG_INOUT_FIXED);
 		} else if (kind == SYSCALL_ARG_IN_SIZED || kind == SYSCALL_ARG_INOUT_SIZED) {
 			__u8 la = shape->len_arg[i];
 			__u64 count = la < 6 ? args[la & 7] : 0;
 
 			/* (a count past 2^32 is cut at the slot anyway) */
-			read_in_bytes(s, dst, (count & 0xffffffff) * shape->size[i], args[i]);
+			read_in_bytes(s, dst, (count & 0xffffffff) * shape->size[i], args[i],
+				      false);
 		} else if (kind == SYSCALL_ARG_IN_IOV || kind == SYSCALL_ARG_IN_STRV) {
 			__u8 la = shape->len_arg[i];
 
@@ -605,6 +632,14 @@ static __always_inline __u32 read_out_slot(struct syscall_event *e,
 	if (!n)
 		return 0;
 	r = bpf_probe_read_user(dst, n, (void *)addr);
+	/* As read_in_bytes: a command's struct up to the page's end. */
+	if (r < 0 && kind == SYSCALL_ARG_INOUT_FIXED && TO_PAGE_END(addr) < n) {
+		m = TO_PAGE_END(addr);
+		asm volatile("" : "+r"(m));
+		m &= ARGTRACE_SYSCALL_BUF_MAX - 1;
+		r = bpf_probe_read_user(dst, m, (void *)addr);
+		n = m;
+	}
 	if (r < 0) {
 		s->err = r;
 		return 0;

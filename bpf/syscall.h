@@ -108,8 +108,12 @@ struct syscall_iov_slot {
 struct syscall_strv_slot {
 	__u32 count; /* strings before the NULL (at most STRV_COUNT counted) */
 	__u8 shown;  /* strings read below */
-	__u8 err;    /* bit k: string k could not be read */
-	__u16 pad;
+	__u8 err;    /* bit k: string k could not be read (s[k] holds its
+		      * pointer, 8 bytes, as strace prints it) */
+	__u8 unterminated; /* the pointer after the count could not be read
+			    * (strace prints `...` and its address after the
+			    * strings, and envp's count as unterminated) */
+	__u8 pad;
 	/* NUL-terminated, read with min(-s + 2, STRV_STR) bytes: longer than -s
 	 * means cut */
 	char s[ARGTRACE_SYSCALL_STRV_N][ARGTRACE_SYSCALL_STRV_STR];

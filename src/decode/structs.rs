@@ -356,23 +356,38 @@ const STRV_STR: usize = 34;
 
 /// The strings of an argv array (printargv): `["ls", "-l"]`, each cut at
 /// `limit` bytes, `...` after the last one shown when there are more.
-pub fn argv(b: &[u8], limit: usize) -> Shown {
+pub fn argv(b: &[u8], limit: usize, addr: u64) -> Shown {
     let count = u32_at(b, 0) as usize;
     let shown = (b.get(4).copied().unwrap_or(0) as usize).min(STRV_N);
     let err = b.get(5).copied().unwrap_or(0);
     let mut items = Vec::new();
     for k in 0..shown {
         let s = b.get(8 + k * STRV_STR..8 + (k + 1) * STRV_STR).unwrap_or(&[]);
-        let s = &s[..s.iter().position(|&c| c == 0).unwrap_or(s.len())];
         if err & (1 << k) != 0 {
-            items.push(Shown { text: "???".into(), json: J::Num("null".into()) });
+            // A string that cannot be read: its pointer (strace's printstr).
+            let p = if s.len() >= 8 { u64_at(s, 0) } else { 0 };
+            items.push(Shown { text: ptr(p), json: J::num(p) });
             continue;
         }
+        let s = &s[..s.iter().position(|&c| c == 0).unwrap_or(s.len())];
         let cut = s.len() > limit;
         let s = &s[..s.len().min(limit)];
         items.push(Shown { text: quoted(s, cut), json: J::str(latin1(s)) });
     }
-    array(items, count > shown)
+    let mut a = array(items, count > shown);
+    // The pointer after the last could not be read: strace prints `...`
+    // and its address (src/execve.c printargv).
+    if unterminated(b) && count <= shown {
+        a.text.pop();
+        let sep = if count > 0 { ", " } else { "" };
+        let _ = write!(a.text, "{sep}... /* {} */]", ptr(addr.wrapping_add(8 * count as u64)));
+    }
+    a
+}
+
+/// Whether the array's pointer after its count could not be read.
+pub fn unterminated(b: &[u8]) -> bool {
+    b.get(6).is_some_and(|&u| u != 0)
 }
 
 /// The number of strings of an argv or envp array (`/* 25 vars */`).
@@ -383,7 +398,8 @@ pub fn strv_count(b: &[u8]) -> u32 {
 /// envp as strace prints it (printargc): `0x7ffd... /* 2 vars */`.
 pub fn envp(addr: u64, b: &[u8]) -> String {
     let n = strv_count(b);
-    format!("{} /* {n} var{} */", ptr(addr), if n == 1 { "" } else { "s" })
+    let end = if unterminated(b) { ", unterminated" } else { "" };
+    format!("{} /* {n} var{}{end} */", ptr(addr), if n == 1 { "" } else { "s" })
 }
 
 #[cfg(test)]

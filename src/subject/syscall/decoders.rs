@@ -901,13 +901,16 @@ pub fn shown(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> O
         IovOut(_) => Some(structs::iovec(reads.out_of(i).filter(|_| ok)?, ret as u64, reads.limit)),
         Argv => {
             let b = reads.entry[i]?;
-            let s = structs::argv(b, reads.limit);
-            let json = J::Obj(vec![("count", J::num(structs::strv_count(b))), ("strings", s.json)]);
-            Some(Shown { text: s.text, json })
+            let s = structs::argv(b, reads.limit, v);
+            let mut json = vec![("count", J::num(structs::strv_count(b))), ("strings", s.json)];
+            json.extend(structs::unterminated(b).then_some(("unterminated", J::Bool(true))));
+            Some(Shown { text: s.text, json: J::Obj(json) })
         }
         Envp => {
             let b = reads.entry[i]?;
-            Some(Shown { text: structs::envp(v, b), json: J::Obj(vec![("count", J::num(structs::strv_count(b)))]) })
+            let mut json = vec![("count", J::num(structs::strv_count(b)))];
+            json.extend(structs::unterminated(b).then_some(("unterminated", J::Bool(true))));
+            Some(Shown { text: structs::envp(v, b), json: J::Obj(json) })
         }
         _ => None,
     }
@@ -994,6 +997,9 @@ pub fn text(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> Op
         OutRestart(_) if row.name == "clock_nanosleep" && args[1] != 0 => decode::ptr(v),
         // wait4 found no child to report (WNOHANG): nothing was written.
         Out(Struct::WaitStatus) if ret == 0 => decode::ptr(v),
+        // ... nor its rusage: strace prints that only for a result above 0
+        // (src/wait.c printwaitn).
+        OutBeside(Struct::Rusage) if ret <= 0 => decode::ptr(v),
         // rt_sigprocmask's sigset of a size (its fourth argument) other than
         // the kernel's 8 bytes: the address (print_sigset_addr_len_limit).
         In(Struct::Sigset) | Out(Struct::Sigset) if args[3] != 8 => decode::ptr(v),
