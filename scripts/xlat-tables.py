@@ -29,7 +29,7 @@ mremap_flags socktypes sock_type_flags inet_protocols socketlayers sock_options
 sock_ip_options sock_ipv6_options sock_tcp_options shutdown_modes msg_flags
 sigact_flags sigprocmaskcmds sigaltstack_flags futexops futexwakeops
 futexwakecmps clocknames getrandom_flags splice_flags
-sigev_value timerfdflags efd_flags clockflags lockfcmds
+sigev_value timerfdflags efd_flags clockflags lockfcmds notifyflags
 """.split()
 
 HEADERS = """
@@ -90,7 +90,7 @@ BUNDLED = {"x86_64": [], "aarch64": ["arch/arm64/include/uapi"]}
 # Tables whose names strace takes from the kernel's asm/fcntl.h rather than
 # the C library's (src/open.c, src/fcntl.c and src/file.c include
 # src/kernel_fcntl.h, which undefines glibc's O_*, F_*, LOCK_* first).
-KERNEL_FCNTL = {"open_access_modes", "open_mode_flags", "fcntlcmds", "fdflags", "f_owner_types", "flockcmds", "lockfcmds"}
+KERNEL_FCNTL = {"open_access_modes", "open_mode_flags", "fcntlcmds", "fdflags", "f_owner_types", "flockcmds", "lockfcmds", "notifyflags"}
 
 
 def parse_in(path):

@@ -461,7 +461,35 @@ mod tests {
         for (k, s) in [&b"/bin/true"[..], b"a b", b"0123456789012345678901234567890123"].iter().enumerate() {
             v[8 + k * STRV_STR..8 + k * STRV_STR + s.len()].copy_from_slice(s);
         }
-        assert_eq!(argv(&v, 32).text, "[\"/bin/true\", \"a b\", \"01234567890123456789012345678901\"...]");
+        assert_eq!(argv(&v, 32, 0x7f00).text, "[\"/bin/true\", \"a b\", \"01234567890123456789012345678901\"...]");
         assert_eq!(envp(0x7ffe, &v), "0x7ffe /* 3 vars */");
+        // strace's execve test: a string that cannot be read is its pointer,
+        // an array whose next pointer cannot be read ends in its address.
+        v[5] = 1 << 2;
+        v[6] = 1;
+        v[8 + 2 * STRV_STR..8 + 2 * STRV_STR + 8].copy_from_slice(&u64::MAX.to_ne_bytes());
+        assert_eq!(argv(&v, 32, 0x7f00).text, "[\"/bin/true\", \"a b\", 0xffffffffffffffff, ... /* 0x7f18 */]");
+        assert_eq!(envp(0x7ffe, &v), "0x7ffe /* 3 vars, unterminated */");
+    }
+
+    #[test]
+    fn fcntl_structs_as_strace_prints_them() {
+        let mut fl = [0u8; FLOCK];
+        fl[..2].copy_from_slice(&2u16.to_ne_bytes());
+        fl[8..16].copy_from_slice(&(-2379362051860529427i64).to_ne_bytes());
+        fl[16..24].copy_from_slice(&4096u64.to_ne_bytes());
+        fl[24..28].copy_from_slice(&77u32.to_ne_bytes());
+        assert_eq!(
+            flock(&fl, false).text,
+            "{l_type=F_UNLCK, l_whence=SEEK_SET, l_start=-2379362051860529427, l_len=4096}"
+        );
+        assert_eq!(
+            flock(&fl, true).text,
+            "{l_type=F_UNLCK, l_whence=SEEK_SET, l_start=-2379362051860529427, l_len=4096, l_pid=77}"
+        );
+        let mut fo = [0u8; 8];
+        fo[..4].copy_from_slice(&1u32.to_ne_bytes());
+        fo[4..].copy_from_slice(&1234567890u32.to_ne_bytes());
+        assert_eq!(f_owner_ex(&fo).text, "{type=F_OWNER_PID, pid=1234567890}");
     }
 }

@@ -744,7 +744,8 @@ fn fcntl_arg(cmd: u64, v: u64, reads: &Reads, i: usize, ok: bool) -> Option<Stri
         "F_SETOWN" | "F_SETPIPE_SZ" | "F_DUPFD" | "F_DUPFD_CLOEXEC" => Some((v as i32).to_string()),
         "F_SETSIG" => Some(decode::process::signal_name(v)),
         "F_ADD_SEALS" => Some(print_flags(v, &[x::F_SEALS], Some("F_SEAL_???"))),
-        "F_SETLEASE" | "F_NOTIFY" => Some(v.to_string()),
+        "F_SETLEASE" => Some(print_xval(v, x::LOCKFCMDS, "F_???")),
+        "F_NOTIFY" => Some(print_flags(v, &[x::NOTIFYFLAGS], Some("DN_???"))),
         "F_GETFD" | "F_GETFL" | "F_GETOWN" | "F_GETSIG" | "F_GETLEASE" | "F_GETPIPE_SZ" | "F_GET_SEALS" => None,
         _ => Some(decode::ptr(v)),
     }
@@ -1119,6 +1120,12 @@ pub fn result(row: &Row, args: &[u64; 6], reads: &Reads, ret: i64) -> Option<Str
                     let _ = write!(s, "{:#x} (flags {})", ret, print_flags(ret as u64, &[x::FDFLAGS], None));
                     Some(s)
                 }
+                // src/fcntl.c: the lease's name beside it in hex where it has one.
+                "F_GETLEASE" => Some(match x::LOCKFCMDS.iter().find(|(v, _)| *v == ret as u64) {
+                    Some((_, name)) => format!("{ret:#x} ({name})"),
+                    None => format!("{ret:#x}"),
+                }),
+                "F_GETSIG" if ret != 0 => Some(format!("{ret} ({})", decode::process::signal_name(ret as u64))),
                 _ => None,
             }
         }
@@ -1171,6 +1178,56 @@ mod tests {
         assert_eq!(result(r, &[3, 1, 0, 0, 0, 0], &Reads::default(), 1).as_deref(), Some("0x1 (flags FD_CLOEXEC)"));
         assert_eq!(result(r, &[3, 1, 0, 0, 0, 0], &Reads::default(), 0), None);
         assert_eq!(result(row_of("umask").unwrap(), &[0o22, 0, 0, 0, 0, 0], &Reads::default(), 0o22).as_deref(), Some("022"));
+        // strace's fcntl test: F_NOTIFY's flags, the leases, F_GETSIG's signal.
+        assert_eq!(shown(line("fcntl", [0, 1026, 1, 0, 0, 0])), "0, F_NOTIFY, DN_ACCESS");
+        assert_eq!(shown(line("fcntl", [1, 1024, 0, 0, 0, 0])), "1, F_SETLEASE, F_RDLCK");
+        assert_eq!(result(r, &[1, 1025, 0, 0, 0, 0], &Reads::default(), 2).as_deref(), Some("0x2 (F_UNLCK)"));
+        assert_eq!(result(r, &[1, 11, 0, 0, 0, 0], &Reads::default(), 1).as_deref(), Some("1 (SIGHUP)"));
+        // F_SETLK's struct read at entry, F_GETLK's at return; the address
+        // where it was not read.
+        let mut fl = [0u8; structs::FLOCK];
+        fl[16..24].copy_from_slice(&4096u64.to_ne_bytes());
+        let at_entry = Reads { entry: [None, None, Some(&fl), None, None, None], ..Default::default() };
+        assert_eq!(
+            text(r, 2, &[0, 6, 0x7000, 0, 0, 0], &at_entry, 0),
+            Some(Some("{l_type=F_RDLCK, l_whence=SEEK_SET, l_start=0, l_len=4096}".into()))
+        );
+        let at_return = Reads { out: Some((2, &fl)), ..Default::default() };
+        assert_eq!(
+            text(r, 2, &[0, 5, 0x7000, 0, 0, 0], &at_return, 0),
+            Some(Some("{l_type=F_RDLCK, l_whence=SEEK_SET, l_start=0, l_len=4096, l_pid=0}".into()))
+        );
+        assert_eq!(text(r, 2, &[0, 5, 0x7000, 0, 0, 0], &at_entry, -22), Some(Some("0x7000".into())));
+    }
+
+    #[test]
+    fn outputs_beside_the_buffer_and_on_restart() {
+        // wait4's rusage for a result above 0 only.
+        let w = row_of("wait4").unwrap();
+        let mut ru = [0u8; 144];
+        ru[8..16].copy_from_slice(&180u64.to_ne_bytes());
+        let rusage = Reads { beside: [None, None, None, Some(&ru), None, None], ..Default::default() };
+        assert_eq!(
+            text(w, 3, &[7, 0, 0, 0x7000, 0, 0], &rusage, 7),
+            Some(Some("{ru_utime={tv_sec=0, tv_usec=180}, ru_stime={tv_sec=0, tv_usec=0}, ...}".into()))
+        );
+        assert_eq!(text(w, 3, &[7, 0, 1, 0x7000, 0, 0], &rusage, 0), Some(Some("0x7000".into())));
+        // nanosleep's remaining time, read when the sleep was interrupted.
+        let n = row_of("nanosleep").unwrap();
+        let mut ts = [0u8; 16];
+        ts[8..].copy_from_slice(&888898125u64.to_ne_bytes());
+        let rem = Reads { out: Some((1, &ts)), ..Default::default() };
+        assert_eq!(text(n, 1, &[0x6000, 0x7000, 0, 0, 0, 0], &rem, -516), Some(Some("{tv_sec=0, tv_nsec=888898125}".into())));
+        assert_eq!(text(n, 1, &[0x6000, 0x7000, 0, 0, 0, 0], &Reads::default(), 0), Some(Some("0x7000".into())));
+        // sendfile's offset in and out; splice's in only.
+        let s = row_of("sendfile").unwrap();
+        let (o_in, o_out) = (0u64.to_ne_bytes(), 35499u64.to_ne_bytes());
+        let off = Reads { entry: [None, None, Some(&o_in), None, None, None], out: Some((2, &o_out)), ..Default::default() };
+        assert_eq!(text(s, 2, &[4, 5, 0x7000, 35499, 0, 0], &off, 35499), Some(Some("[0] => [35499]".into())));
+        assert_eq!(text(s, 2, &[4, 5, 0x7000, 35499, 0, 0], &off, 0), Some(Some("[0]".into())));
+        // epoll_ctl's EPOLL_CTL_DEL: the event's address.
+        let e = row_of("epoll_ctl").unwrap();
+        assert_eq!(text(e, 3, &[3, 2, 4, 0x7000, 0, 0], &Reads::default(), 0), Some(Some("0x7000".into())));
     }
 
     #[test]
@@ -1189,7 +1246,7 @@ mod tests {
         assert_eq!(Struct::Rlimit.text(&r), "{rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}");
         let row = row_of("pipe2").unwrap();
         let fds = [3i32.to_ne_bytes(), 4i32.to_ne_bytes()].concat();
-        assert_eq!(text(row, 0, &[0x7ff0, 0, 0, 0, 0, 0], &Reads { entry: [None; 6], out: Some((0, &fds)), limit: 32 }, 0), Some(Some("[3, 4]".into())));
+        assert_eq!(text(row, 0, &[0x7ff0, 0, 0, 0, 0, 0], &Reads { out: Some((0, &fds)), limit: 32, ..Default::default() }, 0), Some(Some("[3, 4]".into())));
         assert_eq!(text(row, 0, &[0x7ff0, 0, 0, 0, 0, 0], &Reads::default(), 0), Some(Some("0x7ff0".into())));
         assert_eq!(text(row_of("prlimit64").unwrap(), 2, &[0; 6], &Reads::default(), 0), Some(Some("NULL".into())));
         assert_eq!(sigset(0), "[]");
