@@ -262,7 +262,7 @@ static __always_inline void reread_failed_strings(struct syscall_pending_slots *
 
 /* The bytes from `addr` to the end of its page (4 KiB: less than a larger
  * page's). */
-#define TO_PAGE_END(addr) (4096 - ((addr) & 4095))
+#define TO_PAGE_END(addr) (4096 - ((addr)&4095))
 
 /* `want` bytes handed in at `addr`, at most STR_MAX (more: cut). `partial`
  * (a struct whose size depends on a command, read at the largest: fcntl's,
@@ -809,7 +809,8 @@ static __always_inline void send_record(void *ctx, struct syscall_pending *p,
 		for (int i = 0; i < 6; i++) {
 			__u8 kind = shape->kind[i], k = e->nslots;
 
-			if (kind != SYSCALL_ARG_OUT_FIXED_SLOT && kind != SYSCALL_ARG_OUT_LENPTR_SLOT)
+			if (kind != SYSCALL_ARG_OUT_FIXED_SLOT &&
+			    kind != SYSCALL_ARG_OUT_LENPTR_SLOT)
 				continue;
 			if (k >= ARGTRACE_SYSCALL_ENTRY_SLOTS)
 				break;

@@ -106,9 +106,9 @@ struct syscall_iov_slot {
 
 /* The bytes of a SYSCALL_ARG_IN_STRV slot. */
 struct syscall_strv_slot {
-	__u32 count; /* strings before the NULL (at most STRV_COUNT counted) */
-	__u8 shown;  /* strings read below */
-	__u8 err;    /* bit k: string k could not be read (s[k] holds its
+	__u32 count;	   /* strings before the NULL (at most STRV_COUNT counted) */
+	__u8 shown;	   /* strings read below */
+	__u8 err;	   /* bit k: string k could not be read (s[k] holds its
 		      * pointer, 8 bytes, as strace prints it) */
 	__u8 unterminated; /* the pointer after the count could not be read
 			    * (strace prints `...` and its address after the
@@ -125,10 +125,10 @@ struct syscall_shape {
 	__u8 len_arg[6]; /* SYSCALL_ARG_IN_BUF: the argument holding the length */
 	__u8 no_return;	 /* exit, exit_group: the record is sent at entry */
 	__u8 has_entry_slots;
-	__u8 reread; /* a string unreadable at entry is read at return (not execve) */
+	__u8 reread;	/* a string unreadable at entry is read at return (not execve) */
 	__u8 long_path; /* no buffer at return: a path cut at its entry slot is
 			 * read whole (struct syscall_long_path) and sent in slot 3 */
-	__u16 size[6]; /* SYSCALL_ARG_IN_FIXED, SYSCALL_ARG_OUT_FIXED: the struct's bytes */
+	__u16 size[6];	/* SYSCALL_ARG_IN_FIXED, SYSCALL_ARG_OUT_FIXED: the struct's bytes */
 };
 
 /* Why a record was sent. */
@@ -166,9 +166,9 @@ struct syscall_long_path {
 struct syscall_event {
 	struct event_header h;
 	__u32 nr;
-	__u8 abi;    /* enum argtrace_syscall_abi */
-	__u8 end;    /* enum argtrace_syscall_end */
-	__u8 nslots; /* entry slots used (0..3) */
+	__u8 abi;     /* enum argtrace_syscall_abi */
+	__u8 end;     /* enum argtrace_syscall_end */
+	__u8 nslots;  /* entry slots used (0..3) */
 	__u8 has_out; /* slot 3 holds: 1, the buffer the kernel filled; 2, the
 		       * whole path of the entry slot of the same argument */
 	__u64 args[6];

@@ -253,7 +253,8 @@ pub fn flock(b: &[u8], getlk: bool) -> Shown {
     let (ty, whence) = (print_xval(short(0), x::LOCKFCMDS, "F_???"), print_xval(short(2), x::WHENCE_CODES, "SEEK_???"));
     let (start, len, pid) = (u64_at(b, 8) as i64, u64_at(b, 16) as i64, u32_at(b, 24) as i32);
     let mut text = format!("{{l_type={ty}, l_whence={whence}, l_start={start}, l_len={len}");
-    let mut json = vec![("l_type", J::str(ty)), ("l_whence", J::str(whence)), ("l_start", J::num(start)), ("l_len", J::num(len))];
+    let mut json =
+        vec![("l_type", J::str(ty)), ("l_whence", J::str(whence)), ("l_start", J::num(start)), ("l_len", J::num(len))];
     if getlk {
         let _ = write!(text, ", l_pid={pid}");
         json.push(("l_pid", J::num(pid)));
