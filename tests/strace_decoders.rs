@@ -91,6 +91,8 @@ const CALLS: &[&str] = &[
     "statfs",
     "fstatfs",
     "openat2",
+    "chdir",
+    "sendfile",
 ];
 
 fn per_tid(calls: Vec<(u32, String)>) -> BTreeMap<u32, Vec<String>> {
