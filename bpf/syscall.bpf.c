@@ -421,7 +421,7 @@ static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
 					     __u64 *args, __u32 tid)
 {
 	__u32 str_size = string_limit + 2, buf_limit = string_limit;
-	bool long_path = shape->long_path;
+	__u8 long_path = shape->long_path;
 	__u8 n = 0;
 
 	if (str_size > SLOT_SIZE)
@@ -453,11 +453,10 @@ static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
 			read_str_slot(s, dst, str_size, string_limit, args[i]);
 		} else if (kind == SYSCALL_ARG_PATH) {
 			read_str_slot(s, dst, SLOT_SIZE, SLOT_SIZE - 2, args[i]);
-			/* The first one cut, where slot 3 is free at return. */
-			if (s->cut && long_path && !read_long_path(tid, args[i])) {
+			/* The one shape->long_path names (its index + 1), where
+			 * slot 3 is free at return. */
+			if (s->cut && long_path == i + 1 && !read_long_path(tid, args[i]))
 				s->cut = 2;
-				long_path = false;
-			}
 		} else if (kind == SYSCALL_ARG_IN_FIXED || kind == SYSCALL_ARG_INOUT_FIXED) {
 			read_in_bytes(s, dst, shape->size[i], args[i],
 				      kind == SYSCALL_ARG_INOUT_FIXED);
@@ -804,17 +803,22 @@ static __always_inline void send_record(void *ctx, struct syscall_pending *p,
 			       BOUNDED(read_out_slot(e, shape, p, out, ret, 3),
 				       ARGTRACE_SYSCALL_BUF_MAX);
 		}
-		/* The outputs beside slot 3's, into the free entry slots. */
+		/* The output beside slot 3's (one at most), into the next free
+		 * entry slot. */
+		out = -1;
 #pragma unroll
 		for (int i = 0; i < 6; i++) {
-			__u8 kind = shape->kind[i], k = e->nslots;
+			__u8 kind = shape->kind[i];
 
-			if (kind != SYSCALL_ARG_OUT_FIXED_SLOT &&
-			    kind != SYSCALL_ARG_OUT_LENPTR_SLOT)
-				continue;
-			if (k >= ARGTRACE_SYSCALL_ENTRY_SLOTS)
+			if (kind == SYSCALL_ARG_OUT_FIXED_SLOT || kind == SYSCALL_ARG_OUT_LENPTR_SLOT) {
+				out = i;
 				break;
-			read_out_slot(e, shape, p, i, ret, k);
+			}
+		}
+		if (out >= 0 && e->nslots < ARGTRACE_SYSCALL_ENTRY_SLOTS) {
+			__u32 k = e->nslots;
+
+			read_out_slot(e, shape, p, out, ret, k);
 			e->nslots = k + 1;
 			if (size < offsetof(struct syscall_event, data) + (k + 1) * SLOT_SIZE)
 				size = offsetof(struct syscall_event, data) + (k + 1) * SLOT_SIZE;

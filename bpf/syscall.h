@@ -126,8 +126,9 @@ struct syscall_shape {
 	__u8 no_return;	 /* exit, exit_group: the record is sent at entry */
 	__u8 has_entry_slots;
 	__u8 reread;	/* a string unreadable at entry is read at return (not execve) */
-	__u8 long_path; /* no buffer at return: a path cut at its entry slot is
-			 * read whole (struct syscall_long_path) and sent in slot 3 */
+	__u8 long_path; /* no buffer at return: the path argument (its index
+			 * + 1; 0: none) read whole when cut at its entry slot
+			 * (struct syscall_long_path), sent in slot 3 */
 	__u16 size[6];	/* SYSCALL_ARG_IN_FIXED, SYSCALL_ARG_OUT_FIXED: the struct's bytes */
 };
 

@@ -160,7 +160,10 @@ fn shape_of(s: &SyscallInfo) -> skel::types::syscall_shape {
     shape.no_return = directions::NO_RETURN.contains(&s.name) as u8;
     // Slot 3 is free at return where every argument is read at entry or not
     // at all: a path cut at its entry slot is sent whole there.
-    shape.long_path = (shape.kind.contains(&ARG_PATH) && shape.kind.iter().all(|k| ENTRY_KINDS.contains(k))) as u8;
+    // (the first path argument, its index + 1)
+    if shape.kind.iter().all(|k| ENTRY_KINDS.contains(k)) {
+        shape.long_path = shape.kind.iter().position(|k| *k == ARG_PATH).map_or(0, |i| i as u8 + 1);
+    }
     shape.reread = !directions::REPLACES_IMAGE.contains(&s.name) as u8;
     shape
 }
