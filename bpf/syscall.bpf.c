@@ -535,10 +535,10 @@ static __always_inline __u32 len_handed_in(struct syscall_event *e, __u8 la)
 /* The bytes the kernel filled for argument `i` at return, into slot `k` of
  * `e` (`e->data + k * SLOT_SIZE`: slot 3's BUF_MAX bytes, or a free entry
  * slot's SLOT_SIZE); returns their count. */
-static __always_inline __u32 read_out_slot(struct syscall_event *e,
-					   const volatile struct syscall_shape *shape,
-					   struct syscall_pending *p, int i, long ret, __u32 k)
+static __noinline __u32 read_out_slot(struct syscall_event *e, struct syscall_pending *p, int i,
+				      long ret, __u32 k)
 {
+	const volatile struct syscall_shape *shape = &shapes[p->nr & (NR_MAX - 1)];
 	struct syscall_slot *s = &e->slot[k & 3];
 	char *dst = e->data + (k & 3) * SLOT_SIZE;
 	__u8 kind = shape->kind[i & 7], la = shape->len_arg[i & 7];
@@ -800,8 +800,7 @@ static __always_inline void send_record(void *ctx, struct syscall_pending *p,
 		if (out >= 0) {
 			e->has_out = 1;
 			size = offsetof(struct syscall_event, data) + 3 * SLOT_SIZE +
-			       BOUNDED(read_out_slot(e, shape, p, out, ret, 3),
-				       ARGTRACE_SYSCALL_BUF_MAX);
+			       BOUNDED(read_out_slot(e, p, out, ret, 3), ARGTRACE_SYSCALL_BUF_MAX);
 		}
 		/* The output beside slot 3's (one at most), into the next free
 		 * entry slot. */
@@ -810,7 +809,8 @@ static __always_inline void send_record(void *ctx, struct syscall_pending *p,
 		for (int i = 0; i < 6; i++) {
 			__u8 kind = shape->kind[i];
 
-			if (kind == SYSCALL_ARG_OUT_FIXED_SLOT || kind == SYSCALL_ARG_OUT_LENPTR_SLOT) {
+			if (kind == SYSCALL_ARG_OUT_FIXED_SLOT ||
+			    kind == SYSCALL_ARG_OUT_LENPTR_SLOT) {
 				out = i;
 				break;
 			}
@@ -818,7 +818,7 @@ static __always_inline void send_record(void *ctx, struct syscall_pending *p,
 		if (out >= 0 && e->nslots < ARGTRACE_SYSCALL_ENTRY_SLOTS) {
 			__u32 k = e->nslots;
 
-			read_out_slot(e, shape, p, out, ret, k);
+			read_out_slot(e, p, out, ret, k);
 			e->nslots = k + 1;
 			if (size < offsetof(struct syscall_event, data) + (k + 1) * SLOT_SIZE)
 				size = offsetof(struct syscall_event, data) + (k + 1) * SLOT_SIZE;
