@@ -414,14 +414,34 @@ static __noinline int read_long_path(__u32 tid, __u64 addr)
 	return bpf_map_update_elem(&long_paths, &tid, l, BPF_ANY) ? -1 : 0;
 }
 
+/* Reads the path of argument `arg` whole into long_paths where its entry
+ * slot cut it, and marks the slot (cut 2). Outside read_entry_slots' loop:
+ * the verifier walks it once. */
+static __noinline void mark_long_path(struct syscall_pending_slots *ps, struct syscall_pending *p,
+				      __u8 arg, __u32 tid)
+{
+	if (!ps || !p)
+		return;
+	for (int k = 0; k < ARGTRACE_SYSCALL_ENTRY_SLOTS; k++) {
+		struct syscall_slot *s = &ps->slot[k];
+
+		if (k >= p->nslots)
+			return;
+		if (s->arg != arg || s->cut != 1 || arg >= 6)
+			continue;
+		if (!read_long_path(tid, p->args[arg & 7]))
+			s->cut = 2;
+		return;
+	}
+}
+
 /* Reads the strings and input buffers of the call into `ps`; returns the
  * slots used. */
 static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
 					     const volatile struct syscall_shape *shape,
-					     __u64 *args, __u32 tid)
+					     __u64 *args)
 {
 	__u32 str_size = string_limit + 2, buf_limit = string_limit;
-	__u8 long_path = shape->long_path;
 	__u8 n = 0;
 
 	if (str_size > SLOT_SIZE)
@@ -453,10 +473,6 @@ static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
 			read_str_slot(s, dst, str_size, string_limit, args[i]);
 		} else if (kind == SYSCALL_ARG_PATH) {
 			read_str_slot(s, dst, SLOT_SIZE, SLOT_SIZE - 2, args[i]);
-			/* The one shape->long_path names (its index + 1), where
-			 * slot 3 is free at return. */
-			if (s->cut && long_path == i + 1 && !read_long_path(tid, args[i]))
-				s->cut = 2;
 		} else if (kind == SYSCALL_ARG_IN_FIXED || kind == SYSCALL_ARG_INOUT_FIXED) {
 			read_in_bytes(s, dst, shape->size[i], args[i],
 				      kind == SYSCALL_ARG_INOUT_FIXED);
@@ -647,6 +663,53 @@ static __noinline __u32 read_out_slot(struct syscall_event *e, struct syscall_pe
 	return n;
 }
 
+/* The output beside slot 3's (SYSCALL_ARG_OUT_FIXED_SLOT or
+ * SYSCALL_ARG_OUT_LENPTR_SLOT) into the last entry slot, once the call
+ * succeeded: read_out_slot's two cases alone, so that the verifier's walk
+ * of it stays short. */
+static __noinline void read_beside(struct syscall_event *e, struct syscall_pending *p, int i,
+				   long ret)
+{
+	const volatile struct syscall_shape *shape = &shapes[p->nr & (NR_MAX - 1)];
+	struct syscall_slot *s = &e->slot[2];
+	char *dst = e->data + 2 * SLOT_SIZE;
+	__u8 kind = shape->kind[i & 7], la = shape->len_arg[i & 7];
+	__u64 addr = p->args[i & 7], m;
+	__u32 len = 0, skip = 0, n = shape->size[i & 7], handed;
+
+	s->arg = i;
+	s->len = 0;
+	s->cut = 0;
+	s->err = 0;
+	if (ret < 0 || !addr)
+		return;
+	if (kind == SYSCALL_ARG_OUT_LENPTR_SLOT) {
+		if (la >= 6 || !p->args[la & 7])
+			return;
+		if (bpf_probe_read_user(&len, 4, (void *)p->args[la & 7])) {
+			s->err = -14; /* EFAULT */
+			return;
+		}
+		*(__u32 *)dst = len;
+		skip = 4;
+		if (n > len)
+			n = len;
+		handed = len_handed_in(e, la);
+		if (n > handed)
+			n = handed;
+	}
+	m = n;
+	asm volatile("" : "+r"(m));
+	m &= 511;
+	if (m > SLOT_SIZE - 4)
+		m = SLOT_SIZE - 4;
+	if (m && bpf_probe_read_user(dst + (skip & 4), m, (void *)addr)) {
+		s->err = -14;
+		return;
+	}
+	s->len = m + skip;
+}
+
 /* Fills the record's fixed part (all before `data`) from the pending state. */
 static __always_inline void fill_record(struct syscall_event *e, struct syscall_pending *p,
 					__u32 tid, __u8 end, long ret)
@@ -815,15 +878,23 @@ static __always_inline void send_record(void *ctx, struct syscall_pending *p,
 				break;
 			}
 		}
+		/* Always the last entry slot (a constant: the verifier walks
+		 * read_out_slot once for it); the ones before it that entry
+		 * left free belong to no argument (arg 0xff). */
 		if (out >= 0 && e->nslots < ARGTRACE_SYSCALL_ENTRY_SLOTS) {
-			__u32 k = e->nslots;
-
-			read_out_slot(e, p, out, ret, k);
-			e->nslots = k + 1;
-			if (size < offsetof(struct syscall_event, data) + (k + 1) * SLOT_SIZE)
-				size = offsetof(struct syscall_event, data) + (k + 1) * SLOT_SIZE;
+			if (e->nslots < 1)
+				e->slot[0].arg = 0xff;
+			if (e->nslots < 2)
+				e->slot[1].arg = 0xff;
+			read_beside(e, p, out, ret);
+			e->nslots = 3;
+			if (size < offsetof(struct syscall_event, data) + 3 * SLOT_SIZE)
+				size = offsetof(struct syscall_event, data) + 3 * SLOT_SIZE;
 		}
 	}
+	/* (the size's exact value forgotten: the ways here differ only by it,
+	 * and the verifier then walks what follows once, not once per value) */
+	asm volatile("" : "+r"(size));
 	if (size > sizeof(*e))
 		size = sizeof(*e);
 	if (bpf_ringbuf_output(&events, e, size, wakeup_flags(p->start_ns)))
@@ -880,7 +951,11 @@ static __always_inline int on_enter(void *ctx, struct pt_regs *regs, long id, __
 		else
 			ps = bpf_map_lookup_elem(&scratch_slots, &zero);
 		if (ps)
-			p->nslots = read_entry_slots(ps, shape, p->args, tid);
+			p->nslots = read_entry_slots(ps, shape, p->args);
+		/* The path shape->long_path names (its index + 1), cut at its
+		 * slot: whole, where slot 3 is free at return. */
+		if (ps && shape->long_path)
+			mark_long_path(ps, p, shape->long_path - 1, tid);
 	}
 	if (shape->no_return || (abi == SYSCALL_ABI_COMPAT &&
 				 (p->nr == compat_no_return[0] || p->nr == compat_no_return[1]))) {
