@@ -78,8 +78,18 @@ struct {
 	__type(value, struct syscall_pending_slots);
 } syscall_pending_slots SEC(".maps");
 
+/* Paths longer than their entry slot, read whole at entry, by thread id until
+ * the call returns (struct syscall_shape's long_path). LRU: a call that never
+ * returns is forgotten once newer ones need the room. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, ARGTRACE_SYSCALL_LONG_PATHS);
+	__type(key, __u32);
+	__type(value, struct syscall_long_path);
+} long_paths SEC(".maps");
+
 /* Per-CPU room for what is too big for the BPF stack: the record being
- * built, and a zeroed slot record to insert. */
+ * built, a zeroed slot record to insert, and a long path being read. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -94,15 +104,23 @@ struct {
 	__type(value, struct syscall_pending_slots);
 } scratch_slots SEC(".maps");
 
+<<<<<<< HEAD
 /* The call being entered, where it does not wait in task storage: a map
  * value (its arguments are read at a variable index), copied into
  * syscall_pending. */
+=======
+>>>>>>> oracle23b
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
+<<<<<<< HEAD
 	__type(value, struct syscall_pending);
 } scratch_pending SEC(".maps");
+=======
+	__type(value, struct syscall_long_path);
+} long_path_scratch SEC(".maps");
+>>>>>>> oracle23b
 
 /* The calling task's ABI, from its user registers: x86_64's code segment
  * (__USER32_CS for i386 code), arm64's AArch32 mode bit (PSR_MODE32_BIT). */
@@ -253,6 +271,7 @@ static __always_inline void reread_failed_strings(struct syscall_pending_slots *
 		__v > (max) ? (max) : __v;    \
 	})
 
+<<<<<<< HEAD
 /* BOUNDED on a 64-bit register: a __u32 bounded in its 32-bit half may
  * reach the helper as the 64-bit register it came from, whose upper half
  * the verifier does not know to be zero. */
@@ -265,8 +284,20 @@ static __always_inline void reread_failed_strings(struct syscall_pending_slots *
 
 /* `want` bytes handed in at `addr`, at most STR_MAX (more: cut). */
 static __always_inline void read_in_bytes(struct syscall_slot *s, char *dst, __u64 want, __u64 addr)
+=======
+/* The bytes from `addr` to the end of its page (4 KiB: less than a larger
+ * page's). */
+#define TO_PAGE_END(addr) (4096 - ((addr)&4095))
+
+/* `want` bytes handed in at `addr`, at most STR_MAX (more: cut). `partial`
+ * (a struct whose size depends on a command, read at the largest: fcntl's,
+ * ioctl's): where they run into a page that cannot be read, the bytes up to
+ * it (fcntl's 8-byte f_owner_ex at the end of a page). */
+static __always_inline void read_in_bytes(struct syscall_slot *s, char *dst, __u64 want, __u64 addr,
+					  bool partial)
+>>>>>>> oracle23b
 {
-	__u32 size = want > ARGTRACE_SYSCALL_STR_MAX ? ARGTRACE_SYSCALL_STR_MAX : want;
+	__u32 size = want > ARGTRACE_SYSCALL_STR_MAX ? ARGTRACE_SYSCALL_STR_MAX : want, part;
 	long r;
 
 	if (want > size)
@@ -274,6 +305,12 @@ static __always_inline void read_in_bytes(struct syscall_slot *s, char *dst, __u
 	size = BOUNDED(size, ARGTRACE_SYSCALL_STR_MAX);
 	if (size && addr) {
 		r = bpf_probe_read_user(dst, size, (void *)addr);
+		part = TO_PAGE_END(addr);
+		if (r < 0 && partial && part < size) {
+			part = BOUNDED(part, ARGTRACE_SYSCALL_STR_MAX);
+			r = bpf_probe_read_user(dst, part, (void *)addr);
+			size = part;
+		}
 		if (r < 0)
 			s->err = r;
 		else
@@ -358,19 +395,24 @@ static __noinline int read_strv(char *dst, __u64 addr, __u32 shown)
 	v->count = ARGTRACE_SYSCALL_STRV_COUNT;
 	v->shown = 0;
 	v->err = 0;
+	v->unterminated = 0;
+	v->pad = 0;
 #pragma unroll
 	for (int k = 0; k < ARGTRACE_SYSCALL_STRV_N; k++) {
 		__u64 ptr = 0;
 
 		if (k >= shown)
 			break;
+		/* (the pointer that cannot be read: the count loop below
+		 * finds it again) */
 		if (bpf_probe_read_user(&ptr, 8, (void *)(addr + k * 8)))
-			return -14; /* EFAULT */
+			break;
 		if (!ptr)
 			break;
 		if (bpf_probe_read_user_str(v->s[k], BOUNDED(size, ARGTRACE_SYSCALL_STRV_STR),
 					    (void *)ptr) < 0) {
-			v->s[k][0] = 0;
+			/* strace prints the pointer of a string it cannot read */
+			__builtin_memcpy(v->s[k], &ptr, 8);
 			v->err |= 1 << k;
 		}
 		v->shown = k + 1;
@@ -378,8 +420,14 @@ static __noinline int read_strv(char *dst, __u64 addr, __u32 shown)
 	for (int k = 0; k < ARGTRACE_SYSCALL_STRV_COUNT; k++) {
 		__u64 ptr = 0;
 
-		if (bpf_probe_read_user(&ptr, 8, (void *)(addr + k * 8)))
-			return -14;
+		if (bpf_probe_read_user(&ptr, 8, (void *)(addr + k * 8))) {
+			/* The array itself unreadable: its address alone. */
+			if (k == 0)
+				return -14; /* EFAULT */
+			v->count = k;
+			v->unterminated = 1;
+			break;
+		}
 		if (!ptr) {
 			v->count = k;
 			break;
@@ -388,6 +436,7 @@ static __noinline int read_strv(char *dst, __u64 addr, __u32 shown)
 	return sizeof(*v);
 }
 
+<<<<<<< HEAD
 /* select's fd set `k` (0 in, 1 out, 2 except: args[k + 1], args[0]
  * descriptors, strace's fdsize bytes, at most FD_SETSIZE) into a struct
  * syscall_fdset_slot at `dst`; with `extra`, also its timeout and, where
@@ -525,6 +574,57 @@ static __always_inline __u64 arg_at(const __u64 *a, __u8 i)
 
 /* Reads the strings and input buffers of the call into `ps`, one entry slot
  * per argument that shape->entry_arg names; returns the slots used. */
+=======
+/* The path at `addr`, cut at its entry slot, read whole (up to PATH_MAX - 1
+ * bytes, as strace's printpathn) into long_paths under `tid`. Returns 0 when
+ * it waits there. */
+static __noinline int read_long_path(__u32 tid, __u64 addr)
+{
+	struct syscall_long_path *l;
+	__u32 zero = 0;
+	char next = 1;
+	long r;
+
+	l = bpf_map_lookup_elem(&long_path_scratch, &zero);
+	if (!l)
+		return -1;
+	r = bpf_probe_read_user_str(l->data, ARGTRACE_SYSCALL_PATH_MAX, (void *)addr);
+	if (r <= 0)
+		return -1;
+	l->slot.len = r - 1;
+	l->slot.cut = 0;
+	l->slot.err = 0;
+	/* PATH_MAX - 1 bytes read: whole if the next one is the NUL. */
+	if (r == ARGTRACE_SYSCALL_PATH_MAX &&
+	    (bpf_probe_read_user(&next, 1, (void *)(addr + ARGTRACE_SYSCALL_PATH_MAX - 1)) || next))
+		l->slot.cut = 1;
+	return bpf_map_update_elem(&long_paths, &tid, l, BPF_ANY) ? -1 : 0;
+}
+
+/* Reads the path of argument `arg` whole into long_paths where its entry
+ * slot cut it, and marks the slot (cut 2). Outside read_entry_slots' loop:
+ * the verifier walks it once. */
+static __noinline void mark_long_path(struct syscall_pending_slots *ps, struct syscall_pending *p,
+				      __u8 arg, __u32 tid)
+{
+	if (!ps || !p)
+		return;
+	for (int k = 0; k < ARGTRACE_SYSCALL_ENTRY_SLOTS; k++) {
+		struct syscall_slot *s = &ps->slot[k];
+
+		if (k >= p->nslots)
+			return;
+		if (s->arg != arg || s->cut != 1 || arg >= 6)
+			continue;
+		if (!read_long_path(tid, p->args[arg & 7]))
+			s->cut = 2;
+		return;
+	}
+}
+
+/* Reads the strings and input buffers of the call into `ps`; returns the
+ * slots used. */
+>>>>>>> oracle23b
 static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
 					     const volatile struct syscall_shape *shape,
 					     __u64 *args)
@@ -558,6 +658,7 @@ static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
 		if (kind == SYSCALL_ARG_STR) {
 			read_str_slot(s, dst, str_size, string_limit, arg);
 		} else if (kind == SYSCALL_ARG_PATH) {
+<<<<<<< HEAD
 			read_str_slot(s, dst, SLOT_SIZE, SLOT_SIZE - 2, arg);
 		} else if (kind == SYSCALL_ARG_IN_FIXED || kind == SYSCALL_ARG_INOUT_MSGHDR) {
 			read_in_bytes(s, dst, shape->size[i], arg);
@@ -585,6 +686,19 @@ static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
 
 			/* (a count past 2^32 is cut at the slot anyway) */
 			read_in_bytes(s, dst, (count & 0xffffffff) * shape->size[i], arg);
+=======
+			read_str_slot(s, dst, SLOT_SIZE, SLOT_SIZE - 2, args[i]);
+		} else if (kind == SYSCALL_ARG_IN_FIXED || kind == SYSCALL_ARG_INOUT_FIXED) {
+			read_in_bytes(s, dst, shape->size[i], args[i],
+				      kind == SYSCALL_ARG_INOUT_FIXED);
+		} else if (kind == SYSCALL_ARG_IN_SIZED || kind == SYSCALL_ARG_INOUT_SIZED) {
+			__u8 la = shape->len_arg[i];
+			__u64 count = la < 6 ? args[la & 7] : 0;
+
+			/* (a count past 2^32 is cut at the slot anyway) */
+			read_in_bytes(s, dst, (count & 0xffffffff) * shape->size[i], args[i],
+				      false);
+>>>>>>> oracle23b
 		} else if (kind == SYSCALL_ARG_IN_IOV || kind == SYSCALL_ARG_IN_STRV) {
 			if (arg) {
 				if (kind == SYSCALL_ARG_IN_IOV)
@@ -623,30 +737,61 @@ static __always_inline bool is_out_kind(__u8 kind)
 	return kind == SYSCALL_ARG_OUT_BUF || kind == SYSCALL_ARG_OUT_FIXED ||
 	       kind == SYSCALL_ARG_OUT_SIZED || kind == SYSCALL_ARG_OUT_LENPTR ||
 	       kind == SYSCALL_ARG_INOUT_SIZED || kind == SYSCALL_ARG_INOUT_FIXED ||
+<<<<<<< HEAD
 	       kind == SYSCALL_ARG_OUT_IOV || kind == SYSCALL_ARG_OUT_DIRENTS ||
 	       kind == SYSCALL_ARG_INOUT_FDSETS || kind == SYSCALL_ARG_INOUT_MSGHDR ||
 	       kind == SYSCALL_ARG_INOUT_POLL;
+=======
+	       kind == SYSCALL_ARG_OUT_IOV || kind == SYSCALL_ARG_OUT_RESTART;
+>>>>>>> oracle23b
 }
 
-/* The bytes the kernel filled for argument `i` at return, into slot 3 of
- * `e` (`e->data + 3 * SLOT_SIZE`, BUF_MAX bytes); returns their count. */
-static __always_inline __u32 read_out_slot(struct syscall_event *e,
-					   const volatile struct syscall_shape *shape,
-					   struct syscall_pending *p, int i, long ret)
+/* The call was interrupted and will be restarted (strace's is_erestart:
+ * ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK). */
+static __always_inline bool is_erestart(long ret)
 {
-	struct syscall_slot *s = &e->slot[3];
-	char *dst = e->data + 3 * SLOT_SIZE;
+	return ret == -512 || ret == -513 || ret == -514 || ret == -516;
+}
+
+/* The length handed in for argument `la` where an entry slot read it (the
+ * 4 bytes of accept's *addrlen), else ~0. */
+static __always_inline __u32 len_handed_in(struct syscall_event *e, __u8 la)
+{
+	__u32 len = ~0U;
+
+#pragma unroll
+	for (int k = 0; k < ARGTRACE_SYSCALL_ENTRY_SLOTS; k++) {
+		if (k < e->nslots && e->slot[k].arg == la && e->slot[k].len >= 4 && !e->slot[k].err)
+			len = *(__u32 *)(e->data + k * SLOT_SIZE);
+	}
+	return len;
+}
+
+/* The bytes the kernel filled for argument `i` at return, into slot `k` of
+ * `e` (`e->data + k * SLOT_SIZE`: slot 3's BUF_MAX bytes, or a free entry
+ * slot's SLOT_SIZE); returns their count. */
+static __noinline __u32 read_out_slot(struct syscall_event *e, struct syscall_pending *p, int i,
+				      long ret, __u32 k)
+{
+	const volatile struct syscall_shape *shape = &shapes[p->nr & (NR_MAX - 1)];
+	struct syscall_slot *s = &e->slot[k & 3];
+	char *dst = e->data + (k & 3) * SLOT_SIZE;
 	__u8 kind = shape->kind[i & 7], la = shape->len_arg[i & 7];
-	__u64 addr = p->args[i & 7], want, count;
-	__u32 n = 0, len = 0, skip = 0;
+	__u64 addr = p->args[i & 7], want, count, m;
+	__u32 n = 0, len = 0, skip = 0, max = k < 3 ? SLOT_SIZE : ARGTRACE_SYSCALL_BUF_MAX;
 	long r;
 
+	if (kind == SYSCALL_ARG_OUT_FIXED_SLOT)
+		kind = SYSCALL_ARG_OUT_FIXED;
+	else if (kind == SYSCALL_ARG_OUT_LENPTR_SLOT)
+		kind = SYSCALL_ARG_OUT_LENPTR;
 	s->arg = i;
 	if (kind == SYSCALL_ARG_OUT_BUF) {
 		want = ret > 0 ? ret : 0;
 		n = want > string_limit ? string_limit : want;
 		if (want > n)
 			s->cut = 1;
+<<<<<<< HEAD
 	} else if (kind == SYSCALL_ARG_INOUT_FDSETS) {
 		/* Read again at return: what the kernel left (none for a
 		 * timeout: strace prints `Timeout`). */
@@ -672,6 +817,13 @@ static __always_inline __u32 read_out_slot(struct syscall_event *e,
 			return 0;
 		r = read_msghdr(dst, addr, la == SYSCALL_LEN_RET ? (__u64)ret : ~0ULL);
 		goto done;
+=======
+	} else if (kind == SYSCALL_ARG_OUT_RESTART) {
+		/* Only then does the kernel write it. */
+		if (!is_erestart(ret) || !addr)
+			return 0;
+		n = shape->size[i & 7] & 0xfff;
+>>>>>>> oracle23b
 	} else if (ret < 0 || !addr) {
 		return 0;
 	} else if (kind == SYSCALL_ARG_OUT_DIRENTS) {
@@ -717,23 +869,37 @@ static __always_inline __u32 read_out_slot(struct syscall_event *e,
 		*(__u32 *)dst = len;
 		skip = 4;
 		n = len > shape->size[i & 7] ? shape->size[i & 7] : len;
+		/* (strace reads min(the length handed in, the one written back)) */
+		count = len_handed_in(e, la);
+		if (n > count)
+			n = count;
 		if (n > ARGTRACE_SYSCALL_BUF_MAX - 4)
 			n = ARGTRACE_SYSCALL_BUF_MAX - 4;
 	} else if (kind == SYSCALL_ARG_OUT_IOV) {
 		r = read_iov(dst, addr, la < 6 ? p->args[la & 7] : 0, ret);
 		goto done;
 	}
-	if (n > ARGTRACE_SYSCALL_BUF_MAX)
-		n = ARGTRACE_SYSCALL_BUF_MAX;
+	if (n > max)
+		n = max;
 	if (skip) {
-		n = BOUNDED(n, ARGTRACE_SYSCALL_BUF_MAX - 4);
-		if (n) {
-			r = bpf_probe_read_user(dst + 4, n, (void *)addr);
+		if (n > max - 4)
+			n = max - 4;
+		/* (64-bit after a barrier: the verifier keeps a compare's
+		 * bound only on the very register the read gets, not on a
+		 * zero-extended copy of a 32-bit value) */
+		m = n;
+		asm volatile("" : "+r"(m));
+		m &= ARGTRACE_SYSCALL_BUF_MAX - 1;
+		if (m > ARGTRACE_SYSCALL_BUF_MAX - 4)
+			m = ARGTRACE_SYSCALL_BUF_MAX - 4;
+		if (m) {
+			r = bpf_probe_read_user(dst + 4, m, (void *)addr);
 			if (r < 0) {
 				s->err = r;
 				return 0;
 			}
 		}
+		n = m;
 		s->len = n + 4;
 		return n + 4;
 	}
@@ -741,6 +907,14 @@ static __always_inline __u32 read_out_slot(struct syscall_event *e,
 	if (!n)
 		return 0;
 	r = bpf_probe_read_user(dst, n, (void *)addr);
+	/* As read_in_bytes: a command's struct up to the page's end. */
+	if (r < 0 && kind == SYSCALL_ARG_INOUT_FIXED && TO_PAGE_END(addr) < n) {
+		m = TO_PAGE_END(addr);
+		asm volatile("" : "+r"(m));
+		m &= ARGTRACE_SYSCALL_BUF_MAX - 1;
+		r = bpf_probe_read_user(dst, m, (void *)addr);
+		n = m;
+	}
 	if (r < 0) {
 		s->err = r;
 		return 0;
@@ -756,6 +930,53 @@ done:
 	}
 	s->len = r;
 	return r & 0xfff;
+}
+
+/* The output beside slot 3's (SYSCALL_ARG_OUT_FIXED_SLOT or
+ * SYSCALL_ARG_OUT_LENPTR_SLOT) into the last entry slot, once the call
+ * succeeded: read_out_slot's two cases alone, so that the verifier's walk
+ * of it stays short. */
+static __noinline void read_beside(struct syscall_event *e, struct syscall_pending *p, int i,
+				   long ret)
+{
+	const volatile struct syscall_shape *shape = &shapes[p->nr & (NR_MAX - 1)];
+	struct syscall_slot *s = &e->slot[2];
+	char *dst = e->data + 2 * SLOT_SIZE;
+	__u8 kind = shape->kind[i & 7], la = shape->len_arg[i & 7];
+	__u64 addr = p->args[i & 7], m;
+	__u32 len = 0, skip = 0, n = shape->size[i & 7], handed;
+
+	s->arg = i;
+	s->len = 0;
+	s->cut = 0;
+	s->err = 0;
+	if (ret < 0 || !addr)
+		return;
+	if (kind == SYSCALL_ARG_OUT_LENPTR_SLOT) {
+		if (la >= 6 || !p->args[la & 7])
+			return;
+		if (bpf_probe_read_user(&len, 4, (void *)p->args[la & 7])) {
+			s->err = -14; /* EFAULT */
+			return;
+		}
+		*(__u32 *)dst = len;
+		skip = 4;
+		if (n > len)
+			n = len;
+		handed = len_handed_in(e, la);
+		if (n > handed)
+			n = handed;
+	}
+	m = n;
+	asm volatile("" : "+r"(m));
+	m &= 511;
+	if (m > SLOT_SIZE - 4)
+		m = SLOT_SIZE - 4;
+	if (m && bpf_probe_read_user(dst + (skip & 4), m, (void *)addr)) {
+		s->err = -14;
+		return;
+	}
+	s->len = m + skip;
 }
 
 /* Fills the record's fixed part (all before `data`) from the pending state. */
@@ -830,6 +1051,35 @@ static __always_inline void send_values_record(struct syscall_pending *p, __u32 
 	bpf_ringbuf_submit(e, wakeup_flags(p->start_ns));
 }
 
+/* A path of the record's entry slots that waits whole in long_paths, into
+ * slot 3 (the call fills no buffer there); returns the record's size. */
+static __always_inline __u32 send_long_path(struct syscall_event *e, __u32 tid, __u32 size)
+{
+	struct syscall_long_path *l;
+	__u32 len;
+
+#pragma unroll
+	for (int i = 0; i < ARGTRACE_SYSCALL_ENTRY_SLOTS; i++) {
+		if (i >= e->nslots || e->slot[i].cut != 2)
+			continue;
+		e->slot[i].cut = 1;
+		l = bpf_map_lookup_elem(&long_paths, &tid);
+		if (!l)
+			return size;
+		/* (masked, not compared: at most PATH_MAX - 1 bytes) */
+		len = l->slot.len & (ARGTRACE_SYSCALL_PATH_MAX - 1);
+		if (len && !bpf_probe_read_kernel(e->data + 3 * SLOT_SIZE, len, l->data)) {
+			e->slot[3] = l->slot;
+			e->slot[3].arg = e->slot[i].arg;
+			e->has_out = 2;
+			size = offsetof(struct syscall_event, data) + 3 * SLOT_SIZE + len;
+		}
+		bpf_map_delete_elem(&long_paths, &tid);
+		return size;
+	}
+	return size;
+}
+
 /* Builds and sends the record of a call from its pending state; `ps` may be
  * NULL (no strings). */
 static __always_inline void send_record(void *ctx, struct syscall_pending *p,
@@ -866,6 +1116,7 @@ static __always_inline void send_record(void *ctx, struct syscall_pending *p,
 					      ps->data + i * SLOT_SIZE);
 		}
 		size += n * SLOT_SIZE;
+		size = send_long_path(e, tid, size);
 	}
 	if (out_buf && p->abi == SYSCALL_ABI_NATIVE && p->nr < NR_MAX) {
 		int out = -1;
@@ -881,10 +1132,38 @@ static __always_inline void send_record(void *ctx, struct syscall_pending *p,
 		if (out >= 0) {
 			e->has_out = 1;
 			size = offsetof(struct syscall_event, data) + 3 * SLOT_SIZE +
-			       BOUNDED(read_out_slot(e, shape, p, out, ret),
-				       ARGTRACE_SYSCALL_BUF_MAX);
+			       BOUNDED(read_out_slot(e, p, out, ret, 3), ARGTRACE_SYSCALL_BUF_MAX);
+		}
+		/* The output beside slot 3's (one at most), into the next free
+		 * entry slot. */
+		out = -1;
+#pragma unroll
+		for (int i = 0; i < 6; i++) {
+			__u8 kind = shape->kind[i];
+
+			if (kind == SYSCALL_ARG_OUT_FIXED_SLOT ||
+			    kind == SYSCALL_ARG_OUT_LENPTR_SLOT) {
+				out = i;
+				break;
+			}
+		}
+		/* Always the last entry slot (a constant: the verifier walks
+		 * read_out_slot once for it); the ones before it that entry
+		 * left free belong to no argument (arg 0xff). */
+		if (out >= 0 && e->nslots < ARGTRACE_SYSCALL_ENTRY_SLOTS) {
+			if (e->nslots < 1)
+				e->slot[0].arg = 0xff;
+			if (e->nslots < 2)
+				e->slot[1].arg = 0xff;
+			read_beside(e, p, out, ret);
+			e->nslots = 3;
+			if (size < offsetof(struct syscall_event, data) + 3 * SLOT_SIZE)
+				size = offsetof(struct syscall_event, data) + 3 * SLOT_SIZE;
 		}
 	}
+	/* (the size's exact value forgotten: the ways here differ only by it,
+	 * and the verifier then walks what follows once, not once per value) */
+	asm volatile("" : "+r"(size));
 	if (size > sizeof(*e))
 		size = sizeof(*e);
 	if (bpf_ringbuf_output(&events, e, size, wakeup_flags(p->start_ns)))
@@ -945,6 +1224,10 @@ static __always_inline int on_enter(void *ctx, struct pt_regs *regs, long id, __
 			ps = bpf_map_lookup_elem(&scratch_slots, &zero);
 		if (ps)
 			p->nslots = read_entry_slots(ps, shape, p->args);
+		/* The path shape->long_path names (its index + 1), cut at its
+		 * slot: whole, where slot 3 is free at return. */
+		if (ps && shape->long_path)
+			mark_long_path(ps, p, shape->long_path - 1, tid);
 	}
 	if (shape->no_return || (abi == SYSCALL_ABI_COMPAT &&
 				 (p->nr == compat_no_return[0] || p->nr == compat_no_return[1]))) {

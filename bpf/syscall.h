@@ -19,6 +19,14 @@ enum argtrace_syscall_limits {
 	ARGTRACE_SYSCALL_SLOT_SIZE = 264,
 	/* The buffer the kernel fills (read, recvfrom ...), read at return. */
 	ARGTRACE_SYSCALL_BUF_MAX = 4096,
+	/* A path longer than its entry slot is read whole up to PATH_MAX - 1
+	 * bytes, as strace prints it (printpathn(tcp, addr, PATH_MAX - 1)), and
+	 * sent in slot 3 where the call fills no buffer (struct syscall_shape's
+	 * long_path). */
+	ARGTRACE_SYSCALL_PATH_MAX = 4096,
+	/* Calls in flight with such a path at once (an LRU hash: beyond it the
+	 * oldest falls back to its entry slot's cut path). */
+	ARGTRACE_SYSCALL_LONG_PATHS = 256,
 };
 
 /* How an argument is read beyond its value (the shape table; filled by user
@@ -44,9 +52,10 @@ enum argtrace_syscall_arg_kind {
 				    * (epoll_wait's events) */
 	SYSCALL_ARG_OUT_LENPTR = 9,    /* filled, at return when the call succeeded:
 				     * the __u32 at args[len_arg] first (4 bytes),
-				     * then min(it, size[i]) bytes (accept's sockaddr,
-				     * getsockopt's value) */
-	SYSCALL_ARG_INOUT_SIZED = 10,  /* IN_SIZED at entry and OUT_SIZED at
+				     * then min(it, size[i], the length handed in
+				     * where an entry slot read it) bytes (accept's
+				     * sockaddr, getsockopt's value) */
+	SYSCALL_ARG_INOUT_SIZED = 10, /* IN_SIZED at entry and OUT_SIZED at
 				       * return (poll's pollfd array) */
 	SYSCALL_ARG_INOUT_FIXED = 11,  /* IN_FIXED at entry and OUT_FIXED at
 				       * return (ioctl's argument) */
@@ -80,6 +89,14 @@ enum argtrace_syscall_arg_kind {
 	SYSCALL_ARG_IN_FDSET = 19,     /* select's writefds or exceptfds (the
 					* argument's set) as struct
 					* syscall_fdset_slot, at entry */
+	SYSCALL_ARG_OUT_FIXED_SLOT = 20,  /* OUT_FIXED where slot 3 holds another
+					   * output: into a free entry slot, at
+					   * most SLOT_SIZE bytes (wait4's rusage) */
+	SYSCALL_ARG_OUT_LENPTR_SLOT = 21, /* OUT_LENPTR likewise (recvfrom's
+					   * source address) */
+	SYSCALL_ARG_OUT_RESTART = 22,	  /* size[i] bytes the kernel fills when the
+				       * call was interrupted (ERESTART*: strace's
+				       * is_erestart), at return (nanosleep's rem) */
 };
 
 /* len_arg of SYSCALL_ARG_OUT_SIZED: the count is the result. */
@@ -111,10 +128,14 @@ struct syscall_iov_slot {
 
 /* The bytes of a SYSCALL_ARG_IN_STRV slot. */
 struct syscall_strv_slot {
-	__u32 count; /* strings before the NULL (at most STRV_COUNT counted) */
-	__u8 shown;  /* strings read below */
-	__u8 err;    /* bit k: string k could not be read */
-	__u16 pad;
+	__u32 count;	   /* strings before the NULL (at most STRV_COUNT counted) */
+	__u8 shown;	   /* strings read below */
+	__u8 err;	   /* bit k: string k could not be read (s[k] holds its
+		      * pointer, 8 bytes, as strace prints it) */
+	__u8 unterminated; /* the pointer after the count could not be read
+			    * (strace prints `...` and its address after the
+			    * strings, and envp's count as unterminated) */
+	__u8 pad;
 	/* NUL-terminated, read with min(-s + 2, STRV_STR) bytes: longer than -s
 	 * means cut */
 	char s[ARGTRACE_SYSCALL_STRV_N][ARGTRACE_SYSCALL_STRV_STR];
@@ -170,9 +191,11 @@ struct syscall_shape {
 	__u8 len_arg[6]; /* SYSCALL_ARG_IN_BUF: the argument holding the length */
 	__u8 no_return;	 /* exit, exit_group: the record is sent at entry */
 	__u8 has_entry_slots;
-	__u8 reread; /* a string unreadable at entry is read at return (not execve) */
-	__u8 pad;
-	__u16 size[6]; /* SYSCALL_ARG_IN_FIXED, SYSCALL_ARG_OUT_FIXED: the struct's bytes */
+	__u8 reread;	/* a string unreadable at entry is read at return (not execve) */
+	__u8 long_path; /* no buffer at return: the path argument (its index
+			 * + 1; 0: none) read whole when cut at its entry slot
+			 * (struct syscall_long_path), sent in slot 3 */
+	__u16 size[6];	/* SYSCALL_ARG_IN_FIXED, SYSCALL_ARG_OUT_FIXED: the struct's bytes */
 	/* The arguments read at entry, in order, one per entry slot; 0xff ends
 	 * the list. Filled by user space, so the dispatcher walks three slots
 	 * rather than six arguments (a sixth of the verifier's work). */
@@ -195,8 +218,16 @@ enum argtrace_syscall_abi {
 struct syscall_slot {
 	__u16 len; /* bytes in data */
 	__u8 arg;  /* the argument they belong to */
-	__u8 cut;  /* 1: the string or buffer went on past len */
+	__u8 cut;  /* 1: the string or buffer went on past len (2, in a call
+		    * in flight: its path waits whole in long_paths) */
 	__s32 err; /* 0, or the error of the read (then len is 0) */
+};
+
+/* A path longer than its entry slot, read whole at entry, by thread id until
+ * the call returns. */
+struct syscall_long_path {
+	struct syscall_slot slot;
+	char data[ARGTRACE_SYSCALL_PATH_MAX];
 };
 
 /* One syscall. In the ring buffer the record is followed by nothing: the
@@ -206,10 +237,11 @@ struct syscall_slot {
 struct syscall_event {
 	struct event_header h;
 	__u32 nr;
-	__u8 abi;    /* enum argtrace_syscall_abi */
-	__u8 end;    /* enum argtrace_syscall_end */
-	__u8 nslots; /* entry slots used (0..3) */
-	__u8 has_out;
+	__u8 abi;     /* enum argtrace_syscall_abi */
+	__u8 end;     /* enum argtrace_syscall_end */
+	__u8 nslots;  /* entry slots used (0..3) */
+	__u8 has_out; /* slot 3 holds: 1, the buffer the kernel filled; 2, the
+		       * whole path of the entry slot of the same argument */
 	__u64 args[6];
 	__s64 ret;
 	struct syscall_slot slot[4];

@@ -33,6 +33,7 @@ sigev_value timerfdflags efd_flags clockflags
 term_iflags term_oflags term_oflags_nldly term_oflags_crdly term_oflags_tabdly term_oflags_bsdly
 term_oflags_vtdly term_oflags_ffdly term_cflags term_cflags_csize term_lflags baud_options
 cap pr_dumpable pr_tsc pr_unalign_flags secbits pr_mce_kill pr_mce_kill_policy pr_cap_ambient seccomp_mode
+lockfcmds notifyflags
 """.split()
 
 HEADERS = """
@@ -97,7 +98,7 @@ BUNDLED = {"x86_64": [], "aarch64": ["arch/arm64/include/uapi"]}
 # Tables whose names strace takes from the kernel's asm/fcntl.h rather than
 # the C library's (src/open.c, src/fcntl.c and src/file.c include
 # src/kernel_fcntl.h, which undefines glibc's O_*, F_*, LOCK_* first).
-KERNEL_FCNTL = {"open_access_modes", "open_mode_flags", "fcntlcmds", "fdflags", "f_owner_types", "flockcmds"}
+KERNEL_FCNTL = {"open_access_modes", "open_mode_flags", "fcntlcmds", "fdflags", "f_owner_types", "flockcmds", "lockfcmds", "notifyflags"}
 
 
 def parse_in(path):

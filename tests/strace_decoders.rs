@@ -99,6 +99,8 @@ const CALLS: &[&str] = &[
     "sched_getaffinity",
     "sched_setaffinity",
     "prctl",
+    "chdir",
+    "sendfile",
 ];
 
 fn per_tid(calls: Vec<(u32, String)>) -> BTreeMap<u32, Vec<String>> {

@@ -1,7 +1,9 @@
 //! `argtrace syscall`'s struct decoders, live (issue 19): a trigger makes
 //! calls whose structs and arrays hold values it chose (sockaddr_in, in6 and
 //! un, an iovec array in and out, pollfds in and their revents, an
-//! epoll_event in and out, a statx result, execve's argv and envp) and the
+//! epoll_event in and out, a statx result, a path longer than its entry
+//! slot and one longer than PATH_MAX, fcntl's struct flock in and out,
+//! recvfrom's source address, execve's argv and envp) and the
 //! suite finds each one in argtrace's JSON, field by field (`<arg>_value`),
 //! beside strace's spelling (`<arg>_str`). Portable syscalls only: arm64 has
 //! no poll, epoll_wait or plain accept/open, so ppoll, epoll_pwait and
@@ -15,7 +17,8 @@ use serde_json::{json, Value};
 use crate::harness::{find_one, traced_run, Outcome, Traced};
 
 /// What the case selects: the trigger's calls, nothing else.
-const SELECTION: &str = "trace=bind,connect,getsockname,accept4,writev,readv,ppoll,epoll_ctl,epoll_pwait,statx,execve";
+const SELECTION: &str =
+    "trace=bind,connect,getsockname,accept4,writev,readv,ppoll,epoll_ctl,epoll_pwait,statx,chdir,fcntl,recvfrom,execve";
 
 pub(crate) fn expect(pid: u32, syscall: &str, args: Value, ret: Value) -> Value {
     json!({"expect": {"event": "syscall", "syscall": syscall, "pid": pid, "tid": pid, "args": args, "ret": ret}})
@@ -213,6 +216,90 @@ pub fn trigger() -> Vec<Value> {
                 "buffer_value": {"stx_mode": "S_IFREG|0640", "stx_size": size}}),
             json!(r),
         ));
+        // A path longer than its 264-byte entry slot, whole: the working
+        // directory again, through as many `/.` as this process chooses.
+        let cwd = std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_else(|_| "/".into());
+        let long = format!("{}{}", cwd.trim_end_matches('/'), "/.".repeat(300 + (pid % 100) as usize));
+        let clong = CString::new(long.clone()).expect("no NUL");
+        let r = libc::syscall(libc::SYS_chdir, clong.as_ptr());
+        out.push(expect(pid, "chdir", json!({"filename": long}), json!(r)));
+        // One longer than PATH_MAX: its first 4095 bytes, cut as strace cuts it.
+        let too_long = "/".repeat(5000 + (pid % 100) as usize);
+        let ctoo = CString::new(too_long.clone()).expect("no NUL");
+        let r = libc::syscall(libc::SYS_chdir, ctoo.as_ptr());
+        out.push(expect(
+            pid,
+            "chdir",
+            json!({"filename": &too_long[..4095], "filename_cut": true}),
+            json!(if r < 0 { -(*libc::__errno_location()) as i64 } else { r }),
+        ));
+        // struct flock: a write lock on a range chosen here, then the lock
+        // another would meet there (none: the process's own).
+        let lock_file = format!("/tmp/argtrace-e2e-lock-{pid}");
+        let clock = CString::new(lock_file.clone()).expect("no NUL");
+        let lf = libc::open(clock.as_ptr(), libc::O_RDWR | libc::O_CREAT, 0o600);
+        let start = i64::from(pid % 1000);
+        let mut fl: libc::flock = std::mem::zeroed();
+        fl.l_type = libc::F_WRLCK as i16;
+        fl.l_whence = libc::SEEK_SET as i16;
+        fl.l_start = start;
+        fl.l_len = 4096;
+        let r = libc::syscall(libc::SYS_fcntl, lf, libc::F_SETLK, &fl);
+        out.push(expect(
+            pid,
+            "fcntl",
+            json!({"fd": lf, "cmd_str": "F_SETLK", "arg_value": {"l_type": "F_WRLCK", "l_whence": "SEEK_SET",
+                "l_start": start, "l_len": 4096}}),
+            json!(r),
+        ));
+        fl.l_type = libc::F_RDLCK as i16;
+        let r = libc::syscall(libc::SYS_fcntl, lf, libc::F_GETLK, &mut fl);
+        out.push(expect(
+            pid,
+            "fcntl",
+            json!({"fd": lf, "cmd_str": "F_GETLK", "arg_value": {"l_type": "F_UNLCK", "l_whence": "SEEK_SET",
+                "l_start": start, "l_len": 4096, "l_pid": 0}}),
+            json!(r),
+        ));
+        libc::close(lf);
+        let _ = std::fs::remove_file(&lock_file);
+        // recvfrom's source address beside the bytes: a datagram from a
+        // socket bound to a path chosen here.
+        let bind_un = |path: &str| {
+            let mut un: libc::sockaddr_un = std::mem::zeroed();
+            un.sun_family = libc::AF_UNIX as u16;
+            for (d, s) in un.sun_path.iter_mut().zip(path.bytes()) {
+                *d = s as libc::c_char;
+            }
+            let fd = libc::socket(libc::AF_UNIX, libc::SOCK_DGRAM, 0);
+            libc::bind(fd, &un as *const _ as *const libc::sockaddr, (2 + path.len() + 1) as u32);
+            (fd, un)
+        };
+        let (rpath, spath) = (format!("/tmp/argtrace-e2e-r-{pid}.sock"), format!("/tmp/argtrace-e2e-s-{pid}.sock"));
+        let ((rfd, run), (sfd, _)) = (bind_un(&rpath), bind_un(&spath));
+        let msg = format!("from {pid}");
+        libc::sendto(
+            sfd,
+            msg.as_ptr() as *const _,
+            msg.len(),
+            0,
+            &run as *const _ as *const libc::sockaddr,
+            (2 + rpath.len() + 1) as u32,
+        );
+        let (mut buf, mut from) = ([0u8; 64], [0u8; 110]);
+        let mut flen: libc::socklen_t = 110;
+        let n = libc::syscall(libc::SYS_recvfrom, rfd, buf.as_mut_ptr(), 64, 0, from.as_mut_ptr(), &mut flen);
+        out.push(expect(
+            pid,
+            "recvfrom",
+            json!({"fd": rfd, "ubuf": msg, "addr_value": {"sa_family": "AF_UNIX", "sun_path": spath},
+                "addr_len_str": format!("[110 => {}]", 2 + spath.len() + 1)}),
+            json!(n),
+        ));
+        libc::close(rfd);
+        libc::close(sfd);
+        let _ = std::fs::remove_file(&rpath);
+        let _ = std::fs::remove_file(&spath);
         // execve of a program that does not exist: argv's strings, envp's count.
         let prog = format!("/nonexistent/argtrace-e2e-{pid}");
         let argv_s = [prog.clone(), "-x".into(), format!("arg {pid}")];

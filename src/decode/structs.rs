@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::xlat_data as x;
-use super::{print_flags, ptr};
+use super::{print_flags, print_xval, ptr};
 use crate::render::{escape_into, latin1, write_json_str};
 
 /// A JSON value, written in order.
@@ -240,6 +240,37 @@ pub fn pollfds_json(b: &[u8], count: u64, out: Option<&[u8]>) -> J {
     )
 }
 
+/// struct flock's size (64-bit: struct flock and struct flock64 agree):
+/// l_type and l_whence (shorts), l_start and l_len at 8 and 16, l_pid at 24.
+pub const FLOCK: usize = 32;
+
+/// struct flock as fcntl's lock commands hand it in or get it back
+/// (src/fcntl.c print_struct_flock64): `{l_type=F_RDLCK, l_whence=SEEK_SET,
+/// l_start=0, l_len=4096}`, with `l_pid=` for F_GETLK and F_OFD_GETLK.
+pub fn flock(b: &[u8], getlk: bool) -> Shown {
+    // (zero-extended, as strace's PRINT_FIELD_XVAL takes a short)
+    let short = |o: usize| u64::from(u16_at(b, o));
+    let (ty, whence) = (print_xval(short(0), x::LOCKFCMDS, "F_???"), print_xval(short(2), x::WHENCE_CODES, "SEEK_???"));
+    let (start, len, pid) = (u64_at(b, 8) as i64, u64_at(b, 16) as i64, u32_at(b, 24) as i32);
+    let mut text = format!("{{l_type={ty}, l_whence={whence}, l_start={start}, l_len={len}");
+    let mut json =
+        vec![("l_type", J::str(ty)), ("l_whence", J::str(whence)), ("l_start", J::num(start)), ("l_len", J::num(len))];
+    if getlk {
+        let _ = write!(text, ", l_pid={pid}");
+        json.push(("l_pid", J::num(pid)));
+    }
+    text.push('}');
+    Shown { text, json: J::Obj(json) }
+}
+
+/// struct f_owner_ex (fcntl's F_SETOWN_EX, F_GETOWN_EX; src/fcntl.c
+/// print_f_owner_ex): `{type=F_OWNER_PID, pid=1234}`.
+pub fn f_owner_ex(b: &[u8]) -> Shown {
+    let ty = print_xval(u64::from(u32_at(b, 0)), x::F_OWNER_TYPES, "F_OWNER_???");
+    let pid = u32_at(b, 4) as i32;
+    Shown { text: format!("{{type={ty}, pid={pid}}}"), json: J::Obj(vec![("type", J::str(ty)), ("pid", J::num(pid))]) }
+}
+
 /// struct epoll_event's size: packed on x86_64 (12 bytes), 16 elsewhere.
 pub const EPOLL_EVENT: usize = if cfg!(target_arch = "x86_64") { 12 } else { 16 };
 
@@ -326,23 +357,38 @@ const STRV_STR: usize = 34;
 
 /// The strings of an argv array (printargv): `["ls", "-l"]`, each cut at
 /// `limit` bytes, `...` after the last one shown when there are more.
-pub fn argv(b: &[u8], limit: usize) -> Shown {
+pub fn argv(b: &[u8], limit: usize, addr: u64) -> Shown {
     let count = u32_at(b, 0) as usize;
     let shown = (b.get(4).copied().unwrap_or(0) as usize).min(STRV_N);
     let err = b.get(5).copied().unwrap_or(0);
     let mut items = Vec::new();
     for k in 0..shown {
         let s = b.get(8 + k * STRV_STR..8 + (k + 1) * STRV_STR).unwrap_or(&[]);
-        let s = &s[..s.iter().position(|&c| c == 0).unwrap_or(s.len())];
         if err & (1 << k) != 0 {
-            items.push(Shown { text: "???".into(), json: J::Num("null".into()) });
+            // A string that cannot be read: its pointer (strace's printstr).
+            let p = if s.len() >= 8 { u64_at(s, 0) } else { 0 };
+            items.push(Shown { text: ptr(p), json: J::num(p) });
             continue;
         }
+        let s = &s[..s.iter().position(|&c| c == 0).unwrap_or(s.len())];
         let cut = s.len() > limit;
         let s = &s[..s.len().min(limit)];
         items.push(Shown { text: quoted(s, cut), json: J::str(latin1(s)) });
     }
-    array(items, count > shown)
+    let mut a = array(items, count > shown);
+    // The pointer after the last could not be read: strace prints `...`
+    // and its address (src/execve.c printargv).
+    if unterminated(b) && count <= shown {
+        a.text.pop();
+        let sep = if count > 0 { ", " } else { "" };
+        let _ = write!(a.text, "{sep}... /* {} */]", ptr(addr.wrapping_add(8 * count as u64)));
+    }
+    a
+}
+
+/// Whether the array's pointer after its count could not be read.
+pub fn unterminated(b: &[u8]) -> bool {
+    b.get(6).is_some_and(|&u| u != 0)
 }
 
 /// The number of strings of an argv or envp array (`/* 25 vars */`).
@@ -353,7 +399,8 @@ pub fn strv_count(b: &[u8]) -> u32 {
 /// envp as strace prints it (printargc): `0x7ffd... /* 2 vars */`.
 pub fn envp(addr: u64, b: &[u8]) -> String {
     let n = strv_count(b);
-    format!("{} /* {n} var{} */", ptr(addr), if n == 1 { "" } else { "s" })
+    let end = if unterminated(b) { ", unterminated" } else { "" };
+    format!("{} /* {n} var{}{end} */", ptr(addr), if n == 1 { "" } else { "s" })
 }
 
 #[cfg(test)]
@@ -415,7 +462,35 @@ mod tests {
         for (k, s) in [&b"/bin/true"[..], b"a b", b"0123456789012345678901234567890123"].iter().enumerate() {
             v[8 + k * STRV_STR..8 + k * STRV_STR + s.len()].copy_from_slice(s);
         }
-        assert_eq!(argv(&v, 32).text, "[\"/bin/true\", \"a b\", \"01234567890123456789012345678901\"...]");
+        assert_eq!(argv(&v, 32, 0x7f00).text, "[\"/bin/true\", \"a b\", \"01234567890123456789012345678901\"...]");
         assert_eq!(envp(0x7ffe, &v), "0x7ffe /* 3 vars */");
+        // strace's execve test: a string that cannot be read is its pointer,
+        // an array whose next pointer cannot be read ends in its address.
+        v[5] = 1 << 2;
+        v[6] = 1;
+        v[8 + 2 * STRV_STR..8 + 2 * STRV_STR + 8].copy_from_slice(&u64::MAX.to_ne_bytes());
+        assert_eq!(argv(&v, 32, 0x7f00).text, "[\"/bin/true\", \"a b\", 0xffffffffffffffff, ... /* 0x7f18 */]");
+        assert_eq!(envp(0x7ffe, &v), "0x7ffe /* 3 vars, unterminated */");
+    }
+
+    #[test]
+    fn fcntl_structs_as_strace_prints_them() {
+        let mut fl = [0u8; FLOCK];
+        fl[..2].copy_from_slice(&2u16.to_ne_bytes());
+        fl[8..16].copy_from_slice(&(-2379362051860529427i64).to_ne_bytes());
+        fl[16..24].copy_from_slice(&4096u64.to_ne_bytes());
+        fl[24..28].copy_from_slice(&77u32.to_ne_bytes());
+        assert_eq!(
+            flock(&fl, false).text,
+            "{l_type=F_UNLCK, l_whence=SEEK_SET, l_start=-2379362051860529427, l_len=4096}"
+        );
+        assert_eq!(
+            flock(&fl, true).text,
+            "{l_type=F_UNLCK, l_whence=SEEK_SET, l_start=-2379362051860529427, l_len=4096, l_pid=77}"
+        );
+        let mut fo = [0u8; 8];
+        fo[..4].copy_from_slice(&1u32.to_ne_bytes());
+        fo[4..].copy_from_slice(&1234567890u32.to_ne_bytes());
+        assert_eq!(f_owner_ex(&fo).text, "{type=F_OWNER_PID, pid=1234567890}");
     }
 }

@@ -1251,3 +1251,18 @@ pub(crate) const PR_CAP_AMBIENT: Xlat = &[
 /// strace's src/xlat/seccomp_mode.in (#unconditional, #value_indexed).
 pub(crate) const SECCOMP_MODE: Xlat =
     &[(0x0, "SECCOMP_MODE_DISABLED"), (0x1, "SECCOMP_MODE_STRICT"), (0x2, "SECCOMP_MODE_FILTER")];
+
+/// strace's src/xlat/lockfcmds.in (#unconditional).
+pub(crate) const LOCKFCMDS: Xlat =
+    &[(0x0, "F_RDLCK"), (0x1, "F_WRLCK"), (0x2, "F_UNLCK"), (0x4, "F_EXLCK"), (0x8, "F_SHLCK")];
+
+/// strace's src/xlat/notifyflags.in (#unconditional).
+pub(crate) const NOTIFYFLAGS: Xlat = &[
+    (0x1, "DN_ACCESS"),
+    (0x2, "DN_MODIFY"),
+    (0x4, "DN_CREATE"),
+    (0x8, "DN_DELETE"),
+    (0x10, "DN_RENAME"),
+    (0x20, "DN_ATTRIB"),
+    (0x80000000, "DN_MULTISHOT"),
+];

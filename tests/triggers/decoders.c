@@ -21,6 +21,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/sendfile.h>
 #include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/mman.h>
@@ -83,8 +85,25 @@ int main(int argc, char **argv)
 	fcntl(fd, F_GETFD);
 	fcntl(fd, F_DUPFD_CLOEXEC, 40);
 	fcntl(fd, F_SETFL, O_APPEND | O_NONBLOCK);
+	/* struct flock in (F_SETLK) and out (F_GETLK: no other lock), f_owner_ex */
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 10, .l_len = 4096 };
+	fcntl(fd, F_SETLK, &fl);
+	fl.l_type = F_RDLCK;
+	fcntl(fd, F_GETLK, &fl);
+	struct f_owner_ex owner = { .type = F_OWNER_PID, .pid = getpid() };
+	fcntl(fd, F_SETOWN_EX, &owner);
+	fcntl(fd, F_GETOWN_EX, &owner);
+	/* a path longer than its 264-byte entry slot: this directory again */
+	char longdir[512] = ".";
+	for (int i = 0; i < 200; i++)
+		strcat(longdir, "/.");
+	chdir(longdir);
 	int pfd[2];
 	pipe2(pfd, O_CLOEXEC | O_NONBLOCK);
+	/* sendfile's offset in and out */
+	int rf = openat(d, "f2", O_RDONLY | O_CLOEXEC);
+	off_t off = 3;
+	sendfile(pfd[1], rf, &off, 10);
 	struct stat st;
 	fstat(fd, &st);
 	fstatat(d, "f2", &st, AT_SYMLINK_NOFOLLOW);
@@ -112,7 +131,8 @@ int main(int argc, char **argv)
 	if (child == 0)
 		_exit(7);
 	int status;
-	wait4(child, &status, 0, NULL);
+	struct rusage ru;
+	wait4(child, &status, 0, &ru);
 	wait4(-1, &status, WNOHANG, NULL);
 	child = fork();
 	if (child == 0)

@@ -77,6 +77,16 @@ pub enum Arg {
     /// A struct the kernel fills, read at return once the call succeeded
     /// (the address otherwise, as strace prints it).
     Out(Struct),
+    /// As Out, for a call whose buffer at return is another argument's
+    /// (wait4's rusage beside its status): read into a free entry slot.
+    OutBeside(Struct),
+    /// A struct the kernel fills only when the call is interrupted, to be
+    /// restarted (nanosleep's remaining time; strace's is_erestart): read
+    /// at return then, the address otherwise.
+    OutRestart(Struct),
+    /// A struct handed in and filled (sendfile's offset): `[0] => [35499]`,
+    /// the value at return where the call succeeded with a result not 0.
+    InOut(Struct),
     /// futex()'s operation.
     FutexOp,
     /// A futex() argument after the operation, present only for the
@@ -90,6 +100,8 @@ pub enum Arg {
     /// A sockaddr the kernel fills, its length in the int the argument at
     /// this index points to (accept, getsockname: src/net.c decode_sockname).
     SockaddrOut(u8),
+    /// As SockaddrOut, beside the call's buffer (recvfrom's source address).
+    SockaddrBeside(u8),
     /// The `int *` length of the SockaddrOut or SockoptOut at this index:
     /// `[16]`, `[16 => 0]` where the kernel changed it.
     LenPtr(u8),
@@ -186,6 +198,13 @@ pub enum Struct {
     /// struct statfs (64-bit: x86_64's and the generic one agree), every
     /// field as strace prints them.
     Statfs,
+    /// struct rusage (src/resource.c printrusage, abbreviated):
+    /// `{ru_utime={tv_sec=0, tv_usec=180}, ru_stime={tv_sec=0, tv_usec=0}, ...}`.
+    Rusage,
+    /// A loff_t (splice, copy_file_range: printnum_int64 "%" PRId64): `[-1]`.
+    Loff,
+    /// An unsigned one (sendfile: "%" PRIu64): `[35499]`.
+    LoffU,
 }
 
 /// struct stat's size and the offsets of st_mode, st_rdev and st_size:
@@ -213,6 +232,8 @@ impl Struct {
             Struct::Siginfo => 128,
             Struct::OpenHow => 24,
             Struct::Statfs => 120,
+            Struct::Rusage => 144,
+            Struct::Loff | Struct::LoffU => 8,
         }
     }
 
@@ -268,6 +289,12 @@ impl Struct {
             }
             Struct::EpollEvent => structs::epoll_event(b).text,
             Struct::Statx => structs::statx(b).text,
+            Struct::Rusage => {
+                let tv = |o: usize| format!("{{tv_sec={}, tv_usec={}}}", u64_at(o) as i64, u64_at(o + 8) as i64);
+                format!("{{ru_utime={}, ru_stime={}, ...}}", tv(0), tv(16))
+            }
+            Struct::Loff => format!("[{}]", u64_at(0) as i64),
+            Struct::LoffU => format!("[{}]", u64_at(0)),
             Struct::StackT => format!(
                 "{{ss_sp={}, ss_flags={}, ss_size={}}}",
                 decode::ptr(u64_at(0)),
@@ -542,14 +569,14 @@ pub const ROWS: &[Row] = &[
     row("flock", &[Fd, Flags(x::FLOCKCMDS, "LOCK_???")]),
     row("fstat", &[Fd, Out(Struct::Stat)]),
     row("pipe", &[Out(Struct::IntPair)]),
-    row("nanosleep", &[In(Struct::Timespec), Typed]),
+    row("nanosleep", &[In(Struct::Timespec), OutRestart(Struct::Timespec)]),
     row("fsync", &[Fd]),
     row("fdatasync", &[Fd]),
     row("ftruncate", &[Fd, Typed]),
     row("eventfd2", &[Typed, Flags(x::EFD_FLAGS, "EFD_???")]),
-    row("splice", &[Fd, Typed, Fd, Typed, Typed, Flags(x::SPLICE_FLAGS, "SPLICE_F_???")]),
-    row("copy_file_range", &[Fd, Typed, Fd, Typed, Typed, Typed]),
-    row("sendfile", &[Fd, Fd, Typed, Typed]),
+    row("splice", &[Fd, In(Struct::Loff), Fd, In(Struct::Loff), Typed, Flags(x::SPLICE_FLAGS, "SPLICE_F_???")]),
+    row("copy_file_range", &[Fd, In(Struct::Loff), Fd, In(Struct::Loff), Typed, Typed]),
+    row("sendfile", &[Fd, Fd, InOut(Struct::LoffU), Typed]),
     // polling (src/epoll.c)
     row("epoll_create1", &[Flags(x::EPOLLFLAGS, "EPOLL_???")]),
     row("epoll_ctl", &[Fd, Xval(x::EPOLLCTLS, "EPOLL_CTL_???"), Fd, In(Struct::EpollEvent)]),
@@ -590,7 +617,7 @@ pub const ROWS: &[Row] = &[
     row("tkill", &[Typed, Signal]),
     row("tgkill", &[Typed, Typed, Signal]),
     row("waitid", &[Xval(x::WAITID_TYPES, "P_???"), Typed, Out(Struct::Siginfo), Flags(x::WAIT4_OPTIONS, "W???"), Typed]),
-    row("wait4", &[Typed, Out(Struct::WaitStatus), Flags(x::WAIT4_OPTIONS, "W???"), Typed]),
+    row("wait4", &[Typed, Out(Struct::WaitStatus), Flags(x::WAIT4_OPTIONS, "W???"), OutBeside(Struct::Rusage)]),
     row("set_tid_address", &[Addr]),
     row("arch_prctl", &[Xval(x::ARCHVALS, "ARCH_???"), Addr]),
     row("prlimit64", &[Typed, Xval(x::RESOURCES, "RLIMIT_???"), In(Struct::Rlimit), Out(Struct::Rlimit)]),
@@ -615,7 +642,7 @@ pub const ROWS: &[Row] = &[
     row("setsockopt", &[Fd, SockLevel, SockOpt(1), SockoptIn(4), Typed]),
     row("getsockopt", &[Fd, SockLevel, SockOpt(1), SockoptOut(4), LenPtr(3)]),
     row("sendto", &[Fd, Typed, Typed, MSG, Sockaddr(5), Typed]),
-    row("recvfrom", &[Fd, Typed, Typed, MSG, Typed, Typed]),
+    row("recvfrom", &[Fd, Typed, Typed, MSG, SockaddrBeside(5), LenPtr(4)]),
     // src/msghdr.c
     row("sendmsg", &[Fd, Msghdr(false), MSG]),
     row("recvmsg", &[Fd, Msghdr(true), MSG]),
@@ -626,7 +653,7 @@ pub const ROWS: &[Row] = &[
     row("futex", &[Addr, FutexOp, FutexArg(2), FutexTimeout, FutexArg(4), FutexArg(5)]),
     row("clock_gettime", &[Xval(x::CLOCKNAMES, "CLOCK_???"), Out(Struct::Timespec)]),
     row("clock_getres", &[Xval(x::CLOCKNAMES, "CLOCK_???"), Out(Struct::Timespec)]),
-    row("clock_nanosleep", &[Xval(x::CLOCKNAMES, "CLOCK_???"), Flags(x::CLOCKFLAGS, "TIMER_???"), In(Struct::Timespec), Typed]),
+    row("clock_nanosleep", &[Xval(x::CLOCKNAMES, "CLOCK_???"), Flags(x::CLOCKFLAGS, "TIMER_???"), In(Struct::Timespec), OutRestart(Struct::Timespec)]),
     row("getrandom", &[HexBuf, Typed, Flags(x::GETRANDOM_FLAGS, "GRND_???")]),
     row("set_robust_list", &[Addr, Typed]),
     row("sched_getaffinity", &[Typed, Typed, CpuSetOut]),
@@ -655,6 +682,8 @@ const AT_FDCWD: i32 = -100;
 const O_CREAT: u64 = 0o100;
 const TMPFILE_BIT: u64 = 0o20000000; // __O_TMPFILE, the kernel's
 const AF_INET: u64 = 2;
+/// epoll_ctl's operation that takes no event.
+const EPOLL_CTL_DEL: u64 = 2;
 const AF_INET6: u64 = 10;
 
 /// open()'s flags as strace's tprint_open_modes() spells them.
@@ -735,17 +764,38 @@ fn futex_wake_op(val3: u32) -> String {
     s
 }
 
+/// fcntl()'s struct argument for the command `cmd` (src/fcntl.c): a struct
+/// flock or f_owner_ex, handed in (read at entry) or filled (read at return,
+/// when the call succeeded); None for the other commands or a failed read.
+fn fcntl_struct(cmd: u64, reads: &Reads, i: usize, ok: bool) -> Option<Shown> {
+    let name = x::FCNTLCMDS.iter().find(|(c, _)| *c == cmd & 0xffff_ffff).map(|(_, n)| *n)?;
+    let out = || reads.out_of(i).filter(|_| ok);
+    match name {
+        "F_SETLK" | "F_SETLKW" | "F_OFD_SETLK" | "F_OFD_SETLKW" => {
+            reads.entry[i].filter(|b| b.len() >= structs::FLOCK).map(|b| structs::flock(b, false))
+        }
+        "F_GETLK" | "F_OFD_GETLK" => out().filter(|b| b.len() >= structs::FLOCK).map(|b| structs::flock(b, true)),
+        "F_SETOWN_EX" => reads.entry[i].filter(|b| b.len() >= 8).map(structs::f_owner_ex),
+        "F_GETOWN_EX" => out().filter(|b| b.len() >= 8).map(structs::f_owner_ex),
+        _ => None,
+    }
+}
+
 /// fcntl()'s third argument for the command `cmd`, or None where strace
 /// prints none (src/fcntl.c print_fcntl).
-fn fcntl_arg(cmd: u64, v: u64) -> Option<String> {
+fn fcntl_arg(cmd: u64, v: u64, reads: &Reads, i: usize, ok: bool) -> Option<String> {
     let name = x::FCNTLCMDS.iter().find(|(c, _)| *c == cmd & 0xffff_ffff).map(|(_, n)| *n)?;
+    if let Some(s) = fcntl_struct(cmd, reads, i, ok) {
+        return Some(s.text);
+    }
     match name {
         "F_SETFD" => Some(print_flags(v & 0xffff_ffff, &[x::FDFLAGS], Some("FD_???"))),
         "F_SETFL" => Some(open_flags(v)),
         "F_SETOWN" | "F_SETPIPE_SZ" | "F_DUPFD" | "F_DUPFD_CLOEXEC" => Some((v as i32).to_string()),
         "F_SETSIG" => Some(decode::process::signal_name(v)),
         "F_ADD_SEALS" => Some(print_flags(v, &[x::F_SEALS], Some("F_SEAL_???"))),
-        "F_SETLEASE" | "F_NOTIFY" => Some(v.to_string()),
+        "F_SETLEASE" => Some(print_xval(v, x::LOCKFCMDS, "F_???")),
+        "F_NOTIFY" => Some(print_flags(v, &[x::NOTIFYFLAGS], Some("DN_???"))),
         "F_GETFD" | "F_GETFL" | "F_GETOWN" | "F_GETSIG" | "F_GETLEASE" | "F_GETPIPE_SZ" | "F_GET_SEALS" => None,
         _ => Some(decode::ptr(v)),
     }
@@ -758,6 +808,9 @@ fn fcntl_arg(cmd: u64, v: u64) -> Option<String> {
 pub struct Reads<'a> {
     pub entry: [Option<&'a [u8]>; 6],
     pub out: Option<(usize, &'a [u8])>,
+    /// The outputs read at return into free entry slots (OutBeside,
+    /// SockaddrBeside), by argument.
+    pub beside: [Option<&'a [u8]>; 6],
     /// --string-limit.
     pub limit: usize,
 }
@@ -765,7 +818,7 @@ pub struct Reads<'a> {
 impl<'a> Reads<'a> {
     /// The bytes read at return for argument `i`.
     pub fn out_of(&self, i: usize) -> Option<&'a [u8]> {
-        self.out.filter(|(k, _)| *k == i).map(|(_, b)| b)
+        self.out.filter(|(k, _)| *k == i).map(|(_, b)| b).or(self.beside[i])
     }
 
     /// The bytes read for argument `i`, at entry or else at return.
@@ -795,6 +848,9 @@ pub const ARG_IN_FDSET: u8 = 19;
 const MSGHDR: u16 = 56;
 /// prctl's arg2 read at entry and return: a task's name (TASK_COMM_LEN) at most.
 const PRCTL_ARG2: u16 = 16;
+pub const ARG_OUT_FIXED_SLOT: u8 = 20;
+pub const ARG_OUT_LENPTR_SLOT: u8 = 21;
+pub const ARG_OUT_RESTART: u8 = 22;
 /// bpf/syscall.h's SYSCALL_LEN_RET: the count is the result.
 const LEN_RET: u8 = 6;
 /// ioctl's argument: as much as the commands decoded here use (struct
@@ -840,6 +896,10 @@ pub fn read_of(syscall: &str, i: usize) -> Option<ReadSpec> {
     match *row_of(syscall)?.args.get(i)? {
         In(s) => spec(ARG_IN_FIXED, 0, s.size() as u16),
         Out(s) => spec(ARG_OUT_FIXED, 0, s.size() as u16),
+        OutBeside(s) => spec(ARG_OUT_FIXED_SLOT, 0, s.size() as u16),
+        OutRestart(s) => spec(ARG_OUT_RESTART, 0, s.size() as u16),
+        InOut(s) => spec(ARG_INOUT_FIXED, 0, s.size() as u16),
+        SockaddrBeside(k) => spec(ARG_OUT_LENPTR_SLOT, k, SOCKADDR_MAX),
         FutexTimeout => spec(ARG_IN_FIXED, 0, Struct::Timespec.size() as u16),
         Sockaddr(k) | SockoptIn(k) => spec(ARG_IN_SIZED, k, 1),
         SockaddrOut(k) => spec(ARG_OUT_LENPTR, k, SOCKADDR_MAX),
@@ -860,8 +920,16 @@ pub fn read_of(syscall: &str, i: usize) -> Option<ReadSpec> {
         CpuSetOut => spec(ARG_OUT_SIZED, LEN_RET, 1),
         PollfdsLeft(k) => spec(ARG_INOUT_POLL, k, 8),
         PrctlArg(1) => spec(ARG_INOUT_FIXED, 0, PRCTL_ARG2),
+        // struct flock or f_owner_ex, as the command wants (fcntl_struct).
+        FcntlArg => spec(ARG_INOUT_FIXED, 0, structs::FLOCK as u16),
         _ => None,
     }
+}
+
+/// Whether argument `i` of `syscall` is read at return into a free entry
+/// slot (beside the call's buffer in slot 3).
+pub fn read_beside(syscall: &str, i: usize) -> bool {
+    read_of(syscall, i).is_some_and(|r| matches!(r.kind, ARG_OUT_FIXED_SLOT | ARG_OUT_LENPTR_SLOT))
 }
 
 /// A sockaddr the kernel wrote back with its length first (bpf/syscall.h's
@@ -886,7 +954,7 @@ pub fn shown(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> O
     let p = *row.args.get(i)?;
     let ok = ret >= 0 || ret <= -4096;
     match p {
-        In(st) | Out(st) => {
+        In(st) | Out(st) | OutBeside(st) | OutRestart(st) => {
             let b = reads.any(i).filter(|b| b.len() >= st.size())?;
             Some(Shown { text: st.text(b), json: st.json(b)? })
         }
@@ -895,7 +963,7 @@ pub fn shown(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> O
             let len = (args[k as usize] as u32 as usize).min(b.len());
             (len >= 2).then(|| structs::sockaddr(&b[..len]))
         }
-        SockaddrOut(k) => {
+        SockaddrOut(k) | SockaddrBeside(k) => {
             let (rlen, b) = lenptr(reads.out_of(i).filter(|_| ok)?)?;
             let u = ulen(reads, k as usize)?;
             let len = (rlen.min(u).max(0) as usize).min(b.len());
@@ -908,17 +976,21 @@ pub fn shown(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> O
             Some(s)
         }
         EpollEvents => Some(structs::epoll_events(reads.out_of(i).filter(|_| ok)?)),
+        FcntlArg => fcntl_struct(args[1], reads, i, ok),
         Iov(_) => Some(structs::iovec(reads.entry[i]?, u64::MAX, reads.limit)),
         IovOut(_) => Some(structs::iovec(reads.out_of(i).filter(|_| ok)?, ret as u64, reads.limit)),
         Argv => {
             let b = reads.entry[i]?;
-            let s = structs::argv(b, reads.limit);
-            let json = J::Obj(vec![("count", J::num(structs::strv_count(b))), ("strings", s.json)]);
-            Some(Shown { text: s.text, json })
+            let s = structs::argv(b, reads.limit, v);
+            let mut json = vec![("count", J::num(structs::strv_count(b))), ("strings", s.json)];
+            json.extend(structs::unterminated(b).then_some(("unterminated", J::Bool(true))));
+            Some(Shown { text: s.text, json: J::Obj(json) })
         }
         Envp => {
             let b = reads.entry[i]?;
-            Some(Shown { text: structs::envp(v, b), json: J::Obj(vec![("count", J::num(structs::strv_count(b)))]) })
+            let mut json = vec![("count", J::num(structs::strv_count(b)))];
+            json.extend(structs::unterminated(b).then_some(("unterminated", J::Bool(true))));
+            Some(Shown { text: structs::envp(v, b), json: J::Obj(json) })
         }
         PollfdsLeft(k) => {
             let b = reads.entry[i]?;
@@ -1041,18 +1113,35 @@ pub fn text(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> Op
     let v = args[i];
     let ok = ret >= 0 || ret <= -4096;
     let s = match p {
-        In(_) | Out(_) if v == 0 => "NULL".into(),
+        In(_) | Out(_) | OutBeside(_) | OutRestart(_) | InOut(_) if v == 0 => "NULL".into(),
+        // EPOLL_CTL_DEL ignores the event: strace prints its address (src/epoll.c).
+        In(Struct::EpollEvent) if args[1] & 0xffff_ffff == EPOLL_CTL_DEL => decode::ptr(v),
+        // clock_nanosleep with TIMER_ABSTIME leaves the remaining time alone
+        // (src/time.c do_clock_nanosleep).
+        OutRestart(_) if row.name == "clock_nanosleep" && args[1] != 0 => decode::ptr(v),
         // wait4 found no child to report (WNOHANG): nothing was written.
         Out(Struct::WaitStatus) if ret == 0 => decode::ptr(v),
+        // ... nor its rusage: strace prints that only for a result above 0
+        // (src/wait.c printwaitn).
+        OutBeside(Struct::Rusage) if ret <= 0 => decode::ptr(v),
         // rt_sigprocmask's sigset of a size (its fourth argument) other than
         // the kernel's 8 bytes: the address (print_sigset_addr_len_limit).
         // (the size is each row's last argument: rt_sigprocmask's, ppoll's, epoll_pwait's)
         In(Struct::Sigset) | Out(Struct::Sigset) if args[row.args.len() - 1] != 8 => decode::ptr(v),
-        In(st) | Out(st) => match reads.any(i) {
+        In(st) | Out(st) | OutBeside(st) | OutRestart(st) => match reads.any(i) {
             Some(b) if b.len() >= st.size() => st.text(b),
             _ => decode::ptr(v),
         },
-        Sockaddr(_) | SockaddrOut(_) | Pollfds(_) | EpollEvents | Iov(_) | IovOut(_) | Argv | Envp | PollfdsLeft(_) | FdSet(..)
+        // src/sendfile.c: the offset at entry, ` => ` the one at return
+        // where the call succeeded and moved bytes.
+        InOut(st) => match (reads.entry[i], reads.out_of(i)) {
+            (Some(b), Some(o)) if b.len() >= st.size() && o.len() >= st.size() && ok && ret != 0 => {
+                format!("{} => {}", st.text(b), st.text(o))
+            }
+            (Some(b), _) if b.len() >= st.size() => st.text(b),
+            _ => decode::ptr(v),
+        },
+        Sockaddr(_) | SockaddrOut(_) | SockaddrBeside(_) | Pollfds(_) | EpollEvents | Iov(_) | IovOut(_) | Argv | Envp | PollfdsLeft(_) | FdSet(..)
         | Msghdr(false) | Dirents | CpuSetIn(_) | CpuSetOut => shown(row, i, args, reads, ret).map_or_else(|| decode::ptr(v), |s| s.text),
         // recvmsg that failed: the msg_namelen it was given (read at entry).
         Msghdr(true) if !ok => match reads.entry[i].filter(|b| b.len() >= 12) {
@@ -1114,7 +1203,7 @@ pub fn text(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> Op
         SockProto(d) if matches!(args[d as usize] & 0xffff_ffff, AF_INET | AF_INET6) => decode::net::inet_protocol(v),
         SockProto(_) => (v as i32).to_string(),
         FcntlCmd => print_xval(v & 0xffff_ffff, x::FCNTLCMDS, "F_???"),
-        FcntlArg => return Some(fcntl_arg(args[1], v)),
+        FcntlArg => return Some(fcntl_arg(args[1], v, reads, i, ok)),
         FutexOp => print_xval(v & 0xffff_ffff, x::FUTEXOPS, "FUTEX_???"),
         FutexArg(k) => return Some(futex_arg(args[1], k, v)),
         // FUTEX_WAIT, WAIT_BITSET, WAIT_REQUEUE_PI, LOCK_PI, LOCK_PI2: print_timespec.
@@ -1186,6 +1275,12 @@ pub fn result(row: &Row, args: &[u64; 6], reads: &Reads, ret: i64) -> Option<Str
                     let _ = write!(s, "{:#x} (flags {})", ret, print_flags(ret as u64, &[x::FDFLAGS], None));
                     Some(s)
                 }
+                // src/fcntl.c: the lease's name beside it in hex where it has one.
+                "F_GETLEASE" => Some(match x::LOCKFCMDS.iter().find(|(v, _)| *v == ret as u64) {
+                    Some((_, name)) => format!("{ret:#x} ({name})"),
+                    None => format!("{ret:#x}"),
+                }),
+                "F_GETSIG" if ret != 0 => Some(format!("{ret} ({})", decode::process::signal_name(ret as u64))),
                 _ => None,
             }
         }
@@ -1238,6 +1333,56 @@ mod tests {
         assert_eq!(result(r, &[3, 1, 0, 0, 0, 0], &Reads::default(), 1).as_deref(), Some("0x1 (flags FD_CLOEXEC)"));
         assert_eq!(result(r, &[3, 1, 0, 0, 0, 0], &Reads::default(), 0), None);
         assert_eq!(result(row_of("umask").unwrap(), &[0o22, 0, 0, 0, 0, 0], &Reads::default(), 0o22).as_deref(), Some("022"));
+        // strace's fcntl test: F_NOTIFY's flags, the leases, F_GETSIG's signal.
+        assert_eq!(shown(line("fcntl", [0, 1026, 1, 0, 0, 0])), "0, F_NOTIFY, DN_ACCESS");
+        assert_eq!(shown(line("fcntl", [1, 1024, 0, 0, 0, 0])), "1, F_SETLEASE, F_RDLCK");
+        assert_eq!(result(r, &[1, 1025, 0, 0, 0, 0], &Reads::default(), 2).as_deref(), Some("0x2 (F_UNLCK)"));
+        assert_eq!(result(r, &[1, 11, 0, 0, 0, 0], &Reads::default(), 1).as_deref(), Some("1 (SIGHUP)"));
+        // F_SETLK's struct read at entry, F_GETLK's at return; the address
+        // where it was not read.
+        let mut fl = [0u8; structs::FLOCK];
+        fl[16..24].copy_from_slice(&4096u64.to_ne_bytes());
+        let at_entry = Reads { entry: [None, None, Some(&fl), None, None, None], ..Default::default() };
+        assert_eq!(
+            text(r, 2, &[0, 6, 0x7000, 0, 0, 0], &at_entry, 0),
+            Some(Some("{l_type=F_RDLCK, l_whence=SEEK_SET, l_start=0, l_len=4096}".into()))
+        );
+        let at_return = Reads { out: Some((2, &fl)), ..Default::default() };
+        assert_eq!(
+            text(r, 2, &[0, 5, 0x7000, 0, 0, 0], &at_return, 0),
+            Some(Some("{l_type=F_RDLCK, l_whence=SEEK_SET, l_start=0, l_len=4096, l_pid=0}".into()))
+        );
+        assert_eq!(text(r, 2, &[0, 5, 0x7000, 0, 0, 0], &at_entry, -22), Some(Some("0x7000".into())));
+    }
+
+    #[test]
+    fn outputs_beside_the_buffer_and_on_restart() {
+        // wait4's rusage for a result above 0 only.
+        let w = row_of("wait4").unwrap();
+        let mut ru = [0u8; 144];
+        ru[8..16].copy_from_slice(&180u64.to_ne_bytes());
+        let rusage = Reads { beside: [None, None, None, Some(&ru), None, None], ..Default::default() };
+        assert_eq!(
+            text(w, 3, &[7, 0, 0, 0x7000, 0, 0], &rusage, 7),
+            Some(Some("{ru_utime={tv_sec=0, tv_usec=180}, ru_stime={tv_sec=0, tv_usec=0}, ...}".into()))
+        );
+        assert_eq!(text(w, 3, &[7, 0, 1, 0x7000, 0, 0], &rusage, 0), Some(Some("0x7000".into())));
+        // nanosleep's remaining time, read when the sleep was interrupted.
+        let n = row_of("nanosleep").unwrap();
+        let mut ts = [0u8; 16];
+        ts[8..].copy_from_slice(&888898125u64.to_ne_bytes());
+        let rem = Reads { out: Some((1, &ts)), ..Default::default() };
+        assert_eq!(text(n, 1, &[0x6000, 0x7000, 0, 0, 0, 0], &rem, -516), Some(Some("{tv_sec=0, tv_nsec=888898125}".into())));
+        assert_eq!(text(n, 1, &[0x6000, 0x7000, 0, 0, 0, 0], &Reads::default(), 0), Some(Some("0x7000".into())));
+        // sendfile's offset in and out; splice's in only.
+        let s = row_of("sendfile").unwrap();
+        let (o_in, o_out) = (0u64.to_ne_bytes(), 35499u64.to_ne_bytes());
+        let off = Reads { entry: [None, None, Some(&o_in), None, None, None], out: Some((2, &o_out)), ..Default::default() };
+        assert_eq!(text(s, 2, &[4, 5, 0x7000, 35499, 0, 0], &off, 35499), Some(Some("[0] => [35499]".into())));
+        assert_eq!(text(s, 2, &[4, 5, 0x7000, 35499, 0, 0], &off, 0), Some(Some("[0]".into())));
+        // epoll_ctl's EPOLL_CTL_DEL: the event's address.
+        let e = row_of("epoll_ctl").unwrap();
+        assert_eq!(text(e, 3, &[3, 2, 4, 0x7000, 0, 0], &Reads::default(), 0), Some(Some("0x7000".into())));
     }
 
     #[test]
@@ -1256,7 +1401,7 @@ mod tests {
         assert_eq!(Struct::Rlimit.text(&r), "{rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}");
         let row = row_of("pipe2").unwrap();
         let fds = [3i32.to_ne_bytes(), 4i32.to_ne_bytes()].concat();
-        assert_eq!(text(row, 0, &[0x7ff0, 0, 0, 0, 0, 0], &Reads { entry: [None; 6], out: Some((0, &fds)), limit: 32 }, 0), Some(Some("[3, 4]".into())));
+        assert_eq!(text(row, 0, &[0x7ff0, 0, 0, 0, 0, 0], &Reads { out: Some((0, &fds)), limit: 32, ..Default::default() }, 0), Some(Some("[3, 4]".into())));
         assert_eq!(text(row, 0, &[0x7ff0, 0, 0, 0, 0, 0], &Reads::default(), 0), Some(Some("0x7ff0".into())));
         assert_eq!(text(row_of("prlimit64").unwrap(), 2, &[0; 6], &Reads::default(), 0), Some(Some("NULL".into())));
         assert_eq!(sigset(0), "[]");

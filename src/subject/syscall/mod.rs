@@ -88,6 +88,21 @@ const ARG_STR: u8 = 1;
 const ARG_IN_BUF: u8 = 2;
 const ARG_OUT_BUF: u8 = 3;
 const ARG_PATH: u8 = 4;
+/// The kinds read at entry or not at all (value, string, input buffer, path,
+/// input struct, sized input, iovec, string array): none fills slot 3.
+const ENTRY_KINDS: [u8; 8] = [
+    0,
+    ARG_STR,
+    ARG_IN_BUF,
+    ARG_PATH,
+    decoders::ARG_IN_FIXED,
+    decoders::ARG_IN_SIZED,
+    decoders::ARG_IN_IOV,
+    decoders::ARG_IN_STRV,
+];
+/// struct syscall_event's has_out: what slot 3 holds.
+const OUT_BUFFER: u8 = 1;
+const OUT_LONG_PATH: u8 = 2;
 
 /// How argument `i` of `s` is read, from its C type and the direction table.
 fn direction_of(s: &SyscallInfo, i: usize) -> Option<Direction> {
@@ -158,6 +173,12 @@ fn shape_of(s: &SyscallInfo) -> skel::types::syscall_shape {
         shape.entry_arg[slot] = i;
     }
     shape.no_return = directions::NO_RETURN.contains(&s.name) as u8;
+    // Slot 3 is free at return where every argument is read at entry or not
+    // at all: a path cut at its entry slot is sent whole there.
+    // (the first path argument, its index + 1)
+    if shape.kind.iter().all(|k| ENTRY_KINDS.contains(k)) {
+        shape.long_path = shape.kind.iter().position(|k| *k == ARG_PATH).map_or(0, |i| i as u8 + 1);
+    }
     shape.reread = !directions::REPLACES_IMAGE.contains(&s.name) as u8;
     shape
 }
@@ -420,6 +441,9 @@ impl<'a> View<'a> {
     }
 
     fn slot_bytes(&self, index: usize) -> Bytes<'_> {
+        // A path cut at its entry slot, whole in slot 3.
+        let long = index < 3 && self.e.has_out == OUT_LONG_PATH && self.e.slot[3].arg == self.e.slot[index].arg;
+        let index = if long { 3 } else { index };
         let s = &self.e.slot[index];
         let start = index * SLOT_SIZE;
         let len = (s.len as usize).min(if index < 3 { SLOT_SIZE } else { BUF_MAX as usize });
@@ -434,7 +458,7 @@ impl<'a> View<'a> {
         if let Some(k) = (0..n).find(|k| self.e.slot[*k].arg as usize == i) {
             return Some(self.slot_bytes(k));
         }
-        (self.e.has_out != 0 && self.e.slot[3].arg as usize == i && self.e.end == 0 && self.e.ret >= 0)
+        (self.e.has_out == OUT_BUFFER && self.e.slot[3].arg as usize == i && self.e.end == 0 && self.e.ret >= 0)
             .then(|| self.slot_bytes(3))
     }
 
@@ -472,11 +496,16 @@ impl<'a> View<'a> {
             let b = self.slot_bytes(k);
             let arg = self.e.slot[k].arg as usize;
             if b.err == 0 && arg < 6 {
-                r.entry[arg] = Some(b.data);
+                // (an output beside slot 3's, read at return)
+                if self.info().is_some_and(|s| decoders::read_beside(s.name, arg)) {
+                    r.beside[arg] = Some(b.data);
+                } else {
+                    r.entry[arg] = Some(b.data);
+                }
             }
         }
         let arg = self.e.slot[3].arg as usize;
-        if self.e.has_out != 0 && self.e.end == 0 && arg < 6 {
+        if self.e.has_out == OUT_BUFFER && self.e.end == 0 && arg < 6 {
             let b = self.slot_bytes(3);
             if b.err == 0 {
                 r.out = Some((arg, b.data));
