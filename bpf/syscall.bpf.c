@@ -104,23 +104,22 @@ struct {
 	__type(value, struct syscall_pending_slots);
 } scratch_slots SEC(".maps");
 
-<<<<<<< HEAD
 /* The call being entered, where it does not wait in task storage: a map
  * value (its arguments are read at a variable index), copied into
  * syscall_pending. */
-=======
->>>>>>> oracle23b
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-<<<<<<< HEAD
 	__type(value, struct syscall_pending);
 } scratch_pending SEC(".maps");
-=======
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
 	__type(value, struct syscall_long_path);
 } long_path_scratch SEC(".maps");
->>>>>>> oracle23b
 
 /* The calling task's ABI, from its user registers: x86_64's code segment
  * (__USER32_CS for i386 code), arm64's AArch32 mode bit (PSR_MODE32_BIT). */
@@ -271,7 +270,6 @@ static __always_inline void reread_failed_strings(struct syscall_pending_slots *
 		__v > (max) ? (max) : __v;    \
 	})
 
-<<<<<<< HEAD
 /* BOUNDED on a 64-bit register: a __u32 bounded in its 32-bit half may
  * reach the helper as the 64-bit register it came from, whose upper half
  * the verifier does not know to be zero. */
@@ -284,20 +282,8 @@ static __always_inline void reread_failed_strings(struct syscall_pending_slots *
 
 /* `want` bytes handed in at `addr`, at most STR_MAX (more: cut). */
 static __always_inline void read_in_bytes(struct syscall_slot *s, char *dst, __u64 want, __u64 addr)
-=======
-/* The bytes from `addr` to the end of its page (4 KiB: less than a larger
- * page's). */
-#define TO_PAGE_END(addr) (4096 - ((addr)&4095))
-
-/* `want` bytes handed in at `addr`, at most STR_MAX (more: cut). `partial`
- * (a struct whose size depends on a command, read at the largest: fcntl's,
- * ioctl's): where they run into a page that cannot be read, the bytes up to
- * it (fcntl's 8-byte f_owner_ex at the end of a page). */
-static __always_inline void read_in_bytes(struct syscall_slot *s, char *dst, __u64 want, __u64 addr,
-					  bool partial)
->>>>>>> oracle23b
 {
-	__u32 size = want > ARGTRACE_SYSCALL_STR_MAX ? ARGTRACE_SYSCALL_STR_MAX : want, part;
+	__u32 size = want > ARGTRACE_SYSCALL_STR_MAX ? ARGTRACE_SYSCALL_STR_MAX : want;
 	long r;
 
 	if (want > size)
@@ -305,12 +291,6 @@ static __always_inline void read_in_bytes(struct syscall_slot *s, char *dst, __u
 	size = BOUNDED(size, ARGTRACE_SYSCALL_STR_MAX);
 	if (size && addr) {
 		r = bpf_probe_read_user(dst, size, (void *)addr);
-		part = TO_PAGE_END(addr);
-		if (r < 0 && partial && part < size) {
-			part = BOUNDED(part, ARGTRACE_SYSCALL_STR_MAX);
-			r = bpf_probe_read_user(dst, part, (void *)addr);
-			size = part;
-		}
 		if (r < 0)
 			s->err = r;
 		else
@@ -436,7 +416,6 @@ static __noinline int read_strv(char *dst, __u64 addr, __u32 shown)
 	return sizeof(*v);
 }
 
-<<<<<<< HEAD
 /* select's fd set `k` (0 in, 1 out, 2 except: args[k + 1], args[0]
  * descriptors, strace's fdsize bytes, at most FD_SETSIZE) into a struct
  * syscall_fdset_slot at `dst`; with `extra`, also its timeout and, where
@@ -572,9 +551,6 @@ static __always_inline __u64 arg_at(const __u64 *a, __u8 i)
 	return i < 6 ? a[i & 7] : 0;
 }
 
-/* Reads the strings and input buffers of the call into `ps`, one entry slot
- * per argument that shape->entry_arg names; returns the slots used. */
-=======
 /* The path at `addr`, cut at its entry slot, read whole (up to PATH_MAX - 1
  * bytes, as strace's printpathn) into long_paths under `tid`. Returns 0 when
  * it waits there. */
@@ -622,9 +598,8 @@ static __noinline void mark_long_path(struct syscall_pending_slots *ps, struct s
 	}
 }
 
-/* Reads the strings and input buffers of the call into `ps`; returns the
- * slots used. */
->>>>>>> oracle23b
+/* Reads the strings and input buffers of the call into `ps`, one entry slot
+ * per argument that shape->entry_arg names; returns the slots used. */
 static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
 					     const volatile struct syscall_shape *shape,
 					     __u64 *args)
@@ -658,7 +633,6 @@ static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
 		if (kind == SYSCALL_ARG_STR) {
 			read_str_slot(s, dst, str_size, string_limit, arg);
 		} else if (kind == SYSCALL_ARG_PATH) {
-<<<<<<< HEAD
 			read_str_slot(s, dst, SLOT_SIZE, SLOT_SIZE - 2, arg);
 		} else if (kind == SYSCALL_ARG_IN_FIXED || kind == SYSCALL_ARG_INOUT_MSGHDR) {
 			read_in_bytes(s, dst, shape->size[i], arg);
@@ -686,19 +660,6 @@ static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
 
 			/* (a count past 2^32 is cut at the slot anyway) */
 			read_in_bytes(s, dst, (count & 0xffffffff) * shape->size[i], arg);
-=======
-			read_str_slot(s, dst, SLOT_SIZE, SLOT_SIZE - 2, args[i]);
-		} else if (kind == SYSCALL_ARG_IN_FIXED || kind == SYSCALL_ARG_INOUT_FIXED) {
-			read_in_bytes(s, dst, shape->size[i], args[i],
-				      kind == SYSCALL_ARG_INOUT_FIXED);
-		} else if (kind == SYSCALL_ARG_IN_SIZED || kind == SYSCALL_ARG_INOUT_SIZED) {
-			__u8 la = shape->len_arg[i];
-			__u64 count = la < 6 ? args[la & 7] : 0;
-
-			/* (a count past 2^32 is cut at the slot anyway) */
-			read_in_bytes(s, dst, (count & 0xffffffff) * shape->size[i], args[i],
-				      false);
->>>>>>> oracle23b
 		} else if (kind == SYSCALL_ARG_IN_IOV || kind == SYSCALL_ARG_IN_STRV) {
 			if (arg) {
 				if (kind == SYSCALL_ARG_IN_IOV)
@@ -737,13 +698,9 @@ static __always_inline bool is_out_kind(__u8 kind)
 	return kind == SYSCALL_ARG_OUT_BUF || kind == SYSCALL_ARG_OUT_FIXED ||
 	       kind == SYSCALL_ARG_OUT_SIZED || kind == SYSCALL_ARG_OUT_LENPTR ||
 	       kind == SYSCALL_ARG_INOUT_SIZED || kind == SYSCALL_ARG_INOUT_FIXED ||
-<<<<<<< HEAD
 	       kind == SYSCALL_ARG_OUT_IOV || kind == SYSCALL_ARG_OUT_DIRENTS ||
 	       kind == SYSCALL_ARG_INOUT_FDSETS || kind == SYSCALL_ARG_INOUT_MSGHDR ||
-	       kind == SYSCALL_ARG_INOUT_POLL;
-=======
-	       kind == SYSCALL_ARG_OUT_IOV || kind == SYSCALL_ARG_OUT_RESTART;
->>>>>>> oracle23b
+	       kind == SYSCALL_ARG_INOUT_POLL || kind == SYSCALL_ARG_OUT_RESTART;
 }
 
 /* The call was interrupted and will be restarted (strace's is_erestart:
@@ -791,7 +748,6 @@ static __noinline __u32 read_out_slot(struct syscall_event *e, struct syscall_pe
 		n = want > string_limit ? string_limit : want;
 		if (want > n)
 			s->cut = 1;
-<<<<<<< HEAD
 	} else if (kind == SYSCALL_ARG_INOUT_FDSETS) {
 		/* Read again at return: what the kernel left (none for a
 		 * timeout: strace prints `Timeout`). */
@@ -799,9 +755,9 @@ static __noinline __u32 read_out_slot(struct syscall_event *e, struct syscall_pe
 			return 0;
 		r = 0;
 #pragma unroll
-		for (int k = 0; k < 3; k++) {
-			int got = read_fdset(dst + k * sizeof(struct syscall_fdset_slot), p->args,
-					     k, k == 0);
+		for (int j = 0; j < 3; j++) {
+			int got = read_fdset(dst + j * sizeof(struct syscall_fdset_slot), p->args,
+					     j, j == 0);
 
 			if (got < 0) {
 				r = got;
@@ -817,13 +773,11 @@ static __noinline __u32 read_out_slot(struct syscall_event *e, struct syscall_pe
 			return 0;
 		r = read_msghdr(dst, addr, la == SYSCALL_LEN_RET ? (__u64)ret : ~0ULL);
 		goto done;
-=======
 	} else if (kind == SYSCALL_ARG_OUT_RESTART) {
 		/* Only then does the kernel write it. */
 		if (!is_erestart(ret) || !addr)
 			return 0;
 		n = shape->size[i & 7] & 0xfff;
->>>>>>> oracle23b
 	} else if (ret < 0 || !addr) {
 		return 0;
 	} else if (kind == SYSCALL_ARG_OUT_DIRENTS) {
@@ -907,14 +861,6 @@ static __noinline __u32 read_out_slot(struct syscall_event *e, struct syscall_pe
 	if (!n)
 		return 0;
 	r = bpf_probe_read_user(dst, n, (void *)addr);
-	/* As read_in_bytes: a command's struct up to the page's end. */
-	if (r < 0 && kind == SYSCALL_ARG_INOUT_FIXED && TO_PAGE_END(addr) < n) {
-		m = TO_PAGE_END(addr);
-		asm volatile("" : "+r"(m));
-		m &= ARGTRACE_SYSCALL_BUF_MAX - 1;
-		r = bpf_probe_read_user(dst, m, (void *)addr);
-		n = m;
-	}
 	if (r < 0) {
 		s->err = r;
 		return 0;
