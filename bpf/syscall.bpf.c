@@ -562,7 +562,14 @@ static __noinline int read_poll_left(char *dst, __u64 addr, __u32 n, __u64 ts)
  * variable offset into the stack. */
 static __always_inline __u64 arg_at(const __u64 *a, __u8 i)
 {
-	return i < 6 ? a[i & 7] : 0;
+	__u64 k = i;
+
+	if (i >= 6)
+		return 0;
+	/* (the mask kept past the compare: clang drops it where it knows
+	 * i < 6, and 5.10's verifier then loses the bound of a reloaded copy) */
+	asm volatile("" : "+r"(k));
+	return a[k & 7];
 }
 
 /* The path at `addr`, cut at its entry slot, read whole (up to PATH_MAX - 1
@@ -800,7 +807,7 @@ static __noinline __u32 read_out_slot(struct syscall_event *e, struct syscall_pe
 	} else if (kind == SYSCALL_ARG_INOUT_POLL) {
 		if (ret == 0)
 			return 0;
-		count = la < 6 ? p->args[la & 7] & 0xffffffff : 0;
+		count = arg_at(p->args, la) & 0xffffffff;
 		want = count * 8;
 		n = want > ARGTRACE_SYSCALL_BUF_MAX - sizeof(struct syscall_left_trailer)
 			    ? ARGTRACE_SYSCALL_BUF_MAX - sizeof(struct syscall_left_trailer)
@@ -818,7 +825,7 @@ static __noinline __u32 read_out_slot(struct syscall_event *e, struct syscall_pe
 		 * register the read gets) */
 		n = shape->size[i & 7] & 0xfff;
 	} else if (kind == SYSCALL_ARG_OUT_SIZED || kind == SYSCALL_ARG_INOUT_SIZED) {
-		count = la == SYSCALL_LEN_RET ? (__u64)ret : la < 6 ? p->args[la & 7] : 0;
+		count = la == SYSCALL_LEN_RET ? (__u64)ret : arg_at(p->args, la);
 		count &= 0xffffffff;
 		want = count * shape->size[i & 7];
 		n = want > ARGTRACE_SYSCALL_BUF_MAX ? ARGTRACE_SYSCALL_BUF_MAX : want;
@@ -827,9 +834,9 @@ static __noinline __u32 read_out_slot(struct syscall_event *e, struct syscall_pe
 	} else if (kind == SYSCALL_ARG_OUT_LENPTR) {
 		/* The length the kernel wrote back first, then that many
 		 * bytes, at most size[i]. */
-		if (la >= 6 || !p->args[la & 7])
+		if (la >= 6 || !arg_at(p->args, la))
 			return 0;
-		r = bpf_probe_read_user(&len, 4, (void *)p->args[la & 7]);
+		r = bpf_probe_read_user(&len, 4, (void *)arg_at(p->args, la));
 		if (r < 0) {
 			s->err = r;
 			return 0;
@@ -844,7 +851,7 @@ static __noinline __u32 read_out_slot(struct syscall_event *e, struct syscall_pe
 		if (n > ARGTRACE_SYSCALL_BUF_MAX - 4)
 			n = ARGTRACE_SYSCALL_BUF_MAX - 4;
 	} else if (kind == SYSCALL_ARG_OUT_IOV) {
-		r = read_iov(dst, addr, la < 6 ? p->args[la & 7] : 0, ret);
+		r = read_iov(dst, addr, arg_at(p->args, la), ret);
 		goto done;
 	}
 	if (n > max)
@@ -913,9 +920,9 @@ static __noinline void read_beside(struct syscall_event *e, struct syscall_pendi
 	if (ret < 0 || !addr)
 		return;
 	if (kind == SYSCALL_ARG_OUT_LENPTR_SLOT) {
-		if (la >= 6 || !p->args[la & 7])
+		if (la >= 6 || !arg_at(p->args, la))
 			return;
-		if (bpf_probe_read_user(&len, 4, (void *)p->args[la & 7])) {
+		if (bpf_probe_read_user(&len, 4, (void *)arg_at(p->args, la))) {
 			s->err = -14; /* EFAULT */
 			return;
 		}
