@@ -544,7 +544,14 @@ static __noinline int read_poll_left(char *dst, __u64 addr, __u32 n, __u64 ts)
 
 	if (!dst)
 		return -1;
-	len = BOUNDED64(n, ARGTRACE_SYSCALL_BUF_MAX - sizeof(*t));
+	/* Masked in an instruction clang cannot drop: on a path 5.10's
+	 * verifier walks but no call takes, `n` arrives with bounds that
+	 * cross (umin 4073, umax 4071), and a pointer plus such a scalar is
+	 * no longer a pointer ("R7 invalid mem access 'inv'"); the mask gives
+	 * it bounds again. */
+	len = n;
+	asm volatile("%0 &= 0xfff" : "+r"(len));
+	len = BOUNDED64(len, ARGTRACE_SYSCALL_BUF_MAX - sizeof(*t));
 	if (len && bpf_probe_read_user(dst, len, (void *)addr))
 		return -14;
 	t = (void *)(dst + len);
