@@ -80,10 +80,14 @@ fn missing_btf() {
 /// them (a trial load and attach per mode, independent of argtrace's own
 /// choice; e2e/src/detect.rs), and its `E2E-KERNEL` line.
 fn detected_modes() -> (Vec<String>, String) {
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "-p", "argtrace-e2e"])
-        .status()
-        .expect("run cargo build -p argtrace-e2e");
+    // Built in the profile of the argtrace under test, so that it lands beside it
+    // (`cargo test --release` tests target/release/argtrace).
+    let dir = std::path::Path::new(ARGTRACE).parent().expect("argtrace's directory");
+    let mut args = vec!["build", "--quiet", "-p", "argtrace-e2e"];
+    if dir.file_name().is_some_and(|d| d == "release") {
+        args.push("--release");
+    }
+    let status = Command::new(env!("CARGO")).args(&args).status().expect("run cargo build -p argtrace-e2e");
     assert!(status.success(), "building argtrace-e2e failed");
     let e2e = std::path::Path::new(ARGTRACE).with_file_name("argtrace-e2e");
     let out = Command::new(e2e).arg("detect").output().expect("run argtrace-e2e detect");
