@@ -212,7 +212,12 @@ fn case_durations(argtrace: &Path, mode: &str, clone_refused: bool) -> Outcome {
         let key = &want["match"];
         let found: Vec<&Value> = events.iter().filter(|e| subset(key, e)).collect();
         let [event] = found.as_slice() else {
-            return Err(format!("{} events match {key}: {}", found.len(), out[which].stdout));
+            return Err(format!(
+                "{} events match {key}: {}; stderr: {}",
+                found.len(),
+                out[which].stdout,
+                out[which].stderr
+            ));
         };
         if event["probe"] != mode {
             return Err(format!("probe is not {mode}: {event}"));
@@ -238,7 +243,12 @@ fn case_durations(argtrace: &Path, mode: &str, clone_refused: bool) -> Outcome {
         s.chars().all(|c| c.is_ascii_digit()) && ns.len() == 6 && ns.chars().all(|c| c.is_ascii_digit())
     });
     if !ok {
-        return Err(format!("no text line ending in <S.NNNNNN> for the mmap of {mmap_len}: {text}"));
+        // Its stderr has the counts (events, lost): a missing record and a
+        // counted loss are told apart.
+        return Err(format!(
+            "no text line ending in <S.NNNNNN> for the mmap of {mmap_len}: {text}; stderr: {}",
+            out[2].stderr
+        ));
     }
     Ok(checked.join("; "))
 }

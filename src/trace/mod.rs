@@ -92,12 +92,20 @@ pub fn run(mut run: Run) -> Result<i32> {
     let drops_map = tracer.map("drops").map_err(|e| runtime("drops map", e))?;
     crate::privilege::drop_after_attach(cfg, &drops_map)?;
     sys::install_stop_handlers();
-    let command = held.map(|h| h.release()).transpose()?.map(crate::command::Running::watch);
+    // The command starts once argtrace is ready to read (stream: its ring
+    // mapped, its renderer running), not while argtrace still sets itself up.
+    let mut held = held;
+    let mut command = None;
+    let mut release = || -> Result<()> {
+        command = held.take().map(|h| h.release()).transpose()?.map(crate::command::Running::watch);
+        Ok(())
+    };
     let style = style_of(cfg);
     if cfg.summary {
+        release()?;
         summary::run(&**subject, cfg, tracer, out, style, drops)?;
     } else {
-        stream(&run, tracer, out, style, interactive, drops)?;
+        stream(&run, tracer, out, style, interactive, drops, release)?;
     }
     if let Some(missed) = follower.map(|f| f.missed()).filter(|n| *n > 0) {
         crate::say!(
@@ -129,7 +137,8 @@ fn style_of(cfg: &Config) -> Style {
     }
 }
 
-/// The streamed run: the reader and renderer threads until the end, then the counts.
+/// The streamed run: the reader and renderer threads until the end, then the
+/// counts. `release` starts the command (`-- CMD`), once argtrace is ready.
 fn stream(
     run: &Run,
     tracer: crate::family::load::Tracer,
@@ -137,6 +146,7 @@ fn stream(
     style: Style,
     interactive: bool,
     drops: crate::family::load::Drops,
+    release: impl FnOnce() -> Result<()>,
 ) -> Result<()> {
     let Run { subject, cfg, .. } = run;
     let events_map = tracer.map("events").map_err(|e| runtime("events map", e))?;
@@ -145,6 +155,7 @@ fn stream(
     let done = Arc::new(AtomicBool::new(false));
     let (tx, rx) = bounded::<Batch>(CHANNEL_DEPTH);
     let (spare_tx, spare_rx) = bounded::<Batch>(SPARE_BATCHES);
+    let (started_tx, started_rx) = bounded::<()>(1);
     let renderer = {
         let done = Arc::clone(&done);
         let count = cfg.count;
@@ -152,11 +163,29 @@ fn stream(
         // The symbolizer is not Send: it is made on the renderer's own thread.
         thread::spawn(move || {
             let stacks = stacks_map.map(StackReader::new);
+            // Its memory (the thread's first allocation maps its own heap)
+            // before the reader says argtrace is tracing.
+            let out = BufWriter::with_capacity(64 * 1024, out);
+            let _ = started_tx.send(());
             render_loop(rx, spare_tx, out, &*subject, style, stacks, count, interactive, done)
         })
     };
-    crate::say!("argtrace: tracing {} with {} probes; Ctrl-C to stop", subject.name(), tracer.mode.name());
-    read_ring(&events_map, cfg, &done, tx, spare_rx, || subject.leftovers(&tracer))?;
+    // A renderer that died at its start is reported when it is joined.
+    let _ = started_rx.recv();
+    // Said only once the ring is mapped and the renderer runs: argtrace's own
+    // set-up (mmap calls among them) is over before the traced work starts.
+    // In kprobe mode that matters beyond tidiness: a kretprobe catches only
+    // so many calls in flight at once, whoever makes them (maxactive, 2 on a
+    // two-CPU kernel without CONFIG_PREEMPTION), and a call it misses leaves
+    // no record and no count.
+    // The command is released first: a stop signal that follows the line
+    // is passed on to it.
+    let ready = || {
+        release()?;
+        crate::say!("argtrace: tracing {} with {} probes; Ctrl-C to stop", subject.name(), tracer.mode.name());
+        Ok(())
+    };
+    read_ring(&events_map, cfg, &done, tx, spare_rx, ready, || subject.leftovers(&tracer))?;
     let report = renderer.join().map_err(|_| Error::Runtime("the renderer thread panicked".into()))?;
     let dropped = drops.read() + report.malformed;
     let skipped = tracer.skipped_runs();
@@ -172,7 +201,8 @@ fn runtime(what: &str, e: libbpf_rs::Error) -> Error {
     Error::Runtime(format!("{what}: {e}"))
 }
 
-/// Reads the ring buffer until a stop signal, --duration, or a renderer
+/// Maps the ring buffer, calls `ready`, then reads the ring until a stop
+/// signal, --duration, or a renderer
 /// that needs nothing more (--count, a closed pipe), handing the records to
 /// the renderer in batches; then delivers what is left in the ring, and
 /// the records the kernel still holds back or the subject still has in
@@ -183,6 +213,7 @@ fn read_ring(
     done: &AtomicBool,
     tx: Sender<Batch>,
     spare_rx: Receiver<Batch>,
+    ready: impl FnOnce() -> Result<()>,
     leftovers: impl FnOnce() -> Vec<Vec<u8>>,
 ) -> Result<()> {
     // The ring buffer's callback fills a batch, handed to the renderer at the
@@ -217,6 +248,7 @@ fn read_ring(
         })
         .map_err(|e| runtime("ring buffer", e))?;
     let ring = builder.build().map_err(|e| runtime("ring buffer", e))?;
+    ready()?;
 
     let deadline = cfg.duration.and_then(|d| Instant::now().checked_add(d));
     while !sys::stop_requested() && !done.load(Ordering::Relaxed) {
@@ -320,7 +352,7 @@ struct RenderReport {
 fn render_loop(
     rx: Receiver<Batch>,
     spare: Sender<Batch>,
-    out: Box<dyn Write + Send>,
+    mut out: BufWriter<Box<dyn Write + Send>>,
     subject: &dyn Subject,
     style: Style,
     stacks: Option<StackReader>,
@@ -328,7 +360,6 @@ fn render_loop(
     interactive: bool,
     done: Arc<AtomicBool>,
 ) -> RenderReport {
-    let mut out = BufWriter::with_capacity(64 * 1024, out);
     let mut line = String::with_capacity(512);
     let mut written = 0u64;
     let mut malformed = 0u64;
