@@ -25,6 +25,7 @@ const PER_MODE_CASES: [&str; 26] = [
     "sigkill",
     "summary",
     "durations",
+    "missed-returns",
     "follow-mmap",
     "killed-mmap",
     "follow-clone",

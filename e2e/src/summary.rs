@@ -10,7 +10,15 @@
 //!   to the same counts (nothing lost or counted twice between two tables);
 //! - `durations`: under -T, an mmap of a chosen size, a clone of a child the
 //!   kernel must create and a TCP connect each carry a duration greater than
-//!   0 and at most the wall time the trigger measured around the call.
+//!   0 and at most the wall time the trigger measured around the call;
+//! - `missed-returns`: 16 threads block in connect at once (a loopback
+//!   listener whose accept queue is full drops their SYNs; SO_SNDTIMEO ends
+//!   each call after 300 ms with EINPROGRESS), then each thread in turn makes
+//!   one refused connect: every one of the 32 calls is a record or counted
+//!   as lost. A kprobe mode on a kernel without CONFIG_PREEMPTION keeps only
+//!   num_possible_cpus() kretprobe instances for calls in flight, so there
+//!   the blocked calls' returns are missed; argtrace counts each when its
+//!   thread calls again.
 
 use std::io::{BufRead, Write};
 use std::net::{TcpListener, TcpStream};
@@ -23,7 +31,7 @@ use serde_json::{json, Value};
 use crate::harness::{run, subset, Outcome, Output, Report};
 
 /// The triggers of this file, for `argtrace-e2e trigger NAME`.
-pub const TRIGGERS: [&str; 2] = ["summary", "durations"];
+pub const TRIGGERS: [&str; 3] = ["summary", "durations", "missed-returns"];
 
 /// The cases of this file in `mode`, reported through `report`.
 /// `clone_refused`: this kernel refuses clone in `mode` (5.10's fentry: no
@@ -32,6 +40,7 @@ pub const TRIGGERS: [&str; 2] = ["summary", "durations"];
 pub fn cases(argtrace: &Path, mode: &str, clone_refused: bool, report: &mut Report) {
     report.case("summary", mode, case_summary(argtrace, mode, clone_refused));
     report.case("durations", mode, case_durations(argtrace, mode, clone_refused));
+    report.case("missed-returns", mode, case_missed_returns(argtrace, mode));
 }
 
 // ---- summary ----------------------------------------------------------------
@@ -253,6 +262,44 @@ fn case_durations(argtrace: &Path, mode: &str, clone_refused: bool) -> Outcome {
     Ok(checked.join("; "))
 }
 
+// ---- missed returns -------------------------------------------------------------
+
+/// The threads of the `missed-returns` trigger; each makes two connects.
+const BLOCKED_THREADS: u64 = 16;
+
+fn case_missed_returns(argtrace: &Path, mode: &str) -> Outcome {
+    let instances = vec![vec!["tcp-connect", "--probe", mode, "--json"]];
+    let (out, trig) = run(argtrace, &instances, "missed-returns")?;
+    let port =
+        trig.iter().find_map(|l| l["closed_port"].as_u64()).ok_or_else(|| format!("no closed_port: {trig:?}"))?;
+    let blocked =
+        trig.iter().find_map(|l| l["blocked_port"].as_u64()).ok_or_else(|| format!("no blocked_port: {trig:?}"))?;
+    let events = out[0].json_lines()?;
+    let records = |dport: u64| events.iter().filter(|e| e["args"]["dport"].as_u64() == Some(dport)).count() as u64;
+    let (refused, timed_out) = (records(port), records(blocked));
+    // The refused calls run one at a time: none can be missed.
+    if refused != BLOCKED_THREADS {
+        return Err(format!("{refused} records of the {BLOCKED_THREADS} refused connects: {}", out[0].stdout));
+    }
+    let counts = out[0]
+        .stderr
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("argtrace: ")?.strip_suffix(" lost"))
+        .ok_or_else(|| format!("no events/lost line: {}", out[0].stderr))?;
+    let lost: u64 = counts
+        .rsplit_once(", ")
+        .and_then(|(_, n)| n.parse().ok())
+        .ok_or_else(|| format!("no lost count in {counts:?}"))?;
+    if timed_out + lost != BLOCKED_THREADS {
+        return Err(format!(
+            "{timed_out} records and {lost} counted lost of the {BLOCKED_THREADS} blocked connects: {}",
+            out[0].stderr
+        ));
+    }
+    Ok(format!("{timed_out} blocked connects recorded, {lost} returns missed and counted, {refused} refused recorded"))
+}
+
 // ---- triggers -----------------------------------------------------------------
 
 /// Runs the trigger `name` of this file once stdin says go; prints its lines.
@@ -262,11 +309,16 @@ pub fn trigger(name: &str) -> i32 {
     let page = page_size();
     let mut lines: Vec<Value> = Vec::with_capacity(16);
     let listener = (name == "durations").then(|| TcpListener::bind("127.0.0.1:0").expect("listener on 127.0.0.1"));
+    let mut missed_setup = (name == "missed-returns").then(full_listener).flatten();
     let mut line = String::with_capacity(64);
     let _ = std::io::stdin().lock().read_line(&mut line);
     match name {
         "summary" => summary_calls(page, &mut lines),
         "durations" => timed_calls(page, listener.as_ref().expect("made above"), &mut lines),
+        "missed-returns" => match missed_setup.take() {
+            Some(setup) => blocked_connects(setup, &mut lines),
+            None => lines.push(json!({"trigger_error": "no listener for missed-returns"})),
+        },
         other => {
             eprintln!("argtrace-e2e: unknown trigger {other}");
             return 2;
@@ -409,5 +461,109 @@ fn timed_calls(page: usize, listener: &TcpListener, lines: &mut Vec<Value>) {
         Ok(_) => lines.push(json!({"timed": {"event": "tcp_connect", "wall_ns": wall,
             "match": {"pid": pid, "tid": tid, "args": {"dport": port}, "ret": 0}}})),
         Err(e) => lines.push(json!({"trigger_error": format!("connect failed: {e}")})),
+    }
+}
+
+/// A loopback listener (backlog 0) whose accept queue is full: one
+/// connection made and not accepted. Its SYNs are dropped from then on, so a
+/// connect to it blocks. Also a port with nothing listening. Made before
+/// "go": these connects are not the case's.
+struct MissedSetup {
+    listener: std::os::fd::OwnedFd,
+    _held: TcpStream,
+    blocked_port: u16,
+    closed_port: u16,
+}
+
+fn full_listener() -> Option<MissedSetup> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: plain socket calls on a socket this function owns.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
+        if fd < 0 {
+            return None;
+        }
+        let listener = std::os::fd::OwnedFd::from_raw_fd(fd);
+        let mut addr: libc::sockaddr_in = std::mem::zeroed();
+        addr.sin_family = libc::AF_INET as u16;
+        addr.sin_addr.s_addr = u32::from_ne_bytes([127, 0, 0, 1]);
+        let len = std::mem::size_of::<libc::sockaddr_in>() as u32;
+        if libc::bind(fd, &addr as *const _ as *const libc::sockaddr, len) != 0 || libc::listen(fd, 0) != 0 {
+            return None;
+        }
+        let mut len2 = len;
+        libc::getsockname(fd, &mut addr as *mut _ as *mut libc::sockaddr, &mut len2);
+        let blocked_port = u16::from_be(addr.sin_port);
+        let held = TcpStream::connect(("127.0.0.1", blocked_port)).ok()?;
+        // A port nothing listens on: bound, then closed.
+        let closed_port = TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
+        Some(MissedSetup { listener, _held: held, blocked_port, closed_port })
+    }
+}
+
+/// BLOCKED_THREADS threads connect to the full listener at once (each ends
+/// after SO_SNDTIMEO's 300 ms with EINPROGRESS); once all are back, each in
+/// turn connects to the closed port (ECONNREFUSED).
+fn blocked_connects(setup: MissedSetup, lines: &mut Vec<Value>) {
+    use std::sync::{Arc, Barrier, Mutex};
+    let n = BLOCKED_THREADS as usize;
+    let barrier = Arc::new(Barrier::new(n));
+    let turn = Arc::new(Mutex::new(Vec::new()));
+    let (blocked, closed) = (setup.blocked_port, setup.closed_port);
+    let threads: Vec<_> = (0..n)
+        .map(|_| {
+            let (barrier, turn) = (barrier.clone(), turn.clone());
+            std::thread::spawn(move || {
+                let first = connect_with_timeout(blocked, 300);
+                barrier.wait();
+                let mut results = turn.lock().unwrap_or_else(|e| e.into_inner());
+                let second = connect_with_timeout(closed, 300);
+                results.push((first, second));
+            })
+        })
+        .collect();
+    for t in threads {
+        let _ = t.join();
+    }
+    drop(setup.listener);
+    let results = turn.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let want = (libc::EINPROGRESS, libc::ECONNREFUSED);
+    if results.len() != n || results.iter().any(|r| *r != want) {
+        lines.push(json!({"trigger_error": format!("connect results {results:?}, want {n} of {want:?}")}));
+        return;
+    }
+    lines.push(json!({"blocked_port": blocked}));
+    lines.push(json!({"closed_port": closed}));
+}
+
+/// One blocking connect to 127.0.0.1:`port` with a send timeout of `ms`;
+/// its errno (0: connected).
+fn connect_with_timeout(port: u16, ms: i64) -> i32 {
+    // SAFETY: plain socket calls on a socket this function owns and closes.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
+        if fd < 0 {
+            return errno();
+        }
+        let tv = libc::timeval { tv_sec: 0, tv_usec: ms * 1000 };
+        libc::setsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_SNDTIMEO,
+            &tv as *const _ as *const libc::c_void,
+            std::mem::size_of::<libc::timeval>() as u32,
+        );
+        let mut addr: libc::sockaddr_in = std::mem::zeroed();
+        addr.sin_family = libc::AF_INET as u16;
+        addr.sin_port = port.to_be();
+        addr.sin_addr.s_addr = u32::from_ne_bytes([127, 0, 0, 1]);
+        let r = libc::connect(
+            fd,
+            &addr as *const _ as *const libc::sockaddr,
+            std::mem::size_of::<libc::sockaddr_in>() as u32,
+        );
+        let e = if r == 0 { 0 } else { errno() };
+        libc::close(fd);
+        e
     }
 }

@@ -257,10 +257,21 @@ impl Family for Calls {
         Ok(())
     }
 
-    /// Each program by its section, as the skeleton's own attach would.
+    /// Each program by its section, as the skeleton's own attach would, the
+    /// return programs first: a call already in flight when its entry
+    /// program attached then always meets its return program, so a slot
+    /// still in flight at a thread's next call means a return the kernel
+    /// missed (bpf/calls.bpf.h new_pending_slot counts it as lost).
     fn attach(&self, obj: &libbpf_rs::Object, _mode: ProbeMode, _target: &Target<'_>) -> Result<Attachment, LoadError> {
-        let links = obj.progs_mut().filter(|p| p.autoload()).map(|p| p.attach()).collect::<Result<_, _>>();
-        Ok(Attachment { links: links.map_err(super::mode::at(Stage::Attach))?, held: Vec::new() })
+        let mut links = Vec::new();
+        for returns in [true, false] {
+            for prog in obj.progs_mut().filter(|p| p.autoload()) {
+                if is_return_program(&prog.section().to_string_lossy()) == returns {
+                    links.push(prog.attach().map_err(super::mode::at(Stage::Attach))?);
+                }
+            }
+        }
+        Ok(Attachment { links, held: Vec::new() })
     }
 
     fn reason(&self, mode: ProbeMode, stage: Stage, failure: &str) -> Option<String> {
@@ -281,6 +292,15 @@ impl Family for Calls {
         };
         Some(text.into())
     }
+}
+
+/// Whether a program's section is a call's return (kretprobe, fexit, the
+/// syscall exit tracepoints).
+fn is_return_program(section: &str) -> bool {
+    section.starts_with("kretprobe/")
+        || section.starts_with("fexit/")
+        || section.ends_with("/sys_exit")
+        || section.starts_with("tracepoint/syscalls/sys_exit_")
 }
 
 /// Whether the running kernel runs 32-bit processes: x86_64's
