@@ -32,49 +32,50 @@ enum argtrace_syscall_limits {
 /* How an argument is read beyond its value (the shape table; filled by user
  * space from src/subject/syscall/directions.rs). */
 enum argtrace_syscall_arg_kind {
-	SYSCALL_ARG_VALUE = 0,	       /* the value alone */
-	SYSCALL_ARG_STR = 1,	       /* a NUL-terminated string, read at entry */
-	SYSCALL_ARG_IN_BUF = 2,	       /* bytes the caller hands in, read at entry:
+	SYSCALL_ARG_VALUE = 0,		  /* the value alone */
+	SYSCALL_ARG_STR = 1,		  /* a NUL-terminated string, read at entry */
+	SYSCALL_ARG_IN_BUF = 2,		  /* bytes the caller hands in, read at entry:
 				 * min(arg[len_arg], limit) */
-	SYSCALL_ARG_OUT_BUF = 3,       /* bytes the kernel fills, read at return:
+	SYSCALL_ARG_OUT_BUF = 3,	  /* bytes the kernel fills, read at return:
 				  * min(ret, limit) */
-	SYSCALL_ARG_PATH = 4,	       /* a path: a string read at entry whole up to
+	SYSCALL_ARG_PATH = 4,		  /* a path: a string read at entry whole up to
 				  * the slot (strace prints paths whole, not cut
 				  * at -s) */
-	SYSCALL_ARG_IN_FIXED = 5,      /* a struct handed in, size[i] bytes at entry */
-	SYSCALL_ARG_OUT_FIXED = 6,     /* a struct the kernel fills, size[i] bytes at
+	SYSCALL_ARG_IN_FIXED = 5,	  /* a struct handed in, size[i] bytes at entry */
+	SYSCALL_ARG_OUT_FIXED = 6,	  /* a struct the kernel fills, size[i] bytes at
 				    * return when the call succeeded */
-	SYSCALL_ARG_IN_SIZED = 7,      /* handed in at entry: args[len_arg] * size[i]
+	SYSCALL_ARG_IN_SIZED = 7,	  /* handed in at entry: args[len_arg] * size[i]
 				    * bytes, at most a slot (sockaddr, pollfd) */
-	SYSCALL_ARG_OUT_SIZED = 8,     /* filled, at return when the call succeeded:
+	SYSCALL_ARG_OUT_SIZED = 8,	  /* filled, at return when the call succeeded:
 				    * count * size[i] bytes, count = ret where
 				    * len_arg is SYSCALL_LEN_RET, else args[len_arg]
 				    * (epoll_wait's events) */
-	SYSCALL_ARG_OUT_LENPTR = 9,    /* filled, at return when the call succeeded:
+	SYSCALL_ARG_OUT_LENPTR = 9,	  /* filled, at return when the call succeeded:
 				     * the __u32 at args[len_arg] first (4 bytes),
 				     * then min(it, size[i], the length handed in
 				     * where an entry slot read it) bytes (accept's
 				     * sockaddr, getsockopt's value) */
-	SYSCALL_ARG_INOUT_SIZED = 10, /* IN_SIZED at entry and OUT_SIZED at
+	SYSCALL_ARG_INOUT_SIZED = 10,	  /* IN_SIZED at entry and OUT_SIZED at
 				       * return (poll's pollfd array) */
-	SYSCALL_ARG_INOUT_FIXED = 11,  /* IN_FIXED at entry and OUT_FIXED at
+	SYSCALL_ARG_INOUT_FIXED = 11,	  /* IN_FIXED at entry and OUT_FIXED at
 				       * return (ioctl's argument) */
-	SYSCALL_ARG_IN_IOV = 12,       /* an iovec array (args[len_arg] entries), as
+	SYSCALL_ARG_IN_IOV = 12,	  /* an iovec array (args[len_arg] entries), as
 				   * struct syscall_iov_slot, at entry (writev) */
-	SYSCALL_ARG_OUT_IOV = 13,      /* the same at return, the buffers' bytes up to
+	SYSCALL_ARG_OUT_IOV = 13,	  /* the same at return, the buffers' bytes up to
 				   * ret in all (readv) */
-	SYSCALL_ARG_IN_STRV = 14,      /* a NULL-ended array of strings (argv, envp):
+	SYSCALL_ARG_IN_STRV = 14,	  /* a NULL-ended array of strings (argv, envp):
 				   * its count and its first size[i] strings, as
-				   * struct syscall_strv_slot, at entry */
-	SYSCALL_ARG_OUT_DIRENTS = 15,  /* getdents' records counted at return, up to
+				   * struct syscall_strv_slot (and past STRV_N,
+				   * struct syscall_strv_tail), at entry */
+	SYSCALL_ARG_OUT_DIRENTS = 15,	  /* getdents' records counted at return, up to
 				       * ret bytes: struct syscall_dirents_slot */
-	SYSCALL_ARG_INOUT_FDSETS = 16, /* select's readfds (args[0] bits) as
+	SYSCALL_ARG_INOUT_FDSETS = 16,	  /* select's readfds (args[0] bits) as
 					* struct syscall_fdset_slot with its
 					* timeout (args[4]) and, where size[i] is 1,
 					* pselect6's sigmask pair (args[5]) and its
 					* mask, at entry; at return all three sets
 					* (three such structs) */
-	SYSCALL_ARG_INOUT_MSGHDR = 17, /* a struct msghdr: its header (size[i]
+	SYSCALL_ARG_INOUT_MSGHDR = 17,	  /* a struct msghdr: its header (size[i]
 					* bytes) at entry; at return struct
 					* syscall_msghdr_slot (header, name,
 					* iovecs and their bytes, up to ret in all
@@ -82,11 +83,11 @@ enum argtrace_syscall_arg_kind {
 					* only when the call succeeded; else read
 					* whatever the result: sendmsg's, which
 					* the kernel does not change) */
-	SYSCALL_ARG_INOUT_POLL = 18,   /* INOUT_SIZED (ppoll's pollfds), and at
+	SYSCALL_ARG_INOUT_POLL = 18,	  /* INOUT_SIZED (ppoll's pollfds), and at
 					* return a struct syscall_left_trailer
 					* after the array: the timespec at args[2]
 					* (strace's `left`) */
-	SYSCALL_ARG_IN_FDSET = 19,     /* select's writefds or exceptfds (the
+	SYSCALL_ARG_IN_FDSET = 19,	  /* select's writefds or exceptfds (the
 					* argument's set) as struct
 					* syscall_fdset_slot, at entry */
 	SYSCALL_ARG_OUT_FIXED_SLOT = 20,  /* OUT_FIXED where slot 3 holds another
@@ -112,6 +113,14 @@ enum argtrace_syscall_arrays {
 	ARGTRACE_SYSCALL_STRV_N = 7,
 	ARGTRACE_SYSCALL_STRV_STR = 34,
 	ARGTRACE_SYSCALL_STRV_COUNT = 1024,
+	/* argv's strings past the slot's STRV_N, up to strace's 32 (its -s
+	 * default: printargv shows max_strlen elements), as struct
+	 * syscall_strv_tail: read at entry into argv_tails by thread id, sent
+	 * after slot 3 (struct syscall_event's data). */
+	ARGTRACE_SYSCALL_STRV_MAX = 32,
+	ARGTRACE_SYSCALL_STRV_TAIL = ARGTRACE_SYSCALL_STRV_MAX - ARGTRACE_SYSCALL_STRV_N,
+	/* Calls in flight with such a tail at once (an LRU hash, as long_paths). */
+	ARGTRACE_SYSCALL_STRV_TAILS = 256,
 };
 
 /* The bytes of a SYSCALL_ARG_IN_IOV or SYSCALL_ARG_OUT_IOV slot. */
@@ -135,10 +144,24 @@ struct syscall_strv_slot {
 	__u8 unterminated; /* the pointer after the count could not be read
 			    * (strace prints `...` and its address after the
 			    * strings, and envp's count as unterminated) */
-	__u8 pad;
+	__u8 tail;	   /* in a record: strings STRV_N.. follow in its
+			    * struct syscall_strv_tail */
 	/* NUL-terminated, read with min(-s + 2, STRV_STR) bytes: longer than -s
 	 * means cut */
 	char s[ARGTRACE_SYSCALL_STRV_N][ARGTRACE_SYSCALL_STRV_STR];
+};
+
+/* argv's strings STRV_N..STRV_MAX - 1 (where size[i], the strings shown, is
+ * more than STRV_N), read at entry into argv_tails (the slot's cut is then 3)
+ * and sent at data[3 * SLOT_SIZE] of the record, or at data[3 * SLOT_SIZE +
+ * BUF_MAX] where slot 3 holds a long path (has_out 2). */
+struct syscall_strv_tail {
+	__u32 shown; /* strings read below */
+	__u32 err;   /* bit k: string k could not be read (its bytes hold its
+		      * pointer) */
+	/* string k at s[k * STRV_STR] (one dimension: the skeleton's Rust
+	 * mirror of a map value derives Default, which [[i8; 34]; 25] has not) */
+	char s[ARGTRACE_SYSCALL_STRV_TAIL * ARGTRACE_SYSCALL_STRV_STR];
 };
 
 /* The bytes of a SYSCALL_ARG_OUT_DIRENTS slot. */
@@ -232,8 +255,9 @@ struct syscall_long_path {
 
 /* One syscall. In the ring buffer the record is followed by nothing: the
  * bytes of slot i (i < 3) are at data[i * SLOT_SIZE], the buffer read at
- * return (slot 3) at data[3 * SLOT_SIZE]; the record is cut after the last
- * slot used. */
+ * return (slot 3) at data[3 * SLOT_SIZE], argv's struct syscall_strv_tail
+ * where its slot's tail says so (after slot 3's long path, if any); the
+ * record is cut after the last byte used. */
 struct syscall_event {
 	struct event_header h;
 	__u32 nr;
@@ -245,7 +269,8 @@ struct syscall_event {
 	__u64 args[6];
 	__s64 ret;
 	struct syscall_slot slot[4];
-	char data[3 * ARGTRACE_SYSCALL_SLOT_SIZE + ARGTRACE_SYSCALL_BUF_MAX];
+	char data[3 * ARGTRACE_SYSCALL_SLOT_SIZE + ARGTRACE_SYSCALL_BUF_MAX +
+		  sizeof(struct syscall_strv_tail)];
 };
 
 /* A call in flight, by thread id: what its return needs. */

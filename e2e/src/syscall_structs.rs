@@ -300,9 +300,13 @@ pub fn trigger() -> Vec<Value> {
         libc::close(sfd);
         let _ = std::fs::remove_file(&rpath);
         let _ = std::fs::remove_file(&spath);
-        // execve of a program that does not exist: argv's strings, envp's count.
+        // execve of a program that does not exist: argv's strings (40: strace
+        // shows 32, -s, the last 25 past the entry slot's 7), envp's count.
         let prog = format!("/nonexistent/argtrace-e2e-{pid}");
-        let argv_s = [prog.clone(), "-x".into(), format!("arg {pid}")];
+        let argv_s: Vec<String> = [prog.clone(), "-x".into(), format!("arg {pid}")]
+            .into_iter()
+            .chain((3..40).map(|k| format!("a{k}")))
+            .collect();
         let c: Vec<CString> = argv_s.iter().map(|s| CString::new(s.as_str()).expect("no NUL")).collect();
         let argv: Vec<*const libc::c_char> = c.iter().map(|s| s.as_ptr()).chain([std::ptr::null()]).collect();
         let e: Vec<CString> = ["A=1", "B=2"].iter().map(|s| CString::new(*s).expect("no NUL")).collect();
@@ -311,8 +315,9 @@ pub fn trigger() -> Vec<Value> {
         out.push(expect(
             pid,
             "execve",
-            json!({"filename": prog, "argv_value": {"count": 3, "strings": argv_s},
-                "argv_str": format!("[\"{prog}\", \"-x\", \"arg {pid}\"]"), "envp_value": {"count": 2}}),
+            json!({"filename": prog, "argv_value": {"count": 40, "strings": argv_s[..32]},
+                "argv_str": format!("[{}, ...]", argv_s[..32].iter().map(|a| format!("\"{a}\"")).collect::<Vec<_>>().join(", ")),
+                "envp_value": {"count": 2}}),
             json!(if r < 0 { -(*libc::__errno_location()) as i64 } else { r }),
         ));
         for fd in [ls, cs, fd, u6, us, p[0], p[1], ep] {

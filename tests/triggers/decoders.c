@@ -231,6 +231,14 @@ int main(int argc, char **argv)
 	char *eargv[] = { "/nonexistent/prog", "-l", "a \"quoted\" argument longer than 32 bytes", NULL };
 	char *eenv[] = { "A=1", "B=2", "C=3", NULL };
 	execve("/nonexistent/prog", eargv, eenv);
+	/* an argv of 40 strings: strace shows 32 (-s), then `...` */
+	char *largv[41], lbuf[40][8];
+	for (int i = 0; i < 40; i++) {
+		snprintf(lbuf[i], sizeof lbuf[i], "a%d", i);
+		largv[i] = lbuf[i];
+	}
+	largv[40] = NULL;
+	execve("/nonexistent/prog", largv, eenv);
 	/* select, pselect6: sets in and out, the time left, a sigmask */
 	write(vp[1], "z", 1);
 	fd_set rs, wss;

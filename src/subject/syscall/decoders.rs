@@ -813,6 +813,8 @@ pub struct Reads<'a> {
     pub beside: [Option<&'a [u8]>; 6],
     /// --string-limit.
     pub limit: usize,
+    /// argv's strings past its entry slot's (struct syscall_strv_tail).
+    pub strv_tail: Option<&'a [u8]>,
 }
 
 impl<'a> Reads<'a> {
@@ -858,8 +860,9 @@ const LEN_RET: u8 = 6;
 const IOCTL_ARG: u16 = 64;
 /// The sockaddr bytes read (sizeof(struct sockaddr_storage)).
 const SOCKADDR_MAX: u16 = 128;
-/// argv's strings read (bpf/syscall.h's ARGTRACE_SYSCALL_STRV_N).
-const ARGV_SHOWN: u16 = 7;
+/// argv's strings read (bpf/syscall.h's ARGTRACE_SYSCALL_STRV_MAX: strace's
+/// printargv shows -s of them, 32 by default).
+const ARGV_SHOWN: u16 = 32;
 
 /// How the kernel side reads one argument: a slot kind, the argument that
 /// holds its length or count, and a size (bpf/syscall.h's struct
@@ -981,7 +984,7 @@ pub fn shown(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> O
         IovOut(_) => Some(structs::iovec(reads.out_of(i).filter(|_| ok)?, ret as u64, reads.limit)),
         Argv => {
             let b = reads.entry[i]?;
-            let s = structs::argv(b, reads.limit, v);
+            let s = structs::argv(b, reads.strv_tail, reads.limit, v);
             let mut json = vec![("count", J::num(structs::strv_count(b))), ("strings", s.json)];
             json.extend(structs::unterminated(b).then_some(("unterminated", J::Bool(true))));
             Some(Shown { text: s.text, json: J::Obj(json) })

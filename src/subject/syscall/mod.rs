@@ -511,7 +511,24 @@ impl<'a> View<'a> {
                 r.out = Some((arg, b.data));
             }
         }
+        r.strv_tail = self.strv_tail();
         r
+    }
+
+    /// argv's strings past its entry slot (bpf/syscall.h's struct
+    /// syscall_strv_tail), where its slot says they follow: after slot 3's
+    /// long path, or in its place.
+    fn strv_tail(&self) -> Option<&[u8]> {
+        let n = (self.e.nslots as usize).min(3);
+        let marked = (0..n).any(|k| {
+            let arg = self.e.slot[k].arg as usize;
+            let strv = self.info().and_then(|s| decoders::read_of(s.name, arg)).is_some_and(|r| r.kind == decoders::ARG_IN_STRV);
+            strv && self.e.data.get(k * SLOT_SIZE + 7) == Some(&1)
+        });
+        let start = 3 * SLOT_SIZE + if self.e.has_out == OUT_LONG_PATH { BUF_MAX as usize } else { 0 };
+        let t = self.e.data.get(start..start + decode::structs::STRV_TAIL).filter(|_| marked)?;
+        // SAFETY: i8 and u8 have the same layout.
+        Some(unsafe { &*(t as *const [i8] as *const [u8]) })
     }
 
     /// Argument `i` as strace's decoder prints it: Some(None) where strace
