@@ -375,20 +375,18 @@ static __noinline int read_iov(char *dst, __u64 addr, __u64 count, __u64 total)
 	return sizeof(*v);
 }
 
-/* Strings STRV_N..`shown` - 1 of the NULL-ended array at `addr` (`size`
- * bytes each at most) into strv_tails under the calling thread's id. A
- * global function, with scalar arguments only (as dirents_walk): the
- * verifier walks its loop once. Returns 1 when the tail waits there. */
-__noinline int strv_tail_read(__u64 addr, __u32 size, __u32 shown)
+/* Strings STRV_N..`shown` - 1 of the NULL-ended array at `addr` (STRV_STR
+ * bytes each at most: user space cuts them at -s) into strv_tails under the
+ * calling thread's id. A global function, with scalar arguments only (as
+ * dirents_walk): the verifier walks its loop once. Returns 1 when the tail
+ * waits there. */
+__noinline int strv_tail_read(__u64 addr, __u32 shown)
 {
 	struct syscall_strv_tail *t;
 	__u32 zero = 0, tid = (__u32)bpf_get_current_pid_tgid();
-	/* (a global function's argument is a whole 64-bit unknown: bounded
-	 * as such) */
-	__u64 n = BOUNDED64(size & 0x3f, ARGTRACE_SYSCALL_STRV_STR);
 
 	t = bpf_map_lookup_elem(&strv_tail_scratch, &zero);
-	if (!t || !n)
+	if (!t)
 		return 0;
 	t->shown = 0;
 	t->err = 0;
@@ -404,7 +402,10 @@ __noinline int strv_tail_read(__u64 addr, __u32 size, __u32 shown)
 			break;
 		char *dst = t->s + k * ARGTRACE_SYSCALL_STRV_STR;
 
-		if (bpf_probe_read_user_str(dst, n, (void *)ptr) < 0) {
+		/* (a constant size: 5.10's verifier lost the bound of one
+		 * computed from an argument, 'R1 min value is outside of the
+		 * allowed memory range') */
+		if (bpf_probe_read_user_str(dst, ARGTRACE_SYSCALL_STRV_STR, (void *)ptr) < 0) {
 			__builtin_memcpy(dst, &ptr, 8);
 			t->err |= 1U << k;
 		}
@@ -458,7 +459,7 @@ static __noinline int read_strv(struct syscall_slot *s, char *dst, __u64 addr, _
 		v->shown = k + 1;
 	}
 	if (v->shown == ARGTRACE_SYSCALL_STRV_N && shown > ARGTRACE_SYSCALL_STRV_N &&
-	    strv_tail_read(addr, size, shown))
+	    strv_tail_read(addr, shown))
 		s->cut = 3;
 	for (int k = 0; k < ARGTRACE_SYSCALL_STRV_COUNT; k++) {
 		__u64 ptr = 0;
@@ -568,12 +569,14 @@ static __noinline int count_dirents(char *dst, __u64 addr, __u64 total)
 }
 
 /* A struct msghdr at `addr` into a struct syscall_msghdr_slot at `dst`: the
- * header, the name, the iovecs and their bytes (`total` in all at most).
+ * header, the name, the iovecs and their bytes (`total` in all at most),
+ * the control messages' bytes.
  * Returns the bytes used, or a negative error where the header could not be
  * read. */
 static __noinline int read_msghdr(char *dst, __u64 addr, __u64 total)
 {
 	struct syscall_msghdr_slot *m = (void *)dst;
+	__u64 c;
 	__u32 n;
 	int r;
 
@@ -595,7 +598,20 @@ static __noinline int read_msghdr(char *dst, __u64 addr, __u64 total)
 	}
 	r = read_iov((char *)&m->iov, m->hdr[2], m->hdr[3], total);
 	m->iov_err = r < 0 ? r : 0;
-	return sizeof(*m);
+	/* The control messages (strace's decode_msg_control: none read
+	 * under one struct cmsghdr, the address printed). */
+	m->control_len = 0;
+	m->control_err = 0;
+	c = m->hdr[5];
+	if (!m->hdr[4] || c < 16)
+		return offsetof(struct syscall_msghdr_slot, control);
+	c = BOUNDED64(c, ARGTRACE_SYSCALL_MSG_CONTROL);
+	if (bpf_probe_read_user(m->control, c, (void *)m->hdr[4])) {
+		m->control_err = -14; /* EFAULT */
+		return offsetof(struct syscall_msghdr_slot, control);
+	}
+	m->control_len = c;
+	return offsetof(struct syscall_msghdr_slot, control) + c;
 }
 
 /* ppoll's pollfds (`n` bytes at `addr`) and then, as a struct

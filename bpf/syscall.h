@@ -78,7 +78,8 @@ enum argtrace_syscall_arg_kind {
 	SYSCALL_ARG_INOUT_MSGHDR = 17,	  /* a struct msghdr: its header (size[i]
 					* bytes) at entry; at return struct
 					* syscall_msghdr_slot (header, name,
-					* iovecs and their bytes, up to ret in all
+					* iovecs and their bytes, up to ret in all,
+					* msg_control's bytes
 					* where len_arg is SYSCALL_LEN_RET, read
 					* only when the call succeeded; else read
 					* whatever the result: sendmsg's, which
@@ -197,6 +198,9 @@ struct syscall_left_trailer {
 
 /* msghdr's name bytes read (sizeof(struct sockaddr_storage)). */
 #define ARGTRACE_SYSCALL_MSG_NAME 128
+/* msghdr's control bytes read, at most (strace reads up to optmem_max, 20 KiB
+ * by default; what slot 3 holds beside the rest, a power of two). */
+#define ARGTRACE_SYSCALL_MSG_CONTROL 2048
 
 /* The bytes of a SYSCALL_ARG_INOUT_MSGHDR slot at return. */
 struct syscall_msghdr_slot {
@@ -206,6 +210,11 @@ struct syscall_msghdr_slot {
 	__s32 iov_err;	/* 0, or the error of reading the iovec array */
 	char name[ARGTRACE_SYSCALL_MSG_NAME];
 	struct syscall_iov_slot iov;
+	__u32 control_len; /* bytes of msg_control read: min(msg_controllen,
+			    * MSG_CONTROL), none under a struct cmsghdr (16) */
+	__s32 control_err; /* 0, or the error of reading them */
+	char control[ARGTRACE_SYSCALL_MSG_CONTROL]; /* the record is cut after
+						     * control_len of them */
 };
 
 /* What the dispatcher knows of one syscall number. */

@@ -273,6 +273,32 @@ int main(int argc, char **argv)
 	struct msghdr rmh = { .msg_name = &mfrom, .msg_namelen = sizeof mfrom, .msg_iov = &rmv, .msg_iovlen = 1 };
 	recvmsg(sp[1], &rmh, 0);
 	recvmsg(sp[1], &rmh, MSG_DONTWAIT);
+	/* control messages: two descriptors and the sender's credentials out,
+	 * the credentials (SO_PASSCRED) and the new descriptors in */
+	int on = 1;
+	setsockopt(sp[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof on);
+	union {
+		char b[CMSG_SPACE(2 * sizeof(int)) + CMSG_SPACE(sizeof(struct ucred))];
+		struct cmsghdr align;
+	} cm;
+	memset(&cm, 0, sizeof cm);
+	struct msghdr cmh = { .msg_iov = mv, .msg_iovlen = 1, .msg_control = cm.b,
+			      .msg_controllen = sizeof cm.b };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&cmh);
+	c->cmsg_len = CMSG_LEN(2 * sizeof(int));
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	memcpy(CMSG_DATA(c), (int[]){ vp[0], vp[1] }, 2 * sizeof(int));
+	c = CMSG_NXTHDR(&cmh, c);
+	c->cmsg_len = CMSG_LEN(sizeof(struct ucred));
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_CREDENTIALS;
+	memcpy(CMSG_DATA(c), &(struct ucred){ getpid(), getuid(), getgid() }, sizeof(struct ucred));
+	sendmsg(sp[0], &cmh, 0);
+	char rcm[256];
+	struct msghdr rcmh = { .msg_iov = &rmv, .msg_iovlen = 1, .msg_control = rcm,
+			       .msg_controllen = sizeof rcm };
+	recvmsg(sp[1], &rcmh, 0);
 	/* CPU sets */
 	cpu_set_t cpus;
 	sched_getaffinity(0, sizeof cpus, &cpus);
