@@ -46,24 +46,13 @@ const volatile bool timing = false;
  * that bpf_get_current_task_btf() works: the current task's ids, name and
  * user are then read straight from it (current_pid_tgid(), fill_header()). */
 const volatile bool use_task_storage = false;
-/* Waking the reader for every record costs the traced task an irq_work (a
- * self-interrupt) and the reader a context switch per event. Wake it once
- * wakeup_bytes wait, and then not again until less than that waits (it only
- * sleeps with the ring empty, so it is awake and draining until then), or
- * when the last wakeup is older than wakeup_interval_ns (so a lone event is
- * not held back, and a reader that somehow missed its wakeup gets another);
- * the reader also drains on its own poll timeout. */
+/* Waking the reader for every record costs the traced task an irq_work and
+ * the reader a context switch per event. Wake it only once this much waits,
+ * or when the last wakeup is older than wakeup_interval_ns (so a lone event
+ * is not held back); the reader also drains on its own poll timeout. */
 const volatile __u64 wakeup_bytes = 64 * 1024;
 const volatile __u64 wakeup_interval_ns = 10 * 1000 * 1000;
-/* A reader this far behind cannot keep up: wake it for every record
- * again. Each wakeup is an irq_work, a self-interrupt that delays the traced
- * thread (about a microsecond here), and that delay lets the reader catch
- * up: the traced task is slowed rather than its records lost, and only while
- * the ring is at risk. */
-const volatile __u64 lag_bytes = 1024 * 1024;
 __u64 last_wakeup_ns = 0;
-/* Set by the wakeup for wakeup_bytes waiting, cleared once less waits. */
-bool reader_woken = false;
 
 /* The enums and structs of argtrace.h, kept in every object's BTF (an enum
  * only used for its constants leaves none), so that each skeleton's types
@@ -367,21 +356,11 @@ static __always_inline void count_call(__u32 call, long ret, __u64 ns)
 }
 
 /* The wakeup flag for a record stamped `now`. A stale stamp only means an
- * early wakeup. The shared flags are written only when they change: a
- * reader that lags (the ring holds more than wakeup_bytes for as long as it
- * drains) costs no wakeup and no cache line bounced between producers. */
+ * early wakeup. */
 static __always_inline __u64 wakeup_flags(__u64 now)
 {
-	__u64 waiting = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-	bool full = waiting >= wakeup_bytes;
-
-	if (waiting >= lag_bytes)
-		return BPF_RB_FORCE_WAKEUP;
-	if (full != reader_woken)
-		reader_woken = full;
-	else
-		full = false;
-	if (full || now - last_wakeup_ns >= wakeup_interval_ns) {
+	if (now - last_wakeup_ns >= wakeup_interval_ns ||
+	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes) {
 		last_wakeup_ns = now;
 		return BPF_RB_FORCE_WAKEUP;
 	}

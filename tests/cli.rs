@@ -80,10 +80,14 @@ fn missing_btf() {
 /// them (a trial load and attach per mode, independent of argtrace's own
 /// choice; e2e/src/detect.rs), and its `E2E-KERNEL` line.
 fn detected_modes() -> (Vec<String>, String) {
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "-p", "argtrace-e2e"])
-        .status()
-        .expect("run cargo build -p argtrace-e2e");
+    // Built in the profile of the argtrace under test, so that it lands beside it
+    // (`cargo test --release` tests target/release/argtrace).
+    let dir = std::path::Path::new(ARGTRACE).parent().expect("argtrace's directory");
+    let mut args = vec!["build", "--quiet", "-p", "argtrace-e2e"];
+    if dir.file_name().is_some_and(|d| d == "release") {
+        args.push("--release");
+    }
+    let status = Command::new(env!("CARGO")).args(&args).status().expect("run cargo build -p argtrace-e2e");
     assert!(status.success(), "building argtrace-e2e failed");
     let e2e = std::path::Path::new(ARGTRACE).with_file_name("argtrace-e2e");
     let out = Command::new(e2e).arg("detect").output().expect("run argtrace-e2e detect");
@@ -325,52 +329,4 @@ fn stop_signals_go_to_the_command_and_its_death_is_argtrace_s_status() {
         let stderr = rest_of(&stderr_rx, Duration::from_secs(10)).join("\n");
         assert!(stderr.contains(" events, 0 lost"), "{stderr}");
     }
-}
-
-/// A lone call is printed at once, not held back until more records come or
-/// argtrace stops: the BPF side wakes the reader for the first record after
-/// a quiet spell of 10 ms, and the reader drains on its own 50 ms poll
-/// timeout anyway (README: within 100 ms). Five calls of this process, each
-/// after 200 ms of quiet and with its own argument, each timed from the call
-/// to its line on argtrace's stdout (a pipe).
-#[test]
-fn a_lone_call_is_printed_within_100_ms() {
-    let me = std::process::id().to_string();
-    let (mut child, stderr_rx) = start(&["syscall", "-e", "trace=getpriority", "-p", &me], Stdio::piped());
-    let stdout = child.stdout.take().unwrap();
-    let (tx, lines) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send((Instant::now(), line)).is_err() {
-                break;
-            }
-        }
-    });
-    let mut delays = Vec::new();
-    for who in 8_000_001..=8_000_005u32 {
-        std::thread::sleep(Duration::from_millis(200));
-        let called = Instant::now();
-        // SAFETY: getpriority only reads its arguments; no process has this
-        // pid (above the kernel's limit), so it fails with ESRCH.
-        unsafe { libc::syscall(libc::SYS_getpriority, libc::PRIO_PROCESS, who) };
-        let needle = format!(" getpriority(0, {who}) = -1 ESRCH (No such process)");
-        let seen = loop {
-            let (at, line) = lines.recv_timeout(Duration::from_secs(10)).unwrap_or_else(|_| {
-                panic!("getpriority(0, {who}) was not printed within 10 s (argtrace still running)")
-            });
-            if line.ends_with(&needle) {
-                break at;
-            }
-        };
-        delays.push(seen.duration_since(called));
-    }
-    // SAFETY: signalling our own child.
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
-    assert_eq!(child.wait().unwrap().code(), Some(0));
-    let stderr = rest_of(&stderr_rx, Duration::from_secs(30)).join("\n");
-    assert!(stderr.contains(" events, 0 lost"), "{stderr}");
-    // The median: a busy machine may delay one line by a scheduling slice.
-    delays.sort();
-    assert!(delays[2] < Duration::from_millis(100), "median delay {:?} (all: {delays:?})", delays[2]);
-    assert!(delays[4] < Duration::from_secs(1), "a line took {:?} (all: {delays:?})", delays[4]);
 }

@@ -122,11 +122,7 @@ macro_rules! set_common_rodata {
         ro.use_task_storage = $task_storage;
         // A quarter of the ring, at most 64 KiB: a burst is read in batches
         // long before the ring fills.
-        let ring = cfg.ringbuf_size.unwrap_or(4 << 20) as u64;
-        ro.wakeup_bytes = (ring / 4).min(64 * 1024);
-        // Past a quarter of the ring, every record wakes the reader (and so
-        // slows the traced task) until it catches up.
-        ro.lag_bytes = ring / 4;
+        ro.wakeup_bytes = (cfg.ringbuf_size.unwrap_or(4 << 20) as u64 / 4).min(64 * 1024);
     }};
 }
 

@@ -672,10 +672,7 @@ pub fn is_hex(syscall: &str, i: usize) -> bool {
 
 /// The row of `syscall`, if strace's decoder for it is transcribed.
 pub fn row_of(syscall: &str) -> Option<&'static Row> {
-    // Looked up for every record the renderer prints: by name, not by a scan
-    // of the table (the first row of a name wins, as the scan's did).
-    static BY_NAME: std::sync::OnceLock<std::collections::HashMap<&str, &Row>> = std::sync::OnceLock::new();
-    BY_NAME.get_or_init(|| ROWS.iter().rev().map(|r| (r.name, r)).collect()).get(syscall).copied()
+    ROWS.iter().find(|r| r.name == syscall)
 }
 
 const AT_FDCWD: i32 = -100;

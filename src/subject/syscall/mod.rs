@@ -255,12 +255,10 @@ impl crate::subject::Subject for Syscall {
     }
 
     fn render(&self, record: &[u8], style: &Style, stacks: Option<&StackReader>, out: &mut String) -> bool {
-        SCRATCH.with_borrow_mut(|scratch| {
-            let Some(e) = scratch.fill(record) else { return false };
-            let view = View::new(e, self.table(), self.string_limit);
-            style.record(&view, stacks, out);
-            true
-        })
+        let Some(e) = event_of(record) else { return false };
+        let view = View { e: &e, table: self.table(), string_limit: self.string_limit };
+        style.record(&view, stacks, out);
+        true
     }
 
     fn leftovers(&self, tracer: &Tracer) -> Vec<Vec<u8>> {
@@ -268,47 +266,17 @@ impl crate::subject::Subject for Syscall {
     }
 }
 
-/// Whether a record as sent (cut after its last byte used) fits a whole event.
-fn is_event(record: &[u8]) -> bool {
-    (std::mem::offset_of!(SyscallEvent, data)..=std::mem::size_of::<SyscallEvent>()).contains(&record.len())
-}
-
-/// A record in a whole event.
+/// A record as sent (cut after its last byte used), in a whole event.
 fn event_of(record: &[u8]) -> Option<Box<SyscallEvent>> {
-    let mut scratch = Scratch::default();
-    scratch.fill(record)?;
-    Some(scratch.e)
-}
-
-thread_local! {
-    /// The renderer's event, reused from one record to the next.
-    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
-}
-
-/// A whole event that records are copied into. Reused, it costs no zeroed
-/// 5 KiB allocation per record (a quarter of the renderer's time in a tight
-/// loop): only what the previous record wrote past this one's end is cleared.
-#[derive(Default)]
-struct Scratch {
-    e: Box<SyscallEvent>,
-    /// How many leading bytes of `e` may be non-zero.
-    dirty: usize,
-}
-
-impl Scratch {
-    fn fill(&mut self, record: &[u8]) -> Option<&SyscallEvent> {
-        if !is_event(record) {
-            return None;
-        }
-        // SAFETY: SyscallEvent is Plain; the slice is within its size.
-        let bytes = unsafe { plain::as_mut_bytes(&mut *self.e) };
-        bytes[..record.len()].copy_from_slice(record);
-        if self.dirty > record.len() {
-            bytes[record.len()..self.dirty].fill(0);
-        }
-        self.dirty = record.len();
-        Some(&self.e)
+    let header = std::mem::offset_of!(SyscallEvent, data);
+    if record.len() < header || record.len() > std::mem::size_of::<SyscallEvent>() {
+        return None;
     }
+    let mut e = Box::<SyscallEvent>::default();
+    // SAFETY: SyscallEvent is Plain; the slice is within its size.
+    let bytes = unsafe { plain::as_mut_bytes(&mut *e) };
+    bytes[..record.len()].copy_from_slice(record);
+    Some(e)
 }
 
 /// The calls still in flight when argtrace stops, as records of their own
@@ -407,8 +375,7 @@ fn unfinished_record(
 /// One record with what renders it.
 struct View<'a> {
     e: &'a SyscallEvent,
-    /// The call's entry in the running kernel's table, looked up once.
-    info: Option<&'a SyscallInfo>,
+    table: Option<&'a Table>,
     string_limit: u32,
 }
 
@@ -419,18 +386,18 @@ struct Bytes<'a> {
     err: i32,
 }
 
-impl<'a> View<'a> {
+impl View<'_> {
     fn compat(&self) -> bool {
         self.e.abi == 1
     }
 
-    fn new(e: &'a SyscallEvent, table: Option<&'a Table>, string_limit: u32) -> Self {
-        let info = table.and_then(|t| if e.abi == 1 { t.compat.get(&e.nr) } else { t.native.get(&e.nr) });
-        View { e, info, string_limit }
-    }
-
-    fn info(&self) -> Option<&'a SyscallInfo> {
-        self.info
+    fn info(&self) -> Option<&SyscallInfo> {
+        let t = self.table?;
+        if self.compat() {
+            t.compat.get(&self.e.nr)
+        } else {
+            t.native.get(&self.e.nr)
+        }
     }
 
     fn name(&self) -> &'static str {
@@ -756,7 +723,7 @@ mod tests {
 
     fn render(t: &Table, e: &SyscallEvent, json: bool) -> String {
         let mut out = String::new();
-        let view = View::new(e, Some(t), 32);
+        let view = View { e, table: Some(t), string_limit: 32 };
         crate::render::test_style(json).record(&view, None, &mut out);
         out
     }
