@@ -743,6 +743,8 @@ static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
 			read_str_slot(s, dst, SLOT_SIZE, SLOT_SIZE - 2, arg);
 		} else if (kind == SYSCALL_ARG_IN_FIXED || kind == SYSCALL_ARG_INOUT_MSGHDR) {
 			read_in_bytes(s, dst, shape->size[i], arg);
+		} else if (kind == SYSCALL_ARG_SIGFRAME_MASK) {
+			read_in_bytes(s, dst, 8, arg);
 		} else if (kind == SYSCALL_ARG_INOUT_FIXED) {
 			if (arg) {
 				r = read_sized_arg(dst, shape->size[i], arg);
@@ -1299,6 +1301,10 @@ static __always_inline int on_enter(void *ctx, struct pt_regs *regs, long id, __
 	}
 	if (abi == SYSCALL_ABI_NATIVE)
 		shape = &shapes[p->nr & (NR_MAX - 1)];
+	/* rt_sigreturn: its frame's mask, at the user stack pointer plus the
+	 * architecture's offset (size[0]), read as its argument 0. */
+	if (shape->kind[0] == SYSCALL_ARG_SIGFRAME_MASK)
+		p->args[0] = REG(regs, direct, sp) + shape->size[0];
 	if (shape->has_entry_slots && !summary_mode) {
 		if (t)
 			ps = &t->s;

@@ -99,6 +99,11 @@ enum argtrace_syscall_arg_kind {
 	SYSCALL_ARG_OUT_RESTART = 22,	  /* size[i] bytes the kernel fills when the
 				       * call was interrupted (ERESTART*: strace's
 				       * is_erestart), at return (nanosleep's rem) */
+	SYSCALL_ARG_SIGFRAME_MASK = 23,	  /* rt_sigreturn's signal mask, which no
+					   * register names: 8 bytes at the user
+					   * stack pointer + size[i] (the frame's
+					   * uc.uc_sigmask; args[i] is set to that
+					   * address), at entry */
 };
 
 /* len_arg of SYSCALL_ARG_OUT_SIZED: the count is the result. */

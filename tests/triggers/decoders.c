@@ -38,6 +38,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+static void on_usr2(int sig)
+{
+	(void)sig;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || chdir(argv[1]))
@@ -124,6 +129,11 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &set, &oldset);
+	/* a handled signal: rt_sigreturn's frame holds the mask blocked at
+	 * delivery ({mask=[INT CHLD]}) */
+	struct sigaction su = { .sa_handler = on_usr2 };
+	sigaction(SIGUSR2, &su, NULL);
+	kill(getpid(), SIGUSR2);
 	sigprocmask(SIG_SETMASK, &oldset, NULL);
 	struct utsname u;
 	uname(&u);

@@ -154,6 +154,13 @@ fn shape_of(s: &SyscallInfo) -> skel::types::syscall_shape {
             shape.has_entry_slots = 1;
         }
     }
+    // rt_sigreturn has no argument: its frame's mask is read at the user
+    // stack pointer, into an entry slot as if it were argument 0.
+    if let Some(r) = decoders::read_of(s.name, 0).filter(|r| r.kind == decoders::ARG_SIGFRAME_MASK) {
+        shape.kind[0] = r.kind;
+        shape.size[0] = r.size;
+        shape.has_entry_slots = 1;
+    }
     // getcwd and the others the table names have no argument types where
     // the kernel's metadata is missing: the table still says what they are.
     if nargs == 0 {
@@ -430,13 +437,24 @@ impl View<'_> {
     }
 
     fn nargs(&self) -> usize {
+        if self.sigframe() {
+            return 1;
+        }
         match self.info().and_then(|s| s.args.as_ref()) {
             Some(a) => a.len().min(6),
             None => 6,
         }
     }
 
+    /// rt_sigreturn, whose one thing shown is its frame's mask.
+    fn sigframe(&self) -> bool {
+        !self.compat() && self.info().and_then(|s| decoders::read_of(s.name, 0)).is_some_and(|r| r.kind == decoders::ARG_SIGFRAME_MASK)
+    }
+
     fn arg_name(&self, i: usize) -> String {
+        if self.sigframe() {
+            return "frame".into();
+        }
         match self.info().and_then(|s| s.args.as_ref()).and_then(|a| a.get(i)) {
             Some(a) if !a.name.is_empty() => a.name.clone(),
             _ => format!("arg{i}"),
