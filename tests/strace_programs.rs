@@ -135,21 +135,35 @@ fn run_program(name: &'static str, argv: &[&str], decoded: &str, probe: &str, wo
     let argv: Vec<String> = argv.iter().map(|a| a.replace("{dir}", dir_s).replace("{programs}", programs)).collect();
     let (at_out, log) = (dir.join("argtrace.out"), dir.join("strace.log"));
     let trace = format!("trace={decoded}");
-    let out = Command::new(ARGTRACE)
-        .args(["syscall", "--probe", probe, "-f", "-e", &trace, "-o"])
-        .arg(&at_out)
-        .args(["--", "strace", "-f", "-qq", "-e", "signal=none", "-e", &trace, "-o"])
-        .arg(&log)
-        .arg("--")
-        .args(&argv)
-        .current_dir(&dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .output()
-        .expect("run argtrace (and strace: apt-get install strace)");
-    let said = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{name}: argtrace syscall -f -- strace ... {argv:?}: {}\n{said}", out.status);
-    assert!(said.contains(", 0 lost"), "{name}: argtrace lost events or did not count them:\n{said}");
+    // A loaded machine can leave the reader behind: argtrace then counts and
+    // reports what it lost (the loss itself is asserted exact elsewhere:
+    // tests/live.rs's one-page ring). The comparison needs every line, so the
+    // ring is larger than the default and a run that lost is made once more.
+    let mut attempt = 0;
+    let said = loop {
+        let out = Command::new(ARGTRACE)
+            .args(["syscall", "--probe", probe, "--ringbuf-size", "32M", "-f", "-e", &trace, "-o"])
+            .arg(&at_out)
+            .args(["--", "strace", "-f", "-qq", "-e", "signal=none", "-e", &trace, "-o"])
+            .arg(&log)
+            .arg("--")
+            .args(&argv)
+            .current_dir(&dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .output()
+            .expect("run argtrace (and strace: apt-get install strace)");
+        let said = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{name}: argtrace syscall -f -- strace ... {argv:?}: {}\n{said}", out.status);
+        let summary = said.lines().rev().find(|l| l.ends_with(" lost")).unwrap_or("");
+        assert!(summary.contains(" events, "), "{name}: argtrace did not count its events:\n{said}");
+        if summary.ends_with(", 0 lost") {
+            break said;
+        }
+        attempt += 1;
+        assert!(attempt < 2, "{name}: argtrace lost events in two runs (counted):\n{said}");
+        eprintln!("{name}: {summary} (counted; the machine is loaded): running it once more");
+    };
     let mode = said.lines().find_map(|l| l.strip_prefix("argtrace: probe mode ")).unwrap_or("(not said)").to_string();
     let strace_text = std::fs::read_to_string(&log).expect("strace's log");
     let mut strace = PerTid::new();
