@@ -88,6 +88,22 @@ struct {
 	__type(value, struct syscall_long_path);
 } long_paths SEC(".maps");
 
+/* argv's strings past its entry slot's (struct syscall_strv_tail), by
+ * thread id until the call returns; LRU, as long_paths. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, ARGTRACE_SYSCALL_STRV_TAILS);
+	__type(key, __u32);
+	__type(value, struct syscall_strv_tail);
+} strv_tails SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct syscall_strv_tail);
+} strv_tail_scratch SEC(".maps");
+
 /* Per-CPU room for what is too big for the BPF stack: the record being
  * built, a zeroed slot record to insert, and a long path being read. */
 struct {
@@ -359,24 +375,69 @@ static __noinline int read_iov(char *dst, __u64 addr, __u64 count, __u64 total)
 	return sizeof(*v);
 }
 
+/* Strings STRV_N..`shown` - 1 of the NULL-ended array at `addr` (STRV_STR
+ * bytes each at most: user space cuts them at -s) into strv_tails under the
+ * calling thread's id. A global function, with scalar arguments only (as
+ * dirents_walk): the verifier walks its loop once. Returns 1 when the tail
+ * waits there. */
+__noinline int strv_tail_read(__u64 addr, __u32 shown)
+{
+	struct syscall_strv_tail *t;
+	__u32 zero = 0, tid = (__u32)bpf_get_current_pid_tgid();
+
+	t = bpf_map_lookup_elem(&strv_tail_scratch, &zero);
+	if (!t)
+		return 0;
+	t->shown = 0;
+	t->err = 0;
+	for (int k = 0; k < ARGTRACE_SYSCALL_STRV_TAIL; k++) {
+		__u64 ptr = 0;
+
+		if (k + ARGTRACE_SYSCALL_STRV_N >= shown)
+			break;
+		if (bpf_probe_read_user(&ptr, 8,
+					(void *)(addr + (k + ARGTRACE_SYSCALL_STRV_N) * 8)))
+			break;
+		if (!ptr)
+			break;
+		char *dst = t->s + k * ARGTRACE_SYSCALL_STRV_STR;
+
+		/* (a constant size: 5.10's verifier lost the bound of one
+		 * computed from an argument, 'R1 min value is outside of the
+		 * allowed memory range') */
+		if (bpf_probe_read_user_str(dst, ARGTRACE_SYSCALL_STRV_STR, (void *)ptr) < 0) {
+			__builtin_memcpy(dst, &ptr, 8);
+			t->err |= 1U << k;
+		}
+		t->shown = k + 1;
+	}
+	if (!t->shown)
+		return 0;
+	return !bpf_map_update_elem(&strv_tails, &tid, t, BPF_ANY);
+}
+
 /* A NULL-ended array of strings at `addr` into a struct syscall_strv_slot
- * at `dst`: the first `shown` strings (at most STRV_N), and the count.
- * Returns the bytes used, or a negative error where the array could not be
- * read. */
-static __noinline int read_strv(char *dst, __u64 addr, __u32 shown)
+ * at `dst`: the first `shown` strings (at most STRV_N here, the next ones up
+ * to STRV_MAX into strv_tails: then the slot `s` is marked, cut 3), and the
+ * count. Returns the bytes used, or a negative error where the array could
+ * not be read. */
+static __noinline int read_strv(struct syscall_slot *s, char *dst, __u64 addr, __u32 shown)
 {
 	struct syscall_strv_slot *v = (void *)dst;
 	__u32 size = string_limit + 2;
 
-	if (!dst)
+	if (!dst || !s)
 		return -1;
 	if (size > ARGTRACE_SYSCALL_STRV_STR)
 		size = ARGTRACE_SYSCALL_STRV_STR;
+	/* (strace's printargv: -s strings at most) */
+	if (shown > string_limit)
+		shown = string_limit;
 	v->count = ARGTRACE_SYSCALL_STRV_COUNT;
 	v->shown = 0;
 	v->err = 0;
 	v->unterminated = 0;
-	v->pad = 0;
+	v->tail = 0;
 #pragma unroll
 	for (int k = 0; k < ARGTRACE_SYSCALL_STRV_N; k++) {
 		__u64 ptr = 0;
@@ -397,6 +458,9 @@ static __noinline int read_strv(char *dst, __u64 addr, __u32 shown)
 		}
 		v->shown = k + 1;
 	}
+	if (v->shown == ARGTRACE_SYSCALL_STRV_N && shown > ARGTRACE_SYSCALL_STRV_N &&
+	    strv_tail_read(addr, shown))
+		s->cut = 3;
 	for (int k = 0; k < ARGTRACE_SYSCALL_STRV_COUNT; k++) {
 		__u64 ptr = 0;
 
@@ -505,12 +569,14 @@ static __noinline int count_dirents(char *dst, __u64 addr, __u64 total)
 }
 
 /* A struct msghdr at `addr` into a struct syscall_msghdr_slot at `dst`: the
- * header, the name, the iovecs and their bytes (`total` in all at most).
+ * header, the name, the iovecs and their bytes (`total` in all at most),
+ * the control messages' bytes.
  * Returns the bytes used, or a negative error where the header could not be
  * read. */
 static __noinline int read_msghdr(char *dst, __u64 addr, __u64 total)
 {
 	struct syscall_msghdr_slot *m = (void *)dst;
+	__u64 c;
 	__u32 n;
 	int r;
 
@@ -532,7 +598,20 @@ static __noinline int read_msghdr(char *dst, __u64 addr, __u64 total)
 	}
 	r = read_iov((char *)&m->iov, m->hdr[2], m->hdr[3], total);
 	m->iov_err = r < 0 ? r : 0;
-	return sizeof(*m);
+	/* The control messages (strace's decode_msg_control: none read
+	 * under one struct cmsghdr, the address printed). */
+	m->control_len = 0;
+	m->control_err = 0;
+	c = m->hdr[5];
+	if (!m->hdr[4] || c < 16)
+		return offsetof(struct syscall_msghdr_slot, control);
+	c = BOUNDED64(c, ARGTRACE_SYSCALL_MSG_CONTROL);
+	if (bpf_probe_read_user(m->control, c, (void *)m->hdr[4])) {
+		m->control_err = -14; /* EFAULT */
+		return offsetof(struct syscall_msghdr_slot, control);
+	}
+	m->control_len = c;
+	return offsetof(struct syscall_msghdr_slot, control) + c;
 }
 
 /* ppoll's pollfds (`n` bytes at `addr`) and then, as a struct
@@ -664,6 +743,8 @@ static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
 			read_str_slot(s, dst, SLOT_SIZE, SLOT_SIZE - 2, arg);
 		} else if (kind == SYSCALL_ARG_IN_FIXED || kind == SYSCALL_ARG_INOUT_MSGHDR) {
 			read_in_bytes(s, dst, shape->size[i], arg);
+		} else if (kind == SYSCALL_ARG_SIGFRAME_MASK) {
+			read_in_bytes(s, dst, 8, arg);
 		} else if (kind == SYSCALL_ARG_INOUT_FIXED) {
 			if (arg) {
 				r = read_sized_arg(dst, shape->size[i], arg);
@@ -694,7 +775,7 @@ static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
 					r = read_iov(dst, arg, arg_at(args, shape->len_arg[i]),
 						     ~0ULL);
 				else
-					r = read_strv(dst, arg, shape->size[i]);
+					r = read_strv(s, dst, arg, shape->size[i]);
 				if (r < 0)
 					s->err = r;
 				else
@@ -1054,6 +1135,34 @@ static __always_inline __u32 send_long_path(struct syscall_event *e, __u32 tid, 
 	return size;
 }
 
+/* argv's strings past its entry slot (cut 3: they wait in strv_tails), after
+ * slot 3's path or in its place; returns the record's size. */
+static __always_inline __u32 send_strv_tail(struct syscall_event *e, __u32 tid, __u32 size)
+{
+	struct syscall_strv_tail *t;
+	__u32 off;
+
+#pragma unroll
+	for (int i = 0; i < ARGTRACE_SYSCALL_ENTRY_SLOTS; i++) {
+		struct syscall_strv_slot *v = (void *)(e->data + i * SLOT_SIZE);
+
+		if (i >= e->nslots || e->slot[i].cut != 3)
+			continue;
+		e->slot[i].cut = 0;
+		t = bpf_map_lookup_elem(&strv_tails, &tid);
+		if (!t)
+			return size;
+		off = e->has_out == 2 ? 3 * SLOT_SIZE + ARGTRACE_SYSCALL_BUF_MAX : 3 * SLOT_SIZE;
+		if (!bpf_probe_read_kernel(e->data + off, sizeof(*t), t)) {
+			v->tail = 1;
+			size = offsetof(struct syscall_event, data) + off + sizeof(*t);
+		}
+		bpf_map_delete_elem(&strv_tails, &tid);
+		return size;
+	}
+	return size;
+}
+
 /* Builds and sends the record of a call from its pending state; `ps` may be
  * NULL (no strings). */
 static __always_inline void send_record(void *ctx, struct syscall_pending *p,
@@ -1091,6 +1200,7 @@ static __always_inline void send_record(void *ctx, struct syscall_pending *p,
 		}
 		size += n * SLOT_SIZE;
 		size = send_long_path(e, tid, size);
+		size = send_strv_tail(e, tid, size);
 	}
 	if (out_buf && p->abi == SYSCALL_ABI_NATIVE && p->nr < NR_MAX) {
 		int out = -1;
@@ -1191,6 +1301,10 @@ static __always_inline int on_enter(void *ctx, struct pt_regs *regs, long id, __
 	}
 	if (abi == SYSCALL_ABI_NATIVE)
 		shape = &shapes[p->nr & (NR_MAX - 1)];
+	/* rt_sigreturn: its frame's mask, at the user stack pointer plus the
+	 * architecture's offset (size[0]), read as its argument 0. */
+	if (shape->kind[0] == SYSCALL_ARG_SIGFRAME_MASK)
+		p->args[0] = REG(regs, direct, sp) + shape->size[0];
 	if (shape->has_entry_slots && !summary_mode) {
 		if (t)
 			ps = &t->s;

@@ -65,7 +65,8 @@ enum argtrace_syscall_arg_kind {
 				   * ret in all (readv) */
 	SYSCALL_ARG_IN_STRV = 14,	  /* a NULL-ended array of strings (argv, envp):
 				   * its count and its first size[i] strings, as
-				   * struct syscall_strv_slot, at entry */
+				   * struct syscall_strv_slot (and past STRV_N,
+				   * struct syscall_strv_tail), at entry */
 	SYSCALL_ARG_OUT_DIRENTS = 15,	  /* getdents' records counted at return, up to
 				       * ret bytes: struct syscall_dirents_slot */
 	SYSCALL_ARG_INOUT_FDSETS = 16,	  /* select's readfds (args[0] bits) as
@@ -77,7 +78,8 @@ enum argtrace_syscall_arg_kind {
 	SYSCALL_ARG_INOUT_MSGHDR = 17,	  /* a struct msghdr: its header (size[i]
 					* bytes) at entry; at return struct
 					* syscall_msghdr_slot (header, name,
-					* iovecs and their bytes, up to ret in all
+					* iovecs and their bytes, up to ret in all,
+					* msg_control's bytes
 					* where len_arg is SYSCALL_LEN_RET, read
 					* only when the call succeeded; else read
 					* whatever the result: sendmsg's, which
@@ -97,6 +99,11 @@ enum argtrace_syscall_arg_kind {
 	SYSCALL_ARG_OUT_RESTART = 22,	  /* size[i] bytes the kernel fills when the
 				       * call was interrupted (ERESTART*: strace's
 				       * is_erestart), at return (nanosleep's rem) */
+	SYSCALL_ARG_SIGFRAME_MASK = 23,	  /* rt_sigreturn's signal mask, which no
+					   * register names: 8 bytes at the user
+					   * stack pointer + size[i] (the frame's
+					   * uc.uc_sigmask; args[i] is set to that
+					   * address), at entry */
 };
 
 /* len_arg of SYSCALL_ARG_OUT_SIZED: the count is the result. */
@@ -112,6 +119,14 @@ enum argtrace_syscall_arrays {
 	ARGTRACE_SYSCALL_STRV_N = 7,
 	ARGTRACE_SYSCALL_STRV_STR = 34,
 	ARGTRACE_SYSCALL_STRV_COUNT = 1024,
+	/* argv's strings past the slot's STRV_N, up to strace's 32 (its -s
+	 * default: printargv shows max_strlen elements), as struct
+	 * syscall_strv_tail: read at entry into argv_tails by thread id, sent
+	 * after slot 3 (struct syscall_event's data). */
+	ARGTRACE_SYSCALL_STRV_MAX = 32,
+	ARGTRACE_SYSCALL_STRV_TAIL = ARGTRACE_SYSCALL_STRV_MAX - ARGTRACE_SYSCALL_STRV_N,
+	/* Calls in flight with such a tail at once (an LRU hash, as long_paths). */
+	ARGTRACE_SYSCALL_STRV_TAILS = 256,
 };
 
 /* The bytes of a SYSCALL_ARG_IN_IOV or SYSCALL_ARG_OUT_IOV slot. */
@@ -135,10 +150,24 @@ struct syscall_strv_slot {
 	__u8 unterminated; /* the pointer after the count could not be read
 			    * (strace prints `...` and its address after the
 			    * strings, and envp's count as unterminated) */
-	__u8 pad;
+	__u8 tail;	   /* in a record: strings STRV_N.. follow in its
+			    * struct syscall_strv_tail */
 	/* NUL-terminated, read with min(-s + 2, STRV_STR) bytes: longer than -s
 	 * means cut */
 	char s[ARGTRACE_SYSCALL_STRV_N][ARGTRACE_SYSCALL_STRV_STR];
+};
+
+/* argv's strings STRV_N..STRV_MAX - 1 (where size[i], the strings shown, is
+ * more than STRV_N), read at entry into argv_tails (the slot's cut is then 3)
+ * and sent at data[3 * SLOT_SIZE] of the record, or at data[3 * SLOT_SIZE +
+ * BUF_MAX] where slot 3 holds a long path (has_out 2). */
+struct syscall_strv_tail {
+	__u32 shown; /* strings read below */
+	__u32 err;   /* bit k: string k could not be read (its bytes hold its
+		      * pointer) */
+	/* string k at s[k * STRV_STR] (one dimension: the skeleton's Rust
+	 * mirror of a map value derives Default, which [[i8; 34]; 25] has not) */
+	char s[ARGTRACE_SYSCALL_STRV_TAIL * ARGTRACE_SYSCALL_STRV_STR];
 };
 
 /* The bytes of a SYSCALL_ARG_OUT_DIRENTS slot. */
@@ -174,6 +203,9 @@ struct syscall_left_trailer {
 
 /* msghdr's name bytes read (sizeof(struct sockaddr_storage)). */
 #define ARGTRACE_SYSCALL_MSG_NAME 128
+/* msghdr's control bytes read, at most (strace reads up to optmem_max, 20 KiB
+ * by default; what slot 3 holds beside the rest, a power of two). */
+#define ARGTRACE_SYSCALL_MSG_CONTROL 2048
 
 /* The bytes of a SYSCALL_ARG_INOUT_MSGHDR slot at return. */
 struct syscall_msghdr_slot {
@@ -183,6 +215,11 @@ struct syscall_msghdr_slot {
 	__s32 iov_err;	/* 0, or the error of reading the iovec array */
 	char name[ARGTRACE_SYSCALL_MSG_NAME];
 	struct syscall_iov_slot iov;
+	__u32 control_len; /* bytes of msg_control read: min(msg_controllen,
+			    * MSG_CONTROL), none under a struct cmsghdr (16) */
+	__s32 control_err; /* 0, or the error of reading them */
+	char control[ARGTRACE_SYSCALL_MSG_CONTROL]; /* the record is cut after
+						     * control_len of them */
 };
 
 /* What the dispatcher knows of one syscall number. */
@@ -232,8 +269,9 @@ struct syscall_long_path {
 
 /* One syscall. In the ring buffer the record is followed by nothing: the
  * bytes of slot i (i < 3) are at data[i * SLOT_SIZE], the buffer read at
- * return (slot 3) at data[3 * SLOT_SIZE]; the record is cut after the last
- * slot used. */
+ * return (slot 3) at data[3 * SLOT_SIZE], argv's struct syscall_strv_tail
+ * where its slot's tail says so (after slot 3's long path, if any); the
+ * record is cut after the last byte used. */
 struct syscall_event {
 	struct event_header h;
 	__u32 nr;
@@ -245,7 +283,8 @@ struct syscall_event {
 	__u64 args[6];
 	__s64 ret;
 	struct syscall_slot slot[4];
-	char data[3 * ARGTRACE_SYSCALL_SLOT_SIZE + ARGTRACE_SYSCALL_BUF_MAX];
+	char data[3 * ARGTRACE_SYSCALL_SLOT_SIZE + ARGTRACE_SYSCALL_BUF_MAX +
+		  sizeof(struct syscall_strv_tail)];
 };
 
 /* A call in flight, by thread id: what its return needs. */

@@ -33,7 +33,7 @@ sigev_value timerfdflags efd_flags clockflags
 term_iflags term_oflags term_oflags_nldly term_oflags_crdly term_oflags_tabdly term_oflags_bsdly
 term_oflags_vtdly term_oflags_ffdly term_cflags term_cflags_csize term_lflags baud_options
 cap pr_dumpable pr_tsc pr_unalign_flags secbits pr_mce_kill pr_mce_kill_policy pr_cap_ambient seccomp_mode
-lockfcmds notifyflags
+lockfcmds notifyflags scmvals ip_cmsg_types
 """.split()
 
 HEADERS = """
@@ -86,6 +86,11 @@ HEADERS = """
 #endif
 #ifndef F_CANCELLK
 # define F_CANCELLK (F_LINUX_SPECIFIC_BASE + 5)
+#endif
+/* ip_cmsg_types names SCM_SECURITY without a value: strace's msghdr.c
+ * includes xlat/scmvals.h first, whose fallback (3) defines it. */
+#ifndef SCM_SECURITY
+# define SCM_SECURITY 3
 #endif
 """
 

@@ -80,6 +80,7 @@ const CALLS: &[&str] = &[
     "statx",
     "ioctl",
     "execve",
+    "rt_sigreturn",
     "read",
     "write",
     "pread64",

@@ -132,6 +132,74 @@ pub fn trigger() -> Vec<Value> {
         let r = libc::syscall(libc::SYS_recvmsg, rs, &mut rmsg, libc::MSG_DONTWAIT);
         out.push(expect(pid, "recvmsg", json!({"fd": rs, "msg_str": "{msg_namelen=20}"}), json!(errno_ret(r))));
 
+        // Control messages on a UNIX datagram pair: two descriptors and the
+        // sender's credentials out; in, the credentials (SO_PASSCRED) and
+        // the descriptors the kernel installed, read back here.
+        let mut up = [0i32; 2];
+        if libc::socketpair(libc::AF_UNIX, libc::SOCK_DGRAM, 0, up.as_mut_ptr()) != 0 {
+            return fail("socketpair");
+        }
+        let on: i32 = 1;
+        libc::setsockopt(up[1], libc::SOL_SOCKET, libc::SO_PASSCRED, &on as *const _ as *const _, 4);
+        let (cpid, cuid, cgid) = (pid as i32, libc::getuid(), libc::getgid());
+        let mut cbuf = [0u64; 7]; // CMSG_SPACE(8) + CMSG_SPACE(12): 56 bytes, aligned
+        let c = cbuf.as_mut_ptr() as *mut u8;
+        let put = |at: usize, v: &[u8]| std::ptr::copy_nonoverlapping(v.as_ptr(), c.add(at), v.len());
+        put(0, &24u64.to_ne_bytes());
+        put(8, &libc::SOL_SOCKET.to_ne_bytes());
+        put(12, &libc::SCM_RIGHTS.to_ne_bytes());
+        put(16, &[up[0].to_ne_bytes(), up[1].to_ne_bytes()].concat());
+        put(24, &28u64.to_ne_bytes());
+        put(32, &libc::SOL_SOCKET.to_ne_bytes());
+        put(36, &libc::SCM_CREDENTIALS.to_ne_bytes());
+        put(40, &[cpid.to_ne_bytes(), cuid.to_ne_bytes(), cgid.to_ne_bytes()].concat());
+        let mut one = [libc::iovec { iov_base: h.as_ptr() as *mut _, iov_len: 1 }];
+        let mut cmsg: libc::msghdr = std::mem::zeroed();
+        cmsg.msg_iov = one.as_mut_ptr();
+        cmsg.msg_iovlen = 1;
+        cmsg.msg_control = c as *mut _;
+        cmsg.msg_controllen = 56;
+        let n = libc::syscall(libc::SYS_sendmsg, up[0], &cmsg, 0);
+        let rights = json!({"cmsg_len": 24, "cmsg_level": "SOL_SOCKET", "cmsg_type": "SCM_RIGHTS", "cmsg_data": up});
+        let creds = json!({"cmsg_len": 28, "cmsg_level": "SOL_SOCKET", "cmsg_type": "SCM_CREDENTIALS",
+            "cmsg_data": {"pid": cpid, "uid": cuid, "gid": cgid}});
+        out.push(expect(
+            pid,
+            "sendmsg",
+            json!({"fd": up[0], "msg_value": {"msg_control": [rights, creds], "msg_controllen": 56},
+                "msg_str": format!("{{msg_name=NULL, msg_namelen=0, msg_iov=[{{iov_base=\"h\", iov_len=1}}], msg_iovlen=1, \
+                    msg_control=[{{cmsg_len=24, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[{}, {}]}}, \
+                    {{cmsg_len=28, cmsg_level=SOL_SOCKET, cmsg_type=SCM_CREDENTIALS, cmsg_data={{pid={cpid}, uid={cuid}, \
+                    gid={cgid}}}}}], msg_controllen=56, msg_flags=0}}", up[0], up[1])}),
+            json!(n),
+        ));
+        let mut rbuf = [0u64; 32];
+        let mut rone = [libc::iovec { iov_base: buf.as_mut_ptr() as *mut _, iov_len: 8 }];
+        let mut rcmsg: libc::msghdr = std::mem::zeroed();
+        rcmsg.msg_iov = rone.as_mut_ptr();
+        rcmsg.msg_iovlen = 1;
+        rcmsg.msg_control = rbuf.as_mut_ptr() as *mut _;
+        rcmsg.msg_controllen = 256;
+        let n = libc::syscall(libc::SYS_recvmsg, up[1], &mut rcmsg, 0);
+        // (the kernel puts the credentials first, then the descriptors it installed)
+        let rb = rbuf.as_ptr() as *const u8;
+        let got =
+            |at: usize| i32::from_ne_bytes(std::slice::from_raw_parts(rb.add(at), 4).try_into().expect("4 bytes"));
+        if n != 1 || rcmsg.msg_controllen != 56 || got(12) != libc::SCM_CREDENTIALS || got(44) != libc::SCM_RIGHTS {
+            return fail("recvmsg's control messages");
+        }
+        let (fa, fb) = (got(48), got(52));
+        out.push(expect(
+            pid,
+            "recvmsg",
+            json!({"fd": up[1], "msg_value": {"msg_control": [creds, {"cmsg_len": 24, "cmsg_level": "SOL_SOCKET",
+                "cmsg_type": "SCM_RIGHTS", "cmsg_data": [fa, fb]}], "msg_controllen": 56}}),
+            json!(n),
+        ));
+        for fd in [up[0], up[1], fa, fb] {
+            libc::close(fd);
+        }
+
         // getdents64: a directory of a number of files chosen here.
         let dir = format!("/tmp/argtrace-e2e-dents-{pid}");
         let files = 3 + (pid % 5) as usize;

@@ -3,7 +3,8 @@
 //! un, an iovec array in and out, pollfds in and their revents, an
 //! epoll_event in and out, a statx result, a path longer than its entry
 //! slot and one longer than PATH_MAX, fcntl's struct flock in and out,
-//! recvfrom's source address, execve's argv and envp) and the
+//! recvfrom's source address, execve's argv and envp, rt_sigreturn's
+//! frame's signal mask) and the
 //! suite finds each one in argtrace's JSON, field by field (`<arg>_value`),
 //! beside strace's spelling (`<arg>_str`). Portable syscalls only: arm64 has
 //! no poll, epoll_wait or plain accept/open, so ppoll, epoll_pwait and
@@ -18,7 +19,10 @@ use crate::harness::{find_one, traced_run, Outcome, Traced};
 
 /// What the case selects: the trigger's calls, nothing else.
 const SELECTION: &str =
-    "trace=bind,connect,getsockname,accept4,writev,readv,ppoll,epoll_ctl,epoll_pwait,statx,chdir,fcntl,recvfrom,execve";
+    "trace=bind,connect,getsockname,accept4,writev,readv,ppoll,epoll_ctl,epoll_pwait,statx,chdir,fcntl,recvfrom,execve,rt_sigreturn";
+
+/// SIGUSR1's handler for rt_sigreturn's case: returning is all it does.
+extern "C" fn on_usr1(_: libc::c_int) {}
 
 pub(crate) fn expect(pid: u32, syscall: &str, args: Value, ret: Value) -> Value {
     json!({"expect": {"event": "syscall", "syscall": syscall, "pid": pid, "tid": pid, "args": args, "ret": ret}})
@@ -300,9 +304,34 @@ pub fn trigger() -> Vec<Value> {
         libc::close(sfd);
         let _ = std::fs::remove_file(&rpath);
         let _ = std::fs::remove_file(&spath);
-        // execve of a program that does not exist: argv's strings, envp's count.
+        // A handled signal with HUP and USR2 blocked: rt_sigreturn's frame
+        // holds that mask (read at the user stack pointer).
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = on_usr1 as extern "C" fn(libc::c_int) as usize;
+        libc::sigaction(libc::SIGUSR1, &sa, std::ptr::null_mut());
+        let (mut block, mut old): (libc::sigset_t, libc::sigset_t) = (std::mem::zeroed(), std::mem::zeroed());
+        libc::sigemptyset(&mut block);
+        libc::sigaddset(&mut block, libc::SIGHUP);
+        libc::sigaddset(&mut block, libc::SIGUSR2);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &block, &mut old);
+        let r = libc::syscall(libc::SYS_tgkill, pid, pid, libc::SIGUSR1);
+        libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
+        if r != 0 {
+            return fail("tgkill");
+        }
+        out.push(expect(
+            pid,
+            "rt_sigreturn",
+            json!({"frame_str": "{mask=[HUP USR2]}", "frame_value": {"mask": "[HUP USR2]"}}),
+            json!(0),
+        ));
+        // execve of a program that does not exist: argv's strings (40: strace
+        // shows 32, -s, the last 25 past the entry slot's 7), envp's count.
         let prog = format!("/nonexistent/argtrace-e2e-{pid}");
-        let argv_s = [prog.clone(), "-x".into(), format!("arg {pid}")];
+        let argv_s: Vec<String> = [prog.clone(), "-x".into(), format!("arg {pid}")]
+            .into_iter()
+            .chain((3..40).map(|k| format!("a{k}")))
+            .collect();
         let c: Vec<CString> = argv_s.iter().map(|s| CString::new(s.as_str()).expect("no NUL")).collect();
         let argv: Vec<*const libc::c_char> = c.iter().map(|s| s.as_ptr()).chain([std::ptr::null()]).collect();
         let e: Vec<CString> = ["A=1", "B=2"].iter().map(|s| CString::new(*s).expect("no NUL")).collect();
@@ -311,8 +340,9 @@ pub fn trigger() -> Vec<Value> {
         out.push(expect(
             pid,
             "execve",
-            json!({"filename": prog, "argv_value": {"count": 3, "strings": argv_s},
-                "argv_str": format!("[\"{prog}\", \"-x\", \"arg {pid}\"]"), "envp_value": {"count": 2}}),
+            json!({"filename": prog, "argv_value": {"count": 40, "strings": argv_s[..32]},
+                "argv_str": format!("[{}, ...]", argv_s[..32].iter().map(|a| format!("\"{a}\"")).collect::<Vec<_>>().join(", ")),
+                "envp_value": {"count": 2}}),
             json!(if r < 0 { -(*libc::__errno_location()) as i64 } else { r }),
         ));
         for fd in [ls, cs, fd, u6, us, p[0], p[1], ep] {

@@ -135,9 +135,10 @@ pub fn split_left(b: &[u8]) -> (&[u8], Option<String>) {
 }
 
 /// struct syscall_msghdr_slot: the header (7 words), name_len, iov_err, the
-/// name, the iovec slot.
+/// name, the iovec slot, control_len, control_err, the control bytes.
 const MSG_NAME: usize = 64;
 const MSG_IOV: usize = MSG_NAME + 128;
+const MSG_CONTROL: usize = MSG_IOV + 232;
 
 /// A struct msghdr read whole (print_struct_msghdr): `{msg_name=...,
 /// msg_namelen=16, msg_iov=[...], msg_iovlen=1, msg_controllen=0,
@@ -167,27 +168,34 @@ pub fn msghdr(b: &[u8], user_namelen: Option<i32>, total: u64, limit: usize) -> 
         _ => namelen.to_string(),
     };
     let (iov_text, iov_json) = match b.get(MSG_IOV..) {
-        Some(v) if u32_at(b, 60) == 0 && !v.is_empty() => {
+        // (tprint_iov_upto: NULL as the address)
+        Some(v) if iov != 0 && u32_at(b, 60) == 0 && !v.is_empty() => {
             let s = iovec(v, total, limit);
             (s.text, s.json)
         }
         _ => (ptr(iov), J::num(iov)),
     };
-    let control_text = if controllen != 0 { format!(", msg_control={}", ptr(control)) } else { String::new() };
+    // (decode_msg_control: none where msg_controllen is 0)
+    let cmsgs = (controllen != 0).then(|| {
+        let read = b.get(MSG_CONTROL..MSG_CONTROL + 8).filter(|h| u32_at(h, 4) == 0).map(|h| u32_at(h, 0) as usize);
+        let bytes = read.filter(|&n| n > 0).and_then(|n| b.get(MSG_CONTROL + 8..MSG_CONTROL + 8 + n));
+        super::cmsg::control(control, controllen, bytes, limit)
+    });
+    let control_text = cmsgs.as_ref().map_or(String::new(), |c| format!(", msg_control={}", c.text));
     let flags_text = print_flags(u64::from(flags), &[x::MSG_FLAGS], Some("MSG_???"));
     let text = format!(
         "{{msg_name={name_text}, msg_namelen={namelen_text}, msg_iov={iov_text}, msg_iovlen={iovlen}{control_text}, \
          msg_controllen={controllen}, msg_flags={flags_text}}}"
     );
-    let json = J::Obj(vec![
+    let mut json = vec![
         ("msg_name", name_json),
         ("msg_namelen", J::num(namelen)),
         ("msg_iov", iov_json),
         ("msg_iovlen", J::num(iovlen)),
-        ("msg_controllen", J::num(controllen)),
-        ("msg_flags", J::str(flags_text)),
-    ]);
-    Some(Shown { text, json })
+    ];
+    json.extend(cmsgs.map(|c| ("msg_control", c.json)));
+    json.extend([("msg_controllen", J::num(controllen)), ("msg_flags", J::str(flags_text))]);
+    Some(Shown { text, json: J::Obj(json) })
 }
 
 /// getdents' buffer as strace abbreviates it (decode_dents): `0x... /* 5

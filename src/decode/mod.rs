@@ -29,6 +29,7 @@
 //! families, sockets, packets), prctl.rs (prctl's options); the structs
 //! the syscall subject reads whole are in structs.rs and io_structs.rs.
 
+pub mod cmsg;
 pub mod io_structs;
 pub mod mem;
 pub mod net;

@@ -351,20 +351,33 @@ pub fn iovec(b: &[u8], total: u64, limit: usize) -> Shown {
     array(items, count > IOV_N)
 }
 
-/// bpf/syscall.h's struct syscall_strv_slot.
+/// bpf/syscall.h's struct syscall_strv_slot and struct syscall_strv_tail
+/// (argv's strings past the slot's STRV_N, up to STRV_MAX).
 const STRV_N: usize = 7;
 const STRV_STR: usize = 34;
+pub const STRV_TAIL_N: usize = 25;
+pub const STRV_TAIL: usize = 8 + STRV_TAIL_N * STRV_STR;
 
 /// The strings of an argv array (printargv): `["ls", "-l"]`, each cut at
-/// `limit` bytes, `...` after the last one shown when there are more.
-pub fn argv(b: &[u8], limit: usize, addr: u64) -> Shown {
+/// `limit` bytes, at most `limit` of them, `...` after the last one shown
+/// when there are more. `tail`: the strings past the slot's seven.
+pub fn argv(b: &[u8], tail: Option<&[u8]>, limit: usize, addr: u64) -> Shown {
     let count = u32_at(b, 0) as usize;
-    let shown = (b.get(4).copied().unwrap_or(0) as usize).min(STRV_N);
+    let head = (b.get(4).copied().unwrap_or(0) as usize).min(STRV_N);
     let err = b.get(5).copied().unwrap_or(0);
+    let mut strings: Vec<(&[u8], bool)> = (0..head)
+        .map(|k| (b.get(8 + k * STRV_STR..8 + (k + 1) * STRV_STR).unwrap_or(&[]), err & (1 << k) != 0))
+        .collect();
+    if let Some(t) = tail.filter(|t| t.len() >= STRV_TAIL && head == STRV_N && b.get(7) == Some(&1)) {
+        let (n, err) = ((u32_at(t, 0) as usize).min(STRV_TAIL_N), u32_at(t, 4));
+        strings.extend((0..n).map(|k| (&t[8 + k * STRV_STR..8 + (k + 1) * STRV_STR], err & (1 << k) != 0)));
+    }
+    // (strace's printargv: -s strings at most)
+    strings.truncate(limit);
+    let shown = strings.len();
     let mut items = Vec::new();
-    for k in 0..shown {
-        let s = b.get(8 + k * STRV_STR..8 + (k + 1) * STRV_STR).unwrap_or(&[]);
-        if err & (1 << k) != 0 {
+    for (s, err) in strings {
+        if err {
             // A string that cannot be read: its pointer (strace's printstr).
             let p = if s.len() >= 8 { u64_at(s, 0) } else { 0 };
             items.push(Shown { text: ptr(p), json: J::num(p) });
@@ -462,15 +475,38 @@ mod tests {
         for (k, s) in [&b"/bin/true"[..], b"a b", b"0123456789012345678901234567890123"].iter().enumerate() {
             v[8 + k * STRV_STR..8 + k * STRV_STR + s.len()].copy_from_slice(s);
         }
-        assert_eq!(argv(&v, 32, 0x7f00).text, "[\"/bin/true\", \"a b\", \"01234567890123456789012345678901\"...]");
+        assert_eq!(
+            argv(&v, None, 32, 0x7f00).text,
+            "[\"/bin/true\", \"a b\", \"01234567890123456789012345678901\"...]"
+        );
+        assert_eq!(argv(&v, None, 2, 0x7f00).text, "[\"/b\"..., \"a \"..., ...]");
         assert_eq!(envp(0x7ffe, &v), "0x7ffe /* 3 vars */");
         // strace's execve test: a string that cannot be read is its pointer,
         // an array whose next pointer cannot be read ends in its address.
         v[5] = 1 << 2;
         v[6] = 1;
         v[8 + 2 * STRV_STR..8 + 2 * STRV_STR + 8].copy_from_slice(&u64::MAX.to_ne_bytes());
-        assert_eq!(argv(&v, 32, 0x7f00).text, "[\"/bin/true\", \"a b\", 0xffffffffffffffff, ... /* 0x7f18 */]");
+        assert_eq!(argv(&v, None, 32, 0x7f00).text, "[\"/bin/true\", \"a b\", 0xffffffffffffffff, ... /* 0x7f18 */]");
         assert_eq!(envp(0x7ffe, &v), "0x7ffe /* 3 vars, unterminated */");
+        // 40 strings: the slot's 7, the tail's 25, then `...`.
+        let mut v = vec![0u8; 8 + STRV_N * STRV_STR];
+        v[..4].copy_from_slice(&40u32.to_ne_bytes());
+        v[4] = STRV_N as u8;
+        v[7] = 1;
+        let mut t = vec![0u8; STRV_TAIL];
+        t[..4].copy_from_slice(&(STRV_TAIL_N as u32).to_ne_bytes());
+        t[4..8].copy_from_slice(&(1u32 << 24).to_ne_bytes());
+        for k in 0..32 {
+            let s = k.to_string();
+            let at = if k < STRV_N { 8 + k * STRV_STR } else { 8 + (k - STRV_N) * STRV_STR };
+            let dst = if k < STRV_N { &mut v } else { &mut t };
+            dst[at..at + s.len()].copy_from_slice(s.as_bytes());
+        }
+        t[8 + 24 * STRV_STR..8 + 24 * STRV_STR + 8].copy_from_slice(&0x1234u64.to_ne_bytes());
+        let want: Vec<String> = (0..31).map(|k| format!("\"{k}\"")).chain(["0x1234".into(), "...".into()]).collect();
+        assert_eq!(argv(&v, Some(&t), 32, 0).text, format!("[{}]", want.join(", ")));
+        // Without its tail (not sent): the slot's 7.
+        assert!(argv(&v, None, 32, 0).text.ends_with("\"6\", ...]"));
     }
 
     #[test]

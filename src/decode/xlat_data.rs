@@ -1266,3 +1266,33 @@ pub(crate) const NOTIFYFLAGS: Xlat = &[
     (0x20, "DN_ATTRIB"),
     (0x80000000, "DN_MULTISHOT"),
 ];
+
+/// strace's src/xlat/scmvals.in.
+pub(crate) const SCMVALS: Xlat = &[
+    (0x1, "SCM_RIGHTS"),
+    (0x2, "SCM_CREDENTIALS"),
+    (0x3, "SCM_SECURITY"),
+    (0x29, "SO_WIFI_STATUS"),
+    (0x3d, "SO_TXTIME"),
+    (0x1d, "SO_TIMESTAMP_OLD"),
+    (0x23, "SO_TIMESTAMPNS_OLD"),
+    (0x25, "SO_TIMESTAMPING_OLD"),
+    (0x3f, "SO_TIMESTAMP_NEW"),
+    (0x40, "SO_TIMESTAMPNS_NEW"),
+    (0x41, "SO_TIMESTAMPING_NEW"),
+    (0x36, "SCM_TIMESTAMPING_OPT_STATS"),
+    (0x3a, "SCM_TIMESTAMPING_PKTINFO"),
+];
+
+/// strace's src/xlat/ip_cmsg_types.in.
+pub(crate) const IP_CMSG_TYPES: Xlat = &[
+    (0x1, "IP_TOS"),
+    (0x2, "IP_TTL"),
+    (0x6, "IP_RECVOPTS"),
+    (0x7, "IP_RETOPTS"),
+    (0x8, "IP_PKTINFO"),
+    (0xb, "IP_RECVERR"),
+    (0x14, "IP_ORIGDSTADDR"),
+    (0x17, "IP_CHECKSUM"),
+    (0x3, "SCM_SECURITY"),
+];

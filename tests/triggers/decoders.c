@@ -38,6 +38,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+static void on_usr2(int sig)
+{
+	(void)sig;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || chdir(argv[1]))
@@ -124,6 +129,11 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &set, &oldset);
+	/* a handled signal: rt_sigreturn's frame holds the mask blocked at
+	 * delivery ({mask=[INT CHLD]}) */
+	struct sigaction su = { .sa_handler = on_usr2 };
+	sigaction(SIGUSR2, &su, NULL);
+	kill(getpid(), SIGUSR2);
 	sigprocmask(SIG_SETMASK, &oldset, NULL);
 	struct utsname u;
 	uname(&u);
@@ -231,6 +241,14 @@ int main(int argc, char **argv)
 	char *eargv[] = { "/nonexistent/prog", "-l", "a \"quoted\" argument longer than 32 bytes", NULL };
 	char *eenv[] = { "A=1", "B=2", "C=3", NULL };
 	execve("/nonexistent/prog", eargv, eenv);
+	/* an argv of 40 strings: strace shows 32 (-s), then `...` */
+	char *largv[41], lbuf[40][8];
+	for (int i = 0; i < 40; i++) {
+		snprintf(lbuf[i], sizeof lbuf[i], "a%d", i);
+		largv[i] = lbuf[i];
+	}
+	largv[40] = NULL;
+	execve("/nonexistent/prog", largv, eenv);
 	/* select, pselect6: sets in and out, the time left, a sigmask */
 	write(vp[1], "z", 1);
 	fd_set rs, wss;
@@ -265,6 +283,32 @@ int main(int argc, char **argv)
 	struct msghdr rmh = { .msg_name = &mfrom, .msg_namelen = sizeof mfrom, .msg_iov = &rmv, .msg_iovlen = 1 };
 	recvmsg(sp[1], &rmh, 0);
 	recvmsg(sp[1], &rmh, MSG_DONTWAIT);
+	/* control messages: two descriptors and the sender's credentials out,
+	 * the credentials (SO_PASSCRED) and the new descriptors in */
+	int on = 1;
+	setsockopt(sp[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof on);
+	union {
+		char b[CMSG_SPACE(2 * sizeof(int)) + CMSG_SPACE(sizeof(struct ucred))];
+		struct cmsghdr align;
+	} cm;
+	memset(&cm, 0, sizeof cm);
+	struct msghdr cmh = { .msg_iov = mv, .msg_iovlen = 1, .msg_control = cm.b,
+			      .msg_controllen = sizeof cm.b };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&cmh);
+	c->cmsg_len = CMSG_LEN(2 * sizeof(int));
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	memcpy(CMSG_DATA(c), (int[]){ vp[0], vp[1] }, 2 * sizeof(int));
+	c = CMSG_NXTHDR(&cmh, c);
+	c->cmsg_len = CMSG_LEN(sizeof(struct ucred));
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_CREDENTIALS;
+	memcpy(CMSG_DATA(c), &(struct ucred){ getpid(), getuid(), getgid() }, sizeof(struct ucred));
+	sendmsg(sp[0], &cmh, 0);
+	char rcm[256];
+	struct msghdr rcmh = { .msg_iov = &rmv, .msg_iovlen = 1, .msg_control = rcm,
+			       .msg_controllen = sizeof rcm };
+	recvmsg(sp[1], &rcmh, 0);
 	/* CPU sets */
 	cpu_set_t cpus;
 	sched_getaffinity(0, sizeof cpus, &cpus);

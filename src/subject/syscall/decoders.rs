@@ -157,6 +157,10 @@ pub enum Arg {
     PrctlOption,
     /// prctl()'s argument at this index, as its option wants it.
     PrctlArg(u8),
+    /// rt_sigreturn()'s signal frame, which no argument names: its
+    /// uc.uc_sigmask, found from the user stack pointer at the call:
+    /// `{mask=[INT]}` (src/rt_sigreturn.c).
+    SigframeMask,
 }
 
 /// The structs read whole (src/print_struct_stat.c, src/print_timespec.h,
@@ -608,6 +612,7 @@ pub const ROWS: &[Row] = &[
     // processes (src/signal.c, src/wait.c, src/process.c)
     row("kill", &[Typed, Signal]),
     row("rt_sigaction", &[Signal, In(Struct::Sigaction), Out(Struct::Sigaction), Typed]),
+    row("rt_sigreturn", &[SigframeMask]),
     row("rt_sigprocmask", &[Xval(x::SIGPROCMASKCMDS, "SIG_???"), In(Struct::Sigset), Out(Struct::Sigset), Typed]),
     row("uname", &[Out(Struct::Utsname)]),
     row("sysinfo", &[Out(Struct::Sysinfo)]),
@@ -813,6 +818,8 @@ pub struct Reads<'a> {
     pub beside: [Option<&'a [u8]>; 6],
     /// --string-limit.
     pub limit: usize,
+    /// argv's strings past its entry slot's (struct syscall_strv_tail).
+    pub strv_tail: Option<&'a [u8]>,
 }
 
 impl<'a> Reads<'a> {
@@ -851,6 +858,20 @@ const PRCTL_ARG2: u16 = 16;
 pub const ARG_OUT_FIXED_SLOT: u8 = 20;
 pub const ARG_OUT_LENPTR_SLOT: u8 = 21;
 pub const ARG_OUT_RESTART: u8 = 22;
+pub const ARG_SIGFRAME_MASK: u8 = 23;
+/// Where rt_sigreturn's frame keeps the signal mask, from the user stack
+/// pointer at the call (strace 6.1's get_rt_sigframe_addr plus
+/// offsetof(struct_rt_sigframe, uc.uc_sigmask)): x86_64's frame starts a
+/// word below it (linux/x86_64/arch_rt_sigframe.c, via i386's: sp - 8) and
+/// holds pretcode (8) then a ucontext_t whose uc_sigmask follows uc_flags,
+/// uc_link, uc_stack and the 256-byte uc_mcontext (8 + 296 - 8); arm64's
+/// starts at it (linux/generic/arch_rt_sigframe.c) with a 128-byte siginfo,
+/// then the ucontext_t, uc_sigmask after uc_flags, uc_link and uc_stack
+/// (128 + 40). Data, per architecture: the kernel's rt_sigframe is the same.
+#[cfg(target_arch = "x86_64")]
+const SIGFRAME_MASK: u16 = 296;
+#[cfg(not(target_arch = "x86_64"))]
+const SIGFRAME_MASK: u16 = 168;
 /// bpf/syscall.h's SYSCALL_LEN_RET: the count is the result.
 const LEN_RET: u8 = 6;
 /// ioctl's argument: as much as the commands decoded here use (struct
@@ -858,8 +879,9 @@ const LEN_RET: u8 = 6;
 const IOCTL_ARG: u16 = 64;
 /// The sockaddr bytes read (sizeof(struct sockaddr_storage)).
 const SOCKADDR_MAX: u16 = 128;
-/// argv's strings read (bpf/syscall.h's ARGTRACE_SYSCALL_STRV_N).
-const ARGV_SHOWN: u16 = 7;
+/// argv's strings read (bpf/syscall.h's ARGTRACE_SYSCALL_STRV_MAX: strace's
+/// printargv shows -s of them, 32 by default).
+const ARGV_SHOWN: u16 = 32;
 
 /// How the kernel side reads one argument: a slot kind, the argument that
 /// holds its length or count, and a size (bpf/syscall.h's struct
@@ -886,6 +908,7 @@ impl ReadSpec {
                 | ARG_INOUT_MSGHDR
                 | ARG_INOUT_POLL
                 | ARG_IN_FDSET
+                | ARG_SIGFRAME_MASK
         )
     }
 }
@@ -920,6 +943,7 @@ pub fn read_of(syscall: &str, i: usize) -> Option<ReadSpec> {
         CpuSetOut => spec(ARG_OUT_SIZED, LEN_RET, 1),
         PollfdsLeft(k) => spec(ARG_INOUT_POLL, k, 8),
         PrctlArg(1) => spec(ARG_INOUT_FIXED, 0, PRCTL_ARG2),
+        SigframeMask => spec(ARG_SIGFRAME_MASK, 0, SIGFRAME_MASK),
         // struct flock or f_owner_ex, as the command wants (fcntl_struct).
         FcntlArg => spec(ARG_INOUT_FIXED, 0, structs::FLOCK as u16),
         _ => None,
@@ -954,6 +978,10 @@ pub fn shown(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> O
     let p = *row.args.get(i)?;
     let ok = ret >= 0 || ret <= -4096;
     match p {
+        SigframeMask => {
+            let mask = sigset(structs::u64_at(reads.entry[i].filter(|b| b.len() >= 8)?, 0));
+            Some(Shown { text: format!("{{mask={mask}}}"), json: J::Obj(vec![("mask", J::str(mask))]) })
+        }
         In(st) | Out(st) | OutBeside(st) | OutRestart(st) => {
             let b = reads.any(i).filter(|b| b.len() >= st.size())?;
             Some(Shown { text: st.text(b), json: st.json(b)? })
@@ -981,7 +1009,7 @@ pub fn shown(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> O
         IovOut(_) => Some(structs::iovec(reads.out_of(i).filter(|_| ok)?, ret as u64, reads.limit)),
         Argv => {
             let b = reads.entry[i]?;
-            let s = structs::argv(b, reads.limit, v);
+            let s = structs::argv(b, reads.strv_tail, reads.limit, v);
             let mut json = vec![("count", J::num(structs::strv_count(b))), ("strings", s.json)];
             json.extend(structs::unterminated(b).then_some(("unterminated", J::Bool(true))));
             Some(Shown { text: s.text, json: J::Obj(json) })
@@ -1113,6 +1141,8 @@ pub fn text(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> Op
     let v = args[i];
     let ok = ret >= 0 || ret <= -4096;
     let s = match p {
+        // (print_sigset_addr: the address where the mask cannot be read)
+        SigframeMask => shown(row, i, args, reads, ret).map_or_else(|| format!("{{mask={}}}", decode::ptr(v)), |s| s.text),
         In(_) | Out(_) | OutBeside(_) | OutRestart(_) | InOut(_) if v == 0 => "NULL".into(),
         // EPOLL_CTL_DEL ignores the event: strace prints its address (src/epoll.c).
         In(Struct::EpollEvent) if args[1] & 0xffff_ffff == EPOLL_CTL_DEL => decode::ptr(v),
@@ -1371,6 +1401,12 @@ mod tests {
         let n = row_of("nanosleep").unwrap();
         let mut ts = [0u8; 16];
         ts[8..].copy_from_slice(&888898125u64.to_ne_bytes());
+        // rt_sigreturn: the mask read at the frame's address.
+        let r = row_of("rt_sigreturn").unwrap();
+        let mask = (1u64 << 0 | 1 << 11).to_ne_bytes();
+        let at = Reads { entry: [Some(&mask), None, None, None, None, None], ..Default::default() };
+        assert_eq!(text(r, 0, &[0x7ff0, 0, 0, 0, 0, 0], &at, 0), Some(Some("{mask=[HUP USR2]}".into())));
+        assert_eq!(text(r, 0, &[0x7ff0, 0, 0, 0, 0, 0], &Reads::default(), 0), Some(Some("{mask=0x7ff0}".into())));
         let rem = Reads { out: Some((1, &ts)), ..Default::default() };
         assert_eq!(text(n, 1, &[0x6000, 0x7000, 0, 0, 0, 0], &rem, -516), Some(Some("{tv_sec=0, tv_nsec=888898125}".into())));
         assert_eq!(text(n, 1, &[0x6000, 0x7000, 0, 0, 0, 0], &Reads::default(), 0), Some(Some("0x7000".into())));

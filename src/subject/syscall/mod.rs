@@ -154,6 +154,13 @@ fn shape_of(s: &SyscallInfo) -> skel::types::syscall_shape {
             shape.has_entry_slots = 1;
         }
     }
+    // rt_sigreturn has no argument: its frame's mask is read at the user
+    // stack pointer, into an entry slot as if it were argument 0.
+    if let Some(r) = decoders::read_of(s.name, 0).filter(|r| r.kind == decoders::ARG_SIGFRAME_MASK) {
+        shape.kind[0] = r.kind;
+        shape.size[0] = r.size;
+        shape.has_entry_slots = 1;
+    }
     // getcwd and the others the table names have no argument types where
     // the kernel's metadata is missing: the table still says what they are.
     if nargs == 0 {
@@ -463,13 +470,24 @@ impl<'a> View<'a> {
     }
 
     fn nargs(&self) -> usize {
+        if self.sigframe() {
+            return 1;
+        }
         match self.info().and_then(|s| s.args.as_ref()) {
             Some(a) => a.len().min(6),
             None => 6,
         }
     }
 
+    /// rt_sigreturn, whose one thing shown is its frame's mask.
+    fn sigframe(&self) -> bool {
+        !self.compat() && self.info().and_then(|s| decoders::read_of(s.name, 0)).is_some_and(|r| r.kind == decoders::ARG_SIGFRAME_MASK)
+    }
+
     fn arg_name(&self, i: usize) -> String {
+        if self.sigframe() {
+            return "frame".into();
+        }
         match self.info().and_then(|s| s.args.as_ref()).and_then(|a| a.get(i)) {
             Some(a) if !a.name.is_empty() => a.name.clone(),
             _ => format!("arg{i}"),
@@ -511,7 +529,24 @@ impl<'a> View<'a> {
                 r.out = Some((arg, b.data));
             }
         }
+        r.strv_tail = self.strv_tail();
         r
+    }
+
+    /// argv's strings past its entry slot (bpf/syscall.h's struct
+    /// syscall_strv_tail), where its slot says they follow: after slot 3's
+    /// long path, or in its place.
+    fn strv_tail(&self) -> Option<&[u8]> {
+        let n = (self.e.nslots as usize).min(3);
+        let marked = (0..n).any(|k| {
+            let arg = self.e.slot[k].arg as usize;
+            let strv = self.info().and_then(|s| decoders::read_of(s.name, arg)).is_some_and(|r| r.kind == decoders::ARG_IN_STRV);
+            strv && self.e.data.get(k * SLOT_SIZE + 7) == Some(&1)
+        });
+        let start = 3 * SLOT_SIZE + if self.e.has_out == OUT_LONG_PATH { BUF_MAX as usize } else { 0 };
+        let t = self.e.data.get(start..start + decode::structs::STRV_TAIL).filter(|_| marked)?;
+        // SAFETY: i8 and u8 have the same layout.
+        Some(unsafe { &*(t as *const [i8] as *const [u8]) })
     }
 
     /// Argument `i` as strace's decoder prints it: Some(None) where strace
