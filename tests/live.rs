@@ -12,7 +12,7 @@ use std::process::Command;
 
 const ALL_MODES: [&str; 3] = ["fentry", "kprobe", "tracepoint"];
 /// The cases the suite runs in every mode the kernel has.
-const PER_MODE_CASES: [&str; 26] = [
+const PER_MODE_CASES: [&str; 27] = [
     "mmap",
     "mmap-user",
     "clone",
