@@ -8,8 +8,7 @@
 
 use std::sync::OnceLock;
 
-use super::io_structs::timeval_or_spec;
-use super::structs::{quoted, sockaddr, u32_at, u64_at, Shown, J};
+use super::structs::{quoted, sockaddr, timeval_or_spec, u32_at, u64_at, Shown, J};
 use super::xlat_data as x;
 use super::{hex, print_xval, ptr};
 use crate::render::latin1;

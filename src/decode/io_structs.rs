@@ -6,7 +6,7 @@
 //! syscall_msghdr_slot, struct syscall_dirents_slot, struct
 //! syscall_left_trailer) or the struct itself.
 
-use super::structs::{iovec, sockaddr, u32_at, u64_at, Shown, J};
+use super::structs::{iovec, sockaddr, timeval_or_spec, u32_at, u64_at, Shown, J};
 use super::xlat_data as x;
 use super::{print_flags, print_xval, ptr};
 
@@ -42,13 +42,6 @@ pub fn fdset(b: &[u8], nfds_arg: u64) -> Option<Shown> {
     let fds = set_bits(&b[..FDSET], nfds(nfds_arg));
     let text = format!("[{}]", fds.iter().map(usize::to_string).collect::<Vec<_>>().join(" "));
     Some(Shown { text, json: J::Arr(fds.into_iter().map(J::num).collect()) })
-}
-
-/// A struct timeval (`usec`) or timespec: `{tv_sec=1, tv_usec=2}`
-/// (print_timeval, print_timespec: the seconds signed, the rest unsigned).
-pub fn timeval_or_spec(b: &[u8], usec: bool) -> String {
-    let unit = if usec { "tv_usec" } else { "tv_nsec" };
-    format!("{{tv_sec={}, {unit}={}}}", u64_at(b, 0) as i64, u64_at(b, 8))
 }
 
 /// select's timeout from the first set's slot (its args[4]), None where it

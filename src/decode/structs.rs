@@ -416,6 +416,13 @@ pub fn envp(addr: u64, b: &[u8]) -> String {
     format!("{} /* {n} var{}{end} */", ptr(addr), if n == 1 { "" } else { "s" })
 }
 
+/// A struct timeval (`usec`) or timespec: `{tv_sec=1, tv_usec=2}`
+/// (print_timeval, print_timespec: the seconds signed, the rest unsigned).
+pub fn timeval_or_spec(b: &[u8], usec: bool) -> String {
+    let unit = if usec { "tv_usec" } else { "tv_nsec" };
+    format!("{{tv_sec={}, {unit}={}}}", u64_at(b, 0) as i64, u64_at(b, 8))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
