@@ -515,12 +515,27 @@ static __always_inline int finish_pending(long ret)
  * return hooks send it, fexit does both at once. */
 
 /* fentry mode with -T or -s: the start of the call whose fexit has the
- * arguments, on the same function. Named *_start: loaded only then. */
-#define ARGTRACE_FENTRY_START(prog, func) \
-	SEC("fentry/" func)               \
-	int BPF_PROG(prog)                \
-	{                                 \
-		return begin_call();      \
+ * arguments, on the same function. Named *_start: loaded only then. Where
+ * arm64's 32-bit table shares the native wrapper, the native and the compat
+ * start programs both run on it: each starts only its own ABI's calls (a
+ * second start of one call would look like a missed return). */
+#define ARGTRACE_FENTRY_START(prog, func)                                   \
+	SEC("fentry/" func)                                                 \
+	int BPF_PROG(prog)                                                  \
+	{                                                                   \
+		if (ARGTRACE_COMPAT_SHARED_ENTRIES && !in_native_syscall()) \
+			return 0;                                           \
+		return begin_call();                                        \
+	}
+
+/* The same for a 32-bit entry. */
+#define ARGTRACE_COMPAT_FENTRY_START(prog, func)                           \
+	SEC("fentry/" func)                                                \
+	int BPF_PROG(prog)                                                 \
+	{                                                                  \
+		if (ARGTRACE_COMPAT_SHARED_ENTRIES && in_native_syscall()) \
+			return 0;                                          \
+		return begin_call();                                       \
 	}
 
 /* fentry mode: fexit on a syscall wrapper sees its struct pt_regs * and the
