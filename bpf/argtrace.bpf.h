@@ -40,6 +40,13 @@ const volatile __u32 self_pid = 0;
 const volatile bool summary_mode = false;
 /* -T or -s: stamp each call's entry and measure it at its return. */
 const volatile bool timing = false;
+/* Whether anything shows a record's time (-t, JSON) or a call's duration (-T,
+ * -s): with none and task storage (5.11+), `argtrace syscall` reads no clock
+ * per call (stamp_entry(), send_flags()): in a VM the clock is a sixth of a
+ * traced call's program time. */
+const volatile bool want_clock = true;
+/* Whether anything shows a record's cgroup (JSON, --container-info). */
+const volatile bool want_cgroup_id = true;
 /* Where a call waits for its return: task-local storage (Linux 5.11+, where
  * this program type may use it), else the hash keyed by thread id. User
  * space decides before load and leaves the other map uncreated. It also says
@@ -370,7 +377,7 @@ static __always_inline void count_call(__u32 call, long ret, __u64 ns)
  * early wakeup. The shared flags are written only when they change: a
  * reader that lags (the ring holds more than wakeup_bytes for as long as it
  * drains) costs no wakeup and no cache line bounced between producers. */
-static __always_inline __u64 wakeup_flags(__u64 now)
+static __always_inline __u64 wakeup_flags_every(__u64 now, __u64 interval)
 {
 	__u64 waiting = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 	bool full = waiting >= wakeup_bytes;
@@ -381,11 +388,17 @@ static __always_inline __u64 wakeup_flags(__u64 now)
 		reader_woken = full;
 	else
 		full = false;
-	if (full || now - last_wakeup_ns >= wakeup_interval_ns) {
+	if (full || now - last_wakeup_ns >= interval) {
 		last_wakeup_ns = now;
 		return BPF_RB_FORCE_WAKEUP;
 	}
 	return BPF_RB_NO_WAKEUP;
+}
+
+/* The same, `now` in nanoseconds. */
+static __always_inline __u64 wakeup_flags(__u64 now)
+{
+	return wakeup_flags_every(now, wakeup_interval_ns);
 }
 
 /* Sends a finished record built outside the ring (it starts with its

@@ -220,6 +220,28 @@ static __always_inline void read_args(__u64 *a, struct pt_regs *regs, __u8 abi, 
 #endif
 }
 
+/* The stamp of a call's entry: the time, where anything shows it or the
+ * coarse clock is not there; else 1, which only says a call is in flight. */
+static __always_inline __u64 stamp_entry(void)
+{
+	if (want_clock || !use_task_storage)
+		return bpf_ktime_get_ns();
+	return 1;
+}
+
+/* The ring buffer's wakeup flags for a call's record (wakeup_flags()), at
+ * its return: its entry stamp is "now" where it is a time; else the jiffies,
+ * a record waking the reader at most once a tick (1 to 10 ms) when nothing
+ * else does (the coarse clock is not for tracing programs). Read only where
+ * task storage says the kernel is 5.11+: the verifier skips the branch
+ * elsewhere. */
+static __always_inline __u64 send_flags(struct syscall_pending *p)
+{
+	if (want_clock || !use_task_storage)
+		return wakeup_flags(p->start_ns);
+	return wakeup_flags_every(bpf_jiffies64(), 1);
+}
+
 /* Reads the string at `addr` into a slot of `size` bytes at `dst`, cut
  * after `limit` bytes. */
 static __always_inline void read_str_slot(struct syscall_slot *s, char *dst, __u32 size,
@@ -1042,7 +1064,7 @@ static __always_inline void fill_record(struct syscall_event *e, struct syscall_
 	e->h.ts_ns = p->start_ns;
 	e->h.pid = p->pid;
 	e->h.tid = tid;
-	e->h.cgroup_id = bpf_get_current_cgroup_id();
+	e->h.cgroup_id = want_cgroup_id ? bpf_get_current_cgroup_id() : 0;
 	e->h.probe = p->probe;
 	e->h.kstack_id = p->kstack_id;
 	e->h.ustack_id = p->ustack_id;
@@ -1103,7 +1125,7 @@ static __always_inline void send_values_record(struct syscall_pending *p, __u32 
 		return;
 	}
 	fill_record(e, p, tid, end, ret);
-	bpf_ringbuf_submit(e, wakeup_flags(p->start_ns));
+	bpf_ringbuf_submit(e, send_flags(p));
 }
 
 /* A path of the record's entry slots that waits whole in long_paths, into
@@ -1250,7 +1272,7 @@ static __always_inline void send_record(void *ctx, struct syscall_pending *p,
 	asm volatile("" : "+r"(size));
 	if (size > sizeof(*e))
 		size = sizeof(*e);
-	if (bpf_ringbuf_output(&events, e, size, wakeup_flags(p->start_ns)))
+	if (bpf_ringbuf_output(&events, e, size, send_flags(p)))
 		count_drop();
 }
 
@@ -1285,7 +1307,7 @@ static __always_inline int on_enter(void *ctx, struct pt_regs *regs, long id, __
 			return 0;
 		p->has_slots = 0;
 	}
-	p->start_ns = bpf_ktime_get_ns();
+	p->start_ns = stamp_entry();
 	p->nr = id;
 	p->pid = pid;
 	p->abi = abi;

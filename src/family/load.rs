@@ -119,6 +119,8 @@ macro_rules! set_common_rodata {
         ro.self_pid = std::process::id();
         ro.summary_mode = cfg.summary;
         ro.timing = cfg.timing();
+        ro.want_clock = cfg.timestamp || cfg.json || cfg.timing();
+        ro.want_cgroup_id = cfg.json || cfg.container_info;
         ro.use_task_storage = $task_storage;
         // A quarter of the ring, at most 64 KiB: a burst is read in batches
         // long before the ring fills.

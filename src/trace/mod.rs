@@ -27,12 +27,15 @@ pub mod follow;
 pub mod summary;
 
 /// Batches in flight between reader and renderer; when full the reader waits
-/// and the kernel's ring buffer absorbs (and counts) the excess.
-const CHANNEL_DEPTH: usize = 64;
+/// and the kernel's ring buffer absorbs (and counts) the excess. With the
+/// reader's pace (`Pace`) a batch is a drain of up to a millisecond, not a
+/// few records: 16 of at most BATCH_BYTES bound what a renderer slower than
+/// the traced work (JSON at full rate) lets wait in memory to 4 MiB.
+const CHANNEL_DEPTH: usize = 16;
 
 /// A batch is handed to the renderer once it holds this much, even in the
 /// middle of a drain of the ring buffer.
-const BATCH_BYTES: usize = 1 << 20;
+const BATCH_BYTES: usize = 256 << 10;
 
 /// Emptied batches the renderer hands back for the reader to refill: their
 /// buffers are reused instead of allocated (and, past the allocator's mmap
@@ -42,6 +45,9 @@ const SPARE_BATCHES: usize = 4;
 /// How long the reader sleeps without a wakeup before it drains the ring
 /// anyway: the BPF side wakes it only for bursts or after a quiet spell.
 const POLL_INTERVAL: Duration = Duration::from_millis(50);
+/// The longest pause between two drains that found the ring nearly empty
+/// (see `Pace`).
+const PACE_MAX: Duration = Duration::from_millis(1);
 
 /// What one run traces: the subject with its options, the forced probe mode
 /// (None: auto) and the checked common options.
@@ -222,6 +228,7 @@ fn read_ring(
     // it going for seconds), and one batch of all that would hold the
     // renderer back and grow without bound.
     let batch = std::cell::RefCell::new(Batch::default());
+    let drained = std::cell::Cell::new(0usize);
     // Hands the batch to the renderer; false once it needs nothing more.
     let flush = || {
         if batch.borrow().is_empty() {
@@ -237,6 +244,7 @@ fn read_ring(
             let full = {
                 let mut b = batch.borrow_mut();
                 b.push(data);
+                drained.set(drained.get() + data.len());
                 b.bytes.len() >= BATCH_BYTES
             };
             // A renderer that needs nothing more ends this drain.
@@ -251,6 +259,7 @@ fn read_ring(
     ready()?;
 
     let deadline = cfg.duration.and_then(|d| Instant::now().checked_add(d));
+    let mut pace = Pace::new(cfg.ringbuf_size.unwrap_or(4 << 20) as usize);
     while !sys::stop_requested() && !done.load(Ordering::Relaxed) {
         if deadline.is_some_and(|d| Instant::now() >= d) {
             break;
@@ -267,6 +276,9 @@ fn read_ring(
         let _ = ring.consume_raw();
         if !flush() {
             break;
+        }
+        if let Some(pause) = pace.after_drain(drained.replace(0)) {
+            thread::sleep(pause);
         }
     }
     // Deliver what is already in the ring buffer, then what the kernel
@@ -305,6 +317,46 @@ fn finish(run: &Run, report: RenderReport, dropped: u64) -> Result<()> {
     }
     crate::say!("argtrace: {counts}");
     Ok(())
+}
+
+/// The reader's pace. The ring buffer's poll reports data whenever any
+/// waits, whatever the programs' wakeup flags say, so a reader faster than
+/// the traced work would drain a few records at a time, each drain one
+/// epoll_wait: a syscall (two program runs of `argtrace syscall`'s own, for
+/// nothing) and a round of cache-line transfers of the ring's positions and
+/// records between the two CPUs, paid by the traced task. After a drain that
+/// found the ring nearly empty, the reader pauses instead, at most PACE_MAX
+/// (nothing a reader of the output can see) and never longer than the ring
+/// takes to fill an eighth at the rate just measured, so a pause cannot
+/// cost a record: a burst that fills the ring faster has a drain of more than
+/// an eighth behind it, and no pause follows that.
+struct Pace {
+    eighth: usize,
+    last: Instant,
+}
+
+impl Pace {
+    fn new(ring_bytes: usize) -> Self {
+        Self { eighth: (ring_bytes / 8).max(1), last: Instant::now() }
+    }
+
+    /// The pause after a drain of `bytes`, if any.
+    fn after_drain(&mut self, bytes: usize) -> Option<Duration> {
+        self.after_drain_at(bytes, Instant::now())
+    }
+
+    fn after_drain_at(&mut self, bytes: usize, now: Instant) -> Option<Duration> {
+        let since = now.saturating_duration_since(self.last);
+        self.last = now;
+        if bytes == 0 || bytes >= self.eighth {
+            return None;
+        }
+        // The time an eighth of the ring takes to fill at `bytes` per `since`.
+        let fill_ns = (self.eighth as u128).saturating_mul(since.as_nanos()) / bytes as u128;
+        // (The next drain's bytes come from the pause and the poll together:
+        // `last` stays this drain's end.)
+        Some(Duration::from_nanos(fill_ns.min(PACE_MAX.as_nanos()) as u64))
+    }
 }
 
 /// Records copied out of the ring buffer, back to back, for the renderer.
@@ -437,4 +489,25 @@ pub fn payload_statement(subject: &dyn Subject, cfg: &Config) -> Option<String> 
         "argtrace: this run writes payload bytes, which may hold passwords, cookies and keys: {}",
         parts.join("; ")
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reader_pauses_only_while_the_ring_fills_slowly() {
+        let start = Instant::now();
+        // A 4 MiB ring: an eighth is 512 KiB.
+        let mut pace = Pace { eighth: 512 << 10, last: start };
+        // 64 KiB in 1 ms: an eighth fills in 8 ms, so the pause is PACE_MAX.
+        assert_eq!(pace.after_drain_at(64 << 10, start + Duration::from_millis(1)), Some(PACE_MAX));
+        // 256 KiB in 125 µs: an eighth fills in 250 µs, the pause's bound.
+        let t = start + Duration::from_millis(1) + Duration::from_micros(125);
+        assert_eq!(pace.after_drain_at(256 << 10, t), Some(Duration::from_micros(250)));
+        // An eighth or more behind: no pause; nothing drained: no pause (the
+        // poll itself waits).
+        assert_eq!(pace.after_drain_at(512 << 10, t + Duration::from_millis(1)), None);
+        assert_eq!(pace.after_drain_at(0, t + Duration::from_millis(2)), None);
+    }
 }
