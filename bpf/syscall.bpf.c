@@ -43,12 +43,12 @@ struct syscall_inflight _syscall_inflight = {};
 /* Set by user space before load. */
 const volatile __u64 wanted[NR_MAX / 64] = {};	      /* native syscall numbers */
 const volatile __u64 wanted_compat[NR_MAX / 64] = {}; /* 32-bit tasks' numbers */
-const volatile struct syscall_shape shapes[NR_MAX] = {};
-/* The shape of every 32-bit task's call: nothing read at entry, arguments raw.
- * A pointer that is never NULL keeps 6.1's verifier (arm64) from losing the
- * NULL check across a spilled flag. */
-const volatile struct syscall_shape no_shape = {};
-/* 32-bit tasks' exit and exit_group (their arguments are not typed: no shape). */
+/* The shapes of native calls (row nr), then of 32-bit tasks' (row NR_MAX +
+ * nr): user space types only the 32-bit calls whose kernel entry is the
+ * native one and whose reads do not depend on the ABI's layouts (strings,
+ * paths, byte buffers); the others' rows stay zero: nothing read, raw. */
+const volatile struct syscall_shape shapes[2 * NR_MAX] = {};
+/* 32-bit tasks' exit and exit_group (sent at entry whether typed or not). */
 const volatile __u32 compat_no_return[2] = { NR_MAX, NR_MAX };
 /* --string-limit, at most ARGTRACE_SYSCALL_BUF_MAX (strings at entry: at most
  * ARGTRACE_SYSCALL_STR_MAX). */
@@ -152,6 +152,12 @@ static __always_inline __u8 abi_of(struct pt_regs *regs, bool direct)
 #else
 	return SYSCALL_ABI_NATIVE;
 #endif
+}
+
+/* The shape of call `nr` (< NR_MAX) of ABI `abi`. */
+static __always_inline const volatile struct syscall_shape *shape_of(__u8 abi, __u32 nr)
+{
+	return &shapes[((__u32)abi * NR_MAX + nr) & (2 * NR_MAX - 1)];
 }
 
 static __always_inline bool is_wanted(__u8 abi, long id)
@@ -275,9 +281,9 @@ static __always_inline void reread_failed_strings(struct syscall_pending_slots *
 	const volatile struct syscall_shape *shape;
 	__u32 str_size = string_limit + 2;
 
-	if (p->abi != SYSCALL_ABI_NATIVE || p->nr >= NR_MAX)
+	if (p->nr >= NR_MAX)
 		return;
-	shape = &shapes[p->nr & (NR_MAX - 1)];
+	shape = shape_of(p->abi, p->nr);
 	if (!shape->reread)
 		return;
 	if (str_size > SLOT_SIZE)
@@ -861,7 +867,7 @@ static __always_inline __u32 len_handed_in(struct syscall_event *e, __u8 la)
 static __noinline __u32 read_out_slot(struct syscall_event *e, struct syscall_pending *p, int i,
 				      long ret, __u32 k)
 {
-	const volatile struct syscall_shape *shape = &shapes[p->nr & (NR_MAX - 1)];
+	const volatile struct syscall_shape *shape = shape_of(p->abi, p->nr);
 	struct syscall_slot *s = &e->slot[k & 3];
 	char *dst = e->data + (k & 3) * SLOT_SIZE;
 	__u8 kind = shape->kind[i & 7], la = shape->len_arg[i & 7];
@@ -1016,7 +1022,7 @@ done:
 static __noinline void read_beside(struct syscall_event *e, struct syscall_pending *p, int i,
 				   long ret)
 {
-	const volatile struct syscall_shape *shape = &shapes[p->nr & (NR_MAX - 1)];
+	const volatile struct syscall_shape *shape = shape_of(p->abi, p->nr);
 	struct syscall_slot *s = &e->slot[2];
 	char *dst = e->data + 2 * SLOT_SIZE;
 	__u8 kind = shape->kind[i & 7], la = shape->len_arg[i & 7];
@@ -1101,9 +1107,9 @@ static __always_inline bool values_only(struct syscall_pending *p)
 
 	if (p->nslots)
 		return false;
-	if (p->abi != SYSCALL_ABI_NATIVE || p->nr >= NR_MAX)
+	if (p->nr >= NR_MAX)
 		return true;
-	shape = &shapes[p->nr & (NR_MAX - 1)];
+	shape = shape_of(p->abi, p->nr);
 #pragma unroll
 	for (int i = 0; i < 6; i++) {
 		if (shape->kind[i] != SYSCALL_ARG_VALUE)
@@ -1224,10 +1230,10 @@ static __always_inline void send_record(void *ctx, struct syscall_pending *p,
 		size = send_long_path(e, tid, size);
 		size = send_strv_tail(e, tid, size);
 	}
-	if (out_buf && p->abi == SYSCALL_ABI_NATIVE && p->nr < NR_MAX) {
+	if (out_buf && p->nr < NR_MAX) {
 		int out = -1;
 
-		shape = &shapes[p->nr & (NR_MAX - 1)];
+		shape = shape_of(p->abi, p->nr);
 #pragma unroll
 		for (int i = 0; i < 6; i++) {
 			if (is_out_kind(shape->kind[i])) {
@@ -1284,7 +1290,7 @@ static __always_inline int on_enter(void *ctx, struct pt_regs *regs, long id, __
 	struct syscall_pending *p;
 	struct syscall_pending_slots *ps = NULL;
 	struct syscall_task *t = NULL;
-	const volatile struct syscall_shape *shape = &no_shape;
+	const volatile struct syscall_shape *shape;
 	__u32 pid, tid, zero = 0;
 
 	if (!is_wanted(abi, id))
@@ -1321,8 +1327,7 @@ static __always_inline int on_enter(void *ctx, struct pt_regs *regs, long id, __
 		p->kstack_id = -1;
 		p->ustack_id = -1;
 	}
-	if (abi == SYSCALL_ABI_NATIVE)
-		shape = &shapes[p->nr & (NR_MAX - 1)];
+	shape = shape_of(abi, p->nr);
 	/* rt_sigreturn: its frame's mask, at the user stack pointer plus the
 	 * architecture's offset (size[0]), read as its argument 0. */
 	if (shape->kind[0] == SYSCALL_ARG_SIGFRAME_MASK)

@@ -187,6 +187,47 @@ const SYSCALL_CASES: &[SyscallCase] = &[
     SyscallCase { trace: &["prctl"], ..sc("prctl-arg2-intptr", &[]) },
 ];
 
+/// The syscall tests whose i386 builds run too (tests-m32/NAME, under the
+/// same options): the calls they make are the ones `argtrace syscall` types
+/// for an i386 task (src/subject/syscall/compat.rs: the kernel's entry is
+/// x86_64's, and argtrace reads only strings and bytes for them). Every
+/// other syscall test's i386 build is in NOT_RUN.
+const I386_SYSCALL_CASES: &[&str] = &[
+    "access",
+    "creat",
+    "close_range",
+    "dup",
+    "dup2",
+    "dup3",
+    "faccessat",
+    "faccessat2",
+    "unlinkat",
+    "renameat",
+    "renameat2",
+    "mkdir",
+    "mkdirat",
+    "fchdir",
+    "chdir",
+    "rmdir",
+    "unlink",
+    "rename",
+    "chmod",
+    "fchmod",
+    "fchmodat",
+    "fchownat",
+    "umask",
+    "flock",
+    "fsync",
+    "fdatasync",
+    "epoll_create1",
+    "kill",
+    "tkill",
+    "tgkill",
+    "madvise",
+    "brk",
+    "getrandom",
+];
+
 /// strace's tests of these calls that do not run here, and why.
 const NOT_RUN: &[(&str, &str)] = &[
     ("clone3-Xraw, clone3-Xverbose, mmap-Xraw, mmap-Xverbose, mmap64-Xraw, mmap64-Xverbose, old_mmap-Xraw, old_mmap-Xverbose", "-X raw/verbose: argtrace prints strace's default (abbrev) style only"),
@@ -205,7 +246,7 @@ const NOT_RUN: &[(&str, &str)] = &[
     ("prctl-sve*, prctl-sme*, prctl-pac-*, prctl-tagged-addr*, prctl-sched-core*, prctl-syscall-user-dispatch, prctl-set_vma", "options whose argument shapes are not transcribed (src/decode/prctl.rs prints their arguments in hex) or arm64-only ones; their -X variants are strace-only styles"),
     ("sched_xetaffinity--pidns-translation", "--pidns-translation: strace's pid namespace translation"),
     ("arch_prctl", "its arch_prctl.sh harness reads the program's own output first (not run yet)"),
-    ("the syscall tests' i386 builds", "argtrace syscall prints an i386 process's calls as six raw values (README): nothing decoded to compare"),
+    ("the other syscall tests' i386 builds (I386_SYSCALL_CASES runs the rest)", "their calls' i386 kernel entry is a compat function (other struct layouts, 64-bit arguments in two registers, 16-bit ids) or argtrace would read a struct whose i386 layout it does not know: argtrace syscall prints those calls of an i386 process as six raw values (src/subject/syscall/compat.rs); shutdown's i386 build calls socketcall (glibc), which strace decodes as shutdown and argtrace prints raw"),
 ];
 
 /// Differences that are expected, with the reason: (test, a piece of the
@@ -289,6 +330,11 @@ fn build(src: &Path) -> Vec<(&'static str, PathBuf)> {
         run_ok(Command::new("make").args(&flags).args(&names).current_dir(dir), "make the test programs");
         if *abi == "x86_64" {
             run_ok(Command::new("make").args(&flags).args(&syscall_names).current_dir(dir), "make the syscall tests");
+        } else {
+            run_ok(
+                Command::new("make").args(&flags).args(I386_SYSCALL_CASES).current_dir(dir),
+                "make the i386 syscall tests",
+            );
         }
     }
     dirs
@@ -523,6 +569,8 @@ fn argtrace_lines_of(text: &str, comm: &str, per_tid: &mut PerTid) -> Option<u32
             continue;
         }
         first.get_or_insert(pid);
+        // (strace says once that the process runs in 32-bit mode; argtrace marks each line)
+        let call = call.strip_prefix("[i386] ").unwrap_or(call);
         per_tid.entry(tid).or_default().push(call.to_string());
     }
     first
@@ -546,9 +594,9 @@ fn ids_split(line: &str) -> Option<(&str, &str)> {
     None
 }
 
-fn run_syscall_case(case: &SyscallCase, bindir: &Path, work: &Path) -> SyscallOutcome {
+fn run_syscall_case(case: &SyscallCase, abi: &str, bindir: &Path, work: &Path) -> SyscallOutcome {
     let program = bindir.join(case.name);
-    let dir = work.join(format!("syscall-{}", case.name));
+    let dir = work.join(format!("syscall-{abi}-{}", case.name));
     std::fs::create_dir_all(&dir).expect("work dir");
     let trace: Vec<&str> = if case.trace.is_empty() { vec![case.name] } else { case.trace.to_vec() };
     let set = format!("trace={}", trace.join(","));
@@ -578,7 +626,7 @@ fn run_syscall_case(case: &SyscallCase, bindir: &Path, work: &Path) -> SyscallOu
     let said = String::from_utf8_lossy(&out.stderr);
     let (empty, empty2) = (Tally::default(), Tally::default());
     if out.status.code() == Some(77) {
-        let row = format!("{:<18} x86_64 skipped by the program (exit 77)", case.name);
+        let row = format!("{:<18} {abi:<6} skipped by the program (exit 77)", case.name);
         return SyscallOutcome { row, by_program: empty, by_log: empty2 };
     }
     assert!(out.status.success(), "{} under strace under argtrace: {}\n{said}", case.name, out.status);
@@ -600,7 +648,7 @@ fn run_syscall_case(case: &SyscallCase, bindir: &Path, work: &Path) -> SyscallOu
     let first = by_program.differences.first().or(by_log.differences.first());
     let listed = by_program.listed + by_log.listed;
     let row = format!(
-        "{:<18} x86_64 program {:>3}/{:<3} log {:>3}/{:<3}{}{}",
+        "{:<18} {abi:<6} program {:>3}/{:<3} log {:>3}/{:<3}{}{}",
         case.name,
         by_program.same,
         by_program.compared,
@@ -650,14 +698,19 @@ fn strace_test_suite_lines() {
     // (identical, compared, listed) per oracle
     let (mut program, mut log) = ((0, 0, 0), (0, 0, 0));
     let mut syscall_differences = Vec::new();
-    for case in SYSCALL_CASES {
-        let outcome = run_syscall_case(case, &dirs[0].1, &work);
+    let i386 = dirs.iter().find(|(abi, _)| *abi == "i386").map(|(_, d)| d);
+    let runs = SYSCALL_CASES.iter().map(|c| (c, "x86_64", &dirs[0].1)).chain(i386.into_iter().flat_map(|d| {
+        SYSCALL_CASES.iter().filter(|c| I386_SYSCALL_CASES.contains(&c.name)).map(move |c| (c, "i386", d))
+    }));
+    for (case, abi, bindir) in runs {
+        let outcome = run_syscall_case(case, abi, bindir, &work);
         let _ = writeln!(table, "{}", outcome.row);
         let (p, l) = (&outcome.by_program, &outcome.by_log);
         program = (program.0 + p.same, program.1 + p.compared, program.2 + p.listed);
         log = (log.0 + l.same, log.1 + l.compared, log.2 + l.listed);
-        syscall_differences.extend(p.differences.iter().map(|d| format!("{} (program's output): {d}", case.name)));
-        syscall_differences.extend(l.differences.iter().map(|d| format!("{} (strace's log): {d}", case.name)));
+        syscall_differences
+            .extend(p.differences.iter().map(|d| format!("{} {abi} (program's output): {d}", case.name)));
+        syscall_differences.extend(l.differences.iter().map(|d| format!("{} {abi} (strace's log): {d}", case.name)));
     }
     let pct = |same: usize, of: usize| 100.0 * same as f64 / of.max(1) as f64;
     let _ = writeln!(

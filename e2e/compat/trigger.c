@@ -144,6 +144,40 @@ static void clones(void)
 	expect("clone", "vfork", "", r);
 }
 
+#if defined(__i386__)
+#define NR_UNLINKAT 301
+#define NR_UMASK 60
+#define NR_READ 3
+#define NR_PIPE 42
+#define AT_FDCWD_NR (-100)
+
+/* Calls that `argtrace syscall` types for i386 tasks (their entry is
+ * x86_64's, and they read only strings and bytes): a path with an escape
+ * that fails (ENOENT), an octal mode, and a buffer read at return. The
+ * argument names are the kernel's (its tracepoints' format files). */
+static void typed(void)
+{
+	char buf[64], args[256];
+	int p[2];
+	long r;
+
+	r = syscall(NR_UNLINKAT, AT_FDCWD_NR, "/tmp/argtrace-compat\tnone", 0);
+	expect("syscall", "unlinkat",
+	       "\"dfd\": -100, \"pathname\": \"/tmp/argtrace-compat\\tnone\", \"flag\": 0", r);
+	syscall(NR_UMASK, 022);
+	r = syscall(NR_UMASK, 027);
+	expect("syscall", "umask", "\"mask\": 23, \"mask_str\": \"027\"", r);
+	syscall(NR_UMASK, r);
+	if (syscall(NR_PIPE, p) != 0 || write(p[1], "argtrace-i386\n", 14) != 14)
+		return;
+	r = syscall(NR_READ, p[0], buf, sizeof(buf));
+	snprintf(args, sizeof(args), "\"fd\": %d, \"buf\": \"argtrace-i386\\n\", \"count\": 64", p[0]);
+	expect("syscall", "read", args, r);
+	close(p[0]);
+	close(p[1]);
+}
+#endif
+
 int main(int argc, char **argv)
 {
 	char line[8];
@@ -159,5 +193,8 @@ int main(int argc, char **argv)
 		return 1;
 	maps();
 	clones();
+#if defined(__i386__)
+	typed();
+#endif
 	return fflush(stdout) ? 1 : 0;
 }

@@ -138,16 +138,32 @@ pub fn case_compat(argtrace: &Path, subject: &str, mode: &str) -> Outcome {
 /// arm's tables), names from strace's table for it (mmap2 is no 64-bit
 /// syscall), `"abi"`, the raw arguments as the trigger passed them (mmap2's
 /// offset in 4096-byte units; clone's tls fourth) and their results; and its
-/// exit_group (i386 252, arm 248) as a call that does not return.
+/// exit_group (i386 252, arm 248) as a call that does not return. On
+/// x86_64, also the i386 calls argtrace types (their kernel entry is
+/// x86_64's: src/subject/syscall/compat.rs): unlinkat's escaped path and
+/// ENOENT, umask's octal mode, read's buffer read at return, exit_group's
+/// error_code.
 pub fn case_syscall_compat(argtrace: &Path, mode: &str) -> Outcome {
     let (abi, _) = crate::trigger::compat_abi();
     if !crate::trigger::compat_runs()? {
         return Ok(format!("this kernel does not run {abi} programs (exec: ENOEXEC)"));
     }
-    let extra = ["--probe", mode, "-e", "trace=mmap2,clone,exit_group"];
+    let extra = ["--probe", mode, "-e", "trace=mmap2,clone,exit_group,unlinkat,umask,read"];
     let t = traced_run(argtrace, "syscall", &extra, "compat")?;
     let mut n = 0;
     let mut pid = None;
+    // i386's calls typed from the native call of their name (the trigger
+    // makes them on i386 only): the kernel's argument names, exact values.
+    let mut typed = 0;
+    for w in t.expectations.iter().filter_map(|e| e.get("expect")).filter(|w| w["event"] == "syscall") {
+        let want = serde_json::json!({"event": "syscall", "syscall": w["syscall"], "abi": abi,
+            "pid": w["pid"], "tid": w["tid"], "args": w["args"], "ret": w["ret"]});
+        find_one(&t, &want, mode)?;
+        typed += 1;
+    }
+    if cfg!(target_arch = "x86_64") && typed != 3 {
+        return Err(format!("the i386 trigger expected {typed} typed calls, not 3"));
+    }
     for w in t.expectations.iter().filter_map(|e| e.get("expect")) {
         let a = &w["args"];
         let (nr, raw) = match w["syscall"].as_str() {
@@ -171,10 +187,16 @@ pub fn case_syscall_compat(argtrace: &Path, mode: &str) -> Outcome {
         n += 1;
     }
     let exit_group = if cfg!(target_arch = "x86_64") { 252 } else { 248 };
+    // i386's exit_group is x86_64's (typed); arm's calls are not typed yet.
+    let args = if cfg!(target_arch = "x86_64") {
+        serde_json::json!({"error_code": 0})
+    } else {
+        serde_json::json!({"arg0": 0})
+    };
     let want = serde_json::json!({"syscall": "exit_group", "nr": exit_group, "abi": abi, "pid": pid, "ret": null,
-        "args": {"arg0": 0}});
+        "args": args});
     find_one(&t, &want, mode)?;
-    Ok(format!("{n} {abi} calls and exit_group matched with {abi} numbers; {}", t.summary))
+    Ok(format!("{n} {abi} calls raw and exit_group matched with {abi} numbers, {typed} typed; {}", t.summary))
 }
 
 /// A kernel without the 32-bit entries (ARGTRACE_NO_IA32_ENTRIES=1, or

@@ -7,6 +7,7 @@
 //! printed by type, in strace's shape: integers in decimal, pointers in hex
 //! (`NULL`), strings quoted and escaped with `...` when cut.
 
+mod compat;
 pub mod decoders;
 pub mod directions;
 pub mod expr;
@@ -128,6 +129,13 @@ fn reads_at_entry(kind: u8) -> bool {
     matches!(kind, ARG_STR | ARG_IN_BUF | ARG_PATH) || decoders::ReadSpec { kind, len_arg: 0, size: 0 }.at_entry()
 }
 
+/// Whether the kernel side reads nothing for `s` but values, strings, paths
+/// and byte buffers: nothing whose layout depends on the ABI.
+fn reads_only_bytes(s: &SyscallInfo) -> bool {
+    let shape = shape_of(s);
+    shape.kind.iter().all(|k| [0, ARG_STR, ARG_IN_BUF, ARG_OUT_BUF, ARG_PATH].contains(k))
+}
+
 fn shape_of(s: &SyscallInfo) -> skel::types::syscall_shape {
     let mut shape = skel::types::syscall_shape::default();
     let nargs = s.args.as_ref().map_or(0, Vec::len);
@@ -237,7 +245,9 @@ impl crate::subject::Subject for Syscall {
             if !crate::family::pretend_missing("TRACEFS") {
                 let _ = crate::sys::ensure_tracefs();
             }
-            let table = kernel::load(metadata::read(cfg), kernel::tracefs_root(), &kernel::BtfTypes::open(&cfg.btf));
+            let mut table =
+                kernel::load(metadata::read(cfg), kernel::tracefs_root(), &kernel::BtfTypes::open(&cfg.btf));
+            compat::type_calls(&mut table, reads_only_bytes);
             crate::say!("{}", table.source.statement());
             if cfg.verbose && !table.renamed.is_empty() {
                 crate::say!("argtrace: the kernel names syscalls otherwise: {}", table.renamed.join(", "));
@@ -252,6 +262,10 @@ impl crate::subject::Subject for Syscall {
             ro.wanted_compat = bitmap(&compat);
             for s in table.native.values().filter(|s| s.nr < NR_MAX) {
                 ro.shapes[s.nr as usize] = shape_of(s);
+            }
+            // The 32-bit calls compat.rs types (the others' rows stay zero: raw).
+            for s in table.compat.values().filter(|s| s.nr < NR_MAX && s.args.is_some()) {
+                ro.shapes[(NR_MAX + s.nr) as usize] = shape_of(s);
             }
             let compat_exits = table.compat.values().filter(|s| directions::NO_RETURN.contains(&s.name));
             for (slot, s) in ro.compat_no_return.iter_mut().zip(compat_exits) {
@@ -504,6 +518,11 @@ impl<'a> View<'a> {
 
     /// strace's decoder row for this call (decoders.rs), if transcribed.
     fn row(&self) -> Option<&'static decoders::Row> {
+        // A 32-bit call that compat.rs does not type is six raw values: its
+        // kernel entry may give the same name other meanings and layouts.
+        if self.compat() && self.info().is_some_and(|s| s.args.is_none()) {
+            return None;
+        }
         self.info().and_then(|s| decoders::row_of(s.name))
     }
 
