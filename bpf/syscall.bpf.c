@@ -1320,6 +1320,9 @@ static __always_inline int on_enter(void *ctx, struct pt_regs *regs, long id, __
 	p->probe = probe;
 	p->nslots = 0;
 	read_args(p->args, regs, abi, direct);
+	/* From here on the ABI as read back from the slot: a value the verifier
+	 * does not know, so it walks what follows once, not once per ABI. */
+	abi = *(volatile __u8 *)&p->abi;
 	if (want_stacks && !summary_mode) {
 		p->kstack_id = bpf_get_stackid(ctx, &stacks, 0);
 		p->ustack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
