@@ -190,8 +190,8 @@ const SYSCALL_CASES: &[SyscallCase] = &[
 /// The syscall tests whose i386 builds run too (tests-m32/NAME, under the
 /// same options): the calls they make are the ones `argtrace syscall` types
 /// for an i386 task (src/subject/syscall/compat.rs: the kernel's entry is
-/// x86_64's, and argtrace reads only strings and bytes for them). Every
-/// other syscall test's i386 build is in NOT_RUN.
+/// x86_64's, and nothing argtrace reads for them holds a pointer or a long).
+/// Every other syscall test's i386 build is in NOT_RUN.
 const I386_SYSCALL_CASES: &[&str] = &[
     "access",
     "creat",
@@ -199,6 +199,8 @@ const I386_SYSCALL_CASES: &[&str] = &[
     "dup",
     "dup2",
     "dup3",
+    "pipe2",
+    "pipe",
     "faccessat",
     "faccessat2",
     "unlinkat",
@@ -219,13 +221,30 @@ const I386_SYSCALL_CASES: &[&str] = &[
     "flock",
     "fsync",
     "fdatasync",
+    "splice",
+    "copy_file_range",
     "epoll_create1",
+    "epoll_ctl",
     "kill",
     "tkill",
     "tgkill",
+    "prlimit64",
     "madvise",
     "brk",
     "getrandom",
+    "getdents64",
+    "prctl-capbset",
+    "prctl-cap-ambient",
+    "prctl-dumpable",
+    "prctl-mce-kill",
+    "prctl-name",
+    "prctl-no-args",
+    "prctl-pdeathsig",
+    "prctl-securebits",
+    "prctl-tsc",
+    "prctl-unalign",
+    "prctl-tid_address",
+    "prctl-arg2-intptr",
 ];
 
 /// strace's tests of these calls that do not run here, and why.
@@ -246,7 +265,7 @@ const NOT_RUN: &[(&str, &str)] = &[
     ("prctl-sve*, prctl-sme*, prctl-pac-*, prctl-tagged-addr*, prctl-sched-core*, prctl-syscall-user-dispatch, prctl-set_vma", "options whose argument shapes are not transcribed (src/decode/prctl.rs prints their arguments in hex) or arm64-only ones; their -X variants are strace-only styles"),
     ("sched_xetaffinity--pidns-translation", "--pidns-translation: strace's pid namespace translation"),
     ("arch_prctl", "its arch_prctl.sh harness reads the program's own output first (not run yet)"),
-    ("the other syscall tests' i386 builds (I386_SYSCALL_CASES runs the rest)", "their calls' i386 kernel entry is a compat function (other struct layouts, 64-bit arguments in two registers, 16-bit ids) or argtrace would read a struct whose i386 layout it does not know: argtrace syscall prints those calls of an i386 process as six raw values (src/subject/syscall/compat.rs); shutdown's i386 build calls socketcall (glibc), which strace decodes as shutdown and argtrace prints raw"),
+    ("the other syscall tests' i386 builds (I386_SYSCALL_CASES runs the rest)", "their calls' i386 kernel entry is a compat function (other struct layouts, 64-bit arguments in two registers, 16-bit ids) or what argtrace reads for them holds pointers or longs (iovecs, argv, msghdr, fd sets): argtrace syscall prints those calls of an i386 process as six raw values (src/subject/syscall/compat.rs); shutdown's and accept4's i386 builds call socketcall (glibc), which strace decodes as the subcall and argtrace prints raw"),
 ];
 
 /// Differences that are expected, with the reason: (test, a piece of the

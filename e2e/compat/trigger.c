@@ -152,9 +152,10 @@ static void clones(void)
 #define AT_FDCWD_NR (-100)
 
 /* Calls that `argtrace syscall` types for i386 tasks (their entry is
- * x86_64's, and they read only strings and bytes): a path with an escape
- * that fails (ENOENT), an octal mode, and a buffer read at return. The
- * argument names are the kernel's (its tracepoints' format files). */
+ * x86_64's, and what argtrace reads for them holds no pointer or long): a
+ * path with an escape that fails (ENOENT), an octal mode, the two
+ * descriptors pipe filled, and a buffer read at return. The argument names
+ * are the kernel's (its tracepoints' format files). */
 static void typed(void)
 {
 	char buf[64], args[256];
@@ -168,8 +169,11 @@ static void typed(void)
 	r = syscall(NR_UMASK, 027);
 	expect("syscall", "umask", "\"mask\": 23, \"mask_str\": \"027\"", r);
 	syscall(NR_UMASK, r);
-	if (syscall(NR_PIPE, p) != 0 || write(p[1], "argtrace-i386\n", 14) != 14)
+	r = syscall(NR_PIPE, p);
+	if (r != 0 || write(p[1], "argtrace-i386\n", 14) != 14)
 		return;
+	snprintf(args, sizeof(args), "\"fildes_str\": \"[%d, %d]\"", p[0], p[1]);
+	expect("syscall", "pipe", args, r);
 	r = syscall(NR_READ, p[0], buf, sizeof(buf));
 	snprintf(args, sizeof(args), "\"fd\": %d, \"buf\": \"argtrace-i386\\n\", \"count\": 64", p[0]);
 	expect("syscall", "read", args, r);

@@ -141,14 +141,14 @@ pub fn case_compat(argtrace: &Path, subject: &str, mode: &str) -> Outcome {
 /// exit_group (i386 252, arm 248) as a call that does not return. On
 /// x86_64, also the i386 calls argtrace types (their kernel entry is
 /// x86_64's: src/subject/syscall/compat.rs): unlinkat's escaped path and
-/// ENOENT, umask's octal mode, read's buffer read at return, exit_group's
-/// error_code.
+/// ENOENT, umask's octal mode, pipe's two descriptors, read's buffer read at
+/// return, exit_group's error_code.
 pub fn case_syscall_compat(argtrace: &Path, mode: &str) -> Outcome {
     let (abi, _) = crate::trigger::compat_abi();
     if !crate::trigger::compat_runs()? {
         return Ok(format!("this kernel does not run {abi} programs (exec: ENOEXEC)"));
     }
-    let extra = ["--probe", mode, "-e", "trace=mmap2,clone,exit_group,unlinkat,umask,read"];
+    let extra = ["--probe", mode, "-e", "trace=mmap2,clone,exit_group,unlinkat,umask,pipe,read"];
     let t = traced_run(argtrace, "syscall", &extra, "compat")?;
     let mut n = 0;
     let mut pid = None;
@@ -161,8 +161,8 @@ pub fn case_syscall_compat(argtrace: &Path, mode: &str) -> Outcome {
         find_one(&t, &want, mode)?;
         typed += 1;
     }
-    if cfg!(target_arch = "x86_64") && typed != 3 {
-        return Err(format!("the i386 trigger expected {typed} typed calls, not 3"));
+    if cfg!(target_arch = "x86_64") && typed != 4 {
+        return Err(format!("the i386 trigger expected {typed} typed calls, not 4"));
     }
     for w in t.expectations.iter().filter_map(|e| e.get("expect")) {
         let a = &w["args"];

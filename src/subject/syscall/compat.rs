@@ -1,10 +1,11 @@
 //! Which 32-bit tasks' calls are typed (issue 23): an i386 call whose kernel
-//! entry is the x86_64 call's own function, and for which argtrace reads
-//! nothing but values, strings, paths and byte buffers, is printed as the
-//! native call of its name is, its `long`s 32 bits wide. Every other 32-bit
-//! call stays six raw values: its entry is a compat function (struct
-//! layouts, 64-bit arguments split over two registers, 16-bit ids), or argtrace
-//! would read a struct whose i386 layout it does not know.
+//! entry is the x86_64 call's own function is printed as the native call of
+//! its name is, its `long`s 32 bits wide, where nothing argtrace reads for it
+//! holds a pointer or a long (iovecs, argv, msghdr, fd sets: mod.rs
+//! `reads_no_pointers`). Its structs are then the same bytes for both ABIs:
+//! the kernel itself uses one function and one layout for them. Every other
+//! 32-bit call stays six raw values: its entry is a compat function (struct
+//! layouts, 64-bit arguments split over two registers, 16-bit ids).
 //!
 //! Source: Linux's arch/x86/entry/syscalls/syscall_32.tbl (as of v6.1, the
 //! kernel strace 6.1's tables match): the rows whose entry point is
@@ -49,9 +50,9 @@ pub const I386_SHARED: &[&str] = &[
 ];
 
 /// Types `table`'s 32-bit calls that may be typed (x86_64 only), from the
-/// native call of the same name; `reads_only_bytes` says whether a call's
-/// shape reads nothing but values, strings, paths and byte buffers.
-pub fn type_calls(table: &mut Table, reads_only_bytes: impl Fn(&Syscall) -> bool) {
+/// native call of the same name; `same_bytes` says whether what a call's
+/// shape reads is the same bytes for both ABIs.
+pub fn type_calls(table: &mut Table, same_bytes: impl Fn(&Syscall) -> bool) {
     if !cfg!(target_arch = "x86_64") {
         return;
     }
@@ -73,7 +74,7 @@ pub fn type_calls(table: &mut Table, reads_only_bytes: impl Fn(&Syscall) -> bool
             })
             .collect();
         let typed = Syscall { args: Some(args), ..c.clone() };
-        if reads_only_bytes(&typed) {
+        if same_bytes(&typed) {
             *c = typed;
         }
     }

@@ -129,11 +129,12 @@ fn reads_at_entry(kind: u8) -> bool {
     matches!(kind, ARG_STR | ARG_IN_BUF | ARG_PATH) || decoders::ReadSpec { kind, len_arg: 0, size: 0 }.at_entry()
 }
 
-/// Whether the kernel side reads nothing for `s` but values, strings, paths
-/// and byte buffers: nothing whose layout depends on the ABI.
-fn reads_only_bytes(s: &SyscallInfo) -> bool {
-    let shape = shape_of(s);
-    shape.kind.iter().all(|k| [0, ARG_STR, ARG_IN_BUF, ARG_OUT_BUF, ARG_PATH].contains(k))
+/// Whether the kernel side reads nothing for `s` that holds a pointer or a
+/// long (iovecs, argv, msghdr, fd sets, a signal frame): its structs are
+/// then the same bytes for an i386 task whose entry is x86_64's.
+fn reads_no_pointers(s: &SyscallInfo) -> bool {
+    const HOLD_POINTERS: [u8; 8] = [12, 13, 14, 16, 17, 18, 19, 23];
+    shape_of(s).kind.iter().all(|k| !HOLD_POINTERS.contains(k))
 }
 
 fn shape_of(s: &SyscallInfo) -> skel::types::syscall_shape {
@@ -247,7 +248,7 @@ impl crate::subject::Subject for Syscall {
             }
             let mut table =
                 kernel::load(metadata::read(cfg), kernel::tracefs_root(), &kernel::BtfTypes::open(&cfg.btf));
-            compat::type_calls(&mut table, reads_only_bytes);
+            compat::type_calls(&mut table, reads_no_pointers);
             crate::say!("{}", table.source.statement());
             if cfg.verbose && !table.renamed.is_empty() {
                 crate::say!("argtrace: the kernel names syscalls otherwise: {}", table.renamed.join(", "));
