@@ -45,8 +45,9 @@ const volatile __u64 wanted[NR_MAX / 64] = {};	      /* native syscall numbers *
 const volatile __u64 wanted_compat[NR_MAX / 64] = {}; /* 32-bit tasks' numbers */
 /* The shapes of native calls (row nr), then of 32-bit tasks' (row NR_MAX +
  * nr): user space types only the 32-bit calls whose kernel entry is the
- * native one and whose reads do not depend on the ABI's layouts (strings,
- * paths, byte buffers); the others' rows stay zero: nothing read, raw. */
+ * native one and whose reads hold no pointer or long, so are the same bytes
+ * for both ABIs (src/subject/syscall/compat.rs); the others' rows stay zero:
+ * nothing read, six raw values. */
 const volatile struct syscall_shape shapes[2 * NR_MAX] = {};
 /* 32-bit tasks' exit and exit_group (sent at entry whether typed or not). */
 const volatile __u32 compat_no_return[2] = { NR_MAX, NR_MAX };
@@ -226,8 +227,9 @@ static __always_inline void read_args(__u64 *a, struct pt_regs *regs, __u8 abi, 
 #endif
 }
 
-/* The stamp of a call's entry: the time, where anything shows it or the
- * coarse clock is not there; else 1, which only says a call is in flight. */
+/* The stamp of a call's entry: the time, where anything shows it (-t, JSON,
+ * -T, -s) or the kernel has no task storage (5.10, raw_tp: send_flags()
+ * needs the time there); else 1, which only says a call is in flight. */
 static __always_inline __u64 stamp_entry(void)
 {
 	if (want_clock || !use_task_storage)

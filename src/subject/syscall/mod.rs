@@ -133,7 +133,20 @@ fn reads_at_entry(kind: u8) -> bool {
 /// long (iovecs, argv, msghdr, fd sets, a signal frame): its structs are
 /// then the same bytes for an i386 task whose entry is x86_64's.
 fn reads_no_pointers(s: &SyscallInfo) -> bool {
-    const HOLD_POINTERS: [u8; 8] = [12, 13, 14, 16, 17, 18, 19, 23];
+    use decoders::{
+        ARG_INOUT_FDSETS, ARG_INOUT_MSGHDR, ARG_INOUT_POLL, ARG_IN_FDSET, ARG_IN_IOV, ARG_IN_STRV, ARG_OUT_IOV,
+        ARG_SIGFRAME_MASK,
+    };
+    const HOLD_POINTERS: [u8; 8] = [
+        ARG_IN_IOV,
+        ARG_OUT_IOV,
+        ARG_IN_STRV,
+        ARG_INOUT_FDSETS,
+        ARG_INOUT_MSGHDR,
+        ARG_INOUT_POLL,
+        ARG_IN_FDSET,
+        ARG_SIGFRAME_MASK,
+    ];
     shape_of(s).kind.iter().all(|k| !HOLD_POINTERS.contains(k))
 }
 
