@@ -190,9 +190,21 @@ const SYSCALL_CASES: &[SyscallCase] = &[
 /// The syscall tests whose i386 builds run too (tests-m32/NAME, under the
 /// same options): the calls they make are the ones `argtrace syscall` types
 /// for an i386 task (src/subject/syscall/compat.rs: the kernel's entry is
-/// x86_64's, and nothing argtrace reads for them holds a pointer or a long).
+/// x86_64's, and nothing argtrace reads for them holds a pointer or a long;
+/// or it takes x86_64's arguments at i386's widths and reads the same bytes;
+/// or it is a 16-bit id call).
 /// Every other syscall test's i386 build is in NOT_RUN.
 const I386_SYSCALL_CASES: &[&str] = &[
+    "open",
+    "openat",
+    "lseek",
+    "truncate",
+    "ftruncate",
+    "chown",
+    "lchown",
+    "fchown",
+    "sched_xetaffinity",
+    "ioctl_termios",
     "access",
     "creat",
     "close_range",
@@ -265,7 +277,7 @@ const NOT_RUN: &[(&str, &str)] = &[
     ("prctl-sve*, prctl-sme*, prctl-pac-*, prctl-tagged-addr*, prctl-sched-core*, prctl-syscall-user-dispatch, prctl-set_vma", "options whose argument shapes are not transcribed (src/decode/prctl.rs prints their arguments in hex) or arm64-only ones; their -X variants are strace-only styles"),
     ("sched_xetaffinity--pidns-translation", "--pidns-translation: strace's pid namespace translation"),
     ("arch_prctl", "its arch_prctl.sh harness reads the program's own output first (not run yet)"),
-    ("the other syscall tests' i386 builds (I386_SYSCALL_CASES runs the rest)", "their calls' i386 kernel entry is a compat function (other struct layouts, 64-bit arguments in two registers, 16-bit ids) or what argtrace reads for them holds pointers or longs (iovecs, argv, msghdr, fd sets): argtrace syscall prints those calls of an i386 process as six raw values (src/subject/syscall/compat.rs); shutdown's and accept4's i386 builds call socketcall (glibc), which strace decodes as the subcall and argtrace prints raw"),
+    ("the other syscall tests' i386 builds (I386_SYSCALL_CASES runs the rest)", "their calls' i386 kernel entry is a compat function with other struct layouts (time32 timespecs and timevals, flock, statfs, rusage, sigaction, dirents; rt_sigprocmask's 4-byte sets, which strace reads for an i386 task and argtrace's 8-byte read does not) or 64-bit arguments in two registers, or what argtrace reads for them holds pointers or longs (iovecs, argv, msghdr, fd sets): argtrace syscall prints those calls of an i386 process as six raw values (src/subject/syscall/compat.rs); shutdown's and accept4's i386 builds call socketcall (glibc), which strace decodes as the subcall and argtrace prints raw"),
 ];
 
 /// Differences that are expected, with the reason: (test, a piece of the

@@ -149,13 +149,18 @@ static void clones(void)
 #define NR_UMASK 60
 #define NR_READ 3
 #define NR_PIPE 42
+#define NR_LSEEK 19
+#define NR_CHOWN16 182
 #define AT_FDCWD_NR (-100)
 
 /* Calls that `argtrace syscall` types for i386 tasks (their entry is
  * x86_64's, and what argtrace reads for them holds no pointer or long): a
  * path with an escape that fails (ENOENT), an octal mode, the two
- * descriptors pipe filled, and a buffer read at return. The argument names
- * are the kernel's (its tracepoints' format files). */
+ * descriptors pipe filled, and a buffer read at return; lseek, a compat
+ * entry that takes x86_64's arguments, its compat_off_t offset 32 bits and
+ * signed (ESPIPE on the pipe); chown, the 16-bit id call, whose 0xffff the
+ * kernel widens to -1 and whose 0xffff0000 is 0 (ENOENT). The argument
+ * names are the kernel's (its tracepoints' format files). */
 static void typed(void)
 {
 	char buf[64], args[256];
@@ -177,6 +182,12 @@ static void typed(void)
 	r = syscall(NR_READ, p[0], buf, sizeof(buf));
 	snprintf(args, sizeof(args), "\"fd\": %d, \"buf\": \"argtrace-i386\\n\", \"count\": 64", p[0]);
 	expect("syscall", "read", args, r);
+	r = syscall(NR_LSEEK, p[0], 0xdeadbeefUL, 0);
+	snprintf(args, sizeof(args),
+		 "\"fd\": %d, \"offset\": -559038737, \"whence\": 0, \"whence_str\": \"SEEK_SET\"", p[0]);
+	expect("syscall", "lseek", args, r);
+	r = syscall(NR_CHOWN16, "/tmp/argtrace-compat\tnone", 0xffffUL, 0xffff0000UL);
+	expect("syscall", "chown", "\"filename\": \"/tmp/argtrace-compat\\tnone\", \"user\": 65535, \"group\": 0", r);
 	close(p[0]);
 	close(p[1]);
 }

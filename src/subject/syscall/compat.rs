@@ -5,7 +5,10 @@
 //! `reads_no_pointers`). Its structs are then the same bytes for both ABIs:
 //! the kernel itself uses one function and one layout for them. Every other
 //! 32-bit call stays six raw values: its entry is a compat function (struct
-//! layouts, 64-bit arguments split over two registers, 16-bit ids).
+//! layouts, 64-bit arguments split over two registers), except the few
+//! whose compat function takes the native arguments at i386's widths and
+//! reads the same bytes (`I386_SAME_BYTES`), and the 16-bit id calls
+//! (`I386_UID16`), whose ids the kernel widens as it enters.
 //!
 //! Source: Linux's arch/x86/entry/syscalls/syscall_32.tbl (as of v6.1, the
 //! kernel strace 6.1's tables match): the rows whose entry point is
@@ -49,6 +52,49 @@ pub const I386_SHARED: &[&str] = &[
     "landlock_restrict_self", "memfd_secret", "process_mrelease", "futex_waitv", "set_mempolicy_home_node",
 ];
 
+/// i386 calls whose entry is a compat function that takes x86_64's
+/// arguments at i386's widths and reads the same bytes: its definition in
+/// Linux v6.1 beside each (compat_off_t is a signed 32-bit offset;
+/// the affinity masks are arrays of compat_ulong_t,
+/// the same bits in the same bytes).
+pub const I386_SAME_BYTES: &[(&str, &str)] = &[
+    ("open", "fs/open.c: COMPAT_SYSCALL_DEFINE3(open, const char __user *, filename, int, flags, umode_t, mode)"),
+    ("openat", "fs/open.c: COMPAT_SYSCALL_DEFINE4(openat, int, dfd, const char __user *, filename, int, flags, umode_t, mode)"),
+    ("lseek", "fs/read_write.c: COMPAT_SYSCALL_DEFINE3(lseek, unsigned int, fd, compat_off_t, offset, unsigned int, whence)"),
+    ("truncate", "fs/open.c: COMPAT_SYSCALL_DEFINE2(truncate, const char __user *, path, compat_off_t, length)"),
+    ("ftruncate", "fs/open.c: COMPAT_SYSCALL_DEFINE2(ftruncate, unsigned int, fd, compat_ulong_t, length)"),
+    ("sched_setaffinity", "kernel/compat.c: COMPAT_SYSCALL_DEFINE3(sched_setaffinity, compat_pid_t, pid, unsigned int, len, compat_ulong_t __user *, user_mask_ptr)"),
+    ("sched_getaffinity", "kernel/compat.c: COMPAT_SYSCALL_DEFINE3(sched_getaffinity, compat_pid_t, pid, unsigned int, len, compat_ulong_t __user *, user_mask_ptr)"),
+    ("ioctl", "fs/ioctl.c: COMPAT_SYSCALL_DEFINE3(ioctl, unsigned int, fd, unsigned int, cmd, compat_ulong_t, arg)"),
+];
+
+/// i386 calls whose ids are 16 bits wide (old_uid_t, old_gid_t): their entry
+/// is kernel/uid16.c's `sys_<name>16` (syscall_32.tbl: lchown 16, fchown 95,
+/// chown 182, setuid 23 ...), which widens each id as it enters
+/// (low2highuid: 0xffff is -1). The 32-bit id calls (chown32 ...) have names
+/// x86_64 does not have, and stay raw.
+pub const I386_UID16: &[&str] = &[
+    "lchown", "fchown", "chown", "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setfsuid",
+    "setfsgid",
+];
+
+/// Whether a 32-bit call of this name may be typed from the native call's arguments.
+fn may_type(name: &str) -> bool {
+    I386_SHARED.contains(&name) || I386_SAME_BYTES.iter().any(|(n, _)| *n == name) || I386_UID16.contains(&name)
+}
+
+/// A typed 32-bit call's argument word as the kernel's entry takes it: its
+/// width's bits, sign-extended where the type is signed; a 16-bit id widened
+/// as low2highuid widens it.
+pub fn widened(v: u64, kind: ValueKind) -> u64 {
+    match kind {
+        ValueKind::Int { bytes: 2, signed: false } if v as u16 == u16::MAX => u64::from(u32::MAX),
+        ValueKind::Int { bytes: 2, signed: false } => u64::from(v as u16),
+        ValueKind::Int { bytes: 4, signed: true } => v as i32 as i64 as u64,
+        _ => v & 0xffff_ffff,
+    }
+}
+
 /// Types `table`'s 32-bit calls that may be typed (x86_64 only), from the
 /// native call of the same name; `same_bytes` says whether what a call's
 /// shape reads is the same bytes for both ABIs.
@@ -57,9 +103,10 @@ pub fn type_calls(table: &mut Table, same_bytes: impl Fn(&Syscall) -> bool) {
         return;
     }
     for c in table.compat.values_mut() {
-        if !I386_SHARED.contains(&c.name) {
+        if !may_type(c.name) {
             continue;
         }
+        let uid16 = I386_UID16.contains(&c.name);
         let Some(native) = table.native.values().find(|n| n.name == c.name) else { continue };
         let Some(args) = native.args.as_ref() else { continue };
         // i386's long and unsigned long (and pointers) are 4 bytes.
@@ -69,6 +116,10 @@ pub fn type_calls(table: &mut Table, same_bytes: impl Fn(&Syscall) -> bool) {
                 let mut a = a.clone();
                 if let ValueKind::Int { bytes: 8, signed } = a.kind {
                     a.kind = ValueKind::Int { bytes: 4, signed };
+                }
+                let id = ["uid_t", "gid_t"].contains(&a.ctype.as_str());
+                if uid16 && id {
+                    a.kind = ValueKind::Int { bytes: 2, signed: false };
                 }
                 a
             })
@@ -84,8 +135,8 @@ pub fn type_calls(table: &mut Table, same_bytes: impl Fn(&Syscall) -> bool) {
 mod tests {
     use super::super::kernel::{self, Arg, ValueKind};
 
-    fn arg(name: &str, kind: ValueKind) -> Arg {
-        Arg { name: name.into(), ctype: String::new(), kind }
+    fn arg(name: &str, ctype: &str, kind: ValueKind) -> Arg {
+        Arg { name: name.into(), ctype: ctype.into(), kind }
     }
 
     #[test]
@@ -95,19 +146,40 @@ mod tests {
         }
         let mut t = kernel::names_only();
         let long = ValueKind::Int { bytes: 8, signed: true };
+        let int = ValueKind::Int { bytes: 4, signed: true };
+        let uint = ValueKind::Int { bytes: 4, signed: false };
         for n in t.native.values_mut() {
-            if n.name == "lseek" || n.name == "madvise" || n.name == "umask" {
-                n.args = Some(vec![arg("a", ValueKind::Int { bytes: 4, signed: true }), arg("b", long)]);
+            if ["fcntl", "madvise", "umask", "lseek"].contains(&n.name) {
+                n.args = Some(vec![arg("a", "int", int), arg("b", "long", long)]);
+            }
+            if n.name == "chown" {
+                n.args = Some(vec![arg("filename", "const char *", ValueKind::CharPtr), arg("user", "uid_t", uint)]);
             }
         }
         // umask reads a struct here (as if): left raw.
         super::type_calls(&mut t, |s| s.name != "umask");
         let by_name = |name: &str| t.compat.values().find(|s| s.name == name).expect(name);
+        let kinds = |name: &str| -> Vec<ValueKind> { by_name(name).args.as_ref().expect(name).iter().map(|a| a.kind).collect() };
         // madvise: sys_madvise on both; its long is 4 bytes wide on i386.
-        let kinds: Vec<ValueKind> = by_name("madvise").args.as_ref().expect("typed").iter().map(|a| a.kind).collect();
-        assert_eq!(kinds, [ValueKind::Int { bytes: 4, signed: true }, ValueKind::Int { bytes: 4, signed: true }]);
-        // lseek: compat_sys_lseek on i386; umask: reads more than bytes.
-        assert!(by_name("lseek").args.is_none());
+        assert_eq!(kinds("madvise"), [int, int]);
+        // lseek: compat_sys_lseek takes the same arguments, compat_off_t 4 bytes.
+        assert_eq!(kinds("lseek"), [int, int]);
+        // chown: sys_chown16 on i386, its ids 16 bits wide.
+        assert_eq!(kinds("chown"), [ValueKind::CharPtr, ValueKind::Int { bytes: 2, signed: false }]);
+        // fcntl: compat_sys_fcntl64 (other lock layouts); umask: reads more than bytes.
+        assert!(by_name("fcntl").args.is_none());
         assert!(by_name("umask").args.is_none());
+    }
+
+    #[test]
+    fn words_are_widened_as_the_compat_entry_takes_them() {
+        let id = ValueKind::Int { bytes: 2, signed: false };
+        assert_eq!(super::widened(0xffff, id), 0xffff_ffff);
+        assert_eq!(super::widened(0xffff_ffff, id), 0xffff_ffff);
+        assert_eq!(super::widened(0xffff_0000, id), 0);
+        assert_eq!(super::widened(0xfeed, id), 0xfeed);
+        assert_eq!(super::widened(0xdead_beef, ValueKind::Int { bytes: 4, signed: true }) as i64, -559_038_737);
+        assert_eq!(super::widened(0xdead_beef, ValueKind::Int { bytes: 4, signed: false }), 0xdead_beef);
+        assert_eq!(super::widened(0x1_f7f4_707c, ValueKind::Pointer), 0xf7f4_707c);
     }
 }

@@ -444,6 +444,9 @@ struct View<'a> {
     e: &'a SyscallEvent,
     /// The call's entry in the running kernel's table, looked up once.
     info: Option<&'a SyscallInfo>,
+    /// The argument words as the kernel's entry takes them: a typed 32-bit
+    /// call's widened (compat.rs `widened`), the others' as read.
+    args: [u64; 6],
     string_limit: u32,
 }
 
@@ -461,7 +464,13 @@ impl<'a> View<'a> {
 
     fn new(e: &'a SyscallEvent, table: Option<&'a Table>, string_limit: u32) -> Self {
         let info = table.and_then(|t| if e.abi == 1 { t.compat.get(&e.nr) } else { t.native.get(&e.nr) });
-        View { e, info, string_limit }
+        let mut args = e.args;
+        if let Some(typed) = info.and_then(|s| s.args.as_ref()).filter(|_| e.abi == 1) {
+            for (v, a) in args.iter_mut().zip(typed) {
+                *v = compat::widened(*v, a.kind);
+            }
+        }
+        View { e, info, args, string_limit }
     }
 
     fn info(&self) -> Option<&'a SyscallInfo> {
@@ -585,12 +594,12 @@ impl<'a> View<'a> {
     /// Argument `i` as strace's decoder prints it: Some(None) where strace
     /// leaves it out, None where the C type decides (text_arg).
     fn decoded(&self, i: usize) -> Option<Option<String>> {
-        decoders::text(self.row()?, i, &self.e.args, &self.reads(), self.e.ret)
+        decoders::text(self.row()?, i, &self.args, &self.reads(), self.e.ret)
     }
 
     /// Argument `i` in strace's shape.
     fn text_arg(&self, i: usize, out: &mut String) {
-        let v = self.e.args[i];
+        let v = self.args[i];
         if let Some(Some(s)) = self.decoded(i) {
             out.push_str(&s);
             return;
@@ -633,7 +642,7 @@ impl<'a> View<'a> {
 
     fn json_arg(&self, i: usize, j: &mut Json) {
         let key = self.arg_name(i);
-        let v = self.e.args[i];
+        let v = self.args[i];
         // Left out of the text line (open's mode without O_CREAT): the
         // kernel still received it, so JSON keeps it.
         // (Not where it says no more than the value: a plain number, NULL.)
@@ -646,7 +655,7 @@ impl<'a> View<'a> {
             self.json_typed(&key, v, i, j);
             j.str(&format!("{key}_str"), &s);
             // A struct or array read whole: its fields, named and typed.
-            if let Some(shown) = self.row().and_then(|r| decoders::shown(r, i, &self.e.args, &self.reads(), self.e.ret)) {
+            if let Some(shown) = self.row().and_then(|r| decoders::shown(r, i, &self.args, &self.reads(), self.e.ret)) {
                 shown.json.write(j.key(&format!("{key}_value")));
             }
             return;
@@ -718,7 +727,7 @@ impl Record for View<'_> {
             0 => {
                 j.num("ret", self.e.ret);
                 // strace's spelling where it says more (`1 (in [3], left {...})`).
-                if let Some(r) = self.row().and_then(|r| decoders::result(r, &self.e.args, &self.reads(), self.e.ret)) {
+                if let Some(r) = self.row().and_then(|r| decoders::result(r, &self.args, &self.reads(), self.e.ret)) {
                     j.str("ret_str", &r);
                 }
                 if let Some(errno) = errno_of_ret(self.e.ret) {
@@ -761,7 +770,7 @@ impl Record for View<'_> {
             0 => {
                 out.push_str(") = ");
                 let hex = self.info().is_some_and(|s| directions::HEX_RESULT.contains(&s.name));
-                if let Some(r) = self.row().and_then(|r| decoders::result(r, &self.e.args, &self.reads(), self.e.ret)) {
+                if let Some(r) = self.row().and_then(|r| decoders::result(r, &self.args, &self.reads(), self.e.ret)) {
                     out.push_str(&r);
                 } else if hex && errno_of_ret(self.e.ret).is_none() {
                     let _ = write!(out, "{:#x}", self.e.ret as u64);
