@@ -192,7 +192,8 @@ const SYSCALL_CASES: &[SyscallCase] = &[
 /// for an i386 task (src/subject/syscall/compat.rs: the kernel's entry is
 /// x86_64's, and nothing argtrace reads for them holds a pointer or a long;
 /// or it takes x86_64's arguments at i386's widths and reads the same bytes;
-/// or it is a 16-bit id call).
+/// or it is a 16-bit id call; or its compat entry's layouts are transcribed,
+/// src/subject/syscall/decoders.rs I386_ROWS).
 /// Every other syscall test's i386 build is in NOT_RUN.
 const I386_SYSCALL_CASES: &[&str] = &[
     "open",
@@ -205,6 +206,14 @@ const I386_SYSCALL_CASES: &[&str] = &[
     "fchown",
     "sched_xetaffinity",
     "ioctl_termios",
+    "nanosleep",
+    "clock_nanosleep",
+    "futex",
+    "wait4",
+    "statfs",
+    "sendfile",
+    "rt_sigaction",
+    "rt_sigprocmask",
     "access",
     "creat",
     "close_range",
@@ -277,7 +286,7 @@ const NOT_RUN: &[(&str, &str)] = &[
     ("prctl-sve*, prctl-sme*, prctl-pac-*, prctl-tagged-addr*, prctl-sched-core*, prctl-syscall-user-dispatch, prctl-set_vma", "options whose argument shapes are not transcribed (src/decode/prctl.rs prints their arguments in hex) or arm64-only ones; their -X variants are strace-only styles"),
     ("sched_xetaffinity--pidns-translation", "--pidns-translation: strace's pid namespace translation"),
     ("arch_prctl", "its arch_prctl.sh harness reads the program's own output first (not run yet)"),
-    ("the other syscall tests' i386 builds (I386_SYSCALL_CASES runs the rest)", "their calls' i386 kernel entry is a compat function with other struct layouts (time32 timespecs and timevals, flock, statfs, rusage, sigaction, dirents; rt_sigprocmask's 4-byte sets, which strace reads for an i386 task and argtrace's 8-byte read does not) or 64-bit arguments in two registers, or what argtrace reads for them holds pointers or longs (iovecs, argv, msghdr, fd sets): argtrace syscall prints those calls of an i386 process as six raw values (src/subject/syscall/compat.rs); shutdown's and accept4's i386 builds call socketcall (glibc), which strace decodes as the subcall and argtrace prints raw"),
+    ("the other syscall tests' i386 builds (I386_SYSCALL_CASES runs the rest)", "their calls' i386 kernel entry is a compat function whose layouts are not transcribed (flock, dirents, the time32 timespec that ppoll and pselect6 write back) or that takes 64-bit arguments in two registers, or what argtrace reads for them holds pointers or longs (iovecs, argv, msghdr, fd sets): argtrace syscall prints those calls of an i386 process as six raw values (src/subject/syscall/compat.rs); shutdown's and accept4's i386 builds call socketcall (glibc), which strace decodes as the subcall and argtrace prints raw"),
 ];
 
 /// Differences that are expected, with the reason: (test, a piece of the

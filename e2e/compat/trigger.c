@@ -151,6 +151,8 @@ static void clones(void)
 #define NR_PIPE 42
 #define NR_LSEEK 19
 #define NR_CHOWN16 182
+#define NR_CLOCK_GETTIME32 265
+#define CLOCK_MONOTONIC_NR 1
 #define AT_FDCWD_NR (-100)
 
 /* Calls that `argtrace syscall` types for i386 tasks (their entry is
@@ -159,12 +161,14 @@ static void clones(void)
  * descriptors pipe filled, and a buffer read at return; lseek, a compat
  * entry that takes x86_64's arguments, its compat_off_t offset 32 bits and
  * signed (ESPIPE on the pipe); chown, the 16-bit id call, whose 0xffff the
- * kernel widens to -1 and whose 0xffff0000 is 0 (ENOENT). The argument
- * names are the kernel's (its tracepoints' format files). */
+ * kernel widens to -1 and whose 0xffff0000 is 0 (ENOENT); clock_gettime,
+ * whose compat entry writes an old_timespec32 (two ints) argtrace reads in
+ * that layout. The argument names are the kernel's (its tracepoints' format
+ * files). */
 static void typed(void)
 {
 	char buf[64], args[256];
-	int p[2];
+	int p[2], ts[2];
 	long r;
 
 	r = syscall(NR_UNLINKAT, AT_FDCWD_NR, "/tmp/argtrace-compat\tnone", 0);
@@ -188,6 +192,12 @@ static void typed(void)
 	expect("syscall", "lseek", args, r);
 	r = syscall(NR_CHOWN16, "/tmp/argtrace-compat\tnone", 0xffffUL, 0xffff0000UL);
 	expect("syscall", "chown", "\"filename\": \"/tmp/argtrace-compat\\tnone\", \"user\": 65535, \"group\": 0", r);
+	r = syscall(NR_CLOCK_GETTIME32, CLOCK_MONOTONIC_NR, ts);
+	snprintf(args, sizeof(args),
+		 "\"which_clock\": 1, \"which_clock_str\": \"CLOCK_MONOTONIC\", "
+		 "\"tp_str\": \"{tv_sec=%d, tv_nsec=%u}\"",
+		 ts[0], (unsigned int)ts[1]);
+	expect("syscall", "clock_gettime", args, r);
 	close(p[0]);
 	close(p[1]);
 }

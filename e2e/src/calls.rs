@@ -143,13 +143,15 @@ pub fn case_compat(argtrace: &Path, subject: &str, mode: &str) -> Outcome {
 /// x86_64's: src/subject/syscall/compat.rs): unlinkat's escaped path and
 /// ENOENT, umask's octal mode, pipe's two descriptors, read's buffer read at
 /// return, exit_group's error_code; lseek's 32-bit signed offset (a compat
-/// entry with x86_64's arguments) and chown's 16-bit ids, widened.
+/// entry with x86_64's arguments), chown's 16-bit ids, widened, and
+/// clock_gettime's old_timespec32 (a row of decoders::I386_ROWS).
 pub fn case_syscall_compat(argtrace: &Path, mode: &str) -> Outcome {
     let (abi, _) = crate::trigger::compat_abi();
     if !crate::trigger::compat_runs()? {
         return Ok(format!("this kernel does not run {abi} programs (exec: ENOEXEC)"));
     }
-    let extra = ["--probe", mode, "-e", "trace=mmap2,clone,exit_group,unlinkat,umask,pipe,read,lseek,chown"];
+    let extra =
+        ["--probe", mode, "-e", "trace=mmap2,clone,exit_group,unlinkat,umask,pipe,read,lseek,chown,clock_gettime"];
     let t = traced_run(argtrace, "syscall", &extra, "compat")?;
     let mut n = 0;
     let mut pid = None;
@@ -162,8 +164,8 @@ pub fn case_syscall_compat(argtrace: &Path, mode: &str) -> Outcome {
         find_one(&t, &want, mode)?;
         typed += 1;
     }
-    if cfg!(target_arch = "x86_64") && typed != 6 {
-        return Err(format!("the i386 trigger expected {typed} typed calls, not 6"));
+    if cfg!(target_arch = "x86_64") && typed != 7 {
+        return Err(format!("the i386 trigger expected {typed} typed calls, not 7"));
     }
     for w in t.expectations.iter().filter_map(|e| e.get("expect")) {
         let a = &w["args"];

@@ -7,8 +7,11 @@
 //! 32-bit call stays six raw values: its entry is a compat function (struct
 //! layouts, 64-bit arguments split over two registers), except the few
 //! whose compat function takes the native arguments at i386's widths and
-//! reads the same bytes (`I386_SAME_BYTES`), and the 16-bit id calls
-//! (`I386_UID16`), whose ids the kernel widens as it enters.
+//! reads the same bytes (`I386_SAME_BYTES`), the 16-bit id calls
+//! (`I386_UID16`), whose ids the kernel widens as it enters, and those whose
+//! i386 layouts are transcribed as decoder rows of their own
+//! (decoders.rs `I386_ROWS`: the time32 calls, wait4, statfs, sendfile,
+//! rt_sigaction, rt_sigprocmask, futex).
 //!
 //! Source: Linux's arch/x86/entry/syscalls/syscall_32.tbl (as of v6.1, the
 //! kernel strace 6.1's tables match): the rows whose entry point is
@@ -17,6 +20,7 @@
 //! that x86_64 does not have (waitpid, nice, signal ...) are listed too and
 //! simply find no native call. arm's (AArch32 on arm64) are not typed yet.
 
+use super::decoders;
 use super::kernel::{Syscall, Table, ValueKind};
 
 /// i386 syscalls whose entry is the same `sys_*` function as x86_64's.
@@ -80,7 +84,10 @@ pub const I386_UID16: &[&str] = &[
 
 /// Whether a 32-bit call of this name may be typed from the native call's arguments.
 fn may_type(name: &str) -> bool {
-    I386_SHARED.contains(&name) || I386_SAME_BYTES.iter().any(|(n, _)| *n == name) || I386_UID16.contains(&name)
+    I386_SHARED.contains(&name)
+        || I386_SAME_BYTES.iter().any(|(n, _)| *n == name)
+        || I386_UID16.contains(&name)
+        || decoders::I386_ROWS.iter().any(|r| r.name == name)
 }
 
 /// A typed 32-bit call's argument word as the kernel's entry takes it: its

@@ -131,9 +131,15 @@ pub enum Arg {
     /// getsockopt()'s value, its length in the int the argument at this
     /// index points to.
     SockoptOut(u8),
-    /// futex()'s fourth argument: the timeout (a struct timespec, read at
+    /// futex()'s fourth argument: the timeout (a struct timespec, or i386's old_timespec32, read at
     /// entry) for the waiting operations, else as FutexArg(3).
-    FutexTimeout,
+    FutexTimeout(Struct),
+    /// A sigset read in (or written back) as many bytes as the argument
+    /// at this index says: i386's rt_sigprocmask, whose sets strace reads
+    /// at 4 or 8 bytes (print_sigset_addr_len_limit: a multiple of the
+    /// word, at most the kernel's 8).
+    SigsetIn(u8),
+    SigsetOut(u8),
     /// select()'s fd set `k` (0 in, 1 out, 2 except; argument k + 1), each
     /// read at entry; the first one's slot also reads the timeout and
     /// pselect6's sigmask (`true`), and all three sets again at return.
@@ -209,6 +215,18 @@ pub enum Struct {
     Loff,
     /// An unsigned one (sendfile: "%" PRIu64): `[35499]`.
     LoffU,
+    /// i386's layouts, where its compat entry reads its own (I386_ROWS):
+    /// struct old_timespec32 (two ints: tv_sec signed, tv_nsec printed
+    /// unsigned, as strace's PRINT_FIELD_D and PRINT_FIELD_U print them).
+    Timespec32,
+    /// struct compat_sigaction: handler, flags, restorer (4 bytes each), mask (8).
+    Sigaction32,
+    /// struct compat_rusage: two compat_timevals, then 14 compat_longs.
+    Rusage32,
+    /// struct compat_statfs: every field an int, f_fsid two.
+    Statfs32,
+    /// A compat_off_t (i386's sendfile), printed unsigned as strace does.
+    LoffU32,
 }
 
 /// struct stat's size and the offsets of st_mode, st_rdev and st_size:
@@ -238,6 +256,11 @@ impl Struct {
             Struct::Statfs => 120,
             Struct::Rusage => 144,
             Struct::Loff | Struct::LoffU => 8,
+            Struct::Timespec32 => 8,
+            Struct::Sigaction32 => 20,
+            Struct::Rusage32 => 72,
+            Struct::Statfs32 => 64,
+            Struct::LoffU32 => 4,
         }
     }
 
@@ -267,19 +290,18 @@ impl Struct {
             Struct::IntPair => format!("[{}, {}]", u32_at(0) as i32, u32_at(4) as i32),
             Struct::Rlimit => format!("{{rlim_cur={}, rlim_max={}}}", rlim(u64_at(0)), rlim(u64_at(8))),
             Struct::Sigset => sigset(u64_at(0)),
-            Struct::Sigaction => {
-                let (handler, flags) = (u64_at(0), u64_at(8));
-                let mut s = format!(
-                    "{{sa_handler={}, sa_mask={}, sa_flags={}",
-                    sa_handler(handler),
-                    sigset(u64_at(24)),
-                    print_flags(flags & 0xffff_ffff, &[x::SIGACT_FLAGS], Some("SA_???"))
-                );
-                if flags & SA_RESTORER != 0 {
-                    s += &format!(", sa_restorer={}", decode::ptr(u64_at(16)));
-                }
-                s + "}"
+            Struct::Sigaction => sigaction(u64_at(0), u64_at(8), u64_at(16), u64_at(24)),
+            // (SIG_ERR is the 32-bit all-ones there)
+            Struct::Sigaction32 => match u32_at(0) {
+                u32::MAX => sigaction(u64::MAX, u32_at(4).into(), u32_at(8).into(), u64_at(12)),
+                h => sigaction(h.into(), u32_at(4).into(), u32_at(8).into(), u64_at(12)),
+            },
+            Struct::Timespec32 => format!("{{tv_sec={}, tv_nsec={}}}", u32_at(0) as i32, u32_at(4)),
+            Struct::Rusage32 => {
+                let tv = |o: usize| format!("{{tv_sec={}, tv_usec={}}}", u32_at(o) as i32, u32_at(o + 4) as i32);
+                format!("{{ru_utime={}, ru_stime={}, ...}}", tv(0), tv(8))
             }
+            Struct::LoffU32 => format!("[{}]", u32_at(0)),
             Struct::WaitStatus => format!("[{}]", wait_status(u32_at(0))),
             Struct::Utsname => {
                 let field = |k: usize| {
@@ -316,34 +338,8 @@ impl Struct {
                 let resolve = print_flags(u64_at(16), &[x::OPEN_RESOLVE_FLAGS], Some("RESOLVE_???"));
                 format!("{{flags={}{mode}, resolve={resolve}}}", open_flags64(flags))
             }
-            Struct::Statfs => {
-                let f = |k: usize| u64_at(k * 8);
-                let fstype = x::FSMAGIC.iter().find(|(v, _)| *v == f(0)).map_or_else(|| decode::hex(f(0)), |(_, n)| n.to_string());
-                let fsid = |o: usize| match u32_at(o) {
-                    0 => "0".to_string(),
-                    v => format!("{v:#x}"),
-                };
-                let flags = f(10);
-                let flags = if flags & ST_VALID != 0 {
-                    format!(", f_flags={}", print_flags(flags, &[x::STATFS_FLAGS], Some("ST_???")))
-                } else {
-                    String::new()
-                };
-                format!(
-                    "{{f_type={fstype}, f_bsize={}, f_blocks={}, f_bfree={}, f_bavail={}, f_files={}, f_ffree={}, \
-                     f_fsid={{val=[{}, {}]}}, f_namelen={}, f_frsize={}{flags}}}",
-                    f(1),
-                    f(2),
-                    f(3),
-                    f(4),
-                    f(5),
-                    f(6),
-                    fsid(56),
-                    fsid(60),
-                    f(8),
-                    f(9)
-                )
-            }
+            Struct::Statfs => statfs(b, 8),
+            Struct::Statfs32 => statfs(b, 4),
             Struct::Sysinfo => {
                 let f = |o: usize| u64_at(o);
                 format!(
@@ -419,9 +415,63 @@ fn short_signal(sig: u64) -> String {
 /// sprintsigmask_n for a 64-bit mask: the set, or `~` and the signals not
 /// in it when two thirds or more are.
 pub fn sigset(mask: u64) -> String {
-    let (prefix, mask) = if mask.count_ones() >= 64 * 2 / 3 { ("~", !mask) } else { ("", mask) };
-    let names: Vec<String> = (0..64).filter(|b| mask & (1 << b) != 0).map(|b| short_signal(b + 1)).collect();
+    sigset_n(mask, 64)
+}
+
+/// A set of `bits` signals (sprintsigmask_n: inverted from two thirds set).
+fn sigset_n(mask: u64, bits: u32) -> String {
+    let all = if bits == 64 { u64::MAX } else { (1 << bits) - 1 };
+    let mask = mask & all;
+    let (prefix, mask) = if mask.count_ones() >= bits * 2 / 3 { ("~", !mask & all) } else { ("", mask) };
+    let names: Vec<String> = (0..bits).filter(|b| mask & (1 << b) != 0).map(|b| short_signal(u64::from(b) + 1)).collect();
     format!("{prefix}[{}]", names.join(" "))
+}
+
+/// struct sigaction's text from its fields (the kernel's or i386's layout).
+fn sigaction(handler: u64, flags: u64, restorer: u64, mask: u64) -> String {
+    let mut s = format!(
+        "{{sa_handler={}, sa_mask={}, sa_flags={}",
+        sa_handler(handler),
+        sigset(mask),
+        print_flags(flags & 0xffff_ffff, &[x::SIGACT_FLAGS], Some("SA_???"))
+    );
+    if flags & SA_RESTORER != 0 {
+        s += &format!(", sa_restorer={}", decode::ptr(restorer));
+    }
+    s + "}"
+}
+
+/// struct statfs's text, its fields `w` bytes wide (8: the 64-bit
+/// layout; 4: i386's compat_statfs), f_fsid two ints after the seventh.
+fn statfs(b: &[u8], w: usize) -> String {
+    let f = |k: usize| if w == 8 { structs::u64_at(b, k * 8) } else { u64::from(structs::u32_at(b, k * 4)) };
+    let fstype = x::FSMAGIC.iter().find(|(v, _)| *v == f(0)).map_or_else(|| decode::hex(f(0)), |(_, n)| n.to_string());
+    let fsid = |o: usize| match structs::u32_at(b, o) {
+        0 => "0".to_string(),
+        v => format!("{v:#x}"),
+    };
+    // (the fields after f_fsid, by index)
+    let t = 7 + 8 / w;
+    let flags = f(t + 2);
+    let flags = if flags & ST_VALID != 0 {
+        format!(", f_flags={}", print_flags(flags, &[x::STATFS_FLAGS], Some("ST_???")))
+    } else {
+        String::new()
+    };
+    format!(
+        "{{f_type={fstype}, f_bsize={}, f_blocks={}, f_bfree={}, f_bavail={}, f_files={}, f_ffree={}, \
+         f_fsid={{val=[{}, {}]}}, f_namelen={}, f_frsize={}{flags}}}",
+        f(1),
+        f(2),
+        f(3),
+        f(4),
+        f(5),
+        f(6),
+        fsid(7 * w),
+        fsid(7 * w + 4),
+        f(t),
+        f(t + 1)
+    )
 }
 
 /// print_sa_handler: `SIG_DFL`, `SIG_IGN`, `SIG_ERR`, or the address.
@@ -655,7 +705,7 @@ pub const ROWS: &[Row] = &[
     Row { name: "prctl", args: &[PrctlOption, PrctlArg(1), PrctlArg(2), PrctlArg(3), PrctlArg(4)], ret: Ret::Prctl },
     // signals (src/signal.c)
     // time and misc (src/futex.c, src/time.c, src/getrandom.c, src/affinity.c)
-    row("futex", &[Addr, FutexOp, FutexArg(2), FutexTimeout, FutexArg(4), FutexArg(5)]),
+    row("futex", &[Addr, FutexOp, FutexArg(2), FutexTimeout(Struct::Timespec), FutexArg(4), FutexArg(5)]),
     row("clock_gettime", &[Xval(x::CLOCKNAMES, "CLOCK_???"), Out(Struct::Timespec)]),
     row("clock_getres", &[Xval(x::CLOCKNAMES, "CLOCK_???"), Out(Struct::Timespec)]),
     row("clock_nanosleep", &[Xval(x::CLOCKNAMES, "CLOCK_???"), Flags(x::CLOCKFLAGS, "TIMER_???"), In(Struct::Timespec), OutRestart(Struct::Timespec)]),
@@ -665,14 +715,45 @@ pub const ROWS: &[Row] = &[
     row("sched_setaffinity", &[Typed, Typed, CpuSetIn(1)]),
 ];
 
-/// Whether argument `i` of `syscall` is a path (strace's printpath).
-pub fn is_path(syscall: &str, i: usize) -> bool {
-    row_of(syscall).and_then(|r| r.args.get(i)).is_some_and(|a| matches!(a, Path))
+/// The rows of i386 calls whose kernel entry reads i386's own layouts,
+/// where they are transcribed (x86_64 only: compat.rs types these calls;
+/// the entry of each, from Linux v6.1's arch/x86/entry/syscalls/syscall_32.tbl,
+/// beside it). strace 6.1 prints them as the native call of the name, the
+/// structs in the i386 task's layout.
+pub const I386_ROWS: &[Row] = &[
+    // sys_nanosleep_time32, sys_clock_gettime32, sys_clock_getres_time32, sys_clock_nanosleep_time32
+    row("nanosleep", &[In(Struct::Timespec32), OutRestart(Struct::Timespec32)]),
+    row("clock_gettime", &[Xval(x::CLOCKNAMES, "CLOCK_???"), Out(Struct::Timespec32)]),
+    row("clock_getres", &[Xval(x::CLOCKNAMES, "CLOCK_???"), Out(Struct::Timespec32)]),
+    row("clock_nanosleep", &[Xval(x::CLOCKNAMES, "CLOCK_???"), Flags(x::CLOCKFLAGS, "TIMER_???"), In(Struct::Timespec32), OutRestart(Struct::Timespec32)]),
+    // compat_sys_wait4, compat_sys_statfs, compat_sys_fstatfs, compat_sys_sendfile, compat_sys_rt_sigaction
+    row("wait4", &[Typed, Out(Struct::WaitStatus), Flags(x::WAIT4_OPTIONS, "W???"), OutBeside(Struct::Rusage32)]),
+    row("statfs", &[Path, Out(Struct::Statfs32)]),
+    row("fstatfs", &[Fd, Out(Struct::Statfs32)]),
+    row("sendfile", &[Fd, Fd, InOut(Struct::LoffU32), Typed]),
+    row("rt_sigaction", &[Signal, In(Struct::Sigaction32), Out(Struct::Sigaction32), Typed]),
+    // compat_sys_rt_sigprocmask: compat_sigset_t, the same 8 bytes; strace reads 4 too
+    row("rt_sigprocmask", &[Xval(x::SIGPROCMASKCMDS, "SIG_???"), SigsetIn(3), SigsetOut(3), Typed]),
+    // sys_futex_time32
+    row("futex", &[Addr, FutexOp, FutexArg(2), FutexTimeout(Struct::Timespec32), FutexArg(4), FutexArg(5)]),
+];
+
+/// The row of `syscall` for a call of an i386 task (`i386`) or a native one.
+pub fn row_for(syscall: &str, i386: bool) -> Option<&'static Row> {
+    match I386_ROWS.iter().find(|r| i386 && r.name == syscall) {
+        Some(r) => Some(r),
+        None => row_of(syscall),
+    }
 }
 
-/// Whether argument `i` of `syscall` is a buffer strace prints in hex.
-pub fn is_hex(syscall: &str, i: usize) -> bool {
-    row_of(syscall).and_then(|r| r.args.get(i)).is_some_and(|a| matches!(a, HexBuf))
+/// Whether argument `i` of `row`'s call is a path (strace's printpath).
+pub fn is_path(row: &Row, i: usize) -> bool {
+    row.args.get(i).is_some_and(|a| matches!(a, Path))
+}
+
+/// Whether argument `i` of `row`'s call is a buffer strace prints in hex.
+pub fn is_hex(row: &Row, i: usize) -> bool {
+    row.args.get(i).is_some_and(|a| matches!(a, HexBuf))
 }
 
 /// The row of `syscall`, if strace's decoder for it is transcribed.
@@ -913,17 +994,19 @@ impl ReadSpec {
     }
 }
 
-/// How argument `i` of `syscall` is read, where its row's printer reads it.
-pub fn read_of(syscall: &str, i: usize) -> Option<ReadSpec> {
+/// How argument `i` of `row`'s call is read, where the row's printer reads it.
+pub fn read_of(row: &Row, i: usize) -> Option<ReadSpec> {
     let spec = |kind, len_arg, size| Some(ReadSpec { kind, len_arg, size });
-    match *row_of(syscall)?.args.get(i)? {
+    match *row.args.get(i)? {
         In(s) => spec(ARG_IN_FIXED, 0, s.size() as u16),
         Out(s) => spec(ARG_OUT_FIXED, 0, s.size() as u16),
         OutBeside(s) => spec(ARG_OUT_FIXED_SLOT, 0, s.size() as u16),
         OutRestart(s) => spec(ARG_OUT_RESTART, 0, s.size() as u16),
         InOut(s) => spec(ARG_INOUT_FIXED, 0, s.size() as u16),
         SockaddrBeside(k) => spec(ARG_OUT_LENPTR_SLOT, k, SOCKADDR_MAX),
-        FutexTimeout => spec(ARG_IN_FIXED, 0, Struct::Timespec.size() as u16),
+        FutexTimeout(t) => spec(ARG_IN_FIXED, 0, t.size() as u16),
+        SigsetIn(k) => spec(ARG_IN_SIZED, k, 1),
+        SigsetOut(k) => spec(ARG_OUT_SIZED, k, 1),
         Sockaddr(k) | SockoptIn(k) => spec(ARG_IN_SIZED, k, 1),
         SockaddrOut(k) => spec(ARG_OUT_LENPTR, k, SOCKADDR_MAX),
         SockoptOut(k) => spec(ARG_OUT_LENPTR, k, 64),
@@ -950,10 +1033,10 @@ pub fn read_of(syscall: &str, i: usize) -> Option<ReadSpec> {
     }
 }
 
-/// Whether argument `i` of `syscall` is read at return into a free entry
+/// Whether argument `i` of `row`'s call is read at return into a free entry
 /// slot (beside the call's buffer in slot 3).
-pub fn read_beside(syscall: &str, i: usize) -> bool {
-    read_of(syscall, i).is_some_and(|r| matches!(r.kind, ARG_OUT_FIXED_SLOT | ARG_OUT_LENPTR_SLOT))
+pub fn read_beside(row: &Row, i: usize) -> bool {
+    read_of(row, i).is_some_and(|r| matches!(r.kind, ARG_OUT_FIXED_SLOT | ARG_OUT_LENPTR_SLOT))
 }
 
 /// A sockaddr the kernel wrote back with its length first (bpf/syscall.h's
@@ -1143,7 +1226,18 @@ pub fn text(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> Op
     let s = match p {
         // (print_sigset_addr: the address where the mask cannot be read)
         SigframeMask => shown(row, i, args, reads, ret).map_or_else(|| format!("{{mask={}}}", decode::ptr(v)), |s| s.text),
-        In(_) | Out(_) | OutBeside(_) | OutRestart(_) | InOut(_) if v == 0 => "NULL".into(),
+        In(_) | Out(_) | OutBeside(_) | OutRestart(_) | InOut(_) | SigsetIn(_) | SigsetOut(_) if v == 0 => "NULL".into(),
+        SigsetIn(k) | SigsetOut(k) => {
+            let len = (args[k as usize] & 0xffff_ffff) as usize;
+            match reads.any(i) {
+                Some(b) if (len == 4 || len == 8) && b.len() >= len => {
+                    let mut w = [0u8; 8];
+                    w[..len].copy_from_slice(&b[..len]);
+                    sigset_n(u64::from_ne_bytes(w), len as u32 * 8)
+                }
+                _ => decode::ptr(v),
+            }
+        }
         // EPOLL_CTL_DEL ignores the event: strace prints its address (src/epoll.c).
         In(Struct::EpollEvent) if args[1] & 0xffff_ffff == EPOLL_CTL_DEL => decode::ptr(v),
         // clock_nanosleep with TIMER_ABSTIME leaves the remaining time alone
@@ -1153,7 +1247,7 @@ pub fn text(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> Op
         Out(Struct::WaitStatus) if ret == 0 => decode::ptr(v),
         // ... nor its rusage: strace prints that only for a result above 0
         // (src/wait.c printwaitn).
-        OutBeside(Struct::Rusage) if ret <= 0 => decode::ptr(v),
+        OutBeside(Struct::Rusage | Struct::Rusage32) if ret <= 0 => decode::ptr(v),
         // rt_sigprocmask's sigset of a size (its fourth argument) other than
         // the kernel's 8 bytes: the address (print_sigset_addr_len_limit).
         // (the size is each row's last argument: rt_sigprocmask's, ppoll's, epoll_pwait's)
@@ -1237,12 +1331,12 @@ pub fn text(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> Op
         FutexOp => print_xval(v & 0xffff_ffff, x::FUTEXOPS, "FUTEX_???"),
         FutexArg(k) => return Some(futex_arg(args[1], k, v)),
         // FUTEX_WAIT, WAIT_BITSET, WAIT_REQUEUE_PI, LOCK_PI, LOCK_PI2: print_timespec.
-        FutexTimeout if matches!(args[1] & 127, 0 | 9 | 11 | 6 | 13) => match reads.any(i) {
+        FutexTimeout(t) if matches!(args[1] & 127, 0 | 9 | 11 | 6 | 13) => match reads.any(i) {
             _ if v == 0 => "NULL".into(),
-            Some(b) if b.len() >= Struct::Timespec.size() => Struct::Timespec.text(b),
+            Some(b) if b.len() >= t.size() => t.text(b),
             _ => decode::ptr(v),
         },
-        FutexTimeout => return Some(futex_arg(args[1], 3, v)),
+        FutexTimeout(_) => return Some(futex_arg(args[1], 3, v)),
     };
     Some(Some(s))
 }
@@ -1453,6 +1547,39 @@ mod tests {
         sa[8..16].copy_from_slice(&(SA_RESTORER | 0x1000_0000).to_ne_bytes());
         sa[16..24].copy_from_slice(&0x7f00u64.to_ne_bytes());
         assert_eq!(Struct::Sigaction.text(&sa), "{sa_handler=SIG_IGN, sa_mask=[], sa_flags=SA_RESTORER|SA_RESTART, sa_restorer=0x7f00}");
+    }
+
+    #[test]
+    fn i386_layouts_as_strace_prints_them() {
+        let words = |w: &[u32]| -> Vec<u8> { w.iter().flat_map(|v| v.to_ne_bytes()).collect() };
+        // strace's i386 nanosleep test: tv_sec signed, tv_nsec unsigned.
+        assert_eq!(Struct::Timespec32.text(&words(&[u32::MAX, u32::MAX])), "{tv_sec=-1, tv_nsec=4294967295}");
+        assert_eq!(Struct::Timespec32.text(&words(&[0xdead_beef, 0xface_feed])), "{tv_sec=-559038737, tv_nsec=4207869677}");
+        // compat_sigaction: SIG_ERR is the 32-bit all-ones; the mask's 8 bytes at 12.
+        let sa = words(&[u32::MAX, (SA_RESTORER as u32) | 0x1000_0000, 0x7f00, 3, 0]);
+        assert_eq!(Struct::Sigaction32.text(&sa), "{sa_handler=SIG_ERR, sa_mask=[HUP INT], sa_flags=SA_RESTORER|SA_RESTART, sa_restorer=0x7f00}");
+        assert_eq!(Struct::Rusage32.text(&words(&[0, 133, 1, 2])), "{ru_utime={tv_sec=0, tv_usec=133}, ru_stime={tv_sec=1, tv_usec=2}, ...}");
+        assert_eq!(Struct::LoffU32.text(&words(&[0xface_feed])), "[4207869677]");
+        // compat_statfs: every field 4 bytes, f_fsid two ints after the seventh.
+        let st = words(&[0x9fa0, 4096, 1, 2, 3, 4, 5, 0x15, 0, 255, 4096, 0x20 | 0x1000, 0, 0, 0, 0]);
+        let want = "{f_type=PROC_SUPER_MAGIC, f_bsize=4096, f_blocks=1, f_bfree=2, f_bavail=3, f_files=4, f_ffree=5, \
+                    f_fsid={val=[0x15, 0]}, f_namelen=255, f_frsize=4096, f_flags=ST_VALID|ST_RELATIME}";
+        assert_eq!(Struct::Statfs32.text(&st), want);
+        // ... and the 64-bit layout the same text from the same values.
+        let wide: Vec<u8> = [0x9fa0u64, 4096, 1, 2, 3, 4, 5, 0x15, 255, 4096, 0x20 | 0x1000, 0, 0, 0, 0]
+            .iter()
+            .flat_map(|v| v.to_ne_bytes())
+            .collect();
+        assert_eq!(Struct::Statfs.text(&wide), want);
+        // strace's i386 rt_sigprocmask test: a set of 4 bytes is read and shown.
+        assert_eq!(sigset_n(u64::from(u32::MAX), 32), "~[]");
+        assert_eq!(sigset_n(1, 32), "[HUP]");
+        let row = row_for("rt_sigprocmask", true).expect("i386 row");
+        let ones = [0xffu8; 4];
+        let reads = Reads { entry: [None, Some(&ones[..]), None, None, None, None], ..Default::default() };
+        assert_eq!(text(row, 1, &[1, 0xfff0, 0xfff8, 4, 0, 0], &reads, -22), Some(Some("~[]".into())));
+        assert_eq!(text(row, 1, &[1, 0xfff0, 0xfff8, 2, 0, 0], &reads, -22), Some(Some("0xfff0".into())));
+        assert!(row_for("rt_sigprocmask", false).is_some_and(|r| matches!(r.args[1], In(Struct::Sigset))));
     }
 
     #[test]

@@ -132,7 +132,7 @@ fn reads_at_entry(kind: u8) -> bool {
 /// Whether the kernel side reads nothing for `s` that holds a pointer or a
 /// long (iovecs, argv, msghdr, fd sets, a signal frame): its structs are
 /// then the same bytes for an i386 task whose entry is x86_64's.
-fn reads_no_pointers(s: &SyscallInfo) -> bool {
+fn reads_no_pointers(s: &SyscallInfo, i386: bool) -> bool {
     use decoders::{
         ARG_INOUT_FDSETS, ARG_INOUT_MSGHDR, ARG_INOUT_POLL, ARG_IN_FDSET, ARG_IN_IOV, ARG_IN_STRV, ARG_OUT_IOV,
         ARG_SIGFRAME_MASK,
@@ -147,14 +147,17 @@ fn reads_no_pointers(s: &SyscallInfo) -> bool {
         ARG_IN_FDSET,
         ARG_SIGFRAME_MASK,
     ];
-    shape_of(s).kind.iter().all(|k| !HOLD_POINTERS.contains(k))
+    shape_of(s, i386).kind.iter().all(|k| !HOLD_POINTERS.contains(k))
 }
 
-fn shape_of(s: &SyscallInfo) -> skel::types::syscall_shape {
+/// The shape of `s`, a call of an i386 task's (`i386`: its decoder row may
+/// be i386's, decoders::I386_ROWS) or a native one.
+fn shape_of(s: &SyscallInfo, i386: bool) -> skel::types::syscall_shape {
     let mut shape = skel::types::syscall_shape::default();
+    let row = decoders::row_for(s.name, i386);
     let nargs = s.args.as_ref().map_or(0, Vec::len);
     for i in 0..nargs.min(6) {
-        if let Some(r) = decoders::read_of(s.name, i) {
+        if let Some(r) = row.and_then(|row| decoders::read_of(row, i)) {
             shape.kind[i] = r.kind;
             shape.len_arg[i] = r.len_arg;
             shape.size[i] = r.size;
@@ -162,7 +165,7 @@ fn shape_of(s: &SyscallInfo) -> skel::types::syscall_shape {
             continue;
         }
         let kind = match direction_of(s, i) {
-            None if is_string_arg(s, i) && decoders::is_path(s.name, i) => ARG_PATH,
+            None if is_string_arg(s, i) && row.is_some_and(|row| decoders::is_path(row, i)) => ARG_PATH,
             None if is_string_arg(s, i) => ARG_STR,
             Some(Direction::In { len_arg }) => {
                 shape.len_arg[i] = len_arg;
@@ -178,7 +181,7 @@ fn shape_of(s: &SyscallInfo) -> skel::types::syscall_shape {
     }
     // rt_sigreturn has no argument: its frame's mask is read at the user
     // stack pointer, into an entry slot as if it were argument 0.
-    if let Some(r) = decoders::read_of(s.name, 0).filter(|r| r.kind == decoders::ARG_SIGFRAME_MASK) {
+    if let Some(r) = row.and_then(|row| decoders::read_of(row, 0)).filter(|r| r.kind == decoders::ARG_SIGFRAME_MASK) {
         shape.kind[0] = r.kind;
         shape.size[0] = r.size;
         shape.has_entry_slots = 1;
@@ -261,7 +264,7 @@ impl crate::subject::Subject for Syscall {
             }
             let mut table =
                 kernel::load(metadata::read(cfg), kernel::tracefs_root(), &kernel::BtfTypes::open(&cfg.btf));
-            compat::type_calls(&mut table, reads_no_pointers);
+            compat::type_calls(&mut table, |s| reads_no_pointers(s, true));
             crate::say!("{}", table.source.statement());
             if cfg.verbose && !table.renamed.is_empty() {
                 crate::say!("argtrace: the kernel names syscalls otherwise: {}", table.renamed.join(", "));
@@ -275,11 +278,11 @@ impl crate::subject::Subject for Syscall {
             ro.wanted = bitmap(&native);
             ro.wanted_compat = bitmap(&compat);
             for s in table.native.values().filter(|s| s.nr < NR_MAX) {
-                ro.shapes[s.nr as usize] = shape_of(s);
+                ro.shapes[s.nr as usize] = shape_of(s, false);
             }
             // The 32-bit calls compat.rs types (the others' rows stay zero: raw).
             for s in table.compat.values().filter(|s| s.nr < NR_MAX && s.args.is_some()) {
-                ro.shapes[(NR_MAX + s.nr) as usize] = shape_of(s);
+                ro.shapes[(NR_MAX + s.nr) as usize] = shape_of(s, true);
             }
             let compat_exits = table.compat.values().filter(|s| directions::NO_RETURN.contains(&s.name));
             for (slot, s) in ro.compat_no_return.iter_mut().zip(compat_exits) {
@@ -518,7 +521,7 @@ impl<'a> View<'a> {
 
     /// rt_sigreturn, whose one thing shown is its frame's mask.
     fn sigframe(&self) -> bool {
-        !self.compat() && self.info().and_then(|s| decoders::read_of(s.name, 0)).is_some_and(|r| r.kind == decoders::ARG_SIGFRAME_MASK)
+        !self.compat() && self.row().and_then(|r| decoders::read_of(r, 0)).is_some_and(|r| r.kind == decoders::ARG_SIGFRAME_MASK)
     }
 
     fn arg_name(&self, i: usize) -> String {
@@ -546,7 +549,7 @@ impl<'a> View<'a> {
         if self.compat() && self.info().is_some_and(|s| s.args.is_none()) {
             return None;
         }
-        self.info().and_then(|s| decoders::row_of(s.name))
+        self.info().and_then(|s| decoders::row_for(s.name, self.compat()))
     }
 
     /// What the kernel side read for this call, for the decoders.
@@ -557,7 +560,7 @@ impl<'a> View<'a> {
             let arg = self.e.slot[k].arg as usize;
             if b.err == 0 && arg < 6 {
                 // (an output beside slot 3's, read at return)
-                if self.info().is_some_and(|s| decoders::read_beside(s.name, arg)) {
+                if self.row().is_some_and(|r| decoders::read_beside(r, arg)) {
                     r.beside[arg] = Some(b.data);
                 } else {
                     r.entry[arg] = Some(b.data);
@@ -582,7 +585,7 @@ impl<'a> View<'a> {
         let n = (self.e.nslots as usize).min(3);
         let marked = (0..n).any(|k| {
             let arg = self.e.slot[k].arg as usize;
-            let strv = self.info().and_then(|s| decoders::read_of(s.name, arg)).is_some_and(|r| r.kind == decoders::ARG_IN_STRV);
+            let strv = self.row().and_then(|r| decoders::read_of(r, arg)).is_some_and(|r| r.kind == decoders::ARG_IN_STRV);
             strv && self.e.data.get(k * SLOT_SIZE + 7) == Some(&1)
         });
         let start = 3 * SLOT_SIZE + if self.e.has_out == OUT_LONG_PATH { BUF_MAX as usize } else { 0 };
@@ -615,7 +618,7 @@ impl<'a> View<'a> {
                     data = data.strip_suffix(&[0]).unwrap_or(data);
                 }
                 out.push('"');
-                if self.info().is_some_and(|s| decoders::is_hex(s.name, i)) {
+                if self.row().is_some_and(|r| decoders::is_hex(r, i)) {
                     data.iter().for_each(|c| {
                         let _ = write!(out, "\\x{c:02x}");
                     });
