@@ -556,12 +556,13 @@ static __noinline int read_fdset(char *dst, __u64 *args, __u32 k, __u32 extra)
 #define DIRENTS_COMPLETE (1 << 30)
 
 /* The records of a getdents buffer of `total` bytes at `addr` (each one's
- * d_reclen at offset 16, in both struct linux_dirent and linux_dirent64):
+ * d_reclen at offset `at`: 16 in both struct linux_dirent and
+ * linux_dirent64, 8 in i386's struct compat_linux_dirent):
  * their count, with DIRENTS_COMPLETE where they end at `total`. A global
  * function, with scalar arguments only (all 5.10 allows one): the verifier
  * walks its DIRENTS_MAX steps once, not on every way into read_out_slot
  * (250 000 instructions for the return program as a static one, 22 000 so). */
-__noinline int dirents_walk(__u64 addr, __u64 total)
+__noinline int dirents_walk(__u64 addr, __u64 total, __u32 at)
 {
 	__u64 off = 0;
 	int n = 0;
@@ -571,12 +572,13 @@ __noinline int dirents_walk(__u64 addr, __u64 total)
 
 		if (off >= total)
 			return n | DIRENTS_COMPLETE;
-		if (bpf_probe_read_user(&reclen, 2, (void *)(addr + off + 16)))
+		if (bpf_probe_read_user(&reclen, 2, (void *)(addr + off + at)))
 			break;
 		n++;
-		if (reclen < 19) {
-			/* (strace steps over a short record by its header) */
-			reclen = 19;
+		if (reclen < at + 3) {
+			/* (strace steps over a short record by its header:
+			 * d_reclen, d_type or a name's first byte) */
+			reclen = at + 3;
 		}
 		off += reclen;
 	}
@@ -585,14 +587,14 @@ __noinline int dirents_walk(__u64 addr, __u64 total)
 
 /* The records of a getdents buffer, counted into a struct
  * syscall_dirents_slot at `dst`. */
-static __noinline int count_dirents(char *dst, __u64 addr, __u64 total)
+static __noinline int count_dirents(char *dst, __u64 addr, __u64 total, __u32 at)
 {
 	struct syscall_dirents_slot *d = (void *)dst;
 	int r;
 
 	if (!dst)
 		return -1;
-	r = dirents_walk(addr, total);
+	r = dirents_walk(addr, total, at);
 	d->complete = !!(r & DIRENTS_COMPLETE);
 	d->count = r & (DIRENTS_COMPLETE - 1);
 	return sizeof(*d);
@@ -920,7 +922,7 @@ static __noinline __u32 read_out_slot(struct syscall_event *e, struct syscall_pe
 	} else if (ret < 0 || !addr) {
 		return 0;
 	} else if (kind == SYSCALL_ARG_OUT_DIRENTS) {
-		r = count_dirents(dst, addr, ret);
+		r = count_dirents(dst, addr, ret, shape->size[i & 7] & 0x1f);
 		goto done;
 	} else if (kind == SYSCALL_ARG_INOUT_POLL) {
 		if (ret == 0)

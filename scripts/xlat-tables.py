@@ -103,6 +103,16 @@ BUNDLED = {"x86_64": [], "aarch64": ["arch/arm64/include/uapi"]}
 # Tables whose names strace takes from the kernel's asm/fcntl.h rather than
 # the C library's (src/open.c, src/fcntl.c and src/file.c include
 # src/kernel_fcntl.h, which undefines glibc's O_*, F_*, LOCK_* first).
+# strace's fcntl.c defines F_GETLK64, F_SETLK64 and F_SETLKW64 (12, 13, 14
+# off mips) after src/kernel_fcntl.h and before xlat/fcntlcmds.h: the kernel's
+# uapi leaves them out of 64-bit builds since v5.19.
+FCNTL_C = """
+#ifndef F_GETLK64
+# define F_GETLK64 12
+# define F_SETLK64 13
+# define F_SETLKW64 14
+#endif
+"""
 KERNEL_FCNTL = {"open_access_modes", "open_mode_flags", "fcntlcmds", "fdflags", "f_owner_types", "flockcmds", "lockfcmds", "notifyflags"}
 
 
@@ -133,6 +143,8 @@ def c_source(table, lines, dropped):
     out = [HEADERS]
     if table in KERNEL_FCNTL:
         out.append('#include "kernel_fcntl.h"')
+    if table == "fcntlcmds":
+        out.append(FCNTL_C)
     for i, item in enumerate(lines):
         if item[0] == "if":
             out.append(item[1])

@@ -244,14 +244,38 @@ pub fn pollfds_json(b: &[u8], count: u64, out: Option<&[u8]>) -> J {
 /// l_type and l_whence (shorts), l_start and l_len at 8 and 16, l_pid at 24.
 pub const FLOCK: usize = 32;
 
+/// Where a struct flock's fields are: l_start's and l_len's offsets and
+/// width (8 or 4 bytes, signed), l_pid's offset, and the whole's size.
+pub struct FlockLayout {
+    pub start: usize,
+    pub len: usize,
+    pub wide: bool,
+    pub pid: usize,
+    pub size: usize,
+}
+
+/// The 64-bit one (struct flock and struct flock64 agree).
+pub const FLOCK_64: FlockLayout = FlockLayout { start: 8, len: 16, wide: true, pid: 24, size: FLOCK };
+/// i386's struct compat_flock (all ints after the two shorts).
+pub const FLOCK_I386: FlockLayout = FlockLayout { start: 4, len: 8, wide: false, pid: 12, size: 16 };
+/// i386's struct compat_flock64 (packed: the 64-bit offsets at 4 and 12).
+pub const FLOCK64_I386: FlockLayout = FlockLayout { start: 4, len: 12, wide: true, pid: 20, size: 24 };
+
 /// struct flock as fcntl's lock commands hand it in or get it back
 /// (src/fcntl.c print_struct_flock64): `{l_type=F_RDLCK, l_whence=SEEK_SET,
 /// l_start=0, l_len=4096}`, with `l_pid=` for F_GETLK and F_OFD_GETLK.
 pub fn flock(b: &[u8], getlk: bool) -> Shown {
+    flock_in(b, getlk, &FLOCK_64)
+}
+
+/// struct flock in the layout `l` (strace widens a 32-bit one to struct
+/// flock64 first: its offsets sign-extended).
+pub fn flock_in(b: &[u8], getlk: bool, l: &FlockLayout) -> Shown {
     // (zero-extended, as strace's PRINT_FIELD_XVAL takes a short)
     let short = |o: usize| u64::from(u16_at(b, o));
     let (ty, whence) = (print_xval(short(0), x::LOCKFCMDS, "F_???"), print_xval(short(2), x::WHENCE_CODES, "SEEK_???"));
-    let (start, len, pid) = (u64_at(b, 8) as i64, u64_at(b, 16) as i64, u32_at(b, 24) as i32);
+    let off = |o: usize| if l.wide { u64_at(b, o) as i64 } else { i64::from(u32_at(b, o) as i32) };
+    let (start, len, pid) = (off(l.start), off(l.len), u32_at(b, l.pid) as i32);
     let mut text = format!("{{l_type={ty}, l_whence={whence}, l_start={start}, l_len={len}");
     let mut json =
         vec![("l_type", J::str(ty)), ("l_whence", J::str(whence)), ("l_start", J::num(start)), ("l_len", J::num(len))];

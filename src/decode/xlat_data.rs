@@ -87,7 +87,6 @@ pub(crate) const WHENCE_CODES: Xlat =
     &[(0x0, "SEEK_SET"), (0x1, "SEEK_CUR"), (0x2, "SEEK_END"), (0x3, "SEEK_DATA"), (0x4, "SEEK_HOLE")];
 
 /// strace's src/xlat/fcntlcmds.in (#unconditional).
-/// Left out (no header or .in value): F_GETLK64, F_SETLK64, F_SETLKW64.
 pub(crate) const FCNTLCMDS: Xlat = &[
     (0x0, "F_DUPFD"),
     (0x1, "F_GETFD"),
@@ -101,6 +100,9 @@ pub(crate) const FCNTLCMDS: Xlat = &[
     (0x9, "F_GETOWN"),
     (0xa, "F_SETSIG"),
     (0xb, "F_GETSIG"),
+    (0xc, "F_GETLK64"),
+    (0xd, "F_SETLK64"),
+    (0xe, "F_SETLKW64"),
     (0xf, "F_SETOWN_EX"),
     (0x10, "F_GETOWN_EX"),
     (0x11, "F_GETOWNER_UIDS"),

@@ -71,6 +71,9 @@ pub enum Arg {
     /// fcntl()'s third argument, as its command (index 1) wants it; omitted
     /// for the commands that take none.
     FcntlArg,
+    /// i386's fcntl(): its lock commands' structs in i386's layouts
+    /// (compat_sys_fcntl: struct compat_flock, compat_flock64 for F_OFD_*).
+    FcntlArg32,
     /// A struct handed in, read at entry (printed as the address where it
     /// could not be read, `NULL` for 0).
     In(Struct),
@@ -152,6 +155,8 @@ pub enum Arg {
     Msghdr(bool),
     /// getdents()'s buffer: `0x... /* N entries */`.
     Dirents,
+    /// i386's getdents buffer (struct compat_linux_dirent: d_reclen at 8).
+    Dirents32,
     /// sched_setaffinity()'s CPU set, its length in the argument at this index.
     CpuSetIn(u8),
     /// sched_getaffinity()'s CPU set, as many bytes as the result.
@@ -736,6 +741,10 @@ pub const I386_ROWS: &[Row] = &[
     row("rt_sigprocmask", &[Xval(x::SIGPROCMASKCMDS, "SIG_???"), SigsetIn(3), SigsetOut(3), Typed]),
     // sys_futex_time32
     row("futex", &[Addr, FutexOp, FutexArg(2), FutexTimeout(Struct::Timespec32), FutexArg(4), FutexArg(5)]),
+    // compat_sys_fcntl
+    Row { name: "fcntl", args: &[Fd, FcntlCmd, FcntlArg32], ret: Ret::Fcntl },
+    // compat_sys_getdents (struct compat_linux_dirent)
+    row("getdents", &[Fd, Dirents32, Typed]),
 ];
 
 /// The row of `syscall` for a call of an i386 task (`i386`) or a native one.
@@ -853,14 +862,19 @@ fn futex_wake_op(val3: u32) -> String {
 /// fcntl()'s struct argument for the command `cmd` (src/fcntl.c): a struct
 /// flock or f_owner_ex, handed in (read at entry) or filled (read at return,
 /// when the call succeeded); None for the other commands or a failed read.
-fn fcntl_struct(cmd: u64, reads: &Reads, i: usize, ok: bool) -> Option<Shown> {
+fn fcntl_struct(cmd: u64, reads: &Reads, i: usize, ok: bool, i386: bool) -> Option<Shown> {
     let name = x::FCNTLCMDS.iter().find(|(c, _)| *c == cmd & 0xffff_ffff).map(|(_, n)| *n)?;
     let out = || reads.out_of(i).filter(|_| ok);
+    // i386's fcntl takes struct compat_flock, but compat_flock64 for the OFD locks.
+    let layout = match (i386, name.starts_with("F_OFD_")) {
+        (false, _) => &structs::FLOCK_64,
+        (true, false) => &structs::FLOCK_I386,
+        (true, true) => &structs::FLOCK64_I386,
+    };
+    let flock = |b: &[u8], getlk| (b.len() >= layout.size).then(|| structs::flock_in(b, getlk, layout));
     match name {
-        "F_SETLK" | "F_SETLKW" | "F_OFD_SETLK" | "F_OFD_SETLKW" => {
-            reads.entry[i].filter(|b| b.len() >= structs::FLOCK).map(|b| structs::flock(b, false))
-        }
-        "F_GETLK" | "F_OFD_GETLK" => out().filter(|b| b.len() >= structs::FLOCK).map(|b| structs::flock(b, true)),
+        "F_SETLK" | "F_SETLKW" | "F_OFD_SETLK" | "F_OFD_SETLKW" => reads.entry[i].and_then(|b| flock(b, false)),
+        "F_GETLK" | "F_OFD_GETLK" => out().and_then(|b| flock(b, true)),
         "F_SETOWN_EX" => reads.entry[i].filter(|b| b.len() >= 8).map(structs::f_owner_ex),
         "F_GETOWN_EX" => out().filter(|b| b.len() >= 8).map(structs::f_owner_ex),
         _ => None,
@@ -868,10 +882,11 @@ fn fcntl_struct(cmd: u64, reads: &Reads, i: usize, ok: bool) -> Option<Shown> {
 }
 
 /// fcntl()'s third argument for the command `cmd`, or None where strace
-/// prints none (src/fcntl.c print_fcntl).
-fn fcntl_arg(cmd: u64, v: u64, reads: &Reads, i: usize, ok: bool) -> Option<String> {
+/// prints none (src/fcntl.c print_fcntl): a struct's address where it could
+/// not be read, any other command's argument in hex (PRINT_VAL_X).
+fn fcntl_arg(cmd: u64, v: u64, reads: &Reads, i: usize, ok: bool, i386: bool) -> Option<String> {
     let name = x::FCNTLCMDS.iter().find(|(c, _)| *c == cmd & 0xffff_ffff).map(|(_, n)| *n)?;
-    if let Some(s) = fcntl_struct(cmd, reads, i, ok) {
+    if let Some(s) = fcntl_struct(cmd, reads, i, ok, i386) {
         return Some(s.text);
     }
     match name {
@@ -883,7 +898,9 @@ fn fcntl_arg(cmd: u64, v: u64, reads: &Reads, i: usize, ok: bool) -> Option<Stri
         "F_SETLEASE" => Some(print_xval(v, x::LOCKFCMDS, "F_???")),
         "F_NOTIFY" => Some(print_flags(v, &[x::NOTIFYFLAGS], Some("DN_???"))),
         "F_GETFD" | "F_GETFL" | "F_GETOWN" | "F_GETSIG" | "F_GETLEASE" | "F_GETPIPE_SZ" | "F_GET_SEALS" => None,
-        _ => Some(decode::ptr(v)),
+        "F_SETLK" | "F_SETLKW" | "F_OFD_SETLK" | "F_OFD_SETLKW" | "F_GETLK" | "F_OFD_GETLK" | "F_SETOWN_EX"
+        | "F_GETOWN_EX" => Some(decode::ptr(v)),
+        _ => Some(decode::hex(v)),
     }
 }
 
@@ -1021,7 +1038,9 @@ pub fn read_of(row: &Row, i: usize) -> Option<ReadSpec> {
         FdSet(0, sig) => spec(ARG_INOUT_FDSETS, 0, sig as u16),
         FdSet(..) => spec(ARG_IN_FDSET, 0, 0),
         Msghdr(recv) => spec(ARG_INOUT_MSGHDR, if recv { LEN_RET } else { 0 }, MSGHDR),
-        Dirents => spec(ARG_OUT_DIRENTS, 0, 0),
+        // (size: the offset of d_reclen in each record)
+        Dirents => spec(ARG_OUT_DIRENTS, 0, 16),
+        Dirents32 => spec(ARG_OUT_DIRENTS, 0, 8),
         CpuSetIn(k) => spec(ARG_IN_SIZED, k, 1),
         CpuSetOut => spec(ARG_OUT_SIZED, LEN_RET, 1),
         PollfdsLeft(k) => spec(ARG_INOUT_POLL, k, 8),
@@ -1029,6 +1048,8 @@ pub fn read_of(row: &Row, i: usize) -> Option<ReadSpec> {
         SigframeMask => spec(ARG_SIGFRAME_MASK, 0, SIGFRAME_MASK),
         // struct flock or f_owner_ex, as the command wants (fcntl_struct).
         FcntlArg => spec(ARG_INOUT_FIXED, 0, structs::FLOCK as u16),
+        // (the larger layout: read_sized_arg stops at the page's end)
+        FcntlArg32 => spec(ARG_INOUT_FIXED, 0, structs::FLOCK64_I386.size as u16),
         _ => None,
     }
 }
@@ -1087,7 +1108,8 @@ pub fn shown(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> O
             Some(s)
         }
         EpollEvents => Some(structs::epoll_events(reads.out_of(i).filter(|_| ok)?)),
-        FcntlArg => fcntl_struct(args[1], reads, i, ok),
+        FcntlArg => fcntl_struct(args[1], reads, i, ok, false),
+        FcntlArg32 => fcntl_struct(args[1], reads, i, ok, true),
         Iov(_) => Some(structs::iovec(reads.entry[i]?, u64::MAX, reads.limit)),
         IovOut(_) => Some(structs::iovec(reads.out_of(i).filter(|_| ok)?, ret as u64, reads.limit)),
         Argv => {
@@ -1119,7 +1141,7 @@ pub fn shown(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> O
             let user = reads.entry[i].filter(|b| b.len() >= 12).map(|b| structs::u32_at(b, 8) as i32);
             io::msghdr(reads.out_of(i)?, user, ret as u64, reads.limit)
         }
-        Dirents if ok && ret as u64 <= u64::from(args[2] as u32) => io::dirents(v, reads.out_of(i)?),
+        Dirents | Dirents32 if ok && ret as u64 <= u64::from(args[2] as u32) => io::dirents(v, reads.out_of(i)?),
         CpuSetIn(k) => io::cpuset(reads.entry[i]?, u64::from(args[k as usize] as u32), io::cpuset_size()),
         CpuSetOut if ok => io::cpuset(reads.out_of(i).unwrap_or(&[]), ret as u64, io::cpuset_size()),
         _ => None,
@@ -1266,7 +1288,7 @@ pub fn text(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> Op
             _ => decode::ptr(v),
         },
         Sockaddr(_) | SockaddrOut(_) | SockaddrBeside(_) | Pollfds(_) | EpollEvents | Iov(_) | IovOut(_) | Argv | Envp | PollfdsLeft(_) | FdSet(..)
-        | Msghdr(false) | Dirents | CpuSetIn(_) | CpuSetOut => shown(row, i, args, reads, ret).map_or_else(|| decode::ptr(v), |s| s.text),
+        | Msghdr(false) | Dirents | Dirents32 | CpuSetIn(_) | CpuSetOut => shown(row, i, args, reads, ret).map_or_else(|| decode::ptr(v), |s| s.text),
         // recvmsg that failed: the msg_namelen it was given (read at entry).
         Msghdr(true) if !ok => match reads.entry[i].filter(|b| b.len() >= 12) {
             Some(b) => format!("{{msg_namelen={}}}", structs::u32_at(b, 8) as i32),
@@ -1327,7 +1349,8 @@ pub fn text(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> Op
         SockProto(d) if matches!(args[d as usize] & 0xffff_ffff, AF_INET | AF_INET6) => decode::net::inet_protocol(v),
         SockProto(_) => (v as i32).to_string(),
         FcntlCmd => print_xval(v & 0xffff_ffff, x::FCNTLCMDS, "F_???"),
-        FcntlArg => return Some(fcntl_arg(args[1], v, reads, i, ok)),
+        FcntlArg => return Some(fcntl_arg(args[1], v, reads, i, ok, false)),
+        FcntlArg32 => return Some(fcntl_arg(args[1], v, reads, i, ok, true)),
         FutexOp => print_xval(v & 0xffff_ffff, x::FUTEXOPS, "FUTEX_???"),
         FutexArg(k) => return Some(futex_arg(args[1], k, v)),
         // FUTEX_WAIT, WAIT_BITSET, WAIT_REQUEUE_PI, LOCK_PI, LOCK_PI2: print_timespec.
@@ -1460,6 +1483,9 @@ mod tests {
         // strace's fcntl test: F_NOTIFY's flags, the leases, F_GETSIG's signal.
         assert_eq!(shown(line("fcntl", [0, 1026, 1, 0, 0, 0])), "0, F_NOTIFY, DN_ACCESS");
         assert_eq!(shown(line("fcntl", [1, 1024, 0, 0, 0, 0])), "1, F_SETLEASE, F_RDLCK");
+        // F_SETLK64 through fcntl (not fcntl64): PRINT_VAL_X; an unread lock, its address.
+        assert_eq!(shown(line("fcntl", [0, 13, 0, 0, 0, 0])), "0, F_SETLK64, 0");
+        assert_eq!(shown(line("fcntl", [0, 6, 0, 0, 0, 0])), "0, F_SETLK, NULL");
         assert_eq!(result(r, &[1, 1025, 0, 0, 0, 0], &Reads::default(), 2).as_deref(), Some("0x2 (F_UNLCK)"));
         assert_eq!(result(r, &[1, 11, 0, 0, 0, 0], &Reads::default(), 1).as_deref(), Some("1 (SIGHUP)"));
         // F_SETLK's struct read at entry, F_GETLK's at return; the address
@@ -1580,6 +1606,16 @@ mod tests {
         assert_eq!(text(row, 1, &[1, 0xfff0, 0xfff8, 4, 0, 0], &reads, -22), Some(Some("~[]".into())));
         assert_eq!(text(row, 1, &[1, 0xfff0, 0xfff8, 2, 0, 0], &reads, -22), Some(Some("0xfff0".into())));
         assert!(row_for("rt_sigprocmask", false).is_some_and(|r| matches!(r.args[1], In(Struct::Sigset))));
+        // i386's fcntl: struct compat_flock, but compat_flock64 (packed) for the OFD locks.
+        let fcntl = row_for("fcntl", true).expect("i386 row");
+        let mut fl = vec![0u8, 0, 0, 0];
+        fl.extend(words(&[0xface_feed, 0xcafe_f00d, 7, 0, 0]));
+        let reads = Reads { entry: [None, None, Some(&fl[..16]), None, None, None], ..Default::default() };
+        let want = "{l_type=F_RDLCK, l_whence=SEEK_SET, l_start=-87097619, l_len=-889262067}";
+        assert_eq!(text(fcntl, 2, &[0, 6, 0xfff0, 0, 0, 0], &reads, -22), Some(Some(want.into())));
+        let reads = Reads { entry: [None, None, Some(&fl[..24]), None, None, None], ..Default::default() };
+        let want = "{l_type=F_RDLCK, l_whence=SEEK_SET, l_start=-3819351491130491155, l_len=7}";
+        assert_eq!(text(fcntl, 2, &[0, 37, 0xfff0, 0, 0, 0], &reads, -22), Some(Some(want.into())));
     }
 
     #[test]
