@@ -193,7 +193,7 @@ const SYSCALL_CASES: &[SyscallCase] = &[
 /// x86_64's, and nothing argtrace reads for them holds a pointer or a long;
 /// or it takes x86_64's arguments at i386's widths and reads the same bytes;
 /// or it is a 16-bit id call; or its compat entry's layouts are transcribed,
-/// src/subject/syscall/decoders.rs I386_ROWS).
+/// src/subject/syscall/decoders.rs COMPAT_ROWS).
 /// Every other syscall test's i386 build is in NOT_RUN.
 const I386_SYSCALL_CASES: &[&str] = &[
     "open",

@@ -146,27 +146,39 @@ static void clones(void)
 
 #if defined(__i386__)
 #define NR_UNLINKAT 301
+#define NR_CLOCK_GETTIME32 265
+/* pipe, and chown: the 16-bit id call of a path (x86_64 has both) */
+#define NR_PIPE 42
+#define PIPE_CALL "pipe"
+#define NR_CHOWN16 182
+#else
+#define NR_UNLINKAT 328
+#define NR_CLOCK_GETTIME32 263
+/* pipe2, and fchown: arm64 has neither pipe nor chown, whose metadata
+ * would type arm's */
+#define NR_PIPE2 359
+#define PIPE_CALL "pipe2"
+#define NR_FCHOWN16 95
+#endif
 #define NR_UMASK 60
 #define NR_READ 3
-#define NR_PIPE 42
 #define NR_LSEEK 19
-#define NR_CHOWN16 182
-#define NR_CLOCK_GETTIME32 265
 #define CLOCK_MONOTONIC_NR 1
 #define AT_FDCWD_NR (-100)
 
-/* Calls that `argtrace syscall` types for i386 tasks (their entry is
- * x86_64's, and what argtrace reads for them holds no pointer or long): a
+/* Calls that `argtrace syscall` types for 32-bit tasks (their entry is the
+ * native one's, and what argtrace reads for them holds no pointer or long): a
  * path with an escape that fails (ENOENT), an octal mode, the two
  * descriptors pipe filled, and a buffer read at return; lseek, a compat
- * entry that takes x86_64's arguments, its compat_off_t offset 32 bits and
- * signed (ESPIPE on the pipe); chown, the 16-bit id call, whose 0xffff the
- * kernel widens to -1 and whose 0xffff0000 is 0 (ENOENT); clock_gettime,
- * whose compat entry writes an old_timespec32 (two ints) argtrace reads in
- * that layout. The argument names are the kernel's (its tracepoints' format
- * files). */
+ * entry that takes the native arguments, its compat_off_t offset 32 bits and
+ * signed (ESPIPE on the pipe); chown (fchown on arm), the 16-bit id call,
+ * whose 0xffff the kernel widens to -1 and whose 0xffff0000 is 0;
+ * clock_gettime, whose compat entry writes an old_timespec32 (two ints)
+ * argtrace reads in that layout. The argument names are the kernel's (its
+ * tracepoints' format files). */
 static void typed(void)
 {
+	static const char msg[] = "argtrace-" ABI "\n";
 	char buf[64], args[256];
 	int p[2], ts[2];
 	long r;
@@ -178,20 +190,30 @@ static void typed(void)
 	r = syscall(NR_UMASK, 027);
 	expect("syscall", "umask", "\"mask\": 23, \"mask_str\": \"027\"", r);
 	syscall(NR_UMASK, r);
+#if defined(__i386__)
 	r = syscall(NR_PIPE, p);
-	if (r != 0 || write(p[1], "argtrace-i386\n", 14) != 14)
+#else
+	r = syscall(NR_PIPE2, p, 0);
+#endif
+	if (r != 0 || write(p[1], msg, sizeof(msg) - 1) != sizeof(msg) - 1)
 		return;
 	snprintf(args, sizeof(args), "\"fildes_str\": \"[%d, %d]\"", p[0], p[1]);
-	expect("syscall", "pipe", args, r);
+	expect("syscall", PIPE_CALL, args, r);
 	r = syscall(NR_READ, p[0], buf, sizeof(buf));
-	snprintf(args, sizeof(args), "\"fd\": %d, \"buf\": \"argtrace-i386\\n\", \"count\": 64", p[0]);
+	snprintf(args, sizeof(args), "\"fd\": %d, \"buf\": \"argtrace-%s\\n\", \"count\": 64", p[0], ABI);
 	expect("syscall", "read", args, r);
 	r = syscall(NR_LSEEK, p[0], 0xdeadbeefUL, 0);
 	snprintf(args, sizeof(args),
 		 "\"fd\": %d, \"offset\": -559038737, \"whence\": 0, \"whence_str\": \"SEEK_SET\"", p[0]);
 	expect("syscall", "lseek", args, r);
+#if defined(__i386__)
 	r = syscall(NR_CHOWN16, "/tmp/argtrace-compat\tnone", 0xffffUL, 0xffff0000UL);
 	expect("syscall", "chown", "\"filename\": \"/tmp/argtrace-compat\\tnone\", \"user\": 65535, \"group\": 0", r);
+#else
+	r = syscall(NR_FCHOWN16, p[0], 0xffffUL, 0xffff0000UL);
+	snprintf(args, sizeof(args), "\"fd\": %d, \"user\": 65535, \"group\": 0", p[0]);
+	expect("syscall", "fchown", args, r);
+#endif
 	r = syscall(NR_CLOCK_GETTIME32, CLOCK_MONOTONIC_NR, ts);
 	snprintf(args, sizeof(args),
 		 "\"which_clock\": 1, \"which_clock_str\": \"CLOCK_MONOTONIC\", "
@@ -201,7 +223,6 @@ static void typed(void)
 	close(p[0]);
 	close(p[1]);
 }
-#endif
 
 int main(int argc, char **argv)
 {
@@ -218,8 +239,6 @@ int main(int argc, char **argv)
 		return 1;
 	maps();
 	clones();
-#if defined(__i386__)
 	typed();
-#endif
 	return fflush(stdout) ? 1 : 0;
 }

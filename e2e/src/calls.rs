@@ -138,25 +138,30 @@ pub fn case_compat(argtrace: &Path, subject: &str, mode: &str) -> Outcome {
 /// arm's tables), names from strace's table for it (mmap2 is no 64-bit
 /// syscall), `"abi"`, the raw arguments as the trigger passed them (mmap2's
 /// offset in 4096-byte units; clone's tls fourth) and their results; and its
-/// exit_group (i386 252, arm 248) as a call that does not return. On
-/// x86_64, also the i386 calls argtrace types (their kernel entry is
-/// x86_64's: src/subject/syscall/compat.rs): unlinkat's escaped path and
-/// ENOENT, umask's octal mode, pipe's two descriptors, read's buffer read at
-/// return, exit_group's error_code; lseek's 32-bit signed offset (a compat
-/// entry with x86_64's arguments), chown's 16-bit ids, widened, and
-/// clock_gettime's old_timespec32 (a row of decoders::I386_ROWS).
+/// exit_group (i386 252, arm 248) as a call that does not return. Also the
+/// 32-bit calls argtrace types (their kernel entry is the native one's:
+/// src/subject/syscall/compat.rs): unlinkat's escaped path and ENOENT,
+/// umask's octal mode, pipe's (arm: pipe2's) two descriptors, read's buffer
+/// read at return, exit_group's error_code; lseek's 32-bit signed offset (a
+/// compat entry with the native arguments), chown's (arm: fchown's) 16-bit
+/// ids, widened, and clock_gettime's old_timespec32 (a row of
+/// decoders::COMPAT_ROWS).
 pub fn case_syscall_compat(argtrace: &Path, mode: &str) -> Outcome {
     let (abi, _) = crate::trigger::compat_abi();
     if !crate::trigger::compat_runs()? {
         return Ok(format!("this kernel does not run {abi} programs (exec: ENOEXEC)"));
     }
-    let extra =
-        ["--probe", mode, "-e", "trace=mmap2,clone,exit_group,unlinkat,umask,pipe,read,lseek,chown,clock_gettime"];
+    let extra = [
+        "--probe",
+        mode,
+        "-e",
+        "trace=mmap2,clone,exit_group,unlinkat,umask,pipe,pipe2,read,lseek,chown,fchown,clock_gettime",
+    ];
     let t = traced_run(argtrace, "syscall", &extra, "compat")?;
     let mut n = 0;
     let mut pid = None;
-    // i386's calls typed from the native call of their name (the trigger
-    // makes them on i386 only): the kernel's argument names, exact values.
+    // The 32-bit calls typed from the native call of their name: the
+    // kernel's argument names, exact values.
     let mut typed = 0;
     for w in t.expectations.iter().filter_map(|e| e.get("expect")).filter(|w| w["event"] == "syscall") {
         let want = serde_json::json!({"event": "syscall", "syscall": w["syscall"], "abi": abi,
@@ -164,7 +169,7 @@ pub fn case_syscall_compat(argtrace: &Path, mode: &str) -> Outcome {
         find_one(&t, &want, mode)?;
         typed += 1;
     }
-    if cfg!(target_arch = "x86_64") && typed != 7 {
+    if typed != 7 {
         return Err(format!("the i386 trigger expected {typed} typed calls, not 7"));
     }
     for w in t.expectations.iter().filter_map(|e| e.get("expect")) {
@@ -190,12 +195,8 @@ pub fn case_syscall_compat(argtrace: &Path, mode: &str) -> Outcome {
         n += 1;
     }
     let exit_group = if cfg!(target_arch = "x86_64") { 252 } else { 248 };
-    // i386's exit_group is x86_64's (typed); arm's calls are not typed yet.
-    let args = if cfg!(target_arch = "x86_64") {
-        serde_json::json!({"error_code": 0})
-    } else {
-        serde_json::json!({"arg0": 0})
-    };
+    // exit_group's entry is the native one's on both (typed).
+    let args = serde_json::json!({"error_code": 0});
     let want = serde_json::json!({"syscall": "exit_group", "nr": exit_group, "abi": abi, "pid": pid, "ret": null,
         "args": args});
     find_one(&t, &want, mode)?;

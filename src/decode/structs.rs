@@ -256,10 +256,14 @@ pub struct FlockLayout {
 
 /// The 64-bit one (struct flock and struct flock64 agree).
 pub const FLOCK_64: FlockLayout = FlockLayout { start: 8, len: 16, wide: true, pid: 24, size: FLOCK };
-/// i386's struct compat_flock (all ints after the two shorts).
-pub const FLOCK_I386: FlockLayout = FlockLayout { start: 4, len: 8, wide: false, pid: 12, size: 16 };
-/// i386's struct compat_flock64 (packed: the 64-bit offsets at 4 and 12).
-pub const FLOCK64_I386: FlockLayout = FlockLayout { start: 4, len: 12, wide: true, pid: 20, size: 24 };
+/// A 32-bit task's struct compat_flock (all ints after the two shorts).
+pub const FLOCK_COMPAT: FlockLayout = FlockLayout { start: 4, len: 8, wide: false, pid: 12, size: 16 };
+/// i386's struct compat_flock64 (packed: the 64-bit offsets at 4 and 12);
+/// arm's is not packed (EABI aligns them to 8), the 64-bit layout.
+#[cfg(not(target_arch = "x86_64"))]
+pub const FLOCK64_COMPAT: FlockLayout = FLOCK_64;
+#[cfg(target_arch = "x86_64")]
+pub const FLOCK64_COMPAT: FlockLayout = FlockLayout { start: 4, len: 12, wide: true, pid: 20, size: 24 };
 
 /// struct flock as fcntl's lock commands hand it in or get it back
 /// (src/fcntl.c print_struct_flock64): `{l_type=F_RDLCK, l_whence=SEEK_SET,

@@ -1,29 +1,35 @@
-//! Which 32-bit tasks' calls are typed (issue 23): an i386 call whose kernel
-//! entry is the x86_64 call's own function is printed as the native call of
-//! its name is, its `long`s 32 bits wide, where nothing argtrace reads for it
-//! holds a pointer or a long (iovecs, argv, msghdr, fd sets: mod.rs
-//! `reads_no_pointers`). Its structs are then the same bytes for both ABIs:
-//! the kernel itself uses one function and one layout for them. Every other
-//! 32-bit call stays six raw values: its entry is a compat function (struct
-//! layouts, 64-bit arguments split over two registers), except the few
-//! whose compat function takes the native arguments at i386's widths and
-//! reads the same bytes (`I386_SAME_BYTES`), the 16-bit id calls
-//! (`I386_UID16`), whose ids the kernel widens as it enters, and those whose
-//! i386 layouts are transcribed as decoder rows of their own
-//! (decoders.rs `I386_ROWS`: the time32 calls, wait4, statfs, sendfile,
-//! rt_sigaction, rt_sigprocmask, futex, fcntl, getdents).
+//! Which 32-bit tasks' calls are typed (issue 23): i386's on x86_64, arm's
+//! (AArch32) on arm64. A 32-bit call whose kernel entry is the native call's
+//! own function is printed as the native call of its name is, its `long`s 32
+//! bits wide, where nothing argtrace reads for it holds a pointer or a long
+//! (iovecs, argv, msghdr, fd sets: mod.rs `reads_no_pointers`). Its structs
+//! are then the same bytes for both ABIs: the kernel itself uses one function
+//! and one layout for them. Every other 32-bit call stays six raw values: its
+//! entry is a compat function (struct layouts, 64-bit arguments split over
+//! two registers), except the few whose compat function takes the native
+//! arguments at 32-bit widths and reads the same bytes (`COMPAT_SAME_BYTES`),
+//! the 16-bit id calls (`COMPAT_UID16`), whose ids the kernel widens as it
+//! enters, and those whose 32-bit layouts are transcribed as decoder rows of
+//! their own (decoders.rs `COMPAT_ROWS`: the time32 calls, wait4, statfs,
+//! sendfile, rt_sigaction, rt_sigprocmask, futex, fcntl, getdents). A name
+//! the native ABI does not have (arm64 has no open, pipe, chown ...: their
+//! argument types come from its own calls' metadata) stays raw.
 //!
-//! Source: Linux's arch/x86/entry/syscalls/syscall_32.tbl (as of v6.1, the
+//! Sources: Linux's arch/x86/entry/syscalls/syscall_32.tbl (as of v6.1, the
 //! kernel strace 6.1's tables match): the rows whose entry point is
 //! `sys_<name>` and which have no compat entry point (the older format's
-//! fifth column `__ia32_sys_<name>`, not `__ia32_compat_sys_...`). Names
-//! that x86_64 does not have (waitpid, nice, signal ...) are listed too and
-//! simply find no native call. arm's (AArch32 on arm64) are not typed yet.
+//! fifth column `__ia32_sys_<name>`, not `__ia32_compat_sys_...`); and
+//! arch/arm64/include/asm/unistd32.h (v6.1 to v6.10; arch/arm64/tools/
+//! syscall_32.tbl since v6.11, the same rows): the `__SYSCALL(__NR_<name>,
+//! sys_<name>)` lines. Names the native ABI does not have (waitpid, nice,
+//! signal ...) are listed too and simply find no native call. clone is not
+//! typed: its argument order is the 32-bit ABI's (the clone subject decodes it).
 
 use super::decoders;
 use super::kernel::{Syscall, Table, ValueKind};
 
 /// i386 syscalls whose entry is the same `sys_*` function as x86_64's.
+#[cfg(target_arch = "x86_64")]
 pub const I386_SHARED: &[&str] = &[
     "restart_syscall", "exit", "fork", "read", "write", "close", "waitpid", "creat", "link", "unlink",
     "chdir", "mknod", "chmod", "getpid", "alarm", "pause", "access", "nice", "sync", "kill", "rename",
@@ -56,12 +62,51 @@ pub const I386_SHARED: &[&str] = &[
     "landlock_restrict_self", "memfd_secret", "process_mrelease", "futex_waitv", "set_mempolicy_home_node",
 ];
 
-/// i386 calls whose entry is a compat function that takes x86_64's
-/// arguments at i386's widths and reads the same bytes: its definition in
-/// Linux v6.1 beside each (compat_off_t is a signed 32-bit offset;
+/// arm (AArch32) syscalls whose entry is the same `sys_*` function as arm64's.
+#[cfg(not(target_arch = "x86_64"))]
+pub const ARM_SHARED: &[&str] = &[
+    "restart_syscall", "exit", "fork", "read", "write", "close", "creat", "link", "unlink", "chdir", "mknod",
+    "chmod", "getpid", "mount", "pause", "access", "nice", "sync", "kill", "rename", "mkdir", "rmdir", "dup",
+    "pipe", "brk", "acct", "setpgid", "umask", "chroot", "dup2", "getppid", "getpgrp", "setsid", "sigsuspend",
+    "sethostname", "symlink", "readlink", "uselib", "swapon", "reboot", "munmap", "fchmod", "getpriority",
+    "setpriority", "syslog", "vhangup", "swapoff", "fsync", "setdomainname", "mprotect", "init_module",
+    "delete_module", "quotactl", "getpgid", "fchdir", "sysfs", "personality", "flock", "msync", "readv",
+    "writev", "getsid", "fdatasync", "mlock", "munlock", "mlockall", "munlockall", "sched_setparam",
+    "sched_getparam", "sched_setscheduler", "sched_getscheduler", "sched_yield", "sched_get_priority_max",
+    "sched_get_priority_min", "mremap", "poll", "prctl", "getcwd", "capget", "capset", "vfork", "getdents64",
+    "pivot_root", "mincore", "madvise", "gettid", "setxattr", "lsetxattr", "fsetxattr", "getxattr",
+    "lgetxattr", "fgetxattr", "listxattr", "llistxattr", "flistxattr", "removexattr", "lremovexattr",
+    "fremovexattr", "tkill", "io_destroy", "io_cancel", "exit_group", "epoll_create", "epoll_ctl",
+    "epoll_wait", "remap_file_pages", "set_tid_address", "timer_getoverrun", "timer_delete", "tgkill",
+    "mq_unlink", "socket", "bind", "connect", "listen", "accept", "getsockname", "getpeername", "socketpair",
+    "send", "sendto", "shutdown", "setsockopt", "getsockopt", "semop", "semget", "msgget", "shmdt", "shmget",
+    "add_key", "request_key", "ioprio_set", "ioprio_get", "inotify_init", "inotify_add_watch",
+    "inotify_rm_watch", "mbind", "get_mempolicy", "set_mempolicy", "mkdirat", "mknodat", "fchownat",
+    "unlinkat", "renameat", "linkat", "symlinkat", "readlinkat", "fchmodat", "faccessat", "unshare", "splice",
+    "tee", "vmsplice", "move_pages", "getcpu", "timerfd_create", "eventfd", "eventfd2", "epoll_create1",
+    "dup3", "pipe2", "inotify_init1", "perf_event_open", "accept4", "fanotify_init", "prlimit64",
+    "name_to_handle_at", "syncfs", "setns", "process_vm_readv", "process_vm_writev", "kcmp", "finit_module",
+    "sched_setattr", "sched_getattr", "renameat2", "seccomp", "getrandom", "memfd_create", "bpf",
+    "userfaultfd", "membarrier", "mlock2", "copy_file_range", "pkey_mprotect", "pkey_alloc", "pkey_free",
+    "statx", "rseq", "migrate_pages", "kexec_file_load", "pidfd_send_signal", "io_uring_setup",
+    "io_uring_enter", "io_uring_register", "open_tree", "move_mount", "fsopen", "fsconfig", "fsmount",
+    "fspick", "pidfd_open", "clone3", "close_range", "openat2", "pidfd_getfd", "faccessat2",
+    "process_madvise", "mount_setattr", "quotactl_fd", "landlock_create_ruleset", "landlock_add_rule",
+    "landlock_restrict_self", "process_mrelease", "futex_waitv", "set_mempolicy_home_node",
+];
+
+/// This architecture's 32-bit calls whose entry is the native one's.
+#[cfg(target_arch = "x86_64")]
+const SHARED: &[&str] = I386_SHARED;
+#[cfg(not(target_arch = "x86_64"))]
+const SHARED: &[&str] = ARM_SHARED;
+
+/// 32-bit calls whose entry is a compat function that takes the native
+/// arguments at 32-bit widths and reads the same bytes (the same compat
+/// functions on x86_64 and arm64): its definition in Linux v6.1 beside each (compat_off_t is a signed 32-bit offset;
 /// the affinity masks are arrays of compat_ulong_t,
 /// the same bits in the same bytes).
-pub const I386_SAME_BYTES: &[(&str, &str)] = &[
+pub const COMPAT_SAME_BYTES: &[(&str, &str)] = &[
     ("open", "fs/open.c: COMPAT_SYSCALL_DEFINE3(open, const char __user *, filename, int, flags, umode_t, mode)"),
     ("openat", "fs/open.c: COMPAT_SYSCALL_DEFINE4(openat, int, dfd, const char __user *, filename, int, flags, umode_t, mode)"),
     ("lseek", "fs/read_write.c: COMPAT_SYSCALL_DEFINE3(lseek, unsigned int, fd, compat_off_t, offset, unsigned int, whence)"),
@@ -72,22 +117,23 @@ pub const I386_SAME_BYTES: &[(&str, &str)] = &[
     ("ioctl", "fs/ioctl.c: COMPAT_SYSCALL_DEFINE3(ioctl, unsigned int, fd, unsigned int, cmd, compat_ulong_t, arg)"),
 ];
 
-/// i386 calls whose ids are 16 bits wide (old_uid_t, old_gid_t): their entry
-/// is kernel/uid16.c's `sys_<name>16` (syscall_32.tbl: lchown 16, fchown 95,
-/// chown 182, setuid 23 ...), which widens each id as it enters
+/// 32-bit calls whose ids are 16 bits wide (old_uid_t, old_gid_t): their
+/// entry is kernel/uid16.c's `sys_<name>16` (syscall_32.tbl and unistd32.h
+/// alike: lchown 16, fchown 95, chown 182, setuid 23 ...), which widens each
+/// id as it enters
 /// (low2highuid: 0xffff is -1). The 32-bit id calls (chown32 ...) have names
-/// x86_64 does not have, and stay raw.
-pub const I386_UID16: &[&str] = &[
+/// the native ABI does not have, and stay raw.
+pub const COMPAT_UID16: &[&str] = &[
     "lchown", "fchown", "chown", "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setfsuid",
     "setfsgid",
 ];
 
 /// Whether a 32-bit call of this name may be typed from the native call's arguments.
 fn may_type(name: &str) -> bool {
-    I386_SHARED.contains(&name)
-        || I386_SAME_BYTES.iter().any(|(n, _)| *n == name)
-        || I386_UID16.contains(&name)
-        || decoders::I386_ROWS.iter().any(|r| r.name == name)
+    SHARED.contains(&name)
+        || COMPAT_SAME_BYTES.iter().any(|(n, _)| *n == name)
+        || COMPAT_UID16.contains(&name)
+        || decoders::COMPAT_ROWS.iter().any(|r| r.name == name)
 }
 
 /// A typed 32-bit call's argument word as the kernel's entry takes it: its
@@ -102,21 +148,18 @@ pub fn widened(v: u64, kind: ValueKind) -> u64 {
     }
 }
 
-/// Types `table`'s 32-bit calls that may be typed (x86_64 only), from the
-/// native call of the same name; `same_bytes` says whether what a call's
-/// shape reads is the same bytes for both ABIs.
+/// Types `table`'s 32-bit calls that may be typed, from the native call of
+/// the same name; `same_bytes` says whether what a call's shape reads is the
+/// same bytes for both ABIs.
 pub fn type_calls(table: &mut Table, same_bytes: impl Fn(&Syscall) -> bool) {
-    if !cfg!(target_arch = "x86_64") {
-        return;
-    }
     for c in table.compat.values_mut() {
         if !may_type(c.name) {
             continue;
         }
-        let uid16 = I386_UID16.contains(&c.name);
+        let uid16 = COMPAT_UID16.contains(&c.name);
         let Some(native) = table.native.values().find(|n| n.name == c.name) else { continue };
         let Some(args) = native.args.as_ref() else { continue };
-        // i386's long and unsigned long (and pointers) are 4 bytes.
+        // A 32-bit ABI's long and unsigned long (and pointers) are 4 bytes.
         let args = args
             .iter()
             .map(|a| {
@@ -147,10 +190,7 @@ mod tests {
     }
 
     #[test]
-    fn only_shared_entries_are_typed_with_i386_widths() {
-        if !cfg!(target_arch = "x86_64") {
-            return;
-        }
+    fn only_shared_entries_are_typed_with_32_bit_widths() {
         let mut t = kernel::names_only();
         let long = ValueKind::Int { bytes: 8, signed: true };
         let int = ValueKind::Int { bytes: 4, signed: true };
@@ -159,20 +199,20 @@ mod tests {
             if ["readv", "madvise", "umask", "lseek"].contains(&n.name) {
                 n.args = Some(vec![arg("a", "int", int), arg("b", "long", long)]);
             }
-            if n.name == "chown" {
-                n.args = Some(vec![arg("filename", "const char *", ValueKind::CharPtr), arg("user", "uid_t", uint)]);
+            if n.name == "fchown" {
+                n.args = Some(vec![arg("fd", "unsigned int", uint), arg("user", "uid_t", uint)]);
             }
         }
         // umask reads a struct here (as if): left raw.
         super::type_calls(&mut t, |s| s.name != "umask");
         let by_name = |name: &str| t.compat.values().find(|s| s.name == name).expect(name);
         let kinds = |name: &str| -> Vec<ValueKind> { by_name(name).args.as_ref().expect(name).iter().map(|a| a.kind).collect() };
-        // madvise: sys_madvise on both; its long is 4 bytes wide on i386.
+        // madvise: sys_madvise on both; its long is 4 bytes wide on i386 and arm.
         assert_eq!(kinds("madvise"), [int, int]);
         // lseek: compat_sys_lseek takes the same arguments, compat_off_t 4 bytes.
         assert_eq!(kinds("lseek"), [int, int]);
-        // chown: sys_chown16 on i386, its ids 16 bits wide.
-        assert_eq!(kinds("chown"), [ValueKind::CharPtr, ValueKind::Int { bytes: 2, signed: false }]);
+        // fchown: sys_fchown16 on i386 and arm, its ids 16 bits wide.
+        assert_eq!(kinds("fchown"), [uint, ValueKind::Int { bytes: 2, signed: false }]);
         // readv: compat_sys_readv (its iovecs hold pointers); umask: reads more than bytes.
         assert!(by_name("readv").args.is_none());
         assert!(by_name("umask").args.is_none());

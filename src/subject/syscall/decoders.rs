@@ -71,7 +71,7 @@ pub enum Arg {
     /// fcntl()'s third argument, as its command (index 1) wants it; omitted
     /// for the commands that take none.
     FcntlArg,
-    /// i386's fcntl(): its lock commands' structs in i386's layouts
+    /// A 32-bit task's fcntl(): its lock commands' structs in its layouts
     /// (compat_sys_fcntl: struct compat_flock, compat_flock64 for F_OFD_*).
     FcntlArg32,
     /// A struct handed in, read at entry (printed as the address where it
@@ -134,11 +134,11 @@ pub enum Arg {
     /// getsockopt()'s value, its length in the int the argument at this
     /// index points to.
     SockoptOut(u8),
-    /// futex()'s fourth argument: the timeout (a struct timespec, or i386's old_timespec32, read at
+    /// futex()'s fourth argument: the timeout (a struct timespec, or a 32-bit task's old_timespec32, read at
     /// entry) for the waiting operations, else as FutexArg(3).
     FutexTimeout(Struct),
     /// A sigset read in (or written back) as many bytes as the argument
-    /// at this index says: i386's rt_sigprocmask, whose sets strace reads
+    /// at this index says: a 32-bit task's rt_sigprocmask, whose sets strace reads
     /// at 4 or 8 bytes (print_sigset_addr_len_limit: a multiple of the
     /// word, at most the kernel's 8).
     SigsetIn(u8),
@@ -155,7 +155,7 @@ pub enum Arg {
     Msghdr(bool),
     /// getdents()'s buffer: `0x... /* N entries */`.
     Dirents,
-    /// i386's getdents buffer (struct compat_linux_dirent: d_reclen at 8).
+    /// A 32-bit task's getdents buffer (struct compat_linux_dirent: d_reclen at 8).
     Dirents32,
     /// sched_setaffinity()'s CPU set, its length in the argument at this index.
     CpuSetIn(u8),
@@ -220,7 +220,7 @@ pub enum Struct {
     Loff,
     /// An unsigned one (sendfile: "%" PRIu64): `[35499]`.
     LoffU,
-    /// i386's layouts, where its compat entry reads its own (I386_ROWS):
+    /// 32-bit tasks' layouts, where their compat entry reads its own (COMPAT_ROWS):
     /// struct old_timespec32 (two ints: tv_sec signed, tv_nsec printed
     /// unsigned, as strace's PRINT_FIELD_D and PRINT_FIELD_U print them).
     Timespec32,
@@ -230,7 +230,7 @@ pub enum Struct {
     Rusage32,
     /// struct compat_statfs: every field an int, f_fsid two.
     Statfs32,
-    /// A compat_off_t (i386's sendfile), printed unsigned as strace does.
+    /// A compat_off_t (a 32-bit task's sendfile), printed unsigned as strace does.
     LoffU32,
 }
 
@@ -432,7 +432,7 @@ fn sigset_n(mask: u64, bits: u32) -> String {
     format!("{prefix}[{}]", names.join(" "))
 }
 
-/// struct sigaction's text from its fields (the kernel's or i386's layout).
+/// struct sigaction's text from its fields (the kernel's or a 32-bit task's layout).
 fn sigaction(handler: u64, flags: u64, restorer: u64, mask: u64) -> String {
     let mut s = format!(
         "{{sa_handler={}, sa_mask={}, sa_flags={}",
@@ -447,7 +447,7 @@ fn sigaction(handler: u64, flags: u64, restorer: u64, mask: u64) -> String {
 }
 
 /// struct statfs's text, its fields `w` bytes wide (8: the 64-bit
-/// layout; 4: i386's compat_statfs), f_fsid two ints after the seventh.
+/// layout; 4: the 32-bit compat_statfs), f_fsid two ints after the seventh.
 fn statfs(b: &[u8], w: usize) -> String {
     let f = |k: usize| if w == 8 { structs::u64_at(b, k * 8) } else { u64::from(structs::u32_at(b, k * 4)) };
     let fstype = x::FSMAGIC.iter().find(|(v, _)| *v == f(0)).map_or_else(|| decode::hex(f(0)), |(_, n)| n.to_string());
@@ -720,12 +720,14 @@ pub const ROWS: &[Row] = &[
     row("sched_setaffinity", &[Typed, Typed, CpuSetIn(1)]),
 ];
 
-/// The rows of i386 calls whose kernel entry reads i386's own layouts,
-/// where they are transcribed (x86_64 only: compat.rs types these calls;
-/// the entry of each, from Linux v6.1's arch/x86/entry/syscalls/syscall_32.tbl,
-/// beside it). strace 6.1 prints them as the native call of the name, the
-/// structs in the i386 task's layout.
-pub const I386_ROWS: &[Row] = &[
+/// The rows of 32-bit calls whose kernel entry reads the 32-bit ABI's own
+/// layouts, where they are transcribed (compat.rs types these calls; the
+/// entry of each, the same in Linux v6.1's arch/x86/entry/syscalls/
+/// syscall_32.tbl and arch/arm64/include/asm/unistd32.h, beside it; the
+/// layouts are i386's and arm's alike but for compat_flock64, which i386
+/// packs). strace 6.1 prints them as the native call of the name, the structs
+/// in the 32-bit task's layout.
+pub const COMPAT_ROWS: &[Row] = &[
     // sys_nanosleep_time32, sys_clock_gettime32, sys_clock_getres_time32, sys_clock_nanosleep_time32
     row("nanosleep", &[In(Struct::Timespec32), OutRestart(Struct::Timespec32)]),
     row("clock_gettime", &[Xval(x::CLOCKNAMES, "CLOCK_???"), Out(Struct::Timespec32)]),
@@ -747,9 +749,9 @@ pub const I386_ROWS: &[Row] = &[
     row("getdents", &[Fd, Dirents32, Typed]),
 ];
 
-/// The row of `syscall` for a call of an i386 task (`i386`) or a native one.
-pub fn row_for(syscall: &str, i386: bool) -> Option<&'static Row> {
-    match I386_ROWS.iter().find(|r| i386 && r.name == syscall) {
+/// The row of `syscall` for a call of a 32-bit task (`compat`) or a native one.
+pub fn row_for(syscall: &str, compat: bool) -> Option<&'static Row> {
+    match COMPAT_ROWS.iter().find(|r| compat && r.name == syscall) {
         Some(r) => Some(r),
         None => row_of(syscall),
     }
@@ -862,14 +864,14 @@ fn futex_wake_op(val3: u32) -> String {
 /// fcntl()'s struct argument for the command `cmd` (src/fcntl.c): a struct
 /// flock or f_owner_ex, handed in (read at entry) or filled (read at return,
 /// when the call succeeded); None for the other commands or a failed read.
-fn fcntl_struct(cmd: u64, reads: &Reads, i: usize, ok: bool, i386: bool) -> Option<Shown> {
+fn fcntl_struct(cmd: u64, reads: &Reads, i: usize, ok: bool, compat: bool) -> Option<Shown> {
     let name = x::FCNTLCMDS.iter().find(|(c, _)| *c == cmd & 0xffff_ffff).map(|(_, n)| *n)?;
     let out = || reads.out_of(i).filter(|_| ok);
-    // i386's fcntl takes struct compat_flock, but compat_flock64 for the OFD locks.
-    let layout = match (i386, name.starts_with("F_OFD_")) {
+    // A 32-bit task's fcntl takes struct compat_flock, but compat_flock64 for the OFD locks.
+    let layout = match (compat, name.starts_with("F_OFD_")) {
         (false, _) => &structs::FLOCK_64,
-        (true, false) => &structs::FLOCK_I386,
-        (true, true) => &structs::FLOCK64_I386,
+        (true, false) => &structs::FLOCK_COMPAT,
+        (true, true) => &structs::FLOCK64_COMPAT,
     };
     let flock = |b: &[u8], getlk| (b.len() >= layout.size).then(|| structs::flock_in(b, getlk, layout));
     match name {
@@ -884,9 +886,9 @@ fn fcntl_struct(cmd: u64, reads: &Reads, i: usize, ok: bool, i386: bool) -> Opti
 /// fcntl()'s third argument for the command `cmd`, or None where strace
 /// prints none (src/fcntl.c print_fcntl): a struct's address where it could
 /// not be read, any other command's argument in hex (PRINT_VAL_X).
-fn fcntl_arg(cmd: u64, v: u64, reads: &Reads, i: usize, ok: bool, i386: bool) -> Option<String> {
+fn fcntl_arg(cmd: u64, v: u64, reads: &Reads, i: usize, ok: bool, compat: bool) -> Option<String> {
     let name = x::FCNTLCMDS.iter().find(|(c, _)| *c == cmd & 0xffff_ffff).map(|(_, n)| *n)?;
-    if let Some(s) = fcntl_struct(cmd, reads, i, ok, i386) {
+    if let Some(s) = fcntl_struct(cmd, reads, i, ok, compat) {
         return Some(s.text);
     }
     match name {
@@ -1049,7 +1051,7 @@ pub fn read_of(row: &Row, i: usize) -> Option<ReadSpec> {
         // struct flock or f_owner_ex, as the command wants (fcntl_struct).
         FcntlArg => spec(ARG_INOUT_FIXED, 0, structs::FLOCK as u16),
         // (the larger layout: read_sized_arg stops at the page's end)
-        FcntlArg32 => spec(ARG_INOUT_FIXED, 0, structs::FLOCK64_I386.size as u16),
+        FcntlArg32 => spec(ARG_INOUT_FIXED, 0, structs::FLOCK64_COMPAT.size as u16),
         _ => None,
     }
 }
@@ -1606,7 +1608,8 @@ mod tests {
         assert_eq!(text(row, 1, &[1, 0xfff0, 0xfff8, 4, 0, 0], &reads, -22), Some(Some("~[]".into())));
         assert_eq!(text(row, 1, &[1, 0xfff0, 0xfff8, 2, 0, 0], &reads, -22), Some(Some("0xfff0".into())));
         assert!(row_for("rt_sigprocmask", false).is_some_and(|r| matches!(r.args[1], In(Struct::Sigset))));
-        // i386's fcntl: struct compat_flock, but compat_flock64 (packed) for the OFD locks.
+        // i386's fcntl: struct compat_flock, but compat_flock64 (packed) for the OFD locks
+        // (tests run on x86_64 only: arm's compat_flock64 is the 64-bit layout).
         let fcntl = row_for("fcntl", true).expect("i386 row");
         let mut fl = vec![0u8, 0, 0, 0];
         fl.extend(words(&[0xface_feed, 0xcafe_f00d, 7, 0, 0]));

@@ -131,8 +131,8 @@ fn reads_at_entry(kind: u8) -> bool {
 
 /// Whether the kernel side reads nothing for `s` that holds a pointer or a
 /// long (iovecs, argv, msghdr, fd sets, a signal frame): its structs are
-/// then the same bytes for an i386 task whose entry is x86_64's.
-fn reads_no_pointers(s: &SyscallInfo, i386: bool) -> bool {
+/// then the same bytes for a 32-bit task whose entry is the native one's.
+fn reads_no_pointers(s: &SyscallInfo, compat: bool) -> bool {
     use decoders::{
         ARG_INOUT_FDSETS, ARG_INOUT_MSGHDR, ARG_INOUT_POLL, ARG_IN_FDSET, ARG_IN_IOV, ARG_IN_STRV, ARG_OUT_IOV,
         ARG_SIGFRAME_MASK,
@@ -147,14 +147,14 @@ fn reads_no_pointers(s: &SyscallInfo, i386: bool) -> bool {
         ARG_IN_FDSET,
         ARG_SIGFRAME_MASK,
     ];
-    shape_of(s, i386).kind.iter().all(|k| !HOLD_POINTERS.contains(k))
+    shape_of(s, compat).kind.iter().all(|k| !HOLD_POINTERS.contains(k))
 }
 
-/// The shape of `s`, a call of an i386 task's (`i386`: its decoder row may
-/// be i386's, decoders::I386_ROWS) or a native one.
-fn shape_of(s: &SyscallInfo, i386: bool) -> skel::types::syscall_shape {
+/// The shape of `s`, a call of a 32-bit task's (`compat`: its decoder row may
+/// be the 32-bit ABI's, decoders::COMPAT_ROWS) or a native one.
+fn shape_of(s: &SyscallInfo, compat: bool) -> skel::types::syscall_shape {
     let mut shape = skel::types::syscall_shape::default();
-    let row = decoders::row_for(s.name, i386);
+    let row = decoders::row_for(s.name, compat);
     let nargs = s.args.as_ref().map_or(0, Vec::len);
     for i in 0..nargs.min(6) {
         if let Some(r) = row.and_then(|row| decoders::read_of(row, i)) {
