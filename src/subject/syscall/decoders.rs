@@ -622,6 +622,15 @@ pub const ROWS: &[Row] = &[
     row("chown", &[Path, Uid, Uid]),
     row("lchown", &[Path, Uid, Uid]),
     row("fchown", &[Fd, Uid, Uid]),
+    // src/uid.c: printuid for each id (`-1` for (uid_t)-1)
+    row("setuid", &[Uid]),
+    row("setgid", &[Uid]),
+    row("setfsuid", &[Uid]),
+    row("setfsgid", &[Uid]),
+    row("setreuid", &[Uid, Uid]),
+    row("setregid", &[Uid, Uid]),
+    row("setresuid", &[Uid, Uid, Uid]),
+    row("setresgid", &[Uid, Uid, Uid]),
     row("fchownat", &[AtFd, Path, Uid, Uid, AT]),
     Row { name: "umask", args: &[Octal], ret: Ret::Octal },
     // I/O (src/flock.c, src/fsync.c, src/eventfd.c, src/splice.c)
