@@ -103,9 +103,9 @@ const SHARED: &[&str] = ARM_SHARED;
 
 /// 32-bit calls whose entry is a compat function that takes the native
 /// arguments at 32-bit widths and reads the same bytes (the same compat
-/// functions on x86_64 and arm64): its definition in Linux v6.1 beside each (compat_off_t is a signed 32-bit offset;
-/// the affinity masks are arrays of compat_ulong_t,
-/// the same bits in the same bytes).
+/// functions on x86_64 and arm64): its definition in Linux v6.1 beside each
+/// (compat_off_t is a signed 32-bit offset; the affinity masks are arrays of
+/// compat_ulong_t, the same bits in the same bytes).
 pub const COMPAT_SAME_BYTES: &[(&str, &str)] = &[
     ("open", "fs/open.c: COMPAT_SYSCALL_DEFINE3(open, const char __user *, filename, int, flags, umode_t, mode)"),
     ("openat", "fs/open.c: COMPAT_SYSCALL_DEFINE4(openat, int, dfd, const char __user *, filename, int, flags, umode_t, mode)"),
@@ -120,9 +120,8 @@ pub const COMPAT_SAME_BYTES: &[(&str, &str)] = &[
 /// 32-bit calls whose ids are 16 bits wide (old_uid_t, old_gid_t): their
 /// entry is kernel/uid16.c's `sys_<name>16` (syscall_32.tbl and unistd32.h
 /// alike: lchown 16, fchown 95, chown 182, setuid 23 ...), which widens each
-/// id as it enters
-/// (low2highuid: 0xffff is -1). The 32-bit id calls (chown32 ...) have names
-/// the native ABI does not have, and stay raw.
+/// id as it enters (low2highuid: 0xffff is -1). The 32-bit id calls
+/// (chown32 ...) have names the native ABI does not have, and stay raw.
 pub const COMPAT_UID16: &[&str] = &[
     "lchown", "fchown", "chown", "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setfsuid",
     "setfsgid",

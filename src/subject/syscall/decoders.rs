@@ -134,8 +134,9 @@ pub enum Arg {
     /// getsockopt()'s value, its length in the int the argument at this
     /// index points to.
     SockoptOut(u8),
-    /// futex()'s fourth argument: the timeout (a struct timespec, or a 32-bit task's old_timespec32, read at
-    /// entry) for the waiting operations, else as FutexArg(3).
+    /// futex()'s fourth argument: the timeout (a struct timespec, or a
+    /// 32-bit task's old_timespec32, read at entry) for the waiting
+    /// operations, else as FutexArg(3).
     FutexTimeout(Struct),
     /// A sigset read in (or written back) as many bytes as the argument
     /// at this index says: a 32-bit task's rt_sigprocmask, whose sets strace reads
@@ -760,10 +761,13 @@ pub const COMPAT_ROWS: &[Row] = &[
 
 /// The row of `syscall` for a call of a 32-bit task (`compat`) or a native one.
 pub fn row_for(syscall: &str, compat: bool) -> Option<&'static Row> {
-    match COMPAT_ROWS.iter().find(|r| compat && r.name == syscall) {
-        Some(r) => Some(r),
-        None => row_of(syscall),
+    // (a native call, nearly every record, goes straight to the map)
+    if compat {
+        if let Some(r) = COMPAT_ROWS.iter().find(|r| r.name == syscall) {
+            return Some(r);
+        }
     }
+    row_of(syscall)
 }
 
 /// Whether argument `i` of `row`'s call is a path (strace's printpath).
