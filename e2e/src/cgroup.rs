@@ -279,12 +279,12 @@ pub fn suite(argtrace: &Path, modes: &[String]) -> i32 {
     let mut report = crate::harness::Report::default();
     for mode in modes {
         for (subject, layout, given) in CALL_SUBJECTS {
-            report.case(&format!("cgroup-{subject}"), mode, case(argtrace, subject, mode, layout, given));
+            report.case_run(&format!("cgroup-{subject}"), mode, || case(argtrace, subject, mode, layout, given));
         }
     }
     for mode in crate::syscall::MODES {
         let (subject, layout, given) = SYSCALL;
-        report.case("cgroup-syscall", mode, case(argtrace, subject, mode, layout, given));
+        report.case_run("cgroup-syscall", mode, || case(argtrace, subject, mode, layout, given));
     }
     report.done()
 }

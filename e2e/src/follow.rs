@@ -389,14 +389,14 @@ pub fn suite(argtrace: &Path, args: &[String]) -> i32 {
         .chain(ONCE);
     for mode in &modes {
         let extra = ["--probe", mode.as_str()];
-        report.case("follow-pid", mode, case_follow(argtrace, "mmap", &extra, Target::Pid));
-        report.case("follow-tid", mode, case_follow(argtrace, "mmap", &extra, Target::Tid));
+        report.case_run("follow-pid", mode, || case_follow(argtrace, "mmap", &extra, Target::Pid));
+        report.case_run("follow-tid", mode, || case_follow(argtrace, "mmap", &extra, Target::Tid));
     }
     for (subject, mode) in cases {
         let extra = ["--probe", mode];
-        report.case(&format!("follow-{subject}"), mode, case_follow(argtrace, subject, &extra, Target::Command));
-        report.case(&format!("killed-{subject}"), mode, case_killed(argtrace, subject, &extra));
+        report.case_run(&format!("follow-{subject}"), mode, || case_follow(argtrace, subject, &extra, Target::Command));
+        report.case_run(&format!("killed-{subject}"), mode, || case_killed(argtrace, subject, &extra));
     }
-    report.case("cmd-execve", "tp_btf", case_execve(argtrace));
+    report.case_run("cmd-execve", "tp_btf", || case_execve(argtrace));
     report.done()
 }

@@ -16,6 +16,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -31,6 +32,24 @@ pub type Outcome = Result<String, String>;
 pub const ATTACH_TIMEOUT: Duration = Duration::from_secs(240);
 /// How long argtrace may take to stop after SIGINT.
 const STOP_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How many times a case runs when the kernel skipped runs of argtrace's
+/// programs in a failed attempt (`Report::case_run`).
+const ATTEMPTS: u32 = 3;
+
+/// Set when an argtrace run of this process said that the kernel skipped runs
+/// of its programs (bpf_prog_info's recursion_misses): a program's run is
+/// skipped while another run of it on the same CPU is unfinished, which a
+/// preemptible kernel allows (Debian's 7.x kernels boot with lazy
+/// preemption): a task preempted inside the raw sys_exit program, as a child
+/// just out of fork is, makes the kernel skip that program for every other
+/// task on its CPU until it runs again. Such a loss is the kernel's and
+/// argtrace reports it; the case is run again.
+static KERNEL_SKIPPED: AtomicBool = AtomicBool::new(false);
+
+/// The line argtrace prints when the kernel skipped runs of its programs
+/// (src/family/load.rs, skipped_line).
+const SKIPPED_LINE: &str = "argtrace: the kernel skipped ";
 
 // ---------------------------------------------------------------- report ---
 
@@ -66,6 +85,30 @@ impl Report {
         println!("E2E-TIME {case} {mode} {:.1}", now.duration_since(self.last).as_secs_f64());
         self.last = now;
         let _ = std::io::stdout().flush();
+    }
+
+    /// Runs a case and reports it; a failed attempt during which the kernel
+    /// skipped runs of argtrace's programs (KERNEL_SKIPPED) is said in an
+    /// `E2E-NOTE` line and the case runs again, at most ATTEMPTS times. A
+    /// failure without skipped runs is reported at once.
+    pub fn case_run(&mut self, case: &str, mode: &str, mut run: impl FnMut() -> Outcome) {
+        let mut attempt = 1;
+        loop {
+            KERNEL_SKIPPED.store(false, Ordering::SeqCst);
+            let outcome = run();
+            let disturbed = KERNEL_SKIPPED.load(Ordering::SeqCst);
+            match outcome {
+                Err(e) if disturbed && attempt < ATTEMPTS => {
+                    println!(
+                        "E2E-NOTE {case} {mode} attempt {attempt} failed while the kernel skipped runs of \
+                         argtrace's programs, run again: {}",
+                        e.replace('\n', " | ")
+                    );
+                    attempt += 1;
+                }
+                outcome => return self.case(case, mode, outcome),
+            }
+        }
     }
 
     /// Prints the last line; the exit status (1 if any case failed).
@@ -134,6 +177,9 @@ impl Running {
         let status = tracing::wait_timeout(&mut self.tracer.child, STOP_TIMEOUT);
         let stdout = self.stdout.join().unwrap_or_default();
         let stderr = self.tracer.stderr_lines(Duration::from_secs(10)).join("\n");
+        if stderr.lines().any(|l| l.starts_with(SKIPPED_LINE)) {
+            KERNEL_SKIPPED.store(true, Ordering::SeqCst);
+        }
         dump_json(&stdout);
         Output { args: self.args, stdout, stderr, status, proc_status: String::new() }
     }
@@ -206,7 +252,16 @@ impl Output {
             return Err("no summary line at exit".into());
         }
         if summary["dropped"] != 0 || summary["events"] != events.len() as u64 {
-            return Err(format!("summary {summary} does not match {} events and no loss", events.len()));
+            // Which calls came through, for whoever reads a failure.
+            let seen: Vec<String> = events
+                .iter()
+                .map(|e| format!("{} {}", e["syscall"].as_str().or(e["event"].as_str()).unwrap_or("?"), e["tid"]))
+                .collect();
+            return Err(format!(
+                "summary {summary} does not match {} events and no loss (seen: {})",
+                events.len(),
+                seen.join(", ")
+            ));
         }
         Ok((events, summary))
     }

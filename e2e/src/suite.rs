@@ -77,52 +77,51 @@ pub fn run(opts: &Options) -> i32 {
         Plan { modes: opts.modes.clone(), auto: opts.expect_auto.clone(), unavailable: opts.unavailable.clone() }
     };
     for mode in &plan.modes {
-        report.case("mmap", mode, calls::case_mmap(argtrace, Some(mode), mode));
+        report.case_run("mmap", mode, || calls::case_mmap(argtrace, Some(mode), mode));
         // A kernel may refuse clone in a mode others have (5.10's fentry).
         let clone_refused = opts.refuse.iter().any(|r| r == &format!("clone:{mode}"));
         if clone_refused {
-            report.case("clone-refused", mode, calls::case_refused(argtrace, "clone", mode, &plan.modes));
+            report.case_run("clone-refused", mode, || calls::case_refused(argtrace, "clone", mode, &plan.modes));
         } else {
-            report.case("clone", mode, calls::case_clone(argtrace, mode));
+            report.case_run("clone", mode, || calls::case_clone(argtrace, mode));
         }
-        report.case("mmap-user", mode, calls::case_mmap_user(argtrace, mode));
+        report.case_run("mmap-user", mode, || calls::case_mmap_user(argtrace, mode));
         // The 32-bit ABI's trigger: i386-* on x86_64, aarch32-* on arm64.
         let (_, compat) = crate::trigger::compat_abi();
-        report.case(&format!("{compat}-mmap"), mode, calls::case_compat(argtrace, "mmap", mode));
+        report.case_run(&format!("{compat}-mmap"), mode, || calls::case_compat(argtrace, "mmap", mode));
         if !clone_refused {
-            report.case(&format!("{compat}-clone"), mode, calls::case_compat(argtrace, "clone", mode));
+            report.case_run(&format!("{compat}-clone"), mode, || calls::case_compat(argtrace, "clone", mode));
         }
-        report.case("tcp-inet6", mode, calls::case_tcp(argtrace, mode, "inet6"));
-        report.case("tcp-inet", mode, calls::case_tcp(argtrace, mode, "inet"));
+        report.case_run("tcp-inet6", mode, || calls::case_tcp(argtrace, mode, "inet6"));
+        report.case_run("tcp-inet", mode, || calls::case_tcp(argtrace, mode, "inet"));
         for (case, outcome) in tcp_send::cases(argtrace, mode) {
             report.case(case, mode, outcome);
         }
         // A subject refused in this mode cannot be the one killed.
         let killed = if clone_refused { "mmap" } else { "clone" };
-        report.case("sigkill", mode, calls::case_sigkill(argtrace, mode, killed));
+        report.case_run("sigkill", mode, || calls::case_sigkill(argtrace, mode, killed));
         summary::cases(argtrace, mode, clone_refused, &mut report);
         for subject in follow::CALL_SUBJECTS {
             if subject == "clone" && clone_refused {
                 continue;
             }
             let extra = ["--probe", mode.as_str()];
-            let case = follow::case_follow(argtrace, subject, &extra, follow::Target::Command);
-            report.case(&format!("follow-{subject}"), mode, case);
-            report.case(&format!("killed-{subject}"), mode, follow::case_killed(argtrace, subject, &extra));
+            report.case_run(&format!("follow-{subject}"), mode, || {
+                follow::case_follow(argtrace, subject, &extra, follow::Target::Command)
+            });
+            report.case_run(&format!("killed-{subject}"), mode, || follow::case_killed(argtrace, subject, &extra));
         }
         for (subject, layout, given) in crate::cgroup::CALL_SUBJECTS {
             if subject == "clone" && clone_refused {
                 continue;
             }
-            report.case(
-                &format!("cgroup-{subject}"),
-                mode,
-                crate::cgroup::case(argtrace, subject, mode, layout, given),
-            );
+            report.case_run(&format!("cgroup-{subject}"), mode, || {
+                crate::cgroup::case(argtrace, subject, mode, layout, given)
+            });
         }
         let extra = ["--probe", mode.as_str()];
-        report.case("follow-pid", mode, follow::case_follow(argtrace, "mmap", &extra, follow::Target::Pid));
-        report.case("follow-tid", mode, follow::case_follow(argtrace, "mmap", &extra, follow::Target::Tid));
+        report.case_run("follow-pid", mode, || follow::case_follow(argtrace, "mmap", &extra, follow::Target::Pid));
+        report.case_run("follow-tid", mode, || follow::case_follow(argtrace, "mmap", &extra, follow::Target::Tid));
     }
     match &plan.auto {
         Some(auto) => report.case("auto", auto, calls::case_mmap(argtrace, None, auto)),
@@ -130,30 +129,30 @@ pub fn run(opts: &Options) -> i32 {
     }
     if plan.modes.iter().any(|m| m == "tracepoint") {
         let (_, compat) = crate::trigger::compat_abi();
-        report.case(&format!("{compat}-unseen"), "auto", calls::case_compat_unseen(argtrace, &plan.modes));
+        report.case_run(&format!("{compat}-unseen"), "auto", || calls::case_compat_unseen(argtrace, &plan.modes));
     }
     for mode in &plan.unavailable {
-        report.case("unavailable", mode, calls::case_unavailable(argtrace, mode));
+        report.case_run("unavailable", mode, || calls::case_unavailable(argtrace, mode));
     }
-    report.case("no-btf", "auto", calls::case_no_btf(argtrace));
+    report.case_run("no-btf", "auto", || calls::case_no_btf(argtrace));
     // argtrace syscall: the raw syscall tracepoints, on every kernel.
     crate::syscall::cases(argtrace, &mut report);
     for mode in crate::syscall::MODES {
         let (subject, layout, given) = crate::cgroup::SYSCALL;
-        report.case("cgroup-syscall", mode, crate::cgroup::case(argtrace, subject, mode, layout, given));
+        report.case_run("cgroup-syscall", mode, || crate::cgroup::case(argtrace, subject, mode, layout, given));
     }
     // ... and a 32-bit process's calls, with that ABI's numbers and names.
     for mode in crate::syscall::MODES {
-        report.case("syscall-compat", mode, calls::case_syscall_compat(argtrace, mode));
+        report.case_run("syscall-compat", mode, || calls::case_syscall_compat(argtrace, mode));
     }
     // -f and -- CMD for the subjects of one mode per kernel.
     for (subject, mode) in follow::ONCE {
         let extra = ["--probe", mode];
         let case = follow::case_follow(argtrace, subject, &extra, follow::Target::Command);
         report.case(&format!("follow-{subject}"), mode, case);
-        report.case(&format!("killed-{subject}"), mode, follow::case_killed(argtrace, subject, &extra));
+        report.case_run(&format!("killed-{subject}"), mode, || follow::case_killed(argtrace, subject, &extra));
     }
-    report.case("cmd-execve", "tp_btf", follow::case_execve(argtrace));
+    report.case_run("cmd-execve", "tp_btf", || follow::case_execve(argtrace));
     // argtrace sock: cgroup hooks, the same on every kernel whatever its probe modes.
     sock::run(argtrace, &mut report);
     // argtrace skb: cgroup hooks and a socket filter, once per kernel.

@@ -38,9 +38,9 @@ pub const TRIGGERS: [&str; 3] = ["summary", "durations", "missed-returns"];
 /// bpf_task_pt_regs), which the suite's clone-refused case proves; clone's
 /// part of both cases is then left out, the rest still runs.
 pub fn cases(argtrace: &Path, mode: &str, clone_refused: bool, report: &mut Report) {
-    report.case("summary", mode, case_summary(argtrace, mode, clone_refused));
-    report.case("durations", mode, case_durations(argtrace, mode, clone_refused));
-    report.case("missed-returns", mode, case_missed_returns(argtrace, mode));
+    report.case_run("summary", mode, || case_summary(argtrace, mode, clone_refused));
+    report.case_run("durations", mode, || case_durations(argtrace, mode, clone_refused));
+    report.case_run("missed-returns", mode, || case_missed_returns(argtrace, mode));
 }
 
 // ---- summary ----------------------------------------------------------------

@@ -221,17 +221,17 @@ pub const MODES: [&str; 2] = ["tp_btf", "raw_tp"];
 /// of the dispatcher's modes.
 pub fn cases(argtrace: &Path, report: &mut Report) {
     for mode in MODES {
-        report.case("syscall", mode, case(argtrace, mode));
-        report.case("syscall-exec", mode, exec_case(argtrace, mode));
-        report.case("syscall-structs", mode, crate::syscall_structs::case(argtrace, mode));
-        report.case("syscall-io", mode, crate::syscall_io::case(argtrace, mode));
-        report.case("syscall-unfinished", mode, unfinished_case(argtrace, mode));
+        report.case_run("syscall", mode, || case(argtrace, mode));
+        report.case_run("syscall-exec", mode, || exec_case(argtrace, mode));
+        report.case_run("syscall-structs", mode, || crate::syscall_structs::case(argtrace, mode));
+        report.case_run("syscall-io", mode, || crate::syscall_io::case(argtrace, mode));
+        report.case_run("syscall-unfinished", mode, || unfinished_case(argtrace, mode));
     }
-    report.case("syscall-no-kernel-btf", "raw_tp", no_kernel_btf_case(argtrace));
-    report.case("syscall-regex", "tp_btf", case_with(argtrace, "tp_btf", SELECTION_REGEX));
-    report.case("syscall-class", "tp_btf", class_case(argtrace, "trace=%file", true));
-    report.case("syscall-negation", "tp_btf", class_case(argtrace, "trace=!%file", false));
-    report.case("syscall-summary", "tp_btf", summary_case(argtrace));
+    report.case_run("syscall-no-kernel-btf", "raw_tp", || no_kernel_btf_case(argtrace));
+    report.case_run("syscall-regex", "tp_btf", || case_with(argtrace, "tp_btf", SELECTION_REGEX));
+    report.case_run("syscall-class", "tp_btf", || class_case(argtrace, "trace=%file", true));
+    report.case_run("syscall-negation", "tp_btf", || class_case(argtrace, "trace=!%file", false));
+    report.case_run("syscall-summary", "tp_btf", || summary_case(argtrace));
 }
 
 /// `argtrace-e2e syscall-suite ARGTRACE`: the syscall cases alone.

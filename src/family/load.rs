@@ -45,7 +45,12 @@ impl Tracer<'_> {
     /// (bpf_prog_info's recursion_misses, 5.12+; 0 before): a trampoline
     /// (fentry, fexit) or raw tracepoint that fired while a BPF program
     /// already ran on that CPU is not run at all, so whatever it would have
-    /// seen is lost without the program knowing.
+    /// seen is lost without the program knowing. On a preemptible kernel
+    /// (Debian's 7.x boot with lazy preemption) the unfinished run may be
+    /// another task's, preempted inside the same program: a child just out of
+    /// fork in the raw sys_exit program makes the kernel skip it for its
+    /// parent on that CPU (a return so missed leaves its call in the thread's
+    /// slot, and the thread's next call counts it as lost).
     pub fn skipped_runs(&self) -> u64 {
         use std::os::fd::{AsFd as _, AsRawFd as _};
         self.skel
@@ -73,8 +78,9 @@ impl Tracer<'_> {
 pub fn skipped_line(skipped: u64) -> Option<String> {
     (skipped > 0).then(|| {
         format!(
-            "argtrace: the kernel skipped {skipped} runs of argtrace's programs (another BPF program ran on that \
-             CPU at the time): events of traced tasks may be among them, not counted as lost"
+            "argtrace: the kernel skipped {skipped} runs of argtrace's programs (on that CPU another BPF program, \
+             or a preempted run of the same one, was unfinished): events of traced tasks may be among them, not \
+             counted as lost"
         )
     })
 }
