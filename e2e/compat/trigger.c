@@ -161,6 +161,11 @@ static void clones(void)
 #define NR_FCHOWN16 95
 #endif
 #define NR_UMASK 60
+/* the 32-bit id call (both tables' 207: sys_fchown under another name) and
+ * fcntl64 (i386 221, arm 221) */
+#define NR_FCHOWN32 207
+#define NR_FCNTL64 221
+#define F_SETLK64_NR 13
 #define NR_READ 3
 #define NR_LSEEK 19
 #define CLOCK_MONOTONIC_NR 1
@@ -174,12 +179,18 @@ static void clones(void)
  * signed (ESPIPE on the pipe); chown (fchown on arm), the 16-bit id call,
  * whose 0xffff the kernel widens to -1 and whose 0xffff0000 is 0;
  * clock_gettime, whose compat entry writes an old_timespec32 (two ints)
- * argtrace reads in that layout. The argument names are the kernel's (its
+ * argtrace reads in that layout; fchown32 and fcntl64, names the native ABI
+ * lacks, typed as fchown and fcntl. The argument names are the kernel's (its
  * tracepoints' format files). */
 static void typed(void)
 {
 	static const char msg[] = "argtrace-" ABI "\n";
 	char buf[64], args[256];
+	struct {
+		short l_type, l_whence;
+		long long l_start, l_len;
+		int l_pid;
+	} fl64;
 	int p[2], ts[2];
 	long r;
 
@@ -214,6 +225,24 @@ static void typed(void)
 	snprintf(args, sizeof(args), "\"fd\": %d, \"user\": 65535, \"group\": 0", p[0]);
 	expect("syscall", "fchown", args, r);
 #endif
+	/* fchown32: 32-bit ids, whatever the result on a pipe */
+	r = syscall(NR_FCHOWN32, p[0], 0x12345UL, 42UL);
+	snprintf(args, sizeof(args), "\"fd\": %d, \"user\": 74565, \"group\": 42", p[0]);
+	expect("syscall", "fchown32", args, r);
+	/* fcntl64's F_SETLK64 reads a struct compat_flock64: this ABI's own
+	 * layout (i386 aligns a long long to 4, as the kernel's packed struct
+	 * has it; arm to 8), a negative start and a length past 32 bits. */
+	memset(&fl64, 0, sizeof(fl64));
+	fl64.l_type = 1; /* F_WRLCK */
+	fl64.l_whence = 1; /* SEEK_CUR */
+	fl64.l_start = -3;
+	fl64.l_len = 0x100000001LL;
+	r = syscall(NR_FCNTL64, p[0], F_SETLK64_NR, &fl64);
+	snprintf(args, sizeof(args),
+		 "\"fd\": %d, \"cmd\": 13, \"cmd_str\": \"F_SETLK64\", \"arg\": %lu, \"arg_str\": "
+		 "\"{l_type=F_WRLCK, l_whence=SEEK_CUR, l_start=-3, l_len=4294967297}\"",
+		 p[0], (unsigned long)(uintptr_t)&fl64);
+	expect("syscall", "fcntl64", args, r);
 	r = syscall(NR_CLOCK_GETTIME32, CLOCK_MONOTONIC_NR, ts);
 	snprintf(args, sizeof(args),
 		 "\"which_clock\": 1, \"which_clock_str\": \"CLOCK_MONOTONIC\", "

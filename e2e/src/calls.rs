@@ -145,7 +145,9 @@ pub fn case_compat(argtrace: &Path, subject: &str, mode: &str) -> Outcome {
 /// read at return, exit_group's error_code; lseek's 32-bit signed offset (a
 /// compat entry with the native arguments), chown's (arm: fchown's) 16-bit
 /// ids, widened, and clock_gettime's old_timespec32 (a row of
-/// decoders::COMPAT_ROWS).
+/// decoders::COMPAT_ROWS); fchown32, sys_fchown under another name (its ids
+/// 32 bits wide), and fcntl64's F_SETLK64, whose struct compat_flock64 is
+/// read in the ABI's own layout (packed on i386, aligned on arm).
 pub fn case_syscall_compat(argtrace: &Path, mode: &str) -> Outcome {
     let (abi, _) = crate::trigger::compat_abi();
     if !crate::trigger::compat_runs()? {
@@ -155,7 +157,7 @@ pub fn case_syscall_compat(argtrace: &Path, mode: &str) -> Outcome {
         "--probe",
         mode,
         "-e",
-        "trace=mmap2,clone,exit_group,unlinkat,umask,pipe,pipe2,read,lseek,chown,fchown,clock_gettime",
+        "trace=mmap2,clone,exit_group,unlinkat,umask,pipe,pipe2,read,lseek,chown,fchown,clock_gettime,fchown32,fcntl64",
     ];
     let t = traced_run(argtrace, "syscall", &extra, "compat")?;
     let mut n = 0;
@@ -169,8 +171,8 @@ pub fn case_syscall_compat(argtrace: &Path, mode: &str) -> Outcome {
         find_one(&t, &want, mode)?;
         typed += 1;
     }
-    if typed != 7 {
-        return Err(format!("the i386 trigger expected {typed} typed calls, not 7"));
+    if typed != 9 {
+        return Err(format!("the {abi} trigger expected {typed} typed calls, not 9"));
     }
     for w in t.expectations.iter().filter_map(|e| e.get("expect")) {
         let a = &w["args"];

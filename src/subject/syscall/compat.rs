@@ -11,7 +11,9 @@
 //! the 16-bit id calls (`COMPAT_UID16`), whose ids the kernel widens as it
 //! enters, and those whose 32-bit layouts are transcribed as decoder rows of
 //! their own (decoders.rs `COMPAT_ROWS`: the time32 calls, wait4, statfs,
-//! sendfile, rt_sigaction, rt_sigprocmask, futex, fcntl, getdents). A name
+//! sendfile, rt_sigaction, rt_sigprocmask, futex, fcntl, getdents), and the
+//! calls named for a native call they enter (decoders.rs `COMPAT_NAMES`:
+//! chown32 ..., sendfile64, fcntl64), typed as that call. A name
 //! the native ABI does not have (arm64 has no open, pipe, chown ...: their
 //! argument types come from its own calls' metadata) stays raw.
 //!
@@ -152,11 +154,14 @@ pub fn widened(v: u64, kind: ValueKind) -> u64 {
 /// same bytes for both ABIs.
 pub fn type_calls(table: &mut Table, same_bytes: impl Fn(&Syscall) -> bool) {
     for c in table.compat.values_mut() {
-        if !may_type(c.name) {
+        // fcntl64's entry is fcntl's compat one; the others' a shared native one.
+        let name = decoders::native_name(c.name);
+        if !may_type(name) && !decoders::COMPAT_NAMES.iter().any(|(n, ..)| *n == c.name) {
             continue;
         }
+        // The 16-bit id calls by their own names (chown32 is not one).
         let uid16 = COMPAT_UID16.contains(&c.name);
-        let Some(native) = table.native.values().find(|n| n.name == c.name) else { continue };
+        let Some(native) = table.native.values().find(|n| n.name == name) else { continue };
         let Some(args) = native.args.as_ref() else { continue };
         // A 32-bit ABI's long and unsigned long (and pointers) are 4 bytes.
         let args = args
@@ -215,6 +220,26 @@ mod tests {
         // readv: compat_sys_readv (its iovecs hold pointers); umask: reads more than bytes.
         assert!(by_name("readv").args.is_none());
         assert!(by_name("umask").args.is_none());
+    }
+
+    #[test]
+    fn renamed_calls_are_typed_as_the_native_call_they_enter() {
+        let mut t = kernel::names_only();
+        let uint = ValueKind::Int { bytes: 4, signed: false };
+        for n in t.native.values_mut() {
+            if n.name == "fchown" {
+                n.args = Some(vec![arg("fd", "unsigned int", uint), arg("user", "uid_t", uint)]);
+            }
+        }
+        super::type_calls(&mut t, |_| true);
+        let by_name = |name: &str| t.compat.values().find(|s| s.name == name).expect(name);
+        let kinds = |name: &str| -> Vec<ValueKind> { by_name(name).args.as_ref().expect(name).iter().map(|a| a.kind).collect() };
+        // fchown32 is sys_fchown under another name: 32-bit ids, its own name kept.
+        assert_eq!(kinds("fchown32"), [uint, uint]);
+        assert_eq!(by_name("fchown32").name, "fchown32");
+        assert_eq!(super::decoders::native_name("fchown32"), "fchown");
+        assert_eq!(super::decoders::native_name("fchown"), "fchown");
+        assert!(super::decoders::enters_native("sendfile64") && !super::decoders::enters_native("fcntl64"));
     }
 
     #[test]

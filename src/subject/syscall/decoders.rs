@@ -755,17 +755,76 @@ pub const COMPAT_ROWS: &[Row] = &[
     row("futex", &[Addr, FutexOp, FutexArg(2), FutexTimeout(Struct::Timespec32), FutexArg(4), FutexArg(5)]),
     // compat_sys_fcntl
     Row { name: "fcntl", args: &[Fd, FcntlCmd, FcntlArg32], ret: Ret::Fcntl },
+    // compat_sys_fcntl64: the same, and F_GETLK64, F_SETLK64, F_SETLKW64
+    // (fs/fcntl.c, struct compat_flock64).
+    Row { name: "fcntl64", args: &[Fd, FcntlCmd, FcntlArg32], ret: Ret::Fcntl },
     // compat_sys_getdents (struct compat_linux_dirent)
     row("getdents", &[Fd, Dirents32, Typed]),
 ];
+
+/// 32-bit calls whose entry is a native function under another name: the
+/// 32-bit id calls, added beside the 16-bit ones of the same numbers' era,
+/// and sendfile64, each with its row of Linux v6.1's
+/// arch/x86/entry/syscalls/syscall_32.tbl (arm64's unistd32.h has the same
+/// `__SYSCALL(__NR_<name>, sys_<native>)` pairs); and fcntl64, whose compat
+/// entry is fcntl's (`compat_sys_fcntl64`: the commands of struct
+/// compat_flock64, which fcntl's 32-bit row decodes). Each is typed and decoded
+/// as the native call it maps to, and printed under its own name, as strace
+/// prints it. The third field: the entry is a compat function (the mapped
+/// call's 32-bit decoder row applies), not the native one.
+pub const COMPAT_NAMES: &[(&str, &str, bool, &str)] = &[
+    ("lchown32", "lchown", false, "198 i386 lchown32 sys_lchown"),
+    ("getuid32", "getuid", false, "199 i386 getuid32 sys_getuid"),
+    ("getgid32", "getgid", false, "200 i386 getgid32 sys_getgid"),
+    ("geteuid32", "geteuid", false, "201 i386 geteuid32 sys_geteuid"),
+    ("getegid32", "getegid", false, "202 i386 getegid32 sys_getegid"),
+    ("setreuid32", "setreuid", false, "203 i386 setreuid32 sys_setreuid"),
+    ("setregid32", "setregid", false, "204 i386 setregid32 sys_setregid"),
+    ("getgroups32", "getgroups", false, "205 i386 getgroups32 sys_getgroups"),
+    ("setgroups32", "setgroups", false, "206 i386 setgroups32 sys_setgroups"),
+    ("fchown32", "fchown", false, "207 i386 fchown32 sys_fchown"),
+    ("setresuid32", "setresuid", false, "208 i386 setresuid32 sys_setresuid"),
+    ("getresuid32", "getresuid", false, "209 i386 getresuid32 sys_getresuid"),
+    ("setresgid32", "setresgid", false, "210 i386 setresgid32 sys_setresgid"),
+    ("getresgid32", "getresgid", false, "211 i386 getresgid32 sys_getresgid"),
+    ("chown32", "chown", false, "212 i386 chown32 sys_chown"),
+    ("setuid32", "setuid", false, "213 i386 setuid32 sys_setuid"),
+    ("setgid32", "setgid", false, "214 i386 setgid32 sys_setgid"),
+    ("setfsuid32", "setfsuid", false, "215 i386 setfsuid32 sys_setfsuid"),
+    ("setfsgid32", "setfsgid", false, "216 i386 setfsgid32 sys_setfsgid"),
+    ("fcntl64", "fcntl", true, "221 i386 fcntl64 sys_fcntl64 compat_sys_fcntl64"),
+    ("sendfile64", "sendfile", false, "239 i386 sendfile64 sys_sendfile64 (x86_64: 40 common sendfile sys_sendfile64)"),
+];
+
+/// The native call a 32-bit call of this name is typed and decoded as: its
+/// COMPAT_NAMES pair, else the same name.
+pub fn native_name(name: &str) -> &str {
+    COMPAT_NAMES.iter().find(|(n, ..)| *n == name).map_or(name, |(_, native, ..)| native)
+}
+
+/// Whether a 32-bit call renamed by COMPAT_NAMES enters the native function
+/// (sendfile64: the native sendfile's loff_t, not compat sendfile's compat_off_t).
+pub fn enters_native(name: &str) -> bool {
+    COMPAT_NAMES.iter().any(|(n, _, compat_entry, _)| *n == name && !compat_entry)
+}
 
 /// The row of `syscall` for a call of a 32-bit task (`compat`) or a native one.
 pub fn row_for(syscall: &str, compat: bool) -> Option<&'static Row> {
     // (a native call, nearly every record, goes straight to the map)
     if compat {
+        // chown32, fcntl64 ...: the row of the native call they map to, the
+        // native row where they enter the native function.
+        if enters_native(syscall) {
+            return row_of(native_name(syscall));
+        }
         if let Some(r) = COMPAT_ROWS.iter().find(|r| r.name == syscall) {
             return Some(r);
         }
+        let syscall = native_name(syscall);
+        if let Some(r) = COMPAT_ROWS.iter().find(|r| r.name == syscall) {
+            return Some(r);
+        }
+        return row_of(syscall);
     }
     row_of(syscall)
 }
@@ -877,11 +936,14 @@ fn futex_wake_op(val3: u32) -> String {
 /// fcntl()'s struct argument for the command `cmd` (src/fcntl.c): a struct
 /// flock or f_owner_ex, handed in (read at entry) or filled (read at return,
 /// when the call succeeded); None for the other commands or a failed read.
-fn fcntl_struct(cmd: u64, reads: &Reads, i: usize, ok: bool, compat: bool) -> Option<Shown> {
+fn fcntl_struct(cmd: u64, reads: &Reads, i: usize, ok: bool, compat: bool, fcntl64: bool) -> Option<Shown> {
     let name = x::FCNTLCMDS.iter().find(|(c, _)| *c == cmd & 0xffff_ffff).map(|(_, n)| *n)?;
     let out = || reads.out_of(i).filter(|_| ok);
-    // A 32-bit task's fcntl takes struct compat_flock, but compat_flock64 for the OFD locks.
-    let layout = match (compat, name.starts_with("F_OFD_")) {
+    // A 32-bit task's fcntl takes struct compat_flock, but compat_flock64 for
+    // the OFD locks and fcntl64's F_*LK64 commands (strace's printflock64; it
+    // leaves them undecoded for fcntl, which the kernel refuses them).
+    let lk64 = fcntl64 && name.ends_with("64");
+    let layout = match (compat, name.starts_with("F_OFD_") || lk64) {
         (false, _) => &structs::FLOCK_64,
         (true, false) => &structs::FLOCK_COMPAT,
         (true, true) => &structs::FLOCK64_COMPAT,
@@ -889,7 +951,9 @@ fn fcntl_struct(cmd: u64, reads: &Reads, i: usize, ok: bool, compat: bool) -> Op
     let flock = |b: &[u8], getlk| (b.len() >= layout.size).then(|| structs::flock_in(b, getlk, layout));
     match name {
         "F_SETLK" | "F_SETLKW" | "F_OFD_SETLK" | "F_OFD_SETLKW" => reads.entry[i].and_then(|b| flock(b, false)),
+        "F_SETLK64" | "F_SETLKW64" if lk64 => reads.entry[i].and_then(|b| flock(b, false)),
         "F_GETLK" | "F_OFD_GETLK" => out().and_then(|b| flock(b, true)),
+        "F_GETLK64" if lk64 => out().and_then(|b| flock(b, true)),
         "F_SETOWN_EX" => reads.entry[i].filter(|b| b.len() >= 8).map(structs::f_owner_ex),
         "F_GETOWN_EX" => out().filter(|b| b.len() >= 8).map(structs::f_owner_ex),
         _ => None,
@@ -899,9 +963,9 @@ fn fcntl_struct(cmd: u64, reads: &Reads, i: usize, ok: bool, compat: bool) -> Op
 /// fcntl()'s third argument for the command `cmd`, or None where strace
 /// prints none (src/fcntl.c print_fcntl): a struct's address where it could
 /// not be read, any other command's argument in hex (PRINT_VAL_X).
-fn fcntl_arg(cmd: u64, v: u64, reads: &Reads, i: usize, ok: bool, compat: bool) -> Option<String> {
+fn fcntl_arg(cmd: u64, v: u64, reads: &Reads, i: usize, ok: bool, compat: bool, fcntl64: bool) -> Option<String> {
     let name = x::FCNTLCMDS.iter().find(|(c, _)| *c == cmd & 0xffff_ffff).map(|(_, n)| *n)?;
-    if let Some(s) = fcntl_struct(cmd, reads, i, ok, compat) {
+    if let Some(s) = fcntl_struct(cmd, reads, i, ok, compat, fcntl64) {
         return Some(s.text);
     }
     match name {
@@ -1123,8 +1187,8 @@ pub fn shown(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> O
             Some(s)
         }
         EpollEvents => Some(structs::epoll_events(reads.out_of(i).filter(|_| ok)?)),
-        FcntlArg => fcntl_struct(args[1], reads, i, ok, false),
-        FcntlArg32 => fcntl_struct(args[1], reads, i, ok, true),
+        FcntlArg => fcntl_struct(args[1], reads, i, ok, false, false),
+        FcntlArg32 => fcntl_struct(args[1], reads, i, ok, true, row.name == "fcntl64"),
         Iov(_) => Some(structs::iovec(reads.entry[i]?, u64::MAX, reads.limit)),
         IovOut(_) => Some(structs::iovec(reads.out_of(i).filter(|_| ok)?, ret as u64, reads.limit)),
         Argv => {
@@ -1364,8 +1428,8 @@ pub fn text(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> Op
         SockProto(d) if matches!(args[d as usize] & 0xffff_ffff, AF_INET | AF_INET6) => decode::net::inet_protocol(v),
         SockProto(_) => (v as i32).to_string(),
         FcntlCmd => print_xval(v & 0xffff_ffff, x::FCNTLCMDS, "F_???"),
-        FcntlArg => return Some(fcntl_arg(args[1], v, reads, i, ok, false)),
-        FcntlArg32 => return Some(fcntl_arg(args[1], v, reads, i, ok, true)),
+        FcntlArg => return Some(fcntl_arg(args[1], v, reads, i, ok, false, false)),
+        FcntlArg32 => return Some(fcntl_arg(args[1], v, reads, i, ok, true, row.name == "fcntl64")),
         FutexOp => print_xval(v & 0xffff_ffff, x::FUTEXOPS, "FUTEX_???"),
         FutexArg(k) => return Some(futex_arg(args[1], k, v)),
         // FUTEX_WAIT, WAIT_BITSET, WAIT_REQUEUE_PI, LOCK_PI, LOCK_PI2: print_timespec.
@@ -1632,6 +1696,17 @@ mod tests {
         let reads = Reads { entry: [None, None, Some(&fl[..24]), None, None, None], ..Default::default() };
         let want = "{l_type=F_RDLCK, l_whence=SEEK_SET, l_start=-3819351491130491155, l_len=7}";
         assert_eq!(text(fcntl, 2, &[0, 37, 0xfff0, 0, 0, 0], &reads, -22), Some(Some(want.into())));
+        // fcntl64 is decoded by that row: F_SETLK64 (13) and F_SETLKW64 (14) take
+        // compat_flock64 too; sendfile64 enters the native sendfile (loff_t).
+        let fcntl64 = row_for("fcntl64", true).expect("i386 row");
+        assert_eq!(text(fcntl64, 2, &[0, 13, 0xfff0, 0, 0, 0], &reads, -22), Some(Some(want.into())));
+        assert_eq!(text(fcntl64, 2, &[0, 14, 0xfff0, 0, 0, 0], &reads, -22), Some(Some(want.into())));
+        // ... which fcntl leaves undecoded, as strace does (the kernel refuses them).
+        assert_eq!(text(fcntl, 2, &[0, 13, 0xfff0, 0, 0, 0], &reads, -22), Some(Some("0xfff0".into())));
+        assert!(row_for("sendfile64", true).is_some_and(|r| matches!(r.args[2], InOut(Struct::LoffU))));
+        assert!(row_for("sendfile", true).is_some_and(|r| matches!(r.args[2], InOut(Struct::LoffU32))));
+        assert!(row_for("chown32", true).is_some_and(|r| r.name == "chown"));
+        assert!(row_for("chown32", false).is_none());
     }
 
     #[test]

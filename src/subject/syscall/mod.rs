@@ -107,7 +107,7 @@ const OUT_LONG_PATH: u8 = 2;
 
 /// How argument `i` of `s` is read, from its C type and the direction table.
 fn direction_of(s: &SyscallInfo, i: usize) -> Option<Direction> {
-    if let Some(d) = directions::of(s.name, i) {
+    if let Some(d) = directions::of(decoders::native_name(s.name), i) {
         return Some(d);
     }
     match s.args.as_ref()?.get(i)?.kind {
@@ -190,7 +190,7 @@ fn shape_of(s: &SyscallInfo, compat: bool) -> skel::types::syscall_shape {
     // the kernel's metadata is missing: the table still says what they are.
     if nargs == 0 {
         for (name, i, d) in directions::DIRECTIONS {
-            if *name == s.name {
+            if *name == decoders::native_name(s.name) {
                 shape.kind[*i as usize] = match d {
                     Direction::Out | Direction::OutStr => ARG_OUT_BUF,
                     _ => 0,
@@ -204,14 +204,14 @@ fn shape_of(s: &SyscallInfo, compat: bool) -> skel::types::syscall_shape {
     for (slot, i) in entry.take(ENTRY_SLOTS).enumerate() {
         shape.entry_arg[slot] = i;
     }
-    shape.no_return = directions::NO_RETURN.contains(&s.name) as u8;
+    shape.no_return = directions::NO_RETURN.contains(&decoders::native_name(s.name)) as u8;
     // Slot 3 is free at return where every argument is read at entry or not
     // at all: a path cut at its entry slot is sent whole there.
     // (the first path argument, its index + 1)
     if shape.kind.iter().all(|k| ENTRY_KINDS.contains(k)) {
         shape.long_path = shape.kind.iter().position(|k| *k == ARG_PATH).map_or(0, |i| i as u8 + 1);
     }
-    shape.reread = !directions::REPLACES_IMAGE.contains(&s.name) as u8;
+    shape.reread = !directions::REPLACES_IMAGE.contains(&decoders::native_name(s.name)) as u8;
     shape
 }
 
@@ -539,7 +539,7 @@ impl<'a> View<'a> {
     }
 
     fn is_getcwd(&self) -> bool {
-        self.info().is_some_and(|s| directions::of(s.name, 0) == Some(Direction::OutStr))
+        self.info().is_some_and(|s| directions::of(decoders::native_name(s.name), 0) == Some(Direction::OutStr))
     }
 
     /// strace's decoder row for this call (decoders.rs), if transcribed.
@@ -772,7 +772,7 @@ impl Record for View<'_> {
         match self.e.end {
             0 => {
                 out.push_str(") = ");
-                let hex = self.info().is_some_and(|s| directions::HEX_RESULT.contains(&s.name));
+                let hex = self.info().is_some_and(|s| directions::HEX_RESULT.contains(&decoders::native_name(s.name)));
                 if let Some(r) = self.row().and_then(|r| decoders::result(r, &self.args, &self.reads(), self.e.ret)) {
                     out.push_str(&r);
                 } else if hex && errno_of_ret(self.e.ret).is_none() {
