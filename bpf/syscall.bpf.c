@@ -795,6 +795,22 @@ static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
 				s->err = r;
 			else
 				s->len = r;
+		} else if (kind == SYSCALL_ARG_IN_ARRAY) {
+			/* (a count past 2^32 is cut at the slot anyway) */
+			__u64 want =
+				(arg_at(args, shape->len_arg[i]) & 0xffffffff) * shape->size[i];
+
+			if (want > ARGTRACE_SYSCALL_STR_MAX) {
+				want = ARGTRACE_SYSCALL_STR_MAX;
+				s->cut = 1;
+			}
+			if (arg && want) {
+				r = read_sized_arg(dst, want, arg);
+				if (r < 0)
+					s->err = r;
+				else
+					s->len = r;
+			}
 		} else if (kind == SYSCALL_ARG_IN_SIZED || kind == SYSCALL_ARG_INOUT_SIZED ||
 			   kind == SYSCALL_ARG_INOUT_POLL) {
 			__u64 count = arg_at(args, shape->len_arg[i]);

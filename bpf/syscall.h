@@ -104,6 +104,10 @@ enum argtrace_syscall_arg_kind {
 					   * stack pointer + size[i] (the frame's
 					   * uc.uc_sigmask; args[i] is set to that
 					   * address), at entry */
+	SYSCALL_ARG_IN_ARRAY = 24,	  /* IN_SIZED's bytes, or where they cannot
+					   * all be read those up to the end of the
+					   * page (an array of which strace prints
+					   * the elements it could read: setgroups) */
 };
 
 /* len_arg of SYSCALL_ARG_OUT_SIZED: the count is the result. */

@@ -134,6 +134,8 @@ const SYSCALL_CASES: &[SyscallCase] = &[
     sc("fchown", &[]),
     sc("fchownat", &[]),
     sc("setuid", &[]),
+    sc("getgroups", &[]),
+    SyscallCase { argtrace: &["--string-limit", "2"], ..sc("setgroups", &["-s2"]) },
     sc("setgid", &[]),
     sc("setfsuid", &[]),
     sc("setfsgid", &[]),
@@ -304,6 +306,8 @@ const I386_ONLY_CASES: &[SyscallCase] = &[
     sc("setresgid32", &[]),
     sc("sendfile64", &[]),
     sc("fcntl64", &[]),
+    sc("getgroups32", &[]),
+    SyscallCase { argtrace: &["--string-limit", "2"], ..sc("setgroups32", &["-s2"]) },
 ];
 
 /// strace's tests of these calls that do not run here, and why.
@@ -325,7 +329,7 @@ const NOT_RUN: &[(&str, &str)] = &[
     ("sched_xetaffinity--pidns-translation", "--pidns-translation: strace's pid namespace translation"),
     ("arch_prctl", "its arch_prctl.sh harness reads the program's own output first (not run yet)"),
     ("getuid32, geteuid32, getgid32, getegid32 and their -creds tests", "getuid.test compares its own way (not run for getuid either); the calls are typed for i386 tasks (COMPAT_NAMES)"),
-    ("getgroups32, setgroups32, getresuid32, getresgid32", "typed for i386 tasks as their native calls (COMPAT_NAMES), which argtrace has no decoder for yet: strace prints the gid arrays and the [uid] cells, argtrace their addresses"),
+    ("getresuid, getresgid, getresuid32, getresgid32", "not decoded, native or 32-bit: strace prints the three [uid] cells the call fills, and argtrace reads one output beside the return's slot (their addresses are printed)"),
     ("the other syscall tests' i386 builds (I386_SYSCALL_CASES runs the rest)", "their calls' i386 kernel entry is a compat function whose layouts are not transcribed (the time32 timespec that ppoll and pselect6 write back, the sigset pointer pair of pselect6) or that takes 64-bit arguments in two registers, or what argtrace reads for them holds pointers or longs (iovecs, argv, msghdr, fd sets): argtrace syscall prints those calls of an i386 process as six raw values (src/subject/syscall/compat.rs); shutdown's and accept4's i386 builds call socketcall (glibc), which strace decodes as the subcall and argtrace prints raw"),
 ];
 

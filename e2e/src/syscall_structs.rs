@@ -4,7 +4,7 @@
 //! epoll_event in and out, a statx result, a path longer than its entry
 //! slot and one longer than PATH_MAX, fcntl's struct flock in and out,
 //! recvfrom's source address, execve's argv and envp, rt_sigreturn's
-//! frame's signal mask) and the
+//! frame's signal mask, setgroups' gids up to the end of their page) and the
 //! suite finds each one in argtrace's JSON, field by field (`<arg>_value`),
 //! beside strace's spelling (`<arg>_str`). Portable syscalls only: arm64 has
 //! no poll, epoll_wait or plain accept/open, so ppoll, epoll_pwait and
@@ -19,7 +19,7 @@ use crate::harness::{find_one, traced_run, Outcome, Traced};
 
 /// What the case selects: the trigger's calls, nothing else.
 const SELECTION: &str =
-    "trace=bind,connect,getsockname,accept4,writev,readv,ppoll,epoll_ctl,epoll_pwait,statx,chdir,fcntl,recvfrom,execve,rt_sigreturn";
+    "trace=bind,connect,getsockname,accept4,writev,readv,ppoll,epoll_ctl,epoll_pwait,statx,chdir,fcntl,recvfrom,execve,rt_sigreturn,setgroups";
 
 /// SIGUSR1's handler for rt_sigreturn's case: returning is all it does.
 extern "C" fn on_usr1(_: libc::c_int) {}
@@ -202,6 +202,36 @@ pub fn trigger() -> Vec<Value> {
             json!({"epfd": ep, "events_value": [{"events": "EPOLLOUT", "data": data}], "maxevents": 4}),
             json!(n),
         ));
+        // setgroups: three gids of which the page holds two, the next page
+        // unmapped: the two read and the address of the third (the kernel
+        // refuses the gid -1 before it gets there: EINVAL, the process's
+        // groups unchanged).
+        let page = 4096usize;
+        let two = libc::mmap(
+            std::ptr::null_mut(),
+            2 * page,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        );
+        if two == libc::MAP_FAILED {
+            return fail("mmap");
+        }
+        libc::munmap((two as *mut u8).add(page).cast(), page);
+        let gids = (two as *mut u8).add(page - 8).cast::<u32>();
+        gids.write(7);
+        gids.add(1).write(u32::MAX);
+        let r = libc::syscall(libc::SYS_setgroups, 3, gids);
+        let r = if r < 0 { -(*libc::__errno_location()) as i64 } else { r };
+        let third = gids as usize + 8;
+        out.push(expect(
+            pid,
+            "setgroups",
+            json!({"gidsetsize": 3, "grouplist_str": format!("[7, -1, ... /* {third:#x} */]")}),
+            json!(r),
+        ));
+        libc::munmap(two, page);
         // statx: a file of a size and mode chosen here.
         let file = format!("/tmp/argtrace-e2e-statx-{pid}");
         let size = 1000 + u64::from(pid % 1000);

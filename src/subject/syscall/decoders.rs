@@ -173,6 +173,11 @@ pub enum Arg {
     /// uc.uc_sigmask, found from the user stack pointer at the call:
     /// `{mask=[INT]}` (src/rt_sigreturn.c).
     SigframeMask,
+    /// A gid_t array handed in, its length argument `k` (setgroups; src/uid.c
+    /// print_groups): `[0, -1, ...]`, its address past NGROUPS_MAX.
+    GidsIn(u8),
+    /// A gid_t array the call filled, as many as it returned (getgroups).
+    GidsOut,
 }
 
 /// The structs read whole (src/print_struct_stat.c, src/print_timespec.h,
@@ -632,6 +637,8 @@ pub const ROWS: &[Row] = &[
     row("setregid", &[Uid, Uid]),
     row("setresuid", &[Uid, Uid, Uid]),
     row("setresgid", &[Uid, Uid, Uid]),
+    row("getgroups", &[Typed, GidsOut]),
+    row("setgroups", &[Typed, GidsIn(0)]),
     row("fchownat", &[AtFd, Path, Uid, Uid, AT]),
     Row { name: "umask", args: &[Octal], ret: Ret::Octal },
     // I/O (src/flock.c, src/fsync.c, src/eventfd.c, src/splice.c)
@@ -933,6 +940,42 @@ fn futex_wake_op(val3: u32) -> String {
     s
 }
 
+/// `n` gid_t values at `addr`, of which `b` holds those read (src/uid.c
+/// print_groups, print_array): None, to print the address, past NGROUPS_MAX
+/// (65536), at NULL or where none could be read; `[]` for none; values that
+/// could not be read as `... /* address */` at the first of them; at most
+/// `limit` values and then `...`.
+fn gids(b: Option<&[u8]>, addr: u64, n: u64, limit: usize) -> Option<Shown> {
+    if n > 65536 || addr == 0 {
+        return None;
+    }
+    if n == 0 {
+        return Some(Shown { text: "[]".into(), json: J::Arr(Vec::new()) });
+    }
+    let b = b.filter(|b| b.len() >= 4)?;
+    let (mut text, mut json) = (String::from("["), Vec::new());
+    for j in 0..n as usize {
+        if j > 0 {
+            text.push_str(", ");
+        }
+        // (print_array fetches an element before it asks whether to print it)
+        let Some(w) = b.get(j * 4..j * 4 + 4) else {
+            let _ = write!(text, "... /* {:#x} */", addr + 4 * j as u64);
+            break;
+        };
+        if j >= limit {
+            text.push_str("...");
+            break;
+        }
+        let g = u32::from_ne_bytes(w.try_into().expect("4 bytes"));
+        let shown = if g == u32::MAX { "-1".to_string() } else { g.to_string() };
+        json.push(J::num(&shown));
+        text.push_str(&shown);
+    }
+    text.push(']');
+    Some(Shown { text, json: J::Arr(json) })
+}
+
 /// fcntl()'s struct argument for the command `cmd` (src/fcntl.c): a struct
 /// flock or f_owner_ex, handed in (read at entry) or filled (read at return,
 /// when the call succeeded); None for the other commands or a failed read.
@@ -1036,6 +1079,7 @@ pub const ARG_OUT_FIXED_SLOT: u8 = 20;
 pub const ARG_OUT_LENPTR_SLOT: u8 = 21;
 pub const ARG_OUT_RESTART: u8 = 22;
 pub const ARG_SIGFRAME_MASK: u8 = 23;
+pub const ARG_IN_ARRAY: u8 = 24;
 /// Where rt_sigreturn's frame keeps the signal mask, from the user stack
 /// pointer at the call (strace 6.1's get_rt_sigframe_addr plus
 /// offsetof(struct_rt_sigframe, uc.uc_sigmask)): x86_64's frame starts a
@@ -1086,6 +1130,7 @@ impl ReadSpec {
                 | ARG_INOUT_POLL
                 | ARG_IN_FDSET
                 | ARG_SIGFRAME_MASK
+                | ARG_IN_ARRAY
         )
     }
 }
@@ -1125,6 +1170,8 @@ pub fn read_of(row: &Row, i: usize) -> Option<ReadSpec> {
         PollfdsLeft(k) => spec(ARG_INOUT_POLL, k, 8),
         PrctlArg(1) => spec(ARG_INOUT_FIXED, 0, PRCTL_ARG2),
         SigframeMask => spec(ARG_SIGFRAME_MASK, 0, SIGFRAME_MASK),
+        GidsIn(k) => spec(ARG_IN_ARRAY, k, 4),
+        GidsOut => spec(ARG_OUT_SIZED, LEN_RET, 4),
         // struct flock or f_owner_ex, as the command wants (fcntl_struct).
         FcntlArg => spec(ARG_INOUT_FIXED, 0, structs::FLOCK as u16),
         // (the larger layout: read_sized_arg stops at the page's end)
@@ -1161,6 +1208,9 @@ pub fn shown(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> O
     let p = *row.args.get(i)?;
     let ok = ret >= 0 || ret <= -4096;
     match p {
+        GidsIn(k) => gids(reads.entry[i], args[i], args[k as usize] & 0xffff_ffff, reads.limit),
+        // (a failed call's -1 is past NGROUPS_MAX: the address)
+        GidsOut => gids(reads.out_of(i), args[i], if ok { ret as u64 } else { u64::MAX }, reads.limit),
         SigframeMask => {
             let mask = sigset(structs::u64_at(reads.entry[i].filter(|b| b.len() >= 8)?, 0));
             Some(Shown { text: format!("{{mask={mask}}}"), json: J::Obj(vec![("mask", J::str(mask))]) })
@@ -1327,6 +1377,7 @@ pub fn text(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> Op
     let s = match p {
         // (print_sigset_addr: the address where the mask cannot be read)
         SigframeMask => shown(row, i, args, reads, ret).map_or_else(|| format!("{{mask={}}}", decode::ptr(v)), |s| s.text),
+        GidsIn(_) | GidsOut => shown(row, i, args, reads, ret).map_or_else(|| decode::ptr(v), |s| s.text),
         In(_) | Out(_) | OutBeside(_) | OutRestart(_) | InOut(_) | SigsetIn(_) | SigsetOut(_) if v == 0 => "NULL".into(),
         SigsetIn(k) | SigsetOut(k) => {
             let len = (args[k as usize] & 0xffff_ffff) as usize;
@@ -1707,6 +1758,28 @@ mod tests {
         assert!(row_for("sendfile", true).is_some_and(|r| matches!(r.args[2], InOut(Struct::LoffU32))));
         assert!(row_for("chown32", true).is_some_and(|r| r.name == "chown"));
         assert!(row_for("chown32", false).is_none());
+    }
+
+    #[test]
+    fn group_lists_as_strace_prints_them() {
+        let set = row_of("setgroups").unwrap();
+        let gids: Vec<u8> = [u32::MAX, 0xffff_fffe, 7].iter().flat_map(|g| g.to_ne_bytes()).collect();
+        let reads = |n: usize, limit| Reads { entry: [None, Some(&gids[..n]), None, None, None, None], limit, ..Default::default() };
+        assert_eq!(text(set, 1, &[3, 0x7000, 0, 0, 0, 0], &reads(12, 32), 0), Some(Some("[-1, 4294967294, 7]".into())));
+        // -s2, and what the page held: print_array's `...`, and the address of the first unread
+        assert_eq!(text(set, 1, &[3, 0x7000, 0, 0, 0, 0], &reads(12, 2), -22), Some(Some("[-1, 4294967294, ...]".into())));
+        assert_eq!(text(set, 1, &[2, 0x7ffc, 0, 0, 0, 0], &reads(4, 32), -22), Some(Some("[-1, ... /* 0x8000 */]".into())));
+        assert_eq!(text(set, 1, &[0, 0x7000, 0, 0, 0, 0], &reads(0, 32), 0), Some(Some("[]".into())));
+        assert_eq!(text(set, 1, &[1, 0, 0, 0, 0, 0], &Reads::default(), -14), Some(Some("NULL".into())));
+        // past NGROUPS_MAX, or nothing read: the address
+        assert_eq!(text(set, 1, &[65537, 0x7000, 0, 0, 0, 0], &reads(12, 32), -22), Some(Some("0x7000".into())));
+        assert_eq!(text(set, 1, &[1, 0x7000, 0, 0, 0, 0], &Reads::default(), -14), Some(Some("0x7000".into())));
+        // getgroups: as many as it returned; a failure's -1 is past NGROUPS_MAX
+        let get = row_of("getgroups").unwrap();
+        let out = |n: usize| Reads { out: Some((1, &gids[..n])), limit: 32, ..Default::default() };
+        assert_eq!(text(get, 1, &[8, 0x7000, 0, 0, 0, 0], &out(8), 2), Some(Some("[-1, 4294967294]".into())));
+        assert_eq!(text(get, 1, &[1, 0x7000, 0, 0, 0, 0], &out(0), 0), Some(Some("[]".into())));
+        assert_eq!(text(get, 1, &[u64::MAX, 0x7000, 0, 0, 0, 0], &out(0), -22), Some(Some("0x7000".into())));
     }
 
     #[test]

@@ -90,8 +90,9 @@ const ARG_IN_BUF: u8 = 2;
 const ARG_OUT_BUF: u8 = 3;
 const ARG_PATH: u8 = 4;
 /// The kinds read at entry or not at all (value, string, input buffer, path,
-/// input struct, sized input, iovec, string array): none fills slot 3.
-const ENTRY_KINDS: [u8; 8] = [
+/// input struct, sized input, iovec, string array, input array): none fills
+/// slot 3.
+const ENTRY_KINDS: [u8; 9] = [
     0,
     ARG_STR,
     ARG_IN_BUF,
@@ -100,6 +101,7 @@ const ENTRY_KINDS: [u8; 8] = [
     decoders::ARG_IN_SIZED,
     decoders::ARG_IN_IOV,
     decoders::ARG_IN_STRV,
+    decoders::ARG_IN_ARRAY,
 ];
 /// struct syscall_event's has_out: what slot 3 holds.
 const OUT_BUFFER: u8 = 1;
