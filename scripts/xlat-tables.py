@@ -34,6 +34,7 @@ term_iflags term_oflags term_oflags_nldly term_oflags_crdly term_oflags_tabdly t
 term_oflags_vtdly term_oflags_ffdly term_cflags term_cflags_csize term_lflags baud_options
 cap pr_dumpable pr_tsc pr_unalign_flags secbits pr_mce_kill pr_mce_kill_policy pr_cap_ambient seccomp_mode
 lockfcmds notifyflags scmvals ip_cmsg_types
+falloc_flags advise sync_file_range_flags
 """.split()
 
 HEADERS = """
@@ -67,6 +68,7 @@ HEADERS = """
 #include <linux/capability.h>
 #include <linux/securebits.h>
 #include <linux/seccomp.h>
+#include <linux/falloc.h>
 #if defined __x86_64__
 #include <asm/prctl.h>
 #endif

@@ -149,6 +149,15 @@ const SYSCALL_CASES: &[SyscallCase] = &[
     sc("fsync", &[]),
     sc("fdatasync", &[]),
     sc("ftruncate", &[]),
+    sc("fallocate", &[]),
+    sc("fadvise64", &[]),
+    sc("readahead", &[]),
+    sc("sync_file_range", &[]),
+    // -eread=0 -ewrite=1: strace's hex dumps of the data, lines of their own
+    // (not compared); its -P filters (the test file, /dev/zero, /dev/null)
+    // left out: argtrace has no descriptor filter, so strace's log keeps the
+    // loader's and the program's other calls too, as argtrace's output does.
+    SyscallCase { trace: &["pread64", "pwrite64"], ..sc("pread64-pwrite64", &["-eread=0", "-ewrite=1"]) },
     sc("splice", &[]),
     sc("copy_file_range", &[]),
     sc("sendfile", &[]),
@@ -202,7 +211,8 @@ const SYSCALL_CASES: &[SyscallCase] = &[
 /// x86_64's, and nothing argtrace reads for them holds a pointer or a long;
 /// or it takes x86_64's arguments at i386's widths and reads the same bytes;
 /// or it is a 16-bit id call; or its compat entry's layouts are transcribed,
-/// src/subject/syscall/decoders.rs COMPAT_ROWS).
+/// src/subject/syscall/decoders.rs COMPAT_ROWS; or its 64-bit arguments take
+/// two registers each, compat.rs COMPAT_PAIRS).
 /// Every other syscall test's i386 build is in NOT_RUN.
 const I386_SYSCALL_CASES: &[&str] = &[
     "open",
@@ -285,12 +295,19 @@ const I386_SYSCALL_CASES: &[&str] = &[
     "setregid",
     "setresuid",
     "setresgid",
+    "fallocate",
+    "fadvise64",
+    "readahead",
+    "sync_file_range",
+    "pread64-pwrite64",
 ];
 
 /// strace's tests of i386 calls that x86_64 does not have (their 64-bit
 /// builds skip themselves): the 32-bit id calls and sendfile64, whose i386
-/// entry is a native function under another name, and fcntl64, whose compat
-/// entry is fcntl's (src/subject/syscall/decoders.rs COMPAT_NAMES). Options
+/// entry is a native function under another name, fcntl64, whose compat
+/// entry is fcntl's (src/subject/syscall/decoders.rs COMPAT_NAMES), and
+/// truncate64, ftruncate64 and fadvise64_64, whose 64-bit arguments take two
+/// registers (src/subject/syscall/compat.rs COMPAT_PAIRS). Options
 /// from tests/gen_tests.in (their -a alignments aside, as for the others).
 const I386_ONLY_CASES: &[SyscallCase] = &[
     sc("chown32", &[]),
@@ -308,6 +325,9 @@ const I386_ONLY_CASES: &[SyscallCase] = &[
     sc("fcntl64", &[]),
     sc("getgroups32", &[]),
     SyscallCase { argtrace: &["--string-limit", "2"], ..sc("setgroups32", &["-s2"]) },
+    sc("truncate64", &[]),
+    sc("ftruncate64", &[]),
+    sc("fadvise64_64", &[]),
 ];
 
 /// strace's tests of these calls that do not run here, and why.
@@ -330,7 +350,7 @@ const NOT_RUN: &[(&str, &str)] = &[
     ("arch_prctl", "its arch_prctl.sh harness reads the program's own output first (not run yet)"),
     ("getuid32, geteuid32, getgid32, getegid32 and their -creds tests", "getuid.test compares its own way (not run for getuid either); the calls are typed for i386 tasks (COMPAT_NAMES)"),
     ("getresuid, getresgid, getresuid32, getresgid32", "not decoded, native or 32-bit: strace prints the three [uid] cells the call fills, and argtrace reads one output beside the return's slot (their addresses are printed)"),
-    ("the other syscall tests' i386 builds (I386_SYSCALL_CASES runs the rest)", "their calls' i386 kernel entry is a compat function whose layouts are not transcribed (the time32 timespec that ppoll and pselect6 write back, the sigset pointer pair of pselect6) or that takes 64-bit arguments in two registers, or what argtrace reads for them holds pointers or longs (iovecs, argv, msghdr, fd sets): argtrace syscall prints those calls of an i386 process as six raw values (src/subject/syscall/compat.rs); shutdown's and accept4's i386 builds call socketcall (glibc), which strace decodes as the subcall and argtrace prints raw"),
+    ("the other syscall tests' i386 builds (I386_SYSCALL_CASES runs the rest)", "their calls' i386 kernel entry is a compat function whose layouts are not transcribed (the time32 timespec that ppoll and pselect6 write back, the sigset pointer pair of pselect6) or that takes 64-bit arguments in two registers where COMPAT_PAIRS does not list it (_llseek, whose result is written to memory), or what argtrace reads for them holds pointers or longs (iovecs, argv, msghdr, fd sets): argtrace syscall prints those calls of an i386 process as six raw values (src/subject/syscall/compat.rs); shutdown's and accept4's i386 builds call socketcall (glibc), which strace decodes as the subcall and argtrace prints raw"),
 ];
 
 /// Differences that are expected, with the reason: (test, a piece of the

@@ -167,6 +167,16 @@ static void clones(void)
 #define NR_FCNTL64 221
 #define F_SETLK64_NR 13
 #define NR_READ 3
+/* pread64 (both 180) and fadvise64_64 (i386 272, arm 270: arm_fadvise64_64,
+ * its advice second), whose 64-bit arguments each take two registers: i386's
+ * in the next two, arm's at the next even one (pread64's pos in r4 and r5) */
+#define NR_PREAD64 180
+#if defined(__i386__)
+#define NR_FADVISE64_64 272
+#else
+#define NR_FADVISE64_64 270
+#endif
+#define POSIX_FADV_WILLNEED_NR 3
 #define NR_LSEEK 19
 #define CLOCK_MONOTONIC_NR 1
 #define AT_FDCWD_NR (-100)
@@ -180,8 +190,9 @@ static void clones(void)
  * whose 0xffff the kernel widens to -1 and whose 0xffff0000 is 0;
  * clock_gettime, whose compat entry writes an old_timespec32 (two ints)
  * argtrace reads in that layout; fchown32 and fcntl64, names the native ABI
- * lacks, typed as fchown and fcntl. The argument names are the kernel's (its
- * tracepoints' format files). */
+ * lacks, typed as fchown and fcntl; pread64 and fadvise64_64, whose 64-bit
+ * offset and length argtrace joins from two registers. The argument names are
+ * the kernel's (its tracepoints' format files). */
 static void typed(void)
 {
 	static const char msg[] = "argtrace-" ABI "\n";
@@ -243,6 +254,24 @@ static void typed(void)
 		 "\"{l_type=F_WRLCK, l_whence=SEEK_CUR, l_start=-3, l_len=4294967297}\"",
 		 p[0], (unsigned long)(uintptr_t)&fl64);
 	expect("syscall", "fcntl64", args, r);
+	/* pread64 at an offset past 32 bits: ESPIPE on the pipe, nothing read */
+#if defined(__i386__)
+	r = syscall(NR_PREAD64, p[0], buf, 8, 5UL, 1UL);
+#else
+	r = syscall(NR_PREAD64, p[0], buf, 8, 0, 5UL, 1UL);
+#endif
+	snprintf(args, sizeof(args), "\"fd\": %d, \"buf\": %lu, \"count\": 8, \"pos\": 4294967301", p[0],
+		 (unsigned long)(uintptr_t)buf);
+	expect("syscall", "pread64", args, r);
+	/* fadvise64_64 of no descriptor (EBADF): a negative length */
+#if defined(__i386__)
+	r = syscall(NR_FADVISE64_64, -1, 5UL, 1UL, 0xfffffffeUL, 0xffffffffUL, POSIX_FADV_WILLNEED_NR);
+#else
+	r = syscall(NR_FADVISE64_64, -1, POSIX_FADV_WILLNEED_NR, 5UL, 1UL, 0xfffffffeUL, 0xffffffffUL);
+#endif
+	expect("syscall", "fadvise64_64",
+	       "\"fd\": -1, \"offset\": 4294967301, \"len\": -2, \"advice\": 3, \"advice_str\": \"POSIX_FADV_WILLNEED\"",
+	       r);
 	r = syscall(NR_CLOCK_GETTIME32, CLOCK_MONOTONIC_NR, ts);
 	snprintf(args, sizeof(args),
 		 "\"which_clock\": 1, \"which_clock_str\": \"CLOCK_MONOTONIC\", "

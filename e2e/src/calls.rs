@@ -147,7 +147,10 @@ pub fn case_compat(argtrace: &Path, subject: &str, mode: &str) -> Outcome {
 /// ids, widened, and clock_gettime's old_timespec32 (a row of
 /// decoders::COMPAT_ROWS); fchown32, sys_fchown under another name (its ids
 /// 32 bits wide), and fcntl64's F_SETLK64, whose struct compat_flock64 is
-/// read in the ABI's own layout (packed on i386, aligned on arm).
+/// read in the ABI's own layout (packed on i386, aligned on arm); pread64's
+/// offset and fadvise64_64's offset and length, 64 bits in two registers
+/// each (compat.rs COMPAT_PAIRS: arm's pairs start at an even register, and
+/// its fadvise64_64 takes the advice second).
 pub fn case_syscall_compat(argtrace: &Path, mode: &str) -> Outcome {
     let (abi, _) = crate::trigger::compat_abi();
     if !crate::trigger::compat_runs()? {
@@ -157,7 +160,7 @@ pub fn case_syscall_compat(argtrace: &Path, mode: &str) -> Outcome {
         "--probe",
         mode,
         "-e",
-        "trace=mmap2,clone,exit_group,unlinkat,umask,pipe,pipe2,read,lseek,chown,fchown,clock_gettime,fchown32,fcntl64",
+        "trace=mmap2,clone,exit_group,unlinkat,umask,pipe,pipe2,read,lseek,chown,fchown,clock_gettime,fchown32,fcntl64,pread64,fadvise64_64",
     ];
     let t = traced_run(argtrace, "syscall", &extra, "compat")?;
     let mut n = 0;
@@ -171,8 +174,8 @@ pub fn case_syscall_compat(argtrace: &Path, mode: &str) -> Outcome {
         find_one(&t, &want, mode)?;
         typed += 1;
     }
-    if typed != 9 {
-        return Err(format!("the {abi} trigger expected {typed} typed calls, not 9"));
+    if typed != 11 {
+        return Err(format!("the {abi} trigger expected {typed} typed calls, not 11"));
     }
     for w in t.expectations.iter().filter_map(|e| e.get("expect")) {
         let a = &w["args"];

@@ -1298,3 +1298,28 @@ pub(crate) const IP_CMSG_TYPES: Xlat = &[
     (0x17, "IP_CHECKSUM"),
     (0x3, "SCM_SECURITY"),
 ];
+
+/// strace's src/xlat/falloc_flags.in (#unconditional).
+pub(crate) const FALLOC_FLAGS: Xlat = &[
+    (0x1, "FALLOC_FL_KEEP_SIZE"),
+    (0x2, "FALLOC_FL_PUNCH_HOLE"),
+    (0x4, "FALLOC_FL_NO_HIDE_STALE"),
+    (0x8, "FALLOC_FL_COLLAPSE_RANGE"),
+    (0x10, "FALLOC_FL_ZERO_RANGE"),
+    (0x20, "FALLOC_FL_INSERT_RANGE"),
+    (0x40, "FALLOC_FL_UNSHARE_RANGE"),
+];
+
+/// strace's src/xlat/advise.in.
+pub(crate) const ADVISE: Xlat = &[
+    (0x0, "POSIX_FADV_NORMAL"),
+    (0x1, "POSIX_FADV_RANDOM"),
+    (0x2, "POSIX_FADV_SEQUENTIAL"),
+    (0x3, "POSIX_FADV_WILLNEED"),
+    (0x4, "POSIX_FADV_DONTNEED"),
+    (0x5, "POSIX_FADV_NOREUSE"),
+];
+
+/// strace's src/xlat/sync_file_range_flags.in (#unconditional).
+pub(crate) const SYNC_FILE_RANGE_FLAGS: Xlat =
+    &[(0x1, "SYNC_FILE_RANGE_WAIT_BEFORE"), (0x2, "SYNC_FILE_RANGE_WRITE"), (0x4, "SYNC_FILE_RANGE_WAIT_AFTER")];

@@ -28,7 +28,7 @@
 //! typed: its argument order is the 32-bit ABI's (the clone subject decodes it).
 
 use super::decoders;
-use super::kernel::{Syscall, Table, ValueKind};
+use super::kernel::{Arg, Syscall, Table, ValueKind};
 
 /// i386 syscalls whose entry is the same `sys_*` function as x86_64's.
 #[cfg(target_arch = "x86_64")]
@@ -129,6 +129,71 @@ pub const COMPAT_UID16: &[&str] = &[
     "setfsgid",
 ];
 
+/// Where a 32-bit call's registers hold one of the native call's arguments:
+/// one register, or a 64-bit value split over two (low word first, both
+/// ABIs being little-endian), printed signed (strace's print_arg_lld) or
+/// unsigned (print_arg_llu).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reg {
+    One(u8),
+    Lld(u8),
+    Llu(u8),
+}
+use Reg::{Llu, Lld, One};
+
+/// 32-bit calls whose 64-bit arguments each take two registers: the
+/// registers of each of the native call's arguments (decoders::native_name:
+/// truncate64 is typed as truncate), from the compat entry's definition
+/// beside it (Linux v6.1's arch/x86/kernel/sys_ia32.c; arm's EABI starts a
+/// pair at an even register, arch/arm64/kernel/sys32.c, whose arg_u32p is
+/// the low word then the high one). Where an argument's register is not its
+/// index, it is a plain value: the kernel side reads pointers and lengths at
+/// their index (the test below holds every row to it). arm's
+/// sync_file_range2 prints in its own order (fd, flags, offset, nbytes) and
+/// stays raw.
+#[cfg(target_arch = "x86_64")]
+pub const COMPAT_PAIRS: &[(&str, &[Reg], &str)] = &[
+    ("pread64", &[One(0), One(1), One(2), Lld(3)], "ia32_pread64(unsigned int fd, char __user *ubuf, u32 count, u32 poslo, u32 poshi)"),
+    ("pwrite64", &[One(0), One(1), One(2), Lld(3)], "ia32_pwrite64(unsigned int fd, const char __user *ubuf, u32 count, u32 poslo, u32 poshi)"),
+    ("truncate64", &[One(0), Llu(1)], "ia32_truncate64(const char __user *filename, unsigned long offset_low, unsigned long offset_high)"),
+    ("ftruncate64", &[One(0), Llu(1)], "ia32_ftruncate64(unsigned int fd, unsigned long offset_low, unsigned long offset_high)"),
+    ("readahead", &[One(0), Lld(1), One(3)], "ia32_readahead(int fd, unsigned int off_lo, unsigned int off_hi, size_t count)"),
+    ("fadvise64", &[One(0), Lld(1), One(3), One(4)], "ia32_fadvise64(int fd, unsigned int offset_lo, unsigned int offset_hi, size_t len, int advice)"),
+    ("fadvise64_64", &[One(0), Lld(1), Lld(3), One(5)], "ia32_fadvise64_64(int fd, __u32 offset_low, __u32 offset_high, __u32 len_low, __u32 len_high, int advice)"),
+    ("sync_file_range", &[One(0), Lld(1), Lld(3), One(5)], "ia32_sync_file_range(int fd, unsigned int off_low, unsigned int off_hi, unsigned int n_low, unsigned int n_hi, int flags)"),
+    ("fallocate", &[One(0), One(1), Lld(2), Lld(4)], "ia32_fallocate(int fd, int mode, unsigned int offset_lo, unsigned int offset_hi, unsigned int len_lo, unsigned int len_hi)"),
+];
+#[cfg(not(target_arch = "x86_64"))]
+pub const COMPAT_PAIRS: &[(&str, &[Reg], &str)] = &[
+    ("pread64", &[One(0), One(1), One(2), Lld(4)], "aarch32_pread64(unsigned int fd, char __user *buf, size_t count, u32 __pad, arg_u32p(pos))"),
+    ("pwrite64", &[One(0), One(1), One(2), Lld(4)], "aarch32_pwrite64(unsigned int fd, const char __user *buf, size_t count, u32 __pad, arg_u32p(pos))"),
+    ("truncate64", &[One(0), Llu(2)], "aarch32_truncate64(const char __user *pathname, u32 __pad, arg_u32p(length))"),
+    ("ftruncate64", &[One(0), Llu(2)], "aarch32_ftruncate64(unsigned int fd, u32 __pad, arg_u32p(length))"),
+    ("readahead", &[One(0), Lld(2), One(4)], "aarch32_readahead(int fd, u32 __pad, arg_u32p(offset), size_t count)"),
+    ("fadvise64_64", &[One(0), Lld(2), Lld(4), One(1)], "aarch32_fadvise64_64(int fd, int advice, arg_u32p(offset), arg_u32p(len))"),
+    ("fallocate", &[One(0), One(1), Lld(2), Lld(4)], "aarch32_fallocate(int fd, int mode, arg_u32p(offset), arg_u32p(len))"),
+];
+
+/// The registers of a 32-bit call's arguments, where a 64-bit one takes two.
+pub fn pairs_of(name: &str) -> Option<&'static [Reg]> {
+    COMPAT_PAIRS.iter().find(|(n, ..)| *n == name).map(|(_, regs, _)| *regs)
+}
+
+/// A pair call's argument words as the kernel's entry takes them: each
+/// argument from its register (widened as a typed call's), or from its
+/// two, joined.
+pub fn gathered(raw: &[u64; 6], regs: &[Reg], typed: &[Arg]) -> [u64; 6] {
+    let mut args = [0u64; 6];
+    for (i, (reg, a)) in regs.iter().zip(typed).enumerate() {
+        let word = |r: u8| raw.get(usize::from(r)).map_or(0, |v| v & 0xffff_ffff);
+        args[i] = match *reg {
+            One(r) => widened(word(r), a.kind),
+            Lld(r) | Llu(r) => word(r) | word(r + 1) << 32,
+        };
+    }
+    args
+}
+
 /// Whether a 32-bit call of this name may be typed from the native call's arguments.
 fn may_type(name: &str) -> bool {
     SHARED.contains(&name)
@@ -156,7 +221,8 @@ pub fn type_calls(table: &mut Table, same_bytes: impl Fn(&Syscall) -> bool) {
     for c in table.compat.values_mut() {
         // fcntl64's entry is fcntl's compat one; the others' a shared native one.
         let name = decoders::native_name(c.name);
-        if !may_type(name) && !decoders::COMPAT_NAMES.iter().any(|(n, ..)| *n == c.name) {
+        let pairs = pairs_of(c.name);
+        if !may_type(name) && !decoders::COMPAT_NAMES.iter().any(|(n, ..)| *n == c.name) && pairs.is_none() {
             continue;
         }
         // The 16-bit id calls by their own names (chown32 is not one).
@@ -164,12 +230,23 @@ pub fn type_calls(table: &mut Table, same_bytes: impl Fn(&Syscall) -> bool) {
         let Some(native) = table.native.values().find(|n| n.name == name) else { continue };
         let Some(args) = native.args.as_ref() else { continue };
         // A 32-bit ABI's long and unsigned long (and pointers) are 4 bytes.
+        // (a pair call's register list names each of the native call's arguments)
+        if pairs.is_some_and(|p| p.len() != args.len()) {
+            continue;
+        }
         let args = args
             .iter()
-            .map(|a| {
+            .enumerate()
+            .map(|(i, a)| {
                 let mut a = a.clone();
-                if let ValueKind::Int { bytes: 8, signed } = a.kind {
-                    a.kind = ValueKind::Int { bytes: 4, signed };
+                match pairs.map(|p| p[i]) {
+                    Some(Lld(_)) => a.kind = ValueKind::Int { bytes: 8, signed: true },
+                    Some(Llu(_)) => a.kind = ValueKind::Int { bytes: 8, signed: false },
+                    _ => {
+                        if let ValueKind::Int { bytes: 8, signed } = a.kind {
+                            a.kind = ValueKind::Int { bytes: 4, signed };
+                        }
+                    }
                 }
                 let id = ["uid_t", "gid_t"].contains(&a.ctype.as_str());
                 if uid16 && id {
@@ -240,6 +317,48 @@ mod tests {
         assert_eq!(super::decoders::native_name("fchown32"), "fchown");
         assert_eq!(super::decoders::native_name("fchown"), "fchown");
         assert!(super::decoders::enters_native("sendfile64") && !super::decoders::enters_native("fcntl64"));
+    }
+
+    #[test]
+    fn pairs_move_only_plain_values() {
+        // The kernel side reads an argument at its index: a pointer or a
+        // length whose register is another would be read from the wrong one.
+        for (name, regs, _) in super::COMPAT_PAIRS {
+            let native = super::decoders::native_name(name);
+            let row = super::decoders::row_for(name, true).expect(name);
+            assert_eq!(row.args.len(), regs.len(), "{name}");
+            for (i, reg) in regs.iter().enumerate() {
+                if *reg != super::One(i as u8) {
+                    let plain = matches!(
+                        row.args[i],
+                        super::decoders::Arg::Typed
+                            | super::decoders::Arg::Unsigned
+                            | super::decoders::Arg::Xval(..)
+                            | super::decoders::Arg::Flags(..)
+                    );
+                    assert!(plain && super::super::directions::of(native, i).is_none(), "{name} argument {i}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn pairs_are_joined_low_word_first() {
+        let int = ValueKind::Int { bytes: 4, signed: true };
+        let loff = ValueKind::Int { bytes: 8, signed: true };
+        let typed = [arg("fd", "int", int), arg("offset", "loff_t", loff), arg("len", "loff_t", loff), arg("advice", "int", int)];
+        let regs = super::pairs_of("fadvise64_64").expect("fadvise64_64");
+        #[cfg(target_arch = "x86_64")]
+        let raw = [0xffff_ffff, 5, 1, 0xffff_fffe, 0xffff_ffff, 3];
+        // arm: the advice second, each pair from an even register
+        #[cfg(not(target_arch = "x86_64"))]
+        let raw = [0xffff_ffff, 3, 5, 1, 0xffff_fffe, 0xffff_ffff];
+        let args = super::gathered(&raw, regs, &typed);
+        assert_eq!(args[..4], [u64::MAX, 0x1_0000_0005, (-2i64) as u64, 3]);
+        // truncate64's length unsigned, pread64's buffer and count at their index
+        assert!(matches!(super::pairs_of("truncate64").expect("truncate64")[1], super::Llu(_)));
+        assert_eq!(super::pairs_of("pread64").expect("pread64")[..3], [super::One(0), super::One(1), super::One(2)]);
+        assert!(super::pairs_of("pread").is_none());
     }
 
     #[test]

@@ -59,6 +59,10 @@ pub enum Arg {
     MmapFlags,
     /// An offset or length strace prints in hex (`%#lx`).
     Hex,
+    /// A count strace prints unsigned, the whole word (PRINT_VAL_U),
+    /// whatever its C type: fadvise64's len, which arm64's kernel types
+    /// loff_t (its fadvise64 is fadvise64_64).
+    Unsigned,
     /// socket()'s domain.
     Domain,
     /// socket()'s type: the type, then SOCK_CLOEXEC/SOCK_NONBLOCK.
@@ -588,6 +592,12 @@ pub const ROWS: &[Row] = &[
     row("write", &[Fd, Typed, Typed]),
     row("pread64", &[Fd, Typed, Typed, Typed]),
     row("pwrite64", &[Fd, Typed, Typed, Typed]),
+    // src/fallocate.c, src/fadvise.c, src/readahead.c, src/sync_file_range.c:
+    // their offsets and lengths 64 bits wide, signed (print_arg_lld)
+    row("fallocate", &[Fd, Flags(x::FALLOC_FLAGS, "FALLOC_FL_???"), Typed, Typed]),
+    row("fadvise64", &[Fd, Typed, Unsigned, Xval(x::ADVISE, "POSIX_FADV_???")]),
+    row("readahead", &[Fd, Typed, Unsigned]),
+    row("sync_file_range", &[Fd, Typed, Typed, Flags(x::SYNC_FILE_RANGE_FLAGS, "SYNC_FILE_RANGE_???")]),
     row("close_range", &[Typed, Typed, Flags(x::CLOSE_RANGE_FLAGS, "CLOSE_RANGE_???")]),
     row("lseek", &[Fd, Typed, Xval(x::WHENCE_CODES, "SEEK_???")]),
     row("dup", &[Fd]),
@@ -767,6 +777,10 @@ pub const COMPAT_ROWS: &[Row] = &[
     Row { name: "fcntl64", args: &[Fd, FcntlCmd, FcntlArg32], ret: Ret::Fcntl },
     // compat_sys_getdents (struct compat_linux_dirent)
     row("getdents", &[Fd, Dirents32, Typed]),
+    // i386's and arm's own (x86_64 has fadvise64 only; arm64's fadvise64 is
+    // fadvise64_64): its length signed and 64 bits wide, in two registers
+    // (compat.rs COMPAT_PAIRS), printed after the offset on both.
+    row("fadvise64_64", &[Fd, Typed, Typed, Xval(x::ADVISE, "POSIX_FADV_???")]),
 ];
 
 /// 32-bit calls whose entry is a native function under another name: the
@@ -801,6 +815,10 @@ pub const COMPAT_NAMES: &[(&str, &str, bool, &str)] = &[
     ("setfsgid32", "setfsgid", false, "216 i386 setfsgid32 sys_setfsgid"),
     ("fcntl64", "fcntl", true, "221 i386 fcntl64 sys_fcntl64 compat_sys_fcntl64"),
     ("sendfile64", "sendfile", false, "239 i386 sendfile64 sys_sendfile64 (x86_64: 40 common sendfile sys_sendfile64)"),
+    // Their lengths 64 bits wide, in two registers (compat.rs COMPAT_PAIRS).
+    ("truncate64", "truncate", true, "193 i386 truncate64 sys_ia32_truncate64 (arm: compat_sys_aarch32_truncate64)"),
+    ("ftruncate64", "ftruncate", true, "194 i386 ftruncate64 sys_ia32_ftruncate64 (arm: compat_sys_aarch32_ftruncate64)"),
+    ("fadvise64_64", "fadvise64", true, "272 i386 fadvise64_64 sys_ia32_fadvise64_64 (arm: 270, compat_sys_aarch32_fadvise64_64)"),
 ];
 
 /// The native call a 32-bit call of this name is typed and decoded as: its
@@ -945,7 +963,7 @@ fn futex_wake_op(val3: u32) -> String {
 /// (65536), at NULL or where none could be read; `[]` for none; values that
 /// could not be read as `... /* address */` at the first of them; at most
 /// `limit` values and then `...`.
-fn gids(b: Option<&[u8]>, addr: u64, n: u64, limit: usize) -> Option<Shown> {
+fn gids(b: Option<&[u8]>, addr: u64, n: u64, limit: usize, cut: bool) -> Option<Shown> {
     if n > 65536 || addr == 0 {
         return None;
     }
@@ -960,7 +978,12 @@ fn gids(b: Option<&[u8]>, addr: u64, n: u64, limit: usize) -> Option<Shown> {
         }
         // (print_array fetches an element before it asks whether to print it)
         let Some(w) = b.get(j * 4..j * 4 + 4) else {
-            let _ = write!(text, "... /* {:#x} */", addr + 4 * j as u64);
+            // past the slot (an entry slot holds 64 gids): not read, not unreadable
+            if cut {
+                text.push_str("...");
+            } else {
+                let _ = write!(text, "... /* {:#x} */", addr + 4 * j as u64);
+            }
             break;
         };
         if j >= limit {
@@ -1040,6 +1063,9 @@ pub struct Reads<'a> {
     pub limit: usize,
     /// argv's strings past its entry slot's (struct syscall_strv_tail).
     pub strv_tail: Option<&'a [u8]>,
+    /// By argument: its bytes end where argtrace's slot does, not where
+    /// the memory or the length did (what follows was not read).
+    pub cut: [bool; 6],
 }
 
 impl<'a> Reads<'a> {
@@ -1208,9 +1234,9 @@ pub fn shown(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> O
     let p = *row.args.get(i)?;
     let ok = ret >= 0 || ret <= -4096;
     match p {
-        GidsIn(k) => gids(reads.entry[i], args[i], args[k as usize] & 0xffff_ffff, reads.limit),
+        GidsIn(k) => gids(reads.entry[i], args[i], args[k as usize] & 0xffff_ffff, reads.limit, reads.cut[i]),
         // (a failed call's -1 is past NGROUPS_MAX: the address)
-        GidsOut => gids(reads.out_of(i), args[i], if ok { ret as u64 } else { u64::MAX }, reads.limit),
+        GidsOut => gids(reads.out_of(i), args[i], if ok { ret as u64 } else { u64::MAX }, reads.limit, reads.cut[i]),
         SigframeMask => {
             let mask = sigset(structs::u64_at(reads.entry[i].filter(|b| b.len() >= 8)?, 0));
             Some(Shown { text: format!("{{mask={mask}}}"), json: J::Obj(vec![("mask", J::str(mask))]) })
@@ -1474,6 +1500,7 @@ pub fn text(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> Op
         Prot => decode::mem::prot(v),
         MmapFlags => decode::mem::mmap_flags(v),
         Hex => decode::hex(v),
+        Unsigned => v.to_string(),
         Domain => decode::net::address_family(v),
         SockType => sock_type(v),
         SockProto(d) if matches!(args[d as usize] & 0xffff_ffff, AF_INET | AF_INET6) => decode::net::inet_protocol(v),
@@ -1770,6 +1797,9 @@ mod tests {
         assert_eq!(text(set, 1, &[3, 0x7000, 0, 0, 0, 0], &reads(12, 2), -22), Some(Some("[-1, 4294967294, ...]".into())));
         assert_eq!(text(set, 1, &[2, 0x7ffc, 0, 0, 0, 0], &reads(4, 32), -22), Some(Some("[-1, ... /* 0x8000 */]".into())));
         assert_eq!(text(set, 1, &[0, 0x7000, 0, 0, 0, 0], &reads(0, 32), 0), Some(Some("[]".into())));
+        // past the slot, a -s above what it holds: what follows was not read, not unreadable
+        let past = Reads { entry: [None, Some(&gids[..8]), None, None, None, None], limit: 100, cut: [false, true, false, false, false, false], ..Default::default() };
+        assert_eq!(text(set, 1, &[3, 0x7000, 0, 0, 0, 0], &past, 0), Some(Some("[-1, 4294967294, ...]".into())));
         assert_eq!(text(set, 1, &[1, 0, 0, 0, 0, 0], &Reads::default(), -14), Some(Some("NULL".into())));
         // past NGROUPS_MAX, or nothing read: the address
         assert_eq!(text(set, 1, &[65537, 0x7000, 0, 0, 0, 0], &reads(12, 32), -22), Some(Some("0x7000".into())));

@@ -450,7 +450,8 @@ struct View<'a> {
     /// The call's entry in the running kernel's table, looked up once.
     info: Option<&'a SyscallInfo>,
     /// The argument words as the kernel's entry takes them: a typed 32-bit
-    /// call's widened (compat.rs `widened`), the others' as read.
+    /// call's widened (compat.rs `widened`), its 64-bit ones joined from
+    /// their two registers (compat.rs `gathered`), the others' as read.
     args: [u64; 6],
     string_limit: u32,
 }
@@ -470,9 +471,15 @@ impl<'a> View<'a> {
     fn new(e: &'a SyscallEvent, table: Option<&'a Table>, string_limit: u32) -> Self {
         let info = table.and_then(|t| if e.abi == 1 { t.compat.get(&e.nr) } else { t.native.get(&e.nr) });
         let mut args = e.args;
-        if let Some(typed) = info.and_then(|s| s.args.as_ref()).filter(|_| e.abi == 1) {
-            for (v, a) in args.iter_mut().zip(typed) {
-                *v = compat::widened(*v, a.kind);
+        if let Some((s, typed)) = info.and_then(|s| Some((s, s.args.as_ref()?))).filter(|_| e.abi == 1) {
+            match compat::pairs_of(s.name) {
+                // (a 64-bit argument in two registers, joined)
+                Some(regs) => args = compat::gathered(&e.args, regs, typed),
+                None => {
+                    for (v, a) in args.iter_mut().zip(typed) {
+                        *v = compat::widened(*v, a.kind);
+                    }
+                }
             }
         }
         View { e, info, args, string_limit }
@@ -566,6 +573,7 @@ impl<'a> View<'a> {
                     r.beside[arg] = Some(b.data);
                 } else {
                     r.entry[arg] = Some(b.data);
+                    r.cut[arg] = b.cut;
                 }
             }
         }
@@ -574,6 +582,7 @@ impl<'a> View<'a> {
             let b = self.slot_bytes(3);
             if b.err == 0 {
                 r.out = Some((arg, b.data));
+                r.cut[arg] |= b.cut;
             }
         }
         r.strv_tail = self.strv_tail();
