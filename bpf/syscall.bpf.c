@@ -410,7 +410,16 @@ static __noinline int read_iov(char *dst, __u64 addr, __u64 count, __u64 total)
  * calling thread's id. A global function, with scalar arguments only (as
  * dirents_walk): the verifier walks its loop once. Returns 1 when the tail
  * waits there. */
-__noinline int strv_tail_read(__u64 addr, __u32 shown)
+/* The pointer at `at` of an array whose pointers are `step` bytes wide: 8,
+ * or a 32-bit task's 4 (the two sizes constant for the verifier). */
+static __always_inline long read_ptr(__u64 *ptr, __u64 at, __u32 step)
+{
+	if (step == 4)
+		return bpf_probe_read_user(ptr, 4, (void *)at);
+	return bpf_probe_read_user(ptr, 8, (void *)at);
+}
+
+__noinline int strv_tail_read(__u64 addr, __u32 shown, __u32 step)
 {
 	struct syscall_strv_tail *t;
 	__u32 zero = 0, tid = (__u32)bpf_get_current_pid_tgid();
@@ -425,8 +434,7 @@ __noinline int strv_tail_read(__u64 addr, __u32 shown)
 
 		if (k + ARGTRACE_SYSCALL_STRV_N >= shown)
 			break;
-		if (bpf_probe_read_user(&ptr, 8,
-					(void *)(addr + (k + ARGTRACE_SYSCALL_STRV_N) * 8)))
+		if (read_ptr(&ptr, addr + (k + ARGTRACE_SYSCALL_STRV_N) * step, step))
 			break;
 		if (!ptr)
 			break;
@@ -451,7 +459,8 @@ __noinline int strv_tail_read(__u64 addr, __u32 shown)
  * to STRV_MAX into strv_tails: then the slot `s` is marked, cut 3), and the
  * count. Returns the bytes used, or a negative error where the array could
  * not be read. */
-static __noinline int read_strv(struct syscall_slot *s, char *dst, __u64 addr, __u32 shown)
+static __noinline int read_strv(struct syscall_slot *s, char *dst, __u64 addr, __u32 shown,
+				__u32 step)
 {
 	struct syscall_strv_slot *v = (void *)dst;
 	__u32 size = string_limit + 2;
@@ -476,7 +485,7 @@ static __noinline int read_strv(struct syscall_slot *s, char *dst, __u64 addr, _
 			break;
 		/* (the pointer that cannot be read: the count loop below
 		 * finds it again) */
-		if (bpf_probe_read_user(&ptr, 8, (void *)(addr + k * 8)))
+		if (read_ptr(&ptr, addr + k * step, step))
 			break;
 		if (!ptr)
 			break;
@@ -489,12 +498,12 @@ static __noinline int read_strv(struct syscall_slot *s, char *dst, __u64 addr, _
 		v->shown = k + 1;
 	}
 	if (v->shown == ARGTRACE_SYSCALL_STRV_N && shown > ARGTRACE_SYSCALL_STRV_N &&
-	    strv_tail_read(addr, shown))
+	    strv_tail_read(addr, shown, step))
 		s->cut = 3;
 	for (int k = 0; k < ARGTRACE_SYSCALL_STRV_COUNT; k++) {
 		__u64 ptr = 0;
 
-		if (bpf_probe_read_user(&ptr, 8, (void *)(addr + k * 8))) {
+		if (read_ptr(&ptr, addr + k * step, step)) {
 			/* The array itself unreadable: its address alone. */
 			if (k == 0)
 				return -14; /* EFAULT */
@@ -823,7 +832,8 @@ static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
 					r = read_iov(dst, arg, arg_at(args, shape->len_arg[i]),
 						     ~0ULL);
 				else
-					r = read_strv(s, dst, arg, shape->size[i]);
+					r = read_strv(s, dst, arg, shape->size[i],
+						      shape->len_arg[i] == 4 ? 4 : 8);
 				if (r < 0)
 					s->err = r;
 				else
@@ -857,7 +867,8 @@ static __always_inline bool is_out_kind(__u8 kind)
 	       kind == SYSCALL_ARG_INOUT_SIZED || kind == SYSCALL_ARG_INOUT_FIXED ||
 	       kind == SYSCALL_ARG_OUT_IOV || kind == SYSCALL_ARG_OUT_DIRENTS ||
 	       kind == SYSCALL_ARG_INOUT_FDSETS || kind == SYSCALL_ARG_INOUT_MSGHDR ||
-	       kind == SYSCALL_ARG_INOUT_POLL || kind == SYSCALL_ARG_OUT_RESTART;
+	       kind == SYSCALL_ARG_INOUT_POLL || kind == SYSCALL_ARG_OUT_RESTART ||
+	       kind == SYSCALL_ARG_OUT_CELLS;
 }
 
 /* The call was interrupted and will be restarted (strace's is_erestart:
@@ -939,6 +950,23 @@ static __noinline __u32 read_out_slot(struct syscall_event *e, struct syscall_pe
 		return 0;
 	} else if (kind == SYSCALL_ARG_OUT_DIRENTS) {
 		r = count_dirents(dst, addr, ret, shape->size[i & 7] & 0x1f);
+		goto done;
+	} else if (kind == SYSCALL_ARG_OUT_CELLS) {
+		/* One cell through each of the first three arguments (the
+		 * call wrote all three, or failed), 8 bytes apart. */
+		n = shape->size[i & 7];
+		if (n > 8)
+			n = 8;
+		r = 24;
+#pragma unroll
+		for (int j = 0; j < 3; j++) {
+			long got = bpf_probe_read_user(dst + j * 8, n, (void *)p->args[j]);
+
+			if (got < 0) {
+				r = got;
+				break;
+			}
+		}
 		goto done;
 	} else if (kind == SYSCALL_ARG_INOUT_POLL) {
 		if (ret == 0)

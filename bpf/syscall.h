@@ -66,7 +66,9 @@ enum argtrace_syscall_arg_kind {
 	SYSCALL_ARG_IN_STRV = 14,	  /* a NULL-ended array of strings (argv, envp):
 				   * its count and its first size[i] strings, as
 				   * struct syscall_strv_slot (and past STRV_N,
-				   * struct syscall_strv_tail), at entry */
+				   * struct syscall_strv_tail), at entry; its
+				   * pointers len_arg bytes wide where that is
+				   * 4 (a 32-bit task's), 8 otherwise */
 	SYSCALL_ARG_OUT_DIRENTS = 15,	  /* getdents' records counted at return, up to
 				       * ret bytes: struct syscall_dirents_slot */
 	SYSCALL_ARG_INOUT_FDSETS = 16,	  /* select's readfds (args[0] bits) as
@@ -108,6 +110,11 @@ enum argtrace_syscall_arg_kind {
 					   * all be read those up to the end of the
 					   * page (an array of which strace prints
 					   * the elements it could read: setgroups) */
+	SYSCALL_ARG_OUT_CELLS = 25,	  /* three cells of size[i] bytes (at most
+					   * 8) the call fills, each through its own
+					   * argument (args 0, 1, 2), 8 bytes apart
+					   * in slot 3 once it succeeded:
+					   * getresuid's ids */
 };
 
 /* len_arg of SYSCALL_ARG_OUT_SIZED: the count is the result. */

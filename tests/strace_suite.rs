@@ -136,6 +136,8 @@ const SYSCALL_CASES: &[SyscallCase] = &[
     sc("setuid", &[]),
     sc("getgroups", &[]),
     SyscallCase { argtrace: &["--string-limit", "2"], ..sc("setgroups", &["-s2"]) },
+    sc("getresuid", &[]),
+    sc("getresgid", &[]),
     sc("setgid", &[]),
     sc("setfsuid", &[]),
     sc("setfsgid", &[]),
@@ -177,6 +179,7 @@ const SYSCALL_CASES: &[SyscallCase] = &[
     sc("accept4", &[]),
     sc("recvfrom", &[]),
     sc("execve", &[]),
+    sc("execveat", &[]),
     SyscallCase { trace: &["clock_nanosleep", "clock_gettime"], ..sc("clock_nanosleep", &[]) },
     SyscallCase { argtrace: &["--string-limit", "3"], ..sc("getrandom", &["-s3"]) },
     sc("select", &[]),
@@ -212,7 +215,8 @@ const SYSCALL_CASES: &[SyscallCase] = &[
 /// or it takes x86_64's arguments at i386's widths and reads the same bytes;
 /// or it is a 16-bit id call; or its compat entry's layouts are transcribed,
 /// src/subject/syscall/decoders.rs COMPAT_ROWS; or its 64-bit arguments take
-/// two registers each, compat.rs COMPAT_PAIRS).
+/// two registers each, compat.rs COMPAT_PAIRS; or its arrays' pointers are
+/// 32 bits wide, compat.rs COMPAT_POINTER_ARRAYS: execve, execveat).
 /// Every other syscall test's i386 build is in NOT_RUN.
 const I386_SYSCALL_CASES: &[&str] = &[
     "open",
@@ -300,6 +304,8 @@ const I386_SYSCALL_CASES: &[&str] = &[
     "readahead",
     "sync_file_range",
     "pread64-pwrite64",
+    "execve",
+    "execveat",
 ];
 
 /// strace's tests of i386 calls that x86_64 does not have (their 64-bit
@@ -328,6 +334,8 @@ const I386_ONLY_CASES: &[SyscallCase] = &[
     sc("truncate64", &[]),
     sc("ftruncate64", &[]),
     sc("fadvise64_64", &[]),
+    sc("getresuid32", &[]),
+    sc("getresgid32", &[]),
 ];
 
 /// strace's tests of these calls that do not run here, and why.
@@ -349,8 +357,8 @@ const NOT_RUN: &[(&str, &str)] = &[
     ("sched_xetaffinity--pidns-translation", "--pidns-translation: strace's pid namespace translation"),
     ("arch_prctl", "its arch_prctl.sh harness reads the program's own output first (not run yet)"),
     ("getuid32, geteuid32, getgid32, getegid32 and their -creds tests", "getuid.test compares its own way (not run for getuid either); the calls are typed for i386 tasks (COMPAT_NAMES)"),
-    ("getresuid, getresgid, getresuid32, getresgid32", "not decoded, native or 32-bit: strace prints the three [uid] cells the call fills, and argtrace reads one output beside the return's slot (their addresses are printed)"),
-    ("the other syscall tests' i386 builds (I386_SYSCALL_CASES runs the rest)", "their calls' i386 kernel entry is a compat function whose layouts are not transcribed (the time32 timespec that ppoll and pselect6 write back, the sigset pointer pair of pselect6) or that takes 64-bit arguments in two registers where COMPAT_PAIRS does not list it (_llseek, whose result is written to memory), or what argtrace reads for them holds pointers or longs (iovecs, argv, msghdr, fd sets): argtrace syscall prints those calls of an i386 process as six raw values (src/subject/syscall/compat.rs); shutdown's and accept4's i386 builds call socketcall (glibc), which strace decodes as the subcall and argtrace prints raw"),
+    ("getresuid, getresgid (i386 builds)", "the 16-bit calls (i386 165 and 171, sys_getresuid16): their cells are old_uid_t, 2 bytes, and argtrace prints them raw for an i386 process (getresuid32 and getresgid32 run)"),
+    ("the other syscall tests' i386 builds (I386_SYSCALL_CASES runs the rest)", "their calls' i386 kernel entry is a compat function whose layouts are not transcribed (the time32 timespec that ppoll and pselect6 write back, the sigset pointer pair of pselect6) or that takes 64-bit arguments in two registers where COMPAT_PAIRS does not list it (_llseek, whose result is written to memory), or what argtrace reads for them holds pointers or longs (iovecs, msghdr, fd sets): argtrace syscall prints those calls of an i386 process as six raw values (src/subject/syscall/compat.rs); shutdown's and accept4's i386 builds call socketcall (glibc), which strace decodes as the subcall and argtrace prints raw"),
 ];
 
 /// Differences that are expected, with the reason: (test, a piece of the

@@ -177,6 +177,12 @@ static void clones(void)
 #define NR_FADVISE64_64 270
 #endif
 #define POSIX_FADV_WILLNEED_NR 3
+/* setresgid32 and getresgid32 (both tables' 210 and 211: sys_setresgid,
+ * sys_getresgid under other names) */
+#define NR_SETRESGID32 210
+#define NR_GETRESGID32 211
+/* execve (both 11): its compat entry reads argv's and envp's 32-bit pointers */
+#define NR_EXECVE 11
 #define NR_LSEEK 19
 #define CLOCK_MONOTONIC_NR 1
 #define AT_FDCWD_NR (-100)
@@ -280,6 +286,31 @@ static void typed(void)
 	expect("syscall", "clock_gettime", args, r);
 	close(p[0]);
 	close(p[1]);
+	/* execve of no program (ENOENT): ten strings, past the entry slot's
+	 * seven, and one environment string, each pointer 4 bytes wide */
+	{
+		static char *const argv[] = { "/nonexistent/argtrace-compat", "a1", "a2", "a3", "a4", "a5",
+					      "a6", "a7", "a8", "a9 " ABI, NULL };
+		static char *const envp[] = { "A=1", NULL };
+
+		r = syscall(NR_EXECVE, argv[0], argv, envp);
+		expect("syscall", "execve",
+		       "\"filename\": \"/nonexistent/argtrace-compat\", \"argv_str\": "
+		       "\"[\\\"/nonexistent/argtrace-compat\\\", \\\"a1\\\", \\\"a2\\\", \\\"a3\\\", "
+		       "\\\"a4\\\", \\\"a5\\\", \\\"a6\\\", \\\"a7\\\", \\\"a8\\\", \\\"a9 " ABI "\\\"]\", "
+		       "\"argv_value\": {\"count\": 10}, \"envp_value\": {\"count\": 1}",
+		       r);
+	}
+	/* getresgid32's three cells, after setresgid32 (not traced) gave this
+	 * process gids of its own; last, as nothing after it creates a file */
+	unsigned int g = 7000 + (unsigned int)(pid % 1000), cells[3];
+
+	if (syscall(NR_SETRESGID32, g, g + 1, g + 2) != 0)
+		return;
+	r = syscall(NR_GETRESGID32, &cells[0], &cells[1], &cells[2]);
+	snprintf(args, sizeof(args), "\"rgidp_str\": \"[%u]\", \"egidp_str\": \"[%u]\", \"sgidp_str\": \"[%u]\"", g,
+		 g + 1, g + 2);
+	expect("syscall", "getresgid32", args, r);
 }
 
 int main(int argc, char **argv)

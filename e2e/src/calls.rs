@@ -150,7 +150,9 @@ pub fn case_compat(argtrace: &Path, subject: &str, mode: &str) -> Outcome {
 /// read in the ABI's own layout (packed on i386, aligned on arm); pread64's
 /// offset and fadvise64_64's offset and length, 64 bits in two registers
 /// each (compat.rs COMPAT_PAIRS: arm's pairs start at an even register, and
-/// its fadvise64_64 takes the advice second).
+/// its fadvise64_64 takes the advice second); getresgid32's three cells;
+/// execve's argv and envp, their pointers 32 bits wide (compat.rs
+/// COMPAT_POINTER_ARRAYS), ten strings, past the entry slot's seven.
 pub fn case_syscall_compat(argtrace: &Path, mode: &str) -> Outcome {
     let (abi, _) = crate::trigger::compat_abi();
     if !crate::trigger::compat_runs()? {
@@ -160,7 +162,7 @@ pub fn case_syscall_compat(argtrace: &Path, mode: &str) -> Outcome {
         "--probe",
         mode,
         "-e",
-        "trace=mmap2,clone,exit_group,unlinkat,umask,pipe,pipe2,read,lseek,chown,fchown,clock_gettime,fchown32,fcntl64,pread64,fadvise64_64",
+        "trace=mmap2,clone,exit_group,unlinkat,umask,pipe,pipe2,read,lseek,chown,fchown,clock_gettime,fchown32,fcntl64,pread64,fadvise64_64,getresgid32,execve",
     ];
     let t = traced_run(argtrace, "syscall", &extra, "compat")?;
     let mut n = 0;
@@ -174,8 +176,8 @@ pub fn case_syscall_compat(argtrace: &Path, mode: &str) -> Outcome {
         find_one(&t, &want, mode)?;
         typed += 1;
     }
-    if typed != 11 {
-        return Err(format!("the {abi} trigger expected {typed} typed calls, not 11"));
+    if typed != 13 {
+        return Err(format!("the {abi} trigger expected {typed} typed calls, not 13"));
     }
     for w in t.expectations.iter().filter_map(|e| e.get("expect")) {
         let a = &w["args"];

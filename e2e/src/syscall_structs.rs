@@ -4,7 +4,8 @@
 //! epoll_event in and out, a statx result, a path longer than its entry
 //! slot and one longer than PATH_MAX, fcntl's struct flock in and out,
 //! recvfrom's source address, execve's argv and envp, rt_sigreturn's
-//! frame's signal mask, setgroups' gids up to the end of their page) and the
+//! frame's signal mask, setgroups' gids up to the end of their page,
+//! getresgid's three cells) and the
 //! suite finds each one in argtrace's JSON, field by field (`<arg>_value`),
 //! beside strace's spelling (`<arg>_str`). Portable syscalls only: arm64 has
 //! no poll, epoll_wait or plain accept/open, so ppoll, epoll_pwait and
@@ -19,7 +20,7 @@ use crate::harness::{find_one, traced_run, Outcome, Traced};
 
 /// What the case selects: the trigger's calls, nothing else.
 const SELECTION: &str =
-    "trace=bind,connect,getsockname,accept4,writev,readv,ppoll,epoll_ctl,epoll_pwait,statx,chdir,fcntl,recvfrom,execve,rt_sigreturn,setgroups";
+    "trace=bind,connect,getsockname,accept4,writev,readv,ppoll,epoll_ctl,epoll_pwait,statx,chdir,fcntl,recvfrom,execve,rt_sigreturn,setgroups,getresgid";
 
 /// SIGUSR1's handler for rt_sigreturn's case: returning is all it does.
 extern "C" fn on_usr1(_: libc::c_int) {}
@@ -378,6 +379,22 @@ pub fn trigger() -> Vec<Value> {
         for fd in [ls, cs, fd, u6, us, p[0], p[1], ep] {
             libc::close(fd);
         }
+        // getresgid's three cells (one read through each argument), after
+        // setresgid (not traced) gave this trigger gids of its own; last,
+        // as nothing after it creates a file.
+        let gid = 7000 + pid % 1000;
+        if libc::setresgid(gid, gid + 1, gid + 2) != 0 {
+            return fail("setresgid");
+        }
+        let (mut rg, mut eg, mut sg) = (0u32, 0u32, 0u32);
+        let r = libc::syscall(libc::SYS_getresgid, &mut rg, &mut eg, &mut sg);
+        out.push(expect(
+            pid,
+            "getresgid",
+            json!({"rgidp_str": format!("[{gid}]"), "egidp_str": format!("[{}]", gid + 1),
+                "sgidp_str": format!("[{}]", gid + 2)}),
+            json!(r),
+        ));
     }
     out
 }

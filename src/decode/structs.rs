@@ -388,8 +388,9 @@ pub const STRV_TAIL: usize = 8 + STRV_TAIL_N * STRV_STR;
 
 /// The strings of an argv array (printargv): `["ls", "-l"]`, each cut at
 /// `limit` bytes, at most `limit` of them, `...` after the last one shown
-/// when there are more. `tail`: the strings past the slot's seven.
-pub fn argv(b: &[u8], tail: Option<&[u8]>, limit: usize, addr: u64) -> Shown {
+/// when there are more. `tail`: the strings past the slot's seven; `step`:
+/// the width of the array's pointers (8, or a 32-bit task's 4).
+pub fn argv(b: &[u8], tail: Option<&[u8]>, limit: usize, addr: u64, step: u64) -> Shown {
     let count = u32_at(b, 0) as usize;
     let head = (b.get(4).copied().unwrap_or(0) as usize).min(STRV_N);
     let err = b.get(5).copied().unwrap_or(0);
@@ -422,7 +423,7 @@ pub fn argv(b: &[u8], tail: Option<&[u8]>, limit: usize, addr: u64) -> Shown {
     if unterminated(b) && count <= shown {
         a.text.pop();
         let sep = if count > 0 { ", " } else { "" };
-        let _ = write!(a.text, "{sep}... /* {} */]", ptr(addr.wrapping_add(8 * count as u64)));
+        let _ = write!(a.text, "{sep}... /* {} */]", ptr(addr.wrapping_add(step * count as u64)));
     }
     a
 }
@@ -511,17 +512,23 @@ mod tests {
             v[8 + k * STRV_STR..8 + k * STRV_STR + s.len()].copy_from_slice(s);
         }
         assert_eq!(
-            argv(&v, None, 32, 0x7f00).text,
+            argv(&v, None, 32, 0x7f00, 8).text,
             "[\"/bin/true\", \"a b\", \"01234567890123456789012345678901\"...]"
         );
-        assert_eq!(argv(&v, None, 2, 0x7f00).text, "[\"/b\"..., \"a \"..., ...]");
+        assert_eq!(argv(&v, None, 2, 0x7f00, 8).text, "[\"/b\"..., \"a \"..., ...]");
         assert_eq!(envp(0x7ffe, &v), "0x7ffe /* 3 vars */");
         // strace's execve test: a string that cannot be read is its pointer,
         // an array whose next pointer cannot be read ends in its address.
         v[5] = 1 << 2;
         v[6] = 1;
         v[8 + 2 * STRV_STR..8 + 2 * STRV_STR + 8].copy_from_slice(&u64::MAX.to_ne_bytes());
-        assert_eq!(argv(&v, None, 32, 0x7f00).text, "[\"/bin/true\", \"a b\", 0xffffffffffffffff, ... /* 0x7f18 */]");
+        assert_eq!(
+            argv(&v, None, 32, 0x7f00, 8).text,
+            "[\"/bin/true\", \"a b\", 0xffffffffffffffff, ... /* 0x7f18 */]"
+        );
+        // a 32-bit task's array: 4-byte pointers, the fourth at 0x7f0c
+        v[8 + 2 * STRV_STR..8 + 2 * STRV_STR + 8].copy_from_slice(&u64::from(u32::MAX).to_ne_bytes());
+        assert_eq!(argv(&v, None, 32, 0x7f00, 4).text, "[\"/bin/true\", \"a b\", 0xffffffff, ... /* 0x7f0c */]");
         assert_eq!(envp(0x7ffe, &v), "0x7ffe /* 3 vars, unterminated */");
         // 40 strings: the slot's 7, the tail's 25, then `...`.
         let mut v = vec![0u8; 8 + STRV_N * STRV_STR];
@@ -539,9 +546,9 @@ mod tests {
         }
         t[8 + 24 * STRV_STR..8 + 24 * STRV_STR + 8].copy_from_slice(&0x1234u64.to_ne_bytes());
         let want: Vec<String> = (0..31).map(|k| format!("\"{k}\"")).chain(["0x1234".into(), "...".into()]).collect();
-        assert_eq!(argv(&v, Some(&t), 32, 0).text, format!("[{}]", want.join(", ")));
+        assert_eq!(argv(&v, Some(&t), 32, 0, 8).text, format!("[{}]", want.join(", ")));
         // Without its tail (not sent): the slot's 7.
-        assert!(argv(&v, None, 32, 0).text.ends_with("\"6\", ...]"));
+        assert!(argv(&v, None, 32, 0, 8).text.ends_with("\"6\", ...]"));
     }
 
     #[test]

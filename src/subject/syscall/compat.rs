@@ -119,6 +119,15 @@ pub const COMPAT_SAME_BYTES: &[(&str, &str)] = &[
     ("ioctl", "fs/ioctl.c: COMPAT_SYSCALL_DEFINE3(ioctl, unsigned int, fd, unsigned int, cmd, compat_ulong_t, arg)"),
 ];
 
+/// 32-bit calls whose compat entry differs from the native one only in the
+/// width of the pointers in its arrays, which the kernel side reads at the
+/// 32-bit task's width (bpf/syscall.h SYSCALL_ARG_IN_STRV): Linux v6.1's
+/// definition beside each.
+pub const COMPAT_POINTER_ARRAYS: &[(&str, &str)] = &[
+    ("execve", "fs/exec.c: COMPAT_SYSCALL_DEFINE3(execve, const char __user *, filename, const compat_uptr_t __user *, argv, const compat_uptr_t __user *, envp)"),
+    ("execveat", "fs/exec.c: COMPAT_SYSCALL_DEFINE5(execveat, int, fd, const char __user *, filename, const compat_uptr_t __user *, argv, const compat_uptr_t __user *, envp, int, flags)"),
+];
+
 /// 32-bit calls whose ids are 16 bits wide (old_uid_t, old_gid_t): their
 /// entry is kernel/uid16.c's `sys_<name>16` (syscall_32.tbl and unistd32.h
 /// alike: lchown 16, fchown 95, chown 182, setuid 23 ...), which widens each
@@ -198,6 +207,7 @@ pub fn gathered(raw: &[u64; 6], regs: &[Reg], typed: &[Arg]) -> [u64; 6] {
 fn may_type(name: &str) -> bool {
     SHARED.contains(&name)
         || COMPAT_SAME_BYTES.iter().any(|(n, _)| *n == name)
+        || COMPAT_POINTER_ARRAYS.iter().any(|(n, _)| *n == name)
         || COMPAT_UID16.contains(&name)
         || decoders::COMPAT_ROWS.iter().any(|r| r.name == name)
 }

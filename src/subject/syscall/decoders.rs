@@ -182,6 +182,11 @@ pub enum Arg {
     GidsIn(u8),
     /// A gid_t array the call filled, as many as it returned (getgroups).
     GidsOut,
+    /// The id the call wrote through this argument, one of three cells
+    /// (getresuid, getresgid: src/uid.c get_print_uid): `[0]`, its address
+    /// where the call failed. The first argument's read holds all three
+    /// (bpf/syscall.h SYSCALL_ARG_OUT_CELLS).
+    IdCell(u8),
 }
 
 /// The structs read whole (src/print_struct_stat.c, src/print_timespec.h,
@@ -649,6 +654,8 @@ pub const ROWS: &[Row] = &[
     row("setresgid", &[Uid, Uid, Uid]),
     row("getgroups", &[Typed, GidsOut]),
     row("setgroups", &[Typed, GidsIn(0)]),
+    row("getresuid", &[IdCell(0), IdCell(1), IdCell(2)]),
+    row("getresgid", &[IdCell(0), IdCell(1), IdCell(2)]),
     row("fchownat", &[AtFd, Path, Uid, Uid, AT]),
     Row { name: "umask", args: &[Octal], ret: Ret::Octal },
     // I/O (src/flock.c, src/fsync.c, src/eventfd.c, src/splice.c)
@@ -1066,6 +1073,8 @@ pub struct Reads<'a> {
     /// By argument: its bytes end where argtrace's slot does, not where
     /// the memory or the length did (what follows was not read).
     pub cut: [bool; 6],
+    /// A 32-bit task's call: the pointers in its arrays are 4 bytes wide.
+    pub compat: bool,
 }
 
 impl<'a> Reads<'a> {
@@ -1106,6 +1115,7 @@ pub const ARG_OUT_LENPTR_SLOT: u8 = 21;
 pub const ARG_OUT_RESTART: u8 = 22;
 pub const ARG_SIGFRAME_MASK: u8 = 23;
 pub const ARG_IN_ARRAY: u8 = 24;
+pub const ARG_OUT_CELLS: u8 = 25;
 /// Where rt_sigreturn's frame keeps the signal mask, from the user stack
 /// pointer at the call (strace 6.1's get_rt_sigframe_addr plus
 /// offsetof(struct_rt_sigframe, uc.uc_sigmask)): x86_64's frame starts a
@@ -1198,6 +1208,7 @@ pub fn read_of(row: &Row, i: usize) -> Option<ReadSpec> {
         SigframeMask => spec(ARG_SIGFRAME_MASK, 0, SIGFRAME_MASK),
         GidsIn(k) => spec(ARG_IN_ARRAY, k, 4),
         GidsOut => spec(ARG_OUT_SIZED, LEN_RET, 4),
+        IdCell(0) => spec(ARG_OUT_CELLS, 0, 4),
         // struct flock or f_owner_ex, as the command wants (fcntl_struct).
         FcntlArg => spec(ARG_INOUT_FIXED, 0, structs::FLOCK as u16),
         // (the larger layout: read_sized_arg stops at the page's end)
@@ -1269,7 +1280,8 @@ pub fn shown(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> O
         IovOut(_) => Some(structs::iovec(reads.out_of(i).filter(|_| ok)?, ret as u64, reads.limit)),
         Argv => {
             let b = reads.entry[i]?;
-            let s = structs::argv(b, reads.strv_tail, reads.limit, v);
+            let step = if reads.compat { 4 } else { 8 };
+            let s = structs::argv(b, reads.strv_tail, reads.limit, v, step);
             let mut json = vec![("count", J::num(structs::strv_count(b))), ("strings", s.json)];
             json.extend(structs::unterminated(b).then_some(("unterminated", J::Bool(true))));
             Some(Shown { text: s.text, json: J::Obj(json) })
@@ -1404,6 +1416,14 @@ pub fn text(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> Op
         // (print_sigset_addr: the address where the mask cannot be read)
         SigframeMask => shown(row, i, args, reads, ret).map_or_else(|| format!("{{mask={}}}", decode::ptr(v)), |s| s.text),
         GidsIn(_) | GidsOut => shown(row, i, args, reads, ret).map_or_else(|| decode::ptr(v), |s| s.text),
+        // (the cells 8 bytes apart, read through the first argument)
+        IdCell(k) => match reads.out_of(0).and_then(|b| b.get(usize::from(k) * 8..usize::from(k) * 8 + 4)) {
+            Some(c) if ok && v != 0 => match u32::from_ne_bytes(c.try_into().expect("4 bytes")) {
+                u32::MAX => "[-1]".into(),
+                id => format!("[{id}]"),
+            },
+            _ => decode::ptr(v),
+        },
         In(_) | Out(_) | OutBeside(_) | OutRestart(_) | InOut(_) | SigsetIn(_) | SigsetOut(_) if v == 0 => "NULL".into(),
         SigsetIn(k) | SigsetOut(k) => {
             let len = (args[k as usize] & 0xffff_ffff) as usize;
@@ -1810,6 +1830,26 @@ mod tests {
         assert_eq!(text(get, 1, &[8, 0x7000, 0, 0, 0, 0], &out(8), 2), Some(Some("[-1, 4294967294]".into())));
         assert_eq!(text(get, 1, &[1, 0x7000, 0, 0, 0, 0], &out(0), 0), Some(Some("[]".into())));
         assert_eq!(text(get, 1, &[u64::MAX, 0x7000, 0, 0, 0, 0], &out(0), -22), Some(Some("0x7000".into())));
+    }
+
+    #[test]
+    fn getresuid_prints_the_three_cells() {
+        let row = row_of("getresuid").unwrap();
+        let mut cells = [0u8; 24];
+        cells[..4].copy_from_slice(&1000u32.to_ne_bytes());
+        cells[8..12].copy_from_slice(&u32::MAX.to_ne_bytes());
+        cells[16..20].copy_from_slice(&7u32.to_ne_bytes());
+        let reads = Reads { out: Some((0, &cells)), ..Default::default() };
+        let args = [0x7000, 0x7008, 0x7010, 0, 0, 0];
+        let all: Vec<_> = (0..3).map(|i| text(row, i, &args, &reads, 0)).collect();
+        assert_eq!(all, [Some(Some("[1000]".into())), Some(Some("[-1]".into())), Some(Some("[7]".into()))]);
+        // failed (EFAULT): the addresses, NULL for 0, nothing read
+        let failed = [0, 0x7008, 0x7010, 0, 0, 0];
+        let none = Reads::default();
+        let all: Vec<_> = (0..3).map(|i| text(row, i, &failed, &none, -14)).collect();
+        assert_eq!(all, [Some(Some("NULL".into())), Some(Some("0x7008".into())), Some(Some("0x7010".into()))]);
+        assert_eq!(read_of(row, 0), Some(ReadSpec { kind: ARG_OUT_CELLS, len_arg: 0, size: 4 }));
+        assert_eq!(read_of(row, 1), None);
     }
 
     #[test]

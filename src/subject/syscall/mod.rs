@@ -132,17 +132,16 @@ fn reads_at_entry(kind: u8) -> bool {
 }
 
 /// Whether the kernel side reads nothing for `s` that holds a pointer or a
-/// long (iovecs, argv, msghdr, fd sets, a signal frame): its structs are
-/// then the same bytes for a 32-bit task whose entry is the native one's.
+/// long (iovecs, msghdr, fd sets, a signal frame): its structs are then the
+/// same bytes for a 32-bit task whose entry is the native one's. (argv and
+/// envp are read with a 32-bit task's pointer width: shape_of.)
 fn reads_no_pointers(s: &SyscallInfo, compat: bool) -> bool {
     use decoders::{
-        ARG_INOUT_FDSETS, ARG_INOUT_MSGHDR, ARG_INOUT_POLL, ARG_IN_FDSET, ARG_IN_IOV, ARG_IN_STRV, ARG_OUT_IOV,
-        ARG_SIGFRAME_MASK,
+        ARG_INOUT_FDSETS, ARG_INOUT_MSGHDR, ARG_INOUT_POLL, ARG_IN_FDSET, ARG_IN_IOV, ARG_OUT_IOV, ARG_SIGFRAME_MASK,
     };
-    const HOLD_POINTERS: [u8; 8] = [
+    const HOLD_POINTERS: [u8; 7] = [
         ARG_IN_IOV,
         ARG_OUT_IOV,
-        ARG_IN_STRV,
         ARG_INOUT_FDSETS,
         ARG_INOUT_MSGHDR,
         ARG_INOUT_POLL,
@@ -162,6 +161,10 @@ fn shape_of(s: &SyscallInfo, compat: bool) -> skel::types::syscall_shape {
         if let Some(r) = row.and_then(|row| decoders::read_of(row, i)) {
             shape.kind[i] = r.kind;
             shape.len_arg[i] = r.len_arg;
+            // (a 32-bit task's argv and envp: pointers 4 bytes wide)
+            if compat && r.kind == decoders::ARG_IN_STRV {
+                shape.len_arg[i] = 4;
+            }
             shape.size[i] = r.size;
             shape.has_entry_slots |= r.at_entry() as u8;
             continue;
@@ -563,7 +566,7 @@ impl<'a> View<'a> {
 
     /// What the kernel side read for this call, for the decoders.
     fn reads(&self) -> decoders::Reads<'_> {
-        let mut r = decoders::Reads { limit: self.string_limit as usize, ..Default::default() };
+        let mut r = decoders::Reads { limit: self.string_limit as usize, compat: self.compat(), ..Default::default() };
         for k in 0..(self.e.nslots as usize).min(3) {
             let b = self.slot_bytes(k);
             let arg = self.e.slot[k].arg as usize;
