@@ -165,6 +165,17 @@ const SYSCALL_CASES: &[SyscallCase] = &[
     sc("sendfile", &[]),
     sc("epoll_create1", &[]),
     sc("epoll_ctl", &[]),
+    sc("epoll_wait", &[]),
+    sc("epoll_pwait", &[]),
+    sc("fstatfs", &[]),
+    sc("openat2", &[]),
+    sc("getsockname", &[]),
+    sc("getpeername", &[]),
+    sc("accept", &[]),
+    sc("sysinfo", &[]),
+    // sigaltstack.test: strace -e sigaltstack, its log against sigaltstack.expected (the program prints nothing)
+    sc("sigaltstack", &[]),
+    sc("waitid", &["-esignal=none"]),
     sc("kill", &["-e", "signal=none"]),
     sc("rt_sigprocmask", &[]),
     sc("rt_sigaction", &[]),
@@ -306,6 +317,10 @@ const I386_SYSCALL_CASES: &[&str] = &[
     "pread64-pwrite64",
     "execve",
     "execveat",
+    "epoll_wait",
+    "epoll_pwait",
+    "fstatfs",
+    "openat2",
 ];
 
 /// strace's tests of i386 calls that x86_64 does not have (their 64-bit
@@ -358,7 +373,7 @@ const NOT_RUN: &[(&str, &str)] = &[
     ("arch_prctl", "its arch_prctl.sh harness reads the program's own output first (not run yet)"),
     ("getuid32, geteuid32, getgid32, getegid32 and their -creds tests", "getuid.test compares its own way (not run for getuid either); the calls are typed for i386 tasks (COMPAT_NAMES)"),
     ("getresuid, getresgid (i386 builds)", "the 16-bit calls (i386 165 and 171, sys_getresuid16): their cells are old_uid_t, 2 bytes, and argtrace prints them raw for an i386 process (getresuid32 and getresgid32 run)"),
-    ("the other syscall tests' i386 builds (I386_SYSCALL_CASES runs the rest)", "their calls' i386 kernel entry is a compat function whose layouts are not transcribed (the time32 timespec that ppoll and pselect6 write back, the sigset pointer pair of pselect6) or that takes 64-bit arguments in two registers where COMPAT_PAIRS does not list it (_llseek, whose result is written to memory), or what argtrace reads for them holds pointers or longs (iovecs, msghdr, fd sets): argtrace syscall prints those calls of an i386 process as six raw values (src/subject/syscall/compat.rs); shutdown's and accept4's i386 builds call socketcall (glibc), which strace decodes as the subcall and argtrace prints raw"),
+    ("the other syscall tests' i386 builds (I386_SYSCALL_CASES runs the rest)", "their calls' i386 kernel entry is a compat function whose layouts are not transcribed (the time32 timespec that ppoll and pselect6 write back, the sigset pointer pair of pselect6) or that takes 64-bit arguments in two registers where COMPAT_PAIRS does not list it (_llseek, whose result is written to memory), or what argtrace reads for them holds pointers or longs (iovecs, msghdr, fd sets): argtrace syscall prints those calls of an i386 process as six raw values (src/subject/syscall/compat.rs); shutdown's, accept4's, accept's, getsockname's and getpeername's i386 builds call socketcall (glibc), which strace decodes as the subcall and argtrace prints raw"),
 ];
 
 /// Differences that are expected, with the reason: (test, a piece of the

@@ -187,6 +187,13 @@ pub enum Arg {
     /// where the call failed. The first argument's read holds all three
     /// (bpf/syscall.h SYSCALL_ARG_OUT_CELLS).
     IdCell(u8),
+    /// An extensible struct handed in, its size in the argument at this
+    /// index (openat2's open_how: src/open.c print_open_how): the address
+    /// below the struct's first size; its fields, then the bytes past them
+    /// that are not zero (print_nonzero_bytes: `/* bytes 24..31 */
+    /// "\x80..."`, `???` where they could not be read). Read whole or up to
+    /// the end of its page.
+    Extensible(Struct, u8),
 }
 
 /// The structs read whole (src/print_struct_stat.c, src/print_timespec.h,
@@ -318,7 +325,8 @@ impl Struct {
             },
             Struct::Timespec32 => format!("{{tv_sec={}, tv_nsec={}}}", u32_at(0) as i32, u32_at(4)),
             Struct::Rusage32 => {
-                let tv = |o: usize| format!("{{tv_sec={}, tv_usec={}}}", u32_at(o) as i32, u32_at(o + 4) as i32);
+                // (print_timeval32_t: tv_usec zero-extended, PRINT_FIELD_U)
+                let tv = |o: usize| format!("{{tv_sec={}, tv_usec={}}}", u32_at(o) as i32, u32_at(o + 4));
                 format!("{{ru_utime={}, ru_stime={}, ...}}", tv(0), tv(8))
             }
             Struct::LoffU32 => format!("[{}]", u32_at(0)),
@@ -336,7 +344,8 @@ impl Struct {
             Struct::EpollEvent => structs::epoll_event(b).text,
             Struct::Statx => structs::statx(b).text,
             Struct::Rusage => {
-                let tv = |o: usize| format!("{{tv_sec={}, tv_usec={}}}", u64_at(o) as i64, u64_at(o + 8) as i64);
+                // (print_timeval_t: tv_usec zero-extended, PRINT_FIELD_U)
+                let tv = |o: usize| format!("{{tv_sec={}, tv_usec={}}}", u64_at(o) as i64, u64_at(o + 8));
                 format!("{{ru_utime={}, ru_stime={}, ...}}", tv(0), tv(16))
             }
             Struct::Loff => format!("[{}]", u64_at(0) as i64),
@@ -632,7 +641,7 @@ pub const ROWS: &[Row] = &[
     row("lstat", &[Path, Out(Struct::Stat)]),
     row("statfs", &[Path, Out(Struct::Statfs)]),
     row("fstatfs", &[Fd, Out(Struct::Statfs)]),
-    row("openat2", &[AtFd, Path, In(Struct::OpenHow), Typed]),
+    row("openat2", &[AtFd, Path, Extensible(Struct::OpenHow, 3), Typed]),
     row("statx", &[AtFd, Path, StatxFlags, Flags(x::STATX_MASKS, "STATX_???"), Out(Struct::Statx)]),
     row("execve", &[Path, Argv, Envp]),
     row("execveat", &[AtFd, Path, Argv, Envp, AT]),
@@ -710,7 +719,7 @@ pub const ROWS: &[Row] = &[
     row("rseq", &[Addr, Hex, Typed, Hex]),
     row("tkill", &[Typed, Signal]),
     row("tgkill", &[Typed, Typed, Signal]),
-    row("waitid", &[Xval(x::WAITID_TYPES, "P_???"), Typed, Out(Struct::Siginfo), Flags(x::WAIT4_OPTIONS, "W???"), Typed]),
+    row("waitid", &[Xval(x::WAITID_TYPES, "P_???"), Typed, Out(Struct::Siginfo), Flags(x::WAIT4_OPTIONS, "W???"), OutBeside(Struct::Rusage)]),
     row("wait4", &[Typed, Out(Struct::WaitStatus), Flags(x::WAIT4_OPTIONS, "W???"), OutBeside(Struct::Rusage)]),
     row("set_tid_address", &[Addr]),
     row("arch_prctl", &[Xval(x::ARCHVALS, "ARCH_???"), Addr]),
@@ -889,22 +898,20 @@ const AF_INET6: u64 = 10;
 
 /// open()'s flags as strace's tprint_open_modes() spells them.
 pub fn open_flags(flags: u64) -> String {
-    let flags = flags & 0xffff_ffff;
+    open_flags64(flags & 0xffff_ffff)
+}
+
+/// open_how's 64-bit flags (tprint_open_modes64): the low 32 bits as
+/// open()'s, the high ones in hex after.
+fn open_flags64(flags: u64) -> String {
+    // (sprint_open_modes64: the access mode, then the other flags, the
+    // unknown ones as one number, all 64 bits)
     let access = print_xval(flags & 3, x::OPEN_ACCESS_MODES, "O_???");
     let rest = flags & !3;
     if rest == 0 {
         return access;
     }
     format!("{access}|{}", print_flags(rest, &[x::OPEN_MODE_FLAGS], None))
-}
-
-/// open_how's 64-bit flags (tprint_open_modes64): the low 32 bits as
-/// open()'s, the high ones in hex after.
-fn open_flags64(flags: u64) -> String {
-    match flags >> 32 {
-        0 => open_flags(flags),
-        _ => format!("{}|{:#x}", open_flags(flags), flags & !0xffff_ffff),
-    }
 }
 
 /// socket()'s type: the base type, then its flags (src/net.c tprint_sock_type).
@@ -1209,6 +1216,7 @@ pub fn read_of(row: &Row, i: usize) -> Option<ReadSpec> {
         GidsIn(k) => spec(ARG_IN_ARRAY, k, 4),
         GidsOut => spec(ARG_OUT_SIZED, LEN_RET, 4),
         IdCell(0) => spec(ARG_OUT_CELLS, 0, 4),
+        Extensible(_, k) => spec(ARG_IN_ARRAY, k, 1),
         // struct flock or f_owner_ex, as the command wants (fcntl_struct).
         FcntlArg => spec(ARG_INOUT_FIXED, 0, structs::FLOCK as u16),
         // (the larger layout: read_sized_arg stops at the page's end)
@@ -1255,6 +1263,10 @@ pub fn shown(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> O
         In(st) | Out(st) | OutBeside(st) | OutRestart(st) => {
             let b = reads.any(i).filter(|b| b.len() >= st.size())?;
             Some(Shown { text: st.text(b), json: st.json(b)? })
+        }
+        Extensible(st, k) => {
+            let b = reads.entry[i].filter(|b| b.len() >= st.size() && args[k as usize] >= st.size() as u64)?;
+            Some(Shown { text: extensible(st, k, args, reads, i)?, json: st.json(b)? })
         }
         Sockaddr(k) => {
             let b = reads.entry[i]?;
@@ -1416,6 +1428,7 @@ pub fn text(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> Op
         // (print_sigset_addr: the address where the mask cannot be read)
         SigframeMask => shown(row, i, args, reads, ret).map_or_else(|| format!("{{mask={}}}", decode::ptr(v)), |s| s.text),
         GidsIn(_) | GidsOut => shown(row, i, args, reads, ret).map_or_else(|| decode::ptr(v), |s| s.text),
+        Extensible(st, k) => extensible(st, k, args, reads, i).unwrap_or_else(|| decode::ptr(v)),
         // (the cells 8 bytes apart, read through the first argument)
         IdCell(k) => match reads.out_of(0).and_then(|b| b.get(usize::from(k) * 8..usize::from(k) * 8 + 4)) {
             Some(c) if ok && v != 0 => match u32::from_ne_bytes(c.try_into().expect("4 bytes")) {
@@ -1444,8 +1457,9 @@ pub fn text(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> Op
         // wait4 found no child to report (WNOHANG): nothing was written.
         Out(Struct::WaitStatus) if ret == 0 => decode::ptr(v),
         // ... nor its rusage: strace prints that only for a result above 0
-        // (src/wait.c printwaitn).
-        OutBeside(Struct::Rusage | Struct::Rusage32) if ret <= 0 => decode::ptr(v),
+        // (src/wait.c printwaitn; waitid's, whose success is 0, whenever
+        // the call succeeded).
+        OutBeside(Struct::Rusage | Struct::Rusage32) if ret <= 0 && row.name == "wait4" => decode::ptr(v),
         // rt_sigprocmask's sigset of a size (its fourth argument) other than
         // the kernel's 8 bytes: the address (print_sigset_addr_len_limit).
         // (the size is each row's last argument: rt_sigprocmask's, ppoll's, epoll_pwait's)
@@ -1539,6 +1553,47 @@ pub fn text(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> Op
         FutexTimeout(_) => return Some(futex_arg(args[1], 3, v)),
     };
     Some(Some(s))
+}
+
+/// An extensible struct as strace prints it (Arg::Extensible): None for the
+/// address.
+fn extensible(st: Struct, k: u8, args: &[u64; 6], reads: &Reads, i: usize) -> Option<String> {
+    let size = args[k as usize];
+    let b = reads.entry[i].filter(|b| b.len() >= st.size() && size >= st.size() as u64 && args[i] != 0)?;
+    let mut text = st.text(b);
+    if let Some(tail) = nonzero_tail(b, st.size(), size.min(4096) as usize, reads.limit, reads.cut[i]) {
+        text.pop();
+        let _ = write!(text, ", {tail}}}");
+    }
+    Some(text)
+}
+
+/// strace's print_nonzero_bytes past a struct's known `known` bytes, of the
+/// `size` it was handed in with (at most a page): None where they are all
+/// zero, `???` where they could not all be read, else their offsets and the
+/// first `limit` of them in hex. `b`: what was read (whole, up to the end of
+/// its page, or cut at the slot: `cut`, then what follows counts as zero).
+fn nonzero_tail(b: &[u8], known: usize, size: usize, limit: usize, cut: bool) -> Option<String> {
+    let size = size.min(4096);
+    if size <= known {
+        return None;
+    }
+    if b.len() < size && !cut {
+        return Some("???".into());
+    }
+    let tail = &b[known..b.len().min(size)];
+    if tail.iter().all(|&c| c == 0) {
+        return None;
+    }
+    let mut s = format!("/* bytes {known}..{} */ \"", size - 1);
+    for c in tail.iter().take(limit) {
+        let _ = write!(s, "\\x{c:02x}");
+    }
+    s.push('"');
+    if limit < size - known {
+        s.push_str("...");
+    }
+    Some(s)
 }
 
 /// ppoll's result (decode_poll_exiting): the pollfds with revents, then the
@@ -1830,6 +1885,30 @@ mod tests {
         assert_eq!(text(get, 1, &[8, 0x7000, 0, 0, 0, 0], &out(8), 2), Some(Some("[-1, 4294967294]".into())));
         assert_eq!(text(get, 1, &[1, 0x7000, 0, 0, 0, 0], &out(0), 0), Some(Some("[]".into())));
         assert_eq!(text(get, 1, &[u64::MAX, 0x7000, 0, 0, 0, 0], &out(0), -22), Some(Some("0x7000".into())));
+    }
+
+    #[test]
+    fn extensible_structs_print_their_nonzero_tail() {
+        let row = row_of("openat2").unwrap();
+        let at = |how: &[u8], size: u64| {
+            let reads = Reads { entry: [None, None, Some(how), None, None, None], limit: 32, ..Default::default() };
+            text(row, 2, &[u64::MAX, 0x6000, 0x7000, size, 0, 0], &reads, -7)
+        };
+        let mut how = [0u8; 32];
+        how[..8].copy_from_slice(&0o200u64.to_ne_bytes()); // O_EXCL
+        assert_eq!(at(&how[..24], 24), Some(Some("{flags=O_RDONLY|O_EXCL, resolve=0}".into())));
+        // below the first size: the address; a tail of zeros: nothing
+        assert_eq!(at(&how[..11], 11), Some(Some("0x7000".into())));
+        assert_eq!(at(&how, 32), Some(Some("{flags=O_RDONLY|O_EXCL, resolve=0}".into())));
+        // the tail not all readable: ???; not zero: its bytes
+        assert_eq!(at(&how[..24], 32), Some(Some("{flags=O_RDONLY|O_EXCL, resolve=0, ???}".into())));
+        how[24] = 0x80;
+        assert_eq!(
+            at(&how, 32),
+            Some(Some("{flags=O_RDONLY|O_EXCL, resolve=0, /* bytes 24..31 */ \"\\x80\\x00\\x00\\x00\\x00\\x00\\x00\\x00\"}".into()))
+        );
+        // 64-bit flags: the unknown bits as one number (sprint_open_modes64)
+        assert_eq!(open_flags64(0xdead_face_8000_0000), "O_RDONLY|0xdeadface80000000");
     }
 
     #[test]
