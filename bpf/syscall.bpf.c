@@ -368,9 +368,12 @@ static __noinline long read_sized_arg(char *dst, __u32 size, __u64 addr)
 
 /* An iovec array of `count` entries at `addr` into a struct syscall_iov_slot
  * at `dst`: the first IOV_N iovecs, and each one's first bytes, `total`
- * bytes in all at most (readv: its result). Returns the bytes used, or a
- * negative error where the array itself could not be read. */
-static __noinline int read_iov(char *dst, __u64 addr, __u64 count, __u64 total)
+ * bytes in all at most (readv: its result); a 32-bit task's (`compat`)
+ * struct compat_iovec, two 32-bit words. Returns the bytes used, or a
+ * negative error where its first iovec could not be read; where a later one
+ * could not, the count is cut there and IOV_UNREADABLE marks it (strace's
+ * print_array prints `...` and that iovec's address there). */
+static __noinline int read_iov(char *dst, __u64 addr, __u64 count, __u64 total, bool compat)
 {
 	struct syscall_iov_slot *v = (void *)dst;
 	__u32 limit = string_limit;
@@ -385,13 +388,29 @@ static __noinline int read_iov(char *dst, __u64 addr, __u64 count, __u64 total)
 #pragma unroll
 	for (int k = 0; k < ARGTRACE_SYSCALL_IOV_N; k++) {
 		__u64 len, base, n;
+		long r;
 
 		v->v[k].base = 0;
 		v->v[k].len = 0;
 		if (k >= count)
 			continue;
-		if (bpf_probe_read_user(&v->v[k], 16, (void *)(addr + k * 16)))
-			return -14; /* EFAULT */
+		if (compat) {
+			__u32 w[2];
+
+			r = bpf_probe_read_user(w, 8, (void *)(addr + k * 8));
+			v->v[k].base = w[0];
+			v->v[k].len = w[1];
+		} else {
+			r = bpf_probe_read_user(&v->v[k], 16, (void *)(addr + k * 16));
+		}
+		if (r) {
+			if (k == 0)
+				return -14; /* EFAULT */
+			v->count = k;
+			v->err |= ARGTRACE_SYSCALL_IOV_UNREADABLE;
+			count = k;
+			continue;
+		}
 		base = v->v[k].base;
 		len = v->v[k].len;
 		n = len > left ? left : len;
@@ -401,6 +420,17 @@ static __noinline int read_iov(char *dst, __u64 addr, __u64 count, __u64 total)
 		n = BOUNDED(n, ARGTRACE_SYSCALL_IOV_DATA);
 		if (n && bpf_probe_read_user(v->data[k], n, (void *)base))
 			v->err |= 1 << k;
+	}
+	/* The iovec after the slot's last: whether it could be read at all
+	 * (strace prints print_array's address there, argtrace `...`). */
+	if (count > ARGTRACE_SYSCALL_IOV_N) {
+		__u8 b;
+
+		if (bpf_probe_read_user(
+			    &b, 1, (void *)(addr + ARGTRACE_SYSCALL_IOV_N * (compat ? 8 : 16)))) {
+			v->count = ARGTRACE_SYSCALL_IOV_N;
+			v->err |= ARGTRACE_SYSCALL_IOV_UNREADABLE;
+		}
 	}
 	return sizeof(*v);
 }
@@ -519,12 +549,31 @@ static __noinline int read_strv(struct syscall_slot *s, char *dst, __u64 addr, _
 	return sizeof(*v);
 }
 
+/* A struct timeval or timespec at `addr` into `ts`; a 32-bit task's
+ * (`compat`: old_timeval32, old_timespec32, two 32-bit words) widened as the
+ * native one holds it, its seconds signed and its fraction unsigned (strace
+ * prints a time32's tv_usec and tv_nsec zero-extended). */
+static __always_inline long read_time(__u64 *ts, __u64 addr, bool compat)
+{
+	__u32 w[2] = {};
+	long r;
+
+	if (!compat)
+		return bpf_probe_read_user(ts, 16, (void *)addr);
+	r = bpf_probe_read_user(w, 8, (void *)addr);
+	ts[0] = (__u64)(__s64)(__s32)w[0];
+	ts[1] = w[1];
+	return r;
+}
+
 /* select's fd set `k` (0 in, 1 out, 2 except: args[k + 1], args[0]
  * descriptors, strace's fdsize bytes, at most FD_SETSIZE) into a struct
  * syscall_fdset_slot at `dst`; with `extra`, also its timeout and, where
- * `extra` is 2, pselect6's sigmask pair and the mask it points to. Returns
- * the bytes used. */
-static __noinline int read_fdset(char *dst, __u64 *args, __u32 k, __u32 extra)
+ * `extra` is 2, pselect6's sigmask pair and the mask it points to. A 32-bit
+ * task's (`compat`): its sets in 32-bit words (the same bits; fdsize rounded
+ * to 4 bytes), its time32 timeout and its pair of 32-bit words, widened into
+ * the same slot. Returns the bytes used. */
+static __noinline int read_fdset(char *dst, __u64 *args, __u32 k, __u32 extra, bool compat)
 {
 	struct syscall_fdset_slot *f = (void *)dst;
 	__u64 addr;
@@ -538,6 +587,8 @@ static __noinline int read_fdset(char *dst, __u64 *args, __u32 k, __u32 extra)
 	if (nfds < 0)
 		nfds = 0;
 	bytes = (((__u32)nfds + 7) / 8 + 7) & ~7U;
+	if (compat)
+		bytes = (((__u32)nfds + 7) / 8 + 3) & ~3U;
 	if (bytes > sizeof(f->set)) {
 		f->err |= 0x41;
 		bytes = 0;
@@ -549,13 +600,21 @@ static __noinline int read_fdset(char *dst, __u64 *args, __u32 k, __u32 extra)
 		f->err |= 1;
 	if (!extra)
 		return sizeof(*f);
-	if (args[4] && bpf_probe_read_user(f->ts, 16, (void *)args[4]))
+	if (args[4] && read_time(f->ts, args[4], compat))
 		f->err |= 8;
 	if (extra == 2 && args[5]) {
-		if (bpf_probe_read_user(f->sigmask, 16, (void *)args[5]))
+		__u32 w[2] = {};
+
+		if (compat) {
+			if (bpf_probe_read_user(w, 8, (void *)args[5]))
+				f->err |= 16;
+			f->sigmask[0] = w[0];
+			f->sigmask[1] = w[1];
+		} else if (bpf_probe_read_user(f->sigmask, 16, (void *)args[5])) {
 			f->err |= 16;
-		else if (f->sigmask[0] &&
-			 bpf_probe_read_user(&f->sigmask[2], 8, (void *)f->sigmask[0]))
+		}
+		if (!(f->err & 16) && f->sigmask[0] &&
+		    bpf_probe_read_user(&f->sigmask[2], 8, (void *)f->sigmask[0]))
 			f->err |= 32;
 	}
 	return sizeof(*f);
@@ -637,7 +696,7 @@ static __noinline int read_msghdr(char *dst, __u64 addr, __u64 total)
 		if (got > 0)
 			m->name_len = got;
 	}
-	r = read_iov((char *)&m->iov, m->hdr[2], m->hdr[3], total);
+	r = read_iov((char *)&m->iov, m->hdr[2], m->hdr[3], total, false);
 	m->iov_err = r < 0 ? r : 0;
 	/* The control messages (strace's decode_msg_control: none read
 	 * under one struct cmsghdr, the address printed). */
@@ -656,8 +715,9 @@ static __noinline int read_msghdr(char *dst, __u64 addr, __u64 total)
 }
 
 /* ppoll's pollfds (`n` bytes at `addr`) and then, as a struct
- * syscall_left_trailer, the timespec at `ts`, into `dst`. */
-static __noinline int read_poll_left(char *dst, __u64 addr, __u32 n, __u64 ts)
+ * syscall_left_trailer, the timespec at `ts` (a 32-bit task's time32,
+ * widened: read_time), into `dst`. */
+static __noinline int read_poll_left(char *dst, __u64 addr, __u32 n, __u64 ts, bool compat)
 {
 	struct syscall_left_trailer *t;
 	__u64 len;
@@ -679,7 +739,7 @@ static __noinline int read_poll_left(char *dst, __u64 addr, __u32 n, __u64 ts)
 	t->ts[1] = 0;
 	t->err = 0;
 	t->pad = 0;
-	if (ts && bpf_probe_read_user(t->ts, 16, (void *)ts))
+	if (ts && read_time(t->ts, ts, compat))
 		t->err = 1;
 	return len + sizeof(*t);
 }
@@ -747,10 +807,11 @@ static __noinline void mark_long_path(struct syscall_pending_slots *ps, struct s
 }
 
 /* Reads the strings and input buffers of the call into `ps`, one entry slot
- * per argument that shape->entry_arg names; returns the slots used. */
+ * per argument that shape->entry_arg names (a 32-bit task's: `compat`);
+ * returns the slots used. */
 static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
 					     const volatile struct syscall_shape *shape,
-					     __u64 *args)
+					     __u64 *args, bool compat)
 {
 	__u32 str_size = string_limit + 2, buf_limit = string_limit;
 	__u8 n = 0;
@@ -797,14 +858,14 @@ static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
 		} else if (kind == SYSCALL_ARG_INOUT_FDSETS || kind == SYSCALL_ARG_IN_FDSET) {
 			/* readfds (args[1]) with the timeout, or its own set */
 			if (kind == SYSCALL_ARG_INOUT_FDSETS)
-				r = read_fdset(dst, args, 0, 1 + !!shape->size[i]);
+				r = read_fdset(dst, args, 0, 1 + !!shape->size[i], compat);
 			else
-				r = read_fdset(dst, args, i - 1, 0);
+				r = read_fdset(dst, args, i - 1, 0, compat);
 			if (r < 0)
 				s->err = r;
 			else
 				s->len = r;
-		} else if (kind == SYSCALL_ARG_IN_ARRAY) {
+		} else if (kind == SYSCALL_ARG_IN_ARRAY || kind == SYSCALL_ARG_INOUT_SIZED) {
 			/* (a count past 2^32 is cut at the slot anyway) */
 			__u64 want =
 				(arg_at(args, shape->len_arg[i]) & 0xffffffff) * shape->size[i];
@@ -820,8 +881,7 @@ static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
 				else
 					s->len = r;
 			}
-		} else if (kind == SYSCALL_ARG_IN_SIZED || kind == SYSCALL_ARG_INOUT_SIZED ||
-			   kind == SYSCALL_ARG_INOUT_POLL) {
+		} else if (kind == SYSCALL_ARG_IN_SIZED || kind == SYSCALL_ARG_INOUT_POLL) {
 			__u64 count = arg_at(args, shape->len_arg[i]);
 
 			/* (a count past 2^32 is cut at the slot anyway) */
@@ -830,7 +890,7 @@ static __always_inline __u8 read_entry_slots(struct syscall_pending_slots *ps,
 			if (arg) {
 				if (kind == SYSCALL_ARG_IN_IOV)
 					r = read_iov(dst, arg, arg_at(args, shape->len_arg[i]),
-						     ~0ULL);
+						     ~0ULL, shape->size[i] == 4);
 				else
 					r = read_strv(s, dst, arg, shape->size[i],
 						      shape->len_arg[i] == 4 ? 4 : 8);
@@ -925,7 +985,7 @@ static __noinline __u32 read_out_slot(struct syscall_event *e, struct syscall_pe
 #pragma unroll
 		for (int j = 0; j < 3; j++) {
 			int got = read_fdset(dst + j * sizeof(struct syscall_fdset_slot), p->args,
-					     j, j == 0);
+					     j, j == 0, p->abi == SYSCALL_ABI_COMPAT);
 
 			if (got < 0) {
 				r = got;
@@ -946,6 +1006,14 @@ static __noinline __u32 read_out_slot(struct syscall_event *e, struct syscall_pe
 		if (!is_erestart(ret) || !addr)
 			return 0;
 		n = shape->size[i & 7] & 0xfff;
+	} else if (kind == SYSCALL_ARG_OUT_IOV) {
+		/* The iovecs whatever the result (strace prints a failed
+		 * call's with their addresses), their bytes up to ret. */
+		if (!addr)
+			return 0;
+		r = read_iov(dst, addr, arg_at(p->args, la), ret < 0 ? 0 : ret,
+			     shape->size[i & 7] == 4);
+		goto done;
 	} else if (ret < 0 || !addr) {
 		return 0;
 	} else if (kind == SYSCALL_ARG_OUT_DIRENTS) {
@@ -978,7 +1046,7 @@ static __noinline __u32 read_out_slot(struct syscall_event *e, struct syscall_pe
 			    : want;
 		if (want > n)
 			s->cut = 1;
-		r = read_poll_left(dst, addr, n, p->args[2]);
+		r = read_poll_left(dst, addr, n, p->args[2], p->abi == SYSCALL_ABI_COMPAT);
 		goto done;
 	} else if (kind == SYSCALL_ARG_INOUT_FIXED) {
 		r = read_sized_arg(dst, shape->size[i & 7], addr);
@@ -1014,9 +1082,6 @@ static __noinline __u32 read_out_slot(struct syscall_event *e, struct syscall_pe
 			n = count;
 		if (n > ARGTRACE_SYSCALL_BUF_MAX - 4)
 			n = ARGTRACE_SYSCALL_BUF_MAX - 4;
-	} else if (kind == SYSCALL_ARG_OUT_IOV) {
-		r = read_iov(dst, addr, arg_at(p->args, la), ret);
-		goto done;
 	}
 	if (n > max)
 		n = max;
@@ -1389,7 +1454,7 @@ static __always_inline int on_enter(void *ctx, struct pt_regs *regs, long id, __
 		else
 			ps = bpf_map_lookup_elem(&scratch_slots, &zero);
 		if (ps)
-			p->nslots = read_entry_slots(ps, shape, p->args);
+			p->nslots = read_entry_slots(ps, shape, p->args, abi == SYSCALL_ABI_COMPAT);
 		/* The path shape->long_path names (its index + 1), cut at its
 		 * slot: whole, where slot 3 is free at return. */
 		if (ps && shape->long_path)

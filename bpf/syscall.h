@@ -55,14 +55,17 @@ enum argtrace_syscall_arg_kind {
 				     * then min(it, size[i], the length handed in
 				     * where an entry slot read it) bytes (accept's
 				     * sockaddr, getsockopt's value) */
-	SYSCALL_ARG_INOUT_SIZED = 10,	  /* IN_SIZED at entry and OUT_SIZED at
+	SYSCALL_ARG_INOUT_SIZED = 10,	  /* IN_ARRAY at entry and OUT_SIZED at
 				       * return (poll's pollfd array) */
 	SYSCALL_ARG_INOUT_FIXED = 11,	  /* IN_FIXED at entry and OUT_FIXED at
 				       * return (ioctl's argument) */
 	SYSCALL_ARG_IN_IOV = 12,	  /* an iovec array (args[len_arg] entries), as
-				   * struct syscall_iov_slot, at entry (writev) */
+				   * struct syscall_iov_slot, at entry (writev);
+				   * a 32-bit task's compat_iovec where size[i]
+				   * is 4 */
 	SYSCALL_ARG_OUT_IOV = 13,	  /* the same at return, the buffers' bytes up to
-				   * ret in all (readv) */
+				   * ret in all (readv; a failed call's iovecs
+				   * alone) */
 	SYSCALL_ARG_IN_STRV = 14,	  /* a NULL-ended array of strings (argv, envp):
 				   * its count and its first size[i] strings, as
 				   * struct syscall_strv_slot (and past STRV_N,
@@ -116,6 +119,9 @@ enum argtrace_syscall_arg_kind {
 					   * in slot 3 once it succeeded:
 					   * getresuid's ids */
 };
+
+/* struct syscall_iov_slot's err: iovec `count` could not be read. */
+#define ARGTRACE_SYSCALL_IOV_UNREADABLE 0x80000000U
 
 /* len_arg of SYSCALL_ARG_OUT_SIZED: the count is the result. */
 #define SYSCALL_LEN_RET 6

@@ -176,6 +176,13 @@ const SYSCALL_CASES: &[SyscallCase] = &[
     // sigaltstack.test: strace -e sigaltstack, its log against sigaltstack.expected (the program prints nothing)
     sc("sigaltstack", &[]),
     sc("waitid", &["-esignal=none"]),
+    // readv.test's first run (its -e read=/write= hex dumps are lines of their own, not compared)
+    SyscallCase { trace: &["readv", "writev"], ..sc("readv", &["-eread=all", "-ewrite=!none"]) },
+    sc("preadv", &[]),
+    SyscallCase { argtrace: &["--string-limit", "7"], ..sc("pwritev", &["-s7"]) },
+    SyscallCase { trace: &["preadv", "pwritev"], ..sc("preadv-pwritev", &["-eread=0", "-ewrite=1"]) },
+    // poll.test's first run (strace -v: poll's lines are the same without it)
+    sc("poll", &["-v"]),
     sc("kill", &["-e", "signal=none"]),
     sc("rt_sigprocmask", &[]),
     sc("rt_sigaction", &[]),
@@ -227,7 +234,8 @@ const SYSCALL_CASES: &[SyscallCase] = &[
 /// or it is a 16-bit id call; or its compat entry's layouts are transcribed,
 /// src/subject/syscall/decoders.rs COMPAT_ROWS; or its 64-bit arguments take
 /// two registers each, compat.rs COMPAT_PAIRS; or its arrays' pointers are
-/// 32 bits wide, compat.rs COMPAT_POINTER_ARRAYS: execve, execveat).
+/// 32 bits wide, compat.rs COMPAT_POINTER_ARRAYS: execve, execveat, readv,
+/// writev, preadv, pwritev).
 /// Every other syscall test's i386 build is in NOT_RUN.
 const I386_SYSCALL_CASES: &[&str] = &[
     "open",
@@ -321,6 +329,13 @@ const I386_SYSCALL_CASES: &[&str] = &[
     "epoll_pwait",
     "fstatfs",
     "openat2",
+    "readv",
+    "preadv",
+    "pwritev",
+    "preadv-pwritev",
+    "poll",
+    "pselect6",
+    "ppoll",
 ];
 
 /// strace's tests of i386 calls that x86_64 does not have (their 64-bit
@@ -349,6 +364,7 @@ const I386_ONLY_CASES: &[SyscallCase] = &[
     sc("truncate64", &[]),
     sc("ftruncate64", &[]),
     sc("fadvise64_64", &[]),
+    sc("_newselect", &[]),
     sc("getresuid32", &[]),
     sc("getresgid32", &[]),
 ];
@@ -373,7 +389,7 @@ const NOT_RUN: &[(&str, &str)] = &[
     ("arch_prctl", "its arch_prctl.sh harness reads the program's own output first (not run yet)"),
     ("getuid32, geteuid32, getgid32, getegid32 and their -creds tests", "getuid.test compares its own way (not run for getuid either); the calls are typed for i386 tasks (COMPAT_NAMES)"),
     ("getresuid, getresgid (i386 builds)", "the 16-bit calls (i386 165 and 171, sys_getresuid16): their cells are old_uid_t, 2 bytes, and argtrace prints them raw for an i386 process (getresuid32 and getresgid32 run)"),
-    ("the other syscall tests' i386 builds (I386_SYSCALL_CASES runs the rest)", "their calls' i386 kernel entry is a compat function whose layouts are not transcribed (the time32 timespec that ppoll and pselect6 write back, the sigset pointer pair of pselect6) or that takes 64-bit arguments in two registers where COMPAT_PAIRS does not list it (_llseek, whose result is written to memory), or what argtrace reads for them holds pointers or longs (iovecs, msghdr, fd sets): argtrace syscall prints those calls of an i386 process as six raw values (src/subject/syscall/compat.rs); shutdown's, accept4's, accept's, getsockname's and getpeername's i386 builds call socketcall (glibc), which strace decodes as the subcall and argtrace prints raw"),
+    ("the other syscall tests' i386 builds (I386_SYSCALL_CASES runs the rest)", "their calls' i386 kernel entry is a compat function whose layouts are not transcribed or that takes 64-bit arguments in two registers where COMPAT_PAIRS does not list it (_llseek, whose result is written to memory), or what argtrace reads for them holds pointers or longs (msghdr, fd sets): argtrace syscall prints those calls of an i386 process as six raw values (src/subject/syscall/compat.rs); shutdown's, accept4's, accept's, getsockname's and getpeername's i386 builds call socketcall (glibc), which strace decodes as the subcall and argtrace prints raw"),
 ];
 
 /// Differences that are expected, with the reason: (test, a piece of the
@@ -388,6 +404,16 @@ const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[
         "select",
         "select(2147483647, [3 4], [], []",
         "an nfds of 2^31-1: strace reads its sets up to 1M descriptors, argtrace up to 1728 (bpf/syscall.h's fd set slot) and prints the addresses",
+    ),
+    (
+        "pwritev",
+        "iov_len=5}",
+        "an array of more than 4 iovecs: strace -s7 prints 7 of them, argtrace's entry slot holds 4 (bpf/syscall.h ARGTRACE_SYSCALL_IOV_N) and prints `...` after them",
+    ),
+    (
+        "_newselect",
+        "_newselect(2147483647, [3 4], [], []",
+        "as select's (the i386 call of the same test program)",
     ),
 ];
 

@@ -183,6 +183,24 @@ static void clones(void)
 #define NR_GETRESGID32 211
 /* execve (both 11): its compat entry reads argv's and envp's 32-bit pointers */
 #define NR_EXECVE 11
+/* readv, writev (both 145, 146) and preadv (i386 333, arm 361): struct
+ * compat_iovec, two 32-bit words */
+#define NR_READV 145
+#define NR_WRITEV 146
+#if defined(__i386__)
+#define NR_PREADV 333
+#else
+#define NR_PREADV 361
+#endif
+/* pselect6 (i386 308, arm 335) and ppoll (i386 309, arm 336): their time32
+ * timeouts, fd sets in 32-bit words, widened as argtrace reads them */
+#if defined(__i386__)
+#define NR_PSELECT6 308
+#define NR_PPOLL 309
+#else
+#define NR_PSELECT6 335
+#define NR_PPOLL 336
+#endif
 #define NR_LSEEK 19
 #define CLOCK_MONOTONIC_NR 1
 #define AT_FDCWD_NR (-100)
@@ -284,6 +302,52 @@ static void typed(void)
 		 "\"tp_str\": \"{tv_sec=%d, tv_nsec=%u}\"",
 		 ts[0], (unsigned int)ts[1]);
 	expect("syscall", "clock_gettime", args, r);
+	/* writev and readv through the pipe, two iovecs each (the second one
+	 * longer than what is left), and preadv, which the pipe refuses
+	 * (ESPIPE): its iovec's address, its offset from two words */
+	{
+		struct iovec {
+			void *base;
+			unsigned int len;
+		} out[2] = { { "ab", 2 }, { "cde", 3 } }, in[2] = { { buf, 2 }, { buf + 2, 8 } };
+
+		r = syscall(NR_WRITEV, p[1], out, 2);
+		snprintf(args, sizeof(args),
+			 "\"fd\": %d, \"vec_str\": \"[{iov_base=\\\"ab\\\", iov_len=2}, {iov_base=\\\"cde\\\", iov_len=3}]\", \"vlen\": 2",
+			 p[1]);
+		expect("syscall", "writev", args, r);
+		r = syscall(NR_READV, p[0], in, 2);
+		snprintf(args, sizeof(args),
+			 "\"fd\": %d, \"vec_str\": \"[{iov_base=\\\"ab\\\", iov_len=2}, {iov_base=\\\"cde\\\", iov_len=8}]\", \"vlen\": 2",
+			 p[0]);
+		expect("syscall", "readv", args, r);
+		r = syscall(NR_PREADV, p[0], in, 1, 5UL, 1UL);
+		snprintf(args, sizeof(args),
+			 "\"fd\": %d, \"vec_str\": \"[{iov_base=%#lx, iov_len=2}]\", \"vlen\": 1, \"pos_l_str\": \"4294967301\"",
+			 p[0], (unsigned long)(uintptr_t)buf);
+		expect("syscall", "preadv", args, r);
+	}
+	/* pselect6 and ppoll on the empty pipe: 5 ms, then 0 (Timeout) */
+	{
+		unsigned int set[2] = { 1U << p[0], 0 };
+		/* (each its own: the kernel writes the time left back) */
+		int ts32[2] = { 0, 5000000 }, ts32b[2] = { 0, 5000000 };
+		struct {
+			int fd;
+			short events, revents;
+		} pfd = { p[0], 1 /* POLLIN */, 0 };
+
+		r = syscall(NR_PSELECT6, p[0] + 1, set, 0, 0, ts32, 0);
+		snprintf(args, sizeof(args),
+			 "\"n\": %d, \"inp_str\": \"[%d]\", \"tsp_str\": \"{tv_sec=0, tv_nsec=5000000}\"",
+			 p[0] + 1, p[0]);
+		expect("syscall", "pselect6", args, r);
+		r = syscall(NR_PPOLL, &pfd, 1, ts32b, 0, 8);
+		snprintf(args, sizeof(args),
+			 "\"ufds_str\": \"[{fd=%d, events=POLLIN}]\", \"nfds\": 1, \"tsp_str\": \"{tv_sec=0, tv_nsec=5000000}\"",
+			 p[0]);
+		expect("syscall", "ppoll", args, r);
+	}
 	close(p[0]);
 	close(p[1]);
 	/* execve of no program (ENOENT): ten strings, past the entry slot's

@@ -152,7 +152,10 @@ pub fn case_compat(argtrace: &Path, subject: &str, mode: &str) -> Outcome {
 /// each (compat.rs COMPAT_PAIRS: arm's pairs start at an even register, and
 /// its fadvise64_64 takes the advice second); getresgid32's three cells;
 /// execve's argv and envp, their pointers 32 bits wide (compat.rs
-/// COMPAT_POINTER_ARRAYS), ten strings, past the entry slot's seven.
+/// COMPAT_POINTER_ARRAYS), ten strings, past the entry slot's seven; writev,
+/// readv and a failed preadv, their struct compat_iovec arrays (the failed
+/// call's with its buffer's address) and preadv's offset from two words;
+/// pselect6's and ppoll's time32 timeouts and fd set, widened as read.
 pub fn case_syscall_compat(argtrace: &Path, mode: &str) -> Outcome {
     let (abi, _) = crate::trigger::compat_abi();
     if !crate::trigger::compat_runs()? {
@@ -162,7 +165,7 @@ pub fn case_syscall_compat(argtrace: &Path, mode: &str) -> Outcome {
         "--probe",
         mode,
         "-e",
-        "trace=mmap2,clone,exit_group,unlinkat,umask,pipe,pipe2,read,lseek,chown,fchown,clock_gettime,fchown32,fcntl64,pread64,fadvise64_64,getresgid32,execve",
+        "trace=mmap2,clone,exit_group,unlinkat,umask,pipe,pipe2,read,lseek,chown,fchown,clock_gettime,fchown32,fcntl64,pread64,fadvise64_64,getresgid32,execve,writev,readv,preadv,pselect6,ppoll",
     ];
     let t = traced_run(argtrace, "syscall", &extra, "compat")?;
     let mut n = 0;
@@ -176,8 +179,8 @@ pub fn case_syscall_compat(argtrace: &Path, mode: &str) -> Outcome {
         find_one(&t, &want, mode)?;
         typed += 1;
     }
-    if typed != 13 {
-        return Err(format!("the {abi} trigger expected {typed} typed calls, not 13"));
+    if typed != 18 {
+        return Err(format!("the {abi} trigger expected {typed} typed calls, not 18"));
     }
     for w in t.expectations.iter().filter_map(|e| e.get("expect")) {
         let a = &w["args"];

@@ -163,7 +163,7 @@ pub fn msghdr(b: &[u8], user_namelen: Option<i32>, total: u64, limit: usize) -> 
     let (iov_text, iov_json) = match b.get(MSG_IOV..) {
         // (tprint_iov_upto: NULL as the address)
         Some(v) if iov != 0 && u32_at(b, 60) == 0 && !v.is_empty() => {
-            let s = iovec(v, total, limit);
+            let s = iovec(v, total, limit, super::structs::IovArray { addr: iov, step: 16, addrs: false });
             (s.text, s.json)
         }
         _ => (ptr(iov), J::num(iov)),

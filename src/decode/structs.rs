@@ -180,7 +180,9 @@ fn array(items: Vec<Shown>, more: bool) -> Shown {
 
 /// A struct pollfd array as poll() receives it (print_pollfd):
 /// `[{fd=3, events=POLLIN}]`; `count` is the array's length argument.
-pub fn pollfds_in(b: &[u8], count: u64) -> Shown {
+/// `unread`: the address of the first pollfd that could not be read, where
+/// one could not (print_array's `... /* ADDR */` there).
+pub fn pollfds_in(b: &[u8], count: u64, unread: Option<u64>) -> Shown {
     let n = (b.len() / 8).min(count as usize);
     let items = (0..n)
         .map(|k| {
@@ -195,7 +197,12 @@ pub fn pollfds_in(b: &[u8], count: u64) -> Shown {
             }
         })
         .collect();
-    array(items, (n as u64) < count)
+    let mut a = array(items, (n as u64) < count);
+    if let Some(at) = unread.filter(|_| (n as u64) < count && n < ARRAY_MAX) {
+        a.text.truncate(a.text.len() - "...]".len());
+        let _ = write!(a.text, "... /* {} */]", ptr(at));
+    }
+    a
 }
 
 /// poll()'s result with the array as the kernel left it (decode_poll_exiting):
@@ -354,8 +361,11 @@ const IOV_HEAD: usize = 8 + IOV_N * 16;
 
 /// An iovec array as struct syscall_iov_slot holds it (tprint_iov_upto):
 /// `[{iov_base="hello", iov_len=5}, ...]`, each buffer's first bytes up to
-/// `total` in all (readv: its result; writev: all) and `limit` each.
-pub fn iovec(b: &[u8], total: u64, limit: usize) -> Shown {
+/// `total` in all (readv: its result; writev: all) and `limit` each; the
+/// addresses (`addrs`: a failed readv's, iov_decode_addr). Where an iovec
+/// could not be read, print_array's `... /* ADDR */` ends it: `addr` is the
+/// array's, `step` its iovecs' size (16, a 32-bit task's 8).
+pub fn iovec(b: &[u8], total: u64, limit: usize, v: IovArray) -> Shown {
     let count = u32_at(b, 0) as usize;
     let err = u32_at(b, 4);
     let mut left = total;
@@ -366,7 +376,7 @@ pub fn iovec(b: &[u8], total: u64, limit: usize) -> Shown {
         left -= n;
         let show = (n as usize).min(limit);
         let data = b.get(IOV_HEAD + k * IOV_DATA..IOV_HEAD + k * IOV_DATA + show.min(IOV_DATA)).unwrap_or(&[]);
-        let (base_text, base_json) = if err & (1 << k) != 0 || base == 0 {
+        let (base_text, base_json) = if err & (1 << k) != 0 || base == 0 || v.addrs {
             (ptr(base), J::num(base))
         } else {
             (quoted(data, n as usize > limit), J::str(latin1(data)))
@@ -376,8 +386,27 @@ pub fn iovec(b: &[u8], total: u64, limit: usize) -> Shown {
             json: J::Obj(vec![("iov_base", base_json), ("iov_len", J::num(len))]),
         });
     }
-    array(items, count > IOV_N)
+    let mut a = array(items, count > IOV_N);
+    if err & IOV_UNREADABLE != 0 && count <= IOV_N {
+        a.text.pop();
+        let sep = if count > 0 { ", " } else { "" };
+        let _ = write!(a.text, "{sep}... /* {} */]", ptr(v.addr.wrapping_add(v.step * count as u64)));
+    }
+    a
 }
+
+/// Where an iovec array is and how it is printed (iovec).
+#[derive(Clone, Copy, Debug)]
+pub struct IovArray {
+    pub addr: u64,
+    /// An iovec's size: 16, a 32-bit task's struct compat_iovec 8.
+    pub step: u64,
+    /// The buffers' addresses rather than their bytes.
+    pub addrs: bool,
+}
+
+/// bpf/syscall.h's ARGTRACE_SYSCALL_IOV_UNREADABLE.
+const IOV_UNREADABLE: u32 = 0x8000_0000;
 
 /// bpf/syscall.h's struct syscall_strv_slot and struct syscall_strv_tail
 /// (argv's strings past the slot's STRV_N, up to STRV_MAX).
@@ -489,7 +518,9 @@ mod tests {
             p.extend(ev.to_ne_bytes());
             p.extend(rev.to_ne_bytes());
         }
-        assert_eq!(pollfds_in(&p, 2).text, "[{fd=8, events=POLLIN}, {fd=9, events=POLLOUT}]");
+        assert_eq!(pollfds_in(&p, 2, None).text, "[{fd=8, events=POLLIN}, {fd=9, events=POLLOUT}]");
+        // (strace's poll test: the second pollfd past the page)
+        assert_eq!(pollfds_in(&p[..8], 2, Some(0x7008)).text, "[{fd=8, events=POLLIN}, ... /* 0x7008 */]");
         assert_eq!(poll_result(1, &p), "1 ([{fd=9, revents=POLLOUT}])");
         assert_eq!(poll_result(0, &p), "0 (Timeout)");
         let mut e = vec![0u8; EPOLL_EVENT];
@@ -504,7 +535,19 @@ mod tests {
             iov[16 + k * 16..24 + k * 16].copy_from_slice(&len.to_ne_bytes());
             iov[IOV_HEAD + k * IOV_DATA..IOV_HEAD + k * IOV_DATA + data.len()].copy_from_slice(data);
         }
-        assert_eq!(iovec(&iov, 12, 32).text, "[{iov_base=\"hel\", iov_len=3}, {iov_base=\"lo world\\n\", iov_len=20}]");
+        let at = IovArray { addr: 0x7000, step: 16, addrs: false };
+        assert_eq!(
+            iovec(&iov, 12, 32, at).text,
+            "[{iov_base=\"hel\", iov_len=3}, {iov_base=\"lo world\\n\", iov_len=20}]"
+        );
+        // a failed readv's: the buffers' addresses (iov_decode_addr)
+        let addrs = IovArray { addrs: true, ..at };
+        assert_eq!(iovec(&iov, 0, 32, addrs).text, "[{iov_base=0x10, iov_len=3}, {iov_base=0x20, iov_len=20}]");
+        // the second iovec could not be read (a 32-bit task's, 8 bytes each)
+        iov[..4].copy_from_slice(&1u32.to_ne_bytes());
+        iov[4..8].copy_from_slice(&IOV_UNREADABLE.to_ne_bytes());
+        let compat = IovArray { step: 8, ..at };
+        assert_eq!(iovec(&iov, 3, 32, compat).text, "[{iov_base=\"hel\", iov_len=3}, ... /* 0x7008 */]");
         let mut v = vec![0u8; 8 + STRV_N * STRV_STR];
         v[..4].copy_from_slice(&3u32.to_ne_bytes());
         v[4] = 3;

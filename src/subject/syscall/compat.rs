@@ -121,12 +121,26 @@ pub const COMPAT_SAME_BYTES: &[(&str, &str)] = &[
 
 /// 32-bit calls whose compat entry differs from the native one only in the
 /// width of the pointers in its arrays, which the kernel side reads at the
-/// 32-bit task's width (bpf/syscall.h SYSCALL_ARG_IN_STRV): Linux v6.1's
-/// definition beside each.
+/// 32-bit task's width (bpf/syscall.h SYSCALL_ARG_IN_STRV, SYSCALL_ARG_IN_IOV,
+/// SYSCALL_ARG_OUT_IOV): Linux v6.1's definition beside each.
 pub const COMPAT_POINTER_ARRAYS: &[(&str, &str)] = &[
     ("execve", "fs/exec.c: COMPAT_SYSCALL_DEFINE3(execve, const char __user *, filename, const compat_uptr_t __user *, argv, const compat_uptr_t __user *, envp)"),
     ("execveat", "fs/exec.c: COMPAT_SYSCALL_DEFINE5(execveat, int, fd, const char __user *, filename, const compat_uptr_t __user *, argv, const compat_uptr_t __user *, envp, int, flags)"),
+    ("readv", "fs/read_write.c: SYSCALL_DEFINE3(readv, unsigned long, fd, const struct iovec __user *, vec, unsigned long, vlen): the 32-bit entry too since v5.10 (import_iovec reads a compat task's struct compat_iovec)"),
+    ("writev", "fs/read_write.c: SYSCALL_DEFINE3(writev, ...), as readv"),
+    ("preadv", "fs/read_write.c: COMPAT_SYSCALL_DEFINE5(preadv, compat_ulong_t, fd, const struct iovec __user *, vec, compat_ulong_t, vlen, u32, pos_low, u32, pos_high)"),
+    ("pwritev", "fs/read_write.c: COMPAT_SYSCALL_DEFINE5(pwritev, compat_ulong_t, fd, const struct iovec __user *, vec, compat_ulong_t, vlen, u32, pos_low, u32, pos_high)"),
 ];
+
+/// 32-bit calls whose compat entry reads 32-bit layouts that the kernel side
+/// reads and widens into the native call's (bpf/syscall.bpf.c read_time,
+/// read_fdset: a time32, fd sets in 32-bit words, a pair of 32-bit words):
+/// Linux v6.1's definition beside each. (_newselect is in decoders.rs
+/// COMPAT_NAMES, ppoll in COMPAT_ROWS.)
+pub const COMPAT_WIDENED: &[(&str, &str)] = &[(
+    "pselect6",
+    "fs/select.c: COMPAT_SYSCALL_DEFINE6(pselect6_time32, int, n, compat_ulong_t __user *, inp, compat_ulong_t __user *, outp, compat_ulong_t __user *, exp, struct old_timespec32 __user *, tsp, void __user *, sig)",
+)];
 
 /// 32-bit calls whose ids are 16 bits wide (old_uid_t, old_gid_t): their
 /// entry is kernel/uid16.c's `sys_<name>16` (syscall_32.tbl and unistd32.h
@@ -208,6 +222,7 @@ fn may_type(name: &str) -> bool {
     SHARED.contains(&name)
         || COMPAT_SAME_BYTES.iter().any(|(n, _)| *n == name)
         || COMPAT_POINTER_ARRAYS.iter().any(|(n, _)| *n == name)
+        || COMPAT_WIDENED.iter().any(|(n, _)| *n == name)
         || COMPAT_UID16.contains(&name)
         || decoders::COMPAT_ROWS.iter().any(|r| r.name == name)
 }
@@ -287,7 +302,7 @@ mod tests {
         let int = ValueKind::Int { bytes: 4, signed: true };
         let uint = ValueKind::Int { bytes: 4, signed: false };
         for n in t.native.values_mut() {
-            if ["readv", "madvise", "umask", "lseek"].contains(&n.name) {
+            if ["readv", "sendmsg", "madvise", "umask", "lseek"].contains(&n.name) {
                 n.args = Some(vec![arg("a", "int", int), arg("b", "long", long)]);
             }
             if n.name == "fchown" {
@@ -304,8 +319,10 @@ mod tests {
         assert_eq!(kinds("lseek"), [int, int]);
         // fchown: sys_fchown16 on i386 and arm, its ids 16 bits wide.
         assert_eq!(kinds("fchown"), [uint, ValueKind::Int { bytes: 2, signed: false }]);
-        // readv: compat_sys_readv (its iovecs hold pointers); umask: reads more than bytes.
-        assert!(by_name("readv").args.is_none());
+        // readv: its struct compat_iovec read at the 32-bit width (COMPAT_POINTER_ARRAYS).
+        assert_eq!(kinds("readv"), [int, int]);
+        // sendmsg: compat_sys_sendmsg (its msghdr holds pointers); umask: reads more than bytes.
+        assert!(by_name("sendmsg").args.is_none());
         assert!(by_name("umask").args.is_none());
     }
 

@@ -194,6 +194,12 @@ pub enum Arg {
     /// "\x80..."`, `???` where they could not be read). Read whole or up to
     /// the end of its page.
     Extensible(Struct, u8),
+    /// A 64-bit offset from this argument (its low word) and the next (its
+    /// high word), signed (print_lld_from_low_high_val: a 64-bit task's is
+    /// this argument alone).
+    LowHigh,
+    /// Left out (the high word LowHigh printed).
+    Hidden,
 }
 
 /// The structs read whole (src/print_struct_stat.c, src/print_timespec.h,
@@ -703,8 +709,10 @@ pub const ROWS: &[Row] = &[
     // I/O vectors (src/io.c)
     row("writev", &[Fd, Iov(2), Typed]),
     row("readv", &[Fd, IovOut(2), Typed]),
-    row("pwritev", &[Fd, Iov(2), Typed, Typed]),
-    row("preadv", &[Fd, IovOut(2), Typed, Typed]),
+    // (do_pwritev, do_preadv: the count unsigned, the offset from its low
+    // and high words, print_lld_from_low_high_val)
+    row("pwritev", &[Fd, Iov(2), Unsigned, LowHigh, Hidden]),
+    row("preadv", &[Fd, IovOut(2), Unsigned, LowHigh, Hidden]),
     // ioctl (src/ioctl.c, src/term.c)
     row("ioctl", &[Fd, IoctlCmd, IoctlArg]),
     // processes (src/signal.c, src/wait.c, src/process.c)
@@ -793,6 +801,14 @@ pub const COMPAT_ROWS: &[Row] = &[
     Row { name: "fcntl64", args: &[Fd, FcntlCmd, FcntlArg32], ret: Ret::Fcntl },
     // compat_sys_getdents (struct compat_linux_dirent)
     row("getdents", &[Fd, Dirents32, Typed]),
+    // compat_sys_ppoll_time32: an old_timespec32 handed in (the time left
+    // and pselect6's and _newselect's time32 and sigmask pair the kernel
+    // side widens as it reads them: bpf/syscall.bpf.c read_time, read_fdset)
+    Row {
+        name: "ppoll",
+        args: &[PollfdsLeft(1), Typed, In(Struct::Timespec32), In(Struct::Sigset), Typed],
+        ret: Ret::PollLeft,
+    },
     // i386's and arm's own (x86_64 has fadvise64 only; arm64's fadvise64 is
     // fadvise64_64): its length signed and 64 bits wide, in two registers
     // (compat.rs COMPAT_PAIRS), printed after the offset on both.
@@ -835,6 +851,8 @@ pub const COMPAT_NAMES: &[(&str, &str, bool, &str)] = &[
     ("truncate64", "truncate", true, "193 i386 truncate64 sys_ia32_truncate64 (arm: compat_sys_aarch32_truncate64)"),
     ("ftruncate64", "ftruncate", true, "194 i386 ftruncate64 sys_ia32_ftruncate64 (arm: compat_sys_aarch32_ftruncate64)"),
     ("fadvise64_64", "fadvise64", true, "272 i386 fadvise64_64 sys_ia32_fadvise64_64 (arm: 270, compat_sys_aarch32_fadvise64_64)"),
+    // select's fd sets and its old_timeval32 (read widened: bpf/syscall.bpf.c read_fdset)
+    ("_newselect", "select", true, "142 i386 _newselect sys_select compat_sys_select (arm: 142, compat_sys_select)"),
 ];
 
 /// The native call a 32-bit call of this name is typed and decoded as: its
@@ -1281,15 +1299,21 @@ pub fn shown(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> O
         }
         Pollfds(k) => {
             let b = reads.entry[i]?;
-            let mut s = structs::pollfds_in(b, args[k as usize] as u32 as u64);
+            // (read whole or up to the end of its page: where it stopped short, not cut at the slot)
+            let count = args[k as usize] as u32 as u64;
+            let unread = (!reads.cut[i] && (b.len() as u64) < count * 8).then(|| v + (b.len() as u64 / 8) * 8);
+            let mut s = structs::pollfds_in(b, count, unread);
             s.json = structs::pollfds_json(b, args[k as usize] as u32 as u64, reads.out_of(i).filter(|_| ok && ret > 0));
             Some(s)
         }
         EpollEvents => Some(structs::epoll_events(reads.out_of(i).filter(|_| ok)?)),
         FcntlArg => fcntl_struct(args[1], reads, i, ok, false, false),
         FcntlArg32 => fcntl_struct(args[1], reads, i, ok, true, row.name == "fcntl64"),
-        Iov(_) => Some(structs::iovec(reads.entry[i]?, u64::MAX, reads.limit)),
-        IovOut(_) => Some(structs::iovec(reads.out_of(i).filter(|_| ok)?, ret as u64, reads.limit)),
+        Iov(_) => Some(structs::iovec(reads.entry[i]?, u64::MAX, reads.limit, iov_array(v, reads, false))),
+        // (a failed call's iovecs with their buffers' addresses)
+        IovOut(_) => {
+            Some(structs::iovec(reads.out_of(i)?, if ok { ret as u64 } else { 0 }, reads.limit, iov_array(v, reads, !ok)))
+        }
         Argv => {
             let b = reads.entry[i]?;
             let step = if reads.compat { 4 } else { 8 };
@@ -1309,7 +1333,7 @@ pub fn shown(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> O
             let out = reads.out_of(i).filter(|_| ok && ret > 0).map(|b| io::split_left(b).0);
             // (print_array: -s elements at most)
             let b = &b[..b.len().min(reads.limit.saturating_mul(8))];
-            let mut s = structs::pollfds_in(b, args[k as usize] as u32 as u64);
+            let mut s = structs::pollfds_in(b, args[k as usize] as u32 as u64, None);
             s.json = structs::pollfds_json(b, args[k as usize] as u32 as u64, out);
             Some(s)
         }
@@ -1535,6 +1559,9 @@ pub fn text(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> Op
         MmapFlags => decode::mem::mmap_flags(v),
         Hex => decode::hex(v),
         Unsigned => v.to_string(),
+        LowHigh if reads.compat => (((v & 0xffff_ffff) | args.get(i + 1).map_or(0, |h| h << 32)) as i64).to_string(),
+        LowHigh => (v as i64).to_string(),
+        Hidden => return Some(None),
         Domain => decode::net::address_family(v),
         SockType => sock_type(v),
         SockProto(d) if matches!(args[d as usize] & 0xffff_ffff, AF_INET | AF_INET6) => decode::net::inet_protocol(v),
@@ -1553,6 +1580,11 @@ pub fn text(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> Op
         FutexTimeout(_) => return Some(futex_arg(args[1], 3, v)),
     };
     Some(Some(s))
+}
+
+/// Where an iovec array argument is (structs::iovec).
+fn iov_array(addr: u64, reads: &Reads, addrs: bool) -> structs::IovArray {
+    structs::IovArray { addr, step: if reads.compat { 8 } else { 16 }, addrs }
 }
 
 /// An extensible struct as strace prints it (Arg::Extensible): None for the

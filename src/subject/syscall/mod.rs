@@ -132,22 +132,14 @@ fn reads_at_entry(kind: u8) -> bool {
 }
 
 /// Whether the kernel side reads nothing for `s` that holds a pointer or a
-/// long (iovecs, msghdr, fd sets, a signal frame): its structs are then the
-/// same bytes for a 32-bit task whose entry is the native one's. (argv and
-/// envp are read with a 32-bit task's pointer width: shape_of.)
+/// long (msghdr, a signal frame): its structs are then the same bytes for a
+/// 32-bit task whose entry is the native one's. (argv, envp and iovecs are
+/// read at a 32-bit task's width: shape_of; fd sets, their timeout and
+/// pselect6's sigmask pair, and ppoll's time left are widened as they are
+/// read: bpf/syscall.bpf.c read_fdset, read_time.)
 fn reads_no_pointers(s: &SyscallInfo, compat: bool) -> bool {
-    use decoders::{
-        ARG_INOUT_FDSETS, ARG_INOUT_MSGHDR, ARG_INOUT_POLL, ARG_IN_FDSET, ARG_IN_IOV, ARG_OUT_IOV, ARG_SIGFRAME_MASK,
-    };
-    const HOLD_POINTERS: [u8; 7] = [
-        ARG_IN_IOV,
-        ARG_OUT_IOV,
-        ARG_INOUT_FDSETS,
-        ARG_INOUT_MSGHDR,
-        ARG_INOUT_POLL,
-        ARG_IN_FDSET,
-        ARG_SIGFRAME_MASK,
-    ];
+    use decoders::{ARG_INOUT_MSGHDR, ARG_SIGFRAME_MASK};
+    const HOLD_POINTERS: [u8; 2] = [ARG_INOUT_MSGHDR, ARG_SIGFRAME_MASK];
     shape_of(s, compat).kind.iter().all(|k| !HOLD_POINTERS.contains(k))
 }
 
@@ -161,11 +153,15 @@ fn shape_of(s: &SyscallInfo, compat: bool) -> skel::types::syscall_shape {
         if let Some(r) = row.and_then(|row| decoders::read_of(row, i)) {
             shape.kind[i] = r.kind;
             shape.len_arg[i] = r.len_arg;
-            // (a 32-bit task's argv and envp: pointers 4 bytes wide)
+            // (a 32-bit task's argv and envp: pointers 4 bytes wide; its
+            // iovecs: struct compat_iovec)
             if compat && r.kind == decoders::ARG_IN_STRV {
                 shape.len_arg[i] = 4;
             }
             shape.size[i] = r.size;
+            if compat && matches!(r.kind, decoders::ARG_IN_IOV | decoders::ARG_OUT_IOV) {
+                shape.size[i] = 4;
+            }
             shape.has_entry_slots |= r.at_entry() as u8;
             continue;
         }
