@@ -395,7 +395,7 @@ static __noinline int read_iov(char *dst, __u64 addr, __u64 count, __u64 total, 
 		if (k >= count)
 			continue;
 		if (compat) {
-			__u32 w[2];
+			__u32 w[2] = {};
 
 			r = bpf_probe_read_user(w, 8, (void *)(addr + k * 8));
 			v->v[k].base = w[0];
@@ -435,20 +435,23 @@ static __noinline int read_iov(char *dst, __u64 addr, __u64 count, __u64 total, 
 	return sizeof(*v);
 }
 
+/* The pointer at `at` of an array whose pointers are `step` bytes wide: 8,
+ * or a 32-bit task's 4 (its high half left 0). One read of a size the
+ * verifier bounds (step & 12, into 16 bytes). */
+static __always_inline long read_ptr(__u64 *ptr, __u64 at, __u32 step)
+{
+	__u64 w[2] = {};
+	long r = bpf_probe_read_user(w, step & 12, (void *)at);
+
+	*ptr = w[0];
+	return r;
+}
+
 /* Strings STRV_N..`shown` - 1 of the NULL-ended array at `addr` (STRV_STR
  * bytes each at most: user space cuts them at -s) into strv_tails under the
  * calling thread's id. A global function, with scalar arguments only (as
  * dirents_walk): the verifier walks its loop once. Returns 1 when the tail
  * waits there. */
-/* The pointer at `at` of an array whose pointers are `step` bytes wide: 8,
- * or a 32-bit task's 4 (the two sizes constant for the verifier). */
-static __always_inline long read_ptr(__u64 *ptr, __u64 at, __u32 step)
-{
-	if (step == 4)
-		return bpf_probe_read_user(ptr, 4, (void *)at);
-	return bpf_probe_read_user(ptr, 8, (void *)at);
-}
-
 __noinline int strv_tail_read(__u64 addr, __u32 shown, __u32 step)
 {
 	struct syscall_strv_tail *t;
@@ -484,6 +487,29 @@ __noinline int strv_tail_read(__u64 addr, __u32 shown, __u32 step)
 	return !bpf_map_update_elem(&strv_tails, &tid, t, BPF_ANY);
 }
 
+/* strv_count()'s result: the pointer after the last could not be read. */
+#define STRV_UNTERMINATED (1 << 30)
+
+/* The pointers (`step` bytes each) of the NULL-ended array at `addr`
+ * counted, up to STRV_COUNT: their count, with STRV_UNTERMINATED where the
+ * one after the last could not be read, or -14 where the first could not.
+ * A global function, with scalar arguments only (as dirents_walk): the
+ * verifier walks its STRV_COUNT steps once, not on every way into
+ * read_strv (a pointer width it cannot know there made that walk 140 000
+ * instructions of the entry program's verification). */
+__noinline int strv_count(__u64 addr, __u32 step)
+{
+	for (int k = 0; k < ARGTRACE_SYSCALL_STRV_COUNT; k++) {
+		__u64 ptr = 0;
+
+		if (read_ptr(&ptr, addr + k * step, step))
+			return k ? k | STRV_UNTERMINATED : -14;
+		if (!ptr)
+			return k;
+	}
+	return ARGTRACE_SYSCALL_STRV_COUNT;
+}
+
 /* A NULL-ended array of strings at `addr` into a struct syscall_strv_slot
  * at `dst`: the first `shown` strings (at most STRV_N here, the next ones up
  * to STRV_MAX into strv_tails: then the slot `s` is marked, cut 3), and the
@@ -513,8 +539,8 @@ static __noinline int read_strv(struct syscall_slot *s, char *dst, __u64 addr, _
 
 		if (k >= shown)
 			break;
-		/* (the pointer that cannot be read: the count loop below
-		 * finds it again) */
+		/* (the pointer that cannot be read: strv_count finds it
+		 * again) */
 		if (read_ptr(&ptr, addr + k * step, step))
 			break;
 		if (!ptr)
@@ -530,22 +556,13 @@ static __noinline int read_strv(struct syscall_slot *s, char *dst, __u64 addr, _
 	if (v->shown == ARGTRACE_SYSCALL_STRV_N && shown > ARGTRACE_SYSCALL_STRV_N &&
 	    strv_tail_read(addr, shown, step))
 		s->cut = 3;
-	for (int k = 0; k < ARGTRACE_SYSCALL_STRV_COUNT; k++) {
-		__u64 ptr = 0;
+	int c = strv_count(addr, step);
 
-		if (read_ptr(&ptr, addr + k * step, step)) {
-			/* The array itself unreadable: its address alone. */
-			if (k == 0)
-				return -14; /* EFAULT */
-			v->count = k;
-			v->unterminated = 1;
-			break;
-		}
-		if (!ptr) {
-			v->count = k;
-			break;
-		}
-	}
+	/* The array itself unreadable: its address alone. */
+	if (c < 0)
+		return -14; /* EFAULT */
+	v->count = c & ~STRV_UNTERMINATED;
+	v->unterminated = !!(c & STRV_UNTERMINATED);
 	return sizeof(*v);
 }
 
