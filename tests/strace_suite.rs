@@ -25,7 +25,7 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 mod common;
-use argtrace::subject::syscall::decoders::{native_name, ROWS};
+use argtrace::subject::syscall::decoders::{native_name, COMPAT_ROWS, ROWS};
 use common::Tracer;
 
 /// The calls argtrace decodes today, with their subject; strace's names (i386
@@ -318,6 +318,8 @@ const I386_SYSCALL_CASES: &[&str] = &[
     "setregid",
     "setresuid",
     "setresgid",
+    "getresuid",
+    "getresgid",
     "fallocate",
     "fadvise64",
     "readahead",
@@ -343,7 +345,9 @@ const I386_SYSCALL_CASES: &[&str] = &[
 /// entry is a native function under another name, fcntl64, whose compat
 /// entry is fcntl's (src/subject/syscall/decoders.rs COMPAT_NAMES), and
 /// truncate64, ftruncate64 and fadvise64_64, whose 64-bit arguments take two
-/// registers (src/subject/syscall/compat.rs COMPAT_PAIRS). Options
+/// registers (src/subject/syscall/compat.rs COMPAT_PAIRS), and _llseek,
+/// statfs64 and fstatfs64, typed from their 32-bit definitions
+/// (compat.rs COMPAT_DEFINED). Options
 /// from tests/gen_tests.in (their -a alignments aside, as for the others).
 const I386_ONLY_CASES: &[SyscallCase] = &[
     sc("chown32", &[]),
@@ -367,6 +371,11 @@ const I386_ONLY_CASES: &[SyscallCase] = &[
     sc("_newselect", &[]),
     sc("getresuid32", &[]),
     sc("getresgid32", &[]),
+    // the calls x86_64 has none of (compat.rs COMPAT_DEFINED); llseek.test
+    // traces _llseek
+    SyscallCase { trace: &["_llseek"], ..sc("llseek", &[]) },
+    sc("statfs64", &[]),
+    sc("fstatfs64", &[]),
 ];
 
 /// strace's tests of these calls that do not run here, and why.
@@ -377,7 +386,7 @@ const NOT_RUN: &[(&str, &str)] = &[
     ("clone_parent-q, clone_parent-qq, clone_parent--quiet-exit, clone_ptrace-q, clone_ptrace-qq, clone_ptrace--quiet-attach, clone_ptrace--quiet-exit", "the same calls as clone_parent and clone_ptrace; they differ only in strace's --quiet messages"),
     ("fork--pidns-translation", "--pidns-translation: strace's pid namespace translation (argtrace prints the kernel's global ids)"),
     ("net-sockaddr, net-sockaddr--pidns-translation, sockaddr_xlat-*, net-yy-inet, net-yy-inet6", "connect(2) is not decoded as a syscall: argtrace tcp-connect traces the TCP layer (src=/dst= of established TCP opens), and these connect AF_UNIX/AF_PACKET/... addresses or need -yy"),
-    ("newfstatat, stat, lstat, statx, fstat", "-v (--no-abbrev): strace's unabbreviated structs; argtrace prints strace's default abbreviations only (and fstat's -P follows a descriptor, which a path filter on argtrace's lines cannot)"),
+    ("newfstatat, stat, lstat, statx, fstat, and the i386 builds of stat64, lstat64, fstat64, fstatat64", "-v (--no-abbrev): strace's unabbreviated structs; argtrace prints strace's default abbreviations only (and fstat's -P follows a descriptor, which a path filter on argtrace's lines cannot)"),
     ("readlink, readlinkat", "-xx: strace's all-hex strings; argtrace prints strace's default escapes only"),
     ("uname, fstat, futex's second run", "-v: strace's unabbreviated structs; argtrace prints strace's default abbreviations only"),
     ("recvmsg", "-e read=/-e write=: strace's hex dumps of the data read and written"),
@@ -388,8 +397,7 @@ const NOT_RUN: &[(&str, &str)] = &[
     ("sched_xetaffinity--pidns-translation", "--pidns-translation: strace's pid namespace translation"),
     ("arch_prctl", "its arch_prctl.sh harness reads the program's own output first (not run yet)"),
     ("getuid32, geteuid32, getgid32, getegid32 and their -creds tests", "getuid.test compares its own way (not run for getuid either); the calls are typed for i386 tasks (COMPAT_NAMES)"),
-    ("getresuid, getresgid (i386 builds)", "the 16-bit calls (i386 165 and 171, sys_getresuid16): their cells are old_uid_t, 2 bytes, and argtrace prints them raw for an i386 process (getresuid32 and getresgid32 run)"),
-    ("the other syscall tests' i386 builds (I386_SYSCALL_CASES runs the rest)", "their calls' i386 kernel entry is a compat function whose layouts are not transcribed or that takes 64-bit arguments in two registers where COMPAT_PAIRS does not list it (_llseek, whose result is written to memory), or what argtrace reads for them holds pointers or longs (msghdr, fd sets): argtrace syscall prints those calls of an i386 process as six raw values (src/subject/syscall/compat.rs); shutdown's, accept4's, accept's, getsockname's and getpeername's i386 builds call socketcall (glibc), which strace decodes as the subcall and argtrace prints raw"),
+    ("the other syscall tests' i386 builds (I386_SYSCALL_CASES runs the rest)", "their calls' i386 kernel entry is a compat function whose layouts are not transcribed or that takes 64-bit arguments in two registers where COMPAT_PAIRS does not list it, or what argtrace reads for them holds pointers or longs (msghdr, fd sets): argtrace syscall prints those calls of an i386 process as six raw values (src/subject/syscall/compat.rs); shutdown's, accept4's, accept's, getsockname's and getpeername's i386 builds call socketcall (glibc), which strace decodes as the subcall and argtrace prints raw"),
 ];
 
 /// Differences that are expected, with the reason: (test, a piece of the
@@ -755,7 +763,9 @@ fn run_syscall_case(case: &SyscallCase, abi: &str, bindir: &Path, work: &Path) -
     let trace: Vec<&str> = if case.trace.is_empty() { vec![case.name] } else { case.trace.to_vec() };
     let set = format!("trace={}", trace.join(","));
     // (an i386 call that compat.rs maps to a native one by the native one's row)
-    let calls: Vec<&str> = trace.iter().copied().filter(|c| ROWS.iter().any(|r| r.name == native_name(c))).collect();
+    // (and one only 32-bit tasks make, _llseek, by its 32-bit row)
+    let calls: Vec<&str> =
+        trace.iter().copied().filter(|c| ROWS.iter().chain(COMPAT_ROWS).any(|r| r.name == native_name(c))).collect();
     let (at_out, log) = (dir.join("argtrace"), dir.join("log"));
     let exp = std::fs::File::create(dir.join("exp")).expect("exp file");
     let mut cmd = Command::new(common::ARGTRACE);

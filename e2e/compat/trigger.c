@@ -54,6 +54,13 @@ static void expect(const char *event, const char *call, const char *args, long r
 	       event, call, ABI, pid, tid, args, result(r));
 }
 
+/* strace's %#x of a nonzero word, "0" of zero, into `buf` */
+static const char *hex0(char *buf, unsigned int v)
+{
+	snprintf(buf, 16, v ? "%#x" : "0", v);
+	return buf;
+}
+
 static void reap(long child)
 {
 	int status;
@@ -181,6 +188,7 @@ static void clones(void)
  * sys_getresgid under other names) */
 #define NR_SETRESGID32 210
 #define NR_GETRESGID32 211
+#define NR_GETRESGID16 171
 /* execve (both 11): its compat entry reads argv's and envp's 32-bit pointers */
 #define NR_EXECVE 11
 /* readv, writev (both 145, 146) and preadv (i386 333, arm 361): struct
@@ -202,6 +210,17 @@ static void clones(void)
 #define NR_PPOLL 336
 #endif
 #define NR_LSEEK 19
+/* _llseek and fstat64 (both 140, 197) and fstatfs64 (i386 269, arm 267),
+ * which x86_64 and arm64 have no call of; O_LARGEFILE, this ABI's */
+#define NR_LLSEEK 140
+#define NR_FSTAT64 197
+#if defined(__i386__)
+#define NR_FSTATFS64 269
+#define O_LARGEFILE_NR 0100000
+#else
+#define NR_FSTATFS64 267
+#define O_LARGEFILE_NR 0400000
+#endif
 #define CLOCK_MONOTONIC_NR 1
 #define AT_FDCWD_NR (-100)
 
@@ -348,6 +367,45 @@ static void typed(void)
 			 p[0]);
 		expect("syscall", "ppoll", args, r);
 	}
+	/* _llseek of a file past 32 bits, the offset from two words and the
+	 * result the kernel wrote; fstat64 after a byte written there (struct
+	 * stat64: i386's packed, arm's st_size aligned to 8); fstatfs64 of the
+	 * pipe (struct compat_statfs64, 84 bytes on both) */
+	{
+		const char *path = "/tmp/argtrace-compat-seek";
+		int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_LARGEFILE_NR, 0600);
+		unsigned long long res = 0;
+		struct {
+			unsigned int type, bsize;
+			unsigned long long blocks, bfree, bavail, files, ffree;
+			unsigned int fsid[2], namelen, frsize, flags, spare[4];
+		} __attribute__((packed)) sf;
+		char st[128], fsid[2][16];
+
+		r = syscall(NR_LLSEEK, fd, 1UL, 5UL, &res, 0);
+		snprintf(args, sizeof(args),
+			 "\"fd\": %d, \"offset_high\": 1, \"offset_high_str\": \"4294967301\", \"offset_low\": 5, "
+			 "\"result_str\": \"[4294967301]\", \"whence_str\": \"SEEK_SET\"",
+			 fd);
+		expect("syscall", "_llseek", args, r);
+		if (write(fd, "x", 1) != 1)
+			return;
+		r = syscall(NR_FSTAT64, fd, st);
+		snprintf(args, sizeof(args),
+			 "\"fd\": %d, \"statbuf_str\": \"{st_mode=S_IFREG|0600, st_size=4294967302, ...}\"", fd);
+		expect("syscall", "fstat64", args, r);
+		close(fd);
+		unlink(path);
+		memset(&sf, 0, sizeof(sf));
+		r = syscall(NR_FSTATFS64, p[0], 84, &sf);
+		snprintf(args, sizeof(args),
+			 "\"fd\": %d, \"sz\": 84, \"buf_str\": \"{f_type=PIPEFS_MAGIC, f_bsize=%u, f_blocks=%llu, "
+			 "f_bfree=%llu, f_bavail=%llu, f_files=%llu, f_ffree=%llu, f_fsid={val=[%s, %s]}, "
+			 "f_namelen=%u, f_frsize=%u, f_flags=ST_VALID}\"",
+			 p[0], sf.bsize, sf.blocks, sf.bfree, sf.bavail, sf.files, sf.ffree, hex0(fsid[0], sf.fsid[0]),
+			 hex0(fsid[1], sf.fsid[1]), sf.namelen, sf.frsize);
+		expect("syscall", "fstatfs64", args, r);
+	}
 	close(p[0]);
 	close(p[1]);
 	/* execve of no program (ENOENT): ten strings, past the entry slot's
@@ -375,6 +433,14 @@ static void typed(void)
 	snprintf(args, sizeof(args), "\"rgidp_str\": \"[%u]\", \"egidp_str\": \"[%u]\", \"sgidp_str\": \"[%u]\"", g,
 		 g + 1, g + 2);
 	expect("syscall", "getresgid32", args, r);
+	/* ... and the 16-bit getresgid's (both tables' 171: sys_getresgid16,
+	 * old_gid_t cells of 2 bytes, read as such) */
+	{
+		unsigned short c16[3];
+
+		r = syscall(NR_GETRESGID16, &c16[0], &c16[1], &c16[2]);
+		expect("syscall", "getresgid", args, r);
+	}
 }
 
 int main(int argc, char **argv)

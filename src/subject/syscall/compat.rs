@@ -142,6 +142,62 @@ pub const COMPAT_WIDENED: &[(&str, &str)] = &[(
     "fs/select.c: COMPAT_SYSCALL_DEFINE6(pselect6_time32, int, n, compat_ulong_t __user *, inp, compat_ulong_t __user *, outp, compat_ulong_t __user *, exp, struct old_timespec32 __user *, tsp, void __user *, sig)",
 )];
 
+/// A parameter of a kernel definition: its name and C type.
+type Param = (&'static str, &'static str);
+
+/// 32-bit calls the native ABI has no call of the same name for (x86_64
+/// and arm64 have no _llseek, statfs64 or stat64): their arguments from the
+/// kernel's definition of the 32-bit entry (Linux v6.1, beside each; the
+/// same on i386 and arm, arm64's unistd32.h naming sys_llseek, sys_stat64,
+/// sys_lstat64, sys_fstat64, sys_fstatat64 and compat_sys_aarch32_statfs64,
+/// compat_sys_aarch32_fstatfs64, which takes arm's 88 for 84), in C's own
+/// types, typed at the 32-bit task's widths. Their decoder rows are
+/// decoders.rs COMPAT_ROWS'.
+pub const COMPAT_DEFINED: &[(&str, &[Param], &str)] = &[
+    (
+        "_llseek",
+        &[("fd", "unsigned int"), ("offset_high", "unsigned long"), ("offset_low", "unsigned long"), ("result", "long long *"), ("whence", "unsigned int")],
+        "fs/read_write.c: SYSCALL_DEFINE5(llseek, unsigned int, fd, unsigned long, offset_high, unsigned long, offset_low, loff_t __user *, result, unsigned int, whence)",
+    ),
+    (
+        "statfs64",
+        &[("pathname", "const char *"), ("sz", "unsigned int"), ("buf", "struct compat_statfs64 *")],
+        "fs/statfs.c: COMPAT_SYSCALL_DEFINE3(statfs64, const char __user *, pathname, compat_size_t, sz, struct compat_statfs64 __user *, buf)",
+    ),
+    (
+        "fstatfs64",
+        &[("fd", "unsigned int"), ("sz", "unsigned int"), ("buf", "struct compat_statfs64 *")],
+        "fs/statfs.c: COMPAT_SYSCALL_DEFINE3(fstatfs64, unsigned int, fd, compat_size_t, sz, struct compat_statfs64 __user *, buf)",
+    ),
+    (
+        "stat64",
+        &[("filename", "const char *"), ("statbuf", "struct stat64 *")],
+        "arch/x86/kernel/sys_ia32.c: COMPAT_SYSCALL_DEFINE2(ia32_stat64, const char __user *, filename, struct stat64 __user *, statbuf); fs/stat.c: SYSCALL_DEFINE2(stat64, ...) the same",
+    ),
+    (
+        "lstat64",
+        &[("filename", "const char *"), ("statbuf", "struct stat64 *")],
+        "arch/x86/kernel/sys_ia32.c: COMPAT_SYSCALL_DEFINE2(ia32_lstat64, const char __user *, filename, struct stat64 __user *, statbuf); fs/stat.c: SYSCALL_DEFINE2(lstat64, ...) the same",
+    ),
+    (
+        "fstat64",
+        &[("fd", "unsigned int"), ("statbuf", "struct stat64 *")],
+        "arch/x86/kernel/sys_ia32.c: COMPAT_SYSCALL_DEFINE2(ia32_fstat64, unsigned int, fd, struct stat64 __user *, statbuf); fs/stat.c: SYSCALL_DEFINE2(fstat64, unsigned long, fd, ...)",
+    ),
+    (
+        "fstatat64",
+        &[("dfd", "int"), ("filename", "const char *"), ("statbuf", "struct stat64 *"), ("flag", "int")],
+        "arch/x86/kernel/sys_ia32.c: COMPAT_SYSCALL_DEFINE4(ia32_fstatat64, unsigned int, dfd, const char __user *, filename, struct stat64 __user *, statbuf, int, flag); fs/stat.c: SYSCALL_DEFINE4(fstatat64, int, dfd, ...)",
+    ),
+];
+
+/// A COMPAT_DEFINED call's arguments.
+fn defined(name: &str) -> Option<Vec<Arg>> {
+    let (_, args, _) = COMPAT_DEFINED.iter().find(|(n, ..)| *n == name)?;
+    let c = super::kernel::BtfTypes::none();
+    Some(args.iter().map(|(n, t)| Arg { name: (*n).into(), ctype: (*t).into(), kind: c.kind_of(t) }).collect())
+}
+
 /// 32-bit calls whose ids are 16 bits wide (old_uid_t, old_gid_t): their
 /// entry is kernel/uid16.c's `sys_<name>16` (syscall_32.tbl and unistd32.h
 /// alike: lchown 16, fchown 95, chown 182, setuid 23 ...), which widens each
@@ -247,13 +303,15 @@ pub fn type_calls(table: &mut Table, same_bytes: impl Fn(&Syscall) -> bool) {
         // fcntl64's entry is fcntl's compat one; the others' a shared native one.
         let name = decoders::native_name(c.name);
         let pairs = pairs_of(c.name);
-        if !may_type(name) && !decoders::COMPAT_NAMES.iter().any(|(n, ..)| *n == c.name) && pairs.is_none() {
+        let own = defined(c.name);
+        if !may_type(name) && !decoders::COMPAT_NAMES.iter().any(|(n, ..)| *n == c.name) && pairs.is_none() && own.is_none()
+        {
             continue;
         }
         // The 16-bit id calls by their own names (chown32 is not one).
         let uid16 = COMPAT_UID16.contains(&c.name);
-        let Some(native) = table.native.values().find(|n| n.name == name) else { continue };
-        let Some(args) = native.args.as_ref() else { continue };
+        let native = table.native.values().find(|n| n.name == name).and_then(|n| n.args.as_ref());
+        let Some(args) = own.as_ref().or(native) else { continue };
         // A 32-bit ABI's long and unsigned long (and pointers) are 4 bytes.
         // (a pair call's register list names each of the native call's arguments)
         if pairs.is_some_and(|p| p.len() != args.len()) {

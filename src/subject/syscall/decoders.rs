@@ -187,6 +187,9 @@ pub enum Arg {
     /// where the call failed. The first argument's read holds all three
     /// (bpf/syscall.h SYSCALL_ARG_OUT_CELLS).
     IdCell(u8),
+    /// As IdCell, a 16-bit id (old_uid_t: the 16-bit getresuid and
+    /// getresgid of a 32-bit task, kernel/uid16.c; 0xffff is -1).
+    IdCell16(u8),
     /// An extensible struct handed in, its size in the argument at this
     /// index (openat2's open_how: src/open.c print_open_how): the address
     /// below the struct's first size; its fields, then the bytes past them
@@ -198,7 +201,10 @@ pub enum Arg {
     /// high word), signed (print_lld_from_low_high_val: a 64-bit task's is
     /// this argument alone).
     LowHigh,
-    /// Left out (the high word LowHigh printed).
+    /// A 64-bit offset from this argument (its high word) and the next (its
+    /// low word), signed (_llseek: src/lseek.c, `offset_high << 32 | offset_low`).
+    HighLow,
+    /// Left out (the other word LowHigh or HighLow printed).
     Hidden,
 }
 
@@ -260,7 +266,30 @@ pub enum Struct {
     Statfs32,
     /// A compat_off_t (a 32-bit task's sendfile), printed unsigned as strace does.
     LoffU32,
+    /// struct compat_statfs64 (statfs64, fstatfs64): 32-bit f_type and
+    /// f_bsize, 64-bit counts, then 32-bit words; 84 bytes on i386 and arm
+    /// alike (packed).
+    Statfs64x32,
+    /// The 32-bit ABI's struct stat64 (arch/x86/include/uapi/asm/stat.h,
+    /// packed; arm's aligns st_size to 8), as strace abbreviates it.
+    Stat64,
 }
+
+/// struct stat64's size and the offsets of st_mode, st_rdev and st_size in a
+/// 32-bit task (i386's packed, arm's EABI aligned: arch/arm/include/uapi/asm/stat.h,
+/// arm64's compat struct stat64).
+#[cfg(target_arch = "x86_64")]
+const STAT64: (usize, usize, usize, usize) = (96, 16, 32, 44);
+#[cfg(not(target_arch = "x86_64"))]
+const STAT64: (usize, usize, usize, usize) = (104, 16, 32, 48);
+
+/// The sizes statfs64's and fstatfs64's `sz` may give for their struct to
+/// be printed (src/fetch_struct_statfs.c fetch_struct_statfs64: its size,
+/// and on arm also the EABI's padded 88, which the kernel takes for 84).
+#[cfg(target_arch = "x86_64")]
+const STATFS64_SIZES: &[u64] = &[84];
+#[cfg(not(target_arch = "x86_64"))]
+const STATFS64_SIZES: &[u64] = &[84, 88];
 
 /// struct stat's size and the offsets of st_mode, st_rdev and st_size:
 /// x86_64's own layout (arch/x86/include/uapi/asm/stat.h), arm64's the
@@ -294,6 +323,8 @@ impl Struct {
             Struct::Rusage32 => 72,
             Struct::Statfs32 => 64,
             Struct::LoffU32 => 4,
+            Struct::Statfs64x32 => 84,
+            Struct::Stat64 => STAT64.0,
         }
     }
 
@@ -311,14 +342,8 @@ impl Struct {
         let u32_at = |o: usize| u32::from_ne_bytes(b[o..o + 4].try_into().expect("4 bytes"));
         let u64_at = |o: usize| u64::from_ne_bytes(b[o..o + 8].try_into().expect("8 bytes"));
         match self {
-            Struct::Stat => {
-                let mode = u32_at(STAT.1);
-                let tail = match mode & 0o170000 {
-                    0o020000 | 0o060000 => format!("st_rdev={}", makedev(u64_at(STAT.2))),
-                    _ => format!("st_size={}", u64_at(STAT.3)),
-                };
-                format!("{{st_mode={}, {tail}, ...}}", symbolic_mode(mode))
-            }
+            Struct::Stat => stat(u32_at(STAT.1), u64_at(STAT.2), u64_at(STAT.3)),
+            Struct::Stat64 => stat(u32_at(STAT64.1), u64_at(STAT64.2), u64_at(STAT64.3)),
             Struct::Timespec => format!("{{tv_sec={}, tv_nsec={}}}", u64_at(0) as i64, u64_at(8)),
             Struct::IntPair => format!("[{}, {}]", u32_at(0) as i32, u32_at(4) as i32),
             Struct::Rlimit => format!("{{rlim_cur={}, rlim_max={}}}", rlim(u64_at(0)), rlim(u64_at(8))),
@@ -375,6 +400,10 @@ impl Struct {
             }
             Struct::Statfs => statfs(b, 8),
             Struct::Statfs32 => statfs(b, 4),
+            Struct::Statfs64x32 => {
+                let f = [u32_at(0).into(), u32_at(4).into(), u64_at(8), u64_at(16), u64_at(24), u64_at(32), u64_at(40)];
+                statfs_fields(f, (u32_at(48), u32_at(52)), [u32_at(56).into(), u32_at(60).into(), u32_at(64).into()])
+            }
             Struct::Sysinfo => {
                 let f = |o: usize| u64_at(o);
                 format!(
@@ -480,14 +509,20 @@ fn sigaction(handler: u64, flags: u64, restorer: u64, mask: u64) -> String {
 /// layout; 4: the 32-bit compat_statfs), f_fsid two ints after the seventh.
 fn statfs(b: &[u8], w: usize) -> String {
     let f = |k: usize| if w == 8 { structs::u64_at(b, k * 8) } else { u64::from(structs::u32_at(b, k * 4)) };
-    let fstype = x::FSMAGIC.iter().find(|(v, _)| *v == f(0)).map_or_else(|| decode::hex(f(0)), |(_, n)| n.to_string());
-    let fsid = |o: usize| match structs::u32_at(b, o) {
+    // (the fields after f_fsid, by index)
+    let t = 7 + 8 / w;
+    statfs_fields([f(0), f(1), f(2), f(3), f(4), f(5), f(6)], (structs::u32_at(b, 7 * w), structs::u32_at(b, 7 * w + 4)), [f(t), f(t + 1), f(t + 2)])
+}
+
+/// A struct statfs's text (src/print_statfs.c) from its fields: f_type to
+/// f_ffree, f_fsid's two words, f_namelen, f_frsize and f_flags.
+fn statfs_fields(f: [u64; 7], fsid: (u32, u32), tail: [u64; 3]) -> String {
+    let fstype = x::FSMAGIC.iter().find(|(v, _)| *v == f[0]).map_or_else(|| decode::hex(f[0]), |(_, n)| n.to_string());
+    let hex = |v: u32| match v {
         0 => "0".to_string(),
         v => format!("{v:#x}"),
     };
-    // (the fields after f_fsid, by index)
-    let t = 7 + 8 / w;
-    let flags = f(t + 2);
+    let [namelen, frsize, flags] = tail;
     let flags = if flags & ST_VALID != 0 {
         format!(", f_flags={}", print_flags(flags, &[x::STATFS_FLAGS], Some("ST_???")))
     } else {
@@ -495,18 +530,26 @@ fn statfs(b: &[u8], w: usize) -> String {
     };
     format!(
         "{{f_type={fstype}, f_bsize={}, f_blocks={}, f_bfree={}, f_bavail={}, f_files={}, f_ffree={}, \
-         f_fsid={{val=[{}, {}]}}, f_namelen={}, f_frsize={}{flags}}}",
-        f(1),
-        f(2),
-        f(3),
-        f(4),
-        f(5),
-        f(6),
-        fsid(7 * w),
-        fsid(7 * w + 4),
-        f(t),
-        f(t + 1)
+         f_fsid={{val=[{}, {}]}}, f_namelen={namelen}, f_frsize={frsize}{flags}}}",
+        f[1],
+        f[2],
+        f[3],
+        f[4],
+        f[5],
+        f[6],
+        hex(fsid.0),
+        hex(fsid.1),
     )
+}
+
+/// struct stat as strace abbreviates it (src/print_struct_stat.c without
+/// -v): the mode, then the device of a device file or else the size.
+fn stat(mode: u32, rdev: u64, size: u64) -> String {
+    let tail = match mode & 0o170000 {
+        0o020000 | 0o060000 => format!("st_rdev={}", makedev(rdev)),
+        _ => format!("st_size={size}"),
+    };
+    format!("{{st_mode={}, {tail}, ...}}", symbolic_mode(mode))
 }
 
 /// print_sa_handler: `SIG_DFL`, `SIG_IGN`, `SIG_ERR`, or the address.
@@ -813,6 +856,22 @@ pub const COMPAT_ROWS: &[Row] = &[
     // fadvise64_64): its length signed and 64 bits wide, in two registers
     // (compat.rs COMPAT_PAIRS), printed after the offset on both.
     row("fadvise64_64", &[Fd, Typed, Typed, Xval(x::ADVISE, "POSIX_FADV_???")]),
+    // sys_getresuid16, sys_getresgid16 (i386 165 and 171, arm the same):
+    // three old_uid_t cells, 2 bytes each (getresuid32 is the native call's).
+    row("getresuid", &[IdCell16(0), IdCell16(1), IdCell16(2)]),
+    row("getresgid", &[IdCell16(0), IdCell16(1), IdCell16(2)]),
+    // The calls the native ABI has none of (compat.rs COMPAT_DEFINED):
+    // sys_llseek (src/lseek.c: the offset from two words, the result read
+    // once the call succeeded, unsigned), compat_sys_statfs64 and
+    // compat_sys_fstatfs64 (src/statfs64.c: the size, unsigned; the struct
+    // only for its own sizes), and the stat64 family (src/stat64.c, abbreviated).
+    row("_llseek", &[Fd, HighLow, Hidden, Out(Struct::LoffU), Xval(x::WHENCE_CODES, "SEEK_???")]),
+    row("statfs64", &[Path, Unsigned, Out(Struct::Statfs64x32)]),
+    row("fstatfs64", &[Fd, Unsigned, Out(Struct::Statfs64x32)]),
+    row("stat64", &[Path, Out(Struct::Stat64)]),
+    row("lstat64", &[Path, Out(Struct::Stat64)]),
+    row("fstat64", &[Fd, Out(Struct::Stat64)]),
+    row("fstatat64", &[AtFd, Path, Out(Struct::Stat64), AT]),
 ];
 
 /// 32-bit calls whose entry is a native function under another name: the
@@ -1234,6 +1293,7 @@ pub fn read_of(row: &Row, i: usize) -> Option<ReadSpec> {
         GidsIn(k) => spec(ARG_IN_ARRAY, k, 4),
         GidsOut => spec(ARG_OUT_SIZED, LEN_RET, 4),
         IdCell(0) => spec(ARG_OUT_CELLS, 0, 4),
+        IdCell16(0) => spec(ARG_OUT_CELLS, 0, 2),
         Extensible(_, k) => spec(ARG_IN_ARRAY, k, 1),
         // struct flock or f_owner_ex, as the command wants (fcntl_struct).
         FcntlArg => spec(ARG_INOUT_FIXED, 0, structs::FLOCK as u16),
@@ -1461,6 +1521,13 @@ pub fn text(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> Op
             },
             _ => decode::ptr(v),
         },
+        IdCell16(k) => match reads.out_of(0).and_then(|b| b.get(usize::from(k) * 8..usize::from(k) * 8 + 2)) {
+            Some(c) if ok && v != 0 => match u16::from_ne_bytes(c.try_into().expect("2 bytes")) {
+                u16::MAX => "[-1]".into(),
+                id => format!("[{id}]"),
+            },
+            _ => decode::ptr(v),
+        },
         In(_) | Out(_) | OutBeside(_) | OutRestart(_) | InOut(_) | SigsetIn(_) | SigsetOut(_) if v == 0 => "NULL".into(),
         SigsetIn(k) | SigsetOut(k) => {
             let len = (args[k as usize] & 0xffff_ffff) as usize;
@@ -1488,6 +1555,8 @@ pub fn text(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> Op
         // the kernel's 8 bytes: the address (print_sigset_addr_len_limit).
         // (the size is each row's last argument: rt_sigprocmask's, ppoll's, epoll_pwait's)
         In(Struct::Sigset) | Out(Struct::Sigset) if args[row.args.len() - 1] != 8 => decode::ptr(v),
+        // statfs64 of a size not its struct's: the address (fetch_struct_statfs64).
+        Out(Struct::Statfs64x32) if !STATFS64_SIZES.contains(&args[1]) => decode::ptr(v),
         In(st) | Out(st) | OutBeside(st) | OutRestart(st) => match reads.any(i) {
             Some(b) if b.len() >= st.size() => st.text(b),
             _ => decode::ptr(v),
@@ -1561,6 +1630,7 @@ pub fn text(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> Op
         Unsigned => v.to_string(),
         LowHigh if reads.compat => (((v & 0xffff_ffff) | args.get(i + 1).map_or(0, |h| h << 32)) as i64).to_string(),
         LowHigh => (v as i64).to_string(),
+        HighLow => ((v << 32 | args.get(i + 1).map_or(0, |l| l & 0xffff_ffff)) as i64).to_string(),
         Hidden => return Some(None),
         Domain => decode::net::address_family(v),
         SockType => sock_type(v),
@@ -1895,6 +1965,45 @@ mod tests {
     }
 
     #[test]
+    fn calls_only_32_bit_tasks_make_as_strace_prints_them() {
+        // strace's llseek test: the offset from the high word, then the low one.
+        let llseek = row_for("_llseek", true).expect("_llseek");
+        let args = [u64::from(u32::MAX), 0xface_feed, 0xdead_beef, 0xfff0, 0, 0];
+        let shown: Vec<_> = (0..5).map(|i| text(llseek, i, &args, &Reads::default(), -9).expect("a row's argument")).collect();
+        assert_eq!(shown, [Some("-1".into()), Some("-374081421428539665".into()), None, Some("0xfff0".into()), Some("SEEK_SET".into())]);
+        // ... its result once the call succeeded, unsigned.
+        let res = u64::MAX.to_ne_bytes();
+        let reads = Reads { out: Some((3, &res[..])), ..Default::default() };
+        assert_eq!(text(llseek, 3, &[3, 1, 5, 0xfff0, 1, 0], &reads, 0), Some(Some("[18446744073709551615]".into())));
+        // struct compat_statfs64: 32-bit f_type and f_bsize, 64-bit counts (packed: f_fsid at 48).
+        let mut sf: Vec<u8> = [0x9fa0u32, 4096].iter().flat_map(|v| v.to_ne_bytes()).collect();
+        sf.extend([1u64 << 33, 2, 3, 4, 5].iter().flat_map(|v| v.to_ne_bytes()));
+        sf.extend([0x15u32, 0, 255, 4096, 0x20 | 0x1000, 0, 0, 0, 0].iter().flat_map(|v| v.to_ne_bytes()));
+        assert_eq!(sf.len(), Struct::Statfs64x32.size());
+        let want = "{f_type=PROC_SUPER_MAGIC, f_bsize=4096, f_blocks=8589934592, f_bfree=2, f_bavail=3, f_files=4, \
+                    f_ffree=5, f_fsid={val=[0x15, 0]}, f_namelen=255, f_frsize=4096, f_flags=ST_VALID|ST_RELATIME}";
+        assert_eq!(Struct::Statfs64x32.text(&sf), want);
+        // ... printed only for its own size (strace's statfs64 test: the address for 85).
+        let statfs64 = row_for("statfs64", true).expect("statfs64");
+        let reads = Reads { out: Some((2, &sf[..])), ..Default::default() };
+        assert_eq!(text(statfs64, 2, &[0x1000, 84, 0xfff0, 0, 0, 0], &reads, 0), Some(Some(want.into())));
+        assert_eq!(text(statfs64, 2, &[0x1000, 85, 0xfff0, 0, 0, 0], &reads, -22), Some(Some("0xfff0".into())));
+        assert_eq!(text(statfs64, 2, &[0x1000, 84, 0, 0, 0, 0], &reads, -2), Some(Some("NULL".into())));
+        // struct stat64: st_mode at 16, st_rdev at 32, st_size at 44 (i386, packed) or 48 (arm).
+        let mut st = vec![0u8; Struct::Stat64.size()];
+        st[16..20].copy_from_slice(&0o100600u32.to_ne_bytes());
+        st[STAT64.3..STAT64.3 + 8].copy_from_slice(&4_294_967_302u64.to_ne_bytes());
+        assert_eq!(Struct::Stat64.text(&st), "{st_mode=S_IFREG|0600, st_size=4294967302, ...}");
+        st[16..20].copy_from_slice(&0o020666u32.to_ne_bytes());
+        st[32..40].copy_from_slice(&0x0103u64.to_ne_bytes());
+        assert_eq!(Struct::Stat64.text(&st), "{st_mode=S_IFCHR|0666, st_rdev=makedev(0x1, 0x3), ...}");
+        for name in ["stat64", "lstat64", "fstat64", "fstatat64", "fstatfs64"] {
+            assert!(row_for(name, true).is_some(), "{name}");
+            assert!(row_for(name, false).is_none(), "{name}");
+        }
+    }
+
+    #[test]
     fn group_lists_as_strace_prints_them() {
         let set = row_of("setgroups").unwrap();
         let gids: Vec<u8> = [u32::MAX, 0xffff_fffe, 7].iter().flat_map(|g| g.to_ne_bytes()).collect();
@@ -1961,6 +2070,17 @@ mod tests {
         assert_eq!(all, [Some(Some("NULL".into())), Some(Some("0x7008".into())), Some(Some("0x7010".into()))]);
         assert_eq!(read_of(row, 0), Some(ReadSpec { kind: ARG_OUT_CELLS, len_arg: 0, size: 4 }));
         assert_eq!(read_of(row, 1), None);
+        // a 32-bit task's 16-bit getresuid: old_uid_t cells, 2 bytes each, 0xffff for -1
+        let row16 = row_for("getresuid", true).unwrap();
+        let mut cells = [0u8; 24];
+        cells[..2].copy_from_slice(&1000u16.to_ne_bytes());
+        cells[8..10].copy_from_slice(&u16::MAX.to_ne_bytes());
+        cells[16..18].copy_from_slice(&7u16.to_ne_bytes());
+        cells[18..20].copy_from_slice(&0xeeeeu16.to_ne_bytes());
+        let reads = Reads { out: Some((0, &cells)), ..Default::default() };
+        let all: Vec<_> = (0..3).map(|i| text(row16, i, &args, &reads, 0)).collect();
+        assert_eq!(all, [Some(Some("[1000]".into())), Some(Some("[-1]".into())), Some(Some("[7]".into()))]);
+        assert_eq!(read_of(row16, 0), Some(ReadSpec { kind: ARG_OUT_CELLS, len_arg: 0, size: 2 }));
     }
 
     #[test]

@@ -272,7 +272,8 @@ impl BtfTypes {
         BtfTypes { btf: libbpf_rs::btf::Btf::from_path(path).ok() }
     }
 
-    #[cfg(test)]
+    /// C's own types only (a 32-bit call's definition, compat.rs
+    /// COMPAT_DEFINED, is written in them).
     pub fn none() -> BtfTypes {
         BtfTypes { btf: None }
     }
