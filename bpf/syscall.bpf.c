@@ -155,6 +155,17 @@ static __always_inline __u8 abi_of(struct pt_regs *regs, bool direct)
 #endif
 }
 
+/* The user stack pointer at the call: an AArch32 task's is r13 (the
+ * kernel's compat_sp), not the AArch64 sp. */
+static __always_inline __u64 user_sp(struct pt_regs *regs, bool direct, __u8 abi)
+{
+#if defined(__TARGET_ARCH_arm64)
+	if (abi == SYSCALL_ABI_COMPAT)
+		return (__u32)REG(regs, direct, regs[13]);
+#endif
+	return REG(regs, direct, sp);
+}
+
 /* The shape of call `nr` (< NR_MAX) of ABI `abi`. */
 static __always_inline const volatile struct syscall_shape *shape_of(__u8 abi, __u32 nr)
 {
@@ -1462,9 +1473,10 @@ static __always_inline int on_enter(void *ctx, struct pt_regs *regs, long id, __
 	}
 	shape = shape_of(abi, p->nr);
 	/* rt_sigreturn: its frame's mask, at the user stack pointer plus the
-	 * architecture's offset (size[0]), read as its argument 0. */
+	 * architecture's (or the 32-bit ABI's) offset (size[0]), read as its
+	 * argument 0. */
 	if (shape->kind[0] == SYSCALL_ARG_SIGFRAME_MASK)
-		p->args[0] = REG(regs, direct, sp) + shape->size[0];
+		p->args[0] = user_sp(regs, direct, abi) + shape->size[0];
 	if (shape->has_entry_slots && !summary_mode) {
 		if (t)
 			ps = &t->s;

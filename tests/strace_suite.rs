@@ -138,6 +138,11 @@ const SYSCALL_CASES: &[SyscallCase] = &[
     SyscallCase { argtrace: &["--string-limit", "2"], ..sc("setgroups", &["-s2"]) },
     sc("getresuid", &[]),
     sc("getresgid", &[]),
+    // getuid.test: strace -qq (its uniq of the log folds lines both sides print alike)
+    sc("getuid", &["-qq"]),
+    sc("geteuid", &["-qq"]),
+    sc("getgid", &["-qq"]),
+    sc("getegid", &["-qq"]),
     sc("setgid", &[]),
     sc("setfsuid", &[]),
     sc("setfsgid", &[]),
@@ -320,6 +325,11 @@ const I386_SYSCALL_CASES: &[&str] = &[
     "setresgid",
     "getresuid",
     "getresgid",
+    "getuid",
+    "geteuid",
+    "getgid",
+    "getegid",
+    "rt_sigreturn",
     "fallocate",
     "fadvise64",
     "readahead",
@@ -371,6 +381,10 @@ const I386_ONLY_CASES: &[SyscallCase] = &[
     sc("_newselect", &[]),
     sc("getresuid32", &[]),
     sc("getresgid32", &[]),
+    sc("getuid32", &["-qq"]),
+    sc("geteuid32", &["-qq"]),
+    sc("getgid32", &["-qq"]),
+    sc("getegid32", &["-qq"]),
     // the calls x86_64 has none of (compat.rs COMPAT_DEFINED); llseek.test
     // traces _llseek
     SyscallCase { trace: &["_llseek"], ..sc("llseek", &[]) },
@@ -396,8 +410,8 @@ const NOT_RUN: &[(&str, &str)] = &[
     ("prctl-sve*, prctl-sme*, prctl-pac-*, prctl-tagged-addr*, prctl-sched-core*, prctl-syscall-user-dispatch, prctl-set_vma", "options whose argument shapes are not transcribed (src/decode/prctl.rs prints their arguments in hex) or arm64-only ones; their -X variants are strace-only styles"),
     ("sched_xetaffinity--pidns-translation", "--pidns-translation: strace's pid namespace translation"),
     ("arch_prctl", "its arch_prctl.sh harness reads the program's own output first (not run yet)"),
-    ("getuid32, geteuid32, getgid32, getegid32 and their -creds tests", "getuid.test compares its own way (not run for getuid either); the calls are typed for i386 tasks (COMPAT_NAMES)"),
-    ("the other syscall tests' i386 builds (I386_SYSCALL_CASES runs the rest)", "their calls' i386 kernel entry is a compat function whose layouts are not transcribed or that takes 64-bit arguments in two registers where COMPAT_PAIRS does not list it, or what argtrace reads for them holds pointers or longs (msghdr, fd sets): argtrace syscall prints those calls of an i386 process as six raw values (src/subject/syscall/compat.rs); shutdown's, accept4's, accept's, getsockname's and getpeername's i386 builds call socketcall (glibc), which strace decodes as the subcall and argtrace prints raw"),
+    ("getuid-creds, geteuid-creds, getgid-creds, getegid-creds and their 32 variants", "-e %creds: the same programs and calls as getuid ... (which run), traced through strace's class"),
+    ("the other syscall tests' i386 builds (I386_SYSCALL_CASES runs the rest)", "their calls' i386 kernel entry is a compat function whose layouts are not transcribed or that takes 64-bit arguments in two registers where COMPAT_PAIRS does not list it, or what argtrace reads for them holds pointers (msghdr; the old select's struct): argtrace syscall prints those calls of an i386 process as six raw values (src/subject/syscall/compat.rs); shutdown's, accept4's, accept's, getsockname's and getpeername's i386 builds call socketcall (glibc), which strace decodes as the subcall and argtrace prints raw"),
 ];
 
 /// Differences that are expected, with the reason: (test, a piece of the

@@ -9,6 +9,7 @@
  * written out (arch/x86/entry/syscalls/syscall_32.tbl, arch/arm/tools/syscall.tbl).
  * With --check it only exits 0: whether the kernel runs it at all. */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -59,6 +60,13 @@ static const char *hex0(char *buf, unsigned int v)
 {
 	snprintf(buf, 16, v ? "%#x" : "0", v);
 	return buf;
+}
+
+static void on_usr1(int sig, siginfo_t *info, void *uc)
+{
+	(void)sig;
+	(void)info;
+	(void)uc;
 }
 
 static void reap(long child)
@@ -189,6 +197,7 @@ static void clones(void)
 #define NR_SETRESGID32 210
 #define NR_GETRESGID32 211
 #define NR_GETRESGID16 171
+#define NR_GETGID16 47
 /* execve (both 11): its compat entry reads argv's and envp's 32-bit pointers */
 #define NR_EXECVE 11
 /* readv, writev (both 145, 146) and preadv (i386 333, arm 361): struct
@@ -408,6 +417,24 @@ static void typed(void)
 	}
 	close(p[0]);
 	close(p[1]);
+	/* rt_sigreturn (both tables' 173) from a SA_SIGINFO handler of SIGUSR1
+	 * raised while SIGUSR2 is blocked: the mask in the 32-bit frame (i386's
+	 * found a word below the stack pointer, arm's at r13) */
+	{
+		struct sigaction sa;
+		sigset_t usr2;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = on_usr1;
+		sa.sa_flags = SA_SIGINFO;
+		sigemptyset(&usr2);
+		sigaddset(&usr2, SIGUSR2);
+		if (sigaction(SIGUSR1, &sa, 0) == 0 && sigprocmask(SIG_BLOCK, &usr2, 0) == 0) {
+			raise(SIGUSR1);
+			sigprocmask(SIG_UNBLOCK, &usr2, 0);
+			expect("syscall", "rt_sigreturn", "\"frame_str\": \"{mask=[USR2]}\"", 0);
+		}
+	}
 	/* execve of no program (ENOENT): ten strings, past the entry slot's
 	 * seven, and one environment string, each pointer 4 bytes wide */
 	{
@@ -441,6 +468,11 @@ static void typed(void)
 		r = syscall(NR_GETRESGID16, &c16[0], &c16[1], &c16[2]);
 		expect("syscall", "getresgid", args, r);
 	}
+	/* the 16-bit getgid (both tables' 47: sys_getgid16), no argument: the
+	 * real gid setresgid32 gave */
+	r = syscall(NR_GETGID16);
+	if (r == (long)g)
+		expect("syscall", "getgid", "", r);
 }
 
 int main(int argc, char **argv)

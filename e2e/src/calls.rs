@@ -159,7 +159,8 @@ pub fn case_compat(argtrace: &Path, subject: &str, mode: &str) -> Outcome {
 /// _llseek's offset from two words and its result past 32 bits, fstat64's
 /// struct stat64 and fstatfs64's struct compat_statfs64 (calls the native ABI
 /// has none of: compat.rs COMPAT_DEFINED); the 16-bit getresgid's three
-/// 2-byte cells.
+/// 2-byte cells, and the 16-bit getgid's result; rt_sigreturn's mask, read
+/// in the 32-bit frame (arm's from r13).
 pub fn case_syscall_compat(argtrace: &Path, mode: &str) -> Outcome {
     let (abi, _) = crate::trigger::compat_abi();
     if !crate::trigger::compat_runs()? {
@@ -169,7 +170,7 @@ pub fn case_syscall_compat(argtrace: &Path, mode: &str) -> Outcome {
         "--probe",
         mode,
         "-e",
-        "trace=mmap2,clone,exit_group,unlinkat,umask,pipe,pipe2,read,lseek,chown,fchown,clock_gettime,fchown32,fcntl64,pread64,fadvise64_64,getresgid32,execve,writev,readv,preadv,pselect6,ppoll,_llseek,fstat64,fstatfs64,getresgid",
+        "trace=mmap2,clone,exit_group,unlinkat,umask,pipe,pipe2,read,lseek,chown,fchown,clock_gettime,fchown32,fcntl64,pread64,fadvise64_64,getresgid32,execve,writev,readv,preadv,pselect6,ppoll,_llseek,fstat64,fstatfs64,getresgid,getgid,rt_sigreturn",
     ];
     let t = traced_run(argtrace, "syscall", &extra, "compat")?;
     let mut n = 0;
@@ -183,8 +184,8 @@ pub fn case_syscall_compat(argtrace: &Path, mode: &str) -> Outcome {
         find_one(&t, &want, mode)?;
         typed += 1;
     }
-    if typed != 22 {
-        return Err(format!("the {abi} trigger expected {typed} typed calls, not 22"));
+    if typed != 24 {
+        return Err(format!("the {abi} trigger expected {typed} typed calls, not 24"));
     }
     for w in t.expectations.iter().filter_map(|e| e.get("expect")) {
         let a = &w["args"];

@@ -13,9 +13,11 @@
 //! their own (decoders.rs `COMPAT_ROWS`: the time32 calls, wait4, statfs,
 //! sendfile, rt_sigaction, rt_sigprocmask, futex, fcntl, getdents), and the
 //! calls named for a native call they enter (decoders.rs `COMPAT_NAMES`:
-//! chown32 ..., sendfile64, fcntl64), typed as that call. A name
-//! the native ABI does not have (arm64 has no open, pipe, chown ...: their
-//! argument types come from its own calls' metadata) stays raw.
+//! chown32 ..., sendfile64, fcntl64), typed as that call, and the calls the
+//! native ABI has none of whose definitions are transcribed
+//! (`COMPAT_DEFINED`: _llseek, statfs64, fstatfs64, the stat64 family). Any
+//! other name the native ABI does not have (arm64 has no open, pipe, chown
+//! ...: their argument types come from its own calls' metadata) stays raw.
 //!
 //! Sources: Linux's arch/x86/entry/syscalls/syscall_32.tbl (as of v6.1, the
 //! kernel strace 6.1's tables match): the rows whose entry point is
@@ -201,11 +203,13 @@ fn defined(name: &str) -> Option<Vec<Arg>> {
 /// 32-bit calls whose ids are 16 bits wide (old_uid_t, old_gid_t): their
 /// entry is kernel/uid16.c's `sys_<name>16` (syscall_32.tbl and unistd32.h
 /// alike: lchown 16, fchown 95, chown 182, setuid 23 ...), which widens each
-/// id as it enters (low2highuid: 0xffff is -1). The 32-bit id calls
-/// (chown32 ...) have names the native ABI does not have, and stay raw.
+/// id as it enters (low2highuid: 0xffff is -1); getuid 24, geteuid 49,
+/// getgid 47 and getegid 50 take none and return the id narrowed
+/// (high2lowuid: 65534 past 16 bits), a number as any result. The 32-bit id
+/// calls (chown32 ...) are decoders.rs COMPAT_NAMES'.
 pub const COMPAT_UID16: &[&str] = &[
     "lchown", "fchown", "chown", "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setfsuid",
-    "setfsgid",
+    "setfsgid", "getuid", "geteuid", "getgid", "getegid",
 ];
 
 /// Where a 32-bit call's registers hold one of the native call's arguments:

@@ -175,8 +175,9 @@ pub enum Arg {
     PrctlArg(u8),
     /// rt_sigreturn()'s signal frame, which no argument names: its
     /// uc.uc_sigmask, found from the user stack pointer at the call:
-    /// `{mask=[INT]}` (src/rt_sigreturn.c).
-    SigframeMask,
+    /// `{mask=[INT]}` (src/rt_sigreturn.c). Its offset from the user stack
+    /// pointer at the call (SIGFRAME_MASK, a 32-bit task's SIGFRAME_MASK32).
+    SigframeMask(u16),
     /// A gid_t array handed in, its length argument `k` (setgroups; src/uid.c
     /// print_groups): `[0, -1, ...]`, its address past NGROUPS_MAX.
     GidsIn(u8),
@@ -712,6 +713,12 @@ pub const ROWS: &[Row] = &[
     row("setresgid", &[Uid, Uid, Uid]),
     row("getgroups", &[Typed, GidsOut]),
     row("setgroups", &[Typed, GidsIn(0)]),
+    // src/uid.c: no argument, the id a number (as a row, the calls strace's
+    // tests of them compare)
+    row("getuid", &[]),
+    row("geteuid", &[]),
+    row("getgid", &[]),
+    row("getegid", &[]),
     row("getresuid", &[IdCell(0), IdCell(1), IdCell(2)]),
     row("getresgid", &[IdCell(0), IdCell(1), IdCell(2)]),
     row("fchownat", &[AtFd, Path, Uid, Uid, AT]),
@@ -761,7 +768,7 @@ pub const ROWS: &[Row] = &[
     // processes (src/signal.c, src/wait.c, src/process.c)
     row("kill", &[Typed, Signal]),
     row("rt_sigaction", &[Signal, In(Struct::Sigaction), Out(Struct::Sigaction), Typed]),
-    row("rt_sigreturn", &[SigframeMask]),
+    row("rt_sigreturn", &[SigframeMask(SIGFRAME_MASK)]),
     row("rt_sigprocmask", &[Xval(x::SIGPROCMASKCMDS, "SIG_???"), In(Struct::Sigset), Out(Struct::Sigset), Typed]),
     row("uname", &[Out(Struct::Utsname)]),
     row("sysinfo", &[Out(Struct::Sysinfo)]),
@@ -860,6 +867,9 @@ pub const COMPAT_ROWS: &[Row] = &[
     // three old_uid_t cells, 2 bytes each (getresuid32 is the native call's).
     row("getresuid", &[IdCell16(0), IdCell16(1), IdCell16(2)]),
     row("getresgid", &[IdCell16(0), IdCell16(1), IdCell16(2)]),
+    // sys_rt_sigreturn's 32-bit entries (__ia32_compat_sys_rt_sigreturn,
+    // __arm64_compat_sys_rt_sigreturn): the 32-bit frame's mask
+    row("rt_sigreturn", &[SigframeMask(SIGFRAME_MASK32)]),
     // The calls the native ABI has none of (compat.rs COMPAT_DEFINED):
     // sys_llseek (src/lseek.c: the offset from two words, the result read
     // once the call succeeded, unsigned), compat_sys_statfs64 and
@@ -1213,6 +1223,19 @@ pub const ARG_OUT_CELLS: u8 = 25;
 const SIGFRAME_MASK: u16 = 296;
 #[cfg(not(target_arch = "x86_64"))]
 const SIGFRAME_MASK: u16 = 168;
+/// ... and a 32-bit task's (strace's i386 and arm struct_rt_sigframe, the
+/// kernel's rt_sigframe_ia32 and compat_rt_sigframe): i386's frame starts a
+/// word below the stack pointer (pretcode, sig, pinfo, puc, a 128-byte
+/// siginfo, then the ucontext, whose uc_sigmask follows uc_flags, uc_link,
+/// a 12-byte uc_stack and the 88-byte uc_mcontext: -4 + 16 + 128 + 108);
+/// arm's starts at it (r13, the kernel's compat_sp: the kernel side reads
+/// that register for an AArch32 task) with the siginfo, then the ucontext,
+/// its uc_mcontext 84 bytes (128 + 104). compat_sigset_t's two words are the
+/// bytes of the native 8.
+#[cfg(target_arch = "x86_64")]
+const SIGFRAME_MASK32: u16 = 248;
+#[cfg(not(target_arch = "x86_64"))]
+const SIGFRAME_MASK32: u16 = 232;
 /// bpf/syscall.h's SYSCALL_LEN_RET: the count is the result.
 const LEN_RET: u8 = 6;
 /// ioctl's argument: as much as the commands decoded here use (struct
@@ -1289,7 +1312,7 @@ pub fn read_of(row: &Row, i: usize) -> Option<ReadSpec> {
         CpuSetOut => spec(ARG_OUT_SIZED, LEN_RET, 1),
         PollfdsLeft(k) => spec(ARG_INOUT_POLL, k, 8),
         PrctlArg(1) => spec(ARG_INOUT_FIXED, 0, PRCTL_ARG2),
-        SigframeMask => spec(ARG_SIGFRAME_MASK, 0, SIGFRAME_MASK),
+        SigframeMask(offset) => spec(ARG_SIGFRAME_MASK, 0, offset),
         GidsIn(k) => spec(ARG_IN_ARRAY, k, 4),
         GidsOut => spec(ARG_OUT_SIZED, LEN_RET, 4),
         IdCell(0) => spec(ARG_OUT_CELLS, 0, 4),
@@ -1334,7 +1357,7 @@ pub fn shown(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> O
         GidsIn(k) => gids(reads.entry[i], args[i], args[k as usize] & 0xffff_ffff, reads.limit, reads.cut[i]),
         // (a failed call's -1 is past NGROUPS_MAX: the address)
         GidsOut => gids(reads.out_of(i), args[i], if ok { ret as u64 } else { u64::MAX }, reads.limit, reads.cut[i]),
-        SigframeMask => {
+        SigframeMask(_) => {
             let mask = sigset(structs::u64_at(reads.entry[i].filter(|b| b.len() >= 8)?, 0));
             Some(Shown { text: format!("{{mask={mask}}}"), json: J::Obj(vec![("mask", J::str(mask))]) })
         }
@@ -1510,7 +1533,7 @@ pub fn text(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> Op
     let ok = ret >= 0 || ret <= -4096;
     let s = match p {
         // (print_sigset_addr: the address where the mask cannot be read)
-        SigframeMask => shown(row, i, args, reads, ret).map_or_else(|| format!("{{mask={}}}", decode::ptr(v)), |s| s.text),
+        SigframeMask(_) => shown(row, i, args, reads, ret).map_or_else(|| format!("{{mask={}}}", decode::ptr(v)), |s| s.text),
         GidsIn(_) | GidsOut => shown(row, i, args, reads, ret).map_or_else(|| decode::ptr(v), |s| s.text),
         Extensible(st, k) => extensible(st, k, args, reads, i).unwrap_or_else(|| decode::ptr(v)),
         // (the cells 8 bytes apart, read through the first argument)

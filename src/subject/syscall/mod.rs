@@ -140,6 +140,10 @@ fn reads_at_entry(kind: u8) -> bool {
 fn reads_no_pointers(s: &SyscallInfo, compat: bool) -> bool {
     use decoders::{ARG_INOUT_MSGHDR, ARG_SIGFRAME_MASK};
     const HOLD_POINTERS: [u8; 2] = [ARG_INOUT_MSGHDR, ARG_SIGFRAME_MASK];
+    // (a 32-bit row reads the 32-bit task's own layouts: rt_sigreturn's frame)
+    if compat && decoders::COMPAT_ROWS.iter().any(|r| r.name == s.name) {
+        return true;
+    }
     shape_of(s, compat).kind.iter().all(|k| !HOLD_POINTERS.contains(k))
 }
 
@@ -529,7 +533,7 @@ impl<'a> View<'a> {
 
     /// rt_sigreturn, whose one thing shown is its frame's mask.
     fn sigframe(&self) -> bool {
-        !self.compat() && self.row().and_then(|r| decoders::read_of(r, 0)).is_some_and(|r| r.kind == decoders::ARG_SIGFRAME_MASK)
+        self.row().and_then(|r| decoders::read_of(r, 0)).is_some_and(|r| r.kind == decoders::ARG_SIGFRAME_MASK)
     }
 
     fn arg_name(&self, i: usize) -> String {
