@@ -230,6 +230,12 @@ static void clones(void)
 #define NR_FSTATFS64 267
 #define O_LARGEFILE_NR 0400000
 #endif
+/* i386's sync_file_range (314: fd, offset, nbytes, flags) and arm's
+ * sync_file_range2 (341: fd, flags, offset, nbytes), their 64-bit
+ * arguments in register pairs */
+#define NR_SYNC_FILE_RANGE_I386 314
+#define NR_SYNC_FILE_RANGE2_ARM 341
+#define SYNC_FILE_RANGE_WRITE_NR 2
 #define CLOCK_MONOTONIC_NR 1
 #define AT_FDCWD_NR (-100)
 
@@ -414,6 +420,24 @@ static void typed(void)
 			 p[0], sf.bsize, sf.blocks, sf.bfree, sf.bavail, sf.files, sf.ffree, hex0(fsid[0], sf.fsid[0]),
 			 hex0(fsid[1], sf.fsid[1]), sf.namelen, sf.frsize);
 		expect("syscall", "fstatfs64", args, r);
+		/* ESPIPE on the pipe: an offset past 32 bits, a negative length */
+#if defined(__i386__)
+		r = syscall(NR_SYNC_FILE_RANGE_I386, p[0], 5UL, 1UL, 0xfffffffeUL, 0xffffffffUL,
+			    SYNC_FILE_RANGE_WRITE_NR);
+		snprintf(args, sizeof(args),
+			 "\"fd\": %d, \"offset\": 4294967301, \"nbytes\": -2, \"flags\": 2, "
+			 "\"flags_str\": \"SYNC_FILE_RANGE_WRITE\"",
+			 p[0]);
+		expect("syscall", "sync_file_range", args, r);
+#else
+		r = syscall(NR_SYNC_FILE_RANGE2_ARM, p[0], SYNC_FILE_RANGE_WRITE_NR, 5UL, 1UL, 0xfffffffeUL,
+			    0xffffffffUL);
+		snprintf(args, sizeof(args),
+			 "\"fd\": %d, \"flags\": 2, \"flags_str\": \"SYNC_FILE_RANGE_WRITE\", "
+			 "\"offset\": 4294967301, \"nbytes\": -2",
+			 p[0]);
+		expect("syscall", "sync_file_range2", args, r);
+#endif
 	}
 	close(p[0]);
 	close(p[1]);

@@ -191,6 +191,11 @@ pub const COMPAT_DEFINED: &[(&str, &[Param], &str)] = &[
         &[("dfd", "int"), ("filename", "const char *"), ("statbuf", "struct stat64 *"), ("flag", "int")],
         "arch/x86/kernel/sys_ia32.c: COMPAT_SYSCALL_DEFINE4(ia32_fstatat64, unsigned int, dfd, const char __user *, filename, struct stat64 __user *, statbuf, int, flag); fs/stat.c: SYSCALL_DEFINE4(fstatat64, int, dfd, ...)",
     ),
+    (
+        "sync_file_range2",
+        &[("fd", "int"), ("flags", "unsigned int"), ("offset", "long long"), ("nbytes", "long long")],
+        "arm only: arch/arm64/kernel/sys32.c: COMPAT_SYSCALL_DEFINE6(aarch32_sync_file_range2, int, fd, unsigned int, flags, arg_u32p(offset), arg_u32p(nbytes)) (COMPAT_PAIRS)",
+    ),
 ];
 
 /// A COMPAT_DEFINED call's arguments.
@@ -232,8 +237,8 @@ use Reg::{Llu, Lld, One};
 /// the low word then the high one). Where an argument's register is not its
 /// index, it is a plain value: the kernel side reads pointers and lengths at
 /// their index (the test below holds every row to it). arm's
-/// sync_file_range2 prints in its own order (fd, flags, offset, nbytes) and
-/// stays raw.
+/// sync_file_range2 (fd, flags, offset, nbytes: its own order, as strace
+/// prints it) is typed from its own definition (COMPAT_DEFINED).
 #[cfg(target_arch = "x86_64")]
 pub const COMPAT_PAIRS: &[(&str, &[Reg], &str)] = &[
     ("pread64", &[One(0), One(1), One(2), Lld(3)], "ia32_pread64(unsigned int fd, char __user *ubuf, u32 count, u32 poslo, u32 poshi)"),
@@ -255,6 +260,7 @@ pub const COMPAT_PAIRS: &[(&str, &[Reg], &str)] = &[
     ("readahead", &[One(0), Lld(2), One(4)], "aarch32_readahead(int fd, u32 __pad, arg_u32p(offset), size_t count)"),
     ("fadvise64_64", &[One(0), Lld(2), Lld(4), One(1)], "aarch32_fadvise64_64(int fd, int advice, arg_u32p(offset), arg_u32p(len))"),
     ("fallocate", &[One(0), One(1), Lld(2), Lld(4)], "aarch32_fallocate(int fd, int mode, arg_u32p(offset), arg_u32p(len))"),
+    ("sync_file_range2", &[One(0), One(1), Lld(2), Lld(4)], "aarch32_sync_file_range2(int fd, unsigned int flags, arg_u32p(offset), arg_u32p(nbytes))"),
 ];
 
 /// The registers of a 32-bit call's arguments, where a 64-bit one takes two.

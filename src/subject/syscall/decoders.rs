@@ -882,6 +882,9 @@ pub const COMPAT_ROWS: &[Row] = &[
     row("lstat64", &[Path, Out(Struct::Stat64)]),
     row("fstat64", &[Fd, Out(Struct::Stat64)]),
     row("fstatat64", &[AtFd, Path, Out(Struct::Stat64), AT]),
+    // arm's (src/sync_file_range2.c): the flags second, the offset and length
+    // from register pairs (compat.rs COMPAT_PAIRS)
+    row("sync_file_range2", &[Fd, Flags(x::SYNC_FILE_RANGE_FLAGS, "SYNC_FILE_RANGE_???"), Typed, Typed]),
 ];
 
 /// 32-bit calls whose entry is a native function under another name: the
