@@ -235,7 +235,10 @@ fn check(
         if let Some(e) = l.get("trigger_error") {
             return Err(format!("trigger: {e}"));
         }
-        let found: Vec<&Value> = events.iter().filter(|e| subset(&l["key"], e)).collect();
+        // (its key and its ids: the moved process's listener may get the
+        // port the older one's had, once that one exited, as newest-arm64
+        // showed: two events of dport 39571, one of each)
+        let found: Vec<&Value> = events.iter().filter(|e| subset(&l["key"], e) && subset(&l["ids"], e)).collect();
         let [one] = found.as_slice() else {
             return Err(format!(
                 "{} events match {} (pid {}) of {}: {events:?}",
