@@ -51,6 +51,12 @@ const volatile __u64 wanted_compat[NR_MAX / 64] = {}; /* 32-bit tasks' numbers *
 const volatile struct syscall_shape shapes[2 * NR_MAX] = {};
 /* 32-bit tasks' exit and exit_group (sent at entry whether typed or not). */
 const volatile __u32 compat_no_return[2] = { NR_MAX, NR_MAX };
+/* The 32-bit ABI's socketcall (i386's 102; NR_MAX: none, as on arm) and
+ * how many argument words each of its subcalls takes (0: none such); its
+ * old select of one struct pointer (i386's 82; NR_MAX: none). */
+const volatile __u32 socketcall_nr = NR_MAX;
+const volatile __u8 subcall_nargs[32] = {};
+const volatile __u32 old_select_nr = NR_MAX;
 /* --string-limit, at most ARGTRACE_SYSCALL_BUF_MAX (strings at entry: at most
  * ARGTRACE_SYSCALL_STR_MAX). */
 const volatile __u32 string_limit = 32;
@@ -200,6 +206,43 @@ static __always_inline bool maybe_wanted(struct pt_regs *regs, bool direct)
 	if (nr >= NR_MAX)
 		return true;
 	return (wanted[nr / 64] | wanted_compat[nr / 64]) & (1ULL << (nr % 64));
+}
+
+/* A 32-bit call whose arguments are words in the caller's memory, as the
+ * call it stands for: i386's socketcall(call, args), its subcall's
+ * subcall_nargs[call] words at args (strace's decode_socket_subcall),
+ * numbered SOCKET_SUBCALL + call; i386's old select(args), the five words of
+ * its struct sel_arg_struct (strace's oldselect), numbered OLD_SELECT.
+ * Where the words cannot be read or the subcall is none, the call stays as
+ * it is: a socketcall wanted where SOCKET_SUBCALL + 0 is, an old select
+ * where its number is. Returns whether the call is wanted. */
+static __noinline bool indirect_call(struct syscall_pending *p)
+{
+	__u32 w[6] = {};
+	__u32 n, nr, fallback;
+	__u64 addr, call;
+
+	if (!p)
+		return false;
+	if (p->nr == old_select_nr) {
+		n = 5;
+		addr = p->args[0];
+		nr = ARGTRACE_SYSCALL_OLD_SELECT;
+		fallback = p->nr;
+	} else {
+		call = p->args[0];
+		n = call < 32 ? subcall_nargs[call & 31] : 0;
+		addr = p->args[1];
+		nr = ARGTRACE_SYSCALL_SOCKET_SUBCALL + (__u32)call;
+		fallback = ARGTRACE_SYSCALL_SOCKET_SUBCALL;
+	}
+	if (n == 0 || n > 6 || bpf_probe_read_user(w, n * 4, (void *)addr))
+		return is_wanted(SYSCALL_ABI_COMPAT, fallback);
+#pragma unroll
+	for (int i = 0; i < 6; i++)
+		p->args[i] = i < n ? w[i] : 0;
+	p->nr = nr;
+	return is_wanted(SYSCALL_ABI_COMPAT, nr);
 }
 
 /* The six arguments as the syscall ABI of the task passes them. */
@@ -698,10 +741,13 @@ static __noinline int count_dirents(char *dst, __u64 addr, __u64 total, __u32 at
 
 /* A struct msghdr at `addr` into a struct syscall_msghdr_slot at `dst`: the
  * header, the name, the iovecs and their bytes (`total` in all at most),
- * the control messages' bytes.
+ * the control messages' bytes. A 32-bit task's (`compat`): its struct
+ * compat_msghdr, seven 32-bit words widened into the header's seven, its
+ * struct compat_iovec array, its control messages under a struct
+ * compat_cmsghdr (12 bytes) as they are.
  * Returns the bytes used, or a negative error where the header could not be
  * read. */
-static __noinline int read_msghdr(char *dst, __u64 addr, __u64 total)
+static __noinline int read_msghdr(char *dst, __u64 addr, __u64 total, bool compat)
 {
 	struct syscall_msghdr_slot *m = (void *)dst;
 	__u64 c;
@@ -710,8 +756,17 @@ static __noinline int read_msghdr(char *dst, __u64 addr, __u64 total)
 
 	if (!dst)
 		return -1;
-	if (bpf_probe_read_user(m->hdr, sizeof(m->hdr), (void *)addr))
+	if (compat) {
+		__u32 w[7] = {};
+
+		if (bpf_probe_read_user(w, sizeof(w), (void *)addr))
+			return -14; /* EFAULT */
+#pragma unroll
+		for (int k = 0; k < 7; k++)
+			m->hdr[k] = w[k];
+	} else if (bpf_probe_read_user(m->hdr, sizeof(m->hdr), (void *)addr)) {
 		return -14; /* EFAULT */
+	}
 	n = (__u32)m->hdr[1];
 	m->name_len = 0;
 	if (m->hdr[0] && n) {
@@ -724,14 +779,14 @@ static __noinline int read_msghdr(char *dst, __u64 addr, __u64 total)
 		if (got > 0)
 			m->name_len = got;
 	}
-	r = read_iov((char *)&m->iov, m->hdr[2], m->hdr[3], total, false);
+	r = read_iov((char *)&m->iov, m->hdr[2], m->hdr[3], total, compat);
 	m->iov_err = r < 0 ? r : 0;
 	/* The control messages (strace's decode_msg_control: none read
 	 * under one struct cmsghdr, the address printed). */
 	m->control_len = 0;
 	m->control_err = 0;
 	c = m->hdr[5];
-	if (!m->hdr[4] || c < 16)
+	if (!m->hdr[4] || c < (compat ? 12 : 16))
 		return offsetof(struct syscall_msghdr_slot, control);
 	c = BOUNDED64(c, ARGTRACE_SYSCALL_MSG_CONTROL);
 	if (bpf_probe_read_user(m->control, c, (void *)m->hdr[4])) {
@@ -1001,6 +1056,10 @@ static __noinline __u32 read_out_slot(struct syscall_event *e, struct syscall_pe
 	s->arg = i;
 	if (kind == SYSCALL_ARG_OUT_BUF) {
 		want = ret > 0 ? ret : 0;
+		/* At most the buffer's size (argument len_arg): recv's and
+		 * recvfrom's MSG_TRUNC return the datagram's whole length. */
+		if (la < 6 && want > p->args[la & 7])
+			want = p->args[la & 7];
 		n = want > string_limit ? string_limit : want;
 		if (want > n)
 			s->cut = 1;
@@ -1027,7 +1086,8 @@ static __noinline __u32 read_out_slot(struct syscall_event *e, struct syscall_pe
 		 * bytes up to its result; sendmsg's: whatever the result. */
 		if (!addr || (la == SYSCALL_LEN_RET && ret < 0))
 			return 0;
-		r = read_msghdr(dst, addr, la == SYSCALL_LEN_RET ? (__u64)ret : ~0ULL);
+		r = read_msghdr(dst, addr, la == SYSCALL_LEN_RET ? (__u64)ret : ~0ULL,
+				p->abi == SYSCALL_ABI_COMPAT);
 		goto done;
 	} else if (kind == SYSCALL_ARG_OUT_RESTART) {
 		/* Only then does the kernel write it. */
@@ -1464,6 +1524,11 @@ static __always_inline int on_enter(void *ctx, struct pt_regs *regs, long id, __
 	/* From here on the ABI as read back from the slot: a value the verifier
 	 * does not know, so it walks what follows once, not once per ABI. */
 	abi = *(volatile __u8 *)&p->abi;
+	if (abi == SYSCALL_ABI_COMPAT && (p->nr == socketcall_nr || p->nr == old_select_nr) &&
+	    !indirect_call(p)) {
+		p->start_ns = 0;
+		return 0;
+	}
 	if (want_stacks && !summary_mode) {
 		p->kstack_id = bpf_get_stackid(ctx, &stacks, 0);
 		p->ustack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);

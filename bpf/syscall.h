@@ -10,6 +10,14 @@ enum argtrace_syscall_limits {
 	/* Syscall numbers the bitmap and the shape table cover, per ABI:
 	 * x86_64 and arm64 use fewer than 470, i386 fewer than 470. */
 	ARGTRACE_SYSCALL_NR_MAX = 512,
+	/* i386's socketcall(2) subcalls as 32-bit calls of their own: subcall
+	 * n (1 to 20, SYS_SOCKET to SYS_SENDMMSG) is number SOCKET_SUBCALL + n
+	 * (past i386's last real number), and SOCKET_SUBCALL + 0 in the bitmap
+	 * says whether a socketcall whose subcall is not read is wanted. */
+	ARGTRACE_SYSCALL_SOCKET_SUBCALL = ARGTRACE_SYSCALL_NR_MAX - 21,
+	/* i386's old select (82) whose struct sel_arg_struct was read: its
+	 * five words are the call's arguments, as _newselect's are. */
+	ARGTRACE_SYSCALL_OLD_SELECT = ARGTRACE_SYSCALL_SOCKET_SUBCALL - 1,
 	/* Argument strings and input buffers read at entry, at most three per
 	 * call (mount has three strings), each at most STR_MAX bytes. */
 	ARGTRACE_SYSCALL_ENTRY_SLOTS = 3,
@@ -37,7 +45,7 @@ enum argtrace_syscall_arg_kind {
 	SYSCALL_ARG_IN_BUF = 2,		  /* bytes the caller hands in, read at entry:
 				 * min(arg[len_arg], limit) */
 	SYSCALL_ARG_OUT_BUF = 3,	  /* bytes the kernel fills, read at return:
-				  * min(ret, limit) */
+				  * min(ret, arg[len_arg], limit) */
 	SYSCALL_ARG_PATH = 4,		  /* a path: a string read at entry whole up to
 				  * the slot (strace prints paths whole, not cut
 				  * at -s) */
@@ -227,13 +235,15 @@ struct syscall_left_trailer {
 /* The bytes of a SYSCALL_ARG_INOUT_MSGHDR slot at return. */
 struct syscall_msghdr_slot {
 	__u64 hdr[7];	/* struct msghdr: name, namelen, iov, iovlen, control,
-		       * controllen, flags */
+		       * controllen, flags (a 32-bit task's struct
+		       * compat_msghdr: its seven words widened) */
 	__u32 name_len; /* bytes of name read: min(namelen, NAME) */
 	__s32 iov_err;	/* 0, or the error of reading the iovec array */
 	char name[ARGTRACE_SYSCALL_MSG_NAME];
 	struct syscall_iov_slot iov;
 	__u32 control_len; /* bytes of msg_control read: min(msg_controllen,
-			    * MSG_CONTROL), none under a struct cmsghdr (16) */
+			    * MSG_CONTROL), none under a struct cmsghdr (16;
+			    * a 32-bit task's compat_cmsghdr 12) */
 	__s32 control_err; /* 0, or the error of reading them */
 	char control[ARGTRACE_SYSCALL_MSG_CONTROL]; /* the record is cut after
 						     * control_len of them */

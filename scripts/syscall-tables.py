@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes src/subject/syscall/strace_tables.rs from strace 6.1's sysent tables
 (Debian's `apt-get source strace`, 6.1-0.1: src/linux/<arch>/syscallent.h and
-what they include; arm's is the table of arm64's 32-bit (AArch32) tasks, as
+what they include, and the socketcall subcalls of src/linux/generic/subcallent.h; arm's is the table of arm64's 32-bit (AArch32) tasks, as
 i386's is x86_64's). Data, not code: for each architecture, each syscall's
 number, strace's name and its trace classes (TD, TF, ... in
 src/sysent_shorthand_defs.h), used for -e trace=%class and, where the running
@@ -49,6 +49,15 @@ print("// Each row: (number, strace's name, trace classes as bits of CLASS_BITS)
 print()
 print("/// The class bits of each row, in order: strace's TD, TF, TI, TN, TP, TS, TM, TST, TLST, TFST, TSTA, TC, TCL.")
 print("pub const CLASS_BITS: [&str; 13] = [\"%desc\", \"%file\", \"%ipc\", \"%network\", \"%process\", \"%signal\", \"%memory\", \"%stat\", \"%lstat\", \"%fstat\", \"%%stat\", \"%creds\", \"%clock\"];")
+# socketcall(2)'s subcalls, as i386's table includes them (SYS_socket_subcall + n):
+# their argument counts are how many words strace reads at socketcall's second argument.
+SUBCALL = re.compile(r'^\[\s*SYS_socket_subcall\s*\+\s*(\d+)\s*\]\s*=\s*\{\s*(\d+)\s*,\s*([A-Za-z0-9_|]+)\s*,.*"([^"]+)"')
+subcalls = []
+for line in open(os.path.join(src, "linux/generic/subcallent.h")):
+    m = SUBCALL.match(line)
+    if m:
+        mask = sum(1 << CLASSES.index(f) for f in m.group(3).split("|") if f in CLASSES)
+        subcalls.append((int(m.group(1)), m.group(4), int(m.group(2)), mask))
 for arch, path in [("X86_64", "linux/x86_64/syscallent.h"), ("AARCH64", "linux/aarch64/syscallent.h"), ("I386", "linux/i386/syscallent.h"), ("ARM", "linux/arm/syscallent.h")]:
     rows = sorted({nr: (nr, name, mask) for nr, name, mask in entries(os.path.join(src, path))}.values())
     print()
@@ -56,3 +65,10 @@ for arch, path in [("X86_64", "linux/x86_64/syscallent.h"), ("AARCH64", "linux/a
     for nr, name, mask in rows:
         print(f"    ({nr}, \"{name}\", {mask:#x}),")
     print("];")
+print()
+print("/// i386's socketcall(2) subcalls (src/linux/generic/subcallent.h, SYS_socket_subcall + n):")
+print("/// (n, strace's name, the words of arguments at socketcall's second argument, trace classes).")
+print("pub const SOCKET_SUBCALLS: &[(u32, &str, u8, u16)] = &[")
+for n, name, nargs, mask in subcalls:
+    print(f"    ({n}, \"{name}\", {nargs}, {mask:#x}),")
+print("];")

@@ -34,7 +34,7 @@ term_iflags term_oflags term_oflags_nldly term_oflags_crdly term_oflags_tabdly t
 term_oflags_vtdly term_oflags_ffdly term_cflags term_cflags_csize term_lflags baud_options
 cap pr_dumpable pr_tsc pr_unalign_flags secbits pr_mce_kill pr_mce_kill_policy pr_cap_ambient seccomp_mode
 lockfcmds notifyflags scmvals ip_cmsg_types
-falloc_flags advise sync_file_range_flags
+falloc_flags advise sync_file_range_flags socketcalls
 """.split()
 
 HEADERS = """
@@ -69,6 +69,7 @@ HEADERS = """
 #include <linux/securebits.h>
 #include <linux/seccomp.h>
 #include <linux/falloc.h>
+#include <linux/net.h>
 #if defined __x86_64__
 #include <asm/prctl.h>
 #endif

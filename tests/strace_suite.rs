@@ -213,6 +213,8 @@ const SYSCALL_CASES: &[SyscallCase] = &[
     SyscallCase { trace: &["sched_getaffinity", "sched_setaffinity"], ..sc("sched_xetaffinity", &[]) },
     SyscallCase { trace: &["recvmsg"], ..sc("msg_name", &[]) },
     SyscallCase { trace: &["sendmsg"], ..sc("msg_control", &[]) },
+    SyscallCase { trace: &["recvfrom"], ..sc("recvfrom-MSG_TRUNC", &[]) },
+    SyscallCase { trace: &["recvmsg"], ..sc("sockopt-timestamp", &[]) },
     sc("rt_sigreturn", &["-esignal=!USR1"]),
     // ioctl.test: strace -a16 -eioctl (its grep of fds 0-2 drops lines both sides print)
     SyscallCase { trace: &["ioctl"], ..sc("ioctl_termios", &[]) },
@@ -240,7 +242,8 @@ const SYSCALL_CASES: &[SyscallCase] = &[
 /// src/subject/syscall/decoders.rs COMPAT_ROWS; or its 64-bit arguments take
 /// two registers each, compat.rs COMPAT_PAIRS; or its arrays' pointers are
 /// 32 bits wide, compat.rs COMPAT_POINTER_ARRAYS: execve, execveat, readv,
-/// writev, preadv, pwritev).
+/// writev, preadv, pwritev; or the kernel side widens its 32-bit layouts as
+/// it reads them, compat.rs COMPAT_WIDENED: pselect6, sendmsg, recvmsg).
 /// Every other syscall test's i386 build is in NOT_RUN.
 const I386_SYSCALL_CASES: &[&str] = &[
     "open",
@@ -348,6 +351,24 @@ const I386_SYSCALL_CASES: &[&str] = &[
     "poll",
     "pselect6",
     "ppoll",
+    "msg_name",
+    "msg_control",
+    "recvfrom-MSG_TRUNC",
+    "sockopt-timestamp",
+    // (glibc's i386 socket calls are socketcall's subcalls: kernel.rs SOCKET_SUBCALL)
+    "getsockname",
+    "getpeername",
+    "accept",
+    "accept4",
+    "shutdown",
+    "recvfrom",
+    // the 16-bit getgroups and setgroups (old_gid_t arrays); sysinfo,
+    // sigaltstack and waitid, their compat structs transcribed (COMPAT_ROWS)
+    "getgroups",
+    "setgroups",
+    "sysinfo",
+    "sigaltstack",
+    "waitid",
 ];
 
 /// strace's tests of i386 calls that x86_64 does not have (their 64-bit
@@ -356,9 +377,9 @@ const I386_SYSCALL_CASES: &[&str] = &[
 /// entry is fcntl's (src/subject/syscall/decoders.rs COMPAT_NAMES), and
 /// truncate64, ftruncate64 and fadvise64_64, whose 64-bit arguments take two
 /// registers (src/subject/syscall/compat.rs COMPAT_PAIRS), and _llseek,
-/// statfs64 and fstatfs64, typed from their 32-bit definitions
-/// (compat.rs COMPAT_DEFINED). Options
-/// from tests/gen_tests.in (their -a alignments aside, as for the others).
+/// statfs64, fstatfs64, socketcall, recv (a socketcall subcall) and the old
+/// select, typed from their 32-bit definitions (compat.rs COMPAT_DEFINED). Options from
+/// tests/gen_tests.in (their -a alignments aside, as for the others).
 const I386_ONLY_CASES: &[SyscallCase] = &[
     sc("chown32", &[]),
     sc("fchown32", &[]),
@@ -390,6 +411,13 @@ const I386_ONLY_CASES: &[SyscallCase] = &[
     SyscallCase { trace: &["_llseek"], ..sc("llseek", &[]) },
     sc("statfs64", &[]),
     sc("fstatfs64", &[]),
+    // socketcall itself, where its subcall is not read (an unknown one, or
+    // its words unreadable); recv, a socketcall subcall x86_64 has no call of
+    sc("socketcall", &[]),
+    SyscallCase { trace: &["recv"], ..sc("recv-MSG_TRUNC", &[]) },
+    // the old select of one struct pointer (its struct read: kernel.rs OLD_SELECT)
+    SyscallCase { trace: &["select"], ..sc("oldselect", &[]) },
+    SyscallCase { trace: &["select"], ..sc("oldselect-efault", &[]) },
 ];
 
 /// strace's tests of these calls that do not run here, and why.
@@ -411,7 +439,7 @@ const NOT_RUN: &[(&str, &str)] = &[
     ("sched_xetaffinity--pidns-translation", "--pidns-translation: strace's pid namespace translation"),
     ("arch_prctl", "its arch_prctl.sh harness reads the program's own output first (not run yet)"),
     ("getuid-creds, geteuid-creds, getgid-creds, getegid-creds and their 32 variants", "-e %creds: the same programs and calls as getuid ... (which run), traced through strace's class"),
-    ("the other syscall tests' i386 builds (I386_SYSCALL_CASES runs the rest)", "their calls' i386 kernel entry is a compat function whose layouts are not transcribed or that takes 64-bit arguments in two registers where COMPAT_PAIRS does not list it, or what argtrace reads for them holds pointers (msghdr; the old select's struct): argtrace syscall prints those calls of an i386 process as six raw values (src/subject/syscall/compat.rs); shutdown's, accept4's, accept's, getsockname's and getpeername's i386 builds call socketcall (glibc), which strace decodes as the subcall and argtrace prints raw"),
+    ("select's i386 build (I386_SYSCALL_CASES runs every other test's)", "it skips itself: i386's __NR_select is the old select of one struct pointer, and its select calls are _newselect's and the old select's tests (I386_ONLY_CASES: _newselect, oldselect, oldselect-efault)"),
 ];
 
 /// Differences that are expected, with the reason: (test, a piece of the
@@ -436,6 +464,11 @@ const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[
         "_newselect",
         "_newselect(2147483647, [3 4], [], []",
         "as select's (the i386 call of the same test program)",
+    ),
+    (
+        "oldselect",
+        "select(2147483647, [3 4], [], []",
+        "as select's (the same lines, made through i386's old select of one struct pointer)",
     ),
 ];
 

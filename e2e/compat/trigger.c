@@ -236,8 +236,78 @@ static void clones(void)
 #define NR_SYNC_FILE_RANGE_I386 314
 #define NR_SYNC_FILE_RANGE2_ARM 341
 #define SYNC_FILE_RANGE_WRITE_NR 2
+/* socketpair, sendmsg and recvmsg (i386 360, 370, 372; arm 288, 296,
+ * 297): struct compat_msghdr, its compat_iovec array and its control
+ * messages under struct compat_cmsghdr (12 bytes: SCM_RIGHTS of one
+ * descriptor is 16, where a 64-bit task's is 20 in 24) */
+#if defined(__i386__)
+#define NR_SOCKETPAIR 360
+#define NR_SENDMSG 370
+#define NR_RECVMSG 372
+#else
+#define NR_SOCKETPAIR 288
+#define NR_SENDMSG 296
+#define NR_RECVMSG 297
+#endif
+/* send and shutdown: i386's through socketcall (102: the subcall's words
+ * in an array, SYS_SEND 9, SYS_SHUTDOWN 13), arm's calls of their own (289,
+ * 293) */
+#if defined(__i386__)
+#define NR_SOCKETCALL 102
+#define SYS_SEND_NR 9
+#define SYS_SHUTDOWN_NR 13
+#else
+#define NR_SEND 289
+#define NR_SHUTDOWN 293
+#endif
+/* i386's old select (82: one pointer to its five words, struct
+ * sel_arg_struct; arm's EABI has none) */
+#define NR_OLD_SELECT 82
+#define SHUT_WR_NR 1
+#define AF_UNIX_NR 1
+#define SOCK_DGRAM_NR 2
+#define SOL_SOCKET_NR 1
+#define SCM_RIGHTS_NR 1
 #define CLOCK_MONOTONIC_NR 1
 #define AT_FDCWD_NR (-100)
+
+/* This ABI's struct compat_iovec and struct compat_msghdr. */
+struct iov32 {
+	void *base;
+	unsigned int len;
+};
+struct msghdr32 {
+	void *name;
+	int namelen;
+	struct iov32 *iov;
+	unsigned int iovlen;
+	void *control;
+	unsigned int controllen;
+	int flags;
+};
+
+/* sendmsg or recvmsg (`nr`) on `fd` of one iovec and a 16-byte msg_control
+ * at `cm` (one descriptor under a struct compat_cmsghdr), and into `args`
+ * what argtrace shows of them: the iovec's bytes ("hi"), the descriptor
+ * passed (the cell's at return) */
+static long one_msg(long nr, unsigned int fd, struct iov32 *v, unsigned int *cm, char *args, size_t n)
+{
+	struct msghdr32 m;
+	long r;
+
+	memset(&m, 0, sizeof(m));
+	m.iov = v;
+	m.iovlen = 1;
+	m.control = cm;
+	m.controllen = 16;
+	r = syscall(nr, fd, &m, 0);
+	snprintf(args, n,
+		 "\"fd\": %u, \"msg_str\": \"{msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base=\\\"hi\\\", "
+		 "iov_len=%u}], msg_iovlen=1, msg_control=[{cmsg_len=16, cmsg_level=SOL_SOCKET, "
+		 "cmsg_type=SCM_RIGHTS, cmsg_data=[%d]}], msg_controllen=16, msg_flags=0}\", \"flags\": 0",
+		 fd, v->len, (int)cm[3]);
+	return r;
+}
 
 /* Calls that `argtrace syscall` types for 32-bit tasks (their entry is the
  * native one's, and what argtrace reads for them holds no pointer or long): a
@@ -254,7 +324,7 @@ static void clones(void)
 static void typed(void)
 {
 	static const char msg[] = "argtrace-" ABI "\n";
-	char buf[64], args[256];
+	char buf[64], args[512];
 	struct {
 		short l_type, l_whence;
 		long long l_start, l_len;
@@ -438,6 +508,62 @@ static void typed(void)
 			 p[0]);
 		expect("syscall", "sync_file_range2", args, r);
 #endif
+	}
+	/* sendmsg of two bytes and the pipe's read end (SCM_RIGHTS) through a
+	 * datagram socketpair, and recvmsg of them into an iovec of 8: the
+	 * descriptor it was given, the lengths the kernel wrote back */
+	{
+		struct iov32 out = { "hi", 2 }, in = { buf, 8 };
+		unsigned int cm[4] = { 16, SOL_SOCKET_NR, SCM_RIGHTS_NR, (unsigned int)p[0] }, sv[2];
+
+		if (syscall(NR_SOCKETPAIR, AF_UNIX_NR, SOCK_DGRAM_NR, 0, sv) != 0)
+			return;
+		r = one_msg(NR_SENDMSG, sv[0], &out, cm, args, sizeof(args));
+		expect("syscall", "sendmsg", args, r);
+		memset(cm, 0, sizeof(cm));
+		r = one_msg(NR_RECVMSG, sv[1], &in, cm, args, sizeof(args));
+		expect("syscall", "recvmsg", args, r);
+		/* send of two bytes and shutdown of the write side: i386's as
+		 * socketcall subcalls (what argtrace shows: the subcall, its
+		 * words, socketcall's number and the subcall's) */
+		{
+#if defined(__i386__)
+			unsigned int w[4] = { sv[0], (unsigned int)(uintptr_t) "ok", 2, 0 };
+
+			r = syscall(NR_SOCKETCALL, SYS_SEND_NR, w);
+#else
+			r = syscall(NR_SEND, sv[0], "ok", 2, 0);
+#endif
+			snprintf(args, sizeof(args),
+				 "\"fd\": %u, \"buff\": \"ok\", \"len\": 2, \"flags\": 0", sv[0]);
+			expect("syscall", "send", args, r);
+#if defined(__i386__)
+			w[1] = SHUT_WR_NR;
+			r = syscall(NR_SOCKETCALL, SYS_SHUTDOWN_NR, w);
+#else
+			r = syscall(NR_SHUTDOWN, sv[0], SHUT_WR_NR);
+#endif
+			snprintf(args, sizeof(args), "\"fd\": %u, \"how\": 1, \"how_str\": \"SHUT_WR\"",
+				 sv[0]);
+			expect("syscall", "shutdown", args, r);
+		}
+#if defined(__i386__)
+		/* i386's old select of no descriptors and a zero timeout
+		 * (Timeout), through its struct's five words */
+		{
+			unsigned int tv[2] = { 0, 0 };
+			unsigned int sel[5] = { 0, 0, 0, 0, (unsigned int)(uintptr_t)tv };
+
+			r = syscall(NR_OLD_SELECT, sel);
+			expect("syscall", "select",
+			       "\"n\": 0, \"inp\": null, \"outp\": null, \"exp\": null, "
+			       "\"tvp_str\": \"{tv_sec=0, tv_usec=0}\"",
+			       r);
+		}
+#endif
+		close((int)cm[3]);
+		close((int)sv[0]);
+		close((int)sv[1]);
 	}
 	close(p[0]);
 	close(p[1]);

@@ -136,8 +136,11 @@ const MSG_CONTROL: usize = MSG_IOV + 232;
 /// A struct msghdr read whole (print_struct_msghdr): `{msg_name=...,
 /// msg_namelen=16, msg_iov=[...], msg_iovlen=1, msg_controllen=0,
 /// msg_flags=0}`. `user_namelen`: recvmsg's msg_namelen at entry; `total`:
-/// the iovecs' bytes shown in all (recvmsg's result); `limit`: -s.
-pub fn msghdr(b: &[u8], user_namelen: Option<i32>, total: u64, limit: usize) -> Option<Shown> {
+/// the iovecs' bytes shown in all (recvmsg's result); `limit`: -s;
+/// `compat`: a 32-bit task's (its header widened by the kernel side, its
+/// iovecs struct compat_iovec, its control messages under struct
+/// compat_cmsghdr).
+pub fn msghdr(b: &[u8], user_namelen: Option<i32>, total: u64, limit: usize, compat: bool) -> Option<Shown> {
     if b.len() < MSG_IOV {
         return None;
     }
@@ -163,7 +166,8 @@ pub fn msghdr(b: &[u8], user_namelen: Option<i32>, total: u64, limit: usize) -> 
     let (iov_text, iov_json) = match b.get(MSG_IOV..) {
         // (tprint_iov_upto: NULL as the address)
         Some(v) if iov != 0 && u32_at(b, 60) == 0 && !v.is_empty() => {
-            let s = iovec(v, total, limit, super::structs::IovArray { addr: iov, step: 16, addrs: false });
+            let step = if compat { 8 } else { 16 };
+            let s = iovec(v, total, limit, super::structs::IovArray { addr: iov, step, addrs: false });
             (s.text, s.json)
         }
         _ => (ptr(iov), J::num(iov)),
@@ -172,7 +176,7 @@ pub fn msghdr(b: &[u8], user_namelen: Option<i32>, total: u64, limit: usize) -> 
     let cmsgs = (controllen != 0).then(|| {
         let read = b.get(MSG_CONTROL..MSG_CONTROL + 8).filter(|h| u32_at(h, 4) == 0).map(|h| u32_at(h, 0) as usize);
         let bytes = read.filter(|&n| n > 0).and_then(|n| b.get(MSG_CONTROL + 8..MSG_CONTROL + 8 + n));
-        super::cmsg::control(control, controllen, bytes, limit)
+        super::cmsg::control(control, controllen, bytes, limit, compat)
     });
     let control_text = cmsgs.as_ref().map_or(String::new(), |c| format!(", msg_control={}", c.text));
     let flags_text = print_flags(u64::from(flags), &[x::MSG_FLAGS], Some("MSG_???"));

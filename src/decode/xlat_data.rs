@@ -1323,3 +1323,27 @@ pub(crate) const ADVISE: Xlat = &[
 /// strace's src/xlat/sync_file_range_flags.in (#unconditional).
 pub(crate) const SYNC_FILE_RANGE_FLAGS: Xlat =
     &[(0x1, "SYNC_FILE_RANGE_WAIT_BEFORE"), (0x2, "SYNC_FILE_RANGE_WRITE"), (0x4, "SYNC_FILE_RANGE_WAIT_AFTER")];
+
+/// strace's src/xlat/socketcalls.in (#value_indexed).
+pub(crate) const SOCKETCALLS: Xlat = &[
+    (0x1, "SYS_SOCKET"),
+    (0x2, "SYS_BIND"),
+    (0x3, "SYS_CONNECT"),
+    (0x4, "SYS_LISTEN"),
+    (0x5, "SYS_ACCEPT"),
+    (0x6, "SYS_GETSOCKNAME"),
+    (0x7, "SYS_GETPEERNAME"),
+    (0x8, "SYS_SOCKETPAIR"),
+    (0x9, "SYS_SEND"),
+    (0xa, "SYS_RECV"),
+    (0xb, "SYS_SENDTO"),
+    (0xc, "SYS_RECVFROM"),
+    (0xd, "SYS_SHUTDOWN"),
+    (0xe, "SYS_SETSOCKOPT"),
+    (0xf, "SYS_GETSOCKOPT"),
+    (0x10, "SYS_SENDMSG"),
+    (0x11, "SYS_RECVMSG"),
+    (0x12, "SYS_ACCEPT4"),
+    (0x13, "SYS_RECVMMSG"),
+    (0x14, "SYS_SENDMMSG"),
+];

@@ -2,16 +2,17 @@
 //! (AArch32) on arm64. A 32-bit call whose kernel entry is the native call's
 //! own function is printed as the native call of its name is, its `long`s 32
 //! bits wide, where nothing argtrace reads for it holds a pointer or a long
-//! (iovecs, argv, msghdr, fd sets: mod.rs `reads_no_pointers`). Its structs
-//! are then the same bytes for both ABIs: the kernel itself uses one function
-//! and one layout for them. Every other 32-bit call stays six raw values: its
+//! (argv, iovecs, fd sets, msghdr are read at its width: mod.rs
+//! `reads_no_pointers`). Its structs are then the same bytes for both ABIs:
+//! the kernel itself uses one function and one layout for them. Every other 32-bit call stays six raw values: its
 //! entry is a compat function (struct layouts, 64-bit arguments split over
 //! two registers), except the few whose compat function takes the native
 //! arguments at 32-bit widths and reads the same bytes (`COMPAT_SAME_BYTES`),
 //! the 16-bit id calls (`COMPAT_UID16`), whose ids the kernel widens as it
 //! enters, and those whose 32-bit layouts are transcribed as decoder rows of
 //! their own (decoders.rs `COMPAT_ROWS`: the time32 calls, wait4, statfs,
-//! sendfile, rt_sigaction, rt_sigprocmask, futex, fcntl, getdents), and the
+//! sendfile, rt_sigaction, rt_sigprocmask, futex, fcntl, getdents,
+//! sigaltstack, sysinfo, waitid, the 16-bit getgroups and setgroups), and the
 //! calls named for a native call they enter (decoders.rs `COMPAT_NAMES`:
 //! chown32 ..., sendfile64, fcntl64), typed as that call, and the calls the
 //! native ABI has none of whose definitions are transcribed
@@ -136,19 +137,53 @@ pub const COMPAT_POINTER_ARRAYS: &[(&str, &str)] = &[
 
 /// 32-bit calls whose compat entry reads 32-bit layouts that the kernel side
 /// reads and widens into the native call's (bpf/syscall.bpf.c read_time,
-/// read_fdset: a time32, fd sets in 32-bit words, a pair of 32-bit words):
-/// Linux v6.1's definition beside each. (_newselect is in decoders.rs
-/// COMPAT_NAMES, ppoll in COMPAT_ROWS.)
-pub const COMPAT_WIDENED: &[(&str, &str)] = &[(
-    "pselect6",
-    "fs/select.c: COMPAT_SYSCALL_DEFINE6(pselect6_time32, int, n, compat_ulong_t __user *, inp, compat_ulong_t __user *, outp, compat_ulong_t __user *, exp, struct old_timespec32 __user *, tsp, void __user *, sig)",
-)];
+/// read_fdset, read_msghdr: a time32, fd sets in 32-bit words, a pair of
+/// 32-bit words, a struct compat_msghdr and its compat_iovec array; its
+/// control messages stay under struct compat_cmsghdr, which decode/cmsg.rs
+/// reads as such): Linux v6.1's definition beside each. (_newselect is in
+/// decoders.rs COMPAT_NAMES, ppoll in COMPAT_ROWS.)
+pub const COMPAT_WIDENED: &[(&str, &str)] = &[
+    (
+        "pselect6",
+        "fs/select.c: COMPAT_SYSCALL_DEFINE6(pselect6_time32, int, n, compat_ulong_t __user *, inp, compat_ulong_t __user *, outp, compat_ulong_t __user *, exp, struct old_timespec32 __user *, tsp, void __user *, sig)",
+    ),
+    ("sendmsg", "net/compat.c: COMPAT_SYSCALL_DEFINE3(sendmsg, int, fd, struct compat_msghdr __user *, msg, unsigned int, flags)"),
+    ("recvmsg", "net/compat.c: COMPAT_SYSCALL_DEFINE3(recvmsg, int, fd, struct compat_msghdr __user *, msg, unsigned int, flags)"),
+];
+
+/// i386's socketcall(2) subcalls (kernel.rs SOCKET_SUBCALL) typed as the
+/// native call of their name: Linux v6.1's net/compat.c
+/// COMPAT_SYSCALL_DEFINE2(socketcall, int, call, u32 __user *, args) calls
+/// the native call's function with the subcall's words, beside each (sendmsg
+/// and recvmsg read struct compat_msghdr, widened as read: COMPAT_WIDENED).
+/// send and recv, which x86_64 has no call of, are typed from their own
+/// definitions (COMPAT_DEFINED). setsockopt and getsockopt (option values
+/// of 32-bit layouts, struct timeval ...), sendmmsg and recvmmsg (not
+/// decoded) stay raw.
+pub const SOCKETCALL_TYPED: &[(&str, &str)] = &[
+    ("send", "__sys_sendto(a0, compat_ptr(a1), a[2], a[3], NULL, 0)"),
+    ("recv", "__compat_sys_recvfrom(a0, compat_ptr(a1), a[2], a[3], NULL, NULL)"),
+    ("socket", "__sys_socket(a0, a1, a[2])"),
+    ("bind", "__sys_bind(a0, compat_ptr(a1), a[2])"),
+    ("connect", "__sys_connect(a0, compat_ptr(a1), a[2])"),
+    ("listen", "__sys_listen(a0, a1)"),
+    ("accept", "__sys_accept4(a0, compat_ptr(a1), compat_ptr(a[2]), 0): the native accept's"),
+    ("getsockname", "__sys_getsockname(a0, compat_ptr(a1), compat_ptr(a[2]))"),
+    ("getpeername", "__sys_getpeername(a0, compat_ptr(a1), compat_ptr(a[2]))"),
+    ("socketpair", "__sys_socketpair(a0, a1, a[2], compat_ptr(a[3]))"),
+    ("sendto", "__sys_sendto(a0, compat_ptr(a1), a[2], a[3], compat_ptr(a[4]), a[5])"),
+    ("recvfrom", "__compat_sys_recvfrom(a0, compat_ptr(a1), a[2], a[3], compat_ptr(a[4]), compat_ptr(a[5])): __sys_recvfrom"),
+    ("shutdown", "__sys_shutdown(a0, a1)"),
+    ("sendmsg", "__compat_sys_sendmsg(a0, compat_ptr(a1), a[2])"),
+    ("recvmsg", "__compat_sys_recvmsg(a0, compat_ptr(a1), a[2])"),
+    ("accept4", "__sys_accept4(a0, compat_ptr(a1), compat_ptr(a[2]), a[3])"),
+];
 
 /// A parameter of a kernel definition: its name and C type.
 type Param = (&'static str, &'static str);
 
 /// 32-bit calls the native ABI has no call of the same name for (x86_64
-/// and arm64 have no _llseek, statfs64 or stat64): their arguments from the
+/// and arm64 have no _llseek, statfs64, stat64, send or recv): their arguments from the
 /// kernel's definition of the 32-bit entry (Linux v6.1, beside each; the
 /// same on i386 and arm, arm64's unistd32.h naming sys_llseek, sys_stat64,
 /// sys_lstat64, sys_fstat64, sys_fstatat64 and compat_sys_aarch32_statfs64,
@@ -190,6 +225,26 @@ pub const COMPAT_DEFINED: &[(&str, &[Param], &str)] = &[
         "fstatat64",
         &[("dfd", "int"), ("filename", "const char *"), ("statbuf", "struct stat64 *"), ("flag", "int")],
         "arch/x86/kernel/sys_ia32.c: COMPAT_SYSCALL_DEFINE4(ia32_fstatat64, unsigned int, dfd, const char __user *, filename, struct stat64 __user *, statbuf, int, flag); fs/stat.c: SYSCALL_DEFINE4(fstatat64, int, dfd, ...)",
+    ),
+    (
+        "send",
+        &[("fd", "int"), ("buff", "void *"), ("len", "unsigned int"), ("flags", "unsigned int")],
+        "net/socket.c: SYSCALL_DEFINE4(send, int, fd, void __user *, buff, size_t, len, unsigned int, flags) (arm's 289; i386's socketcall SYS_SEND: __sys_sendto(a0, compat_ptr(a1), a[2], a[3], NULL, 0))",
+    ),
+    (
+        "recv",
+        &[("fd", "int"), ("ubuf", "void *"), ("size", "unsigned int"), ("flags", "unsigned int")],
+        "net/compat.c: COMPAT_SYSCALL_DEFINE4(recv, int, fd, void __user *, buf, compat_size_t, len, unsigned int, flags) (arm's 291; i386's socketcall SYS_RECV: __compat_sys_recvfrom(a0, compat_ptr(a1), a[2], a[3], NULL, NULL)); net/socket.c names them ubuf, size",
+    ),
+    (
+        "select",
+        &[("arg", "struct sel_arg_struct *")],
+        "i386 only: fs/select.c: COMPAT_SYSCALL_DEFINE1(old_select, struct compat_sel_arg_struct __user *, arg) (82, where its struct is not read; the one read is typed as the native select: kernel.rs OLD_SELECT)",
+    ),
+    (
+        "socketcall",
+        &[("call", "int"), ("args", "unsigned long *")],
+        "i386 only: net/compat.c: COMPAT_SYSCALL_DEFINE2(socketcall, int, call, u32 __user *, args) (where its subcall is not read: kernel.rs SOCKET_SUBCALL)",
     ),
     (
         "sync_file_range2",
@@ -313,9 +368,19 @@ pub fn type_calls(table: &mut Table, same_bytes: impl Fn(&Syscall) -> bool) {
         // fcntl64's entry is fcntl's compat one; the others' a shared native one.
         let name = decoders::native_name(c.name);
         let pairs = pairs_of(c.name);
-        let own = defined(c.name);
-        if !may_type(name) && !decoders::COMPAT_NAMES.iter().any(|(n, ..)| *n == c.name) && pairs.is_none() && own.is_none()
-        {
+        // (the old select's call: the native select's arguments, as _newselect's)
+        let old_select = c.nr == super::kernel::OLD_SELECT && super::kernel::old_select_nr().is_some();
+        let own = defined(c.name).filter(|_| !old_select);
+        let typed_here = if super::kernel::socket_subcall(c.nr).is_some() {
+            SOCKETCALL_TYPED.iter().any(|(n, _)| *n == c.name)
+        } else {
+            old_select
+                || may_type(name)
+                || decoders::COMPAT_NAMES.iter().any(|(n, ..)| *n == c.name)
+                || pairs.is_some()
+                || own.is_some()
+        };
+        if !typed_here {
             continue;
         }
         // The 16-bit id calls by their own names (chown32 is not one).
@@ -389,8 +454,9 @@ mod tests {
         assert_eq!(kinds("fchown"), [uint, ValueKind::Int { bytes: 2, signed: false }]);
         // readv: its struct compat_iovec read at the 32-bit width (COMPAT_POINTER_ARRAYS).
         assert_eq!(kinds("readv"), [int, int]);
-        // sendmsg: compat_sys_sendmsg (its msghdr holds pointers); umask: reads more than bytes.
-        assert!(by_name("sendmsg").args.is_none());
+        // sendmsg: compat_sys_sendmsg, its struct compat_msghdr widened as it is read.
+        assert_eq!(kinds("sendmsg"), [int, int]);
+        // umask: reads more than bytes (as if): left raw.
         assert!(by_name("umask").args.is_none());
     }
 
@@ -412,6 +478,62 @@ mod tests {
         assert_eq!(super::decoders::native_name("fchown32"), "fchown");
         assert_eq!(super::decoders::native_name("fchown"), "fchown");
         assert!(super::decoders::enters_native("sendfile64") && !super::decoders::enters_native("fcntl64"));
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn socketcall_subcalls_are_calls_of_their_own() {
+        use super::super::kernel::{socket_subcall, socketcall_nr, SOCKET_SUBCALL};
+        let mut t = kernel::names_only();
+        let int = ValueKind::Int { bytes: 4, signed: true };
+        let long = ValueKind::Int { bytes: 8, signed: false };
+        for n in t.native.values_mut() {
+            if ["shutdown", "setsockopt", "accept"].contains(&n.name) {
+                n.args = Some(vec![arg("fd", "int", int), arg("b", "unsigned long", long)]);
+            }
+        }
+        super::type_calls(&mut t, |_| true);
+        // past i386's last number; socketcall is 102
+        assert!(t.compat.keys().filter(|&&nr| socket_subcall(nr).is_none()).all(|&nr| nr < SOCKET_SUBCALL));
+        assert_eq!(socketcall_nr(), Some(102));
+        let sub = |n: u32| t.compat.get(&(SOCKET_SUBCALL + n)).expect("a subcall");
+        assert_eq!((sub(13).name, socket_subcall(SOCKET_SUBCALL + 13)), ("shutdown", Some(13)));
+        assert!(socket_subcall(SOCKET_SUBCALL).is_none() && socket_subcall(SOCKET_SUBCALL + 21).is_none());
+        let int32 = ValueKind::Int { bytes: 4, signed: false };
+        // shutdown and accept: the native call's arguments at 32-bit widths
+        assert_eq!(sub(13).args.as_ref().map(|a| a.iter().map(|a| a.kind).collect::<Vec<_>>()), Some(vec![int, int32]));
+        assert_eq!(sub(5).name, "accept");
+        assert!(sub(5).args.is_some());
+        // send: from its own definition; setsockopt: option values of 32-bit layouts, raw
+        assert_eq!(sub(9).args.as_ref().map(Vec::len), Some(4));
+        assert!(sub(14).args.is_none());
+        // the summary tells a subcall from the call of the same name
+        assert_eq!(t.compat_labels.get(&(SOCKET_SUBCALL + 13)).copied(), Some("shutdown (i386 socketcall)"));
+        // made under socketcall's number
+        assert_eq!(super::super::kernel::made_as(SOCKET_SUBCALL + 13), 102);
+        assert_eq!(super::super::kernel::made_as(373), 373);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn the_old_select_is_select_when_its_struct_is_read() {
+        use super::super::kernel::{made_as, old_select_nr, OLD_SELECT};
+        let mut t = kernel::names_only();
+        let int = ValueKind::Int { bytes: 4, signed: true };
+        let ptr = ValueKind::Pointer;
+        for n in t.native.values_mut().filter(|n| n.name == "select") {
+            n.args = Some(vec![arg("n", "int", int), arg("inp", "fd_set *", ptr), arg("outp", "fd_set *", ptr)]);
+        }
+        super::type_calls(&mut t, |_| true);
+        assert_eq!(old_select_nr(), Some(82));
+        // 82 itself: one pointer, as strace prints a struct it could not read
+        let raw = t.compat.get(&82).expect("82");
+        assert_eq!((raw.name, raw.args.as_ref().map(Vec::len)), ("select", Some(1)));
+        // its struct read: the native select's arguments, made under 82
+        let read = t.compat.get(&OLD_SELECT).expect("the old select");
+        assert_eq!((read.name, read.args.as_ref().map(Vec::len)), ("select", Some(3)));
+        assert_eq!(made_as(OLD_SELECT), 82);
+        assert_eq!(t.compat_labels.get(&OLD_SELECT).copied(), Some("select (i386 sel_arg_struct)"));
     }
 
     #[test]

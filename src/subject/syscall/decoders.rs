@@ -49,6 +49,8 @@ pub enum Arg {
     Flags(Xlat, &'static str),
     /// printxval(table, value, dflt) on the low 32 bits.
     Xval(Xlat, &'static str),
+    /// printxval_d(table, value, NULL): the name, else the int in decimal.
+    XvalD(Xlat),
     /// A signal number (printsignal).
     Signal,
     /// A uid or gid: `-1` for (uid_t)-1 (printuid).
@@ -178,11 +180,13 @@ pub enum Arg {
     /// `{mask=[INT]}` (src/rt_sigreturn.c). Its offset from the user stack
     /// pointer at the call (SIGFRAME_MASK, a 32-bit task's SIGFRAME_MASK32).
     SigframeMask(u16),
-    /// A gid_t array handed in, its length argument `k` (setgroups; src/uid.c
+    /// A gid_t array handed in, its length argument `k`, its elements of
+    /// `w` bytes (4; 2: old_gid_t, the 16-bit calls) (setgroups; src/uid.c
     /// print_groups): `[0, -1, ...]`, its address past NGROUPS_MAX.
-    GidsIn(u8),
-    /// A gid_t array the call filled, as many as it returned (getgroups).
-    GidsOut,
+    GidsIn(u8, u8),
+    /// A gid_t array of `w`-byte elements the call filled, as many as it
+    /// returned (getgroups).
+    GidsOut(u8),
     /// The id the call wrote through this argument, one of three cells
     /// (getresuid, getresgid: src/uid.c get_print_uid): `[0]`, its address
     /// where the call failed. The first argument's read holds all three
@@ -274,6 +278,13 @@ pub enum Struct {
     /// The 32-bit ABI's struct stat64 (arch/x86/include/uapi/asm/stat.h,
     /// packed; arm's aligns st_size to 8), as strace abbreviates it.
     Stat64,
+    /// compat_stack_t: ss_sp, ss_flags, ss_size, 4 bytes each.
+    StackT32,
+    /// struct compat_sysinfo (kernel/sys.c): 32-bit words, procs 16 bits.
+    Sysinfo32,
+    /// struct compat_siginfo: its union at 12, si_utime and si_stime
+    /// compat_clock_t (4 bytes).
+    Siginfo32,
 }
 
 /// struct stat64's size and the offsets of st_mode, st_rdev and st_size in a
@@ -326,6 +337,9 @@ impl Struct {
             Struct::LoffU32 => 4,
             Struct::Statfs64x32 => 84,
             Struct::Stat64 => STAT64.0,
+            Struct::StackT32 => 12,
+            Struct::Sysinfo32 => 64,
+            Struct::Siginfo32 => 128,
         }
     }
 
@@ -388,7 +402,15 @@ impl Struct {
                 print_flags(u64::from(u32_at(8)), &[x::SIGALTSTACK_FLAGS], Some("SS_???")),
                 u64_at(16)
             ),
-            Struct::Siginfo => siginfo(u32_at(0), u32_at(8) as i32, b),
+            Struct::Siginfo => siginfo(u32_at(0), u32_at(8) as i32, b, false),
+            Struct::Siginfo32 => siginfo(u32_at(0), u32_at(8) as i32, b, true),
+            Struct::StackT32 => format!(
+                "{{ss_sp={}, ss_flags={}, ss_size={}}}",
+                decode::ptr(u64::from(u32_at(0))),
+                print_flags(u64::from(u32_at(4)), &[x::SIGALTSTACK_FLAGS], Some("SS_???")),
+                u32_at(8)
+            ),
+            Struct::Sysinfo32 => sysinfo(b, 4),
             Struct::OpenHow => {
                 let (flags, mode) = (u64_at(0), u64_at(8));
                 let mode = if flags & (O_CREAT | TMPFILE_BIT) != 0 || mode != 0 {
@@ -405,27 +427,7 @@ impl Struct {
                 let f = [u32_at(0).into(), u32_at(4).into(), u64_at(8), u64_at(16), u64_at(24), u64_at(32), u64_at(40)];
                 statfs_fields(f, (u32_at(48), u32_at(52)), [u32_at(56).into(), u32_at(60).into(), u32_at(64).into()])
             }
-            Struct::Sysinfo => {
-                let f = |o: usize| u64_at(o);
-                format!(
-                    "{{uptime={}, loads=[{}, {}, {}], totalram={}, freeram={}, sharedram={}, bufferram={}, totalswap={}, \
-                     freeswap={}, procs={}, totalhigh={}, freehigh={}, mem_unit={}}}",
-                    f(0) as i64,
-                    f(8),
-                    f(16),
-                    f(24),
-                    f(32),
-                    f(40),
-                    f(48),
-                    f(56),
-                    f(64),
-                    f(72),
-                    u16::from_ne_bytes([b[80], b[81]]),
-                    f(88),
-                    f(96),
-                    u32_at(104)
-                )
-            }
+            Struct::Sysinfo => sysinfo(b, 8),
         }
     }
 }
@@ -439,10 +441,16 @@ const SIGCHLD_CODES: Xlat =
     &[(1, "CLD_EXITED"), (2, "CLD_KILLED"), (3, "CLD_DUMPED"), (4, "CLD_TRAPPED"), (5, "CLD_STOPPED"), (6, "CLD_CONTINUED")];
 
 /// printsiginfo for what waitid returns: SIGCHLD's fields; `{}` for none.
-fn siginfo(signo: u32, code: i32, b: &[u8]) -> String {
+fn siginfo(signo: u32, code: i32, b: &[u8], compat: bool) -> String {
     const SIGCHLD: u32 = 17;
     let u32_at = |o: usize| u32::from_ne_bytes(b[o..o + 4].try_into().expect("4 bytes"));
     let u64_at = |o: usize| u64::from_ne_bytes(b[o..o + 8].try_into().expect("8 bytes"));
+    // (the union at 16, or a 32-bit task's at 12 with 4-byte clock_ts)
+    let (pid, utime, stime) = if compat {
+        (12, u64::from(u32_at(24)), u64::from(u32_at(28)))
+    } else {
+        (16, u64_at(32), u64_at(40))
+    };
     if signo == 0 {
         return "{}".into();
     }
@@ -450,15 +458,43 @@ fn siginfo(signo: u32, code: i32, b: &[u8]) -> String {
     if signo != SIGCHLD || !(1..=6).contains(&code) {
         return format!("{{si_signo={sig}, si_code={code}, ...}}");
     }
-    let status = u32_at(24) as i32;
+    let status = u32_at(pid + 8) as i32;
     let status = if code == 1 { status.to_string() } else { decode::process::signal_name(status as u64) };
     format!(
         "{{si_signo={sig}, si_code={}, si_pid={}, si_uid={}, si_status={status}, si_utime={}, si_stime={}}}",
         print_xval(code as u64, SIGCHLD_CODES, "CLD_???"),
-        u32_at(16) as i32,
-        u32_at(20),
-        clock_t(u64_at(32)),
-        clock_t(u64_at(40))
+        u32_at(pid) as i32,
+        u32_at(pid + 4),
+        clock_t(utime),
+        clock_t(stime)
+    )
+}
+
+/// struct sysinfo of `w`-byte longs (8, or a 32-bit task's struct
+/// compat_sysinfo's 4), every field as strace prints them.
+fn sysinfo(b: &[u8], w: usize) -> String {
+    let word = |k: usize| match w {
+        8 => u64::from_ne_bytes(b[k * 8..k * 8 + 8].try_into().expect("8 bytes")),
+        _ => u64::from(u32::from_ne_bytes(b[k * 4..k * 4 + 4].try_into().expect("4 bytes"))),
+    };
+    let uptime = if w == 8 { word(0) as i64 } else { i64::from(word(0) as u32 as i32) };
+    let (procs, unit) = (10 * w, 13 * w);
+    format!(
+        "{{uptime={uptime}, loads=[{}, {}, {}], totalram={}, freeram={}, sharedram={}, bufferram={}, totalswap={}, \
+         freeswap={}, procs={}, totalhigh={}, freehigh={}, mem_unit={}}}",
+        word(1),
+        word(2),
+        word(3),
+        word(4),
+        word(5),
+        word(6),
+        word(7),
+        word(8),
+        word(9),
+        u16::from_ne_bytes([b[procs], b[procs + 1]]),
+        word(11),
+        word(12),
+        u32::from_ne_bytes(b[unit..unit + 4].try_into().expect("4 bytes"))
     )
 }
 
@@ -711,8 +747,8 @@ pub const ROWS: &[Row] = &[
     row("setregid", &[Uid, Uid]),
     row("setresuid", &[Uid, Uid, Uid]),
     row("setresgid", &[Uid, Uid, Uid]),
-    row("getgroups", &[Typed, GidsOut]),
-    row("setgroups", &[Typed, GidsIn(0)]),
+    row("getgroups", &[Typed, GidsOut(4)]),
+    row("setgroups", &[Typed, GidsIn(0, 4)]),
     // src/uid.c: no argument, the id a number (as a row, the calls strace's
     // tests of them compare)
     row("getuid", &[]),
@@ -882,6 +918,24 @@ pub const COMPAT_ROWS: &[Row] = &[
     row("lstat64", &[Path, Out(Struct::Stat64)]),
     row("fstat64", &[Fd, Out(Struct::Stat64)]),
     row("fstatat64", &[AtFd, Path, Out(Struct::Stat64), AT]),
+    // src/net.c: send and recv, sendto's and recvfrom's first four (arm's
+    // calls, i386's socketcall subcalls); their buffers are directions.rs'
+    row("send", &[Fd, Typed, Typed, MSG]),
+    row("recv", &[Fd, Typed, Typed, MSG]),
+    // sys_getgroups16, sys_setgroups16 (kernel/uid16.c: old_gid_t arrays;
+    // getgroups32 and setgroups32 are the native calls)
+    row("getgroups", &[Typed, GidsOut(2)]),
+    row("setgroups", &[Typed, GidsIn(0, 2)]),
+    // compat_sys_sigaltstack, compat_sys_sysinfo, compat_sys_waitid
+    row("sigaltstack", &[In(Struct::StackT32), Out(Struct::StackT32)]),
+    row("sysinfo", &[Out(Struct::Sysinfo32)]),
+    row(
+        "waitid",
+        &[Xval(x::WAITID_TYPES, "P_???"), Typed, Out(Struct::Siginfo32), Flags(x::WAIT4_OPTIONS, "W???"), OutBeside(Struct::Rusage32)],
+    ),
+    // i386's socketcall whose subcall is not read (src/socketcall.c; the
+    // others are printed as their subcall: kernel.rs SOCKET_SUBCALL)
+    row("socketcall", &[XvalD(x::SOCKETCALLS), Addr]),
     // arm's (src/sync_file_range2.c): the flags second, the offset and length
     // from register pairs (compat.rs COMPAT_PAIRS)
     row("sync_file_range2", &[Fd, Flags(x::SYNC_FILE_RANGE_FLAGS, "SYNC_FILE_RANGE_???"), Typed, Typed]),
@@ -1062,31 +1116,32 @@ fn futex_wake_op(val3: u32) -> String {
     s
 }
 
-/// `n` gid_t values at `addr`, of which `b` holds those read (src/uid.c
+/// `n` gid_t values of `w` bytes at `addr`, of which `b` holds those read (src/uid.c
 /// print_groups, print_array): None, to print the address, past NGROUPS_MAX
 /// (65536), at NULL or where none could be read; `[]` for none; values that
 /// could not be read as `... /* address */` at the first of them; at most
 /// `limit` values and then `...`.
-fn gids(b: Option<&[u8]>, addr: u64, n: u64, limit: usize, cut: bool) -> Option<Shown> {
+fn gids(b: Option<&[u8]>, addr: u64, n: u64, w: u8, limit: usize, cut: bool) -> Option<Shown> {
+    let w = usize::from(w);
     if n > 65536 || addr == 0 {
         return None;
     }
     if n == 0 {
         return Some(Shown { text: "[]".into(), json: J::Arr(Vec::new()) });
     }
-    let b = b.filter(|b| b.len() >= 4)?;
+    let b = b.filter(|b| b.len() >= w)?;
     let (mut text, mut json) = (String::from("["), Vec::new());
     for j in 0..n as usize {
         if j > 0 {
             text.push_str(", ");
         }
         // (print_array fetches an element before it asks whether to print it)
-        let Some(w) = b.get(j * 4..j * 4 + 4) else {
+        let Some(e) = b.get(j * w..j * w + w) else {
             // past the slot (an entry slot holds 64 gids): not read, not unreadable
             if cut {
                 text.push_str("...");
             } else {
-                let _ = write!(text, "... /* {:#x} */", addr + 4 * j as u64);
+                let _ = write!(text, "... /* {:#x} */", addr + (w * j) as u64);
             }
             break;
         };
@@ -1094,8 +1149,12 @@ fn gids(b: Option<&[u8]>, addr: u64, n: u64, limit: usize, cut: bool) -> Option<
             text.push_str("...");
             break;
         }
-        let g = u32::from_ne_bytes(w.try_into().expect("4 bytes"));
-        let shown = if g == u32::MAX { "-1".to_string() } else { g.to_string() };
+        // ((uid_t) -1 at the element's width: old_gid_t's 0xffff too)
+        let (g, all) = match *e {
+            [a, b] => (u32::from(u16::from_ne_bytes([a, b])), u32::from(u16::MAX)),
+            _ => (u32::from_ne_bytes(e.try_into().expect("4 bytes")), u32::MAX),
+        };
+        let shown = if g == all { "-1".to_string() } else { g.to_string() };
         json.push(J::num(&shown));
         text.push_str(&shown);
     }
@@ -1203,8 +1262,10 @@ pub const ARG_INOUT_FDSETS: u8 = 16;
 pub const ARG_INOUT_MSGHDR: u8 = 17;
 pub const ARG_INOUT_POLL: u8 = 18;
 pub const ARG_IN_FDSET: u8 = 19;
-/// struct msghdr's size (the header recvmsg's msg_namelen is read from at entry).
+/// struct msghdr's size (the header recvmsg's msg_namelen is read from at
+/// entry), and a 32-bit task's struct compat_msghdr's (seven 32-bit words).
 const MSGHDR: u16 = 56;
+pub const MSGHDR32: u16 = 28;
 /// prctl's arg2 read at entry and return: a task's name (TASK_COMM_LEN) at most.
 const PRCTL_ARG2: u16 = 16;
 pub const ARG_OUT_FIXED_SLOT: u8 = 20;
@@ -1316,8 +1377,8 @@ pub fn read_of(row: &Row, i: usize) -> Option<ReadSpec> {
         PollfdsLeft(k) => spec(ARG_INOUT_POLL, k, 8),
         PrctlArg(1) => spec(ARG_INOUT_FIXED, 0, PRCTL_ARG2),
         SigframeMask(offset) => spec(ARG_SIGFRAME_MASK, 0, offset),
-        GidsIn(k) => spec(ARG_IN_ARRAY, k, 4),
-        GidsOut => spec(ARG_OUT_SIZED, LEN_RET, 4),
+        GidsIn(k, w) => spec(ARG_IN_ARRAY, k, u16::from(w)),
+        GidsOut(w) => spec(ARG_OUT_SIZED, LEN_RET, u16::from(w)),
         IdCell(0) => spec(ARG_OUT_CELLS, 0, 4),
         IdCell16(0) => spec(ARG_OUT_CELLS, 0, 2),
         Extensible(_, k) => spec(ARG_IN_ARRAY, k, 1),
@@ -1357,9 +1418,9 @@ pub fn shown(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> O
     let p = *row.args.get(i)?;
     let ok = ret >= 0 || ret <= -4096;
     match p {
-        GidsIn(k) => gids(reads.entry[i], args[i], args[k as usize] & 0xffff_ffff, reads.limit, reads.cut[i]),
+        GidsIn(k, w) => gids(reads.entry[i], args[i], args[k as usize] & 0xffff_ffff, w, reads.limit, reads.cut[i]),
         // (a failed call's -1 is past NGROUPS_MAX: the address)
-        GidsOut => gids(reads.out_of(i), args[i], if ok { ret as u64 } else { u64::MAX }, reads.limit, reads.cut[i]),
+        GidsOut(w) => gids(reads.out_of(i), args[i], if ok { ret as u64 } else { u64::MAX }, w, reads.limit, reads.cut[i]),
         SigframeMask(_) => {
             let mask = sigset(structs::u64_at(reads.entry[i].filter(|b| b.len() >= 8)?, 0));
             Some(Shown { text: format!("{{mask={mask}}}"), json: J::Obj(vec![("mask", J::str(mask))]) })
@@ -1425,16 +1486,20 @@ pub fn shown(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> O
         }
         // (nfds 0: strace reads no set and prints the addresses)
         FdSet(k, _) if args[0] as i32 > 0 => io::fdset(reads.entry[k as usize + 1]?, args[0]),
-        Msghdr(false) => io::msghdr(reads.out_of(i)?, None, u64::MAX, reads.limit),
-        Msghdr(true) if ok => {
-            let user = reads.entry[i].filter(|b| b.len() >= 12).map(|b| structs::u32_at(b, 8) as i32);
-            io::msghdr(reads.out_of(i)?, user, ret as u64, reads.limit)
-        }
+        Msghdr(false) => io::msghdr(reads.out_of(i)?, None, u64::MAX, reads.limit, reads.compat),
+        Msghdr(true) if ok => io::msghdr(reads.out_of(i)?, user_namelen(reads, i), ret as u64, reads.limit, reads.compat),
         Dirents | Dirents32 if ok && ret as u64 <= u64::from(args[2] as u32) => io::dirents(v, reads.out_of(i)?),
         CpuSetIn(k) => io::cpuset(reads.entry[i]?, u64::from(args[k as usize] as u32), io::cpuset_size()),
         CpuSetOut if ok => io::cpuset(reads.out_of(i).unwrap_or(&[]), ret as u64, io::cpuset_size()),
         _ => None,
     }
+}
+
+/// recvmsg's msg_namelen as it was handed in (read at entry): at 8 in a
+/// struct msghdr, at 4 in a 32-bit task's struct compat_msghdr.
+fn user_namelen(reads: &Reads, i: usize) -> Option<i32> {
+    let at = if reads.compat { 4 } else { 8 };
+    reads.entry[i].filter(|b| b.len() >= at + 4).map(|b| structs::u32_at(b, at) as i32)
 }
 
 /// statx()'s flags (src/statx.c): the sync type, then the AT_ flags.
@@ -1537,7 +1602,7 @@ pub fn text(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> Op
     let s = match p {
         // (print_sigset_addr: the address where the mask cannot be read)
         SigframeMask(_) => shown(row, i, args, reads, ret).map_or_else(|| format!("{{mask={}}}", decode::ptr(v)), |s| s.text),
-        GidsIn(_) | GidsOut => shown(row, i, args, reads, ret).map_or_else(|| decode::ptr(v), |s| s.text),
+        GidsIn(..) | GidsOut(_) => shown(row, i, args, reads, ret).map_or_else(|| decode::ptr(v), |s| s.text),
         Extensible(st, k) => extensible(st, k, args, reads, i).unwrap_or_else(|| decode::ptr(v)),
         // (the cells 8 bytes apart, read through the first argument)
         IdCell(k) => match reads.out_of(0).and_then(|b| b.get(usize::from(k) * 8..usize::from(k) * 8 + 4)) {
@@ -1599,8 +1664,8 @@ pub fn text(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> Op
         Sockaddr(_) | SockaddrOut(_) | SockaddrBeside(_) | Pollfds(_) | EpollEvents | Iov(_) | IovOut(_) | Argv | Envp | PollfdsLeft(_) | FdSet(..)
         | Msghdr(false) | Dirents | Dirents32 | CpuSetIn(_) | CpuSetOut => shown(row, i, args, reads, ret).map_or_else(|| decode::ptr(v), |s| s.text),
         // recvmsg that failed: the msg_namelen it was given (read at entry).
-        Msghdr(true) if !ok => match reads.entry[i].filter(|b| b.len() >= 12) {
-            Some(b) => format!("{{msg_namelen={}}}", structs::u32_at(b, 8) as i32),
+        Msghdr(true) if !ok => match user_namelen(reads, i) {
+            Some(n) => format!("{{msg_namelen={n}}}"),
             None => decode::ptr(v),
         },
         Msghdr(true) => shown(row, i, args, reads, ret).map_or_else(|| decode::ptr(v), |s| s.text),
@@ -1647,6 +1712,7 @@ pub fn text(row: &Row, i: usize, args: &[u64; 6], reads: &Reads, ret: i64) -> Op
         ModeIfCreat(_) => octal(v & 0xffff),
         Flags(t, d) => print_flags(v & 0xffff_ffff, &[t], Some(d)),
         Xval(t, d) => print_xval(v & 0xffff_ffff, t, d),
+        XvalD(t) => t.iter().find(|(x, _)| *x == v & 0xffff_ffff).map_or_else(|| (v as i32).to_string(), |(_, n)| (*n).to_string()),
         Signal => decode::process::signal_name(v),
         Uid if v as u32 == u32::MAX => "-1".into(),
         Uid => (v as u32).to_string(),

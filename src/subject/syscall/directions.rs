@@ -12,7 +12,8 @@
 pub enum Direction {
     /// Bytes handed in, their count in the argument of this index.
     In { len_arg: u8 },
-    /// Bytes the kernel fills; their count is the result.
+    /// Bytes the kernel fills; their count is the result, at most the
+    /// buffer's size, the next argument (recv's MSG_TRUNC returns more).
     Out,
     /// A string the kernel fills: getcwd's result counts its NUL.
     OutStr,
@@ -25,6 +26,8 @@ pub const DIRECTIONS: &[(&str, u8, Direction)] = &[
     ("read", 1, Direction::Out),
     ("pread64", 1, Direction::Out),
     ("recvfrom", 1, Direction::Out),
+    // (i386's socketcall subcall and arm's call; x86_64 and arm64 have neither)
+    ("recv", 1, Direction::Out),
     ("readlink", 1, Direction::Out),
     ("readlinkat", 2, Direction::Out),
     ("getdents64", 1, Direction::Out),
@@ -40,6 +43,7 @@ pub const DIRECTIONS: &[(&str, u8, Direction)] = &[
     ("write", 1, Direction::In { len_arg: 2 }),
     ("pwrite64", 1, Direction::In { len_arg: 2 }),
     ("sendto", 1, Direction::In { len_arg: 2 }),
+    ("send", 1, Direction::In { len_arg: 2 }),
     ("setxattr", 2, Direction::In { len_arg: 3 }),
     ("lsetxattr", 2, Direction::In { len_arg: 3 }),
     ("fsetxattr", 2, Direction::In { len_arg: 3 }),

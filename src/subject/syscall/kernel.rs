@@ -202,10 +202,58 @@ impl Arg {
     }
 }
 
+/// i386's socketcall(2) subcalls as 32-bit calls of their own (the kernel
+/// side reads the subcall's words: bpf/syscall.bpf.c socket_subcall):
+/// subcall n is number SOCKET_SUBCALL + n (bpf/syscall.h
+/// ARGTRACE_SYSCALL_SOCKET_SUBCALL), past i386's last real number.
+pub const SOCKET_SUBCALL: u32 = super::NR_MAX - 21;
+
+/// i386's old select (82) whose struct sel_arg_struct was read (its words
+/// the arguments: bpf/syscall.bpf.c indirect_call): a 32-bit call of its
+/// own, also named select (bpf/syscall.h ARGTRACE_SYSCALL_OLD_SELECT).
+pub const OLD_SELECT: u32 = SOCKET_SUBCALL - 1;
+
+/// The 32-bit number of `name` in i386's table (arm's EABI has neither
+/// socketcall nor the old select).
+fn i386_nr(name: &str) -> Option<u32> {
+    compat_strace_table().iter().find(|(_, n, _)| *n == name).map(|(nr, ..)| *nr).filter(|_| cfg!(target_arch = "x86_64"))
+}
+
+/// The 32-bit ABI's socketcall: i386's 102.
+pub fn socketcall_nr() -> Option<u32> {
+    i386_nr("socketcall")
+}
+
+/// The 32-bit ABI's old select of one struct pointer: i386's 82.
+pub fn old_select_nr() -> Option<u32> {
+    i386_nr("select")
+}
+
+/// The socketcall subcall a 32-bit call's number stands for, if any.
+pub fn socket_subcall(compat_nr: u32) -> Option<u32> {
+    let n = compat_nr.checked_sub(SOCKET_SUBCALL)?;
+    (socketcall_nr().is_some() && strace_tables::SOCKET_SUBCALLS.iter().any(|(s, ..)| *s == n)).then_some(n)
+}
+
+/// The number the task made a 32-bit call under: socketcall's for its
+/// subcalls, the old select's for its struct's call; else its own.
+pub fn made_as(compat_nr: u32) -> u32 {
+    match (socket_subcall(compat_nr), old_select_nr()) {
+        (Some(_), _) => socketcall_nr().unwrap_or(compat_nr),
+        (None, Some(old)) if compat_nr == OLD_SELECT => old,
+        _ => compat_nr,
+    }
+}
+
 fn table_with(args_of: impl Fn(&str) -> Option<Vec<Arg>>, source: NumberSource) -> Table {
+    let subcalls = strace_tables::SOCKET_SUBCALLS.iter().filter(|_| socketcall_nr().is_some());
+    let old_select = old_select_nr().and_then(|nr| compat_strace_table().iter().find(|(n, ..)| *n == nr));
     let compat: BTreeMap<u32, Syscall> = compat_strace_table()
         .iter()
-        .map(|&(nr, name, classes)| (nr, Syscall { nr, name, args: None, classes }))
+        .map(|&(nr, name, classes)| (nr, name, classes))
+        .chain(subcalls.map(|&(n, name, _, classes)| (SOCKET_SUBCALL + n, name, classes)))
+        .chain(old_select.map(|&(_, name, classes)| (OLD_SELECT, name, classes)))
+        .map(|(nr, name, classes)| (nr, Syscall { nr, name, args: None, classes }))
         .collect();
     let native = native_strace_table()
         .iter()
@@ -217,7 +265,14 @@ fn table_with(args_of: impl Fn(&str) -> Option<Vec<Arg>>, source: NumberSource) 
     let abi = if cfg!(target_arch = "x86_64") { "i386" } else { "arm" };
     let compat_labels = compat
         .values()
-        .map(|s: &Syscall| (s.nr, &*Box::leak(format!("{} ({abi})", s.name).into_boxed_str())))
+        .map(|s: &Syscall| {
+            let via = match s.nr {
+                nr if socket_subcall(nr).is_some() => " socketcall",
+                OLD_SELECT if old_select_nr().is_some() => " sel_arg_struct",
+                _ => "",
+            };
+            (s.nr, &*Box::leak(format!("{} ({abi}{via})", s.name).into_boxed_str()))
+        })
         .collect();
     Table { native, compat, compat_labels, source, renamed: Vec::new() }
 }

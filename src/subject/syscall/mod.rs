@@ -132,14 +132,14 @@ fn reads_at_entry(kind: u8) -> bool {
 }
 
 /// Whether the kernel side reads nothing for `s` that holds a pointer or a
-/// long (msghdr, a signal frame): its structs are then the same bytes for a
-/// 32-bit task whose entry is the native one's. (argv, envp and iovecs are
-/// read at a 32-bit task's width: shape_of; fd sets, their timeout and
-/// pselect6's sigmask pair, and ppoll's time left are widened as they are
-/// read: bpf/syscall.bpf.c read_fdset, read_time.)
+/// long (a signal frame): its structs are then the same bytes for a 32-bit
+/// task whose entry is the native one's. (argv, envp and iovecs are read at
+/// a 32-bit task's width: shape_of; fd sets, their timeout and pselect6's
+/// sigmask pair, ppoll's time left and msghdr's header are widened as they
+/// are read: bpf/syscall.bpf.c read_fdset, read_time, read_msghdr.)
 fn reads_no_pointers(s: &SyscallInfo, compat: bool) -> bool {
-    use decoders::{ARG_INOUT_MSGHDR, ARG_SIGFRAME_MASK};
-    const HOLD_POINTERS: [u8; 2] = [ARG_INOUT_MSGHDR, ARG_SIGFRAME_MASK];
+    use decoders::ARG_SIGFRAME_MASK;
+    const HOLD_POINTERS: [u8; 1] = [ARG_SIGFRAME_MASK];
     // (a 32-bit row reads the 32-bit task's own layouts: rt_sigreturn's frame)
     if compat && decoders::COMPAT_ROWS.iter().any(|r| r.name == s.name) {
         return true;
@@ -166,6 +166,10 @@ fn shape_of(s: &SyscallInfo, compat: bool) -> skel::types::syscall_shape {
             if compat && matches!(r.kind, decoders::ARG_IN_IOV | decoders::ARG_OUT_IOV) {
                 shape.size[i] = 4;
             }
+            // (its struct compat_msghdr: recvmsg's msg_namelen read at entry from it)
+            if compat && r.kind == decoders::ARG_INOUT_MSGHDR {
+                shape.size[i] = decoders::MSGHDR32;
+            }
             shape.has_entry_slots |= r.at_entry() as u8;
             continue;
         }
@@ -176,7 +180,10 @@ fn shape_of(s: &SyscallInfo, compat: bool) -> skel::types::syscall_shape {
                 shape.len_arg[i] = len_arg;
                 ARG_IN_BUF
             }
-            Some(Direction::Out | Direction::OutStr) => ARG_OUT_BUF,
+            Some(Direction::Out | Direction::OutStr) => {
+                shape.len_arg[i] = i as u8 + 1;
+                ARG_OUT_BUF
+            }
             _ => 0,
         };
         shape.kind[i] = kind;
@@ -200,6 +207,7 @@ fn shape_of(s: &SyscallInfo, compat: bool) -> skel::types::syscall_shape {
                     Direction::Out | Direction::OutStr => ARG_OUT_BUF,
                     _ => 0,
                 };
+                shape.len_arg[*i as usize] = *i + 1;
             }
         }
     }
@@ -218,6 +226,22 @@ fn shape_of(s: &SyscallInfo, compat: bool) -> skel::types::syscall_shape {
     }
     shape.reread = !directions::REPLACES_IMAGE.contains(&decoders::native_name(s.name)) as u8;
     shape
+}
+
+/// The 32-bit numbers to select, with socketcall's subcalls (kernel.rs
+/// SOCKET_SUBCALL): socketcall's own number where any subcall is asked (the
+/// kernel side reads which it is), and SOCKET_SUBCALL + 0 where socketcall
+/// itself is (one whose subcall cannot be read; as in strace, a subcall that
+/// is read is selected by its own name).
+fn with_socketcall(mut compat: BTreeSet<u32>) -> BTreeSet<u32> {
+    let Some(nr) = kernel::socketcall_nr() else { return compat };
+    if compat.contains(&nr) {
+        compat.insert(kernel::SOCKET_SUBCALL);
+    }
+    if compat.iter().any(|&n| kernel::socket_subcall(n).is_some()) {
+        compat.insert(nr);
+    }
+    compat
 }
 
 fn bitmap(set: &BTreeSet<u32>) -> [u64; 8] {
@@ -281,7 +305,16 @@ impl crate::subject::Subject for Syscall {
         let target = crate::family::Target { subject: "syscall", ..Default::default() };
         crate::family::load::load_skeleton!(skel::SyscallSkelBuilder, storage, cfg, mode, &target, |ro| {
             ro.wanted = bitmap(&native);
-            ro.wanted_compat = bitmap(&compat);
+            ro.wanted_compat = bitmap(&with_socketcall(compat));
+            if let Some(nr) = kernel::old_select_nr() {
+                ro.old_select_nr = nr;
+            }
+            if let Some(nr) = kernel::socketcall_nr() {
+                ro.socketcall_nr = nr;
+                for &(n, _, nargs, _) in strace_tables::SOCKET_SUBCALLS {
+                    ro.subcall_nargs[n as usize & 31] = nargs;
+                }
+            }
             for s in table.native.values().filter(|s| s.nr < NR_MAX) {
                 ro.shapes[s.nr as usize] = shape_of(s, false);
             }
@@ -733,7 +766,13 @@ impl Record for View<'_> {
     }
 
     fn json_call(&self, j: &mut Json) {
-        j.str("syscall", self.name()).num("nr", self.e.nr);
+        // (a socketcall subcall: socketcall's number, and the subcall's; the
+        // old select's call: its number)
+        let nr = if self.compat() { kernel::made_as(self.e.nr) } else { self.e.nr };
+        j.str("syscall", self.name()).num("nr", nr);
+        if let Some(sub) = kernel::socket_subcall(self.e.nr).filter(|_| self.compat()) {
+            j.num("socketcall", sub);
+        }
         if self.compat() {
             j.str("abi", if cfg!(target_arch = "x86_64") { "i386" } else { "arm" });
         }
@@ -814,6 +853,18 @@ impl Record for View<'_> {
 mod tests {
     use super::kernel::{Arg, BtfTypes};
     use super::*;
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn socketcall_is_selected_with_its_subcalls() {
+        use kernel::SOCKET_SUBCALL;
+        let set = |nrs: &[u32]| with_socketcall(nrs.iter().copied().collect()).into_iter().collect::<Vec<_>>();
+        // a subcall asked: socketcall's number too, so its words are read
+        assert_eq!(set(&[373, SOCKET_SUBCALL + 13]), [102, 373, SOCKET_SUBCALL + 13]);
+        // socketcall asked: the one whose subcall is not read, none of the subcalls
+        assert_eq!(set(&[102]), [102, SOCKET_SUBCALL]);
+        assert_eq!(set(&[5]), [5]);
+    }
 
     fn table() -> Table {
         let b = BtfTypes::none();

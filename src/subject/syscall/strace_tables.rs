@@ -1569,3 +1569,28 @@ pub const ARM: &[(u32, &str, u16)] = &[
     (449, "futex_waitv", 0x0),
     (450, "set_mempolicy_home_node", 0x40),
 ];
+
+/// i386's socketcall(2) subcalls (src/linux/generic/subcallent.h, SYS_socket_subcall + n):
+/// (n, strace's name, the words of arguments at socketcall's second argument, trace classes).
+pub const SOCKET_SUBCALLS: &[(u32, &str, u8, u16)] = &[
+    (1, "socket", 3, 0x8),
+    (2, "bind", 3, 0x8),
+    (3, "connect", 3, 0x8),
+    (4, "listen", 2, 0x8),
+    (5, "accept", 3, 0x8),
+    (6, "getsockname", 3, 0x8),
+    (7, "getpeername", 3, 0x8),
+    (8, "socketpair", 4, 0x8),
+    (9, "send", 4, 0x8),
+    (10, "recv", 4, 0x8),
+    (11, "sendto", 6, 0x8),
+    (12, "recvfrom", 6, 0x8),
+    (13, "shutdown", 2, 0x8),
+    (14, "setsockopt", 5, 0x8),
+    (15, "getsockopt", 5, 0x8),
+    (16, "sendmsg", 3, 0x8),
+    (17, "recvmsg", 3, 0x8),
+    (18, "accept4", 4, 0x8),
+    (19, "recvmmsg", 5, 0x8),
+    (20, "sendmmsg", 4, 0x8),
+];
