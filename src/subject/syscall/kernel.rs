@@ -203,7 +203,7 @@ impl Arg {
 }
 
 /// i386's socketcall(2) subcalls as 32-bit calls of their own (the kernel
-/// side reads the subcall's words: bpf/syscall.bpf.c socket_subcall):
+/// side reads the subcall's words: bpf/syscall.bpf.c indirect_call):
 /// subcall n is number SOCKET_SUBCALL + n (bpf/syscall.h
 /// ARGTRACE_SYSCALL_SOCKET_SUBCALL), past i386's last real number.
 pub const SOCKET_SUBCALL: u32 = super::NR_MAX - 21;
